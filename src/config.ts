@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+const postgresUrl = z
+  .string()
+  .url()
+  .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// or postgresql:// URL');
+
+const clusters = z
+  .string()
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of {"name": "postgres://..."}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/), postgresUrl));
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  BASE_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/, 'must be a lower-case host name such as studiohive.app or localhost')
+    .default('localhost'),
+  TRUST_PROXY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  PUBLIC_URL_SCHEME: z.enum(['http', 'https']).default('http'),
+  DATABASE_URL: postgresUrl.optional(),
+  EXTRA_CLUSTERS: clusters.optional(),
+  APP_DATABASE_USER: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('studiohive_app'),
+  APP_DATABASE_PASSWORD: z.string().min(16, 'must be at least 16 characters').optional(),
+  PLATFORM_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  LOG_LEVEL: logLevel.default('info'),
+  DATA_DIR: z.string().min(1).default('.studiohive'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
+  SILO_POOL_MAX: z.coerce.number().int().min(1).max(100).default(3),
+  SILO_POOLS_OPEN_MAX: z.coerce.number().int().min(1).max(10_000).default(50),
+  DB_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  TENANT_CACHE_MAX: z.coerce.number().int().min(1).default(10_000),
+  SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 14),
+  TENANT_PURGE_DELAY_HOURS: z.coerce.number().min(0).default(0),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
+  LOGIN_MAX_ATTEMPTS_PER_TENANT_MINUTE: z.coerce.number().int().min(1).default(60),
+  LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).default(15),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  RUN_WORKER: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  SEED_DEMO: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment once; a bad value fails by name. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const config = parsed.data;
+  if (config.DATABASE_URL && !config.APP_DATABASE_PASSWORD) {
+    throw new ConfigError([
+      'APP_DATABASE_PASSWORD: required when DATABASE_URL is set (the password of the non-owner app role)',
+    ]);
+  }
+  return config;
+}

@@ -1,0 +1,68 @@
+import { ConfigError, loadConfig } from './config.js';
+import { buildApp } from './platform/http/app.js';
+import { taskList } from './platform/jobs/tasks.js';
+import { createLogger, openRuntime } from './platform/runtime.js';
+import { seedDemoTenant } from './platform/seed.js';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const log = createLogger(config);
+  const runtime = await openRuntime(config, log);
+  const applied = await runtime.migrate();
+  if (applied.length > 0) log.info({ applied }, 'migrations applied');
+  const demo = config.SEED_DEMO && runtime.embedded ? await seedDemoTenant(runtime) : null;
+  const app = await buildApp(runtime);
+  if (config.RUN_WORKER) await runtime.jobs.start(taskList(runtime));
+  await app.listen({ port: config.PORT, host: config.HOST });
+
+  const port = (app.server.address() as { port: number }).port;
+  const lines = [
+    '',
+    `Studiohive is running on port ${port}${runtime.embedded ? ` (embedded PostgreSQL, data in ${config.DATA_DIR}/)` : ''}`,
+    `  Health:       http://localhost:${port}/healthz`,
+    `  API document: http://localhost:${port}/openapi.json`,
+  ];
+  if (demo) {
+    lines.push(
+      `  Demo studio:  ${demo.url}`,
+      `  Demo login:   ${demo.email} / ${demo.password}`,
+      `  Try:          curl -s ${demo.url}/api/auth/login -H 'content-type: application/json' -d '{"email":"${demo.email}","password":"${demo.password}"}'`,
+    );
+  }
+  if (runtime.embedded && runtime.platformAdminToken && !config.PLATFORM_ADMIN_TOKEN) {
+    lines.push(`  Platform admin token (kept in ${config.DATA_DIR}/secrets.json): ${runtime.platformAdminToken}`);
+  }
+  console.log(lines.join('\n') + '\n');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'draining');
+    const force = setTimeout(() => {
+      log.error('drain took too long; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_MS);
+    force.unref();
+    await app.close(); // stops accepting, answers 503 to new requests, waits for in-flight ones
+    await runtime.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,157 @@
+import { AppError } from '../errors.js';
+import type { Tx } from '../db/databases.js';
+import type { StaffRole, Tenant } from '../db/types.js';
+import type { Principal, TenantContext, TenantSession } from '../tenancy/context.js';
+import { hashPassword, newSecret, sha256, verifyPassword } from './secrets.js';
+import {
+  apiKeysRepo,
+  loginAttemptsRepo,
+  outboxRepo,
+  resetTokensRepo,
+  sessionsRepo,
+  staffRepo,
+} from './staff.repo.js';
+import { toStaffDto } from './staff.service.js';
+
+export interface AuthSettings {
+  sessionTtlHours: number;
+  maxFailuresPerAccount: number;
+  maxAttemptsPerTenantMinute: number;
+  windowMinutes: number;
+  /** The public address of a tenant, for links in mail. */
+  tenantUrl(tenant: Pick<Tenant, 'slug'>): string;
+}
+
+const SESSION_TOUCH_INTERVAL_MS = 5 * 60_000;
+const RESET_TOKEN_TTL_MS = 60 * 60_000;
+const INVITE_TOKEN_TTL_MS = 72 * 60 * 60_000;
+
+export type AuthService = ReturnType<typeof createAuthService>;
+
+export function createAuthService(settings: AuthSettings) {
+  async function issueSetupToken(db: Tx, staffId: string, ttlMs: number): Promise<string> {
+    const secret = newSecret('shr');
+    await resetTokensRepo.insert(db, { staff_id: staffId, token_hash: secret.hash, expires_at: new Date(Date.now() + ttlMs) });
+    return secret.token;
+  }
+
+  function resetLink(tenant: Tenant, token: string) {
+    return `${settings.tenantUrl(tenant)}/reset-password?token=${encodeURIComponent(token)}`;
+  }
+
+  return {
+    /** Resolves a bearer secret to a principal inside the tenant transaction, so RLS scopes the lookup. */
+    async authenticate(db: Tx, bearer: string): Promise<Principal | null> {
+      if (bearer.startsWith('shs_')) {
+        const session = await sessionsRepo.activeByHash(db, sha256(bearer));
+        if (!session) return null;
+        if (Date.now() - session.last_seen_at.getTime() > SESSION_TOUCH_INTERVAL_MS) await sessionsRepo.touch(db, session.session_id);
+        return { kind: 'staff', staffId: session.staff_id, role: session.role, sessionId: session.session_id };
+      }
+      if (bearer.startsWith('shk_')) {
+        const key = await apiKeysRepo.activeByHash(db, sha256(bearer));
+        if (!key) return null;
+        if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > SESSION_TOUCH_INTERVAL_MS) await apiKeysRepo.touch(db, key.id);
+        return { kind: 'api_key', apiKeyId: key.id, role: key.role };
+      }
+      return null;
+    },
+
+    /**
+     * Checks the throttles and loads the account in one short transaction, verifies the password with no
+     * connection held (argon2id is deliberately slow), then records the attempt in a second transaction that
+     * commits whether or not the password was right.
+     */
+    async login(session: TenantSession, input: { email: string; password: string }) {
+      const email = input.email.toLowerCase();
+      const account = await session.transaction(async ({ db }) => {
+        if ((await loginAttemptsRepo.attemptsLastMinute(db)) >= settings.maxAttemptsPerTenantMinute) {
+          throw new AppError('rate_limited', 'Too many sign-in attempts for this studio; try again in a minute', {
+            retryAfterSeconds: 60,
+          });
+        }
+        const failures = await loginAttemptsRepo.recentFailures(db, email, settings.windowMinutes);
+        if (failures.count >= settings.maxFailuresPerAccount) {
+          const retryAt = (failures.oldest?.getTime() ?? Date.now()) + settings.windowMinutes * 60_000;
+          throw new AppError('rate_limited', 'Too many failed sign-ins for this account; try again later', {
+            retryAfterSeconds: Math.max(1, Math.ceil((retryAt - Date.now()) / 1000)),
+          });
+        }
+        return staffRepo.credentialsByEmail(db, email);
+      });
+      const passwordOk = await verifyPassword(account?.password_hash, input.password);
+      const succeeded = passwordOk && account?.status === 'active';
+      const result = await session.transaction(async ({ db }) => {
+        await loginAttemptsRepo.record(db, { email, ip: session.request.ip, succeeded });
+        if (!succeeded || !account) return null;
+        const secret = newSecret('shs');
+        const created = await sessionsRepo.insert(db, {
+          staff_id: account.id,
+          token_hash: secret.hash,
+          expires_at: new Date(Date.now() + settings.sessionTtlHours * 3_600_000),
+          ip: session.request.ip,
+          user_agent: session.request.userAgent?.slice(0, 500) ?? null,
+        });
+        const staff = await staffRepo.byId(db, account.id);
+        return { token: secret.token, expiresAt: created.expires_at.toISOString(), staff: toStaffDto(staff!) };
+      });
+      if (!result) throw new AppError('invalid_credentials');
+      return result;
+    },
+
+    async logout(ctx: TenantContext) {
+      if (ctx.principal?.kind === 'staff') await sessionsRepo.revoke(ctx.db, ctx.principal.sessionId);
+    },
+
+    /** Always answers the same way, so it does not reveal which emails have accounts. */
+    async requestPasswordReset(ctx: TenantContext, input: { email: string }) {
+      const account = await staffRepo.credentialsByEmail(ctx.db, input.email.toLowerCase());
+      if (!account || account.status !== 'active') return;
+      const token = await issueSetupToken(ctx.db, account.id, RESET_TOKEN_TTL_MS);
+      await outboxRepo.enqueue(ctx.db, {
+        to_address: input.email.toLowerCase(),
+        template: 'staff_password_reset',
+        subject: `Reset your ${ctx.tenant.display_name} password`,
+        body: `Someone asked to reset your password. Open this link within an hour to choose a new one:\n${resetLink(ctx.tenant, token)}\n\nIf it was not you, ignore this mail.`,
+      });
+    },
+
+    async confirmPasswordReset(session: TenantSession, input: { token: string; password: string }) {
+      const passwordHash = await hashPassword(input.password);
+      await session.transaction(async ({ db }) => {
+        const used = await resetTokensRepo.consume(db, sha256(input.token));
+        if (!used) throw new AppError('unprocessable', 'This reset link is invalid, already used, or expired');
+        await staffRepo.update(db, used.staff_id, { password_hash: passwordHash });
+        await sessionsRepo.revokeAllFor(db, used.staff_id);
+      });
+    },
+
+    /**
+     * Creates a staff account. Without a password it mails an invitation whose link sets one; the token is
+     * returned too, so an operator creating a tenant can hand it over.
+     */
+    async createStaffAccount(
+      db: Tx,
+      tenant: Tenant,
+      input: { email: string; displayName: string; role: StaffRole; passwordHash?: string | null },
+    ) {
+      const staff = await staffRepo.insert(db, {
+        email: input.email.toLowerCase(),
+        display_name: input.displayName,
+        role: input.role,
+        password_hash: input.passwordHash ?? null,
+      });
+      let setupToken: string | null = null;
+      if (!input.passwordHash) {
+        setupToken = await issueSetupToken(db, staff.id, INVITE_TOKEN_TTL_MS);
+        await outboxRepo.enqueue(db, {
+          to_address: staff.email,
+          template: 'staff_invite',
+          subject: `You are invited to ${tenant.display_name} on Studiohive`,
+          body: `You have a ${input.role.replace('_', ' ')} account at ${tenant.display_name}.\nChoose your password within 72 hours:\n${resetLink(tenant, setupToken)}`,
+        });
+      }
+      return { staff, setupToken };
+    },
+  };
+}

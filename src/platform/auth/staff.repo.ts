@@ -1,0 +1,166 @@
+import { sql } from 'kysely';
+import type { Tx } from '../db/databases.js';
+import type { StaffRole } from '../db/types.js';
+
+const staffColumns = ['id', 'email', 'display_name', 'role', 'status', 'created_at', 'updated_at'] as const;
+
+export const staffRepo = {
+  list: (db: Tx) => db.selectFrom('app.staff').select(staffColumns).orderBy('email').execute(),
+
+  byId: (db: Tx, id: string) => db.selectFrom('app.staff').select(staffColumns).where('id', '=', id).executeTakeFirst(),
+
+  credentialsByEmail: (db: Tx, email: string) =>
+    db
+      .selectFrom('app.staff')
+      .select(['id', 'password_hash', 'status'])
+      .where('email', '=', email)
+      .executeTakeFirst(),
+
+  insert: (db: Tx, row: { email: string; display_name: string; role: StaffRole; password_hash: string | null }) =>
+    db.insertInto('app.staff').values(row).returning(staffColumns).executeTakeFirstOrThrow(),
+
+  update: (
+    db: Tx,
+    id: string,
+    changes: { display_name?: string; role?: StaffRole; status?: 'active' | 'disabled'; password_hash?: string },
+  ) =>
+    db
+      .updateTable('app.staff')
+      .set({ ...changes, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .returning(staffColumns)
+      .executeTakeFirst(),
+
+  activeOwnerCount: async (db: Tx) => {
+    const row = await db
+      .selectFrom('app.staff')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('role', '=', 'owner')
+      .where('status', '=', 'active')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+};
+
+export const sessionsRepo = {
+  insert: (db: Tx, row: { staff_id: string; token_hash: Buffer; expires_at: Date; ip: string | null; user_agent: string | null }) =>
+    db.insertInto('app.staff_sessions').values(row).returning(['id', 'expires_at']).executeTakeFirstOrThrow(),
+
+  activeByHash: (db: Tx, tokenHash: Buffer) =>
+    db
+      .selectFrom('app.staff_sessions as s')
+      .innerJoin('app.staff as st', (j) => j.onRef('st.tenant_id', '=', 's.tenant_id').onRef('st.id', '=', 's.staff_id'))
+      .select(['s.id as session_id', 's.last_seen_at', 'st.id as staff_id', 'st.role'])
+      .where('s.token_hash', '=', tokenHash)
+      .where('s.revoked_at', 'is', null)
+      .where('s.expires_at', '>', sql<Date>`now()`)
+      .where('st.status', '=', 'active')
+      .executeTakeFirst(),
+
+  touch: (db: Tx, id: string) =>
+    db.updateTable('app.staff_sessions').set({ last_seen_at: sql`now()` }).where('id', '=', id).execute(),
+
+  revoke: (db: Tx, id: string) =>
+    db.updateTable('app.staff_sessions').set({ revoked_at: sql`now()` }).where('id', '=', id).execute(),
+
+  revokeAllFor: (db: Tx, staffId: string) =>
+    db
+      .updateTable('app.staff_sessions')
+      .set({ revoked_at: sql`now()` })
+      .where('staff_id', '=', staffId)
+      .where('revoked_at', 'is', null)
+      .execute(),
+};
+
+export const loginAttemptsRepo = {
+  record: (db: Tx, row: { email: string; ip: string | null; succeeded: boolean }) =>
+    db.insertInto('app.login_attempts').values(row).execute(),
+
+  /** Failures for this email since its last success, within the window. */
+  recentFailures: async (db: Tx, email: string, windowMinutes: number) => {
+    const row = await db
+      .selectFrom('app.login_attempts')
+      .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.min('attempted_at').as('oldest')])
+      .where('email', '=', email)
+      .where('succeeded', '=', false)
+      .where('attempted_at', '>', sql<Date>`now() - make_interval(mins => ${windowMinutes})`)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('app.login_attempts as ok')
+              .select(sql`1`.as('one'))
+              .whereRef('ok.email', '=', 'app.login_attempts.email')
+              .where('ok.succeeded', '=', true)
+              .whereRef('ok.attempted_at', '>', 'app.login_attempts.attempted_at'),
+          ),
+        ),
+      )
+      .executeTakeFirstOrThrow();
+    return { count: Number(row.n), oldest: row.oldest as Date | null };
+  },
+
+  attemptsLastMinute: async (db: Tx) => {
+    const row = await db
+      .selectFrom('app.login_attempts')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('attempted_at', '>', sql<Date>`now() - interval '1 minute'`)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+};
+
+export const resetTokensRepo = {
+  insert: (db: Tx, row: { staff_id: string; token_hash: Buffer; expires_at: Date }) =>
+    db.insertInto('app.password_reset_tokens').values(row).execute(),
+
+  /** Marks the token used and returns its staff id, only if it was unused and unexpired: single use. */
+  consume: (db: Tx, tokenHash: Buffer) =>
+    db
+      .updateTable('app.password_reset_tokens')
+      .set({ used_at: sql`now()` })
+      .where('token_hash', '=', tokenHash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', sql<Date>`now()`)
+      .returning('staff_id')
+      .executeTakeFirst(),
+};
+
+export const outboxRepo = {
+  enqueue: (db: Tx, mail: { to_address: string; template: string; subject: string; body: string }) =>
+    db.insertInto('app.mail_outbox').values(mail).execute(),
+};
+
+export const apiKeysRepo = {
+  list: (db: Tx) =>
+    db
+      .selectFrom('app.api_keys')
+      .select(['id', 'name', 'prefix', 'role', 'created_by', 'created_at', 'last_used_at', 'revoked_at'])
+      .orderBy('created_at')
+      .execute(),
+
+  insert: (db: Tx, row: { name: string; prefix: string; key_hash: Buffer; role: StaffRole; created_by: string | null }) =>
+    db
+      .insertInto('app.api_keys')
+      .values(row)
+      .returning(['id', 'name', 'prefix', 'role', 'created_by', 'created_at', 'last_used_at', 'revoked_at'])
+      .executeTakeFirstOrThrow(),
+
+  activeByHash: (db: Tx, keyHash: Buffer) =>
+    db
+      .selectFrom('app.api_keys')
+      .select(['id', 'role', 'last_used_at'])
+      .where('key_hash', '=', keyHash)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst(),
+
+  touch: (db: Tx, id: string) =>
+    db.updateTable('app.api_keys').set({ last_used_at: sql`now()` }).where('id', '=', id).execute(),
+
+  revoke: (db: Tx, id: string) =>
+    db
+      .updateTable('app.api_keys')
+      .set({ revoked_at: sql`coalesce(revoked_at, now())` })
+      .where('id', '=', id)
+      .returning(['id', 'name', 'prefix', 'role', 'created_by', 'created_at', 'last_used_at', 'revoked_at'])
+      .executeTakeFirst(),
+};

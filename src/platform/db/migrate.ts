@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import pg from 'pg';
+
+export type MigrationSet = 'platform' | 'tenant';
+
+const migrationsRoot = fileURLToPath(new URL('../../../migrations/', import.meta.url));
+// Arbitrary constant: every Studiohive instance takes the same lock, so two starting together queue up.
+const MIGRATION_LOCK_KEY = 7_301_942_118;
+
+interface MigrationFile {
+  id: number;
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export async function readMigrations(set: MigrationSet): Promise<MigrationFile[]> {
+  const dir = path.join(migrationsRoot, set);
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.sql')).sort();
+  const files: MigrationFile[] = [];
+  for (const name of names) {
+    const match = /^(\d{4})_[a-z0-9_]+\.sql$/.exec(name);
+    if (!match) throw new Error(`Migration file name ${set}/${name} must look like 0001_some_name.sql`);
+    const id = Number(match[1]);
+    if (id !== files.length + 1) throw new Error(`Migration ${set}/${name} breaks the numbering: expected ${files.length + 1}`);
+    const sql = await readFile(path.join(dir, name), 'utf8');
+    files.push({ id, name, sql, checksum: createHash('sha256').update(sql).digest('hex') });
+  }
+  return files;
+}
+
+export interface MigrationResult {
+  applied: string[];
+}
+
+/**
+ * Applies the pending migrations of one set to one database, each in its own transaction, recorded in
+ * studiohive_meta.migrations. A session advisory lock serialises concurrent runners; a file edited after it
+ * was applied stops the run, because migrations are append-only.
+ */
+export async function migrateDatabase(connectionString: string, sets: MigrationSet[]): Promise<MigrationResult> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  const applied: string[] = [];
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query(`
+      create schema if not exists studiohive_meta;
+      create table if not exists studiohive_meta.migrations (
+        set_name text not null,
+        id integer not null,
+        name text not null,
+        checksum text not null,
+        applied_at timestamptz not null default now(),
+        primary key (set_name, id)
+      )`);
+    for (const set of sets) {
+      const done = await client.query<{ id: number; name: string; checksum: string }>(
+        'select id, name, checksum from studiohive_meta.migrations where set_name = $1',
+        [set],
+      );
+      const doneById = new Map(done.rows.map((r) => [r.id, r]));
+      for (const file of await readMigrations(set)) {
+        const previous = doneById.get(file.id);
+        if (previous) {
+          if (previous.checksum !== file.checksum) {
+            throw new Error(
+              `Migration ${set}/${file.name} was changed after it was applied (migrations are append-only; add a new file instead)`,
+            );
+          }
+          continue;
+        }
+        await client.query('begin');
+        try {
+          await client.query(file.sql);
+          await client.query(
+            'insert into studiohive_meta.migrations (set_name, id, name, checksum) values ($1, $2, $3, $4)',
+            [set, file.id, file.name, file.checksum],
+          );
+          await client.query('commit');
+        } catch (error) {
+          await client.query('rollback');
+          throw new Error(`Migration ${set}/${file.name} failed: ${(error as Error).message}`, { cause: error });
+        }
+        applied.push(`${set}/${file.name}`);
+      }
+    }
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await client.end();
+  }
+  return { applied };
+}

@@ -1,0 +1,119 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export type TenantStatus = 'active' | 'suspended' | 'deleted';
+export type Tier = 'pool' | 'silo';
+export type StaffRole = 'owner' | 'manager' | 'front_desk' | 'instructor';
+
+export interface PlatformPlacements {
+  id: string;
+  tier: Tier;
+  cluster: string;
+  database: string;
+  tenant_capacity: number;
+  created_at: Generated<Date>;
+}
+
+export interface PlatformTenants {
+  id: Generated<string>;
+  slug: string;
+  display_name: string;
+  status: Generated<TenantStatus>;
+  tier: Tier;
+  placement_id: string;
+  plan: Generated<string>;
+  limits: ColumnType<Record<string, number>, string | undefined, string>;
+  timezone: Generated<string>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  suspended_at: NullableTimestamp;
+  deleted_at: NullableTimestamp;
+  purged_at: NullableTimestamp;
+}
+
+export interface PlatformTenantDomains {
+  domain: string;
+  tenant_id: string;
+  created_at: Generated<Date>;
+}
+
+/** Columns every tenant table has; tenant_id defaults to the transaction's tenant (app.current_tenant_id()). */
+interface TenantRow {
+  tenant_id: Generated<string>;
+  id: Generated<string>;
+}
+
+export interface AppStaff extends TenantRow {
+  email: string;
+  display_name: string;
+  role: StaffRole;
+  password_hash: string | null;
+  status: Generated<'active' | 'disabled'>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface AppStaffSessions extends TenantRow {
+  staff_id: string;
+  token_hash: Buffer;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  revoked_at: NullableTimestamp;
+  last_seen_at: Generated<Date>;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface AppPasswordResetTokens extends TenantRow {
+  staff_id: string;
+  token_hash: Buffer;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+}
+
+export interface AppLoginAttempts extends TenantRow {
+  email: string;
+  ip: string | null;
+  succeeded: boolean;
+  attempted_at: Generated<Date>;
+}
+
+export interface AppMailOutbox extends TenantRow {
+  to_address: string;
+  template: string;
+  subject: string;
+  body: string;
+  created_at: Generated<Date>;
+  sent_at: NullableTimestamp;
+}
+
+export interface AppApiKeys extends TenantRow {
+  name: string;
+  prefix: string;
+  key_hash: Buffer;
+  role: StaffRole;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface DB {
+  'platform.placements': PlatformPlacements;
+  'platform.tenants': PlatformTenants;
+  'platform.tenant_domains': PlatformTenantDomains;
+  'app.staff': AppStaff;
+  'app.staff_sessions': AppStaffSessions;
+  'app.password_reset_tokens': AppPasswordResetTokens;
+  'app.login_attempts': AppLoginAttempts;
+  'app.mail_outbox': AppMailOutbox;
+  'app.api_keys': AppApiKeys;
+}
+
+export type Tenant = Selectable<PlatformTenants>;
+export type Placement = Selectable<PlatformPlacements>;
+export type Staff = Selectable<AppStaff>;
+export type NewStaff = Insertable<AppStaff>;

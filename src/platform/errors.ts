@@ -1,0 +1,42 @@
+/**
+ * The one error type of Studiohive. Services throw it with a stable code; the HTTP layer maps it to
+ * RFC 9457 problem+json in one place (http/problems.ts). The message is shown to users, so it must be safe.
+ */
+export const errorCatalog = {
+  bad_request: { status: 400, title: 'Bad request' },
+  validation_failed: { status: 400, title: 'The request is not valid' },
+  unauthenticated: { status: 401, title: 'Authentication required' },
+  invalid_credentials: { status: 401, title: 'Email or password is wrong' },
+  forbidden: { status: 403, title: 'Not allowed' },
+  not_found: { status: 404, title: 'Not found' },
+  tenant_not_found: { status: 404, title: 'Unknown studio' },
+  conflict: { status: 409, title: 'Conflict' },
+  tenant_suspended: { status: 403, title: 'This studio is suspended' },
+  tenant_deleted: { status: 410, title: 'This studio has been deleted' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  unprocessable: { status: 422, title: 'The request cannot be carried out' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  unavailable: { status: 503, title: 'Service unavailable' },
+  internal: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly title: string;
+
+  constructor(
+    readonly code: ErrorCode,
+    detail?: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail ?? errorCatalog[code].title);
+    this.name = 'AppError';
+    this.status = errorCatalog[code].status;
+    this.title = errorCatalog[code].title;
+  }
+}
+
+export const notFound = (what: string) => new AppError('not_found', `${what} was not found`);

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { sql } from 'kysely';
+import { apiKeyRoutes, authRoutes, staffRoutes } from '../auth/auth.routes.js';
+import type { Runtime } from '../runtime.js';
+import { platformRoutes } from '../tenancy/tenants.routes.js';
+import { handleError, handleNotFound, problemSchema, sendProblem } from './problems.js';
+import { tenantRoutes, type RouteConfig, type TenantRouter } from './tenant-route.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeCatalog: RouteEntry[];
+  }
+  interface FastifyRequest {
+    tenantId: string | null;
+  }
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  config: RouteConfig;
+}
+
+/** Every module that serves tenant data registers its routes here; the cross-tenant test walks them all. */
+const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [authRoutes, staffRoutes, apiKeyRoutes];
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
+  const { config } = runtime;
+  const app = Fastify({
+    loggerInstance: runtime.log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    trustProxy: config.TRUST_PROXY,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
+    },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+  app.decorateRequest('tenantId', null);
+
+  app.decorate('routeCatalog', [] as RouteEntry[]);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method === 'HEAD') continue;
+      app.routeCatalog.push({ method, url: route.url, config: (route.config ?? {}) as RouteConfig });
+    }
+  });
+
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  // The access log: one line per request, no headers or bodies, so no secrets.
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info(
+      {
+        requestId: req.id,
+        tenantId: req.tenantId,
+        route: req.routeOptions.url ?? null,
+        method: req.method,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+        bytes: Number(reply.getHeader('content-length') ?? 0),
+      },
+      'request',
+    );
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Studiohive API', version: '0.1.0', description: 'Multi-tenant platform for subscription studios' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'A staff session token (shs_…) or a tenant API key (shk_…)' },
+          platformAdmin: { type: 'http', scheme: 'bearer', description: 'PLATFORM_ADMIN_TOKEN' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  r.get(
+    '/readyz',
+    { schema: { tags: ['operations'], summary: 'Ready when the database answers', response: { 200: z.object({ status: z.literal('ready') }), 503: problemSchema } } },
+    async (req, reply) => {
+      try {
+        await sql`select 1`.execute(runtime.databases.control);
+        return { status: 'ready' as const };
+      } catch {
+        return sendProblem(reply, {
+          type: 'urn:studiohive:problem:unavailable', title: 'Service unavailable', status: 503, code: 'unavailable',
+          detail: 'The database does not answer', instance: req.url, requestId: req.id,
+        });
+      }
+    },
+  );
+
+  await app.register(async (platform) => platformRoutes(platform, runtime));
+
+  const router = tenantRoutes(app, runtime);
+  for (const register of tenantModules) register(router, runtime);
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.ready();
+  return app;
+}

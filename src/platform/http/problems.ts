@@ -1,0 +1,108 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError, errorCatalog, type ErrorCode } from '../errors.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string(),
+    code: z.string(),
+    requestId: z.string(),
+    errors: z.array(z.object({ location: z.string(), path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+
+export type Problem = z.infer<typeof problemSchema>;
+
+function problem(code: ErrorCode, detail: string, req: FastifyRequest, extra: Record<string, unknown> = {}): Problem {
+  const { status, title } = errorCatalog[code];
+  return { type: `urn:studiohive:problem:${code}`, title, status, detail, instance: req.url, code, requestId: req.id, ...extra };
+}
+
+export function sendProblem(reply: FastifyReply, body: Problem, headers: Record<string, string> = {}) {
+  return reply.code(body.status).headers(headers).type(PROBLEM_CONTENT_TYPE).serializer(JSON.stringify).send(body);
+}
+
+const codeByStatus: Partial<Record<number, ErrorCode>> = {
+  400: 'bad_request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable',
+  429: 'rate_limited',
+  503: 'unavailable',
+};
+
+/** PostgreSQL errors a client can cause despite validation; anything else stays a 500. */
+function fromPostgres(error: { code?: string }): { code: ErrorCode; detail: string } | null {
+  switch (error.code) {
+    case '23505':
+      return { code: 'conflict', detail: 'A record with the same unique value already exists' };
+    case '23503':
+      return { code: 'conflict', detail: 'The change refers to a record that does not exist or is still in use' };
+    case '23514':
+    case '22001':
+    case '22003':
+    case '22007':
+    case '22008':
+    case '22P02':
+      return { code: 'unprocessable', detail: 'A value is out of the allowed range or format' };
+    case '40001':
+    case '40P01':
+    case '55P03':
+    case '57014':
+      return { code: 'unavailable', detail: 'The database is busy; retry the request' };
+    default:
+      return null;
+  }
+}
+
+/** The one place that turns any thrown error into problem+json. */
+export function handleError(error: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof AppError) {
+    const headers: Record<string, string> = {};
+    const retryAfter = error.extra.retryAfterSeconds;
+    if (typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter);
+    const { retryAfterSeconds: _omit, ...extra } = error.extra;
+    if (error.status >= 500) req.log.error({ err: error }, 'request failed');
+    return sendProblem(reply, problem(error.code, error.message, req, extra), headers);
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const errors = error.validation.map((issue) => ({
+      location: error.validationContext ?? 'body',
+      path: issue.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(root)',
+      message: issue.message,
+    }));
+    const summary = errors.map((e) => `${e.location}${e.path === '(root)' ? '' : `.${e.path}`}: ${e.message}`).join('; ');
+    return sendProblem(reply, problem('validation_failed', summary, req, { errors }));
+  }
+  if (isResponseSerializationError(error)) {
+    req.log.error({ err: error, issues: error.cause.issues }, 'response did not match its schema');
+    return sendProblem(reply, problem('internal', 'The server could not produce a valid response', req));
+  }
+  const pgProblem = fromPostgres(error as { code?: string });
+  if (pgProblem) {
+    req.log.warn({ err: error }, 'database refused a request');
+    return sendProblem(reply, problem(pgProblem.code, pgProblem.detail, req));
+  }
+  const status = (error as FastifyError).statusCode;
+  if (status && status >= 400 && status < 500) {
+    return sendProblem(reply, problem(codeByStatus[status] ?? 'bad_request', error.message, req));
+  }
+  if (status === 503) return sendProblem(reply, problem('unavailable', 'The server is shutting down; retry', req));
+  req.log.error({ err: error }, 'unhandled error');
+  return sendProblem(reply, problem('internal', 'Something went wrong on our side; the request id identifies it', req));
+}
+
+export function handleNotFound(req: FastifyRequest, reply: FastifyReply) {
+  return sendProblem(reply, problem('not_found', `No route ${req.method} ${req.url.split('?')[0]}`, req));
+}

@@ -1,0 +1,166 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z, type ZodType } from 'zod';
+import { AppError } from '../errors.js';
+import { inTenantTransaction } from '../db/databases.js';
+import type { StaffRole, Tenant } from '../db/types.js';
+import { runWithTenant, type Principal, type RequestInfo, type TenantContext, type TenantSession } from '../tenancy/context.js';
+import type { Runtime } from '../runtime.js';
+import { problemSchema } from './problems.js';
+
+/** Who may call a route: anyone at the tenant's address, any signed-in principal, or the listed roles. */
+export type Access = 'public' | 'authenticated' | readonly StaffRole[];
+
+export const ALL_STAFF: readonly StaffRole[] = ['owner', 'manager', 'front_desk', 'instructor'];
+
+interface Schemas {
+  params?: ZodType;
+  querystring?: ZodType;
+  body?: ZodType;
+  response?: ZodType;
+}
+type Out<T> = T extends ZodType ? z.output<T> : undefined;
+export type RouteInput<S extends Schemas> = { params: Out<S['params']>; query: Out<S['querystring']>; body: Out<S['body']> };
+type Result<S extends Schemas> = S['response'] extends ZodType ? z.input<S['response']> : void;
+
+interface BaseDef<S extends Schemas> {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  summary: string;
+  tags: string[];
+  access: Access;
+  status?: 200 | 201 | 202 | 204;
+  schema: S;
+}
+
+/** The usual route: one transaction for the whole request, tenant set, principal authenticated inside it. */
+interface RequestTxDef<S extends Schemas> extends BaseDef<S> {
+  handler(ctx: TenantContext, input: RouteInput<S>): Promise<Result<S>>;
+}
+
+/** For public routes doing slow work (password hashing) that must not hold a connection meanwhile. */
+interface SessionDef<S extends Schemas> extends BaseDef<S> {
+  access: 'public';
+  sessionHandler(session: TenantSession, input: RouteInput<S>): Promise<Result<S>>;
+}
+
+export interface RouteConfig {
+  tenantRoute?: boolean;
+  access?: Access;
+}
+
+const uuid = z.uuid();
+
+function bearerOf(req: FastifyRequest): string | null {
+  const header = req.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) throw new AppError('unauthenticated', 'Authorization must be "Bearer <token>"');
+  return match[1]!;
+}
+
+function authorize(access: Access, principal: Principal | null) {
+  if (access === 'public') return;
+  if (!principal) throw new AppError('unauthenticated', 'Sign in, or send a valid session token or API key');
+  if (access !== 'authenticated' && !access.includes(principal.role)) {
+    throw new AppError('forbidden', `This needs one of the roles: ${access.join(', ')}`);
+  }
+}
+
+const errorResponses = Object.fromEntries(
+  [400, 401, 403, 404, 409, 422, 429].map((status) => [status, problemSchema]),
+) as Record<number, typeof problemSchema>;
+
+/** Route registration for tenant data: resolves the tenant, opens its transaction, authenticates, checks roles. */
+export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
+  async function resolveTenant(req: FastifyRequest): Promise<{ tenant: Tenant; viaTenantHeader: boolean }> {
+    const header = req.headers['x-tenant-id'];
+    let tenant: Tenant | null;
+    if (header !== undefined) {
+      const parsed = uuid.safeParse(header);
+      if (!parsed.success) throw new AppError('bad_request', 'X-Tenant-Id must be a tenant id (uuid)');
+      tenant = await runtime.directory.byId(parsed.data);
+    } else {
+      tenant = await runtime.directory.byHost(req.headers.host);
+    }
+    if (tenant) req.tenantId = tenant.id;
+    if (!tenant || tenant.status === 'deleted') {
+      throw new AppError('tenant_not_found', 'No studio is registered at this address');
+    }
+    if (tenant.status === 'suspended') {
+      throw new AppError('tenant_suspended', `${tenant.display_name} is suspended; contact the studio or Studiohive support`);
+    }
+    return { tenant, viaTenantHeader: header !== undefined };
+  }
+
+  function requestInfo(req: FastifyRequest): RequestInfo {
+    return { requestId: req.id, ip: req.ip, userAgent: req.headers['user-agent'] ?? null };
+  }
+
+  function register<S extends Schemas>(def: BaseDef<S>, handler: (req: FastifyRequest) => Promise<unknown>) {
+    if (def.url.includes(':') && !def.schema.params) throw new Error(`${def.method} ${def.url} has path parameters but no params schema`);
+    const response: Record<number, ZodType> = { ...errorResponses };
+    if (def.status === 204) response[204] = z.null().describe('No content');
+    else if (def.schema.response) response[def.status ?? 200] = def.schema.response;
+    app.withTypeProvider<ZodTypeProvider>().route({
+      method: def.method,
+      url: def.url,
+      config: { tenantRoute: true, access: def.access } satisfies RouteConfig,
+      schema: {
+        summary: def.summary,
+        tags: def.tags,
+        ...(def.schema.params ? { params: def.schema.params } : {}),
+        // Unknown query parameters are stripped, never passed on unvalidated.
+        querystring: def.schema.querystring ?? z.object({}),
+        ...(def.schema.body ? { body: def.schema.body } : {}),
+        response,
+        security: def.access === 'public' ? [] : [{ bearer: [] }],
+      },
+      handler: async (req, reply) => {
+        const result = await handler(req);
+        reply.code(def.status ?? 200);
+        return def.status === 204 ? reply.send() : result;
+      },
+    });
+  }
+
+  const inputOf = <S extends Schemas>(req: FastifyRequest) =>
+    ({ params: req.params, query: req.query, body: req.body }) as RouteInput<S>;
+
+  return {
+    route<S extends Schemas>(def: RequestTxDef<S>) {
+      register(def, async (req) => {
+        const { tenant, viaTenantHeader } = await resolveTenant(req);
+        const bearer = bearerOf(req);
+        const db = await runtime.directory.dbFor(tenant);
+        return inTenantTransaction(db, tenant.id, async (trx) => {
+          const principal = bearer ? await runtime.auth.authenticate(trx, bearer) : null;
+          if (bearer && !principal) throw new AppError('unauthenticated', 'The token is invalid or has expired');
+          if (viaTenantHeader && principal?.kind !== 'api_key') {
+            throw new AppError('unauthenticated', 'X-Tenant-Id must come with an API key of that tenant');
+          }
+          authorize(def.access, principal);
+          const ctx: TenantContext = { tenant, db: trx, principal, request: requestInfo(req) };
+          return runWithTenant(tenant, req.id, () => def.handler(ctx, inputOf<S>(req)));
+        });
+      });
+    },
+
+    sessionRoute<S extends Schemas>(def: SessionDef<S>) {
+      register(def, async (req) => {
+        const { tenant, viaTenantHeader } = await resolveTenant(req);
+        if (viaTenantHeader) throw new AppError('bad_request', 'Use the studio address for this route, not X-Tenant-Id');
+        const db = await runtime.directory.dbFor(tenant);
+        const request = requestInfo(req);
+        const session: TenantSession = {
+          tenant,
+          request,
+          transaction: (fn) => inTenantTransaction(db, tenant.id, (trx) => fn({ tenant, db: trx, principal: null, request })),
+        };
+        return runWithTenant(tenant, req.id, () => def.sessionHandler(session, inputOf<S>(req)));
+      });
+    },
+  };
+}
+
+export type TenantRouter = ReturnType<typeof tenantRoutes>;

@@ -1,0 +1,43 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Tx } from '../db/databases.js';
+import type { StaffRole, Tenant } from '../db/types.js';
+
+export type Principal =
+  | { kind: 'staff'; staffId: string; role: StaffRole; sessionId: string }
+  | { kind: 'api_key'; apiKeyId: string; role: StaffRole };
+
+export interface RequestInfo {
+  requestId: string;
+  ip: string;
+  userAgent: string | null;
+}
+
+/** What a tenant request carries: the tenant, its open transaction (tenant already SET LOCAL), and who asks. */
+export interface TenantContext {
+  tenant: Tenant;
+  db: Tx;
+  principal: Principal | null;
+  request: RequestInfo;
+}
+
+/** For routes that must not hold a connection across slow work (password hashing): they open their own. */
+export interface TenantSession {
+  tenant: Tenant;
+  request: RequestInfo;
+  transaction<T>(fn: (ctx: TenantContext) => Promise<T>): Promise<T>;
+}
+
+interface Store {
+  tenant: Tenant;
+  requestId: string;
+}
+
+const storage = new AsyncLocalStorage<Store>();
+
+export function runWithTenant<T>(tenant: Tenant, requestId: string, fn: () => T): T {
+  return storage.run({ tenant, requestId }, fn);
+}
+
+export function currentTenant(): Tenant | undefined {
+  return storage.getStore()?.tenant;
+}

@@ -1,0 +1,98 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/databases.js';
+import type { Placement, Tenant, TenantStatus, Tier } from '../db/types.js';
+
+export const tenantsRepo = {
+  byId: (db: Db, id: string) => db.selectFrom('platform.tenants').selectAll().where('id', '=', id).executeTakeFirst(),
+
+  bySlug: (db: Db, slug: string) =>
+    db.selectFrom('platform.tenants').selectAll().where('slug', '=', slug).executeTakeFirst(),
+
+  byDomain: (db: Db, domain: string) =>
+    db
+      .selectFrom('platform.tenant_domains as d')
+      .innerJoin('platform.tenants as t', 't.id', 'd.tenant_id')
+      .selectAll('t')
+      .where('d.domain', '=', domain)
+      .executeTakeFirst(),
+
+  list: (db: Db, q: { status?: TenantStatus; afterSlug?: string; limit: number }) => {
+    let query = db.selectFrom('platform.tenants').selectAll().orderBy('slug').limit(q.limit);
+    if (q.status) query = query.where('status', '=', q.status);
+    if (q.afterSlug) query = query.where('slug', '>', q.afterSlug);
+    return query.execute();
+  },
+
+  insert: (
+    db: Db,
+    row: { slug: string; display_name: string; tier: Tier; placement_id: string; plan: string; limits: Record<string, number> },
+  ) =>
+    db
+      .insertInto('platform.tenants')
+      .values({ ...row, limits: JSON.stringify(row.limits) })
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+
+  setStatus: (db: Db, id: string, status: TenantStatus, from: TenantStatus[]) =>
+    db
+      .updateTable('platform.tenants')
+      .set({
+        status,
+        updated_at: sql`now()`,
+        suspended_at: status === 'suspended' ? sql`now()` : null,
+        ...(status === 'deleted' ? { deleted_at: sql`now()` } : {}),
+      })
+      .where('id', '=', id)
+      .where('status', 'in', from)
+      .returningAll()
+      .executeTakeFirst(),
+
+  markPurged: (db: Db, id: string) =>
+    db.updateTable('platform.tenants').set({ purged_at: sql`now()` }).where('id', '=', id).execute(),
+
+  domains: (db: Db, tenantId: string) =>
+    db.selectFrom('platform.tenant_domains').select('domain').where('tenant_id', '=', tenantId).orderBy('domain').execute(),
+
+  addDomain: (db: Db, tenantId: string, domain: string) =>
+    db.insertInto('platform.tenant_domains').values({ tenant_id: tenantId, domain }).returningAll().executeTakeFirstOrThrow(),
+
+  removeDomain: (db: Db, tenantId: string, domain: string) =>
+    db.deleteFrom('platform.tenant_domains').where('tenant_id', '=', tenantId).where('domain', '=', domain).executeTakeFirst(),
+
+  removeAllDomains: (db: Db, tenantId: string) =>
+    db.deleteFrom('platform.tenant_domains').where('tenant_id', '=', tenantId).execute(),
+
+  placements: (db: Db) => db.selectFrom('platform.placements').selectAll().orderBy('id').execute(),
+
+  placement: (db: Db, id: string) =>
+    db.selectFrom('platform.placements').selectAll().where('id', '=', id).executeTakeFirst(),
+
+  /** The pool cell with the most room left, or none when every cell is at capacity. */
+  roomiestPoolPlacement: (db: Db) =>
+    db
+      .selectFrom('platform.placements as p')
+      .leftJoin('platform.tenants as t', (join) => join.onRef('t.placement_id', '=', 'p.id').on('t.purged_at', 'is', null))
+      .selectAll('p')
+      .select((eb) => eb.fn.count<string>('t.id').as('tenants'))
+      .where('p.tier', '=', 'pool')
+      .groupBy('p.id')
+      .having(sql<boolean>`count(t.id) < p.tenant_capacity`)
+      .orderBy(sql`p.tenant_capacity - count(t.id)`, 'desc')
+      .executeTakeFirst(),
+
+  insertPlacement: (db: Db, p: Omit<Placement, 'created_at'>) =>
+    db
+      .insertInto('platform.placements')
+      .values(p)
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute(),
+
+  tenantsOn: (db: Db, placementId: string) =>
+    db
+      .selectFrom('platform.tenants')
+      .select(['id', 'slug', 'purged_at'])
+      .where('placement_id', '=', placementId)
+      .execute(),
+};
+
+export type { Tenant };

@@ -1,0 +1,41 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { constantTimeEqual } from '../auth/secrets.js';
+import { AppError } from '../errors.js';
+import { problemSchema } from '../http/problems.js';
+import type { Runtime } from '../runtime.js';
+import * as s from './tenants.schemas.js';
+
+const errors = { 400: problemSchema, 401: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
+
+/** The operators' API: a bearer token from config, on any host, never tenant-scoped. */
+export async function platformRoutes(app: FastifyInstance, runtime: Runtime) {
+  const { tenants } = runtime;
+  app.addHook('onRequest', async (req: FastifyRequest) => {
+    const expected = runtime.platformAdminToken;
+    if (!expected) throw new AppError('unauthenticated', 'The platform API is off: set PLATFORM_ADMIN_TOKEN');
+    const given = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (!given || !constantTimeEqual(given, expected)) throw new AppError('unauthenticated', 'A valid platform admin token is required');
+  });
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const meta = { tags: ['platform'], security: [{ platformAdmin: [] }] };
+
+  r.post('/platform/tenants', { schema: { ...meta, summary: 'Create a tenant and its owner', body: s.createTenantBody, response: { 201: s.createdTenant, ...errors } } },
+    async (req, reply) => reply.code(201).send(await tenants.create(req.body)));
+  r.get('/platform/tenants', { schema: { ...meta, summary: 'List tenants', querystring: s.listTenantsQuery, response: { 200: s.tenantList, ...errors } } },
+    (req) => tenants.list(req.query));
+  r.get('/platform/tenants/:tenant', { schema: { ...meta, summary: 'One tenant', params: s.tenantRef, response: { 200: s.tenantDto, ...errors } } },
+    (req) => tenants.get(req.params.tenant));
+  r.post('/platform/tenants/:tenant/suspend', { schema: { ...meta, summary: 'Suspend a tenant', params: s.tenantRef, response: { 200: s.tenantDto, ...errors } } },
+    (req) => tenants.suspend(req.params.tenant));
+  r.post('/platform/tenants/:tenant/resume', { schema: { ...meta, summary: 'Resume a suspended tenant', params: s.tenantRef, response: { 200: s.tenantDto, ...errors } } },
+    (req) => tenants.resume(req.params.tenant));
+  r.delete('/platform/tenants/:tenant', { schema: { ...meta, summary: 'Delete a tenant (soft, then purged)', params: s.tenantRef, response: { 200: s.deletedTenant, ...errors } } },
+    (req) => tenants.delete(req.params.tenant));
+  r.post('/platform/tenants/:tenant/domains', { schema: { ...meta, summary: 'Register a custom domain', params: s.tenantRef, body: s.addDomainBody, response: { 200: s.tenantDto, ...errors } } },
+    (req) => tenants.addDomain(req.params.tenant, req.body.domain));
+  r.delete('/platform/tenants/:tenant/domains/:domain', { schema: { ...meta, summary: 'Remove a custom domain', params: s.domainParams, response: { 200: s.tenantDto, ...errors } } },
+    (req) => tenants.removeDomain(req.params.tenant, req.params.domain));
+  r.get('/platform/placements', { schema: { ...meta, summary: 'Database placements (pool cells and silos)', response: { 200: s.placementList, ...errors } } },
+    async () => ({ items: (await tenants.placements()).map((p) => ({ id: p.id, tier: p.tier, cluster: p.cluster, database: p.database, tenantCapacity: p.tenant_capacity })) }));
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { displayName, email, password, timestamp } from '../auth/auth.schemas.js';
+import { limitsSchema, platformPlanNames } from './plans.js';
+
+export const slug = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/, 'use 1-40 lower-case letters, digits and inner hyphens')
+  .meta({ example: 'yoga-shibuya' });
+
+export const domain = z
+  .string()
+  .toLowerCase()
+  .regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a host name such as book.example.com')
+  .meta({ example: 'book.example.com' });
+
+export const tenantStatus = z.enum(['active', 'suspended', 'deleted']);
+
+export const tenantDto = z
+  .object({
+    id: z.uuid(),
+    slug: z.string(),
+    displayName: z.string(),
+    status: tenantStatus,
+    tier: z.enum(['pool', 'silo']),
+    placementId: z.string(),
+    plan: z.string(),
+    limits: z.record(z.string(), z.number()),
+    timezone: z.string(),
+    domains: z.array(z.string()),
+    createdAt: timestamp,
+    suspendedAt: timestamp.nullable(),
+    deletedAt: timestamp.nullable(),
+    purgedAt: timestamp.nullable(),
+  })
+  .meta({ id: 'Tenant' });
+
+export const createTenantBody = z.object({
+  slug,
+  displayName: displayName.meta({ example: 'Yoga Shibuya' }),
+  tier: z.enum(['pool', 'silo']).default('pool'),
+  plan: z.enum(platformPlanNames).default('standard'),
+  limits: limitsSchema.partial().optional(),
+  placementId: z.string().min(1).max(63).optional(),
+  owner: z.object({ email, displayName, password: password.optional() }),
+});
+
+export const createdTenant = z.object({
+  tenant: tenantDto,
+  owner: z.object({
+    id: z.uuid(),
+    email: z.string(),
+    setupToken: z.string().nullable().describe('Invitation token when no password was given'),
+  }),
+});
+
+export const tenantRef = z.object({ tenant: z.string().min(1).max(64).describe('Tenant id or slug') });
+export const domainParams = tenantRef.extend({ domain });
+export const addDomainBody = z.object({ domain });
+export const listTenantsQuery = z.object({
+  status: tenantStatus.optional(),
+  after: z.string().max(64).optional().describe('Cursor: the last slug of the previous page'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export const tenantList = z.object({ items: z.array(tenantDto), nextCursor: z.string().nullable() });
+export const deletedTenant = tenantDto.extend({ purgeScheduledAt: timestamp });
+export const placementList = z.object({
+  items: z.array(
+    z.object({ id: z.string(), tier: z.enum(['pool', 'silo']), cluster: z.string(), database: z.string(), tenantCapacity: z.number() }),
+  ),
+});

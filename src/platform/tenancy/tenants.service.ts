@@ -1,0 +1,219 @@
+import { sql } from 'kysely';
+import { AppError, notFound } from '../errors.js';
+import type { AuthService } from '../auth/auth.service.js';
+import { hashPassword } from '../auth/secrets.js';
+import { deleteOrder, tenantTables } from '../db/catalog.js';
+import { inTenantTransaction, type Databases } from '../db/databases.js';
+import type { Placement, Tenant, TenantStatus, Tier } from '../db/types.js';
+import type { Jobs } from '../jobs/jobs.js';
+import type { TenantDirectory } from './directory.js';
+import { limitsFor, type Limits, type PlatformPlan } from './plans.js';
+import { tenantsRepo } from './tenants.repo.js';
+
+export const RESERVED_SLUGS = new Set([
+  'www', 'api', 'app', 'admin', 'platform', 'static', 'assets', 'cdn', 'mail', 'smtp', 'status', 'docs', 'help',
+  'support', 'metrics', 'login', 'signup', 'billing', 'studiohive',
+]);
+
+export interface CreateTenantInput {
+  slug: string;
+  displayName: string;
+  tier: Tier;
+  plan: PlatformPlan;
+  limits?: Partial<Limits>;
+  placementId?: string;
+  owner: { email: string; displayName: string; password?: string };
+}
+
+export interface TenantsServiceDeps {
+  databases: Databases;
+  directory: TenantDirectory;
+  auth: AuthService;
+  jobs: Jobs;
+  purgeDelayHours: number;
+  /** Creates a silo database and brings its schema up to date. */
+  provisionDatabase(placement: Pick<Placement, 'cluster' | 'database'>): Promise<void>;
+}
+
+export const toTenantDto = (t: Tenant, domains: string[] = []) => ({
+  id: t.id,
+  slug: t.slug,
+  displayName: t.display_name,
+  status: t.status,
+  tier: t.tier,
+  placementId: t.placement_id,
+  plan: t.plan,
+  limits: t.limits,
+  timezone: t.timezone,
+  domains,
+  createdAt: t.created_at.toISOString(),
+  suspendedAt: t.suspended_at?.toISOString() ?? null,
+  deletedAt: t.deleted_at?.toISOString() ?? null,
+  purgedAt: t.purged_at?.toISOString() ?? null,
+});
+
+const PURGE_BATCH = 5_000;
+
+export type TenantsService = ReturnType<typeof createTenantsService>;
+
+export function createTenantsService(deps: TenantsServiceDeps) {
+  const control = deps.databases.control;
+
+  async function load(idOrSlug: string): Promise<Tenant> {
+    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrSlug);
+    const tenant = isUuid ? await tenantsRepo.byId(control, idOrSlug) : await tenantsRepo.bySlug(control, idOrSlug);
+    if (!tenant) throw notFound('Tenant');
+    return tenant;
+  }
+
+  async function withDomains(tenant: Tenant) {
+    const domains = (await tenantsRepo.domains(control, tenant.id)).map((d) => d.domain);
+    return toTenantDto(tenant, domains);
+  }
+
+  async function choosePlacement(input: CreateTenantInput): Promise<Placement> {
+    if (input.tier === 'silo') {
+      const placement = {
+        id: `silo-${input.slug}`,
+        tier: 'silo' as const,
+        cluster: 'main',
+        database: `studiohive_silo_${input.slug.replaceAll('-', '_')}`,
+        tenant_capacity: 1,
+      };
+      await deps.provisionDatabase(placement);
+      await tenantsRepo.insertPlacement(control, placement);
+      return (await tenantsRepo.placement(control, placement.id))!;
+    }
+    if (input.placementId) {
+      const placement = await tenantsRepo.placement(control, input.placementId);
+      if (!placement || placement.tier !== 'pool') throw new AppError('unprocessable', `No pool placement "${input.placementId}"`);
+      return placement;
+    }
+    const roomiest = await tenantsRepo.roomiestPoolPlacement(control);
+    if (!roomiest) throw new AppError('unavailable', 'Every pool cell is at capacity; add a cell before creating tenants');
+    return roomiest;
+  }
+
+  async function changeStatus(idOrSlug: string, to: TenantStatus, from: TenantStatus[]) {
+    const tenant = await load(idOrSlug);
+    const updated = await tenantsRepo.setStatus(control, tenant.id, to, from);
+    if (!updated) throw new AppError('conflict', `Tenant ${tenant.slug} is ${tenant.status}; it cannot become ${to}`);
+    const domains = (await tenantsRepo.domains(control, tenant.id)).map((d) => d.domain);
+    deps.directory.forget(updated, domains);
+    return toTenantDto(updated, domains);
+  }
+
+  return {
+    get: async (idOrSlug: string) => withDomains(await load(idOrSlug)),
+
+    async list(q: { status?: TenantStatus; after?: string; limit: number }) {
+      const rows = await tenantsRepo.list(control, { status: q.status, afterSlug: q.after, limit: q.limit + 1 });
+      const page = rows.slice(0, q.limit);
+      return { items: page.map((t) => toTenantDto(t)), nextCursor: rows.length > q.limit ? page.at(-1)!.slug : null };
+    },
+
+    /**
+     * Creates the catalog row and the owner account together. In a pool cell on the control-plane database
+     * that is one transaction; for a silo the owner is committed in the silo first and the catalog row last,
+     * so a failure leaves at most an unreferenced account in an unreferenced database, never a tenant
+     * without an owner.
+     */
+    async create(input: CreateTenantInput) {
+      if (RESERVED_SLUGS.has(input.slug)) throw new AppError('unprocessable', `The slug "${input.slug}" is reserved`);
+      if (await tenantsRepo.bySlug(control, input.slug)) throw new AppError('conflict', `The slug "${input.slug}" is taken`);
+      const passwordHash = input.owner.password ? await hashPassword(input.owner.password) : null;
+      const placement = await choosePlacement(input);
+      const tenantDb = deps.databases.forPlacement(placement);
+      const sameDatabase = deps.databases.isControlDatabase(placement);
+      try {
+        return await control.transaction().execute(async (trx) => {
+          const tenant = await tenantsRepo.insert(trx, {
+            slug: input.slug,
+            display_name: input.displayName,
+            tier: input.tier,
+            placement_id: placement.id,
+            plan: input.plan,
+            limits: limitsFor(input.plan, input.limits),
+          });
+          const createOwner = (db: typeof trx) =>
+            deps.auth.createStaffAccount(db, tenant, { ...input.owner, role: 'owner', passwordHash });
+          let owner;
+          if (sameDatabase) {
+            await sql`select set_config('app.tenant_id', ${tenant.id}, true)`.execute(trx);
+            owner = await createOwner(trx);
+          } else {
+            owner = await inTenantTransaction(tenantDb, tenant.id, createOwner);
+          }
+          return {
+            tenant: toTenantDto(tenant),
+            owner: { id: owner.staff.id, email: owner.staff.email, setupToken: owner.setupToken },
+          };
+        });
+      } catch (error) {
+        if ((error as { code?: string }).code === '23505') throw new AppError('conflict', `The slug "${input.slug}" is taken`);
+        throw error;
+      }
+    },
+
+    suspend: (idOrSlug: string) => changeStatus(idOrSlug, 'suspended', ['active']),
+    resume: (idOrSlug: string) => changeStatus(idOrSlug, 'active', ['suspended']),
+
+    /** Soft delete now (the tenant disappears at once); the purge job removes its rows later. */
+    async delete(idOrSlug: string) {
+      const dto = await changeStatus(idOrSlug, 'deleted', ['active', 'suspended']);
+      const runAt = new Date(Date.now() + deps.purgeDelayHours * 3_600_000);
+      await deps.jobs.add('tenant_purge', { tenantId: dto.id }, { runAt, jobKey: `tenant_purge:${dto.id}` });
+      return { ...dto, purgeScheduledAt: runAt.toISOString() };
+    },
+
+    async addDomain(idOrSlug: string, domain: string) {
+      const tenant = await load(idOrSlug);
+      if (tenant.status === 'deleted') throw new AppError('conflict', 'A deleted tenant cannot take a domain');
+      try {
+        await tenantsRepo.addDomain(control, tenant.id, domain.toLowerCase());
+      } catch (error) {
+        if ((error as { code?: string }).code === '23505') throw new AppError('conflict', `${domain} is already registered`);
+        throw error;
+      }
+      deps.directory.forget(tenant, [domain]);
+      return withDomains(tenant);
+    },
+
+    async removeDomain(idOrSlug: string, domain: string) {
+      const tenant = await load(idOrSlug);
+      const removed = await tenantsRepo.removeDomain(control, tenant.id, domain.toLowerCase());
+      if (!removed.numDeletedRows) throw notFound('Domain');
+      deps.directory.forget(tenant, [domain]);
+      return withDomains(tenant);
+    },
+
+    placements: () => tenantsRepo.placements(control),
+
+    /**
+     * Deletes every row of a deleted tenant, table by table (children first), in batches so a large tenant
+     * never holds one giant transaction. Safe to run again after a crash: it continues with what is left.
+     */
+    async purge(tenantId: string): Promise<{ purged: boolean; rows: number }> {
+      const tenant = await tenantsRepo.byId(control, tenantId);
+      if (!tenant || tenant.status !== 'deleted' || tenant.purged_at) return { purged: false, rows: 0 };
+      const db = await deps.directory.dbFor(tenant);
+      let rows = 0;
+      for (const table of deleteOrder(await tenantTables(db))) {
+        for (;;) {
+          const deleted = await inTenantTransaction(db, tenant.id, async (trx) => {
+            const result = await sql`delete from ${sql.raw(table)} where ctid in (
+                select ctid from ${sql.raw(table)} where tenant_id = ${tenant.id} limit ${PURGE_BATCH})`.execute(trx);
+            return Number(result.numAffectedRows ?? 0);
+          });
+          rows += deleted;
+          if (deleted < PURGE_BATCH) break;
+        }
+      }
+      const domains = (await tenantsRepo.domains(control, tenant.id)).map((d) => d.domain);
+      await tenantsRepo.removeAllDomains(control, tenant.id);
+      await tenantsRepo.markPurged(control, tenant.id);
+      deps.directory.forget(tenant, domains);
+      return { purged: true, rows };
+    },
+  };
+}
