@@ -33,6 +33,12 @@ export const apiKeysService = {
     return { ...toApiKeyDto(row), key: secret.token };
   },
 
+  async get(ctx: TenantContext, id: string) {
+    const row = await apiKeysRepo.byId(ctx.db, id);
+    if (!row) throw notFound('API key');
+    return toApiKeyDto(row);
+  },
+
   async revoke(ctx: TenantContext, id: string) {
     const row = await apiKeysRepo.revoke(ctx.db, id);
     if (!row) throw notFound('API key');

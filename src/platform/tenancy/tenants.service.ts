@@ -189,6 +189,15 @@ export function createTenantsService(deps: TenantsServiceDeps) {
 
     placements: () => tenantsRepo.placements(control),
 
+    /** Adds a pool cell: a database (on any configured cluster) that will hold many tenants. */
+    async addPoolPlacement(input: { id: string; cluster: string; database: string; tenantCapacity: number }) {
+      if (await tenantsRepo.placement(control, input.id)) throw new AppError('conflict', `Placement ${input.id} exists`);
+      const placement = { id: input.id, tier: 'pool' as const, cluster: input.cluster, database: input.database, tenant_capacity: input.tenantCapacity };
+      await deps.provisionDatabase(placement);
+      await tenantsRepo.insertPlacement(control, placement);
+      return (await tenantsRepo.placement(control, input.id))!;
+    },
+
     /**
      * Deletes every row of a deleted tenant, table by table (children first), in batches so a large tenant
      * never holds one giant transaction. Safe to run again after a crash: it continues with what is left.

@@ -1,0 +1,159 @@
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig } from '../config.js';
+import { AppError } from '../platform/errors.js';
+import { createLogger, openRuntime, type Runtime } from '../platform/runtime.js';
+import { createTenantBody } from '../platform/tenancy/tenants.schemas.js';
+import { printRows } from './output.js';
+
+/** Opens the platform (migrating first, like the server), runs fn, and always closes it. */
+async function withRuntime<T>(fn: (runtime: Runtime) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const runtime = await openRuntime(config, createLogger({ LOG_LEVEL: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL }));
+  try {
+    await runtime.migrate();
+    return await fn(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+type TenantDto = Awaited<ReturnType<Runtime['tenants']['get']>>;
+const summary = (t: TenantDto) => ({
+  id: t.id,
+  slug: t.slug,
+  name: t.displayName,
+  status: t.status,
+  tier: t.tier,
+  placement: t.placementId,
+  plan: t.plan,
+  domains: t.domains.join(','),
+  created: t.createdAt,
+});
+
+const program = new Command('studiohive').description('Studiohive: operate the multi-tenant platform').showHelpAfterError();
+
+program
+  .command('start')
+  .description('Start the server (the same as npm start)')
+  .action(async () => {
+    await import('../main.js');
+  });
+
+program
+  .command('migrate')
+  .description('Apply pending migrations to the control plane and every tenant placement')
+  .action(() =>
+    withRuntime(async (runtime) => {
+      const applied = await runtime.migrate();
+      console.log(applied.length ? `Applied:\n  ${applied.join('\n  ')}` : 'Everything is up to date.');
+    }),
+  );
+
+const tenants = program.command('tenants').description('Create and manage tenants');
+
+tenants
+  .command('create')
+  .description('Create a tenant and its owner account')
+  .requiredOption('--slug <slug>', 'address label: {slug}.BASE_DOMAIN')
+  .requiredOption('--name <name>', 'display name')
+  .requiredOption('--owner-email <email>')
+  .option('--owner-name <name>', 'owner display name', 'Owner')
+  .option('--owner-password <password>', 'without it the owner gets an invitation link')
+  .addOption(new Option('--tier <tier>').choices(['pool', 'silo']).default('pool'))
+  .option('--plan <plan>', 'starter | standard | enterprise', 'standard')
+  .option('--placement <id>', 'pool placement (default: the cell with most room)')
+  .option('--json', 'print JSON')
+  .action((o) =>
+    withRuntime(async (runtime) => {
+      const input = createTenantBody.parse({
+        slug: o.slug,
+        displayName: o.name,
+        tier: o.tier,
+        plan: o.plan,
+        placementId: o.placement,
+        owner: { email: o.ownerEmail, displayName: o.ownerName, password: o.ownerPassword },
+      });
+      const created = await runtime.tenants.create(input);
+      if (o.json) return console.log(JSON.stringify(created, null, 2));
+      printRows([summary({ ...created.tenant })], false);
+      console.log(`\nOwner: ${created.owner.email}  at ${runtime.tenantUrl(created.tenant)}`);
+      if (created.owner.setupToken) {
+        console.log(`Invitation link: ${runtime.tenantUrl(created.tenant)}/reset-password?token=${created.owner.setupToken}`);
+      }
+    }),
+  );
+
+tenants
+  .command('list')
+  .description('List tenants')
+  .addOption(new Option('--status <status>').choices(['active', 'suspended', 'deleted']))
+  .option('--limit <n>', 'page size', '100')
+  .option('--after <slug>', 'cursor')
+  .option('--json', 'print JSON')
+  .action((o) =>
+    withRuntime(async (runtime) => {
+      const page = await runtime.tenants.list({ status: o.status, after: o.after, limit: Number(o.limit) });
+      printRows(page.items.map(summary), Boolean(o.json));
+      if (page.nextCursor && !o.json) console.log(`\nMore: --after ${page.nextCursor}`);
+    }),
+  );
+
+tenants
+  .command('show <tenant>')
+  .description('Show one tenant by id or slug')
+  .option('--json', 'print JSON')
+  .action((ref: string, o) =>
+    withRuntime(async (runtime) => {
+      const tenant = await runtime.tenants.get(ref);
+      if (o.json) return console.log(JSON.stringify(tenant, null, 2));
+      for (const [k, v] of Object.entries(tenant)) console.log(`${k.padEnd(12)} ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+    }),
+  );
+
+for (const [name, description] of [
+  ['suspend', 'Suspend a tenant: its addresses answer "suspended" within seconds'],
+  ['resume', 'Resume a suspended tenant'],
+] as const) {
+  tenants
+    .command(`${name} <tenant>`)
+    .description(description)
+    .action((ref: string) =>
+      withRuntime(async (runtime) => {
+        const tenant = await runtime.tenants[name](ref);
+        console.log(`${tenant.slug} is now ${tenant.status}`);
+      }),
+    );
+}
+
+tenants
+  .command('delete <tenant>')
+  .description('Delete a tenant: soft delete now, rows purged by a job')
+  .option('--purge-now', 'purge the rows in this process instead of waiting for the job')
+  .action((ref: string, o) =>
+    withRuntime(async (runtime) => {
+      const tenant = await runtime.tenants.delete(ref);
+      console.log(`${tenant.slug} is deleted; purge scheduled at ${tenant.purgeScheduledAt}`);
+      if (o.purgeNow) {
+        const result = await runtime.tenants.purge(tenant.id);
+        console.log(`Purged ${result.rows} rows.`);
+      }
+    }),
+  );
+
+tenants
+  .command('add-domain <tenant> <domain>')
+  .description('Register a custom domain for a tenant')
+  .action((ref: string, domain: string) =>
+    withRuntime(async (runtime) => {
+      const tenant = await runtime.tenants.addDomain(ref, domain);
+      console.log(`${tenant.slug} domains: ${tenant.domains.join(', ')}`);
+    }),
+  );
+
+program.parseAsync().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof AppError) console.error(error.message);
+  else if (error && typeof error === 'object' && 'issues' in error) {
+    console.error((error as { issues: Array<{ path: PropertyKey[]; message: string }> }).issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+  } else console.error(error);
+  process.exitCode = error instanceof AppError && error.status < 500 ? 2 : 1;
+});

@@ -1,0 +1,95 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withCredentials } from '../../src/platform/db/databases.js';
+import { checkAppRole, checkTenantSchema } from '../../src/platform/db/isolation-check.js';
+import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+
+let platform: TestPlatform;
+let admin: pg.Client;
+
+beforeAll(async () => {
+  platform = await startTestPlatform();
+  admin = await platform.admin();
+});
+afterAll(() => platform?.close());
+
+describe('tenant schema isolation check', () => {
+  it('finds the tenant tables and no violation in the pool database', async () => {
+    const tables = await admin.query(`select count(*)::int as n from pg_tables where schemaname = 'app'`);
+    expect(tables.rows[0].n).toBeGreaterThanOrEqual(6);
+    expect(await checkTenantSchema(admin)).toEqual([]);
+  });
+
+  it('finds no violation in a silo database either', async () => {
+    const silo = await platform.createTenant({ tier: 'silo' });
+    const placement = await platform.runtime.directory.placementOf(
+      (await platform.runtime.directory.byId(silo.id))!,
+    );
+    const client = new pg.Client({ connectionString: withCredentials(platform.adminUrl, { database: placement.database }) });
+    await client.connect();
+    try {
+      expect(placement.tier).toBe('silo');
+      expect(await checkTenantSchema(client)).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('reports every kind of break when a table is built wrong on purpose', async () => {
+    await admin.query(`
+      drop schema if exists scratch_bad cascade;
+      create schema scratch_bad;
+      create table scratch_bad.parents (tenant_id uuid not null, id uuid not null, primary key (tenant_id, id));
+      create table scratch_bad.no_tenant (id uuid primary key);
+      create table scratch_bad.loose (
+        tenant_id uuid not null, id uuid not null, code text not null, parent uuid,
+        primary key (id, tenant_id),
+        unique (code),
+        foreign key (parent, tenant_id) references scratch_bad.parents (id, tenant_id));
+      create unique index loose_code_idx on scratch_bad.loose (code, tenant_id);
+      alter table scratch_bad.loose enable row level security;
+      create policy open_door on scratch_bad.loose using (true);
+      alter table scratch_bad.parents enable row level security;
+      alter table scratch_bad.parents force row level security;
+      create policy tenant_isolation on scratch_bad.parents using (tenant_id = app.current_tenant_id()) with check (tenant_id = app.current_tenant_id());
+    `);
+    try {
+      const found = (await checkTenantSchema(admin, 'scratch_bad')).map((v) => `${v.table}: ${v.problem}`);
+      expect(found).toEqual(
+        expect.arrayContaining([
+          'scratch_bad.no_tenant: has no tenant_id column',
+          'scratch_bad.no_tenant: row-level security is not enabled',
+          'scratch_bad.no_tenant: primary key no_tenant_pkey does not lead with tenant_id',
+          'scratch_bad.loose: row-level security is not FORCEd',
+          'scratch_bad.loose: has no policy for ALL commands with USING and WITH CHECK on app.current_tenant_id()',
+          'scratch_bad.loose: has 1 other permissive polic(ies) that could widen access',
+          'scratch_bad.loose: primary key loose_pkey does not lead with tenant_id',
+          'scratch_bad.loose: unique key loose_code_key does not lead with tenant_id',
+          'scratch_bad.loose: unique index scratch_bad.loose_code_idx does not lead with tenant_id',
+          'scratch_bad.loose: foreign key loose_parent_tenant_id_fkey does not lead with tenant_id',
+          'scratch_bad.loose: foreign key loose_parent_tenant_id_fkey does not reference tenant_id first',
+        ]),
+      );
+      expect(found.filter((f) => f.startsWith('scratch_bad.parents'))).toEqual([]);
+    } finally {
+      await admin.query('drop schema scratch_bad cascade');
+    }
+  });
+});
+
+describe('app role', () => {
+  it('owns nothing and has no way around RLS', async () => {
+    expect(await checkAppRole(admin, platform.runtime.config.APP_DATABASE_USER)).toEqual([]);
+  });
+
+  it('is caught when it is given BYPASSRLS or ownership', async () => {
+    await admin.query(`create role scratch_role nologin bypassrls; create table public.scratch_owned (id int); alter table public.scratch_owned owner to scratch_role`);
+    try {
+      expect(await checkAppRole(admin, 'scratch_role')).toEqual(
+        expect.arrayContaining(['scratch_role has rolbypassrls', 'scratch_role owns table scratch_owned']),
+      );
+    } finally {
+      await admin.query('drop table public.scratch_owned; drop role scratch_role');
+    }
+  });
+});

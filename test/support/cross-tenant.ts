@@ -1,0 +1,163 @@
+import type pg from 'pg';
+import type { RouteEntry } from '../../src/platform/http/app.js';
+import type { TestPlatform, TestTenant } from './platform.js';
+import { sampleOf, uuidProperties } from './openapi-sample.js';
+
+type IdsByTable = Map<string, string[]>;
+
+/** Every uuid value in the tenant's rows (tenant_id aside), per table, read as superuser past RLS. */
+async function idsOf(admin: pg.Client, tenantId: string, schema = 'app'): Promise<IdsByTable> {
+  const columns = await admin.query<{ table: string; column: string }>(
+    `select format('%I.%I', table_schema, table_name) as table, column_name as column
+       from information_schema.columns
+      where table_schema = $1 and data_type = 'uuid' and column_name <> 'tenant_id'
+      order by 1, 2`,
+    [schema],
+  );
+  const ids: IdsByTable = new Map();
+  for (const { table, column } of columns.rows) {
+    if (!ids.has(table)) ids.set(table, []);
+    if (column !== 'id') continue; // a row's own id names it; other uuid columns are references
+    const rows = await admin.query(`select ${column}::text as v from ${table} where tenant_id = $1`, [tenantId]);
+    ids.get(table)!.push(...rows.rows.map((r) => r.v));
+  }
+  return ids;
+}
+
+/** A fingerprint of every row a tenant has, to prove a request changed nothing. */
+async function fingerprint(admin: pg.Client, tenantId: string, tables: string[]): Promise<string> {
+  const parts: string[] = [];
+  for (const table of tables) {
+    const r = await admin.query(`select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as h from ${table} t where tenant_id = $1`, [tenantId]);
+    parts.push(`${table}:${r.rows[0].h}`);
+  }
+  return parts.join(',');
+}
+
+const paramsOf = (url: string) => [...url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
+const fill = (url: string, values: Record<string, string>) => url.replace(/:([A-Za-z0-9_]+)/g, (_, p: string) => values[p]!);
+const openapiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+
+/**
+ * Drives every tenant route in the app's route table with tenant A's owner against tenant B's ids, and lists
+ * what leaked. It learns which table each path parameter names by finding A's own ids that the GET routes
+ * accept (a positive control: a route that 404s on everything proves nothing and is reported).
+ */
+export async function crossTenantViolations(
+  platform: TestPlatform,
+  A: TestTenant,
+  B: TestTenant,
+  admin: pg.Client,
+): Promise<{ violations: string[]; checked: number }> {
+  const violations: string[] = [];
+  let checked = 0;
+  const doc = platform.app.swagger() as Record<string, any>;
+  const routes: RouteEntry[] = platform.app.routeCatalog;
+  const tenantRoutes = routes.filter((r) => r.config.tenantRoute);
+
+  for (const r of routes) {
+    if (r.url.startsWith('/api') && !r.config.tenantRoute) violations.push(`${r.method} ${r.url} serves /api without the tenant route wrapper`);
+  }
+
+  const aIds = await idsOf(admin, A.id);
+  const bIds = await idsOf(admin, B.id);
+  const tables = [...aIds.keys()];
+  for (const table of tables) {
+    if (!aIds.get(table)!.length || !bIds.get(table)!.length) {
+      violations.push(`${table} has no rows for one of the fixture tenants: extend test/support/fixtures.ts`);
+    }
+  }
+  const allA = tables.flatMap((t) => aIds.get(t)!.map((id) => ({ table: t, id })));
+  const bodyFor = (r: RouteEntry) => sampleOf(doc.paths?.[openapiPath(r.url)]?.[r.method.toLowerCase()]?.requestBody?.content?.['application/json']?.schema, doc);
+  const queryFor = (r: RouteEntry) => {
+    const params = (doc.paths?.[openapiPath(r.url)]?.[r.method.toLowerCase()]?.parameters ?? []) as Array<Record<string, any>>;
+    return Object.fromEntries(params.filter((p) => p.in === 'query' && p.required).map((p) => [p.name, String(sampleOf(p.schema, doc))]));
+  };
+  const send = (r: RouteEntry, url: string, payload?: unknown) => {
+    checked += 1;
+    return platform.call(B.host === A.host ? B : A, {
+      method: r.method as 'GET',
+      url,
+      query: queryFor(r),
+      token: A.ownerToken,
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+  };
+
+  // 1. Learn what each path parameter names, from GET routes that accept A's own ids.
+  const paramTables = new Map<string, Set<string>>();
+  const goodCombo = new Map<string, Record<string, string>>();
+  const getRoutes = tenantRoutes.filter((r) => r.method === 'GET' && paramsOf(r.url).length > 0);
+  for (let pass = 0; pass < 3; pass += 1) {
+    for (const r of getRoutes) {
+      if (goodCombo.has(r.url)) continue;
+      const params = paramsOf(r.url);
+      const candidates = params.map((p) =>
+        paramTables.has(p) ? allA.filter((x) => paramTables.get(p)!.has(x.table)) : allA,
+      );
+      const combos = candidates.reduce<Array<Array<{ table: string; id: string }>>>(
+        (acc, options) => acc.flatMap((prefix) => options.map((o) => [...prefix, o])),
+        [[]],
+      );
+      for (const combo of combos.slice(0, 500)) {
+        const values = Object.fromEntries(params.map((p, i) => [p, combo[i]!.id]));
+        const res = await send(r, fill(r.url, values));
+        if (res.statusCode >= 200 && res.statusCode < 300) {
+          goodCombo.set(r.url, values);
+          params.forEach((p, i) => {
+            if (!paramTables.has(p)) paramTables.set(p, new Set());
+            paramTables.get(p)!.add(combo[i]!.table);
+          });
+          break;
+        }
+      }
+    }
+  }
+  for (const r of getRoutes) if (!goodCombo.has(r.url)) violations.push(`GET ${r.url}: no id of A's was accepted, so the route proves nothing (fixture missing?)`);
+
+  const bBefore = await fingerprint(admin, B.id, tables);
+
+  // 2. Every route with path parameters, each parameter in turn set to each of B's ids of that kind: 404.
+  for (const r of tenantRoutes) {
+    const params = paramsOf(r.url);
+    if (params.length === 0) continue;
+    const base = goodCombo.get(r.url) ?? Object.fromEntries(params.map((p) => [p, aIds.get([...(paramTables.get(p) ?? [])][0] ?? '')?.[0] ?? '']));
+    for (const p of params) {
+      const kinds = paramTables.get(p);
+      if (!kinds) {
+        violations.push(`${r.method} ${r.url}: nothing shows what :${p} names; add a GET route for it or a fixture`);
+        continue;
+      }
+      for (const table of kinds) {
+        for (const bId of bIds.get(table) ?? []) {
+          const res = await send(r, fill(r.url, { ...base, [p]: bId }), bodyFor(r));
+          if (res.statusCode !== 404) violations.push(`${r.method} ${r.url} with B's ${table} id as :${p} answered ${res.statusCode}: ${res.body.slice(0, 200)}`);
+        }
+      }
+    }
+  }
+
+  // 3. Bodies that carry ids: each id property set to each of B's ids must be refused.
+  for (const r of tenantRoutes) {
+    if (r.method === 'GET' || paramsOf(r.url).length > 0) continue;
+    const schema = doc.paths?.[openapiPath(r.url)]?.[r.method.toLowerCase()]?.requestBody?.content?.['application/json']?.schema;
+    for (const prop of uuidProperties(schema, doc)) {
+      for (const { id: bId, table } of tables.flatMap((t) => bIds.get(t)!.map((id) => ({ id, table: t })))) {
+        const res = await send(r, r.url, { ...(bodyFor(r) as object), [prop]: bId });
+        if (res.statusCode < 400) violations.push(`${r.method} ${r.url} accepted B's ${table} id in ${prop} (${res.statusCode})`);
+      }
+    }
+  }
+
+  // 4. Lists: A's lists answer, and never contain B's ids or B's slug.
+  const bNeedles = [...tables.flatMap((t) => bIds.get(t)!), B.slug];
+  for (const r of tenantRoutes) {
+    if (r.method !== 'GET' || paramsOf(r.url).length > 0) continue;
+    const res = await send(r, r.url);
+    if (res.statusCode >= 300) violations.push(`GET ${r.url} answered ${res.statusCode} to A's owner`);
+    for (const needle of bNeedles) if (res.body.includes(needle)) violations.push(`GET ${r.url} shows B's ${needle}`);
+  }
+
+  if ((await fingerprint(admin, B.id, tables)) !== bBefore) violations.push(`B's rows changed while A's owner made requests`);
+  return { violations, checked };
+}

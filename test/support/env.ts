@@ -1,0 +1,9 @@
+/** The environment every test platform starts from (plus DATABASE_URL from the global setup). */
+export const TEST_ENV = {
+  APP_DATABASE_PASSWORD: 'test-app-role-password',
+  PLATFORM_ADMIN_TOKEN: 'test-platform-admin-token-0123456789',
+  LOG_LEVEL: 'silent',
+  BASE_DOMAIN: 'studiohive.test',
+  RUN_WORKER: 'false',
+  SEED_DEMO: 'false',
+} as const;
