@@ -1,12 +1,11 @@
-import pg from 'pg';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createAuthService, type AuthService } from './auth/auth.service.js';
 import { createStaffService } from './auth/staff.service.js';
-import { Databases, databaseName, withCredentials } from './db/databases.js';
+import { Databases, databaseName } from './db/databases.js';
 import { startEmbeddedPostgres, loadLocalSecrets, type EmbeddedServer } from './db/embedded.js';
 import { migrateDatabase } from './db/migrate.js';
-import { ensureAppRole, grantAppRole } from './db/roles.js';
+import { ensureAppRole, ensureDatabase, grantAppRole } from './db/roles.js';
 import type { Placement, Tenant } from './db/types.js';
 import { Jobs } from './jobs/jobs.js';
 import { currentTenant } from './tenancy/context.js';
@@ -104,14 +103,7 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
   }
 
   async function provisionDatabase(placement: Pick<Placement, 'cluster' | 'database'>) {
-    const client = new pg.Client({ connectionString: withCredentials(databases.clusterUrl(placement.cluster), { database: 'postgres' }) });
-    await client.connect();
-    try {
-      const exists = await client.query('select 1 from pg_database where datname = $1', [placement.database]);
-      if (exists.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(placement.database)}`);
-    } finally {
-      await client.end();
-    }
+    await ensureDatabase(databases.clusterUrl(placement.cluster), placement.database);
     await migrateTenantDatabase(placement);
   }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import pg from 'pg';
+import { ensureDatabase } from './roles.js';
 
 export interface LocalSecrets {
   postgresPassword: string;
@@ -102,14 +102,7 @@ export async function startEmbeddedPostgres(opts: {
     const child = (server as unknown as { process?: { kill(signal: string): boolean } }).process;
     process.once('exit', () => child?.kill('SIGINT')); // SIGINT is PostgreSQL's fast shutdown
   }
-  const client = new pg.Client({ connectionString: adminUrl.replace(/\/[^/]*$/, '/postgres') });
-  await client.connect();
-  try {
-    const exists = await client.query('select 1 from pg_database where datname = $1', [opts.database]);
-    if (exists.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(opts.database)}`);
-  } finally {
-    await client.end();
-  }
+  await ensureDatabase(adminUrl, opts.database);
   return {
     adminUrl,
     stop: async () => {

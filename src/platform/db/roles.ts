@@ -48,3 +48,17 @@ export async function grantAppRole(adminUrl: string, role: string, opts: { contr
     await client.end();
   }
 }
+
+/** Creates a database on a cluster unless it exists (connecting to the cluster's maintenance database). */
+export async function ensureDatabase(clusterAdminUrl: string, database: string): Promise<void> {
+  const maintenance = new URL(clusterAdminUrl);
+  maintenance.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: maintenance.toString() });
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}

@@ -45,6 +45,8 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     trustProxy: config.TRUST_PROXY,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // Bad URLs and over-long path parameters are answered by the router; route them to problem+json too.
+    frameworkErrors: handleError,
     forceCloseConnections: 'idle',
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];

@@ -126,7 +126,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       const tenantDb = deps.databases.forPlacement(placement);
       const sameDatabase = deps.databases.isControlDatabase(placement);
       try {
-        return await control.transaction().execute(async (trx) => {
+        const created = await control.transaction().execute(async (trx) => {
           const tenant = await tenantsRepo.insert(trx, {
             slug: input.slug,
             display_name: input.displayName,
@@ -149,6 +149,9 @@ export function createTenantsService(deps: TenantsServiceDeps) {
             owner: { id: owner.staff.id, email: owner.staff.email, setupToken: owner.setupToken },
           };
         });
+        // A lookup of the slug before it existed is cached as a miss; forget it so the tenant answers at once.
+        deps.directory.forget(created.tenant);
+        return created;
       } catch (error) {
         if ((error as { code?: string }).code === '23505') throw new AppError('conflict', `The slug "${input.slug}" is taken`);
         throw error;

@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPlatform, type TestPlatform, type TestTenant } from '../../../test/support/platform.js';
+
+let platform: TestPlatform;
+let T: TestTenant;
+
+const login = (tenant: TestTenant, email: string, password: string) =>
+  platform.call(tenant, { method: 'POST', url: '/api/auth/login', payload: { email, password } });
+
+async function latestMail(tenant: TestTenant, to: string) {
+  const admin = await platform.admin();
+  const r = await admin.query(
+    'select template, body from app.mail_outbox where tenant_id = $1 and to_address = $2 order by created_at desc limit 1',
+    [tenant.id, to],
+  );
+  return r.rows[0] as { template: string; body: string } | undefined;
+}
+const tokenIn = (body: string) => /token=([A-Za-z0-9_%-]+)/.exec(body)![1]!;
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' });
+  T = await platform.createTenant();
+});
+afterAll(() => platform?.close());
+
+describe('staff sign-in', () => {
+  it('signs in with the right password, case-insensitively by email, and reads its own profile', async () => {
+    const res = await login(T, T.ownerEmail.toUpperCase(), T.ownerPassword);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().token).toMatch(/^shs_/);
+    const me = await platform.call(T, { method: 'GET', url: '/api/auth/me', token: res.json().token });
+    expect(me.json()).toMatchObject({ email: T.ownerEmail, role: 'owner' });
+  });
+
+  it('answers a wrong password and an unknown email the same way, as problem+json', async () => {
+    const wrong = await login(T, T.ownerEmail, 'not the password');
+    const unknown = await login(T, 'nobody@example.com', 'not the password');
+    for (const res of [wrong, unknown]) {
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json().code).toBe('invalid_credentials');
+    }
+  });
+
+  it('stores only a hash of the session token, and logout ends the session', async () => {
+    const { token } = (await login(T, T.ownerEmail, T.ownerPassword)).json();
+    const admin = await platform.admin();
+    const hashed = await admin.query(`select count(*)::int as n from app.staff_sessions where token_hash = sha256(convert_to($1, 'UTF8'))`, [token]);
+    expect(hashed.rows[0].n).toBe(1);
+    const raw = await admin.query(`select count(*)::int as n from app.staff_sessions s where s::text like '%' || $1 || '%'`, [token]);
+    expect(raw.rows[0].n).toBe(0);
+    expect((await platform.call(T, { method: 'POST', url: '/api/auth/logout', token })).statusCode).toBe(204);
+    const after = await platform.call(T, { method: 'GET', url: '/api/auth/me', token });
+    expect(after.statusCode).toBe(401);
+  });
+
+  it('locks an account after repeated failures, with Retry-After, and even the right password waits', async () => {
+    const tenant = await platform.createTenant();
+    for (let i = 0; i < 3; i += 1) expect((await login(tenant, tenant.ownerEmail, 'wrong-password')).statusCode).toBe(401);
+    const locked = await login(tenant, tenant.ownerEmail, tenant.ownerPassword);
+    expect(locked.statusCode).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    // Other accounts of the same studio are not locked out by it.
+    const other = await platform.call(tenant, { method: 'POST', url: '/api/auth/login', payload: { email: 'someone@example.com', password: 'x' } });
+    expect(other.statusCode).toBe(401);
+  });
+
+  it('throttles sign-in attempts per tenant', async () => {
+    const limited = await startTestPlatform({ LOGIN_MAX_ATTEMPTS_PER_TENANT_MINUTE: '4' });
+    try {
+      const tenant = await limited.createTenant(); // its owner's login is attempt 1
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i += 1) {
+        statuses.push((await limited.call(tenant, { method: 'POST', url: '/api/auth/login', payload: { email: `u${i}@example.com`, password: 'x' } })).statusCode);
+      }
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('password reset and invitations', () => {
+  it('mails a single-use link; the new password works and old sessions end', async () => {
+    const tenant = await platform.createTenant();
+    const accepted = await platform.call(tenant, { method: 'POST', url: '/api/auth/password-reset', payload: { email: tenant.ownerEmail } });
+    expect(accepted.statusCode).toBe(202);
+    const mail = await latestMail(tenant, tenant.ownerEmail);
+    expect(mail?.template).toBe('staff_password_reset');
+    expect(mail?.body).toContain(`${tenant.slug}.studiohive.test`);
+    const token = decodeURIComponent(tokenIn(mail!.body));
+    const confirm = () =>
+      platform.call(tenant, { method: 'POST', url: '/api/auth/password-reset/confirm', payload: { token, password: 'a brand new password' } });
+    expect((await confirm()).statusCode).toBe(204);
+    expect((await confirm()).statusCode).toBe(422);
+    expect((await platform.call(tenant, { method: 'GET', url: '/api/auth/me', token: tenant.ownerToken })).statusCode).toBe(401);
+    expect((await login(tenant, tenant.ownerEmail, 'a brand new password')).statusCode).toBe(200);
+    expect((await login(tenant, tenant.ownerEmail, tenant.ownerPassword)).statusCode).toBe(401);
+  });
+
+  it('does not reveal whether an email has an account', async () => {
+    const res = await platform.call(T, { method: 'POST', url: '/api/auth/password-reset', payload: { email: 'ghost@example.com' } });
+    expect(res.statusCode).toBe(202);
+    expect(await latestMail(T, 'ghost@example.com')).toBeUndefined();
+  });
+
+  it('invites new staff, who choose a password from the link', async () => {
+    const created = await platform.call(T, {
+      method: 'POST', url: '/api/staff', token: T.ownerToken,
+      payload: { email: 'Coach@Example.com', displayName: 'Coach', role: 'instructor' },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ email: 'coach@example.com', role: 'instructor', status: 'active' });
+    const invite = await latestMail(T, 'coach@example.com');
+    expect(invite?.template).toBe('staff_invite');
+    const token = decodeURIComponent(tokenIn(invite!.body));
+    await platform.call(T, { method: 'POST', url: '/api/auth/password-reset/confirm', payload: { token, password: 'coach password 1' } });
+    const session = await login(T, 'coach@example.com', 'coach password 1');
+    expect(session.statusCode).toBe(200);
+    expect(session.json().staff.role).toBe('instructor');
+  });
+});
+
+describe('roles', () => {
+  async function staffWithRole(role: 'manager' | 'front_desk' | 'instructor') {
+    const email = `${role}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+    await platform.call(T, { method: 'POST', url: '/api/staff', token: T.ownerToken, payload: { email, displayName: role, role } });
+    const invite = await latestMail(T, email);
+    const token = decodeURIComponent(tokenIn(invite!.body));
+    await platform.call(T, { method: 'POST', url: '/api/auth/password-reset/confirm', payload: { token, password: 'long enough password' } });
+    return (await login(T, email, 'long enough password')).json().token as string;
+  }
+
+  it('lets each route decide which roles it allows', async () => {
+    const desk = await staffWithRole('front_desk');
+    const denied = await platform.call(T, { method: 'GET', url: '/api/staff', token: desk });
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json().code).toBe('forbidden');
+    expect((await platform.call(T, { method: 'GET', url: '/api/auth/me', token: desk })).statusCode).toBe(200);
+    expect((await platform.call(T, { method: 'GET', url: '/api/staff' })).statusCode).toBe(401);
+  });
+
+  it('lets a manager manage floor staff but not create owners or managers', async () => {
+    const manager = await staffWithRole('manager');
+    const owner = await platform.call(T, { method: 'POST', url: '/api/staff', token: manager, payload: { email: 'o2@example.com', displayName: 'O', role: 'owner' } });
+    expect(owner.statusCode).toBe(403);
+    const desk = await platform.call(T, { method: 'POST', url: '/api/staff', token: manager, payload: { email: 'd2@example.com', displayName: 'D', role: 'front_desk' } });
+    expect(desk.statusCode).toBe(201);
+  });
+
+  it('keeps at least one active owner, and a disabled account loses its sessions', async () => {
+    const me = (await platform.call(T, { method: 'GET', url: '/api/auth/me', token: T.ownerToken })).json();
+    const demote = await platform.call(T, { method: 'PATCH', url: `/api/staff/${me.id}`, token: T.ownerToken, payload: { role: 'manager' } });
+    expect(demote.statusCode).toBe(409);
+    const instructorToken = await staffWithRole('instructor');
+    const instructor = (await platform.call(T, { method: 'GET', url: '/api/auth/me', token: instructorToken })).json();
+    const disabled = await platform.call(T, { method: 'PATCH', url: `/api/staff/${instructor.id}`, token: T.ownerToken, payload: { status: 'disabled' } });
+    expect(disabled.json().status).toBe('disabled');
+    expect((await platform.call(T, { method: 'GET', url: '/api/auth/me', token: instructorToken })).statusCode).toBe(401);
+  });
+});
+
+describe('API keys', () => {
+  it('authenticate with X-Tenant-Id from any host, show the secret once, and stop working when revoked', async () => {
+    const created = await platform.call(T, { method: 'POST', url: '/api/api-keys', token: T.ownerToken, payload: { name: 'crm sync', role: 'manager' } });
+    expect(created.statusCode).toBe(201);
+    const { key, id } = created.json();
+    const viaHeader = () =>
+      platform.app.inject({ method: 'GET', url: '/api/staff', headers: { host: 'api.elsewhere.example', 'x-tenant-id': T.id, authorization: `Bearer ${key}` } });
+    expect((await viaHeader()).statusCode).toBe(200);
+    const listed = await platform.call(T, { method: 'GET', url: '/api/api-keys', token: T.ownerToken });
+    expect(listed.body).not.toContain(key);
+    await platform.call(T, { method: 'DELETE', url: `/api/api-keys/${id}`, token: T.ownerToken });
+    expect((await viaHeader()).statusCode).toBe(401);
+  });
+
+  it('refuses X-Tenant-Id without an API key', async () => {
+    const res = await platform.app.inject({ method: 'GET', url: '/api/tenant', headers: { host: 'api.elsewhere.example', 'x-tenant-id': T.id } });
+    expect(res.statusCode).toBe(401);
+  });
+});

@@ -1,0 +1,200 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { taskList } from '../jobs/tasks.js';
+import { populateTenant } from '../../../test/support/fixtures.js';
+import { startTestPlatform, uniqueSlug, type TestPlatform } from '../../../test/support/platform.js';
+
+let platform: TestPlatform;
+
+const createBody = (slug: string, extra: Record<string, unknown> = {}) => ({
+  slug,
+  displayName: `Studio ${slug}`,
+  owner: { email: `owner@${slug}.example.com`, displayName: 'Owner', password: 'owner password 123' },
+  ...extra,
+});
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ TENANT_CACHE_TTL_MS: '300' });
+});
+afterAll(() => platform?.close());
+
+describe('platform admin API', () => {
+  it('needs the platform admin token', async () => {
+    const none = await platform.app.inject({ method: 'GET', url: '/platform/tenants' });
+    const wrong = await platform.app.inject({ method: 'GET', url: '/platform/tenants', headers: { authorization: 'Bearer nope' } });
+    for (const res of [none, wrong]) {
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+  });
+
+  it('creates a tenant with its owner in one step; the owner can sign in at the tenant address', async () => {
+    const slug = uniqueSlug('yoga');
+    const res = await platform.platform({ method: 'POST', url: '/platform/tenants', payload: createBody(slug) });
+    expect(res.statusCode).toBe(201);
+    const { tenant, owner } = res.json();
+    expect(tenant).toMatchObject({ slug, status: 'active', tier: 'pool', placementId: 'pool-main', plan: 'standard' });
+    expect(tenant.limits.members).toBe(5000);
+    expect(owner.setupToken).toBeNull();
+    const login = await platform.call({ host: `${slug}.studiohive.test` }, {
+      method: 'POST', url: '/api/auth/login', payload: { email: owner.email, password: 'owner password 123' },
+    });
+    expect(login.statusCode).toBe(200);
+    const shown = await platform.platform({ method: 'GET', url: `/platform/tenants/${slug}` });
+    expect(shown.json().id).toBe(tenant.id);
+  });
+
+  it('rolls the whole creation back when the owner cannot be created', async () => {
+    const slug = uniqueSlug('atomic');
+    const admin = await platform.admin();
+    // A trigger that refuses staff rows for this slug's owner makes the second half of the creation fail.
+    await admin.query(`create or replace function app.refuse_owner() returns trigger language plpgsql as $$
+      begin if new.email like 'owner@${slug}%' then raise exception 'refused'; end if; return new; end $$;
+      create trigger refuse_owner before insert on app.staff for each row execute function app.refuse_owner()`);
+    try {
+      const res = await platform.platform({ method: 'POST', url: '/platform/tenants', payload: createBody(slug) });
+      expect(res.statusCode).toBe(500);
+      const left = await admin.query('select count(*)::int as n from platform.tenants where slug = $1', [slug]);
+      expect(left.rows[0].n).toBe(0);
+    } finally {
+      await admin.query('drop trigger refuse_owner on app.staff; drop function app.refuse_owner()');
+    }
+  });
+
+  it('refuses bad, reserved and taken slugs with a clear problem', async () => {
+    const bad = await platform.platform({ method: 'POST', url: '/platform/tenants', payload: createBody('Bad_Slug') });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0]).toMatchObject({ location: 'body', path: 'slug' });
+    const reserved = await platform.platform({ method: 'POST', url: '/platform/tenants', payload: createBody('admin') });
+    expect(reserved.statusCode).toBe(422);
+    const slug = uniqueSlug();
+    await platform.platform({ method: 'POST', url: '/platform/tenants', payload: createBody(slug) });
+    const taken = await platform.platform({ method: 'POST', url: '/platform/tenants', payload: createBody(slug) });
+    expect(taken.statusCode).toBe(409);
+    expect(taken.json().detail).toContain('taken');
+  });
+
+  it('invites the owner when no password is given', async () => {
+    const slug = uniqueSlug();
+    const body = createBody(slug);
+    const res = await platform.platform({
+      method: 'POST', url: '/platform/tenants', payload: { ...body, owner: { email: body.owner.email, displayName: 'O' } },
+    });
+    expect(res.json().owner.setupToken).toMatch(/^shr_/);
+  });
+
+  it('lists with a cursor and filters by status', async () => {
+    const first = await platform.platform({ method: 'GET', url: '/platform/tenants?limit=2' });
+    expect(first.json().items).toHaveLength(2);
+    const next = await platform.platform({ method: 'GET', url: `/platform/tenants?limit=2&after=${first.json().nextCursor}` });
+    expect(next.json().items[0].slug > first.json().items[1].slug).toBe(true);
+    const bad = await platform.platform({ method: 'GET', url: '/platform/tenants?limit=0' });
+    expect(bad.statusCode).toBe(400);
+  });
+});
+
+describe('tenant resolution', () => {
+  it('answers 404 problem+json for unknown studios and the bare domain', async () => {
+    for (const host of ['nope-nope.studiohive.test', 'studiohive.test', 'a.b.studiohive.test', 'unknown.example.org']) {
+      const res = await platform.app.inject({ method: 'GET', url: '/api/tenant', headers: { host } });
+      expect(res.statusCode, host).toBe(404);
+      expect(res.json().code).toBe('tenant_not_found');
+    }
+  });
+
+  it('resolves a registered custom domain, and stops when it is removed', async () => {
+    const t = await platform.createTenant();
+    const domain = `book.${t.slug}.example.com`;
+    const added = await platform.platform({ method: 'POST', url: `/platform/tenants/${t.id}/domains`, payload: { domain } });
+    expect(added.json().domains).toEqual([domain]);
+    const res = await platform.app.inject({ method: 'GET', url: '/api/tenant', headers: { host: `${domain.toUpperCase()}:443` } });
+    expect(res.json().slug).toBe(t.slug);
+    const dup = await platform.platform({ method: 'POST', url: `/platform/tenants/${t.id}/domains`, payload: { domain } });
+    expect(dup.statusCode).toBe(409);
+    await platform.platform({ method: 'DELETE', url: `/platform/tenants/${t.id}/domains/${domain}` });
+    expect((await platform.app.inject({ method: 'GET', url: '/api/tenant', headers: { host: domain } })).statusCode).toBe(404);
+  });
+
+  it('says a suspended studio is suspended, within the cache expiry on another instance, and resumes', async () => {
+    const t = await platform.createTenant();
+    const other = await startTestPlatform({ TENANT_CACHE_TTL_MS: '300' }); // a second app instance
+    try {
+      expect((await other.call(t, { method: 'GET', url: '/api/auth/me', token: t.ownerToken })).statusCode).toBe(200);
+      const suspended = await platform.platform({ method: 'POST', url: `/platform/tenants/${t.id}/suspend` });
+      expect(suspended.json().status).toBe('suspended');
+      const here = await platform.call(t, { method: 'GET', url: '/api/auth/me', token: t.ownerToken });
+      expect(here.statusCode).toBe(403);
+      expect(here.json()).toMatchObject({ code: 'tenant_suspended' });
+      expect(here.json().detail).toContain('suspended');
+      await new Promise((r) => setTimeout(r, 350));
+      expect((await other.call(t, { method: 'GET', url: '/api/auth/me', token: t.ownerToken })).json().code).toBe('tenant_suspended');
+      const again = await platform.platform({ method: 'POST', url: `/platform/tenants/${t.id}/suspend` });
+      expect(again.statusCode).toBe(409);
+      await platform.platform({ method: 'POST', url: `/platform/tenants/${t.id}/resume` });
+      expect((await platform.call(t, { method: 'GET', url: '/api/auth/me', token: t.ownerToken })).statusCode).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('deleting a tenant', () => {
+  it('hides it at once, and the purge job leaves none of its rows anywhere', async () => {
+    const t = await platform.createTenant();
+    await populateTenant(platform, t);
+    const keep = await platform.createTenant();
+    const admin = await platform.admin();
+    const rowsOf = async (tenantId: string) => {
+      const tables = await admin.query(`select format('%I.%I', schemaname, tablename) as t from pg_tables where schemaname = 'app'`);
+      let n = 0;
+      for (const { t: table } of tables.rows) n += (await admin.query(`select count(*)::int as n from ${table} where tenant_id = $1`, [tenantId])).rows[0].n;
+      return n;
+    };
+    expect(await rowsOf(t.id)).toBeGreaterThan(6);
+    const keepBefore = await rowsOf(keep.id);
+
+    const deleted = await platform.platform({ method: 'DELETE', url: `/platform/tenants/${t.id}` });
+    expect(deleted.json()).toMatchObject({ status: 'deleted' });
+    expect((await platform.call(t, { method: 'GET', url: '/api/tenant' })).statusCode).toBe(404);
+    const job = await admin.query(`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'tenant_purge' and key = $1`, [`tenant_purge:${t.id}`]);
+    expect(job.rows[0].n).toBe(1);
+
+    // The real worker picks the job up.
+    await platform.runtime.jobs.start(taskList(platform.runtime), 1);
+    try {
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        const r = await admin.query('select purged_at from platform.tenants where id = $1', [t.id]);
+        if (r.rows[0].purged_at) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    } finally {
+      await platform.runtime.jobs.stop();
+    }
+    expect(await rowsOf(t.id)).toBe(0);
+    expect(await rowsOf(keep.id)).toBe(keepBefore);
+    const shown = await platform.platform({ method: 'GET', url: `/platform/tenants/${t.id}` });
+    expect(shown.json().purgedAt).not.toBeNull();
+    // A second run (a retried job) is harmless.
+    expect(await platform.runtime.tenants.purge(t.id)).toEqual({ purged: false, rows: 0 });
+  });
+
+  it('can not delete twice or resume a deleted tenant', async () => {
+    const t = await platform.createTenant();
+    await platform.platform({ method: 'DELETE', url: `/platform/tenants/${t.id}` });
+    expect((await platform.platform({ method: 'DELETE', url: `/platform/tenants/${t.id}` })).statusCode).toBe(409);
+    expect((await platform.platform({ method: 'POST', url: `/platform/tenants/${t.id}/resume` })).statusCode).toBe(409);
+  });
+});
+
+describe('silo tier', () => {
+  it('puts a silo tenant in its own database, where its owner signs in as usual', async () => {
+    const t = await platform.createTenant({ tier: 'silo' });
+    const shown = (await platform.platform({ method: 'GET', url: `/platform/tenants/${t.id}` })).json();
+    expect(shown.tier).toBe('silo');
+    expect(shown.placementId).toBe(`silo-${t.slug}`);
+    const admin = await platform.admin();
+    const inPool = await admin.query('select count(*)::int as n from app.staff where tenant_id = $1', [t.id]);
+    expect(inPool.rows[0].n).toBe(0);
+    expect((await platform.call(t, { method: 'GET', url: '/api/staff', token: t.ownerToken })).json().items).toHaveLength(1);
+  });
+});
