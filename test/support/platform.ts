@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { buildApp } from '../../src/platform/http/app.js';
@@ -32,10 +33,10 @@ export interface TestPlatform {
 
 export const uniqueSlug = (prefix = 't') => `${prefix}-${randomUUID().slice(0, 8)}`;
 
-export async function startTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
+export async function startTestPlatform(env: Record<string, string> = {}, log?: Logger): Promise<TestPlatform> {
   const adminUrl = inject('adminUrl');
   const config = loadConfig({ ...TEST_ENV, DATABASE_URL: adminUrl, ...env });
-  const runtime = await openRuntime(config, createLogger({ LOG_LEVEL: 'silent' }));
+  const runtime = await openRuntime(config, log ?? createLogger({ LOG_LEVEL: 'silent' }));
   const app = await buildApp(runtime);
   const admins: pg.Client[] = [];
   const platformToken = TEST_ENV.PLATFORM_ADMIN_TOKEN;
