@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
@@ -14,6 +17,7 @@ import { apiKeyRoutes, authRoutes, staffRoutes } from '../auth/auth.routes.js';
 import type { Runtime } from '../runtime.js';
 import { platformRoutes } from '../tenancy/tenants.routes.js';
 import { handleError, handleNotFound, problemSchema, sendProblem } from './problems.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { tenantRoutes, type RouteConfig, type TenantRouter } from './tenant-route.js';
 
 declare module 'fastify' {
@@ -36,6 +40,9 @@ const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The staff web app (built by `npm install`'s prepare step into web/dist). */
+const webRoot = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
+
 export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   const { config } = runtime;
   const app = Fastify({
@@ -56,7 +63,16 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler(handleNotFound);
+  const hasWebApp = existsSync(webRoot);
+  if (!hasWebApp) runtime.log.warn({ webRoot }, 'web app not built; run `npm run build:web`');
+  // Page paths of the single-page app get its index.html; anything else unknown is a problem+json 404.
+  app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) => {
+    const isPage = req.method === 'GET' && !/^\/(api|platform)(\/|$)/.test(req.url) && !/\.[a-z0-9]+$/i.test(req.url.split('?')[0]!);
+    if (hasWebApp && isPage && req.headers.accept?.includes('text/html')) {
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    }
+    return handleNotFound(req, reply);
+  });
   app.decorateRequest('tenantId', null);
 
   app.decorate('routeCatalog', [] as RouteEntry[]);
@@ -121,6 +137,18 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   );
 
   await app.register(async (platform) => platformRoutes(platform, runtime));
+  if (hasWebApp) {
+    await app.register(fastifyStatic, {
+      root: webRoot,
+      wildcard: false,
+      cacheControl: false,
+      index: ['index.html'],
+      // Hashed assets never change; index.html must be revalidated so a deploy is picked up.
+      setHeaders: (res, filePath) =>
+        res.setHeader('cache-control', filePath.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+      schemaHide: true,
+    });
+  }
 
   const router = tenantRoutes(app, runtime);
   for (const register of tenantModules) register(router, runtime);

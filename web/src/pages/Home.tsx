@@ -1,0 +1,98 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError, roleLabel, session, type Role, type Staff, type Tenant } from '../api';
+import { navigate } from '../App';
+
+const manages: Record<Role, Role[]> = {
+  owner: ['owner', 'manager', 'front_desk', 'instructor'],
+  manager: ['front_desk', 'instructor'],
+  front_desk: [],
+  instructor: [],
+};
+
+export function Home({ tenant }: { tenant: Tenant }) {
+  const [me, setMe] = useState<Staff | null>(null);
+  const [staff, setStaff] = useState<Staff[]>([]);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const who = await api<Staff>('GET', '/api/auth/me');
+      setMe(who);
+      if (manages[who.role].length > 0) setStaff((await api<{ items: Staff[] }>('GET', '/api/staff')).items);
+    } catch (err) {
+      if (err instanceof ApiError && err.problem.status === 401) navigate('/login');
+      else setError(err instanceof Error ? err.message : String(err));
+    }
+  }, []);
+  useEffect(() => void load(), [load]);
+
+  async function signOut() {
+    await api('POST', '/api/auth/logout').catch(() => undefined);
+    session.clear();
+    navigate('/login');
+  }
+
+  if (error) return <main className="card"><p role="alert" className="error">{error}</p></main>;
+  if (!me) return <main className="card">Loading…</main>;
+  return (
+    <main className="card wide">
+      <div className="row">
+        <h1>Hello, {me.displayName}</h1>
+        <button className="secondary" onClick={signOut}>Sign out</button>
+      </div>
+      <p className="muted">{roleLabel[me.role]} at {tenant.displayName}</p>
+      {manages[me.role].length > 0 && <StaffSection staff={staff} roles={manages[me.role]} onChange={load} />}
+    </main>
+  );
+}
+
+function StaffSection({ staff, roles, onChange }: { staff: Staff[]; roles: Role[]; onChange: () => void }) {
+  const [email, setEmail] = useState('');
+  const [displayName, setDisplayName] = useState('');
+  const [role, setRole] = useState<Role>(roles.includes('front_desk') ? 'front_desk' : roles[0]!);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+
+  async function invite(e: FormEvent) {
+    e.preventDefault();
+    try {
+      await api('POST', '/api/staff', { email, displayName, role });
+      setMessage({ ok: true, text: `Invitation sent to ${email}.` });
+      setEmail('');
+      setDisplayName('');
+      onChange();
+    } catch (err) {
+      setMessage({ ok: false, text: err instanceof ApiError ? err.message : 'The invitation failed.' });
+    }
+  }
+
+  return (
+    <section>
+      <h2>Staff</h2>
+      <table>
+        <thead>
+          <tr><th>Name</th><th>Email</th><th>Role</th><th>Status</th></tr>
+        </thead>
+        <tbody>
+          {staff.map((s) => (
+            <tr key={s.id}>
+              <td>{s.displayName}</td>
+              <td>{s.email}</td>
+              <td>{roleLabel[s.role]}</td>
+              <td>{s.status}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>Invite someone</h3>
+      <form className="inline" onSubmit={invite}>
+        <input aria-label="Name" placeholder="Name" required value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
+        <input aria-label="Email" type="email" placeholder="Email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+        <select aria-label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
+          {roles.map((r) => <option key={r} value={r}>{roleLabel[r]}</option>)}
+        </select>
+        <button type="submit">Invite</button>
+      </form>
+      {message && <p role={message.ok ? 'status' : 'alert'} className={message.ok ? '' : 'error'}>{message.text}</p>}
+    </section>
+  );
+}
