@@ -35,6 +35,8 @@ const envSchema = z.object({
   EXTRA_CLUSTERS: clusters.optional(),
   APP_DATABASE_USER: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('studiohive_app'),
   APP_DATABASE_PASSWORD: z.string().min(16, 'must be at least 16 characters').optional(),
+  PLATFORM_DATABASE_USER: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('studiohive_platform'),
+  PLATFORM_DATABASE_PASSWORD: z.string().min(16, 'must be at least 16 characters').optional(),
   PLATFORM_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   LOG_LEVEL: logLevel.default('info'),
   DATA_DIR: z.string().min(1).default('.studiohive'),
@@ -47,8 +49,11 @@ const envSchema = z.object({
   TENANT_CACHE_MAX: z.coerce.number().int().min(1).default(10_000),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 14),
   TENANT_PURGE_DELAY_HOURS: z.coerce.number().min(0).default(0),
+  TENANT_PURGE_SETTLE_MS: z.coerce.number().int().min(0).default(60_000),
   LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
-  LOGIN_MAX_ATTEMPTS_PER_TENANT_MINUTE: z.coerce.number().int().min(1).default(60),
+  LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(30),
+  LOGIN_MAX_FAILURES_PER_TENANT_MINUTE: z.coerce.number().int().min(1).default(300),
+  PASSWORD_RESETS_PER_EMAIL_HOUR: z.coerce.number().int().min(1).default(3),
   LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).default(15),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   RUN_WORKER: z
@@ -78,10 +83,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
   }
   const config = parsed.data;
+  const missing: string[] = [];
   if (config.DATABASE_URL && !config.APP_DATABASE_PASSWORD) {
-    throw new ConfigError([
-      'APP_DATABASE_PASSWORD: required when DATABASE_URL is set (the password of the non-owner app role)',
-    ]);
+    missing.push('APP_DATABASE_PASSWORD: required when DATABASE_URL is set (the password of the tenant-serving app role)');
   }
+  if (config.DATABASE_URL && !config.PLATFORM_DATABASE_PASSWORD) {
+    missing.push('PLATFORM_DATABASE_PASSWORD: required when DATABASE_URL is set (the password of the control-plane role)');
+  }
+  if (config.TENANT_PURGE_SETTLE_MS < config.TENANT_CACHE_TTL_MS) {
+    missing.push('TENANT_PURGE_SETTLE_MS: must be at least TENANT_CACHE_TTL_MS, or a purge could race requests still let in by a cached tenant');
+  }
+  if (missing.length > 0) throw new ConfigError(missing);
   return config;
 }

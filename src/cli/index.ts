@@ -2,16 +2,23 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { AppError } from '../platform/errors.js';
 import { createLogger, openRuntime, type Runtime } from '../platform/runtime.js';
-import { createTenantBody } from '../platform/tenancy/tenants.schemas.js';
+import { createTenantBody, domain as domainSchema } from '../platform/tenancy/tenants.schemas.js';
 import { printRows } from './output.js';
 
-/** Opens the platform (migrating first, like the server), runs fn, and always closes it. */
+/**
+ * Opens the platform, runs fn, and always closes it. Only `migrate` changes the schema (and re-asserts the
+ * database roles); other commands refuse to run against a database that was never migrated.
+ */
 async function withRuntime<T>(fn: (runtime: Runtime) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const runtime = await openRuntime(config, createLogger({ LOG_LEVEL: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL }));
   try {
-    await runtime.migrate();
     return await fn(runtime);
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P01' || (error as { code?: string }).code === '28P01') {
+      throw new AppError('unavailable', 'The database is not set up yet: run `studiohive migrate` (or `npm start`) first');
+    }
+    throw error;
   } finally {
     await runtime.close();
   }
@@ -145,7 +152,7 @@ tenants
   .description('Register a custom domain for a tenant')
   .action((ref: string, domain: string) =>
     withRuntime(async (runtime) => {
-      const tenant = await runtime.tenants.addDomain(ref, domain);
+      const tenant = await runtime.tenants.addDomain(ref, domainSchema.parse(domain));
       console.log(`${tenant.slug} domains: ${tenant.domains.join(', ')}`);
     }),
   );

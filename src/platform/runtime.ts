@@ -5,7 +5,7 @@ import { createStaffService } from './auth/staff.service.js';
 import { Databases, databaseName } from './db/databases.js';
 import { startEmbeddedPostgres, loadLocalSecrets, type EmbeddedServer } from './db/embedded.js';
 import { migrateDatabase } from './db/migrate.js';
-import { ensureAppRole, ensureDatabase, grantAppRole } from './db/roles.js';
+import { ensureDatabase, ensureLoginRole, grantRoles, type RoleNames } from './db/roles.js';
 import type { Placement, Tenant } from './db/types.js';
 import { Jobs } from './jobs/jobs.js';
 import { currentTenant } from './tenancy/context.js';
@@ -54,6 +54,7 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
   let embedded: EmbeddedServer | null = null;
   let adminUrl = config.DATABASE_URL;
   let appPassword = config.APP_DATABASE_PASSWORD;
+  let platformPassword = config.PLATFORM_DATABASE_PASSWORD;
   let platformAdminToken = config.PLATFORM_ADMIN_TOKEN;
   if (!adminUrl) {
     const secrets = await loadLocalSecrets(config.DATA_DIR);
@@ -66,6 +67,7 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     });
     adminUrl = embedded.adminUrl;
     appPassword ??= secrets.appDatabasePassword;
+    platformPassword ??= secrets.platformDatabasePassword;
     platformAdminToken ??= secrets.platformAdminToken;
   }
   const clusters = { ...(config.EXTRA_CLUSTERS ?? {}), main: adminUrl };
@@ -73,6 +75,8 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     clusters,
     appUser: config.APP_DATABASE_USER,
     appPassword: appPassword!,
+    platformUser: config.PLATFORM_DATABASE_USER,
+    platformPassword: platformPassword!,
     poolMax: config.DB_POOL_MAX,
     siloPoolMax: config.SILO_POOL_MAX,
     siloPoolsOpenMax: config.SILO_POOLS_OPEN_MAX,
@@ -90,15 +94,19 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
   const auth = createAuthService({
     sessionTtlHours: config.SESSION_TTL_HOURS,
     maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-    maxAttemptsPerTenantMinute: config.LOGIN_MAX_ATTEMPTS_PER_TENANT_MINUTE,
+    maxFailuresPerIp: config.LOGIN_MAX_FAILURES_PER_IP,
+    maxFailuresPerTenantMinute: config.LOGIN_MAX_FAILURES_PER_TENANT_MINUTE,
+    resetsPerEmailHour: config.PASSWORD_RESETS_PER_EMAIL_HOUR,
     windowMinutes: config.LOGIN_WINDOW_MINUTES,
     tenantUrl,
   });
 
+  const roles: RoleNames = { app: config.APP_DATABASE_USER, platform: config.PLATFORM_DATABASE_USER };
+
   async function migrateTenantDatabase(placement: Pick<Placement, 'cluster' | 'database'>) {
-    const url = databases.adminUrl(placement);
-    const result = await migrateDatabase(url, ['tenant']);
-    await grantAppRole(url, config.APP_DATABASE_USER, { controlPlane: false });
+    const result = await migrateDatabase(databases.adminUrl(placement), ['tenant'], (client) =>
+      grantRoles(client, roles, { controlPlane: false }),
+    );
     return result.applied;
   }
 
@@ -112,7 +120,7 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     directory,
     auth,
     jobs,
-    purgeDelayHours: config.TENANT_PURGE_DELAY_HOURS,
+    purgeDelayMs: config.TENANT_PURGE_DELAY_HOURS * 3_600_000 + config.TENANT_PURGE_SETTLE_MS,
     provisionDatabase,
   });
 
@@ -131,9 +139,13 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     tenantUrl,
     /** Control plane and its pool first, then every other placement in the catalog. */
     async migrate() {
-      const applied = (await migrateDatabase(adminUrl, ['platform', 'tenant'])).applied;
-      await ensureAppRole(adminUrl, config.APP_DATABASE_USER, appPassword!);
-      await grantAppRole(adminUrl, config.APP_DATABASE_USER, { controlPlane: true });
+      const applied = (
+        await migrateDatabase(adminUrl, ['platform', 'tenant'], async (client) => {
+          await ensureLoginRole(client, roles.app, appPassword!);
+          await ensureLoginRole(client, roles.platform, platformPassword!);
+          await grantRoles(client, roles, { controlPlane: true });
+        })
+      ).applied;
       const mainDb = databaseName(adminUrl);
       for (const placement of await tenantsRepo.placements(databases.control)) {
         if (placement.cluster === 'main' && placement.database === mainDb) continue;

@@ -64,7 +64,14 @@ describe('as the app role, straight SQL', () => {
       expect((await c.query('select * from app.staff where id = $1', [bStaffId])).rowCount).toBe(0);
       expect((await c.query(`update app.staff set display_name = 'pwned' where tenant_id = $1`, [B.id])).rowCount).toBe(0);
       expect((await c.query('delete from app.staff where tenant_id = $1', [B.id])).rowCount).toBe(0);
-      expect((await c.query('delete from app.staff_sessions')).rowCount).toBeGreaterThan(0); // only A's own
+      const admin = await platform.admin();
+      const count = async (tenantId: string) =>
+        (await admin.query('select count(*)::int as n from app.staff_sessions where tenant_id = $1', [tenantId])).rows[0].n;
+      const [aSessions, bSessions] = [await count(A.id), await count(B.id)];
+      expect(aSessions).toBeGreaterThan(0);
+      // An unfiltered delete reaches exactly A's own rows (rolled back afterwards).
+      expect((await c.query('delete from app.staff_sessions')).rowCount).toBe(aSessions);
+      expect(await count(B.id)).toBe(bSessions);
     });
     await asApp(A.id, (c) =>
       failsWith(c.query(`insert into app.staff (tenant_id, email, display_name, role) values ($1, 'x@y.z', 'x', 'owner')`, [B.id]), '42501'),

@@ -49,6 +49,12 @@ describe('tenant schema isolation check', () => {
       create unique index loose_code_idx on scratch_bad.loose (code, tenant_id);
       alter table scratch_bad.loose enable row level security;
       create policy open_door on scratch_bad.loose using (true);
+      create table scratch_bad.sneaky (tenant_id uuid not null, id uuid not null, primary key (tenant_id, id));
+      alter table scratch_bad.sneaky enable row level security;
+      alter table scratch_bad.sneaky force row level security;
+      create policy tenant_isolation on scratch_bad.sneaky
+        using (tenant_id = app.current_tenant_id() or app.current_tenant_id() is null)
+        with check (tenant_id = app.current_tenant_id());
       alter table scratch_bad.parents enable row level security;
       alter table scratch_bad.parents force row level security;
       create policy tenant_isolation on scratch_bad.parents using (tenant_id = app.current_tenant_id()) with check (tenant_id = app.current_tenant_id());
@@ -68,6 +74,7 @@ describe('tenant schema isolation check', () => {
           'scratch_bad.loose: unique index scratch_bad.loose_code_idx does not lead with tenant_id',
           'scratch_bad.loose: foreign key loose_parent_tenant_id_fkey does not lead with tenant_id',
           'scratch_bad.loose: foreign key loose_parent_tenant_id_fkey does not reference tenant_id first',
+          'scratch_bad.sneaky: has no policy for ALL commands with USING and WITH CHECK on app.current_tenant_id()',
         ]),
       );
       expect(found.filter((f) => f.startsWith('scratch_bad.parents'))).toEqual([]);
@@ -77,19 +84,44 @@ describe('tenant schema isolation check', () => {
   });
 });
 
-describe('app role', () => {
-  it('owns nothing and has no way around RLS', async () => {
+describe('database roles', () => {
+  it('the app role owns nothing, cannot bypass RLS, and can only read the catalog', async () => {
     expect(await checkAppRole(admin, platform.runtime.config.APP_DATABASE_USER)).toEqual([]);
   });
 
-  it('is caught when it is given BYPASSRLS or ownership', async () => {
-    await admin.query(`create role scratch_role nologin bypassrls; create table public.scratch_owned (id int); alter table public.scratch_owned owner to scratch_role`);
+  it('the platform role writes the catalog but is otherwise held to the same rules', async () => {
+    expect(await checkAppRole(admin, platform.runtime.config.PLATFORM_DATABASE_USER, { mayWriteSchemas: ['platform'] })).toEqual([]);
+    expect(await checkAppRole(admin, platform.runtime.config.PLATFORM_DATABASE_USER)).toEqual(
+      expect.arrayContaining([`${platform.runtime.config.PLATFORM_DATABASE_USER} can write platform.tenants, which has no RLS`]),
+    );
+  });
+
+  it('the app role holds to that in a silo database too', async () => {
+    const silo = await platform.createTenant({ tier: 'silo' });
+    const placement = await platform.runtime.directory.placementOf((await platform.runtime.directory.byId(silo.id))!);
+    const client = new pg.Client({ connectionString: withCredentials(platform.adminUrl, { database: placement.database }) });
+    await client.connect();
+    try {
+      expect(await checkAppRole(client, platform.runtime.config.APP_DATABASE_USER)).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('are caught when given BYPASSRLS, ownership, or writes to a table without RLS', async () => {
+    await admin.query(`create role scratch_role nologin bypassrls;
+      create table public.scratch_owned (id int); alter table public.scratch_owned owner to scratch_role;
+      create table public.scratch_open (id int); grant insert on public.scratch_open to scratch_role`);
     try {
       expect(await checkAppRole(admin, 'scratch_role')).toEqual(
-        expect.arrayContaining(['scratch_role has rolbypassrls', 'scratch_role owns table scratch_owned']),
+        expect.arrayContaining([
+          'scratch_role has rolbypassrls',
+          'scratch_role owns table scratch_owned',
+          'scratch_role can write scratch_open, which has no RLS',
+        ]),
       );
     } finally {
-      await admin.query('drop table public.scratch_owned; drop role scratch_role');
+      await admin.query('drop table public.scratch_owned, public.scratch_open; drop role scratch_role');
     }
   });
 });

@@ -1,6 +1,8 @@
 /** The environment every test platform starts from (plus DATABASE_URL from the global setup). */
 export const TEST_ENV = {
   APP_DATABASE_PASSWORD: 'test-app-role-password',
+  PLATFORM_DATABASE_PASSWORD: 'test-platform-role-password',
+  TENANT_PURGE_SETTLE_MS: '5000',
   PLATFORM_ADMIN_TOKEN: 'test-platform-admin-token-0123456789',
   LOG_LEVEL: 'silent',
   BASE_DOMAIN: 'studiohive.test',

@@ -65,18 +65,40 @@ describe('staff sign-in', () => {
     expect(other.statusCode).toBe(401);
   });
 
-  it('throttles sign-in attempts per tenant', async () => {
-    const limited = await startTestPlatform({ LOGIN_MAX_ATTEMPTS_PER_TENANT_MINUTE: '4' });
+  it('throttles failed sign-ins per tenant and per client address, never counting successes', async () => {
+    const limited = await startTestPlatform({ LOGIN_MAX_FAILURES_PER_TENANT_MINUTE: '4', LOGIN_MAX_FAILURES_PER_IP: '100' });
     try {
-      const tenant = await limited.createTenant(); // its owner's login is attempt 1
+      const tenant = await limited.createTenant(); // its owner's successful sign-in does not count
+      const attempt = (email: string, password = 'x') =>
+        limited.call(tenant, { method: 'POST', url: '/api/auth/login', payload: { email, password } });
       const statuses: number[] = [];
-      for (let i = 0; i < 5; i += 1) {
-        statuses.push((await limited.call(tenant, { method: 'POST', url: '/api/auth/login', payload: { email: `u${i}@example.com`, password: 'x' } })).statusCode);
-      }
-      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+      for (let i = 0; i < 5; i += 1) statuses.push((await attempt(`u${i}@example.com`)).statusCode);
+      expect(statuses).toEqual([401, 401, 401, 401, 429]);
     } finally {
       await limited.close();
     }
+    const perIp = await startTestPlatform({ LOGIN_MAX_FAILURES_PER_IP: '3' });
+    try {
+      const tenant = await perIp.createTenant();
+      for (let i = 0; i < 3; i += 1) {
+        await perIp.call(tenant, { method: 'POST', url: '/api/auth/login', payload: { email: `s${i}@example.com`, password: 'x' } });
+      }
+      const blocked = await perIp.call(tenant, { method: 'POST', url: '/api/auth/login', payload: { email: tenant.ownerEmail, password: tenant.ownerPassword } });
+      expect(blocked.statusCode).toBe(429);
+      expect(blocked.json().detail).toContain('your network');
+    } finally {
+      await perIp.close();
+    }
+  });
+
+  it('counts parallel guesses one by one, so a burst cannot slip past the account limit', async () => {
+    const tenant = await platform.createTenant();
+    const burst = await Promise.all(
+      Array.from({ length: 12 }, () => login(tenant, tenant.ownerEmail, 'parallel guess')),
+    );
+    const statuses = burst.map((r) => r.statusCode).sort();
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(9);
   });
 });
 
@@ -148,6 +170,24 @@ describe('roles', () => {
     expect(desk.statusCode).toBe(201);
   });
 
+  it('keeps an owner even when two owners are demoted at the same moment', async () => {
+    const tenant = await platform.createTenant();
+    const second = await platform.call(tenant, {
+      method: 'POST', url: '/api/staff', token: tenant.ownerToken, payload: { email: 'second-owner@example.com', displayName: 'Second', role: 'owner' },
+    });
+    const owners = [(await platform.call(tenant, { method: 'GET', url: '/api/auth/me', token: tenant.ownerToken })).json().id, second.json().id];
+    for (let round = 0; round < 3; round += 1) {
+      const results = await Promise.all(
+        owners.map((id) => platform.call(tenant, { method: 'PATCH', url: `/api/staff/${id}`, token: tenant.ownerToken, payload: { status: 'disabled' } })),
+      );
+      const admin = await platform.admin();
+      const active = await admin.query(`select count(*)::int as n from app.staff where tenant_id = $1 and role = 'owner' and status = 'active'`, [tenant.id]);
+      expect(active.rows[0].n).toBeGreaterThanOrEqual(1);
+      expect(results.filter((r) => r.statusCode === 409).length).toBeGreaterThanOrEqual(1);
+      if (results.some((r) => r.statusCode === 200)) break;
+    }
+  });
+
   it('keeps at least one active owner, and a disabled account loses its sessions', async () => {
     const me = (await platform.call(T, { method: 'GET', url: '/api/auth/me', token: T.ownerToken })).json();
     const demote = await platform.call(T, { method: 'PATCH', url: `/api/staff/${me.id}`, token: T.ownerToken, payload: { role: 'manager' } });
@@ -174,8 +214,21 @@ describe('API keys', () => {
     expect((await viaHeader()).statusCode).toBe(401);
   });
 
-  it('refuses X-Tenant-Id without an API key', async () => {
-    const res = await platform.app.inject({ method: 'GET', url: '/api/tenant', headers: { host: 'api.elsewhere.example', 'x-tenant-id': T.id } });
-    expect(res.statusCode).toBe(401);
+  it('refuses X-Tenant-Id without an API key, even with a valid session token of that tenant', async () => {
+    const none = await platform.app.inject({ method: 'GET', url: '/api/tenant', headers: { host: 'api.elsewhere.example', 'x-tenant-id': T.id } });
+    expect(none.statusCode).toBe(401);
+    const { token } = (await login(T, T.ownerEmail, T.ownerPassword)).json();
+    const withSession = await platform.app.inject({
+      method: 'GET', url: '/api/staff', headers: { host: 'api.elsewhere.example', 'x-tenant-id': T.id, authorization: `Bearer ${token}` },
+    });
+    expect(withSession.statusCode).toBe(401);
+    expect(withSession.json().detail).toContain('API key');
+  });
+
+  it('lets a stale token through to public routes (the sign-in page must load) but nowhere else', async () => {
+    const { token } = (await login(T, T.ownerEmail, T.ownerPassword)).json();
+    await platform.call(T, { method: 'POST', url: '/api/auth/logout', token });
+    expect((await platform.call(T, { method: 'GET', url: '/api/tenant', token })).statusCode).toBe(200);
+    expect((await platform.call(T, { method: 'GET', url: '/api/auth/me', token })).statusCode).toBe(401);
   });
 });

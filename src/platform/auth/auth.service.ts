@@ -16,8 +16,10 @@ import { toStaffDto } from './staff.service.js';
 export interface AuthSettings {
   sessionTtlHours: number;
   maxFailuresPerAccount: number;
-  maxAttemptsPerTenantMinute: number;
+  maxFailuresPerIp: number;
+  maxFailuresPerTenantMinute: number;
   windowMinutes: number;
+  resetsPerEmailHour: number;
   /** The public address of a tenant, for links in mail. */
   tenantUrl(tenant: Pick<Tenant, 'slug'>): string;
 }
@@ -58,45 +60,49 @@ export function createAuthService(settings: AuthSettings) {
     },
 
     /**
-     * Checks the throttles and loads the account in one short transaction, verifies the password with no
-     * connection held (argon2id is deliberately slow), then records the attempt in a second transaction that
-     * commits whether or not the password was right.
+     * Checks the throttles, records the attempt as a failure and loads the account in one short transaction
+     * that holds a per-account lock (so parallel guesses are counted in turn); verifies the password with no
+     * connection held (argon2id is deliberately slow); then, if it was right, turns the attempt into a success
+     * and opens a session. Only failures count, so signing in never locks anyone out.
      */
     async login(session: TenantSession, input: { email: string; password: string }) {
-      const email = input.email.toLowerCase();
-      const account = await session.transaction(async ({ db }) => {
-        if ((await loginAttemptsRepo.attemptsLastMinute(db)) >= settings.maxAttemptsPerTenantMinute) {
-          throw new AppError('rate_limited', 'Too many sign-in attempts for this studio; try again in a minute', {
-            retryAfterSeconds: 60,
-          });
+      const { email } = input;
+      const ip = session.request.ip;
+      const { attemptId, account } = await session.transaction(async ({ db }) => {
+        await loginAttemptsRepo.lockAccount(db, email);
+        const refuse = (detail: string, retryAfterSeconds: number) => {
+          throw new AppError('rate_limited', detail, { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)) });
+        };
+        if ((await loginAttemptsRepo.failuresLastMinute(db)) >= settings.maxFailuresPerTenantMinute) {
+          refuse('Too many failed sign-ins at this studio; try again in a minute', 60);
         }
-        const failures = await loginAttemptsRepo.recentFailures(db, email, settings.windowMinutes);
+        if ((await loginAttemptsRepo.failuresFromIp(db, ip, settings.windowMinutes)) >= settings.maxFailuresPerIp) {
+          refuse('Too many failed sign-ins from your network; try again later', settings.windowMinutes * 60);
+        }
+        const failures = await loginAttemptsRepo.accountFailures(db, email, settings.windowMinutes);
         if (failures.count >= settings.maxFailuresPerAccount) {
           const retryAt = (failures.oldest?.getTime() ?? Date.now()) + settings.windowMinutes * 60_000;
-          throw new AppError('rate_limited', 'Too many failed sign-ins for this account; try again later', {
-            retryAfterSeconds: Math.max(1, Math.ceil((retryAt - Date.now()) / 1000)),
-          });
+          refuse('Too many failed sign-ins for this account; try again later', (retryAt - Date.now()) / 1000);
         }
-        return staffRepo.credentialsByEmail(db, email);
+        const attempt = await loginAttemptsRepo.recordPending(db, { email, ip });
+        return { attemptId: attempt.id, account: await staffRepo.credentialsByEmail(db, email) };
       });
       const passwordOk = await verifyPassword(account?.password_hash, input.password);
-      const succeeded = passwordOk && account?.status === 'active';
-      const result = await session.transaction(async ({ db }) => {
-        await loginAttemptsRepo.record(db, { email, ip: session.request.ip, succeeded });
-        if (!succeeded || !account) return null;
+      if (!passwordOk || !account || account.status !== 'active') throw new AppError('invalid_credentials');
+      return session.transaction(async ({ db }) => {
+        await loginAttemptsRepo.markSucceeded(db, attemptId);
+        await loginAttemptsRepo.pruneOld(db);
         const secret = newSecret('shs');
         const created = await sessionsRepo.insert(db, {
           staff_id: account.id,
           token_hash: secret.hash,
           expires_at: new Date(Date.now() + settings.sessionTtlHours * 3_600_000),
-          ip: session.request.ip,
+          ip,
           user_agent: session.request.userAgent?.slice(0, 500) ?? null,
         });
         const staff = await staffRepo.byId(db, account.id);
         return { token: secret.token, expiresAt: created.expires_at.toISOString(), staff: toStaffDto(staff!) };
       });
-      if (!result) throw new AppError('invalid_credentials');
-      return result;
     },
 
     async logout(ctx: TenantContext) {
@@ -105,11 +111,13 @@ export function createAuthService(settings: AuthSettings) {
 
     /** Always answers the same way, so it does not reveal which emails have accounts. */
     async requestPasswordReset(ctx: TenantContext, input: { email: string }) {
-      const account = await staffRepo.credentialsByEmail(ctx.db, input.email.toLowerCase());
+      const account = await staffRepo.credentialsByEmail(ctx.db, input.email);
       if (!account || account.status !== 'active') return;
+      // Past the hourly allowance the request is accepted and dropped, so nobody can flood an inbox.
+      if ((await resetTokensRepo.issuedSince(ctx.db, account.id, 60)) >= settings.resetsPerEmailHour) return;
       const token = await issueSetupToken(ctx.db, account.id, RESET_TOKEN_TTL_MS);
       await outboxRepo.enqueue(ctx.db, {
-        to_address: input.email.toLowerCase(),
+        to_address: input.email,
         template: 'staff_password_reset',
         subject: `Reset your ${ctx.tenant.display_name} password`,
         body: `Someone asked to reset your password. Open this link within an hour to choose a new one:\n${resetLink(ctx.tenant, token)}\n\nIf it was not you, ignore this mail.`,
@@ -136,7 +144,7 @@ export function createAuthService(settings: AuthSettings) {
       input: { email: string; displayName: string; role: StaffRole; passwordHash?: string | null },
     ) {
       const staff = await staffRepo.insert(db, {
-        email: input.email.toLowerCase(),
+        email: input.email,
         display_name: input.displayName,
         role: input.role,
         password_hash: input.passwordHash ?? null,

@@ -7,6 +7,7 @@ const staffColumns = ['id', 'email', 'display_name', 'role', 'status', 'created_
 export const staffRepo = {
   list: (db: Tx) => db.selectFrom('app.staff').select(staffColumns).orderBy('email').execute(),
 
+
   byId: (db: Tx, id: string) => db.selectFrom('app.staff').select(staffColumns).where('id', '=', id).executeTakeFirst(),
 
   credentialsByEmail: (db: Tx, email: string) =>
@@ -31,15 +32,9 @@ export const staffRepo = {
       .returning(staffColumns)
       .executeTakeFirst(),
 
-  activeOwnerCount: async (db: Tx) => {
-    const row = await db
-      .selectFrom('app.staff')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('role', '=', 'owner')
-      .where('status', '=', 'active')
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
-  },
+  /** Locks the active owners' rows, so two concurrent demotions cannot both see "another owner is left". */
+  lockActiveOwners: (db: Tx) =>
+    db.selectFrom('app.staff').select('id').where('role', '=', 'owner').where('status', '=', 'active').forUpdate().execute(),
 };
 
 export const sessionsRepo = {
@@ -73,11 +68,19 @@ export const sessionsRepo = {
 };
 
 export const loginAttemptsRepo = {
-  record: (db: Tx, row: { email: string; ip: string | null; succeeded: boolean }) =>
-    db.insertInto('app.login_attempts').values(row).execute(),
+  /** Serialises sign-ins of one account, so parallel guesses are counted one after the other. */
+  lockAccount: (db: Tx, email: string) =>
+    sql`select pg_advisory_xact_lock(hashtextextended(${`login:${email}`}, 0))`.execute(db),
+
+  /** Recorded as a failure before the password is checked; a right password turns it into a success. */
+  recordPending: (db: Tx, row: { email: string; ip: string | null }) =>
+    db.insertInto('app.login_attempts').values({ ...row, succeeded: false }).returning('id').executeTakeFirstOrThrow(),
+
+  markSucceeded: (db: Tx, id: string) =>
+    db.updateTable('app.login_attempts').set({ succeeded: true }).where('id', '=', id).execute(),
 
   /** Failures for this email since its last success, within the window. */
-  recentFailures: async (db: Tx, email: string, windowMinutes: number) => {
+  accountFailures: async (db: Tx, email: string, windowMinutes: number) => {
     const row = await db
       .selectFrom('app.login_attempts')
       .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.min('attempted_at').as('oldest')])
@@ -99,19 +102,46 @@ export const loginAttemptsRepo = {
     return { count: Number(row.n), oldest: row.oldest as Date | null };
   },
 
-  attemptsLastMinute: async (db: Tx) => {
+  failuresFromIp: async (db: Tx, ip: string, windowMinutes: number) => {
     const row = await db
       .selectFrom('app.login_attempts')
       .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('ip', '=', ip)
+      .where('succeeded', '=', false)
+      .where('attempted_at', '>', sql<Date>`now() - make_interval(mins => ${windowMinutes})`)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+
+  failuresLastMinute: async (db: Tx) => {
+    const row = await db
+      .selectFrom('app.login_attempts')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('succeeded', '=', false)
       .where('attempted_at', '>', sql<Date>`now() - interval '1 minute'`)
       .executeTakeFirstOrThrow();
     return Number(row.n);
   },
+
+  /** Sign-ins tidy up after themselves: a few day-old attempts of this tenant go with each one. */
+  pruneOld: (db: Tx) =>
+    sql`delete from app.login_attempts where ctid in (
+          select ctid from app.login_attempts where attempted_at < now() - interval '1 day' limit 100)`.execute(db),
 };
 
 export const resetTokensRepo = {
   insert: (db: Tx, row: { staff_id: string; token_hash: Buffer; expires_at: Date }) =>
     db.insertInto('app.password_reset_tokens').values(row).execute(),
+
+  issuedSince: async (db: Tx, staffId: string, minutes: number) => {
+    const row = await db
+      .selectFrom('app.password_reset_tokens')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('staff_id', '=', staffId)
+      .where('created_at', '>', sql<Date>`now() - make_interval(mins => ${minutes})`)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
 
   /** Marks the token used and returns its staff id, only if it was unused and unexpired: single use. */
   consume: (db: Tx, tokenHash: Buffer) =>

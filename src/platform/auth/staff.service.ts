@@ -68,7 +68,7 @@ export function createStaffService(auth: AuthService) {
       if (changes.role) assertCanManage(ctx, changes.role);
       const losesOwner =
         current.role === 'owner' && current.status === 'active' && ((changes.role && changes.role !== 'owner') || changes.status === 'disabled');
-      if (losesOwner && (await staffRepo.activeOwnerCount(ctx.db)) <= 1) {
+      if (losesOwner && (await staffRepo.lockActiveOwners(ctx.db)).length <= 1) {
         throw new AppError('conflict', 'A studio must keep at least one active owner');
       }
       const updated = await staffRepo.update(ctx.db, id, {

@@ -11,6 +11,8 @@ export interface DatabaseSettings {
   clusters: Record<string, string>;
   appUser: string;
   appPassword: string;
+  platformUser: string;
+  platformPassword: string;
   poolMax: number;
   siloPoolMax: number;
   siloPoolsOpenMax: number;
@@ -34,24 +36,45 @@ interface OpenPool {
   pool: pg.Pool;
 }
 
+type PlacementRef = Pick<Placement, 'id' | 'tier' | 'cluster' | 'database'>;
+
+/** A request waits this long for a connection before it fails (503), instead of hanging. */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** An evicted silo pool is ended this long after eviction, so work still holding it can finish. */
+const EVICTED_POOL_GRACE_MS = 60_000;
+
 /**
- * One lazily opened, bounded pool per placement, all as the app role. Silo pools are kept in an LRU and closed
- * when evicted, and idle connections are closed after idleTimeoutMs, so the total number of connections stays
- * bounded however many silos exist.
+ * Lazily opened, bounded pools. The tenant path uses the app role: one pool per pool cell (kept open: each holds
+ * many tenants) and one small pool per silo, kept in an LRU whose evicted pools are ended after a grace period.
+ * Idle connections close after idleTimeoutMs, so the connection count stays bounded however many silos exist.
+ * The control plane's writes use the platform role's own small pool.
  */
 export class Databases {
+  /** App role on the control-plane database: the tenant path and catalog reads. */
   readonly control: Db;
-  private readonly controlPool: pg.Pool;
+  /** Platform role on the control-plane database: catalog writes (platform API, CLI, jobs). */
+  readonly platform: Db;
+  private readonly cells = new Map<string, OpenPool>();
   private readonly silos: LRUCache<string, OpenPool>;
+  private readonly closing = new Set<Promise<void>>();
 
   constructor(readonly settings: DatabaseSettings) {
     const main = this.clusterUrl('main');
-    const opened = this.open(this.appUrl(main, databaseName(main)), settings.poolMax);
-    this.control = opened.db;
-    this.controlPool = opened.pool;
+    const mainDb = databaseName(main);
+    const control = this.open(withCredentials(main, { user: settings.appUser, password: settings.appPassword, database: mainDb }), settings.poolMax);
+    this.cells.set(`main/${mainDb}`, control);
+    this.control = control.db;
+    this.platform = this.open(
+      withCredentials(main, { user: settings.platformUser, password: settings.platformPassword, database: mainDb }),
+      Math.min(settings.poolMax, 5),
+    ).db;
     this.silos = new LRUCache<string, OpenPool>({
       max: settings.siloPoolsOpenMax,
-      dispose: (value) => void value.db.destroy(),
+      dispose: (value) => {
+        const ended = new Promise<void>((resolve) => setTimeout(resolve, EVICTED_POOL_GRACE_MS).unref()).then(() => value.db.destroy());
+        this.closing.add(ended);
+        void ended.finally(() => this.closing.delete(ended));
+      },
     });
   }
 
@@ -66,43 +89,46 @@ export class Databases {
     return withCredentials(this.clusterUrl(placement.cluster), { database: placement.database });
   }
 
-  forPlacement(placement: Pick<Placement, 'id' | 'cluster' | 'database'>): Db {
-    if (this.isControlDatabase(placement)) return this.control;
+  forPlacement(placement: PlacementRef): Db {
     const key = `${placement.cluster}/${placement.database}`;
-    let entry = this.silos.get(key);
-    if (!entry) {
-      entry = this.open(this.appUrl(this.clusterUrl(placement.cluster), placement.database), this.settings.siloPoolMax);
-      this.silos.set(key, entry);
+    const cell = this.cells.get(key);
+    if (cell) return cell.db;
+    const url = withCredentials(this.clusterUrl(placement.cluster), {
+      user: this.settings.appUser,
+      password: this.settings.appPassword,
+      database: placement.database,
+    });
+    if (placement.tier === 'pool') {
+      const opened = this.open(url, this.settings.poolMax);
+      this.cells.set(key, opened);
+      return opened.db;
     }
-    return entry.db;
+    let silo = this.silos.get(key);
+    if (!silo) {
+      silo = this.open(url, this.settings.siloPoolMax);
+      this.silos.set(key, silo);
+    }
+    return silo.db;
   }
 
   isControlDatabase(placement: Pick<Placement, 'cluster' | 'database'>): boolean {
     return placement.cluster === 'main' && placement.database === databaseName(this.clusterUrl('main'));
   }
 
-  poolStats() {
-    const pools = [this.controlPool, ...[...this.silos.values()].map((e) => e.pool)];
-    return {
-      openPools: pools.length,
-      total: pools.reduce((n, p) => n + p.totalCount, 0),
-      idle: pools.reduce((n, p) => n + p.idleCount, 0),
-      waiting: pools.reduce((n, p) => n + p.waitingCount, 0),
-    };
-  }
-
   async close(): Promise<void> {
-    const silos = [...this.silos.values()];
-    this.silos.clear();
-    await Promise.all([this.control.destroy(), ...silos.map((e) => e.db.destroy())]);
-  }
-
-  private appUrl(clusterUrl: string, database: string): string {
-    return withCredentials(clusterUrl, { user: this.settings.appUser, password: this.settings.appPassword, database });
+    const open = [...this.cells.values(), ...this.silos.values()];
+    this.cells.clear();
+    this.silos.clear(); // schedules the silo pools' ends; they are awaited below without the grace period
+    await Promise.all([this.platform.destroy(), ...open.map((e) => e.db.destroy())]);
   }
 
   private open(connectionString: string, max: number): OpenPool {
-    const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: this.settings.idleTimeoutMs });
+    const pool = new pg.Pool({
+      connectionString,
+      max,
+      idleTimeoutMillis: this.settings.idleTimeoutMs,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    });
     // A dropped idle connection must not crash the process; the pool replaces it on next use.
     pool.on('error', () => undefined);
     return { pool, db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }) };

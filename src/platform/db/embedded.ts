@@ -7,6 +7,7 @@ import { ensureDatabase } from './roles.js';
 export interface LocalSecrets {
   postgresPassword: string;
   appDatabasePassword: string;
+  platformDatabasePassword: string;
   platformAdminToken: string;
 }
 
@@ -15,14 +16,22 @@ const secret = () => randomBytes(24).toString('base64url');
 /** Secrets for a local installation, made once and kept in the data folder (never used with DATABASE_URL). */
 export async function loadLocalSecrets(dataDir: string): Promise<LocalSecrets> {
   const file = path.join(dataDir, 'secrets.json');
+  let stored: Partial<LocalSecrets> = {};
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as LocalSecrets;
+    stored = JSON.parse(await readFile(file, 'utf8')) as Partial<LocalSecrets>;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const secrets: LocalSecrets = { postgresPassword: secret(), appDatabasePassword: secret(), platformAdminToken: secret() };
-  await mkdir(dataDir, { recursive: true });
-  await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  const secrets: LocalSecrets = {
+    postgresPassword: stored.postgresPassword ?? secret(),
+    appDatabasePassword: stored.appDatabasePassword ?? secret(),
+    platformDatabasePassword: stored.platformDatabasePassword ?? secret(),
+    platformAdminToken: stored.platformAdminToken ?? secret(),
+  };
+  if (Object.keys(stored).length !== Object.keys(secrets).length) {
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
   return secrets;
 }
 

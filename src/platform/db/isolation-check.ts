@@ -1,5 +1,8 @@
 import type pg from 'pg';
 
+/** The policy expression every tenant table must have, as pg_policies prints it. */
+const ISOLATING_EXPRESSION = '(tenant_id = app.current_tenant_id())';
+
 export interface Violation {
   table: string;
   problem: string;
@@ -35,8 +38,9 @@ export async function checkTenantSchema(client: pg.Client | pg.PoolClient, schem
       `select cmd, permissive, qual, with_check from pg_policies where schemaname = $1 and tablename = $2`,
       [schema, t.name.split('.').pop()],
     );
+    // Compared whole, not by substring: "… = app.current_tenant_id() OR true" must not pass.
     const isolating = policies.rows.filter(
-      (p) => p.cmd === 'ALL' && p.qual?.includes('current_tenant_id()') && p.with_check?.includes('current_tenant_id()'),
+      (p) => p.cmd === 'ALL' && p.qual === ISOLATING_EXPRESSION && p.with_check === ISOLATING_EXPRESSION,
     );
     if (isolating.length === 0) add('has no policy for ALL commands with USING and WITH CHECK on app.current_tenant_id()');
     // A second permissive policy would widen access (permissive policies are OR-ed together).
@@ -70,8 +74,15 @@ export async function checkTenantSchema(client: pg.Client | pg.PoolClient, schem
   return violations;
 }
 
-/** The app role must be able to do nothing but DML under RLS. */
-export async function checkAppRole(client: pg.Client | pg.PoolClient, role: string): Promise<string[]> {
+/**
+ * A runtime role must own nothing, have no way around RLS, belong to no other role, and write only tables that
+ * are under RLS, except in the schemas it is meant to administer (the platform role's catalog).
+ */
+export async function checkAppRole(
+  client: pg.Client | pg.PoolClient,
+  role: string,
+  opts: { mayWriteSchemas?: string[] } = {},
+): Promise<string[]> {
   const problems: string[] = [];
   const r = await client.query<{ rolsuper: boolean; rolbypassrls: boolean; rolcreaterole: boolean; rolcreatedb: boolean }>(
     'select rolsuper, rolbypassrls, rolcreaterole, rolcreatedb from pg_roles where rolname = $1',
@@ -93,5 +104,17 @@ export async function checkAppRole(client: pg.Client | pg.PoolClient, role: stri
     [role],
   );
   for (const g of memberOf.rows) problems.push(`${role} is a member of ${g.name} (it could act as that role)`);
+  const writable = await client.query<{ name: string; schema: string }>(
+    `select c.oid::regclass::text as name, n.nspname as schema
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r', 'p') and not c.relrowsecurity
+        and n.nspname not in ('pg_catalog', 'information_schema')
+        and (has_table_privilege($1, c.oid, 'INSERT') or has_table_privilege($1, c.oid, 'UPDATE')
+             or has_table_privilege($1, c.oid, 'DELETE') or has_table_privilege($1, c.oid, 'TRUNCATE'))`,
+    [role],
+  );
+  for (const t of writable.rows) {
+    if (!(opts.mayWriteSchemas ?? []).includes(t.schema)) problems.push(`${role} can write ${t.name}, which has no RLS`);
+  }
   return problems;
 }

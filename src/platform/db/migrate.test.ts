@@ -3,6 +3,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { withCredentials } from './databases.js';
 import { migrateDatabase, readMigrations } from './migrate.js';
+import { loadConfig } from '../../config.js';
+import { createLogger, openRuntime } from '../runtime.js';
+import { TEST_ENV } from '../../../test/support/env.js';
 
 const adminUrl = inject('adminUrl');
 let admin: pg.Client;
@@ -35,6 +38,16 @@ describe('migrations', () => {
     const recorded = await client.query('select set_name, id from studiohive_meta.migrations order by 1, 2');
     await client.end();
     expect(recorded.rowCount).toBe(total);
+  });
+
+  it('set up roles and grants without collisions when whole instances start together', async () => {
+    const runtimes = await Promise.all([1, 2, 3, 4].map(() => openRuntime(loadConfig({ ...TEST_ENV, DATABASE_URL: adminUrl }), createLogger({ LOG_LEVEL: 'silent' }))));
+    try {
+      const results = await Promise.allSettled(runtimes.map((r) => r.migrate()));
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    } finally {
+      await Promise.all(runtimes.map((r) => r.close()));
+    }
   });
 
   it('refuse to go on when an applied migration was edited', async () => {

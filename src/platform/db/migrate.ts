@@ -41,7 +41,12 @@ export interface MigrationResult {
  * studiohive_meta.migrations. A session advisory lock serialises concurrent runners; a file edited after it
  * was applied stops the run, because migrations are append-only.
  */
-export async function migrateDatabase(connectionString: string, sets: MigrationSet[]): Promise<MigrationResult> {
+export async function migrateDatabase(
+  connectionString: string,
+  sets: MigrationSet[],
+  /** Runs after the migrations, still under the lock (role and grant changes collide when run concurrently). */
+  afterwards?: (client: pg.Client) => Promise<void>,
+): Promise<MigrationResult> {
   const client = new pg.Client({ connectionString });
   await client.connect();
   const applied: string[] = [];
@@ -88,6 +93,7 @@ export async function migrateDatabase(connectionString: string, sets: MigrationS
         applied.push(`${set}/${file.name}`);
       }
     }
+    await afterwards?.(client);
   } finally {
     await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     await client.end();

@@ -1,52 +1,52 @@
 import pg from 'pg';
 
+type Client = pg.Client | pg.PoolClient;
+
 /**
- * The app role logs in, owns nothing, and cannot bypass RLS. It is (re)asserted at every migrate so that a
- * hand-made change to the role does not survive a deploy.
+ * A login role that owns nothing and cannot bypass RLS. Re-asserted at every migrate (under the migration lock)
+ * so a hand-made change to the role does not survive a deploy.
  */
-export async function ensureAppRole(adminUrl: string, role: string, password: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    const ident = client.escapeIdentifier(role);
-    const exists = await client.query('select 1 from pg_roles where rolname = $1', [role]);
-    if (exists.rowCount === 0) {
-      await client.query(`create role ${ident} login`).catch((error: { code?: string }) => {
-        if (error.code !== '42710') throw error; // another instance created it concurrently
-      });
-    }
-    await client.query(
-      `alter role ${ident} with login nosuperuser nocreatedb nocreaterole nobypassrls noreplication inherit password ${client.escapeLiteral(password)}`,
-    );
-  } finally {
-    await client.end();
-  }
+export async function ensureLoginRole(client: Client, role: string, password: string): Promise<void> {
+  const ident = client.escapeIdentifier(role);
+  const exists = await client.query('select 1 from pg_roles where rolname = $1', [role]);
+  if (exists.rowCount === 0) await client.query(`create role ${ident} login`);
+  await client.query(
+    `alter role ${ident} with login nosuperuser nocreatedb nocreaterole nobypassrls noreplication inherit password ${client.escapeLiteral(password)}`,
+  );
 }
 
-/** Grants the app role the data access it needs on one database, and nothing more. Idempotent. */
-export async function grantAppRole(adminUrl: string, role: string, opts: { controlPlane: boolean }): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    const ident = client.escapeIdentifier(role);
-    const statements = [
-      `revoke create on schema public from public`,
-      `revoke all on schema studiohive_meta from ${ident}`,
-      `grant usage on schema app to ${ident}`,
-      `grant select, insert, update, delete on all tables in schema app to ${ident}`,
-      `grant usage, select on all sequences in schema app to ${ident}`,
-      `revoke execute on function app.isolate_by_tenant(regclass) from public`,
-    ];
-    if (opts.controlPlane) {
-      statements.push(
-        `grant usage on schema platform to ${ident}`,
-        `grant select, insert, update, delete on all tables in schema platform to ${ident}`,
-      );
-    }
-    for (const statement of statements) await client.query(statement);
-  } finally {
-    await client.end();
+export interface RoleNames {
+  /** Serves tenant requests: data access under RLS, and reading the catalog. */
+  app: string;
+  /** Serves the platform admin API and jobs: writes the catalog, and creates owner accounts under RLS. */
+  platform: string;
+}
+
+/**
+ * Grants on one database. The app role may write only tables under RLS; the catalog it may only read, so a bug
+ * on the tenant path cannot resume a tenant or steal a domain. Idempotent.
+ */
+export async function grantRoles(client: Client, roles: RoleNames, opts: { controlPlane: boolean }): Promise<void> {
+  const app = client.escapeIdentifier(roles.app);
+  const platform = client.escapeIdentifier(roles.platform);
+  const statements = [
+    `revoke create on schema public from public`,
+    `revoke execute on function app.isolate_by_tenant(regclass) from public`,
+    `grant usage on schema app to ${app}`,
+    `grant select, insert, update, delete on all tables in schema app to ${app}`,
+    `grant usage, select on all sequences in schema app to ${app}`,
+  ];
+  if (opts.controlPlane) {
+    statements.push(
+      `grant usage on schema platform to ${app}`,
+      `revoke insert, update, delete, truncate on all tables in schema platform from ${app}`,
+      `grant select on all tables in schema platform to ${app}`,
+      `grant usage on schema app, platform to ${platform}`,
+      `grant select, insert, update, delete on all tables in schema app to ${platform}`,
+      `grant select, insert, update, delete on all tables in schema platform to ${platform}`,
+    );
   }
+  for (const statement of statements) await client.query(statement);
 }
 
 /** Creates a database on a cluster unless it exists (connecting to the cluster's maintenance database). */

@@ -32,7 +32,8 @@ describe('access log', () => {
       method: 'GET', url: `/api/staff/00000000-0000-4000-8000-000000000000?x=1`, token: T.ownerToken, headers: { 'x-request-id': 'trace-42' },
     });
     expect(res.statusCode).toBe(404);
-    await platform.call(T, { method: 'POST', url: '/api/auth/login', payload: { email: T.ownerEmail, password: T.ownerPassword } });
+    const login = await platform.call(T, { method: 'POST', url: '/api/auth/login', payload: { email: T.ownerEmail, password: T.ownerPassword } });
+    const issued = login.json().token as string;
     const access = lines.filter((l) => l.msg === 'request');
     expect(access).toHaveLength(2);
     expect(access[0]).toMatchObject({
@@ -46,6 +47,7 @@ describe('access log', () => {
     expect(access[0]!.bytes).toBe(Number(res.headers['content-length']));
     const everything = raw.join('\n');
     expect(everything).not.toContain(T.ownerToken);
+    expect(everything).not.toContain(issued);
     expect(everything).not.toContain(T.ownerPassword);
   });
 });

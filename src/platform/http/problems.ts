@@ -43,8 +43,11 @@ const codeByStatus: Partial<Record<number, ErrorCode>> = {
   503: 'unavailable',
 };
 
-/** PostgreSQL errors a client can cause despite validation; anything else stays a 500. */
-function fromPostgres(error: { code?: string }): { code: ErrorCode; detail: string } | null {
+/** PostgreSQL errors a client can cause despite validation, and overload; anything else stays a 500. */
+function fromPostgres(error: { code?: string; message?: string }): { code: ErrorCode; detail: string } | null {
+  if (error.message === 'timeout exceeded when trying to connect') {
+    return { code: 'unavailable', detail: 'The database is busy; retry the request' };
+  }
   switch (error.code) {
     case '23505':
       return { code: 'conflict', detail: 'A record with the same unique value already exists' };
@@ -90,7 +93,7 @@ export function handleError(error: FastifyError | Error, req: FastifyRequest, re
     req.log.error({ err: error, issues: error.cause.issues }, 'response did not match its schema');
     return sendProblem(reply, problem('internal', 'The server could not produce a valid response', req));
   }
-  const pgProblem = fromPostgres(error as { code?: string });
+  const pgProblem = fromPostgres(error as { code?: string; message?: string });
   if (pgProblem) {
     req.log.warn({ err: error }, 'database refused a request');
     return sendProblem(reply, problem(pgProblem.code, pgProblem.detail, req));

@@ -51,7 +51,8 @@ export interface RouteConfig {
 
 const uuid = z.uuid();
 
-function bearerOf(req: FastifyRequest): string | null {
+/** The bearer secret of a request, if any; a malformed Authorization header is a client mistake. */
+export function bearerOf(req: FastifyRequest): string | null {
   const header = req.headers.authorization;
   if (!header) return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -135,7 +136,8 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
         const db = await runtime.directory.dbFor(tenant);
         return inTenantTransaction(db, tenant.id, async (trx) => {
           const principal = bearer ? await runtime.auth.authenticate(trx, bearer) : null;
-          if (bearer && !principal) throw new AppError('unauthenticated', 'The token is invalid or has expired');
+          // A stale token does not stop a public page (the sign-in page itself) from loading.
+          if (bearer && !principal && def.access !== 'public') throw new AppError('unauthenticated', 'The token is invalid or has expired');
           if (viaTenantHeader && principal?.kind !== 'api_key') {
             throw new AppError('unauthenticated', 'X-Tenant-Id must come with an API key of that tenant');
           }
@@ -150,12 +152,13 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
       register(def, async (req) => {
         const { tenant, viaTenantHeader } = await resolveTenant(req);
         if (viaTenantHeader) throw new AppError('bad_request', 'Use the studio address for this route, not X-Tenant-Id');
-        const db = await runtime.directory.dbFor(tenant);
         const request = requestInfo(req);
         const session: TenantSession = {
           tenant,
           request,
-          transaction: (fn) => inTenantTransaction(db, tenant.id, (trx) => fn({ tenant, db: trx, principal: null, request })),
+          // The pool is looked up per transaction, so one evicted in between is never reused.
+          transaction: async (fn) =>
+            inTenantTransaction(await runtime.directory.dbFor(tenant), tenant.id, (trx) => fn({ tenant, db: trx, principal: null, request })),
         };
         return runWithTenant(tenant, req.id, () => def.sessionHandler(session, inputOf<S>(req)));
       });

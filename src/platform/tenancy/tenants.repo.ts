@@ -39,7 +39,8 @@ export const tenantsRepo = {
       .set({
         status,
         updated_at: sql`now()`,
-        suspended_at: status === 'suspended' ? sql`now()` : null,
+        ...(status === 'suspended' ? { suspended_at: sql`now()` } : {}),
+        ...(status === 'active' ? { suspended_at: null } : {}),
         ...(status === 'deleted' ? { deleted_at: sql`now()` } : {}),
       })
       .where('id', '=', id)
@@ -85,13 +86,6 @@ export const tenantsRepo = {
       .insertInto('platform.placements')
       .values(p)
       .onConflict((oc) => oc.column('id').doNothing())
-      .execute(),
-
-  tenantsOn: (db: Db, placementId: string) =>
-    db
-      .selectFrom('platform.tenants')
-      .select(['id', 'slug', 'purged_at'])
-      .where('placement_id', '=', placementId)
       .execute(),
 };
 

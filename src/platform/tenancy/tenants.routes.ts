@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { constantTimeEqual } from '../auth/secrets.js';
 import { AppError } from '../errors.js';
 import { problemSchema } from '../http/problems.js';
+import { bearerOf } from '../http/tenant-route.js';
 import type { Runtime } from '../runtime.js';
 import * as s from './tenants.schemas.js';
 
@@ -14,7 +15,7 @@ export async function platformRoutes(app: FastifyInstance, runtime: Runtime) {
   app.addHook('onRequest', async (req: FastifyRequest) => {
     const expected = runtime.platformAdminToken;
     if (!expected) throw new AppError('unauthenticated', 'The platform API is off: set PLATFORM_ADMIN_TOKEN');
-    const given = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const given = bearerOf(req);
     if (!given || !constantTimeEqual(given, expected)) throw new AppError('unauthenticated', 'A valid platform admin token is required');
   });
   const r = app.withTypeProvider<ZodTypeProvider>();

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { z } from 'zod';
 import { AppError, notFound } from '../errors.js';
 import type { AuthService } from '../auth/auth.service.js';
 import { hashPassword } from '../auth/secrets.js';
@@ -30,7 +31,8 @@ export interface TenantsServiceDeps {
   directory: TenantDirectory;
   auth: AuthService;
   jobs: Jobs;
-  purgeDelayHours: number;
+  /** From deletion to purge: the operator's grace period plus time for in-flight requests and caches to settle. */
+  purgeDelayMs: number;
   /** Creates a silo database and brings its schema up to date. */
   provisionDatabase(placement: Pick<Placement, 'cluster' | 'database'>): Promise<void>;
 }
@@ -57,11 +59,12 @@ const PURGE_BATCH = 5_000;
 export type TenantsService = ReturnType<typeof createTenantsService>;
 
 export function createTenantsService(deps: TenantsServiceDeps) {
-  const control = deps.databases.control;
+  // The platform role: the only one allowed to write the catalog.
+  const control = deps.databases.platform;
 
   async function load(idOrSlug: string): Promise<Tenant> {
-    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrSlug);
-    const tenant = isUuid ? await tenantsRepo.byId(control, idOrSlug) : await tenantsRepo.bySlug(control, idOrSlug);
+    const byId = z.uuid().safeParse(idOrSlug).success;
+    const tenant = byId ? await tenantsRepo.byId(control, idOrSlug) : await tenantsRepo.bySlug(control, idOrSlug);
     if (!tenant) throw notFound('Tenant');
     return tenant;
   }
@@ -161,10 +164,16 @@ export function createTenantsService(deps: TenantsServiceDeps) {
     suspend: (idOrSlug: string) => changeStatus(idOrSlug, 'suspended', ['active']),
     resume: (idOrSlug: string) => changeStatus(idOrSlug, 'active', ['suspended']),
 
-    /** Soft delete now (the tenant disappears at once); the purge job removes its rows later. */
+    /**
+     * Soft delete now (the tenant disappears at once); the purge job removes its rows later. Deleting a deleted,
+     * not yet purged tenant schedules its purge again (the job key keeps it to one job), so a lost job can
+     * always be recovered by repeating the call.
+     */
     async delete(idOrSlug: string) {
-      const dto = await changeStatus(idOrSlug, 'deleted', ['active', 'suspended']);
-      const runAt = new Date(Date.now() + deps.purgeDelayHours * 3_600_000);
+      const tenant = await load(idOrSlug);
+      if (tenant.purged_at) throw new AppError('conflict', `Tenant ${tenant.slug} is already deleted and purged`);
+      const dto = tenant.status === 'deleted' ? await withDomains(tenant) : await changeStatus(tenant.id, 'deleted', ['active', 'suspended']);
+      const runAt = new Date(new Date(dto.deletedAt!).getTime() + deps.purgeDelayMs);
       await deps.jobs.add('tenant_purge', { tenantId: dto.id }, { runAt, jobKey: `tenant_purge:${dto.id}` });
       return { ...dto, purgeScheduledAt: runAt.toISOString() };
     },
@@ -173,7 +182,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       const tenant = await load(idOrSlug);
       if (tenant.status === 'deleted') throw new AppError('conflict', 'A deleted tenant cannot take a domain');
       try {
-        await tenantsRepo.addDomain(control, tenant.id, domain.toLowerCase());
+        await tenantsRepo.addDomain(control, tenant.id, domain);
       } catch (error) {
         if ((error as { code?: string }).code === '23505') throw new AppError('conflict', `${domain} is already registered`);
         throw error;
@@ -184,7 +193,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
 
     async removeDomain(idOrSlug: string, domain: string) {
       const tenant = await load(idOrSlug);
-      const removed = await tenantsRepo.removeDomain(control, tenant.id, domain.toLowerCase());
+      const removed = await tenantsRepo.removeDomain(control, tenant.id, domain);
       if (!removed.numDeletedRows) throw notFound('Domain');
       deps.directory.forget(tenant, [domain]);
       return withDomains(tenant);
@@ -203,23 +212,30 @@ export function createTenantsService(deps: TenantsServiceDeps) {
 
     /**
      * Deletes every row of a deleted tenant, table by table (children first), in batches so a large tenant
-     * never holds one giant transaction. Safe to run again after a crash: it continues with what is left.
+     * never holds one giant transaction. Passes repeat until one deletes nothing, so a row written by a request
+     * that was already in flight is caught too. Safe to run again after a crash: it continues with what is left.
      */
     async purge(tenantId: string): Promise<{ purged: boolean; rows: number }> {
       const tenant = await tenantsRepo.byId(control, tenantId);
       if (!tenant || tenant.status !== 'deleted' || tenant.purged_at) return { purged: false, rows: 0 };
-      const db = await deps.directory.dbFor(tenant);
       let rows = 0;
-      for (const table of deleteOrder(await tenantTables(db))) {
-        for (;;) {
-          const deleted = await inTenantTransaction(db, tenant.id, async (trx) => {
-            const result = await sql`delete from ${sql.raw(table)} where ctid in (
-                select ctid from ${sql.raw(table)} where tenant_id = ${tenant.id} limit ${PURGE_BATCH})`.execute(trx);
-            return Number(result.numAffectedRows ?? 0);
-          });
-          rows += deleted;
-          if (deleted < PURGE_BATCH) break;
+      for (let pass = 0; ; pass += 1) {
+        // Looked up per pass: a pool evicted meanwhile is not reused.
+        const db = await deps.directory.dbFor(tenant);
+        let deletedThisPass = 0;
+        for (const table of deleteOrder(await tenantTables(db))) {
+          for (;;) {
+            const deleted = await inTenantTransaction(db, tenant.id, async (trx) => {
+              const result = await sql`delete from ${sql.raw(table)} where ctid in (
+                  select ctid from ${sql.raw(table)} where tenant_id = ${tenant.id} limit ${PURGE_BATCH})`.execute(trx);
+              return Number(result.numAffectedRows ?? 0);
+            });
+            deletedThisPass += deleted;
+            if (deleted < PURGE_BATCH) break;
+          }
         }
+        rows += deletedThisPass;
+        if (deletedThisPass === 0 || pass >= 10) break;
       }
       const domains = (await tenantsRepo.domains(control, tenant.id)).map((d) => d.domain);
       await tenantsRepo.removeAllDomains(control, tenant.id);
