@@ -8,11 +8,23 @@ type Client = pg.Client | pg.PoolClient;
  */
 export async function ensureLoginRole(client: Client, role: string, password: string): Promise<void> {
   const ident = client.escapeIdentifier(role);
-  const exists = await client.query('select 1 from pg_roles where rolname = $1', [role]);
-  if (exists.rowCount === 0) await client.query(`create role ${ident} login`);
-  await client.query(
-    `alter role ${ident} with login nosuperuser nocreatedb nocreaterole nobypassrls noreplication inherit password ${client.escapeLiteral(password)}`,
-  );
+  // Roles are cluster-wide but the migration lock is per database: installations sharing a cluster can still
+  // race here, which PostgreSQL reports as a duplicate role or "tuple concurrently updated". Retry those.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const exists = await client.query('select 1 from pg_roles where rolname = $1', [role]);
+      if (exists.rowCount === 0) await client.query(`create role ${ident} login`);
+      await client.query(
+        `alter role ${ident} with login nosuperuser nocreatedb nocreaterole nobypassrls noreplication inherit password ${client.escapeLiteral(password)}`,
+      );
+      return;
+    } catch (error) {
+      const e = error as { code?: string; message?: string };
+      const concurrent = e.code === '42710' || e.message === 'tuple concurrently updated';
+      if (!concurrent || attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
 }
 
 export interface RoleNames {

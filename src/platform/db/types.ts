@@ -13,6 +13,7 @@ export interface PlatformPlacements {
   cluster: string;
   database: string;
   tenant_capacity: number;
+  tenant_count: Generated<number>;
   created_at: Generated<Date>;
 }
 

@@ -68,20 +68,40 @@ export const tenantsRepo = {
   placement: (db: Db, id: string) =>
     db.selectFrom('platform.placements').selectAll().where('id', '=', id).executeTakeFirst(),
 
-  /** The pool cell with the most room left, or none when every cell is at capacity. */
-  roomiestPoolPlacement: (db: Db) =>
+  /** Takes a place in the pool cell with the most room left; none when every cell is full. */
+  claimRoomiestPool: (db: Db) =>
     db
-      .selectFrom('platform.placements as p')
-      .leftJoin('platform.tenants as t', (join) => join.onRef('t.placement_id', '=', 'p.id').on('t.purged_at', 'is', null))
-      .selectAll('p')
-      .select((eb) => eb.fn.count<string>('t.id').as('tenants'))
-      .where('p.tier', '=', 'pool')
-      .groupBy('p.id')
-      .having(sql<boolean>`count(t.id) < p.tenant_capacity`)
-      .orderBy(sql`p.tenant_capacity - count(t.id)`, 'desc')
+      .updateTable('platform.placements')
+      .set({ tenant_count: sql`tenant_count + 1` })
+      .where('id', '=', (eb) =>
+        eb
+          .selectFrom('platform.placements')
+          .select('id')
+          .where('tier', '=', 'pool')
+          .whereRef('tenant_count', '<', 'tenant_capacity')
+          .orderBy(sql`tenant_capacity - tenant_count`, 'desc')
+          .orderBy('id')
+          .limit(1)
+          .forUpdate(),
+      )
+      .whereRef('tenant_count', '<', 'tenant_capacity')
+      .returningAll()
       .executeTakeFirst(),
 
-  insertPlacement: (db: Db, p: Omit<Placement, 'created_at'>) =>
+  /** Takes a place in one placement; none when it is full (or does not exist). */
+  claimPlacement: (db: Db, id: string) =>
+    db
+      .updateTable('platform.placements')
+      .set({ tenant_count: sql`tenant_count + 1` })
+      .where('id', '=', id)
+      .whereRef('tenant_count', '<', 'tenant_capacity')
+      .returningAll()
+      .executeTakeFirst(),
+
+  releasePlacement: (db: Db, id: string) =>
+    db.updateTable('platform.placements').set({ tenant_count: sql`tenant_count - 1` }).where('id', '=', id).execute(),
+
+  insertPlacement: (db: Db, p: Omit<Placement, 'created_at' | 'tenant_count'>) =>
     db
       .insertInto('platform.placements')
       .values(p)

@@ -193,6 +193,36 @@ describe('deleting a tenant', () => {
   });
 });
 
+describe('placements', () => {
+  it('fill a cell exactly to its capacity under concurrent creation, and a purge frees the place', async () => {
+    const database = `studiohive_cell_${Math.random().toString(36).slice(2, 8)}`;
+    const cell = await platform.runtime.tenants.addPoolPlacement({ id: `pool-${database.slice(-6)}`, cluster: 'main', database, tenantCapacity: 2 });
+    const attempts = await Promise.all(
+      [1, 2, 3, 4].map(() =>
+        platform.platform({ method: 'POST', url: '/platform/tenants', payload: { ...createBody(uniqueSlug()), placementId: cell.id } }),
+      ),
+    );
+    const statuses = attempts.map((a) => a.statusCode).sort();
+    expect(statuses).toEqual([201, 201, 503, 503]);
+    const listed = (await platform.platform({ method: 'GET', url: '/platform/placements' })).json().items;
+    expect(listed.find((p: { id: string }) => p.id === cell.id)).toMatchObject({ tenantCount: 2, tenantCapacity: 2 });
+
+    const first = attempts.find((a) => a.statusCode === 201)!.json().tenant;
+    await platform.platform({ method: 'DELETE', url: `/platform/tenants/${first.id}` });
+    await platform.runtime.tenants.purge(first.id);
+    const again = await platform.platform({ method: 'POST', url: '/platform/tenants', payload: { ...createBody(uniqueSlug()), placementId: cell.id } });
+    expect(again.statusCode).toBe(201);
+  });
+
+  it('refuse an unknown placement, and a silo placement for a pool tenant', async () => {
+    const unknown = await platform.platform({ method: 'POST', url: '/platform/tenants', payload: { ...createBody(uniqueSlug()), placementId: 'pool-nowhere' } });
+    expect(unknown.statusCode).toBe(422);
+    const silo = await platform.createTenant({ tier: 'silo' });
+    const onSilo = await platform.platform({ method: 'POST', url: '/platform/tenants', payload: { ...createBody(uniqueSlug()), placementId: `silo-${silo.slug}` } });
+    expect(onSilo.statusCode).toBe(422);
+  });
+});
+
 describe('silo tier', () => {
   it('puts a silo tenant in its own database, where its owner signs in as usual', async () => {
     const t = await platform.createTenant({ tier: 'silo' });

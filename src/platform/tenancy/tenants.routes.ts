@@ -38,5 +38,5 @@ export async function platformRoutes(app: FastifyInstance, runtime: Runtime) {
   r.delete('/platform/tenants/:tenant/domains/:domain', { schema: { ...meta, summary: 'Remove a custom domain', params: s.domainParams, response: { 200: s.tenantDto, ...errors } } },
     (req) => tenants.removeDomain(req.params.tenant, req.params.domain));
   r.get('/platform/placements', { schema: { ...meta, summary: 'Database placements (pool cells and silos)', response: { 200: s.placementList, ...errors } } },
-    async () => ({ items: (await tenants.placements()).map((p) => ({ id: p.id, tier: p.tier, cluster: p.cluster, database: p.database, tenantCapacity: p.tenant_capacity })) }));
+    async () => ({ items: (await tenants.placements()).map((p) => ({ id: p.id, tier: p.tier, cluster: p.cluster, database: p.database, tenantCapacity: p.tenant_capacity, tenantCount: p.tenant_count })) }));
 }

@@ -65,6 +65,6 @@ export const tenantList = z.object({ items: z.array(tenantDto), nextCursor: z.st
 export const deletedTenant = tenantDto.extend({ purgeScheduledAt: timestamp });
 export const placementList = z.object({
   items: z.array(
-    z.object({ id: z.string(), tier: z.enum(['pool', 'silo']), cluster: z.string(), database: z.string(), tenantCapacity: z.number() }),
+    z.object({ id: z.string(), tier: z.enum(['pool', 'silo']), cluster: z.string(), database: z.string(), tenantCapacity: z.number(), tenantCount: z.number() }),
   ),
 });

@@ -4,7 +4,7 @@ import { AppError, notFound } from '../errors.js';
 import type { AuthService } from '../auth/auth.service.js';
 import { hashPassword } from '../auth/secrets.js';
 import { deleteOrder, tenantTables } from '../db/catalog.js';
-import { inTenantTransaction, type Databases } from '../db/databases.js';
+import { inTenantTransaction, type Databases, type Db } from '../db/databases.js';
 import type { Placement, Tenant, TenantStatus, Tier } from '../db/types.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { TenantDirectory } from './directory.js';
@@ -74,27 +74,31 @@ export function createTenantsService(deps: TenantsServiceDeps) {
     return toTenantDto(tenant, domains);
   }
 
-  async function choosePlacement(input: CreateTenantInput): Promise<Placement> {
-    if (input.tier === 'silo') {
-      const placement = {
-        id: `silo-${input.slug}`,
-        tier: 'silo' as const,
-        cluster: 'main',
-        database: `studiohive_silo_${input.slug.replaceAll('-', '_')}`,
-        tenant_capacity: 1,
-      };
-      await deps.provisionDatabase(placement);
-      await tenantsRepo.insertPlacement(control, placement);
-      return (await tenantsRepo.placement(control, placement.id))!;
+  /** A silo gets its own database, created and migrated before the catalog transaction (DDL cannot join it). */
+  async function provisionSilo(slug: string): Promise<string> {
+    const placement = {
+      id: `silo-${slug}`,
+      tier: 'silo' as const,
+      cluster: 'main',
+      database: `studiohive_silo_${slug.replaceAll('-', '_')}`,
+      tenant_capacity: 1,
+    };
+    await deps.provisionDatabase(placement);
+    await tenantsRepo.insertPlacement(control, placement);
+    return placement.id;
+  }
+
+  /** Claims a place for the new tenant inside its creation transaction: capacity holds under concurrency. */
+  async function claimPlacement(trx: Db, placementId: string | undefined): Promise<Placement> {
+    if (!placementId) {
+      const roomiest = await tenantsRepo.claimRoomiestPool(trx);
+      if (!roomiest) throw new AppError('unavailable', 'Every pool cell is at capacity; add a cell before creating tenants');
+      return roomiest;
     }
-    if (input.placementId) {
-      const placement = await tenantsRepo.placement(control, input.placementId);
-      if (!placement || placement.tier !== 'pool') throw new AppError('unprocessable', `No pool placement "${input.placementId}"`);
-      return placement;
-    }
-    const roomiest = await tenantsRepo.roomiestPoolPlacement(control);
-    if (!roomiest) throw new AppError('unavailable', 'Every pool cell is at capacity; add a cell before creating tenants');
-    return roomiest;
+    const claimed = await tenantsRepo.claimPlacement(trx, placementId);
+    if (claimed) return claimed;
+    if (!(await tenantsRepo.placement(trx, placementId))) throw new AppError('unprocessable', `No placement "${placementId}"`);
+    throw new AppError('unavailable', `Placement "${placementId}" is at capacity`);
   }
 
   async function changeStatus(idOrSlug: string, to: TenantStatus, from: TenantStatus[]) {
@@ -125,11 +129,14 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       if (RESERVED_SLUGS.has(input.slug)) throw new AppError('unprocessable', `The slug "${input.slug}" is reserved`);
       if (await tenantsRepo.bySlug(control, input.slug)) throw new AppError('conflict', `The slug "${input.slug}" is taken`);
       const passwordHash = input.owner.password ? await hashPassword(input.owner.password) : null;
-      const placement = await choosePlacement(input);
-      const tenantDb = deps.databases.forPlacement(placement);
-      const sameDatabase = deps.databases.isControlDatabase(placement);
+      if (input.placementId && input.tier === 'silo') throw new AppError('unprocessable', 'A silo tenant gets its own placement; omit placementId');
+      if (input.placementId && (await tenantsRepo.placement(control, input.placementId))?.tier === 'silo') {
+        throw new AppError('unprocessable', `"${input.placementId}" is a silo; pool tenants need a pool placement`);
+      }
+      const siloId = input.tier === 'silo' ? await provisionSilo(input.slug) : undefined;
       try {
         const created = await control.transaction().execute(async (trx) => {
+          const placement = await claimPlacement(trx, siloId ?? input.placementId);
           const tenant = await tenantsRepo.insert(trx, {
             slug: input.slug,
             display_name: input.displayName,
@@ -141,11 +148,11 @@ export function createTenantsService(deps: TenantsServiceDeps) {
           const createOwner = (db: typeof trx) =>
             deps.auth.createStaffAccount(db, tenant, { ...input.owner, role: 'owner', passwordHash });
           let owner;
-          if (sameDatabase) {
+          if (deps.databases.isControlDatabase(placement)) {
             await sql`select set_config('app.tenant_id', ${tenant.id}, true)`.execute(trx);
             owner = await createOwner(trx);
           } else {
-            owner = await inTenantTransaction(tenantDb, tenant.id, createOwner);
+            owner = await inTenantTransaction(deps.databases.forPlacement(placement), tenant.id, createOwner);
           }
           return {
             tenant: toTenantDto(tenant),
@@ -203,6 +210,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
 
     /** Adds a pool cell: a database (on any configured cluster) that will hold many tenants. */
     async addPoolPlacement(input: { id: string; cluster: string; database: string; tenantCapacity: number }) {
+      deps.databases.clusterUrl(input.cluster); // fails early, by name, for an unknown cluster
       if (await tenantsRepo.placement(control, input.id)) throw new AppError('conflict', `Placement ${input.id} exists`);
       const placement = { id: input.id, tier: 'pool' as const, cluster: input.cluster, database: input.database, tenant_capacity: input.tenantCapacity };
       await deps.provisionDatabase(placement);
@@ -238,8 +246,11 @@ export function createTenantsService(deps: TenantsServiceDeps) {
         if (deletedThisPass === 0 || pass >= 10) break;
       }
       const domains = (await tenantsRepo.domains(control, tenant.id)).map((d) => d.domain);
-      await tenantsRepo.removeAllDomains(control, tenant.id);
-      await tenantsRepo.markPurged(control, tenant.id);
+      await control.transaction().execute(async (trx) => {
+        await tenantsRepo.removeAllDomains(trx, tenant.id);
+        await tenantsRepo.markPurged(trx, tenant.id);
+        await tenantsRepo.releasePlacement(trx, tenant.placement_id);
+      });
       deps.directory.forget(tenant, domains);
       return { purged: true, rows };
     },
