@@ -70,7 +70,7 @@ export const sessionsRepo = {
 export const loginAttemptsRepo = {
   /** Serialises sign-ins of one account, so parallel guesses are counted one after the other. */
   lockAccount: (db: Tx, email: string) =>
-    sql`select pg_advisory_xact_lock(hashtextextended(${`login:${email}`}, 0))`.execute(db),
+    sql`select pg_advisory_xact_lock(hashtextextended('login:' || current_setting('app.tenant_id') || ':' || ${email}, 0))`.execute(db),
 
   /** Recorded as a failure before the password is checked; a right password turns it into a success. */
   recordPending: (db: Tx, row: { email: string; ip: string | null }) =>
