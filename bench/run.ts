@@ -1,0 +1,174 @@
+/**
+ * `npm run bench`: tenant density (pooled vs one server and database per customer) and RLS cost, on
+ * bench-only embedded PostgreSQL clusters under bench/.work/. Rewrites BENCHMARKS.md.
+ *
+ *   npm run bench              full run (about 5 minutes on 2 cores)
+ *   npm run bench -- --quick   small sizes, to check the bench works; writes bench/.work/BENCHMARKS.quick.md
+ *   npm run bench -- --render  no measurement: rewrites BENCHMARKS.md from the last full run (bench/.work/results.json)
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { resetWorkDir, startBenchCluster, withAdmin } from './cluster.js';
+import {
+  createPooledTenants,
+  measureIncumbentSeparateClusters,
+  measureIncumbentSharedCluster,
+  measurePooled,
+  type DensitySettings,
+  type IncumbentPorts,
+} from './density.js';
+import { REPO_ROOT, WORK_DIR, assertPortsFree, log, runCleanups } from './lib.js';
+import { renderReport, type BenchResults, type MachineInfo } from './report.js';
+import { runRlsCost, type RlsSettings } from './rls-cost.js';
+import { measureRuntimeOverhead } from './runtime-overhead.js';
+
+// Below Linux's ephemeral range (32768–60999): a port in it can be taken at any moment as the local end of some
+// outgoing connection (a test run's database clients, say), and then the bench cannot listen there.
+const PORTS = {
+  pooledPg: 25400,
+  pooledApp: 25500,
+  incumbent: { sharedPg: 25401, firstPg: 25410, firstApp: 25501 } satisfies IncumbentPorts,
+};
+
+const APP_USER = 'studiohive_app';
+
+function settings(quick: boolean) {
+  const secret = () => randomBytes(24).toString('base64url');
+  const density: DensitySettings = {
+    tenants: quick ? 300 : 10_000,
+    passwordSample: quick ? 8 : 40,
+    createConcurrency: 4,
+    connections: 50,
+    warmupMs: quick ? 1_000 : 3_000,
+    durationMs: quick ? 4_000 : 20_000,
+    incumbents: quick ? 3 : 20,
+    baseDomain: 'bench.test',
+    appPassword: secret(),
+    platformPassword: secret(),
+    adminToken: secret(),
+    pgPassword: secret(),
+    requestPath: '/api/auth/me',
+  };
+  const rls: RlsSettings = {
+    rowsPerTenant: 50,
+    clients: 4,
+    threads: 2,
+    rounds: quick ? 3 : 6,
+    roundS: quick ? 1 : 3,
+    warmupS: quick ? 1 : 3,
+    pairedS: quick ? 2 : 20,
+    appUser: APP_USER,
+    appPassword: density.appPassword,
+    pgPassword: density.pgPassword,
+  };
+  return { density, rls };
+}
+
+/** Re-renders BENCHMARKS.md from the results of the last full run, after a change to the report's wording. */
+async function renderOnly() {
+  const results = JSON.parse(await readFile(path.join(WORK_DIR, 'results.json'), 'utf8')) as BenchResults;
+  await writeFile(path.join(REPO_ROOT, 'BENCHMARKS.md'), renderReport(results));
+  log(`rewrote BENCHMARKS.md from the run of ${results.machine.date}`);
+}
+
+async function main() {
+  if (process.argv.includes('--render')) return renderOnly();
+  const quick = process.argv.includes('--quick');
+  const { density, rls } = settings(quick);
+  const t0 = performance.now();
+  const loadAverageAtStart = os.loadavg();
+  await resetWorkDir();
+  const allPorts = [
+    PORTS.pooledPg,
+    PORTS.pooledApp,
+    PORTS.incumbent.sharedPg,
+    ...Array.from({ length: density.incumbents }, (_, i) => [PORTS.incumbent.firstPg + i, PORTS.incumbent.firstApp + i]).flat(),
+  ];
+  await assertPortsFree(allPorts);
+
+  const phaseSeconds: Record<string, number> = {};
+  const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const p0 = performance.now();
+    log(`── ${name}`);
+    try {
+      return await fn();
+    } finally {
+      phaseSeconds[name] = (performance.now() - p0) / 1000;
+    }
+  };
+
+  const cluster = await phase('pooled cluster start', () => startBenchCluster('pooled', PORTS.pooledPg, density.pgPassword));
+  const pg = await withAdmin(cluster.adminUrl, async (c) => {
+    const version = (await c.query<{ version: string }>('select version()')).rows[0]!.version;
+    const pgSettings: Record<string, string> = {};
+    for (const name of ['shared_buffers', 'max_connections', 'work_mem', 'io_method']) {
+      const row = (await c.query<{ setting: string }>(`select current_setting($1, true) as setting`, [name])).rows[0];
+      if (row?.setting) pgSettings[name] = row.setting;
+    }
+    return { version, pgSettings };
+  });
+  const machine: MachineInfo = {
+    date: new Date().toISOString(),
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGiB: os.totalmem() / 1024 ** 3,
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    postgres: pg.version,
+    pgSettings: pg.pgSettings,
+    loadAverageAtStart,
+  };
+
+  const { creds, creation } = await phase('tenant creation', () => createPooledTenants(cluster, density));
+  const pooled = await phase('pooled load', () => measurePooled(cluster, creds, PORTS.pooledApp, density));
+  const runtimeOverhead = await phase('tsx vs compiled', () =>
+    measureRuntimeOverhead(cluster, creds, PORTS.pooledApp, density, quick ? 2_000 : 5_000),
+  );
+  const rlsResult = await phase('RLS cost', () => runRlsCost(cluster, rls));
+  await cluster.stop();
+  const incumbentShared = await phase('incumbent A (1 cluster)', () => measureIncumbentSharedCluster(PORTS.incumbent, density));
+  const incumbentSeparate = await phase('incumbent B (1 cluster each)', () => measureIncumbentSeparateClusters(PORTS.incumbent, density));
+
+  const results: BenchResults = {
+    quick,
+    machine,
+    density: { ...density, appPassword: '[redacted]', platformPassword: '[redacted]', adminToken: '[redacted]', pgPassword: '[redacted]' },
+    creation,
+    pooled,
+    incumbents: [incumbentShared, incumbentSeparate],
+    runtimeOverhead,
+    rls: 'skipped' in rlsResult ? rlsResult : { ...rlsResult, settings: { ...rlsResult.settings, appPassword: '[redacted]', pgPassword: '[redacted]' } },
+    phaseSeconds,
+    totalSeconds: (performance.now() - t0) / 1000,
+  };
+  const file = quick ? path.join(WORK_DIR, 'BENCHMARKS.quick.md') : path.join(REPO_ROOT, 'BENCHMARKS.md');
+  await writeFile(file, renderReport(results));
+  await writeFile(path.join(WORK_DIR, quick ? 'results.quick.json' : 'results.json'), JSON.stringify(results, null, 2));
+  log(`wrote ${path.relative(REPO_ROOT, file)} (total ${results.totalSeconds.toFixed(0)} s)`);
+}
+
+// startEmbeddedPostgres adds one 'exit' listener per cluster, and incumbent B starts 20 of them.
+process.setMaxListeners(64);
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: stopping everything the bench started`);
+    void runCleanups().finally(() => process.exit(130));
+  });
+}
+
+main()
+  .then(async () => {
+    await runCleanups();
+    process.exit(0);
+  })
+  .catch(async (error: unknown) => {
+    console.error(error);
+    await runCleanups();
+    process.exit(1);
+  });
