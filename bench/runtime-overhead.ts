@@ -50,6 +50,7 @@ async function build(): Promise<string | null> {
   return main;
 }
 
+/** The same server through tsx and compiled by tsc, one after the other; the build is removed afterwards. */
 export async function measureRuntimeOverhead(
   cluster: BenchCluster,
   creds: TenantCredential[],
@@ -58,50 +59,40 @@ export async function measureRuntimeOverhead(
   loadMs: number,
 ): Promise<RuntimeOverheadOutcome> {
   try {
-    return await compare(cluster, creds, port, s, loadMs);
+    const t0 = performance.now();
+    const main = await build();
+    if (!main) return { skipped: 'tsc emitted no build of src/main.ts' };
+    log(`compiled src/ with tsc in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const settings = {
+      databaseUrl: cluster.adminUrl,
+      appPassword: s.appPassword,
+      platformPassword: s.platformPassword,
+      adminToken: s.adminToken,
+      baseDomain: s.baseDomain,
+    };
+    const pick = (): LoadTarget => {
+      const c = creds[randomInt(creds.length)]!;
+      return { port, host: `${c.slug}.${s.baseDomain}`, token: c.token };
+    };
+    const variants: RuntimeVariant[] = [];
+    for (const v of [
+      { name: 'tsx', command: 'node --import tsx src/main.ts', entry: undefined },
+      { name: 'compiled (tsc)', command: 'node bench/.work/build/dist/main.js', entry: [main] },
+    ]) {
+      const server = await startAppServer(`runtime-${v.name}`, port, settings, v.entry);
+      try {
+        await sleep(2_000);
+        const idle = treesMemory([server.pid], true);
+        const load = await runLoad({ connections: s.connections, durationMs: loadMs, path: s.requestPath, pick });
+        const afterLoad = treesMemory([server.pid], true);
+        variants.push({ name: v.name, command: v.command, idle, afterLoad, rps: load.rps, p50Ms: load.p50Ms, p99Ms: load.p99Ms });
+        log(`${v.name}: idle RSS ${(idle.rssKb / 1024).toFixed(0)} MiB, after ${loadMs / 1000} s of load ${(afterLoad.rssKb / 1024).toFixed(0)} MiB, ${load.rps.toFixed(0)} req/s`);
+      } finally {
+        await server.stop();
+      }
+    }
+    return { loadSeconds: loadMs / 1000, variants };
   } finally {
     await rm(BUILD_DIR, { recursive: true, force: true });
   }
-}
-
-async function compare(
-  cluster: BenchCluster,
-  creds: TenantCredential[],
-  port: number,
-  s: DensitySettings,
-  loadMs: number,
-): Promise<RuntimeOverheadOutcome> {
-  const t0 = performance.now();
-  const main = await build();
-  if (!main) return { skipped: 'tsc emitted no build of src/main.ts' };
-  log(`compiled src/ with tsc in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const settings = {
-    databaseUrl: cluster.adminUrl,
-    appPassword: s.appPassword,
-    platformPassword: s.platformPassword,
-    adminToken: s.adminToken,
-    baseDomain: s.baseDomain,
-  };
-  const pick = (): LoadTarget => {
-    const c = creds[randomInt(creds.length)]!;
-    return { port, host: `${c.slug}.${s.baseDomain}`, token: c.token };
-  };
-  const variants: RuntimeVariant[] = [];
-  for (const v of [
-    { name: 'tsx', command: 'node --import tsx src/main.ts', entry: undefined },
-    { name: 'compiled (tsc)', command: 'node bench/.work/build/dist/main.js', entry: [main] },
-  ]) {
-    const server = await startAppServer(`runtime-${v.name}`, port, settings, v.entry);
-    try {
-      await sleep(2_000);
-      const idle = treesMemory([server.pid], true);
-      const load = await runLoad({ connections: s.connections, durationMs: loadMs, path: s.requestPath, pick });
-      const afterLoad = treesMemory([server.pid], true);
-      variants.push({ name: v.name, command: v.command, idle, afterLoad, rps: load.rps, p50Ms: load.p50Ms, p99Ms: load.p99Ms });
-      log(`${v.name}: idle RSS ${(idle.rssKb / 1024).toFixed(0)} MiB, after ${loadMs / 1000} s of load ${(afterLoad.rssKb / 1024).toFixed(0)} MiB, ${load.rps.toFixed(0)} req/s`);
-    } finally {
-      await server.stop();
-    }
-  }
-  return { loadSeconds: loadMs / 1000, variants };
 }
