@@ -61,13 +61,14 @@ export async function crossTenantViolations(
 
   const aIds = await idsOf(admin, A.id);
   const bIds = await idsOf(admin, B.id);
-  const tables = [...aIds.keys()];
+  const tables = (await admin.query<{ t: string }>(`select format('%I.%I', schemaname, tablename) as t from pg_tables where schemaname = 'app' order by 1`)).rows.map((r) => r.t);
   for (const table of tables) {
-    if (!aIds.get(table)!.length || !bIds.get(table)!.length) {
-      violations.push(`${table} has no rows for one of the fixture tenants: extend test/support/fixtures.ts`);
+    for (const tenant of [A, B]) {
+      const n = (await admin.query(`select count(*)::int as n from ${table} where tenant_id = $1`, [tenant.id])).rows[0].n;
+      if (n === 0) violations.push(`${table} has no rows for fixture tenant ${tenant.slug}: extend test/support/fixtures.ts`);
     }
   }
-  const allA = tables.flatMap((t) => aIds.get(t)!.map((id) => ({ table: t, id })));
+  const allA = tables.flatMap((t) => (aIds.get(t) ?? []).map((id) => ({ table: t, id })));
   const bodyFor = (r: RouteEntry) => sampleOf(doc.paths?.[openapiPath(r.url)]?.[r.method.toLowerCase()]?.requestBody?.content?.['application/json']?.schema, doc);
   const queryFor = (r: RouteEntry) => {
     const params = (doc.paths?.[openapiPath(r.url)]?.[r.method.toLowerCase()]?.parameters ?? []) as Array<Record<string, any>>;
@@ -137,20 +138,23 @@ export async function crossTenantViolations(
     }
   }
 
-  // 3. Bodies that carry ids: each id property set to each of B's ids must be refused.
+  // 3. Bodies that carry ids: each id property set to each of B's ids must be refused, with the path (if any)
+  // naming A's own rows, so that only the body's id is foreign.
   for (const r of tenantRoutes) {
-    if (r.method === 'GET' || paramsOf(r.url).length > 0) continue;
+    if (r.method === 'GET') continue;
+    const params = paramsOf(r.url);
+    const base = goodCombo.get(r.url) ?? Object.fromEntries(params.map((p) => [p, aIds.get([...(paramTables.get(p) ?? [])][0] ?? '')?.[0] ?? '']));
     const schema = doc.paths?.[openapiPath(r.url)]?.[r.method.toLowerCase()]?.requestBody?.content?.['application/json']?.schema;
     for (const prop of uuidProperties(schema, doc)) {
-      for (const { id: bId, table } of tables.flatMap((t) => bIds.get(t)!.map((id) => ({ id, table: t })))) {
-        const res = await send(r, r.url, { ...(bodyFor(r) as object), [prop]: bId });
+      for (const { id: bId, table } of tables.flatMap((t) => (bIds.get(t) ?? []).map((id) => ({ id, table: t })))) {
+        const res = await send(r, fill(r.url, base), { ...(bodyFor(r) as object), [prop]: bId });
         if (res.statusCode < 400) violations.push(`${r.method} ${r.url} accepted B's ${table} id in ${prop} (${res.statusCode})`);
       }
     }
   }
 
   // 4. Lists: A's lists answer, and never contain B's ids or B's slug.
-  const bNeedles = [...tables.flatMap((t) => bIds.get(t)!), B.slug];
+  const bNeedles = [...tables.flatMap((t) => bIds.get(t) ?? []), B.slug];
   for (const r of tenantRoutes) {
     if (r.method !== 'GET' || paramsOf(r.url).length > 0) continue;
     const res = await send(r, r.url);

@@ -3,6 +3,9 @@ import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import type { DB, Placement } from './types.js';
 
+// A calendar date stays a 'YYYY-MM-DD' string: as a JS Date it would shift with the server's time zone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
+
 export type Db = Kysely<DB>;
 export type Tx = Transaction<DB>;
 

@@ -102,6 +102,49 @@ export interface AppApiKeys extends TenantRow {
   revoked_at: NullableTimestamp;
 }
 
+export interface AppCounters {
+  tenant_id: Generated<string>;
+  name: string;
+  value: ColumnType<string, number | undefined, number>;
+}
+
+export interface Address {
+  postalCode?: string;
+  prefecture?: string;
+  city?: string;
+  line1?: string;
+  line2?: string;
+}
+
+export interface EmergencyContact {
+  name: string;
+  relationship?: string;
+  phone: string;
+}
+
+export interface AppMembers extends TenantRow {
+  member_number: number;
+  family_name: string;
+  given_name: Generated<string>;
+  family_name_kana: Generated<string>;
+  given_name_kana: Generated<string>;
+  email: string | null;
+  phone: string | null;
+  birth_date: ColumnType<string | null, string | null | undefined, string | null>;
+  gender: 'female' | 'male' | 'other' | 'unspecified' | null;
+  address: ColumnType<Address | null, string | null | undefined, string | null>;
+  emergency_contact: ColumnType<EmergencyContact | null, string | null | undefined, string | null>;
+  tags: Generated<string[]>;
+  staff_notes: Generated<string>;
+  terms_version: string | null;
+  terms_accepted_at: NullableTimestamp;
+  family_lead_id: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  search_name: ColumnType<string, never, never>;
+  search_kana: ColumnType<string, never, never>;
+}
+
 export interface DB {
   'platform.placements': PlatformPlacements;
   'platform.tenants': PlatformTenants;
@@ -112,6 +155,8 @@ export interface DB {
   'app.login_attempts': AppLoginAttempts;
   'app.mail_outbox': AppMailOutbox;
   'app.api_keys': AppApiKeys;
+  'app.counters': AppCounters;
+  'app.members': AppMembers;
 }
 
 export type Tenant = Selectable<PlatformTenants>;

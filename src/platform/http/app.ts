@@ -13,6 +13,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sql } from 'kysely';
+import { memberRoutes } from '../../modules/members/members.routes.js';
 import { apiKeyRoutes, authRoutes, staffRoutes } from '../auth/auth.routes.js';
 import type { Runtime } from '../runtime.js';
 import { platformRoutes } from '../tenancy/tenants.routes.js';
@@ -36,7 +37,7 @@ export interface RouteEntry {
 }
 
 /** Every module that serves tenant data registers its routes here; the cross-tenant test walks them all. */
-const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [authRoutes, staffRoutes, apiKeyRoutes];
+const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [authRoutes, staffRoutes, apiKeyRoutes, memberRoutes];
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 

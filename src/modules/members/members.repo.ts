@@ -1,0 +1,84 @@
+import { sql, type Insertable, type RawBuilder, type Updateable } from 'kysely';
+import type { Tx } from '../../platform/db/databases.js';
+import type { AppMembers } from '../../platform/db/types.js';
+
+const summaryColumns = [
+  'id', 'member_number', 'family_name', 'given_name', 'family_name_kana', 'given_name_kana', 'email', 'phone', 'tags',
+  'family_lead_id',
+] as const;
+
+export interface MemberSearch {
+  /** Already normalised prefixes; each is tried against its own column. */
+  namePrefix?: string;
+  kanaPrefix?: string;
+  digitsPrefix?: string;
+  emailPrefix?: string;
+  tag?: string;
+  afterNumber?: number;
+  limit: number;
+}
+
+/**
+ * "Starts with" as a byte-wise range (~>=~ and ~<~, which text_pattern_ops indexes serve). LIKE would be simpler,
+ * but it is not leakproof, so under row-level security PostgreSQL may not use it in an index scan and reads
+ * every row of the table instead.
+ */
+function startsWith(column: RawBuilder<unknown>, prefix: string) {
+  const last = prefix.codePointAt(prefix.length - 1)!;
+  const upper = `${[...prefix].slice(0, -1).join('')}${String.fromCodePoint(Math.min(last + 1, 0x10ffff))}`;
+  return sql<boolean>`(${column} ~>=~ ${prefix} and ${column} ~<~ ${upper})`;
+}
+
+export const membersRepo = {
+  /** The next member number of this tenant; the counter row is locked until the transaction ends. */
+  nextMemberNumber: async (db: Tx) => {
+    const row = await db
+      .insertInto('app.counters')
+      .values({ name: 'member_number', value: 1 })
+      .onConflict((oc) => oc.columns(['tenant_id', 'name']).doUpdateSet({ value: sql`app.counters.value + 1` }))
+      .returning('value')
+      .executeTakeFirstOrThrow();
+    return Number(row.value);
+  },
+
+  insert: (db: Tx, row: Insertable<AppMembers>) => db.insertInto('app.members').values(row).returningAll().executeTakeFirstOrThrow(),
+
+  byId: (db: Tx, id: string) => db.selectFrom('app.members').selectAll().where('id', '=', id).executeTakeFirst(),
+
+  /** Locks the member row for a change that depends on its current state (family links). */
+  byIdForUpdate: (db: Tx, id: string) => db.selectFrom('app.members').selectAll().where('id', '=', id).forUpdate().executeTakeFirst(),
+
+  dependents: (db: Tx, leadId: string) =>
+    db
+      .selectFrom('app.members')
+      .select(['id', 'member_number', 'family_name', 'given_name'])
+      .where('family_lead_id', '=', leadId)
+      .orderBy('member_number')
+      .execute(),
+
+  update: (db: Tx, id: string, changes: Updateable<AppMembers>) =>
+    db
+      .updateTable('app.members')
+      .set({ ...changes, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst(),
+
+  search: (db: Tx, q: MemberSearch) => {
+    const filtered = Boolean(q.namePrefix || q.kanaPrefix || q.digitsPrefix || q.emailPrefix);
+    let query = db.selectFrom('app.members').select(summaryColumns).orderBy('member_number').limit(q.limit);
+    if (q.afterNumber !== undefined) query = query.where('member_number', '>', q.afterNumber);
+    if (q.tag) query = query.where(sql<boolean>`tags @> array[${q.tag}]::text[]`);
+    const { namePrefix, kanaPrefix, digitsPrefix, emailPrefix } = q;
+    if (filtered) {
+      const terms = [
+        ...(namePrefix ? [startsWith(sql.ref('search_name'), namePrefix)] : []),
+        ...(kanaPrefix ? [startsWith(sql.ref('search_kana'), kanaPrefix)] : []),
+        ...(digitsPrefix ? [startsWith(sql`(member_number::text)`, digitsPrefix), startsWith(sql.ref('phone'), digitsPrefix)] : []),
+        ...(emailPrefix ? [startsWith(sql.ref('email'), emailPrefix)] : []),
+      ];
+      query = query.where(sql<boolean>`(${sql.join(terms, sql` or `)})`);
+    }
+    return query.execute();
+  },
+};

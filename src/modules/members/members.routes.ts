@@ -1,0 +1,40 @@
+import type { TenantRouter } from '../../platform/http/tenant-route.js';
+import { ALL_STAFF } from '../../platform/http/tenant-route.js';
+import * as s from './members.schemas.js';
+import { membersService } from './members.service.js';
+
+const EDITORS = ['owner', 'manager', 'front_desk'] as const;
+
+export function memberRoutes({ route }: TenantRouter) {
+  const tags = ['members'];
+  route({
+    method: 'GET', url: '/api/members', summary: 'Search members by name, kana, number, email or phone prefix', tags, access: ALL_STAFF,
+    schema: { querystring: s.listMembersQuery, response: s.memberList },
+    handler: (ctx, { query }) => membersService.search(ctx, query),
+  });
+  route({
+    method: 'POST', url: '/api/members', summary: 'Register a member (the next member number is assigned)', tags, access: EDITORS, status: 201,
+    schema: { body: s.createMemberBody, response: s.memberDto },
+    handler: (ctx, { body }) => membersService.create(ctx, body),
+  });
+  route({
+    method: 'GET', url: '/api/members/:memberId', summary: 'One member, with family', tags, access: ALL_STAFF,
+    schema: { params: s.memberIdParams, response: s.memberDto },
+    handler: (ctx, { params }) => membersService.get(ctx, params.memberId),
+  });
+  route({
+    method: 'PATCH', url: '/api/members/:memberId', summary: 'Change a member’s profile, tags or notes', tags, access: EDITORS,
+    schema: { params: s.memberIdParams, body: s.updateMemberBody, response: s.memberDto },
+    handler: (ctx, { params, body }) => membersService.update(ctx, params.memberId, body),
+  });
+  route({
+    method: 'PUT', url: '/api/members/:memberId/family-lead', summary: 'Put a member in a family, under its lead', tags, access: EDITORS,
+    schema: { params: s.memberIdParams, body: s.familyLeadBody, response: s.memberDto },
+    handler: (ctx, { params, body }) => membersService.setFamilyLead(ctx, params.memberId, body.leadId),
+  });
+  route({
+    method: 'DELETE', url: '/api/members/:memberId/family-lead', summary: 'Take a member out of its family', tags, access: EDITORS,
+    schema: { params: s.memberIdParams, response: s.memberDto },
+    handler: (ctx, { params }) => membersService.clearFamilyLead(ctx, params.memberId),
+  });
+}

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { email, timestamp } from '../../platform/auth/auth.schemas.js';
+
+/** Width and script folded the way Japanese names are searched: NFKC, hiragana as katakana, no spaces. */
+export function normaliseKana(value: string): string {
+  return value
+    .normalize('NFKC')
+    .replace(/[\u3041-\u3096]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) + 0x60))
+    .replace(/[\s\u3000]+/g, '');
+}
+
+const kana = z
+  .string()
+  .trim()
+  .max(100)
+  .transform(normaliseKana)
+  .refine((v) => /^[\u30a0-\u30ffー]*$/.test(v), 'use kana (ひらがな or カタカナ)')
+  .meta({ example: 'ヤマダ' });
+
+const name = (example: string) => z.string().trim().min(1).max(100).transform((v) => v.normalize('NFKC')).meta({ example });
+
+export const phone = z
+  .string()
+  .trim()
+  .transform((v) => v.normalize('NFKC').replace(/[\s\-()（）]/g, ''))
+  .pipe(z.string().regex(/^\+?[0-9]{6,20}$/, 'use digits, optionally with a leading + (hyphens and spaces are fine)'))
+  .meta({ example: '090-1234-5678' });
+
+const birthDate = z.iso
+  .date()
+  .refine((d) => d >= '1900-01-01' && d <= new Date().toISOString().slice(0, 10), 'must be a past date after 1900')
+  .meta({ example: '1990-04-01' });
+
+export const address = z
+  .object({
+    postalCode: z.string().trim().regex(/^\d{3}-?\d{4}$/, 'use a postal code such as 150-0001').optional(),
+    prefecture: z.string().trim().min(1).max(20).optional(),
+    city: z.string().trim().min(1).max(100).optional(),
+    line1: z.string().trim().min(1).max(200).optional(),
+    line2: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+
+export const emergencyContact = z
+  .object({ name: z.string().trim().min(1).max(100), relationship: z.string().trim().min(1).max(50).optional(), phone })
+  .strict();
+
+const tags = z.array(z.string().trim().min(1).max(30)).max(20).transform((t) => [...new Set(t)]);
+
+const memberFields = {
+  familyName: name('山田'),
+  givenName: name('花子').optional(),
+  familyNameKana: kana.optional(),
+  givenNameKana: kana.meta({ example: 'ハナコ' }).optional(),
+  email: email.optional(),
+  phone: phone.optional(),
+  birthDate: birthDate.optional(),
+  gender: z.enum(['female', 'male', 'other', 'unspecified']).optional(),
+  address: address.optional(),
+  emergencyContact: emergencyContact.optional(),
+  tags: tags.optional(),
+  staffNotes: z.string().max(5000).optional(),
+};
+
+export const createMemberBody = z
+  .object({
+    ...memberFields,
+    /** Records consent to this version of the terms, now. */
+    acceptedTermsVersion: z.string().trim().min(1).max(50).optional(),
+  })
+  .strict()
+  .meta({ example: { familyName: '山田', givenName: '花子', familyNameKana: 'やまだ', givenNameKana: 'はなこ', phone: '090-1234-5678' } });
+
+const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
+
+export const updateMemberBody = z
+  .object({
+    familyName: memberFields.familyName.optional(),
+    givenName: memberFields.givenName,
+    familyNameKana: memberFields.familyNameKana,
+    givenNameKana: memberFields.givenNameKana,
+    email: nullable(email),
+    phone: nullable(phone),
+    birthDate: nullable(birthDate),
+    gender: nullable(z.enum(['female', 'male', 'other', 'unspecified'])),
+    address: nullable(address),
+    emergencyContact: nullable(emergencyContact),
+    tags: memberFields.tags,
+    staffNotes: memberFields.staffNotes,
+    acceptedTermsVersion: z.string().trim().min(1).max(50).optional(),
+  })
+  .strict()
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'give at least one field to change')
+  .meta({ example: { phone: '080-0000-1111' } });
+
+export const memberIdParams = z.object({ memberId: z.uuid() });
+
+export const familyLeadBody = z.object({ leadId: z.uuid() }).strict();
+
+export const listMembersQuery = z.object({
+  q: z
+    .string()
+    .trim()
+    .max(100)
+    .optional()
+    .describe('Prefix of a name, kana name, member number, email or phone'),
+  tag: z.string().trim().min(1).max(30).optional(),
+  after: z.coerce.number().int().min(0).optional().describe('Cursor: the last member number of the previous page'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+const memberSummary = z.object({
+  id: z.uuid(),
+  memberNumber: z.number().int(),
+  familyName: z.string(),
+  givenName: z.string(),
+  familyNameKana: z.string(),
+  givenNameKana: z.string(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  tags: z.array(z.string()),
+  familyLeadId: z.uuid().nullable(),
+});
+
+export const memberDto = memberSummary
+  .extend({
+    birthDate: z.string().nullable(),
+    gender: z.enum(['female', 'male', 'other', 'unspecified']).nullable(),
+    // Plain shapes here: response schemas are encoded, and the input schemas' normalising transforms cannot be.
+    address: z.object({ postalCode: z.string(), prefecture: z.string(), city: z.string(), line1: z.string(), line2: z.string() }).partial().nullable(),
+    emergencyContact: z.object({ name: z.string(), relationship: z.string().optional(), phone: z.string() }).nullable(),
+    staffNotes: z.string(),
+    termsVersion: z.string().nullable(),
+    termsAcceptedAt: timestamp.nullable(),
+    /** Who is billed: the family lead, or the member itself. */
+    billingMemberId: z.uuid(),
+    family: z.array(memberSummary.pick({ id: true, memberNumber: true, familyName: true, givenName: true })),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Member' });
+
+export const memberList = z.object({ items: z.array(memberSummary), nextCursor: z.number().int().nullable() }).meta({ id: 'MemberList' });

@@ -1,0 +1,149 @@
+import type { Selectable } from 'kysely';
+import { AppError, notFound } from '../../platform/errors.js';
+import type { AppMembers } from '../../platform/db/types.js';
+import type { TenantContext } from '../../platform/tenancy/context.js';
+import { membersRepo } from './members.repo.js';
+import { normaliseKana } from './members.schemas.js';
+
+type Member = Selectable<AppMembers>;
+
+export interface MemberInput {
+  familyName: string;
+  givenName?: string;
+  familyNameKana?: string;
+  givenNameKana?: string;
+  email?: string | null;
+  phone?: string | null;
+  birthDate?: string | null;
+  gender?: Member['gender'];
+  address?: Member['address'];
+  emergencyContact?: Member['emergency_contact'];
+  tags?: string[];
+  staffNotes?: string;
+  acceptedTermsVersion?: string;
+}
+
+const toSummary = (m: Pick<Member, 'id' | 'member_number' | 'family_name' | 'given_name' | 'family_name_kana' | 'given_name_kana' | 'email' | 'phone' | 'tags' | 'family_lead_id'>) => ({
+  id: m.id,
+  memberNumber: m.member_number,
+  familyName: m.family_name,
+  givenName: m.given_name,
+  familyNameKana: m.family_name_kana,
+  givenNameKana: m.given_name_kana,
+  email: m.email,
+  phone: m.phone,
+  tags: m.tags,
+  familyLeadId: m.family_lead_id,
+});
+
+const json = (value: object | null | undefined) => (value === undefined ? undefined : value === null ? null : JSON.stringify(value));
+
+/** Column values from API input; undefined leaves a column as it is. */
+function columns(input: Partial<MemberInput>) {
+  return {
+    family_name: input.familyName,
+    given_name: input.givenName,
+    family_name_kana: input.familyNameKana,
+    given_name_kana: input.givenNameKana,
+    email: input.email,
+    phone: input.phone,
+    birth_date: input.birthDate,
+    gender: input.gender,
+    address: json(input.address),
+    emergency_contact: json(input.emergencyContact),
+    tags: input.tags,
+    staff_notes: input.staffNotes,
+    ...(input.acceptedTermsVersion ? { terms_version: input.acceptedTermsVersion, terms_accepted_at: new Date() } : {}),
+  };
+}
+
+/** The account a member's charges go to: the family lead, or the member itself. */
+export const billingMemberId = (m: Pick<Member, 'id' | 'family_lead_id'>) => m.family_lead_id ?? m.id;
+
+/** Splits a search box's text into the prefixes each column understands. */
+export function searchPrefixes(q: string | undefined) {
+  const text = (q ?? '').normalize('NFKC').trim();
+  if (!text) return {};
+  const compact = text.replace(/\s+/g, '');
+  const digits = compact.replace(/[-()+]/g, '');
+  const kana = normaliseKana(text);
+  return {
+    namePrefix: compact.toLowerCase(),
+    kanaPrefix: /^[\u30a0-\u30ffー]+$/.test(kana) ? kana : undefined,
+    digitsPrefix: /^\d+$/.test(digits) ? digits : undefined,
+    emailPrefix: compact.includes('@') || /^[a-z0-9._+-]+$/i.test(compact) ? compact.toLowerCase() : undefined,
+  };
+}
+
+export const membersService = {
+  async create(ctx: TenantContext, input: MemberInput) {
+    const memberNumber = await membersRepo.nextMemberNumber(ctx.db);
+    const member = await membersRepo.insert(ctx.db, { ...columns(input), family_name: input.familyName, member_number: memberNumber });
+    return membersService.get(ctx, member.id);
+  },
+
+  async get(ctx: TenantContext, id: string) {
+    const member = await membersRepo.byId(ctx.db, id);
+    if (!member) throw notFound('Member');
+    const leadId = billingMemberId(member);
+    const family = await membersRepo.dependents(ctx.db, leadId);
+    const lead = member.family_lead_id ? await membersRepo.byId(ctx.db, member.family_lead_id) : member;
+    return {
+      ...toSummary(member),
+      birthDate: member.birth_date,
+      gender: member.gender,
+      address: member.address,
+      emergencyContact: member.emergency_contact,
+      staffNotes: member.staff_notes,
+      termsVersion: member.terms_version,
+      termsAcceptedAt: member.terms_accepted_at?.toISOString() ?? null,
+      billingMemberId: leadId,
+      // The whole family, lead first, without the member itself.
+      family: [lead!, ...family]
+        .filter((f) => f.id !== member.id)
+        .map((f) => ({ id: f.id, memberNumber: f.member_number, familyName: f.family_name, givenName: f.given_name })),
+      createdAt: member.created_at.toISOString(),
+      updatedAt: member.updated_at.toISOString(),
+    };
+  },
+
+  async update(ctx: TenantContext, id: string, input: Partial<MemberInput>) {
+    const updated = await membersRepo.update(ctx.db, id, columns(input));
+    if (!updated) throw notFound('Member');
+    return membersService.get(ctx, id);
+  },
+
+  async search(ctx: TenantContext, q: { q?: string; tag?: string; after?: number; limit: number }) {
+    const rows = await membersRepo.search(ctx.db, { ...searchPrefixes(q.q), tag: q.tag, afterNumber: q.after, limit: q.limit + 1 });
+    const page = rows.slice(0, q.limit);
+    return { items: page.map(toSummary), nextCursor: rows.length > q.limit ? page.at(-1)!.member_number : null };
+  },
+
+  /**
+   * Puts a member under a family lead, who is then billed and may act for them. Families are one level deep:
+   * a lead has no lead, and a member who leads others cannot join another family.
+   */
+  async setFamilyLead(ctx: TenantContext, memberId: string, leadId: string) {
+    if (memberId === leadId) throw new AppError('unprocessable', 'A member cannot lead their own family link');
+    // Lock both rows in a fixed order so two opposite links cannot cross.
+    const [first, second] = [memberId, leadId].sort();
+    const locked = new Map<string, Member | undefined>();
+    for (const id of [first!, second!]) locked.set(id, await membersRepo.byIdForUpdate(ctx.db, id));
+    const member = locked.get(memberId);
+    const lead = locked.get(leadId);
+    if (!member) throw notFound('Member');
+    if (!lead) throw notFound('Family lead');
+    if (lead.family_lead_id) throw new AppError('unprocessable', 'That member belongs to another family; choose its lead instead');
+    if ((await membersRepo.dependents(ctx.db, memberId)).length > 0) {
+      throw new AppError('unprocessable', 'This member leads a family; move its members first');
+    }
+    await membersRepo.update(ctx.db, memberId, { family_lead_id: leadId });
+    return membersService.get(ctx, memberId);
+  },
+
+  async clearFamilyLead(ctx: TenantContext, memberId: string) {
+    const updated = await membersRepo.update(ctx.db, memberId, { family_lead_id: null });
+    if (!updated) throw notFound('Member');
+    return membersService.get(ctx, memberId);
+  },
+};
