@@ -91,6 +91,17 @@ describe('staff sign-in', () => {
     }
   });
 
+  it('lets parallel sign-ins with the right password through, asking a few to retry in a second', async () => {
+    const tenant = await platform.createTenant();
+    const burst = await Promise.all(Array.from({ length: 8 }, () => login(tenant, tenant.ownerEmail, tenant.ownerPassword)));
+    for (const res of burst) {
+      if (res.statusCode === 429) expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(2);
+      else expect(res.statusCode).toBe(200);
+    }
+    expect(burst.some((r) => r.statusCode === 200)).toBe(true);
+    expect((await login(tenant, tenant.ownerEmail, tenant.ownerPassword)).statusCode).toBe(200);
+  });
+
   it('counts parallel guesses one by one, so a burst cannot slip past the account limit', async () => {
     const tenant = await platform.createTenant();
     const burst = await Promise.all(
@@ -99,6 +110,10 @@ describe('staff sign-in', () => {
     const statuses = burst.map((r) => r.statusCode).sort();
     expect(statuses.filter((s) => s === 401)).toHaveLength(3);
     expect(statuses.filter((s) => s === 429)).toHaveLength(9);
+    // Once those have failed, the account is locked for the window, right password or not.
+    const after = await login(tenant, tenant.ownerEmail, tenant.ownerPassword);
+    expect(after.statusCode).toBe(429);
+    expect(Number(after.headers['retry-after'])).toBeGreaterThan(60);
   });
 });
 
@@ -118,6 +133,17 @@ describe('password reset and invitations', () => {
     expect((await platform.call(tenant, { method: 'GET', url: '/api/auth/me', token: tenant.ownerToken })).statusCode).toBe(401);
     expect((await login(tenant, tenant.ownerEmail, 'a brand new password')).statusCode).toBe(200);
     expect((await login(tenant, tenant.ownerEmail, tenant.ownerPassword)).statusCode).toBe(401);
+  });
+
+  it('sends at most the hourly allowance of reset mails, however many requests arrive at once', async () => {
+    const tenant = await platform.createTenant();
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, () => platform.call(tenant, { method: 'POST', url: '/api/auth/password-reset', payload: { email: tenant.ownerEmail } })),
+    );
+    expect(replies.every((r) => r.statusCode === 202)).toBe(true);
+    const admin = await platform.admin();
+    const mails = await admin.query(`select count(*)::int as n from app.mail_outbox where tenant_id = $1 and template = 'staff_password_reset'`, [tenant.id]);
+    expect(mails.rows[0].n).toBe(3);
   });
 
   it('does not reveal whether an email has an account', async () => {
@@ -229,6 +255,7 @@ describe('API keys', () => {
     const { token } = (await login(T, T.ownerEmail, T.ownerPassword)).json();
     await platform.call(T, { method: 'POST', url: '/api/auth/logout', token });
     expect((await platform.call(T, { method: 'GET', url: '/api/tenant', token })).statusCode).toBe(200);
+    expect((await platform.call(T, { method: 'GET', url: '/api/tenant', headers: { authorization: 'Basic x' } })).statusCode).toBe(200);
     expect((await platform.call(T, { method: 'GET', url: '/api/auth/me', token })).statusCode).toBe(401);
   });
 });

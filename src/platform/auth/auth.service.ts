@@ -31,9 +31,10 @@ const INVITE_TOKEN_TTL_MS = 72 * 60 * 60_000;
 export type AuthService = ReturnType<typeof createAuthService>;
 
 export function createAuthService(settings: AuthSettings) {
-  async function issueSetupToken(db: Tx, staffId: string, ttlMs: number): Promise<string> {
+  async function issueSetupToken(db: Tx, staffId: string, purpose: 'reset' | 'invite'): Promise<string> {
     const secret = newSecret('shr');
-    await resetTokensRepo.insert(db, { staff_id: staffId, token_hash: secret.hash, expires_at: new Date(Date.now() + ttlMs) });
+    const ttlMs = purpose === 'reset' ? RESET_TOKEN_TTL_MS : INVITE_TOKEN_TTL_MS;
+    await resetTokensRepo.insert(db, { staff_id: staffId, token_hash: secret.hash, expires_at: new Date(Date.now() + ttlMs), purpose });
     return secret.token;
   }
 
@@ -60,49 +61,58 @@ export function createAuthService(settings: AuthSettings) {
     },
 
     /**
-     * Checks the throttles, records the attempt as a failure and loads the account in one short transaction
-     * that holds a per-account lock (so parallel guesses are counted in turn); verifies the password with no
-     * connection held (argon2id is deliberately slow); then, if it was right, turns the attempt into a success
-     * and opens a session. Only failures count, so signing in never locks anyone out.
+     * Checks the throttles, records the attempt as pending and loads the account in one short transaction that
+     * holds a per-account lock, so parallel guesses are counted in turn; verifies the password with no
+     * connection held (argon2id is deliberately slow); then settles the attempt and, if the password was right
+     * and is still the account's password, opens a session. Only failures lock an account; attempts still being
+     * checked only ask the next one to retry in a second.
      */
     async login(session: TenantSession, input: { email: string; password: string }) {
       const { email } = input;
       const ip = session.request.ip;
+      const refuse = (detail: string, retryAfterSeconds: number): never => {
+        throw new AppError('rate_limited', detail, { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)) });
+      };
       const { attemptId, account } = await session.transaction(async ({ db }) => {
         await loginAttemptsRepo.lockAccount(db, email);
-        const refuse = (detail: string, retryAfterSeconds: number) => {
-          throw new AppError('rate_limited', detail, { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)) });
-        };
         if ((await loginAttemptsRepo.failuresLastMinute(db)) >= settings.maxFailuresPerTenantMinute) {
           refuse('Too many failed sign-ins at this studio; try again in a minute', 60);
         }
         if ((await loginAttemptsRepo.failuresFromIp(db, ip, settings.windowMinutes)) >= settings.maxFailuresPerIp) {
           refuse('Too many failed sign-ins from your network; try again later', settings.windowMinutes * 60);
         }
-        const failures = await loginAttemptsRepo.accountFailures(db, email, settings.windowMinutes);
-        if (failures.count >= settings.maxFailuresPerAccount) {
-          const retryAt = (failures.oldest?.getTime() ?? Date.now()) + settings.windowMinutes * 60_000;
+        const attempts = await loginAttemptsRepo.accountAttempts(db, email, settings.windowMinutes);
+        if (attempts.failed >= settings.maxFailuresPerAccount) {
+          const retryAt = (attempts.oldest?.getTime() ?? Date.now()) + settings.windowMinutes * 60_000;
           refuse('Too many failed sign-ins for this account; try again later', (retryAt - Date.now()) / 1000);
+        }
+        if (attempts.failed + attempts.pending >= settings.maxFailuresPerAccount) {
+          refuse('Other sign-ins to this account are being checked; try again in a moment', 1);
         }
         const attempt = await loginAttemptsRepo.recordPending(db, { email, ip });
         return { attemptId: attempt.id, account: await staffRepo.credentialsByEmail(db, email) };
       });
       const passwordOk = await verifyPassword(account?.password_hash, input.password);
-      if (!passwordOk || !account || account.status !== 'active') throw new AppError('invalid_credentials');
-      return session.transaction(async ({ db }) => {
-        await loginAttemptsRepo.markSucceeded(db, attemptId);
+      const result = await session.transaction(async ({ db }) => {
+        const current = account ? await staffRepo.credentialsByEmail(db, email) : undefined;
+        // A password changed (or an account disabled) while this one was being checked does not sign anyone in.
+        const succeeded = Boolean(passwordOk && current?.status === 'active' && current.password_hash === account?.password_hash);
+        await loginAttemptsRepo.settle(db, attemptId, succeeded);
+        if (!succeeded || !current) return null;
         await loginAttemptsRepo.pruneOld(db);
         const secret = newSecret('shs');
         const created = await sessionsRepo.insert(db, {
-          staff_id: account.id,
+          staff_id: current.id,
           token_hash: secret.hash,
           expires_at: new Date(Date.now() + settings.sessionTtlHours * 3_600_000),
           ip,
           user_agent: session.request.userAgent?.slice(0, 500) ?? null,
         });
-        const staff = await staffRepo.byId(db, account.id);
+        const staff = await staffRepo.byId(db, current.id);
         return { token: secret.token, expiresAt: created.expires_at.toISOString(), staff: toStaffDto(staff!) };
       });
+      if (!result) throw new AppError('invalid_credentials');
+      return result;
     },
 
     async logout(ctx: TenantContext) {
@@ -111,11 +121,12 @@ export function createAuthService(settings: AuthSettings) {
 
     /** Always answers the same way, so it does not reveal which emails have accounts. */
     async requestPasswordReset(ctx: TenantContext, input: { email: string }) {
-      const account = await staffRepo.credentialsByEmail(ctx.db, input.email);
+      // The row lock makes parallel requests count one after the other.
+      const account = await staffRepo.lockCredentials(ctx.db, input.email);
       if (!account || account.status !== 'active') return;
       // Past the hourly allowance the request is accepted and dropped, so nobody can flood an inbox.
-      if ((await resetTokensRepo.issuedSince(ctx.db, account.id, 60)) >= settings.resetsPerEmailHour) return;
-      const token = await issueSetupToken(ctx.db, account.id, RESET_TOKEN_TTL_MS);
+      if ((await resetTokensRepo.resetsIssuedSince(ctx.db, account.id, 60)) >= settings.resetsPerEmailHour) return;
+      const token = await issueSetupToken(ctx.db, account.id, 'reset');
       await outboxRepo.enqueue(ctx.db, {
         to_address: input.email,
         template: 'staff_password_reset',
@@ -151,7 +162,7 @@ export function createAuthService(settings: AuthSettings) {
       });
       let setupToken: string | null = null;
       if (!input.passwordHash) {
-        setupToken = await issueSetupToken(db, staff.id, INVITE_TOKEN_TTL_MS);
+        setupToken = await issueSetupToken(db, staff.id, 'invite');
         await outboxRepo.enqueue(db, {
           to_address: staff.email,
           template: 'staff_invite',

@@ -17,6 +17,15 @@ export const staffRepo = {
       .where('email', '=', email)
       .executeTakeFirst(),
 
+  /** Locks the account row (password reset requests are counted one at a time). */
+  lockCredentials: (db: Tx, email: string) =>
+    db
+      .selectFrom('app.staff')
+      .select(['id', 'password_hash', 'status'])
+      .where('email', '=', email)
+      .forUpdate()
+      .executeTakeFirst(),
+
   insert: (db: Tx, row: { email: string; display_name: string; role: StaffRole; password_hash: string | null }) =>
     db.insertInto('app.staff').values(row).returning(staffColumns).executeTakeFirstOrThrow(),
 
@@ -72,34 +81,41 @@ export const loginAttemptsRepo = {
   lockAccount: (db: Tx, email: string) =>
     sql`select pg_advisory_xact_lock(hashtextextended('login:' || current_setting('app.tenant_id') || ':' || ${email}, 0))`.execute(db),
 
-  /** Recorded as a failure before the password is checked; a right password turns it into a success. */
+  /** Recorded as pending before the password is checked; the check's outcome settles it. */
   recordPending: (db: Tx, row: { email: string; ip: string | null }) =>
-    db.insertInto('app.login_attempts').values({ ...row, succeeded: false }).returning('id').executeTakeFirstOrThrow(),
+    db.insertInto('app.login_attempts').values({ ...row, succeeded: null }).returning('id').executeTakeFirstOrThrow(),
 
-  markSucceeded: (db: Tx, id: string) =>
-    db.updateTable('app.login_attempts').set({ succeeded: true }).where('id', '=', id).execute(),
+  settle: (db: Tx, id: string, succeeded: boolean) =>
+    db.updateTable('app.login_attempts').set({ succeeded }).where('id', '=', id).execute(),
 
-  /** Failures for this email since its last success, within the window. */
-  accountFailures: async (db: Tx, email: string, windowMinutes: number) => {
+  /**
+   * This email's attempts since its last success, within the window: failures (and attempts left pending for
+   * over 30 s, by a crash), and attempts still pending right now.
+   */
+  accountAttempts: async (db: Tx, email: string, windowMinutes: number) => {
     const row = await db
-      .selectFrom('app.login_attempts')
-      .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.min('attempted_at').as('oldest')])
-      .where('email', '=', email)
-      .where('succeeded', '=', false)
-      .where('attempted_at', '>', sql<Date>`now() - make_interval(mins => ${windowMinutes})`)
+      .selectFrom('app.login_attempts as a')
+      .select([
+        sql<string>`count(*) filter (where a.succeeded is false or a.attempted_at < now() - interval '30 seconds')`.as('failed'),
+        sql<string>`count(*) filter (where a.succeeded is null and a.attempted_at >= now() - interval '30 seconds')`.as('pending'),
+        sql<Date | null>`min(a.attempted_at) filter (where a.succeeded is false or a.attempted_at < now() - interval '30 seconds')`.as('oldest'),
+      ])
+      .where('a.email', '=', email)
+      .where(sql<boolean>`a.succeeded is not true`)
+      .where('a.attempted_at', '>', sql<Date>`now() - make_interval(mins => ${windowMinutes})`)
       .where(({ not, exists, selectFrom }) =>
         not(
           exists(
             selectFrom('app.login_attempts as ok')
               .select(sql`1`.as('one'))
-              .whereRef('ok.email', '=', 'app.login_attempts.email')
+              .whereRef('ok.email', '=', 'a.email')
               .where('ok.succeeded', '=', true)
-              .whereRef('ok.attempted_at', '>', 'app.login_attempts.attempted_at'),
+              .whereRef('ok.attempted_at', '>', 'a.attempted_at'),
           ),
         ),
       )
       .executeTakeFirstOrThrow();
-    return { count: Number(row.n), oldest: row.oldest as Date | null };
+    return { failed: Number(row.failed), pending: Number(row.pending), oldest: row.oldest };
   },
 
   failuresFromIp: async (db: Tx, ip: string, windowMinutes: number) => {
@@ -107,7 +123,7 @@ export const loginAttemptsRepo = {
       .selectFrom('app.login_attempts')
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('ip', '=', ip)
-      .where('succeeded', '=', false)
+      .where(sql<boolean>`succeeded is not true`)
       .where('attempted_at', '>', sql<Date>`now() - make_interval(mins => ${windowMinutes})`)
       .executeTakeFirstOrThrow();
     return Number(row.n);
@@ -117,7 +133,7 @@ export const loginAttemptsRepo = {
     const row = await db
       .selectFrom('app.login_attempts')
       .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('succeeded', '=', false)
+      .where(sql<boolean>`succeeded is not true`)
       .where('attempted_at', '>', sql<Date>`now() - interval '1 minute'`)
       .executeTakeFirstOrThrow();
     return Number(row.n);
@@ -130,14 +146,15 @@ export const loginAttemptsRepo = {
 };
 
 export const resetTokensRepo = {
-  insert: (db: Tx, row: { staff_id: string; token_hash: Buffer; expires_at: Date }) =>
+  insert: (db: Tx, row: { staff_id: string; token_hash: Buffer; expires_at: Date; purpose: 'reset' | 'invite' }) =>
     db.insertInto('app.password_reset_tokens').values(row).execute(),
 
-  issuedSince: async (db: Tx, staffId: string, minutes: number) => {
+  resetsIssuedSince: async (db: Tx, staffId: string, minutes: number) => {
     const row = await db
       .selectFrom('app.password_reset_tokens')
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('staff_id', '=', staffId)
+      .where('purpose', '=', 'reset')
       .where('created_at', '>', sql<Date>`now() - make_interval(mins => ${minutes})`)
       .executeTakeFirstOrThrow();
     return Number(row.n);

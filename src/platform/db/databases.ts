@@ -43,12 +43,11 @@ type PlacementRef = Pick<Placement, 'id' | 'tier' | 'cluster' | 'database'>;
 
 /** A request waits this long for a connection before it fails (503), instead of hanging. */
 const CONNECT_TIMEOUT_MS = 10_000;
-/** An evicted silo pool is ended this long after eviction, so work still holding it can finish. */
-const EVICTED_POOL_GRACE_MS = 60_000;
 
 /**
  * Lazily opened, bounded pools. The tenant path uses the app role: one pool per pool cell (kept open: each holds
- * many tenants) and one small pool per silo, kept in an LRU whose evicted pools are ended after a grace period.
+ * many tenants) and one small pool per silo, kept in an LRU that ends the pools it evicts (connections in use
+ * finish their work first; callers look a pool up for each transaction, so none is reused after its end).
  * Idle connections close after idleTimeoutMs, so the connection count stays bounded however many silos exist.
  * The control plane's writes use the platform role's own small pool.
  */
@@ -59,7 +58,6 @@ export class Databases {
   readonly platform: Db;
   private readonly cells = new Map<string, OpenPool>();
   private readonly silos: LRUCache<string, OpenPool>;
-  private readonly closing = new Set<Promise<void>>();
 
   constructor(readonly settings: DatabaseSettings) {
     const main = this.clusterUrl('main');
@@ -73,11 +71,7 @@ export class Databases {
     ).db;
     this.silos = new LRUCache<string, OpenPool>({
       max: settings.siloPoolsOpenMax,
-      dispose: (value) => {
-        const ended = new Promise<void>((resolve) => setTimeout(resolve, EVICTED_POOL_GRACE_MS).unref()).then(() => value.db.destroy());
-        this.closing.add(ended);
-        void ended.finally(() => this.closing.delete(ended));
-      },
+      dispose: (value) => void value.db.destroy(),
     });
   }
 
@@ -121,7 +115,7 @@ export class Databases {
   async close(): Promise<void> {
     const open = [...this.cells.values(), ...this.silos.values()];
     this.cells.clear();
-    this.silos.clear(); // schedules the silo pools' ends; they are awaited below without the grace period
+    this.silos.clear();
     await Promise.all([this.platform.destroy(), ...open.map((e) => e.db.destroy())]);
   }
 

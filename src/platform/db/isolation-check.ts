@@ -109,7 +109,7 @@ export async function checkAppRole(
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where c.relkind in ('r', 'p') and not c.relrowsecurity
         and n.nspname not in ('pg_catalog', 'information_schema')
-        and (has_table_privilege($1, c.oid, 'INSERT') or has_table_privilege($1, c.oid, 'UPDATE')
+        and (has_any_column_privilege($1, c.oid, 'INSERT') or has_any_column_privilege($1, c.oid, 'UPDATE')
              or has_table_privilege($1, c.oid, 'DELETE') or has_table_privilege($1, c.oid, 'TRUNCATE'))`,
     [role],
   );

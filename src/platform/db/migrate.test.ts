@@ -40,8 +40,12 @@ describe('migrations', () => {
     expect(recorded.rowCount).toBe(total);
   });
 
-  it('set up roles and grants without collisions when whole instances start together', async () => {
-    const runtimes = await Promise.all([1, 2, 3, 4].map(() => openRuntime(loadConfig({ ...TEST_ENV, DATABASE_URL: adminUrl }), createLogger({ LOG_LEVEL: 'silent' }))));
+  it('set up roles and grants without collisions when whole instances start together, on one database or several', async () => {
+    // Several databases on one cluster share its roles, but not the per-database migration lock.
+    const urls = [adminUrl, adminUrl, await freshDatabase(), await freshDatabase(), await freshDatabase()];
+    const runtimes = await Promise.all(
+      urls.map((url) => openRuntime(loadConfig({ ...TEST_ENV, DATABASE_URL: url }), createLogger({ LOG_LEVEL: 'silent' }))),
+    );
     try {
       const results = await Promise.allSettled(runtimes.map((r) => r.migrate()));
       expect(results.filter((r) => r.status === 'rejected')).toEqual([]);

@@ -69,7 +69,11 @@ export async function ensureDatabase(clusterAdminUrl: string, database: string):
   await client.connect();
   try {
     const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
-    if (exists.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(database)}`);
+    if (exists.rowCount === 0) {
+      await client.query(`create database ${client.escapeIdentifier(database)}`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04') throw error; // created meanwhile by a concurrent request: fine
+      });
+    }
   } finally {
     await client.end();
   }

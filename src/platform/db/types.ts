@@ -69,6 +69,7 @@ export interface AppStaffSessions extends TenantRow {
 
 export interface AppPasswordResetTokens extends TenantRow {
   staff_id: string;
+  purpose: Generated<'reset' | 'invite'>;
   token_hash: Buffer;
   created_at: Generated<Date>;
   expires_at: Timestamp;
@@ -78,7 +79,8 @@ export interface AppPasswordResetTokens extends TenantRow {
 export interface AppLoginAttempts extends TenantRow {
   email: string;
   ip: string | null;
-  succeeded: boolean;
+  /** null while the password is being checked. */
+  succeeded: boolean | null;
   attempted_at: Generated<Date>;
 }
 

@@ -51,12 +51,15 @@ export interface RouteConfig {
 
 const uuid = z.uuid();
 
-/** The bearer secret of a request, if any; a malformed Authorization header is a client mistake. */
-export function bearerOf(req: FastifyRequest): string | null {
+/** The bearer secret of a request, if any; a malformed Authorization header is a client mistake, unless lenient. */
+export function bearerOf(req: FastifyRequest, lenient = false): string | null {
   const header = req.headers.authorization;
   if (!header) return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match) throw new AppError('unauthenticated', 'Authorization must be "Bearer <token>"');
+  if (!match) {
+    if (lenient) return null;
+    throw new AppError('unauthenticated', 'Authorization must be "Bearer <token>"');
+  }
   return match[1]!;
 }
 
@@ -78,6 +81,8 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
     const header = req.headers['x-tenant-id'];
     let tenant: Tenant | null;
     if (header !== undefined) {
+      // No catalog lookup without an API key: the header alone must not reveal whether a tenant exists.
+      if (!bearerOf(req)?.startsWith('shk_')) throw new AppError('unauthenticated', 'X-Tenant-Id must come with an API key of that tenant');
       const parsed = uuid.safeParse(header);
       if (!parsed.success) throw new AppError('bad_request', 'X-Tenant-Id must be a tenant id (uuid)');
       tenant = await runtime.directory.byId(parsed.data);
@@ -132,7 +137,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
     route<S extends Schemas>(def: RequestTxDef<S>) {
       register(def, async (req) => {
         const { tenant, viaTenantHeader } = await resolveTenant(req);
-        const bearer = bearerOf(req);
+        const bearer = bearerOf(req, def.access === 'public');
         const db = await runtime.directory.dbFor(tenant);
         return inTenantTransaction(db, tenant.id, async (trx) => {
           const principal = bearer ? await runtime.auth.authenticate(trx, bearer) : null;

@@ -48,8 +48,15 @@ export const tenantsRepo = {
       .returningAll()
       .executeTakeFirst(),
 
-  markPurged: (db: Db, id: string) =>
-    db.updateTable('platform.tenants').set({ purged_at: sql`now()` }).where('id', '=', id).execute(),
+  /** Marks the tenant purged; false when another purge got there first (so its place is released once). */
+  markPurged: async (db: Db, id: string) =>
+    (await db
+      .updateTable('platform.tenants')
+      .set({ purged_at: sql`now()` })
+      .where('id', '=', id)
+      .where('purged_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst()) !== undefined,
 
   domains: (db: Db, tenantId: string) =>
     db.selectFrom('platform.tenant_domains').select('domain').where('tenant_id', '=', tenantId).orderBy('domain').execute(),

@@ -228,12 +228,11 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       if (!tenant || tenant.status !== 'deleted' || tenant.purged_at) return { purged: false, rows: 0 };
       let rows = 0;
       for (let pass = 0; ; pass += 1) {
-        // Looked up per pass: a pool evicted meanwhile is not reused.
-        const db = await deps.directory.dbFor(tenant);
         let deletedThisPass = 0;
-        for (const table of deleteOrder(await tenantTables(db))) {
+        for (const table of deleteOrder(await tenantTables(await deps.directory.dbFor(tenant)))) {
           for (;;) {
-            const deleted = await inTenantTransaction(db, tenant.id, async (trx) => {
+            // The pool is looked up per batch: one evicted meanwhile is never reused.
+            const deleted = await inTenantTransaction(await deps.directory.dbFor(tenant), tenant.id, async (trx) => {
               const result = await sql`delete from ${sql.raw(table)} where ctid in (
                   select ctid from ${sql.raw(table)} where tenant_id = ${tenant.id} limit ${PURGE_BATCH})`.execute(trx);
               return Number(result.numAffectedRows ?? 0);
@@ -246,11 +245,13 @@ export function createTenantsService(deps: TenantsServiceDeps) {
         if (deletedThisPass === 0 || pass >= 10) break;
       }
       const domains = (await tenantsRepo.domains(control, tenant.id)).map((d) => d.domain);
-      await control.transaction().execute(async (trx) => {
+      const first = await control.transaction().execute(async (trx) => {
+        if (!(await tenantsRepo.markPurged(trx, tenant.id))) return false;
         await tenantsRepo.removeAllDomains(trx, tenant.id);
-        await tenantsRepo.markPurged(trx, tenant.id);
         await tenantsRepo.releasePlacement(trx, tenant.placement_id);
+        return true;
       });
+      if (!first) return { purged: false, rows };
       deps.directory.forget(tenant, domains);
       return { purged: true, rows };
     },
