@@ -61,6 +61,8 @@ describe('staff web app', () => {
 
     await signIn(page, T.ownerEmail, T.ownerPassword);
     await page.getByRole('heading', { name: 'Hello, Owner' }).waitFor();
+    await page.getByRole('button', { name: 'Staff' }).click();
+    await page.getByRole('heading', { name: 'Staff' }).waitFor();
     expect(await page.locator('tbody tr').count()).toBe(1);
 
     await page.getByLabel('Name').fill('Mika Tanaka');
@@ -97,6 +99,30 @@ describe('staff web app', () => {
     expect(await page.getByText('Instructor at').isVisible()).toBe(true);
     expect(await page.getByRole('heading', { name: 'Staff' }).count()).toBe(0);
     await page.screenshot({ path: path.join(screens, 'instructor-home.png') });
+  });
+
+  it('lets the front desk register a member, find them by kana and open their record', async () => {
+    const page = await newPage();
+    await signIn(page, T.ownerEmail, T.ownerPassword);
+    await page.getByRole('heading', { name: 'Members' }).waitFor();
+    await page.getByLabel('Family name', { exact: true }).fill('高橋');
+    await page.getByLabel('Given name', { exact: true }).fill('優');
+    await page.getByLabel('Family name (kana)').fill('たかはし');
+    await page.getByLabel('Phone').fill('090-5555-6666');
+    await page.getByRole('button', { name: 'Register' }).click();
+    await page.getByRole('heading', { name: '高橋 優' }).waitFor();
+    expect(await page.locator('table').first().textContent()).toContain('タカハシ');
+
+    await page.getByRole('button', { name: '← Members' }).click();
+    await page.getByLabel('Search members').fill('たかは');
+    await page.locator('tbody tr', { hasText: '高橋' }).first().waitFor();
+    expect(await page.locator('tbody tr').count()).toBe(1);
+    await page.getByLabel('Search members').fill('zzz-nobody');
+    await page.getByText('No members found.').waitFor();
+    await page.getByLabel('Search members').fill('0905555');
+    await page.locator('tbody tr', { hasText: '高橋' }).first().click();
+    await page.getByRole('heading', { name: '高橋 優' }).waitFor();
+    await page.screenshot({ path: path.join(screens, 'member-detail.png'), fullPage: true });
   });
 
   it('tells a visitor when no studio lives at the address', async () => {

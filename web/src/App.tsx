@@ -47,7 +47,7 @@ export function App() {
   let page;
   if (path === '/reset-password') page = <ResetPassword />;
   else if (path === '/login' || !session.get()) page = <Login tenant={tenant} />;
-  else page = <Home tenant={tenant} />;
+  else page = <Home tenant={tenant} path={path} />;
   return (
     <>
       <header className="topbar">

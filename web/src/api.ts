@@ -60,3 +60,25 @@ export const roleLabel: Record<Role, string> = {
   front_desk: 'Front desk',
   instructor: 'Instructor',
 };
+
+export interface MemberSummary {
+  id: string;
+  memberNumber: number;
+  familyName: string;
+  givenName: string;
+  familyNameKana: string;
+  givenNameKana: string;
+  email: string | null;
+  phone: string | null;
+  tags: string[];
+  familyLeadId: string | null;
+}
+
+export interface Member extends MemberSummary {
+  birthDate: string | null;
+  staffNotes: string;
+  termsVersion: string | null;
+  termsAcceptedAt: string | null;
+  billingMemberId: string;
+  family: Array<{ id: string; memberNumber: number; familyName: string; givenName: string }>;
+}

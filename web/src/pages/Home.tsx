@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, roleLabel, session, type Role, type Staff, type Tenant } from '../api';
 import { navigate } from '../App';
+import { MemberDetail } from './MemberDetail';
+import { Members } from './Members';
 
 const manages: Record<Role, Role[]> = {
   owner: ['owner', 'manager', 'front_desk', 'instructor'],
@@ -9,7 +11,7 @@ const manages: Record<Role, Role[]> = {
   instructor: [],
 };
 
-export function Home({ tenant }: { tenant: Tenant }) {
+export function Home({ tenant, path }: { tenant: Tenant; path: string }) {
   const [me, setMe] = useState<Staff | null>(null);
   const [staff, setStaff] = useState<Staff[]>([]);
   const [error, setError] = useState<string | null>(null);
@@ -41,7 +43,19 @@ export function Home({ tenant }: { tenant: Tenant }) {
         <button className="secondary" onClick={signOut}>Sign out</button>
       </div>
       <p className="muted">{roleLabel[me.role]} at {tenant.displayName}</p>
-      {manages[me.role].length > 0 && <StaffSection staff={staff} roles={manages[me.role]} onChange={load} />}
+      <nav className="tabs">
+        <button className={path === '/staff' ? 'tab' : 'tab active'} onClick={() => navigate('/')}>Members</button>
+        {manages[me.role].length > 0 && (
+          <button className={path === '/staff' ? 'tab active' : 'tab'} onClick={() => navigate('/staff')}>Staff</button>
+        )}
+      </nav>
+      {path === '/staff' && manages[me.role].length > 0 ? (
+        <StaffSection staff={staff} roles={manages[me.role]} onChange={load} />
+      ) : path.startsWith('/members/') ? (
+        <MemberDetail id={path.slice('/members/'.length)} />
+      ) : (
+        <Members canEdit={me.role !== 'instructor'} />
+      )}
     </main>
   );
 }

@@ -1,0 +1,96 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError, type MemberSummary } from '../api';
+import { navigate } from '../App';
+
+/** The front desk's member book: one search box, newest-first paging by number, quick registration. */
+export function Members({ canEdit }: { canEdit: boolean }) {
+  const [q, setQ] = useState('');
+  const [items, setItems] = useState<MemberSummary[]>([]);
+  const [next, setNext] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(async (query: string, after: number | null) => {
+    try {
+      const params = new URLSearchParams({ limit: '25', ...(query ? { q: query } : {}), ...(after ? { after: String(after) } : {}) });
+      const page = await api<{ items: MemberSummary[]; nextCursor: number | null }>('GET', `/api/members?${params}`);
+      setItems((prev) => (after ? [...prev, ...page.items] : page.items));
+      setNext(page.nextCursor);
+      setError(null);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Search failed.');
+    }
+  }, []);
+
+  useEffect(() => {
+    const timer = setTimeout(() => void load(q, null), 200);
+    return () => clearTimeout(timer);
+  }, [q, load]);
+
+  return (
+    <section>
+      <div className="row">
+        <h2>Members</h2>
+      </div>
+      <input
+        aria-label="Search members"
+        placeholder="Name, かな, number, phone or email"
+        value={q}
+        onChange={(e) => setQ(e.target.value)}
+      />
+      {error && <p role="alert" className="error">{error}</p>}
+      <table>
+        <thead>
+          <tr><th>No.</th><th>Name</th><th>Kana</th><th>Phone</th></tr>
+        </thead>
+        <tbody>
+          {items.map((m) => (
+            <tr key={m.id} className="clickable" onClick={() => navigate(`/members/${m.id}`)}>
+              <td>{m.memberNumber}</td>
+              <td>{m.familyName} {m.givenName}</td>
+              <td>{m.familyNameKana} {m.givenNameKana}</td>
+              <td>{m.phone ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {items.length === 0 && !error && <p className="muted">No members found.</p>}
+      {next !== null && <button className="secondary" onClick={() => void load(q, next)}>More</button>}
+      {canEdit && <RegisterMember onDone={(id) => navigate(`/members/${id}`)} />}
+    </section>
+  );
+}
+
+function RegisterMember({ onDone }: { onDone: (id: string) => void }) {
+  const [form, setForm] = useState({ familyName: '', givenName: '', familyNameKana: '', givenNameKana: '', phone: '', email: '' });
+  const [error, setError] = useState<string | null>(null);
+  const field = (name: keyof typeof form, label: string, type = 'text') => (
+    <input aria-label={label} placeholder={label} type={type} value={form[name]} onChange={(e) => setForm({ ...form, [name]: e.target.value })} />
+  );
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const body = Object.fromEntries(Object.entries(form).filter(([, v]) => v.trim() !== ''));
+    try {
+      const member = await api<{ id: string }>('POST', '/api/members', body);
+      onDone(member.id);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Registration failed.');
+    }
+  }
+
+  return (
+    <>
+      <h3>Register a member</h3>
+      <form className="inline" onSubmit={submit}>
+        {field('familyName', 'Family name')}
+        {field('givenName', 'Given name')}
+        {field('familyNameKana', 'Family name (kana)')}
+        {field('givenNameKana', 'Given name (kana)')}
+        {field('phone', 'Phone', 'tel')}
+        {field('email', 'Email', 'email')}
+        <button type="submit">Register</button>
+      </form>
+      {error && <p role="alert" className="error">{error}</p>}
+    </>
+  );
+}
