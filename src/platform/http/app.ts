@@ -17,7 +17,7 @@ import { memberRoutes } from '../../modules/members/members.routes.js';
 import { apiKeyRoutes, authRoutes, staffRoutes } from '../auth/auth.routes.js';
 import type { Runtime } from '../runtime.js';
 import { platformRoutes } from '../tenancy/tenants.routes.js';
-import { handleError, handleNotFound, problemSchema, sendProblem } from './problems.js';
+import { handleError, handleNotFound, problem, problemSchema, sendProblem } from './problems.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { tenantRoutes, type RouteConfig, type TenantRouter } from './tenant-route.js';
 
@@ -129,10 +129,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
         await sql`select 1`.execute(runtime.databases.control);
         return { status: 'ready' as const };
       } catch {
-        return sendProblem(reply, {
-          type: 'urn:studiohive:problem:unavailable', title: 'Service unavailable', status: 503, code: 'unavailable',
-          detail: 'The database does not answer', instance: req.url, requestId: req.id,
-        });
+        return sendProblem(reply, problem('unavailable', 'The database does not answer', req));
       }
     },
   );

@@ -20,7 +20,7 @@ export const problemSchema = z
 
 export type Problem = z.infer<typeof problemSchema>;
 
-function problem(code: ErrorCode, detail: string, req: FastifyRequest, extra: Record<string, unknown> = {}): Problem {
+export function problem(code: ErrorCode, detail: string, req: FastifyRequest, extra: Record<string, unknown> = {}): Problem {
   const { status, title } = errorCatalog[code];
   return { type: `urn:studiohive:problem:${code}`, title, status, detail, instance: req.url, code, requestId: req.id, ...extra };
 }

@@ -69,10 +69,9 @@ export function createTenantsService(deps: TenantsServiceDeps) {
     return tenant;
   }
 
-  async function withDomains(tenant: Tenant) {
-    const domains = (await tenantsRepo.domains(control, tenant.id)).map((d) => d.domain);
-    return toTenantDto(tenant, domains);
-  }
+  const domainsOf = async (tenantId: string) => (await tenantsRepo.domains(control, tenantId)).map((d) => d.domain);
+
+  const withDomains = async (tenant: Tenant) => toTenantDto(tenant, await domainsOf(tenant.id));
 
   /** A silo gets its own database, created and migrated before the catalog transaction (DDL cannot join it). */
   async function provisionSilo(slug: string): Promise<string> {
@@ -105,7 +104,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
     const tenant = await load(idOrSlug);
     const updated = await tenantsRepo.setStatus(control, tenant.id, to, from);
     if (!updated) throw new AppError('conflict', `Tenant ${tenant.slug} is ${tenant.status}; it cannot become ${to}`);
-    const domains = (await tenantsRepo.domains(control, tenant.id)).map((d) => d.domain);
+    const domains = await domainsOf(tenant.id);
     deps.directory.forget(updated, domains);
     return toTenantDto(updated, domains);
   }
@@ -244,7 +243,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
         rows += deletedThisPass;
         if (deletedThisPass === 0 || pass >= 10) break;
       }
-      const domains = (await tenantsRepo.domains(control, tenant.id)).map((d) => d.domain);
+      const domains = await domainsOf(tenant.id);
       const first = await control.transaction().execute(async (trx) => {
         if (!(await tenantsRepo.markPurged(trx, tenant.id))) return false;
         await tenantsRepo.removeAllDomains(trx, tenant.id);
