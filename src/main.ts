@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config.js';
 import { buildApp } from './platform/http/app.js';
-import { taskList } from './platform/jobs/tasks.js';
+import { CRONTAB, taskList } from './platform/jobs/tasks.js';
 import { createLogger, openRuntime } from './platform/runtime.js';
 import { seedDemoTenant } from './platform/seed.js';
 
@@ -21,7 +21,7 @@ async function main() {
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
   const demo = config.SEED_DEMO && runtime.embedded ? await seedDemoTenant(runtime) : null;
   const app = await buildApp(runtime);
-  if (config.RUN_WORKER) await runtime.jobs.start(taskList(runtime));
+  if (config.RUN_WORKER) await runtime.jobs.start(taskList(runtime), { crontab: CRONTAB });
   await app.listen({ port: config.PORT, host: config.HOST });
 
   const port = (app.server.address() as { port: number }).port;

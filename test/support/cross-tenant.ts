@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { RouteEntry } from '../../src/platform/http/app.js';
 import type { TestPlatform, TestTenant } from './platform.js';
@@ -81,6 +82,8 @@ export async function crossTenantViolations(
       url,
       query: queryFor(r),
       token: A.ownerToken,
+      // Retryable writes need a key; a fresh one each time, so no request is answered from another's replay.
+      headers: { 'idempotency-key': randomUUID() },
       ...(payload === undefined ? {} : { payload: payload as object }),
     });
   };

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
+import { addMonths, monthOf } from '../../src/platform/calendar.js';
+import { inTenantTransaction } from '../../src/platform/db/databases.js';
 import type { TestPlatform, TestTenant } from './platform.js';
 
 /**
@@ -7,7 +10,7 @@ import type { TestPlatform, TestTenant } from './platform.js';
  */
 export async function populateTenant(platform: TestPlatform, tenant: TestTenant): Promise<void> {
   const as = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object, token: string | undefined = tenant.ownerToken) =>
-    platform.call(tenant, { method, url, payload, token });
+    platform.call(tenant, { method, url, payload, token, headers: { 'idempotency-key': randomUUID() } });
   const ok = async (p: ReturnType<typeof as>, status: number) => {
     const res = await p;
     expect(res.statusCode, `${res.body}`).toBe(status);
@@ -19,6 +22,26 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   const lead = await ok(as('POST', '/api/members', { familyName: '山田', givenName: '太郎', familyNameKana: 'ヤマダ', phone: '090-0000-0001', acceptedTermsVersion: '2026-04' }), 201);
   const child = await ok(as('POST', '/api/members', { familyName: '山田', givenName: '次郎' }), 201);
   await ok(as('PUT', `/api/members/${child.id}/family-lead`, { leadId: lead.id }), 200);
+
+  // Membership: rules, a location and lesson type, plans of each kind, a contract with an option and a leave,
+  // a pack, credits, and an invoice (written directly: billing has no routes yet).
+  await ok(as('PATCH', '/api/settings/membership', { cutoffDay: 15, billingDay: 20 }), 200);
+  const location = await ok(as('POST', '/api/locations', { name: 'Main studio' }), 201);
+  const lessonType = await ok(as('POST', '/api/lesson-types', { name: 'Yoga', durationMinutes: 60 }), 201);
+  await ok(as('PATCH', `/api/members/${lead.id}`, { homeLocationId: location.id }), 200);
+  const monthly = await ok(as('POST', '/api/plans', { kind: 'monthly', name: 'Monthly 4', terms: { price: 8800, taxCategory: 'standard_10', enrollmentFee: 5500, leaveFee: 1100, creditGrant: 'monthly', creditsPerGrant: 4, lessonTypeIds: [lessonType.id], locationIds: [location.id], maxPerWeek: 2 } }), 201);
+  const locker = await ok(as('POST', '/api/plans', { kind: 'option', name: 'Locker', terms: { price: 1100, taxCategory: 'standard_10' } }), 201);
+  const pack = await ok(as('POST', '/api/plans', { kind: 'pack', name: '5 lessons', terms: { price: 11000, taxCategory: 'standard_10', packCredits: 5, packValidityDays: 90 } }), 201);
+  const contract = await ok(as('POST', '/api/contracts', { memberId: lead.id, planId: monthly.id, optionPlanIds: [locker.id] }), 201);
+  await ok(as('POST', `/api/contracts/${contract.id}/leaves`, { fromMonth: addMonths(monthOf(new Date().toISOString()), 3), reason: 'Travel' }), 201);
+  await ok(as('POST', '/api/contracts', { memberId: child.id, planId: pack.id }), 201);
+  await ok(as('POST', `/api/members/${child.id}/credits/adjustments`, { amount: 1, reason: 'Welcome' }), 201);
+  const directory = platform.runtime.directory;
+  const record = (await directory.byId(tenant.id))!;
+  await inTenantTransaction(await directory.dbFor(record), tenant.id, (db) =>
+    db.insertInto('app.invoices').values({ billing_member_id: lead.id, period: `${monthOf(new Date().toISOString())}-01`, status: 'paid', total: 9900, due_on: new Date().toISOString().slice(0, 10) }).execute(),
+  );
+
   await as('POST', '/api/auth/password-reset', { email: tenant.ownerEmail }, undefined);
   const failed = await as('POST', '/api/auth/login', { email: tenant.ownerEmail, password: 'wrong password!' }, undefined);
   expect(failed.statusCode).toBe(401);

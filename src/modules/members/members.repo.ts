@@ -1,10 +1,10 @@
 import { sql, type Insertable, type RawBuilder, type Updateable } from 'kysely';
 import type { Tx } from '../../platform/db/databases.js';
-import type { AppMembers } from '../../platform/db/types.js';
+import type { AppMembers, MemberStatus } from '../../platform/db/types.js';
 
 const summaryColumns = [
   'id', 'member_number', 'family_name', 'given_name', 'family_name_kana', 'given_name_kana', 'email', 'phone', 'tags',
-  'family_lead_id',
+  'family_lead_id', 'status',
 ] as const;
 
 export interface MemberSearch {
@@ -14,6 +14,7 @@ export interface MemberSearch {
   digitsPrefix?: string;
   emailPrefix?: string;
   tag?: string;
+  status?: MemberStatus;
   afterNumber?: number;
   limit: number;
 }
@@ -68,6 +69,7 @@ export const membersRepo = {
     const filtered = Boolean(q.namePrefix || q.kanaPrefix || q.digitsPrefix || q.emailPrefix);
     let query = db.selectFrom('app.members').select(summaryColumns).orderBy('member_number').limit(q.limit);
     if (q.afterNumber !== undefined) query = query.where('member_number', '>', q.afterNumber);
+    if (q.status) query = query.where('status', '=', q.status);
     if (q.tag) query = query.where(sql<boolean>`tags @> array[${q.tag}]::text[]`);
     const { namePrefix, kanaPrefix, digitsPrefix, emailPrefix } = q;
     if (filtered) {

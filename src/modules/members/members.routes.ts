@@ -2,6 +2,7 @@ import type { TenantRouter } from '../../platform/http/tenant-route.js';
 import { ALL_STAFF } from '../../platform/http/tenant-route.js';
 import * as s from './members.schemas.js';
 import { membersService } from './members.service.js';
+import { statusService } from './status.service.js';
 
 const EDITORS = ['owner', 'manager', 'front_desk'] as const;
 
@@ -36,5 +37,25 @@ export function memberRoutes({ route }: TenantRouter) {
     method: 'DELETE', url: '/api/members/:memberId/family-lead', summary: 'Take a member out of its family', tags, access: EDITORS,
     schema: { params: s.memberIdParams, response: s.memberDto },
     handler: (ctx, { params }) => membersService.clearFamilyLead(ctx, params.memberId),
+  });
+  route({
+    method: 'GET', url: '/api/members/:memberId/status', summary: 'Status, its history, and changes waiting for their day', tags, access: ALL_STAFF,
+    schema: { params: s.memberIdParams, response: s.statusHistory },
+    handler: (ctx, { params }) => statusService.history(ctx, params.memberId),
+  });
+  route({
+    method: 'POST', url: '/api/members/:memberId/status', summary: 'Change status by hand (trial, reinstatement; contracts change it themselves)', tags, access: EDITORS, idempotent: true,
+    schema: { params: s.memberIdParams, body: s.statusChangeBody, response: s.statusHistory },
+    handler: (ctx, { params, body }) => statusService.change(ctx, params.memberId, body),
+  });
+  route({
+    method: 'GET', url: '/api/members/:memberId/status/:changeId', summary: 'A status change waiting for its day', tags, access: ALL_STAFF,
+    schema: { params: s.statusChangeParams, response: s.scheduledChange },
+    handler: (ctx, { params }) => statusService.scheduledChange(ctx, params.memberId, params.changeId),
+  });
+  route({
+    method: 'DELETE', url: '/api/members/:memberId/status/:changeId', summary: 'Withdraw a status change that has not taken effect', tags, access: EDITORS,
+    schema: { params: s.statusChangeParams, response: s.statusHistory },
+    handler: (ctx, { params }) => statusService.withdraw(ctx, params.memberId, params.changeId),
   });
 }

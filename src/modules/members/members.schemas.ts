@@ -60,6 +60,7 @@ const memberFields = {
   emergencyContact: emergencyContact.optional(),
   tags: tags.optional(),
   staffNotes: z.string().max(5000).optional(),
+  homeLocationId: z.uuid().optional(),
 };
 
 export const createMemberBody = z
@@ -70,6 +71,8 @@ export const createMemberBody = z
   })
   .strict()
   .meta({ example: { familyName: '山田', givenName: '花子', familyNameKana: 'やまだ', givenNameKana: 'はなこ', phone: '090-1234-5678' } });
+
+export const memberStatus = z.enum(['provisional', 'trial', 'active', 'on_leave', 'cancelled']);
 
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
 
@@ -87,6 +90,7 @@ export const updateMemberBody = z
     emergencyContact: nullable(emergencyContact),
     tags: memberFields.tags,
     staffNotes: memberFields.staffNotes,
+    homeLocationId: nullable(z.uuid()),
     acceptedTermsVersion: z.string().trim().min(1).max(50).optional(),
   })
   .strict()
@@ -105,11 +109,13 @@ export const listMembersQuery = z.object({
     .optional()
     .describe('Prefix of a name, kana name, member number, email or phone'),
   tag: z.string().trim().min(1).max(30).optional(),
+  status: memberStatus.optional(),
   after: z.coerce.number().int().min(0).optional().describe('Cursor: the last member number of the previous page'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
 const memberSummary = z.object({
+  status: memberStatus,
   id: z.uuid(),
   memberNumber: z.number().int(),
   familyName: z.string(),
@@ -130,6 +136,8 @@ export const memberDto = memberSummary
     address: z.object({ postalCode: z.string(), prefecture: z.string(), city: z.string(), line1: z.string(), line2: z.string() }).partial().nullable(),
     emergencyContact: z.object({ name: z.string(), relationship: z.string().optional(), phone: z.string() }).nullable(),
     staffNotes: z.string(),
+    statusSince: z.string().nullable(),
+    homeLocationId: z.uuid().nullable(),
     termsVersion: z.string().nullable(),
     termsAcceptedAt: timestamp.nullable(),
     /** Who is billed: the family lead, or the member itself. */
@@ -141,3 +149,43 @@ export const memberDto = memberSummary
   .meta({ id: 'Member' });
 
 export const memberList = z.object({ items: z.array(memberSummary), nextCursor: z.number().int().nullable() }).meta({ id: 'MemberList' });
+
+export const statusChangeParams = z.object({ memberId: z.uuid(), changeId: z.uuid() });
+
+export const statusChangeBody = z
+  .object({
+    to: z.enum(['trial', 'active', 'on_leave', 'cancelled']),
+    effectiveOn: z.iso.date().optional().describe('Defaults to today; a later date waits for its day'),
+    reason: z.string().trim().min(1).max(1000).meta({ example: 'Trial lesson booked' }),
+  })
+  .strict();
+
+const actor = z.object({ kind: z.enum(['staff', 'api_key', 'member', 'system']), id: z.uuid().nullable() });
+
+export const scheduledChange = z.object({
+  id: z.uuid(),
+  to: memberStatus,
+  effectiveOn: z.string(),
+  reason: z.string(),
+  contractId: z.uuid().nullable(),
+  requestedBy: actor,
+  requestedAt: timestamp,
+});
+
+export const statusHistory = z.object({
+  status: memberStatus,
+  events: z.array(
+    z.object({
+      id: z.uuid(),
+      from: memberStatus.nullable(),
+      to: memberStatus,
+      effectiveOn: z.string(),
+      reason: z.string(),
+      actor,
+      contractId: z.uuid().nullable(),
+      effects: z.record(z.string(), z.unknown()),
+      recordedAt: timestamp,
+    }),
+  ),
+  scheduled: z.array(scheduledChange),
+});

@@ -1,6 +1,10 @@
 import type { Selectable } from 'kysely';
 import { AppError, notFound } from '../../platform/errors.js';
-import type { AppMembers } from '../../platform/db/types.js';
+import type { AppMembers, MemberStatus } from '../../platform/db/types.js';
+import { todayIn } from '../../platform/calendar.js';
+import { actorOf } from '../../platform/tenancy/actor.js';
+import { locationsRepo } from '../schedule/catalog.repo.js';
+import { statusService } from './status.service.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { membersRepo } from './members.repo.js';
 import { normaliseKana } from './members.schemas.js';
@@ -20,11 +24,13 @@ export interface MemberInput {
   emergencyContact?: Member['emergency_contact'];
   tags?: string[];
   staffNotes?: string;
+  homeLocationId?: string | null;
   acceptedTermsVersion?: string;
 }
 
-const toSummary = (m: Pick<Member, 'id' | 'member_number' | 'family_name' | 'given_name' | 'family_name_kana' | 'given_name_kana' | 'email' | 'phone' | 'tags' | 'family_lead_id'>) => ({
+const toSummary = (m: Pick<Member, 'id' | 'member_number' | 'family_name' | 'given_name' | 'family_name_kana' | 'given_name_kana' | 'email' | 'phone' | 'tags' | 'family_lead_id' | 'status'>) => ({
   id: m.id,
+  status: m.status,
   memberNumber: m.member_number,
   familyName: m.family_name,
   givenName: m.given_name,
@@ -53,6 +59,7 @@ function columns(input: Partial<MemberInput>) {
     emergency_contact: json(input.emergencyContact),
     tags: input.tags,
     staff_notes: input.staffNotes,
+    home_location_id: input.homeLocationId,
     ...(input.acceptedTermsVersion ? { terms_version: input.acceptedTermsVersion, terms_accepted_at: new Date() } : {}),
   };
 }
@@ -75,10 +82,19 @@ export function searchPrefixes(q: string | undefined) {
   };
 }
 
+async function checkHomeLocation(ctx: TenantContext, id: string | null | undefined) {
+  if (id && (await locationsRepo.countLive(ctx.db, [id])) !== 1) {
+    throw new AppError('validation_failed', 'homeLocationId names a location this studio does not have');
+  }
+}
+
 export const membersService = {
+  /** Registers a member: the next member number, and a first history event as provisional. */
   async create(ctx: TenantContext, input: MemberInput) {
+    await checkHomeLocation(ctx, input.homeLocationId);
     const memberNumber = await membersRepo.nextMemberNumber(ctx.db);
     const member = await membersRepo.insert(ctx.db, { ...columns(input), family_name: input.familyName, member_number: memberNumber });
+    await statusService.recordRegistration(ctx.db, member.id, actorOf(ctx), todayIn(ctx.tenant.timezone));
     return membersService.get(ctx, member.id);
   },
 
@@ -95,6 +111,8 @@ export const membersService = {
       address: member.address,
       emergencyContact: member.emergency_contact,
       staffNotes: member.staff_notes,
+      statusSince: member.status_since,
+      homeLocationId: member.home_location_id,
       termsVersion: member.terms_version,
       termsAcceptedAt: member.terms_accepted_at?.toISOString() ?? null,
       billingMemberId: leadId,
@@ -108,13 +126,14 @@ export const membersService = {
   },
 
   async update(ctx: TenantContext, id: string, input: Partial<MemberInput>) {
+    await checkHomeLocation(ctx, input.homeLocationId);
     const updated = await membersRepo.update(ctx.db, id, columns(input));
     if (!updated) throw notFound('Member');
     return membersService.get(ctx, id);
   },
 
-  async search(ctx: TenantContext, q: { q?: string; tag?: string; after?: number; limit: number }) {
-    const rows = await membersRepo.search(ctx.db, { ...searchPrefixes(q.q), tag: q.tag, afterNumber: q.after, limit: q.limit + 1 });
+  async search(ctx: TenantContext, q: { q?: string; tag?: string; status?: MemberStatus; after?: number; limit: number }) {
+    const rows = await membersRepo.search(ctx.db, { ...searchPrefixes(q.q), tag: q.tag, status: q.status, afterNumber: q.after, limit: q.limit + 1 });
     const page = rows.slice(0, q.limit);
     return { items: page.map(toSummary), nextCursor: rows.length > q.limit ? page.at(-1)!.member_number : null };
   },

@@ -5,6 +5,13 @@ import type { DB, Placement } from './types.js';
 
 // A calendar date stays a 'YYYY-MM-DD' string: as a JS Date it would shift with the server's time zone.
 pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
+// Money is bigint minor units; as a JS number it is exact up to 2^53, far past any studio's invoice. Past that a
+// silent rounding would be a wrong charge, so it fails instead.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`bigint ${value} is beyond exact JavaScript numbers`);
+  return n;
+});
 
 export type Db = Kysely<DB>;
 export type Tx = Transaction<DB>;

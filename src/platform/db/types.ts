@@ -145,6 +145,199 @@ export interface AppMembers extends TenantRow {
   updated_at: Generated<Date>;
   search_name: ColumnType<string, never, never>;
   search_kana: ColumnType<string, never, never>;
+  status: ColumnType<MemberStatus, never, never>;
+  status_since: ColumnType<string | null, never, never>;
+  home_location_id: string | null;
+}
+
+export type MemberStatus = 'provisional' | 'trial' | 'active' | 'on_leave' | 'cancelled';
+export type ActorKind = 'staff' | 'api_key' | 'member' | 'system';
+export type ProrationRule = 'full' | 'daily' | 'free_until_first';
+export type TaxRounding = 'floor' | 'half_up' | 'ceil';
+export type TaxCategory = 'standard_10' | 'reduced_8' | 'exempt';
+export type PlanKind = 'monthly' | 'pack' | 'option';
+export type CreditGrant = 'none' | 'contract_start' | 'monthly' | 'monthly_carryover';
+export type CreditKind = 'grant' | 'carryover' | 'consume' | 'refund' | 'expire' | 'adjust';
+/** A calendar date as PostgreSQL prints it (YYYY-MM-DD); dates are never turned into instants. */
+type DateColumn = ColumnType<string, string, string>;
+type NullableDate = ColumnType<string | null, string | null | undefined, string | null>;
+
+export interface AppTenantSettings {
+  tenant_id: Generated<string>;
+  proration_rule: Generated<ProrationRule>;
+  cutoff_day: Generated<number>;
+  billing_day: Generated<number>;
+  currency: Generated<string>;
+  tax_rounding: Generated<TaxRounding>;
+  updated_at: Generated<Date>;
+}
+
+export interface AppLocations extends TenantRow {
+  name: string;
+  address: Generated<string>;
+  archived_at: NullableTimestamp;
+  created_at: Generated<Date>;
+}
+
+export interface AppLessonTypes extends TenantRow {
+  name: string;
+  duration_minutes: number;
+  colour: Generated<string>;
+  description: Generated<string>;
+  archived_at: NullableTimestamp;
+  created_at: Generated<Date>;
+}
+
+export interface AppPlans extends TenantRow {
+  kind: PlanKind;
+  name: string;
+  description: Generated<string>;
+  current_version: Generated<number>;
+  archived_at: NullableTimestamp;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+type Money = ColumnType<number, number | bigint, number | bigint>;
+
+export interface AppPlanVersions {
+  tenant_id: Generated<string>;
+  plan_id: string;
+  version: number;
+  price: Money;
+  price_includes_tax: Generated<boolean>;
+  tax_category: TaxCategory;
+  enrollment_fee: Generated<number>;
+  annual_fee: ColumnType<number | null, number | null | undefined, number | null>;
+  leave_fee: Generated<number>;
+  pack_credits: number | null;
+  pack_validity_days: number | null;
+  credit_grant: Generated<CreditGrant>;
+  credits_per_grant: number | null;
+  carryover_cap: number | null;
+  all_lesson_types: Generated<boolean>;
+  all_locations: Generated<boolean>;
+  max_upcoming: number | null;
+  max_per_day: number | null;
+  max_per_week: number | null;
+  max_per_month: number | null;
+  created_at: Generated<Date>;
+  created_by: string | null;
+}
+
+export interface AppPlanVersionLessonTypes {
+  tenant_id: Generated<string>;
+  plan_id: string;
+  version: number;
+  lesson_type_id: string;
+}
+
+export interface AppPlanVersionLocations {
+  tenant_id: Generated<string>;
+  plan_id: string;
+  version: number;
+  location_id: string;
+}
+
+export interface AppContracts extends TenantRow {
+  member_id: string;
+  kind: 'monthly' | 'pack';
+  start_date: DateColumn;
+  end_date: NullableDate;
+  cancel_reason: string | null;
+  cancel_requested_at: NullableTimestamp;
+  ended_at: NullableTimestamp;
+  created_at: Generated<Date>;
+  created_by: string | null;
+}
+
+export interface AppContractPlans {
+  tenant_id: Generated<string>;
+  contract_id: string;
+  effective_from: DateColumn;
+  plan_id: string;
+  plan_version: number;
+  requested_at: Generated<Date>;
+}
+
+export interface AppContractLeaves extends TenantRow {
+  contract_id: string;
+  from_month: DateColumn;
+  return_month: NullableDate;
+  reason: Generated<string>;
+  requested_at: Generated<Date>;
+  withdrawn_at: NullableTimestamp;
+}
+
+export interface AppContractOptions extends TenantRow {
+  contract_id: string;
+  plan_id: string;
+  plan_version: number;
+  from_date: DateColumn;
+  until_date: NullableDate;
+  created_at: Generated<Date>;
+}
+
+export interface AppMemberStatusEvents extends TenantRow {
+  member_id: string;
+  from_status: MemberStatus | null;
+  to_status: MemberStatus;
+  effective_on: DateColumn;
+  reason: Generated<string>;
+  actor_kind: ActorKind;
+  actor_id: string | null;
+  change_id: string | null;
+  contract_id: string | null;
+  effects: ColumnType<Record<string, unknown>, string | undefined, never>;
+  recorded_at: Generated<Date>;
+}
+
+export interface AppMemberStatusChanges extends TenantRow {
+  member_id: string;
+  to_status: Exclude<MemberStatus, 'provisional'>;
+  effective_on: DateColumn;
+  reason: Generated<string>;
+  contract_id: string | null;
+  leave_id: string | null;
+  requested_by_kind: ActorKind;
+  requested_by: string | null;
+  requested_at: Generated<Date>;
+  applied_at: NullableTimestamp;
+  withdrawn_at: NullableTimestamp;
+}
+
+export interface AppCreditLedger extends TenantRow {
+  member_id: string;
+  kind: CreditKind;
+  amount: number;
+  lot_id: string | null;
+  expires_on: NullableDate;
+  contract_id: string | null;
+  reference_id: string | null;
+  grant_key: string | null;
+  reason: Generated<string>;
+  actor_kind: ActorKind;
+  actor_id: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface AppInvoices extends TenantRow {
+  billing_member_id: string;
+  period: DateColumn;
+  status: Generated<'draft' | 'open' | 'paid' | 'void' | 'uncollectible'>;
+  total: Money;
+  due_on: DateColumn;
+  created_at: Generated<Date>;
+}
+
+export interface AppIdempotencyKeys {
+  tenant_id: Generated<string>;
+  key: string;
+  scope: string;
+  request_hash: string;
+  status_code: number | null;
+  response: ColumnType<unknown, string | null | undefined, string | null>;
+  created_at: Generated<Date>;
 }
 
 export interface DB {
@@ -159,6 +352,22 @@ export interface DB {
   'app.api_keys': AppApiKeys;
   'app.counters': AppCounters;
   'app.members': AppMembers;
+  'app.tenant_settings': AppTenantSettings;
+  'app.locations': AppLocations;
+  'app.lesson_types': AppLessonTypes;
+  'app.plans': AppPlans;
+  'app.plan_versions': AppPlanVersions;
+  'app.plan_version_lesson_types': AppPlanVersionLessonTypes;
+  'app.plan_version_locations': AppPlanVersionLocations;
+  'app.contracts': AppContracts;
+  'app.contract_plans': AppContractPlans;
+  'app.contract_leaves': AppContractLeaves;
+  'app.contract_options': AppContractOptions;
+  'app.member_status_events': AppMemberStatusEvents;
+  'app.member_status_changes': AppMemberStatusChanges;
+  'app.credit_ledger': AppCreditLedger;
+  'app.invoices': AppInvoices;
+  'app.idempotency_keys': AppIdempotencyKeys;
 }
 
 export type Tenant = Selectable<PlatformTenants>;

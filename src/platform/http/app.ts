@@ -15,6 +15,11 @@ import { z } from 'zod';
 import { sql } from 'kysely';
 import { memberRoutes } from '../../modules/members/members.routes.js';
 import { apiKeyRoutes, authRoutes, staffRoutes } from '../auth/auth.routes.js';
+import { settingsRoutes } from '../../modules/settings/settings.routes.js';
+import { catalogRoutes } from '../../modules/schedule/catalog.routes.js';
+import { planRoutes } from '../../modules/plans/plans.routes.js';
+import { contractRoutes } from '../../modules/contracts/contracts.routes.js';
+import { creditRoutes } from '../../modules/credits/credits.routes.js';
 import type { Runtime } from '../runtime.js';
 import { platformRoutes } from '../tenancy/tenants.routes.js';
 import { handleError, handleNotFound, problem, problemSchema, sendProblem } from './problems.js';
@@ -37,7 +42,17 @@ export interface RouteEntry {
 }
 
 /** Every module that serves tenant data registers its routes here; the cross-tenant test walks them all. */
-const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [authRoutes, staffRoutes, apiKeyRoutes, memberRoutes];
+const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [
+  authRoutes,
+  staffRoutes,
+  apiKeyRoutes,
+  settingsRoutes,
+  catalogRoutes,
+  memberRoutes,
+  planRoutes,
+  contractRoutes,
+  creditRoutes,
+];
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z, type ZodType } from 'zod';
 import { AppError } from '../errors.js';
@@ -7,6 +7,12 @@ import type { StaffRole, Tenant } from '../db/types.js';
 import { runWithTenant, type Principal, type RequestInfo, type TenantContext, type TenantSession } from '../tenancy/context.js';
 import type { Runtime } from '../runtime.js';
 import { problemSchema } from './problems.js';
+import { IDEMPOTENCY_HEADER, once } from './idempotency.js';
+
+/** Thrown to roll back a dry run's transaction while keeping its result. */
+class DryRunResult {
+  constructor(readonly result: unknown) {}
+}
 
 /** Who may call a route: anyone at the tenant's address, any signed-in principal, or the listed roles. */
 export type Access = 'public' | 'authenticated' | readonly StaffRole[];
@@ -31,6 +37,15 @@ interface BaseDef<S extends Schemas> {
   access: Access;
   status?: 200 | 201 | 202 | 204;
   schema: S;
+  /** A retryable write: it needs an Idempotency-Key header, and a retry gets the first answer. */
+  idempotent?: boolean;
+  /**
+   * A preview: the handler runs exactly as the real write would, and its transaction is then rolled back, so
+   * what it shows is what the write will do.
+   */
+  dryRun?: boolean;
+  /** Also register `<url>/preview`: the same handler as a dry run (answering 200), for "what will this do?". */
+  preview?: boolean;
 }
 
 /** The usual route: one transaction for the whole request, tenant set, principal authenticated inside it. */
@@ -103,7 +118,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
     return { requestId: req.id, ip: req.ip, userAgent: req.headers['user-agent'] ?? null };
   }
 
-  function register<S extends Schemas>(def: BaseDef<S>, handler: (req: FastifyRequest) => Promise<unknown>) {
+  function register<S extends Schemas>(def: BaseDef<S>, handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) {
     if (def.url.includes(':') && !def.schema.params) throw new Error(`${def.method} ${def.url} has path parameters but no params schema`);
     const response: Record<number, ZodType> = { ...errorResponses };
     if (def.status === 204) response[204] = z.null().describe('No content');
@@ -119,11 +134,20 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
         // Unknown query parameters are stripped, never passed on unvalidated.
         querystring: def.schema.querystring ?? z.object({}),
         ...(def.schema.body ? { body: def.schema.body } : {}),
+        ...(def.idempotent
+          ? { headers: z.looseObject({ [IDEMPOTENCY_HEADER]: z.string().min(8).max(200).describe('A fresh random value per action, reused on retry') }) }
+          : {}),
         response,
         security: def.access === 'public' ? [] : [{ bearer: [] }],
       },
       handler: async (req, reply) => {
-        const result = await handler(req);
+        let result: unknown;
+        try {
+          result = await handler(req, reply);
+        } catch (error) {
+          if (!(error instanceof DryRunResult)) throw error;
+          result = error.result;
+        }
         reply.code(def.status ?? 200);
         return def.status === 204 ? reply.send() : result;
       },
@@ -133,25 +157,37 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
   const inputOf = <S extends Schemas>(req: FastifyRequest) =>
     ({ params: req.params, query: req.query, body: req.body }) as RouteInput<S>;
 
-  return {
-    route<S extends Schemas>(def: RequestTxDef<S>) {
-      register(def, async (req) => {
-        const { tenant, viaTenantHeader } = await resolveTenant(req);
-        const bearer = bearerOf(req, def.access === 'public');
-        const db = await runtime.directory.dbFor(tenant);
-        return inTenantTransaction(db, tenant.id, async (trx) => {
-          const principal = bearer ? await runtime.auth.authenticate(trx, bearer) : null;
-          // A stale token does not stop a public page (the sign-in page itself) from loading.
-          if (bearer && !principal && def.access !== 'public') throw new AppError('unauthenticated', 'The token is invalid or has expired');
-          if (viaTenantHeader && principal?.kind !== 'api_key') {
-            throw new AppError('unauthenticated', 'X-Tenant-Id must come with an API key of that tenant');
-          }
-          authorize(def.access, principal);
-          const ctx: TenantContext = { tenant, db: trx, principal, request: requestInfo(req) };
-          return runWithTenant(tenant, req.id, () => def.handler(ctx, inputOf<S>(req)));
-        });
+  function route<S extends Schemas>(def: RequestTxDef<S>): void {
+    if (def.preview) {
+      const lower = def.summary.charAt(0).toLowerCase() + def.summary.slice(1);
+      route({ ...def, url: `${def.url}/preview`, summary: `Preview: ${lower}`, status: 200, preview: false, idempotent: false, dryRun: true });
+    }
+    register(def, async (req, reply) => {
+      const { tenant, viaTenantHeader } = await resolveTenant(req);
+      const bearer = bearerOf(req, def.access === 'public');
+      const db = await runtime.directory.dbFor(tenant);
+      return inTenantTransaction(db, tenant.id, async (trx) => {
+        const principal = bearer ? await runtime.auth.authenticate(trx, bearer) : null;
+        // A stale token does not stop a public page (the sign-in page itself) from loading.
+        if (bearer && !principal && def.access !== 'public') throw new AppError('unauthenticated', 'The token is invalid or has expired');
+        if (viaTenantHeader && principal?.kind !== 'api_key') {
+          throw new AppError('unauthenticated', 'X-Tenant-Id must come with an API key of that tenant');
+        }
+        authorize(def.access, principal);
+        const ctx: TenantContext = { tenant, db: trx, principal, request: requestInfo(req) };
+        const input = inputOf<S>(req);
+        const run = () => runWithTenant(tenant, req.id, () => def.handler(ctx, input));
+        if (def.dryRun) throw new DryRunResult(await run());
+        if (!def.idempotent) return run();
+        const { result, replayed } = await once(trx, { key: req.headers[IDEMPOTENCY_HEADER], principal, route: `${def.method} ${def.url}`, input }, run);
+        if (replayed) void reply.header('idempotent-replayed', 'true');
+        return result;
       });
-    },
+    });
+  }
+
+  return {
+    route,
 
     sessionRoute<S extends Schemas>(def: SessionDef<S>) {
       register(def, async (req) => {

@@ -31,11 +31,12 @@ export class Jobs {
     return this.utils.addJob(task, payload, opts);
   }
 
-  async start(taskList: TaskList, concurrency = 2): Promise<void> {
+  async start(taskList: TaskList, opts: { concurrency?: number; crontab?: string } = {}): Promise<void> {
     this.runner = await run({
       connectionString: this.connectionString,
       taskList,
-      concurrency,
+      crontab: opts.crontab ?? '',
+      concurrency: opts.concurrency ?? 2,
       noHandleSignals: true,
       pollInterval: 1000,
       logger: this.logger,

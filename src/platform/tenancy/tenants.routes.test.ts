@@ -162,7 +162,7 @@ describe('deleting a tenant', () => {
     expect(job.rows[0].n).toBe(1);
 
     // The real worker picks the job up.
-    await platform.runtime.jobs.start(taskList(platform.runtime), 1);
+    await platform.runtime.jobs.start(taskList(platform.runtime), { concurrency: 1 });
     try {
       const deadline = Date.now() + 20_000;
       while (Date.now() < deadline) {

@@ -232,6 +232,8 @@ export function createTenantsService(deps: TenantsServiceDeps) {
           for (;;) {
             // The pool is looked up per batch: one evicted meanwhile is never reused.
             const deleted = await inTenantTransaction(await deps.directory.dbFor(tenant), tenant.id, async (trx) => {
+              // Append-only tables (member history, credit ledger) let rows go only in a purge.
+              await sql`select set_config('app.purge', 'on', true)`.execute(trx);
               const result = await sql`delete from ${sql.raw(table)} where ctid in (
                   select ctid from ${sql.raw(table)} where tenant_id = ${tenant.id} limit ${PURGE_BATCH})`.execute(trx);
               return Number(result.numAffectedRows ?? 0);

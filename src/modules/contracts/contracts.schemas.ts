@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+export const month = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'use a month such as 2026-12')
+  .meta({ example: '2027-01' });
+const date = z.iso.date().meta({ example: '2026-12-01' });
+
+export const contractIdParams = z.object({ contractId: z.uuid() });
+export const leaveParams = z.object({ contractId: z.uuid(), leaveId: z.uuid() });
+export const optionParams = z.object({ contractId: z.uuid(), optionId: z.uuid() });
+export const memberIdParams = z.object({ memberId: z.uuid() });
+
+export const sellBody = z
+  .object({
+    memberId: z.uuid(),
+    planId: z.uuid(),
+    startDate: date.optional().describe('Defaults to today (in the studio’s time zone)'),
+    optionPlanIds: z.array(z.uuid()).max(20).optional(),
+  })
+  .strict();
+export const planChangeBody = z.object({ planId: z.uuid(), fromMonth: month }).strict();
+export const leaveBody = z
+  .object({ fromMonth: month, returnMonth: month.optional(), reason: z.string().trim().max(1000).optional() })
+  .strict();
+export const returnBody = z.object({ returnMonth: month }).strict();
+export const cancelBody = z.object({ reason: z.string().trim().min(1).max(1000).meta({ example: 'Moving away' }) }).strict();
+export const optionBody = z.object({ planId: z.uuid(), fromDate: date.optional() }).strict();
+
+const taxCategory = z.enum(['standard_10', 'reduced_8', 'exempt']);
+const chargeLine = z.object({
+  period: z.string(),
+  code: z.enum(['monthly_fee', 'first_month_fee', 'enrollment_fee', 'annual_fee', 'leave_fee', 'option_fee', 'pack_purchase']),
+  description: z.string(),
+  amount: z.int(),
+  taxCategory,
+  priceIncludesTax: z.boolean(),
+  contractId: z.uuid(),
+  planId: z.uuid(),
+  planVersion: z.int(),
+  optionId: z.uuid().nullable(),
+});
+
+export const leaveDto = z.object({ id: z.uuid(), fromMonth: z.string(), returnMonth: z.string().nullable(), reason: z.string(), withdrawn: z.boolean() });
+export const optionDto = z.object({ id: z.uuid(), planId: z.uuid(), name: z.string(), version: z.int(), fromDate: z.string(), untilDate: z.string().nullable() });
+
+export const contractDto = z.object({
+  id: z.uuid(),
+  memberId: z.uuid(),
+  billingMemberId: z.uuid(),
+  kind: z.enum(['monthly', 'pack']),
+  status: z.enum(['scheduled', 'active', 'on_leave', 'ending', 'ended']),
+  startDate: z.string(),
+  endDate: z.string().nullable(),
+  cancelReason: z.string().nullable(),
+  cancelRequestedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  plans: z.array(z.object({ effectiveFrom: z.string(), planId: z.uuid(), planName: z.string(), version: z.int() })),
+  leaves: z.array(leaveDto),
+  options: z.array(optionDto),
+  currency: z.string(),
+  charges: z
+    .array(
+      z.object({
+        period: z.string(),
+        chargedOn: z.string().describe('The day this month is invoiced: its billing day, or today if that has passed'),
+        lines: z.array(chargeLine),
+        byRate: z.array(z.object({ taxCategory, ratePercent: z.int(), taxableAmount: z.int(), tax: z.int(), total: z.int() })),
+        subtotalExcludingTax: z.int(),
+        tax: z.int(),
+        total: z.int(),
+      }),
+    )
+    .describe('What will be charged, month by month, from now to a few months ahead'),
+});
+export const contractList = z.object({ items: z.array(contractDto) });

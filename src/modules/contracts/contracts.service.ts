@@ -1,0 +1,359 @@
+import { AppError, notFound } from '../../platform/errors.js';
+import type { Tx } from '../../platform/db/databases.js';
+import { addDays, addMonths, firstDay, isValidDate, lastDay, monthOf, todayIn, type IsoDate, type IsoMonth } from '../../platform/calendar.js';
+import type { TenantContext } from '../../platform/tenancy/context.js';
+import { actorOf } from '../../platform/tenancy/actor.js';
+import { membersRepo } from '../members/members.repo.js';
+import { billingMemberId } from '../members/members.service.js';
+import { statusService } from '../members/status.service.js';
+import { statusRepo } from '../members/status.repo.js';
+import { creditsService } from '../credits/credits.service.js';
+import { plansRepo, type PlanRow, type PlanVersionRow } from '../plans/plans.repo.js';
+import { chargeTermsOf } from '../plans/plans.service.js';
+import { membershipRules } from '../settings/settings.service.js';
+import {
+  chargedOn,
+  chargesForPeriods,
+  earliestChangeMonth,
+  taxSummary,
+  type ContractTimeline,
+  type MembershipRules,
+} from './charges.js';
+import { contractsRepo, type ContractRow } from './contracts.repo.js';
+
+/** How far ahead a contract's charges are shown: at least this many months past the current one. */
+const HORIZON_MONTHS = 2;
+
+interface Clock {
+  today: IsoDate;
+  rules: MembershipRules;
+}
+
+async function clock(ctx: TenantContext): Promise<Clock> {
+  return { today: todayIn(ctx.tenant.timezone), rules: await membershipRules(ctx.db) };
+}
+
+const unprocessable = (detail: string) => new AppError('unprocessable', detail);
+
+/** A live plan of a kind, at its current version. */
+async function sellablePlan(db: Tx, planId: string, kinds: ReadonlyArray<PlanRow['kind']>): Promise<{ plan: PlanRow; version: PlanVersionRow }> {
+  const plan = await plansRepo.byId(db, planId);
+  if (!plan) throw notFound('Plan');
+  if (!kinds.includes(plan.kind)) throw unprocessable(`That plan is ${plan.kind === 'option' ? 'an option' : `a ${plan.kind} plan`}; this needs ${kinds.join(' or ')}`);
+  if (plan.archived_at) throw unprocessable(`${plan.name} is archived and no longer sold`);
+  return { plan, version: (await plansRepo.version(db, planId, plan.current_version))! };
+}
+
+/** The contract as the charge computation reads it. */
+async function timelineOf(db: Tx, c: ContractRow): Promise<ContractTimeline> {
+  const [plans, leaves, options] = await Promise.all([contractsRepo.plans(db, c.id), contractsRepo.leaves(db, c.id), contractsRepo.options(db, c.id)]);
+  const terms = async (planId: string, version: number, name: string) => chargeTermsOf((await plansRepo.version(db, planId, version))!, name);
+  return {
+    contractId: c.id,
+    kind: c.kind,
+    startDate: c.start_date,
+    endDate: c.end_date,
+    plans: await Promise.all(plans.map(async (p) => ({ from: p.effective_from, terms: await terms(p.plan_id, p.plan_version, p.name) }))),
+    leaves: leaves.filter((l) => !l.withdrawn_at).map((l) => ({ fromMonth: monthOf(l.from_month), returnMonth: l.return_month ? monthOf(l.return_month) : null })),
+    options: await Promise.all(options.map(async (o) => ({ id: o.id, from: o.from_date, until: o.until_date, terms: await terms(o.plan_id, o.plan_version, o.name) }))),
+  };
+}
+
+/** What will be charged and when: each month from now (or the start) to the horizon, with its tax. */
+function chargeSchedule(t: ContractTimeline, { today, rules }: Clock, horizon: IsoMonth) {
+  const from = [monthOf(today), monthOf(t.startDate)].sort()[1]!;
+  const to = t.kind === 'pack' ? monthOf(t.startDate) : [horizon, t.endDate ? monthOf(t.endDate) : horizon].sort()[0]!;
+  return chargesForPeriods(t, from, to, rules)
+    .filter((p) => p.lines.length > 0)
+    .map((p) => ({ period: p.period, chargedOn: chargedOn(p.period, today, rules), lines: p.lines, ...taxSummary(p.lines, rules.taxRounding) }));
+}
+
+function statusOf(c: ContractRow, t: ContractTimeline, today: IsoDate) {
+  if (c.ended_at) return 'ended' as const;
+  if (c.end_date) return 'ending' as const;
+  if (c.start_date > today) return 'scheduled' as const;
+  const month = monthOf(today);
+  if (t.leaves.some((l) => l.fromMonth <= month && (l.returnMonth === null || month < l.returnMonth))) return 'on_leave' as const;
+  return 'active' as const;
+}
+
+async function detail(ctx: TenantContext, id: string, c?: Clock, horizonAtLeast?: IsoMonth) {
+  const contract = await contractsRepo.byId(ctx.db, id);
+  if (!contract) throw notFound('Contract');
+  const time = c ?? (await clock(ctx));
+  const t = await timelineOf(ctx.db, contract);
+  const member = (await membersRepo.byId(ctx.db, contract.member_id))!;
+  const [plans, leaves, options] = await Promise.all([contractsRepo.plans(ctx.db, id), contractsRepo.leaves(ctx.db, id), contractsRepo.options(ctx.db, id)]);
+  const horizon = [addMonths(monthOf(time.today), HORIZON_MONTHS), horizonAtLeast ?? ''].sort().at(-1)!;
+  return {
+    id: contract.id,
+    memberId: contract.member_id,
+    billingMemberId: billingMemberId(member),
+    kind: contract.kind,
+    status: statusOf(contract, t, time.today),
+    startDate: contract.start_date,
+    endDate: contract.end_date,
+    cancelReason: contract.cancel_reason,
+    cancelRequestedAt: contract.cancel_requested_at?.toISOString() ?? null,
+    endedAt: contract.ended_at?.toISOString() ?? null,
+    plans: plans.map((p) => ({ effectiveFrom: p.effective_from, planId: p.plan_id, planName: p.name, version: p.plan_version })),
+    leaves: leaves.map((l) => ({
+      id: l.id,
+      fromMonth: monthOf(l.from_month),
+      returnMonth: l.return_month ? monthOf(l.return_month) : null,
+      reason: l.reason,
+      withdrawn: l.withdrawn_at !== null,
+    })),
+    options: options.map((o) => ({ id: o.id, planId: o.plan_id, name: o.name, version: o.plan_version, fromDate: o.from_date, untilDate: o.until_date })),
+    currency: time.rules.currency,
+    charges: chargeSchedule(t, time, horizon),
+  };
+}
+
+/** The contract, locked, and still open to changes. */
+async function openMonthly(ctx: TenantContext, id: string) {
+  const contract = await contractsRepo.byIdForUpdate(ctx.db, id);
+  if (!contract) throw notFound('Contract');
+  if (contract.kind !== 'monthly') throw unprocessable('A pack has no plan changes, leaves or cancellation; its credits expire on their own');
+  if (contract.ended_at) throw unprocessable('This contract has ended');
+  return contract;
+}
+
+function assertFromMonth(month: IsoMonth, c: Clock, what: string) {
+  const earliest = earliestChangeMonth(c.today, c.rules);
+  if (month < earliest) {
+    throw unprocessable(`${what} can start from ${earliest} at the earliest (changes made after the ${c.rules.cutoffDay}th take effect a month later)`);
+  }
+}
+
+function assertRunsThrough(contract: ContractRow, month: IsoMonth, what: string) {
+  if (contract.end_date && contract.end_date < firstDay(month)) throw unprocessable(`${what}: the contract ends on ${contract.end_date}`);
+}
+
+export const contractsService = {
+  get: (ctx: TenantContext, id: string) => detail(ctx, id),
+
+  async getLeave(ctx: TenantContext, id: string, leaveId: string) {
+    const found = (await detail(ctx, id)).leaves.find((l) => l.id === leaveId);
+    if (!found) throw notFound('Leave');
+    return found;
+  },
+
+  async getOption(ctx: TenantContext, id: string, optionId: string) {
+    const found = (await detail(ctx, id)).options.find((o) => o.id === optionId);
+    if (!found) throw notFound('Option');
+    return found;
+  },
+
+  async listForMember(ctx: TenantContext, memberId: string) {
+    if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('Member');
+    const rows = await contractsRepo.forMember(ctx.db, memberId);
+    const time = await clock(ctx);
+    return { items: await Promise.all(rows.map((r) => detail(ctx, r.id, time))) };
+  },
+
+  /**
+   * Sells a monthly plan (from a start date) or a pack. The member becomes active from the start; credits the
+   * plan grants at once are granted; the charges show the first month under the tenant's pro-rating rule.
+   */
+  async sell(ctx: TenantContext, input: { memberId: string; planId: string; startDate?: string; optionPlanIds?: string[] }) {
+    const time = await clock(ctx);
+    const { today } = time;
+    const startDate = input.startDate ?? today;
+    if (!isValidDate(startDate)) throw new AppError('validation_failed', 'startDate is not a calendar date');
+    if (startDate < firstDay(monthOf(today))) throw unprocessable('A contract cannot start before this month');
+    if (startDate > addDays(today, 366)) throw unprocessable('A contract can start at most a year ahead');
+    const member = await membersRepo.byIdForUpdate(ctx.db, input.memberId);
+    if (!member) throw notFound('Member');
+    const { plan, version } = await sellablePlan(ctx.db, input.planId, ['monthly', 'pack']);
+    const optionIds = [...new Set(input.optionPlanIds ?? [])];
+    if (plan.kind === 'pack' && optionIds.length > 0) throw unprocessable('Options attach to monthly plans only');
+    if (plan.kind === 'monthly') {
+      const running = await contractsRepo.runningMonthly(ctx.db, member.id, startDate);
+      if (running) {
+        throw new AppError('conflict', `This member already has a monthly contract${running.end_date ? ` until ${running.end_date}` : ''}; change its plan instead`);
+      }
+    }
+    const options = await Promise.all(optionIds.map((id) => sellablePlan(ctx.db, id, ['option'])));
+    const actor = actorOf(ctx);
+    const endDate = plan.kind === 'pack' ? addDays(startDate, version.pack_validity_days! - 1) : null;
+    const contract = await contractsRepo.insert(ctx.db, {
+      member_id: member.id,
+      kind: plan.kind === 'pack' ? 'pack' : 'monthly',
+      start_date: startDate,
+      end_date: endDate,
+      created_by: actor.kind === 'staff' ? actor.id : null,
+    });
+    await contractsRepo.setPlanFrom(ctx.db, { contract_id: contract.id, effective_from: startDate, plan_id: plan.id, plan_version: version.version });
+    await contractsRepo.insertOptions(
+      ctx.db,
+      options.map((o) => ({ contract_id: contract.id, plan_id: o.plan.id, plan_version: o.version.version, from_date: startDate })),
+    );
+    if (plan.kind === 'pack') {
+      await creditsService.grant(ctx.db, { memberId: member.id, amount: version.pack_credits!, expiresOn: endDate, contractId: contract.id, grantKey: `pack:${contract.id}`, reason: plan.name, actor });
+    } else if (version.credit_grant === 'contract_start') {
+      // Valid while the contract runs; they expire with the membership.
+      await creditsService.grant(ctx.db, { memberId: member.id, amount: version.credits_per_grant!, expiresOn: null, contractId: contract.id, grantKey: `start:${contract.id}`, reason: plan.name, actor });
+    } else if (startDate <= today) {
+      await creditsService.grantDue(ctx.db, today, { contractIds: [contract.id] });
+    }
+    const projected = await projectedStatus(ctx.db, member.id, startDate);
+    if (projected !== 'active' && projected !== 'on_leave') {
+      await statusService.schedule(ctx.db, actor, today, {
+        memberId: member.id,
+        to: 'active',
+        effectiveOn: startDate,
+        reason: projected === 'cancelled' ? `Reinstated: ${plan.name}` : `Joined: ${plan.name}`,
+        contractId: contract.id,
+      });
+    }
+    return detail(ctx, contract.id, time);
+  },
+
+  /** Moves the contract to a plan (or to its plan's current version) from the 1st of a month after the cut-off. */
+  async changePlan(ctx: TenantContext, id: string, input: { planId: string; fromMonth: IsoMonth }) {
+    const time = await clock(ctx);
+    const contract = await openMonthly(ctx, id);
+    assertFromMonth(input.fromMonth, time, 'A plan change');
+    assertRunsThrough(contract, input.fromMonth, 'The plan cannot change after the contract ends');
+    const member = (await membersRepo.byId(ctx.db, contract.member_id))!;
+    const unpaid = await contractsRepo.unpaidInvoices(ctx.db, billingMemberId(member));
+    if (unpaid > 0) throw new AppError('conflict', `The plan cannot change while ${unpaid} invoice(s) are unpaid; settle them first`, { unpaidInvoices: unpaid });
+    const { plan, version } = await sellablePlan(ctx.db, input.planId, ['monthly']);
+    await contractsRepo.setPlanFrom(ctx.db, { contract_id: id, effective_from: firstDay(input.fromMonth), plan_id: plan.id, plan_version: version.version });
+    return detail(ctx, id, time, input.fromMonth);
+  },
+
+  /** 休会 from a month, optionally with the month of return; the leave fee replaces the monthly price. */
+  async startLeave(ctx: TenantContext, id: string, input: { fromMonth: IsoMonth; returnMonth?: IsoMonth; reason?: string }) {
+    const time = await clock(ctx);
+    const contract = await openMonthly(ctx, id);
+    assertFromMonth(input.fromMonth, time, 'A leave');
+    assertRunsThrough(contract, input.fromMonth, 'A leave cannot start after the contract ends');
+    if (input.fromMonth < monthOf(contract.start_date)) throw unprocessable('A leave cannot start before the contract');
+    if (input.returnMonth !== undefined && input.returnMonth <= input.fromMonth) throw new AppError('validation_failed', 'returnMonth must come after fromMonth');
+    const overlaps = (await contractsRepo.leaves(ctx.db, id)).some(
+      (l) => !l.withdrawn_at && (l.return_month === null || firstDay(input.fromMonth) < l.return_month) && (input.returnMonth === undefined || l.from_month < firstDay(input.returnMonth)),
+    );
+    if (overlaps) throw new AppError('conflict', 'This leave overlaps another leave of the contract');
+    const leave = await contractsRepo.insertLeave(ctx.db, {
+      contract_id: id,
+      from_month: firstDay(input.fromMonth),
+      return_month: input.returnMonth ? firstDay(input.returnMonth) : null,
+      reason: input.reason ?? '',
+    });
+    const actor = actorOf(ctx);
+    const common = { memberId: contract.member_id, contractId: id, leaveId: leave.id };
+    await statusService.schedule(ctx.db, actor, time.today, { ...common, to: 'on_leave', effectiveOn: firstDay(input.fromMonth), reason: input.reason || 'Leave' });
+    if (input.returnMonth) {
+      await statusService.schedule(ctx.db, actor, time.today, { ...common, to: 'active', effectiveOn: firstDay(input.returnMonth), reason: 'Back from leave' });
+    }
+    return detail(ctx, id, time, input.returnMonth ?? input.fromMonth);
+  },
+
+  /** Sets (or moves) the month a member returns from a leave. */
+  async setReturn(ctx: TenantContext, id: string, leaveId: string, input: { returnMonth: IsoMonth }) {
+    const time = await clock(ctx);
+    const contract = await openMonthly(ctx, id);
+    const leave = await contractsRepo.leave(ctx.db, id, leaveId);
+    if (!leave) throw notFound('Leave');
+    if (leave.withdrawn_at) throw unprocessable('This leave was withdrawn');
+    if (firstDay(input.returnMonth) <= leave.from_month) throw new AppError('validation_failed', 'returnMonth must come after the leave starts');
+    assertFromMonth(input.returnMonth, time, 'A return');
+    if (leave.return_month && leave.return_month <= firstDay(monthOf(time.today))) throw unprocessable('This leave is already over');
+    await statusRepo.withdraw(ctx.db, (await statusRepo.pendingOfContract(ctx.db, id, { leaveId, to: 'active' })).map((c) => c.id));
+    await contractsRepo.updateLeave(ctx.db, leaveId, { return_month: firstDay(input.returnMonth) });
+    await statusService.schedule(ctx.db, actorOf(ctx), time.today, {
+      memberId: contract.member_id,
+      to: 'active',
+      effectiveOn: firstDay(input.returnMonth),
+      reason: 'Back from leave',
+      contractId: id,
+      leaveId,
+    });
+    return detail(ctx, id, time, input.returnMonth);
+  },
+
+  /** Withdraws a leave that has not started (and is not yet within the cut-off). */
+  async withdrawLeave(ctx: TenantContext, id: string, leaveId: string) {
+    const time = await clock(ctx);
+    await openMonthly(ctx, id);
+    const leave = await contractsRepo.leave(ctx.db, id, leaveId);
+    if (!leave) throw notFound('Leave');
+    if (leave.withdrawn_at) throw unprocessable('This leave was already withdrawn');
+    if (monthOf(leave.from_month) < earliestChangeMonth(time.today, time.rules)) {
+      throw unprocessable('This leave has started or is past the cut-off; set its return month instead');
+    }
+    await contractsRepo.updateLeave(ctx.db, leaveId, { withdrawn_at: new Date() });
+    await statusRepo.withdraw(ctx.db, (await statusRepo.pendingOfContract(ctx.db, id, { leaveId })).map((c) => c.id));
+    return detail(ctx, id, time);
+  },
+
+  /**
+   * 退会 with the cut-off rule: applied on or before the cut-off day, the contract ends at the end of this
+   * month; later, at the end of next month. On the day after, the member is cancelled, future reservations
+   * are released and remaining credits expire (by the daily job).
+   */
+  async cancel(ctx: TenantContext, id: string, input: { reason: string }) {
+    const time = await clock(ctx);
+    const contract = await openMonthly(ctx, id);
+    if (contract.end_date) throw new AppError('conflict', `This contract is already cancelled, ending on ${contract.end_date}`);
+    const byCutoff = lastDay(addMonths(earliestChangeMonth(time.today, time.rules), -1));
+    const endDate = [byCutoff, lastDay(monthOf(contract.start_date))].sort()[1]!;
+    await contractsRepo.update(ctx.db, id, { end_date: endDate, cancel_reason: input.reason, cancel_requested_at: new Date() });
+    // Returns from leave after the end would reactivate a cancelled member.
+    await statusRepo.withdraw(ctx.db, (await statusRepo.pendingOfContract(ctx.db, id, { after: endDate })).map((c) => c.id));
+    await statusService.schedule(ctx.db, actorOf(ctx), time.today, {
+      memberId: contract.member_id,
+      to: 'cancelled',
+      effectiveOn: addDays(endDate, 1),
+      reason: input.reason,
+      contractId: id,
+    });
+    return detail(ctx, id, time);
+  },
+
+  /** Takes back a cancellation before it ends the contract. */
+  async withdrawCancellation(ctx: TenantContext, id: string) {
+    const time = await clock(ctx);
+    const contract = await openMonthly(ctx, id);
+    if (!contract.end_date) throw unprocessable('This contract is not cancelled');
+    const pending = await statusRepo.pendingOfContract(ctx.db, id, { to: 'cancelled' });
+    if (pending.length === 0) throw unprocessable('This cancellation has already taken effect');
+    await statusRepo.withdraw(ctx.db, pending.map((c) => c.id));
+    await contractsRepo.update(ctx.db, id, { end_date: null, cancel_reason: null, cancel_requested_at: null });
+    return detail(ctx, id, time);
+  },
+
+  /** Attaches an option (locker, rental) from a day; its first month follows the pro-rating rule. */
+  async addOption(ctx: TenantContext, id: string, input: { planId: string; fromDate?: string }) {
+    const time = await clock(ctx);
+    const contract = await openMonthly(ctx, id);
+    const fromDate = input.fromDate ?? [time.today, contract.start_date].sort()[1]!;
+    if (!isValidDate(fromDate)) throw new AppError('validation_failed', 'fromDate is not a calendar date');
+    if (fromDate < time.today || fromDate < contract.start_date) throw unprocessable('An option starts today or later, within the contract');
+    assertRunsThrough(contract, monthOf(fromDate), 'The option would start after the contract ends');
+    const { plan, version } = await sellablePlan(ctx.db, input.planId, ['option']);
+    await contractsRepo.insertOptions(ctx.db, [{ contract_id: id, plan_id: plan.id, plan_version: version.version, from_date: fromDate }]);
+    return detail(ctx, id, time, monthOf(fromDate));
+  },
+
+  /** Detaches an option at the end of the month the cut-off allows. */
+  async endOption(ctx: TenantContext, id: string, optionId: string) {
+    const time = await clock(ctx);
+    await openMonthly(ctx, id);
+    const option = await contractsRepo.option(ctx.db, id, optionId);
+    if (!option) throw notFound('Option');
+    if (option.until_date) throw new AppError('conflict', `This option already ends on ${option.until_date}`);
+    const byCutoff = lastDay(addMonths(earliestChangeMonth(time.today, time.rules), -1));
+    await contractsRepo.updateOption(ctx.db, optionId, { until_date: [byCutoff, lastDay(monthOf(option.from_date))].sort()[1]! });
+    return detail(ctx, id, time);
+  },
+};
+
+/** The status a member will have on a day, after the changes already scheduled up to then. */
+async function projectedStatus(db: Tx, memberId: string, day: IsoDate) {
+  let status = (await statusRepo.currentStatus(db, memberId))!;
+  for (const change of await statusRepo.pending(db, memberId)) if (change.effective_on <= day) status = change.to_status;
+  return status;
+}

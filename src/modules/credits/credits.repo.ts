@@ -1,0 +1,143 @@
+import { sql, type Insertable } from 'kysely';
+import type { Tx } from '../../platform/db/databases.js';
+import type { AppCreditLedger } from '../../platform/db/types.js';
+
+export interface Lot {
+  id: string;
+  member_id: string;
+  kind: 'grant' | 'carryover';
+  expires_on: string | null;
+  contract_id: string | null;
+  granted: number;
+  remaining: number;
+  created_at: Date;
+}
+
+/** Lots (grants) with what is left of them: the grant plus every row drawn on it. */
+const lotsQuery = (db: Tx) =>
+  db
+    .selectFrom('app.credit_ledger as l')
+    .leftJoin('app.credit_ledger as d', (j) => j.onRef('d.tenant_id', '=', 'l.tenant_id').onRef('d.lot_id', '=', 'l.id'))
+    .select([
+      'l.id',
+      'l.member_id',
+      sql<'grant' | 'carryover'>`l.kind`.as('kind'),
+      'l.expires_on',
+      'l.contract_id',
+      sql<number>`l.amount`.as('granted'),
+      sql<number>`(l.amount + coalesce(sum(d.amount), 0))::int`.as('remaining'),
+      'l.created_at',
+    ])
+    .where('l.lot_id', 'is', null)
+    .groupBy(['l.tenant_id', 'l.id']);
+
+export const creditsRepo = {
+  /** Serialises credit use of one member (a transaction-scoped lock), so two bookings cannot spend one credit. */
+  lockMember: (db: Tx, memberId: string) =>
+    sql`select pg_advisory_xact_lock(hashtextextended('credits:' || current_setting('app.tenant_id') || ':' || ${memberId}, 0))`.execute(db),
+
+  /** Lots with credits left, soonest to expire first (the order they are spent in). */
+  openLots: (db: Tx, memberIds: string[]): Promise<Lot[]> =>
+    memberIds.length === 0
+      ? Promise.resolve([])
+      : lotsQuery(db)
+          .where('l.member_id', 'in', memberIds)
+          .having(sql<boolean>`l.amount + coalesce(sum(d.amount), 0) > 0`)
+          .orderBy(sql`l.expires_on nulls last`)
+          .orderBy('l.created_at')
+          .execute(),
+
+  /** Lots past their expiry with credits left; up to `limit`. */
+  expiredLots: (db: Tx, today: string, limit: number): Promise<Lot[]> =>
+    lotsQuery(db)
+      .where('l.expires_on', '<', today)
+      .having(sql<boolean>`l.amount + coalesce(sum(d.amount), 0) > 0`)
+      .limit(limit)
+      .execute(),
+
+  insert: (db: Tx, rows: Array<Insertable<AppCreditLedger>>) =>
+    rows.length === 0 ? Promise.resolve([]) : db.insertInto('app.credit_ledger').values(rows).returningAll().execute(),
+
+  /** Grants keyed for idempotency: a key already used grants nothing. */
+  insertKeyed: (db: Tx, rows: Array<Insertable<AppCreditLedger>>) =>
+    rows.length === 0
+      ? Promise.resolve([])
+      : db.insertInto('app.credit_ledger').values(rows).onConflict((oc) => oc.columns(['tenant_id', 'grant_key']).doNothing()).returning('id').execute(),
+
+  consumptionsFor: (db: Tx, memberId: string, referenceId: string) =>
+    db
+      .selectFrom('app.credit_ledger')
+      .select(['lot_id', sql<number>`sum(amount)::int`.as('amount')])
+      .where('member_id', '=', memberId)
+      .where('reference_id', '=', referenceId)
+      .where('kind', 'in', ['consume', 'refund'])
+      .groupBy('lot_id')
+      .execute(),
+
+  page: (db: Tx, memberId: string, before: Date | undefined, limit: number) =>
+    db
+      .selectFrom('app.credit_ledger')
+      .selectAll()
+      .where('member_id', '=', memberId)
+      .$if(before !== undefined, (q) => q.where('created_at', '<', before!))
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute(),
+
+  /**
+   * Monthly grants for the month of `today`, for running monthly contracts whose plan (the version in force that
+   * month) grants credits and that are not on leave. Keyed per contract and month, so a rerun grants nothing.
+   */
+  grantMonthly: (db: Tx, p: { today: string; month: string; monthStart: string; monthEnd: string; contractIds?: string[]; limit: number }) =>
+    sql<{ id: string }>`
+      insert into app.credit_ledger (member_id, kind, amount, expires_on, contract_id, grant_key, reason, actor_kind)
+      select c.member_id, 'grant', v.credits_per_grant, ${p.monthEnd}::date, c.id,
+             'monthly:' || c.id || ':' || ${p.month}, 'Monthly credits ' || ${p.month}, 'system'
+        from app.contracts c
+        join lateral (
+          select cp.plan_id, cp.plan_version from app.contract_plans cp
+           where cp.contract_id = c.id and cp.effective_from <= greatest(c.start_date, ${p.monthStart}::date)
+           order by cp.effective_from desc limit 1) cp on true
+        join app.plan_versions v on v.plan_id = cp.plan_id and v.version = cp.plan_version
+       where c.kind = 'monthly' and c.start_date <= ${p.today}::date and (c.end_date is null or c.end_date >= ${p.today}::date)
+         and v.credit_grant in ('monthly', 'monthly_carryover')
+         and ${p.contractIds === undefined ? sql`true` : sql`c.id = any(${p.contractIds}::uuid[])`}
+         and not exists (
+           select 1 from app.contract_leaves l where l.contract_id = c.id and l.withdrawn_at is null
+              and l.from_month <= ${p.monthStart}::date and (l.return_month is null or l.return_month > ${p.monthStart}::date))
+         and not exists (select 1 from app.credit_ledger g where g.grant_key = 'monthly:' || c.id || ':' || ${p.month})
+       limit ${p.limit}
+      on conflict (tenant_id, grant_key) do nothing
+      returning id`.execute(db),
+
+  /**
+   * Carries last month's unused monthly credits (before they expire) into this month, up to the plan's cap,
+   * for contracts on a carry-over plan this month.
+   */
+  grantCarryover: (db: Tx, p: { month: string; monthStart: string; monthEnd: string; previousEnd: string; contractIds?: string[]; limit: number }) =>
+    sql<{ id: string }>`
+      insert into app.credit_ledger (member_id, kind, amount, expires_on, contract_id, grant_key, reason, actor_kind)
+      select c.member_id, 'carryover', least(v.carryover_cap, unused.n), ${p.monthEnd}::date, c.id,
+             'carryover:' || c.id || ':' || ${p.month}, 'Unused credits carried over', 'system'
+        from app.contracts c
+        join lateral (
+          select cp.plan_id, cp.plan_version from app.contract_plans cp
+           where cp.contract_id = c.id and cp.effective_from <= greatest(c.start_date, ${p.monthStart}::date)
+           order by cp.effective_from desc limit 1) cp on true
+        join app.plan_versions v on v.plan_id = cp.plan_id and v.version = cp.plan_version
+        join lateral (
+          select coalesce(sum(l.amount + coalesce((
+                   select sum(d.amount) from app.credit_ledger d where d.lot_id = l.id and d.kind <> 'expire'), 0)), 0)::int as n
+            from app.credit_ledger l
+           where l.contract_id = c.id and l.lot_id is null and l.expires_on = ${p.previousEnd}::date) unused on true
+       where c.kind = 'monthly' and v.credit_grant = 'monthly_carryover' and v.carryover_cap > 0 and unused.n > 0
+         and c.start_date <= ${p.monthStart}::date and (c.end_date is null or c.end_date >= ${p.monthStart}::date)
+         and ${p.contractIds === undefined ? sql`true` : sql`c.id = any(${p.contractIds}::uuid[])`}
+         and not exists (
+           select 1 from app.contract_leaves l where l.contract_id = c.id and l.withdrawn_at is null
+              and l.from_month <= ${p.monthStart}::date and (l.return_month is null or l.return_month > ${p.monthStart}::date))
+         and not exists (select 1 from app.credit_ledger g where g.grant_key = 'carryover:' || c.id || ':' || ${p.month})
+       limit ${p.limit}
+      on conflict (tenant_id, grant_key) do nothing
+      returning id`.execute(db),
+};

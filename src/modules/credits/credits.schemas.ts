@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+export const memberIdParams = z.object({ memberId: z.uuid() });
+export const ledgerQuery = z
+  .object({
+    before: z.iso.datetime().optional().describe('Cursor: the createdAt of the last row of the previous page'),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();
+
+export const adjustmentBody = z
+  .object({
+    amount: z.int().min(-1000).max(1000).refine((n) => n !== 0, 'amount cannot be 0'),
+    reason: z.string().trim().min(1).max(500).meta({ example: 'Goodwill: lesson cancelled by the studio' }),
+    expiresOn: z.iso.date().optional().describe('For added credits; none means they last until the membership ends'),
+  })
+  .strict();
+
+const lot = z.object({
+  id: z.uuid(),
+  kind: z.enum(['grant', 'carryover']),
+  granted: z.int(),
+  remaining: z.int(),
+  expiresOn: z.string().nullable(),
+  contractId: z.uuid().nullable(),
+});
+
+export const creditsOverview = z.object({
+  available: z.int().describe('Credits usable today'),
+  lots: z.array(lot),
+  ledger: z.array(
+    z.object({
+      id: z.uuid(),
+      kind: z.enum(['grant', 'carryover', 'consume', 'refund', 'expire', 'adjust']),
+      amount: z.int(),
+      lotId: z.uuid().nullable(),
+      expiresOn: z.string().nullable(),
+      contractId: z.uuid().nullable(),
+      referenceId: z.uuid().nullable(),
+      reason: z.string(),
+      actor: z.object({ kind: z.enum(['staff', 'api_key', 'member', 'system']), id: z.uuid().nullable() }),
+      createdAt: z.string(),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});

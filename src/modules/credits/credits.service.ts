@@ -1,0 +1,153 @@
+import { AppError, notFound } from '../../platform/errors.js';
+import type { Tx } from '../../platform/db/databases.js';
+import { addMonths, firstDay, lastDay, monthOf, todayIn } from '../../platform/calendar.js';
+import type { TenantContext } from '../../platform/tenancy/context.js';
+import { actorOf, SYSTEM, type Actor } from '../../platform/tenancy/actor.js';
+import { membersRepo } from '../members/members.repo.js';
+import { creditsRepo, type Lot } from './credits.repo.js';
+
+const usable = (lot: Lot, today: string) => lot.expires_on === null || lot.expires_on >= today;
+
+/** Draws `amount` credits from a member's usable lots, soonest-expiring first, as rows of one kind. */
+async function draw(db: Tx, memberId: string, amount: number, today: string, row: { kind: 'consume' | 'adjust'; referenceId?: string | null; reason: string; actor: Actor }) {
+  await creditsRepo.lockMember(db, memberId);
+  const lots = (await creditsRepo.openLots(db, [memberId])).filter((l) => usable(l, today));
+  const available = lots.reduce((s, l) => s + l.remaining, 0);
+  if (available < amount) {
+    throw new AppError('unprocessable', `Not enough credits: ${available} left, ${amount} needed`, { creditsAvailable: available });
+  }
+  let left = amount;
+  const rows = [];
+  for (const lot of lots) {
+    if (left === 0) break;
+    const take = Math.min(left, lot.remaining);
+    left -= take;
+    rows.push({
+      member_id: memberId,
+      kind: row.kind,
+      amount: -take,
+      lot_id: lot.id,
+      contract_id: lot.contract_id,
+      reference_id: row.referenceId ?? null,
+      reason: row.reason,
+      actor_kind: row.actor.kind,
+      actor_id: row.actor.id,
+    });
+  }
+  return creditsRepo.insert(db, rows);
+}
+
+const toLot = (l: Lot) => ({ id: l.id, kind: l.kind, granted: l.granted, remaining: l.remaining, expiresOn: l.expires_on, contractId: l.contract_id });
+
+export const creditsService = {
+  /** Credits a member can use today, and the lots they come from. */
+  async balance(db: Tx, memberId: string, today: string) {
+    const lots = (await creditsRepo.openLots(db, [memberId])).filter((l) => usable(l, today));
+    return { available: lots.reduce((s, l) => s + l.remaining, 0), lots: lots.map(toLot) };
+  },
+
+  /** For the reservation engine: spends credits in the caller's transaction, or refuses with a clear problem. */
+  consume: (db: Tx, memberId: string, amount: number, p: { referenceId: string; today: string; actor: Actor; reason?: string }) =>
+    draw(db, memberId, amount, p.today, { kind: 'consume', referenceId: p.referenceId, reason: p.reason ?? 'Booked', actor: p.actor }),
+
+  /** Gives back what a reference consumed, to the lots it came from; a second refund of it gives nothing. */
+  async refund(db: Tx, memberId: string, referenceId: string, p: { actor: Actor; reason?: string }) {
+    await creditsRepo.lockMember(db, memberId);
+    const net = await creditsRepo.consumptionsFor(db, memberId, referenceId);
+    const rows = net
+      .filter((n) => n.amount < 0)
+      .map((n) => ({
+        member_id: memberId,
+        kind: 'refund' as const,
+        amount: -n.amount,
+        lot_id: n.lot_id,
+        reference_id: referenceId,
+        reason: p.reason ?? 'Cancelled',
+        actor_kind: p.actor.kind,
+        actor_id: p.actor.id,
+      }));
+    return creditsRepo.insert(db, rows);
+  },
+
+  /** Expires every credit these members have left (a membership ended); returns how many per member. */
+  async expireAllOf(db: Tx, memberIds: string[], reason: string): Promise<Map<string, number>> {
+    const lots = await creditsRepo.openLots(db, memberIds);
+    await creditsRepo.insert(db, lots.map((l) => ({ member_id: l.member_id, kind: 'expire' as const, amount: -l.remaining, lot_id: l.id, contract_id: l.contract_id, reason, actor_kind: 'system' as const })));
+    const out = new Map<string, number>();
+    for (const l of lots) out.set(l.member_id, (out.get(l.member_id) ?? 0) + l.remaining);
+    return out;
+  },
+
+  /** Records the expiry of lots past their date, a batch at a time; returns how many lots. */
+  async expireDue(db: Tx, today: string, limit = 1000) {
+    const lots = await creditsRepo.expiredLots(db, today, limit);
+    await creditsRepo.insert(db, lots.map((l) => ({ member_id: l.member_id, kind: 'expire' as const, amount: -l.remaining, lot_id: l.id, contract_id: l.contract_id, reason: `Expired on ${l.expires_on}`, actor_kind: 'system' as const })));
+    return lots.length;
+  },
+
+  /** This month's carry-over and monthly grants (carry-over first: it reads last month before it expires). */
+  async grantDue(db: Tx, today: string, opts: { contractIds?: string[]; limit?: number } = {}) {
+    const month = monthOf(today);
+    const common = { month, monthStart: firstDay(month), monthEnd: lastDay(month), contractIds: opts.contractIds, limit: opts.limit ?? 1000 };
+    const carried = await creditsRepo.grantCarryover(db, { ...common, previousEnd: lastDay(addMonths(month, -1)) });
+    const granted = await creditsRepo.grantMonthly(db, { ...common, today });
+    return carried.rows.length + granted.rows.length;
+  },
+
+  /** A keyed grant (a pack, a contract's start credits): granting twice with one key grants once. */
+  grant: (db: Tx, g: { memberId: string; amount: number; expiresOn: string | null; contractId: string | null; grantKey: string; reason: string; actor?: Actor }) =>
+    creditsRepo.insertKeyed(db, [
+      {
+        member_id: g.memberId,
+        kind: 'grant',
+        amount: g.amount,
+        expires_on: g.expiresOn,
+        contract_id: g.contractId,
+        grant_key: g.grantKey,
+        reason: g.reason,
+        actor_kind: (g.actor ?? SYSTEM).kind,
+        actor_id: (g.actor ?? SYSTEM).id,
+      },
+    ]),
+
+  async overview(ctx: TenantContext, memberId: string, q: { before?: string; limit: number }) {
+    if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('Member');
+    const today = todayIn(ctx.tenant.timezone);
+    const balance = await creditsService.balance(ctx.db, memberId, today);
+    const rows = await creditsRepo.page(ctx.db, memberId, q.before ? new Date(q.before) : undefined, q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    return {
+      ...balance,
+      ledger: page.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        amount: r.amount,
+        lotId: r.lot_id,
+        expiresOn: r.expires_on,
+        contractId: r.contract_id,
+        referenceId: r.reference_id,
+        reason: r.reason,
+        actor: { kind: r.actor_kind, id: r.actor_id },
+        createdAt: r.created_at.toISOString(),
+      })),
+      nextCursor: rows.length > q.limit ? page.at(-1)!.created_at.toISOString() : null,
+    };
+  },
+
+  /** Staff corrections: a positive amount is a new lot (with an expiry), a negative one draws like a booking. */
+  async adjust(ctx: TenantContext, memberId: string, input: { amount: number; reason: string; expiresOn?: string }) {
+    if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('Member');
+    const today = todayIn(ctx.tenant.timezone);
+    const actor = actorOf(ctx);
+    if (input.amount > 0) {
+      if (input.expiresOn && input.expiresOn < today) throw new AppError('validation_failed', 'expiresOn cannot be in the past');
+      await creditsRepo.lockMember(ctx.db, memberId);
+      await creditsRepo.insert(ctx.db, [
+        { member_id: memberId, kind: 'grant', amount: input.amount, expires_on: input.expiresOn ?? null, reason: input.reason, actor_kind: actor.kind, actor_id: actor.id },
+      ]);
+    } else {
+      await draw(ctx.db, memberId, -input.amount, today, { kind: 'adjust', reason: input.reason, actor });
+    }
+    return creditsService.overview(ctx, memberId, { limit: 20 });
+  },
+};

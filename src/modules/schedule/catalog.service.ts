@@ -1,0 +1,75 @@
+import type { Selectable } from 'kysely';
+import { AppError, notFound } from '../../platform/errors.js';
+import type { AppLessonTypes, AppLocations } from '../../platform/db/types.js';
+import type { TenantContext } from '../../platform/tenancy/context.js';
+import { lessonTypesRepo, locationsRepo } from './catalog.repo.js';
+
+const toLocation = (l: Selectable<AppLocations>) => ({ id: l.id, name: l.name, address: l.address, archived: l.archived_at !== null });
+const toLessonType = (t: Selectable<AppLessonTypes>) => ({
+  id: t.id,
+  name: t.name,
+  durationMinutes: t.duration_minutes,
+  colour: t.colour,
+  description: t.description,
+  archived: t.archived_at !== null,
+});
+
+/** Names are unique per studio; a clash is the user's to resolve, not a server error. */
+async function uniqueName<T>(what: string, name: string | undefined, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') throw new AppError('conflict', `A ${what} named “${name}” already exists`);
+    throw error;
+  }
+}
+
+const archiving = (archived: boolean | undefined) => (archived === undefined ? {} : { archived_at: archived ? new Date() : null });
+
+export const catalogService = {
+  listLocations: async (ctx: TenantContext, q: { includeArchived: boolean }) => ({
+    items: (await locationsRepo.list(ctx.db, q.includeArchived)).map(toLocation),
+  }),
+  async getLocation(ctx: TenantContext, id: string) {
+    const l = await locationsRepo.byId(ctx.db, id);
+    if (!l) throw notFound('Location');
+    return toLocation(l);
+  },
+  createLocation: (ctx: TenantContext, input: { name: string; address?: string }) =>
+    uniqueName('location', input.name, async () => toLocation(await locationsRepo.insert(ctx.db, input))),
+  updateLocation: (ctx: TenantContext, id: string, input: { name?: string; address?: string; archived?: boolean }) =>
+    uniqueName('location', input.name, async () => {
+      const l = await locationsRepo.update(ctx.db, id, { name: input.name, address: input.address, ...archiving(input.archived) });
+      if (!l) throw notFound('Location');
+      return toLocation(l);
+    }),
+
+  listLessonTypes: async (ctx: TenantContext, q: { includeArchived: boolean }) => ({
+    items: (await lessonTypesRepo.list(ctx.db, q.includeArchived)).map(toLessonType),
+  }),
+  async getLessonType(ctx: TenantContext, id: string) {
+    const t = await lessonTypesRepo.byId(ctx.db, id);
+    if (!t) throw notFound('Lesson type');
+    return toLessonType(t);
+  },
+  createLessonType: (ctx: TenantContext, input: { name: string; durationMinutes: number; colour?: string; description?: string }) =>
+    uniqueName('lesson type', input.name, async () =>
+      toLessonType(await lessonTypesRepo.insert(ctx.db, { name: input.name, duration_minutes: input.durationMinutes, colour: input.colour, description: input.description })),
+    ),
+  updateLessonType: (
+    ctx: TenantContext,
+    id: string,
+    input: { name?: string; durationMinutes?: number; colour?: string; description?: string; archived?: boolean },
+  ) =>
+    uniqueName('lesson type', input.name, async () => {
+      const t = await lessonTypesRepo.update(ctx.db, id, {
+        name: input.name,
+        duration_minutes: input.durationMinutes,
+        colour: input.colour,
+        description: input.description,
+        ...archiving(input.archived),
+      });
+      if (!t) throw notFound('Lesson type');
+      return toLessonType(t);
+    }),
+};

@@ -1,0 +1,45 @@
+import { AppError } from '../../platform/errors.js';
+import type { Tx } from '../../platform/db/databases.js';
+import type { TenantContext } from '../../platform/tenancy/context.js';
+import type { MembershipRules } from '../contracts/charges.js';
+import { settingsRepo } from './settings.repo.js';
+
+export const DEFAULT_RULES: MembershipRules = {
+  prorationRule: 'daily',
+  cutoffDay: 10,
+  billingDay: 11,
+  currency: 'JPY',
+  taxRounding: 'floor',
+};
+
+/** The tenant's membership and billing rules; a tenant that never changed them has the defaults. */
+export async function membershipRules(db: Tx): Promise<MembershipRules> {
+  const row = await settingsRepo.get(db);
+  if (!row) return DEFAULT_RULES;
+  return {
+    prorationRule: row.proration_rule,
+    cutoffDay: row.cutoff_day,
+    billingDay: row.billing_day,
+    currency: row.currency,
+    taxRounding: row.tax_rounding,
+  };
+}
+
+export const settingsService = {
+  get: (ctx: TenantContext) => membershipRules(ctx.db),
+
+  async update(ctx: TenantContext, changes: Partial<MembershipRules>) {
+    const next = { ...(await membershipRules(ctx.db)), ...changes };
+    if (next.cutoffDay >= next.billingDay) {
+      throw new AppError('unprocessable', `The cut-off day (${next.cutoffDay}) must come before the billing day (${next.billingDay})`);
+    }
+    await settingsRepo.upsert(ctx.db, {
+      proration_rule: next.prorationRule,
+      cutoff_day: next.cutoffDay,
+      billing_day: next.billingDay,
+      currency: next.currency,
+      tax_rounding: next.taxRounding,
+    });
+    return membershipRules(ctx.db);
+  },
+};

@@ -1,0 +1,54 @@
+/**
+ * Calendar dates as 'YYYY-MM-DD' strings and months as 'YYYY-MM'. Studio rules are about days and months in
+ * the studio's own time zone, never instants, so nothing here depends on the server's zone.
+ */
+export type IsoDate = string;
+export type IsoMonth = string;
+
+const utc = (date: IsoDate) => new Date(`${date}T00:00:00Z`);
+const iso = (d: Date): IsoDate => d.toISOString().slice(0, 10);
+
+/** Today in a time zone (the tenant's), as a date. */
+export function todayIn(timeZone: string, now: Date = new Date()): IsoDate {
+  // en-CA formats as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
+
+export const monthOf = (date: IsoDate): IsoMonth => date.slice(0, 7);
+export const firstDay = (month: IsoMonth): IsoDate => `${month}-01`;
+export const dayOfMonth = (date: IsoDate) => Number(date.slice(8, 10));
+
+export function addMonths(month: IsoMonth, n: number): IsoMonth {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const index = y * 12 + (m - 1) + n;
+  return `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
+
+export function daysInMonth(month: IsoMonth): number {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+export const lastDay = (month: IsoMonth): IsoDate => `${month}-${String(daysInMonth(month)).padStart(2, '0')}`;
+
+export function addDays(date: IsoDate, n: number): IsoDate {
+  const d = utc(date);
+  d.setUTCDate(d.getUTCDate() + n);
+  return iso(d);
+}
+
+/** Whole months from a to b (b − a); 2026-01 to 2026-03 is 2. */
+export function monthsBetween(a: IsoMonth, b: IsoMonth): number {
+  const [ay, am] = a.split('-').map(Number) as [number, number];
+  const [by, bm] = b.split('-').map(Number) as [number, number];
+  return (by - ay) * 12 + (bm - am);
+}
+
+/** Months from `from` to `to`, both included. */
+export function monthRange(from: IsoMonth, to: IsoMonth): IsoMonth[] {
+  const out: IsoMonth[] = [];
+  for (let m = from; m <= to; m = addMonths(m, 1)) out.push(m);
+  return out;
+}
+
+export const isValidDate = (date: string) => /^\d{4}-\d{2}-\d{2}$/.test(date) && iso(utc(date)) === date;
