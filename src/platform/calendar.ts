@@ -14,6 +14,9 @@ export function todayIn(timeZone: string, now: Date = new Date()): IsoDate {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 }
 
+/** The studio's today for a request or job: its time zone, at the moment the work started. */
+export const tenantToday = (ctx: { tenant: { timezone: string }; now: Date }): IsoDate => todayIn(ctx.tenant.timezone, ctx.now);
+
 export const monthOf = (date: IsoDate): IsoMonth => date.slice(0, 7);
 export const firstDay = (month: IsoMonth): IsoDate => `${month}-01`;
 export const dayOfMonth = (date: IsoDate) => Number(date.slice(8, 10));

@@ -8,6 +8,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { ensureDatabase, ensureLoginRole, grantRoles, type RoleNames } from './db/roles.js';
 import type { Placement, Tenant } from './db/types.js';
 import { Jobs } from './jobs/jobs.js';
+import { systemClock, type SettableClock } from './clock.js';
 import { currentTenant } from './tenancy/context.js';
 import { TenantDirectory } from './tenancy/directory.js';
 import { createTenantsService, type TenantsService } from './tenancy/tenants.service.js';
@@ -27,6 +28,8 @@ export interface Runtime {
   adminUrl: string;
   embedded: EmbeddedServer | null;
   tenantUrl(tenant: Pick<Tenant, 'slug'>): string;
+  /** The time as the app sees it; tests move it to exercise date rules (cut-off days, month ends). */
+  clock: SettableClock;
   migrate(): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -137,6 +140,7 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     adminUrl,
     embedded,
     tenantUrl,
+    clock: systemClock(),
     /** Control plane and its pool first, then every other placement in the catalog. */
     async migrate() {
       const applied = (

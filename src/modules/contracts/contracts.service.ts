@@ -1,6 +1,6 @@
 import { AppError, notFound } from '../../platform/errors.js';
 import type { Tx } from '../../platform/db/databases.js';
-import { addDays, addMonths, firstDay, isValidDate, lastDay, monthOf, todayIn, type IsoDate, type IsoMonth } from '../../platform/calendar.js';
+import { addDays, addMonths, firstDay, isValidDate, lastDay, monthOf, tenantToday, type IsoDate, type IsoMonth } from '../../platform/calendar.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { actorOf } from '../../platform/tenancy/actor.js';
 import { membersRepo } from '../members/members.repo.js';
@@ -30,7 +30,7 @@ interface Clock {
 }
 
 async function clock(ctx: TenantContext): Promise<Clock> {
-  return { today: todayIn(ctx.tenant.timezone), rules: await membershipRules(ctx.db) };
+  return { today: tenantToday(ctx), rules: await membershipRules(ctx.db) };
 }
 
 const unprocessable = (detail: string) => new AppError('unprocessable', detail);

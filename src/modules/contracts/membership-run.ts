@@ -13,10 +13,10 @@ const BATCH = 1000;
  * carry-overs, expiry of lots past their date, and old idempotency keys. Each batch is its own short
  * transaction, so a crash loses at most one batch, which the next run redoes.
  */
-export async function runMembershipDay(directory: TenantDirectory, tenantId: string, today?: string) {
+export async function runMembershipDay(directory: TenantDirectory, tenantId: string, now: Date, today?: string) {
   const tenant = await directory.byId(tenantId);
   if (!tenant || tenant.status === 'deleted') return null;
-  const day = today ?? todayIn(tenant.timezone);
+  const day = today ?? todayIn(tenant.timezone, now);
   const transaction = async <T>(fn: (db: Tx) => Promise<T>) => inTenantTransaction(await directory.dbFor(tenant), tenant.id, fn);
   const drain = async (step: (db: Tx) => Promise<number>) => {
     let total = 0;

@@ -1,6 +1,6 @@
 import { AppError, notFound } from '../../platform/errors.js';
 import type { Tx } from '../../platform/db/databases.js';
-import { addMonths, firstDay, lastDay, monthOf, todayIn } from '../../platform/calendar.js';
+import { addMonths, firstDay, lastDay, monthOf, tenantToday } from '../../platform/calendar.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { actorOf, SYSTEM, type Actor } from '../../platform/tenancy/actor.js';
 import { membersRepo } from '../members/members.repo.js';
@@ -112,7 +112,7 @@ export const creditsService = {
 
   async overview(ctx: TenantContext, memberId: string, q: { before?: string; limit: number }) {
     if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('Member');
-    const today = todayIn(ctx.tenant.timezone);
+    const today = tenantToday(ctx);
     const balance = await creditsService.balance(ctx.db, memberId, today);
     const rows = await creditsRepo.page(ctx.db, memberId, q.before ? new Date(q.before) : undefined, q.limit + 1);
     const page = rows.slice(0, q.limit);
@@ -137,7 +137,7 @@ export const creditsService = {
   /** Staff corrections: a positive amount is a new lot (with an expiry), a negative one draws like a booking. */
   async adjust(ctx: TenantContext, memberId: string, input: { amount: number; reason: string; expiresOn?: string }) {
     if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('Member');
-    const today = todayIn(ctx.tenant.timezone);
+    const today = tenantToday(ctx);
     const actor = actorOf(ctx);
     if (input.amount > 0) {
       if (input.expiresOn && input.expiresOn < today) throw new AppError('validation_failed', 'expiresOn cannot be in the past');

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { AppMembers, MemberStatus } from '../../platform/db/types.js';
-import { todayIn } from '../../platform/calendar.js';
+import { tenantToday } from '../../platform/calendar.js';
 import { actorOf } from '../../platform/tenancy/actor.js';
 import { locationsRepo } from '../schedule/catalog.repo.js';
 import { statusService } from './status.service.js';
@@ -94,7 +94,7 @@ export const membersService = {
     await checkHomeLocation(ctx, input.homeLocationId);
     const memberNumber = await membersRepo.nextMemberNumber(ctx.db);
     const member = await membersRepo.insert(ctx.db, { ...columns(input), family_name: input.familyName, member_number: memberNumber });
-    await statusService.recordRegistration(ctx.db, member.id, actorOf(ctx), todayIn(ctx.tenant.timezone));
+    await statusService.recordRegistration(ctx.db, member.id, actorOf(ctx), tenantToday(ctx));
     return membersService.get(ctx, member.id);
   },
 

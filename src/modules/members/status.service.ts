@@ -2,7 +2,7 @@ import type { Insertable } from 'kysely';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { Tx } from '../../platform/db/databases.js';
 import type { AppMemberStatusEvents, MemberStatus } from '../../platform/db/types.js';
-import { todayIn } from '../../platform/calendar.js';
+import { tenantToday } from '../../platform/calendar.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { actorOf, type Actor } from '../../platform/tenancy/actor.js';
 import { creditsService } from '../credits/credits.service.js';
@@ -126,7 +126,7 @@ export const statusService = {
 
   /** A change by hand: trial, reinstatement, or ending a membership that has no running contract. */
   async change(ctx: TenantContext, memberId: string, input: { to: StatusChangeRequest['to']; effectiveOn?: string; reason: string }) {
-    const today = todayIn(ctx.tenant.timezone);
+    const today = tenantToday(ctx);
     const effectiveOn = input.effectiveOn ?? today;
     if (effectiveOn < today) throw new AppError('validation_failed', 'effectiveOn cannot be in the past');
     if (input.to !== 'trial' && (await contractsRepo.runningMonthly(ctx.db, memberId, effectiveOn))) {

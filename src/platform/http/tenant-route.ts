@@ -174,7 +174,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
           throw new AppError('unauthenticated', 'X-Tenant-Id must come with an API key of that tenant');
         }
         authorize(def.access, principal);
-        const ctx: TenantContext = { tenant, db: trx, principal, request: requestInfo(req) };
+        const ctx: TenantContext = { tenant, db: trx, principal, request: requestInfo(req), now: runtime.clock.now() };
         const input = inputOf<S>(req);
         const run = () => runWithTenant(tenant, req.id, () => def.handler(ctx, input));
         if (def.dryRun) throw new DryRunResult(await run());
@@ -194,12 +194,14 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
         const { tenant, viaTenantHeader } = await resolveTenant(req);
         if (viaTenantHeader) throw new AppError('bad_request', 'Use the studio address for this route, not X-Tenant-Id');
         const request = requestInfo(req);
+        const now = runtime.clock.now();
         const session: TenantSession = {
           tenant,
           request,
+          now,
           // The pool is looked up per transaction, so one evicted in between is never reused.
           transaction: async (fn) =>
-            inTenantTransaction(await runtime.directory.dbFor(tenant), tenant.id, (trx) => fn({ tenant, db: trx, principal: null, request })),
+            inTenantTransaction(await runtime.directory.dbFor(tenant), tenant.id, (trx) => fn({ tenant, db: trx, principal: null, request, now })),
         };
         return runWithTenant(tenant, req.id, () => def.sessionHandler(session, inputOf<S>(req)));
       });

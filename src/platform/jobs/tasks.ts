@@ -32,7 +32,7 @@ export function taskList(runtime: Runtime): TaskList {
 
     membership_daily: async (payload, helpers) => {
       const { tenantId } = tenantPayload.parse(payload);
-      const result = await runMembershipDay(runtime.directory, tenantId);
+      const result = await runMembershipDay(runtime.directory, tenantId, runtime.clock.now());
       helpers.logger.info(`membership day: ${JSON.stringify(result)}`);
     },
   };

@@ -18,12 +18,15 @@ export interface TenantContext {
   db: Tx;
   principal: Principal | null;
   request: RequestInfo;
+  /** When the request started, from the runtime's clock: every date rule of the request reads this one. */
+  now: Date;
 }
 
 /** For routes that must not hold a connection across slow work (password hashing): they open their own. */
 export interface TenantSession {
   tenant: Tenant;
   request: RequestInfo;
+  now: Date;
   transaction<T>(fn: (ctx: TenantContext) => Promise<T>): Promise<T>;
 }
 
