@@ -135,7 +135,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
         querystring: def.schema.querystring ?? z.object({}),
         ...(def.schema.body ? { body: def.schema.body } : {}),
         ...(def.idempotent
-          ? { headers: z.looseObject({ [IDEMPOTENCY_HEADER]: z.string().min(8).max(200).describe('A fresh random value per action, reused on retry') }) }
+          ? { headers: z.looseObject({ [IDEMPOTENCY_HEADER]: z.string().optional().describe('Required: a fresh random value (8–200 characters) per action, reused on retry') }) }
           : {}),
         response,
         security: def.access === 'public' ? [] : [{ bearer: [] }],

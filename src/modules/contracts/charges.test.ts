@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import {
+  chargedOn,
+  chargesForPeriod,
+  earliestChangeMonth,
+  firstMonthAmount,
+  taxSummary,
+  type ChargeTerms,
+  type ContractTimeline,
+} from './charges.js';
+
+const terms = (over: Partial<ChargeTerms> = {}): ChargeTerms => ({
+  planId: '00000000-0000-4000-8000-000000000001',
+  version: 1,
+  name: 'Monthly',
+  price: 8800,
+  priceIncludesTax: true,
+  taxCategory: 'standard_10',
+  enrollmentFee: 5500,
+  annualFee: null,
+  leaveFee: 1100,
+  ...over,
+});
+
+const timeline = (over: Partial<ContractTimeline> = {}): ContractTimeline => ({
+  contractId: '00000000-0000-4000-8000-0000000000c1',
+  kind: 'monthly',
+  startDate: '2026-11-18',
+  endDate: null,
+  plans: [{ from: '2026-11-18', terms: terms() }],
+  leaves: [],
+  options: [],
+  ...over,
+});
+
+const daily = { prorationRule: 'daily' as const };
+const codes = (lines: Array<{ code: string; amount: number }>) => lines.map((l) => `${l.code}:${l.amount}`);
+
+describe('the first month', () => {
+  it('is pro-rated by day from the start day, rounded down; full or free by the other rules', () => {
+    // 18–30 November is 13 of 30 days: 8800 × 13 / 30 = 3813.33…
+    expect(firstMonthAmount(8800, '2026-11-18', 'daily')).toBe(3813);
+    expect(firstMonthAmount(8800, '2026-11-18', 'full')).toBe(8800);
+    expect(firstMonthAmount(8800, '2026-11-18', 'free_until_first')).toBe(0);
+    // February of a leap year has 29 days.
+    expect(firstMonthAmount(2900, '2028-02-20', 'daily')).toBe(1000);
+  });
+
+  it('is a full month under every rule when the contract starts on the 1st', () => {
+    for (const rule of ['daily', 'full', 'free_until_first'] as const) expect(firstMonthAmount(8800, '2026-12-01', rule)).toBe(8800);
+  });
+
+  it('carries the enrollment fee and the annual fee, which comes back on each anniversary month', () => {
+    const t = timeline({ plans: [{ from: '2026-11-18', terms: terms({ annualFee: 3300 }) }] });
+    expect(codes(chargesForPeriod(t, '2026-11', daily))).toEqual(['enrollment_fee:5500', 'annual_fee:3300', 'first_month_fee:3813']);
+    expect(codes(chargesForPeriod(t, '2026-12', daily))).toEqual(['monthly_fee:8800']);
+    expect(codes(chargesForPeriod(t, '2027-11', daily))).toEqual(['annual_fee:3300', 'monthly_fee:8800']);
+  });
+});
+
+describe('a contract over time', () => {
+  it('charges the leave fee instead of the price (and no options) in leave months, and nothing outside the contract', () => {
+    const t = timeline({
+      endDate: '2027-04-30',
+      leaves: [{ fromMonth: '2027-01', returnMonth: '2027-03' }],
+      options: [{ id: '00000000-0000-4000-8000-0000000000e1', from: '2026-11-18', until: null, terms: terms({ name: 'Locker', price: 1100 }) }],
+    });
+    expect(chargesForPeriod(t, '2026-10', daily)).toEqual([]);
+    expect(codes(chargesForPeriod(t, '2026-12', daily))).toEqual(['monthly_fee:8800', 'option_fee:1100']);
+    expect(codes(chargesForPeriod(t, '2027-01', daily))).toEqual(['leave_fee:1100']);
+    expect(codes(chargesForPeriod(t, '2027-02', daily))).toEqual(['leave_fee:1100']);
+    expect(codes(chargesForPeriod(t, '2027-03', daily))).toEqual(['monthly_fee:8800', 'option_fee:1100']);
+    expect(codes(chargesForPeriod(t, '2027-04', daily))).toEqual(['monthly_fee:8800', 'option_fee:1100']);
+    expect(chargesForPeriod(t, '2027-05', daily)).toEqual([]);
+  });
+
+  it('uses the plan version in force in each month', () => {
+    const t = timeline({
+      plans: [
+        { from: '2026-11-18', terms: terms() },
+        { from: '2027-02-01', terms: terms({ name: 'Unlimited', price: 12100, version: 3 }) },
+      ],
+    });
+    expect(chargesForPeriod(t, '2027-01', daily)[0]).toMatchObject({ amount: 8800, planVersion: 1 });
+    expect(chargesForPeriod(t, '2027-02', daily)[0]).toMatchObject({ amount: 12100, planVersion: 3, description: 'Unlimited' });
+  });
+
+  it('charges a pack once, in its first month', () => {
+    const t = timeline({ kind: 'pack', startDate: '2026-11-18', endDate: '2027-02-15', plans: [{ from: '2026-11-18', terms: terms({ name: '5 lessons', price: 11000 }) }] });
+    expect(codes(chargesForPeriod(t, '2026-11', daily))).toEqual(['pack_purchase:11000']);
+    expect(chargesForPeriod(t, '2026-12', daily)).toEqual([]);
+  });
+});
+
+describe('dates', () => {
+  const rules = { cutoffDay: 10, billingDay: 11 };
+  it('takes a change applied up to the cut-off day from next month, and a later one from the month after', () => {
+    expect(earliestChangeMonth('2026-11-10', rules)).toBe('2026-12');
+    expect(earliestChangeMonth('2026-11-11', rules)).toBe('2027-01');
+    expect(earliestChangeMonth('2026-12-31', rules)).toBe('2027-02');
+  });
+
+  it('charges a month on the billing day of the month before, or today when that day has passed', () => {
+    expect(chargedOn('2027-01', '2026-11-18', rules)).toBe('2026-12-11');
+    expect(chargedOn('2026-12', '2026-11-18', rules)).toBe('2026-11-18');
+    expect(chargedOn('2026-11', '2026-11-18', rules)).toBe('2026-11-18');
+  });
+});
+
+describe('consumption tax (qualified-invoice rule)', () => {
+  const line = (amount: number, taxCategory: ChargeTerms['taxCategory'], priceIncludesTax: boolean) => ({ amount, taxCategory, priceIncludesTax });
+
+  it('rounds once per rate, not per line: three ¥105 lines at 10% with floor are ¥31 of tax, not ¥30', () => {
+    const s = taxSummary([line(105, 'standard_10', false), line(105, 'standard_10', false), line(105, 'standard_10', false)], 'floor');
+    expect(s).toMatchObject({ tax: 31, total: 346, subtotalExcludingTax: 315 });
+  });
+
+  it('sums 10% and 8% separately, finds tax inside inclusive prices, and rounds as the tenant says', () => {
+    const lines = [line(1100, 'standard_10', true), line(1080, 'reduced_8', true), line(999, 'exempt', true)];
+    expect(taxSummary(lines, 'floor').byRate).toEqual([
+      { taxCategory: 'standard_10', ratePercent: 10, taxableAmount: 1000, tax: 100, total: 1100 },
+      { taxCategory: 'reduced_8', ratePercent: 8, taxableAmount: 1000, tax: 80, total: 1080 },
+      { taxCategory: 'exempt', ratePercent: 0, taxableAmount: 999, tax: 0, total: 999 },
+    ]);
+    // 3813 tax-inclusive at 10%: 346.63… of tax.
+    expect(taxSummary([line(3813, 'standard_10', true)], 'floor').tax).toBe(346);
+    expect(taxSummary([line(3813, 'standard_10', true)], 'half_up').tax).toBe(347);
+    expect(taxSummary([line(3813, 'standard_10', true)], 'ceil').tax).toBe(347);
+    expect(taxSummary([line(105, 'standard_10', false)], 'half_up').tax).toBe(11);
+  });
+});

@@ -1,0 +1,220 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPlatform, type TestPlatform, type TestTenant } from '../../../test/support/platform.js';
+import { fingerprint } from '../../../test/support/cross-tenant.js';
+import { inTenantTransaction } from '../../platform/db/databases.js';
+import { runMembershipDay } from './membership-run.js';
+
+let platform: TestPlatform;
+let tenant: TestTenant;
+let admin: pg.Client;
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+const call = (method: Method, url: string, payload?: object, headers: Record<string, string> = {}) =>
+  platform.call(tenant, { method, url, payload, token: tenant.ownerToken, headers });
+const write = (method: Method, url: string, payload?: object, key = randomUUID()) => call(method, url, payload, { 'idempotency-key': key });
+
+async function ok(res: Awaited<ReturnType<typeof call>>, status: number) {
+  expect(res.statusCode, res.body).toBe(status);
+  return res.json();
+}
+
+/** Sends a bad request and proves it is refused as problem+json and changes none of the tenant's rows. */
+async function refused(res: Promise<Awaited<ReturnType<typeof call>>>, status: number, detail?: RegExp) {
+  const before = await fingerprint(admin, tenant.id);
+  const r = await res;
+  expect(r.statusCode, r.body).toBe(status);
+  expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+  if (detail) expect(r.json().detail).toMatch(detail);
+  expect(await fingerprint(admin, tenant.id)).toBe(before);
+}
+
+/** Moves the app's clock to noon, Tokyo time, of a day, and runs that day's membership job as the worker would. */
+async function day(date: string) {
+  platform.runtime.clock.set(new Date(`${date}T12:00:00+09:00`));
+  return runMembershipDay(platform.runtime.directory, tenant.id, platform.runtime.clock.now());
+}
+
+const status = async (memberId: string) => (await ok(await call('GET', `/api/members/${memberId}/status`), 200)) as {
+  status: string;
+  events: Array<{ from: string | null; to: string; effectiveOn: string; effects: Record<string, unknown> }>;
+  scheduled: Array<{ to: string; effectiveOn: string }>;
+};
+const credits = async (memberId: string) => ok(await call('GET', `/api/members/${memberId}/credits`), 200);
+
+beforeAll(async () => {
+  platform = await startTestPlatform();
+  tenant = await platform.createTenant();
+  admin = await platform.admin();
+});
+afterAll(() => platform.close());
+
+describe('a membership from sale to cancellation', () => {
+  let plan: { id: string };
+  let member: { id: string };
+  let contract: { id: string };
+
+  it('sells a monthly plan mid-month: the preview shows the pro-rated first month, and writes nothing', async () => {
+    await day('2026-11-18');
+    plan = await ok(await call('POST', '/api/plans', { kind: 'monthly', name: 'Monthly 4', terms: { price: 8800, taxCategory: 'standard_10', enrollmentFee: 5500, leaveFee: 1100, creditGrant: 'monthly', creditsPerGrant: 4 } }), 201);
+    member = await ok(await call('POST', '/api/members', { familyName: '佐藤', givenName: '花子' }), 201);
+    expect(member).toMatchObject({ status: 'provisional' });
+
+    const before = await fingerprint(admin, tenant.id);
+    const preview = await ok(await call('POST', '/api/contracts/preview', { memberId: member.id, planId: plan.id, startDate: '2026-11-18' }), 200);
+    expect(await fingerprint(admin, tenant.id)).toBe(before);
+    // 18–30 November is 13 of 30 days: 8800 × 13 / 30 = 3813 (rounded down). November and December are past
+    // their invoice day (the 11th of the month before), so both are charged today; January on 11 December.
+    expect(preview.charges.map((c: any) => [c.period, c.chargedOn, c.lines.map((l: any) => `${l.code}:${l.amount}`), c.total, c.tax])).toEqual([
+      ['2026-11', '2026-11-18', ['enrollment_fee:5500', 'first_month_fee:3813'], 9313, 846],
+      ['2026-12', '2026-11-18', ['monthly_fee:8800'], 8800, 800],
+      ['2027-01', '2026-12-11', ['monthly_fee:8800'], 8800, 800],
+    ]);
+  });
+
+  it('refuses bad sales with problem+json and changes nothing', async () => {
+    await refused(call('POST', '/api/contracts', { memberId: member.id, planId: plan.id }), 400, /Idempotency-Key/);
+    await refused(write('POST', '/api/contracts', { memberId: member.id, planId: plan.id, startDate: '2026-02-30' }), 400);
+    await refused(write('POST', '/api/contracts', { memberId: member.id, planId: randomUUID() }), 404);
+    await refused(write('POST', '/api/contracts', { memberId: member.id, planId: plan.id, startDate: '2026-10-31' }), 422, /before this month/);
+    await refused(write('POST', '/api/contracts', { memberId: member.id, planId: plan.id, surprise: 1 }), 400);
+  });
+
+  it('confirms the sale exactly once per idempotency key; the member is active with this month’s credits', async () => {
+    const key = randomUUID();
+    const first = await write('POST', '/api/contracts', { memberId: member.id, planId: plan.id, startDate: '2026-11-18' }, key);
+    contract = await ok(first, 201);
+    const retry = await write('POST', '/api/contracts', { memberId: member.id, planId: plan.id, startDate: '2026-11-18' }, key);
+    expect(retry.statusCode).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.json()).toEqual(contract);
+    await refused(write('POST', '/api/contracts', { memberId: member.id, planId: plan.id, startDate: '2026-11-19' }, key), 422, /different request/);
+    expect((await ok(await call('GET', `/api/members/${member.id}/contracts`), 200)).items).toHaveLength(1);
+    // A second monthly contract for the same member is a conflict, not a double charge.
+    await refused(write('POST', '/api/contracts', { memberId: member.id, planId: plan.id }), 409);
+
+    expect((await status(member.id)).status).toBe('active');
+    expect((await credits(member.id)).available).toBe(4);
+  });
+
+  it('puts the member on leave from the first month the cut-off allows, and back on the return month', async () => {
+    // The 18th is after the cut-off (the 10th): December is already fixed, January is the first free month.
+    await refused(write('POST', `/api/contracts/${contract.id}/leaves`, { fromMonth: '2026-12' }), 422, /from 2027-01/);
+    await refused(write('POST', `/api/contracts/${contract.id}/leaves`, { fromMonth: '2027-03', returnMonth: '2027-01' }), 400);
+    await refused(write('POST', `/api/contracts/${contract.id}/leaves`, { fromMonth: '2027-13' }), 400);
+
+    const preview = await ok(await call('POST', `/api/contracts/${contract.id}/leaves/preview`, { fromMonth: '2027-01', returnMonth: '2027-03' }), 200);
+    const byPeriod = Object.fromEntries(preview.charges.map((c: any) => [c.period, c.lines.map((l: any) => `${l.code}:${l.amount}`)]));
+    expect(byPeriod).toMatchObject({ '2027-01': ['leave_fee:1100'], '2027-02': ['leave_fee:1100'], '2027-03': ['monthly_fee:8800'] });
+    const leave = await ok(await write('POST', `/api/contracts/${contract.id}/leaves`, { fromMonth: '2027-01', returnMonth: '2027-03', reason: 'Travel' }), 201);
+    expect(leave.charges).toEqual(preview.charges);
+    expect((await status(member.id)).scheduled.map((c) => `${c.to}@${c.effectiveOn}`)).toEqual(['on_leave@2027-01-01', 'active@2027-03-01']);
+
+    await day('2026-12-01');
+    expect((await credits(member.id)).available).toBe(4); // November's four expired, December's four granted
+    await day('2027-01-01');
+    expect((await status(member.id)).status).toBe('on_leave');
+    expect((await credits(member.id)).available).toBe(0); // none granted while on leave
+    await day('2027-03-01');
+    expect((await status(member.id)).status).toBe('active');
+    expect((await credits(member.id)).available).toBe(4);
+  });
+
+  it('cancels after the cut-off: the contract ends at the end of next month, and then the credits expire', async () => {
+    await day('2027-03-15');
+    await refused(write('POST', `/api/contracts/${contract.id}/cancellation`, { reason: '' }), 400);
+    const preview = await ok(await call('POST', `/api/contracts/${contract.id}/cancellation/preview`, { reason: 'Moving away' }), 200);
+    expect(preview).toMatchObject({ status: 'ending', endDate: '2027-04-30' });
+    expect(preview.charges.map((c: any) => c.period)).toEqual(['2027-03', '2027-04']);
+    const cancelled = await ok(await write('POST', `/api/contracts/${contract.id}/cancellation`, { reason: 'Moving away' }), 200);
+    expect(cancelled).toMatchObject({ endDate: '2027-04-30', cancelReason: 'Moving away' });
+    await refused(write('POST', `/api/contracts/${contract.id}/cancellation`, { reason: 'Again' }), 409);
+
+    await day('2027-04-30');
+    expect((await status(member.id)).status).toBe('active');
+    const ended = await day('2027-05-01');
+    expect(ended).toMatchObject({ statusChanges: 1 });
+    const history = await status(member.id);
+    expect(history.status).toBe('cancelled');
+    expect(history.events.map((e) => `${e.from}→${e.to}@${e.effectiveOn}`)).toEqual([
+      'null→provisional@2026-11-18',
+      'provisional→active@2026-11-18',
+      'active→on_leave@2027-01-01',
+      'on_leave→active@2027-03-01',
+      'active→cancelled@2027-05-01',
+    ]);
+    expect(history.events.at(-1)!.effects).toEqual({ creditsExpired: 4 });
+    const after = await credits(member.id);
+    expect(after.available).toBe(0);
+    expect(after.ledger[0]).toMatchObject({ kind: 'expire', amount: -4, reason: 'Membership ended' });
+    expect((await ok(await call('GET', `/api/contracts/${contract.id}`), 200)).status).toBe('ended');
+
+    // Running the day again changes nothing.
+    const fp = await fingerprint(admin, tenant.id);
+    expect(await day('2027-05-01')).toMatchObject({ statusChanges: 0, creditsGranted: 0, lotsExpired: 0 });
+    expect(await fingerprint(admin, tenant.id)).toBe(fp);
+  });
+});
+
+describe('plan changes', () => {
+  it('take effect from a chosen month, keep the contract on its version, and wait while an invoice is unpaid', async () => {
+    await day('2026-11-05');
+    const basic = await ok(await call('POST', '/api/plans', { kind: 'monthly', name: 'Basic', terms: { price: 5500, taxCategory: 'standard_10' } }), 201);
+    const premium = await ok(await call('POST', '/api/plans', { kind: 'monthly', name: 'Premium', terms: { price: 11000, taxCategory: 'standard_10' } }), 201);
+    const m = await ok(await call('POST', '/api/members', { familyName: '鈴木' }), 201);
+    const c = await ok(await write('POST', '/api/contracts', { memberId: m.id, planId: basic.id, startDate: '2026-11-01' }), 201);
+
+    // A price edit makes version 2; the contract stays on version 1.
+    const edited = await ok(await call('PATCH', `/api/plans/${basic.id}`, { terms: { price: 6600 } }), 200);
+    expect(edited).toMatchObject({ currentVersion: 2, terms: { price: 6600 } });
+    expect((await ok(await call('GET', `/api/contracts/${c.id}`), 200)).charges[1].lines[0]).toMatchObject({ amount: 5500, planVersion: 1 });
+
+    // The 5th is before the cut-off: December is the earliest month.
+    const changed = await ok(await write('POST', `/api/contracts/${c.id}/plan-change`, { planId: premium.id, fromMonth: '2026-12' }), 200);
+    expect(changed.charges.map((x: any) => `${x.period}:${x.lines[0].amount}`)).toEqual(['2026-11:5500', '2026-12:11000', '2027-01:11000']);
+
+    const record = (await platform.runtime.directory.byId(tenant.id))!;
+    await inTenantTransaction(await platform.runtime.directory.dbFor(record), tenant.id, (db) =>
+      db.insertInto('app.invoices').values({ billing_member_id: m.id, period: '2026-11-01', status: 'open', total: 5500, due_on: '2026-11-30' }).execute(),
+    );
+    await refused(write('POST', `/api/contracts/${c.id}/plan-change`, { planId: basic.id, fromMonth: '2027-01' }), 409, /unpaid/);
+  });
+
+  it('are for managers and owners to price; the front desk sells but cannot edit plans', async () => {
+    const desk = await ok(await call('POST', '/api/api-keys', { name: 'front desk tablet', role: 'front_desk' }), 201);
+    const asDesk = (method: Method, url: string, payload?: object) => platform.call(tenant, { method, url, payload, token: desk.key, headers: { 'idempotency-key': randomUUID() } });
+    const before = await fingerprint(admin, tenant.id);
+    expect((await asDesk('POST', '/api/plans', { kind: 'option', name: 'Towel', terms: { price: 220, taxCategory: 'standard_10' } })).statusCode).toBe(403);
+    expect((await asDesk('PATCH', '/api/settings/membership', { cutoffDay: 5 })).statusCode).toBe(403);
+    expect(await fingerprint(admin, tenant.id)).toBe(before);
+    const m = await ok(await asDesk('POST', '/api/members', { familyName: '高橋' }), 201);
+    const plans = await ok(await asDesk('GET', '/api/plans?kind=monthly'), 200);
+    expect((await asDesk('POST', '/api/contracts', { memberId: m.id, planId: plans.items[0].id })).statusCode).toBe(201);
+  });
+});
+
+describe('the member history', () => {
+  it('is append-only in the database, and a member’s status changes only through it', async () => {
+    const m = await ok(await call('POST', '/api/members', { familyName: '田中' }), 201);
+    const record = (await platform.runtime.directory.byId(tenant.id))!;
+    const db = await platform.runtime.directory.dbFor(record);
+    await expect(inTenantTransaction(db, tenant.id, (trx) => trx.updateTable('app.member_status_events').set({ reason: 'rewritten' }).where('member_id', '=', m.id).execute())).rejects.toThrow(/append-only/);
+    await expect(inTenantTransaction(db, tenant.id, (trx) => trx.deleteFrom('app.member_status_events').where('member_id', '=', m.id).execute())).rejects.toThrow(/append-only/);
+    await expect(inTenantTransaction(db, tenant.id, (trx) => trx.updateTable('app.members').set({ status: 'active' } as never).where('id', '=', m.id).execute())).rejects.toThrow(/only through its history/);
+    await expect(inTenantTransaction(db, tenant.id, (trx) => trx.updateTable('app.credit_ledger').set({ amount: 100 }).execute())).rejects.toThrow(/append-only/);
+  });
+
+  it('takes hand-made changes for a future day, and they wait for it', async () => {
+    await day('2026-11-20');
+    const m = await ok(await call('POST', '/api/members', { familyName: '伊藤' }), 201);
+    await refused(write('POST', `/api/members/${m.id}/status`, { to: 'on_leave', reason: 'x' }), 422, /provisional .* cannot become on leave/);
+    await refused(write('POST', `/api/members/${m.id}/status`, { to: 'trial', reason: 'x', effectiveOn: '2026-11-19' }), 400, /past/);
+    const scheduled = await ok(await write('POST', `/api/members/${m.id}/status`, { to: 'trial', reason: 'Trial lesson', effectiveOn: '2026-11-25' }), 200);
+    expect(scheduled).toMatchObject({ status: 'provisional', scheduled: [{ to: 'trial', effectiveOn: '2026-11-25' }] });
+    await day('2026-11-24');
+    expect((await status(m.id)).status).toBe('provisional');
+    await day('2026-11-25');
+    expect((await status(m.id)).status).toBe('trial');
+  });
+});
