@@ -4,6 +4,8 @@ import { AppError } from '../platform/errors.js';
 import { createLogger, openRuntime, type Runtime } from '../platform/runtime.js';
 import { createTenantBody, domain as domainSchema } from '../platform/tenancy/tenants.schemas.js';
 import { printRows } from './output.js';
+import { isValidDate } from '../platform/calendar.js';
+import { runMembershipDay } from '../modules/contracts/membership-run.js';
 
 /**
  * Opens the platform, runs fn, and always closes it. Only `migrate` changes the schema (and re-asserts the
@@ -154,6 +156,25 @@ tenants
     withRuntime(async (runtime) => {
       const tenant = await runtime.tenants.addDomain(ref, domainSchema.parse(domain));
       console.log(`${tenant.slug} domains: ${tenant.domains.join(', ')}`);
+    }),
+  );
+
+program
+  .command('membership-day')
+  .description('Run the daily membership job now (status changes due, credit grants, expiries), as the worker does hourly')
+  .option('--tenant <tenant>', 'one tenant (id or slug); all tenants when left out')
+  .option('--date <YYYY-MM-DD>', "the day to run as (default: today in each tenant's time zone)")
+  .option('--json', 'print JSON')
+  .action((o: { tenant?: string; date?: string; json?: boolean }) =>
+    withRuntime(async (runtime) => {
+      if (o.date !== undefined && !isValidDate(o.date)) throw new AppError('bad_request', '--date must be a calendar date, YYYY-MM-DD');
+      const ids = o.tenant ? [(await runtime.tenants.get(o.tenant)).id] : await runtime.tenants.liveIds();
+      const results = [];
+      for (const id of ids) {
+        const result = await runMembershipDay(runtime.directory, id, runtime.clock.now(), o.date);
+        if (result) results.push(result);
+      }
+      printRows(results, Boolean(o.json));
     }),
   );
 

@@ -1,7 +1,6 @@
 import type { TaskList } from 'graphile-worker';
 import { z } from 'zod';
 import type { Runtime } from '../runtime.js';
-import { tenantsRepo } from '../tenancy/tenants.repo.js';
 import { runMembershipDay } from '../../modules/contracts/membership-run.js';
 
 const tenantPayload = z.object({ tenantId: z.uuid() });
@@ -20,13 +19,8 @@ export function taskList(runtime: Runtime): TaskList {
 
     /** Fans out one membership_daily job per live tenant; the job key keeps it to one queued job each. */
     membership_sweep: async () => {
-      for (let after: string | undefined; ; ) {
-        const page = await tenantsRepo.list(runtime.databases.control, { afterSlug: after, limit: 500 });
-        for (const t of page) {
-          if (t.status !== 'deleted') await runtime.jobs.add('membership_daily', { tenantId: t.id }, { jobKey: `membership_daily:${t.id}` });
-        }
-        if (page.length < 500) break;
-        after = page.at(-1)!.slug;
+      for (const tenantId of await runtime.tenants.liveIds()) {
+        await runtime.jobs.add('membership_daily', { tenantId }, { jobKey: `membership_daily:${tenantId}` });
       }
     },
 

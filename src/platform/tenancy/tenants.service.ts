@@ -222,6 +222,17 @@ export function createTenantsService(deps: TenantsServiceDeps) {
      * never holds one giant transaction. Passes repeat until one deletes nothing, so a row written by a request
      * that was already in flight is caught too. Safe to run again after a crash: it continues with what is left.
      */
+    /** Every tenant that is not deleted, for jobs that visit them all. */
+    async liveIds(): Promise<string[]> {
+      const ids: string[] = [];
+      for (let after: string | undefined; ; ) {
+        const page = await tenantsRepo.list(control, { afterSlug: after, limit: 1000 });
+        ids.push(...page.filter((t) => t.status !== 'deleted').map((t) => t.id));
+        if (page.length < 1000) return ids;
+        after = page.at(-1)!.slug;
+      }
+    },
+
     async purge(tenantId: string): Promise<{ purged: boolean; rows: number }> {
       const tenant = await tenantsRepo.byId(control, tenantId);
       if (!tenant || tenant.status !== 'deleted' || tenant.purged_at) return { purged: false, rows: 0 };
