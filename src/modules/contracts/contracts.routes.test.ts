@@ -155,6 +155,14 @@ describe('a membership from sale to cancellation', () => {
     expect(await day('2027-05-01')).toMatchObject({ statusChanges: 0, creditsGranted: 0, lotsExpired: 0 });
     expect(await fingerprint(admin, tenant.id)).toBe(fp);
   });
+
+  it('reinstates a cancelled member with a new contract', async () => {
+    await day('2027-06-03');
+    await ok(await write('POST', '/api/contracts', { memberId: member.id, planId: plan.id }), 201);
+    const history = await status(member.id);
+    expect(history.status).toBe('active');
+    expect(history.events.at(-1)).toMatchObject({ from: 'cancelled', to: 'active', effectiveOn: '2027-06-03', reason: 'Reinstated: Monthly 4' });
+  });
 });
 
 describe('plan changes', () => {

@@ -44,8 +44,8 @@ async function sellablePlan(db: Tx, planId: string, kinds: ReadonlyArray<PlanRow
   return { plan, version: (await plansRepo.version(db, planId, plan.current_version))! };
 }
 
-/** The contract as the charge computation reads it. */
-async function timelineOf(db: Tx, c: ContractRow): Promise<ContractTimeline> {
+/** The contract as the charge computation reads it (the billing run reads it the same way). */
+export async function timelineOf(db: Tx, c: ContractRow): Promise<ContractTimeline> {
   const [plans, leaves, options] = await Promise.all([contractsRepo.plans(db, c.id), contractsRepo.leaves(db, c.id), contractsRepo.options(db, c.id)]);
   const terms = async (planId: string, version: number, name: string) => chargeTermsOf((await plansRepo.version(db, planId, version))!, name);
   return {
@@ -69,9 +69,10 @@ function chargeSchedule(t: ContractTimeline, { today, rules }: Clock, horizon: I
 }
 
 function statusOf(c: ContractRow, t: ContractTimeline, today: IsoDate) {
-  if (c.ended_at) return 'ended' as const;
-  if (c.end_date) return 'ending' as const;
+  if (c.ended_at || (c.kind === 'pack' && c.end_date! < today)) return 'ended' as const;
   if (c.start_date > today) return 'scheduled' as const;
+  // A pack always has its last day; a monthly contract has one once it is cancelled.
+  if (c.kind === 'monthly' && c.end_date) return 'ending' as const;
   const month = monthOf(today);
   if (t.leaves.some((l) => l.fromMonth <= month && (l.returnMonth === null || month < l.returnMonth))) return 'on_leave' as const;
   return 'active' as const;

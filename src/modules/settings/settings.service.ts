@@ -3,6 +3,7 @@ import type { Tx } from '../../platform/db/databases.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import type { MembershipRules } from '../contracts/charges.js';
 import { settingsRepo } from './settings.repo.js';
+import { contractsRepo } from '../contracts/contracts.repo.js';
 
 export const DEFAULT_RULES: MembershipRules = {
   prorationRule: 'daily',
@@ -29,9 +30,13 @@ export const settingsService = {
   get: (ctx: TenantContext) => membershipRules(ctx.db),
 
   async update(ctx: TenantContext, changes: Partial<MembershipRules>) {
-    const next = { ...(await membershipRules(ctx.db)), ...changes };
+    const current = await membershipRules(ctx.db);
+    const next = { ...current, ...changes };
     if (next.cutoffDay >= next.billingDay) {
       throw new AppError('unprocessable', `The cut-off day (${next.cutoffDay}) must come before the billing day (${next.billingDay})`);
+    }
+    if (changes.currency && changes.currency !== current.currency && (await contractsRepo.hasAny(ctx.db))) {
+      throw new AppError('unprocessable', 'The currency cannot change once contracts exist: their prices are in the old one');
     }
     await settingsRepo.upsert(ctx.db, {
       proration_rule: next.prorationRule,
