@@ -31,6 +31,21 @@ const lotsQuery = (db: Tx) =>
     .where('l.lot_id', 'is', null)
     .groupBy(['l.tenant_id', 'l.id']);
 
+/** Joins a contract `c` to the plan version `v` in force in the month starting on monthStart. */
+const planInForce = (monthStart: string) => sql`
+  join lateral (
+    select cp.plan_id, cp.plan_version from app.contract_plans cp
+     where cp.contract_id = c.id and cp.effective_from <= greatest(c.start_date, ${monthStart}::date)
+     order by cp.effective_from desc limit 1) cp on true
+  join app.plan_versions v on v.plan_id = cp.plan_id and v.version = cp.plan_version`;
+
+/** Contract `c` is not on leave in the month starting on monthStart. */
+const notOnLeave = (monthStart: string) => sql`not exists (
+  select 1 from app.contract_leaves l where l.contract_id = c.id and l.withdrawn_at is null
+     and l.from_month <= ${monthStart}::date and (l.return_month is null or l.return_month > ${monthStart}::date))`;
+
+const onlyContracts = (ids: string[] | undefined) => (ids === undefined ? sql`true` : sql`c.id = any(${ids}::uuid[])`);
+
 export const creditsRepo = {
   /** Serialises credit use of one member (a transaction-scoped lock), so two bookings cannot spend one credit. */
   lockMember: (db: Tx, memberId: string) =>
@@ -94,17 +109,11 @@ export const creditsRepo = {
       select c.member_id, 'grant', v.credits_per_grant, ${p.monthEnd}::date, c.id,
              'monthly:' || c.id || ':' || ${p.month}, 'Monthly credits ' || ${p.month}, 'system'
         from app.contracts c
-        join lateral (
-          select cp.plan_id, cp.plan_version from app.contract_plans cp
-           where cp.contract_id = c.id and cp.effective_from <= greatest(c.start_date, ${p.monthStart}::date)
-           order by cp.effective_from desc limit 1) cp on true
-        join app.plan_versions v on v.plan_id = cp.plan_id and v.version = cp.plan_version
+        ${planInForce(p.monthStart)}
        where c.kind = 'monthly' and c.start_date <= ${p.today}::date and (c.end_date is null or c.end_date >= ${p.today}::date)
          and v.credit_grant in ('monthly', 'monthly_carryover')
-         and ${p.contractIds === undefined ? sql`true` : sql`c.id = any(${p.contractIds}::uuid[])`}
-         and not exists (
-           select 1 from app.contract_leaves l where l.contract_id = c.id and l.withdrawn_at is null
-              and l.from_month <= ${p.monthStart}::date and (l.return_month is null or l.return_month > ${p.monthStart}::date))
+         and ${onlyContracts(p.contractIds)}
+         and ${notOnLeave(p.monthStart)}
          and not exists (select 1 from app.credit_ledger g where g.grant_key = 'monthly:' || c.id || ':' || ${p.month})
        limit ${p.limit}
       on conflict (tenant_id, grant_key) do nothing
@@ -120,11 +129,7 @@ export const creditsRepo = {
       select c.member_id, 'carryover', least(v.carryover_cap, unused.n), ${p.monthEnd}::date, c.id,
              'carryover:' || c.id || ':' || ${p.month}, 'Unused credits carried over', 'system'
         from app.contracts c
-        join lateral (
-          select cp.plan_id, cp.plan_version from app.contract_plans cp
-           where cp.contract_id = c.id and cp.effective_from <= greatest(c.start_date, ${p.monthStart}::date)
-           order by cp.effective_from desc limit 1) cp on true
-        join app.plan_versions v on v.plan_id = cp.plan_id and v.version = cp.plan_version
+        ${planInForce(p.monthStart)}
         join lateral (
           select coalesce(sum(l.amount + coalesce((
                    select sum(d.amount) from app.credit_ledger d where d.lot_id = l.id and d.kind <> 'expire'), 0)), 0)::int as n
@@ -132,10 +137,8 @@ export const creditsRepo = {
            where l.contract_id = c.id and l.lot_id is null and l.expires_on = ${p.previousEnd}::date) unused on true
        where c.kind = 'monthly' and v.credit_grant = 'monthly_carryover' and v.carryover_cap > 0 and unused.n > 0
          and c.start_date <= ${p.monthStart}::date and (c.end_date is null or c.end_date >= ${p.monthStart}::date)
-         and ${p.contractIds === undefined ? sql`true` : sql`c.id = any(${p.contractIds}::uuid[])`}
-         and not exists (
-           select 1 from app.contract_leaves l where l.contract_id = c.id and l.withdrawn_at is null
-              and l.from_month <= ${p.monthStart}::date and (l.return_month is null or l.return_month > ${p.monthStart}::date))
+         and ${onlyContracts(p.contractIds)}
+         and ${notOnLeave(p.monthStart)}
          and not exists (select 1 from app.credit_ledger g where g.grant_key = 'carryover:' || c.id || ':' || ${p.month})
        limit ${p.limit}
       on conflict (tenant_id, grant_key) do nothing

@@ -30,17 +30,10 @@ export function termsOf(v: PlanVersionRow): PlanTerms {
 }
 
 /** What the charge computation needs of a plan version. */
-export const chargeTermsOf = (v: PlanVersionRow, name: string): ChargeTerms => ({
-  planId: v.plan_id,
-  version: v.version,
-  name,
-  price: v.price,
-  priceIncludesTax: v.price_includes_tax,
-  taxCategory: v.tax_category,
-  enrollmentFee: v.enrollment_fee,
-  annualFee: v.annual_fee,
-  leaveFee: v.leave_fee,
-});
+export function chargeTermsOf(v: PlanVersionRow, name: string): ChargeTerms {
+  const { price, priceIncludesTax, taxCategory, enrollmentFee, annualFee, leaveFee } = termsOf(v);
+  return { planId: v.plan_id, version: v.version, name, price, priceIncludesTax, taxCategory, enrollmentFee, annualFee, leaveFee };
+}
 
 const invalid = (detail: string) => new AppError('validation_failed', detail);
 

@@ -1,32 +1,28 @@
-import { sql, type Insertable, type Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Tx } from '../../platform/db/databases.js';
-import type { AppLessonTypes, AppLocations } from '../../platform/db/types.js';
+import type { AppLessonTypes, AppLocations, DB } from '../../platform/db/types.js';
 
-const archivedFilter = (includeArchived: boolean) => (includeArchived ? sql<boolean>`true` : sql<boolean>`archived_at is null`);
+type CatalogTable = 'app.locations' | 'app.lesson_types';
 
-export const locationsRepo = {
-  list: (db: Tx, includeArchived: boolean) =>
-    db.selectFrom('app.locations').selectAll().where(archivedFilter(includeArchived)).orderBy('name').execute(),
-  byId: (db: Tx, id: string) => db.selectFrom('app.locations').selectAll().where('id', '=', id).executeTakeFirst(),
-  insert: (db: Tx, row: Insertable<AppLocations>) => db.insertInto('app.locations').values(row).returningAll().executeTakeFirstOrThrow(),
-  update: (db: Tx, id: string, changes: Updateable<AppLocations>) =>
-    db.updateTable('app.locations').set(changes).where('id', '=', id).returningAll().executeTakeFirst(),
-  /** How many of these ids are this tenant's live locations (a foreign or archived id counts as missing). */
-  countLive: async (db: Tx, ids: string[]) =>
-    ids.length === 0
-      ? 0
-      : Number((await db.selectFrom('app.locations').select((eb) => eb.fn.countAll<number>().as('n')).where('id', 'in', ids).where('archived_at', 'is', null).executeTakeFirstOrThrow()).n),
-};
+/** The queries of a studio catalog table: named rows that are archived rather than deleted. */
+function catalogRepo<T extends CatalogTable, Row extends DB[T]>(table: T) {
+  // Kysely cannot check a query over a union of tables; every query below is valid for both.
+  const t = table as 'app.locations';
+  return {
+    list: (db: Tx, includeArchived: boolean) =>
+      db.selectFrom(t).selectAll().where(includeArchived ? sql<boolean>`true` : sql<boolean>`archived_at is null`).orderBy('name').execute() as unknown as Promise<Array<Selectable<Row>>>,
+    byId: (db: Tx, id: string) => db.selectFrom(t).selectAll().where('id', '=', id).executeTakeFirst() as unknown as Promise<Selectable<Row> | undefined>,
+    insert: (db: Tx, row: Insertable<Row>) =>
+      db.insertInto(t).values(row as never).returningAll().executeTakeFirstOrThrow() as unknown as Promise<Selectable<Row>>,
+    update: (db: Tx, id: string, changes: Updateable<Row>) =>
+      db.updateTable(t).set(changes as never).where('id', '=', id).returningAll().executeTakeFirst() as unknown as Promise<Selectable<Row> | undefined>,
+    /** How many of these ids are this tenant's live rows (a foreign or archived id counts as missing). */
+    countLive: async (db: Tx, ids: string[]) =>
+      ids.length === 0
+        ? 0
+        : Number((await db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).where('id', 'in', ids).where('archived_at', 'is', null).executeTakeFirstOrThrow()).n),
+  };
+}
 
-export const lessonTypesRepo = {
-  list: (db: Tx, includeArchived: boolean) =>
-    db.selectFrom('app.lesson_types').selectAll().where(archivedFilter(includeArchived)).orderBy('name').execute(),
-  byId: (db: Tx, id: string) => db.selectFrom('app.lesson_types').selectAll().where('id', '=', id).executeTakeFirst(),
-  insert: (db: Tx, row: Insertable<AppLessonTypes>) => db.insertInto('app.lesson_types').values(row).returningAll().executeTakeFirstOrThrow(),
-  update: (db: Tx, id: string, changes: Updateable<AppLessonTypes>) =>
-    db.updateTable('app.lesson_types').set(changes).where('id', '=', id).returningAll().executeTakeFirst(),
-  countLive: async (db: Tx, ids: string[]) =>
-    ids.length === 0
-      ? 0
-      : Number((await db.selectFrom('app.lesson_types').select((eb) => eb.fn.countAll<number>().as('n')).where('id', 'in', ids).where('archived_at', 'is', null).executeTakeFirstOrThrow()).n),
-};
+export const locationsRepo = catalogRepo<'app.locations', AppLocations>('app.locations');
+export const lessonTypesRepo = catalogRepo<'app.lesson_types', AppLessonTypes>('app.lesson_types');
