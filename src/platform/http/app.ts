@@ -13,6 +13,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sql } from 'kysely';
+import { memberAuthRoutes, memberSelfRoutes, signUpSettingsRoutes } from '../../modules/members/member-accounts.routes.js';
 import { memberRoutes } from '../../modules/members/members.routes.js';
 import { apiKeyRoutes, authRoutes, staffRoutes } from '../auth/auth.routes.js';
 import type { Runtime } from '../runtime.js';
@@ -37,7 +38,9 @@ export interface RouteEntry {
 }
 
 /** Every module that serves tenant data registers its routes here; the cross-tenant test walks them all. */
-const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [authRoutes, staffRoutes, apiKeyRoutes, memberRoutes];
+const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [
+  authRoutes, staffRoutes, apiKeyRoutes, memberRoutes, memberAuthRoutes, memberSelfRoutes, signUpSettingsRoutes,
+];
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -110,7 +113,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
       info: { title: 'Studiohive API', version: '0.1.0', description: 'Multi-tenant platform for subscription studios' },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'A staff session token (shs_…) or a tenant API key (shk_…)' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'A staff session token (shs_…), a member session token (shm_…) or a tenant API key (shk_…)' },
           platformAdmin: { type: 'http', scheme: 'bearer', description: 'PLATFORM_ADMIN_TOKEN' },
         },
       },
