@@ -48,6 +48,7 @@ const envSchema = z.object({
   TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   TENANT_CACHE_MAX: z.coerce.number().int().min(1).default(10_000),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 14),
+  MEMBER_SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 400).default(24 * 90),
   TENANT_PURGE_DELAY_HOURS: z.coerce.number().min(0).default(0),
   TENANT_PURGE_SETTLE_MS: z.coerce.number().int().min(0).default(60_000),
   LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),

@@ -3,18 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCredentials } from '../../src/platform/db/databases.js';
 import pg from 'pg';
 import { crossTenantViolations } from '../support/cross-tenant.js';
-import { populateTenant } from '../support/fixtures.js';
-import { startTestPlatform, type TestPlatform, type TestTenant } from '../support/platform.js';
+import { populateTenant, type PopulatedTenant } from '../support/fixtures.js';
+import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 let platform: TestPlatform;
-let A: TestTenant;
-let B: TestTenant;
+let A: PopulatedTenant;
+let B: PopulatedTenant;
 
 beforeAll(async () => {
   platform = await startTestPlatform();
-  [A, B] = [await platform.createTenant(), await platform.createTenant()];
-  await populateTenant(platform, A);
-  await populateTenant(platform, B);
+  A = await populateTenant(platform, await platform.createTenant());
+  B = await populateTenant(platform, await platform.createTenant());
 });
 afterAll(() => platform?.close());
 
@@ -32,9 +31,12 @@ describe('cross-tenant access through every tenant route', () => {
     expect(api.every((r) => r.config.tenantRoute)).toBe(true);
   });
 
-  it('refuses A’s session at B’s address and A’s API key with B’s id', async () => {
+  it('refuses A’s sessions at B’s address and A’s API key with B’s id', async () => {
     const atB = await platform.call(B, { method: 'GET', url: '/api/auth/me', token: A.ownerToken });
     expect(atB.statusCode).toBe(401);
+    const memberAtB = await platform.call(B, { method: 'GET', url: '/api/me', token: A.memberToken });
+    expect(memberAtB.statusCode).toBe(401);
+    expect((await platform.call(A, { method: 'GET', url: '/api/me', token: A.memberToken })).statusCode).toBe(200);
     const key = (await platform.call(A, { method: 'POST', url: '/api/api-keys', token: A.ownerToken, payload: { name: 'k', role: 'owner' } })).json().key;
     const withBId = await platform.app.inject({
       method: 'GET', url: '/api/staff', headers: { 'x-tenant-id': B.id, authorization: `Bearer ${key}`, host: 'api.example.net' },
@@ -49,16 +51,19 @@ describe('cross-tenant access through every tenant route', () => {
   it('catches the leak when isolation is broken on purpose (RLS off in a scratch cell)', async () => {
     const database = `studiohive_scratch_${randomUUID().slice(0, 8)}`;
     const placement = await platform.runtime.tenants.addPoolPlacement({ id: `pool-${database.slice(-8)}`, cluster: 'main', database, tenantCapacity: 10 });
-    const [C, D] = [await platform.createTenant({ placementId: placement.id }), await platform.createTenant({ placementId: placement.id })];
-    await populateTenant(platform, C);
-    await populateTenant(platform, D);
+    const C = await populateTenant(platform, await platform.createTenant({ placementId: placement.id }));
+    const D = await populateTenant(platform, await platform.createTenant({ placementId: placement.id }));
     const scratch = new pg.Client({ connectionString: withCredentials(platform.adminUrl, { database }) });
     await scratch.connect();
     try {
-      await scratch.query('alter table app.staff no force row level security; alter table app.staff disable row level security');
+      // Staff rows, and the member realm's sessions and accounts (a session is only found through its account).
+      for (const table of ['app.staff', 'app.member_sessions', 'app.member_accounts']) {
+        await scratch.query(`alter table ${table} no force row level security; alter table ${table} disable row level security`);
+      }
       const { violations } = await crossTenantViolations(platform, C, D, scratch);
       expect(violations.some((v) => v.startsWith('GET /api/staff/:staffId with B'))).toBe(true);
       expect(violations.some((v) => v.startsWith('GET /api/staff shows B'))).toBe(true);
+      expect(violations.some((v) => v.startsWith("GET /api/me at B's address did not refuse A's member session"))).toBe(true);
     } finally {
       await scratch.end();
     }

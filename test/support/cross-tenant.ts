@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { RouteEntry } from '../../src/platform/http/app.js';
+import type { PopulatedTenant } from './fixtures.js';
 import type { TestPlatform, TestTenant } from './platform.js';
 import { sampleOf, uuidProperties } from './openapi-sample.js';
 
@@ -41,13 +42,14 @@ const fill = (url: string, values: Record<string, string>) => url.replace(/:([A-
 const openapiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 /**
- * Drives every tenant route in the app's route table with tenant A's owner against tenant B's ids, and lists
- * what leaked. It learns which table each path parameter names by finding A's own ids that the GET routes
- * accept (a positive control: a route that 404s on everything proves nothing and is reported).
+ * Drives every tenant route in the app's route table with tenant A's principals against tenant B's ids, and
+ * lists what leaked: staff routes as A's owner, member routes (access 'member') as A's signed-in member. It
+ * learns which table each path parameter names by finding A's own ids that the GET routes accept (a positive
+ * control: a route that 404s on everything proves nothing and is reported).
  */
 export async function crossTenantViolations(
   platform: TestPlatform,
-  A: TestTenant,
+  A: PopulatedTenant,
   B: TestTenant,
   admin: pg.Client,
 ): Promise<{ violations: string[]; checked: number }> {
@@ -76,13 +78,15 @@ export async function crossTenantViolations(
     const params = (doc.paths?.[openapiPath(r.url)]?.[r.method.toLowerCase()]?.parameters ?? []) as Array<Record<string, any>>;
     return Object.fromEntries(params.filter((p) => p.in === 'query' && p.required).map((p) => [p.name, String(sampleOf(p.schema, doc))]));
   };
+  // Each route is called as the kind of principal it serves.
+  const tokenFor = (r: RouteEntry) => (r.config.access === 'member' ? A.memberToken : A.ownerToken);
   const send = (r: RouteEntry, url: string, payload?: unknown) => {
     checked += 1;
     return platform.call(B.host === A.host ? B : A, {
       method: r.method as 'GET',
       url,
       query: queryFor(r),
-      token: A.ownerToken,
+      token: tokenFor(r),
       // Retryable writes need a key; a fresh one each time, so no request is answered from another's replay.
       headers: { 'idempotency-key': randomUUID() },
       ...(payload === undefined ? {} : { payload: payload as object }),
@@ -162,8 +166,17 @@ export async function crossTenantViolations(
   for (const r of tenantRoutes) {
     if (r.method !== 'GET' || paramsOf(r.url).length > 0) continue;
     const res = await send(r, r.url);
-    if (res.statusCode >= 300) violations.push(`GET ${r.url} answered ${res.statusCode} to A's owner`);
+    if (res.statusCode >= 300) violations.push(`GET ${r.url} answered ${res.statusCode} to A's ${r.config.access === 'member' ? 'member' : 'owner'}`);
     for (const needle of bNeedles) if (res.body.includes(needle)) violations.push(`GET ${r.url} shows B's ${needle}`);
+  }
+
+  // 5. A's sessions (staff and member) mean nothing at B's address: every signed-in GET there answers 401.
+  for (const r of tenantRoutes) {
+    if (r.method !== 'GET' || paramsOf(r.url).length > 0 || r.config.access === 'public') continue;
+    checked += 1;
+    const res = await platform.call(B, { method: 'GET', url: r.url, query: queryFor(r), token: tokenFor(r) });
+    const whose = r.config.access === 'member' ? 'member' : 'staff';
+    if (res.statusCode !== 401) violations.push(`GET ${r.url} at B's address did not refuse A's ${whose} session (${res.statusCode})`);
   }
 
   if ((await fingerprint(admin, B.id, tables)) !== bBefore) violations.push(`B's rows changed while A's owner made requests`);

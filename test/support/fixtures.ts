@@ -4,17 +4,41 @@ import { addMonths, monthOf } from '../../src/platform/calendar.js';
 import { inTenantTransaction } from '../../src/platform/db/databases.js';
 import type { TestPlatform, TestTenant } from './platform.js';
 
+/** A fixture tenant, with a signed-in member (who leads a family) besides the owner. */
+export interface PopulatedTenant extends TestTenant {
+  memberToken: string;
+  memberId: string;
+}
+
+/** The newest mail to an address, read as the app does (under RLS, in whichever placement the tenant lives). */
+export async function latestMail(platform: TestPlatform, tenant: TestTenant, to: string, template: string): Promise<string> {
+  const { directory } = platform.runtime;
+  const row = await inTenantTransaction(await directory.dbFor((await directory.byId(tenant.id))!), tenant.id, (trx) =>
+    trx
+      .selectFrom('app.mail_outbox')
+      .select('body')
+      .where('to_address', '=', to)
+      .where('template', '=', template)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst(),
+  );
+  if (!row) throw new Error(`no ${template} mail to ${to}`);
+  return row.body;
+}
+
+export const tokenInMail = (body: string) => decodeURIComponent(/token=([A-Za-z0-9_%-]+)/.exec(body)![1]!);
+
 /**
  * Gives a tenant at least one row in every tenant table, through the API as its users would. A new table
  * makes the cross-tenant test fail until the module that owns it adds its rows here.
  */
-export async function populateTenant(platform: TestPlatform, tenant: TestTenant): Promise<void> {
+export async function populateTenant(platform: TestPlatform, tenant: TestTenant): Promise<PopulatedTenant> {
   const as = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object, token: string | undefined = tenant.ownerToken) =>
     platform.call(tenant, { method, url, payload, token, headers: { 'idempotency-key': randomUUID() } });
   const ok = async (p: ReturnType<typeof as>, status: number) => {
     const res = await p;
     expect(res.statusCode, `${res.body}`).toBe(status);
-    return res.json();
+    return res.body ? res.json() : undefined;
   };
 
   await ok(as('POST', '/api/staff', { email: `desk@${tenant.slug}.example.com`, displayName: 'Front Desk', role: 'front_desk' }), 201);
@@ -45,4 +69,21 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   await as('POST', '/api/auth/password-reset', { email: tenant.ownerEmail }, undefined);
   const failed = await as('POST', '/api/auth/login', { email: tenant.ownerEmail, password: 'wrong password!' }, undefined);
   expect(failed.statusCode).toBe(401);
+
+  // The member realm: sign-up rules, a member who signs up and confirms from the mailed link, a family member
+  // it leads, a password reset mail and a failed member sign-in.
+  await ok(as('PUT', '/api/settings/member-sign-up', { blockDisposableEmailDomains: true }), 200);
+  await ok(as('POST', '/api/settings/blocked-email-domains', { domain: `spam.${tenant.slug}.example` }), 201);
+  const memberEmail = `member@${tenant.slug}.example.com`;
+  await ok(
+    as('POST', '/api/member-auth/sign-up', { email: memberEmail, password: 'member password 1', familyName: '佐藤', givenName: '花子', acceptedTermsVersion: '2026-04' }, undefined),
+    202,
+  );
+  const confirmation = await latestMail(platform, tenant, memberEmail, 'member_confirm_email');
+  const session = await ok(as('POST', '/api/member-auth/confirm', { token: tokenInMail(confirmation) }, undefined), 200);
+  const kid = await ok(as('POST', '/api/members', { familyName: '佐藤', givenName: '小花' }), 201);
+  await ok(as('PUT', `/api/members/${kid.id}/family-lead`, { leadId: session.member.id }), 200);
+  await ok(as('POST', '/api/member-auth/password-reset', { email: memberEmail }, undefined), 202);
+  await ok(as('POST', '/api/member-auth/login', { email: memberEmail, password: 'wrong password!' }, undefined), 401);
+  return { ...tenant, memberToken: session.token, memberId: session.member.id };
 }

@@ -76,7 +76,8 @@ export const memberStatus = z.enum(['provisional', 'trial', 'active', 'on_leave'
 
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
 
-export const updateMemberBody = z
+/** Every field staff may change (members may change some of them themselves: member-accounts.schemas.ts). */
+export const memberChanges = z
   .object({
     familyName: memberFields.familyName.optional(),
     givenName: memberFields.givenName,
@@ -93,7 +94,9 @@ export const updateMemberBody = z
     homeLocationId: nullable(z.uuid()),
     acceptedTermsVersion: z.string().trim().min(1).max(50).optional(),
   })
-  .strict()
+  .strict();
+
+export const updateMemberBody = memberChanges
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'give at least one field to change')
   .meta({ example: { phone: '080-0000-1111' } });
 

@@ -1,41 +1,71 @@
+import type { z, ZodType } from 'zod';
 import type { TenantRouter } from '../http/tenant-route.js';
 import { ALL_STAFF } from '../http/tenant-route.js';
 import type { Runtime } from '../runtime.js';
+import type { TenantContext, TenantSession } from '../tenancy/context.js';
 import { apiKeysService } from './api-keys.service.js';
 import * as s from './auth.schemas.js';
 
-export function authRoutes({ route, sessionRoute }: TenantRouter, { auth, staff }: Runtime) {
+type Credentials = { email: string; password: string };
+
+/**
+ * The routes every sign-in realm has, under its own prefix: sign in, sign out, and a password reset by mail.
+ * Staff use /api/auth, members /api/member-auth; one definition serves both.
+ */
+export function signInRoutes<R extends ZodType>(
+  { route, sessionRoute }: TenantRouter,
+  realm: {
+    prefix: string;
+    tags: string[];
+    /** Who signs out: any staff session, or a member's. */
+    access: 'authenticated' | 'member';
+    session: R;
+    service: {
+      login(session: TenantSession, input: Credentials): Promise<z.input<R>>;
+      logout(ctx: TenantContext): Promise<void>;
+      requestPasswordReset(ctx: TenantContext, input: { email: string }): Promise<void>;
+      confirmPasswordReset(session: TenantSession, input: { token: string; password: string }): Promise<void>;
+    };
+  },
+) {
+  const { prefix, tags, service } = realm;
+  sessionRoute({
+    method: 'POST', url: `${prefix}/login`, summary: 'Sign in with email and password', tags, access: 'public',
+    schema: { body: s.loginBody, response: realm.session },
+    // service.login is already typed to answer z.input<R>; the router cannot resolve that for a generic R.
+    sessionHandler: (session, { body }) => service.login(session, body) as never,
+  });
+  route({
+    method: 'POST', url: `${prefix}/logout`, summary: 'End this session', tags, access: realm.access, status: 204,
+    schema: {},
+    handler: (ctx) => service.logout(ctx),
+  });
+  route({
+    method: 'POST', url: `${prefix}/password-reset`, summary: 'Mail a password reset link', tags, access: 'public', status: 202,
+    schema: { body: s.resetRequestBody },
+    handler: (ctx, { body }) => service.requestPasswordReset(ctx, body),
+  });
+  sessionRoute({
+    method: 'POST', url: `${prefix}/password-reset/confirm`, summary: 'Set a new password with a mailed token (ends every session)', tags,
+    access: 'public', status: 204,
+    schema: { body: s.resetConfirmBody },
+    sessionHandler: (session, { body }) => service.confirmPasswordReset(session, body),
+  });
+}
+
+export function authRoutes(router: TenantRouter, { auth, staff }: Runtime) {
+  const { route } = router;
   const tags = ['auth'];
   route({
     method: 'GET', url: '/api/tenant', summary: 'The studio at this address', tags, access: 'public',
     schema: { response: s.tenantInfo },
     handler: async ({ tenant }) => ({ id: tenant.id, slug: tenant.slug, displayName: tenant.display_name, timezone: tenant.timezone }),
   });
-  sessionRoute({
-    method: 'POST', url: '/api/auth/login', summary: 'Sign in with email and password', tags, access: 'public',
-    schema: { body: s.loginBody, response: s.loginResponse },
-    sessionHandler: (session, { body }) => auth.login(session, body),
-  });
-  route({
-    method: 'POST', url: '/api/auth/logout', summary: 'End this session', tags, access: 'authenticated', status: 204,
-    schema: {},
-    handler: (ctx) => auth.logout(ctx),
-  });
+  signInRoutes(router, { prefix: '/api/auth', tags, access: 'authenticated', session: s.loginResponse, service: auth });
   route({
     method: 'GET', url: '/api/auth/me', summary: 'The signed-in staff member', tags, access: ALL_STAFF,
     schema: { response: s.staffDto },
     handler: (ctx) => staff.me(ctx),
-  });
-  route({
-    method: 'POST', url: '/api/auth/password-reset', summary: 'Mail a password reset link', tags, access: 'public', status: 202,
-    schema: { body: s.resetRequestBody },
-    handler: (ctx, { body }) => auth.requestPasswordReset(ctx, body),
-  });
-  sessionRoute({
-    method: 'POST', url: '/api/auth/password-reset/confirm', summary: 'Set a new password with a reset or invite token', tags,
-    access: 'public', status: 204,
-    schema: { body: s.resetConfirmBody },
-    sessionHandler: (session, { body }) => auth.confirmPasswordReset(session, body),
   });
 }
 

@@ -20,8 +20,11 @@ export async function verifyPassword(passwordHash: string | null | undefined, pa
 
 export const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
 
-/** An opaque bearer secret: the prefix says what it is, the database keeps only its SHA-256. */
-export function newSecret(prefix: 'shs' | 'shk' | 'shr'): { token: string; hash: Buffer } {
+/**
+ * An opaque bearer secret: the prefix says what it is (shs_ staff session, shm_ member session, shk_ API key,
+ * shr_ mailed single-use token), the database keeps only its SHA-256.
+ */
+export function newSecret(prefix: 'shs' | 'shm' | 'shk' | 'shr'): { token: string; hash: Buffer } {
   const token = `${prefix}_${randomBytes(32).toString('base64url')}`;
   return { token, hash: sha256(token) };
 }

@@ -26,6 +26,7 @@ const manageable: Record<StaffRole, StaffRole[]> = {
 
 function actorRole(ctx: TenantContext): StaffRole {
   if (!ctx.principal) throw new AppError('unauthenticated');
+  if (ctx.principal.kind === 'member') throw new AppError('forbidden', 'Members cannot manage staff accounts');
   return ctx.principal.role;
 }
 

@@ -56,8 +56,8 @@ export interface AppStaff extends TenantRow {
   updated_at: Generated<Date>;
 }
 
-export interface AppStaffSessions extends TenantRow {
-  staff_id: string;
+/** A session of any realm: the tables differ only in the account they belong to. */
+interface SessionRow extends TenantRow {
   token_hash: Buffer;
   created_at: Generated<Date>;
   expires_at: Timestamp;
@@ -67,16 +67,26 @@ export interface AppStaffSessions extends TenantRow {
   user_agent: string | null;
 }
 
-export interface AppPasswordResetTokens extends TenantRow {
+export interface AppStaffSessions extends SessionRow {
   staff_id: string;
-  purpose: Generated<'reset' | 'invite'>;
+}
+
+/** A single-use mailed token of any realm (reset, invite, confirm). */
+interface MailedTokenRow extends TenantRow {
   token_hash: Buffer;
   created_at: Generated<Date>;
   expires_at: Timestamp;
   used_at: NullableTimestamp;
 }
 
+export interface AppPasswordResetTokens extends MailedTokenRow {
+  staff_id: string;
+  purpose: Generated<'reset' | 'invite'>;
+}
+
 export interface AppLoginAttempts extends TenantRow {
+  /** Staff and members are throttled apart. */
+  realm: Generated<'staff' | 'member'>;
   email: string;
   ip: string | null;
   /** null while the password is being checked. */
@@ -169,6 +179,7 @@ export interface AppTenantSettings {
   billing_day: Generated<number>;
   currency: Generated<string>;
   tax_rounding: Generated<TaxRounding>;
+  block_disposable_email_domains: Generated<boolean>;
   updated_at: Generated<Date>;
 }
 
@@ -340,6 +351,31 @@ export interface AppIdempotencyKeys {
   created_at: Generated<Date>;
 }
 
+export interface AppMemberAccounts extends TenantRow {
+  member_id: string;
+  email: string;
+  password_hash: string;
+  status: Generated<'active' | 'disabled'>;
+  /** null until the member opens the confirmation link; until then the account cannot sign in. */
+  confirmed_at: NullableTimestamp;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface AppMemberSessions extends SessionRow {
+  account_id: string;
+}
+
+export interface AppMemberAccountTokens extends MailedTokenRow {
+  account_id: string;
+  purpose: 'confirm' | 'reset';
+}
+
+export interface AppBlockedEmailDomains extends TenantRow {
+  domain: string;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
   'platform.placements': PlatformPlacements;
   'platform.tenants': PlatformTenants;
@@ -368,6 +404,10 @@ export interface DB {
   'app.credit_ledger': AppCreditLedger;
   'app.invoices': AppInvoices;
   'app.idempotency_keys': AppIdempotencyKeys;
+  'app.member_accounts': AppMemberAccounts;
+  'app.member_sessions': AppMemberSessions;
+  'app.member_account_tokens': AppMemberAccountTokens;
+  'app.blocked_email_domains': AppBlockedEmailDomains;
 }
 
 export type Tenant = Selectable<PlatformTenants>;

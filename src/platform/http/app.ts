@@ -13,6 +13,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sql } from 'kysely';
+import { memberAuthRoutes, memberSelfRoutes, signUpSettingsRoutes } from '../../modules/members/member-accounts.routes.js';
 import { memberRoutes } from '../../modules/members/members.routes.js';
 import { apiKeyRoutes, authRoutes, staffRoutes } from '../auth/auth.routes.js';
 import { settingsRoutes } from '../../modules/settings/settings.routes.js';
@@ -49,6 +50,9 @@ const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [
   settingsRoutes,
   catalogRoutes,
   memberRoutes,
+  memberAuthRoutes,
+  memberSelfRoutes,
+  signUpSettingsRoutes,
   planRoutes,
   contractRoutes,
   creditRoutes,
@@ -125,7 +129,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
       info: { title: 'Studiohive API', version: '0.1.0', description: 'Multi-tenant platform for subscription studios' },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'A staff session token (shs_…) or a tenant API key (shk_…)' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'A staff session token (shs_…), a member session token (shm_…) or a tenant API key (shk_…)' },
           platformAdmin: { type: 'http', scheme: 'bearer', description: 'PLATFORM_ADMIN_TOKEN' },
         },
       },

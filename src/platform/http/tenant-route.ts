@@ -14,8 +14,12 @@ class DryRunResult {
   constructor(readonly result: unknown) {}
 }
 
-/** Who may call a route: anyone at the tenant's address, any signed-in principal, or the listed roles. */
-export type Access = 'public' | 'authenticated' | readonly StaffRole[];
+/**
+ * Who may call a route: anyone at the tenant's address; any signed-in staff member or API key
+ * ('authenticated'); the listed staff roles; or only a signed-in member ('member'). Staff and members are
+ * separate realms: a member is refused by every staff access, staff and API keys by 'member'.
+ */
+export type Access = 'public' | 'authenticated' | 'member' | readonly StaffRole[];
 
 export const ALL_STAFF: readonly StaffRole[] = ['owner', 'manager', 'front_desk', 'instructor'];
 
@@ -81,6 +85,11 @@ export function bearerOf(req: FastifyRequest, lenient = false): string | null {
 function authorize(access: Access, principal: Principal | null) {
   if (access === 'public') return;
   if (!principal) throw new AppError('unauthenticated', 'Sign in, or send a valid session token or API key');
+  if (access === 'member') {
+    if (principal.kind !== 'member') throw new AppError('forbidden', 'This is for signed-in members; staff accounts and API keys cannot use it');
+    return;
+  }
+  if (principal.kind === 'member') throw new AppError('forbidden', 'This is for studio staff; members cannot use it');
   if (access !== 'authenticated' && !access.includes(principal.role)) {
     throw new AppError('forbidden', `This needs one of the roles: ${access.join(', ')}`);
   }

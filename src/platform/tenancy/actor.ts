@@ -17,5 +17,7 @@ export function actorOf(ctx: Pick<TenantContext, 'principal'>): Actor {
       return { kind: 'staff', id: p.staffId };
     case 'api_key':
       return { kind: 'api_key', id: p.apiKeyId };
+    case 'member':
+      return { kind: 'member', id: p.memberId };
   }
 }

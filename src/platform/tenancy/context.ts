@@ -2,9 +2,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Tx } from '../db/databases.js';
 import type { StaffRole, Tenant } from '../db/types.js';
 
+/** Who asks: staff and API keys (the staff realm, with a role), or a member (the member realm, no role). */
 export type Principal =
   | { kind: 'staff'; staffId: string; role: StaffRole; sessionId: string }
-  | { kind: 'api_key'; apiKeyId: string; role: StaffRole };
+  | { kind: 'api_key'; apiKeyId: string; role: StaffRole }
+  | { kind: 'member'; memberId: string; accountId: string; sessionId: string };
 
 export interface RequestInfo {
   requestId: string;

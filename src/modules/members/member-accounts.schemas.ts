@@ -1,0 +1,72 @@
+import { domainToASCII } from 'node:url';
+import { z } from 'zod';
+import { email, password, timestamp } from '../../platform/auth/auth.schemas.js';
+import { createMemberBody, memberChanges, memberDto } from './members.schemas.js';
+
+const termsVersion = z.string().trim().min(1).max(50).meta({ example: '2026-04' });
+const mailedToken = z.string().min(10).max(200);
+
+export const signUpBody = createMemberBody
+  .pick({ familyName: true, givenName: true, familyNameKana: true, givenNameKana: true, phone: true })
+  .extend({
+    email,
+    password,
+    /** Consent to this version of the studio's terms, recorded on the member with the time. */
+    acceptedTermsVersion: termsVersion,
+  })
+  .meta({
+    example: { email: 'hanako@example.com', password: 'correct horse battery', familyName: '山田', givenName: '花子', familyNameKana: 'やまだ', givenNameKana: 'はなこ', acceptedTermsVersion: '2026-04' },
+  });
+
+export const tokenBody = z.object({ token: mailedToken }).strict();
+export const emailBody = z.object({ email }).strict();
+
+const memberRef = z.object({ id: z.uuid(), memberNumber: z.number().int(), familyName: z.string(), givenName: z.string() });
+
+export const memberSession = z
+  .object({ token: z.string().describe('shm_…; send as Authorization: Bearer'), expiresAt: timestamp, member: memberRef })
+  .meta({ id: 'MemberSession' });
+
+/** What members may change about themselves (and about the family members they lead). */
+export const selfUpdateBody = memberChanges
+  .pick({
+    familyName: true, givenName: true, familyNameKana: true, givenNameKana: true, phone: true, birthDate: true, gender: true,
+    address: true, emergencyContact: true,
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'give at least one field to change')
+  .meta({ example: { phone: '080-0000-1111' } });
+
+/** A member's own view: the staff record without staff notes and tags, with the family it leads or belongs to. */
+export const memberSelfDto = memberDto
+  .omit({ staffNotes: true, tags: true, family: true })
+  .extend({
+    loginEmail: z.string().nullable().describe('The email this member signs in with, if it has an account'),
+    family: z.object({ lead: memberRef.nullable(), members: z.array(memberRef).describe('The members this member leads') }),
+  })
+  .meta({ id: 'MemberSelf' });
+
+export const familyMemberParams = z.object({ memberId: z.uuid() });
+
+export const signUpSettings = z.object({ blockDisposableEmailDomains: z.boolean() }).meta({ id: 'MemberSignUpSettings' });
+export const signUpSettingsBody = signUpSettings.strict();
+
+/** A domain as people type it (upper case, a leading @, a trailing dot, Unicode), stored in ASCII lower case. */
+export const domain = z
+  .string()
+  .trim()
+  .max(253)
+  .transform((v) => domainToASCII(v.toLowerCase().replace(/^@/, '').replace(/\.$/, '')))
+  .pipe(
+    z
+      .string()
+      .regex(
+        /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/,
+        'use a domain name such as example.com',
+      ),
+  )
+  .meta({ example: 'spam.example.com' });
+
+export const blockedDomainBody = z.object({ domain }).strict();
+export const blockedDomainParams = z.object({ domainId: z.uuid() });
+export const blockedDomainDto = z.object({ id: z.uuid(), domain: z.string(), createdAt: timestamp }).meta({ id: 'BlockedEmailDomain' });
+export const blockedDomainList = z.object({ items: z.array(blockedDomainDto) });

@@ -1,0 +1,138 @@
+import type { AuthService } from '../../platform/auth/auth.service.js';
+import { loginAttemptsRepo } from '../../platform/auth/credentials.repo.js';
+import { RESET_TOKEN_TTL_MS, type AccountRealm, type Mail } from '../../platform/auth/realm.js';
+import { hashPassword, sha256 } from '../../platform/auth/secrets.js';
+import { AppError } from '../../platform/errors.js';
+import type { TenantContext, TenantSession } from '../../platform/tenancy/context.js';
+import { memberAccountsRepo, memberSessionsRepo, memberTokensRepo } from './member-accounts.repo.js';
+import { membersRepo } from './members.repo.js';
+import { membersService, type MemberInput } from './members.service.js';
+import { signUpSettingsService } from './sign-up-settings.service.js';
+
+const CONFIRM_TOKEN_TTL_MS = 48 * 3_600_000;
+
+type MemberCredentials = NonNullable<Awaited<ReturnType<typeof memberAccountsRepo.credentials>>>;
+type MemberRef = { id: string; memberNumber: number; familyName: string; givenName: string };
+type MemberSignedIn = { token: string; expiresAt: string; member: MemberRef };
+
+export interface SignUpInput extends Pick<MemberInput, 'familyName' | 'givenName' | 'familyNameKana' | 'givenNameKana' | 'phone'> {
+  email: string;
+  password: string;
+  acceptedTermsVersion: string;
+}
+
+export type MemberAccountsService = ReturnType<typeof createMemberAccountsService>;
+
+/**
+ * The member realm: members sign up, confirm their email, sign in and reset their password themselves. It
+ * shares its sign-in, session and mail-token code with staff (platform/auth/realm.ts) but has its own tables,
+ * token prefix (shm_) and throttling counts.
+ */
+export function createMemberAccountsService(auth: Pick<AuthService, 'realms' | 'tenantUrl'>, settings: { sessionTtlHours: number }) {
+  const { realms } = auth;
+
+  const realm: AccountRealm<MemberCredentials, 'confirm' | 'reset', MemberSignedIn> = {
+    name: 'member',
+    sessionPrefix: 'shm',
+    sessionTtlHours: settings.sessionTtlHours,
+    sessions: memberSessionsRepo,
+    tokens: memberTokensRepo,
+    credentials: memberAccountsRepo.credentials,
+    setPassword: async (db, id, passwordHash) => void (await memberAccountsRepo.setPassword(db, id, passwordHash)),
+    refusal: (account) =>
+      account.confirmed_at
+        ? null
+        : new AppError(
+            'account_unconfirmed',
+            'Confirm your email address first: open the link in the mail we sent you, or ask for a new one (POST /api/member-auth/resend-confirmation)',
+          ),
+    async signedIn(db, account, session) {
+      const m = (await membersRepo.byId(db, account.member_id))!;
+      return { ...session, member: { id: m.id, memberNumber: m.member_number, familyName: m.family_name, givenName: m.given_name } };
+    },
+    resetMail: (ctx, token) => resetMail(ctx, 'member_password_reset', 'Someone asked to reset your password.', token),
+  };
+
+  const link = (ctx: TenantContext, path: string, token: string) =>
+    `${auth.tenantUrl(ctx.tenant)}${path}?token=${encodeURIComponent(token)}`;
+
+  const confirmationMail = (ctx: TenantContext) => (token: string): Mail => ({
+    template: 'member_confirm_email',
+    subject: `Confirm your email for ${ctx.tenant.display_name}`,
+    body: `Welcome to ${ctx.tenant.display_name}! Open this link within 48 hours to confirm your email address and sign in:\n${link(ctx, '/member/confirm', token)}\n\nIf you did not sign up, ignore this mail.`,
+  });
+
+  /** The confirmation mail, to an active account whose email is not confirmed yet (rate limited per hour). */
+  const mailConfirmation = (ctx: TenantContext, email: string) =>
+    realms.mailToken(ctx, realm, {
+      email,
+      purpose: 'confirm',
+      ttlMs: CONFIRM_TOKEN_TTL_MS,
+      wanted: (account) => !account.confirmed_at,
+      mail: confirmationMail(ctx),
+    });
+
+  function resetMail(ctx: TenantContext, template: string, opening: string, token: string): Mail {
+    return {
+      template,
+      subject: `Your ${ctx.tenant.display_name} account`,
+      body: `${opening}\nTo choose a new password, open this link within an hour:\n${link(ctx, '/member/reset-password', token)}\n\nIf it was not you, ignore this mail.`,
+    };
+  }
+
+  return {
+    realm,
+
+    /**
+     * Creates an unconfirmed account and its member, and mails a confirmation link. The answer is the same
+     * whether or not the email already has an account (which instead gets a mail saying so, with a reset
+     * link), so sign-up does not reveal who is a member. The password is hashed first, with no connection held.
+     */
+    async signUp(session: TenantSession, input: SignUpInput): Promise<void> {
+      const passwordHash = await hashPassword(input.password);
+      await session.transaction(async (ctx) => {
+        await signUpSettingsService.assertEmailAllowed(ctx, input.email);
+        await loginAttemptsRepo.lockAccount(ctx.db, 'member', input.email);
+        if (await memberAccountsRepo.credentials(ctx.db, input.email, true)) {
+          await realms.mailToken(ctx, realm, {
+            email: input.email,
+            purpose: 'reset',
+            ttlMs: RESET_TOKEN_TTL_MS,
+            mail: (token) =>
+              resetMail(ctx, 'member_sign_up_existing', `Someone tried to sign up at ${ctx.tenant.display_name} with this address, but you already have an account. Sign in with it instead.`, token),
+          });
+          return;
+        }
+        const { password: _password, ...profile } = input;
+        const member = await membersService.create(ctx, profile);
+        await memberAccountsRepo.insert(ctx.db, { member_id: member.id, email: input.email, password_hash: passwordHash });
+        await mailConfirmation(ctx, input.email);
+      });
+    },
+
+    /** Confirms the email with the mailed token (single use, 48 h) and signs the member in. */
+    async confirm(ctx: TenantContext, input: { token: string }) {
+      const used = await memberTokensRepo.consume(ctx.db, sha256(input.token), ['confirm']);
+      if (!used) throw new AppError('unprocessable', 'This confirmation link is invalid, already used, or expired; ask for a new one');
+      const account = await memberAccountsRepo.confirm(ctx.db, used.owner_id);
+      if (account.status !== 'active') throw new AppError('forbidden', 'This account is disabled; contact the studio');
+      return realms.openSession(ctx.db, realm, account, ctx.request);
+    },
+
+    /** Always accepted; mails only an unconfirmed account, within the hourly allowance. */
+    resendConfirmation: (ctx: TenantContext, input: { email: string }) => mailConfirmation(ctx, input.email),
+
+    login: (session: TenantSession, input: { email: string; password: string }) => realms.signIn(session, realm, input),
+
+    async logout(ctx: TenantContext) {
+      if (ctx.principal?.kind === 'member') await memberSessionsRepo.revoke(ctx.db, ctx.principal.sessionId);
+    },
+
+    /** Always accepted, so it does not reveal which emails have accounts. */
+    requestPasswordReset: (ctx: TenantContext, input: { email: string }) => realms.requestPasswordReset(ctx, realm, input),
+
+    /** Sets the new password, confirms the email (the link proves it), and ends every session of the member. */
+    confirmPasswordReset: (session: TenantSession, input: { token: string; password: string }) =>
+      realms.resetPassword(session, realm, input, ['reset']),
+  };
+}

@@ -1,0 +1,55 @@
+import { AppError, notFound } from '../../platform/errors.js';
+import type { TenantContext } from '../../platform/tenancy/context.js';
+import { domainAndParents, isDisposable } from './disposable-domains.js';
+import { blockedDomainsRepo, signUpSettingsRepo } from './member-accounts.repo.js';
+
+type BlockedDomainRow = NonNullable<Awaited<ReturnType<typeof blockedDomainsRepo.byId>>>;
+
+const toDomainDto = (d: BlockedDomainRow) => ({ id: d.id, domain: d.domain, createdAt: d.created_at.toISOString() });
+
+/** A studio without a settings row blocks disposable domains: the safe default. */
+const DEFAULT_BLOCK_DISPOSABLE = true;
+
+/** Which email domains may sign up as members at a studio. */
+export const signUpSettingsService = {
+  async get(ctx: TenantContext) {
+    const row = await signUpSettingsRepo.get(ctx.db);
+    return { blockDisposableEmailDomains: row?.block_disposable_email_domains ?? DEFAULT_BLOCK_DISPOSABLE };
+  },
+
+  async update(ctx: TenantContext, input: { blockDisposableEmailDomains: boolean }) {
+    const row = await signUpSettingsRepo.upsert(ctx.db, { block_disposable_email_domains: input.blockDisposableEmailDomains });
+    return { blockDisposableEmailDomains: row.block_disposable_email_domains };
+  },
+
+  listDomains: async (ctx: TenantContext) => ({ items: (await blockedDomainsRepo.list(ctx.db)).map(toDomainDto) }),
+
+  async getDomain(ctx: TenantContext, id: string) {
+    const row = await blockedDomainsRepo.byId(ctx.db, id);
+    if (!row) throw notFound('Blocked domain');
+    return toDomainDto(row);
+  },
+
+  /** A domain already on the list is a conflict (409), from its unique key. */
+  addDomain: async (ctx: TenantContext, input: { domain: string }) => toDomainDto(await blockedDomainsRepo.insert(ctx.db, input.domain)),
+
+  async removeDomain(ctx: TenantContext, id: string) {
+    if (!(await blockedDomainsRepo.delete(ctx.db, id))) throw notFound('Blocked domain');
+  },
+
+  /** Refuses an email whose domain (or a parent domain of it) is disposable, when the studio says so, or on its list. */
+  async assertEmailAllowed(ctx: TenantContext, email: string) {
+    const domain = email.slice(email.lastIndexOf('@') + 1);
+    if ((await signUpSettingsService.get(ctx)).blockDisposableEmailDomains && isDisposable(domain)) {
+      throw new AppError('email_domain_blocked', `${domain} is a disposable email service; sign up with an address you keep`, {
+        reason: 'disposable_domain',
+      });
+    }
+    const blocked = await blockedDomainsRepo.firstOf(ctx.db, domainAndParents(domain));
+    if (blocked) {
+      throw new AppError('email_domain_blocked', `${ctx.tenant.display_name} does not accept sign-ups with addresses at ${blocked.domain}`, {
+        reason: 'blocked_by_studio',
+      });
+    }
+  },
+};
