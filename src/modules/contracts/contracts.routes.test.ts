@@ -55,11 +55,26 @@ describe('a membership from sale to cancellation', () => {
   let member: { id: string };
   let contract: { id: string };
 
-  it('sells a monthly plan mid-month: the preview shows the pro-rated first month, and writes nothing', async () => {
+  it('lets a new member sign up on their phone and confirm from the mailed link; bad sign-ups change nothing', async () => {
     await day('2026-11-18');
+    const email = `hanako-${randomUUID().slice(0, 8)}@example.com`;
+    const signUp = { email, password: 'a long member password', familyName: '佐藤', givenName: '花子', familyNameKana: 'さとう', acceptedTermsVersion: '2026-04' };
+    const anonymous = (url: string, payload: object) => platform.call(tenant, { method: 'POST', url, payload });
+    await refused(anonymous('/api/member-auth/sign-up', { ...signUp, password: 'short' }), 400);
+    await refused(anonymous('/api/member-auth/sign-up', { ...signUp, acceptedTermsVersion: undefined }), 400);
+    await refused(anonymous('/api/member-auth/sign-up', { ...signUp, email: 'someone@mailinator.com' }), 422);
+    expect((await anonymous('/api/member-auth/sign-up', signUp)).statusCode).toBe(202);
+    const mail = (await admin.query(`select body from app.mail_outbox where tenant_id = $1 and to_address = $2`, [tenant.id, email])).rows[0];
+    const token = decodeURIComponent(/token=([A-Za-z0-9_%-]+)/.exec(mail.body)![1]!);
+    await refused(anonymous('/api/member-auth/confirm', { token: `${token}x` }), 422);
+    const confirmed = await ok(await anonymous('/api/member-auth/confirm', { token }), 200);
+    const me = await ok(await platform.call(tenant, { method: 'GET', url: '/api/me', token: confirmed.token }), 200);
+    expect(me).toMatchObject({ familyName: '佐藤', familyNameKana: 'サトウ', status: 'provisional', termsVersion: '2026-04' });
+    member = { id: me.id };
+  });
+
+  it('sells a monthly plan mid-month: the preview shows the pro-rated first month, and writes nothing', async () => {
     plan = await ok(await call('POST', '/api/plans', { kind: 'monthly', name: 'Monthly 4', terms: { price: 8800, taxCategory: 'standard_10', enrollmentFee: 5500, leaveFee: 1100, creditGrant: 'monthly', creditsPerGrant: 4 } }), 201);
-    member = await ok(await call('POST', '/api/members', { familyName: '佐藤', givenName: '花子' }), 201);
-    expect(member).toMatchObject({ status: 'provisional' });
 
     const before = await fingerprint(admin, tenant.id);
     const preview = await ok(await call('POST', '/api/contracts/preview', { memberId: member.id, planId: plan.id, startDate: '2026-11-18' }), 200);
@@ -138,7 +153,7 @@ describe('a membership from sale to cancellation', () => {
     const history = await status(member.id);
     expect(history.status).toBe('cancelled');
     expect(history.events.map((e) => `${e.from}→${e.to}@${e.effectiveOn}`)).toEqual([
-      'null→provisional@2026-11-18',
+      'null→provisional@2026-11-18', // signed up
       'provisional→active@2026-11-18',
       'active→on_leave@2027-01-01',
       'on_leave→active@2027-03-01',
