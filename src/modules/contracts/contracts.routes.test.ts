@@ -54,6 +54,10 @@ describe('a membership from sale to cancellation', () => {
   let plan: { id: string };
   let member: { id: string };
   let contract: { id: string };
+  let memberToken: string;
+  /** What the member does from their phone, with their own session. */
+  const asMember = (method: Method, url: string, payload?: object) =>
+    platform.call(tenant, { method, url, payload, token: memberToken, headers: { 'idempotency-key': randomUUID() } });
 
   it('lets a new member sign up on their phone and confirm from the mailed link; bad sign-ups change nothing', async () => {
     await day('2026-11-18');
@@ -71,6 +75,7 @@ describe('a membership from sale to cancellation', () => {
     const me = await ok(await platform.call(tenant, { method: 'GET', url: '/api/me', token: confirmed.token }), 200);
     expect(me).toMatchObject({ familyName: '佐藤', familyNameKana: 'サトウ', status: 'provisional', termsVersion: '2026-04' });
     member = { id: me.id };
+    memberToken = confirmed.token;
   });
 
   it('sells a monthly plan mid-month: the preview shows the pro-rated first month, and writes nothing', async () => {
@@ -122,7 +127,15 @@ describe('a membership from sale to cancellation', () => {
     const preview = await ok(await call('POST', `/api/contracts/${contract.id}/leaves/preview`, { fromMonth: '2027-01', returnMonth: '2027-03' }), 200);
     const byPeriod = Object.fromEntries(preview.charges.map((c: any) => [c.period, c.lines.map((l: any) => `${l.code}:${l.amount}`)]));
     expect(byPeriod).toMatchObject({ '2027-01': ['leave_fee:1100'], '2027-02': ['leave_fee:1100'], '2027-03': ['monthly_fee:8800'] });
-    const leave = await ok(await write('POST', `/api/contracts/${contract.id}/leaves`, { fromMonth: '2027-01', returnMonth: '2027-03', reason: 'Travel' }), 201);
+    // The member takes the leave from their phone; the same preview and rules apply.
+    expect((await ok(await asMember('GET', '/api/me/contracts'), 200)).items.map((c: any) => c.id)).toEqual([contract.id]);
+    const other = await ok(await call('POST', '/api/members', { familyName: '他人' }), 201);
+    const othersContract = await ok(await write('POST', '/api/contracts', { memberId: other.id, planId: plan.id }), 201);
+    await refused(asMember('POST', `/api/me/contracts/${othersContract.id}/leaves`, { fromMonth: '2027-01' }), 404);
+    await refused(asMember('POST', `/api/contracts/${contract.id}/leaves`, { fromMonth: '2027-01' }), 403);
+    const mine = await ok(await asMember('POST', `/api/me/contracts/${contract.id}/leaves/preview`, { fromMonth: '2027-01', returnMonth: '2027-03', reason: 'Travel' }), 200);
+    expect(mine.charges).toEqual(preview.charges);
+    const leave = await ok(await asMember('POST', `/api/me/contracts/${contract.id}/leaves`, { fromMonth: '2027-01', returnMonth: '2027-03', reason: 'Travel' }), 201);
     expect(leave.charges).toEqual(preview.charges);
     expect((await status(member.id)).scheduled.map((c) => `${c.to}@${c.effectiveOn}`)).toEqual(['on_leave@2027-01-01', 'active@2027-03-01']);
 
@@ -142,7 +155,7 @@ describe('a membership from sale to cancellation', () => {
     const preview = await ok(await call('POST', `/api/contracts/${contract.id}/cancellation/preview`, { reason: 'Moving away' }), 200);
     expect(preview).toMatchObject({ status: 'ending', endDate: '2027-04-30' });
     expect(preview.charges.map((c: any) => c.period)).toEqual(['2027-03', '2027-04']);
-    const cancelled = await ok(await write('POST', `/api/contracts/${contract.id}/cancellation`, { reason: 'Moving away' }), 200);
+    const cancelled = await ok(await asMember('POST', `/api/me/contracts/${contract.id}/cancellation`, { reason: 'Moving away' }), 200);
     expect(cancelled).toMatchObject({ endDate: '2027-04-30', cancelReason: 'Moving away' });
     await refused(write('POST', `/api/contracts/${contract.id}/cancellation`, { reason: 'Again' }), 409);
 

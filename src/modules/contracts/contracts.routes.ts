@@ -79,4 +79,28 @@ export function contractRoutes({ route }: TenantRouter) {
     schema: { params: s.optionParams, response: s.contractDto },
     handler: (ctx, { params }) => svc.endOption(ctx, params.contractId, params.optionId),
   });
+
+  // Members manage their own membership from their phones: the same operations and previews, on their own
+  // contracts (or those of the family they lead) only.
+  const member = 'member' as const;
+  route({
+    method: 'GET', url: '/api/me/contracts', summary: 'My contracts (a family lead may pass memberId)', tags, access: member,
+    schema: { querystring: s.myContractsQuery, response: s.contractList },
+    handler: (ctx, { query }) => svc.mine(ctx, query.memberId),
+  });
+  route({
+    method: 'POST', url: '/api/me/contracts/:contractId/leaves', summary: 'Take a leave (休会) from a month', tags, access: member, status: 201, ...change,
+    schema: { params: s.contractIdParams, body: s.leaveBody, response: s.contractDto },
+    handler: (ctx, { params, body }) => svc.self.startLeave(ctx, params.contractId, body),
+  });
+  route({
+    method: 'PUT', url: '/api/me/contracts/:contractId/leaves/:leaveId/return', summary: 'Set the month I come back from leave', tags, access: member, ...change,
+    schema: { params: s.leaveParams, body: s.returnBody, response: s.contractDto },
+    handler: (ctx, { params, body }) => svc.self.setReturn(ctx, params.contractId, params.leaveId, body),
+  });
+  route({
+    method: 'POST', url: '/api/me/contracts/:contractId/cancellation', summary: 'Cancel my membership (退会) under the cut-off rule', tags, access: member, ...change,
+    schema: { params: s.contractIdParams, body: s.cancelBody, response: s.contractDto },
+    handler: (ctx, { params, body }) => svc.self.cancel(ctx, params.contractId, body),
+  });
 }

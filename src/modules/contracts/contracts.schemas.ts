@@ -11,6 +11,8 @@ export const leaveParams = z.object({ contractId: z.uuid(), leaveId: z.uuid() })
 export const optionParams = z.object({ contractId: z.uuid(), optionId: z.uuid() });
 export const memberIdParams = z.object({ memberId: z.uuid() });
 
+export const myContractsQuery = z.object({ memberId: z.uuid().optional().describe('A member of the family I lead') }).strict();
+
 export const sellBody = z
   .object({
     memberId: z.uuid(),

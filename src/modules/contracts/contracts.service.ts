@@ -7,6 +7,7 @@ import { membersRepo } from '../members/members.repo.js';
 import { billingMemberId } from '../members/members.service.js';
 import { statusService } from '../members/status.service.js';
 import { statusRepo } from '../members/status.repo.js';
+import { actingMemberId } from '../members/acting-member.js';
 import { creditsService } from '../credits/credits.service.js';
 import { plansRepo, type PlanRow, type PlanVersionRow } from '../plans/plans.repo.js';
 import { chargeTermsOf } from '../plans/plans.service.js';
@@ -131,8 +132,30 @@ function assertRunsThrough(contract: ContractRow, month: IsoMonth, what: string)
   if (contract.end_date && contract.end_date < firstDay(month)) throw unprocessable(`${what}: the contract ends on ${contract.end_date}`);
 }
 
+/** For member routes: the contract, if it belongs to the signed-in member or a member of the family they lead. */
+async function ownContract(ctx: TenantContext, id: string) {
+  const contract = await contractsRepo.byId(ctx.db, id);
+  if (!contract) throw notFound('Contract');
+  await actingMemberId(ctx, contract.member_id).catch(() => {
+    throw notFound('Contract');
+  });
+  return id;
+}
+
 export const contractsService = {
   get: (ctx: TenantContext, id: string) => detail(ctx, id),
+
+  /** A member's own contracts (and, for a family lead, a family member's, by memberId). */
+  mine: async (ctx: TenantContext, memberId?: string) => contractsService.listForMember(ctx, await actingMemberId(ctx, memberId)),
+
+  /** The changes members may make themselves, on their own (or their family's) contracts only. */
+  self: {
+    startLeave: async (ctx: TenantContext, id: string, input: { fromMonth: IsoMonth; returnMonth?: IsoMonth; reason?: string }) =>
+      contractsService.startLeave(ctx, await ownContract(ctx, id), input),
+    setReturn: async (ctx: TenantContext, id: string, leaveId: string, input: { returnMonth: IsoMonth }) =>
+      contractsService.setReturn(ctx, await ownContract(ctx, id), leaveId, input),
+    cancel: async (ctx: TenantContext, id: string, input: { reason: string }) => contractsService.cancel(ctx, await ownContract(ctx, id), input),
+  },
 
   async getLeave(ctx: TenantContext, id: string, leaveId: string) {
     const found = (await detail(ctx, id)).leaves.find((l) => l.id === leaveId);
