@@ -2,6 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Runtime } from './runtime.js';
+import { inTenantTransaction } from './db/databases.js';
+import type { TenantContext } from './tenancy/context.js';
+import { catalogService } from '../modules/schedule/catalog.service.js';
+import { plansService } from '../modules/plans/plans.service.js';
+import { planTerms, type PlanTerms } from '../modules/plans/plans.schemas.js';
+import { membersService } from '../modules/members/members.service.js';
+import { contractsService } from '../modules/contracts/contracts.service.js';
 
 export interface DemoLogin {
   url: string;
@@ -33,7 +40,33 @@ export async function seedDemoTenant(runtime: Runtime): Promise<DemoLogin> {
       plan: 'standard',
       owner: { email: DEMO_EMAIL, displayName: 'Demo Owner', password },
     });
+    await seedDemoCatalog(runtime);
     await writeFile(file, JSON.stringify({ email: DEMO_EMAIL, password }, null, 2), { mode: 0o600 });
   }
   return { url: runtime.tenantUrl({ slug: DEMO_SLUG }), email: DEMO_EMAIL, password };
+}
+
+/** A studio to look around in: a location, lesson types, plans of each kind, and members on them. */
+async function seedDemoCatalog(runtime: Runtime) {
+  const tenant = (await runtime.directory.bySlug(DEMO_SLUG))!;
+  await inTenantTransaction(await runtime.directory.dbFor(tenant), tenant.id, async (db) => {
+    const ctx: TenantContext = { tenant, db, principal: null, request: { requestId: 'seed', ip: '127.0.0.1', userAgent: null }, now: runtime.clock.now() };
+    const studio = await catalogService.createLocation(ctx, { name: '渋谷スタジオ', address: '東京都渋谷区道玄坂1-2-3' });
+    await catalogService.createLessonType(ctx, { name: 'ヨガ', durationMinutes: 60, colour: '#10b981' });
+    await catalogService.createLessonType(ctx, { name: 'ピラティス', durationMinutes: 50, colour: '#f59e0b' });
+    const terms = (t: Partial<PlanTerms> & Pick<PlanTerms, 'price'>): PlanTerms => ({ ...planTerms.parse({ taxCategory: 'standard_10', ...t }) });
+    const unlimited = await plansService.create(ctx, { kind: 'monthly', name: '月会費 フリー', terms: terms({ price: 13200, enrollmentFee: 5500, leaveFee: 1100 }) });
+    const four = await plansService.create(ctx, { kind: 'monthly', name: '月4回', terms: terms({ price: 8800, enrollmentFee: 5500, leaveFee: 1100, creditGrant: 'monthly', creditsPerGrant: 4 }) });
+    await plansService.create(ctx, { kind: 'pack', name: '回数券 5回', terms: terms({ price: 16500, packCredits: 5, packValidityDays: 90 }) });
+    const locker = await plansService.create(ctx, { kind: 'option', name: 'ロッカー', terms: terms({ price: 1100 }) });
+    const people = [
+      { familyName: '山田', givenName: '花子', familyNameKana: 'ヤマダ', givenNameKana: 'ハナコ', phone: '09012345678' },
+      { familyName: '佐藤', givenName: '健', familyNameKana: 'サトウ', givenNameKana: 'ケン', phone: '08023456789' },
+      { familyName: '鈴木', givenName: '美咲', familyNameKana: 'スズキ', givenNameKana: 'ミサキ' },
+    ];
+    for (const [i, person] of people.entries()) {
+      const member = await membersService.create(ctx, { ...person, homeLocationId: studio.id, acceptedTermsVersion: '2026-04' });
+      if (i < 2) await contractsService.sell(ctx, { memberId: member.id, planId: i === 0 ? unlimited.id : four.id, optionPlanIds: i === 0 ? [locker.id] : [] });
+    }
+  });
 }

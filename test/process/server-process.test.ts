@@ -89,6 +89,19 @@ describe('the server process', () => {
     };
     const firstLogin = await signIn().done;
     expect(firstLogin.status, firstLogin.text).toBe(200);
+    // The demo studio has something to look at: plans of each kind, and members on them.
+    const get = (url: string) =>
+      new Promise<any>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path: url, agent: false, headers: { host: `demo.localhost:${port}`, authorization: `Bearer ${JSON.parse(firstLogin.text).token}` } }, (res) => {
+            let text = '';
+            res.on('data', (d) => (text += d));
+            res.on('end', () => resolve(JSON.parse(text)));
+          })
+          .on('error', reject);
+      });
+    expect((await get('/api/plans')).items.map((p: { kind: string }) => p.kind).sort()).toEqual(['monthly', 'monthly', 'option', 'pack']);
+    expect((await get('/api/members')).items.map((m: { status: string }) => m.status)).toEqual(['active', 'active', 'provisional']);
 
     // Sign-ins (argon2id makes each take a while) are in flight when SIGTERM arrives: all still complete,
     // some of them after the signal, and then the process exits cleanly.
@@ -101,7 +114,7 @@ describe('the server process', () => {
     const results = await Promise.all(inFlight.map((r) => r.done));
     expect(results.map((r) => r.status)).toEqual(Array(32).fill(200));
     expect(results.filter((r) => r.at > killedAt).length).toBeGreaterThan(0);
-    expect(await first.exited).toBe(0);
+    expect(await first.exited, first.output()).toBe(0);
 
     // The data folder keeps the tenant and its password across restarts.
     const second = await startServer(env);
