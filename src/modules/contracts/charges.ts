@@ -142,9 +142,13 @@ export function chargesForPeriod(t: ContractTimeline, period: IsoMonth, rules: P
 }
 
 export function chargesForPeriods(t: ContractTimeline, from: IsoMonth, to: IsoMonth, rules: Pick<MembershipRules, 'prorationRule'>) {
-  const out: Array<{ period: IsoMonth; lines: ChargeLine[] }> = [];
-  for (let p = from; p <= to; p = addMonths(p, 1)) out.push({ period: p, lines: chargesForPeriod(t, p, rules) });
-  return out;
+  // Counted, not compared as strings: a five-digit year would sort before a four-digit one.
+  const months = monthsBetween(from, to);
+  if (months > 1200) throw new RangeError(`${from}..${to} is more than a century of charges`);
+  return Array.from({ length: Math.max(0, months + 1) }, (_, i) => {
+    const period = addMonths(from, i);
+    return { period, lines: chargesForPeriod(t, period, rules) };
+  });
 }
 
 /** The regular invoice date of a month: the billing day of the month before. */

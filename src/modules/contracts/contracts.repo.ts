@@ -19,8 +19,8 @@ export const contractsRepo = {
   forMember: (db: Tx, memberId: string) =>
     db.selectFrom('app.contracts').selectAll().where('member_id', '=', memberId).orderBy('start_date', 'desc').execute(),
 
-  /** A monthly contract of the member still running on (or after) a day, if any. */
-  runningMonthly: (db: Tx, memberId: string, onOrAfter: string) =>
+  /** A monthly contract of the member (other than `except`) still running on or after a day, if any. */
+  runningMonthly: (db: Tx, memberId: string, onOrAfter: string, except?: string) =>
     db
       .selectFrom('app.contracts')
       .selectAll()
@@ -28,7 +28,16 @@ export const contractsRepo = {
       .where('kind', '=', 'monthly')
       .where('ended_at', 'is', null)
       .where((eb) => eb.or([eb('end_date', 'is', null), eb('end_date', '>=', onOrAfter)]))
+      .$if(except !== undefined, (q) => q.where('id', '<>', except!))
       .executeTakeFirst(),
+
+  /** The contracts of these members that have not ended, to see what else runs when one ends. */
+  notEnded: (db: Tx, memberIds: string[]) =>
+    memberIds.length === 0
+      ? Promise.resolve([])
+      : db.selectFrom('app.contracts').select(['id', 'member_id', 'start_date', 'end_date']).where('member_id', 'in', memberIds).where('ended_at', 'is', null).execute(),
+
+  deleteOption: (db: Tx, id: string) => db.deleteFrom('app.contract_options').where('id', '=', id).execute(),
 
   markEnded: (db: Tx, ids: string[]) =>
     ids.length === 0 ? Promise.resolve() : db.updateTable('app.contracts').set({ ended_at: sql`now()` }).where('id', 'in', ids).where('ended_at', 'is', null).execute(),

@@ -254,3 +254,67 @@ describe('the member history', () => {
     expect((await status(m.id)).status).toBe('trial');
   });
 });
+
+describe('edges found in review', () => {
+  const monthly = async (name: string, terms: object = {}) =>
+    ok(await call('POST', '/api/plans', { kind: 'monthly', name: `${name} ${randomUUID().slice(0, 4)}`, terms: { price: 8800, taxCategory: 'standard_10', leaveFee: 1100, ...terms } }), 201);
+
+  it('will not revive a cancelled contract next to its successor (no double charge)', async () => {
+    await day('2026-07-01');
+    const p = await monthly('Successor');
+    const m = await ok(await call('POST', '/api/members', { familyName: '木村' }), 201);
+    const a = await ok(await write('POST', '/api/contracts', { memberId: m.id, planId: p.id, startDate: '2026-07-01' }), 201);
+    await ok(await write('POST', `/api/contracts/${a.id}/cancellation`, { reason: 'Switching' }), 200);
+    await day('2026-07-20');
+    await ok(await write('POST', '/api/contracts', { memberId: m.id, planId: p.id, startDate: '2026-08-01' }), 201);
+    await refused(call('DELETE', `/api/contracts/${a.id}/cancellation`), 409, /charge twice/);
+  });
+
+  it('refuses months so far ahead that they could only be mistakes, quickly', async () => {
+    await day('2026-07-20');
+    const p = await monthly('Far');
+    const m = await ok(await call('POST', '/api/members', { familyName: '林' }), 201);
+    const c = await ok(await write('POST', '/api/contracts', { memberId: m.id, planId: p.id }), 201);
+    await refused(call('POST', `/api/contracts/${c.id}/leaves/preview`, { fromMonth: '2026-09', returnMonth: '9999-12' }), 422, /at most 24 months/);
+    await refused(call('POST', `/api/contracts/${c.id}/plan-change/preview`, { planId: p.id, fromMonth: '9999-12' }), 422, /at most 24 months/);
+  });
+
+  it('ends only the contract when a pack runs on, and keeps the pack’s credits', async () => {
+    await day('2026-07-05');
+    const p = await monthly('With pack');
+    const pack = await ok(await call('POST', '/api/plans', { kind: 'pack', name: `Pack ${randomUUID().slice(0, 4)}`, terms: { price: 11000, taxCategory: 'standard_10', packCredits: 10, packValidityDays: 180 } }), 201);
+    const m = await ok(await call('POST', '/api/members', { familyName: '清水' }), 201);
+    const c = await ok(await write('POST', '/api/contracts', { memberId: m.id, planId: p.id }), 201);
+    await ok(await write('POST', '/api/contracts', { memberId: m.id, planId: pack.id }), 201);
+    await ok(await write('POST', `/api/contracts/${c.id}/cancellation`, { reason: 'Pack only' }), 200);
+    await day('2026-08-01');
+    expect((await status(m.id)).status).toBe('active');
+    expect((await credits(m.id)).available).toBe(10);
+    expect((await ok(await call('GET', `/api/contracts/${c.id}`), 200)).status).toBe('ended');
+  });
+
+  it('keeps a return from leave within the contract, and one leave from running into another', async () => {
+    await day('2026-07-05');
+    const p = await monthly('Leaves');
+    const m = await ok(await call('POST', '/api/members', { familyName: '森' }), 201);
+    const c = await ok(await write('POST', '/api/contracts', { memberId: m.id, planId: p.id }), 201);
+    const first = await ok(await write('POST', `/api/contracts/${c.id}/leaves`, { fromMonth: '2026-08', returnMonth: '2026-10' }), 201);
+    await ok(await write('POST', `/api/contracts/${c.id}/leaves`, { fromMonth: '2026-11' }), 201);
+    const leaveId = first.leaves.find((l: { fromMonth: string }) => l.fromMonth === '2026-08').id;
+    await refused(write('PUT', `/api/contracts/${c.id}/leaves/${leaveId}/return`, { returnMonth: '2027-01' }), 409, /overlap/);
+    await ok(await write('POST', `/api/contracts/${c.id}/cancellation`, { reason: 'Done' }), 200); // ends 2026-07-31
+    await refused(write('PUT', `/api/contracts/${c.id}/leaves/${leaveId}/return`, { returnMonth: '2026-09' }), 422, /ends on 2026-07-31/);
+  });
+
+  it('puts the leave back on the calendar when a cancellation is withdrawn', async () => {
+    await day('2026-07-05');
+    const p = await monthly('Withdraw');
+    const m = await ok(await call('POST', '/api/members', { familyName: '池田' }), 201);
+    const c = await ok(await write('POST', `/api/contracts`, { memberId: m.id, planId: p.id }), 201);
+    await ok(await write('POST', `/api/contracts/${c.id}/leaves`, { fromMonth: '2026-09', returnMonth: '2026-11' }), 201);
+    await ok(await write('POST', `/api/contracts/${c.id}/cancellation`, { reason: 'Maybe' }), 200);
+    expect((await status(m.id)).scheduled.map((s) => s.to)).toEqual(['cancelled']);
+    await ok(await call('DELETE', `/api/contracts/${c.id}/cancellation`), 200);
+    expect((await status(m.id)).scheduled.map((s) => `${s.to}@${s.effectiveOn}`)).toEqual(['on_leave@2026-09-01', 'active@2026-11-01']);
+  });
+});

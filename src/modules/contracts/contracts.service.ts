@@ -20,10 +20,12 @@ import {
   type ContractTimeline,
   type MembershipRules,
 } from './charges.js';
-import { contractsRepo, type ContractRow } from './contracts.repo.js';
+import { contractsRepo, type ContractRow, type LeaveRow } from './contracts.repo.js';
 
 /** How far ahead a contract's charges are shown: at least this many months past the current one. */
 const HORIZON_MONTHS = 2;
+/** How far ahead a change may be dated: further out is a typing mistake, not a plan. */
+const MAX_MONTHS_AHEAD = 24;
 
 interface Clock {
   today: IsoDate;
@@ -87,6 +89,7 @@ async function detail(ctx: TenantContext, id: string, c?: Clock, horizonAtLeast?
   const member = (await membersRepo.byId(ctx.db, contract.member_id))!;
   const [plans, leaves, options] = await Promise.all([contractsRepo.plans(ctx.db, id), contractsRepo.leaves(ctx.db, id), contractsRepo.options(ctx.db, id)]);
   const horizon = [addMonths(monthOf(time.today), HORIZON_MONTHS), horizonAtLeast ?? ''].sort().at(-1)!;
+  // horizonAtLeast comes from validated input, at most MAX_MONTHS_AHEAD away.
   return {
     id: contract.id,
     memberId: contract.member_id,
@@ -122,10 +125,30 @@ async function openMonthly(ctx: TenantContext, id: string) {
 }
 
 function assertFromMonth(month: IsoMonth, c: Clock, what: string) {
+  assertWithinReach(month, c, what);
   const earliest = earliestChangeMonth(c.today, c.rules);
   if (month < earliest) {
     throw unprocessable(`${what} can start from ${earliest} at the earliest (changes made after the ${c.rules.cutoffDay}th take effect a month later)`);
   }
+}
+
+function assertWithinReach(month: IsoMonth, c: Clock, what: string) {
+  const latest = addMonths(monthOf(c.today), MAX_MONTHS_AHEAD);
+  if (month > latest) throw unprocessable(`${what} can be set at most ${MAX_MONTHS_AHEAD} months ahead (up to ${latest})`);
+}
+
+/** A leave's return must come by the month after the contract's last day, or it would revive a cancelled member. */
+function assertReturnWithin(contract: ContractRow, returnMonth: IsoMonth) {
+  if (contract.end_date && firstDay(returnMonth) > addDays(contract.end_date, 1)) {
+    throw unprocessable(`The contract ends on ${contract.end_date}; a return after that is not possible`);
+  }
+}
+
+/** Another leave of the contract (not withdrawn, not `except`) overlapping the months from..return. */
+function overlapsLeave(leaves: LeaveRow[], from: IsoDate, returnMonth: IsoDate | null, except?: string) {
+  return leaves.some(
+    (l) => l.id !== except && !l.withdrawn_at && (l.return_month === null || from < l.return_month) && (returnMonth === null || l.from_month < returnMonth),
+  );
 }
 
 function assertRunsThrough(contract: ContractRow, month: IsoMonth, what: string) {
@@ -255,11 +278,14 @@ export const contractsService = {
     assertFromMonth(input.fromMonth, time, 'A leave');
     assertRunsThrough(contract, input.fromMonth, 'A leave cannot start after the contract ends');
     if (input.fromMonth < monthOf(contract.start_date)) throw unprocessable('A leave cannot start before the contract');
-    if (input.returnMonth !== undefined && input.returnMonth <= input.fromMonth) throw new AppError('validation_failed', 'returnMonth must come after fromMonth');
-    const overlaps = (await contractsRepo.leaves(ctx.db, id)).some(
-      (l) => !l.withdrawn_at && (l.return_month === null || firstDay(input.fromMonth) < l.return_month) && (input.returnMonth === undefined || l.from_month < firstDay(input.returnMonth)),
-    );
-    if (overlaps) throw new AppError('conflict', 'This leave overlaps another leave of the contract');
+    if (input.returnMonth !== undefined) {
+      if (input.returnMonth <= input.fromMonth) throw new AppError('validation_failed', 'returnMonth must come after fromMonth');
+      assertWithinReach(input.returnMonth, time, 'A return');
+      assertReturnWithin(contract, input.returnMonth);
+    }
+    if (overlapsLeave(await contractsRepo.leaves(ctx.db, id), firstDay(input.fromMonth), input.returnMonth ? firstDay(input.returnMonth) : null)) {
+      throw new AppError('conflict', 'This leave overlaps another leave of the contract');
+    }
     const leave = await contractsRepo.insertLeave(ctx.db, {
       contract_id: id,
       from_month: firstDay(input.fromMonth),
@@ -284,7 +310,14 @@ export const contractsService = {
     if (leave.withdrawn_at) throw unprocessable('This leave was withdrawn');
     if (firstDay(input.returnMonth) <= leave.from_month) throw new AppError('validation_failed', 'returnMonth must come after the leave starts');
     assertFromMonth(input.returnMonth, time, 'A return');
-    if (leave.return_month && leave.return_month <= firstDay(monthOf(time.today))) throw unprocessable('This leave is already over');
+    assertReturnWithin(contract, input.returnMonth);
+    // A return month already past the cut-off is invoiced as it stands; it can no longer move.
+    if (leave.return_month && monthOf(leave.return_month) < earliestChangeMonth(time.today, time.rules)) {
+      throw unprocessable(`This leave's return (${monthOf(leave.return_month)}) is past the cut-off and can no longer move`);
+    }
+    if (overlapsLeave(await contractsRepo.leaves(ctx.db, id), leave.from_month, firstDay(input.returnMonth), leave.id)) {
+      throw new AppError('conflict', 'The leave would then overlap another leave of the contract');
+    }
     await statusRepo.withdraw(ctx.db, (await statusRepo.pendingOfContract(ctx.db, id, { leaveId, to: 'active' })).map((c) => c.id));
     await contractsRepo.updateLeave(ctx.db, leaveId, { return_month: firstDay(input.returnMonth) });
     await statusService.schedule(ctx.db, actorOf(ctx), time.today, {
@@ -342,10 +375,24 @@ export const contractsService = {
     const time = await clock(ctx);
     const contract = await openMonthly(ctx, id);
     if (!contract.end_date) throw unprocessable('This contract is not cancelled');
+    await membersRepo.byIdForUpdate(ctx.db, contract.member_id);
+    const next = await contractsRepo.runningMonthly(ctx.db, contract.member_id, contract.start_date, id);
+    if (next) throw new AppError('conflict', `The member already has a contract from ${next.start_date}; running both would charge twice`);
     const pending = await statusRepo.pendingOfContract(ctx.db, id, { to: 'cancelled' });
     if (pending.length === 0) throw unprocessable('This cancellation has already taken effect');
     await statusRepo.withdraw(ctx.db, pending.map((c) => c.id));
     await contractsRepo.update(ctx.db, id, { end_date: null, cancel_reason: null, cancel_requested_at: null });
+    // The cancellation withdrew the leave changes dated after its end; the leaves stand again, so do they.
+    const actor = actorOf(ctx);
+    for (const leave of (await contractsRepo.leaves(ctx.db, id)).filter((l) => !l.withdrawn_at)) {
+      const steps = [
+        { to: 'on_leave' as const, on: leave.from_month, reason: leave.reason || 'Leave' },
+        ...(leave.return_month ? [{ to: 'active' as const, on: leave.return_month, reason: 'Back from leave' }] : []),
+      ];
+      for (const step of steps.filter((x) => x.on > contract.end_date!)) {
+        await statusService.schedule(ctx.db, actor, time.today, { memberId: contract.member_id, to: step.to, effectiveOn: step.on, reason: step.reason, contractId: id, leaveId: leave.id });
+      }
+    }
     return detail(ctx, id, time);
   },
 
@@ -356,6 +403,7 @@ export const contractsService = {
     const fromDate = input.fromDate ?? [time.today, contract.start_date].sort()[1]!;
     if (!isValidDate(fromDate)) throw new AppError('validation_failed', 'fromDate is not a calendar date');
     if (fromDate < time.today || fromDate < contract.start_date) throw unprocessable('An option starts today or later, within the contract');
+    assertWithinReach(monthOf(fromDate), time, 'An option');
     assertRunsThrough(contract, monthOf(fromDate), 'The option would start after the contract ends');
     const { plan, version } = await sellablePlan(ctx.db, input.planId, ['option']);
     await contractsRepo.insertOptions(ctx.db, [{ contract_id: id, plan_id: plan.id, plan_version: version.version, from_date: fromDate }]);
@@ -370,7 +418,9 @@ export const contractsService = {
     if (!option) throw notFound('Option');
     if (option.until_date) throw new AppError('conflict', `This option already ends on ${option.until_date}`);
     const byCutoff = lastDay(addMonths(earliestChangeMonth(time.today, time.rules), -1));
-    await contractsRepo.updateOption(ctx.db, optionId, { until_date: [byCutoff, lastDay(monthOf(option.from_date))].sort()[1]! });
+    // One that would not have started by then is simply taken off; it was never charged.
+    if (option.from_date > byCutoff) await contractsRepo.deleteOption(ctx.db, optionId);
+    else await contractsRepo.updateOption(ctx.db, optionId, { until_date: byCutoff });
     return detail(ctx, id, time);
   },
 };

@@ -47,9 +47,16 @@ const notOnLeave = (monthStart: string) => sql`not exists (
 const onlyContracts = (ids: string[] | undefined) => (ids === undefined ? sql`true` : sql`c.id = any(${ids}::uuid[])`);
 
 export const creditsRepo = {
-  /** Serialises credit use of one member (a transaction-scoped lock), so two bookings cannot spend one credit. */
-  lockMember: (db: Tx, memberId: string) =>
-    sql`select pg_advisory_xact_lock(hashtextextended('credits:' || current_setting('app.tenant_id') || ':' || ${memberId}, 0))`.execute(db),
+  /**
+   * Serialises credit changes of members by locking their rows (in id order), the same lock the status job holds
+   * while it ends memberships: two bookings cannot spend one credit, and an expiry cannot race a booking.
+   */
+  lockMember: (db: Tx, memberId: string) => creditsRepo.lockMembers(db, [memberId]),
+  lockMembers: (db: Tx, memberIds: string[]) =>
+    db.selectFrom('app.members').select('id').where('id', 'in', memberIds).orderBy('id').forNoKeyUpdate().execute(),
+
+  membersOfContracts: async (db: Tx, contractIds: string[]) =>
+    contractIds.length === 0 ? [] : (await db.selectFrom('app.contracts').select('member_id').where('id', 'in', contractIds).execute()).map((r) => r.member_id),
 
   /** Lots with credits left, soonest to expire first (the order they are spent in). */
   openLots: (db: Tx, memberIds: string[]): Promise<Lot[]> =>

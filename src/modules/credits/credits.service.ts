@@ -69,18 +69,32 @@ export const creditsService = {
     return creditsRepo.insert(db, rows);
   },
 
-  /** Expires every credit these members have left (a membership ended); returns how many per member. */
-  async expireAllOf(db: Tx, memberIds: string[], reason: string): Promise<Map<string, number>> {
-    const lots = await creditsRepo.openLots(db, memberIds);
-    await creditsRepo.insert(db, lots.map((l) => ({ member_id: l.member_id, kind: 'expire' as const, amount: -l.remaining, lot_id: l.id, contract_id: l.contract_id, reason, actor_kind: 'system' as const })));
+  /**
+   * Expires what is left when memberships end (every lot of those members) or when only a contract ends while
+   * another runs on (that contract's lots). Members are locked by the caller. Returns how many per member.
+   */
+  async expireOnEnd(db: Tx, ends: { members: string[]; contracts: string[] }): Promise<Map<string, number>> {
+    const whole = new Set(ends.members);
+    const contracts = new Set(ends.contracts);
+    const lots = (await creditsRepo.openLots(db, [...new Set([...ends.members, ...(await creditsRepo.membersOfContracts(db, ends.contracts))])])).filter(
+      (l) => whole.has(l.member_id) || (l.contract_id !== null && contracts.has(l.contract_id)),
+    );
+    await creditsRepo.insert(db, lots.map((l) => ({ member_id: l.member_id, kind: 'expire' as const, amount: -l.remaining, lot_id: l.id, contract_id: l.contract_id, reason: whole.has(l.member_id) ? 'Membership ended' : 'Contract ended', actor_kind: 'system' as const })));
     const out = new Map<string, number>();
     for (const l of lots) out.set(l.member_id, (out.get(l.member_id) ?? 0) + l.remaining);
     return out;
   },
 
-  /** Records the expiry of lots past their date, a batch at a time; returns how many lots. */
+  /**
+   * Records the expiry of lots past their date, a batch at a time; returns how many lots. The members are locked
+   * and their lots read again, so a booking spending the same credits meanwhile cannot make a lot go negative.
+   */
   async expireDue(db: Tx, today: string, limit = 1000) {
-    const lots = await creditsRepo.expiredLots(db, today, limit);
+    const candidates = await creditsRepo.expiredLots(db, today, limit);
+    if (candidates.length === 0) return 0;
+    const memberIds = [...new Set(candidates.map((l) => l.member_id))];
+    await creditsRepo.lockMembers(db, memberIds);
+    const lots = (await creditsRepo.openLots(db, memberIds)).filter((l) => l.expires_on !== null && l.expires_on < today);
     await creditsRepo.insert(db, lots.map((l) => ({ member_id: l.member_id, kind: 'expire' as const, amount: -l.remaining, lot_id: l.id, contract_id: l.contract_id, reason: `Expired on ${l.expires_on}`, actor_kind: 'system' as const })));
     return lots.length;
   },

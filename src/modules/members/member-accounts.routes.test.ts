@@ -112,6 +112,16 @@ describe('sign-up and confirmation', () => {
     expect((await login(T, email, 'another password 2')).statusCode).toBe(200);
   });
 
+  it('retires every other mailed link once one is used', async () => {
+    const email = newEmail();
+    expect((await signUp(T, email)).statusCode).toBe(202);
+    expect((await post(T, '/api/member-auth/resend-confirmation', { email })).statusCode).toBe(202);
+    const [newer, older] = await mails(T, email, 'member_confirm_email');
+    expect((await post(T, '/api/member-auth/confirm', { token: tokenIn(newer!.body) })).statusCode).toBe(200);
+    // The older confirmation link would otherwise open a session, even after a password reset.
+    expect((await post(T, '/api/member-auth/confirm', { token: tokenIn(older!.body) })).statusCode).toBe(422);
+  });
+
   it('makes one account of parallel sign-ups with the same email', async () => {
     const email = newEmail();
     const replies = await Promise.all(Array.from({ length: 5 }, () => signUp(T, email)));

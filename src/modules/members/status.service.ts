@@ -48,17 +48,41 @@ export async function applyDueChanges(db: Tx, today: string, opts: { limit?: num
   if (due.length === 0) return 0;
   const members = new Map((await statusRepo.lockMembers(db, due.map((c) => c.member_id))).map((m) => [m.id, m.status]));
   const stillPending = new Set((await statusRepo.lockPending(db, due.map((c) => c.id))).map((c) => c.id));
+  const running = await contractsRepo.notEnded(db, [...members.keys()]);
+  const contractOf = new Map(running.map((c) => [c.id, c]));
   const apply: StatusChange[] = [];
   const overtaken: string[] = [];
+  // A contract ends but another one (a pack, the next plan) runs on: the membership goes on.
+  const endsOnlyContract: StatusChange[] = [];
   for (const change of due) {
     if (!stillPending.has(change.id)) continue;
     const from = members.get(change.member_id)!;
+    if (change.contract_id && change.to_status !== 'cancelled') {
+      // A leave or return of a contract that has ended (or ends first) no longer applies.
+      const c = contractOf.get(change.contract_id);
+      if (!c || (c.end_date !== null && c.end_date < change.effective_on)) {
+        overtaken.push(change.id);
+        continue;
+      }
+    }
+    if (change.to_status === 'cancelled' && change.contract_id) {
+      const others = running.filter(
+        (c) => c.member_id === change.member_id && c.id !== change.contract_id && c.start_date <= change.effective_on && (c.end_date === null || c.end_date >= change.effective_on),
+      );
+      if (others.length > 0) {
+        endsOnlyContract.push(change);
+        continue;
+      }
+    }
     if (from === change.to_status || !allowed(from, change.to_status)) overtaken.push(change.id);
     else apply.push(change);
   }
   const ending = apply.filter((c) => c.to_status === 'cancelled');
-  const expired = await creditsService.expireAllOf(db, ending.map((c) => c.member_id), 'Membership ended');
-  await contractsRepo.markEnded(db, ending.flatMap((c) => (c.contract_id ? [c.contract_id] : [])));
+  const expired = await creditsService.expireOnEnd(db, {
+    members: ending.map((c) => c.member_id),
+    contracts: endsOnlyContract.map((c) => c.contract_id!),
+  });
+  await contractsRepo.markEnded(db, [...ending, ...endsOnlyContract].flatMap((c) => (c.contract_id ? [c.contract_id] : [])));
   const events: Array<Insertable<AppMemberStatusEvents>> = apply.map((c) => ({
     member_id: c.member_id,
     from_status: members.get(c.member_id)!,
@@ -72,7 +96,7 @@ export async function applyDueChanges(db: Tx, today: string, opts: { limit?: num
     effects: JSON.stringify(c.to_status === 'cancelled' ? { creditsExpired: expired.get(c.member_id) ?? 0 } : {}),
   }));
   await statusRepo.insertEvents(db, events);
-  await statusRepo.markApplied(db, apply.map((c) => c.id));
+  await statusRepo.markApplied(db, [...apply, ...endsOnlyContract].map((c) => c.id));
   await statusRepo.withdraw(db, overtaken);
   return due.length;
 }

@@ -148,6 +148,9 @@ export function tokenTable<Purpose extends string>(spec: {
          where token_hash = ${tokenHash} and used_at is null and expires_at > now()
            and purpose in (${sql.join(purposes)})
         returning ${owner} as owner_id, purpose`.execute(db);
+      // Using one mailed link retires every other link of the account: an older confirmation or reset mail
+      // must not open a session after the password changed.
+      if (rows[0]) await sql`update ${table} set used_at = now() where ${owner} = ${rows[0].owner_id} and used_at is null`.execute(db);
       return rows[0];
     },
   };
