@@ -96,13 +96,19 @@ export const creditsRepo = {
       .groupBy('lot_id')
       .execute(),
 
-  page: (db: Tx, memberId: string, before: Date | undefined, limit: number) =>
+  /**
+   * Newest first. The cursor is the last row's exact time (as PostgreSQL prints it, to the microsecond) and id:
+   * rows written by one statement share a millisecond, and a JS Date would skip some of them.
+   */
+  page: (db: Tx, memberId: string, before: { at: string; id: string } | undefined, limit: number) =>
     db
       .selectFrom('app.credit_ledger')
       .selectAll()
+      .select(sql<string>`created_at::text`.as('cursor_at'))
       .where('member_id', '=', memberId)
-      .$if(before !== undefined, (q) => q.where('created_at', '<', before!))
+      .$if(before !== undefined, (q) => q.where(sql<boolean>`(created_at, id) < (${before!.at}::timestamptz, ${before!.id}::uuid)`))
       .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
       .limit(limit)
       .execute(),
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 export const memberIdParams = z.object({ memberId: z.uuid() });
 export const ledgerQuery = z
   .object({
-    before: z.iso.datetime().optional().describe('Cursor: the createdAt of the last row of the previous page'),
+    before: z.string().min(1).max(200).optional().describe('Cursor: nextCursor of the previous page'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();

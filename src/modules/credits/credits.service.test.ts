@@ -83,3 +83,25 @@ describe('the credits ledger', () => {
     expect(await available(m.id, '2027-01-01')).toBe(1);
   });
 });
+
+describe('the ledger list', () => {
+  it('pages through rows written in the same millisecond without skipping any, and refuses a made-up cursor', async () => {
+    at('2026-11-10');
+    const m = await post('/api/members', { familyName: '加藤' });
+    for (let i = 0; i < 3; i += 1) await post(`/api/members/${m.id}/credits/adjustments`, { amount: 2, reason: `Lot ${i}` });
+    // One draw of 5 over three lots writes three rows in one statement.
+    await post(`/api/members/${m.id}/credits/adjustments`, { amount: -5, reason: 'Correction' });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await platform.call(tenant, { method: 'GET', url: `/api/members/${m.id}/credits`, query: { limit: '2', ...(cursor ? { before: cursor } : {}) }, token: tenant.ownerToken });
+      expect(res.statusCode, res.body).toBe(200);
+      seen.push(...res.json().ledger.map((r: { id: string }) => r.id));
+      cursor = res.json().nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(6);
+    expect(new Set(seen).size).toBe(6);
+    const bad = await platform.call(tenant, { method: 'GET', url: `/api/members/${m.id}/credits`, query: { before: 'bm9wZQ' }, token: tenant.ownerToken });
+    expect(bad.statusCode).toBe(400);
+  });
+});

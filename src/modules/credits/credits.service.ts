@@ -37,6 +37,15 @@ async function draw(db: Tx, memberId: string, amount: number, today: string, row
   return creditsRepo.insert(db, rows);
 }
 
+const encodeCursor = (row: { cursor_at: string; id: string }) => Buffer.from(`${row.cursor_at}|${row.id}`).toString('base64url');
+function decodeCursor(cursor: string) {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (!at || !id || !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/.test(at) || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) {
+    throw new AppError('validation_failed', 'before is not a cursor this list gave out');
+  }
+  return { at, id };
+}
+
 const toLot = (l: Lot) => ({ id: l.id, kind: l.kind, granted: l.granted, remaining: l.remaining, expiresOn: l.expires_on, contractId: l.contract_id });
 
 export const creditsService = {
@@ -128,7 +137,7 @@ export const creditsService = {
     if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('Member');
     const today = tenantToday(ctx);
     const balance = await creditsService.balance(ctx.db, memberId, today);
-    const rows = await creditsRepo.page(ctx.db, memberId, q.before ? new Date(q.before) : undefined, q.limit + 1);
+    const rows = await creditsRepo.page(ctx.db, memberId, q.before ? decodeCursor(q.before) : undefined, q.limit + 1);
     const page = rows.slice(0, q.limit);
     return {
       ...balance,
@@ -144,7 +153,7 @@ export const creditsService = {
         actor: { kind: r.actor_kind, id: r.actor_id },
         createdAt: r.created_at.toISOString(),
       })),
-      nextCursor: rows.length > q.limit ? page.at(-1)!.created_at.toISOString() : null,
+      nextCursor: rows.length > q.limit ? encodeCursor(page.at(-1)!) : null,
     };
   },
 
