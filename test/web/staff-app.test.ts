@@ -99,6 +99,11 @@ describe('staff web app', () => {
     expect(await page.getByText('Instructor at').isVisible()).toBe(true);
     expect(await page.getByRole('heading', { name: 'Staff' }).count()).toBe(0);
     await page.screenshot({ path: path.join(screens, 'instructor-home.png') });
+    // Plans and the membership rules are for reading only.
+    await page.getByRole('button', { name: 'Plans' }).click();
+    await page.getByText('Prices are set by managers and owners.').waitFor();
+    await page.getByText('cut-off day 10').waitFor();
+    expect(await page.getByRole('form').count()).toBe(0);
   });
 
   it('lets the front desk register a member, find them by kana and open their record', async () => {
@@ -123,6 +128,110 @@ describe('staff web app', () => {
     await page.locator('tbody tr', { hasText: '高橋' }).first().click();
     await page.getByRole('heading', { name: '高橋 優' }).waitFor();
     await page.screenshot({ path: path.join(screens, 'member-detail.png'), fullPage: true });
+  });
+
+  it('lets the owner create a plan, sell it to a member after a preview, and cancel it after another', async () => {
+    // A fixed business day (the 18th, after the default cut-off on the 10th, with daily pro-rating).
+    platform.runtime.clock.set(new Date('2026-11-18T12:00:00+09:00'));
+    try {
+      const created = await platform.call(T, {
+        method: 'POST', url: '/api/members', token: T.ownerToken, payload: { familyName: '佐藤', givenName: '花子', phone: '090-7777-8888' },
+      });
+      expect(created.statusCode).toBe(201);
+      const memberId = created.json().id as string;
+      const page = await newPage();
+      await signIn(page, T.ownerEmail, T.ownerPassword);
+
+      await page.getByRole('button', { name: 'Plans' }).click();
+      const add = page.getByRole('form', { name: 'Add a plan' });
+      await add.waitFor();
+      await add.getByLabel('Plan name').fill('Monthly 4');
+      await add.getByLabel('Monthly price').fill('8800');
+      await add.getByLabel('Enrollment fee').fill('5500');
+      await add.getByLabel('Leave fee (per month)').fill('1100');
+      await add.getByLabel('Credits per month').fill('4');
+      await add.getByRole('button', { name: 'Create plan' }).click();
+      await page.getByText('Monthly 4 created (version 1).').waitFor();
+      const planRow = page.locator('tr', { hasText: 'Monthly 4' });
+      expect(await planRow.textContent()).toContain('¥8,800 / month incl. tax (10%)');
+      expect(await planRow.textContent()).toContain('4 credits/month');
+      await page.screenshot({ path: path.join(screens, 'plans.png'), fullPage: true });
+
+      await page.getByRole('button', { name: 'Members' }).click();
+      await page.getByLabel('Search members').fill('0907777');
+      await page.locator('tbody tr', { hasText: '佐藤' }).first().click();
+      await page.getByRole('heading', { name: '佐藤 花子' }).waitFor();
+      const badge = page.getByLabel('Member status');
+      await badge.getByText('Provisional').waitFor();
+
+      const sell = page.getByRole('form', { name: 'Sell a plan' });
+      await sell.getByLabel('Plan', { exact: true }).selectOption({ label: 'Monthly 4 (¥8,800 / month)' });
+      await sell.getByLabel('Start date (blank: today)').fill('2026-11-18');
+      await sell.getByRole('button', { name: 'Preview' }).click();
+      const salePreview = page.getByRole('region', { name: 'Sell a plan: preview' });
+      // 18–30 November is 13 of 30 days: ¥8,800 × 13 / 30 = ¥3,813, plus the ¥5,500 enrollment fee.
+      await salePreview.getByText('¥9,313').waitFor();
+      const saleText = await salePreview.textContent();
+      for (const expected of ['Enrollment fee (Monthly 4)', '¥5,500', 'Monthly 4 (first month)', '¥3,813', '2026-12', '¥8,800']) {
+        expect(saleText).toContain(expected);
+      }
+      const contractsNow = async () =>
+        (await platform.call(T, { method: 'GET', url: `/api/members/${memberId}/contracts`, token: T.ownerToken })).json().items.length;
+      expect(await contractsNow()).toBe(0); // a preview writes nothing
+      await page.screenshot({ path: path.join(screens, 'sale-preview.png'), fullPage: true });
+
+      await salePreview.getByRole('button', { name: 'Confirm sale' }).click();
+      const contract = page.getByRole('article', { name: 'Contract: Monthly 4' });
+      await contract.getByText('Starts on 2026-11-18').waitFor();
+      await badge.getByText('Active').waitFor();
+      expect(await contractsNow()).toBe(1);
+      await page.getByRole('cell', { name: 'Provisional → Active' }).waitFor();
+      await page.getByText('4 credits available').waitFor();
+
+      // A refusal shows the API's own words.
+      await contract.getByRole('button', { name: 'Leave' }).click();
+      const leave = page.getByRole('form', { name: 'Leave' });
+      await leave.getByLabel('Leave from (month)').fill('2026-12');
+      await leave.getByRole('button', { name: 'Preview' }).click();
+      await contract.getByRole('alert').getByText('A leave can start from 2027-01 at the earliest', { exact: false }).waitFor();
+      await leave.getByRole('button', { name: 'Close' }).click();
+
+      await contract.getByRole('button', { name: 'Cancel membership' }).click();
+      const cancel = page.getByRole('form', { name: 'Cancel membership' });
+      await cancel.getByLabel('Reason for cancelling').fill('Moving away');
+      await cancel.getByRole('button', { name: 'Preview' }).click();
+      const cancelPreview = page.getByRole('region', { name: 'Cancel membership: preview' });
+      // After the cut-off, the membership runs to the end of next month.
+      await cancelPreview.getByText('Ends on 2026-12-31').waitFor();
+      expect(await cancelPreview.textContent()).toContain('2026-12');
+      await cancelPreview.getByRole('button', { name: 'Confirm cancellation' }).click();
+      await contract.getByText('Ends on 2026-12-31').waitFor();
+      await contract.getByText('Ending').waitFor();
+      await page.getByRole('row', { name: /2027-01-01 Cancelled Moving away/ }).waitFor();
+      await page.screenshot({ path: path.join(screens, 'member-contract.png'), fullPage: true });
+
+      // A new price is a new version of the plan, with its other terms; the contract keeps version 1.
+      await page.getByRole('button', { name: 'Plans' }).click();
+      await planRow.getByRole('button', { name: 'Edit price' }).click();
+      await page.getByRole('form', { name: 'New price for Monthly 4' }).getByLabel('New price').fill('9900');
+      await page.getByRole('button', { name: 'Save as version 2' }).click();
+      await page.getByText('Monthly 4 is now ¥9,900 (version 2); existing contracts keep their version.').waitFor();
+      await planRow.getByText('v2', { exact: true }).waitFor();
+      expect(await planRow.textContent()).toMatch(/¥9,900 \/ month.*enrollment ¥5,500, leave ¥1,100\/month, 4 credits\/month.*v2/);
+
+      await page.getByRole('button', { name: 'Members' }).click();
+      await page.getByLabel('Filter by status').selectOption('active');
+      await expect.poll(() => page.locator('tbody tr').allTextContents()).toEqual([expect.stringContaining('佐藤')]);
+      expect(await page.locator('tbody tr').textContent()).toContain('Active');
+      await page.locator('tbody tr', { hasText: '佐藤' }).click();
+      await contract.getByText('Monthly 4 (v1) from 2026-11-18').waitFor();
+      expect(await contract.textContent()).not.toContain('¥9,900');
+      await page.getByRole('button', { name: '← Members' }).click();
+      await page.getByLabel('Filter by status').selectOption('trial');
+      await page.getByText('No members found.').waitFor();
+    } finally {
+      platform.runtime.clock.set(null);
+    }
   });
 
   it('tells a visitor when no studio lives at the address', async () => {

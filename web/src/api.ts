@@ -1,3 +1,10 @@
+import type { z } from 'zod';
+import type { contractDto } from '../../src/modules/contracts/contracts.schemas';
+import type { creditsOverview } from '../../src/modules/credits/credits.schemas';
+import type { memberStatus, statusHistory } from '../../src/modules/members/members.schemas';
+import type { planList } from '../../src/modules/plans/plans.schemas';
+import type { membershipRules } from '../../src/modules/settings/settings.schemas';
+
 /** The JSON API of the studio at this address, with the staff session kept in this browser. */
 const SESSION_KEY = 'studiohive.session';
 
@@ -21,11 +28,16 @@ export const session = {
   clear: () => localStorage.removeItem(SESSION_KEY),
 };
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+/**
+ * Calls the API. Writes on contracts, statuses and credits carry an Idempotency-Key: one per user action, made
+ * by the caller (`newActionKey`) and sent again when that same action is retried, so it is done at most once.
+ */
+export async function api<T>(method: string, path: string, body?: unknown, opts: { idempotencyKey?: string } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const token = session.get();
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (res.status === 204 || res.status === 202) return undefined as T;
   const data = await res.json().catch(() => ({}));
@@ -35,6 +47,22 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   }
   return data as T;
 }
+
+/**
+ * A fresh Idempotency-Key. crypto.randomUUID exists only in secure contexts (https, localhost); a studio opened
+ * over plain http elsewhere gets the same random version-4 UUID from getRandomValues.
+ */
+export function newActionKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** What to tell the user when a call fails: the API's problem detail, or the fallback. */
+export const errorText = (err: unknown, fallback: string) => (err instanceof ApiError ? err.message : fallback);
 
 export interface Tenant {
   id: string;
@@ -61,8 +89,21 @@ export const roleLabel: Record<Role, string> = {
   instructor: 'Instructor',
 };
 
+export type MemberStatus = z.output<typeof memberStatus>;
+
+export const memberStatuses: MemberStatus[] = ['provisional', 'trial', 'active', 'on_leave', 'cancelled'];
+
+export const statusLabel: Record<MemberStatus, string> = {
+  provisional: 'Provisional',
+  trial: 'Trial',
+  active: 'Active',
+  on_leave: 'On leave',
+  cancelled: 'Cancelled',
+};
+
 export interface MemberSummary {
   id: string;
+  status: MemberStatus;
   memberNumber: number;
   familyName: string;
   givenName: string;
@@ -80,5 +121,42 @@ export interface Member extends MemberSummary {
   termsVersion: string | null;
   termsAcceptedAt: string | null;
   billingMemberId: string;
+  statusSince: string | null;
+  homeLocationId: string | null;
   family: Array<{ id: string; memberNumber: number; familyName: string; givenName: string }>;
+}
+
+/*
+ * The shapes of the membership API, taken from the server's own response schemas (types only: nothing of the
+ * server is bundled), so the app and the API cannot drift apart.
+ */
+export type StatusHistory = z.output<typeof statusHistory>;
+export type PlanKind = Plan['kind'];
+export type TaxCategory = Plan['terms']['taxCategory'];
+export type Plan = z.output<typeof planList>['items'][number];
+export type MembershipRules = z.output<typeof membershipRules>;
+export type Contract = z.output<typeof contractDto>;
+export type Charge = Contract['charges'][number];
+export type ContractStatus = Contract['status'];
+export type Credits = z.output<typeof creditsOverview>;
+
+export const taxLabel: Record<TaxCategory, string> = { standard_10: '10%', reduced_8: '8% (reduced)', exempt: 'Tax exempt' };
+
+/**
+ * Money in integer minor units, shown the Japanese way (¥8,800). ja-JP writes the yen sign full-width (￥);
+ * it is shown half-width, as on Japanese price tags and receipts.
+ */
+export function formatMoney(amount: number, currency: string): string {
+  return currencyFormat(currency).format(amount / 10 ** minorDigits(currency)).replace('\uffe5', '¥');
+}
+
+const currencyFormat = (currency: string) => new Intl.NumberFormat('ja-JP', { style: 'currency', currency });
+
+/** Digits of the minor unit: 0 for yen, 2 for dollars. Staff type amounts in the major unit. */
+export const minorDigits = (currency: string) => currencyFormat(currency).resolvedOptions().maximumFractionDigits ?? 0;
+
+/** An amount typed by staff (in yen, or dollars) in minor units; blank is undefined. */
+export function toMinor(typed: string, currency: string): number | undefined {
+  if (typed.trim() === '') return undefined;
+  return Math.round(Number(typed) * 10 ** minorDigits(currency));
 }

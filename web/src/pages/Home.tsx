@@ -1,8 +1,10 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, roleLabel, session, type Role, type Staff, type Tenant } from '../api';
 import { navigate } from '../App';
+import { Table } from '../ui';
 import { MemberDetail } from './MemberDetail';
 import { Members } from './Members';
+import { Plans } from './Plans';
 
 const manages: Record<Role, Role[]> = {
   owner: ['owner', 'manager', 'front_desk', 'instructor'],
@@ -36,6 +38,8 @@ export function Home({ tenant, path }: { tenant: Tenant; path: string }) {
 
   if (error) return <main className="card"><p role="alert" className="error">{error}</p></main>;
   if (!me) return <main className="card">Loading…</main>;
+  const tabs: Array<[string, string]> = [['/', 'Members'], ['/plans', 'Plans'], ...(manages[me.role].length > 0 ? [['/staff', 'Staff'] as [string, string]] : [])];
+  const tab = tabs.find(([to]) => to !== '/' && path === to)?.[0] ?? '/';
   return (
     <main className="card wide">
       <div className="row">
@@ -44,15 +48,16 @@ export function Home({ tenant, path }: { tenant: Tenant; path: string }) {
       </div>
       <p className="muted">{roleLabel[me.role]} at {tenant.displayName}</p>
       <nav className="tabs">
-        <button className={path === '/staff' ? 'tab' : 'tab active'} onClick={() => navigate('/')}>Members</button>
-        {manages[me.role].length > 0 && (
-          <button className={path === '/staff' ? 'tab active' : 'tab'} onClick={() => navigate('/staff')}>Staff</button>
-        )}
+        {tabs.map(([to, label]) => (
+          <button key={to} className={tab === to ? 'tab active' : 'tab'} onClick={() => navigate(to)}>{label}</button>
+        ))}
       </nav>
-      {path === '/staff' && manages[me.role].length > 0 ? (
+      {tab === '/staff' ? (
         <StaffSection staff={staff} roles={manages[me.role]} onChange={load} />
+      ) : tab === '/plans' ? (
+        <Plans role={me.role} />
       ) : path.startsWith('/members/') ? (
-        <MemberDetail id={path.slice('/members/'.length)} />
+        <MemberDetail key={path} id={path.slice('/members/'.length)} role={me.role} tenant={tenant} />
       ) : (
         <Members canEdit={me.role !== 'instructor'} />
       )}
@@ -82,21 +87,16 @@ function StaffSection({ staff, roles, onChange }: { staff: Staff[]; roles: Role[
   return (
     <section>
       <h2>Staff</h2>
-      <table>
-        <thead>
-          <tr><th>Name</th><th>Email</th><th>Role</th><th>Status</th></tr>
-        </thead>
-        <tbody>
-          {staff.map((s) => (
-            <tr key={s.id}>
-              <td>{s.displayName}</td>
-              <td>{s.email}</td>
-              <td>{roleLabel[s.role]}</td>
-              <td>{s.status}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Table head={['Name', 'Email', 'Role', 'Status']}>
+        {staff.map((s) => (
+          <tr key={s.id}>
+            <td>{s.displayName}</td>
+            <td>{s.email}</td>
+            <td>{roleLabel[s.role]}</td>
+            <td>{s.status}</td>
+          </tr>
+        ))}
+      </Table>
       <h3>Invite someone</h3>
       <form className="inline" onSubmit={invite}>
         <input aria-label="Name" placeholder="Name" required value={displayName} onChange={(e) => setDisplayName(e.target.value)} />

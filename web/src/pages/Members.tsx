@@ -1,17 +1,24 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, type MemberSummary } from '../api';
+import { api, ApiError, memberStatuses, statusLabel, type MemberStatus, type MemberSummary } from '../api';
 import { navigate } from '../App';
+import { StatusBadge, Table } from '../ui';
 
 /** The front desk's member book: one search box, newest-first paging by number, quick registration. */
 export function Members({ canEdit }: { canEdit: boolean }) {
   const [q, setQ] = useState('');
+  const [status, setStatus] = useState<MemberStatus | ''>('');
   const [items, setItems] = useState<MemberSummary[]>([]);
   const [next, setNext] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const load = useCallback(async (query: string, after: number | null) => {
     try {
-      const params = new URLSearchParams({ limit: '25', ...(query ? { q: query } : {}), ...(after ? { after: String(after) } : {}) });
+      const params = new URLSearchParams({
+        limit: '25',
+        ...(query ? { q: query } : {}),
+        ...(status ? { status } : {}),
+        ...(after ? { after: String(after) } : {}),
+      });
       const page = await api<{ items: MemberSummary[]; nextCursor: number | null }>('GET', `/api/members?${params}`);
       setItems((prev) => (after ? [...prev, ...page.items] : page.items));
       setNext(page.nextCursor);
@@ -19,7 +26,7 @@ export function Members({ canEdit }: { canEdit: boolean }) {
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Search failed.');
     }
-  }, []);
+  }, [status]);
 
   useEffect(() => {
     const timer = setTimeout(() => void load(q, null), 200);
@@ -31,28 +38,30 @@ export function Members({ canEdit }: { canEdit: boolean }) {
       <div className="row">
         <h2>Members</h2>
       </div>
-      <input
-        aria-label="Search members"
-        placeholder="Name, かな, number, phone or email"
-        value={q}
-        onChange={(e) => setQ(e.target.value)}
-      />
+      <div className="search">
+        <input
+          aria-label="Search members"
+          placeholder="Name, かな, number, phone or email"
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+        />
+        <select aria-label="Filter by status" value={status} onChange={(e) => setStatus(e.target.value as MemberStatus | '')}>
+          <option value="">All statuses</option>
+          {memberStatuses.map((s) => <option key={s} value={s}>{statusLabel[s]}</option>)}
+        </select>
+      </div>
       {error && <p role="alert" className="error">{error}</p>}
-      <table>
-        <thead>
-          <tr><th>No.</th><th>Name</th><th>Kana</th><th>Phone</th></tr>
-        </thead>
-        <tbody>
-          {items.map((m) => (
-            <tr key={m.id} className="clickable" onClick={() => navigate(`/members/${m.id}`)}>
-              <td>{m.memberNumber}</td>
-              <td>{m.familyName} {m.givenName}</td>
-              <td>{m.familyNameKana} {m.givenNameKana}</td>
-              <td>{m.phone ?? ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Table head={['No.', 'Name', 'Kana', 'Phone', 'Status']}>
+        {items.map((m) => (
+          <tr key={m.id} className="clickable" onClick={() => navigate(`/members/${m.id}`)}>
+            <td>{m.memberNumber}</td>
+            <td>{m.familyName} {m.givenName}</td>
+            <td>{m.familyNameKana} {m.givenNameKana}</td>
+            <td>{m.phone ?? ''}</td>
+            <td><StatusBadge status={m.status} /></td>
+          </tr>
+        ))}
+      </Table>
       {items.length === 0 && !error && <p className="muted">No members found.</p>}
       {next !== null && <button className="secondary" onClick={() => void load(q, next)}>More</button>}
       {canEdit && <RegisterMember onDone={(id) => navigate(`/members/${id}`)} />}

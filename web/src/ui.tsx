@@ -1,0 +1,240 @@
+import { useEffect, useRef, useState, type FormEvent, type InputHTMLAttributes, type ReactNode } from 'react';
+import {
+  api,
+  errorText,
+  formatMoney,
+  newActionKey,
+  statusLabel,
+  type Charge,
+  type Contract,
+  type ContractStatus,
+  type MemberStatus,
+  type Role,
+} from './api';
+
+/** Who may do what; the API checks the same and answers 403 otherwise. */
+export const can = {
+  /** Sell, change, put on leave and cancel contracts; change a member's status by hand. */
+  sell: (role: Role) => role === 'owner' || role === 'manager' || role === 'front_desk',
+  /** Set prices and the membership rules; adjust credits. */
+  manage: (role: Role) => role === 'owner' || role === 'manager',
+};
+
+/**
+ * GETs a path, again whenever `version` changes (bump it after a write). `null` waits. A failed load keeps the
+ * last data and says why.
+ */
+export function useApi<T>(path: string | null, version = 0) {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (path === null) return;
+    let live = true;
+    api<T>('GET', path)
+      .then((d) => {
+        if (!live) return;
+        setData(d);
+        setError(null);
+      })
+      .catch((err: unknown) => live && setError(errorText(err, 'Could not load this; try again.')));
+    return () => {
+      live = false;
+    };
+  }, [path, version]);
+  return { data, error };
+}
+
+const contractStatusLabel: Record<ContractStatus, string> = {
+  scheduled: 'Scheduled',
+  active: 'Active',
+  on_leave: 'On leave',
+  ending: 'Ending',
+  ended: 'Ended',
+};
+
+/** A member's status (or a contract's), as a coloured label. */
+export function StatusBadge({ status, of = 'member' }: { status: string; of?: 'member' | 'contract' }) {
+  const label = of === 'member' ? statusLabel[status as MemberStatus] : contractStatusLabel[status as ContractStatus];
+  return <span className={`badge status-${status}`}>{label ?? status}</span>;
+}
+
+/** A labelled input whose value is kept as typed (a string); other attributes pass through. */
+export function Input({ label, value, onChange, ...rest }: { label: string; value: string; onChange: (v: string) => void } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange'>) {
+  return (
+    <label>
+      {label}
+      <input {...rest} value={value} onChange={(e) => onChange(e.target.value)} />
+    </label>
+  );
+}
+
+/** A labelled drop-down, named by its label alone (not its options); a placeholder makes a choice required. */
+export function Select<V extends string>(props: { label: string; value: V | ''; options: Array<[V, string]>; onChange: (v: V) => void; placeholder?: string }) {
+  const { label, placeholder } = props;
+  return (
+    <label>
+      {label}
+      <select aria-label={label} required={placeholder !== undefined} value={props.value} onChange={(e) => props.onChange(e.target.value as V)}>
+        {placeholder !== undefined && <option value="">{placeholder}</option>}
+        {props.options.map(([v, text]) => <option key={v} value={v}>{text}</option>)}
+      </select>
+    </label>
+  );
+}
+
+/** A table with a header row; the children are its body's rows. */
+export function Table({ head, className, children }: { head: string[]; className?: string; children: ReactNode }) {
+  return (
+    <table className={className}>
+      <thead>
+        <tr>{head.map((h, i) => <th key={i}>{h}</th>)}</tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  );
+}
+
+export function Alert({ text }: { text: string | null }) {
+  return text ? <p role="alert" className="error">{text}</p> : null;
+}
+
+/** Month by month: when it is charged, its lines, and the total with consumption tax. */
+export function ChargesTable({ charges, currency }: { charges: Charge[]; currency: string }) {
+  if (charges.length === 0) return <p className="muted">No coming charges.</p>;
+  const money = (n: number) => formatMoney(n, currency);
+  return (
+    <Table className="charges" head={['Month', 'Charged on', 'Lines', 'Total incl. tax']}>
+      {charges.map((c) => (
+        <tr key={c.period}>
+          <td>{c.period}</td>
+          <td>{c.chargedOn}</td>
+          <td>
+            <ul className="lines">
+              {c.lines.map((l, i) => (
+                <li key={i}>
+                  <span>{l.description}</span> <span>{money(l.amount)}{l.priceIncludesTax ? '' : ' + tax'}</span>
+                </li>
+              ))}
+            </ul>
+          </td>
+          <td>
+            <strong>{money(c.total)}</strong>
+            <div className="muted small">tax {money(c.tax)}</div>
+          </td>
+        </tr>
+      ))}
+    </Table>
+  );
+}
+
+/**
+ * What a contract is (or will be, in a preview): its plans, dates, leaves, options and coming charges. On the
+ * member's page, `withdraw` adds the buttons that take back a leave or the cancellation.
+ */
+export function ContractOutcome({ contract: c, withdraw }: { contract: Contract; withdraw?: { leave: (id: string) => ReactNode; cancellation: ReactNode } }) {
+  const leaves = c.leaves.filter((l) => !l.withdrawn);
+  return (
+    <div className="outcome">
+      <p>
+        <StatusBadge status={c.status} of="contract" />{' '}
+        {c.plans.map((p) => `${p.planName} (v${p.version}) from ${p.effectiveFrom}`).join(', then ')}
+      </p>
+      <p>
+        Starts on {c.startDate}
+        {c.endDate && <> · <strong>Ends on {c.endDate}</strong>{c.cancelReason ? ` (${c.cancelReason})` : ''}</>}
+      </p>
+      {c.endDate && c.kind === 'monthly' && c.status === 'ending' && withdraw?.cancellation}
+      {leaves.map((l) => (
+        <div key={l.id}>
+          <p>On leave from {l.fromMonth.slice(0, 7)}{l.returnMonth ? `, back in ${l.returnMonth.slice(0, 7)}` : ', return not set'}{l.reason ? ` (${l.reason})` : ''}</p>
+          {withdraw?.leave(l.id)}
+        </div>
+      ))}
+      {c.options.length > 0 && <p>Options: {c.options.map((o) => `${o.name}${o.untilDate ? ` until ${o.untilDate}` : ''}`).join(', ')}</p>}
+      <ChargesTable charges={c.charges} currency={c.currency} />
+    </div>
+  );
+}
+
+export const contractPreview = (c: Contract) => <ContractOutcome contract={c} />;
+
+interface ActionFlowProps<R> {
+  /** A heading above the form; it also names the form, unless `label` does. */
+  title?: string;
+  /** Names the form for assistive technology and tests. */
+  label?: string;
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  /** The request, as the fields now say; a change after a preview asks for a new preview. */
+  body?: object;
+  /** Given: the action is previewed first (`${path}/preview`, nothing written) and shown with this. */
+  preview?: (result: R) => ReactNode;
+  confirmLabel: string;
+  onDone: (result: R) => void;
+  onClose?: () => void;
+  /** A lone button (withdrawals), without the fields' spacing. */
+  compact?: boolean;
+  children?: ReactNode;
+}
+
+/**
+ * One staff action: fill in → Preview (what the API would do, exactly) → Confirm (the same body). Each
+ * confirmation is one action with one Idempotency-Key, sent again if the same action is retried (after a
+ * timeout or a refusal), so it is done at most once; a changed request is a new action. (Routes that take no
+ * key, such as plan edits, ignore it.) The owner of the fields resets them by giving the form a new React key.
+ */
+export function ActionFlow<R>({ title, label = title, method, path, body, preview, confirmLabel, onDone, onClose, compact, children }: ActionFlowProps<R>) {
+  const json = JSON.stringify(body) ?? '';
+  const [shown, setShown] = useState<{ json: string; result: R } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const action = useRef<{ json: string; key: string } | null>(null);
+  const previewed = shown !== null && shown.json === json;
+
+  async function run(work: () => Promise<void>) {
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+    } catch (err) {
+      setError(errorText(err, 'The studio could not be reached; try again.'));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const showPreview = () => run(async () => setShown({ json, result: await api<R>(method, `${path}/preview`, body) }));
+
+  const confirm = () =>
+    run(async () => {
+      if (action.current?.json !== json) action.current = { json, key: newActionKey() };
+      const result = await api<R>(method, path, body, { idempotencyKey: action.current.key });
+      action.current = null;
+      setShown(null);
+      onDone(result);
+    });
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    void (preview ? showPreview() : confirm());
+  }
+
+  return (
+    <div className="action">
+      {title && <h3>{title}</h3>}
+      <form className={compact ? 'inline compact' : 'inline'} aria-label={label} onSubmit={submit}>
+        {children}
+        <button type="submit" className={compact ? 'secondary' : undefined} disabled={busy}>{preview ? 'Preview' : confirmLabel}</button>
+        {onClose && <button type="button" className="secondary" onClick={onClose}>Close</button>}
+      </form>
+      <Alert text={error} />
+      {preview && previewed && (
+        <div className="preview" role="region" aria-label={`${label}: preview`}>
+          <h4>Preview: nothing is saved until you confirm</h4>
+          {preview(shown.result)}
+          <button type="button" disabled={busy} onClick={() => void confirm()}>{confirmLabel}</button>
+        </div>
+      )}
+    </div>
+  );
+}
