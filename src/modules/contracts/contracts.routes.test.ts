@@ -196,19 +196,20 @@ describe('a membership from sale to cancellation', () => {
 describe('plan changes', () => {
   it('take effect from a chosen month, keep the contract on its version, and wait while an invoice is unpaid', async () => {
     await day('2026-11-05');
-    const basic = await ok(await call('POST', '/api/plans', { kind: 'monthly', name: 'Basic', terms: { price: 5500, taxCategory: 'standard_10' } }), 201);
+    const basic = await ok(await call('POST', '/api/plans', { kind: 'monthly', name: 'Basic', terms: { price: 5500, taxCategory: 'standard_10', priceIncludesTax: false, enrollmentFee: 1100, leaveFee: 550 } }), 201);
     const premium = await ok(await call('POST', '/api/plans', { kind: 'monthly', name: 'Premium', terms: { price: 11000, taxCategory: 'standard_10' } }), 201);
     const m = await ok(await call('POST', '/api/members', { familyName: '鈴木' }), 201);
     const c = await ok(await write('POST', '/api/contracts', { memberId: m.id, planId: basic.id, startDate: '2026-11-01' }), 201);
 
     // A price edit makes version 2; the contract stays on version 1.
     const edited = await ok(await call('PATCH', `/api/plans/${basic.id}`, { terms: { price: 6600 } }), 200);
-    expect(edited).toMatchObject({ currentVersion: 2, terms: { price: 6600 } });
+    // Only the price changed: every other term carries over to the new version.
+    expect(edited).toMatchObject({ currentVersion: 2, terms: { price: 6600, priceIncludesTax: false, enrollmentFee: 1100, leaveFee: 550 } });
     expect((await ok(await call('GET', `/api/contracts/${c.id}`), 200)).charges[1].lines[0]).toMatchObject({ amount: 5500, planVersion: 1 });
 
     // The 5th is before the cut-off: December is the earliest month.
     const changed = await ok(await write('POST', `/api/contracts/${c.id}/plan-change`, { planId: premium.id, fromMonth: '2026-12' }), 200);
-    expect(changed.charges.map((x: any) => `${x.period}:${x.lines[0].amount}`)).toEqual(['2026-11:5500', '2026-12:11000', '2027-01:11000']);
+    expect(changed.charges.map((x: any) => `${x.period}:${x.lines.at(-1).amount}`)).toEqual(['2026-11:5500', '2026-12:11000', '2027-01:11000']);
 
     const record = (await platform.runtime.directory.byId(tenant.id))!;
     await inTenantTransaction(await platform.runtime.directory.dbFor(record), tenant.id, (db) =>

@@ -28,6 +28,13 @@ export const planTerms = z
   .strict();
 export type PlanTerms = z.output<typeof planTerms>;
 
+/** The same fields without their defaults: in an edit, a term left out keeps its current value. */
+const termChanges = z
+  .object(Object.fromEntries(Object.entries(planTerms.shape).map(([key, field]) => [key, (field instanceof z.ZodDefault ? field.unwrap() : field).optional()])) as {
+    [K in keyof typeof planTerms.shape]: z.ZodOptional<(typeof planTerms.shape)[K] extends z.ZodDefault<infer T> ? T : (typeof planTerms.shape)[K]>;
+  })
+  .strict();
+
 export const createPlanBody = z
   .object({
     kind: z.enum(['monthly', 'pack', 'option']),
@@ -42,8 +49,8 @@ export const updatePlanBody = z
     name: z.string().trim().min(1).max(100).transform((v) => v.normalize('NFKC')).optional(),
     description: z.string().trim().max(2000).optional(),
     archived: z.boolean().optional(),
-    /** Any change here makes a new version; contracts stay on theirs until moved. */
-    terms: planTerms.partial().strict().optional(),
+    /** Any change here makes a new version; contracts stay on theirs until moved. Unnamed terms stay as they are. */
+    terms: termChanges.optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'send at least one change')
