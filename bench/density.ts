@@ -75,7 +75,7 @@ export interface DesignResult {
 const SESSION_BATCH = 2_000;
 const CREATION_BLOCK = 1_000;
 
-function runtimeConfig(adminUrl: string, s: DensitySettings) {
+export function runtimeConfig(adminUrl: string, s: DensitySettings) {
   return loadConfig({
     DATABASE_URL: adminUrl,
     APP_DATABASE_PASSWORD: s.appPassword,

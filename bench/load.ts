@@ -1,8 +1,9 @@
 /**
  * A small closed-loop HTTP load generator: `connections` virtual clients, each sending its next request as
  * soon as the previous one is answered, for a fixed duration. Every request picks its own target (server
- * port, Host header, bearer token), which autocannon cannot do across several servers; using the same
- * generator for both designs keeps the comparison fair. Keep-alive connections, one agent per server.
+ * port, Host header, bearer token, and optionally its own path, method, JSON body and a label to group its
+ * latencies by), which autocannon cannot do across several servers; using the same generator for every
+ * measurement keeps the comparisons fair. Keep-alive connections, one agent per server.
  */
 import http from 'node:http';
 import { percentile, sortedCopy } from './lib.js';
@@ -11,6 +12,13 @@ export interface LoadTarget {
   port: number;
   host: string;
   token: string;
+  /** Overrides LoadOptions.path for this request. */
+  path?: string;
+  method?: 'GET' | 'POST';
+  /** Sent as JSON (POST). */
+  body?: unknown;
+  /** A name for the kind of request, passed back to LoadOptions.onResponse. */
+  label?: string;
 }
 
 export interface LoadOptions {
@@ -18,6 +26,8 @@ export interface LoadOptions {
   durationMs: number;
   path: string;
   pick: () => LoadTarget;
+  /** Called with every answered request's latency (ms) and status, to aggregate across runs or by label. */
+  onResponse?: (ms: number, status: number, target: LoadTarget) => void;
 }
 
 export interface LoadResult {
@@ -40,16 +50,22 @@ export interface LoadResult {
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
-function get(agent: http.Agent, target: LoadTarget, path: string, wantBody: boolean): Promise<{ status: number; body: string }> {
+function send(agent: http.Agent, target: LoadTarget, path: string, wantBody: boolean): Promise<{ status: number; body: string }> {
+  const payload = target.body === undefined ? undefined : JSON.stringify(target.body);
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
         agent,
         host: '127.0.0.1',
         port: target.port,
-        path,
-        method: 'GET',
-        headers: { host: target.host, authorization: `Bearer ${target.token}`, accept: 'application/json' },
+        path: target.path ?? path,
+        method: target.method ?? 'GET',
+        headers: {
+          host: target.host,
+          authorization: `Bearer ${target.token}`,
+          accept: 'application/json',
+          ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+        },
       },
       (res) => {
         const status = res.statusCode ?? 0;
@@ -62,7 +78,7 @@ function get(agent: http.Agent, target: LoadTarget, path: string, wantBody: bool
     );
     req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
     req.once('error', reject);
-    req.end();
+    req.end(payload);
   });
 }
 
@@ -70,7 +86,7 @@ function get(agent: http.Agent, target: LoadTarget, path: string, wantBody: bool
 export async function probe(target: LoadTarget, path: string): Promise<{ status: number; body: string }> {
   const agent = new http.Agent({ keepAlive: false });
   try {
-    return await get(agent, target, path, true);
+    return await send(agent, target, path, true);
   } finally {
     agent.destroy();
   }
@@ -101,13 +117,15 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       const target = opts.pick();
       const t0 = performance.now();
       try {
-        const { status, body } = await get(agentFor(target.port), target, opts.path, false);
-        latencies.push(performance.now() - t0);
+        const { status, body } = await send(agentFor(target.port), target, opts.path, false);
+        const elapsed = performance.now() - t0;
+        latencies.push(elapsed);
+        opts.onResponse?.(elapsed, status, target);
         statuses[status] = (statuses[status] ?? 0) + 1;
         if (status >= 200 && status < 300) ok += 1;
         else {
           non2xx += 1;
-          firstFailure ??= `${status} from ${target.host} (port ${target.port}, after ${((t0 - start) / 1000).toFixed(1)} s): ${body.slice(0, 300)}`;
+          firstFailure ??= `${status} from ${target.method ?? 'GET'} ${target.path ?? opts.path} at ${target.host} (port ${target.port}, after ${((t0 - start) / 1000).toFixed(1)} s): ${body.slice(0, 300)}`;
         }
       } catch (error) {
         errors += 1;

@@ -1,6 +1,7 @@
 /** Renders BENCHMARKS.md from the results of one run. */
 import type { CreationResult, DesignResult, DensitySettings } from './density.js';
 import { fmt, ratio, table } from './lib.js';
+import { membershipHeadline, renderMembershipSection, type MembershipOutcome } from './membership.js';
 import type { RlsOutcome, RlsResult } from './rls-cost.js';
 import type { RuntimeOverheadOutcome } from './runtime-overhead.js';
 
@@ -25,6 +26,8 @@ export interface BenchResults {
   incumbents: DesignResult[];
   runtimeOverhead: RuntimeOverheadOutcome;
   rls: RlsOutcome;
+  /** Absent in results of runs made before the section existed. */
+  membership?: MembershipOutcome;
   phaseSeconds: Record<string, number>;
   totalSeconds: number;
 }
@@ -310,6 +313,7 @@ function headline(r: BenchResults): string {
       );
     }
   }
+  lines.push(...membershipHeadline(r.membership));
   return lines.join('\n');
 }
 
@@ -347,11 +351,14 @@ ${densitySection(r)}
 
 ${rlsSection(r.rls)}
 
+${renderMembershipSection(r.membership, 3)}
+
 ## Caveats
 
 - Servers run TypeScript through tsx, as \`npm start\` does; compiled JavaScript uses less memory per process (see "How much of a server is tsx"). The overhead weighs ${r.density.incumbents}× in the incumbent total and once in the pooled one.
 - RSS sums double-count shared pages (for PostgreSQL mostly shared buffers touched by several backends); the PSS columns do not. Peaks of app and PostgreSQL memory are added even if they did not occur at the same instant.
 - One run on one machine, with other work possibly running on it (see the load average); repeat for variance.
+- The membership book is synthetic, written in bulk with the services' row shapes; its credit ledger holds two months per contract, so queries whose cost grows with a tenant's whole ledger (the grant-key check of the credit grants in the sale preview reads every ledger key of the tenant) are measured here near their smallest.
 - The pooled server holds only what ${fmt(r.pooled.tenants, 0)} tenants' traffic pulled in during the run (its tenant cache holds at most 10,000 entries for 5 s); the incumbent servers each hold one tenant. Per-tenant memory of the pooled design is fixed cost spread thin, so it falls as tenants are added until a server or database is full.
 `;
 }

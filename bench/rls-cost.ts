@@ -133,7 +133,7 @@ async function checkAndExplain(cluster: BenchCluster, appUrl: string): Promise<R
   return { rls: viaRls.plan.join('\n'), explicit: explicit.plan.join('\n') };
 }
 
-async function pgbench(args: string[], password: string): Promise<string> {
+export async function pgbench(args: string[], password: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(PGBENCH, args, { env: { ...process.env, PGPASSWORD: password }, stdio: ['ignore', 'pipe', 'pipe'] });
     const removeCleanup = onCleanup('pgbench', async () => void child.kill('SIGINT'));
@@ -149,7 +149,7 @@ async function pgbench(args: string[], password: string): Promise<string> {
   });
 }
 
-function parseOutput(out: string): { tps: number; transactions: number; failed: number } {
+export function parseOutput(out: string): { tps: number; transactions: number; failed: number } {
   return {
     tps: Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(out)?.[1] ?? Number.NaN),
     transactions: Number(/number of transactions actually processed: (\d+)/.exec(out)?.[1] ?? Number.NaN),
@@ -158,7 +158,7 @@ function parseOutput(out: string): { tps: number; transactions: number; failed: 
 }
 
 /** Transaction times (µs, third column) from every per-thread log file whose name starts with prefix. */
-async function readLatenciesMs(dir: string, prefix: string): Promise<Float64Array> {
+export async function readLatenciesMs(dir: string, prefix: string): Promise<Float64Array> {
   const values: number[] = [];
   for (const file of await readdir(dir)) {
     if (!file.startsWith(prefix)) continue;

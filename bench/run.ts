@@ -1,8 +1,9 @@
 /**
- * `npm run bench`: tenant density (pooled vs one server and database per customer) and RLS cost, on
- * bench-only embedded PostgreSQL clusters under bench/.work/. Rewrites BENCHMARKS.md.
+ * `npm run bench`: tenant density (pooled vs one server and database per customer), RLS cost and the membership
+ * book (member search, contract previews, month-end status changes), on bench-only embedded PostgreSQL clusters
+ * under bench/.work/. Rewrites BENCHMARKS.md.
  *
- *   npm run bench              full run (about 5 minutes on 2 cores)
+ *   npm run bench              full run (about 10 minutes on 2 cores)
  *   npm run bench -- --quick   small sizes, to check the bench works; writes bench/.work/BENCHMARKS.quick.md
  *   npm run bench -- --render  no measurement: rewrites BENCHMARKS.md from the last full run (bench/.work/results.json)
  */
@@ -20,6 +21,7 @@ import {
   type IncumbentPorts,
 } from './density.js';
 import { REPO_ROOT, WORK_DIR, assertPortsFree, log, runCleanups } from './lib.js';
+import { runMembership, type MembershipPorts, type MembershipSettings } from './membership.js';
 import { renderReport, type BenchResults, type MachineInfo } from './report.js';
 import { runRlsCost, type RlsSettings } from './rls-cost.js';
 import { measureRuntimeOverhead } from './runtime-overhead.js';
@@ -30,6 +32,7 @@ const PORTS = {
   pooledPg: 25400,
   pooledApp: 25500,
   incumbent: { sharedPg: 25401, firstPg: 25410, firstApp: 25501 } satisfies IncumbentPorts,
+  membership: { pg: 25402, app: 25540 } satisfies MembershipPorts,
 };
 
 const APP_USER = 'studiohive_app';
@@ -63,7 +66,12 @@ function settings(quick: boolean) {
     appPassword: density.appPassword,
     pgPassword: density.pgPassword,
   };
-  return { density, rls };
+  // Quick and full sizes side by side: 10 × 500 members and 2,000 status changes, or 200 × 2,000 and 100,000.
+  const membershipSizes = quick
+    ? { tenants: 10, membersPerTenant: 500, withoutContract: 25, changesPerTenant: 200, warmupMs: 500, rounds: 1, roundMs: 1_000, serialRoundMs: 1_000, pgbenchS: 1 }
+    : { tenants: 200, membersPerTenant: 2_000, withoutContract: 100, changesPerTenant: 500, warmupMs: 1_000, rounds: 3, roundMs: 4_000, serialRoundMs: 2_000, pgbenchS: 5 };
+  const membership: MembershipSettings = { ...membershipSizes, applyConcurrency: 2, connections: 20, searchLimit: 25 };
+  return { density, rls, membership };
 }
 
 /** Re-renders BENCHMARKS.md from the results of the last full run, after a change to the report's wording. */
@@ -76,7 +84,7 @@ async function renderOnly() {
 async function main() {
   if (process.argv.includes('--render')) return renderOnly();
   const quick = process.argv.includes('--quick');
-  const { density, rls } = settings(quick);
+  const { density, rls, membership } = settings(quick);
   const t0 = performance.now();
   const loadAverageAtStart = os.loadavg();
   await resetWorkDir();
@@ -84,6 +92,8 @@ async function main() {
     PORTS.pooledPg,
     PORTS.pooledApp,
     PORTS.incumbent.sharedPg,
+    PORTS.membership.pg,
+    PORTS.membership.app,
     ...Array.from({ length: density.incumbents }, (_, i) => [PORTS.incumbent.firstPg + i, PORTS.incumbent.firstApp + i]).flat(),
   ];
   await assertPortsFree(allPorts);
@@ -130,6 +140,7 @@ async function main() {
   await cluster.stop();
   const incumbentShared = await phase('incumbent A (1 cluster)', () => measureIncumbentSharedCluster(PORTS.incumbent, density));
   const incumbentSeparate = await phase('incumbent B (1 cluster each)', () => measureIncumbentSeparateClusters(PORTS.incumbent, density));
+  const membershipResult = await phase('membership book', () => runMembership(PORTS.membership, membership, density));
 
   const results: BenchResults = {
     quick,
@@ -140,6 +151,7 @@ async function main() {
     incumbents: [incumbentShared, incumbentSeparate],
     runtimeOverhead,
     rls: 'skipped' in rlsResult ? rlsResult : { ...rlsResult, settings: { ...rlsResult.settings, appPassword: '[redacted]', pgPassword: '[redacted]' } },
+    membership: membershipResult,
     phaseSeconds,
     totalSeconds: (performance.now() - t0) / 1000,
   };
