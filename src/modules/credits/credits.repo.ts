@@ -1,4 +1,4 @@
-import { sql, type Insertable } from 'kysely';
+import { sql, type Insertable, type RawBuilder } from 'kysely';
 import type { Tx } from '../../platform/db/databases.js';
 import type { AppCreditLedger } from '../../platform/db/types.js';
 
@@ -43,6 +43,13 @@ const planInForce = (monthStart: string) => sql`
 const notOnLeave = (monthStart: string) => sql`not exists (
   select 1 from app.contract_leaves l where l.contract_id = c.id and l.withdrawn_at is null
      and l.from_month <= ${monthStart}::date and (l.return_month is null or l.return_month > ${monthStart}::date))`;
+
+/**
+ * No grant with this key yet. The key is built in a subquery of its own (OFFSET 0 keeps it there): built inline,
+ * its string functions are not leakproof, and under RLS the lookup would read every key of the tenant.
+ */
+const notGranted = (key: RawBuilder<unknown>) =>
+  sql`not exists (select 1 from (select ${key} as key offset 0) k join app.credit_ledger g on g.grant_key = k.key)`;
 
 const onlyContracts = (ids: string[] | undefined) => (ids === undefined ? sql`true` : sql`c.id = any(${ids}::uuid[])`);
 
@@ -127,7 +134,7 @@ export const creditsRepo = {
          and v.credit_grant in ('monthly', 'monthly_carryover')
          and ${onlyContracts(p.contractIds)}
          and ${notOnLeave(p.monthStart)}
-         and not exists (select 1 from app.credit_ledger g where g.grant_key = 'monthly:' || c.id || ':' || ${p.month})
+         and ${notGranted(sql`'monthly:' || c.id || ':' || ${p.month}`)}
        limit ${p.limit}
       on conflict (tenant_id, grant_key) do nothing
       returning id`.execute(db),
@@ -152,7 +159,7 @@ export const creditsRepo = {
          and c.start_date <= ${p.monthStart}::date and (c.end_date is null or c.end_date >= ${p.monthStart}::date)
          and ${onlyContracts(p.contractIds)}
          and ${notOnLeave(p.monthStart)}
-         and not exists (select 1 from app.credit_ledger g where g.grant_key = 'carryover:' || c.id || ':' || ${p.month})
+         and ${notGranted(sql`'carryover:' || c.id || ':' || ${p.month}`)}
        limit ${p.limit}
       on conflict (tenant_id, grant_key) do nothing
       returning id`.execute(db),

@@ -30,6 +30,22 @@ function startsWith(column: RawBuilder<unknown>, prefix: string) {
   return sql<boolean>`(${column} ~>=~ ${prefix} and ${column} ~<~ ${upper})`;
 }
 
+const MAX_MEMBER_NUMBER = 2_147_483_647;
+
+/**
+ * "Member number starts with these digits" as integer ranges on the (tenant_id, member_number) key: 12 is 12,
+ * 120–129, 1200–1299 and so on. A cast to text would not be leakproof, and under RLS would read every member.
+ * Member numbers never start with 0 (phone numbers do), so such a prefix asks nothing of them.
+ */
+function numberStartsWith(digits: string) {
+  if (digits.startsWith('0') || digits.length > 10) return [];
+  const ranges = [];
+  for (let low = Number(digits), width = 1; low <= MAX_MEMBER_NUMBER; low *= 10, width *= 10) {
+    ranges.push(sql<boolean>`member_number between ${low} and ${Math.min(low + width - 1, MAX_MEMBER_NUMBER)}`);
+  }
+  return ranges;
+}
+
 export const membersRepo = {
   /** The next member number of this tenant; the counter row is locked until the transaction ends. */
   nextMemberNumber: async (db: Tx) => {
@@ -76,7 +92,7 @@ export const membersRepo = {
       const terms = [
         ...(namePrefix ? [startsWith(sql.ref('search_name'), namePrefix)] : []),
         ...(kanaPrefix ? [startsWith(sql.ref('search_kana'), kanaPrefix)] : []),
-        ...(digitsPrefix ? [startsWith(sql`(member_number::text)`, digitsPrefix), startsWith(sql.ref('phone'), digitsPrefix)] : []),
+        ...(digitsPrefix ? [...numberStartsWith(digitsPrefix), startsWith(sql.ref('phone'), digitsPrefix)] : []),
         ...(emailPrefix ? [startsWith(sql.ref('email'), emailPrefix)] : []),
       ];
       query = query.where(sql<boolean>`(${sql.join(terms, sql` or `)})`);
