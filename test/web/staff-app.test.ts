@@ -234,6 +234,37 @@ describe('staff web app', () => {
     }
   });
 
+  it('confirms a new member from the mailed link, and lets them choose a new password from a reset mail', async () => {
+    const email = 'aoi@example.com';
+    const signUp = await platform.call(T, {
+      method: 'POST', url: '/api/member-auth/sign-up',
+      payload: { email, password: 'aoi member password', familyName: '青井', givenName: '葵', acceptedTermsVersion: '2026-04' },
+    });
+    expect(signUp.statusCode).toBe(202);
+    const admin = await platform.admin();
+    const linkIn = async (template: string) => {
+      const mail = await admin.query(`select body from app.mail_outbox where tenant_id = $1 and to_address = $2 and template = $3 order by created_at desc`, [T.id, email, template]);
+      const link = new URL(/https?:\/\/\S+/.exec(mail.rows[0].body)![0]);
+      return `${base}${link.pathname}${link.search}`;
+    };
+    const page = await newPage();
+    await page.goto(await linkIn('member_confirm_email'));
+    await page.getByText('Thank you, 青井 葵: your email is confirmed').waitFor();
+    await page.reload(); // a used link says so
+    await page.getByRole('alert').getByText('invalid, already used, or expired', { exact: false }).waitFor();
+
+    expect((await platform.call(T, { method: 'POST', url: '/api/member-auth/password-reset', payload: { email } })).statusCode).toBe(202);
+    const templates = (await admin.query(`select template from app.mail_outbox where tenant_id = $1 and to_address = $2`, [T.id, email])).rows.map((r) => r.template);
+    const reset = templates.find((t: string) => t.includes('reset'))!;
+    await page.goto(await linkIn(reset));
+    await page.getByLabel('New password (10 characters or more)').fill('aoi new password 2');
+    await page.getByLabel('The same again').fill('aoi new password 2');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByText('Your password is set.').waitFor();
+    const login = await platform.call(T, { method: 'POST', url: '/api/member-auth/login', payload: { email, password: 'aoi new password 2' } });
+    expect(login.statusCode).toBe(200);
+  });
+
   it('tells a visitor when no studio lives at the address', async () => {
     const page = await newPage();
     const { port } = platform.app.server.address() as { port: number };

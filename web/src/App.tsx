@@ -3,6 +3,7 @@ import { api, ApiError, session, type Tenant } from './api';
 import { Home } from './pages/Home';
 import { Login } from './pages/Login';
 import { ResetPassword } from './pages/ResetPassword';
+import { MemberConfirm } from './pages/MemberConfirm';
 
 export function navigate(path: string) {
   history.pushState(null, '', path);
@@ -46,6 +47,8 @@ export function App() {
 
   let page;
   if (path === '/reset-password') page = <ResetPassword />;
+  else if (path === '/member/reset-password') page = <ResetPassword realm="member" />;
+  else if (path === '/member/confirm') page = <MemberConfirm />;
   else if (path === '/login' || !session.get()) page = <Login tenant={tenant} />;
   else page = <Home tenant={tenant} path={path} />;
   return (

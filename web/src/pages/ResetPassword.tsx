@@ -2,8 +2,11 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api';
 import { navigate } from '../App';
 
-/** Serves both the reset link and the invitation link: each carries a single-use token. */
-export function ResetPassword() {
+/**
+ * Serves the staff reset and invitation links, and a member's reset link: each carries a single-use token.
+ * Members have no app here yet, so they are told to sign in from the studio's member app.
+ */
+export function ResetPassword({ realm = 'staff' }: { realm?: 'staff' | 'member' }) {
   const token = new URLSearchParams(location.search).get('token') ?? '';
   const [password, setPassword] = useState('');
   const [repeat, setRepeat] = useState('');
@@ -14,7 +17,7 @@ export function ResetPassword() {
     e.preventDefault();
     if (password !== repeat) return setError('The two passwords differ.');
     try {
-      await api('POST', '/api/auth/password-reset/confirm', { token, password });
+      await api('POST', realm === 'staff' ? '/api/auth/password-reset/confirm' : '/api/member-auth/password-reset/confirm', { token, password });
       setDone(true);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'That did not work; try again.');
@@ -27,7 +30,7 @@ export function ResetPassword() {
       <main className="card narrow">
         <h1>Password set</h1>
         <p role="status">Your password is set. Sign in with it now.</p>
-        <button onClick={() => navigate('/login')}>Go to sign in</button>
+        {realm === 'staff' && <button onClick={() => navigate('/login')}>Go to sign in</button>}
       </main>
     );
   }
