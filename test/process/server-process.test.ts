@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -105,10 +106,21 @@ describe('the server process', () => {
 
     // Sign-ins (argon2id makes each take a while) are in flight when SIGTERM arrives: all still complete,
     // some of them after the signal, and then the process exits cleanly.
-    // (The pause lets the server read every request off its socket: an unread one counts as idle and is closed.)
+    // The signal waits until the server has read every request off its socket (an unread one counts as idle and
+    // is closed): each sign-in records its attempt before checking the password, so the attempts are counted.
     const inFlight = Array.from({ length: 32 }, signIn);
     await Promise.all(inFlight.map((r) => r.sent));
-    await new Promise((r) => setTimeout(r, 100));
+    const { postgresPassword } = JSON.parse(await readFile(path.join(dataDir, 'secrets.json'), 'utf8'));
+    const db = new pg.Client({ host: '127.0.0.1', port: Number(env.EMBEDDED_PG_PORT), user: 'postgres', password: postgresPassword, database: 'studiohive' });
+    await db.connect();
+    try {
+      const readAll = Date.now() + 30_000;
+      while ((await db.query('select count(*)::int as n from app.login_attempts')).rows[0].n < 33 && Date.now() < readAll) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    } finally {
+      await db.end();
+    }
     const killedAt = Date.now();
     first.child.kill('SIGTERM');
     const results = await Promise.all(inFlight.map((r) => r.done));
@@ -123,7 +135,7 @@ describe('the server process', () => {
       expect((await signIn().done).status).toBe(200);
     } finally {
       second.child.kill('SIGTERM');
-      expect(await second.exited).toBe(0);
+      expect(await second.exited, second.output()).toBe(0);
     }
   });
 

@@ -1,5 +1,6 @@
 import { Logger, makeWorkerUtils, run, runMigrations, type Runner, type TaskList, type WorkerUtils } from 'graphile-worker';
 import type { FastifyBaseLogger } from 'fastify';
+import pg from 'pg';
 
 /**
  * graphile-worker on the control-plane database. The worker connects as the owner because graphile-worker
@@ -8,6 +9,7 @@ import type { FastifyBaseLogger } from 'fastify';
 export class Jobs {
   private utils?: WorkerUtils;
   private runner?: Runner;
+  private pool?: pg.Pool;
   private readonly logger: Logger;
 
   constructor(
@@ -26,14 +28,26 @@ export class Jobs {
     await runMigrations({ connectionString: this.connectionString, logger: this.logger });
   }
 
+  /**
+   * One pool for the worker and for adding jobs, owned here: it has an error listener for its whole life (an idle
+   * connection cut by a database shutdown must not crash the process) and is ended only after the worker stops.
+   */
+  private pgPool(): pg.Pool {
+    if (!this.pool) {
+      this.pool = new pg.Pool({ connectionString: this.connectionString, max: 10 });
+      this.pool.on('error', (error) => this.logger.warn(`job database connection lost: ${error.message}`));
+    }
+    return this.pool;
+  }
+
   async add(task: string, payload: Record<string, unknown>, opts: { runAt?: Date; jobKey?: string; maxAttempts?: number } = {}) {
-    this.utils ??= await makeWorkerUtils({ connectionString: this.connectionString, logger: this.logger });
+    this.utils ??= await makeWorkerUtils({ pgPool: this.pgPool(), logger: this.logger });
     return this.utils.addJob(task, payload, opts);
   }
 
   async start(taskList: TaskList, opts: { concurrency?: number; crontab?: string } = {}): Promise<void> {
     this.runner = await run({
-      connectionString: this.connectionString,
+      pgPool: this.pgPool(),
       taskList,
       crontab: opts.crontab ?? '',
       concurrency: opts.concurrency ?? 2,
@@ -48,5 +62,7 @@ export class Jobs {
     this.runner = undefined;
     await this.utils?.release();
     this.utils = undefined;
+    await this.pool?.end();
+    this.pool = undefined;
   }
 }
