@@ -42,3 +42,13 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string) => new AppError('not_found', `${what} was not found`);
+
+/** Runs a write whose unique key may refuse it, and says what clashed instead of the generic conflict. */
+export async function unlessDuplicate<T>(write: () => Promise<T>, detail: string): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') throw new AppError('conflict', detail);
+    throw error;
+  }
+}

@@ -5,7 +5,7 @@ import type { TenantContext } from '../../platform/tenancy/context.js';
 import { actorOf } from '../../platform/tenancy/actor.js';
 import { membersRepo } from '../members/members.repo.js';
 import { billingMemberId } from '../members/members.service.js';
-import { statusService } from '../members/status.service.js';
+import { projectedStatus, statusService } from '../members/status.service.js';
 import { statusRepo } from '../members/status.repo.js';
 import { actingMemberId } from '../members/acting-member.js';
 import { creditsService } from '../credits/credits.service.js';
@@ -47,9 +47,16 @@ async function sellablePlan(db: Tx, planId: string, kinds: ReadonlyArray<PlanRow
   return { plan, version: (await plansRepo.version(db, planId, plan.current_version))! };
 }
 
+/** A contract's plans, leaves and options as stored. */
+async function partsOf(db: Tx, contractId: string) {
+  const [plans, leaves, options] = await Promise.all([contractsRepo.plans(db, contractId), contractsRepo.leaves(db, contractId), contractsRepo.options(db, contractId)]);
+  return { plans, leaves, options };
+}
+type ContractParts = Awaited<ReturnType<typeof partsOf>>;
+
 /** The contract as the charge computation reads it (the billing run reads it the same way). */
-export async function timelineOf(db: Tx, c: ContractRow): Promise<ContractTimeline> {
-  const [plans, leaves, options] = await Promise.all([contractsRepo.plans(db, c.id), contractsRepo.leaves(db, c.id), contractsRepo.options(db, c.id)]);
+export async function timelineOf(db: Tx, c: ContractRow, parts?: ContractParts): Promise<ContractTimeline> {
+  const { plans, leaves, options } = parts ?? (await partsOf(db, c.id));
   const terms = async (planId: string, version: number, name: string) => chargeTermsOf((await plansRepo.version(db, planId, version))!, name);
   return {
     contractId: c.id,
@@ -81,13 +88,23 @@ function statusOf(c: ContractRow, t: ContractTimeline, today: IsoDate) {
   return 'active' as const;
 }
 
+const toLeave = (l: LeaveRow) => ({
+  id: l.id,
+  fromMonth: monthOf(l.from_month),
+  returnMonth: l.return_month ? monthOf(l.return_month) : null,
+  reason: l.reason,
+  withdrawn: l.withdrawn_at !== null,
+});
+const toOption = (o: ContractParts['options'][number]) => ({ id: o.id, planId: o.plan_id, name: o.name, version: o.plan_version, fromDate: o.from_date, untilDate: o.until_date });
+
 async function detail(ctx: TenantContext, id: string, c?: Clock, horizonAtLeast?: IsoMonth) {
   const contract = await contractsRepo.byId(ctx.db, id);
   if (!contract) throw notFound('Contract');
   const time = c ?? (await clock(ctx));
-  const t = await timelineOf(ctx.db, contract);
+  const parts = await partsOf(ctx.db, id);
+  const t = await timelineOf(ctx.db, contract, parts);
   const member = (await membersRepo.byId(ctx.db, contract.member_id))!;
-  const [plans, leaves, options] = await Promise.all([contractsRepo.plans(ctx.db, id), contractsRepo.leaves(ctx.db, id), contractsRepo.options(ctx.db, id)]);
+  const { plans, leaves, options } = parts;
   const horizon = [addMonths(monthOf(time.today), HORIZON_MONTHS), horizonAtLeast ?? ''].sort().at(-1)!;
   // horizonAtLeast comes from validated input, at most MAX_MONTHS_AHEAD away.
   return {
@@ -102,14 +119,8 @@ async function detail(ctx: TenantContext, id: string, c?: Clock, horizonAtLeast?
     cancelRequestedAt: contract.cancel_requested_at?.toISOString() ?? null,
     endedAt: contract.ended_at?.toISOString() ?? null,
     plans: plans.map((p) => ({ effectiveFrom: p.effective_from, planId: p.plan_id, planName: p.name, version: p.plan_version })),
-    leaves: leaves.map((l) => ({
-      id: l.id,
-      fromMonth: monthOf(l.from_month),
-      returnMonth: l.return_month ? monthOf(l.return_month) : null,
-      reason: l.reason,
-      withdrawn: l.withdrawn_at !== null,
-    })),
-    options: options.map((o) => ({ id: o.id, planId: o.plan_id, name: o.name, version: o.plan_version, fromDate: o.from_date, untilDate: o.until_date })),
+    leaves: leaves.map(toLeave),
+    options: options.map(toOption),
     currency: time.rules.currency,
     charges: chargeSchedule(t, time, horizon),
   };
@@ -181,15 +192,15 @@ export const contractsService = {
   },
 
   async getLeave(ctx: TenantContext, id: string, leaveId: string) {
-    const found = (await detail(ctx, id)).leaves.find((l) => l.id === leaveId);
-    if (!found) throw notFound('Leave');
-    return found;
+    const leave = await contractsRepo.leave(ctx.db, id, leaveId);
+    if (!leave) throw notFound('Leave');
+    return toLeave(leave);
   },
 
   async getOption(ctx: TenantContext, id: string, optionId: string) {
-    const found = (await detail(ctx, id)).options.find((o) => o.id === optionId);
-    if (!found) throw notFound('Option');
-    return found;
+    const option = (await contractsRepo.options(ctx.db, id)).find((o) => o.id === optionId);
+    if (!option) throw notFound('Option');
+    return toOption(option);
   },
 
   async listForMember(ctx: TenantContext, memberId: string) {
@@ -424,10 +435,3 @@ export const contractsService = {
     return detail(ctx, id, time);
   },
 };
-
-/** The status a member will have on a day, after the changes already scheduled up to then. */
-async function projectedStatus(db: Tx, memberId: string, day: IsoDate) {
-  let status = (await statusRepo.currentStatus(db, memberId))!;
-  for (const change of await statusRepo.pending(db, memberId)) if (change.effective_on <= day) status = change.to_status;
-  return status;
-}

@@ -46,6 +46,10 @@ function decodeCursor(cursor: string) {
   return { at, id };
 }
 
+/** Writes off what is left of each lot, as expiry rows by the system. */
+const expire = (db: Tx, lots: Lot[], reason: (lot: Lot) => string) =>
+  creditsRepo.insert(db, lots.map((l) => ({ member_id: l.member_id, kind: 'expire' as const, amount: -l.remaining, lot_id: l.id, contract_id: l.contract_id, reason: reason(l), actor_kind: 'system' as const })));
+
 const toLot = (l: Lot) => ({ id: l.id, kind: l.kind, granted: l.granted, remaining: l.remaining, expiresOn: l.expires_on, contractId: l.contract_id });
 
 export const creditsService = {
@@ -88,7 +92,7 @@ export const creditsService = {
     const lots = (await creditsRepo.openLots(db, [...new Set([...ends.members, ...(await creditsRepo.membersOfContracts(db, ends.contracts))])])).filter(
       (l) => whole.has(l.member_id) || (l.contract_id !== null && contracts.has(l.contract_id)),
     );
-    await creditsRepo.insert(db, lots.map((l) => ({ member_id: l.member_id, kind: 'expire' as const, amount: -l.remaining, lot_id: l.id, contract_id: l.contract_id, reason: whole.has(l.member_id) ? 'Membership ended' : 'Contract ended', actor_kind: 'system' as const })));
+    await expire(db, lots, (l) => (whole.has(l.member_id) ? 'Membership ended' : 'Contract ended'));
     const out = new Map<string, number>();
     for (const l of lots) out.set(l.member_id, (out.get(l.member_id) ?? 0) + l.remaining);
     return out;
@@ -104,7 +108,7 @@ export const creditsService = {
     const memberIds = [...new Set(candidates.map((l) => l.member_id))];
     await creditsRepo.lockMembers(db, memberIds);
     const lots = (await creditsRepo.openLots(db, memberIds)).filter((l) => l.expires_on !== null && l.expires_on < today);
-    await creditsRepo.insert(db, lots.map((l) => ({ member_id: l.member_id, kind: 'expire' as const, amount: -l.remaining, lot_id: l.id, contract_id: l.contract_id, reason: `Expired on ${l.expires_on}`, actor_kind: 'system' as const })));
+    await expire(db, lots, (l) => `Expired on ${l.expires_on}`);
     return lots.length;
   },
 

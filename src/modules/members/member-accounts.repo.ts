@@ -45,19 +45,6 @@ export const memberSessionsRepo = sessionTable<{ account_id: string; member_id: 
 
 export const memberTokensRepo = tokenTable<'confirm' | 'reset'>({ table: 'app.member_account_tokens', owner: 'account_id' });
 
-export const signUpSettingsRepo = {
-  /** This tenant's settings row, if it has one (defaults otherwise). */
-  get: (db: Tx) => db.selectFrom('app.tenant_settings').select(['block_disposable_email_domains', 'updated_at']).executeTakeFirst(),
-
-  upsert: (db: Tx, changes: { block_disposable_email_domains: boolean }) =>
-    db
-      .insertInto('app.tenant_settings')
-      .values(changes)
-      .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ ...changes, updated_at: sql`now()` }))
-      .returning(['block_disposable_email_domains', 'updated_at'])
-      .executeTakeFirstOrThrow(),
-};
-
 const domainColumns = ['id', 'domain', 'created_at'] as const;
 
 export const blockedDomainsRepo = {

@@ -1,7 +1,8 @@
 import { AppError, notFound } from '../../platform/errors.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { domainAndParents, isDisposable } from './disposable-domains.js';
-import { blockedDomainsRepo, signUpSettingsRepo } from './member-accounts.repo.js';
+import { blockedDomainsRepo } from './member-accounts.repo.js';
+import { settingsRepo } from '../settings/settings.repo.js';
 
 type BlockedDomainRow = NonNullable<Awaited<ReturnType<typeof blockedDomainsRepo.byId>>>;
 
@@ -13,12 +14,12 @@ const DEFAULT_BLOCK_DISPOSABLE = true;
 /** Which email domains may sign up as members at a studio. */
 export const signUpSettingsService = {
   async get(ctx: TenantContext) {
-    const row = await signUpSettingsRepo.get(ctx.db);
+    const row = await settingsRepo.get(ctx.db);
     return { blockDisposableEmailDomains: row?.block_disposable_email_domains ?? DEFAULT_BLOCK_DISPOSABLE };
   },
 
   async update(ctx: TenantContext, input: { blockDisposableEmailDomains: boolean }) {
-    const row = await signUpSettingsRepo.upsert(ctx.db, { block_disposable_email_domains: input.blockDisposableEmailDomains });
+    const row = await settingsRepo.upsert(ctx.db, { block_disposable_email_domains: input.blockDisposableEmailDomains });
     return { blockDisposableEmailDomains: row.block_disposable_email_domains };
   },
 

@@ -101,6 +101,15 @@ export async function applyDueChanges(db: Tx, today: string, opts: { limit?: num
   return due.length;
 }
 
+/** The status a member will have on a day, once the changes already scheduled up to then have applied. */
+export async function projectedStatus(db: Tx, memberId: string, day: string, current?: MemberStatus): Promise<MemberStatus> {
+  let status = current ?? (await statusRepo.currentStatus(db, memberId))!;
+  for (const change of await statusRepo.pending(db, memberId)) {
+    if (change.effective_on <= day && allowed(status, change.to_status)) status = change.to_status;
+  }
+  return status;
+}
+
 /** Applies everything due, batch after batch; each batch is its own short transaction. */
 export async function applyAllDue(transaction: <T>(fn: (db: Tx) => Promise<T>) => Promise<T>, today: string, batch = 1000) {
   let total = 0;
@@ -110,6 +119,16 @@ export async function applyAllDue(transaction: <T>(fn: (db: Tx) => Promise<T>) =
     total += settled;
   }
 }
+
+const toScheduled = (c: StatusChange) => ({
+  id: c.id,
+  to: c.to_status,
+  effectiveOn: c.effective_on,
+  reason: c.reason,
+  contractId: c.contract_id,
+  requestedBy: { kind: c.requested_by_kind, id: c.requested_by },
+  requestedAt: c.requested_at.toISOString(),
+});
 
 export const statusService = {
   /** The first event of every member: registered as provisional. */
@@ -125,9 +144,7 @@ export const statusService = {
   async schedule(db: Tx, actor: Actor, today: string, req: StatusChangeRequest) {
     const [member] = await statusRepo.lockMembers(db, [req.memberId]);
     if (!member) throw notFound('Member');
-    const pending = await statusRepo.pending(db, req.memberId);
-    let projected = member.status;
-    for (const p of pending) if (p.effective_on <= req.effectiveOn && allowed(projected, p.to_status)) projected = p.to_status;
+    const projected = await projectedStatus(db, req.memberId, req.effectiveOn, member.status);
     if (!allowed(projected, req.to)) {
       throw new AppError('unprocessable', `A member who is ${LABEL[projected]} on ${req.effectiveOn} cannot become ${LABEL[req.to]}`);
     }
@@ -170,9 +187,9 @@ export const statusService = {
   },
 
   async scheduledChange(ctx: TenantContext, memberId: string, changeId: string) {
-    const found = (await statusService.history(ctx, memberId)).scheduled.find((c) => c.id === changeId);
-    if (!found) throw notFound('Scheduled status change');
-    return found;
+    const change = await statusRepo.change(ctx.db, memberId, changeId);
+    if (!change || change.applied_at || change.withdrawn_at) throw notFound('Scheduled status change');
+    return toScheduled(change);
   },
 
   async history(ctx: TenantContext, memberId: string) {
@@ -192,15 +209,7 @@ export const statusService = {
         effects: e.effects,
         recordedAt: e.recorded_at.toISOString(),
       })),
-      scheduled: pending.map((c) => ({
-        id: c.id,
-        to: c.to_status,
-        effectiveOn: c.effective_on,
-        reason: c.reason,
-        contractId: c.contract_id,
-        requestedBy: { kind: c.requested_by_kind, id: c.requested_by },
-        requestedAt: c.requested_at.toISOString(),
-      })),
+      scheduled: pending.map(toScheduled),
     };
   },
 };

@@ -1,4 +1,4 @@
-import { AppError, notFound } from '../../platform/errors.js';
+import { AppError, notFound, unlessDuplicate } from '../../platform/errors.js';
 import type { PlanKind } from '../../platform/db/types.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { actorOf } from '../../platform/tenancy/actor.js';
@@ -92,14 +92,7 @@ async function writeVersion(ctx: TenantContext, plan: Pick<PlanRow, 'id' | 'kind
   );
 }
 
-async function uniqueName<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if ((error as { code?: string }).code === '23505') throw new AppError('conflict', `A plan named “${name}” already exists`);
-    throw error;
-  }
-}
+const nameTaken = (name: string | undefined) => `A plan named “${name}” already exists`;
 
 const summary = (plan: PlanRow, current: PlanVersionRow) => ({
   id: plan.id,
@@ -136,15 +129,15 @@ export const plansService = {
   },
 
   create: (ctx: TenantContext, input: { kind: PlanKind; name: string; description?: string; terms: PlanTerms }) =>
-    uniqueName(input.name, async () => {
+    unlessDuplicate(async () => {
       const plan = await plansRepo.insert(ctx.db, { kind: input.kind, name: input.name, description: input.description, current_version: 1 });
       await writeVersion(ctx, plan, 1, input.terms);
       return plansService.get(ctx, plan.id);
-    }),
+    }, nameTaken(input.name)),
 
   /** Name, description and archiving change the plan; any terms change makes the next version. */
   update: (ctx: TenantContext, id: string, input: { name?: string; description?: string; archived?: boolean; terms?: Partial<PlanTerms> }) =>
-    uniqueName(input.name, async () => {
+    unlessDuplicate(async () => {
       const plan = await plansRepo.byIdForUpdate(ctx.db, id);
       if (!plan) throw notFound('Plan');
       let version = plan.current_version;
@@ -163,5 +156,5 @@ export const plansService = {
         ...(input.archived === undefined ? {} : { archived_at: input.archived ? new Date() : null }),
       });
       return plansService.get(ctx, id);
-    }),
+    }, nameTaken(input.name)),
 };

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { AppError, notFound } from '../../platform/errors.js';
+import { notFound, unlessDuplicate } from '../../platform/errors.js';
 import type { AppLessonTypes, AppLocations } from '../../platform/db/types.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { lessonTypesRepo, locationsRepo } from './catalog.repo.js';
@@ -15,14 +15,8 @@ const toLessonType = (t: Selectable<AppLessonTypes>) => ({
 });
 
 /** Names are unique per studio; a clash is the user's to resolve, not a server error. */
-async function uniqueName<T>(what: string, name: string | undefined, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if ((error as { code?: string }).code === '23505') throw new AppError('conflict', `A ${what} named “${name}” already exists`);
-    throw error;
-  }
-}
+const uniqueName = <T>(what: string, name: string | undefined, write: () => Promise<T>) =>
+  unlessDuplicate(write, `A ${what} named “${name}” already exists`);
 
 const archiving = (archived: boolean | undefined) => (archived === undefined ? {} : { archived_at: archived ? new Date() : null });
 

@@ -1,4 +1,4 @@
-import type { Updateable } from 'kysely';
+import { sql, type Updateable } from 'kysely';
 import type { Tx } from '../../platform/db/databases.js';
 import type { AppTenantSettings } from '../../platform/db/types.js';
 
@@ -9,7 +9,7 @@ export const settingsRepo = {
     db
       .insertInto('app.tenant_settings')
       .values(changes)
-      .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ ...changes, updated_at: new Date() }))
+      .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ ...changes, updated_at: sql`now()` }))
       .returningAll()
       .executeTakeFirstOrThrow(),
 };

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { AppError, notFound } from '../errors.js';
+import { AppError, notFound, unlessDuplicate } from '../errors.js';
 import type { AuthService } from '../auth/auth.service.js';
 import { hashPassword } from '../auth/secrets.js';
 import { deleteOrder, tenantTables } from '../db/catalog.js';
@@ -133,38 +133,34 @@ export function createTenantsService(deps: TenantsServiceDeps) {
         throw new AppError('unprocessable', `"${input.placementId}" is a silo; pool tenants need a pool placement`);
       }
       const siloId = input.tier === 'silo' ? await provisionSilo(input.slug) : undefined;
-      try {
-        const created = await control.transaction().execute(async (trx) => {
-          const placement = await claimPlacement(trx, siloId ?? input.placementId);
-          const tenant = await tenantsRepo.insert(trx, {
-            slug: input.slug,
-            display_name: input.displayName,
-            tier: input.tier,
-            placement_id: placement.id,
-            plan: input.plan,
-            limits: limitsFor(input.plan, input.limits),
-          });
-          const createOwner = (db: typeof trx) =>
-            deps.auth.createStaffAccount(db, tenant, { ...input.owner, role: 'owner', passwordHash });
-          let owner;
-          if (deps.databases.isControlDatabase(placement)) {
-            await sql`select set_config('app.tenant_id', ${tenant.id}, true)`.execute(trx);
-            owner = await createOwner(trx);
-          } else {
-            owner = await inTenantTransaction(deps.databases.forPlacement(placement), tenant.id, createOwner);
-          }
-          return {
-            tenant: toTenantDto(tenant),
-            owner: { id: owner.staff.id, email: owner.staff.email, setupToken: owner.setupToken },
-          };
+      // A slug taken meanwhile is refused by its unique key.
+      const created = await unlessDuplicate(() => control.transaction().execute(async (trx) => {
+        const placement = await claimPlacement(trx, siloId ?? input.placementId);
+        const tenant = await tenantsRepo.insert(trx, {
+          slug: input.slug,
+          display_name: input.displayName,
+          tier: input.tier,
+          placement_id: placement.id,
+          plan: input.plan,
+          limits: limitsFor(input.plan, input.limits),
         });
-        // A lookup of the slug before it existed is cached as a miss; forget it so the tenant answers at once.
-        deps.directory.forget(created.tenant);
-        return created;
-      } catch (error) {
-        if ((error as { code?: string }).code === '23505') throw new AppError('conflict', `The slug "${input.slug}" is taken`);
-        throw error;
-      }
+        const createOwner = (db: typeof trx) =>
+          deps.auth.createStaffAccount(db, tenant, { ...input.owner, role: 'owner', passwordHash });
+        let owner;
+        if (deps.databases.isControlDatabase(placement)) {
+          await sql`select set_config('app.tenant_id', ${tenant.id}, true)`.execute(trx);
+          owner = await createOwner(trx);
+        } else {
+          owner = await inTenantTransaction(deps.databases.forPlacement(placement), tenant.id, createOwner);
+        }
+        return {
+          tenant: toTenantDto(tenant),
+          owner: { id: owner.staff.id, email: owner.staff.email, setupToken: owner.setupToken },
+        };
+      }), `The slug "${input.slug}" is taken`);
+      // A lookup of the slug before it existed is cached as a miss; forget it so the tenant answers at once.
+      deps.directory.forget(created.tenant);
+      return created;
     },
 
     suspend: (idOrSlug: string) => changeStatus(idOrSlug, 'suspended', ['active']),
@@ -187,12 +183,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
     async addDomain(idOrSlug: string, domain: string) {
       const tenant = await load(idOrSlug);
       if (tenant.status === 'deleted') throw new AppError('conflict', 'A deleted tenant cannot take a domain');
-      try {
-        await tenantsRepo.addDomain(control, tenant.id, domain);
-      } catch (error) {
-        if ((error as { code?: string }).code === '23505') throw new AppError('conflict', `${domain} is already registered`);
-        throw error;
-      }
+      await unlessDuplicate(() => tenantsRepo.addDomain(control, tenant.id, domain), `${domain} is already registered`);
       deps.directory.forget(tenant, [domain]);
       return withDomains(tenant);
     },
