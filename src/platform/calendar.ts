@@ -1,3 +1,4 @@
+import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
 /**
  * Calendar dates as 'YYYY-MM-DD' strings and months as 'YYYY-MM'. Studio rules are about days and months in
  * the studio's own time zone, never instants, so nothing here depends on the server's zone.
@@ -55,3 +56,21 @@ export function monthRange(from: IsoMonth, to: IsoMonth): IsoMonth[] {
 }
 
 export const isValidDate = (date: string) => /^\d{4}-\d{2}-\d{2}$/.test(date) && iso(utc(date)) === date;
+
+/** 'HH:MM' or 'HH:MM:SS' (as PostgreSQL gives a time) to minutes after midnight. */
+export const minutesOfDay = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
+
+/** The instant a local date and time ('HH:MM[:SS]') happen in a time zone. */
+export const zonedInstant = (date: IsoDate, time: string, timeZone: string): Date => fromZonedTime(`${date}T${time.slice(0, 5)}:00`, timeZone);
+
+/** The local date, time ('HH:MM') and ISO weekday (1 = Monday) of an instant in a time zone. */
+export function localParts(instant: Date, timeZone: string): { date: IsoDate; time: string; weekday: number } {
+  return {
+    date: formatInTimeZone(instant, timeZone, 'yyyy-MM-dd'),
+    time: formatInTimeZone(instant, timeZone, 'HH:mm'),
+    weekday: Number(formatInTimeZone(instant, timeZone, 'i')),
+  };
+}
+
+/** ISO weekday (1 = Monday) of a calendar date. */
+export const weekdayOf = (date: IsoDate) => ((utc(date).getUTCDay() + 6) % 7) + 1;

@@ -180,7 +180,165 @@ export interface AppTenantSettings {
   currency: Generated<string>;
   tax_rounding: Generated<TaxRounding>;
   block_disposable_email_domains: Generated<boolean>;
+  booking_opens_days_before: Generated<number>;
+  booking_opens_at: Generated<string>;
+  booking_closes_minutes_before: Generated<number>;
+  cancel_deadline_minutes_before: Generated<number>;
+  late_cancel_penalty: Generated<PenaltyRule>;
+  no_show_penalty: Generated<PenaltyRule>;
+  penalty_fee: Generated<number>;
+  strike_limit: Generated<number>;
+  strike_window_days: Generated<number>;
+  strike_block_days: Generated<number>;
+  waitlist_auto_until_hours: Generated<number>;
+  waitlist_offer_minutes: Generated<number>;
+  quiet_hours_start: ColumnType<string | null, string | null | undefined, string | null>;
+  quiet_hours_end: ColumnType<string | null, string | null | undefined, string | null>;
   updated_at: Generated<Date>;
+}
+
+export type PenaltyRule = 'none' | 'lose_credit' | 'fee' | 'strike';
+type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
+
+/** Per-lesson-type overrides of the studio's booking rules; NULL means the studio's default. */
+export interface BookingRuleOverrides {
+  booking_opens_days_before: Nullable<number>;
+  booking_opens_at: Nullable<string>;
+  booking_closes_minutes_before: Nullable<number>;
+  cancel_deadline_minutes_before: Nullable<number>;
+  late_cancel_penalty: Nullable<PenaltyRule>;
+  no_show_penalty: Nullable<PenaltyRule>;
+  penalty_fee: Nullable<number>;
+}
+
+export interface AppRooms extends TenantRow {
+  location_id: string;
+  name: string;
+  capacity: number;
+  archived_at: NullableTimestamp;
+  created_at: Generated<Date>;
+}
+
+export interface AppRoomSpots {
+  tenant_id: Generated<string>;
+  room_id: string;
+  spot: number;
+  label: string;
+}
+
+export interface AppInstructors extends TenantRow {
+  staff_id: string | null;
+  display_name: string;
+  bio: Generated<string>;
+  archived_at: NullableTimestamp;
+  created_at: Generated<Date>;
+}
+
+export interface AppLessonSeries extends TenantRow {
+  lesson_type_id: string;
+  location_id: string;
+  room_id: string;
+  instructor_id: string | null;
+  weekdays: number[];
+  start_time: string;
+  duration_minutes: number;
+  capacity: number;
+  starts_on: string;
+  ends_on: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export type LessonStatus = 'scheduled' | 'cancelled';
+export interface AppLessons extends TenantRow {
+  series_id: string | null;
+  occurrence_date: string | null;
+  lesson_type_id: string;
+  location_id: string;
+  room_id: string;
+  instructor_id: string | null;
+  substitute_instructor_id: Nullable<string>;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  capacity: number;
+  booked: Generated<number>;
+  held: Generated<number>;
+  status: Generated<LessonStatus>;
+  cancel_reason: Nullable<string>;
+  cancelled_at: NullableTimestamp;
+  detached: Generated<boolean>;
+  notes: Generated<string>;
+  attendance_closed_at: NullableTimestamp;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export type ReservationStatus = 'booked' | 'attended' | 'no_show' | 'cancelled' | 'late_cancelled' | 'released';
+export interface AppReservations extends TenantRow {
+  lesson_id: string;
+  member_id: string;
+  status: Generated<ReservationStatus>;
+  spot: number | null;
+  contract_id: string | null;
+  credits_used: Generated<number>;
+  source: 'member' | 'staff' | 'waitlist';
+  actor_kind: ActorKind;
+  actor_id: string | null;
+  created_at: Generated<Date>;
+  cancelled_at: NullableTimestamp;
+  checked_in_at: NullableTimestamp;
+}
+
+export type WaitlistStatus = 'waiting' | 'offered' | 'promoted' | 'declined' | 'expired' | 'skipped' | 'left' | 'dropped' | 'released';
+export interface AppWaitlistEntries extends TenantRow {
+  lesson_id: string;
+  member_id: string;
+  status: Generated<WaitlistStatus>;
+  joined_at: Generated<Date>;
+  offered_at: NullableTimestamp;
+  offer_expires_at: NullableTimestamp;
+  resolved_at: NullableTimestamp;
+  note: Generated<string>;
+  reservation_id: Nullable<string>;
+}
+
+export interface AppReservationPenalties extends TenantRow {
+  reservation_id: string;
+  member_id: string;
+  reason: 'late_cancel' | 'no_show';
+  kind: Exclude<PenaltyRule, 'none'>;
+  amount: number;
+  invoice_id: Nullable<string>;
+  waived_at: NullableTimestamp;
+  waived_by: Nullable<string>;
+  created_at: Generated<Date>;
+}
+
+export interface AppBookingBlocks extends TenantRow {
+  member_id: string;
+  starts_at: Generated<Date>;
+  ends_at: Timestamp;
+  reason: string;
+  lifted_at: NullableTimestamp;
+  lifted_by: Nullable<string>;
+  created_at: Generated<Date>;
+}
+
+export interface AppCheckIns extends TenantRow {
+  member_id: string;
+  location_id: string;
+  reservation_id: string | null;
+  method: 'qr' | 'manual';
+  actor_kind: ActorKind;
+  actor_id: string | null;
+  checked_in_at: Generated<Date>;
+}
+
+export interface AppSigningKeys {
+  tenant_id: Generated<string>;
+  purpose: 'check_in';
+  secret: Buffer;
+  created_at: Generated<Date>;
 }
 
 export interface AppLocations extends TenantRow {
@@ -190,7 +348,7 @@ export interface AppLocations extends TenantRow {
   created_at: Generated<Date>;
 }
 
-export interface AppLessonTypes extends TenantRow {
+export interface AppLessonTypes extends TenantRow, BookingRuleOverrides {
   name: string;
   duration_minutes: number;
   colour: Generated<string>;
@@ -408,6 +566,17 @@ export interface DB {
   'app.member_sessions': AppMemberSessions;
   'app.member_account_tokens': AppMemberAccountTokens;
   'app.blocked_email_domains': AppBlockedEmailDomains;
+  'app.rooms': AppRooms;
+  'app.room_spots': AppRoomSpots;
+  'app.instructors': AppInstructors;
+  'app.lesson_series': AppLessonSeries;
+  'app.lessons': AppLessons;
+  'app.reservations': AppReservations;
+  'app.waitlist_entries': AppWaitlistEntries;
+  'app.reservation_penalties': AppReservationPenalties;
+  'app.booking_blocks': AppBookingBlocks;
+  'app.check_ins': AppCheckIns;
+  'app.signing_keys': AppSigningKeys;
 }
 
 export type Tenant = Selectable<PlatformTenants>;
