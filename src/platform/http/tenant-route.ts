@@ -175,7 +175,8 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
       const { tenant, viaTenantHeader } = await resolveTenant(req);
       const bearer = bearerOf(req, def.access === 'public');
       const db = await runtime.directory.dbFor(tenant);
-      return inTenantTransaction(db, tenant.id, async (trx) => {
+      const afterCommit: Array<Parameters<NonNullable<TenantContext['queueAfterCommit']>>> = [];
+      const result = await inTenantTransaction(db, tenant.id, async (trx) => {
         const principal = bearer ? await runtime.auth.authenticate(trx, bearer) : null;
         // A stale token does not stop a public page (the sign-in page itself) from loading.
         if (bearer && !principal && def.access !== 'public') throw new AppError('unauthenticated', 'The token is invalid or has expired');
@@ -183,7 +184,10 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
           throw new AppError('unauthenticated', 'X-Tenant-Id must come with an API key of that tenant');
         }
         authorize(def.access, principal);
-        const ctx: TenantContext = { tenant, db: trx, principal, request: requestInfo(req), now: runtime.clock.now() };
+        const ctx: TenantContext = {
+          tenant, db: trx, principal, request: requestInfo(req), now: runtime.clock.now(),
+          queueAfterCommit: (...job) => afterCommit.push(job),
+        };
         const input = inputOf<S>(req);
         const run = () => runWithTenant(tenant, req.id, () => def.handler(ctx, input));
         if (def.dryRun) throw new DryRunResult(await run());
@@ -192,6 +196,10 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
         if (replayed) void reply.header('idempotent-replayed', 'true');
         return result;
       });
+      for (const [task, payload, opts] of afterCommit) {
+        runtime.jobs.add(task, payload, opts).catch((error: unknown) => req.log.warn({ err: error, task }, 'could not queue a job; its sweep will find the work'));
+      }
+      return result;
     });
   }
 

@@ -22,6 +22,11 @@ export interface TenantContext {
   request: RequestInfo;
   /** When the request started, from the runtime's clock: every date rule of the request reads this one. */
   now: Date;
+  /**
+   * Queues a background job once this transaction commits (the job queue is another database, so it cannot join
+   * the transaction). A lost kick is harmless: every job queued this way has a sweep that finds its work too.
+   */
+  queueAfterCommit?: (task: string, payload: Record<string, unknown>, opts?: { jobKey?: string; runAt?: Date }) => void;
 }
 
 /** For routes that must not hold a connection across slow work (password hashing): they open their own. */
