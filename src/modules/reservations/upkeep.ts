@@ -7,6 +7,8 @@ import { applyPenalty } from './penalties.js';
 import { reservationsRepo } from './reservations.repo.js';
 import { expireOffers, promoteWaitlist } from './waitlist.service.js';
 
+const PAGE = 500;
+
 /**
  * After a lesson: everyone still 'booked' did not check in, so is a no-show with the type's penalty; then the
  * lesson's attendance is closed. One lesson per transaction, and closed lessons are never visited again, so
@@ -36,18 +38,27 @@ export async function runReservationUpkeep(directory: TenantDirectory, tenantId:
   if (!job) return null;
   const { transaction } = job;
   const lapsed = await transaction((ctx) => expireOffers(ctx));
-  const waiting = await transaction((ctx) =>
-    sql<{ id: string }>`
-      select id from app.lessons where status = 'scheduled' and held > 0
-      union
-      select w.lesson_id from app.waitlist_entries w join app.lessons l on l.id = w.lesson_id
-       where w.status = 'waiting' and l.status = 'scheduled' and (l.booked + l.held < l.capacity or l.starts_at <= ${ctx.now})
-      limit 1000`.execute(ctx.db),
-  );
   const tally = { promoted: 0, offered: 0, skipped: 0, released: 0 };
-  for (const lessonId of new Set([...lapsed, ...waiting.rows.map((r) => r.id)])) {
+  const promote = async (lessonId: string) => {
     const t = await promoteWaitlist(transaction, lessonId);
     for (const k of Object.keys(tally) as Array<keyof typeof tally>) tally[k] += t[k];
+  };
+  for (const lessonId of lapsed) await promote(lessonId);
+  // Lessons with held seats, or with people waiting while a seat is on sale or booking is over: in id order,
+  // a page at a time, so a lesson whose offer is still open is visited once per run.
+  for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
+    const page = await transaction((ctx) =>
+      sql<{ id: string }>`
+        select id from (
+          select id from app.lessons where status = 'scheduled' and held > 0
+          union
+          select w.lesson_id from app.waitlist_entries w join app.lessons l on l.id = w.lesson_id
+           where w.status = 'waiting' and l.status = 'scheduled' and (l.booked + l.held < l.capacity or l.starts_at <= ${ctx.now})
+        ) x where id > ${after}::uuid order by id limit ${PAGE}`.execute(ctx.db),
+    );
+    for (const { id } of page.rows) await promote(id);
+    if (page.rows.length < PAGE) break;
+    after = page.rows.at(-1)!.id;
   }
   let noShows = 0;
   for (;;) {
