@@ -21,6 +21,7 @@ import { catalogRoutes } from '../../modules/schedule/catalog.routes.js';
 import { planRoutes } from '../../modules/plans/plans.routes.js';
 import { contractRoutes } from '../../modules/contracts/contracts.routes.js';
 import { creditRoutes } from '../../modules/credits/credits.routes.js';
+import { checkInRoutes } from '../../modules/checkin/checkin.routes.js';
 import type { Runtime } from '../runtime.js';
 import { platformRoutes } from '../tenancy/tenants.routes.js';
 import { handleError, handleNotFound, problem, problemSchema, sendProblem } from './problems.js';
@@ -56,6 +57,7 @@ const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [
   planRoutes,
   contractRoutes,
   creditRoutes,
+  checkInRoutes,
 ];
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
