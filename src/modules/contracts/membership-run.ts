@@ -3,9 +3,19 @@ import { todayIn } from '../../platform/calendar.js';
 import { pruneIdempotencyKeys } from '../../platform/http/idempotency.js';
 import type { TenantDirectory } from '../../platform/tenancy/directory.js';
 import { applyAllDue } from '../members/status.service.js';
+import { tenantJob } from '../../platform/tenancy/job-context.js';
+import { releaseUncovered } from '../reservations/release.js';
 import { creditsService } from '../credits/credits.service.js';
 
 const BATCH = 1000;
+
+/** Bookings that a leave or an ended contract no longer covers, released a batch at a time. */
+async function drainReleases(directory: TenantDirectory, tenantId: string, now: Date) {
+  const job = (await tenantJob(directory, tenantId, now))!;
+  let total = 0;
+  for (let n = -1; n !== 0; total += n) n = await job.transaction((ctx) => releaseUncovered(ctx));
+  return total;
+}
 
 /**
  * A tenant's daily membership work, safe to run any number of times (hourly in practice): status changes
@@ -26,6 +36,7 @@ export async function runMembershipDay(directory: TenantDirectory, tenantId: str
   const statusChanges = await applyAllDue(transaction, day, BATCH);
   const creditsGranted = await drain((db) => creditsService.grantDue(db, day, { limit: BATCH }));
   const lotsExpired = await drain((db) => creditsService.expireDue(db, day, BATCH));
+  const reservationsReleased = await drainReleases(directory, tenant.id, now);
   await transaction((db) => pruneIdempotencyKeys(db));
-  return { tenantId, day, statusChanges, creditsGranted, lotsExpired };
+  return { tenantId, day, statusChanges, creditsGranted, lotsExpired, reservationsReleased };
 }

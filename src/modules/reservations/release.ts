@@ -1,8 +1,10 @@
+import { sql } from 'kysely';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { actorOf } from '../../platform/tenancy/actor.js';
 import { creditsService } from '../credits/credits.service.js';
 import { describeLesson, notifyMembers } from './notify.js';
 import { reservationsRepo, waitlistRepo } from './reservations.repo.js';
+import { freeSeat } from './reservations.service.js';
 
 /**
  * Cancels lessons: each one's booked reservations are released with their credits refunded, its waitlist is
@@ -43,4 +45,43 @@ export async function releaseLessons(ctx: TenantContext, lessonIds: string[], re
     );
   }
   return { lessons: live.length, reservations: released.length, waitlist: entries.length };
+}
+
+/**
+ * Releases bookings no longer covered by the contract they were made under: the contract ends before the
+ * lesson (a cancellation), or the lesson falls in a leave month. Each lesson is locked before its reservations,
+ * as cancellations do; the seat goes to the waitlist or back on sale, credits come back, the member is told.
+ * Run by the membership job, so a leave or cancellation frees its seats within the hour.
+ */
+export async function releaseUncovered(ctx: TenantContext, limit = 500) {
+  const rows = await sql<{ id: string; lesson_id: string }>`
+    select r.id, r.lesson_id
+      from app.reservations r
+      join app.lessons l on l.id = r.lesson_id
+      join app.contracts c on c.id = r.contract_id
+     where r.status = 'booked' and l.starts_at > ${ctx.now}
+       and ((c.end_date is not null and c.end_date < (l.starts_at at time zone ${ctx.tenant.timezone})::date)
+         or exists (select 1 from app.contract_leaves lv
+                     where lv.contract_id = c.id and lv.withdrawn_at is null
+                       and lv.from_month <= (l.starts_at at time zone ${ctx.tenant.timezone})::date
+                       and (lv.return_month is null or lv.return_month > (l.starts_at at time zone ${ctx.tenant.timezone})::date)))
+     order by r.lesson_id
+     limit ${limit}`.execute(ctx.db);
+  const actor = actorOf(ctx);
+  let released = 0;
+  for (const lessonId of new Set(rows.rows.map((r) => r.lesson_id))) {
+    const lesson = (await reservationsRepo.lockLesson(ctx.db, lessonId))!;
+    const ids = rows.rows.filter((r) => r.lesson_id === lessonId).map((r) => r.id);
+    const done = await ctx.db.updateTable('app.reservations').set({ status: 'released', cancelled_at: ctx.now }).where('id', 'in', ids).where('status', '=', 'booked').returningAll().execute();
+    for (const r of done) {
+      if (r.credits_used > 0) await creditsService.refund(ctx.db, r.member_id, r.id, { actor, reason: 'Membership paused or ended' });
+      if (await freeSeat(ctx, lessonId, lesson.starts_at)) ctx.queueAfterCommit?.('waitlist_promote', { tenantId: ctx.tenant.id, lessonId });
+    }
+    const what = describeLesson({ lesson_type_name: (await reservationsRepo.lesson(ctx.db, lessonId))!.lesson_type_name, starts_at: lesson.starts_at }, ctx.tenant.timezone);
+    await notifyMembers(ctx.db, done.map((r) => r.member_id), 'reservation_released', `Booking released: ${what}`, (name) =>
+      `${name} 様\n\nYour booking for ${what} has been released because your membership is on leave or has ended by then.\n`,
+    );
+    released += done.length;
+  }
+  return released;
 }
