@@ -63,9 +63,13 @@ export const creditsService = {
   consume: (db: Tx, memberId: string, amount: number, p: { referenceId: string; today: string; actor: Actor; reason?: string }) =>
     draw(db, memberId, amount, p.today, { kind: 'consume', referenceId: p.referenceId, reason: p.reason ?? 'Booked', actor: p.actor }),
 
-  /** Gives back what a reference consumed, to the lots it came from; a second refund of it gives nothing. */
+  /**
+   * Gives back what a reference consumed, to the lots it came from; a second refund of it gives nothing (the
+   * caller's state change, a reservation's status, decides once, and a unique index backs it). It takes no member
+   * lock: a refund only adds, so it cannot overdraw a lot, and cancellations that hold a lesson lock must not wait
+   * on a member a booking holds. A refund onto a lot expiring meanwhile is expired by the next expiry run.
+   */
   async refund(db: Tx, memberId: string, referenceId: string, p: { actor: Actor; reason?: string }) {
-    await creditsRepo.lockMember(db, memberId);
     const net = await creditsRepo.consumptionsFor(db, memberId, referenceId);
     const rows = net
       .filter((n) => n.amount < 0)

@@ -1,0 +1,292 @@
+import { sql, type Insertable, type Selectable } from 'kysely';
+import type { Tx } from '../../platform/db/databases.js';
+import type { AppReservations, AppWaitlistEntries, ReservationStatus } from '../../platform/db/types.js';
+import { policyColumns } from './booking-policy.js';
+
+export type Reservation = Selectable<AppReservations>;
+export type WaitlistEntry = Selectable<AppWaitlistEntries>;
+
+/** Reservations that hold a seat (or held one, for a lesson that has happened). */
+export const ACTIVE: ReservationStatus[] = ['booked', 'attended', 'no_show'];
+
+const lessonColumns = [
+  'l.id', 'l.lesson_type_id', 'l.location_id', 'l.room_id', 'l.starts_at', 'l.ends_at', 'l.capacity', 'l.booked', 'l.held', 'l.status',
+] as const;
+
+export const reservationsRepo = {
+  /** A lesson with its type's booking-rule overrides: what a booking decision reads. */
+  lesson: (db: Tx, id: string) =>
+    db
+      .selectFrom('app.lessons as l')
+      .innerJoin('app.lesson_types as t', 't.id', 'l.lesson_type_id')
+      .select([...lessonColumns, 't.name as lesson_type_name', ...policyColumns.map((c) => `t.${c}` as const)])
+      .where('l.id', '=', id)
+      .executeTakeFirst(),
+
+  /**
+   * Locks a lesson's seat counter. Cancellations, releases and promotions lock it before the reservations they
+   * change; bookings touch it last, so a lesson is never held for longer than a commit by the rush.
+   */
+  lockLesson: (db: Tx, id: string) =>
+    db.selectFrom('app.lessons as l').select([...lessonColumns]).where('l.id', '=', id).forNoKeyUpdate().executeTakeFirst(),
+
+  /**
+   * Takes one seat, the last statement of a booking: it succeeds only while a seat is free, and the CHECK on
+   * booked + held <= capacity backs it. Concurrent bookers queue on the row only for the moment of this update.
+   */
+  takeSeat: async (db: Tx, lessonId: string, now: Date) =>
+    (
+      await db
+        .updateTable('app.lessons')
+        .set((eb) => ({ booked: eb('booked', '+', 1) }))
+        .where('id', '=', lessonId)
+        .where('status', '=', 'scheduled')
+        .where('starts_at', '>', now)
+        .where(sql<boolean>`booked + held < capacity`)
+        .returning('booked')
+        .executeTakeFirst()
+    ) !== undefined,
+
+  /** Moves seats between the counters (the row is locked by the caller). */
+  adjustSeats: (db: Tx, lessonId: string, change: { booked?: number; held?: number }) =>
+    db
+      .updateTable('app.lessons')
+      .set((eb) => ({ booked: eb('booked', '+', change.booked ?? 0), held: eb('held', '+', change.held ?? 0) }))
+      .where('id', '=', lessonId)
+      .returning(['booked', 'held', 'capacity'])
+      .executeTakeFirstOrThrow(),
+
+  insert: (db: Tx, row: Insertable<AppReservations>) => db.insertInto('app.reservations').values(row).returningAll().executeTakeFirstOrThrow(),
+
+  byId: (db: Tx, id: string) => db.selectFrom('app.reservations').selectAll().where('id', '=', id).executeTakeFirst(),
+  byIdForUpdate: (db: Tx, id: string) => db.selectFrom('app.reservations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst(),
+
+  active: (db: Tx, lessonId: string, memberId: string) =>
+    db.selectFrom('app.reservations').selectAll().where('lesson_id', '=', lessonId).where('member_id', '=', memberId).where('status', 'in', ACTIVE).executeTakeFirst(),
+
+  setStatus: (db: Tx, ids: string[], status: ReservationStatus, at: Date) =>
+    ids.length === 0
+      ? Promise.resolve([])
+      : db
+          .updateTable('app.reservations')
+          .set({ status, cancelled_at: ['cancelled', 'late_cancelled', 'released'].includes(status) ? at : null })
+          .where('id', 'in', ids)
+          .returningAll()
+          .execute(),
+
+  /** The booked reservations of lessons, locked (lessons already locked by the caller). */
+  bookedOn: (db: Tx, lessonIds: string[]) =>
+    lessonIds.length === 0
+      ? Promise.resolve([])
+      : db.selectFrom('app.reservations').selectAll().where('lesson_id', 'in', lessonIds).where('status', '=', 'booked').forUpdate().execute(),
+
+  /** What stops a member booking: status, an active block, an overdue invoice of the paying family member. */
+  async memberStanding(db: Tx, memberId: string, now: Date, today: string) {
+    return db
+      .selectFrom('app.members as m')
+      .select((eb) => [
+        'm.id',
+        'm.status',
+        'm.family_lead_id',
+        eb
+          .selectFrom('app.booking_blocks as b')
+          .select('b.ends_at')
+          .whereRef('b.member_id', '=', 'm.id')
+          .where('b.lifted_at', 'is', null)
+          .where('b.starts_at', '<=', now)
+          .where('b.ends_at', '>', now)
+          .orderBy('b.ends_at', 'desc')
+          .limit(1)
+          .as('blocked_until'),
+        eb
+          .selectFrom('app.invoices as i')
+          .select((x) => x.fn.countAll<string>().as('n'))
+          .where(sql<boolean>`i.billing_member_id = coalesce(m.family_lead_id, m.id)`)
+          .where((x) => x.or([x('i.status', '=', 'uncollectible'), x.and([x('i.status', '=', 'open'), x('i.due_on', '<', today)])]))
+          .as('overdue_invoices'),
+      ])
+      .where('m.id', '=', memberId)
+      .executeTakeFirst();
+  },
+
+  /**
+   * The member's contracts running on a day, each with the plan version it is on then and whether that version
+   * covers the lesson type and location, and whether the contract is on leave that month.
+   */
+  contractsOn: (db: Tx, memberId: string, day: string, lessonTypeId: string, locationId: string) =>
+    sql<{
+      contract_id: string;
+      kind: 'monthly' | 'pack';
+      plan_name: string;
+      credit_grant: string;
+      type_ok: boolean;
+      location_ok: boolean;
+      on_leave: boolean;
+      max_upcoming: number | null;
+      max_per_day: number | null;
+      max_per_week: number | null;
+      max_per_month: number | null;
+    }>`
+      select c.id as contract_id, c.kind, p.name as plan_name, pv.credit_grant,
+             pv.all_lesson_types or exists (select 1 from app.plan_version_lesson_types x
+               where x.plan_id = pv.plan_id and x.version = pv.version and x.lesson_type_id = ${lessonTypeId}) as type_ok,
+             pv.all_locations or exists (select 1 from app.plan_version_locations x
+               where x.plan_id = pv.plan_id and x.version = pv.version and x.location_id = ${locationId}) as location_ok,
+             exists (select 1 from app.contract_leaves lv where lv.contract_id = c.id and lv.withdrawn_at is null
+               and lv.from_month <= ${day}::date and (lv.return_month is null or lv.return_month > ${day}::date)) as on_leave,
+             pv.max_upcoming, pv.max_per_day, pv.max_per_week, pv.max_per_month
+        from app.contracts c
+        join lateral (select cp.plan_id, cp.plan_version from app.contract_plans cp
+                       where cp.contract_id = c.id and cp.effective_from <= ${day}::date
+                       order by cp.effective_from desc limit 1) cp on true
+        join app.plan_versions pv on pv.plan_id = cp.plan_id and pv.version = cp.plan_version
+        join app.plans p on p.id = pv.plan_id
+       where c.member_id = ${memberId} and c.start_date <= ${day}::date and (c.end_date is null or c.end_date >= ${day}::date)
+       order by c.start_date`
+      .execute(db)
+      .then((r) => r.rows),
+
+  /** The member's seat-holding reservations counted against a plan's limits, and any that overlap the lesson. */
+  async counts(db: Tx, memberId: string, b: { now: Date; dayStart: Date; dayEnd: Date; weekStart: Date; weekEnd: Date; monthStart: Date; monthEnd: Date; lessonStart: Date; lessonEnd: Date }) {
+    const since = new Date(Math.min(b.now.getTime(), b.monthStart.getTime(), b.weekStart.getTime()));
+    const row = await sql<{ upcoming: number; day: number; week: number; month: number; overlapping: string | null }>`
+      select count(*) filter (where l.starts_at > ${b.now} and r.status = 'booked')::int as upcoming,
+             count(*) filter (where l.starts_at >= ${b.dayStart} and l.starts_at < ${b.dayEnd})::int as day,
+             count(*) filter (where l.starts_at >= ${b.weekStart} and l.starts_at < ${b.weekEnd})::int as week,
+             count(*) filter (where l.starts_at >= ${b.monthStart} and l.starts_at < ${b.monthEnd})::int as month,
+             min(t.name) filter (where l.starts_at < ${b.lessonEnd} and l.ends_at > ${b.lessonStart}) as overlapping
+        from app.reservations r
+        join app.lessons l on l.id = r.lesson_id
+        join app.lesson_types t on t.id = l.lesson_type_id
+       where r.member_id = ${memberId} and r.status in ('booked', 'attended', 'no_show') and l.starts_at >= ${since}`.execute(db);
+    return row.rows[0]!;
+  },
+
+  /** A member's reservations with their lessons, newest lesson first or soonest first. */
+  listForMember: (db: Tx, memberId: string, q: { upcoming: boolean; now: Date; limit: number }) =>
+    db
+      .selectFrom('app.reservations as r')
+      .innerJoin('app.lessons as l', 'l.id', 'r.lesson_id')
+      .innerJoin('app.lesson_types as t', 't.id', 'l.lesson_type_id')
+      .innerJoin('app.rooms as rm', 'rm.id', 'l.room_id')
+      .innerJoin('app.locations as loc', 'loc.id', 'l.location_id')
+      .selectAll('r')
+      .select(['l.starts_at', 'l.ends_at', 'l.status as lesson_status', 't.name as lesson_type_name', 't.colour', 'rm.name as room_name', 'loc.name as location_name'])
+      .where('r.member_id', '=', memberId)
+      .where('l.starts_at', q.upcoming ? '>=' : '<', q.now)
+      .orderBy('l.starts_at', q.upcoming ? 'asc' : 'desc')
+      .limit(q.limit)
+      .execute(),
+
+  /** A lesson's roster: every reservation with the member's name. */
+  roster: (db: Tx, lessonId: string) =>
+    db
+      .selectFrom('app.reservations as r')
+      .innerJoin('app.members as m', 'm.id', 'r.member_id')
+      .selectAll('r')
+      .select(['m.family_name', 'm.given_name', 'm.member_number'])
+      .where('r.lesson_id', '=', lessonId)
+      .orderBy('r.created_at')
+      .execute(),
+};
+
+export const waitlistRepo = {
+  insert: (db: Tx, row: Insertable<AppWaitlistEntries>) => db.insertInto('app.waitlist_entries').values(row).returningAll().executeTakeFirstOrThrow(),
+  byId: (db: Tx, id: string) => db.selectFrom('app.waitlist_entries').selectAll().where('id', '=', id).executeTakeFirst(),
+  byIdForUpdate: (db: Tx, id: string) => db.selectFrom('app.waitlist_entries').selectAll().where('id', '=', id).forUpdate().executeTakeFirst(),
+
+  /** 1 for the first in line; counts only those still waiting ahead (offers are out of the queue). */
+  position: async (db: Tx, entry: Pick<WaitlistEntry, 'lesson_id' | 'joined_at' | 'id'>) =>
+    1 +
+    Number(
+      (
+        await db
+          .selectFrom('app.waitlist_entries')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('lesson_id', '=', entry.lesson_id)
+          .where('status', '=', 'waiting')
+          .where(sql<boolean>`(joined_at, id) < (${entry.joined_at}, ${entry.id}::uuid)`)
+          .executeTakeFirstOrThrow()
+      ).n,
+    ),
+
+  waitingCount: async (db: Tx, lessonId: string) =>
+    Number((await db.selectFrom('app.waitlist_entries').select((eb) => eb.fn.countAll<string>().as('n')).where('lesson_id', '=', lessonId).where('status', '=', 'waiting').executeTakeFirstOrThrow()).n),
+
+  /** The next in line, first come first served. */
+  next: (db: Tx, lessonId: string) =>
+    db.selectFrom('app.waitlist_entries').selectAll().where('lesson_id', '=', lessonId).where('status', '=', 'waiting').orderBy('joined_at').orderBy('id').limit(1).executeTakeFirst(),
+
+  openOffers: async (db: Tx, lessonId: string) =>
+    Number((await db.selectFrom('app.waitlist_entries').select((eb) => eb.fn.countAll<string>().as('n')).where('lesson_id', '=', lessonId).where('status', '=', 'offered').executeTakeFirstOrThrow()).n),
+
+  resolve: (db: Tx, ids: string[], status: 'promoted' | 'declined' | 'expired' | 'skipped' | 'left' | 'dropped' | 'released', at: Date, extra: { note?: string; reservation_id?: string } = {}) =>
+    ids.length === 0
+      ? Promise.resolve([])
+      : db
+          .updateTable('app.waitlist_entries')
+          .set({ status, resolved_at: at, offer_expires_at: null, ...extra })
+          .where('id', 'in', ids)
+          .where('status', 'in', ['waiting', 'offered'])
+          .returningAll()
+          .execute(),
+
+  offer: (db: Tx, id: string, at: Date, expiresAt: Date) =>
+    db.updateTable('app.waitlist_entries').set({ status: 'offered', offered_at: at, offer_expires_at: expiresAt }).where('id', '=', id).where('status', '=', 'waiting').returningAll().executeTakeFirst(),
+
+  /** Open entries of lessons, locked (to release them with the lesson). */
+  openOn: (db: Tx, lessonIds: string[]) =>
+    lessonIds.length === 0
+      ? Promise.resolve([])
+      : db.selectFrom('app.waitlist_entries').selectAll().where('lesson_id', 'in', lessonIds).where('status', 'in', ['waiting', 'offered']).forUpdate().execute(),
+
+  /** The member's open entries on lessons that overlap [start, end), other than one lesson. */
+  overlapping: (db: Tx, memberId: string, start: Date, end: Date) =>
+    db
+      .selectFrom('app.waitlist_entries as w')
+      .innerJoin('app.lessons as l', 'l.id', 'w.lesson_id')
+      .select(['w.id', 'w.lesson_id', 'w.status'])
+      .where('w.member_id', '=', memberId)
+      .where('w.status', 'in', ['waiting', 'offered'])
+      .where('l.starts_at', '<', end)
+      .where('l.ends_at', '>', start)
+      .execute(),
+
+  listForMember: (db: Tx, memberId: string) =>
+    db
+      .selectFrom('app.waitlist_entries as w')
+      .innerJoin('app.lessons as l', 'l.id', 'w.lesson_id')
+      .innerJoin('app.lesson_types as t', 't.id', 'l.lesson_type_id')
+      .selectAll('w')
+      .select(['l.starts_at', 'l.ends_at', 't.name as lesson_type_name'])
+      .where('w.member_id', '=', memberId)
+      .where('w.status', 'in', ['waiting', 'offered'])
+      .orderBy('l.starts_at')
+      .execute(),
+
+  forLesson: (db: Tx, lessonId: string) =>
+    db
+      .selectFrom('app.waitlist_entries as w')
+      .innerJoin('app.members as m', 'm.id', 'w.member_id')
+      .selectAll('w')
+      .select(['m.family_name', 'm.given_name', 'm.member_number'])
+      .where('w.lesson_id', '=', lessonId)
+      .orderBy('w.joined_at')
+      .orderBy('w.id')
+      .execute(),
+};
+
+/** Mail to members about their bookings: to the member's address, or to the family lead who books for them. */
+export const notifyRepo = {
+  recipients: (db: Tx, memberIds: string[]) =>
+    memberIds.length === 0
+      ? Promise.resolve([])
+      : db
+          .selectFrom('app.members as m')
+          .leftJoin('app.members as lead', 'lead.id', 'm.family_lead_id')
+          .select(['m.id', 'm.given_name', 'm.family_name', sql<string | null>`coalesce(m.email, lead.email)`.as('email')])
+          .where('m.id', 'in', memberIds)
+          .execute(),
+  enqueue: (db: Tx, rows: Array<{ to_address: string; template: string; subject: string; body: string }>) =>
+    rows.length === 0 ? Promise.resolve() : db.insertInto('app.mail_outbox').values(rows).execute().then(() => undefined),
+};
