@@ -42,9 +42,8 @@ export function rulesOf(row: RuleColumns): Nullable<BookingRules> {
 
 export type RuleOverrides = Partial<Nullable<BookingRules>>;
 
-/** What a lesson type's rules come to: its overrides over the studio's defaults. */
-export const effectiveRules = (studio: BookingRules, own: RuleOverrides): BookingRules =>
-  Object.fromEntries(Object.keys(columns).map((k) => [k, own[k as keyof BookingRules] ?? studio[k as keyof BookingRules]])) as BookingRules;
+/** Every rule left to the studio: what a lesson type without overrides has. */
+export const emptyOverrides: Nullable<BookingRules> = Object.fromEntries(Object.keys(columns).map((k) => [k, null])) as Nullable<BookingRules>;
 
 /** API rule fields to column changes; undefined fields are left out, so they keep their value. */
 export function columnsOf<R extends Partial<Nullable<BookingRules>>>(rules: R): { [K in keyof R & keyof BookingRules as (typeof columns)[K]]?: Exclude<R[K], undefined> } {

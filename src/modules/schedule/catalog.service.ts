@@ -3,11 +3,12 @@ import { notFound, unlessDuplicate } from '../../platform/errors.js';
 import type { AppLessonTypes, AppLocations } from '../../platform/db/types.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { lessonTypesRepo, locationsRepo } from './catalog.repo.js';
-import { checkPenaltyFee, columnsOf, effectiveRules, rulesOf, type RuleOverrides } from './booking-rules.js';
-import { studioBookingRules } from '../settings/settings.service.js';
+import { checkPenaltyFee, columnsOf, emptyOverrides, rulesOf, type RuleOverrides } from './booking-rules.js';
+import { policyOf, studioBookingRules } from '../reservations/booking-policy.js';
 
+/** The type's rules as they will apply (its overrides over the studio's) must make sense together. */
 async function checkOverrides(ctx: TenantContext, name: string, own: RuleOverrides) {
-  checkPenaltyFee(effectiveRules(await studioBookingRules(ctx.db), own), `Lesson type “${name}”`);
+  checkPenaltyFee(policyOf(await studioBookingRules(ctx.db), columnsOf({ ...emptyOverrides, ...own }) as Parameters<typeof policyOf>[1]), `Lesson type “${name}”`);
 }
 
 const toLocation = (l: Selectable<AppLocations>) => ({ id: l.id, name: l.name, address: l.address, archived: l.archived_at !== null });

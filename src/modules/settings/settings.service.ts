@@ -4,12 +4,13 @@ import type { TenantContext } from '../../platform/tenancy/context.js';
 import type { MembershipRules } from '../contracts/charges.js';
 import { settingsRepo } from './settings.repo.js';
 import { contractsRepo } from '../contracts/contracts.repo.js';
-import { checkPenaltyFee, columnsOf, effectiveRules, hhmm, rulesOf, type BookingRules } from '../schedule/booking-rules.js';
+import { checkPenaltyFee, columnsOf } from '../schedule/booking-rules.js';
+import { DEFAULT_BOOKING_RULES, policyOf, studioBookingRules } from '../reservations/booking-policy.js';
 import { lessonTypesRepo } from '../schedule/catalog.repo.js';
 import type { z } from 'zod';
-import type { bookingSettings } from './settings.schemas.js';
+import type { bookingSettings as bookingSettingsSchema } from './settings.schemas.js';
 
-export type BookingSettings = z.output<typeof bookingSettings>;
+export type BookingSettings = z.output<typeof bookingSettingsSchema>;
 
 export const DEFAULT_RULES: MembershipRules = {
   prorationRule: 'daily',
@@ -55,47 +56,23 @@ export const settingsService = {
   },
 };
 
-/** The migration's column defaults (0008), for a studio that never saved its settings. */
-export const DEFAULT_BOOKING: BookingSettings = {
-  opensDaysBefore: 7,
-  opensAt: '12:00',
-  closesMinutesBefore: 0,
-  cancelDeadlineMinutesBefore: 180,
-  lateCancelPenalty: 'lose_credit',
-  noShowPenalty: 'lose_credit',
-  penaltyFee: 0,
-  strikeLimit: 3,
-  strikeWindowDays: 30,
-  strikeBlockDays: 7,
-  waitlistAutoUntilHours: 24,
-  waitlistOfferMinutes: 30,
-  quietHours: { start: '22:00', end: '08:00' },
-};
-
-/** The studio's booking rules: the defaults every lesson type uses unless it overrides them. */
-export async function studioBookingRules(db: Tx): Promise<BookingSettings> {
-  const row = await settingsRepo.get(db);
-  if (!row) return DEFAULT_BOOKING;
-  return {
-    ...(rulesOf(row) as BookingRules),
-    strikeLimit: row.strike_limit,
-    strikeWindowDays: row.strike_window_days,
-    strikeBlockDays: row.strike_block_days,
-    waitlistAutoUntilHours: row.waitlist_auto_until_hours,
-    waitlistOfferMinutes: row.waitlist_offer_minutes,
-    quietHours: row.quiet_hours_start === null || row.quiet_hours_end === null ? null : { start: hhmm(row.quiet_hours_start), end: hhmm(row.quiet_hours_end) },
-  };
+/** The studio's booking rules as the settings API shows them: the defaults beside the strike and waitlist rules. */
+async function bookingSettings(db: Tx): Promise<BookingSettings> {
+  const { defaults, ...studio } = await studioBookingRules(db);
+  return { ...defaults, ...studio };
 }
 
 export const bookingSettingsService = {
-  get: (ctx: TenantContext) => studioBookingRules(ctx.db),
+  get: (ctx: TenantContext) => bookingSettings(ctx.db),
 
   async update(ctx: TenantContext, changes: Partial<BookingSettings>) {
-    const next = { ...(await studioBookingRules(ctx.db)), ...changes };
-    checkPenaltyFee(next, 'The studio’s booking rules');
-    // A lesson type that charges a fee but leaves its amount to the studio must still charge something.
-    for (const t of await lessonTypesRepo.list(ctx.db, false)) checkPenaltyFee(effectiveRules(next, rulesOf(t)), `Lesson type “${t.name}”`);
+    const next = { ...(await bookingSettings(ctx.db)), ...changes };
     const { strikeLimit, strikeWindowDays, strikeBlockDays, waitlistAutoUntilHours, waitlistOfferMinutes, quietHours, ...rules } = next;
+    checkPenaltyFee(rules, 'The studio’s booking rules');
+    // A lesson type that charges a fee but leaves its amount to the studio must still charge something.
+    for (const t of await lessonTypesRepo.list(ctx.db, false)) {
+      checkPenaltyFee(policyOf({ ...DEFAULT_BOOKING_RULES, defaults: rules }, t), `Lesson type “${t.name}”`);
+    }
     await settingsRepo.upsert(ctx.db, {
       ...columnsOf(rules),
       strike_limit: strikeLimit,
@@ -106,6 +83,6 @@ export const bookingSettingsService = {
       quiet_hours_start: quietHours?.start ?? null,
       quiet_hours_end: quietHours?.end ?? null,
     });
-    return studioBookingRules(ctx.db);
+    return bookingSettings(ctx.db);
   },
 };

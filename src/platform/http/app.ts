@@ -20,6 +20,7 @@ import { bookingSettingsRoutes, settingsRoutes } from '../../modules/settings/se
 import { catalogRoutes } from '../../modules/schedule/catalog.routes.js';
 import { roomRoutes } from '../../modules/schedule/rooms.routes.js';
 import { instructorRoutes } from '../../modules/schedule/instructors.routes.js';
+import { lessonRoutes } from '../../modules/schedule/lessons.routes.js';
 import { planRoutes } from '../../modules/plans/plans.routes.js';
 import { contractRoutes } from '../../modules/contracts/contracts.routes.js';
 import { creditRoutes } from '../../modules/credits/credits.routes.js';
@@ -54,6 +55,7 @@ const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [
   bookingSettingsRoutes,
   roomRoutes,
   instructorRoutes,
+  lessonRoutes,
   memberRoutes,
   memberAuthRoutes,
   memberSelfRoutes,
