@@ -1,3 +1,4 @@
+import { runReservationUpkeep } from '../modules/reservations/upkeep.js';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { AppError } from '../platform/errors.js';
@@ -172,6 +173,23 @@ program
       const results = [];
       for (const id of ids) {
         const result = await runMembershipDay(runtime.directory, id, runtime.clock.now(), o.date);
+        if (result) results.push(result);
+      }
+      printRows(results, Boolean(o.json));
+    }),
+  );
+
+program
+  .command('reservations-upkeep')
+  .description('Run reservation upkeep now (lapsed waitlist offers, waitlist promotion, no-shows), as the worker does every minute')
+  .option('--tenant <tenant>', 'one tenant (id or slug); all tenants when left out')
+  .option('--json', 'print JSON')
+  .action((o: { tenant?: string; json?: boolean }) =>
+    withRuntime(async (runtime) => {
+      const ids = o.tenant ? [(await runtime.tenants.get(o.tenant)).id] : await runtime.tenants.liveIds();
+      const results = [];
+      for (const id of ids) {
+        const result = await runReservationUpkeep(runtime.directory, id, runtime.clock.now());
         if (result) results.push(result);
       }
       printRows(results, Boolean(o.json));

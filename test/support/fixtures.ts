@@ -100,5 +100,9 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   await ok(as('PUT', `/api/members/${kid.id}/family-lead`, { leadId: session.member.id }), 200);
   await ok(as('POST', '/api/member-auth/password-reset', { email: memberEmail }, undefined), 202);
   await ok(as('POST', '/api/member-auth/login', { email: memberEmail, password: 'wrong password!' }, undefined), 401);
+
+  // Check-in: the member's code (which makes the studio's signing key), scanned at the desk as a walk-in.
+  const code = await ok(as('GET', '/api/me/check-in-code', undefined, session.token), 200);
+  await ok(as('POST', '/api/check-ins', { token: code.token, locationId: location.id }), 200);
   return { ...tenant, memberToken: session.token, memberId: session.member.id, roomId: room.id, instructorId: instructor.id, seriesId: series.id, lessonId: lesson.id };
 }

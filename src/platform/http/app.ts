@@ -24,6 +24,8 @@ import { lessonRoutes } from '../../modules/schedule/lessons.routes.js';
 import { planRoutes } from '../../modules/plans/plans.routes.js';
 import { contractRoutes } from '../../modules/contracts/contracts.routes.js';
 import { creditRoutes } from '../../modules/credits/credits.routes.js';
+import { memberReservationRoutes, staffReservationRoutes } from '../../modules/reservations/reservations.routes.js';
+import { checkInRoutes } from '../../modules/checkin/checkin.routes.js';
 import type { Runtime } from '../runtime.js';
 import { platformRoutes } from '../tenancy/tenants.routes.js';
 import { handleError, handleNotFound, problem, problemSchema, sendProblem } from './problems.js';
@@ -63,6 +65,9 @@ const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [
   planRoutes,
   contractRoutes,
   creditRoutes,
+  memberReservationRoutes,
+  staffReservationRoutes,
+  checkInRoutes,
 ];
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;

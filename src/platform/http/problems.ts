@@ -15,7 +15,7 @@ export const problemSchema = z
     code: z.string(),
     requestId: z.string(),
     errors: z.array(z.object({ location: z.string(), path: z.string(), message: z.string() })).optional(),
-    reason: z.string().optional().describe('Where a code has several causes, which one (email_domain_blocked: disposable_domain or blocked_by_studio)'),
+    reason: z.string().optional().describe('Where a code has several causes, which one (email_domain_blocked: disposable_domain or blocked_by_studio; a refused check-in: invalid_token, expired_token, other_studio, no_reservation, …)'),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 

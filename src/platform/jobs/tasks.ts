@@ -2,11 +2,16 @@ import type { TaskList } from 'graphile-worker';
 import { z } from 'zod';
 import type { Runtime } from '../runtime.js';
 import { runMembershipDay } from '../../modules/contracts/membership-run.js';
+import { runPromotion, runReservationUpkeep } from '../../modules/reservations/upkeep.js';
 
 const tenantPayload = z.object({ tenantId: z.uuid() });
+const lessonPayload = tenantPayload.extend({ lessonId: z.uuid() });
 
-/** Hourly: every tenant's membership day (each tenant has its own midnight; reruns are harmless). */
-export const CRONTAB = '7 * * * * membership_sweep';
+/**
+ * Hourly: every tenant's membership day (each tenant has its own midnight; reruns are harmless). Every minute:
+ * reservation upkeep (lapsed offers, waitlist promotion the request path could not kick, no-shows).
+ */
+export const CRONTAB = ['7 * * * * membership_sweep', '* * * * * reservations_sweep'].join('\n');
 
 /** Every background task of the platform; modules add theirs here. */
 export function taskList(runtime: Runtime): TaskList {
@@ -22,6 +27,24 @@ export function taskList(runtime: Runtime): TaskList {
       for (const tenantId of await runtime.tenants.liveIds()) {
         await runtime.jobs.add('membership_daily', { tenantId }, { jobKey: `membership_daily:${tenantId}` });
       }
+    },
+
+    reservations_sweep: async () => {
+      for (const tenantId of await runtime.tenants.liveIds()) {
+        await runtime.jobs.add('reservations_upkeep', { tenantId }, { jobKey: `reservations_upkeep:${tenantId}` });
+      }
+    },
+
+    reservations_upkeep: async (payload, helpers) => {
+      const { tenantId } = tenantPayload.parse(payload);
+      const result = await runReservationUpkeep(runtime.directory, tenantId, runtime.clock.now());
+      helpers.logger.debug(`reservation upkeep: ${JSON.stringify(result)}`);
+    },
+
+    /** Kicked after a seat is given up, so the next in line need not wait for the minute's sweep. */
+    waitlist_promote: async (payload) => {
+      const { tenantId, lessonId } = lessonPayload.parse(payload);
+      await runPromotion(runtime.directory, tenantId, lessonId, () => runtime.clock.now());
     },
 
     membership_daily: async (payload, helpers) => {

@@ -1,0 +1,99 @@
+import { AppError } from '../../platform/errors.js';
+import type { Tx } from '../../platform/db/databases.js';
+import { addDays, addMonths, localParts, monthOf, todayIn, zonedInstant } from '../../platform/calendar.js';
+import { creditsRepo } from '../credits/credits.repo.js';
+import { reservationsRepo } from './reservations.repo.js';
+
+/** Why a member may not book, as a problem the member can read and act on. */
+const refuse = (reason: string, detail: string, extra: Record<string, unknown> = {}) => new AppError('unprocessable', detail, { reason, ...extra });
+
+export interface BookingLesson {
+  id: string;
+  lesson_type_id: string;
+  lesson_type_name: string;
+  location_id: string;
+  starts_at: Date;
+  ends_at: Date;
+}
+
+/**
+ * Checks everything about the member that decides whether they may hold a seat now: standing (status, strikes
+ * block, overdue invoice), a contract that covers the lesson's day, type and location and is not on leave, the
+ * plan's limits, and no overlapping booking. With `limits: false` (joining a waitlist) limits and overlap are
+ * left for promotion time. Returns the contract to book under and whether it costs a credit.
+ */
+export async function eligibility(db: Tx, memberId: string, lesson: BookingLesson, p: { now: Date; timeZone: string; limits: boolean }) {
+  const today = todayIn(p.timeZone, p.now);
+  const standing = await reservationsRepo.memberStanding(db, memberId, p.now, today);
+  if (!standing) throw new AppError('not_found', 'Member was not found');
+  switch (standing.status) {
+    case 'on_leave':
+      throw refuse('on_leave', 'The membership is on leave (休会); bookings open again when it resumes');
+    case 'cancelled':
+      throw refuse('cancelled', 'The membership has ended (退会); the studio can reinstate it');
+    case 'provisional':
+      throw refuse('provisional', 'The membership has not started yet: it starts with a plan from the studio');
+    default:
+  }
+  if (standing.blocked_until) {
+    throw refuse('blocked', `Booking is blocked until ${localParts(new Date(standing.blocked_until), p.timeZone).date} after repeated late cancellations or no-shows`, {
+      blockedUntil: new Date(standing.blocked_until).toISOString(),
+    });
+  }
+  if (Number(standing.overdue_invoices) > 0) throw refuse('overdue_invoice', 'An invoice is overdue; bookings open again once it is paid');
+
+  const local = localParts(lesson.starts_at, p.timeZone);
+  const contracts = await reservationsRepo.contractsOn(db, memberId, local.date, lesson.lesson_type_id, lesson.location_id);
+  if (contracts.length === 0) throw refuse('no_contract', `No membership or pack covers ${local.date}`);
+  const covering = contracts.filter((c) => !c.on_leave);
+  if (covering.length === 0) throw refuse('on_leave', `The membership is on leave (休会) in ${monthOf(local.date)}`);
+  const forType = covering.filter((c) => c.type_ok);
+  if (forType.length === 0) throw refuse('lesson_type_not_in_plan', `${covering.map((c) => c.plan_name).join(', ')} does not include ${lesson.lesson_type_name}`);
+  const usable = forType.filter((c) => c.location_ok);
+  if (usable.length === 0) throw refuse('location_not_in_plan', `${forType.map((c) => c.plan_name).join(', ')} does not include this location`);
+
+  // Unlimited plans first: a member with both a monthly plan and a pack spends pack credits only when needed.
+  const ordered = [...usable].sort((a, b) => Number(costsCredit(a)) - Number(costsCredit(b)));
+  if (!p.limits) return { contractId: ordered[0]!.contract_id, costsCredit: costsCredit(ordered[0]!) };
+
+  const counts = await reservationsRepo.counts(db, memberId, boundsOf(lesson, local.date, p));
+  if (counts.overlapping) throw new AppError('conflict', `There is already a booking at that time (${counts.overlapping})`, { reason: 'overlapping' });
+  let firstRefusal: AppError | undefined;
+  for (const c of ordered) {
+    const over = exceeded(c, counts);
+    if (!over) return { contractId: c.contract_id, costsCredit: costsCredit(c) };
+    firstRefusal ??= refuse('plan_limit', `${c.plan_name} allows ${over}`);
+  }
+  throw firstRefusal!;
+}
+
+const costsCredit = (c: { kind: string; credit_grant: string }) => c.kind === 'pack' || c.credit_grant !== 'none';
+
+function exceeded(c: { max_upcoming: number | null; max_per_day: number | null; max_per_week: number | null; max_per_month: number | null }, n: { upcoming: number; day: number; week: number; month: number }) {
+  if (c.max_upcoming !== null && n.upcoming >= c.max_upcoming) return `${c.max_upcoming} upcoming bookings at a time`;
+  if (c.max_per_day !== null && n.day >= c.max_per_day) return `${c.max_per_day} bookings a day`;
+  if (c.max_per_week !== null && n.week >= c.max_per_week) return `${c.max_per_week} bookings a week`;
+  if (c.max_per_month !== null && n.month >= c.max_per_month) return `${c.max_per_month} bookings a month`;
+  return null;
+}
+
+/** The local day, ISO week and month of the lesson, as instants, for counting a plan's limits. */
+function boundsOf(lesson: BookingLesson, day: string, p: { now: Date; timeZone: string }) {
+  const at = (d: string) => zonedInstant(d, '00:00', p.timeZone);
+  const weekStart = addDays(day, 1 - localParts(lesson.starts_at, p.timeZone).weekday);
+  const month = monthOf(day);
+  return {
+    now: p.now,
+    dayStart: at(day),
+    dayEnd: at(addDays(day, 1)),
+    weekStart: at(weekStart),
+    weekEnd: at(addDays(weekStart, 7)),
+    monthStart: at(`${month}-01`),
+    monthEnd: at(`${addMonths(month, 1)}-01`),
+    lessonStart: lesson.starts_at,
+    lessonEnd: lesson.ends_at,
+  };
+}
+
+/** Serialises one member's bookings, so that limits and credits are judged on what is committed. */
+export const lockMember = (db: Tx, memberId: string) => creditsRepo.lockMember(db, memberId);

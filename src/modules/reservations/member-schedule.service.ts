@@ -1,0 +1,95 @@
+import { sql } from 'kysely';
+import { addDays, tenantToday, zonedInstant } from '../../platform/calendar.js';
+import type { TenantContext } from '../../platform/tenancy/context.js';
+import { policyColumns, policyOf, studioBookingRules, windowOf } from './booking-policy.js';
+
+/**
+ * The member's timetable: a span of days with each lesson's seats left and the member's own state. It reads
+ * the seat counters rather than counting reservations, and makes five indexed queries whatever the span
+ * holds, so it stays fast while bookings pour in.
+ */
+export async function memberSchedule(ctx: TenantContext, memberId: string, q: { from?: string; days: number; locationId?: string; lessonTypeId?: string }) {
+  const tz = ctx.tenant.timezone;
+  const from = q.from ?? tenantToday(ctx);
+  let query = ctx.db
+    .selectFrom('app.lessons as l')
+    .innerJoin('app.lesson_types as t', 't.id', 'l.lesson_type_id')
+    .innerJoin('app.rooms as r', 'r.id', 'l.room_id')
+    .innerJoin('app.locations as loc', 'loc.id', 'l.location_id')
+    .leftJoin('app.instructors as i', (j) => j.on(sql<boolean>`i.id = coalesce(l.substitute_instructor_id, l.instructor_id)`))
+    .select([
+      'l.id', 'l.starts_at', 'l.ends_at', 'l.capacity', 'l.booked', 'l.held', 'l.status', 'l.substitute_instructor_id',
+      'l.lesson_type_id', 't.name as lesson_type_name', 't.colour', 'l.location_id', 'loc.name as location_name', 'l.room_id', 'r.name as room_name',
+      'i.id as instructor_id', 'i.display_name as instructor_name', ...policyColumns.map((c) => `t.${c}` as const),
+    ])
+    .where('l.starts_at', '>=', zonedInstant(from, '00:00', tz))
+    .where('l.starts_at', '<', zonedInstant(addDays(from, q.days), '00:00', tz))
+    .orderBy('l.starts_at')
+    .orderBy('l.id');
+  if (q.locationId) query = query.where('l.location_id', '=', q.locationId);
+  if (q.lessonTypeId) query = query.where('l.lesson_type_id', '=', q.lessonTypeId);
+  const lessons = await query.execute();
+  const ids = lessons.map((l) => l.id);
+  const [studio, mine, entries, waiting] = await Promise.all([
+    studioBookingRules(ctx.db),
+    ids.length === 0 ? [] : ctx.db.selectFrom('app.reservations').select(['id', 'lesson_id', 'spot']).where('member_id', '=', memberId).where('lesson_id', 'in', ids).where('status', '=', 'booked').execute(),
+    ids.length === 0
+      ? []
+      : ctx.db
+          .selectFrom('app.waitlist_entries as w')
+          .select([
+            'w.id', 'w.lesson_id', 'w.status', 'w.offer_expires_at',
+            sql<number>`(select count(*)::int from app.waitlist_entries o where o.lesson_id = w.lesson_id and o.status = 'waiting' and (o.joined_at, o.id) < (w.joined_at, w.id)) + 1`.as('position'),
+          ])
+          .where('w.member_id', '=', memberId)
+          .where('w.lesson_id', 'in', ids)
+          .where('w.status', 'in', ['waiting', 'offered'])
+          .execute(),
+    ids.length === 0
+      ? []
+      : ctx.db.selectFrom('app.waitlist_entries').select(['lesson_id', sql<number>`count(*)::int`.as('n')]).where('lesson_id', 'in', ids).where('status', '=', 'waiting').groupBy('lesson_id').execute(),
+  ]);
+  const booked = new Map(mine.map((r) => [r.lesson_id, r]));
+  const entered = new Map(entries.map((e) => [e.lesson_id, e]));
+  const waitingCount = new Map(waiting.map((w) => [w.lesson_id, w.n]));
+
+  return {
+    from,
+    days: q.days,
+    lessons: lessons.map((l) => {
+      const window = windowOf(l.starts_at, policyOf(studio, l), tz);
+      const seatsLeft = l.status === 'scheduled' ? Math.max(0, l.capacity - l.booked - l.held) : 0;
+      const reservation = booked.get(l.id);
+      const entry = entered.get(l.id);
+      const me = l.status === 'cancelled'
+        ? { state: 'cancelled' as const }
+        : reservation
+          ? { state: 'booked' as const, reservationId: reservation.id, spot: reservation.spot, cancelDeadline: window.cancelDeadline.toISOString() }
+          : entry?.status === 'offered'
+            ? { state: 'offered' as const, waitlistEntryId: entry.id, offerExpiresAt: entry.offer_expires_at!.toISOString() }
+            : entry
+              ? { state: 'waitlisted' as const, waitlistEntryId: entry.id, position: entry.position }
+              : ctx.now >= window.closesAt
+                ? { state: 'closed' as const }
+                : ctx.now < window.opensAt
+                  ? { state: 'opens' as const, opensAt: window.opensAt.toISOString() }
+                  : seatsLeft === 0
+                    ? { state: 'full' as const }
+                    : { state: 'bookable' as const };
+      return {
+        id: l.id,
+        startsAt: l.starts_at.toISOString(),
+        endsAt: l.ends_at.toISOString(),
+        status: l.status,
+        lessonType: { id: l.lesson_type_id, name: l.lesson_type_name, colour: l.colour },
+        location: { id: l.location_id, name: l.location_name },
+        room: { id: l.room_id, name: l.room_name },
+        instructor: l.instructor_id ? { id: l.instructor_id, name: l.instructor_name!, substitute: l.substitute_instructor_id !== null } : null,
+        capacity: l.capacity,
+        seatsLeft,
+        waitlistCount: waitingCount.get(l.id) ?? 0,
+        me,
+      };
+    }),
+  };
+}

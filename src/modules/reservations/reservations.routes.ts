@@ -1,0 +1,119 @@
+import type { TenantRouter } from '../../platform/http/tenant-route.js';
+import { ALL_STAFF } from '../../platform/http/tenant-route.js';
+import { membersRepo } from '../members/members.repo.js';
+import { notFound } from '../../platform/errors.js';
+import type { TenantContext } from '../../platform/tenancy/context.js';
+import { actingMemberId } from '../members/acting-member.js';
+import { memberSchedule } from './member-schedule.service.js';
+import { penaltiesService } from './penalties.js';
+import * as s from './reservations.schemas.js';
+import { reservationsService } from './reservations.service.js';
+import { waitlistService } from './waitlist.service.js';
+
+const DESK = ['owner', 'manager', 'front_desk'] as const;
+const MANAGERS = ['owner', 'manager'] as const;
+
+async function existingMember(ctx: TenantContext, memberId: string) {
+  if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('Member');
+  return memberId;
+}
+
+/** Members book from their phones: the timetable with their own state, bookings, and the waitlist. */
+export function memberReservationRoutes({ route }: TenantRouter) {
+  const tags = ['reservations (member)'];
+  route({
+    method: 'GET', url: '/api/me/schedule', summary: 'The timetable with seats left and my own state on each lesson', tags, access: 'member',
+    schema: { querystring: s.scheduleQuery, response: s.memberSchedule },
+    handler: async (ctx, { query }) => memberSchedule(ctx, await actingMemberId(ctx, query.memberId), query),
+  });
+  route({
+    method: 'GET', url: '/api/me/reservations', summary: 'My reservations, upcoming or past', tags, access: 'member',
+    schema: { querystring: s.listQuery, response: s.reservationList },
+    handler: async (ctx, { query }) => reservationsService.listForMember(ctx, await actingMemberId(ctx, query.memberId), query),
+  });
+  route({
+    method: 'POST', url: '/api/me/reservations', summary: 'Book a lesson (or join its waitlist when full)', tags, access: 'member', status: 201, idempotent: true,
+    schema: { body: s.memberBookBody, response: s.bookingResult },
+    handler: async (ctx, { body }) => reservationsService.book(ctx, { ...body, memberId: await actingMemberId(ctx, body.memberId) }, true),
+  });
+  route({
+    method: 'GET', url: '/api/me/reservations/:reservationId', summary: 'One of my reservations', tags, access: 'member',
+    schema: { params: s.reservationIdParams, response: s.reservationDto },
+    handler: (ctx, { params }) => reservationsService.get(ctx, params.reservationId, true),
+  });
+  route({
+    method: 'POST', url: '/api/me/reservations/:reservationId/cancel', summary: 'Cancel my reservation (late cancellations carry the studio’s penalty)', tags, access: 'member', idempotent: true,
+    schema: { params: s.reservationIdParams, response: s.cancelResult },
+    handler: (ctx, { params }) => reservationsService.cancel(ctx, params.reservationId, { byMember: true }),
+  });
+  route({
+    method: 'GET', url: '/api/me/waitlist', summary: 'The waitlists I am on, with my position', tags, access: 'member',
+    schema: { querystring: s.memberQuery, response: s.waitlistList },
+    handler: async (ctx, { query }) => waitlistService.listForMember(ctx, await actingMemberId(ctx, query.memberId)),
+  });
+  route({
+    method: 'POST', url: '/api/me/waitlist', summary: 'Join the waitlist of a full lesson', tags, access: 'member', status: 201, idempotent: true,
+    schema: { body: s.memberJoinBody, response: s.bookingResult },
+    handler: async (ctx, { body }) => reservationsService.join(ctx, { lessonId: body.lessonId, memberId: await actingMemberId(ctx, body.memberId) }, true),
+  });
+  route({
+    method: 'GET', url: '/api/me/waitlist/:entryId', summary: 'One of my waitlist entries, with my position', tags, access: 'member',
+    schema: { params: s.entryIdParams, response: s.waitlistEntryDto },
+    handler: (ctx, { params }) => waitlistService.get(ctx, params.entryId),
+  });
+  route({
+    method: 'POST', url: '/api/me/waitlist/:entryId/accept', summary: 'Take the seat I was offered', tags, access: 'member', idempotent: true,
+    schema: { params: s.entryIdParams, response: s.acceptResult },
+    handler: (ctx, { params }) => waitlistService.accept(ctx, params.entryId),
+  });
+  route({
+    method: 'POST', url: '/api/me/waitlist/:entryId/leave', summary: 'Leave the waitlist (or turn down an offered seat)', tags, access: 'member', idempotent: true,
+    schema: { params: s.entryIdParams, response: s.waitlistEntryDto },
+    handler: (ctx, { params }) => waitlistService.leave(ctx, params.entryId),
+  });
+}
+
+/** Staff book for members, cancel, see rosters, and handle penalties. */
+export function staffReservationRoutes({ route }: TenantRouter) {
+  const tags = ['reservations'];
+  route({
+    method: 'GET', url: '/api/lessons/:lessonId/reservations', summary: 'A lesson’s roster and waitlist', tags, access: ALL_STAFF,
+    schema: { params: s.lessonIdParams, response: s.roster },
+    handler: (ctx, { params }) => reservationsService.roster(ctx, params.lessonId),
+  });
+  route({
+    method: 'POST', url: '/api/lessons/:lessonId/reservations', summary: 'Book a member onto a lesson (outside the booking window too)', tags, access: DESK, status: 201, idempotent: true,
+    schema: { params: s.lessonIdParams, body: s.staffBookBody, response: s.bookingResult },
+    handler: async (ctx, { params, body }) => reservationsService.book(ctx, { ...body, lessonId: params.lessonId, memberId: await existingMember(ctx, body.memberId) }, false),
+  });
+  route({
+    method: 'GET', url: '/api/reservations/:reservationId', summary: 'One reservation', tags, access: ALL_STAFF,
+    schema: { params: s.reservationIdParams, response: s.reservationDto },
+    handler: (ctx, { params }) => reservationsService.get(ctx, params.reservationId, false),
+  });
+  route({
+    method: 'POST', url: '/api/reservations/:reservationId/cancel', summary: 'Cancel a reservation for a member (optionally waiving a late penalty)', tags, access: DESK, idempotent: true,
+    schema: { params: s.reservationIdParams, body: s.staffCancelBody, response: s.cancelResult },
+    handler: (ctx, { params, body }) => reservationsService.cancel(ctx, params.reservationId, { byMember: false, waivePenalty: body.waivePenalty }),
+  });
+  route({
+    method: 'GET', url: '/api/members/:memberId/reservations', summary: 'A member’s reservations, upcoming or past', tags, access: ALL_STAFF,
+    schema: { params: s.memberIdParams, querystring: s.staffListQuery, response: s.reservationList },
+    handler: async (ctx, { params, query }) => reservationsService.listForMember(ctx, await existingMember(ctx, params.memberId), query),
+  });
+  route({
+    method: 'GET', url: '/api/members/:memberId/penalties', summary: 'A member’s late-cancellation and no-show penalties, and any booking block', tags, access: ALL_STAFF,
+    schema: { params: s.memberIdParams, response: s.penaltyList },
+    handler: (ctx, { params }) => penaltiesService.forMember(ctx, params.memberId),
+  });
+  route({
+    method: 'POST', url: '/api/members/:memberId/penalty-waivers', summary: 'Waive a penalty (a kept credit comes back, a fee is not billed, a strike stops counting)', tags, access: MANAGERS, idempotent: true,
+    schema: { params: s.memberIdParams, body: s.waiveBody, response: s.penaltyList },
+    handler: (ctx, { params, body }) => penaltiesService.waive(ctx, params.memberId, body.penaltyId),
+  });
+  route({
+    method: 'POST', url: '/api/members/:memberId/booking-blocks/lift', summary: 'Let a blocked member book again now', tags, access: MANAGERS,
+    schema: { params: s.memberIdParams, response: s.penaltyList },
+    handler: (ctx, { params }) => penaltiesService.liftBlocks(ctx, params.memberId),
+  });
+}

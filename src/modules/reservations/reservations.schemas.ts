@@ -1,0 +1,128 @@
+import { z } from 'zod';
+
+const date = z.iso.date().meta({ example: '2026-12-01' });
+const instant = z.string().meta({ format: 'date-time' });
+
+export const lessonIdParams = z.object({ lessonId: z.uuid() });
+export const reservationIdParams = z.object({ reservationId: z.uuid() });
+export const entryIdParams = z.object({ entryId: z.uuid() });
+export const memberIdParams = z.object({ memberId: z.uuid() });
+
+/** A member acting for a member of the family they lead names them; otherwise they act for themselves. */
+const forMember = z.uuid().optional().describe('A member of the family you lead; yourself when absent');
+
+export const memberBookBody = z
+  .object({
+    lessonId: z.uuid(),
+    spot: z.int().min(1).max(1000).optional().describe('A numbered spot of the room’s seat map'),
+    joinWaitlist: z.boolean().default(false).describe('When every seat is taken, join the waitlist instead of being refused'),
+    memberId: forMember,
+  })
+  .strict();
+export const staffBookBody = z
+  .object({ memberId: z.uuid(), spot: z.int().min(1).max(1000).optional(), joinWaitlist: z.boolean().default(false) })
+  .strict();
+export const memberJoinBody = z.object({ lessonId: z.uuid(), memberId: forMember }).strict();
+export const staffCancelBody = z.object({ waivePenalty: z.boolean().default(false).describe('No late-cancellation penalty') }).strict();
+
+export const memberQuery = z.object({ memberId: forMember }).strict();
+export const listQuery = z
+  .object({ scope: z.enum(['upcoming', 'past']).default('upcoming'), limit: z.coerce.number().int().min(1).max(200).default(50), memberId: forMember })
+  .strict();
+export const staffListQuery = listQuery.omit({ memberId: true });
+export const scheduleQuery = z
+  .object({
+    from: date.optional().describe('First day (studio time); today when absent'),
+    days: z.coerce.number().int().min(1).max(14).default(7),
+    locationId: z.uuid().optional(),
+    lessonTypeId: z.uuid().optional(),
+    memberId: forMember,
+  })
+  .strict();
+
+export const reservationDto = z.object({
+  id: z.uuid(),
+  lessonId: z.uuid(),
+  memberId: z.uuid(),
+  status: z.enum(['booked', 'attended', 'no_show', 'cancelled', 'late_cancelled', 'released']),
+  spot: z.int().nullable(),
+  creditsUsed: z.int(),
+  source: z.enum(['member', 'staff', 'waitlist']),
+  createdAt: instant,
+  cancelledAt: instant.nullable(),
+  checkedInAt: instant.nullable(),
+});
+export const waitlistEntryDto = z.object({
+  id: z.uuid(),
+  lessonId: z.uuid(),
+  memberId: z.uuid(),
+  status: z.enum(['waiting', 'offered', 'promoted', 'declined', 'expired', 'skipped', 'left', 'dropped', 'released']),
+  position: z.int().nullable().describe('1 = next in line; null once not waiting'),
+  joinedAt: instant,
+  offerExpiresAt: instant.nullable(),
+  note: z.string(),
+});
+export const bookingResult = z.object({
+  outcome: z.enum(['booked', 'waitlisted']),
+  reservation: reservationDto.optional(),
+  waitlistEntry: waitlistEntryDto.optional(),
+});
+export const cancelResult = z.object({
+  reservation: reservationDto,
+  late: z.boolean().describe('After the cancellation deadline'),
+  creditRefunded: z.boolean(),
+  penalty: z.object({ kind: z.enum(['none', 'lose_credit', 'fee', 'strike']), amount: z.number().int(), blockedUntil: instant.nullable() }),
+});
+export const acceptResult = z.object({ reservation: reservationDto, waitlistEntry: waitlistEntryDto });
+
+const lessonSummary = z.object({
+  startsAt: instant, endsAt: instant, status: z.enum(['scheduled', 'cancelled']), lessonTypeName: z.string(), colour: z.string(), roomName: z.string(), locationName: z.string(),
+});
+export const reservationList = z.object({ items: z.array(reservationDto.extend({ lesson: lessonSummary })) });
+export const waitlistList = z.object({ items: z.array(waitlistEntryDto.extend({ lesson: z.object({ startsAt: instant, endsAt: instant, lessonTypeName: z.string() }) })) });
+export const roster = z.object({
+  reservations: z.array(reservationDto.extend({ memberName: z.string(), memberNumber: z.number().int() })),
+  waitlist: z.array(waitlistEntryDto.extend({ memberName: z.string(), memberNumber: z.number().int() })),
+});
+
+const myState = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('booked'), reservationId: z.uuid(), spot: z.int().nullable(), cancelDeadline: instant }),
+  z.object({ state: z.literal('waitlisted'), waitlistEntryId: z.uuid(), position: z.int() }),
+  z.object({ state: z.literal('offered'), waitlistEntryId: z.uuid(), offerExpiresAt: instant }),
+  z.object({ state: z.literal('opens'), opensAt: instant.describe('When booking opens') }),
+  z.object({ state: z.literal('bookable') }),
+  z.object({ state: z.literal('full').describe('Every seat taken: the waitlist is open') }),
+  z.object({ state: z.literal('closed') }),
+  z.object({ state: z.literal('cancelled') }),
+]);
+export const memberSchedule = z.object({
+  from: date,
+  days: z.int(),
+  lessons: z.array(
+    z.object({
+      id: z.uuid(),
+      startsAt: instant,
+      endsAt: instant,
+      status: z.enum(['scheduled', 'cancelled']),
+      lessonType: z.object({ id: z.uuid(), name: z.string(), colour: z.string() }),
+      location: z.object({ id: z.uuid(), name: z.string() }),
+      room: z.object({ id: z.uuid(), name: z.string() }),
+      instructor: z.object({ id: z.uuid(), name: z.string(), substitute: z.boolean() }).nullable(),
+      capacity: z.int(),
+      seatsLeft: z.int(),
+      waitlistCount: z.int(),
+      me: myState,
+    }),
+  ),
+});
+
+export const penaltyList = z.object({
+  items: z.array(
+    z.object({
+      id: z.uuid(), reservationId: z.uuid(), reason: z.enum(['late_cancel', 'no_show']), kind: z.enum(['lose_credit', 'fee', 'strike']),
+      amount: z.number().int(), waived: z.boolean(), billed: z.boolean(), createdAt: instant,
+    }),
+  ),
+  blockedUntil: instant.nullable(),
+});
+export const waiveBody = z.object({ penaltyId: z.uuid() }).strict();

@@ -1,0 +1,237 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { AppError, notFound } from '../../platform/errors.js';
+import type { Tx } from '../../platform/db/databases.js';
+import { tenantToday } from '../../platform/calendar.js';
+import type { TenantContext } from '../../platform/tenancy/context.js';
+import { actorOf } from '../../platform/tenancy/actor.js';
+import { creditsService } from '../credits/credits.service.js';
+import { actingMemberId } from '../members/acting-member.js';
+import { policyOf, studioBookingRules, windowOf, type BookingPolicy } from './booking-policy.js';
+import { eligibility, lockMember } from './eligibility.js';
+import { applyPenalty } from './penalties.js';
+import { waitlistService } from './waitlist.service.js';
+import { reservationsRepo, waitlistRepo, type Reservation, type WaitlistEntry } from './reservations.repo.js';
+
+type Lesson = NonNullable<Awaited<ReturnType<typeof reservationsRepo.lesson>>>;
+
+export const toReservation = (r: Reservation) => ({
+  id: r.id,
+  lessonId: r.lesson_id,
+  memberId: r.member_id,
+  status: r.status,
+  spot: r.spot,
+  creditsUsed: r.credits_used,
+  source: r.source,
+  createdAt: r.created_at.toISOString(),
+  cancelledAt: r.cancelled_at?.toISOString() ?? null,
+  checkedInAt: r.checked_in_at?.toISOString() ?? null,
+});
+
+export const toWaitlistEntry = (e: WaitlistEntry, position: number | null) => ({
+  id: e.id,
+  lessonId: e.lesson_id,
+  memberId: e.member_id,
+  status: e.status,
+  position,
+  joinedAt: e.joined_at.toISOString(),
+  offerExpiresAt: e.offer_expires_at?.toISOString() ?? null,
+  note: e.note,
+});
+
+const isUniqueViolation = (error: unknown, index: string) =>
+  (error as { code?: string; constraint?: string }).code === '23505' && (error as { constraint?: string }).constraint === index;
+
+/** Refused because every seat is taken: the one refusal a "book or join the waitlist" request recovers from. */
+class SeatsGone extends AppError {
+  constructor() {
+    super('conflict', 'This lesson is full; join the waitlist to be told when a seat frees up', { reason: 'full', waitlist: true });
+  }
+}
+
+async function lessonOrThrow(db: Tx, lessonId: string) {
+  const lesson = await reservationsRepo.lesson(db, lessonId);
+  if (!lesson) throw notFound('Lesson');
+  return lesson;
+}
+
+/** A lesson can be booked (or waited for) until it starts, members only inside its booking window. */
+function assertOpen(lesson: Lesson, policy: BookingPolicy, ctx: TenantContext, byMember: boolean) {
+  if (lesson.status === 'cancelled') throw new AppError('conflict', 'This lesson has been cancelled', { reason: 'lesson_cancelled' });
+  if (lesson.starts_at <= ctx.now) throw new AppError('unprocessable', 'This lesson has already started', { reason: 'started' });
+  if (!byMember) return;
+  const window = windowOf(lesson.starts_at, policy, ctx.tenant.timezone);
+  if (ctx.now < window.opensAt) {
+    throw new AppError('unprocessable', `Booking opens at ${window.opensAt.toISOString()}`, { reason: 'not_open_yet', opensAt: window.opensAt.toISOString() });
+  }
+  if (ctx.now >= window.closesAt) throw new AppError('unprocessable', 'Booking for this lesson has closed', { reason: 'closed' });
+}
+
+async function spotOf(db: Tx, lesson: Lesson, spot: number | undefined) {
+  if (spot === undefined) return null;
+  const known = await db.selectFrom('app.room_spots').select('spot').where('room_id', '=', lesson.room_id).where('spot', '=', spot).executeTakeFirst();
+  if (!known) throw new AppError('unprocessable', `The room has no spot ${spot}`, { reason: 'no_such_spot' });
+  return spot;
+}
+
+/**
+ * Takes a seat for a member, in the caller's transaction: member locked, eligibility judged, the credit consumed
+ * through the ledger, the reservation written, overlapping waitlist entries dropped, and the seat counter moved
+ * last. `fromHeld` books a seat held for a waitlist promotion rather than a free one.
+ */
+export async function reserve(
+  ctx: TenantContext,
+  lesson: Lesson,
+  memberId: string,
+  p: { spot: number | null; source: Reservation['source']; fromHeld?: boolean },
+) {
+  await lockMember(ctx.db, memberId);
+  if (await reservationsRepo.active(ctx.db, lesson.id, memberId)) {
+    throw new AppError('conflict', 'Already booked on this lesson', { reason: 'already_booked' });
+  }
+  const allowed = await eligibility(ctx.db, memberId, lesson, { now: ctx.now, timeZone: ctx.tenant.timezone, limits: true });
+  const id = randomUUID();
+  const actor = actorOf(ctx);
+  let reservation: Reservation;
+  try {
+    reservation = await reservationsRepo.insert(ctx.db, {
+      id, lesson_id: lesson.id, member_id: memberId, spot: p.spot, contract_id: allowed.contractId,
+      credits_used: allowed.costsCredit ? 1 : 0, source: p.source, actor_kind: actor.kind, actor_id: actor.id,
+    });
+  } catch (error) {
+    if (isUniqueViolation(error, 'reservations_one_per_spot_idx')) throw new AppError('conflict', `Spot ${p.spot} is taken; choose another`, { reason: 'spot_taken' });
+    if (isUniqueViolation(error, 'reservations_one_per_member_idx')) throw new AppError('conflict', 'Already booked on this lesson', { reason: 'already_booked' });
+    throw error;
+  }
+  if (allowed.costsCredit) await creditsService.consume(ctx.db, memberId, 1, { referenceId: id, today: tenantToday(ctx), actor, reason: `Booked ${lesson.lesson_type_name}` });
+  // Waiting for a lesson at the same time makes no sense once booked; a promotion resolves its own entry itself.
+  const overlapping = (await waitlistRepo.overlapping(ctx.db, memberId, lesson.starts_at, lesson.ends_at)).filter((w) => !p.fromHeld || w.lesson_id !== lesson.id);
+  await waitlistRepo.resolve(ctx.db, overlapping.filter((w) => w.lesson_id !== lesson.id).map((w) => w.id), 'dropped', ctx.now, { note: 'Booked a lesson at the same time' });
+  await waitlistRepo.resolve(ctx.db, overlapping.filter((w) => w.lesson_id === lesson.id).map((w) => w.id), 'left', ctx.now, { note: 'Booked a free seat', reservation_id: id });
+  // A dropped offer held a seat of its lesson: give it to the next in line.
+  for (const lessonId of new Set(overlapping.filter((w) => w.status === 'offered').map((w) => w.lesson_id))) {
+    ctx.queueAfterCommit?.('waitlist_promote', { tenantId: ctx.tenant.id, lessonId });
+  }
+  if (p.fromHeld) await reservationsRepo.adjustSeats(ctx.db, lesson.id, { booked: 1, held: -1 });
+  else if (!(await reservationsRepo.takeSeat(ctx.db, lesson.id, ctx.now))) throw new SeatsGone();
+  return reservation;
+}
+
+async function joinWaitlist(ctx: TenantContext, lesson: Lesson, memberId: string) {
+  if (await reservationsRepo.active(ctx.db, lesson.id, memberId)) throw new AppError('conflict', 'Already booked on this lesson', { reason: 'already_booked' });
+  // Judged now too, so nobody waits for a seat they could never take; credits and limits are judged at promotion.
+  await eligibility(ctx.db, memberId, lesson, { now: ctx.now, timeZone: ctx.tenant.timezone, limits: false });
+  try {
+    const entry = await waitlistRepo.insert(ctx.db, { lesson_id: lesson.id, member_id: memberId });
+    return { outcome: 'waitlisted' as const, waitlistEntry: toWaitlistEntry(entry, await waitlistRepo.position(ctx.db, entry)) };
+  } catch (error) {
+    if (isUniqueViolation(error, 'waitlist_one_per_member_idx')) throw new AppError('conflict', 'Already on the waitlist for this lesson', { reason: 'already_waitlisted' });
+    throw error;
+  }
+}
+
+export const reservationsService = {
+  /**
+   * Books a lesson, or (with joinWaitlist) puts the member on its waitlist when every seat is taken, including
+   * when the last seat went to someone else while this request was under way.
+   */
+  async book(ctx: TenantContext, input: { lessonId: string; memberId: string; spot?: number; joinWaitlist?: boolean }, byMember: boolean) {
+    const lesson = await lessonOrThrow(ctx.db, input.lessonId);
+    const policy = policyOf(await studioBookingRules(ctx.db), lesson);
+    assertOpen(lesson, policy, ctx, byMember);
+    const spot = await spotOf(ctx.db, lesson, input.spot);
+    const full = () => (input.joinWaitlist ? joinWaitlist(ctx, lesson, input.memberId) : Promise.reject(new SeatsGone()));
+    // The rush: once the counter says full, answer without taking any lock.
+    if (lesson.booked + lesson.held >= lesson.capacity) return full();
+    if (!input.joinWaitlist) return { outcome: 'booked' as const, reservation: toReservation(await reserve(ctx, lesson, input.memberId, { spot, source: byMember ? 'member' : 'staff' })) };
+    await sql`savepoint booking`.execute(ctx.db);
+    try {
+      return { outcome: 'booked' as const, reservation: toReservation(await reserve(ctx, lesson, input.memberId, { spot, source: byMember ? 'member' : 'staff' })) };
+    } catch (error) {
+      if (!(error instanceof SeatsGone)) throw error;
+      await sql`rollback to savepoint booking`.execute(ctx.db);
+      return full();
+    }
+  },
+
+  async join(ctx: TenantContext, input: { lessonId: string; memberId: string }, byMember: boolean) {
+    const lesson = await lessonOrThrow(ctx.db, input.lessonId);
+    assertOpen(lesson, policyOf(await studioBookingRules(ctx.db), lesson), ctx, byMember);
+    if (lesson.booked + lesson.held < lesson.capacity) {
+      throw new AppError('conflict', 'There are free seats: book instead of joining the waitlist', { reason: 'seats_free' });
+    }
+    return joinWaitlist(ctx, lesson, input.memberId);
+  },
+
+  /**
+   * Cancels a booking. Before the lesson type's deadline the credit comes back; later it is a late cancellation
+   * with the type's penalty (unless staff waive it). The seat goes to the waitlist when anyone waits, else back
+   * on sale. Locks: the lesson, then the reservation (as releases do), so the two cannot deadlock.
+   */
+  async cancel(ctx: TenantContext, reservationId: string, p: { byMember: boolean; waivePenalty?: boolean }) {
+    const found = await reservationsRepo.byId(ctx.db, reservationId);
+    if (!found) throw notFound('Reservation');
+    if (p.byMember) await actingMemberId(ctx, found.member_id);
+    await reservationsRepo.lockLesson(ctx.db, found.lesson_id);
+    const r = (await reservationsRepo.byIdForUpdate(ctx.db, reservationId))!;
+    if (r.status !== 'booked') throw new AppError('conflict', `This reservation is ${r.status.replace('_', ' ')}, not booked`, { reason: 'not_booked' });
+    const lesson = await lessonOrThrow(ctx.db, r.lesson_id);
+    if (p.byMember && lesson.starts_at <= ctx.now) throw new AppError('unprocessable', 'The lesson has started; ask the front desk', { reason: 'started' });
+    const studio = await studioBookingRules(ctx.db);
+    const policy = policyOf(studio, lesson);
+    const late = ctx.now > windowOf(lesson.starts_at, policy, ctx.tenant.timezone).cancelDeadline;
+    const [cancelled] = await reservationsRepo.setStatus(ctx.db, [r.id], late ? 'late_cancelled' : 'cancelled', ctx.now);
+    const actor = actorOf(ctx);
+    const penalty = late && !p.waivePenalty
+      ? await applyPenalty(ctx.db, r, 'late_cancel', policy.lateCancelPenalty, { fee: policy.penaltyFee, studio, now: ctx.now, timeZone: ctx.tenant.timezone, actor })
+      : { kind: 'none' as const, amount: 0 };
+    if (r.credits_used > 0 && penalty.kind !== 'lose_credit') await creditsService.refund(ctx.db, r.member_id, r.id, { actor, reason: late ? 'Late cancellation (credit returned)' : 'Cancelled' });
+    if (await freeSeat(ctx, lesson.id, lesson.starts_at)) ctx.queueAfterCommit?.('waitlist_promote', { tenantId: ctx.tenant.id, lessonId: lesson.id });
+    return {
+      reservation: toReservation(cancelled!),
+      late,
+      creditRefunded: r.credits_used > 0 && penalty.kind !== 'lose_credit',
+      penalty: { kind: penalty.kind, amount: penalty.amount, blockedUntil: 'blockedUntil' in penalty ? (penalty.blockedUntil ?? null) : null },
+    };
+  },
+
+  async get(ctx: TenantContext, reservationId: string, byMember: boolean) {
+    const r = await reservationsRepo.byId(ctx.db, reservationId);
+    if (!r) throw notFound('Reservation');
+    if (byMember) await actingMemberId(ctx, r.member_id);
+    return toReservation(r);
+  },
+
+  /** Who is booked and who waits, for the instructor and the front desk. */
+  async roster(ctx: TenantContext, lessonId: string) {
+    await lessonOrThrow(ctx.db, lessonId);
+    const [rows, waitlist] = await Promise.all([reservationsRepo.roster(ctx.db, lessonId), waitlistService.forLesson(ctx, lessonId)]);
+    return {
+      reservations: rows.map((r) => ({ ...toReservation(r), memberName: `${r.family_name} ${r.given_name}`, memberNumber: Number(r.member_number) })),
+      waitlist,
+    };
+  },
+
+  async listForMember(ctx: TenantContext, memberId: string, q: { scope: 'upcoming' | 'past'; limit: number }) {
+    const rows = await reservationsRepo.listForMember(ctx.db, memberId, { upcoming: q.scope === 'upcoming', now: ctx.now, limit: q.limit });
+    return {
+      items: rows.map((r) => ({
+        ...toReservation(r),
+        lesson: {
+          startsAt: r.starts_at.toISOString(), endsAt: r.ends_at.toISOString(), status: r.lesson_status,
+          lessonTypeName: r.lesson_type_name, colour: r.colour, roomName: r.room_name, locationName: r.location_name,
+        },
+      })),
+    };
+  },
+};
+
+/**
+ * A booked seat was given up (the lesson row is locked): it is held for the waitlist when someone waits, so a
+ * fresh booker cannot jump the queue, else it goes back on sale. Returns whether promotion has work.
+ */
+export async function freeSeat(ctx: TenantContext, lessonId: string, startsAt: Date) {
+  const waiting = startsAt > ctx.now && (await waitlistRepo.waitingCount(ctx.db, lessonId)) > 0;
+  await reservationsRepo.adjustSeats(ctx.db, lessonId, { booked: -1, held: waiting ? 1 : 0 });
+  return waiting;
+}

@@ -1,0 +1,165 @@
+import { sql } from 'kysely';
+import { AppError, notFound } from '../../platform/errors.js';
+import type { TenantContext } from '../../platform/tenancy/context.js';
+import type { TenantTransaction } from '../../platform/tenancy/job-context.js';
+import { actingMemberId } from '../members/acting-member.js';
+import { inQuietHours, policyOf, studioBookingRules, windowOf } from './booking-policy.js';
+import { lockMember } from './eligibility.js';
+import { describeLesson, notifyMembers } from './notify.js';
+import { reservationsRepo, waitlistRepo, type WaitlistEntry } from './reservations.repo.js';
+import { reserve, toReservation, toWaitlistEntry } from './reservations.service.js';
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+
+type Step = 'again' | 'done';
+
+/**
+ * One step of filling a lesson's held seats from its waitlist, in one transaction: close the waitlist once
+ * booking has closed, claim a seat that came free, promote the next in line automatically while enough time
+ * remains, or else offer them the seat for a limited time (not during quiet hours). Each step locks the member,
+ * then the lesson, then re-reads the entry, and every state it moves is in the database, so a crash between
+ * steps loses nothing and a rerun promotes nobody twice.
+ */
+async function promotionStep(ctx: TenantContext, lessonId: string, tally: Record<'promoted' | 'offered' | 'skipped' | 'released', number>): Promise<Step> {
+  const lesson = await reservationsRepo.lesson(ctx.db, lessonId);
+  if (!lesson || lesson.status !== 'scheduled') return 'done';
+  const studio = await studioBookingRules(ctx.db);
+  const policy = policyOf(studio, lesson);
+  const window = windowOf(lesson.starts_at, policy, ctx.tenant.timezone);
+
+  if (ctx.now >= window.closesAt) {
+    await reservationsRepo.lockLesson(ctx.db, lessonId);
+    const open = await waitlistRepo.openOn(ctx.db, [lessonId]);
+    await waitlistRepo.resolve(ctx.db, open.map((e) => e.id), 'released', ctx.now, { note: 'Booking closed before a seat came free' });
+    await ctx.db.updateTable('app.lessons').set({ held: 0 }).where('id', '=', lessonId).execute();
+    tally.released += open.length;
+    return 'done';
+  }
+
+  const offers = await waitlistRepo.openOffers(ctx.db, lessonId);
+  const next = await waitlistRepo.next(ctx.db, lessonId);
+  if (lesson.held - offers <= 0) {
+    // A seat on sale while people wait (freed when nobody waited, or someone joined meanwhile): claim it.
+    if (!next || lesson.booked + lesson.held >= lesson.capacity) return 'done';
+    await reservationsRepo.lockLesson(ctx.db, lessonId);
+    const claimed = await ctx.db.updateTable('app.lessons').set((eb) => ({ held: eb('held', '+', 1) })).where('id', '=', lessonId).where(sql<boolean>`booked + held < capacity`).executeTakeFirst();
+    return claimed.numUpdatedRows > 0n ? 'again' : 'done';
+  }
+  if (!next) {
+    // Nobody left in line: the held seats go back on sale.
+    await reservationsRepo.lockLesson(ctx.db, lessonId);
+    await ctx.db.updateTable('app.lessons').set((eb) => ({ held: eb('held', '-', lesson.held - offers) })).where('id', '=', lessonId).execute();
+    return 'done';
+  }
+
+  const automatic = lesson.starts_at.getTime() - ctx.now.getTime() > studio.waitlistAutoUntilHours * HOUR;
+  await lockMember(ctx.db, next.member_id);
+  const locked = (await reservationsRepo.lockLesson(ctx.db, lessonId))!;
+  const entry = await waitlistRepo.byIdForUpdate(ctx.db, next.id);
+  if (entry?.status !== 'waiting' || locked.held - (await waitlistRepo.openOffers(ctx.db, lessonId)) <= 0) return 'again';
+  const what = describeLesson(lesson, ctx.tenant.timezone);
+
+  if (!automatic) {
+    if (inQuietHours(ctx.now, studio.quietHours, ctx.tenant.timezone)) return 'done';
+    const expiresAt = new Date(Math.min(ctx.now.getTime() + studio.waitlistOfferMinutes * MINUTE, window.closesAt.getTime()));
+    await waitlistRepo.offer(ctx.db, entry.id, ctx.now, expiresAt);
+    await notifyMembers(ctx.db, [entry.member_id], 'waitlist_offer', `A seat is free: ${what}`, (name) =>
+      `${name} 様\n\nA seat has come free in ${what}. It is yours if you accept it in the app by ${expiresAt.toISOString()}; after that it goes to the next person waiting.\n`,
+    );
+    tally.offered += 1;
+    return 'again';
+  }
+
+  await sql`savepoint promotion`.execute(ctx.db);
+  try {
+    const reservation = await reserve(ctx, { ...lesson, booked: locked.booked, held: locked.held }, entry.member_id, { spot: null, source: 'waitlist', fromHeld: true });
+    await waitlistRepo.resolve(ctx.db, [entry.id], 'promoted', ctx.now, { reservation_id: reservation.id });
+    await notifyMembers(ctx.db, [entry.member_id], 'waitlist_promoted', `Booked from the waitlist: ${what}`, (name) =>
+      `${name} 様\n\nA seat came free and you are now booked in ${what}.\nIf you can no longer come, please cancel in the app before the deadline.\n`,
+    );
+    tally.promoted += 1;
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    // Not eligible now (no credit left, a limit reached, on leave …): the seat goes to the next in line.
+    await sql`rollback to savepoint promotion`.execute(ctx.db);
+    await waitlistRepo.resolve(ctx.db, [entry.id], 'skipped', ctx.now, { note: error.message.slice(0, 500) });
+    await notifyMembers(ctx.db, [entry.member_id], 'waitlist_skipped', `Waitlist: ${what}`, (name) =>
+      `${name} 様\n\nA seat came free in ${what}, but it could not be booked for you: ${error.message}\n`,
+    );
+    tally.skipped += 1;
+  }
+  return 'again';
+}
+
+/** Fills a lesson's held seats from its waitlist, step by step, each step its own transaction. */
+export async function promoteWaitlist(transaction: TenantTransaction, lessonId: string) {
+  const tally = { promoted: 0, offered: 0, skipped: 0, released: 0 };
+  for (let i = 0; i < 10_000; i += 1) {
+    if ((await transaction((ctx) => promotionStep(ctx, lessonId, tally))) === 'done') break;
+  }
+  return tally;
+}
+
+async function ownEntry(ctx: TenantContext, entryId: string) {
+  const entry = await waitlistRepo.byId(ctx.db, entryId);
+  if (!entry) throw notFound('Waitlist entry');
+  await actingMemberId(ctx, entry.member_id);
+  return entry;
+}
+
+const withPosition = async (ctx: TenantContext, e: WaitlistEntry) => toWaitlistEntry(e, e.status === 'waiting' ? await waitlistRepo.position(ctx.db, e) : null);
+
+export const waitlistService = {
+  get: async (ctx: TenantContext, entryId: string) => withPosition(ctx, await ownEntry(ctx, entryId)),
+
+  async listForMember(ctx: TenantContext, memberId: string) {
+    const rows = await waitlistRepo.listForMember(ctx.db, memberId);
+    return {
+      items: await Promise.all(
+        rows.map(async (e) => ({ ...(await withPosition(ctx, e)), lesson: { startsAt: e.starts_at.toISOString(), endsAt: e.ends_at.toISOString(), lessonTypeName: e.lesson_type_name } })),
+      ),
+    };
+  },
+
+  /** Takes an offered seat: judged like a booking (credit, limits), from the seat held for it. */
+  async accept(ctx: TenantContext, entryId: string) {
+    const found = await ownEntry(ctx, entryId);
+    await lockMember(ctx.db, found.member_id);
+    const locked = (await reservationsRepo.lockLesson(ctx.db, found.lesson_id))!;
+    const entry = (await waitlistRepo.byIdForUpdate(ctx.db, entryId))!;
+    if (entry.status !== 'offered' || entry.offer_expires_at! <= ctx.now) {
+      throw new AppError('conflict', entry.status === 'offered' || entry.status === 'expired' ? 'The offer has lapsed' : `This entry is ${entry.status}, not offered a seat`, { reason: 'no_offer' });
+    }
+    const lesson = (await reservationsRepo.lesson(ctx.db, entry.lesson_id))!;
+    const reservation = await reserve(ctx, { ...lesson, booked: locked.booked, held: locked.held }, entry.member_id, { spot: null, source: 'waitlist', fromHeld: true });
+    const [resolved] = await waitlistRepo.resolve(ctx.db, [entry.id], 'promoted', ctx.now, { reservation_id: reservation.id });
+    return { reservation: toReservation(reservation), waitlistEntry: toWaitlistEntry(resolved!, null) };
+  },
+
+  /** Leaves the line (or turns an offer down): an offered seat goes to the next in line. */
+  async leave(ctx: TenantContext, entryId: string) {
+    const found = await ownEntry(ctx, entryId);
+    await reservationsRepo.lockLesson(ctx.db, found.lesson_id);
+    const entry = (await waitlistRepo.byIdForUpdate(ctx.db, entryId))!;
+    if (entry.status !== 'waiting' && entry.status !== 'offered') throw new AppError('conflict', `This entry is already ${entry.status}`, { reason: 'not_waiting' });
+    const [resolved] = await waitlistRepo.resolve(ctx.db, [entry.id], entry.status === 'offered' ? 'declined' : 'left', ctx.now);
+    if (entry.status === 'offered') ctx.queueAfterCommit?.('waitlist_promote', { tenantId: ctx.tenant.id, lessonId: entry.lesson_id });
+    return toWaitlistEntry(resolved!, null);
+  },
+
+  /** The lesson's line, for staff. */
+  async forLesson(ctx: TenantContext, lessonId: string) {
+    const rows = await waitlistRepo.forLesson(ctx.db, lessonId);
+    let position = 0;
+    return rows.map((e) => ({ ...toWaitlistEntry(e, e.status === 'waiting' ? ++position : null), memberName: `${e.family_name} ${e.given_name}`, memberNumber: e.member_number }));
+  },
+};
+
+/** Offers past their time lapse; their lessons need the next person. Returns the lessons. */
+export async function expireOffers(ctx: TenantContext, limit = 500) {
+  const due = await ctx.db.selectFrom('app.waitlist_entries').select(['id', 'lesson_id']).where('status', '=', 'offered').where('offer_expires_at', '<=', ctx.now).orderBy('offer_expires_at').limit(limit).execute();
+  const lapsed = await waitlistRepo.resolve(ctx.db, due.map((e) => e.id), 'expired', ctx.now, { note: 'The offer lapsed' });
+  await notifyMembers(ctx.db, lapsed.map((e) => e.member_id), 'waitlist_offer_lapsed', 'Waitlist offer lapsed', (name) => `${name} 様\n\nThe seat offered to you was not taken in time and has gone to the next person waiting.\n`);
+  return [...new Set(lapsed.map((e) => e.lesson_id))];
+}
