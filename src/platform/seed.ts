@@ -9,6 +9,10 @@ import { plansService } from '../modules/plans/plans.service.js';
 import { planTerms, type PlanTerms } from '../modules/plans/plans.schemas.js';
 import { membersService } from '../modules/members/members.service.js';
 import { contractsService } from '../modules/contracts/contracts.service.js';
+import { roomsService } from '../modules/schedule/rooms.service.js';
+import { instructorsService } from '../modules/schedule/instructors.service.js';
+import { lessonsService } from '../modules/schedule/lessons.service.js';
+import { addDays, tenantToday } from './calendar.js';
 
 export interface DemoLogin {
   url: string;
@@ -46,19 +50,37 @@ export async function seedDemoTenant(runtime: Runtime): Promise<DemoLogin> {
   return { url: runtime.tenantUrl({ slug: DEMO_SLUG }), email: DEMO_EMAIL, password };
 }
 
-/** A studio to look around in: a location, lesson types, plans of each kind, and members on them. */
+/** A studio to look around in: a location, lesson types, a timetable, plans of each kind, and members on them. */
 async function seedDemoCatalog(runtime: Runtime) {
   const tenant = (await runtime.directory.bySlug(DEMO_SLUG))!;
   await inTenantTransaction(await runtime.directory.dbFor(tenant), tenant.id, async (db) => {
     const ctx: TenantContext = { tenant, db, principal: null, request: { requestId: 'seed', ip: '127.0.0.1', userAgent: null }, now: runtime.clock.now() };
     const studio = await catalogService.createLocation(ctx, { name: '渋谷スタジオ', address: '東京都渋谷区道玄坂1-2-3' });
-    await catalogService.createLessonType(ctx, { name: 'ヨガ', durationMinutes: 60, colour: '#10b981' });
-    await catalogService.createLessonType(ctx, { name: 'ピラティス', durationMinutes: 50, colour: '#f59e0b' });
+    const yoga = await catalogService.createLessonType(ctx, { name: 'ヨガ', durationMinutes: 60, colour: '#10b981' });
+    const pilates = await catalogService.createLessonType(ctx, { name: 'ピラティス', durationMinutes: 50, colour: '#f59e0b' });
+    const cycle = await catalogService.createLessonType(ctx, { name: 'バイク', durationMinutes: 45, colour: '#ef4444' });
     const terms = (t: Partial<PlanTerms> & Pick<PlanTerms, 'price'>): PlanTerms => ({ ...planTerms.parse({ taxCategory: 'standard_10', ...t }) });
     const unlimited = await plansService.create(ctx, { kind: 'monthly', name: '月会費 フリー', terms: terms({ price: 13200, enrollmentFee: 5500, leaveFee: 1100 }) });
     const four = await plansService.create(ctx, { kind: 'monthly', name: '月4回', terms: terms({ price: 8800, enrollmentFee: 5500, leaveFee: 1100, creditGrant: 'monthly', creditsPerGrant: 4 }) });
     await plansService.create(ctx, { kind: 'pack', name: '回数券 5回', terms: terms({ price: 16500, packCredits: 5, packValidityDays: 90 }) });
     const locker = await plansService.create(ctx, { kind: 'option', name: 'ロッカー', terms: terms({ price: 1100 }) });
+    // A timetable for the coming weeks: two rooms (the bikes with a seat map), two instructors, weekly series.
+    const studioA = await roomsService.create(ctx, { locationId: studio.id, name: 'Studio A', capacity: 20 });
+    const bikes = await roomsService.create(ctx, {
+      locationId: studio.id,
+      name: 'バイクルーム',
+      spots: Array.from({ length: 12 }, (_, i) => ({ spot: i + 1, label: `${'ABC'[Math.floor(i / 4)]}${(i % 4) + 1}` })),
+    });
+    const aiko = await instructorsService.create(ctx, { displayName: '愛子', bio: 'ヨガとピラティス' });
+    const ken = await instructorsService.create(ctx, { displayName: '健', bio: 'バイク' });
+    const today = tenantToday(ctx);
+    const weekly = [
+      { lessonTypeId: yoga.id, roomId: studioA.id, instructorId: aiko.id, weekdays: [1, 3, 5], startTime: '10:00' },
+      { lessonTypeId: yoga.id, roomId: studioA.id, instructorId: aiko.id, weekdays: [2, 4], startTime: '19:30' },
+      { lessonTypeId: pilates.id, roomId: studioA.id, instructorId: aiko.id, weekdays: [6], startTime: '11:00' },
+      { lessonTypeId: cycle.id, roomId: bikes.id, instructorId: ken.id, weekdays: [1, 2, 3, 4, 5], startTime: '07:00' },
+    ];
+    for (const series of weekly) await lessonsService.createSeries(ctx, { ...series, startsOn: addDays(today, 1), endsOn: addDays(today, 56) });
     const people = [
       { familyName: '山田', givenName: '花子', familyNameKana: 'ヤマダ', givenNameKana: 'ハナコ', phone: '09012345678' },
       { familyName: '佐藤', givenName: '健', familyNameKana: 'サトウ', givenNameKana: 'ケン', phone: '08023456789' },

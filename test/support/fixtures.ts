@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { addMonths, monthOf } from '../../src/platform/calendar.js';
+import { addDays, addMonths, monthOf } from '../../src/platform/calendar.js';
 import { inTenantTransaction } from '../../src/platform/db/databases.js';
 import type { TestPlatform, TestTenant } from './platform.js';
 
@@ -8,6 +8,11 @@ import type { TestPlatform, TestTenant } from './platform.js';
 export interface PopulatedTenant extends TestTenant {
   memberToken: string;
   memberId: string;
+  roomId: string;
+  instructorId: string;
+  seriesId: string;
+  /** A one-off lesson a week ahead. */
+  lessonId: string;
 }
 
 /** The newest mail to an address, read as the app does (under RLS, in whichever placement the tenant lives). */
@@ -66,6 +71,16 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
     db.insertInto('app.invoices').values({ billing_member_id: lead.id, period: `${monthOf(new Date().toISOString())}-01`, status: 'paid', total: 9900, due_on: new Date().toISOString().slice(0, 10) }).execute(),
   );
 
+  // Schedule: booking rules, a room with a seat map, an instructor, a weekly series and a one-off lesson.
+  await ok(as('PATCH', '/api/settings/booking', { opensDaysBefore: 14, cancelDeadlineMinutesBefore: 120 }), 200);
+  await ok(as('PATCH', `/api/lesson-types/${lessonType.id}`, { bookingRules: { opensAt: '09:00' } }), 200);
+  const room = await ok(as('POST', '/api/rooms', { locationId: location.id, name: 'Bike room', spots: [{ spot: 1, label: 'A1' }, { spot: 2, label: 'A2' }, { spot: 3, label: 'B1' }] }), 201);
+  const desk = (await ok(as('GET', '/api/staff'), 200)).items.find((st: { role: string }) => st.role === 'front_desk');
+  const instructor = await ok(as('POST', '/api/instructors', { displayName: 'Aiko', bio: 'Vinyasa', staffId: desk.id }), 201);
+  const today = new Date().toISOString().slice(0, 10);
+  const series = await ok(as('POST', '/api/lesson-series', { lessonTypeId: lessonType.id, roomId: room.id, instructorId: instructor.id, weekdays: [1, 3, 5], startTime: '10:00', startsOn: addDays(today, 1), endsOn: addDays(today, 28) }), 201);
+  const lesson = await ok(as('POST', '/api/lessons', { lessonTypeId: lessonType.id, roomId: room.id, instructorId: instructor.id, date: addDays(today, 7), startTime: '19:00', capacity: 2 }), 201);
+
   await as('POST', '/api/auth/password-reset', { email: tenant.ownerEmail }, undefined);
   const failed = await as('POST', '/api/auth/login', { email: tenant.ownerEmail, password: 'wrong password!' }, undefined);
   expect(failed.statusCode).toBe(401);
@@ -89,5 +104,5 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   // Check-in: the member's code (which makes the studio's signing key), scanned at the desk as a walk-in.
   const code = await ok(as('GET', '/api/me/check-in-code', undefined, session.token), 200);
   await ok(as('POST', '/api/check-ins', { token: code.token, locationId: location.id }), 200);
-  return { ...tenant, memberToken: session.token, memberId: session.member.id };
+  return { ...tenant, memberToken: session.token, memberId: session.member.id, roomId: room.id, instructorId: instructor.id, seriesId: series.id, lessonId: lesson.id };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bookingRuleFields } from './booking-rules.js';
 
 const name = z.string().trim().min(1).max(100).transform((v) => v.normalize('NFKC'));
 
@@ -23,12 +24,20 @@ const colour = z
   .regex(/^#[0-9a-fA-F]{6}$/, 'use a colour such as #4f46e5')
   .transform((v) => v.toLowerCase());
 
+/** A lesson type's own booking rules; a field left out or null follows the studio's default. */
+const bookingRuleOverrides = z
+  .object(Object.fromEntries(Object.entries(bookingRuleFields).map(([k, f]) => [k, f.nullable().optional()])) as {
+    [K in keyof typeof bookingRuleFields]: z.ZodOptional<z.ZodNullable<(typeof bookingRuleFields)[K]>>;
+  })
+  .strict();
+
 export const createLessonTypeBody = z
   .object({
     name: name.meta({ example: 'Morning yoga' }),
     durationMinutes: z.int().min(5).max(600),
     colour: colour.optional(),
     description: z.string().trim().max(2000).optional(),
+    bookingRules: bookingRuleOverrides.optional().describe('Overrides of the studio’s booking rules; null or absent follows the studio'),
   })
   .strict();
 export const updateLessonTypeBody = createLessonTypeBody
@@ -44,6 +53,9 @@ export const lessonTypeDto = z.object({
   durationMinutes: z.int(),
   colour: z.string(),
   description: z.string(),
+  bookingRules: z.object(Object.fromEntries(Object.entries(bookingRuleFields).map(([k, f]) => [k, f.nullable()])) as {
+    [K in keyof typeof bookingRuleFields]: z.ZodNullable<(typeof bookingRuleFields)[K]>;
+  }).describe('This type’s own rules; null follows the studio’s'),
   archived: z.boolean(),
 });
 export const lessonTypeList = z.object({ items: z.array(lessonTypeDto) });

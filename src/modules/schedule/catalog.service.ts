@@ -3,6 +3,13 @@ import { notFound, unlessDuplicate } from '../../platform/errors.js';
 import type { AppLessonTypes, AppLocations } from '../../platform/db/types.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { lessonTypesRepo, locationsRepo } from './catalog.repo.js';
+import { checkPenaltyFee, columnsOf, emptyOverrides, rulesOf, type RuleOverrides } from './booking-rules.js';
+import { policyOf, studioBookingRules } from '../reservations/booking-policy.js';
+
+/** The type's rules as they will apply (its overrides over the studio's) must make sense together. */
+async function checkOverrides(ctx: TenantContext, name: string, own: RuleOverrides) {
+  checkPenaltyFee(policyOf(await studioBookingRules(ctx.db), columnsOf({ ...emptyOverrides, ...own }) as Parameters<typeof policyOf>[1]), `Lesson type “${name}”`);
+}
 
 const toLocation = (l: Selectable<AppLocations>) => ({ id: l.id, name: l.name, address: l.address, archived: l.archived_at !== null });
 const toLessonType = (t: Selectable<AppLessonTypes>) => ({
@@ -11,6 +18,7 @@ const toLessonType = (t: Selectable<AppLessonTypes>) => ({
   durationMinutes: t.duration_minutes,
   colour: t.colour,
   description: t.description,
+  bookingRules: rulesOf(t),
   archived: t.archived_at !== null,
 });
 
@@ -46,17 +54,30 @@ export const catalogService = {
     if (!t) throw notFound('Lesson type');
     return toLessonType(t);
   },
-  createLessonType: (ctx: TenantContext, input: { name: string; durationMinutes: number; colour?: string; description?: string }) =>
-    uniqueName('lesson type', input.name, async () =>
-      toLessonType(await lessonTypesRepo.insert(ctx.db, { name: input.name, duration_minutes: input.durationMinutes, colour: input.colour, description: input.description })),
-    ),
+  createLessonType: (ctx: TenantContext, input: { name: string; durationMinutes: number; colour?: string; description?: string; bookingRules?: RuleOverrides }) =>
+    uniqueName('lesson type', input.name, async () => {
+      await checkOverrides(ctx, input.name, input.bookingRules ?? {});
+      return toLessonType(
+        await lessonTypesRepo.insert(ctx.db, {
+          name: input.name,
+          duration_minutes: input.durationMinutes,
+          colour: input.colour,
+          description: input.description,
+          ...columnsOf(input.bookingRules ?? {}),
+        }),
+      );
+    }),
   updateLessonType: (
     ctx: TenantContext,
     id: string,
-    input: { name?: string; durationMinutes?: number; colour?: string; description?: string; archived?: boolean },
+    input: { name?: string; durationMinutes?: number; colour?: string; description?: string; bookingRules?: RuleOverrides; archived?: boolean },
   ) =>
     uniqueName('lesson type', input.name, async () => {
+      const current = await lessonTypesRepo.byId(ctx.db, id);
+      if (!current) throw notFound('Lesson type');
+      if (input.bookingRules) await checkOverrides(ctx, input.name ?? current.name, { ...rulesOf(current), ...input.bookingRules });
       const t = await lessonTypesRepo.update(ctx.db, id, {
+        ...columnsOf(input.bookingRules ?? {}),
         name: input.name,
         duration_minutes: input.durationMinutes,
         colour: input.colour,

@@ -1,7 +1,7 @@
 import type { TenantRouter } from '../../platform/http/tenant-route.js';
 import { ALL_STAFF } from '../../platform/http/tenant-route.js';
 import * as s from './settings.schemas.js';
-import { settingsService } from './settings.service.js';
+import { bookingSettingsService, settingsService } from './settings.service.js';
 
 export function settingsRoutes({ route }: TenantRouter) {
   const tags = ['settings'];
@@ -14,5 +14,19 @@ export function settingsRoutes({ route }: TenantRouter) {
     method: 'PATCH', url: '/api/settings/membership', summary: 'Change the membership rules', tags, access: ['owner', 'manager'],
     schema: { body: s.updateMembershipRules, response: s.membershipRules },
     handler: (ctx, { body }) => settingsService.update(ctx, body),
+  });
+}
+
+export function bookingSettingsRoutes({ route }: TenantRouter) {
+  const tags = ['settings'];
+  route({
+    method: 'GET', url: '/api/settings/booking', summary: 'The studio’s booking rules: window, deadlines, penalties, strikes, waitlist', tags, access: ALL_STAFF,
+    schema: { response: s.bookingSettings },
+    handler: (ctx) => bookingSettingsService.get(ctx),
+  });
+  route({
+    method: 'PATCH', url: '/api/settings/booking', summary: 'Change the studio’s booking rules', tags, access: ['owner', 'manager'],
+    schema: { body: s.updateBookingSettings, response: s.bookingSettings },
+    handler: (ctx, { body }) => bookingSettingsService.update(ctx, body),
   });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bookingRuleFields, localTime } from '../schedule/booking-rules.js';
 
 export const membershipRules = z.object({
   prorationRule: z.enum(['full', 'daily', 'free_until_first']).describe('How the first month of a monthly contract is charged'),
@@ -12,3 +13,20 @@ export const updateMembershipRules = membershipRules
   .partial()
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'send at least one setting');
+
+/** The studio's booking rules: the defaults every lesson type uses unless it overrides them. */
+export const bookingSettings = z.object({
+  ...bookingRuleFields,
+  strikeLimit: z.int().min(1).max(100).describe('This many strikes within the window block booking'),
+  strikeWindowDays: z.int().min(1).max(365),
+  strikeBlockDays: z.int().min(1).max(365).describe('How long a strike block lasts'),
+  waitlistAutoUntilHours: z.int().min(0).max(720).describe('Waitlist promotion is automatic while more than this many hours remain; later, offers'),
+  waitlistOfferMinutes: z.int().min(5).max(1440).describe('How long an offer to the next on the waitlist stands'),
+  quietHours: z.object({ start: localTime, end: localTime }).strict().nullable().describe('Local hours in which no waitlist offer is sent; null for none'),
+});
+
+export const updateBookingSettings = bookingSettings
+  .partial()
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, 'send at least one setting')
+  .meta({ example: { opensDaysBefore: 7, opensAt: '12:00' } });

@@ -4,6 +4,13 @@ import type { TenantContext } from '../../platform/tenancy/context.js';
 import type { MembershipRules } from '../contracts/charges.js';
 import { settingsRepo } from './settings.repo.js';
 import { contractsRepo } from '../contracts/contracts.repo.js';
+import { checkPenaltyFee, columnsOf } from '../schedule/booking-rules.js';
+import { DEFAULT_BOOKING_RULES, policyOf, studioBookingRules } from '../reservations/booking-policy.js';
+import { lessonTypesRepo } from '../schedule/catalog.repo.js';
+import type { z } from 'zod';
+import type { bookingSettings as bookingSettingsSchema } from './settings.schemas.js';
+
+export type BookingSettings = z.output<typeof bookingSettingsSchema>;
 
 export const DEFAULT_RULES: MembershipRules = {
   prorationRule: 'daily',
@@ -46,5 +53,36 @@ export const settingsService = {
       tax_rounding: next.taxRounding,
     });
     return membershipRules(ctx.db);
+  },
+};
+
+/** The studio's booking rules as the settings API shows them: the defaults beside the strike and waitlist rules. */
+async function bookingSettings(db: Tx): Promise<BookingSettings> {
+  const { defaults, ...studio } = await studioBookingRules(db);
+  return { ...defaults, ...studio };
+}
+
+export const bookingSettingsService = {
+  get: (ctx: TenantContext) => bookingSettings(ctx.db),
+
+  async update(ctx: TenantContext, changes: Partial<BookingSettings>) {
+    const next = { ...(await bookingSettings(ctx.db)), ...changes };
+    const { strikeLimit, strikeWindowDays, strikeBlockDays, waitlistAutoUntilHours, waitlistOfferMinutes, quietHours, ...rules } = next;
+    checkPenaltyFee(rules, 'The studio’s booking rules');
+    // A lesson type that charges a fee but leaves its amount to the studio must still charge something.
+    for (const t of await lessonTypesRepo.list(ctx.db, false)) {
+      checkPenaltyFee(policyOf({ ...DEFAULT_BOOKING_RULES, defaults: rules }, t), `Lesson type “${t.name}”`);
+    }
+    await settingsRepo.upsert(ctx.db, {
+      ...columnsOf(rules),
+      strike_limit: strikeLimit,
+      strike_window_days: strikeWindowDays,
+      strike_block_days: strikeBlockDays,
+      waitlist_auto_until_hours: waitlistAutoUntilHours,
+      waitlist_offer_minutes: waitlistOfferMinutes,
+      quiet_hours_start: quietHours?.start ?? null,
+      quiet_hours_end: quietHours?.end ?? null,
+    });
+    return bookingSettings(ctx.db);
   },
 };

@@ -16,8 +16,11 @@ import { sql } from 'kysely';
 import { memberAuthRoutes, memberSelfRoutes, signUpSettingsRoutes } from '../../modules/members/member-accounts.routes.js';
 import { memberRoutes } from '../../modules/members/members.routes.js';
 import { apiKeyRoutes, authRoutes, staffRoutes } from '../auth/auth.routes.js';
-import { settingsRoutes } from '../../modules/settings/settings.routes.js';
+import { bookingSettingsRoutes, settingsRoutes } from '../../modules/settings/settings.routes.js';
 import { catalogRoutes } from '../../modules/schedule/catalog.routes.js';
+import { roomRoutes } from '../../modules/schedule/rooms.routes.js';
+import { instructorRoutes } from '../../modules/schedule/instructors.routes.js';
+import { lessonRoutes } from '../../modules/schedule/lessons.routes.js';
 import { planRoutes } from '../../modules/plans/plans.routes.js';
 import { contractRoutes } from '../../modules/contracts/contracts.routes.js';
 import { creditRoutes } from '../../modules/credits/credits.routes.js';
@@ -51,6 +54,10 @@ const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [
   apiKeyRoutes,
   settingsRoutes,
   catalogRoutes,
+  bookingSettingsRoutes,
+  roomRoutes,
+  instructorRoutes,
+  lessonRoutes,
   memberRoutes,
   memberAuthRoutes,
   memberSelfRoutes,
