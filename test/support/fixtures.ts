@@ -104,5 +104,22 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   // Check-in: the member's code (which makes the studio's signing key), scanned at the desk as a walk-in.
   const code = await ok(as('GET', '/api/me/check-in-code', undefined, session.token), 200);
   await ok(as('POST', '/api/check-ins', { token: code.token, locationId: location.id }), 200);
+
+  // Reservations: the signed-in member buys the pack; the desk books the family lead and the child onto the
+  // one-off lesson (two seats: full), the member onto its waitlist and onto a seat of another lesson. A late
+  // cancellation with strikes on (one strike blocks) gives a penalty and a block.
+  await ok(as('POST', '/api/contracts', { memberId: session.member.id, planId: pack.id }), 201);
+  await ok(as('POST', `/api/lessons/${lesson.id}/reservations`, { memberId: lead.id }), 201);
+  await ok(as('POST', `/api/lessons/${lesson.id}/reservations`, { memberId: child.id }), 201);
+  const waiting = await ok(as('POST', `/api/lessons/${lesson.id}/reservations`, { memberId: session.member.id, joinWaitlist: true }), 201);
+  expect(waiting.outcome).toBe('waitlisted');
+  const other = await ok(as('POST', '/api/lessons', { lessonTypeId: lessonType.id, roomId: room.id, date: addDays(today, 8), startTime: '19:00' }), 201);
+  await ok(as('POST', `/api/lessons/${other.id}/reservations`, { memberId: session.member.id, spot: 2 }), 201);
+  await ok(as('PATCH', '/api/settings/booking', { lateCancelPenalty: 'strike', strikeLimit: 1 }), 200);
+  const soon = await ok(as('POST', '/api/lessons', { lessonTypeId: lessonType.id, roomId: room.id, startsAt: new Date(Date.now() + 3_600_000).toISOString() }), 201);
+  const late = await ok(as('POST', `/api/lessons/${soon.id}/reservations`, { memberId: child.id }), 201);
+  const cancelled = await ok(as('POST', `/api/reservations/${late.reservation.id}/cancel`, {}), 200);
+  expect(cancelled.penalty.blockedUntil).not.toBeNull();
+
   return { ...tenant, memberToken: session.token, memberId: session.member.id, roomId: room.id, instructorId: instructor.id, seriesId: series.id, lessonId: lesson.id };
 }
