@@ -59,6 +59,17 @@ async function memberSignIn(page: Page, email: string) {
   await page.getByRole('heading', { name: 'Timetable' }).waitFor();
 }
 
+/** The owner, signed in to the staff app at a desk. */
+async function ownerAtDesk() {
+  const page = await newPage('desk');
+  await page.goto(`${base}/`);
+  await page.getByLabel('Email').fill(T.ownerEmail);
+  await page.getByLabel('Password').fill(T.ownerPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Hello, Owner' }).waitFor();
+  return page;
+}
+
 /** A lesson two days from now (on the hour, `hourOffset` later), and its card on the member's timetable. */
 async function lessonInTwoDays(hourOffset: number, capacity: number) {
   const startsAt = new Date(Math.ceil((Date.now() + 2 * 86_400_000) / 3_600_000) * 3_600_000 + hourOffset * 3_600_000);
@@ -141,11 +152,7 @@ describe('member app', () => {
     await phone.getByText('Valid until').waitFor();
     await phone.screenshot({ path: path.join(screens, 'member-check-in-code.png'), fullPage: true });
 
-    const desk = await newPage('desk');
-    await desk.goto(`${base}/`);
-    await desk.getByLabel('Email').fill(T.ownerEmail);
-    await desk.getByLabel('Password').fill(T.ownerPassword);
-    await desk.getByRole('button', { name: 'Sign in' }).click();
+    const desk = await ownerAtDesk();
     await desk.getByRole('button', { name: 'Front desk' }).click();
     await desk.getByLabel('Desk location').selectOption(studio.locationId);
     await desk.getByLabel('Scanned or pasted code').fill(token);
@@ -168,12 +175,7 @@ describe('staff lesson page', () => {
     const walkUpId = (await ok('POST', '/api/members', { familyName: '松本', givenName: '潤', phone: '090-3333-4444' })).id as string;
     await ok('POST', '/api/contracts', { memberId: walkUpId, planId: studio.packPlanId });
 
-    const page = await newPage('desk');
-    await page.goto(`${base}/`);
-    await page.getByLabel('Email').fill(T.ownerEmail);
-    await page.getByLabel('Password').fill(T.ownerPassword);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Hello, Owner' }).waitFor();
+    const page = await ownerAtDesk();
     await page.goto(`${base}/lessons/${lesson.id}`);
     await page.getByRole('heading', { name: 'Roster' }).waitFor();
     await page.locator('tbody tr', { hasText: '鈴木 一郎' }).getByText('Booked').waitFor();
