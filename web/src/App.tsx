@@ -4,6 +4,7 @@ import { Home } from './pages/Home';
 import { Login } from './pages/Login';
 import { ResetPassword } from './pages/ResetPassword';
 import { MemberConfirm } from './pages/MemberConfirm';
+import { MemberApp } from './member/MemberApp';
 
 export function navigate(path: string) {
   history.pushState(null, '', path);
@@ -49,6 +50,7 @@ export function App() {
   if (path === '/reset-password') page = <ResetPassword />;
   else if (path === '/member/reset-password') page = <ResetPassword realm="member" />;
   else if (path === '/member/confirm') page = <MemberConfirm />;
+  else if (path === '/member' || path.startsWith('/member/')) page = <MemberApp tenant={tenant} path={path} />;
   else if (path === '/login' || !session.get()) page = <Login tenant={tenant} />;
   else page = <Home tenant={tenant} path={path} />;
   return (

@@ -3,10 +3,17 @@ import type { contractDto } from '../../src/modules/contracts/contracts.schemas'
 import type { creditsOverview } from '../../src/modules/credits/credits.schemas';
 import type { memberStatus, statusHistory } from '../../src/modules/members/members.schemas';
 import type { planList } from '../../src/modules/plans/plans.schemas';
+import type { bookingResult, cancelResult, memberSchedule, penaltyList, reservationList, roster, waitlistList } from '../../src/modules/reservations/reservations.schemas';
+import type { checkInCode, checkInList, scanResult } from '../../src/modules/checkin/checkin.schemas';
+import type { locationList } from '../../src/modules/schedule/catalog.schemas';
 import type { membershipRules } from '../../src/modules/settings/settings.schemas';
 
-/** The JSON API of the studio at this address, with the staff session kept in this browser. */
+/**
+ * The JSON API of the studio at this address, with the staff session and the member session kept apart in this
+ * browser: the member app's calls (/api/me…, /api/member-auth…) carry the member's token, all others the staff's.
+ */
 const SESSION_KEY = 'studiohive.session';
+const MEMBER_SESSION_KEY = 'studiohive.memberSession';
 
 export interface Problem {
   status: number;
@@ -22,11 +29,16 @@ export class ApiError extends Error {
   }
 }
 
-export const session = {
-  get: () => localStorage.getItem(SESSION_KEY),
-  set: (token: string) => localStorage.setItem(SESSION_KEY, token),
-  clear: () => localStorage.removeItem(SESSION_KEY),
-};
+const stored = (key: string) => ({
+  get: () => localStorage.getItem(key),
+  set: (token: string) => localStorage.setItem(key, token),
+  clear: () => localStorage.removeItem(key),
+});
+export const session = stored(SESSION_KEY);
+export const memberSession = stored(MEMBER_SESSION_KEY);
+export type Realm = 'staff' | 'member';
+export const realmSession = (realm: Realm) => (realm === 'member' ? memberSession : session);
+const realmOf = (path: string): Realm => (/^\/api\/(me|member-auth)(\/|\?|$)/.test(path) ? 'member' : 'staff');
 
 /**
  * Calls the API. Writes on contracts, statuses and credits carry an Idempotency-Key: one per user action, made
@@ -34,7 +46,8 @@ export const session = {
  */
 export async function api<T>(method: string, path: string, body?: unknown, opts: { idempotencyKey?: string } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  const token = session.get();
+  const tokens = realmSession(realmOf(path));
+  const token = tokens.get();
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
@@ -42,7 +55,7 @@ export async function api<T>(method: string, path: string, body?: unknown, opts:
   if (res.status === 204 || res.status === 202) return undefined as T;
   const data = await res.json().catch(() => ({}));
   if (!res.ok) {
-    if (res.status === 401 && token) session.clear();
+    if (res.status === 401 && token) tokens.clear();
     throw new ApiError({ status: res.status, code: 'unknown', title: res.statusText, detail: '', ...data });
   }
   return data as T;
@@ -159,4 +172,40 @@ export const minorDigits = (currency: string) => currencyFormat(currency).resolv
 export function toMinor(typed: string, currency: string): number | undefined {
   if (typed.trim() === '') return undefined;
   return Math.round(Number(typed) * 10 ** minorDigits(currency));
+}
+
+/* Reservations, check-in and the studio's locations, as the server's schemas say. */
+export type MemberSchedule = z.output<typeof memberSchedule>;
+export type ScheduleLesson = MemberSchedule['lessons'][number];
+export type MyState = ScheduleLesson['me'];
+export type BookingResult = z.output<typeof bookingResult>;
+export type CancelResult = z.output<typeof cancelResult>;
+export type ReservationList = z.output<typeof reservationList>;
+export type ReservationStatus = ReservationList['items'][number]['status'];
+export type WaitlistList = z.output<typeof waitlistList>;
+export type Roster = z.output<typeof roster>;
+export type Penalties = z.output<typeof penaltyList>;
+export type CheckInCode = z.output<typeof checkInCode>;
+export type CheckInList = z.output<typeof checkInList>;
+export type ScanResult = z.output<typeof scanResult>;
+export type Location = z.output<typeof locationList>['items'][number];
+
+export const reservationStatusLabel: Record<ReservationStatus, string> = {
+  booked: 'Booked',
+  attended: 'Attended',
+  no_show: 'No-show',
+  cancelled: 'Cancelled',
+  late_cancelled: 'Cancelled late',
+  released: 'Released',
+};
+
+/** Members matching a search (name, kana, number, phone or email), newest first; `after` pages on. */
+export function searchMembers(q: string, opts: { status?: MemberStatus; after?: number | null; limit?: number } = {}) {
+  const params = new URLSearchParams({
+    limit: String(opts.limit ?? 25),
+    ...(q ? { q } : {}),
+    ...(opts.status ? { status: opts.status } : {}),
+    ...(opts.after ? { after: String(opts.after) } : {}),
+  });
+  return api<{ items: MemberSummary[]; nextCursor: number | null }>('GET', `/api/members?${params}`);
 }

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent, type InputHTMLAttributes, type ReactNode } from 'react';
 import {
   api,
+  ApiError,
   errorText,
   formatMoney,
   newActionKey,
@@ -42,6 +43,47 @@ export function useApi<T>(path: string | null, version = 0) {
     };
   }, [path, version]);
   return { data, error };
+}
+
+/**
+ * Writes for one part of a page, with its busy flag and the last refusal (the API's problem detail). Each user
+ * action is named (`book:<lessonId>`) and sent with one Idempotency-Key; when the same action is tried again
+ * after the studio could not be reached (or answered 5xx) the same key goes again, so it is done at most once.
+ * A definite answer (done, or refused) ends the action: the next try is a new one with a new key.
+ */
+export function useWrite() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const pending = useRef<{ action: string; key: string } | null>(null);
+
+  /** Does the work; null when it failed (and `error` says why). */
+  async function run<T>(work: () => Promise<T>): Promise<{ value: T } | null> {
+    setBusy(true);
+    setError(null);
+    try {
+      return { value: await work() };
+    } catch (err) {
+      setError(errorText(err, 'The studio could not be reached; try again.'));
+      return null;
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const send = <R,>(action: string, method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown) =>
+    run(async () => {
+      if (pending.current?.action !== action) pending.current = { action, key: newActionKey() };
+      try {
+        const result = await api<R>(method, path, body, { idempotencyKey: pending.current.key });
+        pending.current = null;
+        return result;
+      } catch (err) {
+        if (err instanceof ApiError && err.problem.status < 500) pending.current = null;
+        throw err;
+      }
+    });
+
+  return { busy, error, setError, run, send };
 }
 
 const contractStatusLabel: Record<ContractStatus, string> = {
@@ -186,33 +228,17 @@ interface ActionFlowProps<R> {
 export function ActionFlow<R>({ title, label = title, method, path, body, preview, confirmLabel, onDone, onClose, compact, children }: ActionFlowProps<R>) {
   const json = JSON.stringify(body) ?? '';
   const [shown, setShown] = useState<{ json: string; result: R } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const action = useRef<{ json: string; key: string } | null>(null);
+  const { busy, error, run, send } = useWrite();
   const previewed = shown !== null && shown.json === json;
-
-  async function run(work: () => Promise<void>) {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (err) {
-      setError(errorText(err, 'The studio could not be reached; try again.'));
-    } finally {
-      setBusy(false);
-    }
-  }
 
   const showPreview = () => run(async () => setShown({ json, result: await api<R>(method, `${path}/preview`, body) }));
 
-  const confirm = () =>
-    run(async () => {
-      if (action.current?.json !== json) action.current = { json, key: newActionKey() };
-      const result = await api<R>(method, path, body, { idempotencyKey: action.current.key });
-      action.current = null;
-      setShown(null);
-      onDone(result);
-    });
+  async function confirm() {
+    const done = await send<R>(`${method} ${path} ${json}`, method, path, body);
+    if (!done) return;
+    setShown(null);
+    onDone(done.value);
+  }
 
   function submit(e: FormEvent) {
     e.preventDefault();

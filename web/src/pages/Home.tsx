@@ -4,7 +4,10 @@ import { navigate } from '../App';
 import { Table } from '../ui';
 import { MemberDetail } from './MemberDetail';
 import { Members } from './Members';
+import { FrontDesk } from './FrontDesk';
+import { Lesson } from './Lesson';
 import { Plans } from './Plans';
+import { Timetable } from './Timetable';
 
 const manages: Record<Role, Role[]> = {
   owner: ['owner', 'manager', 'front_desk', 'instructor'],
@@ -38,8 +41,15 @@ export function Home({ tenant, path }: { tenant: Tenant; path: string }) {
 
   if (error) return <main className="card"><p role="alert" className="error">{error}</p></main>;
   if (!me) return <main className="card">Loading…</main>;
-  const tabs: Array<[string, string]> = [['/', 'Members'], ['/plans', 'Plans'], ...(manages[me.role].length > 0 ? [['/staff', 'Staff'] as [string, string]] : [])];
-  const tab = tabs.find(([to]) => to !== '/' && path === to)?.[0] ?? '/';
+  const tabs: Array<[string, string]> = [
+    ['/', 'Members'],
+    ['/timetable', 'Timetable'],
+    ['/front-desk', 'Front desk'],
+    ['/plans', 'Plans'],
+    ...(manages[me.role].length > 0 ? [['/staff', 'Staff'] as [string, string]] : []),
+  ];
+  // A lesson's page sits under the timetable; a member's under the member book.
+  const tab = path.startsWith('/lessons/') ? '/timetable' : tabs.find(([to]) => to !== '/' && path === to)?.[0] ?? '/';
   return (
     <main className="card wide">
       <div className="row">
@@ -54,6 +64,12 @@ export function Home({ tenant, path }: { tenant: Tenant; path: string }) {
       </nav>
       {tab === '/staff' ? (
         <StaffSection staff={staff} roles={manages[me.role]} onChange={load} />
+      ) : path.startsWith('/lessons/') ? (
+        <Lesson key={path} id={path.slice('/lessons/'.length)} role={me.role} tenant={tenant} />
+      ) : tab === '/timetable' ? (
+        <Timetable tenant={tenant} />
+      ) : tab === '/front-desk' ? (
+        <FrontDesk tenant={tenant} />
       ) : tab === '/plans' ? (
         <Plans role={me.role} />
       ) : path.startsWith('/members/') ? (

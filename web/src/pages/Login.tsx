@@ -1,8 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError, session, type Staff, type Tenant } from '../api';
+import { api, ApiError, realmSession, type Realm, type Tenant } from '../api';
 import { navigate } from '../App';
 
-export function Login({ tenant }: { tenant: Tenant }) {
+/** Sign-in for staff (at /login) or for members (the member app, at /member/login): the same form, two realms. */
+export function Login({ tenant, realm = 'staff' }: { tenant: Tenant; realm?: Realm }) {
+  const prefix = realm === 'staff' ? '/api/auth' : '/api/member-auth';
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -14,9 +16,9 @@ export function Login({ tenant }: { tenant: Tenant }) {
     setBusy(true);
     setError(null);
     try {
-      const result = await api<{ token: string; staff: Staff }>('POST', '/api/auth/login', { email, password });
-      session.set(result.token);
-      navigate('/');
+      const result = await api<{ token: string }>('POST', `${prefix}/login`, { email, password });
+      realmSession(realm).set(result.token);
+      navigate(realm === 'staff' ? '/' : '/member');
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Sign-in failed; try again.');
     } finally {
@@ -26,14 +28,14 @@ export function Login({ tenant }: { tenant: Tenant }) {
 
   async function forgot() {
     if (!email) return setError('Enter your email first, then ask for a reset link.');
-    await api('POST', '/api/auth/password-reset', { email }).catch(() => undefined);
+    await api('POST', `${prefix}/password-reset`, { email }).catch(() => undefined);
     setNotice(`If ${email} has an account at ${tenant.displayName}, a reset link is on its way.`);
   }
 
   return (
     <main className="card narrow">
       <h1>Sign in</h1>
-      <p className="muted">Staff of {tenant.displayName}</p>
+      <p className="muted">{realm === 'staff' ? 'Staff' : 'Members'} of {tenant.displayName}</p>
       <form onSubmit={submit}>
         <label>
           Email

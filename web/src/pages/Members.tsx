@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, memberStatuses, statusLabel, type MemberStatus, type MemberSummary } from '../api';
+import { api, ApiError, memberStatuses, searchMembers, statusLabel, type MemberStatus, type MemberSummary } from '../api';
 import { navigate } from '../App';
 import { StatusBadge, Table } from '../ui';
 
@@ -13,13 +13,7 @@ export function Members({ canEdit }: { canEdit: boolean }) {
 
   const load = useCallback(async (query: string, after: number | null) => {
     try {
-      const params = new URLSearchParams({
-        limit: '25',
-        ...(query ? { q: query } : {}),
-        ...(status ? { status } : {}),
-        ...(after ? { after: String(after) } : {}),
-      });
-      const page = await api<{ items: MemberSummary[]; nextCursor: number | null }>('GET', `/api/members?${params}`);
+      const page = await searchMembers(query, { status: status || undefined, after });
       setItems((prev) => (after ? [...prev, ...page.items] : page.items));
       setNext(page.nextCursor);
       setError(null);
@@ -101,5 +95,40 @@ function RegisterMember({ onDone }: { onDone: (id: string) => void }) {
       </form>
       {error && <p role="alert" className="error">{error}</p>}
     </>
+  );
+}
+
+/** Finds a member by the same search as the member book and hands the chosen one over (booking, the front desk). */
+export function MemberPicker({ label, onPick }: { label: string; onPick: (m: MemberSummary) => void }) {
+  const [q, setQ] = useState('');
+  const [items, setItems] = useState<MemberSummary[]>([]);
+  useEffect(() => {
+    if (q.trim() === '') return setItems([]);
+    let live = true;
+    const timer = setTimeout(() => {
+      searchMembers(q, { limit: 5 })
+        .then((page) => live && setItems(page.items))
+        .catch(() => live && setItems([]));
+    }, 200);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [q]);
+  return (
+    <div className="picker">
+      <input aria-label={label} placeholder="Name, かな, number, phone or email" value={q} onChange={(e) => setQ(e.target.value)} />
+      {items.length > 0 && (
+        <ul className="picks" aria-label={`${label}: matches`}>
+          {items.map((m) => (
+            <li key={m.id}>
+              <button type="button" className="link" onClick={() => onPick(m)}>
+                {m.familyName} {m.givenName} (No. {m.memberNumber}){m.phone ? ` · ${m.phone}` : ''}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }

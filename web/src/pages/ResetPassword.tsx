@@ -4,7 +4,6 @@ import { navigate } from '../App';
 
 /**
  * Serves the staff reset and invitation links, and a member's reset link: each carries a single-use token.
- * Members have no app here yet, so they are told to sign in from the studio's member app.
  */
 export function ResetPassword({ realm = 'staff' }: { realm?: 'staff' | 'member' }) {
   const token = new URLSearchParams(location.search).get('token') ?? '';
@@ -30,7 +29,7 @@ export function ResetPassword({ realm = 'staff' }: { realm?: 'staff' | 'member' 
       <main className="card narrow">
         <h1>Password set</h1>
         <p role="status">Your password is set. Sign in with it now.</p>
-        {realm === 'staff' && <button onClick={() => navigate('/login')}>Go to sign in</button>}
+        <button onClick={() => navigate(realm === 'staff' ? '/login' : '/member/login')}>Go to sign in</button>
       </main>
     );
   }
