@@ -29,7 +29,7 @@ const nameOf = (x: Named) => (typeof x === 'string' ? x : x?.name ?? x?.displayN
  */
 export function toTimetableLesson(raw: Record<string, unknown>): TimetableLesson {
   const r = raw as {
-    id: string; startsAt: string; endsAt: string; lessonType: { name: string; colour: string }; room: Named; location: Named; instructor: Named;
+    id: string; startsAt: string; endsAt: string; lessonType: { name: string; colour: string }; room: Named; location: Named; instructor: Named; substitute?: Named;
     capacity: number; booked: number; held?: number; waitlistCount?: number; status: string;
   };
   return {
@@ -40,7 +40,8 @@ export function toTimetableLesson(raw: Record<string, unknown>): TimetableLesson
     colour: r.lessonType.colour,
     room: nameOf(r.room) ?? '',
     location: nameOf(r.location) ?? '',
-    instructor: nameOf(r.instructor),
+    // A substitute teaches this lesson instead of the regular instructor.
+    instructor: r.substitute ? `${nameOf(r.substitute)} (substitute)` : nameOf(r.instructor),
     capacity: r.capacity,
     booked: r.booked + (r.held ?? 0),
     waitlist: r.waitlistCount ?? null,
