@@ -89,7 +89,9 @@ export const checkInsRepo = {
       .set({ status: 'attended', checked_in_at: at })
       .where('id', '=', reservationId)
       .where('status', '=', 'booked')
-      .execute(),
+      .returning('id')
+      .executeTakeFirst()
+      .then((row) => row !== undefined),
 
   byReservation: (db: Tx, reservationId: string) => checkInViews(db).where('c.reservation_id', '=', reservationId).executeTakeFirst(),
 

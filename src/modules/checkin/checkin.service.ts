@@ -87,11 +87,12 @@ export const checkInService = {
     if (!member) throw notFound('Member');
     const notice = notices[member.status] ?? null;
 
-    const reservation = await reservationToMark(ctx, member.id, location.id, input.lessonId);
+    let reservation = await reservationToMark(ctx, member.id, location.id, input.lessonId);
     if (reservation) {
       const existing = await checkInsRepo.byReservation(ctx.db, reservation.reservation_id);
       if (existing) return { ...toCheckIn(existing), alreadyCheckedIn: true, notice };
-      await checkInsRepo.markAttended(ctx.db, reservation.reservation_id, ctx.now);
+      // Cancelled or marked a no-show since it was read: the member is here all the same, as a walk-in.
+      if (!(await checkInsRepo.markAttended(ctx.db, reservation.reservation_id, ctx.now))) reservation = undefined;
     }
     const actor = actorOf(ctx);
     const created = await checkInsRepo.insert(ctx.db, {

@@ -29,7 +29,7 @@ export async function applyPenalty(
   const record = (kind: Exclude<PenaltyRule, 'none'>, amount: number) =>
     db
       .insertInto('app.reservation_penalties')
-      .values({ reservation_id: r.id, member_id: r.member_id, reason, kind, amount })
+      .values({ reservation_id: r.id, member_id: r.member_id, reason, kind, amount, created_at: p.now })
       .onConflict((oc) => oc.columns(['tenant_id', 'reservation_id']).doNothing())
       .returning('id')
       .executeTakeFirst();
@@ -62,10 +62,10 @@ export async function applyPenalty(
         .where('kind', '=', 'strike')
         .where('waived_at', 'is', null)
         .where('created_at', '>=', since)
-        // Strikes before the last block have been served.
+        // Strikes up to the last block have been served (a lifted block too: lifting forgives, not revives).
         .where(({ eb, selectFrom }) =>
           eb('created_at', '>', eb.fn.coalesce(
-            selectFrom('app.booking_blocks').select((x) => x.fn.max('starts_at').as('s')).where('member_id', '=', r.member_id).where('lifted_at', 'is', null),
+            selectFrom('app.booking_blocks').select((x) => x.fn.max('starts_at').as('s')).where('member_id', '=', r.member_id),
             eb.val(new Date(0)),
           )),
         )

@@ -166,12 +166,14 @@ export const reservationsService = {
   /**
    * Cancels a booking. Before the lesson type's deadline the credit comes back; later it is a late cancellation
    * with the type's penalty (unless staff waive it). The seat goes to the waitlist when anyone waits, else back
-   * on sale. Locks: the lesson, then the reservation (as releases do), so the two cannot deadlock.
+   * on sale. Locks: the member (a penalty may draw a credit), then the lesson, then the reservation — the
+   * member → lesson order of bookings, and the lesson → reservation order of releases.
    */
   async cancel(ctx: TenantContext, reservationId: string, p: { byMember: boolean; waivePenalty?: boolean }) {
     const found = await reservationsRepo.byId(ctx.db, reservationId);
     if (!found) throw notFound('Reservation');
     if (p.byMember) await actingMemberId(ctx, found.member_id);
+    await lockMember(ctx.db, found.member_id);
     await reservationsRepo.lockLesson(ctx.db, found.lesson_id);
     const r = (await reservationsRepo.byIdForUpdate(ctx.db, reservationId))!;
     if (r.status !== 'booked') throw new AppError('conflict', `This reservation is ${r.status.replace('_', ' ')}, not booked`, { reason: 'not_booked' });

@@ -3,6 +3,7 @@ import type { TenantDirectory } from '../../platform/tenancy/directory.js';
 import { tenantJob } from '../../platform/tenancy/job-context.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { policyOf, studioBookingRules } from './booking-policy.js';
+import { creditsRepo } from '../credits/credits.repo.js';
 import { applyPenalty } from './penalties.js';
 import { reservationsRepo } from './reservations.repo.js';
 import { expireOffers, promoteWaitlist } from './waitlist.service.js';
@@ -15,6 +16,9 @@ const PAGE = 500;
  * a rerun after a crash charges nobody twice (penalties are also unique per reservation).
  */
 async function closeAttendance(ctx: TenantContext, lessonId: string) {
+  // Members first (a penalty may draw a credit), then the lesson: the lock order of bookings and cancellations.
+  const members = await ctx.db.selectFrom('app.reservations').select('member_id').distinct().where('lesson_id', '=', lessonId).where('status', '=', 'booked').execute();
+  if (members.length > 0) await creditsRepo.lockMembers(ctx.db, members.map((m) => m.member_id));
   const open = await ctx.db.selectFrom('app.lessons').select('id').where('id', '=', lessonId).where('attendance_closed_at', 'is', null).forNoKeyUpdate().executeTakeFirst();
   if (!open) return 0;
   const full = (await reservationsRepo.lesson(ctx.db, lessonId))!;

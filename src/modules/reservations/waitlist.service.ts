@@ -37,27 +37,27 @@ async function promotionStep(ctx: TenantContext, lessonId: string, tally: Record
     return 'done';
   }
 
+  // Who is next decides which member to lock; every count is then read again under the locks (member →
+  // lesson → entry), since another promotion may have moved them meanwhile.
+  const candidate = await waitlistRepo.next(ctx.db, lessonId);
+  if (candidate) await lockMember(ctx.db, candidate.member_id);
+  const locked = (await reservationsRepo.lockLesson(ctx.db, lessonId))!;
   const offers = await waitlistRepo.openOffers(ctx.db, lessonId);
-  const next = await waitlistRepo.next(ctx.db, lessonId);
-  if (lesson.held - offers <= 0) {
+  const entry = candidate ? await waitlistRepo.byIdForUpdate(ctx.db, candidate.id) : undefined;
+  if (entry && entry.status !== 'waiting') return 'again';
+  if (locked.held - offers <= 0) {
     // A seat on sale while people wait (freed when nobody waited, or someone joined meanwhile): claim it.
-    if (!next || lesson.booked + lesson.held >= lesson.capacity) return 'done';
-    await reservationsRepo.lockLesson(ctx.db, lessonId);
-    const claimed = await ctx.db.updateTable('app.lessons').set((eb) => ({ held: eb('held', '+', 1) })).where('id', '=', lessonId).where(sql<boolean>`booked + held < capacity`).executeTakeFirst();
-    return claimed.numUpdatedRows > 0n ? 'again' : 'done';
+    if (!entry || locked.booked + locked.held >= locked.capacity) return 'done';
+    await reservationsRepo.adjustSeats(ctx.db, lessonId, { held: 1 });
+    return 'again';
   }
-  if (!next) {
+  if (!entry) {
     // Nobody left in line: the held seats go back on sale.
-    await reservationsRepo.lockLesson(ctx.db, lessonId);
-    await ctx.db.updateTable('app.lessons').set((eb) => ({ held: eb('held', '-', lesson.held - offers) })).where('id', '=', lessonId).execute();
+    await reservationsRepo.adjustSeats(ctx.db, lessonId, { held: offers - locked.held });
     return 'done';
   }
 
   const automatic = lesson.starts_at.getTime() - ctx.now.getTime() > studio.waitlistAutoUntilHours * HOUR;
-  await lockMember(ctx.db, next.member_id);
-  const locked = (await reservationsRepo.lockLesson(ctx.db, lessonId))!;
-  const entry = await waitlistRepo.byIdForUpdate(ctx.db, next.id);
-  if (entry?.status !== 'waiting' || locked.held - (await waitlistRepo.openOffers(ctx.db, lessonId)) <= 0) return 'again';
   const what = describeLesson(lesson, ctx.tenant.timezone);
 
   if (!automatic) {
@@ -132,6 +132,7 @@ export const waitlistService = {
       throw new AppError('conflict', entry.status === 'offered' || entry.status === 'expired' ? 'The offer has lapsed' : `This entry is ${entry.status}, not offered a seat`, { reason: 'no_offer' });
     }
     const lesson = (await reservationsRepo.lesson(ctx.db, entry.lesson_id))!;
+    if (lesson.status !== 'scheduled' || lesson.starts_at <= ctx.now) throw new AppError('conflict', 'This lesson has started or been cancelled', { reason: 'no_offer' });
     const reservation = await reserve(ctx, { ...lesson, booked: locked.booked, held: locked.held }, entry.member_id, { spot: null, source: 'waitlist', fromHeld: true });
     const [resolved] = await waitlistRepo.resolve(ctx.db, [entry.id], 'promoted', ctx.now, { reservation_id: reservation.id });
     return { reservation: toReservation(reservation), waitlistEntry: toWaitlistEntry(resolved!, null) };

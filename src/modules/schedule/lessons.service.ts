@@ -279,11 +279,16 @@ export const lessonsService = {
     const tz = ctx.tenant.timezone;
     const inRule = new Set(ruleDates(next.starts_on, next.ends_on, next.weekdays));
     const future = (await lessonsRepo.futureOfSeries(ctx.db, id, ctx.now)).filter((l) => l.status === 'scheduled' && !l.detached);
-    const kept = future.filter((l) => inRule.has(l.occurrence_date!));
-    for (const l of kept) await checkCapacity(ctx, l, capacity);
+    // An occurrence the new time would put in the past (today's, moved earlier) stays as it was: its bookings
+    // must not turn into no-shows.
+    const kept = future
+      .filter((l) => inRule.has(l.occurrence_date!))
+      .map((l) => ({ lesson: l, times: occurrenceTimes(next, l.occurrence_date!, tz) }))
+      .filter((k) => k.times.starts_at > ctx.now);
+    for (const { lesson } of kept) await checkCapacity(ctx, lesson, capacity);
     await lessonsRepo.reschedule(
       ctx.db,
-      kept.map((l) => ({ id: l.id, ...occurrenceTimes(next, l.occurrence_date!, tz) })),
+      kept.map((k) => ({ id: k.lesson.id, ...k.times })),
       { room_id: next.room_id, location_id: next.location_id, instructor_id: next.instructor_id, capacity, now: ctx.now },
     );
     const dropped = future.filter((l) => !inRule.has(l.occurrence_date!)).map((l) => l.id);
