@@ -79,10 +79,10 @@ export async function resetWorkDir(): Promise<void> {
   await mkdir(WORK_DIR, { recursive: true });
 }
 
-export async function startBenchCluster(name: string, port: number, password: string): Promise<BenchCluster> {
+export async function startBenchCluster(name: string, port: number, password: string, extraFlags: string[] = []): Promise<BenchCluster> {
   await assertPortsFree([port]);
   const dataDir = path.join(WORK_DIR, name);
-  const server = await startEmbeddedPostgres({ dataDir, port, database: 'studiohive', password, persistent: false });
+  const server = await startEmbeddedPostgres({ dataDir, port, database: 'studiohive', password, persistent: false, extraFlags });
   const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
   let stopped = false;

@@ -19,6 +19,8 @@ export interface LoadTarget {
   body?: unknown;
   /** A name for the kind of request, passed back to LoadOptions.onResponse. */
   label?: string;
+  /** Extra request headers (an Idempotency-Key, say); a function is called for every request sent. */
+  headers?: Record<string, string> | (() => Record<string, string>);
 }
 
 export interface LoadOptions {
@@ -64,6 +66,7 @@ function send(agent: http.Agent, target: LoadTarget, path: string, wantBody: boo
           host: target.host,
           authorization: `Bearer ${target.token}`,
           accept: 'application/json',
+          ...(typeof target.headers === 'function' ? target.headers() : target.headers),
           ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
         },
       },
@@ -81,6 +84,9 @@ function send(agent: http.Agent, target: LoadTarget, path: string, wantBody: boo
     req.end(payload);
   });
 }
+
+/** One request on a caller's agent, with its answer's body. */
+export const request = (agent: http.Agent, target: LoadTarget): Promise<{ status: number; body: string }> => send(agent, target, target.path ?? '/', true);
 
 /** One request, for checking a target works before a run. */
 export async function probe(target: LoadTarget, path: string): Promise<{ status: number; body: string }> {

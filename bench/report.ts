@@ -2,6 +2,7 @@
 import type { CreationResult, DesignResult, DensitySettings } from './density.js';
 import { fmt, ratio, table } from './lib.js';
 import { membershipHeadline, renderMembershipSection, type MembershipOutcome } from './membership.js';
+import { renderReservationsSection, reservationsHeadline, type ReservationsOutcome } from './reservations.js';
 import type { RlsOutcome, RlsResult } from './rls-cost.js';
 import type { RuntimeOverheadOutcome } from './runtime-overhead.js';
 
@@ -28,6 +29,8 @@ export interface BenchResults {
   rls: RlsOutcome;
   /** Absent in results of runs made before the section existed. */
   membership?: MembershipOutcome;
+  /** Absent in results of runs made before the section existed. */
+  reservations?: ReservationsOutcome;
   phaseSeconds: Record<string, number>;
   totalSeconds: number;
 }
@@ -314,6 +317,7 @@ function headline(r: BenchResults): string {
     }
   }
   lines.push(...membershipHeadline(r.membership));
+  lines.push(...reservationsHeadline(r.reservations));
   return lines.join('\n');
 }
 
@@ -352,6 +356,8 @@ ${densitySection(r)}
 ${rlsSection(r.rls)}
 
 ${renderMembershipSection(r.membership, 3)}
+
+${renderReservationsSection(r.reservations, 4)}
 
 ## Caveats
 

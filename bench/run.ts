@@ -6,6 +6,7 @@
  *   npm run bench              full run (about 10 minutes on 2 cores)
  *   npm run bench -- --quick   small sizes, to check the bench works; writes bench/.work/BENCHMARKS.quick.md
  *   npm run bench -- --render  no measurement: rewrites BENCHMARKS.md from the last full run (bench/.work/results.json)
+ *   npm run bench -- --only reservations [--quick]   one section alone, to iterate on it; writes bench/.work/only-<section>.md
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -23,6 +24,7 @@ import {
 import { REPO_ROOT, WORK_DIR, assertPortsFree, log, runCleanups } from './lib.js';
 import { runMembership, type MembershipPorts, type MembershipSettings } from './membership.js';
 import { renderReport, type BenchResults, type MachineInfo } from './report.js';
+import { renderReservationsSection, runReservations, type ReservationPorts, type ReservationSettings } from './reservations.js';
 import { runRlsCost, type RlsSettings } from './rls-cost.js';
 import { measureRuntimeOverhead } from './runtime-overhead.js';
 
@@ -33,6 +35,7 @@ const PORTS = {
   pooledApp: 25500,
   incumbent: { sharedPg: 25401, firstPg: 25410, firstApp: 25501 } satisfies IncumbentPorts,
   membership: { pg: 25402, app: 25540 } satisfies MembershipPorts,
+  reservations: { pg: 25403, app: 25560 } satisfies ReservationPorts,
 };
 
 const APP_USER = 'studiohive_app';
@@ -71,7 +74,26 @@ function settings(quick: boolean) {
     ? { tenants: 10, membersPerTenant: 500, withoutContract: 25, changesPerTenant: 200, warmupMs: 500, rounds: 1, roundMs: 1_000, serialRoundMs: 1_000, pgbenchS: 1 }
     : { tenants: 200, membersPerTenant: 2_000, withoutContract: 100, changesPerTenant: 500, warmupMs: 1_000, rounds: 3, roundMs: 4_000, serialRoundMs: 2_000, pgbenchS: 5 };
   const membership: MembershipSettings = { ...membershipSizes, applyConcurrency: 2, connections: 20, searchLimit: 25 };
-  return { density, rls, membership };
+  // 2,000 members on 240 lessons × 40 seats (9,600 seats, 5 bookings each at most), or 400 on 240 × 10.
+  const reservations: ReservationSettings = {
+    members: quick ? 400 : 2_000,
+    lessons: 240,
+    capacity: quick ? 10 : 40,
+    connections: 50,
+    warmupMs: quick ? 1_000 : 3_000,
+    durationMs: quick ? 4_000 : 20_000,
+    pgbenchScale: 10,
+    pgbenchClients: 8,
+    pgbenchThreads: 2,
+    pgbenchS: quick ? 4 : 20,
+    rushSeats: 30,
+    rushConnections: 200,
+    otherTenants: 20,
+    otherRate: 100,
+    baselineMs: quick ? 3_000 : 10_000,
+    setupConcurrency: 8,
+  };
+  return { density, rls, membership, reservations };
 }
 
 /** Re-renders BENCHMARKS.md from the results of the last full run, after a change to the report's wording. */
@@ -81,10 +103,24 @@ async function renderOnly() {
   log(`rewrote BENCHMARKS.md from the run of ${results.machine.date}`);
 }
 
+/** One section alone (`--only reservations`), for iterating on it without the whole bench. */
+async function onlySection(name: string, quick: boolean) {
+  if (name !== 'reservations') throw new Error(`--only: unknown section ${name} (known: reservations)`);
+  const { density, reservations } = settings(quick);
+  await resetWorkDir();
+  await assertPortsFree([PORTS.reservations.pg, PORTS.reservations.app]);
+  const result = await runReservations(PORTS.reservations, reservations, density);
+  await writeFile(path.join(WORK_DIR, `only-${name}.json`), JSON.stringify(result, null, 2));
+  await writeFile(path.join(WORK_DIR, `only-${name}.md`), renderReservationsSection(result, 4));
+  log(`wrote bench/.work/only-${name}.md`);
+}
+
 async function main() {
   if (process.argv.includes('--render')) return renderOnly();
   const quick = process.argv.includes('--quick');
-  const { density, rls, membership } = settings(quick);
+  const only = process.argv.indexOf('--only');
+  if (only >= 0) return onlySection(process.argv[only + 1] ?? '', quick);
+  const { density, rls, membership, reservations } = settings(quick);
   const t0 = performance.now();
   const loadAverageAtStart = os.loadavg();
   await resetWorkDir();
@@ -94,6 +130,8 @@ async function main() {
     PORTS.incumbent.sharedPg,
     PORTS.membership.pg,
     PORTS.membership.app,
+    PORTS.reservations.pg,
+    PORTS.reservations.app,
     ...Array.from({ length: density.incumbents }, (_, i) => [PORTS.incumbent.firstPg + i, PORTS.incumbent.firstApp + i]).flat(),
   ];
   await assertPortsFree(allPorts);
@@ -141,6 +179,7 @@ async function main() {
   const incumbentShared = await phase('incumbent A (1 cluster)', () => measureIncumbentSharedCluster(PORTS.incumbent, density));
   const incumbentSeparate = await phase('incumbent B (1 cluster each)', () => measureIncumbentSeparateClusters(PORTS.incumbent, density));
   const membershipResult = await phase('membership book', () => runMembership(PORTS.membership, membership, density));
+  const reservationsResult = await phase('reservations', () => runReservations(PORTS.reservations, reservations, density));
 
   const results: BenchResults = {
     quick,
@@ -152,6 +191,7 @@ async function main() {
     runtimeOverhead,
     rls: 'skipped' in rlsResult ? rlsResult : { ...rlsResult, settings: { ...rlsResult.settings, appPassword: '[redacted]', pgPassword: '[redacted]' } },
     membership: membershipResult,
+    reservations: reservationsResult,
     phaseSeconds,
     totalSeconds: (performance.now() - t0) / 1000,
   };

@@ -82,6 +82,8 @@ export async function startEmbeddedPostgres(opts: {
   password: string;
   persistent?: boolean;
   onLog?: (line: string) => void;
+  /** More `-c name=value` server flags (the bench preloads pg_stat_statements with it). */
+  extraFlags?: string[];
 }): Promise<EmbeddedServer> {
   const databaseDir = path.resolve(opts.dataDir, 'pg');
   const adminUrl = `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/${opts.database}`;
@@ -94,7 +96,7 @@ export async function startEmbeddedPostgres(opts: {
     authMethod: 'scram-sha-256',
     persistent: opts.persistent ?? true,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'max_connections=200', '-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: ['-c', 'max_connections=200', '-c', 'listen_addresses=127.0.0.1', ...(opts.extraFlags ?? [])],
     onLog: opts.onLog ?? (() => undefined),
     onError: (message: unknown) => opts.onLog?.(String(message)),
   });
