@@ -314,6 +314,8 @@ export const contractsService = {
 
   /** Sets (or moves) the month a member returns from a leave. */
   async setReturn(ctx: TenantContext, id: string, leaveId: string, input: { returnMonth: IsoMonth }) {
+    // An unknown leave is 404 before any rule about the contract: its id is what the caller got wrong.
+    if (!(await contractsRepo.leave(ctx.db, id, leaveId))) throw notFound('Leave');
     const time = await clock(ctx);
     const contract = await openMonthly(ctx, id);
     const leave = await contractsRepo.leave(ctx.db, id, leaveId);
@@ -344,6 +346,8 @@ export const contractsService = {
 
   /** Withdraws a leave that has not started (and is not yet within the cut-off). */
   async withdrawLeave(ctx: TenantContext, id: string, leaveId: string) {
+    // An unknown leave is 404 before any rule about the contract: its id is what the caller got wrong.
+    if (!(await contractsRepo.leave(ctx.db, id, leaveId))) throw notFound('Leave');
     const time = await clock(ctx);
     await openMonthly(ctx, id);
     const leave = await contractsRepo.leave(ctx.db, id, leaveId);
@@ -423,6 +427,8 @@ export const contractsService = {
 
   /** Detaches an option at the end of the month the cut-off allows. */
   async endOption(ctx: TenantContext, id: string, optionId: string) {
+    // An unknown option is 404 before any rule about the contract: its id is what the caller got wrong.
+    if (!(await contractsRepo.option(ctx.db, id, optionId))) throw notFound('Option');
     const time = await clock(ctx);
     await openMonthly(ctx, id);
     const option = await contractsRepo.option(ctx.db, id, optionId);
