@@ -43,6 +43,9 @@ export class AppError extends Error {
 
 export const notFound = (what: string) => new AppError('not_found', `${what} was not found`);
 
+/** A rule refuses the request: 422 with a stable `reason` a client can branch on, and words a person can act on. */
+export const refusal = (reason: string, detail: string, extra: Record<string, unknown> = {}) => new AppError('unprocessable', detail, { reason, ...extra });
+
 /** Runs a write whose unique key may refuse it, and says what clashed instead of the generic conflict. */
 export async function unlessDuplicate<T>(write: () => Promise<T>, detail: string): Promise<T> {
   try {

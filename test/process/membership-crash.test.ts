@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMembershipDay } from '../../src/modules/contracts/membership-run.js';
-import { TEST_ENV } from '../support/env.js';
+import { killCliWhen } from '../support/cli.js';
 import { startTestPlatform, type TestPlatform, type TestTenant } from '../support/platform.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const MEMBERS = 12_000;
 
 let platform: TestPlatform;
@@ -40,21 +37,9 @@ const count = async (sql: string) => Number((await admin.query(sql, [tenant.id])
 
 describe('the daily membership job, killed part-way', () => {
   it('resumes where it stopped: every change applied exactly once, with its credits expired exactly once', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/index.ts', 'membership-day', '--tenant', tenant.id, '--date', '2026-12-01'],
-      { cwd: root, env: { ...process.env, ...TEST_ENV, DATABASE_URL: platform.adminUrl }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    // Kill it with SIGKILL (no cleanup, no graceful close) as soon as some batches have committed.
+    // Killed as soon as some batches have committed.
     const applied = () => count(`select count(*) as n from app.member_status_events where tenant_id = $1 and to_status = 'cancelled'`);
-    const deadline = Date.now() + 60_000;
-    while ((await applied()) === 0 && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
-    child.kill('SIGKILL');
-    await exited;
+    const output = await killCliWhen(platform.adminUrl, ['membership-day', '--tenant', tenant.id, '--date', '2026-12-01'], async () => (await applied()) > 0, 60_000);
     const before = await applied();
     expect(before, output).toBeGreaterThan(0);
     expect(before, 'the job finished before it could be killed; make the test bigger').toBeLessThan(MEMBERS);

@@ -1,13 +1,10 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReservationUpkeep } from '../../src/modules/reservations/upkeep.js';
-import { TEST_ENV } from '../support/env.js';
+import { killCliWhen } from '../support/cli.js';
 import { bookingStudio } from '../support/booking.js';
 import { startTestPlatform, type TestPlatform, type TestTenant } from '../support/platform.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const LESSONS = 1500;
 
 let platform: TestPlatform;
@@ -68,19 +65,7 @@ async function invariants(expectedPromotions: number) {
 
 describe('waitlist promotion, killed part-way', () => {
   it('promotes exactly one person per freed seat across a SIGKILL and a rerun', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'reservations-upkeep', '--tenant', tenant.id], {
-      cwd: root,
-      env: { ...process.env, ...TEST_ENV, DATABASE_URL: platform.adminUrl },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const deadline = Date.now() + 90_000;
-    while ((await promoted()) < 20 && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
-    child.kill('SIGKILL');
-    await exited;
+    const output = await killCliWhen(platform.adminUrl, ['reservations-upkeep', '--tenant', tenant.id], async () => (await promoted()) >= 20);
     const before = await promoted();
     expect(before, output).toBeGreaterThan(0);
     expect(before, 'the upkeep finished before it could be killed; make the test bigger').toBeLessThan(LESSONS);

@@ -1,15 +1,12 @@
-import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clock, dayLabel, dayOf } from '../../web/src/time.js';
 import { addLesson, bookingStudio, memberWithSession, staffApi, type BookingStudio } from '../support/booking.js';
-import { startTestPlatform, type TestPlatform, type TestTenant } from '../support/platform.js';
+import { screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import type { TestPlatform, TestTenant } from '../support/platform.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const screens = path.join(os.tmpdir(), 'studiohive-screens');
-
+let web: BrowserPlatform;
 let platform: TestPlatform;
 let browser: Browser;
 let T: TestTenant;
@@ -19,30 +16,14 @@ let timeZone: string;
 let typeName: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-  platform = await startTestPlatform();
-  await platform.app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = platform.app.server.address() as { port: number };
-  T = await platform.createTenant();
-  base = `http://${T.host}:${port}`;
+  web = await startBrowserPlatform();
+  ({ platform, browser, T, base } = web);
   studio = await bookingStudio(platform, T);
   timeZone = (await platform.call(T, { method: 'GET', url: '/api/tenant' })).json().timezone;
   const types = await platform.call(T, { method: 'GET', url: '/api/lesson-types', token: T.ownerToken });
   typeName = types.json().items.find((t: { id: string }) => t.id === studio.lessonTypeId).name;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync',
-      '--host-resolver-rules=MAP *.studiohive.test 127.0.0.1',
-    ],
-  });
 });
-afterAll(async () => {
-  await browser?.close();
-  await platform?.close();
-});
+afterAll(() => web?.close());
 
 /** A phone for members, a desk-sized window for staff. */
 async function newPage(device: 'phone' | 'desk'): Promise<Page> {

@@ -1,40 +1,20 @@
-import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform, type TestTenant } from '../support/platform.js';
+import { screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import type { TestPlatform, TestTenant } from '../support/platform.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const screens = path.join(os.tmpdir(), 'studiohive-screens');
-
+let web: BrowserPlatform;
 let platform: TestPlatform;
 let browser: Browser;
 let T: TestTenant;
 let base: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-  platform = await startTestPlatform();
-  await platform.app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = platform.app.server.address() as { port: number };
-  T = await platform.createTenant();
-  base = `http://${T.host}:${port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync',
-      // Studio addresses are {slug}.studiohive.test in tests; send them all to this server.
-      '--host-resolver-rules=MAP *.studiohive.test 127.0.0.1',
-    ],
-  });
+  web = await startBrowserPlatform();
+  ({ platform, browser, T, base } = web);
 });
-afterAll(async () => {
-  await browser?.close();
-  await platform?.close();
-});
+afterAll(() => web?.close());
 
 async function newPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1000, height: 720 } });

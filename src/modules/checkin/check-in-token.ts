@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { AppError } from '../../platform/errors.js';
+import { refusal } from '../../platform/errors.js';
 
 /**
  * The member's check-in QR code: `v1.<payload>.<mac>`, both base64url (111 characters, URL-safe, a small QR code).
@@ -37,20 +37,18 @@ export function signCheckInToken(secret: Buffer, claims: { tenantId: string; mem
   return { token: `${signed}.${mac(secret, signed).toString('base64url')}`, expiresAt: new Date(expires * 1000) };
 }
 
-const refused = (reason: string, detail: string) => new AppError('unprocessable', detail, { reason });
-
 /**
  * The claims of a code, unverified: only its shape is checked. The caller compares the tenant before looking up
  * a key, so a code from another studio is refused as such rather than as a forgery.
  */
 export function readCheckInToken(token: string): CheckInClaims & { signed: string; mac: Buffer } {
   const match = TOKEN_PATTERN.exec(token);
-  if (!match) throw refused('invalid_token', 'This is not a check-in code of Studiohive; ask the member to open their code in the app');
+  if (!match) throw refusal('invalid_token', 'This is not a check-in code of Studiohive; ask the member to open their code in the app');
   const payload = Buffer.from(match[1]!, 'base64url');
   const tag = Buffer.from(match[2]!, 'base64url');
   // base64url with non-canonical trailing bits decodes to the same bytes; refuse it so one code has one spelling.
   if (payload.length !== PAYLOAD_BYTES || tag.length !== MAC_BYTES || payload.toString('base64url') !== match[1] || tag.toString('base64url') !== match[2]) {
-    throw refused('invalid_token', 'This is not a check-in code of Studiohive; ask the member to open their code in the app');
+    throw refusal('invalid_token', 'This is not a check-in code of Studiohive; ask the member to open their code in the app');
   }
   return {
     tenantId: uuidOf(payload.subarray(0, 16)),
@@ -74,14 +72,14 @@ export async function verifyCheckInToken(
 ): Promise<CheckInClaims> {
   const claims = readCheckInToken(token);
   if (claims.tenantId !== expected.tenantId) {
-    throw refused('other_studio', 'This check-in code belongs to another studio');
+    throw refusal('other_studio', 'This check-in code belongs to another studio');
   }
   const secret = await secretFor();
   if (!secret || !timingSafeEqual(mac(secret, claims.signed), claims.mac)) {
-    throw refused('invalid_token', 'This check-in code is not valid (altered or forged); ask the member to show a fresh code');
+    throw refusal('invalid_token', 'This check-in code is not valid (altered or forged); ask the member to show a fresh code');
   }
   if (expected.now.getTime() >= claims.expiresAt.getTime()) {
-    throw refused('expired_token', 'This check-in code has expired; ask the member to show a fresh code');
+    throw refusal('expired_token', 'This check-in code has expired; ask the member to show a fresh code');
   }
   const { signed: _signed, mac: _mac, ...verified } = claims;
   return verified;

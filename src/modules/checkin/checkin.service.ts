@@ -1,5 +1,5 @@
 import { lockMember } from '../reservations/eligibility.js';
-import { AppError, notFound } from '../../platform/errors.js';
+import { notFound, refusal } from '../../platform/errors.js';
 import { addDays, tenantToday, zonedInstant, type IsoDate } from '../../platform/calendar.js';
 import type { MemberStatus } from '../../platform/db/types.js';
 import { actorOf } from '../../platform/tenancy/actor.js';
@@ -40,8 +40,6 @@ const dayRange = (ctx: TenantContext, date: IsoDate) => ({
   to: zonedInstant(addDays(date, 1), '00:00', ctx.tenant.timezone),
 });
 
-const refused = (reason: string, detail: string) => new AppError('unprocessable', detail, { reason });
-
 /** Which reservation this check-in is for: the named lesson's, or the one open for check-in now; none is a walk-in. */
 async function reservationToMark(ctx: TenantContext, memberId: string, locationId: string, lessonId?: string): Promise<ReservationForCheckIn | undefined> {
   if (!lessonId) {
@@ -51,11 +49,11 @@ async function reservationToMark(ctx: TenantContext, memberId: string, locationI
   // Staff naming the lesson overrides the time window, not the facts: it must be here, running, and booked.
   const lesson = await checkInsRepo.lesson(ctx.db, lessonId);
   if (!lesson) throw notFound('Lesson');
-  if (lesson.location_id !== locationId) throw refused('other_location', 'This lesson is at another location');
-  if (lesson.status !== 'scheduled') throw refused('lesson_cancelled', 'This lesson is cancelled');
+  if (lesson.location_id !== locationId) throw refusal('other_location', 'This lesson is at another location');
+  if (lesson.status !== 'scheduled') throw refusal('lesson_cancelled', 'This lesson is cancelled');
   const reservation = await checkInsRepo.reservationForLesson(ctx.db, memberId, lessonId);
-  if (!reservation) throw refused('no_reservation', 'The member has no reservation for this lesson; book one, or check in without a lesson (walk-in)');
-  if (reservation.reservation_status === 'no_show') throw refused('no_show_marked', 'This reservation was already marked as a no-show');
+  if (!reservation) throw refusal('no_reservation', 'The member has no reservation for this lesson; book one, or check in without a lesson (walk-in)');
+  if (reservation.reservation_status === 'no_show') throw refusal('no_show_marked', 'This reservation was already marked as a no-show');
   return reservation;
 }
 
@@ -76,7 +74,7 @@ export const checkInService = {
   async checkIn(ctx: TenantContext, input: { token?: string; memberId?: string; locationId: string; lessonId?: string }) {
     const location = await locationsRepo.byId(ctx.db, input.locationId);
     if (!location) throw notFound('Location');
-    if (location.archived_at) throw refused('location_archived', 'This location is archived');
+    if (location.archived_at) throw refusal('location_archived', 'This location is archived');
     const memberId = input.token
       ? (await verifyCheckInToken(input.token, { tenantId: ctx.tenant.id, now: ctx.now }, () => signingKeysRepo.find(ctx.db))).memberId
       : input.memberId!;

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform, type TestTenant } from '../../../test/support/platform.js';
 import { fingerprint } from '../../../test/support/cross-tenant.js';
+import { expectRefused } from '../../../test/support/refused.js';
 import { inTenantTransaction } from '../../platform/db/databases.js';
 import { runMembershipDay } from './membership-run.js';
 
@@ -21,14 +22,7 @@ async function ok(res: Awaited<ReturnType<typeof call>>, status: number) {
 }
 
 /** Sends a bad request and proves it is refused as problem+json and changes none of the tenant's rows. */
-async function refused(res: Promise<Awaited<ReturnType<typeof call>>>, status: number, detail?: RegExp) {
-  const before = await fingerprint(admin, tenant.id);
-  const r = await res;
-  expect(r.statusCode, r.body).toBe(status);
-  expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
-  if (detail) expect(r.json().detail).toMatch(detail);
-  expect(await fingerprint(admin, tenant.id)).toBe(before);
-}
+const refused = (res: Promise<Awaited<ReturnType<typeof call>>>, status: number, detail?: RegExp) => expectRefused(admin, tenant.id, res, status, { detail });
 
 /** Moves the app's clock to noon, Tokyo time, of a day, and runs that day's membership job as the worker would. */
 async function day(date: string) {

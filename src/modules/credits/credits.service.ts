@@ -9,8 +9,8 @@ import { creditsRepo, type Lot } from './credits.repo.js';
 const usable = (lot: Lot, today: string) => lot.expires_on === null || lot.expires_on >= today;
 
 /** Draws `amount` credits from a member's usable lots, soonest-expiring first, as rows of one kind. */
-async function draw(db: Tx, memberId: string, amount: number, today: string, row: { kind: 'consume' | 'adjust'; referenceId?: string | null; reason: string; actor: Actor }) {
-  await creditsRepo.lockMember(db, memberId);
+async function draw(db: Tx, memberId: string, amount: number, today: string, row: { kind: 'consume' | 'adjust'; referenceId?: string | null; reason: string; actor: Actor; memberLocked?: boolean }) {
+  if (!row.memberLocked) await creditsRepo.lockMember(db, memberId);
   const lots = (await creditsRepo.openLots(db, [memberId])).filter((l) => usable(l, today));
   const available = lots.reduce((s, l) => s + l.remaining, 0);
   if (available < amount) {
@@ -59,9 +59,12 @@ export const creditsService = {
     return { available: lots.reduce((s, l) => s + l.remaining, 0), lots: lots.map(toLot) };
   },
 
-  /** For the reservation engine: spends credits in the caller's transaction, or refuses with a clear problem. */
-  consume: (db: Tx, memberId: string, amount: number, p: { referenceId: string; today: string; actor: Actor; reason?: string }) =>
-    draw(db, memberId, amount, p.today, { kind: 'consume', referenceId: p.referenceId, reason: p.reason ?? 'Booked', actor: p.actor }),
+  /**
+   * For the reservation engine: spends credits in the caller's transaction, or refuses with a clear problem.
+   * `memberLocked`: the caller already holds the member lock (bookings take it before judging limits).
+   */
+  consume: (db: Tx, memberId: string, amount: number, p: { referenceId: string; today: string; actor: Actor; reason?: string; memberLocked?: boolean }) =>
+    draw(db, memberId, amount, p.today, { kind: 'consume', referenceId: p.referenceId, reason: p.reason ?? 'Booked', actor: p.actor, memberLocked: p.memberLocked }),
 
   /**
    * Gives back what a reference consumed, to the lots it came from; a second refund of it gives nothing (the

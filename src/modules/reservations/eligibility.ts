@@ -1,11 +1,9 @@
-import { AppError } from '../../platform/errors.js';
+import { AppError, refusal } from '../../platform/errors.js';
 import type { Tx } from '../../platform/db/databases.js';
 import { addDays, addMonths, localParts, monthOf, todayIn, zonedInstant } from '../../platform/calendar.js';
 import { creditsRepo } from '../credits/credits.repo.js';
 import { reservationsRepo } from './reservations.repo.js';
 
-/** Why a member may not book, as a problem the member can read and act on. */
-const refuse = (reason: string, detail: string, extra: Record<string, unknown> = {}) => new AppError('unprocessable', detail, { reason, ...extra });
 
 export interface BookingLesson {
   id: string;
@@ -28,29 +26,29 @@ export async function eligibility(db: Tx, memberId: string, lesson: BookingLesso
   if (!standing) throw new AppError('not_found', 'Member was not found');
   switch (standing.status) {
     case 'on_leave':
-      throw refuse('on_leave', 'The membership is on leave (休会); bookings open again when it resumes');
+      throw refusal('on_leave', 'The membership is on leave (休会); bookings open again when it resumes');
     case 'cancelled':
-      throw refuse('cancelled', 'The membership has ended (退会); the studio can reinstate it');
+      throw refusal('cancelled', 'The membership has ended (退会); the studio can reinstate it');
     case 'provisional':
-      throw refuse('provisional', 'The membership has not started yet: it starts with a plan from the studio');
+      throw refusal('provisional', 'The membership has not started yet: it starts with a plan from the studio');
     default:
   }
   if (standing.blocked_until) {
-    throw refuse('blocked', `Booking is blocked until ${localParts(new Date(standing.blocked_until), p.timeZone).date} after repeated late cancellations or no-shows`, {
+    throw refusal('blocked', `Booking is blocked until ${localParts(new Date(standing.blocked_until), p.timeZone).date} after repeated late cancellations or no-shows`, {
       blockedUntil: new Date(standing.blocked_until).toISOString(),
     });
   }
-  if (Number(standing.overdue_invoices) > 0) throw refuse('overdue_invoice', 'An invoice is overdue; bookings open again once it is paid');
+  if (Number(standing.overdue_invoices) > 0) throw refusal('overdue_invoice', 'An invoice is overdue; bookings open again once it is paid');
 
   const local = localParts(lesson.starts_at, p.timeZone);
   const contracts = await reservationsRepo.contractsOn(db, memberId, local.date, lesson.lesson_type_id, lesson.location_id);
-  if (contracts.length === 0) throw refuse('no_contract', `No membership or pack covers ${local.date}`);
+  if (contracts.length === 0) throw refusal('no_contract', `No membership or pack covers ${local.date}`);
   const covering = contracts.filter((c) => !c.on_leave);
-  if (covering.length === 0) throw refuse('on_leave', `The membership is on leave (休会) in ${monthOf(local.date)}`);
+  if (covering.length === 0) throw refusal('on_leave', `The membership is on leave (休会) in ${monthOf(local.date)}`);
   const forType = covering.filter((c) => c.type_ok);
-  if (forType.length === 0) throw refuse('lesson_type_not_in_plan', `${covering.map((c) => c.plan_name).join(', ')} does not include ${lesson.lesson_type_name}`);
+  if (forType.length === 0) throw refusal('lesson_type_not_in_plan', `${covering.map((c) => c.plan_name).join(', ')} does not include ${lesson.lesson_type_name}`);
   const usable = forType.filter((c) => c.location_ok);
-  if (usable.length === 0) throw refuse('location_not_in_plan', `${forType.map((c) => c.plan_name).join(', ')} does not include this location`);
+  if (usable.length === 0) throw refusal('location_not_in_plan', `${forType.map((c) => c.plan_name).join(', ')} does not include this location`);
 
   // Unlimited plans first: a member with both a monthly plan and a pack spends pack credits only when needed.
   const ordered = [...usable].sort((a, b) => Number(costsCredit(a)) - Number(costsCredit(b)));
@@ -62,7 +60,7 @@ export async function eligibility(db: Tx, memberId: string, lesson: BookingLesso
   for (const c of ordered) {
     const over = exceeded(c, counts);
     if (!over) return { contractId: c.contract_id, costsCredit: costsCredit(c) };
-    firstRefusal ??= refuse('plan_limit', `${c.plan_name} allows ${over}`);
+    firstRefusal ??= refusal('plan_limit', `${c.plan_name} allows ${over}`);
   }
   throw firstRefusal!;
 }

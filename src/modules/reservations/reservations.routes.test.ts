@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform, type TestTenant } from '../../../test/support/platform.js';
-import { fingerprint } from '../../../test/support/cross-tenant.js';
+import { expectRefused } from '../../../test/support/refused.js';
 import { addLesson, bookingStudio, inTenant, memberWithSession, staffApi, type BookingStudio } from '../../../test/support/booking.js';
 import { runReservationUpkeep } from './upkeep.js';
 
@@ -22,15 +22,7 @@ const seats = async (lessonId: string) => (await admin.query(`select booked, hel
 const member = () => memberWithSession(platform, tenant, studio);
 
 /** A refusal: problem+json with the reason, and nothing in the tenant's rows changed. */
-async function refused(send: () => Promise<{ statusCode: number; headers: Record<string, unknown>; json(): any; body: string }>, status: number, reason: string) {
-  const before = await fingerprint(admin, tenant.id);
-  const res = await send();
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.json().reason, res.body).toBe(reason);
-  expect(await fingerprint(admin, tenant.id)).toBe(before);
-  return res.json();
-}
+const refused = (send: Parameters<typeof expectRefused>[2], status: number, reason: string) => expectRefused(admin, tenant.id, send, status, { reason });
 
 beforeAll(async () => {
   platform = await startTestPlatform();

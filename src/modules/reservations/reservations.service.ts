@@ -103,7 +103,7 @@ export async function reserve(
     if (isUniqueViolation(error, 'reservations_one_per_member_idx')) throw new AppError('conflict', 'Already booked on this lesson', { reason: 'already_booked' });
     throw error;
   }
-  if (allowed.costsCredit) await creditsService.consume(ctx.db, memberId, 1, { referenceId: id, today: tenantToday(ctx), actor, reason: `Booked ${lesson.lesson_type_name}` });
+  if (allowed.costsCredit) await creditsService.consume(ctx.db, memberId, 1, { referenceId: id, today: tenantToday(ctx), actor, reason: `Booked ${lesson.lesson_type_name}`, memberLocked: true });
   // Waiting for a lesson at the same time makes no sense once booked; a promotion resolves its own entry itself.
   const overlapping = (await waitlistRepo.overlapping(ctx.db, memberId, lesson.starts_at, lesson.ends_at)).filter((w) => !p.fromHeld || w.lesson_id !== lesson.id);
   await waitlistRepo.resolve(ctx.db, overlapping.filter((w) => w.lesson_id !== lesson.id).map((w) => w.id), 'dropped', ctx.now, { note: 'Booked a lesson at the same time' });

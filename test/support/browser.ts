@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { startTestPlatform, type TestPlatform, type TestTenant } from './platform.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Where the browser tests leave their screenshots, to look at after a run. */
+export const screens = path.join(os.tmpdir(), 'studiohive-screens');
+
+export interface BrowserPlatform {
+  platform: TestPlatform;
+  browser: Browser;
+  /** A studio, and its address on the listening server. */
+  T: TestTenant;
+  base: string;
+  close(): Promise<void>;
+}
+
+/** The app listening on a port, a studio, and Debian's Chromium (never a downloaded browser) aimed at it. */
+export async function startBrowserPlatform(): Promise<BrowserPlatform> {
+  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  const platform = await startTestPlatform();
+  await platform.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = platform.app.server.address() as { port: number };
+  const T = await platform.createTenant();
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync',
+      // Studio addresses are {slug}.studiohive.test in tests; send them all to this server.
+      '--host-resolver-rules=MAP *.studiohive.test 127.0.0.1',
+    ],
+  });
+  return {
+    platform,
+    browser,
+    T,
+    base: `http://${T.host}:${port}`,
+    async close() {
+      await browser.close();
+      await platform.close();
+    },
+  };
+}
