@@ -194,6 +194,16 @@ export interface AppTenantSettings {
   waitlist_offer_minutes: Generated<number>;
   quiet_hours_start: ColumnType<string | null, string | null | undefined, string | null>;
   quiet_hours_end: ColumnType<string | null, string | null | undefined, string | null>;
+  invoice_registration_number: ColumnType<string | null, string | null | undefined, string | null>;
+  invoice_issuer_name: ColumnType<string | null, string | null | undefined, string | null>;
+  invoice_issuer_address: Generated<string>;
+  payment_terms_days: Generated<number>;
+  dunning_retry_days: ColumnType<number[], number[] | undefined, number[]>;
+  dunning_final_action: Generated<DunningFinalAction>;
+  dunning_final_after_days: Generated<number>;
+  payment_gateway: Generated<GatewayName>;
+  stripe_secret_key: ColumnType<string | null, string | null | undefined, string | null>;
+  stripe_webhook_secret: ColumnType<string | null, string | null | undefined, string | null>;
   updated_at: Generated<Date>;
 }
 
@@ -418,6 +428,7 @@ export interface AppContracts extends TenantRow {
   ended_at: NullableTimestamp;
   created_at: Generated<Date>;
   created_by: string | null;
+  billed_through: NullableDate;
 }
 
 export interface AppContractPlans {
@@ -490,13 +501,155 @@ export interface AppCreditLedger extends TenantRow {
   created_at: Generated<Date>;
 }
 
+export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
+export type GatewayName = 'test' | 'stripe';
+export type DunningFinalAction = 'none' | 'leave' | 'cancel';
+export type InvoiceLineCode = 'monthly_fee' | 'first_month_fee' | 'enrollment_fee' | 'annual_fee' | 'leave_fee' | 'option_fee' | 'pack_purchase' | 'penalty_fee';
+export type SettlementStatus = 'pending' | 'succeeded' | 'failed';
+export type PaymentInitiator = 'run' | 'retry' | 'member' | 'staff' | 'webhook';
+export type LedgerKind = 'charge' | 'payment' | 'refund' | 'write_off' | 'void';
+type Json<T> = ColumnType<T, string | undefined, string>;
+
+export interface TaxBreakdownRow {
+  taxCategory: TaxCategory;
+  ratePercent: number;
+  taxableAmount: number;
+  tax: number;
+  total: number;
+}
+
 export interface AppInvoices extends TenantRow {
   billing_member_id: string;
   period: DateColumn;
-  status: Generated<'draft' | 'open' | 'paid' | 'void' | 'uncollectible'>;
+  status: Generated<InvoiceStatus>;
   total: Money;
   due_on: DateColumn;
   created_at: Generated<Date>;
+  number: ColumnType<number | null, number | bigint | null | undefined, number | bigint | null>;
+  currency: Generated<string>;
+  issued_on: NullableDate;
+  subtotal_excluding_tax: ColumnType<number, number | bigint | undefined, number | bigint>;
+  tax_total: ColumnType<number, number | bigint | undefined, number | bigint>;
+  tax_breakdown: Json<TaxBreakdownRow[]>;
+  recipient_name: Generated<string>;
+  issuer_name: Generated<string>;
+  issuer_address: Generated<string>;
+  registration_number: Nullable<string>;
+  amount_paid: ColumnType<number, number | bigint | undefined, number | bigint>;
+  amount_refunded: ColumnType<number, number | bigint | undefined, number | bigint>;
+  paid_at: NullableTimestamp;
+  voided_at: NullableTimestamp;
+  void_reason: Nullable<string>;
+  auto_charge: Generated<boolean>;
+  attempt_count: Generated<number>;
+  first_failed_at: NullableTimestamp;
+  next_attempt_at: NullableTimestamp;
+  escalated_at: NullableTimestamp;
+  final_action_at: NullableTimestamp;
+}
+
+export interface AppInvoiceLines {
+  tenant_id: Generated<string>;
+  invoice_id: string;
+  line_no: number;
+  period: DateColumn;
+  code: InvoiceLineCode;
+  description: string;
+  amount: Money;
+  tax_category: TaxCategory;
+  price_includes_tax: boolean;
+  member_id: string;
+  contract_id: Nullable<string>;
+  option_id: Nullable<string>;
+  plan_id: Nullable<string>;
+  plan_version: Nullable<number>;
+  penalty_id: Nullable<string>;
+}
+
+export interface AppPaymentMethods extends TenantRow {
+  member_id: string;
+  gateway: GatewayName;
+  token: string;
+  customer_ref: Nullable<string>;
+  brand: Generated<string>;
+  last4: string;
+  exp_month: Nullable<number>;
+  exp_year: Nullable<number>;
+  created_at: Generated<Date>;
+  detached_at: NullableTimestamp;
+}
+
+export interface AppPaymentAttempts extends TenantRow {
+  invoice_id: string;
+  amount: Money;
+  currency: string;
+  method: 'card' | 'cash' | 'bank_transfer';
+  gateway: Nullable<GatewayName>;
+  payment_method_id: Nullable<string>;
+  status: Generated<SettlementStatus>;
+  failure_kind: Nullable<'soft' | 'hard'>;
+  failure_code: Nullable<string>;
+  failure_message: Nullable<string>;
+  gateway_ref: Nullable<string>;
+  initiated_by: PaymentInitiator;
+  actor_id: Nullable<string>;
+  created_at: Generated<Date>;
+  settled_at: NullableTimestamp;
+}
+
+export interface AppRefunds extends TenantRow {
+  number: Money;
+  invoice_id: string;
+  payment_attempt_id: string;
+  amount: Money;
+  tax_breakdown: Json<TaxBreakdownRow[]>;
+  reason: string;
+  status: Generated<SettlementStatus>;
+  failure_message: Nullable<string>;
+  gateway_ref: Nullable<string>;
+  created_by: Nullable<string>;
+  created_at: Generated<Date>;
+  settled_at: NullableTimestamp;
+}
+
+export interface AppBillingLedger extends TenantRow {
+  invoice_id: string;
+  period: DateColumn;
+  kind: LedgerKind;
+  amount: Money;
+  reference_id: string;
+  created_at: Generated<Date>;
+}
+
+export interface AppWebhookEvents {
+  tenant_id: Generated<string>;
+  gateway: GatewayName;
+  event_id: string;
+  type: string;
+  received_at: Generated<Date>;
+}
+
+export interface AppTestGatewayOperations {
+  tenant_id: Generated<string>;
+  idempotency_key: string;
+  kind: 'charge' | 'refund';
+  reference: string;
+  amount: Money;
+  currency: string;
+  card: Nullable<string>;
+  charge_reference: Nullable<string>;
+  outcome: 'succeeded' | 'failed';
+  failure_code: Nullable<string>;
+  created_at: Generated<Date>;
+}
+
+export interface AppBillingRuns {
+  tenant_id: Generated<string>;
+  period: DateColumn;
+  started_at: Generated<Date>;
+  finished_at: NullableTimestamp;
+  invoices_created: Generated<number>;
+  charges_attempted: Generated<number>;
 }
 
 export interface AppIdempotencyKeys {
@@ -561,6 +714,14 @@ export interface DB {
   'app.member_status_changes': AppMemberStatusChanges;
   'app.credit_ledger': AppCreditLedger;
   'app.invoices': AppInvoices;
+  'app.invoice_lines': AppInvoiceLines;
+  'app.payment_methods': AppPaymentMethods;
+  'app.payment_attempts': AppPaymentAttempts;
+  'app.refunds': AppRefunds;
+  'app.billing_ledger': AppBillingLedger;
+  'app.webhook_events': AppWebhookEvents;
+  'app.test_gateway_operations': AppTestGatewayOperations;
+  'app.billing_runs': AppBillingRuns;
   'app.idempotency_keys': AppIdempotencyKeys;
   'app.member_accounts': AppMemberAccounts;
   'app.member_sessions': AppMemberSessions;
