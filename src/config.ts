@@ -57,6 +57,12 @@ const envSchema = z.object({
   PASSWORD_RESETS_PER_EMAIL_HOUR: z.coerce.number().int().min(1).default(3),
   LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).default(15),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  // Another Stripe API base (stripe-mock, the test fake); Stripe itself when unset.
+  STRIPE_API_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
+    .optional(),
   RUN_WORKER: z
     .enum(['true', 'false'])
     .default('true')
