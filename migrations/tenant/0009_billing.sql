@@ -22,7 +22,7 @@ alter table app.tenant_settings
 -- The last month a contract has been invoiced for (its 1st). The run picks contracts behind the month it bills
 -- and moves this forward in the same transaction as the invoice, which makes the run resumable.
 alter table app.contracts add column billed_through date check (extract(day from billed_through) = 1);
-create index contracts_unbilled_idx on app.contracts (tenant_id, billed_through) where ended_at is null;
+create index contracts_unbilled_idx on app.contracts (tenant_id, billed_through);
 
 alter table app.invoices
   -- Sequential per tenant with no gaps, given when the invoice is issued (draft → open) and never changed.
@@ -199,24 +199,28 @@ create table app.refunds (
 create index refunds_invoice_idx on app.refunds (tenant_id, invoice_id);
 select app.isolate_by_tenant('app.refunds');
 
--- Append-only (a trigger refuses updates and deletes outside a tenant purge). Signed: what the account owes goes up with a charge
--- or a refund and down with a payment, a write-off or a void. An invoice's outstanding amount is its sum.
+-- Append-only (a trigger refuses updates and deletes outside a tenant purge). Signed, as what the account owes:
+-- a charge (the invoice issued) adds; a payment, a write-off and a void subtract; a refund gives money back
+-- (adds) and its credit note reduces the charge (subtracts), so a refunded invoice nets to zero. An invoice's
+-- outstanding amount is the sum of its entries; reconciliation compares these sums with the invoices.
 create table app.billing_ledger (
   tenant_id uuid not null default app.current_tenant_id(),
   id uuid not null default gen_random_uuid(),
   invoice_id uuid not null,
   -- The invoice's month, so reconciliation per month is one grouped sum.
   period date not null,
-  kind text not null check (kind in ('charge', 'payment', 'refund', 'write_off', 'void')),
+  kind text not null check (kind in ('charge', 'payment', 'refund', 'credit', 'write_off', 'void')),
   amount bigint not null,
-  -- The invoice for a charge, write-off or void; the attempt for a payment; the refund for a refund. One entry
-  -- per kind and reference, so recording an outcome twice records it once.
+  -- The invoice for a charge, write-off or void; the attempt for a payment (and for a write-off reversed by a
+  -- late payment); the refund for a refund and its credit. One entry per kind and reference, so recording an
+  -- outcome twice records it once.
   reference_id uuid not null,
   created_at timestamptz not null default clock_timestamp(),
   primary key (tenant_id, id),
   unique (tenant_id, kind, reference_id),
   foreign key (tenant_id, invoice_id) references app.invoices (tenant_id, id),
-  check ((kind in ('charge', 'refund')) = (amount >= 0))
+  check (kind not in ('charge', 'refund') or amount >= 0),
+  check (kind not in ('payment', 'credit', 'void') or amount <= 0)
 );
 create index billing_ledger_invoice_idx on app.billing_ledger (tenant_id, invoice_id);
 create index billing_ledger_period_idx on app.billing_ledger (tenant_id, period);

@@ -7,6 +7,7 @@ import { createTenantBody, domain as domainSchema } from '../platform/tenancy/te
 import { printRows } from './output.js';
 import { isValidDate } from '../platform/calendar.js';
 import { runMembershipDay } from '../modules/contracts/membership-run.js';
+import { billingDeps, runBilling } from '../modules/billing/billing-run.js';
 
 /**
  * Opens the platform, runs fn, and always closes it. Only `migrate` changes the schema (and re-asserts the
@@ -191,6 +192,28 @@ program
       for (const id of ids) {
         const result = await runReservationUpkeep(runtime.directory, id, runtime.clock.now());
         if (result) results.push(result);
+      }
+      printRows(results, Boolean(o.json));
+    }),
+  );
+
+program
+  .command('billing-run')
+  .description("Run billing now (invoice what is due, charge, settle pending charges, dunning retries), as the worker does hourly")
+  .option('--tenant <tenant>', 'one tenant (id or slug); all tenants when left out')
+  .option('--date <YYYY-MM-DD>', "the day to run as (default: today in each tenant's time zone)")
+  .option('--batch <n>', 'billing accounts per transaction', '500')
+  .option('--json', 'print JSON')
+  .action((o: { tenant?: string; date?: string; batch: string; json?: boolean }) =>
+    withRuntime(async (runtime) => {
+      if (o.date !== undefined && !isValidDate(o.date)) throw new AppError('bad_request', '--date must be a calendar date, YYYY-MM-DD');
+      const batchSize = Number(o.batch);
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new AppError('bad_request', '--batch must be a whole number from 1 to 10000');
+      const ids = o.tenant ? [(await runtime.tenants.get(o.tenant)).id] : await runtime.tenants.liveIds();
+      const results = [];
+      for (const id of ids) {
+        const result = await runBilling(billingDeps(runtime), id, runtime.clock.now(), { batchSize, ...(o.date ? { today: o.date } : {}) });
+        if (result) results.push({ ...result, charged: `${result.charged.succeeded} ok, ${result.charged.failed} failed, ${result.charged.unknown} unknown` });
       }
       printRows(results, Boolean(o.json));
     }),

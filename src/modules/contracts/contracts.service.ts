@@ -10,7 +10,7 @@ import { statusRepo } from '../members/status.repo.js';
 import { actingMemberId } from '../members/acting-member.js';
 import { creditsService } from '../credits/credits.service.js';
 import { plansRepo, type PlanRow, type PlanVersionRow } from '../plans/plans.repo.js';
-import { chargeTermsOf } from '../plans/plans.service.js';
+import { chargeTermsOf, type ChargedVersion } from '../plans/plans.service.js';
 import { membershipRules } from '../settings/settings.service.js';
 import {
   chargedOn,
@@ -54,18 +54,33 @@ async function partsOf(db: Tx, contractId: string) {
 }
 type ContractParts = Awaited<ReturnType<typeof partsOf>>;
 
-/** The contract as the charge computation reads it (the billing run reads it the same way). */
+/** The contract as the charge computation reads it. */
 export async function timelineOf(db: Tx, c: ContractRow, parts?: ContractParts): Promise<ContractTimeline> {
   const { plans, leaves, options } = parts ?? (await partsOf(db, c.id));
-  const terms = async (planId: string, version: number, name: string) => chargeTermsOf((await plansRepo.version(db, planId, version))!, name);
+  const version = async (planId: string, v: number) => (await plansRepo.version(db, planId, v))!;
+  return assembleTimeline(
+    c,
+    await Promise.all(plans.map(async (p) => ({ effective_from: p.effective_from, name: p.name, version: await version(p.plan_id, p.plan_version) }))),
+    leaves,
+    await Promise.all(options.map(async (o) => ({ id: o.id, from_date: o.from_date, until_date: o.until_date, name: o.name, version: await version(o.plan_id, o.plan_version) }))),
+  );
+}
+
+/** Builds the timeline from rows already read: the billing run reads them for many contracts at once. */
+export function assembleTimeline(
+  c: Pick<ContractRow, 'id' | 'kind' | 'start_date' | 'end_date'>,
+  plans: Array<{ effective_from: IsoDate; name: string; version: ChargedVersion }>,
+  leaves: Array<Pick<LeaveRow, 'from_month' | 'return_month' | 'withdrawn_at'>>,
+  options: Array<{ id: string; from_date: IsoDate; until_date: IsoDate | null; name: string; version: ChargedVersion }>,
+): ContractTimeline {
   return {
     contractId: c.id,
     kind: c.kind,
     startDate: c.start_date,
     endDate: c.end_date,
-    plans: await Promise.all(plans.map(async (p) => ({ from: p.effective_from, terms: await terms(p.plan_id, p.plan_version, p.name) }))),
+    plans: plans.map((p) => ({ from: p.effective_from, terms: chargeTermsOf(p.version, p.name) })),
     leaves: leaves.filter((l) => !l.withdrawn_at).map((l) => ({ fromMonth: monthOf(l.from_month), returnMonth: l.return_month ? monthOf(l.return_month) : null })),
-    options: await Promise.all(options.map(async (o) => ({ id: o.id, from: o.from_date, until: o.until_date, terms: await terms(o.plan_id, o.plan_version, o.name) }))),
+    options: options.map((o) => ({ id: o.id, from: o.from_date, until: o.until_date, terms: chargeTermsOf(o.version, o.name) })),
   };
 }
 

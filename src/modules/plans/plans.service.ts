@@ -30,9 +30,13 @@ export function termsOf(v: PlanVersionRow): PlanTerms {
 }
 
 /** What the charge computation needs of a plan version. */
-export function chargeTermsOf(v: PlanVersionRow, name: string): ChargeTerms {
-  const { price, priceIncludesTax, taxCategory, enrollmentFee, annualFee, leaveFee } = termsOf(v);
-  return { planId: v.plan_id, version: v.version, name, price, priceIncludesTax, taxCategory, enrollmentFee, annualFee, leaveFee };
+export type ChargedVersion = Pick<PlanVersionRow, 'plan_id' | 'version' | 'price' | 'price_includes_tax' | 'tax_category' | 'enrollment_fee' | 'annual_fee' | 'leave_fee'>;
+
+export function chargeTermsOf(v: ChargedVersion, name: string): ChargeTerms {
+  return {
+    planId: v.plan_id, version: v.version, name, price: v.price, priceIncludesTax: v.price_includes_tax, taxCategory: v.tax_category,
+    enrollmentFee: v.enrollment_fee, annualFee: v.annual_fee, leaveFee: v.leave_fee,
+  };
 }
 
 const invalid = (detail: string) => new AppError('validation_failed', detail);

@@ -1,6 +1,8 @@
-import { sql, type Updateable } from 'kysely';
+import { sql, type Selectable, type Updateable } from 'kysely';
 import type { Tx } from '../../platform/db/databases.js';
 import type { AppTenantSettings } from '../../platform/db/types.js';
+
+export type AppTenantSettingsRow = Selectable<AppTenantSettings>;
 
 export const settingsRepo = {
   get: (db: Tx) => db.selectFrom('app.tenant_settings').selectAll().executeTakeFirst(),

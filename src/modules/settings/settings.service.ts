@@ -2,7 +2,7 @@ import { AppError } from '../../platform/errors.js';
 import type { Tx } from '../../platform/db/databases.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import type { MembershipRules } from '../contracts/charges.js';
-import { settingsRepo } from './settings.repo.js';
+import { settingsRepo, type AppTenantSettingsRow } from './settings.repo.js';
 import { contractsRepo } from '../contracts/contracts.repo.js';
 import { checkPenaltyFee, columnsOf } from '../schedule/booking-rules.js';
 import { DEFAULT_BOOKING_RULES, policyOf, studioBookingRules } from '../reservations/booking-policy.js';
@@ -22,7 +22,10 @@ export const DEFAULT_RULES: MembershipRules = {
 
 /** The tenant's membership and billing rules; a tenant that never changed them has the defaults. */
 export async function membershipRules(db: Tx): Promise<MembershipRules> {
-  const row = await settingsRepo.get(db);
+  return rulesOf(await settingsRepo.get(db));
+}
+
+export function rulesOf(row: Pick<AppTenantSettingsRow, 'proration_rule' | 'cutoff_day' | 'billing_day' | 'currency' | 'tax_rounding'> | undefined): MembershipRules {
   if (!row) return DEFAULT_RULES;
   return {
     prorationRule: row.proration_rule,

@@ -507,7 +507,7 @@ export type DunningFinalAction = 'none' | 'leave' | 'cancel';
 export type InvoiceLineCode = 'monthly_fee' | 'first_month_fee' | 'enrollment_fee' | 'annual_fee' | 'leave_fee' | 'option_fee' | 'pack_purchase' | 'penalty_fee';
 export type SettlementStatus = 'pending' | 'succeeded' | 'failed';
 export type PaymentInitiator = 'run' | 'retry' | 'member' | 'staff' | 'webhook';
-export type LedgerKind = 'charge' | 'payment' | 'refund' | 'write_off' | 'void';
+export type LedgerKind = 'charge' | 'payment' | 'refund' | 'credit' | 'write_off' | 'void';
 type Json<T> = ColumnType<T, string | undefined, string>;
 
 export interface TaxBreakdownRow {

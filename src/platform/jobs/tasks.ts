@@ -3,15 +3,18 @@ import { z } from 'zod';
 import type { Runtime } from '../runtime.js';
 import { runMembershipDay } from '../../modules/contracts/membership-run.js';
 import { runPromotion, runReservationUpkeep } from '../../modules/reservations/upkeep.js';
+import { billingDeps, runBilling } from '../../modules/billing/billing-run.js';
 
 const tenantPayload = z.object({ tenantId: z.uuid() });
 const lessonPayload = tenantPayload.extend({ lessonId: z.uuid() });
 
 /**
  * Hourly: every tenant's membership day (each tenant has its own midnight; reruns are harmless). Every minute:
- * reservation upkeep (lapsed offers, waitlist promotion the request path could not kick, no-shows).
+ * reservation upkeep (lapsed offers, waitlist promotion the request path could not kick, no-shows). Hourly:
+ * billing (each tenant's billing day comes at its own midnight; between billing days the run invoices new sales,
+ * settles pending charges and retries failed ones).
  */
-export const CRONTAB = ['7 * * * * membership_sweep', '* * * * * reservations_sweep'].join('\n');
+export const CRONTAB = ['7 * * * * membership_sweep', '* * * * * reservations_sweep', '17 * * * * billing_sweep'].join('\n');
 
 /** Every background task of the platform; modules add theirs here. */
 export function taskList(runtime: Runtime): TaskList {
@@ -45,6 +48,18 @@ export function taskList(runtime: Runtime): TaskList {
     waitlist_promote: async (payload) => {
       const { tenantId, lessonId } = lessonPayload.parse(payload);
       await runPromotion(runtime.directory, tenantId, lessonId, () => runtime.clock.now());
+    },
+
+    billing_sweep: async () => {
+      for (const tenantId of await runtime.tenants.liveIds()) {
+        await runtime.jobs.add('billing_run', { tenantId }, { jobKey: `billing_run:${tenantId}` });
+      }
+    },
+
+    billing_run: async (payload, helpers) => {
+      const { tenantId } = tenantPayload.parse(payload);
+      const result = await runBilling(billingDeps(runtime), tenantId, runtime.clock.now());
+      helpers.logger.info(`billing run: ${JSON.stringify(result)}`);
     },
 
     membership_daily: async (payload, helpers) => {

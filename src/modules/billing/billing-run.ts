@@ -1,0 +1,288 @@
+/**
+ * The monthly run of one tenant. Safe to run at any time and any number of times (it runs hourly): it invoices
+ * every billing account with something due up to the month being billed, charges the new invoices, settles
+ * charges a crash left pending, retries failed charges on the dunning schedule and takes the final action on
+ * accounts long overdue.
+ *
+ * Exactly once: an invoice is unique per (account, month); each charge line is unique per (contract, month,
+ * code); a contract's billed_through moves in the same transaction as its invoice. Batches are short
+ * transactions, so a crash loses at most the batch in flight, and the next run finds what is still due.
+ * Charges are attempt rows committed before the gateway is called, with the attempt id as idempotency key.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Insertable } from 'kysely';
+import { firstDay, lastDay, todayIn, type IsoDate, type IsoMonth } from '../../platform/calendar.js';
+import type { AppBillingLedger, AppInvoiceLines, AppInvoices, AppPaymentAttempts } from '../../platform/db/types.js';
+import { AppError } from '../../platform/errors.js';
+import type { TenantContext } from '../../platform/tenancy/context.js';
+import type { TenantDirectory } from '../../platform/tenancy/directory.js';
+import { tenantJob, type TenantTransaction } from '../../platform/tenancy/job-context.js';
+import { earliestChangeMonth } from '../contracts/charges.js';
+import { assembleTimeline, contractsService } from '../contracts/contracts.service.js';
+import { billingRunRepo as repo } from './billing.repo.js';
+import { billingSettings, type BillingSettings } from './billing-settings.js';
+import { gatewayFor, type Gateway, type GatewayDeps } from './gateways/index.js';
+import { billingPeriodOn, linesFor, totalsOf, type DueContract, type DueFee } from './invoice-builder.js';
+import { chargeAndRecord, dueRetries, pendingCardAttempts, staffToTell, type CardAttempt } from './payments.js';
+import { outboxRepo } from '../../platform/auth/staff.repo.js';
+
+export interface BillingDeps {
+  directory: TenantDirectory;
+  gateways: GatewayDeps;
+}
+
+export interface BillingRunResult {
+  tenantId: string;
+  period: IsoMonth;
+  invoicesCreated: number;
+  charged: { succeeded: number; failed: number; unknown: number };
+  reconciled: number;
+  retries: number;
+  finalActions: number;
+}
+
+/** What the run needs of the runtime. */
+export const billingDeps = (runtime: { directory: TenantDirectory; config: { STRIPE_API_URL?: string | undefined } }): BillingDeps => ({
+  directory: runtime.directory,
+  gateways: { stripeApiUrl: runtime.config.STRIPE_API_URL },
+});
+
+const BATCH = 500;
+/** A pending attempt of a request (a member paying now) younger than this is still in its own hands. */
+const IN_FLIGHT_MS = 60_000;
+
+export async function runBilling(deps: BillingDeps, tenantId: string, now: Date, opts: { batchSize?: number; today?: IsoDate } = {}): Promise<BillingRunResult | null> {
+  const job = await tenantJob(deps.directory, tenantId, now);
+  if (!job) return null;
+  const today = opts.today ?? todayIn(job.tenant.timezone, now);
+  const settings = await job.transaction((ctx) => billingSettings(ctx.db));
+  const period = billingPeriodOn(today, settings.rules);
+  const gateway = usableGateway(settings, job.transaction, deps.gateways);
+  const batchSize = opts.batchSize ?? BATCH;
+
+  // One run per tenant at a time (the hourly job, the CLI, an operator): a session lock on a held connection,
+  // released by PostgreSQL if this process dies.
+  const pool = await deps.directory.dbFor(job.tenant);
+  return pool.connection().execute(async (conn) => {
+    const key = sql`hashtextextended(${`billing:${tenantId}`}, 0)`;
+    const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${key}) as ok`.execute(conn);
+    if (!rows[0]!.ok) return null;
+    try {
+      const result: BillingRunResult = { tenantId, period, invoicesCreated: 0, charged: { succeeded: 0, failed: 0, unknown: 0 }, reconciled: 0, retries: 0, finalActions: 0 };
+      const charge = async (attempts: CardAttempt[]) => {
+        if (!gateway) return;
+        const c = await chargeAndRecord(job.transaction, gateway, settings, attempts, tenantId);
+        result.charged.succeeded += c.succeeded;
+        result.charged.failed += c.failed;
+        result.charged.unknown += c.unknown;
+      };
+
+      // Charges a crash (or a lost answer) left pending: ask the gateway again with the same key.
+      if (gateway) {
+        for (const seen = new Set<string>(); ; ) {
+          const pending = (await job.transaction((ctx) => reconcilable(ctx, now, batchSize))).filter((a) => !seen.has(a.id));
+          if (pending.length === 0) break;
+          pending.forEach((a) => seen.add(a.id));
+          result.reconciled += pending.length;
+          await charge(pending);
+        }
+      }
+
+      await job.transaction((ctx) => repo.startRun(ctx.db, firstDay(period)));
+      for (let after: string | null = null; ; ) {
+        const batch = await job.transaction((ctx) => invoiceBatch(ctx, { period, today, settings, gateway, after, limit: batchSize }));
+        if (batch === null) break;
+        after = batch.lastAccount;
+        result.invoicesCreated += batch.invoices;
+        await charge(batch.attempts);
+      }
+
+      if (gateway) {
+        for (;;) {
+          const { ids, handled } = await job.transaction((ctx) => dueRetries(ctx.db, now, gateway.name, batchSize));
+          if (handled === 0) break;
+          result.retries += ids.length;
+          await charge(await job.transaction((ctx) => pendingCardAttempts(ctx.db, { ids })));
+        }
+      }
+      result.finalActions = await job.transaction((ctx) => finalActions(ctx, settings, today));
+      await job.transaction((ctx) => repo.finishRun(ctx.db, firstDay(period)));
+      return result;
+    } finally {
+      await sql`select pg_advisory_unlock(${key})`.execute(conn);
+    }
+  });
+}
+
+/** The studio's gateway, or none when it cannot be used (Stripe chosen but not set up): invoices still go out. */
+function usableGateway(settings: BillingSettings, transaction: TenantTransaction, deps: GatewayDeps): Gateway | null {
+  try {
+    return gatewayFor(settings, (fn) => transaction((ctx) => fn(ctx.db)), deps);
+  } catch (error) {
+    if (error instanceof AppError) return null;
+    throw error;
+  }
+}
+
+/** Pending card attempts of earlier runs, and of requests that have had time to settle themselves. */
+const reconcilable = (ctx: TenantContext, now: Date, limit: number) =>
+  pendingCardAttempts(ctx.db, { limit }).then((rows) => rows.filter((r) => r.initiatedBy === 'run' || r.initiatedBy === 'retry' || r.createdAt.getTime() < now.getTime() - IN_FLIGHT_MS));
+
+interface BatchInput {
+  period: IsoMonth;
+  today: IsoDate;
+  settings: BillingSettings;
+  gateway: Gateway | null;
+  after: string | null;
+  limit: number;
+}
+
+/** One transaction: the next accounts' invoices, lines, ledger charges and pending charge attempts. */
+async function invoiceBatch(ctx: TenantContext, { period, today, settings, gateway, after, limit }: BatchInput) {
+  const db = ctx.db;
+  const periodDate = firstDay(period);
+  const periodEnd = lastDay(period);
+  const accounts = await repo.dueAccounts(db, periodDate, periodEnd, after, limit);
+  if (accounts.length === 0) return null;
+  const members = await repo.accountMembers(db, accounts);
+  const memberIds = members.map((m) => m.id);
+  const contracts = await repo.unbilledContracts(db, memberIds, periodDate, periodEnd);
+  const contractIds = contracts.map((c) => c.id);
+  const none = Promise.resolve([]);
+  const [plans, leaves, options, fees, cards] = await Promise.all([
+    contractIds.length ? repo.contractPlans(db, contractIds) : none,
+    contractIds.length ? repo.contractLeaves(db, contractIds) : none,
+    contractIds.length ? repo.contractOptions(db, contractIds) : none,
+    repo.unbilledFees(db, memberIds),
+    repo.currentCards(db, accounts),
+  ]);
+  const group = <T, K>(rows: T[], key: (r: T) => K) => {
+    const map = new Map<K, T[]>();
+    for (const r of rows) map.set(key(r), [...(map.get(key(r)) ?? []), r]);
+    return map;
+  };
+  const plansOf = group(plans, (p) => p.contract_id);
+  const leavesOf = group(leaves, (l) => l.contract_id);
+  const optionsOf = group(options, (o) => o.contract_id);
+  const accountOf = new Map(members.map((m) => [m.id, m.family_lead_id ?? m.id]));
+  const memberById = new Map(members.map((m) => [m.id, m]));
+  const cardOf = new Map(cards.map((c) => [c.member_id, c]));
+
+  const dueContracts = group(
+    contracts.map((c): DueContract & { account: string } => ({
+      account: accountOf.get(c.member_id)!,
+      memberId: c.member_id,
+      billedThrough: c.billed_through,
+      timeline: assembleTimeline(
+        c,
+        (plansOf.get(c.id) ?? []).map((p) => ({ effective_from: p.effective_from, name: p.name, version: p })),
+        leavesOf.get(c.id) ?? [],
+        (optionsOf.get(c.id) ?? []).map((o) => ({ id: o.option_id, from_date: o.from_date, until_date: o.until_date, name: o.name, version: o })),
+      ),
+    })),
+    (c) => c.account,
+  );
+  const dueFees = group(
+    fees.map((f): DueFee & { account: string } => ({
+      account: accountOf.get(f.member_id)!, id: f.id, memberId: f.member_id, reason: f.reason, amount: f.amount, lessonName: f.name,
+      lessonDate: todayIn(ctx.tenant.timezone, f.starts_at), chargedOn: todayIn(ctx.tenant.timezone, f.created_at),
+    })),
+    (f) => f.account,
+  );
+
+  const drafts = accounts.flatMap((account) => {
+    const lines = linesFor(dueContracts.get(account) ?? [], dueFees.get(account) ?? [], period, settings.rules);
+    return lines.length ? [{ account, lines, totals: totalsOf(lines, period, today, settings.rules, settings.paymentTermsDays) }] : [];
+  });
+  const firstNumber = drafts.length ? await repo.takeNumbers(db, 'invoice', drafts.length) : 0;
+  const invoices: Array<Insertable<AppInvoices>> = [];
+  const lineRows: Array<Insertable<AppInvoiceLines>> = [];
+  const ledger: Array<Insertable<AppBillingLedger>> = [];
+  const attempts: Array<Insertable<AppPaymentAttempts> & { id: string }> = [];
+  const toCharge: CardAttempt[] = [];
+  const feesInvoiced: Array<{ id: string; invoiceId: string }> = [];
+  drafts.forEach((d, i) => {
+    const id = randomUUID();
+    const number = firstNumber + i;
+    const lead = memberById.get(d.account)!;
+    const card = cardOf.get(d.account);
+    const chargeable = d.totals.total > 0 && gateway !== null && card !== undefined && card.gateway === gateway.name;
+    invoices.push({
+      id, billing_member_id: d.account, period: firstDay(period), number, status: d.totals.total > 0 ? 'open' : 'paid', total: d.totals.total,
+      due_on: d.totals.dueOn, issued_on: today, currency: settings.rules.currency, subtotal_excluding_tax: d.totals.subtotalExcludingTax,
+      tax_total: d.totals.tax, tax_breakdown: JSON.stringify(d.totals.byRate), recipient_name: `${lead.family_name} ${lead.given_name}`.trim(),
+      issuer_name: settings.issuerName ?? ctx.tenant.display_name, issuer_address: settings.issuerAddress, registration_number: settings.registrationNumber,
+      paid_at: d.totals.total > 0 ? null : ctx.now, auto_charge: chargeable, attempt_count: chargeable ? 1 : 0,
+    });
+    d.lines.forEach((l, n) => {
+      lineRows.push({
+        invoice_id: id, line_no: n + 1, period: firstDay(l.period), code: l.code, description: l.description.slice(0, 300), amount: l.amount,
+        tax_category: l.taxCategory, price_includes_tax: l.priceIncludesTax, member_id: l.memberId, contract_id: l.contractId, option_id: l.optionId,
+        plan_id: l.planId, plan_version: l.planVersion, penalty_id: l.penaltyId,
+      });
+      if (l.penaltyId) feesInvoiced.push({ id: l.penaltyId, invoiceId: id });
+    });
+    ledger.push({ invoice_id: id, period: firstDay(period), kind: 'charge', amount: d.totals.total, reference_id: id });
+    if (chargeable) {
+      const attemptId = randomUUID();
+      attempts.push({ id: attemptId, invoice_id: id, amount: d.totals.total, currency: settings.rules.currency, method: 'card', gateway: gateway.name, payment_method_id: card.id, initiated_by: 'run' });
+      toCharge.push({ id: attemptId, invoiceId: id, invoiceNumber: number, amount: d.totals.total, currency: settings.rules.currency, token: card.token, customerRef: card.customer_ref });
+    }
+  });
+  await repo.insertInvoices(db, invoices);
+  await repo.insertLines(db, lineRows);
+  await repo.insertLedger(db, ledger);
+  await repo.insertAttempts(db, attempts);
+  await repo.markBilled(db, contractIds, periodDate);
+  await repo.markFeesInvoiced(db, feesInvoiced);
+  await repo.countRun(db, periodDate, invoices.length, attempts.length);
+  return { lastAccount: accounts[accounts.length - 1]!, invoices: invoices.length, attempts: toCharge };
+}
+
+/**
+ * N days after escalation, the studio's final action on the account's running monthly contracts: leave from
+ * the first month a change can take, or cancellation. Each escalated invoice triggers it once.
+ */
+async function finalActions(ctx: TenantContext, settings: BillingSettings, today: IsoDate): Promise<number> {
+  if (settings.finalAction === 'none') return 0;
+  const cutoff = new Date(ctx.now.getTime() - settings.finalAfterDays * 86_400_000);
+  const due = await ctx.db
+    .updateTable('app.invoices')
+    .set({ final_action_at: ctx.now })
+    .where('status', 'in', ['open', 'uncollectible'])
+    .where('escalated_at', '<=', cutoff)
+    .where('final_action_at', 'is', null)
+    .returning(['billing_member_id', 'number'])
+    .execute();
+  const accounts = [...new Set(due.map((d) => d.billing_member_id))];
+  let actions = 0;
+  for (const account of accounts) {
+    const running = await ctx.db
+      .selectFrom('app.contracts as c')
+      .innerJoin('app.members as m', (j) => j.onRef('m.tenant_id', '=', 'c.tenant_id').onRef('m.id', '=', 'c.member_id'))
+      .select(['c.id', 'm.member_number', 'm.family_name', 'm.given_name'])
+      .where((eb) => eb.or([eb('m.id', '=', account), eb('m.family_lead_id', '=', account)]))
+      .where('c.kind', '=', 'monthly')
+      .where('c.ended_at', 'is', null)
+      .where('c.cancel_requested_at', 'is', null)
+      .execute();
+    for (const c of running) {
+      try {
+        if (settings.finalAction === 'leave') await contractsService.startLeave(ctx, c.id, { fromMonth: earliestChangeMonth(today, settings.rules), reason: 'Unpaid invoice' });
+        else await contractsService.cancel(ctx, c.id, { reason: 'Unpaid invoice' });
+        actions += 1;
+        for (const s of await staffToTell(ctx.db)) {
+          await outboxRepo.enqueue(ctx.db, {
+            to_address: s.email, template: 'staff_dunning_action',
+            subject: `${settings.finalAction === 'leave' ? 'Leave' : 'Cancellation'} for unpaid invoices: #${c.member_number} ${c.family_name} ${c.given_name}`,
+            body: `The contract of member #${c.member_number} was ${settings.finalAction === 'leave' ? 'put on leave' : 'cancelled'} automatically, ${settings.finalAfterDays} days after its invoice became overdue.`,
+          });
+        }
+      } catch (error) {
+        // A contract the rule cannot act on (already on leave that month) is left as it is.
+        if (!(error instanceof AppError)) throw error;
+      }
+    }
+  }
+  return actions;
+}

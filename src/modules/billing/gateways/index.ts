@@ -1,0 +1,19 @@
+import { AppError } from '../../../platform/errors.js';
+import type { BillingSettings } from '../billing-settings.js';
+import type { ChargeOutcome, ChargeRequest, PaymentGateway } from './gateway.js';
+import { createTestGateway, type OwnTransaction } from './test-gateway.js';
+import { createStripeGateway } from './stripe-gateway.js';
+
+export interface GatewayDeps {
+  /** Another Stripe API base (a local fake in tests, stripe-mock in development). */
+  stripeApiUrl?: string | undefined;
+}
+
+export type Gateway = PaymentGateway & { chargeMany?(requests: ChargeRequest[]): Promise<ChargeOutcome[]> };
+
+/** The studio's gateway. `own` opens transactions of the gateway's own (the test gateway keeps its record there). */
+export function gatewayFor(settings: Pick<BillingSettings, 'gateway' | 'stripeSecretKey'>, own: OwnTransaction, deps: GatewayDeps): Gateway {
+  if (settings.gateway === 'test') return createTestGateway(own);
+  if (!settings.stripeSecretKey) throw new AppError('unprocessable', 'Stripe is chosen as the payment gateway but no secret key is set', { reason: 'gateway_not_configured' });
+  return createStripeGateway({ secretKey: settings.stripeSecretKey, apiUrl: deps.stripeApiUrl });
+}
