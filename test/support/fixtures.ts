@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import { addDays, addMonths, monthOf } from '../../src/platform/calendar.js';
 import { inTenantTransaction } from '../../src/platform/db/databases.js';
 import type { TestPlatform, TestTenant } from './platform.js';
+import { billingDeps, runBilling } from '../../src/modules/billing/billing-run.js';
 
 /** A fixture tenant, with a signed-in member (who leads a family) besides the owner. */
 export interface PopulatedTenant extends TestTenant {
@@ -53,7 +54,7 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   await ok(as('PUT', `/api/members/${child.id}/family-lead`, { leadId: lead.id }), 200);
 
   // Membership: rules, a location and lesson type, plans of each kind, a contract with an option and a leave,
-  // a pack, credits, and an invoice (written directly: billing has no routes yet).
+  // a pack, and credits.
   await ok(as('PATCH', '/api/settings/membership', { cutoffDay: 15, billingDay: 20 }), 200);
   const location = await ok(as('POST', '/api/locations', { name: 'Main studio' }), 201);
   const lessonType = await ok(as('POST', '/api/lesson-types', { name: 'Yoga', durationMinutes: 60 }), 201);
@@ -65,11 +66,6 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   await ok(as('POST', `/api/contracts/${contract.id}/leaves`, { fromMonth: addMonths(monthOf(new Date().toISOString()), 3), reason: 'Travel' }), 201);
   await ok(as('POST', '/api/contracts', { memberId: child.id, planId: pack.id }), 201);
   await ok(as('POST', `/api/members/${child.id}/credits/adjustments`, { amount: 1, reason: 'Welcome' }), 201);
-  const directory = platform.runtime.directory;
-  const record = (await directory.byId(tenant.id))!;
-  await inTenantTransaction(await directory.dbFor(record), tenant.id, (db) =>
-    db.insertInto('app.invoices').values({ billing_member_id: lead.id, period: `${monthOf(new Date().toISOString())}-01`, status: 'paid', total: 9900, due_on: new Date().toISOString().slice(0, 10) }).execute(),
-  );
 
   // Schedule: booking rules, a room with a seat map, an instructor, a weekly series and a one-off lesson.
   await ok(as('PATCH', '/api/settings/booking', { opensDaysBefore: 14, cancelDeadlineMinutesBefore: 120 }), 200);
@@ -120,6 +116,24 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   const late = await ok(as('POST', `/api/lessons/${soon.id}/reservations`, { memberId: child.id }), 201);
   const cancelled = await ok(as('POST', `/api/reservations/${late.reservation.id}/cancel`, {}), 200);
   expect(cancelled.penalty.blockedUntil).not.toBeNull();
+
+  // Billing: invoice settings, a card for the lead (by staff) and for the member (by themselves), the run
+  // (invoices, lines, ledger, charges at the test gateway), a refund with its credit note on each invoice, and a
+  // webhook delivery seen.
+  await ok(as('PATCH', '/api/settings/billing', { registrationNumber: 'T1234567890123', issuerAddress: '東京都渋谷区1-2-3' }), 200);
+  await ok(as('PUT', `/api/members/${lead.id}/card`, { token: '4242424242424242' }), 200);
+  await ok(as('PUT', '/api/me/card', { token: '4242424242424242' }, session.token), 200);
+  const run = await runBilling(billingDeps(platform.runtime), tenant.id, new Date());
+  expect(run?.invoicesCreated).toBe(2);
+  const invoices = await ok(as('GET', '/api/invoices'), 200);
+  for (const invoice of invoices.items as Array<{ id: string; status: string }>) {
+    expect(invoice.status).toBe('paid');
+    await ok(as('POST', `/api/invoices/${invoice.id}/refunds`, { amount: 100, reason: 'Goodwill' }), 201);
+  }
+  const directory = platform.runtime.directory;
+  await inTenantTransaction(await directory.dbFor((await directory.byId(tenant.id))!), tenant.id, (db) =>
+    db.insertInto('app.webhook_events').values({ gateway: 'stripe', event_id: `evt_${tenant.slug}`, type: 'payment_intent.succeeded' }).execute(),
+  );
 
   return { ...tenant, memberToken: session.token, memberId: session.member.id, roomId: room.id, instructorId: instructor.id, seriesId: series.id, lessonId: lesson.id };
 }

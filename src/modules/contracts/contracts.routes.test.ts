@@ -207,7 +207,7 @@ describe('plan changes', () => {
 
     const record = (await platform.runtime.directory.byId(tenant.id))!;
     await inTenantTransaction(await platform.runtime.directory.dbFor(record), tenant.id, (db) =>
-      db.insertInto('app.invoices').values({ billing_member_id: m.id, period: '2026-11-01', status: 'open', total: 5500, due_on: '2026-11-30' }).execute(),
+      db.insertInto('app.invoices').values({ billing_member_id: m.id, period: '2026-11-01', status: 'open', total: 5500, due_on: '2026-11-30', number: 9001, issued_on: '2026-11-01' }).execute(),
     );
     await refused(write('POST', `/api/contracts/${c.id}/plan-change`, { planId: basic.id, fromMonth: '2027-01' }), 409, /unpaid/);
   });

@@ -102,7 +102,7 @@ export const reservationsRepo = {
           .selectFrom('app.invoices as i')
           .select((x) => x.fn.countAll<string>().as('n'))
           .where(sql<boolean>`i.billing_member_id = coalesce(m.family_lead_id, m.id)`)
-          .where((x) => x.or([x('i.status', '=', 'uncollectible'), x.and([x('i.status', '=', 'open'), x('i.due_on', '<', today)])]))
+          .where((x) => x.or([x('i.status', '=', 'uncollectible'), x.and([x('i.status', '=', 'open'), x.or([x('i.due_on', '<', today), x('i.escalated_at', 'is not', null)])])]))
           .as('overdue_invoices'),
       ])
       .where('m.id', '=', memberId)

@@ -83,10 +83,10 @@ describe('booking from the phone', () => {
     await refused(() => staff.send('POST', `/api/lessons/${lessonId}/reservations`, { memberId: bare.id }), 422, 'provisional');
     // An overdue invoice of the member blocks booking.
     const invoice = await inTenant(platform, tenant, (db) =>
-      db.insertInto('app.invoices').values({ billing_member_id: m.memberId, period: '2026-11-01', status: 'open', total: 1100, due_on: '2026-11-27' }).returning('id').executeTakeFirstOrThrow(),
+      db.insertInto('app.invoices').values({ billing_member_id: m.memberId, period: '2026-11-01', status: 'open', total: 1100, due_on: '2026-11-27', number: 9001, issued_on: '2026-11-01' }).returning('id').executeTakeFirstOrThrow(),
     );
     await refused(() => m.send('POST', '/api/me/reservations', { lessonId }), 422, 'overdue_invoice');
-    await inTenant(platform, tenant, (db) => db.updateTable('app.invoices').set({ status: 'paid' }).where('id', '=', invoice.id).execute());
+    await inTenant(platform, tenant, (db) => db.updateTable('app.invoices').set({ status: 'paid', amount_paid: 1100 }).where('id', '=', invoice.id).execute());
     // A block after strikes.
     await inTenant(platform, tenant, (db) => db.insertInto('app.booking_blocks').values({ member_id: m.memberId, ends_at: tokyo('2026-12-04T00:00:00'), reason: 'Three no-shows' }).execute());
     await refused(() => m.send('POST', '/api/me/reservations', { lessonId }), 422, 'blocked');

@@ -30,6 +30,7 @@ import type { Runtime } from '../runtime.js';
 import { platformRoutes } from '../tenancy/tenants.routes.js';
 import { handleError, handleNotFound, problem, problemSchema, sendProblem } from './problems.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { billingRoutes } from '../../modules/billing/billing.routes.js';
 import { tenantRoutes, type RouteConfig, type TenantRouter } from './tenant-route.js';
 
 declare module 'fastify' {
@@ -68,6 +69,7 @@ const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [
   memberReservationRoutes,
   staffReservationRoutes,
   checkInRoutes,
+  billingRoutes,
 ];
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preParsingAsyncHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z, type ZodType } from 'zod';
 import { AppError } from '../errors.js';
@@ -10,6 +11,16 @@ import { problemSchema } from './problems.js';
 import { IDEMPOTENCY_HEADER, once } from './idempotency.js';
 
 /** Thrown to roll back a dry run's transaction while keeping its result. */
+const rawBodies = new WeakMap<FastifyRequest, Buffer>();
+
+const keepRawBody: preParsingAsyncHookHandler = async (req, _reply, payload) => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of payload) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  const raw = Buffer.concat(chunks);
+  rawBodies.set(req, raw);
+  return Object.assign(Readable.from([raw]), { receivedEncodedLength: raw.length });
+};
+
 class DryRunResult {
   constructor(readonly result: unknown) {}
 }
@@ -30,7 +41,13 @@ interface Schemas {
   response?: ZodType;
 }
 type Out<T> = T extends ZodType ? z.output<T> : undefined;
-export type RouteInput<S extends Schemas> = { params: Out<S['params']>; query: Out<S['querystring']>; body: Out<S['body']> };
+export type RouteInput<S extends Schemas> = {
+  params: Out<S['params']>;
+  query: Out<S['querystring']>;
+  body: Out<S['body']>;
+  /** The body as sent and the headers, for routes that verify a signature over the bytes (webhooks). */
+  raw: { body: Buffer | undefined; headers: FastifyRequest['headers'] };
+};
 type Result<S extends Schemas> = S['response'] extends ZodType ? z.input<S['response']> : void;
 
 interface BaseDef<S extends Schemas> {
@@ -50,11 +67,26 @@ interface BaseDef<S extends Schemas> {
   dryRun?: boolean;
   /** Also register `<url>/preview`: the same handler as a dry run (answering 200), for "what will this do?". */
   preview?: boolean;
+  /** Keep the body's bytes as sent (input.raw.body), for a signature over them. */
+  rawBody?: boolean;
+  /** A binary answer (a PDF) instead of JSON; the handler returns a Buffer. */
+  produces?: 'application/pdf';
 }
 
 /** The usual route: one transaction for the whole request, tenant set, principal authenticated inside it. */
 interface RequestTxDef<S extends Schemas> extends BaseDef<S> {
   handler(ctx: TenantContext, input: RouteInput<S>): Promise<Result<S>>;
+}
+
+/**
+ * A write that must call out (a payment gateway) after its own transaction commits: `handler` records what is
+ * about to happen (a pending payment), and `afterCommit` does the outside call with short transactions of its
+ * own and answers. `afterCommit` also runs when a retry replays the handler's stored result, so it must be
+ * idempotent (the gateway call is, by the key the handler wrote).
+ */
+interface SettlingDef<S extends Schemas, T> extends BaseDef<S> {
+  handler(ctx: TenantContext, input: RouteInput<S>): Promise<T>;
+  afterCommit(session: TenantSession & { principal: Principal | null }, started: T, input: RouteInput<S>): Promise<Result<S>>;
 }
 
 /** For public routes doing slow work (password hashing) that must not hold a connection meanwhile. */
@@ -65,6 +97,7 @@ interface SessionDef<S extends Schemas> extends BaseDef<S> {
 
 export interface RouteConfig {
   tenantRoute?: boolean;
+  rawBody?: boolean;
   access?: Access;
 }
 
@@ -101,6 +134,7 @@ const errorResponses = Object.fromEntries(
 
 /** Route registration for tenant data: resolves the tenant, opens its transaction, authenticates, checks roles. */
 export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
+  app.addHook('preParsing', async (req, reply, payload) => ((req.routeOptions.config as RouteConfig).rawBody ? keepRawBody.call(app, req, reply, payload) : payload));
   async function resolveTenant(req: FastifyRequest): Promise<{ tenant: Tenant; viaTenantHeader: boolean }> {
     const header = req.headers['x-tenant-id'];
     let tenant: Tenant | null;
@@ -135,7 +169,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
     app.withTypeProvider<ZodTypeProvider>().route({
       method: def.method,
       url: def.url,
-      config: { tenantRoute: true, access: def.access } satisfies RouteConfig,
+      config: { tenantRoute: true, access: def.access, rawBody: def.rawBody === true } satisfies RouteConfig,
       schema: {
         summary: def.summary,
         tags: def.tags,
@@ -158,24 +192,47 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
           result = error.result;
         }
         reply.code(def.status ?? 200);
+        if (def.produces) void reply.type(def.produces);
         return def.status === 204 ? reply.send() : result;
       },
     });
   }
 
   const inputOf = <S extends Schemas>(req: FastifyRequest) =>
-    ({ params: req.params, query: req.query, body: req.body }) as RouteInput<S>;
+    ({ params: req.params, query: req.query, body: req.body, raw: { body: rawBodies.get(req), headers: req.headers } }) as RouteInput<S>;
+
+  function sessionOf(tenant: Tenant, req: FastifyRequest): TenantSession {
+    const request = requestInfo(req);
+    const now = runtime.clock.now();
+    return {
+      tenant,
+      request,
+      now,
+      // The pool is looked up per transaction, so one evicted in between is never reused.
+      transaction: async (fn) =>
+        inTenantTransaction(await runtime.directory.dbFor(tenant), tenant.id, (trx) => fn({ tenant, db: trx, principal: null, request, now })),
+    };
+  }
 
   function route<S extends Schemas>(def: RequestTxDef<S>): void {
+    transactionRoute(def);
+  }
+
+  function settlingRoute<S extends Schemas, T>(def: SettlingDef<S, T>): void {
+    transactionRoute(def);
+  }
+
+  function transactionRoute<S extends Schemas>(def: BaseDef<S> & { handler(ctx: TenantContext, input: RouteInput<S>): Promise<unknown>; afterCommit?: SettlingDef<S, unknown>['afterCommit'] }): void {
     if (def.preview) {
       const lower = def.summary.charAt(0).toLowerCase() + def.summary.slice(1);
-      route({ ...def, url: `${def.url}/preview`, summary: `Preview: ${lower}`, status: 200, preview: false, idempotent: false, dryRun: true });
+      transactionRoute({ ...def, url: `${def.url}/preview`, summary: `Preview: ${lower}`, status: 200, preview: false, idempotent: false, dryRun: true });
     }
     register(def, async (req, reply) => {
       const { tenant, viaTenantHeader } = await resolveTenant(req);
       const bearer = bearerOf(req, def.access === 'public');
       const db = await runtime.directory.dbFor(tenant);
       const afterCommit: Array<Parameters<NonNullable<TenantContext['queueAfterCommit']>>> = [];
+      let principalSeen: Principal | null = null;
       const result = await inTenantTransaction(db, tenant.id, async (trx) => {
         const principal = bearer ? await runtime.auth.authenticate(trx, bearer) : null;
         // A stale token does not stop a public page (the sign-in page itself) from loading.
@@ -184,6 +241,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
           throw new AppError('unauthenticated', 'X-Tenant-Id must come with an API key of that tenant');
         }
         authorize(def.access, principal);
+        principalSeen = principal;
         const ctx: TenantContext = {
           tenant, db: trx, principal, request: requestInfo(req), now: runtime.clock.now(),
           queueAfterCommit: (...job) => afterCommit.push(job),
@@ -199,27 +257,21 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
       for (const [task, payload, opts] of afterCommit) {
         runtime.jobs.add(task, payload, opts).catch((error: unknown) => req.log.warn({ err: error, task }, 'could not queue a job; its sweep will find the work'));
       }
-      return result;
+      if (!def.afterCommit) return result;
+      const settle = def.afterCommit;
+      return runWithTenant(tenant, req.id, () => settle({ ...sessionOf(tenant, req), principal: principalSeen }, result, inputOf<S>(req)));
     });
   }
 
   return {
     route,
+    settlingRoute,
 
     sessionRoute<S extends Schemas>(def: SessionDef<S>) {
       register(def, async (req) => {
         const { tenant, viaTenantHeader } = await resolveTenant(req);
         if (viaTenantHeader) throw new AppError('bad_request', 'Use the studio address for this route, not X-Tenant-Id');
-        const request = requestInfo(req);
-        const now = runtime.clock.now();
-        const session: TenantSession = {
-          tenant,
-          request,
-          now,
-          // The pool is looked up per transaction, so one evicted in between is never reused.
-          transaction: async (fn) =>
-            inTenantTransaction(await runtime.directory.dbFor(tenant), tenant.id, (trx) => fn({ tenant, db: trx, principal: null, request, now })),
-        };
+        const session = sessionOf(tenant, req);
         return runWithTenant(tenant, req.id, () => def.sessionHandler(session, inputOf<S>(req)));
       });
     },

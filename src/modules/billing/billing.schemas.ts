@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import { timestamp } from '../../platform/auth/auth.schemas.js';
+import { month } from '../contracts/contracts.schemas.js';
+
+export const invoiceIdParams = z.object({ invoiceId: z.uuid() });
+export const refundParams = z.object({ invoiceId: z.uuid(), refundId: z.uuid() });
+export const memberIdParams = z.object({ memberId: z.uuid() });
+
+const money = z.int().describe('Integer minor units of the invoice currency (JPY has none)');
+const invoiceStatus = z.enum(['draft', 'open', 'paid', 'void', 'uncollectible']);
+
+export const invoiceListQuery = z
+  .object({
+    status: invoiceStatus.optional(),
+    memberId: z.uuid().optional().describe('The billing account (the family lead)'),
+    period: month.optional(),
+    overdue: z.stringbool().optional().describe('Only invoices that block booking: escalated, past due, or written off'),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  })
+  .strict();
+
+export const documentQuery = z.object({ kind: z.enum(['invoice', 'receipt']).default('invoice') }).strict();
+
+export const invoiceSummary = z.object({
+  id: z.uuid(),
+  number: z.string().nullable().meta({ example: 'INV-000123' }),
+  period: z.string().meta({ example: '2026-12' }),
+  status: invoiceStatus,
+  overdue: z.boolean().describe('Blocks booking: escalated after failed charges, past its due date, or written off'),
+  currency: z.string(),
+  total: money,
+  amountPaid: money,
+  amountRefunded: money,
+  amountDue: money,
+  issuedOn: z.string().nullable(),
+  dueOn: z.string(),
+  member: z.object({ id: z.uuid(), memberNumber: z.int(), name: z.string() }),
+  autoCharge: z.boolean(),
+  nextAttemptAt: timestamp.nullable(),
+  escalatedAt: timestamp.nullable(),
+});
+
+const taxRow = z.object({ taxCategory: z.enum(['standard_10', 'reduced_8', 'exempt']), ratePercent: z.int(), taxableAmount: money, tax: money, total: money });
+
+export const attemptDto = z.object({
+  id: z.uuid(),
+  method: z.enum(['card', 'cash', 'bank_transfer']),
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  amount: money,
+  initiatedBy: z.enum(['run', 'retry', 'member', 'staff', 'webhook']),
+  failureKind: z.enum(['soft', 'hard']).nullable(),
+  failureCode: z.string().nullable(),
+  failureMessage: z.string().nullable(),
+  createdAt: timestamp,
+  settledAt: timestamp.nullable(),
+});
+
+export const refundDto = z.object({
+  id: z.uuid(),
+  number: z.string().meta({ example: 'CN-000004' }),
+  amount: money,
+  reason: z.string(),
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  failureMessage: z.string().nullable(),
+  taxBreakdown: z.array(taxRow),
+  createdAt: timestamp,
+});
+
+export const invoiceDetail = invoiceSummary.extend({
+  subtotalExcludingTax: money,
+  taxTotal: money,
+  taxBreakdown: z.array(taxRow).describe('Tax rounded once per rate (the qualified-invoice rule)'),
+  recipientName: z.string(),
+  issuer: z.object({ name: z.string(), address: z.string(), registrationNumber: z.string().nullable() }),
+  lines: z.array(
+    z.object({
+      lineNo: z.int(),
+      period: z.string(),
+      code: z.string(),
+      description: z.string(),
+      amount: money,
+      taxCategory: z.enum(['standard_10', 'reduced_8', 'exempt']),
+      priceIncludesTax: z.boolean(),
+      memberId: z.uuid(),
+    }),
+  ),
+  payments: z.array(attemptDto),
+  refunds: z.array(refundDto),
+  voidReason: z.string().nullable(),
+});
+
+export const invoiceList = z.object({ items: z.array(invoiceSummary), total: z.int() });
+
+export const manualPaymentBody = z.object({ method: z.enum(['cash', 'bank_transfer']).describe('Received at the desk or by transfer: the amount due, in full') }).strict();
+export const refundBody = z
+  .object({
+    amount: z.int().min(1).max(100_000_000).describe('Up to what was paid and not yet refunded'),
+    reason: z.string().trim().min(1).max(1000).meta({ example: 'Studio closed for a week' }),
+  })
+  .strict();
+export const reasonBody = z.object({ reason: z.string().trim().min(1).max(1000) }).strict();
+
+export const cardBody = z
+  .object({ token: z.string().trim().min(4).max(200).describe('A Stripe PaymentMethod id from Stripe.js, or a test card number with the test gateway') })
+  .strict()
+  .meta({ example: { token: '4242424242424242' } });
+export const cardDto = z.object({
+  id: z.uuid(),
+  gateway: z.enum(['test', 'stripe']),
+  brand: z.string(),
+  last4: z.string(),
+  expMonth: z.int().nullable(),
+  expYear: z.int().nullable(),
+  createdAt: timestamp,
+});
+export const cardAnswer = z.object({ card: cardDto.nullable() });
+
+export const reconciliationQuery = z.object({ from: month.optional(), to: month.optional() }).strict();
+export const reconciliation = z.object({
+  months: z.array(
+    z.object({
+      period: z.string(),
+      invoices: z.int(),
+      invoiced: money.describe('Sum of issued invoice totals'),
+      ledgerCharges: money,
+      paid: money,
+      ledgerPayments: money,
+      refunded: money,
+      ledgerRefunds: money,
+      writtenOff: money,
+      voided: money,
+      outstanding: money.describe('What open invoices still owe'),
+      ledgerBalance: money.describe('The sum of every ledger entry of the month; equals outstanding'),
+      balanced: z.boolean(),
+    }),
+  ),
+  balanced: z.boolean(),
+});
+
+export const runDto = z.object({ period: z.string(), startedAt: timestamp, finishedAt: timestamp.nullable(), invoicesCreated: z.int(), chargesAttempted: z.int() });
+export const runList = z.object({ items: z.array(runDto) });
+export const runQueued = z.object({ queued: z.literal(true) });
+
+export const billingSettingsDto = z.object({
+  issuerName: z.string().nullable().describe('As printed on invoices; the studio name when null'),
+  issuerAddress: z.string(),
+  registrationNumber: z.string().nullable().describe('適格請求書発行事業者登録番号: T and 13 digits'),
+  paymentTermsDays: z.int(),
+  retryDays: z.array(z.int()).describe('Days after the first failed charge on which it is retried'),
+  finalAction: z.enum(['none', 'leave', 'cancel']),
+  finalAfterDays: z.int(),
+  gateway: z.enum(['test', 'stripe']),
+  stripeConfigured: z.boolean(),
+  stripeWebhookConfigured: z.boolean(),
+  testCards: z.array(z.object({ number: z.string(), note: z.string() })).describe('The test gateway’s cards'),
+});
+export const updateBillingSettings = z
+  .object({
+    issuerName: z.string().trim().min(1).max(200).nullable(),
+    issuerAddress: z.string().trim().max(300),
+    registrationNumber: z.string().trim().regex(/^T\d{13}$/, 'a registration number is T followed by 13 digits').nullable(),
+    paymentTermsDays: z.int().min(0).max(60),
+    retryDays: z
+      .array(z.int().min(1).max(60))
+      .max(10)
+      .refine((d) => d.every((v, i) => i === 0 || v > d[i - 1]!), 'retry days must increase'),
+    finalAction: z.enum(['none', 'leave', 'cancel']),
+    finalAfterDays: z.int().min(1).max(365),
+    gateway: z.enum(['test', 'stripe']),
+    stripeSecretKey: z.string().regex(/^(sk|rk)_[A-Za-z0-9_]{8,200}$/, 'a Stripe secret key starts with sk_ or rk_').nullable().describe('Write-only'),
+    stripeWebhookSecret: z.string().regex(/^whsec_[A-Za-z0-9_]{8,200}$/, 'a webhook signing secret starts with whsec_').nullable().describe('Write-only'),
+  })
+  .partial()
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, 'send at least one setting');
+
+export const webhookBody = z.looseObject({ id: z.string().min(1).max(200), type: z.string().min(1).max(200) });
+export const webhookAnswer = z.object({ received: z.literal(true), duplicate: z.boolean() });
