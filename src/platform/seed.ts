@@ -9,6 +9,8 @@ import { plansService } from '../modules/plans/plans.service.js';
 import { planTerms, type PlanTerms } from '../modules/plans/plans.schemas.js';
 import { membersService } from '../modules/members/members.service.js';
 import { contractsService } from '../modules/contracts/contracts.service.js';
+import { billingDeps, runBilling } from '../modules/billing/billing-run.js';
+import { settingsRepo } from '../modules/settings/settings.repo.js';
 import { roomsService } from '../modules/schedule/rooms.service.js';
 import { instructorsService } from '../modules/schedule/instructors.service.js';
 import { lessonsService } from '../modules/schedule/lessons.service.js';
@@ -89,6 +91,16 @@ async function seedDemoCatalog(runtime: Runtime) {
     for (const [i, person] of people.entries()) {
       const member = await membersService.create(ctx, { ...person, homeLocationId: studio.id, acceptedTermsVersion: '2026-04' });
       if (i < 2) await contractsService.sell(ctx, { memberId: member.id, planId: i === 0 ? unlimited.id : four.id, optionPlanIds: i === 0 ? [locker.id] : [] });
+      // Test-gateway cards: one that pays, one that is declined (so dunning has something to show).
+      if (i < 2) {
+        await db
+          .insertInto('app.payment_methods')
+          .values({ member_id: member.id, gateway: 'test', token: `tok_test_${i === 0 ? '4242424242424242' : '4000000000009995'}`, brand: 'visa', last4: i === 0 ? '4242' : '9995', exp_month: 12, exp_year: 2034 })
+          .execute();
+      }
     }
+    await settingsRepo.upsert(db, { invoice_registration_number: 'T1234567890123', invoice_issuer_address: '東京都渋谷区道玄坂1-2-3' });
   });
+  // The first invoices, as the hourly run would make them.
+  await runBilling(billingDeps(runtime), tenant.id, runtime.clock.now());
 }

@@ -25,6 +25,7 @@ import { gatewayFor, type Gateway, type GatewayDeps } from './gateways/index.js'
 import { billingPeriodOn, linesFor, totalsOf, type DueContract, type DueFee } from './invoice-builder.js';
 import { chargeAndRecord, dueRetries, pendingCardAttempts, staffToTell, type CardAttempt } from './payments.js';
 import { outboxRepo } from '../../platform/auth/staff.repo.js';
+import { settleRefund } from './billing.service.js';
 
 export interface BillingDeps {
   directory: TenantDirectory;
@@ -105,6 +106,12 @@ export async function runBilling(deps: BillingDeps, tenantId: string, now: Date,
           await charge(await job.transaction((ctx) => pendingCardAttempts(ctx.db, { ids })));
         }
       }
+      // Card refunds whose answer was lost: ask again with the same key.
+      const stale = new Date(now.getTime() - IN_FLIGHT_MS);
+      const refunds = await job.transaction((ctx) =>
+        ctx.db.selectFrom('app.refunds').select('id').where('status', '=', 'pending').where('created_at', '<', stale).orderBy('created_at').limit(batchSize).execute(),
+      );
+      for (const r of refunds) await settleRefund({ transaction: job.transaction, now }, deps.gateways, r.id);
       result.finalActions = await job.transaction((ctx) => finalActions(ctx, settings, today));
       await job.transaction((ctx) => repo.finishRun(ctx.db, firstDay(period)));
       return result;
