@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { billingSettingsDto, cardAnswer, invoiceDetail, invoiceList, reconciliation, runList } from '../../src/modules/billing/billing.schemas';
 import type { contractDto } from '../../src/modules/contracts/contracts.schemas';
 import type { creditsOverview } from '../../src/modules/credits/credits.schemas';
 import type { memberStatus, statusHistory } from '../../src/modules/members/members.schemas';
@@ -20,6 +21,8 @@ export interface Problem {
   code: string;
   title: string;
   detail: string;
+  /** Why a 422 refused (`not_billing_account`, `no_card`…). */
+  reason?: string;
   errors?: Array<{ location: string; path: string; message: string }>;
 }
 
@@ -59,6 +62,25 @@ export async function api<T>(method: string, path: string, body?: unknown, opts:
     throw new ApiError({ status: res.status, code: 'unknown', title: res.statusText, detail: '', ...data });
   }
   return data as T;
+}
+
+/**
+ * Opens a document (a PDF) of the API in a new tab. It needs the session's token, so it is fetched here and
+ * opened as a blob; where pop-ups are blocked it is downloaded instead.
+ */
+export async function openDocument(path: string, filename: string): Promise<void> {
+  const token = realmSession(realmOf(path)).get();
+  const res = await fetch(path, { headers: { accept: 'application/pdf, application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  if (!res.ok) {
+    const data = await res.json().catch(() => ({}));
+    throw new ApiError({ status: res.status, code: 'unknown', title: res.statusText, detail: '', ...data });
+  }
+  const url = URL.createObjectURL(await res.blob());
+  if (!window.open(url, '_blank')) {
+    const a = Object.assign(document.createElement('a'), { href: url, download: filename });
+    a.click();
+  }
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /**
@@ -209,3 +231,31 @@ export function searchMembers(q: string, opts: { status?: MemberStatus; after?: 
   });
   return api<{ items: MemberSummary[]; nextCursor: number | null }>('GET', `/api/members?${params}`);
 }
+
+/* Billing: invoices, payments, refunds, the saved card, the studio's billing settings. */
+export type InvoiceList = z.output<typeof invoiceList>;
+export type InvoiceSummary = InvoiceList['items'][number];
+export type InvoiceDetail = z.output<typeof invoiceDetail>;
+export type InvoiceStatus = InvoiceSummary['status'];
+export type PaymentAttempt = InvoiceDetail['payments'][number];
+export type CardAnswer = z.output<typeof cardAnswer>;
+export type SavedCard = NonNullable<CardAnswer['card']>;
+export type BillingSettings = z.output<typeof billingSettingsDto>;
+export type Reconciliation = z.output<typeof reconciliation>;
+export type BillingRuns = z.output<typeof runList>;
+
+export const invoiceStatuses: InvoiceStatus[] = ['open', 'paid', 'void', 'uncollectible'];
+
+export const invoiceStatusLabel: Record<InvoiceStatus, string> = {
+  draft: 'Draft',
+  open: 'Open',
+  paid: 'Paid',
+  void: 'Void',
+  uncollectible: 'Written off',
+};
+
+export const paymentMethodLabel: Record<PaymentAttempt['method'], string> = { card: 'Card', cash: 'Cash', bank_transfer: 'Bank transfer' };
+
+/** A saved card as people read it: Visa •••• 4242. */
+export const cardText = (c: SavedCard) =>
+  `${c.brand.charAt(0).toUpperCase()}${c.brand.slice(1)} •••• ${c.last4}${c.expMonth && c.expYear ? ` (expires ${String(c.expMonth).padStart(2, '0')}/${c.expYear})` : ''}`;

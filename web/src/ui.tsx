@@ -4,14 +4,21 @@ import {
   ApiError,
   errorText,
   formatMoney,
+  invoiceStatusLabel,
   newActionKey,
+  openDocument,
+  paymentMethodLabel,
   statusLabel,
+  taxLabel,
   type Charge,
   type Contract,
   type ContractStatus,
+  type InvoiceDetail,
+  type InvoiceSummary,
   type MemberStatus,
   type Role,
 } from './api';
+import { dateAndClock } from './time';
 
 /** Who may do what; the API checks the same and answers 403 otherwise. */
 export const can = {
@@ -262,5 +269,140 @@ export function ActionFlow<R>({ title, label = title, method, path, body, previe
         </div>
       )}
     </div>
+  );
+}
+
+/** An invoice's status, and whether it is overdue (it then blocks the member's bookings). */
+export function InvoiceStatusBadge({ invoice }: { invoice: Pick<InvoiceSummary, 'status' | 'overdue'> }) {
+  return (
+    <>
+      <span className={`badge invoice-${invoice.status}`}>{invoiceStatusLabel[invoice.status]}</span>
+      {invoice.overdue && <> <span className="badge invoice-overdue">Overdue</span></>}
+    </>
+  );
+}
+
+const initiatedLabel: Record<InvoiceDetail['payments'][number]['initiatedBy'], string> = {
+  run: 'Monthly run',
+  retry: 'Retry',
+  member: 'Member',
+  staff: 'Staff',
+  webhook: 'Payment service',
+};
+const outcomeLabel = { pending: 'Pending', succeeded: 'Succeeded', failed: 'Failed' } as const;
+
+/**
+ * What an invoice is made of, for staff and members alike: its lines, its tax per rate (rounded once per rate),
+ * the payments tried and the refunds with their credit notes, downloaded from `documents` (the invoice's path).
+ */
+export function InvoiceBody({ invoice: i, timeZone, documents }: { invoice: InvoiceDetail; timeZone: string; documents: string }) {
+  const money = (n: number) => formatMoney(n, i.currency);
+  const { busy, error, run } = useWrite();
+  const download = (path: string, name: string) => void run(() => openDocument(`${documents}${path}`, `${name}.pdf`));
+  return (
+    <>
+      <h3>Lines</h3>
+      <Table head={['Month', 'Description', 'Amount', 'Tax basis']}>
+        {i.lines.map((l) => (
+          <tr key={l.lineNo}>
+            <td>{l.period}</td>
+            <td>{l.description}</td>
+            <td>{money(l.amount)}</td>
+            <td>{l.taxCategory === 'exempt' ? taxLabel.exempt : `${taxLabel[l.taxCategory]}, ${l.priceIncludesTax ? 'incl. tax' : 'excl. tax'}`}</td>
+          </tr>
+        ))}
+      </Table>
+      <h4>Tax per rate</h4>
+      <Table className="tax" head={['Rate', 'Taxable amount', 'Tax', 'Total']}>
+        {i.taxBreakdown.map((t) => (
+          <tr key={t.taxCategory}>
+            <td>{taxLabel[t.taxCategory]}</td>
+            <td>{money(t.taxableAmount)}</td>
+            <td>{money(t.tax)}</td>
+            <td>{money(t.total)}</td>
+          </tr>
+        ))}
+        <tr>
+          <th>Total</th>
+          <td>{money(i.subtotalExcludingTax)}</td>
+          <td>{money(i.taxTotal)}</td>
+          <td><strong>{money(i.total)}</strong></td>
+        </tr>
+      </Table>
+      <h3>Payments</h3>
+      {i.payments.length === 0 ? (
+        <p className="muted">No payments yet.</p>
+      ) : (
+        <Table className="payments" head={['When', 'Method', 'Amount', 'By', 'Status']}>
+          {i.payments.map((p) => (
+            <tr key={p.id}>
+              <td>{dateAndClock(p.settledAt ?? p.createdAt, timeZone)}</td>
+              <td>{paymentMethodLabel[p.method]}</td>
+              <td>{money(p.amount)}</td>
+              <td>{initiatedLabel[p.initiatedBy]}</td>
+              <td>
+                {outcomeLabel[p.status]}
+                {p.status === 'failed' && p.failureMessage && <div className="error small">{p.failureMessage}{p.failureKind === 'hard' ? ' (not retried)' : ''}</div>}
+              </td>
+            </tr>
+          ))}
+        </Table>
+      )}
+      {i.refunds.length > 0 && (
+        <>
+          <h3>Refunds</h3>
+          <Table className="refunds" head={['Credit note', 'When', 'Amount', 'Reason', 'Status', '']}>
+            {i.refunds.map((r) => (
+              <tr key={r.id}>
+                <td>{r.number}</td>
+                <td>{dateAndClock(r.createdAt, timeZone)}</td>
+                <td>{money(r.amount)}</td>
+                <td>{r.reason}</td>
+                <td>
+                  {outcomeLabel[r.status]}
+                  {r.failureMessage && <div className="error small">{r.failureMessage}</div>}
+                </td>
+                <td>
+                  {r.status === 'succeeded' && (
+                    <button className="link" disabled={busy} onClick={() => download(`/refunds/${r.id}/document`, r.number)}>Download credit note</button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </Table>
+        </>
+      )}
+      <Alert text={error} />
+    </>
+  );
+}
+
+/** The invoice's PDF, and its receipt once something is paid. */
+export function InvoiceDownloads({ invoice: i, documents }: { invoice: InvoiceDetail; documents: string }) {
+  const { busy, error, run } = useWrite();
+  const name = i.number ?? 'invoice';
+  const download = (kind: 'invoice' | 'receipt') => void run(() => openDocument(`${documents}/document?kind=${kind}`, `${name}${kind === 'receipt' ? '-receipt' : ''}.pdf`));
+  const paid = i.payments.some((p) => p.status === 'succeeded');
+  return (
+    <>
+      <div className="actions">
+        <button className="secondary" disabled={busy || i.number === null} onClick={() => download('invoice')}>Download invoice</button>
+        {paid && <button className="secondary" disabled={busy} onClick={() => download('receipt')}>Download receipt</button>}
+      </div>
+      <Alert text={error} />
+    </>
+  );
+}
+
+/** Key facts of an invoice as a two-column table. */
+export function Facts({ rows }: { rows: Array<[string, ReactNode]> }) {
+  return (
+    <table className="facts">
+      <tbody>
+        {rows.map(([k, v]) => (
+          <tr key={k}><th>{k}</th><td>{v}</td></tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

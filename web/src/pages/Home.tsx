@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, roleLabel, session, type Role, type Staff, type Tenant } from '../api';
 import { navigate } from '../App';
-import { Table } from '../ui';
+import { can, Table } from '../ui';
+import { BillingSettingsPage } from './BillingSettings';
+import { InvoicePage, Invoices } from './Invoices';
 import { MemberDetail } from './MemberDetail';
 import { Members } from './Members';
 import { FrontDesk } from './FrontDesk';
@@ -46,10 +48,12 @@ export function Home({ tenant, path }: { tenant: Tenant; path: string }) {
     ['/timetable', 'Timetable'],
     ['/front-desk', 'Front desk'],
     ['/plans', 'Plans'],
+    ...(can.sell(me.role) ? [['/invoices', 'Invoices'] as [string, string]] : []),
+    ...(can.manage(me.role) ? [['/settings', 'Settings'] as [string, string]] : []),
     ...(manages[me.role].length > 0 ? [['/staff', 'Staff'] as [string, string]] : []),
   ];
-  // A lesson's page sits under the timetable; a member's under the member book.
-  const tab = path.startsWith('/lessons/') ? '/timetable' : tabs.find(([to]) => to !== '/' && path === to)?.[0] ?? '/';
+  // A lesson's page sits under the timetable; an invoice's under the invoices; a member's under the member book.
+  const tab = path.startsWith('/lessons/') ? '/timetable' : path.startsWith('/invoices/') ? '/invoices' : tabs.find(([to]) => to !== '/' && path === to)?.[0] ?? '/';
   return (
     <main className="card wide">
       <div className="row">
@@ -70,6 +74,12 @@ export function Home({ tenant, path }: { tenant: Tenant; path: string }) {
         <Timetable tenant={tenant} />
       ) : tab === '/front-desk' ? (
         <FrontDesk tenant={tenant} />
+      ) : path.startsWith('/invoices/') ? (
+        <InvoicePage key={path} id={path.slice('/invoices/'.length)} role={me.role} tenant={tenant} />
+      ) : tab === '/invoices' ? (
+        <Invoices />
+      ) : tab === '/settings' ? (
+        <BillingSettingsPage role={me.role} tenant={tenant} />
       ) : tab === '/plans' ? (
         <Plans role={me.role} />
       ) : path.startsWith('/members/') ? (

@@ -13,6 +13,7 @@ import {
 import { navigate } from '../App';
 import { ActionFlow, Alert, can, Input, Select, StatusBadge, Table, useApi } from '../ui';
 import { Contracts } from './Contracts';
+import { BillingSection } from './MemberBilling';
 import { PenaltiesSection, ReservationsSection } from './MemberBookings';
 
 export function MemberDetail({ id, role, tenant }: { id: string; role: Role; tenant: Tenant }) {
@@ -79,6 +80,7 @@ export function MemberDetail({ id, role, tenant }: { id: string; role: Role; ten
         onChange={reload}
       />
       {status.data && <StatusSection key={`status-${version}`} memberId={m.id} history={status.data} canChange={can.sell(role)} onChange={reload} />}
+      {can.sell(role) && <BillingSection key={`billing-${version}`} member={m} canManage={can.manage(role)} />}
       <ReservationsSection key={`reservations-${version}`} memberId={m.id} tenant={tenant} />
       <PenaltiesSection memberId={m.id} tenant={tenant} canManage={can.manage(role)} />
       {credits.data && <CreditsSection key={`credits-${version}`} memberId={m.id} credits={credits.data} canAdjust={can.manage(role)} timeZone={tenant.timezone} onChange={reload} />}

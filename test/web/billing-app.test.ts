@@ -1,0 +1,129 @@
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { billingDeps, runBilling } from '../../src/modules/billing/billing-run.js';
+import { bookingStudio, memberWithSession, staffApi, type BookingStudio } from '../support/booking.js';
+import { screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import type { TestPlatform, TestTenant } from '../support/platform.js';
+
+let web: BrowserPlatform;
+let platform: TestPlatform;
+let browser: Browser;
+let T: TestTenant;
+let base: string;
+let studio: BookingStudio;
+
+beforeAll(async () => {
+  web = await startBrowserPlatform();
+  ({ platform, browser, T, base } = web);
+  studio = await bookingStudio(platform, T);
+});
+afterAll(() => web?.close());
+
+async function newPage(device: 'phone' | 'desk'): Promise<Page> {
+  const context = await browser.newContext({ viewport: device === 'phone' ? { width: 390, height: 844 } : { width: 1100, height: 800 } });
+  return context.newPage();
+}
+
+/** The monthly run, in-process, as the hourly job would do it now. */
+const runBillingNow = () => runBilling(billingDeps(platform.runtime), T.id, new Date());
+
+describe('billing', () => {
+  it('lets the owner set the registration number and save a card; the run’s invoice is paid, and part of it refunded', async () => {
+    const { ok } = staffApi(platform, T);
+    const member = await ok('POST', '/api/members', { familyName: '山田', givenName: '花子', phone: '090-2222-1111' });
+    await ok('POST', '/api/contracts', { memberId: member.id, planId: studio.packPlanId });
+
+    const page = await newPage('desk');
+    await page.goto(`${base}/`);
+    await page.getByLabel('Email').fill(T.ownerEmail);
+    await page.getByLabel('Password').fill(T.ownerPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const settings = page.getByRole('form', { name: 'Billing settings' });
+    await settings.getByLabel('Registration number').fill('T12345');
+    await settings.getByRole('button', { name: 'Save billing settings' }).click();
+    await page.getByRole('alert').getByText('T followed by 13 digits', { exact: false }).waitFor();
+    await settings.getByLabel('Registration number').fill('T1234567890123');
+    await settings.getByRole('button', { name: 'Save billing settings' }).click();
+    await page.getByText('Billing settings saved.').waitFor();
+    await expect.poll(() => settings.getByLabel('Registration number').inputValue()).toBe('T1234567890123');
+    await page.screenshot({ path: path.join(screens, 'billing-settings.png'), fullPage: true });
+
+    await page.goto(`${base}/members/${member.id}`);
+    await page.getByRole('heading', { name: '山田 花子' }).waitFor();
+    const saveCard = page.getByRole('form', { name: 'Save a card' });
+    await saveCard.getByLabel('Card number or token').fill('4242424242424242');
+    await saveCard.getByRole('button', { name: 'Save card' }).click();
+    await page.getByLabel('Saved card').getByText('Visa •••• 4242').waitFor();
+
+    expect((await runBillingNow())?.invoicesCreated).toBeGreaterThanOrEqual(1);
+    const invoice = (await ok('GET', `/api/invoices?memberId=${member.id}`)).items[0];
+    expect(invoice).toMatchObject({ status: 'paid', currency: 'JPY' });
+    const money = (n: number) => `¥${n.toLocaleString('en-US')}`;
+
+    await page.getByRole('button', { name: 'Invoices' }).click();
+    const row = page.locator('tbody tr', { hasText: '山田 花子' });
+    await row.getByText('Paid').waitFor();
+    expect(await row.textContent()).toContain(money(invoice.total));
+    await page.screenshot({ path: path.join(screens, 'invoices.png'), fullPage: true });
+    await row.click();
+    await page.getByRole('heading', { name: `Invoice ${invoice.number}` }).waitFor();
+    await page.getByText('T1234567890123', { exact: false }).waitFor();
+    await page.locator('table.payments tr', { hasText: 'Succeeded' }).waitFor();
+
+    await page.getByRole('button', { name: 'Refund' }).click();
+    const refund = page.getByRole('form', { name: 'Refund' });
+    await refund.getByText(`Up to ${money(invoice.total)} can be refunded`).waitFor();
+    await refund.getByLabel('Amount to refund').fill('1000');
+    await refund.getByLabel('Reason for the refund').fill('Studio closed for a week');
+    await refund.getByRole('button', { name: 'Refund' }).click();
+    const refunded = page.locator('table.refunds tr', { hasText: 'Studio closed for a week' });
+    await refunded.getByText('Succeeded').waitFor();
+    expect(await refunded.textContent()).toContain(money(1000));
+    await refunded.getByRole('button', { name: 'Download credit note' }).waitFor();
+    await page.getByRole('row', { name: `Refunded ${money(1000)}` }).waitFor();
+    await page.screenshot({ path: path.join(screens, 'invoice-refunded.png'), fullPage: true });
+  });
+
+  it('shows a member whose card was declined the overdue banner; they save another card, pay, and get the receipt', async () => {
+    // No retries: the first declined charge makes the invoice overdue.
+    await staffApi(platform, T).ok('PATCH', '/api/settings/billing', { retryDays: [] }, 200);
+    const member = await memberWithSession(platform, T, studio);
+    expect((await member.send('PUT', '/api/me/card', { token: '4000000000000002' })).statusCode).toBe(200);
+    expect((await runBillingNow())?.charged.failed).toBe(1);
+
+    const page = await newPage('phone');
+    await page.goto(`${base}/member/login`);
+    await page.getByLabel('Email').fill(member.email);
+    await page.getByLabel('Password').fill('member password 1');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Timetable' }).waitFor();
+    await page.getByRole('button', { name: 'Invoices' }).click();
+    const banner = page.getByRole('region', { name: /^Overdue/ });
+    await banner.getByText('Bookings are paused until this is paid').waitFor();
+    await banner.getByRole('button', { name: /^Pay now/ }).click();
+    await page.getByRole('alert').getByText('The payment did not go through: The card was declined.', { exact: false }).waitFor();
+    await page.screenshot({ path: path.join(screens, 'member-invoice-overdue.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Card', exact: true }).click();
+    await page.getByLabel('Saved card').getByText('Visa •••• 0002').waitFor();
+    await page.getByLabel('New card number').fill('4242424242424242');
+    await page.getByRole('button', { name: 'Replace card' }).click();
+    await page.getByLabel('Saved card').getByText('Visa •••• 4242').waitFor();
+
+    await page.getByRole('button', { name: 'Invoices', exact: true }).click();
+    await banner.getByRole('button', { name: /^Pay now/ }).click();
+    await page.getByRole('status').getByText('Thank you', { exact: false }).waitFor();
+    expect(await banner.count()).toBe(0);
+    const item = page.getByRole('list', { name: 'Invoices' }).getByRole('listitem').first();
+    await item.getByText('Paid', { exact: true }).waitFor();
+
+    await item.getByRole('button').click();
+    await page.getByLabel('Invoice status').getByText('Paid').waitFor();
+    const [receipt] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: 'Download receipt' }).click()]);
+    expect(receipt.url()).toMatch(/^blob:/);
+    const mine = (await member.send('GET', '/api/me/invoices')).json().items;
+    expect(mine.map((i: { status: string; overdue: boolean }) => [i.status, i.overdue])).toEqual([['paid', false]]);
+  });
+});
