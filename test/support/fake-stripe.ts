@@ -22,6 +22,11 @@ export interface FakeStripe {
    * Stripe, no idempotent result is saved and a repeat with the same key executes for real.
    */
   failNext(n: number, status?: number): void;
+  /**
+   * The next n confirmed charges on a card that would succeed are left processing (as a bank-debit or a delayed
+   * capture is at Stripe): the answer says processing, and the intent settles only when setIntentStatus moves it.
+   */
+  processNext(n: number): void;
   /** Moves an intent as Stripe would asynchronously (processing settling, a cancel in the dashboard). */
   setIntentStatus(id: string, status: FakePaymentIntent['status'], lastPaymentError?: FakePaymentError): void;
   paymentIntents: Map<string, FakePaymentIntent>;
@@ -180,6 +185,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   const idempotentReplies = new Map<string, SavedIdempotentReply>();
   const requests: FakeRequest[] = [];
   let failures: { remaining: number; status: number } = { remaining: 0, status: 500 };
+  let processing = 0;
 
   const routes: Array<{ method: string; pattern: RegExp; endpoint: string; run: (form: Form, id: string) => Reply }> = [
     { method: 'POST', pattern: /^\/v1\/customers$/, endpoint: 'POST /v1/customers', run: createCustomer },
@@ -256,6 +262,11 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     }
     intent.latest_charge = newId('ch');
     const decline = paymentMethod.card.decline;
+    if (!decline && processing > 0) {
+      processing -= 1;
+      intent.status = 'processing';
+      return { status: 200, body: intent };
+    }
     if (!decline) {
       intent.status = 'succeeded';
       intent.amount_received = amount;
@@ -384,6 +395,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     countRequests: (endpoint) => requests.filter((r) => r.endpoint === endpoint).length,
     failNext(n, status = 500) {
       failures = { remaining: n, status };
+    },
+    processNext(n) {
+      processing = n;
     },
     setIntentStatus(id, status, lastPaymentError) {
       const intent = paymentIntents.get(id);

@@ -103,6 +103,7 @@ export function billingRoutes({ route, settlingRoute }: TenantRouter, runtime: R
     schema: { params: s.memberIdParams, body: s.cardBody, response: s.cardAnswer },
     handler: (ctx, { params, body }) => billing.startCard(ctx, params.memberId, body.token),
     afterCommit: (session, started) => billing.finishCard(session, started),
+    refusalForgetsKey: true,
   });
   route({
     method: 'DELETE', url: '/api/members/:memberId/card', summary: 'Remove the account’s card (invoices then wait for payment at the desk)', tags, access: DESK,
@@ -146,6 +147,7 @@ export function billingRoutes({ route, settlingRoute }: TenantRouter, runtime: R
     schema: { body: s.cardBody, response: s.cardAnswer },
     handler: (ctx, { body }) => billing.startCard(ctx, null, body.token),
     afterCommit: (session, started) => billing.finishCard(session, started),
+    refusalForgetsKey: true,
   });
 
   settlingRoute({

@@ -24,6 +24,8 @@ export interface CardAttempt {
   currency: string;
   token: string;
   customerRef: string | null;
+  /** The gateway's id of the charge, once it has answered pending (Stripe's processing). */
+  gatewayRef?: string | null;
 }
 
 /** Pending card attempts, with the card to charge. */
@@ -32,7 +34,7 @@ export const pendingCardAttempts = (db: Tx, opts: { ids?: string[]; createdBefor
     .selectFrom('app.payment_attempts as a')
     .innerJoin('app.payment_methods as pm', (j) => j.onRef('pm.tenant_id', '=', 'a.tenant_id').onRef('pm.id', '=', 'a.payment_method_id'))
     .innerJoin('app.invoices as i', (j) => j.onRef('i.tenant_id', '=', 'a.tenant_id').onRef('i.id', '=', 'a.invoice_id'))
-    .select(['a.id', 'a.invoice_id as invoiceId', 'i.number as invoiceNumber', 'a.amount', 'a.currency', 'pm.token', 'pm.customer_ref as customerRef', 'a.initiated_by as initiatedBy', 'a.created_at as createdAt'])
+    .select(['a.id', 'a.invoice_id as invoiceId', 'i.number as invoiceNumber', 'a.amount', 'a.currency', 'pm.token', 'pm.customer_ref as customerRef', 'a.gateway_ref as gatewayRef', 'a.initiated_by as initiatedBy', 'a.created_at as createdAt'])
     .where('a.status', '=', 'pending')
     .where('a.method', '=', 'card')
     .$if(opts.ids !== undefined, (q) => q.where('a.id', 'in', opts.ids!.length ? opts.ids! : ['00000000-0000-0000-0000-000000000000']))
@@ -41,9 +43,26 @@ export const pendingCardAttempts = (db: Tx, opts: { ids?: string[]; createdBefor
     .limit(opts.limit ?? 1000)
     .execute();
 
-/** Calls the gateway for each attempt (already committed as pending) and records the outcomes in one transaction. */
-export async function chargeAndRecord(transaction: TenantTransaction, gateway: Gateway, settings: BillingSettings, attempts: CardAttempt[], tenantId: string) {
-  if (attempts.length === 0) return { succeeded: 0, failed: 0, unknown: 0 };
+/**
+ * Calls the gateway for each attempt (already committed as pending) and records the outcomes in one transaction.
+ * An attempt the gateway already answered as pending (it has the charge's reference) is read back instead: asking
+ * to charge again only replays that first, pending answer, and once the gateway forgets the key (Stripe after a
+ * day) it would charge a second time.
+ */
+export async function chargeAndRecord(transaction: TenantTransaction, gateway: Gateway, settings: BillingSettings, allAttempts: CardAttempt[], tenantId: string) {
+  if (allAttempts.length === 0) return { succeeded: 0, failed: 0, unknown: 0 };
+  const attempts = allAttempts.filter((a) => !a.gatewayRef);
+  const readBack: Array<{ attemptId: string; outcome: ChargeOutcome }> = [];
+  for (const a of allAttempts) {
+    if (!a.gatewayRef) continue;
+    const state = await gateway.retrieveCharge(a.gatewayRef).catch((error: unknown) => {
+      if (error instanceof GatewayUnavailable) return null;
+      throw error;
+    });
+    if (!state) continue;
+    const { metadata: _metadata, ...outcome } = state;
+    readBack.push({ attemptId: a.id, outcome });
+  }
   const requests: ChargeRequest[] = attempts.map((a) => ({
     idempotencyKey: idempotencyKeyOf(a.id),
     amount: a.amount,
@@ -70,12 +89,12 @@ export async function chargeAndRecord(transaction: TenantTransaction, gateway: G
       );
     }
   }
-  const settled = attempts.flatMap((a, i) => (outcomes[i] ? [{ attemptId: a.id, outcome: outcomes[i] }] : []));
+  const settled = [...readBack, ...attempts.flatMap((a, i) => (outcomes[i] ? [{ attemptId: a.id, outcome: outcomes[i] }] : []))];
   await transaction((ctx) => recordOutcomes(ctx.db, settled, ctx.now, settings));
   return {
     succeeded: settled.filter((s) => s.outcome.status === 'succeeded').length,
     failed: settled.filter((s) => s.outcome.status === 'failed').length,
-    unknown: attempts.length - settled.length,
+    unknown: allAttempts.length - settled.length,
   };
 }
 

@@ -87,6 +87,12 @@ interface RequestTxDef<S extends Schemas> extends BaseDef<S> {
 interface SettlingDef<S extends Schemas, T> extends BaseDef<S> {
   handler(ctx: TenantContext, input: RouteInput<S>): Promise<T>;
   afterCommit(session: TenantSession & { principal: Principal | null }, started: T, input: RouteInput<S>): Promise<Result<S>>;
+  /**
+   * The handler only checks and writes nothing but the Idempotency-Key (saving a card): when `afterCommit` refuses
+   * (4xx), the key is removed again, so the refused request leaves no row behind and the same key may be used
+   * again, as with any refused write.
+   */
+  refusalForgetsKey?: boolean;
 }
 
 /** For public routes doing slow work (password hashing) that must not hold a connection meanwhile. */
@@ -222,7 +228,9 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
     transactionRoute(def);
   }
 
-  function transactionRoute<S extends Schemas>(def: BaseDef<S> & { handler(ctx: TenantContext, input: RouteInput<S>): Promise<unknown>; afterCommit?: SettlingDef<S, unknown>['afterCommit'] }): void {
+  function transactionRoute<S extends Schemas>(
+    def: BaseDef<S> & { handler(ctx: TenantContext, input: RouteInput<S>): Promise<unknown>; afterCommit?: SettlingDef<S, unknown>['afterCommit']; refusalForgetsKey?: boolean },
+  ): void {
     if (def.preview) {
       const lower = def.summary.charAt(0).toLowerCase() + def.summary.slice(1);
       transactionRoute({ ...def, url: `${def.url}/preview`, summary: `Preview: ${lower}`, status: 200, preview: false, idempotent: false, dryRun: true });
@@ -233,6 +241,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
       const db = await runtime.directory.dbFor(tenant);
       const afterCommit: Array<Parameters<NonNullable<TenantContext['queueAfterCommit']>>> = [];
       let principalSeen: Principal | null = null;
+      let claimedKey: string | null = null;
       const result = await inTenantTransaction(db, tenant.id, async (trx) => {
         const principal = bearer ? await runtime.auth.authenticate(trx, bearer) : null;
         // A stale token does not stop a public page (the sign-in page itself) from loading.
@@ -252,6 +261,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
         if (!def.idempotent) return run();
         const { result, replayed } = await once(trx, { key: req.headers[IDEMPOTENCY_HEADER], principal, route: `${def.method} ${def.url}`, input }, run);
         if (replayed) void reply.header('idempotent-replayed', 'true');
+        else claimedKey = String(req.headers[IDEMPOTENCY_HEADER]);
         return result;
       });
       for (const [task, payload, opts] of afterCommit) {
@@ -259,7 +269,15 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
       }
       if (!def.afterCommit) return result;
       const settle = def.afterCommit;
-      return runWithTenant(tenant, req.id, () => settle({ ...sessionOf(tenant, req), principal: principalSeen }, result, inputOf<S>(req)));
+      try {
+        return await runWithTenant(tenant, req.id, () => settle({ ...sessionOf(tenant, req), principal: principalSeen }, result, inputOf<S>(req)));
+      } catch (error) {
+        const key = claimedKey;
+        if (def.refusalForgetsKey && key !== null && error instanceof AppError && error.status < 500) {
+          await sessionOf(tenant, req).transaction((ctx) => ctx.db.deleteFrom('app.idempotency_keys').where('key', '=', key).execute());
+        }
+        throw error;
+      }
     });
   }
 
