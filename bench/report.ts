@@ -1,4 +1,5 @@
 /** Renders BENCHMARKS.md from the results of one run. */
+import { billingHeadline, renderBillingSection, type BillingOutcome } from './billing.js';
 import type { CreationResult, DesignResult, DensitySettings } from './density.js';
 import { fmt, ratio, table } from './lib.js';
 import { membershipHeadline, renderMembershipSection, type MembershipOutcome } from './membership.js';
@@ -31,6 +32,8 @@ export interface BenchResults {
   membership?: MembershipOutcome;
   /** Absent in results of runs made before the section existed. */
   reservations?: ReservationsOutcome;
+  /** Absent in results of runs made before the section existed. */
+  billing?: BillingOutcome;
   phaseSeconds: Record<string, number>;
   totalSeconds: number;
 }
@@ -318,6 +321,7 @@ function headline(r: BenchResults): string {
   }
   lines.push(...membershipHeadline(r.membership));
   lines.push(...reservationsHeadline(r.reservations));
+  lines.push(...billingHeadline(r.billing));
   return lines.join('\n');
 }
 
@@ -358,6 +362,8 @@ ${rlsSection(r.rls)}
 ${renderMembershipSection(r.membership, 3)}
 
 ${renderReservationsSection(r.reservations, 4)}
+
+${renderBillingSection(r.billing, 5)}
 
 ## Caveats
 

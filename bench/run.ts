@@ -1,17 +1,21 @@
 /**
- * `npm run bench`: tenant density (pooled vs one server and database per customer), RLS cost and the membership
- * book (member search, contract previews, month-end status changes), on bench-only embedded PostgreSQL clusters
- * under bench/.work/. Rewrites BENCHMARKS.md.
+ * `npm run bench`: tenant density (pooled vs one server and database per customer), RLS cost, the membership
+ * book (member search, contract previews, month-end status changes), reservations and the monthly billing run,
+ * on bench-only embedded PostgreSQL clusters under bench/.work/. Rewrites BENCHMARKS.md.
  *
- *   npm run bench              full run (about 10 minutes on 2 cores)
+ *   npm run bench              full run (about 15 minutes on 2 cores)
  *   npm run bench -- --quick   small sizes, to check the bench works; writes bench/.work/BENCHMARKS.quick.md
  *   npm run bench -- --render  no measurement: rewrites BENCHMARKS.md from the last full run (bench/.work/results.json)
- *   npm run bench -- --only reservations [--quick]   one section alone, to iterate on it; writes bench/.work/only-<section>.md
+ *   npm run bench -- --render --merge billing   the same, with the section measured alone by `--only billing`
+ *                              (bench/.work/only-billing.json) put into results.json first
+ *   npm run bench -- --only reservations|billing [--quick]   one section alone, to iterate on it; writes
+ *                              bench/.work/only-<section>.md and .json (bench/.work/ is emptied first)
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { renderBillingSection, runBillingBench, type BillingBenchSettings, type BillingOutcome, type BillingPorts } from './billing.js';
 import { resetWorkDir, startBenchCluster, withAdmin } from './cluster.js';
 import {
   createPooledTenants,
@@ -36,6 +40,7 @@ const PORTS = {
   incumbent: { sharedPg: 25401, firstPg: 25410, firstApp: 25501 } satisfies IncumbentPorts,
   membership: { pg: 25402, app: 25540 } satisfies MembershipPorts,
   reservations: { pg: 25403, app: 25560 } satisfies ReservationPorts,
+  billing: { pg: 25404 } satisfies BillingPorts,
 };
 
 const APP_USER = 'studiohive_app';
@@ -93,21 +98,50 @@ function settings(quick: boolean) {
     baselineMs: quick ? 3_000 : 10_000,
     setupConcurrency: 8,
   };
-  return { density, rls, membership, reservations };
+  // 2,000 tenants × 500 contracts (1,000,000 invoices), or 50 × 100; tenants at a time chosen on 100 (or 10)
+  // other tenants per value.
+  const billing: BillingBenchSettings = {
+    tenants: quick ? 50 : 2_000,
+    contractsPerTenant: quick ? 100 : 500,
+    concurrencies: [1, 2, 4],
+    calibrationTenants: quick ? 10 : 100,
+    batchSize: 500,
+    today: '2026-11-11',
+    startDate: '2026-12-01',
+    price: 9_800,
+  };
+  return { density, rls, membership, reservations, billing };
 }
 
 /** Re-renders BENCHMARKS.md from the results of the last full run, after a change to the report's wording. */
 async function renderOnly() {
-  const results = JSON.parse(await readFile(path.join(WORK_DIR, 'results.json'), 'utf8')) as BenchResults;
+  const file = path.join(WORK_DIR, 'results.json');
+  const results = JSON.parse(await readFile(file, 'utf8')) as BenchResults;
+  const merge = process.argv.indexOf('--merge');
+  if (merge >= 0) {
+    const name = process.argv[merge + 1] ?? '';
+    if (name !== 'billing') throw new Error(`--merge: unknown section ${name} (known: billing)`);
+    results.billing = JSON.parse(await readFile(path.join(WORK_DIR, `only-${name}.json`), 'utf8')) as BillingOutcome;
+    await writeFile(file, JSON.stringify(results, null, 2));
+    log(`merged bench/.work/only-${name}.json into results.json`);
+  }
   await writeFile(path.join(REPO_ROOT, 'BENCHMARKS.md'), renderReport(results));
   log(`rewrote BENCHMARKS.md from the run of ${results.machine.date}`);
 }
 
 /** One section alone (`--only reservations`), for iterating on it without the whole bench. */
 async function onlySection(name: string, quick: boolean) {
-  if (name !== 'reservations') throw new Error(`--only: unknown section ${name} (known: reservations)`);
-  const { density, reservations } = settings(quick);
+  if (name !== 'reservations' && name !== 'billing') throw new Error(`--only: unknown section ${name} (known: reservations, billing)`);
+  const { density, reservations, billing } = settings(quick);
   await resetWorkDir();
+  if (name === 'billing') {
+    await assertPortsFree([PORTS.billing.pg]);
+    const result = await runBillingBench(PORTS.billing, billing, density);
+    await writeFile(path.join(WORK_DIR, `only-${name}.json`), JSON.stringify(result, null, 2));
+    await writeFile(path.join(WORK_DIR, `only-${name}.md`), renderBillingSection(result, 5));
+    log(`wrote bench/.work/only-${name}.md`);
+    return;
+  }
   await assertPortsFree([PORTS.reservations.pg, PORTS.reservations.app]);
   const result = await runReservations(PORTS.reservations, reservations, density);
   await writeFile(path.join(WORK_DIR, `only-${name}.json`), JSON.stringify(result, null, 2));
@@ -120,7 +154,7 @@ async function main() {
   const quick = process.argv.includes('--quick');
   const only = process.argv.indexOf('--only');
   if (only >= 0) return onlySection(process.argv[only + 1] ?? '', quick);
-  const { density, rls, membership, reservations } = settings(quick);
+  const { density, rls, membership, reservations, billing } = settings(quick);
   const t0 = performance.now();
   const loadAverageAtStart = os.loadavg();
   await resetWorkDir();
@@ -132,6 +166,7 @@ async function main() {
     PORTS.membership.app,
     PORTS.reservations.pg,
     PORTS.reservations.app,
+    PORTS.billing.pg,
     ...Array.from({ length: density.incumbents }, (_, i) => [PORTS.incumbent.firstPg + i, PORTS.incumbent.firstApp + i]).flat(),
   ];
   await assertPortsFree(allPorts);
@@ -180,6 +215,7 @@ async function main() {
   const incumbentSeparate = await phase('incumbent B (1 cluster each)', () => measureIncumbentSeparateClusters(PORTS.incumbent, density));
   const membershipResult = await phase('membership book', () => runMembership(PORTS.membership, membership, density));
   const reservationsResult = await phase('reservations', () => runReservations(PORTS.reservations, reservations, density));
+  const billingResult = await phase('billing run', () => runBillingBench(PORTS.billing, billing, density));
 
   const results: BenchResults = {
     quick,
@@ -192,6 +228,7 @@ async function main() {
     rls: 'skipped' in rlsResult ? rlsResult : { ...rlsResult, settings: { ...rlsResult.settings, appPassword: '[redacted]', pgPassword: '[redacted]' } },
     membership: membershipResult,
     reservations: reservationsResult,
+    billing: billingResult,
     phaseSeconds,
     totalSeconds: (performance.now() - t0) / 1000,
   };

@@ -1,7 +1,56 @@
 import { sql, type Insertable } from 'kysely';
 import type { Tx } from '../../platform/db/databases.js';
-import type { AppBillingLedger, AppInvoiceLines, AppInvoices, AppPaymentAttempts } from '../../platform/db/types.js';
+import type { AppBillingLedger, AppInvoiceLines, AppInvoices, AppPaymentAttempts, DB } from '../../platform/db/types.js';
 import type { IsoDate } from '../../platform/calendar.js';
+
+type AppTable = Extract<keyof DB, `app.${string}`>;
+
+/**
+ * Inserts a batch as one jsonb parameter expanded by `jsonb_populate_recordset` over the table's own row type,
+ * instead of a VALUES list with one parameter per value (a batch of 500 invoices is 11,000 parameters, which
+ * Kysely compiles and node-postgres serialises one by one, and PostgreSQL parses, plans and sets up row by row).
+ * Same rows, defaults, triggers, constraints and row-level security as the VALUES insert. Values are strings,
+ * numbers, booleans, nulls and Dates (sent as ISO instants); `jsonColumns` hold JSON text, as Kysely takes it, and
+ * are embedded as JSON. Anything else (a SQL expression, an array, a column left to its default in some rows
+ * only) goes through Kysely's VALUES insert as before.
+ */
+export async function insertRows<T extends AppTable>(
+  db: Tx,
+  table: T,
+  rows: ReadonlyArray<Insertable<DB[T]>>,
+  opts: { jsonColumns?: ReadonlyArray<keyof DB[T] & string>; onConflictDoNothing?: ReadonlyArray<keyof DB[T] & string> } = {},
+): Promise<void> {
+  if (rows.length === 0) return;
+  const json = new Set<string>(opts.jsonColumns ?? []);
+  const columns = Object.keys(rows[0]!).filter((k) => (rows[0] as Record<string, unknown>)[k] !== undefined);
+  const plain = (row: Record<string, unknown>) => {
+    let n = 0;
+    for (const k in row) {
+      const v = row[k];
+      if (v === undefined) continue;
+      n += 1;
+      if (v !== null && typeof v === 'object' && !(v instanceof Date)) return false;
+      if (typeof v === 'number' && !Number.isFinite(v)) return false;
+      if (json.has(k) && typeof v !== 'string' && v !== null) return false;
+    }
+    return n === columns.length && columns.every((k) => row[k] !== undefined);
+  };
+  if (columns.length === 0 || !rows.every((r) => plain(r as Record<string, unknown>))) {
+    const values = db.insertInto(table).values(rows as never);
+    await (opts.onConflictDoNothing ? values.onConflict((oc) => oc.columns(opts.onConflictDoNothing as never).doNothing()) : values).execute();
+    return;
+  }
+  const embedded = json.size === 0 ? rows : rows.map((r) => {
+    const copy: Record<string, unknown> = { ...r };
+    for (const c of json) if (typeof copy[c] === 'string') copy[c] = JSON.parse(copy[c] as string);
+    return copy;
+  });
+  const payload = JSON.stringify(embedded, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  const list = sql.join(columns.map((c) => sql.ref(c)));
+  const conflict = opts.onConflictDoNothing ? sql` on conflict (${sql.join(opts.onConflictDoNothing.map((c) => sql.ref(c)))}) do nothing` : sql``;
+  await sql`insert into ${sql.table(table)} (${list})
+    select ${list} from jsonb_populate_recordset(null::${sql.table(table)}, ${payload}::jsonb)${conflict}`.execute(db);
+}
 
 /** The queries of the monthly run: which accounts are due, and everything their invoices are made from. */
 export const billingRunRepo = {
@@ -104,11 +153,10 @@ export const billingRunRepo = {
     return Number(row.value) - count + 1;
   },
 
-  insertInvoices: (db: Tx, rows: Array<Insertable<AppInvoices>>) => (rows.length ? db.insertInto('app.invoices').values(rows).execute() : Promise.resolve()),
-  insertLines: (db: Tx, rows: Array<Insertable<AppInvoiceLines>>) => (rows.length ? db.insertInto('app.invoice_lines').values(rows).execute() : Promise.resolve()),
-  insertLedger: (db: Tx, rows: Array<Insertable<AppBillingLedger>>) =>
-    rows.length ? db.insertInto('app.billing_ledger').values(rows).onConflict((oc) => oc.columns(['tenant_id', 'kind', 'reference_id']).doNothing()).execute() : Promise.resolve(),
-  insertAttempts: (db: Tx, rows: Array<Insertable<AppPaymentAttempts>>) => (rows.length ? db.insertInto('app.payment_attempts').values(rows).execute() : Promise.resolve()),
+  insertInvoices: (db: Tx, rows: Array<Insertable<AppInvoices>>) => insertRows(db, 'app.invoices', rows, { jsonColumns: ['tax_breakdown'] }),
+  insertLines: (db: Tx, rows: Array<Insertable<AppInvoiceLines>>) => insertRows(db, 'app.invoice_lines', rows),
+  insertLedger: (db: Tx, rows: Array<Insertable<AppBillingLedger>>) => insertRows(db, 'app.billing_ledger', rows, { onConflictDoNothing: ['tenant_id', 'kind', 'reference_id'] }),
+  insertAttempts: (db: Tx, rows: Array<Insertable<AppPaymentAttempts>>) => insertRows(db, 'app.payment_attempts', rows),
 
   markBilled: (db: Tx, contractIds: string[], period: IsoDate) =>
     contractIds.length ? db.updateTable('app.contracts').set({ billed_through: period }).where('id', 'in', contractIds).execute() : Promise.resolve(),

@@ -11,6 +11,7 @@ import { outboxRepo } from '../../platform/auth/staff.repo.js';
 import type { BillingSettings } from './billing-settings.js';
 import { GatewayUnavailable, type ChargeOutcome, type ChargeRequest } from './gateways/gateway.js';
 import type { Gateway } from './gateways/index.js';
+import { insertRows } from './billing.repo.js';
 import { invoiceLabel } from './invoice-builder.js';
 import { formatMoney } from './invoice-document.js';
 
@@ -159,7 +160,7 @@ export async function payInvoices(db: Tx, payments: Array<{ attemptId: string; i
     if (inv.status === 'uncollectible') entries.push({ invoice_id: p.invoiceId, period: inv.period, kind: 'write_off', amount: p.amount, reference_id: p.attemptId });
     return entries;
   });
-  await db.insertInto('app.billing_ledger').values(ledger).execute();
+  await insertRows(db, 'app.billing_ledger', ledger);
 }
 
 /** One more failed charge: schedule the next retry, or escalate when the card is hard-declined or retries ran out. */

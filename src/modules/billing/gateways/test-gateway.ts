@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Tx } from '../../../platform/db/databases.js';
+import { insertRows } from '../billing.repo.js';
 import { CardRejected, type ChargeOutcome, type ChargeRequest, type FailureKind, type PaymentGateway, type RefundOutcome } from './gateway.js';
 
 /**
@@ -49,7 +50,7 @@ export function createTestGateway(own: OwnTransaction): PaymentGateway & { charg
     });
     // The first call of a key decides; a repeat finds the stored row and answers it again.
     const stored = await own(async (db) => {
-      await db.insertInto('app.test_gateway_operations').values(rows).onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing()).execute();
+      await insertRows(db, 'app.test_gateway_operations', rows, { onConflictDoNothing: ['tenant_id', 'idempotency_key'] });
       return db
         .selectFrom('app.test_gateway_operations')
         .select(['idempotency_key', 'reference', 'outcome', 'failure_code'])
