@@ -1,5 +1,5 @@
 /** Renders BENCHMARKS.md from the results of one run. */
-import { billingHeadline, renderBillingSection, type BillingOutcome } from './billing.js';
+import { billingCaveat, billingHeadline, renderBillingSection, type BillingOutcome } from './billing.js';
 import type { CreationResult, DesignResult, DensitySettings } from './density.js';
 import { fmt, ratio, table } from './lib.js';
 import { membershipHeadline, renderMembershipSection, type MembershipOutcome } from './membership.js';
@@ -372,5 +372,5 @@ ${renderBillingSection(r.billing, 5)}
 - One run on one machine, with other work possibly running on it (see the load average); repeat for variance.
 - The membership book is synthetic, written in bulk with the services' row shapes; its credit ledger holds two months per contract, so queries whose cost grows with a tenant's whole ledger (the grant-key check of the credit grants in the sale preview reads every ledger key of the tenant) are measured here near their smallest.
 - The pooled server holds only what ${fmt(r.pooled.tenants, 0)} tenants' traffic pulled in during the run (its tenant cache holds at most 10,000 entries for 5 s); the incumbent servers each hold one tenant. Per-tenant memory of the pooled design is fixed cost spread thin, so it falls as tenants are added until a server or database is full.
-`;
+${billingCaveat(r.billing)}`;
 }

@@ -3,7 +3,7 @@
  * book (member search, contract previews, month-end status changes), reservations and the monthly billing run,
  * on bench-only embedded PostgreSQL clusters under bench/.work/. Rewrites BENCHMARKS.md.
  *
- *   npm run bench              full run (about 15 minutes on 2 cores)
+ *   npm run bench              full run (about 20 minutes on 2 cores)
  *   npm run bench -- --quick   small sizes, to check the bench works; writes bench/.work/BENCHMARKS.quick.md
  *   npm run bench -- --render  no measurement: rewrites BENCHMARKS.md from the last full run (bench/.work/results.json)
  *   npm run bench -- --render --merge billing   the same, with the section measured alone by `--only billing`
