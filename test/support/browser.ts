@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestPlatform, type TestPlatform, type TestTenant } from './platform.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -45,4 +45,10 @@ export async function startBrowserPlatform(): Promise<BrowserPlatform> {
       await platform.close();
     },
   };
+}
+
+/** A fresh browser context sized as a member's phone or a front-desk screen. */
+export async function newPage(browser: Browser, device: 'phone' | 'desk'): Promise<Page> {
+  const context = await browser.newContext({ viewport: device === 'phone' ? { width: 390, height: 844 } : { width: 1100, height: 800 } });
+  return context.newPage();
 }

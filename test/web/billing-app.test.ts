@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingDeps, runBilling } from '../../src/modules/billing/billing-run.js';
 import { bookingStudio, memberWithSession, staffApi, type BookingStudio } from '../support/booking.js';
-import { screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import { newPage as openPage, screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
 import type { TestPlatform, TestTenant } from '../support/platform.js';
 
 let web: BrowserPlatform;
@@ -20,10 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => web?.close());
 
-async function newPage(device: 'phone' | 'desk'): Promise<Page> {
-  const context = await browser.newContext({ viewport: device === 'phone' ? { width: 390, height: 844 } : { width: 1100, height: 800 } });
-  return context.newPage();
-}
+const newPage = (device: 'phone' | 'desk') => openPage(browser, device);
 
 /** The monthly run, in-process, as the hourly job would do it now. */
 const runBillingNow = () => runBilling(billingDeps(platform.runtime), T.id, new Date());
@@ -115,6 +112,8 @@ describe('billing', () => {
     await page.getByRole('button', { name: 'Invoices', exact: true }).click();
     await banner.getByRole('button', { name: /^Pay now/ }).click();
     await page.getByRole('status').getByText('Thank you', { exact: false }).waitFor();
+    // The invoices reload after the payment's answer: wait for the banner to go rather than read it mid-render.
+    await banner.waitFor({ state: 'detached' });
     expect(await banner.count()).toBe(0);
     const item = page.getByRole('list', { name: 'Invoices' }).getByRole('listitem').first();
     await item.getByText('Paid', { exact: true }).waitFor();

@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clock, dayLabel, dayOf } from '../../web/src/time.js';
 import { addLesson, bookingStudio, memberWithSession, staffApi, type BookingStudio } from '../support/booking.js';
-import { screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import { newPage as openPage, screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
 import type { TestPlatform, TestTenant } from '../support/platform.js';
 
 let web: BrowserPlatform;
@@ -26,10 +26,7 @@ beforeAll(async () => {
 afterAll(() => web?.close());
 
 /** A phone for members, a desk-sized window for staff. */
-async function newPage(device: 'phone' | 'desk'): Promise<Page> {
-  const context = await browser.newContext({ viewport: device === 'phone' ? { width: 390, height: 844 } : { width: 1100, height: 800 } });
-  return context.newPage();
-}
+const newPage = (device: 'phone' | 'desk') => openPage(browser, device);
 
 async function memberSignIn(page: Page, email: string) {
   await page.goto(`${base}/member/login`);

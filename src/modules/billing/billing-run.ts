@@ -21,7 +21,7 @@ import { earliestChangeMonth } from '../contracts/charges.js';
 import { assembleTimeline, contractsService } from '../contracts/contracts.service.js';
 import { billingRunRepo as repo } from './billing.repo.js';
 import { billingSettings, type BillingSettings } from './billing-settings.js';
-import { gatewayFor, type Gateway, type GatewayDeps } from './gateways/index.js';
+import { gatewayFor, ownTransaction, type Gateway, type GatewayDeps } from './gateways/index.js';
 import { billingPeriodOn, linesFor, totalsOf, type DueContract, type DueFee } from './invoice-builder.js';
 import { chargeAndRecord, dueRetries, pendingCardAttempts, staffToTell, type CardAttempt } from './payments.js';
 import { outboxRepo } from '../../platform/auth/staff.repo.js';
@@ -124,7 +124,7 @@ export async function runBilling(deps: BillingDeps, tenantId: string, now: Date,
 /** The studio's gateway, or none when it cannot be used (Stripe chosen but not set up): invoices still go out. */
 function usableGateway(settings: BillingSettings, transaction: TenantTransaction, deps: GatewayDeps): Gateway | null {
   try {
-    return gatewayFor(settings, (fn) => transaction((ctx) => fn(ctx.db)), deps);
+    return gatewayFor(settings, ownTransaction(transaction), deps);
   } catch (error) {
     if (error instanceof AppError) return null;
     throw error;
@@ -262,6 +262,8 @@ async function finalActions(ctx: TenantContext, settings: BillingSettings, today
     .returning(['billing_member_id', 'number'])
     .execute();
   const accounts = [...new Set(due.map((d) => d.billing_member_id))];
+  if (accounts.length === 0) return 0;
+  const staff = await staffToTell(ctx.db);
   let actions = 0;
   for (const account of accounts) {
     const running = await ctx.db
@@ -278,7 +280,7 @@ async function finalActions(ctx: TenantContext, settings: BillingSettings, today
         if (settings.finalAction === 'leave') await contractsService.startLeave(ctx, c.id, { fromMonth: earliestChangeMonth(today, settings.rules), reason: 'Unpaid invoice' });
         else await contractsService.cancel(ctx, c.id, { reason: 'Unpaid invoice' });
         actions += 1;
-        for (const s of await staffToTell(ctx.db)) {
+        for (const s of staff) {
           await outboxRepo.enqueue(ctx.db, {
             to_address: s.email, template: 'staff_dunning_action',
             subject: `${settings.finalAction === 'leave' ? 'Leave' : 'Cancellation'} for unpaid invoices: #${c.member_number} ${c.family_name} ${c.given_name}`,

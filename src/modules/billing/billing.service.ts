@@ -14,11 +14,12 @@ import { settingsRepo } from '../settings/settings.repo.js';
 import { billingSettings, type BillingSettings } from './billing-settings.js';
 import { billingRunRepo } from './billing.repo.js';
 import { CardRejected, GatewayUnavailable } from './gateways/gateway.js';
-import { gatewayFor, type GatewayDeps } from './gateways/index.js';
+import { gatewayFor, ownTransaction, type GatewayDeps } from './gateways/index.js';
 import { TEST_CARDS } from './gateways/test-gateway.js';
 import { creditNoteLabel, invoiceLabel } from './invoice-builder.js';
 import { renderInvoicePdf, type InvoiceDocument } from './invoice-document.js';
 import { chargeAndRecord, payInvoices, pendingCardAttempts } from './payments.js';
+import { isOverdue, overdueInvoice } from './overdue.js';
 
 type Session = TenantSession & { principal: Principal | null };
 const invoiceQuery = (db: Tx) =>
@@ -29,9 +30,6 @@ const invoiceQuery = (db: Tx) =>
     .select(['m.member_number', 'm.family_name', 'm.given_name']);
 type InvoiceRow = Awaited<ReturnType<ReturnType<typeof invoiceQuery>['executeTakeFirstOrThrow']>>;
 
-/** Blocks booking: the reservation engine's rule (reservations.repo memberStanding) read the same way. */
-export const isOverdue = (i: Pick<InvoiceRow, 'status' | 'due_on' | 'escalated_at'>, today: IsoDate) =>
-  i.status === 'uncollectible' || (i.status === 'open' && (i.escalated_at !== null || i.due_on < today));
 
 function summaryOf(i: InvoiceRow, today: IsoDate) {
   return {
@@ -161,13 +159,14 @@ async function creditNoteOf(db: Tx, i: InvoiceRow, refundId: string): Promise<Bu
   });
 }
 
-const ownTransaction = (session: { transaction: TenantSession['transaction'] }) => <T>(fn: (db: Tx) => Promise<T>) => session.transaction((ctx) => fn(ctx.db));
+/** A charge of the invoice in flight: nothing else may settle the invoice meanwhile. */
+const hasPendingAttempt = async (db: Tx, invoiceId: string) =>
+  (await db.selectFrom('app.payment_attempts').select('id').where('invoice_id', '=', invoiceId).where('status', '=', 'pending').executeTakeFirst()) !== undefined;
 
 /** A pending card charge of an invoice, committed before the gateway is called. */
 async function startCardCharge(ctx: TenantContext, invoice: InvoiceRow, initiatedBy: 'member' | 'staff') {
   if (invoice.status !== 'open' && invoice.status !== 'uncollectible') throw refusal('not_payable', `The invoice is ${invoice.status}; nothing is due`);
-  const pending = await ctx.db.selectFrom('app.payment_attempts').select('id').where('invoice_id', '=', invoice.id).where('status', '=', 'pending').executeTakeFirst();
-  if (pending) throw new AppError('conflict', 'A payment of this invoice is already in progress; try again in a minute');
+  if (await hasPendingAttempt(ctx.db, invoice.id)) throw new AppError('conflict', 'A payment of this invoice is already in progress; try again in a minute');
   const settings = await billingSettings(ctx.db);
   const card = await ctx.db.selectFrom('app.payment_methods').selectAll().where('member_id', '=', invoice.billing_member_id).where('detached_at', 'is', null).executeTakeFirst();
   if (!card || card.gateway !== settings.gateway) throw refusal('no_card', 'No card is saved for this account; add one first');
@@ -188,7 +187,7 @@ const actorId = (p: Principal | null) => (p === null ? null : p.kind === 'staff'
 async function settleCharge(session: Session, deps: GatewayDeps, attemptId: string) {
   const settings = await session.transaction((ctx) => billingSettings(ctx.db));
   const attempts = await session.transaction((ctx) => pendingCardAttempts(ctx.db, { ids: [attemptId] }));
-  if (attempts.length) await chargeAndRecord(session.transaction, gatewayFor(settings, ownTransaction(session), deps), settings, attempts, session.tenant.id);
+  if (attempts.length) await chargeAndRecord(session.transaction, gatewayFor(settings, ownTransaction(session.transaction), deps), settings, attempts, session.tenant.id);
 }
 
 async function startRefund(ctx: TenantContext, invoice: InvoiceRow, input: { amount: number; reason: string }) {
@@ -247,7 +246,7 @@ export async function settleRefund(session: Pick<Session, 'transaction' | 'now'>
   );
   if (!pending || !pending.gateway_ref) return;
   const settings = await session.transaction((ctx) => billingSettings(ctx.db));
-  const gateway = gatewayFor({ ...settings, gateway: pending.gateway! }, ownTransaction(session), deps);
+  const gateway = gatewayFor({ ...settings, gateway: pending.gateway! }, ownTransaction(session.transaction), deps);
   try {
     const outcome = await gateway.refund({ idempotencyKey: `studiohive-refund-${refundId}`, chargeReference: pending.gateway_ref, amount: pending.amount, currency: pending.currency, metadata: { refundId } });
     await session.transaction((ctx) =>
@@ -272,7 +271,7 @@ async function attachCard(session: Session, deps: GatewayDeps, memberId: string,
     settings: await billingSettings(ctx.db),
     member: await ctx.db.selectFrom('app.members').select(['id', 'family_name', 'given_name', 'email']).where('id', '=', memberId).executeTakeFirstOrThrow(),
   }));
-  const gateway = gatewayFor(settings, ownTransaction(session), deps);
+  const gateway = gatewayFor(settings, ownTransaction(session.transaction), deps);
   let saved;
   try {
     saved = await gateway.attach({ token, memberId, name: `${member.family_name} ${member.given_name}`.trim(), email: member.email });
@@ -315,9 +314,7 @@ export function billingService(deps: GatewayDeps) {
       if (q.status) query = query.where('i.status', '=', q.status as 'open');
       if (q.memberId) query = query.where('i.billing_member_id', '=', q.memberId);
       if (q.period) query = query.where('i.period', '=', `${q.period}-01`);
-      if (q.overdue) {
-        query = query.where((eb) => eb.or([eb('i.status', '=', 'uncollectible'), eb.and([eb('i.status', '=', 'open'), eb.or([eb('i.due_on', '<', t), eb('i.escalated_at', 'is not', null)])])]));
-      }
+      if (q.overdue) query = query.where(overdueInvoice('i', t));
       const [rows, count] = await Promise.all([
         query.orderBy('i.period', 'desc').orderBy('i.number', 'desc').limit(q.limit).offset(q.offset).execute(),
         query.clearSelect().select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
@@ -348,8 +345,7 @@ export function billingService(deps: GatewayDeps) {
     async recordPayment(ctx: TenantContext, id: string, input: { method: 'cash' | 'bank_transfer' }) {
       const invoice = await loadInvoice(ctx.db, id, true);
       if (invoice.status !== 'open' && invoice.status !== 'uncollectible') throw refusal('not_payable', `The invoice is ${invoice.status}; nothing is due`);
-      const pending = await ctx.db.selectFrom('app.payment_attempts').select('id').where('invoice_id', '=', id).where('status', '=', 'pending').executeTakeFirst();
-      if (pending) throw new AppError('conflict', 'A card payment of this invoice is in progress; wait for it before taking cash');
+      if (await hasPendingAttempt(ctx.db, id)) throw new AppError('conflict', 'A card payment of this invoice is in progress; wait for it before taking cash');
       const amount = invoice.total - invoice.amount_paid;
       const attempt = await ctx.db
         .insertInto('app.payment_attempts')
@@ -370,8 +366,7 @@ export function billingService(deps: GatewayDeps) {
       const invoice = await loadInvoice(ctx.db, id, true);
       if (invoice.status !== 'open') throw refusal('not_voidable', `Only an open invoice can be voided; this one is ${invoice.status}`);
       if (invoice.amount_paid > 0) throw refusal('not_voidable', 'Part of this invoice is paid; refund it instead');
-      const pending = await ctx.db.selectFrom('app.payment_attempts').select('id').where('invoice_id', '=', id).where('status', '=', 'pending').executeTakeFirst();
-      if (pending) throw new AppError('conflict', 'A card payment of this invoice is in progress; void it once that is settled');
+      if (await hasPendingAttempt(ctx.db, id)) throw new AppError('conflict', 'A card payment of this invoice is in progress; void it once that is settled');
       await ctx.db.updateTable('app.invoices').set({ status: 'void', voided_at: ctx.now, void_reason: input.reason, next_attempt_at: null }).where('id', '=', id).execute();
       await ctx.db.insertInto('app.billing_ledger').values({ invoice_id: id, period: invoice.period, kind: 'void', amount: -invoice.total, reference_id: id }).execute();
       return detailOf(ctx.db, await loadInvoice(ctx.db, id), today(ctx));

@@ -2,7 +2,7 @@ import { AppError, notFound } from '../../platform/errors.js';
 import type { TenantContext, TenantSession } from '../../platform/tenancy/context.js';
 import { billingSettings } from './billing-settings.js';
 import { GatewayUnavailable, type WebhookEvent } from './gateways/gateway.js';
-import { gatewayFor, type GatewayDeps } from './gateways/index.js';
+import { gatewayFor, ownTransaction, type GatewayDeps } from './gateways/index.js';
 import { verifyStripeWebhook, WebhookSignatureInvalid } from './gateways/stripe-gateway.js';
 import { recordOutcomes } from './payments.js';
 
@@ -33,7 +33,7 @@ export const webhooks = (deps: GatewayDeps) => ({
     let state = null;
     if (event.chargeReference && settings.stripeSecretKey) {
       try {
-        const gateway = gatewayFor({ gateway: 'stripe', stripeSecretKey: settings.stripeSecretKey }, (fn) => session.transaction((ctx) => fn(ctx.db)), deps);
+        const gateway = gatewayFor({ gateway: 'stripe', stripeSecretKey: settings.stripeSecretKey }, ownTransaction(session.transaction), deps);
         state = await gateway.retrieveCharge(event.chargeReference);
       } catch (error) {
         // Not recorded as seen: Stripe delivers it again later.

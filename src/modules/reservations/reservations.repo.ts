@@ -1,4 +1,5 @@
 import { sql, type Insertable, type Selectable } from 'kysely';
+import { overdueInvoice } from '../billing/overdue.js';
 import type { Tx } from '../../platform/db/databases.js';
 import type { AppReservations, AppWaitlistEntries, ReservationStatus } from '../../platform/db/types.js';
 import { policyColumns } from './booking-policy.js';
@@ -102,7 +103,7 @@ export const reservationsRepo = {
           .selectFrom('app.invoices as i')
           .select((x) => x.fn.countAll<string>().as('n'))
           .where(sql<boolean>`i.billing_member_id = coalesce(m.family_lead_id, m.id)`)
-          .where((x) => x.or([x('i.status', '=', 'uncollectible'), x.and([x('i.status', '=', 'open'), x.or([x('i.due_on', '<', today), x('i.escalated_at', 'is not', null)])])]))
+          .where(overdueInvoice('i', today))
           .as('overdue_invoices'),
       ])
       .where('m.id', '=', memberId)

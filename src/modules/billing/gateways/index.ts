@@ -1,4 +1,5 @@
 import { AppError } from '../../../platform/errors.js';
+import type { TenantTransaction } from '../../../platform/tenancy/job-context.js';
 import type { BillingSettings } from '../billing-settings.js';
 import type { ChargeOutcome, ChargeRequest, PaymentGateway } from './gateway.js';
 import { createTestGateway, type OwnTransaction } from './test-gateway.js';
@@ -8,6 +9,9 @@ export interface GatewayDeps {
   /** Another Stripe API base (a local fake in tests, stripe-mock in development). */
   stripeApiUrl?: string | undefined;
 }
+
+/** The gateway's own transactions: fresh tenant transactions, outside whichever the caller is in. */
+export const ownTransaction = (transaction: TenantTransaction): OwnTransaction => (fn) => transaction((ctx) => fn(ctx.db));
 
 export type Gateway = PaymentGateway & { chargeMany?(requests: ChargeRequest[]): Promise<ChargeOutcome[]> };
 
