@@ -63,6 +63,53 @@ const envSchema = z.object({
     .url()
     .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
     .optional(),
+  // Operations (issue 6). /metrics answers on METRICS_PORT without a token when set, else on PORT to a bearer
+  // token: METRICS_TOKEN, or the platform admin token.
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  // Per-tenant request counts and time are kept in memory and added to platform.tenant_usage this often.
+  USAGE_FLUSH_MS: z.coerce.number().int().min(100).default(60_000),
+  // Page-view beacon: where batches go, how many events memory may hold, and when a batch is written.
+  ANALYTICS_STORAGE: z.enum(['local', 's3']).default('local'),
+  ANALYTICS_DIR: z.string().min(1).optional(),
+  S3_BUCKET: z.string().min(3).optional(),
+  S3_PREFIX: z.string().regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or end with /, like analytics/').default(''),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  BEACON_BUFFER_MAX: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
+  BEACON_FLUSH_MS: z.coerce.number().int().min(100).default(10_000),
+  BEACON_FLUSH_EVENTS: z.coerce.number().int().min(1).default(5_000),
+  // Per-tenant request rate limit (each tenant's plan sets requests per minute); off only for experiments.
+  RATE_LIMIT: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  // Platform capacity limits and threshold overrides (see README, Limits).
+  DB_SIZE_LIMIT_BYTES: z.coerce.number().int().min(1).default(100 * 1024 ** 3),
+  JOB_BACKLOG_LIMIT: z.coerce.number().int().min(1).default(10_000),
+  LIMIT_THRESHOLDS: z
+    .string()
+    .transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON like {"tenant.members": {"warning": "70%", "critical": 4900}}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.record(
+        z.string(),
+        z
+          .object({ warning: z.union([z.string().regex(/^\d+(\.\d+)?%$/), z.number().int().min(0)]).optional(), critical: z.union([z.string().regex(/^\d+(\.\d+)?%$/), z.number().int().min(0)]).optional() })
+          .strict(),
+      ),
+    )
+    .optional(),
   RUN_WORKER: z
     .enum(['true', 'false'])
     .default('true')
@@ -99,6 +146,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (config.TENANT_PURGE_SETTLE_MS < config.TENANT_CACHE_TTL_MS) {
     missing.push('TENANT_PURGE_SETTLE_MS: must be at least TENANT_CACHE_TTL_MS, or a purge could race requests still let in by a cached tenant');
+  }
+  if (config.ANALYTICS_STORAGE === 's3' && !config.S3_BUCKET) {
+    missing.push('S3_BUCKET: required when ANALYTICS_STORAGE is s3');
   }
   if (missing.length > 0) throw new ConfigError(missing);
   return config;

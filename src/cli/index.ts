@@ -1,32 +1,18 @@
 import { runReservationUpkeep } from '../modules/reservations/upkeep.js';
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError } from '../config.js';
 import { AppError } from '../platform/errors.js';
-import { createLogger, openRuntime, type Runtime } from '../platform/runtime.js';
+import type { Runtime } from '../platform/runtime.js';
+import { withRuntime } from './with-runtime.js';
+import { usageCommands } from './usage.js';
+import { analyticsCommands } from './analytics.js';
+import { limitsCommands } from './limits.js';
+import { capacityCommands } from './capacity.js';
 import { createTenantBody, domain as domainSchema } from '../platform/tenancy/tenants.schemas.js';
 import { printRows } from './output.js';
 import { isValidDate } from '../platform/calendar.js';
 import { runMembershipDay } from '../modules/contracts/membership-run.js';
 import { billingDeps, runBilling } from '../modules/billing/billing-run.js';
-
-/**
- * Opens the platform, runs fn, and always closes it. Only `migrate` changes the schema (and re-asserts the
- * database roles); other commands refuse to run against a database that was never migrated.
- */
-async function withRuntime<T>(fn: (runtime: Runtime) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const runtime = await openRuntime(config, createLogger({ LOG_LEVEL: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL }));
-  try {
-    return await fn(runtime);
-  } catch (error) {
-    if ((error as { code?: string }).code === '42P01' || (error as { code?: string }).code === '28P01') {
-      throw new AppError('unavailable', 'The database is not set up yet: run `studiohive migrate` (or `npm start`) first');
-    }
-    throw error;
-  } finally {
-    await runtime.close();
-  }
-}
 
 type TenantDto = Awaited<ReturnType<Runtime['tenants']['get']>>;
 const summary = (t: TenantDto) => ({
@@ -218,6 +204,11 @@ program
       printRows(results, Boolean(o.json));
     }),
   );
+
+usageCommands(program);
+analyticsCommands(program);
+limitsCommands(program);
+capacityCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof AppError) console.error(error.message);

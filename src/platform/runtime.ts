@@ -11,6 +11,7 @@ import { Jobs } from './jobs/jobs.js';
 import { systemClock, type SettableClock } from './clock.js';
 import { currentTenant } from './tenancy/context.js';
 import { TenantDirectory } from './tenancy/directory.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createTenantsService, type TenantsService } from './tenancy/tenants.service.js';
 import { tenantsRepo } from './tenancy/tenants.repo.js';
 
@@ -23,6 +24,8 @@ export interface Runtime {
   auth: AuthService;
   staff: ReturnType<typeof createStaffService>;
   tenants: TenantsService;
+  /** Prometheus registry of this process (/metrics). */
+  metrics: Metrics;
   platformAdminToken: string | undefined;
   /** Owner connection of the control-plane database (migrations, jobs, provisioning). */
   adminUrl: string;
@@ -136,6 +139,7 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     auth,
     staff: createStaffService(auth),
     tenants,
+    metrics: createMetrics(),
     platformAdminToken,
     adminUrl,
     embedded,

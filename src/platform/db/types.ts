@@ -40,6 +40,30 @@ export interface PlatformTenantDomains {
   created_at: Generated<Date>;
 }
 
+export interface PlatformTenantUsage {
+  tenant_id: string;
+  hour: Timestamp;
+  requests: ColumnType<string, number | string | undefined, number | string>;
+  client_errors: ColumnType<string, number | string | undefined, number | string>;
+  server_errors: ColumnType<string, number | string | undefined, number | string>;
+  duration_ms: ColumnType<number, number | undefined, number>;
+}
+
+export interface PlatformAnalyticsSalts {
+  day: ColumnType<string, string, string>;
+  salt: Buffer;
+  created_at: Generated<Date>;
+}
+
+export interface PlatformTenantQuotaUsage {
+  tenant_id: string;
+  members: number;
+  locations: number;
+  staff: number;
+  stored_bytes: ColumnType<string, number | string, number | string>;
+  measured_at: Generated<Date>;
+}
+
 /** Columns every tenant table has; tenant_id defaults to the transaction's tenant (app.current_tenant_id()). */
 interface TenantRow {
   tenant_id: Generated<string>;
@@ -691,6 +715,9 @@ export interface DB {
   'platform.placements': PlatformPlacements;
   'platform.tenants': PlatformTenants;
   'platform.tenant_domains': PlatformTenantDomains;
+  'platform.tenant_usage': PlatformTenantUsage;
+  'platform.analytics_salts': PlatformAnalyticsSalts;
+  'platform.tenant_quota_usage': PlatformTenantQuotaUsage;
   'app.staff': AppStaff;
   'app.staff_sessions': AppStaffSessions;
   'app.password_reset_tokens': AppPasswordResetTokens;

@@ -31,6 +31,8 @@ import { platformRoutes } from '../tenancy/tenants.routes.js';
 import { handleError, handleNotFound, problem, problemSchema, sendProblem } from './problems.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { billingRoutes } from '../../modules/billing/billing.routes.js';
+import { beaconRoutes } from '../analytics/beacon.routes.js';
+import { observabilityRoutes } from '../observability/observability.routes.js';
 import { tenantRoutes, type RouteConfig, type TenantRouter } from './tenant-route.js';
 
 declare module 'fastify' {
@@ -39,6 +41,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     tenantId: string | null;
+    /** The resolved tenant's tier, for metrics labelled by tier (never by tenant). */
+    tenantTier: 'pool' | 'silo' | null;
   }
 }
 
@@ -70,6 +74,7 @@ const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [
   staffReservationRoutes,
   checkInRoutes,
   billingRoutes,
+  beaconRoutes,
 ];
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -108,6 +113,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     return handleNotFound(req, reply);
   });
   app.decorateRequest('tenantId', null);
+  app.decorateRequest('tenantTier', null);
 
   app.decorate('routeCatalog', [] as RouteEntry[]);
   app.addHook('onRoute', (route) => {
@@ -167,6 +173,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     },
   );
 
+  await observabilityRoutes(app, runtime);
   await app.register(async (platform) => platformRoutes(platform, runtime));
   if (hasWebApp) {
     await app.register(fastifyStatic, {

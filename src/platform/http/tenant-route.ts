@@ -153,7 +153,10 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
     } else {
       tenant = await runtime.directory.byHost(req.headers.host);
     }
-    if (tenant) req.tenantId = tenant.id;
+    if (tenant) {
+      req.tenantId = tenant.id;
+      req.tenantTier = tenant.tier;
+    }
     if (!tenant || tenant.status === 'deleted') {
       throw new AppError('tenant_not_found', 'No studio is registered at this address');
     }

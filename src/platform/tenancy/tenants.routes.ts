@@ -6,6 +6,9 @@ import { problemSchema } from '../http/problems.js';
 import { bearerOf } from '../http/tenant-route.js';
 import type { Runtime } from '../runtime.js';
 import * as s from './tenants.schemas.js';
+import { usageAdminRoutes } from '../observability/usage.admin-routes.js';
+import { limitsAdminRoutes } from '../limits/limits.admin-routes.js';
+import { capacityAdminRoutes } from '../capacity/capacity.admin-routes.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 
@@ -39,4 +42,6 @@ export async function platformRoutes(app: FastifyInstance, runtime: Runtime) {
     (req) => tenants.removeDomain(req.params.tenant, req.params.domain));
   r.get('/platform/placements', { schema: { ...meta, summary: 'Database placements (pool cells and silos)', response: { 200: s.placementList, ...errors } } },
     async () => ({ items: (await tenants.placements()).map((p) => ({ id: p.id, tier: p.tier, cluster: p.cluster, database: p.database, tenantCapacity: p.tenant_capacity, tenantCount: p.tenant_count })) }));
+
+  for (const more of [usageAdminRoutes, limitsAdminRoutes, capacityAdminRoutes]) await more(app, runtime);
 }

@@ -1,0 +1,8 @@
+import type { FastifyInstance } from 'fastify';
+import type { Runtime } from '../runtime.js';
+
+/** Platform admin API for capacity; registered inside the admin-token scope of platformRoutes. */
+export async function capacityAdminRoutes(app: FastifyInstance, runtime: Runtime): Promise<void> {
+  void app;
+  void runtime;
+}
