@@ -65,10 +65,13 @@ const periodFields = {
   timezone: z.string().max(64).refine(isTimeZone, 'must be an IANA time zone such as Asia/Tokyo').default('UTC'),
 };
 
+const bothDates = (q: { from: string; to: string }) => isValidDate(q.from) && isValidDate(q.to);
+
 const refinePeriod = <T extends z.ZodType<{ from: string; to: string }>>(schema: T) =>
   schema
-    .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['to'] })
-    .refine((q) => q.from > q.to || q.to < addDays(q.from, MAX_PLAN_DAYS), { message: `a plan covers at most ${MAX_PLAN_DAYS} days`, path: ['to'] });
+    // Field refinements do not stop these from running, so each checks the dates are dates first.
+    .refine((q) => !bothDates(q) || q.from <= q.to, { message: 'from must not be after to', path: ['to'] })
+    .refine((q) => !bothDates(q) || q.from > q.to || q.to < addDays(q.from, MAX_PLAN_DAYS), { message: `a plan covers at most ${MAX_PLAN_DAYS} days`, path: ['to'] });
 
 /** The period and output; dates are local days of `timezone`, both included. */
 export const planQuery = refinePeriod(z.object(periodFields));
