@@ -55,7 +55,8 @@ export function monthRange(from: IsoMonth, to: IsoMonth): IsoMonth[] {
   return out;
 }
 
-export const isValidDate = (date: string) => /^\d{4}-\d{2}-\d{2}$/.test(date) && iso(utc(date)) === date;
+// A month or day out of range is an Invalid Date, whose toISOString throws: a bad date, not a crash.
+export const isValidDate = (date: string) => /^\d{4}-\d{2}-\d{2}$/.test(date) && !Number.isNaN(utc(date).getTime()) && iso(utc(date)) === date;
 
 /** 'HH:MM' or 'HH:MM:SS' (as PostgreSQL gives a time) to minutes after midnight. */
 export const minutesOfDay = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));

