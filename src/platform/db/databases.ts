@@ -44,6 +44,18 @@ export function databaseName(url: string): string {
 interface OpenPool {
   db: Db;
   pool: pg.Pool;
+  /** The placement id it serves (a metrics label); the control cell's comes from migration 0001. */
+  placementId?: string;
+}
+
+/** One pool's connection counts, read without a query (for /metrics). */
+export interface PoolStats {
+  kind: 'cell' | 'silo' | 'platform';
+  placementId: string | null;
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
 }
 
 type PlacementRef = Pick<Placement, 'id' | 'tier' | 'cluster' | 'database'>;
@@ -65,17 +77,20 @@ export class Databases {
   readonly platform: Db;
   private readonly cells = new Map<string, OpenPool>();
   private readonly silos: LRUCache<string, OpenPool>;
+  private readonly platformPool: OpenPool;
 
   constructor(readonly settings: DatabaseSettings) {
     const main = this.clusterUrl('main');
     const mainDb = databaseName(main);
     const control = this.open(withCredentials(main, { user: settings.appUser, password: settings.appPassword, database: mainDb }), settings.poolMax);
+    control.placementId = 'pool-main';
     this.cells.set(`main/${mainDb}`, control);
     this.control = control.db;
-    this.platform = this.open(
+    this.platformPool = this.open(
       withCredentials(main, { user: settings.platformUser, password: settings.platformPassword, database: mainDb }),
       Math.min(settings.poolMax, 5),
-    ).db;
+    );
+    this.platform = this.platformPool.db;
     this.silos = new LRUCache<string, OpenPool>({
       max: settings.siloPoolsOpenMax,
       dispose: (value) => void value.db.destroy(),
@@ -103,7 +118,7 @@ export class Databases {
       database: placement.database,
     });
     if (placement.tier === 'pool') {
-      const opened = this.open(url, this.settings.poolMax);
+      const opened = { ...this.open(url, this.settings.poolMax), placementId: placement.id };
       this.cells.set(key, opened);
       return opened.db;
     }
@@ -117,6 +132,23 @@ export class Databases {
 
   isControlDatabase(placement: Pick<Placement, 'cluster' | 'database'>): boolean {
     return placement.cluster === 'main' && placement.database === databaseName(this.clusterUrl('main'));
+  }
+
+  /** Connection counts of every open pool, from pg's own counters (no query, so a scrape never waits on them). */
+  poolStats(): PoolStats[] {
+    const stats = (kind: PoolStats['kind'], { pool, placementId }: OpenPool): PoolStats => ({
+      kind,
+      placementId: placementId ?? null,
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: pool.options.max,
+    });
+    return [
+      ...[...this.cells.values()].map((cell) => stats('cell', cell)),
+      ...[...this.silos.values()].map((silo) => stats('silo', silo)),
+      stats('platform', this.platformPool),
+    ];
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
-import { Logger, makeWorkerUtils, run, runMigrations, type Runner, type TaskList, type WorkerUtils } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import { Logger, makeWorkerUtils, run, runMigrations, type Runner, type TaskList, type WorkerEvents, type WorkerUtils } from 'graphile-worker';
 import type { FastifyBaseLogger } from 'fastify';
 import pg from 'pg';
 
@@ -11,6 +12,8 @@ export class Jobs {
   private runner?: Runner;
   private pool?: pg.Pool;
   private readonly logger: Logger;
+  /** graphile-worker's events (job:failed and the others), for metrics. */
+  readonly events: WorkerEvents = new EventEmitter() as WorkerEvents;
 
   constructor(
     private readonly connectionString: string,
@@ -54,7 +57,30 @@ export class Jobs {
       noHandleSignals: true,
       pollInterval: 1000,
       logger: this.logger,
+      events: this.events,
     });
+  }
+
+  /**
+   * Jobs by state, straight from graphile-worker's table (one scan of a table that holds only unfinished jobs):
+   * ready to run, scheduled for later, locked by a worker, and failed for good (out of attempts, kept for a look).
+   */
+  async queueDepth(timeoutMs: number): Promise<Record<'ready' | 'scheduled' | 'locked' | 'failed', number>> {
+    const { rows } = await this.pgPool().query<Record<'ready' | 'scheduled' | 'locked' | 'failed', number>>({
+      text: `select count(*) filter (where is_available and run_at <= now())::int as ready,
+                    count(*) filter (where is_available and run_at > now())::int as scheduled,
+                    count(*) filter (where locked_at is not null)::int as locked,
+                    count(*) filter (where locked_at is null and attempts >= max_attempts)::int as failed
+               from graphile_worker._private_jobs`,
+      query_timeout: timeoutMs,
+    } as pg.QueryConfig);
+    return rows[0]!;
+  }
+
+  /** The owner pool's connection counts, when it is open. */
+  poolStats(): { total: number; idle: number; waiting: number; max: number } | null {
+    const pool = this.pool;
+    return pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max } : null;
   }
 
   async stop(): Promise<void> {
