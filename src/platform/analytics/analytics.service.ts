@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { PAGES } from './page-catalog.js';
-import { parseKey, type ObjectStore, type StoredObject } from './storage.js';
+import type { Config } from '../../config.js';
+import { createObjectStore, parseKey, type ObjectStore, type StoredObject } from './storage.js';
 
 export interface AnalyticsFilter {
   /** First day (UTC, YYYY-MM-DD) to include. */
@@ -199,5 +200,26 @@ export class Analytics {
 
   private async rows<T>(sql: string): Promise<T[]> {
     return (await this.db.runAndReadAll(sql)).getRowObjectsJson() as unknown as T[];
+  }
+}
+
+export const dayOf = (at: Date) => at.toISOString().slice(0, 10);
+export const addDays = (day: string, n: number) => dayOf(new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000));
+
+/** Opens the analytics of the configured store; S3 partitions are cached under the data folder. */
+export function openAnalytics(config: Config): Promise<Analytics> {
+  return Analytics.open(createObjectStore(config), path.resolve(config.DATA_DIR, 'analytics-cache'));
+}
+
+/**
+ * The daily job and `studiohive analytics compact`: by default every day before yesterday, since a view of
+ * yesterday may still sit in some instance's buffer (or in a batch waiting for a retry) just after midnight.
+ */
+export async function compactAnalytics(config: Config, now: Date, before = addDays(dayOf(now), -1)) {
+  const analytics = await openAnalytics(config);
+  try {
+    return { before, ...(await analytics.compact(before)) };
+  } finally {
+    analytics.close();
   }
 }
