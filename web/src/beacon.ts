@@ -6,6 +6,7 @@ import { pagePath } from '../../src/platform/analytics/page-catalog';
  * storage; the path goes without its query string (reset links carry tokens there) and with ids as `:id`;
  * the referrer is the previous page of the app or, on arrival, only the other site's origin.
  */
+let lastLocation: string | null = null;
 let last: string | null = null;
 
 function outsideOrigin(referrer: string): string | null {
@@ -18,8 +19,10 @@ function outsideOrigin(referrer: string): string | null {
 }
 
 function report() {
+  // A repeat is the same location (a re-render, sign-in going from / to /); another member's page is a new view.
+  if (location.pathname === lastLocation) return;
+  lastLocation = location.pathname;
   const path = pagePath(location.pathname);
-  if (path === last) return;
   const referrer = last ?? outsideOrigin(document.referrer);
   last = path;
   const body = JSON.stringify({ path, referrer, screen: `${screen.width}x${screen.height}`, language: navigator.language || null });
