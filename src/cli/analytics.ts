@@ -39,7 +39,7 @@ function query(o: CommonOptions, fn: (runtime: Runtime, analytics: Analytics, fi
     try {
       printRows(await fn(runtime, analytics, filter), Boolean(o.json));
     } finally {
-      analytics.close();
+      await analytics.close();
     }
   });
 }

@@ -85,7 +85,7 @@ describe('a graceful stop', () => {
       expect(await analytics.eventCount({})).toBe(accepted);
       expect((await analytics.visitors({})).reduce((n, r) => n + r.views, 0)).toBe(accepted);
     } finally {
-      analytics.close();
+      await analytics.close();
     }
   });
 });

@@ -73,9 +73,10 @@ export class Analytics {
     return new Analytics(store, cacheDir, instance, await instance.connect());
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.closeSync();
     this.instance.closeSync();
+    await this.store.close?.();
   }
 
   /** The N most viewed pages of each tenant. */
@@ -220,6 +221,6 @@ export async function compactAnalytics(config: Config, now: Date, before = addDa
   try {
     return { before, ...(await analytics.compact(before)) };
   } finally {
-    analytics.close();
+    await analytics.close();
   }
 }

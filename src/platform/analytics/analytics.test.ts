@@ -61,7 +61,7 @@ async function withAnalytics<T>(fn: (a: Analytics) => Promise<T>, on = store as 
   try {
     return await fn(analytics);
   } finally {
-    analytics.close();
+    await analytics.close();
   }
 }
 
@@ -189,7 +189,7 @@ describe('the S3 store', () => {
     expect((await bucket.get('dt=2026-01-01/b.ndjson.gz')).toString()).toBe('two!');
     for (const o of await bucket.list('dt=')) await bucket.delete(o.key);
     expect(await bucket.list('')).toEqual([]);
-    bucket.close();
+    await bucket.close();
   });
 
   it('analytics and compaction work over S3 through a local cache of the partitions the filter keeps', async () => {
@@ -208,7 +208,7 @@ describe('the S3 store', () => {
       expect((await bucket.list(`dt=2026-02-12/`)).map((o) => o.key)).toEqual([`dt=2026-02-12/tenant=${B.id}/${COMPACTED}`]);
       await withAnalytics(async (a) => expect(await a.eventCount({ since: '2026-02-10' })).toBe(12), bucket, cache);
     } finally {
-      bucket.close();
+      await bucket.close();
       await rm(cache, { recursive: true, force: true });
     }
   });

@@ -97,7 +97,7 @@ describe('the page-view beacon', () => {
       expect(await analytics.eventCount({ since: '2026-03-01' })).toBe(4);
       expect(await analytics.eventCount({ since: '2026-03-01', tenantId: B.id })).toBe(1);
     } finally {
-      analytics.close();
+      await analytics.close();
     }
   });
 
@@ -173,7 +173,7 @@ describe('the page-view beacon', () => {
       const burst = (await analytics.topPages({ since: '2026-03-01', tenantId: A.id }, 100)).filter((r) => r.page.startsWith('/burst-'));
       expect(burst.reduce((n, r) => n + r.views, 0)).toBe(MAX);
     } finally {
-      analytics.close();
+      await analytics.close();
     }
   });
 });
@@ -217,7 +217,7 @@ describe('the collector', () => {
     try {
       expect(await analytics.eventCount({})).toBe(10);
     } finally {
-      analytics.close();
+      await analytics.close();
       await rm(folder, { recursive: true, force: true });
     }
   });

@@ -1,13 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../../config.js';
 
 export interface StoredObject {
@@ -24,6 +18,8 @@ export interface ObjectStore {
   /** The file behind a key when the store is a local folder (DuckDB reads it in place); else undefined. */
   localPath?(key: string): string;
   describe(): string;
+  /** Lets go of connections (an S3 client's sockets), so a CLI run can end. */
+  close?(): Promise<void>;
 }
 
 /** A folder. Writes go to a hidden temp name and are renamed, so a reader never sees half a file. */
@@ -89,35 +85,45 @@ export interface S3Settings {
   forcePathStyle: boolean;
 }
 
-/** An S3 bucket (or anything speaking its API: MinIO, R2, …); credentials come from the SDK's default chain. */
+/**
+ * An S3 bucket (or anything speaking its API: MinIO, R2, …); credentials come from the SDK's default chain.
+ * The SDK is loaded on first use, so servers writing to a local folder never load it.
+ */
 export class S3Store implements ObjectStore {
-  private readonly client: S3Client;
+  private client: Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> | null = null;
 
-  constructor(private readonly settings: S3Settings, client?: S3Client) {
-    this.client =
-      client ??
-      new S3Client({
-        region: settings.region,
-        forcePathStyle: settings.forcePathStyle,
-        ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-      });
+  constructor(private readonly settings: S3Settings) {}
+
+  private sdk() {
+    this.client ??= import('@aws-sdk/client-s3').then((sdk) => ({
+      sdk,
+      client: new sdk.S3Client({
+        region: this.settings.region,
+        forcePathStyle: this.settings.forcePathStyle,
+        ...(this.settings.endpoint ? { endpoint: this.settings.endpoint } : {}),
+      }),
+    }));
+    return this.client;
   }
 
   async put(key: string, body: Buffer): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.settings.bucket, Key: this.settings.prefix + key, Body: body }));
+    const { client, sdk } = await this.sdk();
+    await client.send(new sdk.PutObjectCommand({ Bucket: this.settings.bucket, Key: this.settings.prefix + key, Body: body }));
   }
 
   async get(key: string): Promise<Buffer> {
-    const out = await this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.settings.prefix + key }));
+    const { client, sdk } = await this.sdk();
+    const out = await client.send(new sdk.GetObjectCommand({ Bucket: this.settings.bucket, Key: this.settings.prefix + key }));
     return Buffer.from(await out.Body!.transformToByteArray());
   }
 
   async list(prefix: string): Promise<StoredObject[]> {
+    const { client, sdk } = await this.sdk();
     const out: StoredObject[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: this.settings.prefix + prefix, ContinuationToken: token }),
+      const page = await client.send(
+        new sdk.ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: this.settings.prefix + prefix, ContinuationToken: token }),
       );
       for (const item of page.Contents ?? []) {
         if (item.Key) out.push({ key: item.Key.slice(this.settings.prefix.length), size: item.Size ?? 0 });
@@ -128,15 +134,17 @@ export class S3Store implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.settings.prefix + key }));
+    const { client, sdk } = await this.sdk();
+    await client.send(new sdk.DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.settings.prefix + key }));
   }
 
   describe(): string {
     return `s3://${this.settings.bucket}/${this.settings.prefix}`;
   }
 
-  close(): void {
-    this.client.destroy();
+  async close(): Promise<void> {
+    if (this.client) (await this.client).client.destroy();
+    this.client = null;
   }
 }
 

@@ -4,7 +4,6 @@ import type { Runtime } from '../runtime.js';
 import { runMembershipDay } from '../../modules/contracts/membership-run.js';
 import { runPromotion, runReservationUpkeep } from '../../modules/reservations/upkeep.js';
 import { billingDeps, runBilling } from '../../modules/billing/billing-run.js';
-import { compactAnalytics } from '../analytics/analytics.service.js';
 
 const tenantPayload = z.object({ tenantId: z.uuid() });
 const lessonPayload = tenantPayload.extend({ lessonId: z.uuid() });
@@ -65,6 +64,8 @@ export function taskList(runtime: Runtime): TaskList {
 
     /** Daily: merges the page-view files of finished days (see analytics.service.ts). */
     analytics_compact: async (_payload, helpers) => {
+      // DuckDB is loaded only here and in the CLI, not by every server at start.
+      const { compactAnalytics } = await import('../analytics/analytics.service.js');
       const result = await compactAnalytics(runtime.config, runtime.clock.now());
       helpers.logger.info(`analytics compaction: ${JSON.stringify(result)}`);
     },
