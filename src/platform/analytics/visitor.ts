@@ -12,13 +12,22 @@ const addDays = (day: string, n: number) => dayOf(new Date(Date.parse(`${day}T00
  * address and a browser.
  */
 export class VisitorSalts {
-  private readonly cache = new Map<string, Buffer>();
+  // Promises, so the partitions of one flush written side by side share one lookup.
+  private readonly cache = new Map<string, Promise<Buffer>>();
 
   constructor(private readonly db: Db, private readonly today: () => Date) {}
 
-  async saltFor(day: string): Promise<Buffer> {
-    const cached = this.cache.get(day);
-    if (cached) return cached;
+  saltFor(day: string): Promise<Buffer> {
+    let salt = this.cache.get(day);
+    if (!salt) {
+      salt = this.load(day);
+      this.cache.set(day, salt);
+      salt.catch(() => this.cache.delete(day));
+    }
+    return salt;
+  }
+
+  private async load(day: string): Promise<Buffer> {
     await this.db
       .insertInto('platform.analytics_salts')
       .values({ day, salt: randomBytes(32) })
@@ -27,9 +36,8 @@ export class VisitorSalts {
     const row = await this.db.selectFrom('platform.analytics_salts').select('salt').where('day', '=', day).executeTakeFirstOrThrow();
     const yesterday = addDays(dayOf(this.today()), -1);
     await this.db.deleteFrom('platform.analytics_salts').where('day', '<', sql<string>`${yesterday}::date`).execute();
-    for (const key of this.cache.keys()) if (key < yesterday) this.cache.delete(key);
     // A late batch of an old day gets a fresh salt that is deleted again at once: never kept, never reusable.
-    if (day >= yesterday) this.cache.set(day, row.salt);
+    for (const key of this.cache.keys()) if (key < yesterday) this.cache.delete(key);
     return row.salt;
   }
 }
