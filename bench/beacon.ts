@@ -51,6 +51,7 @@ export type BeaconOutcome =
   | {
       settings: BeaconBenchSettings;
       cores: number;
+      loadAverage: { start: number[]; end: number[] };
       app: LoadFigures & { stored: number; dropped: number; storedPerSecond: number; files: number };
       empty: LoadFigures;
     }
@@ -120,6 +121,7 @@ export async function runBeaconBench(ports: BeaconPorts, s: BeaconBenchSettings)
     return { skipped: 'taskset is not available (util-linux)' };
   }
   await assertPortsFree([ports.pg, ports.app, ports.empty]);
+  const loadAtStart = os.loadavg();
   const secret = () => randomBytes(24).toString('base64url');
   const pgPassword = secret();
   const cluster = await startBenchCluster('beacon', ports.pg, pgPassword);
@@ -163,6 +165,7 @@ export async function runBeaconBench(ports: BeaconPorts, s: BeaconBenchSettings)
     return {
       settings: s,
       cores: os.cpus().length,
+      loadAverage: { start: loadAtStart, end: os.loadavg() },
       app: { ...appFigures, stored, files, storedPerSecond: stored / (s.durationSeconds + s.warmupSeconds), dropped: Math.max(0, appFigures.answered - stored) },
       empty: emptyFigures,
     };
@@ -204,7 +207,7 @@ export function renderBeaconSection(r: BeaconOutcome | undefined, n: number): st
     `- Stored: DuckDB counted **${r.app.stored.toLocaleString('en-US')}** views in ${r.app.files} files after the server's graceful stop, against ${r.app.answered.toLocaleString('en-US')} beacons autocannon saw answered 204 (warm-up included; requests still in flight when its timer ends are answered and stored but not counted by it): ` +
       (r.app.dropped === 0 ? 'so no view was dropped for a full buffer.' : `at least ${r.app.dropped.toLocaleString('en-US')} dropped because the buffer was full.`),
     `- RSS growth during the measured run: ${fmt(r.app.rssAfterMiB - r.app.rssBeforeMiB, 1)} MiB (peak ${fmt(r.app.rssPeakMiB, 1)} MiB), mostly V8's heap sizing itself to the load; the buffer itself is bounded by count (at most ${s.bufferMax.toLocaleString('en-US')} views, and ${s.flushEvents.toLocaleString('en-US')} at a time here), and the tests prove a burst past the bound keeps it there.`,
-    `- The machine was shared with other work during the run (see the load average); both servers had core 0 to themselves only as far as the scheduler allowed.`,
+    `- Load average (1/5/15 min) ${r.loadAverage.start.map((x) => fmt(x, 2)).join(' / ')} at the start and ${r.loadAverage.end.map((x) => fmt(x, 2)).join(' / ')} at the end, on ${r.cores} cores: other work shares the machine, and each server had core 0 to itself only as far as the scheduler allowed, so compare the two rows of one run rather than runs.`,
   );
   return out.join('\n\n');
 }
