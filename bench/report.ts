@@ -1,5 +1,6 @@
 /** Renders BENCHMARKS.md from the results of one run. */
 import { billingCaveat, billingHeadline, renderBillingSection, type BillingOutcome } from './billing.js';
+import { beaconHeadline, renderBeaconSection, type BeaconOutcome } from './beacon.js';
 import type { CreationResult, DesignResult, DensitySettings } from './density.js';
 import { fmt, ratio, table } from './lib.js';
 import { membershipHeadline, renderMembershipSection, type MembershipOutcome } from './membership.js';
@@ -34,6 +35,8 @@ export interface BenchResults {
   reservations?: ReservationsOutcome;
   /** Absent in results of runs made before the section existed. */
   billing?: BillingOutcome;
+  /** Absent in results of runs made before the section existed. */
+  beacon?: BeaconOutcome;
   phaseSeconds: Record<string, number>;
   totalSeconds: number;
 }
@@ -322,6 +325,7 @@ function headline(r: BenchResults): string {
   lines.push(...membershipHeadline(r.membership));
   lines.push(...reservationsHeadline(r.reservations));
   lines.push(...billingHeadline(r.billing));
+  lines.push(...beaconHeadline(r.beacon));
   return lines.join('\n');
 }
 
@@ -364,6 +368,8 @@ ${renderMembershipSection(r.membership, 3)}
 ${renderReservationsSection(r.reservations, 4)}
 
 ${renderBillingSection(r.billing, 5)}
+
+${renderBeaconSection(r.beacon, 6)}
 
 ## Caveats
 

@@ -8,7 +8,7 @@
  *   npm run bench -- --render  no measurement: rewrites BENCHMARKS.md from the last full run (bench/.work/results.json)
  *   npm run bench -- --render --merge billing   the same, with the section measured alone by `--only billing`
  *                              (bench/.work/only-billing.json) put into results.json first
- *   npm run bench -- --only reservations|billing [--quick]   one section alone, to iterate on it; writes
+ *   npm run bench -- --only reservations|billing|beacon [--quick]   one section alone, to iterate on it; writes
  *                              bench/.work/only-<section>.md and .json (bench/.work/ is emptied first)
  */
 import { randomBytes } from 'node:crypto';
@@ -16,6 +16,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { renderBillingSection, runBillingBench, type BillingBenchSettings, type BillingOutcome, type BillingPorts } from './billing.js';
+import { renderBeaconSection, runBeaconBench, type BeaconBenchSettings, type BeaconOutcome, type BeaconPorts } from './beacon.js';
 import { resetWorkDir, startBenchCluster, withAdmin } from './cluster.js';
 import {
   createPooledTenants,
@@ -41,6 +42,7 @@ const PORTS = {
   membership: { pg: 25402, app: 25540 } satisfies MembershipPorts,
   reservations: { pg: 25403, app: 25560 } satisfies ReservationPorts,
   billing: { pg: 25404 } satisfies BillingPorts,
+  beacon: { pg: 25405, app: 25580, empty: 25581 } satisfies BeaconPorts,
 };
 
 const APP_USER = 'studiohive_app';
@@ -110,7 +112,16 @@ function settings(quick: boolean) {
     startDate: '2026-12-01',
     price: 9_800,
   };
-  return { density, rls, membership, reservations, billing };
+  // Page views over loopback to one core; the defaults of BEACON_* (50,000 buffered, a file every 10 s or 5,000).
+  const beacon: BeaconBenchSettings = {
+    connections: 64,
+    warmupSeconds: quick ? 1 : 3,
+    durationSeconds: quick ? 5 : 20,
+    bufferMax: 50_000,
+    flushMs: 10_000,
+    flushEvents: 5_000,
+  };
+  return { density, rls, membership, reservations, billing, beacon };
 }
 
 /** Re-renders BENCHMARKS.md from the results of the last full run, after a change to the report's wording. */
@@ -120,8 +131,10 @@ async function renderOnly() {
   const merge = process.argv.indexOf('--merge');
   if (merge >= 0) {
     const name = process.argv[merge + 1] ?? '';
-    if (name !== 'billing') throw new Error(`--merge: unknown section ${name} (known: billing)`);
-    results.billing = JSON.parse(await readFile(path.join(WORK_DIR, `only-${name}.json`), 'utf8')) as BillingOutcome;
+    if (name !== 'billing' && name !== 'beacon') throw new Error(`--merge: unknown section ${name} (known: billing, beacon)`);
+    const section = JSON.parse(await readFile(path.join(WORK_DIR, `only-${name}.json`), 'utf8'));
+    if (name === 'beacon') results.beacon = section as BeaconOutcome;
+    else results.billing = section as BillingOutcome;
     await writeFile(file, JSON.stringify(results, null, 2));
     log(`merged bench/.work/only-${name}.json into results.json`);
   }
@@ -131,9 +144,16 @@ async function renderOnly() {
 
 /** One section alone (`--only reservations`), for iterating on it without the whole bench. */
 async function onlySection(name: string, quick: boolean) {
-  if (name !== 'reservations' && name !== 'billing') throw new Error(`--only: unknown section ${name} (known: reservations, billing)`);
-  const { density, reservations, billing } = settings(quick);
+  if (name !== 'reservations' && name !== 'billing' && name !== 'beacon') throw new Error(`--only: unknown section ${name} (known: reservations, billing, beacon)`);
+  const { density, reservations, billing, beacon } = settings(quick);
   await resetWorkDir();
+  if (name === 'beacon') {
+    const result = await runBeaconBench(PORTS.beacon, beacon);
+    await writeFile(path.join(WORK_DIR, `only-${name}.json`), JSON.stringify(result, null, 2));
+    await writeFile(path.join(WORK_DIR, `only-${name}.md`), renderBeaconSection(result, 6));
+    log(`wrote bench/.work/only-${name}.md`);
+    return;
+  }
   if (name === 'billing') {
     await assertPortsFree([PORTS.billing.pg]);
     const result = await runBillingBench(PORTS.billing, billing, density);
@@ -154,7 +174,7 @@ async function main() {
   const quick = process.argv.includes('--quick');
   const only = process.argv.indexOf('--only');
   if (only >= 0) return onlySection(process.argv[only + 1] ?? '', quick);
-  const { density, rls, membership, reservations, billing } = settings(quick);
+  const { density, rls, membership, reservations, billing, beacon } = settings(quick);
   const t0 = performance.now();
   const loadAverageAtStart = os.loadavg();
   await resetWorkDir();
@@ -167,6 +187,9 @@ async function main() {
     PORTS.reservations.pg,
     PORTS.reservations.app,
     PORTS.billing.pg,
+    PORTS.beacon.pg,
+    PORTS.beacon.app,
+    PORTS.beacon.empty,
     ...Array.from({ length: density.incumbents }, (_, i) => [PORTS.incumbent.firstPg + i, PORTS.incumbent.firstApp + i]).flat(),
   ];
   await assertPortsFree(allPorts);
@@ -216,6 +239,7 @@ async function main() {
   const membershipResult = await phase('membership book', () => runMembership(PORTS.membership, membership, density));
   const reservationsResult = await phase('reservations', () => runReservations(PORTS.reservations, reservations, density));
   const billingResult = await phase('billing run', () => runBillingBench(PORTS.billing, billing, density));
+  const beaconResult = await phase('beacon ingestion', () => runBeaconBench(PORTS.beacon, beacon));
 
   const results: BenchResults = {
     quick,
@@ -229,6 +253,7 @@ async function main() {
     membership: membershipResult,
     reservations: reservationsResult,
     billing: billingResult,
+    beacon: beaconResult,
     phaseSeconds,
     totalSeconds: (performance.now() - t0) / 1000,
   };

@@ -1,3 +1,6 @@
+import os from 'node:os';
+import path from 'node:path';
+
 /** The environment every test platform starts from (plus DATABASE_URL from the global setup). */
 export const TEST_ENV = {
   APP_DATABASE_PASSWORD: 'test-app-role-password',
@@ -8,4 +11,6 @@ export const TEST_ENV = {
   BASE_DOMAIN: 'studiohive.test',
   RUN_WORKER: 'false',
   SEED_DEMO: 'false',
+  // Page views the tests send land here, not in the checkout's data folder.
+  ANALYTICS_DIR: path.join(os.tmpdir(), 'studiohive-test-analytics'),
 } as const;

@@ -288,6 +288,11 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
     route,
     settlingRoute,
 
+    /** Runs when the app closes, after its in-flight requests have finished (to flush what they buffered). */
+    onClose(fn: () => Promise<void>) {
+      app.addHook('onClose', async () => fn());
+    },
+
     sessionRoute<S extends Schemas>(def: SessionDef<S>) {
       register(def, async (req) => {
         const { tenant, viaTenantHeader } = await resolveTenant(req);

@@ -14,7 +14,7 @@ const lessonPayload = tenantPayload.extend({ lessonId: z.uuid() });
  * billing (each tenant's billing day comes at its own midnight; between billing days the run invoices new sales,
  * settles pending charges and retries failed ones).
  */
-export const CRONTAB = ['7 * * * * membership_sweep', '* * * * * reservations_sweep', '17 * * * * billing_sweep'].join('\n');
+export const CRONTAB = ['7 * * * * membership_sweep', '* * * * * reservations_sweep', '17 * * * * billing_sweep', '23 0 * * * analytics_compact'].join('\n');
 
 /** Every background task of the platform; modules add theirs here. */
 export function taskList(runtime: Runtime): TaskList {
@@ -60,6 +60,14 @@ export function taskList(runtime: Runtime): TaskList {
       const { tenantId } = tenantPayload.parse(payload);
       const result = await runBilling(billingDeps(runtime), tenantId, runtime.clock.now());
       helpers.logger.info(`billing run: ${JSON.stringify(result)}`);
+    },
+
+    /** Daily: merges the page-view files of finished days (see analytics.service.ts). */
+    analytics_compact: async (_payload, helpers) => {
+      // DuckDB is loaded only here and in the CLI, not by every server at start.
+      const { compactAnalytics } = await import('../analytics/analytics.service.js');
+      const result = await compactAnalytics(runtime.config, runtime.clock.now());
+      helpers.logger.info(`analytics compaction: ${JSON.stringify(result)}`);
     },
 
     membership_daily: async (payload, helpers) => {

@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Analytics } from '../../src/platform/analytics/analytics.service.js';
+import { LocalStore } from '../../src/platform/analytics/storage.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const BROWSER = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+/** One beacon over its own connection; resolves with the status, or 0 when the server was already gone. */
+function beacon(port: number, i: number): Promise<number> {
+  return new Promise((resolve) => {
+    const body = JSON.stringify({ path: `/page-${i % 10}`, screen: '1440x900', language: 'ja-JP' });
+    const req = http.request(
+      { host: '127.0.0.1', port, path: '/api/beacon', method: 'POST', agent: false,
+        headers: { host: `demo.localhost:${port}`, 'content-type': 'application/json', 'user-agent': BROWSER, 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+
+describe('a graceful stop', () => {
+  it('writes every accepted beacon event to storage before the process exits', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'studiohive-stop-'));
+    dirs.push(dataDir);
+    await chmod(dataDir, 0o777);
+    const analyticsDir = path.join(dataDir, 'analytics');
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: root,
+      env: {
+        ...process.env, LOG_LEVEL: 'warn', DATA_DIR: dataDir, ANALYTICS_DIR: analyticsDir, PORT: String(port), HOST: '127.0.0.1',
+        EMBEDDED_PG_PORT: String(await freePort()), RUN_WORKER: 'false',
+        // Nothing is written before the stop: the flush at shutdown must write it all.
+        BEACON_FLUSH_MS: '3600000', BEACON_FLUSH_EVENTS: '1000000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 60_000;
+    while (!out.includes('Studiohive is running') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain('Studiohive is running');
+
+    const N = 400;
+    const before: number[] = [];
+    for (let i = 0; i < N; i += 50) before.push(...(await Promise.all(Array.from({ length: 50 }, (_, j) => beacon(port, i + j)))));
+    expect(before).toEqual(Array(N).fill(204));
+    expect(await new LocalStore(analyticsDir).list('')).toEqual([]);
+
+    // More beacons race the signal: whichever were answered 204 were accepted and must be stored too.
+    const racing = Array.from({ length: 200 }, (_, i) => beacon(port, N + i));
+    child.kill('SIGTERM');
+    const raced = await Promise.all(racing);
+    expect(await exited, out).toBe(0);
+    const accepted = N + raced.filter((s) => s === 204).length;
+
+    const analytics = await Analytics.open(new LocalStore(analyticsDir), analyticsDir);
+    try {
+      expect(await analytics.eventCount({})).toBe(accepted);
+      expect((await analytics.visitors({})).reduce((n, r) => n + r.views, 0)).toBe(accepted);
+    } finally {
+      await analytics.close();
+    }
+  });
+});
