@@ -6,7 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Analytics } from '../../src/platform/analytics/analytics.service.js';
+import pg from 'pg';
 import { LocalStore } from '../../src/platform/analytics/storage.js';
+import { loadLocalSecrets, startEmbeddedPostgres } from '../../src/platform/db/embedded.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const BROWSER = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15';
@@ -43,19 +45,20 @@ function beacon(port: number, i: number): Promise<number> {
 }
 
 describe('a graceful stop', () => {
-  it('writes every accepted beacon event to storage before the process exits', async () => {
+  it('writes every accepted beacon event to storage, and every counted request to the usage table, before the process exits', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'studiohive-stop-'));
     dirs.push(dataDir);
     await chmod(dataDir, 0o777);
     const analyticsDir = path.join(dataDir, 'analytics');
     const port = await freePort();
+    const pgPort = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: root,
       env: {
         ...process.env, LOG_LEVEL: 'warn', DATA_DIR: dataDir, ANALYTICS_DIR: analyticsDir, PORT: String(port), HOST: '127.0.0.1',
-        EMBEDDED_PG_PORT: String(await freePort()), RUN_WORKER: 'false',
+        EMBEDDED_PG_PORT: String(pgPort), RUN_WORKER: 'false',
         // Nothing is written before the stop: the flush at shutdown must write it all.
-        BEACON_FLUSH_MS: '3600000', BEACON_FLUSH_EVENTS: '1000000',
+        BEACON_FLUSH_MS: '3600000', BEACON_FLUSH_EVENTS: '1000000', USAGE_FLUSH_MS: '3600000',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -86,6 +89,22 @@ describe('a graceful stop', () => {
       expect((await analytics.visitors({})).reduce((n, r) => n + r.views, 0)).toBe(accepted);
     } finally {
       await analytics.close();
+    }
+
+    // The per-tenant usage counters were only in memory too: the stop added them to platform.tenant_usage.
+    const secrets = await loadLocalSecrets(dataDir);
+    const server = await startEmbeddedPostgres({ dataDir, port: pgPort, database: 'studiohive', password: secrets.postgresPassword, onLog: () => {} });
+    const db = new pg.Client({ connectionString: server.adminUrl });
+    try {
+      await db.connect();
+      const usage = await db.query<{ requests: string }>(
+        `select coalesce(sum(u.requests), 0)::text as requests
+           from platform.tenant_usage u join platform.tenants t on t.id = u.tenant_id where t.slug = 'demo'`,
+      );
+      expect(Number(usage.rows[0]!.requests)).toBe(accepted);
+    } finally {
+      await db.end();
+      await server.stop();
     }
   });
 });
