@@ -26,8 +26,8 @@ export interface PlatformTenants {
   placement_id: string;
   plan: Generated<string>;
   limits: ColumnType<Record<string, number>, string | undefined, string>;
-  /** Last measured by the quota_usage job (bigint, so a string); checked against limits.storageBytes. */
-  stored_bytes: ColumnType<string, never, string | number>;
+  /** Last measured by the quota_usage job; checked against limits.storageBytes. */
+  stored_bytes: ColumnType<number, never, number>;
   timezone: Generated<string>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;

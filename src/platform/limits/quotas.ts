@@ -68,7 +68,7 @@ export async function assertQuota(ctx: TenantContext, resource: CountedResource)
 async function assertStorage(ctx: TenantContext): Promise<void> {
   const max = limitOf(ctx.tenant.limits, 'storageBytes');
   if (max === null) return;
-  const usage = Number(ctx.tenant.stored_bytes ?? 0);
+  const usage = Number(ctx.tenant.stored_bytes);
   if (usage >= max) {
     throw quotaExceeded('storageBytes', usage, max, `This studio stores ${usage} bytes and its plan allows ${max} (limit tenant.storage_bytes); new members cannot be added until data is removed or the plan is larger`);
   }
