@@ -6,6 +6,7 @@ import { membershipHeadline, renderMembershipSection, type MembershipOutcome } f
 import { renderReservationsSection, reservationsHeadline, type ReservationsOutcome } from './reservations.js';
 import type { RlsOutcome, RlsResult } from './rls-cost.js';
 import type { RuntimeOverheadOutcome } from './runtime-overhead.js';
+import { noisyHeadline, renderNoisySection, type NoisyOutcome } from './noisy-neighbour.js';
 
 export interface MachineInfo {
   date: string;
@@ -34,6 +35,8 @@ export interface BenchResults {
   reservations?: ReservationsOutcome;
   /** Absent in results of runs made before the section existed. */
   billing?: BillingOutcome;
+  /** Absent in results of runs made before the section existed. */
+  noisy?: NoisyOutcome;
   phaseSeconds: Record<string, number>;
   totalSeconds: number;
 }
@@ -322,6 +325,7 @@ function headline(r: BenchResults): string {
   lines.push(...membershipHeadline(r.membership));
   lines.push(...reservationsHeadline(r.reservations));
   lines.push(...billingHeadline(r.billing));
+  lines.push(...noisyHeadline(r.noisy));
   return lines.join('\n');
 }
 
@@ -364,6 +368,8 @@ ${renderMembershipSection(r.membership, 3)}
 ${renderReservationsSection(r.reservations, 4)}
 
 ${renderBillingSection(r.billing, 5)}
+
+${renderNoisySection(r.noisy, 7)}
 
 ## Caveats
 

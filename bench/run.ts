@@ -8,7 +8,7 @@
  *   npm run bench -- --render  no measurement: rewrites BENCHMARKS.md from the last full run (bench/.work/results.json)
  *   npm run bench -- --render --merge billing   the same, with the section measured alone by `--only billing`
  *                              (bench/.work/only-billing.json) put into results.json first
- *   npm run bench -- --only reservations|billing [--quick]   one section alone, to iterate on it; writes
+ *   npm run bench -- --only reservations|billing|noisy [--quick]   one section alone, to iterate on it; writes
  *                              bench/.work/only-<section>.md and .json (bench/.work/ is emptied first)
  */
 import { randomBytes } from 'node:crypto';
@@ -30,6 +30,7 @@ import { runMembership, type MembershipPorts, type MembershipSettings } from './
 import { renderReport, type BenchResults, type MachineInfo } from './report.js';
 import { renderReservationsSection, runReservations, type ReservationPorts, type ReservationSettings } from './reservations.js';
 import { runRlsCost, type RlsSettings } from './rls-cost.js';
+import { renderNoisySection, runNoisyNeighbour, type NoisyOutcome, type NoisySettings } from './noisy-neighbour.js';
 import { measureRuntimeOverhead } from './runtime-overhead.js';
 
 // Below Linux's ephemeral range (32768–60999): a port in it can be taken at any moment as the local end of some
@@ -41,6 +42,7 @@ const PORTS = {
   membership: { pg: 25402, app: 25540 } satisfies MembershipPorts,
   reservations: { pg: 25403, app: 25560 } satisfies ReservationPorts,
   billing: { pg: 25404 } satisfies BillingPorts,
+  noisy: { pg: 25406, app: 25600 },
 };
 
 const APP_USER = 'studiohive_app';
@@ -110,7 +112,19 @@ function settings(quick: boolean) {
     startDate: '2026-12-01',
     price: 9_800,
   };
-  return { density, rls, membership, reservations, billing };
+  // The noisy tenant at 10× a limit of 3,000 requests/min (the standard plan's): 500 requests/s, while the
+  // quiet one sends 50/s. A full phase is one whole minute, the limit's window.
+  const noisy: NoisySettings = {
+    limitPerMinute: 3_000,
+    factor: 10,
+    quietRate: 50,
+    quietConnections: 10,
+    noisyConnections: 50,
+    phaseS: quick ? 10 : 60,
+    warmupS: quick ? 2 : 5,
+    membersPerTenant: 500,
+  };
+  return { density, rls, membership, reservations, billing, noisy };
 }
 
 /** Re-renders BENCHMARKS.md from the results of the last full run, after a change to the report's wording. */
@@ -120,8 +134,10 @@ async function renderOnly() {
   const merge = process.argv.indexOf('--merge');
   if (merge >= 0) {
     const name = process.argv[merge + 1] ?? '';
-    if (name !== 'billing') throw new Error(`--merge: unknown section ${name} (known: billing)`);
-    results.billing = JSON.parse(await readFile(path.join(WORK_DIR, `only-${name}.json`), 'utf8')) as BillingOutcome;
+    if (name !== 'billing' && name !== 'noisy') throw new Error(`--merge: unknown section ${name} (known: billing, noisy)`);
+    const merged: unknown = JSON.parse(await readFile(path.join(WORK_DIR, `only-${name}.json`), 'utf8'));
+    if (name === 'noisy') results.noisy = merged as NoisyOutcome;
+    else results.billing = merged as BillingOutcome;
     await writeFile(file, JSON.stringify(results, null, 2));
     log(`merged bench/.work/only-${name}.json into results.json`);
   }
@@ -131,9 +147,17 @@ async function renderOnly() {
 
 /** One section alone (`--only reservations`), for iterating on it without the whole bench. */
 async function onlySection(name: string, quick: boolean) {
-  if (name !== 'reservations' && name !== 'billing') throw new Error(`--only: unknown section ${name} (known: reservations, billing)`);
-  const { density, reservations, billing } = settings(quick);
+  if (name !== 'reservations' && name !== 'billing' && name !== 'noisy') throw new Error(`--only: unknown section ${name} (known: reservations, billing, noisy)`);
+  const { density, reservations, billing, noisy } = settings(quick);
   await resetWorkDir();
+  if (name === 'noisy') {
+    await assertPortsFree([PORTS.noisy.pg, PORTS.noisy.app]);
+    const result = await runNoisyNeighbour(PORTS.noisy, noisy, density);
+    await writeFile(path.join(WORK_DIR, `only-${name}.json`), JSON.stringify(result, null, 2));
+    await writeFile(path.join(WORK_DIR, `only-${name}.md`), renderNoisySection(result, 7));
+    log(`wrote bench/.work/only-${name}.md`);
+    return;
+  }
   if (name === 'billing') {
     await assertPortsFree([PORTS.billing.pg]);
     const result = await runBillingBench(PORTS.billing, billing, density);
@@ -154,7 +178,7 @@ async function main() {
   const quick = process.argv.includes('--quick');
   const only = process.argv.indexOf('--only');
   if (only >= 0) return onlySection(process.argv[only + 1] ?? '', quick);
-  const { density, rls, membership, reservations, billing } = settings(quick);
+  const { density, rls, membership, reservations, billing, noisy } = settings(quick);
   const t0 = performance.now();
   const loadAverageAtStart = os.loadavg();
   await resetWorkDir();
@@ -167,6 +191,8 @@ async function main() {
     PORTS.reservations.pg,
     PORTS.reservations.app,
     PORTS.billing.pg,
+    PORTS.noisy.pg,
+    PORTS.noisy.app,
     ...Array.from({ length: density.incumbents }, (_, i) => [PORTS.incumbent.firstPg + i, PORTS.incumbent.firstApp + i]).flat(),
   ];
   await assertPortsFree(allPorts);
@@ -216,6 +242,7 @@ async function main() {
   const membershipResult = await phase('membership book', () => runMembership(PORTS.membership, membership, density));
   const reservationsResult = await phase('reservations', () => runReservations(PORTS.reservations, reservations, density));
   const billingResult = await phase('billing run', () => runBillingBench(PORTS.billing, billing, density));
+  const noisyResult = await phase('noisy neighbour', () => runNoisyNeighbour(PORTS.noisy, noisy, density));
 
   const results: BenchResults = {
     quick,
@@ -229,6 +256,7 @@ async function main() {
     membership: membershipResult,
     reservations: reservationsResult,
     billing: billingResult,
+    noisy: noisyResult,
     phaseSeconds,
     totalSeconds: (performance.now() - t0) / 1000,
   };
