@@ -23,7 +23,7 @@ export interface NoisySettings {
   quietRate: number;
   quietConnections: number;
   noisyConnections: number;
-  /** Each measured phase; a full minute shows one whole rate-limit window. */
+  /** Each measured phase, in seconds. */
   phaseS: number;
   warmupS: number;
   membersPerTenant: number;
@@ -189,7 +189,7 @@ export function renderNoisySection(r: NoisyOutcome | undefined, n: number): stri
 
 - **Data.** A bench cluster of its own (\`noisy\`), two pooled tenants created through \`runtime.tenants.create\` with ${n0(s.membersPerTenant)} members each (inserted as the superuser) and one staff session each. The noisy tenant's \`apiRequestsPerMinute\` is set to ${n0(s.limitPerMinute)} for the run; the quiet tenant's to ${n0(s.quietRate * 60 * 100)}, so it never meets its own.
 - **Server.** The real server process (\`node --import tsx src/main.ts\`, \`DB_POOL_MAX=10\`), started once with the rate limit on (the default) and once with \`RATE_LIMIT=false\`.
-- **Load.** Both tenants send \`GET ${r.path}\` with their owner's session (tenant resolution, session lookup under RLS, a page of 25 members), open loop at a fixed rate with autocannon's programmatic API (\`overallRate\`): the quiet tenant ${n0(s.quietRate)} requests/s over ${s.quietConnections} connections; the noisy tenant ${n0((s.limitPerMinute * s.factor) / 60)} requests/s (${s.factor}× its limit) over ${s.noisyConnections} connections. On each server: ${s.warmupS} s warm-up (quiet tenant only), ${s.phaseS} s with the quiet tenant alone, then ${s.phaseS} s with both at once. The limit counts a fixed one-minute window from the tenant's first request, so the noisy tenant gets its whole minute's allowance at the start of the window and 429 for the rest of it.
+- **Load.** Both tenants send \`GET ${r.path}\` with their owner's session (tenant resolution, session lookup under RLS, a page of 25 members), open loop at a fixed rate with autocannon's programmatic API (\`overallRate\`): the quiet tenant ${n0(s.quietRate)} requests/s over ${s.quietConnections} connections; the noisy tenant ${n0((s.limitPerMinute * s.factor) / 60)} requests/s (${s.factor}× its limit) over ${s.noisyConnections} connections. On each server: ${s.warmupS} s warm-up (quiet tenant only), ${s.phaseS} s with the quiet tenant alone, then ${s.phaseS} s with both at once. The server counts a sixth of the per-minute limit per 10-second window (from the tenant's first request in it), so the noisy tenant gets at most ${n0(Math.ceil(s.limitPerMinute / 6))} answers per 10 s and 429 for the rest.
 - Latency is autocannon's, client side, in the same process as both loads; the app server and PostgreSQL share the same cores.
 - Load average (1/5/15 min) when this section started: ${r.loadAverage.start.map((x) => fmt(x, 2)).join(' / ')}; when it ended: ${r.loadAverage.end.map((x) => fmt(x, 2)).join(' / ')}.`);
   out.push('### Quiet tenant');

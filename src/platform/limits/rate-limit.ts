@@ -4,7 +4,13 @@ import type { Tenant } from '../db/types.js';
 import { AppError } from '../errors.js';
 import { limitOf } from './quotas.js';
 
-const WINDOW_SECONDS = 60;
+/**
+ * The per-minute limit is enforced as a sixth of it per 10-second window: with whole-minute windows a tenant
+ * could spend its minute in one burst at the server's full speed (3,000 requests in a few seconds on the standard
+ * plan), which is exactly the load that hurts the other tenants.
+ */
+const WINDOW_SECONDS = 10;
+const perWindow = (perMinute: number) => Math.max(1, Math.ceil((perMinute * WINDOW_SECONDS) / 60));
 
 /**
  * Routes that do not count against a tenant's request rate: the page-view beacon answers without touching the
@@ -42,19 +48,20 @@ export function tenantRateLimiter(enabled: boolean) {
 
   return async function take(tenant: Tenant, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (!enabled || UNMETERED.has(req.routeOptions.url ?? '')) return;
-    const points = limitOf(tenant.limits, 'apiRequestsPerMinute');
-    if (points === null) return;
-    if (points === 0) throw new AppError('rate_limited', "This studio's plan allows no API requests", { retryAfterSeconds: WINDOW_SECONDS, limit: 'tenant.api_requests_per_minute', max: 0 });
+    const perMinute = limitOf(tenant.limits, 'apiRequestsPerMinute');
+    if (perMinute === null) return;
+    if (perMinute === 0) throw new AppError('rate_limited', "This studio's plan allows no API requests", { retryAfterSeconds: 60, limit: 'tenant.api_requests_per_minute', max: 0 });
+    const points = perWindow(perMinute);
     try {
       headers(reply, points, await limiterFor(points).consume(tenant.id));
     } catch (refused) {
       if (!(refused instanceof RateLimiterRes)) throw refused;
       headers(reply, points, refused);
       const retryAfterSeconds = Math.max(1, Math.ceil(refused.msBeforeNext / 1000));
-      throw new AppError('rate_limited', `This studio has used its ${points} requests per minute; retry in ${retryAfterSeconds} s`, {
+      throw new AppError('rate_limited', `This studio may send ${perMinute} requests per minute (${points} per ${WINDOW_SECONDS} s) and has used them; retry in ${retryAfterSeconds} s`, {
         retryAfterSeconds,
         limit: 'tenant.api_requests_per_minute',
-        max: points,
+        max: perMinute,
       });
     }
   };
