@@ -128,7 +128,7 @@ export const TSX_ENTRY = ['--import', 'tsx', 'src/main.ts'];
  * Starts one Studiohive server as `node --import tsx src/main.ts` (one process, so its pid is the server's),
  * or as `node <compiled main.js>`, with a clean environment, and waits until /readyz answers.
  */
-export async function startAppServer(name: string, port: number, s: ServerSettings, entry: string[] = TSX_ENTRY): Promise<AppServer> {
+export async function startAppServer(name: string, port: number, s: ServerSettings, entry: string[] = TSX_ENTRY, extraEnv: Record<string, string> = {}): Promise<AppServer> {
   await assertPortsFree([port]);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -144,6 +144,10 @@ export async function startAppServer(name: string, port: number, s: ServerSettin
     SEED_DEMO: 'false',
     LOG_LEVEL: 'warn',
     DATA_DIR: path.join(WORK_DIR, 'app-data'),
+    // The sections measure the engine under load far beyond a plan's requests per minute; the per-tenant rate
+    // limit has its own section (noisy neighbour), which turns it on.
+    RATE_LIMIT: 'false',
+    ...extraEnv,
   };
   const child = spawnManaged(`app server ${name}`, process.execPath, entry, { cwd: REPO_ROOT, env });
   appendFileSync(PID_FILE, `${child.pid}\n`);

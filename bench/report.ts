@@ -7,6 +7,7 @@ import { membershipHeadline, renderMembershipSection, type MembershipOutcome } f
 import { renderReservationsSection, reservationsHeadline, type ReservationsOutcome } from './reservations.js';
 import type { RlsOutcome, RlsResult } from './rls-cost.js';
 import type { RuntimeOverheadOutcome } from './runtime-overhead.js';
+import { noisyHeadline, renderNoisySection, type NoisyOutcome } from './noisy-neighbour.js';
 
 export interface MachineInfo {
   date: string;
@@ -37,6 +38,7 @@ export interface BenchResults {
   billing?: BillingOutcome;
   /** Absent in results of runs made before the section existed. */
   beacon?: BeaconOutcome;
+  noisy?: NoisyOutcome;
   phaseSeconds: Record<string, number>;
   totalSeconds: number;
 }
@@ -326,6 +328,7 @@ function headline(r: BenchResults): string {
   lines.push(...reservationsHeadline(r.reservations));
   lines.push(...billingHeadline(r.billing));
   lines.push(...beaconHeadline(r.beacon));
+  lines.push(...noisyHeadline(r.noisy));
   return lines.join('\n');
 }
 
@@ -370,6 +373,7 @@ ${renderReservationsSection(r.reservations, 4)}
 ${renderBillingSection(r.billing, 5)}
 
 ${renderBeaconSection(r.beacon, 6)}
+${renderNoisySection(r.noisy, 7)}
 
 ## Caveats
 

@@ -8,7 +8,7 @@
  *   npm run bench -- --render  no measurement: rewrites BENCHMARKS.md from the last full run (bench/.work/results.json)
  *   npm run bench -- --render --merge billing   the same, with the section measured alone by `--only billing`
  *                              (bench/.work/only-billing.json) put into results.json first
- *   npm run bench -- --only reservations|billing|beacon [--quick]   one section alone, to iterate on it; writes
+ *   npm run bench -- --only reservations|billing|beacon|noisy [--quick]   one section alone, to iterate on it; writes
  *                              bench/.work/only-<section>.md and .json (bench/.work/ is emptied first)
  */
 import { randomBytes } from 'node:crypto';
@@ -31,6 +31,7 @@ import { runMembership, type MembershipPorts, type MembershipSettings } from './
 import { renderReport, type BenchResults, type MachineInfo } from './report.js';
 import { renderReservationsSection, runReservations, type ReservationPorts, type ReservationSettings } from './reservations.js';
 import { runRlsCost, type RlsSettings } from './rls-cost.js';
+import { renderNoisySection, runNoisyNeighbour, type NoisyOutcome, type NoisySettings } from './noisy-neighbour.js';
 import { measureRuntimeOverhead } from './runtime-overhead.js';
 
 // Below Linux's ephemeral range (32768–60999): a port in it can be taken at any moment as the local end of some
@@ -43,6 +44,7 @@ const PORTS = {
   reservations: { pg: 25403, app: 25560 } satisfies ReservationPorts,
   billing: { pg: 25404 } satisfies BillingPorts,
   beacon: { pg: 25405, app: 25580, empty: 25581 } satisfies BeaconPorts,
+  noisy: { pg: 25406, app: 25600 },
 };
 
 const APP_USER = 'studiohive_app';
@@ -121,7 +123,19 @@ function settings(quick: boolean) {
     flushMs: 10_000,
     flushEvents: 5_000,
   };
-  return { density, rls, membership, reservations, billing, beacon };
+  // The noisy tenant at 10× a limit of 3,000 requests/min (the standard plan's): 500 requests/s, while the
+  // quiet one sends 50/s. A full phase is one whole minute, the limit's window.
+  const noisy: NoisySettings = {
+    limitPerMinute: 3_000,
+    factor: 10,
+    quietRate: 50,
+    quietConnections: 10,
+    noisyConnections: 50,
+    phaseS: quick ? 10 : 60,
+    warmupS: quick ? 2 : 5,
+    membersPerTenant: 500,
+  };
+  return { density, rls, membership, reservations, billing, beacon, noisy };
 }
 
 /** Re-renders BENCHMARKS.md from the results of the last full run, after a change to the report's wording. */
@@ -131,9 +145,10 @@ async function renderOnly() {
   const merge = process.argv.indexOf('--merge');
   if (merge >= 0) {
     const name = process.argv[merge + 1] ?? '';
-    if (name !== 'billing' && name !== 'beacon') throw new Error(`--merge: unknown section ${name} (known: billing, beacon)`);
-    const section = JSON.parse(await readFile(path.join(WORK_DIR, `only-${name}.json`), 'utf8'));
+    if (name !== 'billing' && name !== 'beacon' && name !== 'noisy') throw new Error(`--merge: unknown section ${name} (known: billing, beacon, noisy)`);
+    const section: unknown = JSON.parse(await readFile(path.join(WORK_DIR, `only-${name}.json`), 'utf8'));
     if (name === 'beacon') results.beacon = section as BeaconOutcome;
+    else if (name === 'noisy') results.noisy = section as NoisyOutcome;
     else results.billing = section as BillingOutcome;
     await writeFile(file, JSON.stringify(results, null, 2));
     log(`merged bench/.work/only-${name}.json into results.json`);
@@ -144,13 +159,21 @@ async function renderOnly() {
 
 /** One section alone (`--only reservations`), for iterating on it without the whole bench. */
 async function onlySection(name: string, quick: boolean) {
-  if (name !== 'reservations' && name !== 'billing' && name !== 'beacon') throw new Error(`--only: unknown section ${name} (known: reservations, billing, beacon)`);
-  const { density, reservations, billing, beacon } = settings(quick);
+  if (!['reservations', 'billing', 'beacon', 'noisy'].includes(name)) throw new Error(`--only: unknown section ${name} (known: reservations, billing, beacon, noisy)`);
+  const { density, reservations, billing, beacon, noisy } = settings(quick);
   await resetWorkDir();
   if (name === 'beacon') {
     const result = await runBeaconBench(PORTS.beacon, beacon);
     await writeFile(path.join(WORK_DIR, `only-${name}.json`), JSON.stringify(result, null, 2));
     await writeFile(path.join(WORK_DIR, `only-${name}.md`), renderBeaconSection(result, 6));
+    log(`wrote bench/.work/only-${name}.md`);
+    return;
+  }
+  if (name === 'noisy') {
+    await assertPortsFree([PORTS.noisy.pg, PORTS.noisy.app]);
+    const result = await runNoisyNeighbour(PORTS.noisy, noisy, density);
+    await writeFile(path.join(WORK_DIR, `only-${name}.json`), JSON.stringify(result, null, 2));
+    await writeFile(path.join(WORK_DIR, `only-${name}.md`), renderNoisySection(result, 7));
     log(`wrote bench/.work/only-${name}.md`);
     return;
   }
@@ -174,7 +197,7 @@ async function main() {
   const quick = process.argv.includes('--quick');
   const only = process.argv.indexOf('--only');
   if (only >= 0) return onlySection(process.argv[only + 1] ?? '', quick);
-  const { density, rls, membership, reservations, billing, beacon } = settings(quick);
+  const { density, rls, membership, reservations, billing, beacon, noisy } = settings(quick);
   const t0 = performance.now();
   const loadAverageAtStart = os.loadavg();
   await resetWorkDir();
@@ -190,6 +213,8 @@ async function main() {
     PORTS.beacon.pg,
     PORTS.beacon.app,
     PORTS.beacon.empty,
+    PORTS.noisy.pg,
+    PORTS.noisy.app,
     ...Array.from({ length: density.incumbents }, (_, i) => [PORTS.incumbent.firstPg + i, PORTS.incumbent.firstApp + i]).flat(),
   ];
   await assertPortsFree(allPorts);
@@ -240,6 +265,7 @@ async function main() {
   const reservationsResult = await phase('reservations', () => runReservations(PORTS.reservations, reservations, density));
   const billingResult = await phase('billing run', () => runBillingBench(PORTS.billing, billing, density));
   const beaconResult = await phase('beacon ingestion', () => runBeaconBench(PORTS.beacon, beacon));
+  const noisyResult = await phase('noisy neighbour', () => runNoisyNeighbour(PORTS.noisy, noisy, density));
 
   const results: BenchResults = {
     quick,
@@ -254,6 +280,7 @@ async function main() {
     reservations: reservationsResult,
     billing: billingResult,
     beacon: beaconResult,
+    noisy: noisyResult,
     phaseSeconds,
     totalSeconds: (performance.now() - t0) / 1000,
   };

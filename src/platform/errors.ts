@@ -12,6 +12,7 @@ export const errorCatalog = {
   not_found: { status: 404, title: 'Not found' },
   tenant_not_found: { status: 404, title: 'Unknown studio' },
   conflict: { status: 409, title: 'Conflict' },
+  quota_exceeded: { status: 409, title: 'A limit of the studio\'s plan is reached' },
   tenant_suspended: { status: 403, title: 'This studio is suspended' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   uri_too_long: { status: 414, title: 'URI too long' },

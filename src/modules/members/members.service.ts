@@ -7,6 +7,7 @@ import { locationsRepo } from '../schedule/catalog.repo.js';
 import { statusService } from './status.service.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { membersRepo } from './members.repo.js';
+import { assertQuota } from '../../platform/limits/quotas.js';
 import { normaliseKana } from './members.schemas.js';
 
 type Member = Selectable<AppMembers>;
@@ -91,6 +92,7 @@ async function checkHomeLocation(ctx: TenantContext, id: string | null | undefin
 export const membersService = {
   /** Registers a member: the next member number, and a first history event as provisional. */
   async create(ctx: TenantContext, input: MemberInput) {
+    await assertQuota(ctx, 'members');
     await checkHomeLocation(ctx, input.homeLocationId);
     const memberNumber = await membersRepo.nextMemberNumber(ctx.db);
     const member = await membersRepo.insert(ctx.db, { ...columns(input), family_name: input.familyName, member_number: memberNumber });

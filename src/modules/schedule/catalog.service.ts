@@ -5,6 +5,7 @@ import type { TenantContext } from '../../platform/tenancy/context.js';
 import { lessonTypesRepo, locationsRepo } from './catalog.repo.js';
 import { checkPenaltyFee, columnsOf, emptyOverrides, rulesOf, type RuleOverrides } from './booking-rules.js';
 import { policyOf, studioBookingRules } from '../reservations/booking-policy.js';
+import { assertQuota } from '../../platform/limits/quotas.js';
 
 /** The type's rules as they will apply (its overrides over the studio's) must make sense together. */
 async function checkOverrides(ctx: TenantContext, name: string, own: RuleOverrides) {
@@ -38,9 +39,14 @@ export const catalogService = {
     return toLocation(l);
   },
   createLocation: (ctx: TenantContext, input: { name: string; address?: string }) =>
-    uniqueName('location', input.name, async () => toLocation(await locationsRepo.insert(ctx.db, input))),
+    uniqueName('location', input.name, async () => {
+      await assertQuota(ctx, 'locations');
+      return toLocation(await locationsRepo.insert(ctx.db, input));
+    }),
   updateLocation: (ctx: TenantContext, id: string, input: { name?: string; address?: string; archived?: boolean }) =>
     uniqueName('location', input.name, async () => {
+      // Bringing an archived location back takes a place in the quota again.
+      if (input.archived === false && (await locationsRepo.byId(ctx.db, id))?.archived_at) await assertQuota(ctx, 'locations');
       const l = await locationsRepo.update(ctx.db, id, { name: input.name, address: input.address, ...archiving(input.archived) });
       if (!l) throw notFound('Location');
       return toLocation(l);

@@ -3,6 +3,7 @@ import type { StaffRole } from '../db/types.js';
 import type { TenantContext } from '../tenancy/context.js';
 import type { AuthService } from './auth.service.js';
 import { sessionsRepo, staffRepo } from './staff.repo.js';
+import { assertQuota } from '../limits/quotas.js';
 
 type StaffRow = NonNullable<Awaited<ReturnType<typeof staffRepo.byId>>>;
 
@@ -55,6 +56,7 @@ export function createStaffService(auth: AuthService) {
 
     async create(ctx: TenantContext, input: { email: string; displayName: string; role: StaffRole }) {
       assertCanManage(ctx, input.role);
+      await assertQuota(ctx, 'staff');
       const { staff } = await auth.createStaffAccount(ctx.db, ctx.tenant, input);
       return toStaffDto(staff);
     },
@@ -72,6 +74,8 @@ export function createStaffService(auth: AuthService) {
       if (losesOwner && (await staffRepo.lockActiveOwners(ctx.db)).length <= 1) {
         throw new AppError('conflict', 'A studio must keep at least one active owner');
       }
+      // Enabling a disabled account takes a place in the quota again.
+      if (changes.status === 'active' && current.status === 'disabled') await assertQuota(ctx, 'staff');
       const updated = await staffRepo.update(ctx.db, id, {
         display_name: changes.displayName,
         role: changes.role,

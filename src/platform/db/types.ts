@@ -26,6 +26,8 @@ export interface PlatformTenants {
   placement_id: string;
   plan: Generated<string>;
   limits: ColumnType<Record<string, number>, string | undefined, string>;
+  /** Last measured by the quota_usage job; checked against limits.storageBytes. */
+  stored_bytes: ColumnType<number, never, number>;
   timezone: Generated<string>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;

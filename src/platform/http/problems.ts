@@ -15,6 +15,9 @@ export const problemSchema = z
     code: z.string(),
     requestId: z.string(),
     errors: z.array(z.object({ location: z.string(), path: z.string(), message: z.string() })).optional(),
+    limit: z.string().optional().describe('quota_exceeded: the limit that refused the request (tenant.members, tenant.locations, tenant.staff, tenant.storage_bytes); rate_limited: tenant.api_requests_per_minute'),
+    usage: z.number().optional().describe('quota_exceeded: how much of the limit is in use'),
+    max: z.number().optional().describe('quota_exceeded, rate_limited: the limit itself'),
     reason: z.string().optional().describe('Where a code has several causes, which one (email_domain_blocked: disposable_domain or blocked_by_studio; a refused check-in: invalid_token, expired_token, other_studio, no_reservation, …)'),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });

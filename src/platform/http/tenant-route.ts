@@ -9,6 +9,7 @@ import { runWithTenant, type Principal, type RequestInfo, type TenantContext, ty
 import type { Runtime } from '../runtime.js';
 import { problemSchema } from './problems.js';
 import { IDEMPOTENCY_HEADER, once } from './idempotency.js';
+import { tenantRateLimiter } from '../limits/rate-limit.js';
 
 /** Thrown to roll back a dry run's transaction while keeping its result. */
 const rawBodies = new WeakMap<FastifyRequest, Buffer>();
@@ -141,7 +142,8 @@ const errorResponses = Object.fromEntries(
 /** Route registration for tenant data: resolves the tenant, opens its transaction, authenticates, checks roles. */
 export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
   app.addHook('preParsing', async (req, reply, payload) => ((req.routeOptions.config as RouteConfig).rawBody ? keepRawBody.call(app, req, reply, payload) : payload));
-  async function resolveTenant(req: FastifyRequest): Promise<{ tenant: Tenant; viaTenantHeader: boolean }> {
+  const rateLimit = tenantRateLimiter(runtime.config.RATE_LIMIT);
+  async function resolveTenant(req: FastifyRequest, reply: FastifyReply): Promise<{ tenant: Tenant; viaTenantHeader: boolean }> {
     const header = req.headers['x-tenant-id'];
     let tenant: Tenant | null;
     if (header !== undefined) {
@@ -163,6 +165,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
     if (tenant.status === 'suspended') {
       throw new AppError('tenant_suspended', `${tenant.display_name} is suspended; contact the studio or Studiohive support`);
     }
+    await rateLimit(tenant, req, reply);
     return { tenant, viaTenantHeader: header !== undefined };
   }
 
@@ -239,7 +242,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
       transactionRoute({ ...def, url: `${def.url}/preview`, summary: `Preview: ${lower}`, status: 200, preview: false, idempotent: false, dryRun: true });
     }
     register(def, async (req, reply) => {
-      const { tenant, viaTenantHeader } = await resolveTenant(req);
+      const { tenant, viaTenantHeader } = await resolveTenant(req, reply);
       const bearer = bearerOf(req, def.access === 'public');
       const db = await runtime.directory.dbFor(tenant);
       const afterCommit: Array<Parameters<NonNullable<TenantContext['queueAfterCommit']>>> = [];
@@ -294,8 +297,8 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
     },
 
     sessionRoute<S extends Schemas>(def: SessionDef<S>) {
-      register(def, async (req) => {
-        const { tenant, viaTenantHeader } = await resolveTenant(req);
+      register(def, async (req, reply) => {
+        const { tenant, viaTenantHeader } = await resolveTenant(req, reply);
         if (viaTenantHeader) throw new AppError('bad_request', 'Use the studio address for this route, not X-Tenant-Id');
         const session = sessionOf(tenant, req);
         return runWithTenant(tenant, req.id, () => def.sessionHandler(session, inputOf<S>(req)));

@@ -4,6 +4,7 @@ import type { Runtime } from '../runtime.js';
 import { runMembershipDay } from '../../modules/contracts/membership-run.js';
 import { runPromotion, runReservationUpkeep } from '../../modules/reservations/upkeep.js';
 import { billingDeps, runBilling } from '../../modules/billing/billing-run.js';
+import { refreshQuotaUsage } from '../limits/quota-usage.js';
 
 const tenantPayload = z.object({ tenantId: z.uuid() });
 const lessonPayload = tenantPayload.extend({ lessonId: z.uuid() });
@@ -14,7 +15,13 @@ const lessonPayload = tenantPayload.extend({ lessonId: z.uuid() });
  * billing (each tenant's billing day comes at its own midnight; between billing days the run invoices new sales,
  * settles pending charges and retries failed ones).
  */
-export const CRONTAB = ['7 * * * * membership_sweep', '* * * * * reservations_sweep', '17 * * * * billing_sweep', '23 0 * * * analytics_compact'].join('\n');
+export const CRONTAB = [
+  '7 * * * * membership_sweep',
+  '* * * * * reservations_sweep',
+  '17 * * * * billing_sweep',
+  '23 0 * * * analytics_compact',
+  '37 * * * * quota_usage_sweep',
+].join('\n');
 
 /** Every background task of the platform; modules add theirs here. */
 export function taskList(runtime: Runtime): TaskList {
@@ -68,6 +75,17 @@ export function taskList(runtime: Runtime): TaskList {
       const { compactAnalytics } = await import('../analytics/analytics.service.js');
       const result = await compactAnalytics(runtime.config, runtime.clock.now());
       helpers.logger.info(`analytics compaction: ${JSON.stringify(result)}`);
+    },
+
+    /** Hourly: each tenant's quota usage and stored bytes (the limits report, /metrics, the storage quota). */
+    quota_usage_sweep: async () => {
+      for (const tenantId of await runtime.tenants.liveIds()) {
+        await runtime.jobs.add('quota_usage', { tenantId }, { jobKey: `quota_usage:${tenantId}` });
+      }
+    },
+
+    quota_usage: async (payload) => {
+      await refreshQuotaUsage(runtime, tenantPayload.parse(payload).tenantId);
     },
 
     membership_daily: async (payload, helpers) => {

@@ -1,0 +1,75 @@
+import { sql } from 'kysely';
+import type { Tx } from '../db/databases.js';
+import { AppError } from '../errors.js';
+import type { TenantContext } from '../tenancy/context.js';
+import type { Limits } from '../tenancy/plans.js';
+
+/** The hard quotas, checked when a row that counts is created (or brought back). */
+export type CountedResource = 'members' | 'locations' | 'staff';
+
+/**
+ * What counts against a quota is what a studio owner would call "in use": members who have not cancelled
+ * (cancelled members stay in the book for their history and invoices, but no longer take a seat), locations that
+ * are not archived, staff accounts that are active. Each count runs under the tenant's RLS, so it needs no filter.
+ */
+const counters: Record<CountedResource, (db: Tx) => Promise<number>> = {
+  members: async (db) => Number((await db.selectFrom('app.members').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '<>', 'cancelled').executeTakeFirstOrThrow()).n),
+  locations: async (db) => Number((await db.selectFrom('app.locations').select((eb) => eb.fn.countAll<string>().as('n')).where('archived_at', 'is', null).executeTakeFirstOrThrow()).n),
+  staff: async (db) => Number((await db.selectFrom('app.staff').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'active').executeTakeFirstOrThrow()).n),
+};
+
+export const countUsage = async (db: Tx) => ({
+  members: await counters.members(db),
+  locations: await counters.locations(db),
+  staff: await counters.staff(db),
+});
+
+const limitName: Record<CountedResource | 'storageBytes', string> = {
+  members: 'tenant.members',
+  locations: 'tenant.locations',
+  staff: 'tenant.staff',
+  storageBytes: 'tenant.storage_bytes',
+};
+
+const what: Record<CountedResource, string> = { members: 'members', locations: 'locations', staff: 'active staff accounts' };
+
+/** A tenant's effective limits; a key missing from the catalog row means no limit for that resource. */
+export function limitOf(limits: Record<string, number> | Partial<Limits>, key: keyof Limits): number | null {
+  const value = (limits as Record<string, unknown>)[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+export function quotaExceeded(resource: CountedResource | 'storageBytes', usage: number, max: number, detail: string) {
+  return new AppError('quota_exceeded', detail, { limit: limitName[resource], usage, max });
+}
+
+/**
+ * Refuses one more row of `resource` when the tenant is at its quota. The count runs under a transaction-level
+ * advisory lock per tenant and resource, so two creates racing at quota-1 are serialised: the second counts the
+ * first's row once it commits (READ COMMITTED takes a new snapshot per statement) and is refused. The lock ends
+ * with the transaction; creates of other tenants or other resources never wait on it.
+ */
+export async function assertQuota(ctx: TenantContext, resource: CountedResource): Promise<void> {
+  const max = limitOf(ctx.tenant.limits, resource);
+  if (max === null) return;
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`quota:${resource}:${ctx.tenant.id}`}, 0))`.execute(ctx.db);
+  const usage = await counters[resource](ctx.db);
+  if (usage >= max) {
+    throw quotaExceeded(resource, usage, max, `This studio's plan allows ${max} ${what[resource]} and ${usage} are in use (limit ${limitName[resource]}); archive or end some, or move to a larger plan`);
+  }
+  if (resource === 'members') await assertStorage(ctx);
+}
+
+/**
+ * Stored bytes are measured by the quota_usage job, not per request (summing a tenant's rows costs a scan). At or
+ * over the storage quota, new members are refused: members are what makes a studio's data grow (their history,
+ * contracts, invoices); everything else keeps working, so nobody is locked out of what they already have.
+ */
+async function assertStorage(ctx: TenantContext): Promise<void> {
+  const max = limitOf(ctx.tenant.limits, 'storageBytes');
+  if (max === null) return;
+  const usage = Number(ctx.tenant.stored_bytes);
+  if (usage >= max) {
+    throw quotaExceeded('storageBytes', usage, max, `This studio stores ${usage} bytes and its plan allows ${max} (limit tenant.storage_bytes); new members cannot be added until data is removed or the plan is larger`);
+  }
+}
