@@ -143,6 +143,9 @@ const errorResponses = Object.fromEntries(
 export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
   app.addHook('preParsing', async (req, reply, payload) => ((req.routeOptions.config as RouteConfig).rawBody ? keepRawBody.call(app, req, reply, payload) : payload));
   const rateLimit = tenantRateLimiter(runtime.config.RATE_LIMIT);
+  const resolvedTenants = new WeakMap<FastifyRequest, { tenant: Tenant; viaTenantHeader: boolean }>();
+  /** Resolved in onRequest (see register), before the body is read or validated. */
+  const tenantOf = (req: FastifyRequest) => resolvedTenants.get(req)!;
   async function resolveTenant(req: FastifyRequest, reply: FastifyReply): Promise<{ tenant: Tenant; viaTenantHeader: boolean }> {
     const header = req.headers['x-tenant-id'];
     let tenant: Tenant | null;
@@ -181,6 +184,11 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
     app.withTypeProvider<ZodTypeProvider>().route({
       method: def.method,
       url: def.url,
+      // The tenant first, before the body is parsed or validated: an unknown, suspended or rate-limited tenant
+      // costs no parsing, and every answer (a 400 too) is counted for the tenant in usage and metrics.
+      onRequest: async (req, reply) => {
+        resolvedTenants.set(req, await resolveTenant(req, reply));
+      },
       config: { tenantRoute: true, access: def.access, rawBody: def.rawBody === true } satisfies RouteConfig,
       schema: {
         summary: def.summary,
@@ -242,7 +250,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
       transactionRoute({ ...def, url: `${def.url}/preview`, summary: `Preview: ${lower}`, status: 200, preview: false, idempotent: false, dryRun: true });
     }
     register(def, async (req, reply) => {
-      const { tenant, viaTenantHeader } = await resolveTenant(req, reply);
+      const { tenant, viaTenantHeader } = tenantOf(req);
       const bearer = bearerOf(req, def.access === 'public');
       const db = await runtime.directory.dbFor(tenant);
       const afterCommit: Array<Parameters<NonNullable<TenantContext['queueAfterCommit']>>> = [];
@@ -298,7 +306,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
 
     sessionRoute<S extends Schemas>(def: SessionDef<S>) {
       register(def, async (req, reply) => {
-        const { tenant, viaTenantHeader } = await resolveTenant(req, reply);
+        const { tenant, viaTenantHeader } = tenantOf(req);
         if (viaTenantHeader) throw new AppError('bad_request', 'Use the studio address for this route, not X-Tenant-Id');
         const session = sessionOf(tenant, req);
         return runWithTenant(tenant, req.id, () => def.sessionHandler(session, inputOf<S>(req)));

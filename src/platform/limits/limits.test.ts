@@ -148,6 +148,10 @@ describe('request rate limit per tenant', () => {
     expect(flood.find((r) => r.statusCode === 200)!.headers['ratelimit-policy']).toBe('20;w=10');
     // Authentication happens inside the tenant's transaction: a bad token still meets the limit first.
     expect((await get(noisy, 'shs_not-a-token')).statusCode).toBe(429);
+    // The tenant is resolved and limited before the body is read: a malformed body is not a way around it.
+    const malformed = await platform.call(noisy, { method: 'POST', url: '/api/locations', token: noisy.ownerToken, payload: { name: 42 } });
+    expect(malformed.statusCode).toBe(429);
+    expect((await platform.call(quiet, { method: 'POST', url: '/api/locations', token: quiet.ownerToken, payload: { name: 42 } })).statusCode).toBe(400);
   });
 
   it('is off with RATE_LIMIT=false', async () => {

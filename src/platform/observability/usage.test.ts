@@ -62,15 +62,17 @@ describe('per-tenant usage', () => {
     const first = await Promise.all([
       send(A, '/api/members'), send(A, '/api/members'), send(A, '/api/members'),
       send(A, `/api/members/${randomUUID()}`), send(A, `/api/members/${randomUUID()}`),
+      // Refused by validation: the tenant is resolved before it, so this counts for A too.
+      send(A, '/api/members/not-a-uuid'),
       send(B, '/api/members'),
     ]);
-    expect(first.map((r) => r.statusCode)).toEqual([200, 200, 200, 404, 404, 200]);
+    expect(first.map((r) => r.statusCode)).toEqual([200, 200, 200, 404, 404, 400, 200]);
     // Nothing is written before a flush.
     expect(total(await rowsOf(platform, A.id))).toEqual(before.A);
 
     expect(await platform.app.observability.usage.flush()).toBeGreaterThanOrEqual(2);
     const afterFirst = { A: await rowsOf(platform, A.id), B: await rowsOf(platform, B.id) };
-    expect(total(afterFirst.A)).toEqual({ requests: before.A.requests + 5, clientErrors: before.A.clientErrors + 2, serverErrors: 0 });
+    expect(total(afterFirst.A)).toEqual({ requests: before.A.requests + 6, clientErrors: before.A.clientErrors + 3, serverErrors: 0 });
     expect(total(afterFirst.B)).toEqual({ requests: before.B.requests + 1, clientErrors: before.B.clientErrors, serverErrors: 0 });
     for (const row of [...afterFirst.A, ...afterFirst.B]) {
       expect(row.hour.getTime() % 3_600_000).toBe(0);
