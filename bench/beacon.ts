@@ -15,7 +15,7 @@ import autocannon, { type Result } from 'autocannon';
 import { Analytics } from '../src/platform/analytics/analytics.service.js';
 import { LocalStore } from '../src/platform/analytics/storage.js';
 import { startBenchCluster } from './cluster.js';
-import { REPO_ROOT, WORK_DIR, assertPortsFree, fmt, log, mb, ratio, rssKb, sleep, spawnManaged, table, type ManagedChild } from './lib.js';
+import { REPO_ROOT, WORK_DIR, assertPortsFree, fmt, log, mb, ratio, rssKb, sleep, spawnManaged, table, type ManagedChild, unmeasuredSection } from './lib.js';
 
 export interface BeaconPorts {
   pg: number;
@@ -195,15 +195,9 @@ export function beaconHeadline(r: BeaconOutcome | undefined): string[] {
 }
 
 export function renderBeaconSection(r: BeaconOutcome | undefined, n: number): string {
-  const out: string[] = [`## ${n}. Beacon ingestion`];
-  if (!r) {
-    out.push('Not measured in this run.');
-    return out.join('\n\n');
-  }
-  if ('skipped' in r) {
-    out.push(`Skipped: ${r.skipped}`);
-    return out.join('\n\n');
-  }
+  const heading = `## ${n}. Beacon ingestion`;
+  if (!r || 'skipped' in r) return unmeasuredSection(heading, r);
+  const out: string[] = [heading];
   const s = r.settings;
   const row = (name: string, f: LoadFigures) => [
     name, fmt(f.perSecond, 0), fmt(f.p50Ms, 0), fmt(f.p99Ms, 0), fmt(f.maxMs, 0), String(f.errors + f.non2xx),

@@ -22,7 +22,7 @@ import { taxSummary } from '../src/modules/contracts/charges.js';
 import type { WorkerJob, WorkerResult } from './billing-worker.js';
 import { startBenchCluster, withAdmin, type BenchCluster } from './cluster.js';
 import { createPooledTenants, type DensitySettings } from './density.js';
-import { REPO_ROOT, WORK_DIR, fmt, log, mb, processTree, ratio, spawnManaged, startMemorySampler, table, type SampledMemory } from './lib.js';
+import { REPO_ROOT, WORK_DIR, fmt, log, mb, processTree, ratio, spawnManaged, startMemorySampler, table, type SampledMemory, unmeasuredSection } from './lib.js';
 
 export interface BillingBenchSettings {
   tenants: number;
@@ -637,15 +637,9 @@ export function billingCaveat(r: BillingOutcome | undefined): string {
 }
 
 export function renderBillingSection(r: BillingOutcome | undefined, n: number): string {
-  const out: string[] = [`## ${n}. Billing run: the month's invoices and card charges`];
-  if (!r) {
-    out.push('Not measured in this run.');
-    return out.join('\n\n');
-  }
-  if ('skipped' in r) {
-    out.push(`Skipped: ${r.skipped}`);
-    return out.join('\n\n');
-  }
+  const heading = `## ${n}. Billing run: the month's invoices and card charges`;
+  if (!r || 'skipped' in r) return unmeasuredSection(heading, r);
+  const out: string[] = [heading];
   const s = r.settings;
   const copy = 'skipped' in r.copy ? null : r.copy;
   const w = r.run.worker;

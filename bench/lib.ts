@@ -316,3 +316,9 @@ export function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
+
+/** A report section the run did not measure, or skipped (and why). */
+export function unmeasuredSection(heading: string, r: { skipped: string } | undefined): string {
+  return `${heading}\n\n${r ? `Skipped: ${r.skipped}` : 'Not measured in this run.'}`;
+}
+

@@ -23,7 +23,7 @@ import type { DB } from '../src/platform/db/types.js';
 import { createLogger, openRuntime } from '../src/platform/runtime.js';
 import { startAppServer, startBenchCluster, withAdmin, type BenchCluster } from './cluster.js';
 import { createPooledTenants, runtimeConfig, type DensitySettings, type TenantCredential } from './density.js';
-import { WORK_DIR, fmt, log, mapConcurrent, percentile, randomInt, ratio, sleep, sortedCopy, table } from './lib.js';
+import { WORK_DIR, fmt, log, mapConcurrent, percentile, randomInt, ratio, sleep, sortedCopy, table, unmeasuredSection } from './lib.js';
 import { probe, runLoad, type LoadTarget } from './load.js';
 import { parseOutput, pgbench, pgbenchVersion, readLatenciesMs } from './rls-cost.js';
 
@@ -992,15 +992,9 @@ export function membershipHeadline(m: MembershipOutcome | undefined): string[] {
 }
 
 export function renderMembershipSection(m: MembershipOutcome | undefined, sectionNumber: number): string {
-  const out: string[] = [`## ${sectionNumber}. Membership book: members, plans and contracts`];
-  if (!m) {
-    out.push('Not measured in this run.');
-    return out.join('\n\n');
-  }
-  if ('skipped' in m) {
-    out.push(`Skipped: ${m.skipped}`);
-    return out.join('\n\n');
-  }
+  const heading = `## ${sectionNumber}. Membership book: members, plans and contracts`;
+  if (!m || 'skipped' in m) return unmeasuredSection(heading, m);
+  const out: string[] = [heading];
   const s = m.settings;
   const contracted = s.membersPerTenant - s.withoutContract;
   const changeTo = 2 * s.changesPerTenant;

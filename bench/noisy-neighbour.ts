@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { startAppServer, startBenchCluster, withAdmin, type AppServer, type BenchCluster } from './cluster.js';
 import { createPooledTenants, type DensitySettings, type TenantCredential } from './density.js';
-import { fmt, log, table } from './lib.js';
+import { fmt, log, table, unmeasuredSection } from './lib.js';
 
 export interface NoisyPorts {
   pg: number;
@@ -175,15 +175,9 @@ export function noisyHeadline(r: NoisyOutcome | undefined): string[] {
 }
 
 export function renderNoisySection(r: NoisyOutcome | undefined, n: number): string {
-  const out: string[] = [`## ${n}. Noisy neighbour`];
-  if (!r) {
-    out.push('Not measured in this run.');
-    return out.join('\n\n');
-  }
-  if ('skipped' in r) {
-    out.push(`Skipped: ${r.skipped}`);
-    return out.join('\n\n');
-  }
+  const heading = `## ${n}. Noisy neighbour`;
+  if (!r || 'skipped' in r) return unmeasuredSection(heading, r);
+  const out: string[] = [heading];
   const s = r.settings;
   out.push(`### Method
 

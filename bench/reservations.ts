@@ -16,7 +16,7 @@ import { hashPassword, newSecret } from '../src/platform/auth/secrets.js';
 import { startAppServer, startBenchCluster, withAdmin, type BenchCluster } from './cluster.js';
 import { createPooledTenants, type DensitySettings, type TenantCredential } from './density.js';
 import { readFileSync } from 'node:fs';
-import { WORK_DIR, fmt, log, mapConcurrent, percentile, processTree, ratio, sleep, sortedCopy, table } from './lib.js';
+import { WORK_DIR, fmt, log, mapConcurrent, percentile, processTree, ratio, sleep, sortedCopy, table, unmeasuredSection } from './lib.js';
 import { probe, request, runLoad, type LoadResult, type LoadTarget } from './load.js';
 import { parseOutput, pgbench, pgbenchVersion, readLatenciesMs } from './rls-cost.js';
 
@@ -510,15 +510,9 @@ export function reservationsHeadline(r: ReservationsOutcome | undefined): string
 }
 
 export function renderReservationsSection(r: ReservationsOutcome | undefined, n: number): string {
-  const out: string[] = [`## ${n}. Reservations: booking throughput and the opening-minute rush`];
-  if (!r) {
-    out.push('Not measured in this run.');
-    return out.join('\n\n');
-  }
-  if ('skipped' in r) {
-    out.push(`Skipped: ${r.skipped}`);
-    return out.join('\n\n');
-  }
+  const heading = `## ${n}. Reservations: booking throughput and the opening-minute rush`;
+  if (!r || 'skipped' in r) return unmeasuredSection(heading, r);
+  const out: string[] = [heading];
   const s = r.settings;
   const t = r.throughput;
   const pg = r.pgbench;

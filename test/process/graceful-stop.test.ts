@@ -1,26 +1,15 @@
-import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Analytics } from '../../src/platform/analytics/analytics.service.js';
 import pg from 'pg';
 import { LocalStore } from '../../src/platform/analytics/storage.js';
+import { freePort, startServer } from '../support/server-process.js';
 import { loadLocalSecrets, startEmbeddedPostgres } from '../../src/platform/db/embedded.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const BROWSER = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -52,23 +41,11 @@ describe('a graceful stop', () => {
     const analyticsDir = path.join(dataDir, 'analytics');
     const port = await freePort();
     const pgPort = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: root,
-      env: {
-        ...process.env, LOG_LEVEL: 'warn', DATA_DIR: dataDir, ANALYTICS_DIR: analyticsDir, PORT: String(port), HOST: '127.0.0.1',
-        EMBEDDED_PG_PORT: String(pgPort), RUN_WORKER: 'false',
-        // Nothing is written before the stop: the flush at shutdown must write it all.
-        BEACON_FLUSH_MS: '3600000', BEACON_FLUSH_EVENTS: '1000000', USAGE_FLUSH_MS: '3600000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { child, output, exited } = await startServer({
+      DATA_DIR: dataDir, ANALYTICS_DIR: analyticsDir, PORT: String(port), HOST: '127.0.0.1', EMBEDDED_PG_PORT: String(pgPort), RUN_WORKER: 'false',
+      // Nothing is written before the stop: the flush at shutdown must write it all.
+      BEACON_FLUSH_MS: '3600000', BEACON_FLUSH_EVENTS: '1000000', USAGE_FLUSH_MS: '3600000',
     });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 60_000;
-    while (!out.includes('Studiohive is running') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
-    expect(out).toContain('Studiohive is running');
 
     const N = 400;
     const before: number[] = [];
@@ -80,7 +57,7 @@ describe('a graceful stop', () => {
     const racing = Array.from({ length: 200 }, (_, i) => beacon(port, N + i));
     child.kill('SIGTERM');
     const raced = await Promise.all(racing);
-    expect(await exited, out).toBe(0);
+    expect(await exited, output()).toBe(0);
     const accepted = N + raced.filter((s) => s === 204).length;
 
     const analytics = await Analytics.open(new LocalStore(analyticsDir), analyticsDir);
