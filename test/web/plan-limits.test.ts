@@ -49,7 +49,7 @@ describe('Settings → Plan and limits', () => {
     expect(await quota(page, 'members').getByRole('note').textContent()).toBe('Getting close to the limit. Contact Studiohive to move to a larger plan.');
     expect(await quota(page, 'locations').locator('.row').textContent()).toBe('Locations0 of 5 locations');
     expect(await quota(page, 'locations').getByRole('note').count()).toBe(0);
-    expect(await quota(page, 'staff').locator('.row').textContent()).toBe('Staff accounts1 active staff accounts, unlimited');
+    expect(await quota(page, 'staff').locator('.row').textContent()).toBe('Staff accounts1 active staff account, unlimited');
     expect(await page.getByRole('progressbar', { name: 'Staff accounts' }).count()).toBe(0);
     expect(await quota(page, 'storageBytes').locator('.row').textContent()).toMatch(/^Stored data\d+(\.\d)? (KiB|MiB) of 10 GiB$/);
     expect(await quota(page, 'storageBytes').textContent()).toContain('Measured ');

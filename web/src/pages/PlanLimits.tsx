@@ -5,24 +5,24 @@ import { Alert, useApi } from '../ui';
 const count = (n: number) => n.toLocaleString('en-US');
 
 /** How each quota reads: its label, and what "450 of 500 …" counts. */
-const quotaText: Record<Quota['key'], { label: string; noun: string }> = {
-  members: { label: 'Members', noun: 'members' },
-  locations: { label: 'Locations', noun: 'locations' },
-  staff: { label: 'Staff accounts', noun: 'active staff accounts' },
-  storageBytes: { label: 'Stored data', noun: 'members' },
-  apiRequestsPerMinute: { label: 'API requests', noun: 'requests' },
+const quotaText: Record<Quota['key'], { label: string; noun: string; one: string }> = {
+  members: { label: 'Members', noun: 'members', one: 'member' },
+  locations: { label: 'Locations', noun: 'locations', one: 'location' },
+  staff: { label: 'Staff accounts', noun: 'active staff accounts', one: 'active staff account' },
+  storageBytes: { label: 'Stored data', noun: 'members', one: 'member' },
+  apiRequestsPerMinute: { label: 'API requests', noun: 'requests', one: 'request' },
 };
 
 const LARGER_PLAN = 'Contact Studiohive to move to a larger plan.';
 
 function figures(q: Quota, measured: boolean): string {
-  const { noun } = quotaText[q.key];
+  const { noun, one } = quotaText[q.key];
   if (q.key === 'apiRequestsPerMinute') return q.max === null ? 'Unlimited' : `Up to ${count(q.max)} per minute`;
   if (q.key === 'storageBytes') {
     if (!measured) return q.max === null ? 'Not measured yet, unlimited' : `Not measured yet, of ${formatBytes(q.max)}`;
     return q.max === null ? `${formatBytes(q.usage ?? 0)}, unlimited` : `${formatBytes(q.usage ?? 0)} of ${formatBytes(q.max)}`;
   }
-  return q.max === null ? `${count(q.usage ?? 0)} ${noun}, unlimited` : `${count(q.usage ?? 0)} of ${count(q.max)} ${noun}`;
+  return q.max === null ? `${count(q.usage ?? 0)} ${q.usage === 1 ? one : noun}, unlimited` : `${count(q.usage ?? 0)} of ${count(q.max)} ${noun}`;
 }
 
 function hint(q: Quota): string | null {
