@@ -7,7 +7,7 @@ import type { planList } from '../../src/modules/plans/plans.schemas';
 import type { bookingResult, cancelResult, memberSchedule, penaltyList, reservationList, roster, waitlistList } from '../../src/modules/reservations/reservations.schemas';
 import type { checkInCode, checkInList, scanResult } from '../../src/modules/checkin/checkin.schemas';
 import type { locationList } from '../../src/modules/schedule/catalog.schemas';
-import type { membershipRules } from '../../src/modules/settings/settings.schemas';
+import type { membershipRules, planStanding } from '../../src/modules/settings/settings.schemas';
 
 /**
  * The JSON API of the studio at this address, with the staff session and the member session kept apart in this
@@ -174,6 +174,8 @@ export type Contract = z.output<typeof contractDto>;
 export type Charge = Contract['charges'][number];
 export type ContractStatus = Contract['status'];
 export type Credits = z.output<typeof creditsOverview>;
+export type PlanStanding = z.output<typeof planStanding>;
+export type Quota = PlanStanding['quotas'][number];
 
 export const taxLabel: Record<TaxCategory, string> = { standard_10: '10%', reduced_8: '8% (reduced)', exempt: 'Tax exempt' };
 
@@ -259,3 +261,17 @@ export const paymentMethodLabel: Record<PaymentAttempt['method'], string> = { ca
 /** A saved card as people read it: Visa •••• 4242. */
 export const cardText = (c: SavedCard) =>
   `${c.brand.charAt(0).toUpperCase()}${c.brand.slice(1)} •••• ${c.last4}${c.expMonth && c.expYear ? ` (expires ${String(c.expMonth).padStart(2, '0')}/${c.expYear})` : ''}`;
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** Bytes in binary units, as the plans are sized (1 GiB, 10 GiB): 12.3 MiB, 10 GiB. */
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const shown = unit === 0 || value >= 100 ? Math.round(value) : Math.round(value * 10) / 10;
+  return `${shown.toLocaleString('en-US')} ${BYTE_UNITS[unit]}`;
+}

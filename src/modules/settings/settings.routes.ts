@@ -1,9 +1,11 @@
 import type { TenantRouter } from '../../platform/http/tenant-route.js';
 import { ALL_STAFF } from '../../platform/http/tenant-route.js';
+import { planStanding } from '../../platform/limits/plan-usage.js';
+import type { Runtime } from '../../platform/runtime.js';
 import * as s from './settings.schemas.js';
 import { bookingSettingsService, settingsService } from './settings.service.js';
 
-export function settingsRoutes({ route }: TenantRouter) {
+export function settingsRoutes({ route }: TenantRouter, runtime: Runtime) {
   const tags = ['settings'];
   route({
     method: 'GET', url: '/api/settings/membership', summary: 'Pro-rating, cut-off and billing day, currency, tax rounding', tags, access: ALL_STAFF,
@@ -14,6 +16,11 @@ export function settingsRoutes({ route }: TenantRouter) {
     method: 'PATCH', url: '/api/settings/membership', summary: 'Change the membership rules', tags, access: ['owner', 'manager'],
     schema: { body: s.updateMembershipRules, response: s.membershipRules },
     handler: (ctx, { body }) => settingsService.update(ctx, body),
+  });
+  route({
+    method: 'GET', url: '/api/settings/plan', summary: 'The studio’s Studiohive plan: each quota’s usage, limit and warning level', tags, access: ['owner', 'manager'],
+    schema: { response: s.planStanding },
+    handler: (ctx) => planStanding(runtime, ctx),
   });
 }
 

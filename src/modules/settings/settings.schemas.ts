@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { bookingRuleFields, localTime } from '../schedule/booking-rules.js';
+import { timestamp } from '../../platform/auth/auth.schemas.js';
 
 export const membershipRules = z.object({
   prorationRule: z.enum(['full', 'daily', 'free_until_first']).describe('How the first month of a monthly contract is charged'),
@@ -30,3 +31,24 @@ export const updateBookingSettings = bookingSettings
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'send at least one setting')
   .meta({ example: { opensDaysBefore: 7, opensAt: '12:00' } });
+
+const level = z.enum(['ok', 'warning', 'critical']);
+
+/** Where the studio stands against its Studiohive plan; levels are those of the operators' limits report. */
+export const planStanding = z
+  .object({
+    plan: z.string().describe('The Studiohive plan (starter, standard, enterprise)'),
+    quotas: z.array(
+      z.object({
+        key: z.enum(['members', 'locations', 'staff', 'storageBytes', 'apiRequestsPerMinute']),
+        limit: z.enum(['tenant.members', 'tenant.locations', 'tenant.staff', 'tenant.storage_bytes', 'tenant.api_requests_per_minute'])
+          .describe('The name a quota_exceeded problem gives'),
+        usage: z.number().nullable().describe('Members, locations and active staff counted now; stored bytes as last measured; null for the request rate'),
+        max: z.number().nullable().describe('null: unlimited'),
+        percent: z.number().nullable(),
+        level: level.nullable().describe('warning and critical as the limits report sets them; null when usage is not measured'),
+      }),
+    ),
+    storageMeasuredAt: timestamp.nullable().describe('When the stored bytes were last measured; null before the first measurement'),
+  })
+  .meta({ id: 'PlanStanding' });

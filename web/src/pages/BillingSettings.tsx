@@ -3,8 +3,9 @@ import { formatMoney, type BillingRuns, type BillingSettings, type MembershipRul
 import { dateAndClock } from '../time';
 import { Alert, Input, Select, Table, useApi, useWrite } from '../ui';
 import { TestCards } from './MemberBilling';
+import { PlanLimits } from './PlanLimits';
 
-/** Settings → Billing: the issuer and payment rules (the owner's), the books against the ledger, the monthly runs. */
+/** Settings: the studio's plan and its limits; Billing: the issuer and payment rules (the owner's), the books against the ledger, the monthly runs. */
 export function BillingSettingsPage({ role, tenant }: { role: Role; tenant: Tenant }) {
   const [version, reload] = useReducer((n: number) => n + 1, 0);
   const settings = useApi<BillingSettings>('/api/settings/billing', version);
@@ -15,6 +16,7 @@ export function BillingSettingsPage({ role, tenant }: { role: Role; tenant: Tena
   return (
     <section>
       <h2>Settings</h2>
+      <PlanLimits timeZone={tenant.timezone} />
       <h3>Billing</h3>
       <Alert text={settings.error} />
       {settings.data && (

@@ -73,6 +73,7 @@ function RegisterMember({ onDone }: { onDone: (id: string) => void }) {
   async function submit(e: FormEvent) {
     e.preventDefault();
     const body = Object.fromEntries(Object.entries(form).filter(([, v]) => v.trim() !== ''));
+    setError(null);
     try {
       const member = await api<{ id: string }>('POST', '/api/members', body);
       onDone(member.id);
