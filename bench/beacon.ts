@@ -118,7 +118,8 @@ async function measure(url: string, host: string, pid: number, s: BeaconBenchSet
 /** The server's own count of views accepted into the buffer and dropped because it was full. */
 async function beaconCounters(url: string, token: string): Promise<{ accepted: number; dropped: number }> {
   const text = await (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).text();
-  const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+  // A labelled counter has no line until it is first incremented: no line means none.
+  const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
   return {
     accepted: value(/^studiohive_beacon_events_accepted_total (\S+)$/m),
     dropped: value(/^studiohive_beacon_events_dropped_total\{reason="buffer_full"\} (\S+)$/m),

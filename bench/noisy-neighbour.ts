@@ -200,5 +200,14 @@ export function renderNoisySection(r: NoisyOutcome | undefined, n: number): stri
       r.phases.filter((p) => p.noisy).map((p) => [p.rateLimit ? 'rate limit on' : 'RATE_LIMIT=false', n0(p.noisy!.sent), n0(p.noisy!.ratePerS), statusList(p.noisy!), n0(p.noisy!.errors), ms(p.noisy!.p50Ms), ms(p.noisy!.p99Ms)]),
     ),
   );
+  const [onAlone, onWith, offAlone, offWith] = r.phases;
+  if (onAlone && onWith?.noisy && offAlone && offWith?.noisy) {
+    const served = (p: typeof onWith) => p.noisy!.byStatus['200'] ?? 0;
+    out.push(
+      '### Reading it',
+      `- The quiet tenant's p99 with the noisy one at ${s.factor}× its limit is **${fmt(onWith.quiet.p99Ms / onAlone.quiet.p99Ms, 1)}×** its p99 alone with the rate limit on, and ${fmt(offWith.quiet.p99Ms / offAlone.quiet.p99Ms, 1)}× with it off; no quiet request failed in either.`,
+      `- What the limit changes is the noisy tenant's share of the database: ${n0(served(onWith))} of its requests were served (its allowance) instead of ${n0(served(offWith))}; the rest were refused in \`onRequest\`, before a body, a session or a transaction. At this rate the server could also serve the unlimited flood on 2 cores, so this run does not show the limit improving the quiet tenant's latency (the 429s still cost an HTTP answer each, on the cores the quiet tenant shares); it shows the limit holding the noisy tenant to its allowance. A flood far past what one server can answer belongs to a proxy or load balancer in front.`,
+    );
+  }
   return out.join('\n\n');
 }
