@@ -31,6 +31,12 @@ async function main() {
     `  Health:       http://localhost:${port}/healthz`,
     `  API document: http://localhost:${port}/openapi.json`,
   ];
+  const metricsPort = app.observability.metricsAddress()?.port;
+  lines.push(
+    metricsPort !== undefined
+      ? `  Metrics:      http://localhost:${metricsPort}/metrics`
+      : `  Metrics:      http://localhost:${port}/metrics (Authorization: Bearer <METRICS_TOKEN or the platform admin token>)`,
+  );
   if (demo) {
     lines.push(
       `  Demo studio:  ${demo.url}`,

@@ -30,6 +30,9 @@ describe('the server process', () => {
     expect(login, first.output()).not.toBeNull();
     expect(first.output()).toContain(`http://demo.localhost:${port}`);
     const [, email, password] = login!;
+    // The printed platform admin token also opens the printed metrics address.
+    const adminToken = /Platform admin token[^:]*: (\S+)/.exec(first.output())?.[1];
+    expect(first.output()).toContain(`Metrics:      http://localhost:${port}/metrics`);
 
     // fetch() may not set Host, so plain http.request plays the browser at demo.localhost. Each request gets its
     // own connection, and `sent` resolves once the whole request has been handed to the server.
@@ -55,6 +58,9 @@ describe('the server process', () => {
     };
     const firstLogin = await signIn().done;
     expect(firstLogin.status, firstLogin.text).toBe(200);
+    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } });
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^studiohive_http_requests_total\{[^}]*route="\/api\/auth\/login"[^}]*\} 1$/m);
     // The demo studio has something to look at: plans of each kind, and members on them.
     const get = (url: string) =>
       new Promise<any>((resolve, reject) => {
