@@ -28,6 +28,7 @@ export interface PlatformTenants {
   limits: ColumnType<Record<string, number>, string | undefined, string>;
   /** Last measured by the quota_usage job; checked against limits.storageBytes. */
   stored_bytes: ColumnType<number, never, number>;
+  stored_bytes_measured_at: ColumnType<Date | null, never, Date | string | null>;
   timezone: Generated<string>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;

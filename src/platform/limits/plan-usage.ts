@@ -38,6 +38,8 @@ const counted: Array<['members' | 'locations' | 'staff', TenantLimitName]> = [
  * in the request's transaction, with the very counters the quota checks use; stored bytes are the figure on the
  * catalog row that the storage check reads. Levels come from the same function as the operator report, with the
  * same threshold overrides, so the studio and the operator never see different levels for the same numbers.
+ * Everything else comes from the catalog row the request carries: a second query here, inside a pool tenant's
+ * transaction, would wait on the same connection pool.
  */
 export async function planStanding(runtime: Runtime, ctx: TenantContext): Promise<PlanStanding> {
   const { tenant } = ctx;
@@ -50,11 +52,6 @@ export async function planStanding(runtime: Runtime, ctx: TenantContext): Promis
     return { key, limit, usage, max, percent, level };
   };
   const usage = await countUsage(ctx.db);
-  const measured = await runtime.databases.control
-    .selectFrom('platform.tenant_quota_usage')
-    .select('measured_at')
-    .where('tenant_id', '=', tenant.id)
-    .executeTakeFirst();
   return {
     plan: tenant.plan,
     quotas: [
@@ -62,6 +59,6 @@ export async function planStanding(runtime: Runtime, ctx: TenantContext): Promis
       standing('storageBytes', 'tenant.storage_bytes', Number(tenant.stored_bytes)),
       standing('apiRequestsPerMinute', 'tenant.api_requests_per_minute', null),
     ],
-    storageMeasuredAt: measured ? measured.measured_at.toISOString() : null,
+    storageMeasuredAt: tenant.stored_bytes_measured_at ? new Date(tenant.stored_bytes_measured_at).toISOString() : null,
   };
 }

@@ -45,7 +45,7 @@ export async function refreshQuotaUsage(runtime: Runtime, tenantId: string): Pro
       .values({ tenant_id: tenantId, ...row })
       .onConflict((oc) => oc.column('tenant_id').doUpdateSet(row))
       .execute();
-    await trx.updateTable('platform.tenants').set({ stored_bytes: usage.storedBytes }).where('id', '=', tenantId).execute();
+    await trx.updateTable('platform.tenants').set({ stored_bytes: usage.storedBytes, stored_bytes_measured_at: sql<Date>`now()` }).where('id', '=', tenantId).execute();
   });
   return usage;
 }
