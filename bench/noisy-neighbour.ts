@@ -3,11 +3,13 @@
  * steady load; the quiet tenant's latency and errors without and with the noisy one, and how many of the noisy
  * tenant's requests were answered 429. Then the same with RATE_LIMIT=false, for contrast.
  */
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { promisify } from 'node:util';
 import { startAppServer, startBenchCluster, withAdmin, type AppServer, type BenchCluster } from './cluster.js';
 import { createPooledTenants, type DensitySettings, type TenantCredential } from './density.js';
-import { fmt, log, table, unmeasuredSection } from './lib.js';
+import { REPO_ROOT, fmt, log, table, unmeasuredSection } from './lib.js';
 
 export interface NoisyPorts {
   pg: number;
@@ -89,15 +91,26 @@ function figures(r: AutocannonResult): TrafficFigures {
   };
 }
 
-const drive = (port: number, cred: TenantCredential, d: DensitySettings, connections: number, rate: number, seconds: number) =>
-  autocannon({
-    url: `http://127.0.0.1:${port}${PATH}`,
-    headers: { host: `${cred.slug}.${d.baseDomain}`, authorization: `Bearer ${cred.token}` },
-    connections,
-    duration: seconds,
-    overallRate: rate,
-    timeout: 30,
+const loadOptions = (port: number, cred: TenantCredential, d: DensitySettings, connections: number, rate: number, seconds: number) => ({
+  url: `http://127.0.0.1:${port}${PATH}`,
+  headers: { host: `${cred.slug}.${d.baseDomain}`, authorization: `Bearer ${cred.token}` },
+  connections,
+  duration: seconds,
+  overallRate: rate,
+  timeout: 30,
+});
+
+/** The quiet tenant's load, measured in this process. */
+const drive = (...args: Parameters<typeof loadOptions>) => autocannon(loadOptions(...args));
+
+/** The noisy tenant's load, in a process of its own so its work does not delay the quiet load's measurement. */
+async function driveElsewhere(...args: Parameters<typeof loadOptions>): Promise<AutocannonResult> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/autocannon-child.ts', JSON.stringify(loadOptions(...args))], {
+    cwd: REPO_ROOT,
+    maxBuffer: 64 * 1024 * 1024,
   });
+  return JSON.parse(stdout) as AutocannonResult;
+}
 
 /** Two tenants with the same book: members to list, so every answered request reads rows under RLS. */
 async function seed(cluster: BenchCluster, creds: TenantCredential[], s: NoisySettings) {
@@ -126,7 +139,7 @@ async function phases(server: AppServer, rateLimit: boolean, creds: TenantCreden
   log(`noisy neighbour (${mode}): quiet tenant with the noisy one at ${noisyRate}/s (${s.factor}× ${s.limitPerMinute}/min), ${s.phaseS} s`);
   const [withNoisy, noise] = await Promise.all([
     drive(server.port, quiet, d, s.quietConnections, s.quietRate, s.phaseS),
-    drive(server.port, noisy, d, s.noisyConnections, noisyRate, s.phaseS),
+    driveElsewhere(server.port, noisy, d, s.noisyConnections, noisyRate, s.phaseS),
   ]);
   return [
     { label: 'Quiet tenant alone', rateLimit, quiet: alone, noisy: null },
@@ -184,7 +197,7 @@ export function renderNoisySection(r: NoisyOutcome | undefined, n: number): stri
 - **Data.** A bench cluster of its own (\`noisy\`), two pooled tenants created through \`runtime.tenants.create\` with ${n0(s.membersPerTenant)} members each (inserted as the superuser) and one staff session each. The noisy tenant's \`apiRequestsPerMinute\` is set to ${n0(s.limitPerMinute)} for the run; the quiet tenant's to ${n0(s.quietRate * 60 * 100)}, so it never meets its own.
 - **Server.** The real server process (\`node --import tsx src/main.ts\`, \`DB_POOL_MAX=10\`), started once with the rate limit on (the default) and once with \`RATE_LIMIT=false\`.
 - **Load.** Both tenants send \`GET ${r.path}\` with their owner's session (tenant resolution, session lookup under RLS, a page of 25 members), open loop at a fixed rate with autocannon's programmatic API (\`overallRate\`): the quiet tenant ${n0(s.quietRate)} requests/s over ${s.quietConnections} connections; the noisy tenant ${n0((s.limitPerMinute * s.factor) / 60)} requests/s (${s.factor}× its limit) over ${s.noisyConnections} connections. On each server: ${s.warmupS} s warm-up (quiet tenant only), ${s.phaseS} s with the quiet tenant alone, then ${s.phaseS} s with both at once. The server counts a sixth of the per-minute limit per 10-second window (from the tenant's first request in it), so the noisy tenant gets at most ${n0(Math.ceil(s.limitPerMinute / 6))} answers per 10 s and 429 for the rest.
-- Latency is autocannon's, client side, in the same process as both loads; the app server and PostgreSQL share the same cores.
+- Latency is autocannon's, client side: the quiet tenant's load is measured in the bench process, the noisy tenant's load runs in a process of its own (\`bench/autocannon-child.ts\`), so its work does not delay the quiet measurement's event loop; the app server, PostgreSQL and both load generators share the same 2 cores.
 - Load average (1/5/15 min) when this section started: ${r.loadAverage.start.map((x) => fmt(x, 2)).join(' / ')}; when it ended: ${r.loadAverage.end.map((x) => fmt(x, 2)).join(' / ')}.`);
   out.push('### Quiet tenant');
   out.push(
