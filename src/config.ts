@@ -7,17 +7,24 @@ const postgresUrl = z
   .url()
   .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// or postgresql:// URL');
 
-const clusters = z
-  .string()
-  .transform((raw, ctx) => {
-    try {
-      return JSON.parse(raw) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of {"name": "postgres://..."}' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/), postgresUrl));
+/** A JSON value in an environment variable, then checked by `schema`; `example` says what is expected. */
+const jsonEnv = <T extends z.ZodType>(schema: T, example: string) =>
+  z
+    .string()
+    .transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `must be JSON like ${example}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+const clusters = jsonEnv(z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/), postgresUrl), '{"name": "postgres://..."}');
+
+/** A threshold: a percentage of the limit ("70%") or an absolute usage (4900). */
+const threshold = z.union([z.string().regex(/^\d+(\.\d+)?%$/), z.number().int().min(0)]);
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -91,25 +98,10 @@ const envSchema = z.object({
   // Platform capacity limits and threshold overrides (see README, Limits).
   DB_SIZE_LIMIT_BYTES: z.coerce.number().int().min(1).default(100 * 1024 ** 3),
   JOB_BACKLOG_LIMIT: z.coerce.number().int().min(1).default(10_000),
-  LIMIT_THRESHOLDS: z
-    .string()
-    .transform((raw, ctx) => {
-      try {
-        return JSON.parse(raw) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON like {"tenant.members": {"warning": "70%", "critical": 4900}}' });
-        return z.NEVER;
-      }
-    })
-    .pipe(
-      z.record(
-        z.string(),
-        z
-          .object({ warning: z.union([z.string().regex(/^\d+(\.\d+)?%$/), z.number().int().min(0)]).optional(), critical: z.union([z.string().regex(/^\d+(\.\d+)?%$/), z.number().int().min(0)]).optional() })
-          .strict(),
-      ),
-    )
-    .optional(),
+  LIMIT_THRESHOLDS: jsonEnv(
+    z.record(z.string(), z.object({ warning: threshold.optional(), critical: threshold.optional() }).strict()),
+    '{"tenant.members": {"warning": "70%", "critical": 4900}}',
+  ).optional(),
   RUN_WORKER: z
     .enum(['true', 'false'])
     .default('true')

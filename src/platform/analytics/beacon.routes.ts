@@ -19,6 +19,9 @@ export function beaconRoutes(router: TenantRouter, runtime: Runtime): void {
     tags: ['analytics'],
     access: 'public',
     status: 204,
+    // Page views do not use up the studio's API budget: the endpoint touches no database and bounds its own
+    // memory (past its buffer, views are dropped and counted).
+    metered: false,
     schema: { body: beaconBody },
     sessionHandler: async (session, { body }) => {
       const userAgent = session.request.userAgent?.slice(0, 512) ?? '';

@@ -72,6 +72,8 @@ interface BaseDef<S extends Schemas> {
   rawBody?: boolean;
   /** A binary answer (a PDF) instead of JSON; the handler returns a Buffer. */
   produces?: 'application/pdf';
+  /** false: not counted against the tenant's request rate limit (a route that bounds its own cost). */
+  metered?: boolean;
 }
 
 /** The usual route: one transaction for the whole request, tenant set, principal authenticated inside it. */
@@ -106,6 +108,7 @@ export interface RouteConfig {
   tenantRoute?: boolean;
   rawBody?: boolean;
   access?: Access;
+  metered?: boolean;
 }
 
 const uuid = z.uuid();
@@ -189,7 +192,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
       onRequest: async (req, reply) => {
         resolvedTenants.set(req, await resolveTenant(req, reply));
       },
-      config: { tenantRoute: true, access: def.access, rawBody: def.rawBody === true } satisfies RouteConfig,
+      config: { tenantRoute: true, access: def.access, rawBody: def.rawBody === true, metered: def.metered !== false } satisfies RouteConfig,
       schema: {
         summary: def.summary,
         tags: def.tags,

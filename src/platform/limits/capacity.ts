@@ -1,6 +1,7 @@
 import { statfs, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { analyticsDir } from '../analytics/storage.js';
 import type { Runtime } from '../runtime.js';
 import type { LimitName } from './thresholds.js';
 
@@ -12,11 +13,11 @@ export interface Measure {
 }
 
 /**
- * Connections, cluster size and (on the main cluster) the job backlog, read with the owner connection: only a
+ * Connections and cluster size, read with the owner connection: only a
  * superuser (or pg_read_all_stats) sees every backend and may size every database. A short-lived client, so
  * nothing stays open between reports (the metrics cache keeps that to one connection per cluster every few seconds).
  */
-async function clusterMeasures(name: string, url: string, withJobs: boolean, limits: { dbSize: number; jobBacklog: number }): Promise<Measure[]> {
+async function clusterMeasures(name: string, url: string, dbSizeLimit: number): Promise<Measure[]> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, statement_timeout: 10_000 });
   client.on('error', () => undefined);
   await client.connect();
@@ -27,18 +28,10 @@ async function clusterMeasures(name: string, url: string, withJobs: boolean, lim
              (select coalesce(sum(pg_database_size(datname)), 0) from pg_database where not datistemplate)::bigint as db_bytes`);
     const row = rows[0]!;
     const scope = `cluster:${name}`;
-    const measures: Measure[] = [
+    return [
       { scope, limit: 'platform.db_connections', usage: row.connections, max: row.max_connections },
-      { scope, limit: 'platform.db_size_bytes', usage: Number(row.db_bytes), max: limits.dbSize },
+      { scope, limit: 'platform.db_size_bytes', usage: Number(row.db_bytes), max: dbSizeLimit },
     ];
-    if (withJobs) {
-      // Ready: not locked, not out of attempts, due now (graphile-worker's own is_available plus run_at).
-      const jobs = await client.query<{ n: number }>(
-        `select count(*)::int as n from graphile_worker._private_jobs where is_available and run_at <= now()`,
-      );
-      measures.push({ scope: 'jobs', limit: 'platform.job_backlog', usage: jobs.rows[0]!.n, max: limits.jobBacklog });
-    }
-    return measures;
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -69,11 +62,11 @@ async function diskMeasure(scope: string, dir: string): Promise<Measure & { devi
 
 /** The data folder, and the analytics folder when it is stored locally on another file system. */
 async function diskMeasures(runtime: Runtime): Promise<Measure[]> {
-  const { DATA_DIR, ANALYTICS_DIR, ANALYTICS_STORAGE } = runtime.config;
+  const { DATA_DIR, ANALYTICS_STORAGE } = runtime.config;
   const data = await diskMeasure('disk:data', DATA_DIR);
   const disks = [data];
   if (ANALYTICS_STORAGE === 'local') {
-    const analytics = await diskMeasure('disk:analytics', ANALYTICS_DIR ?? path.join(DATA_DIR, 'analytics'));
+    const analytics = await diskMeasure('disk:analytics', analyticsDir(runtime.config));
     if (analytics.device !== data.device) disks.push(analytics);
   }
   return disks.map(({ device: _device, ...m }) => m);
@@ -91,8 +84,10 @@ async function cellMeasures(runtime: Runtime): Promise<Measure[]> {
 
 /** Every platform capacity limit: scopes are clusters, pool cells and folders, so their number stays small. */
 export async function platformCapacity(runtime: Runtime): Promise<Measure[]> {
-  const limits = { dbSize: runtime.config.DB_SIZE_LIMIT_BYTES, jobBacklog: runtime.config.JOB_BACKLOG_LIMIT };
   const clusters = Object.entries(runtime.databases.settings.clusters).sort(([a], [b]) => (a === 'main' ? -1 : b === 'main' ? 1 : a.localeCompare(b)));
-  const perCluster = await Promise.all(clusters.map(([name, url]) => clusterMeasures(name, url, name === 'main', limits)));
-  return [...perCluster.flat(), ...(await cellMeasures(runtime)), ...(await diskMeasures(runtime))];
+  const perCluster = await Promise.all(clusters.map(([name, url]) => clusterMeasures(name, url, runtime.config.DB_SIZE_LIMIT_BYTES)));
+  // Ready jobs: not locked, not out of attempts, due now; the same count the /metrics queue gauge reads.
+  const { ready } = await runtime.jobs.queueDepth(10_000);
+  const backlog: Measure = { scope: 'jobs', limit: 'platform.job_backlog', usage: ready, max: runtime.config.JOB_BACKLOG_LIMIT };
+  return [...perCluster.flat(), backlog, ...(await cellMeasures(runtime)), ...(await diskMeasures(runtime))];
 }

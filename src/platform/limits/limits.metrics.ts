@@ -36,26 +36,22 @@ export function registerLimitMetrics(runtime: Runtime): void {
     return cached.snapshot;
   };
 
-  new Gauge({
-    name: 'studiohive_limit_usage',
-    help: 'Usage of a platform limit (connections, tenants, bytes, jobs), by limit name and scope (cluster, cell, disk)',
-    labelNames: ['limit', 'scope'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const r of (await snapshot()).platform) this.set({ limit: r.limit, scope: r.scope }, r.usage);
-    },
-  });
-  new Gauge({
-    name: 'studiohive_limit_max',
-    help: 'The platform limit itself, by limit name and scope',
-    labelNames: ['limit', 'scope'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const r of (await snapshot()).platform) this.set({ limit: r.limit, scope: r.scope }, r.max);
-    },
-  });
+  const platformGauges: Array<[name: string, help: string, value: (r: LimitRow) => number]> = [
+    ['studiohive_limit_usage', 'Usage of a platform limit (connections, tenants, bytes, jobs), by limit name and scope (cluster, cell, disk)', (r) => r.usage],
+    ['studiohive_limit_max', 'The platform limit itself, by limit name and scope', (r) => r.max],
+  ];
+  for (const [name, help, value] of platformGauges) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['limit', 'scope'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const r of (await snapshot()).platform) this.set({ limit: r.limit, scope: r.scope }, value(r));
+      },
+    });
+  }
   new Gauge({
     name: 'studiohive_tenants_at_limit_level',
     help: 'Tenants whose quota is at each level (ok, warning, critical), by quota name, from the last quota_usage measurement',
@@ -63,9 +59,10 @@ export function registerLimitMetrics(runtime: Runtime): void {
     registers: [registry],
     async collect() {
       this.reset();
+      const { tenants } = await snapshot();
       const counts = new Map<string, number>();
-      for (const r of (await snapshot()).tenants) counts.set(`${r.limit}|${r.level}`, (counts.get(`${r.limit}|${r.level}`) ?? 0) + 1);
-      for (const limit of new Set((await snapshot()).tenants.map((r) => r.limit))) {
+      for (const r of tenants) counts.set(`${r.limit}|${r.level}`, (counts.get(`${r.limit}|${r.level}`) ?? 0) + 1);
+      for (const limit of new Set(tenants.map((r) => r.limit))) {
         for (const level of levels) this.set({ limit, level }, counts.get(`${limit}|${level}`) ?? 0);
       }
     },

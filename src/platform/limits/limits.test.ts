@@ -152,6 +152,12 @@ describe('request rate limit per tenant', () => {
     const malformed = await platform.call(noisy, { method: 'POST', url: '/api/locations', token: noisy.ownerToken, payload: { name: 42 } });
     expect(malformed.statusCode).toBe(429);
     expect((await platform.call(quiet, { method: 'POST', url: '/api/locations', token: quiet.ownerToken, payload: { name: 42 } })).statusCode).toBe(400);
+    // Page views are not metered: the beacon still answers the limited tenant.
+    const view = await platform.call(noisy, {
+      method: 'POST', url: '/api/beacon', payload: { path: '/members' },
+      headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1' },
+    });
+    expect(view.statusCode).toBe(204);
   });
 
   it('is off with RATE_LIMIT=false', async () => {

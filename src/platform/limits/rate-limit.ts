@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Tenant } from '../db/types.js';
 import { AppError } from '../errors.js';
+import type { RouteConfig } from '../http/tenant-route.js';
 import { limitOf } from './quotas.js';
 
 /**
@@ -11,13 +12,6 @@ import { limitOf } from './quotas.js';
  */
 const WINDOW_SECONDS = 10;
 const perWindow = (perMinute: number) => Math.max(1, Math.ceil((perMinute * WINDOW_SECONDS) / 60));
-
-/**
- * Routes that do not count against a tenant's request rate: the page-view beacon answers without touching the
- * database and bounds its own memory (it drops past its buffer), so counting it would only let page views use up
- * the studio's API budget.
- */
-const UNMETERED = new Set(['/api/beacon']);
 
 /**
  * The per-tenant request rate limit (apiRequestsPerMinute of the tenant's plan), counted in this process's memory:
@@ -47,7 +41,7 @@ export function tenantRateLimiter(enabled: boolean) {
   }
 
   return async function take(tenant: Tenant, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (!enabled || UNMETERED.has(req.routeOptions.url ?? '')) return;
+    if (!enabled || (req.routeOptions.config as RouteConfig).metered === false) return;
     const perMinute = limitOf(tenant.limits, 'apiRequestsPerMinute');
     if (perMinute === null) return;
     if (perMinute === 0) throw new AppError('rate_limited', "This studio's plan allows no API requests", { retryAfterSeconds: 60, limit: 'tenant.api_requests_per_minute', max: 0 });
