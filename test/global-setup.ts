@@ -4,13 +4,19 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../src/config.js';
-import { startEmbeddedPostgres } from '../src/platform/db/embedded.js';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../src/platform/db/embedded.js';
 import { createLogger, openRuntime } from '../src/platform/runtime.js';
 import { TEST_ENV } from './support/env.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The owner connection the platform runs with (DATABASE_URL). */
     adminUrl: string;
+    /** A superuser on the main cluster: it bypasses RLS, for looking at what really is in the tables. */
+    superuserUrl: string;
+    /** More clusters by name (EXTRA_CLUSTERS): owner connections, and a superuser connection for each. */
+    extraClusters: Record<string, string>;
+    extraSuperuserUrls: Record<string, string>;
   }
 }
 
@@ -25,9 +31,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** One real PostgreSQL (embedded, throw-away) for the whole run, migrated once. */
-export default async function setup(project: TestProject) {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'studiohive-test-'));
+async function startThrowAway(name: string): Promise<{ server: EmbeddedServer; dataDir: string }> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), `studiohive-test-${name}-`));
   await import('node:fs/promises').then((fs) => fs.chmod(dataDir, 0o777));
   const server = await startEmbeddedPostgres({
     dataDir,
@@ -36,13 +41,42 @@ export default async function setup(project: TestProject) {
     password: 'test-admin-password',
     persistent: false,
   });
-  const config = loadConfig({ ...TEST_ENV, DATABASE_URL: server.adminUrl });
+  return { server, dataDir };
+}
+
+const jsonRecord = (raw: string | undefined): Record<string, string> => (raw ? (JSON.parse(raw) as Record<string, string>) : {});
+
+/**
+ * The whole run shares one real PostgreSQL, migrated once, plus a second cluster ("second" in EXTRA_CLUSTERS) for
+ * silos and pool cells placed on another server. By default both are embedded and thrown away afterwards. With
+ * TEST_DATABASE_URL (an owner role, which need not be a superuser) and TEST_SUPERUSER_URL, the run uses a real
+ * server instead, and TEST_EXTRA_CLUSTERS / TEST_EXTRA_SUPERUSER_URLS name its other clusters (.ci/run does this
+ * with Debian's PostgreSQL 15: .ci/postgres-clusters.sh).
+ */
+export default async function setup(project: TestProject) {
+  const started: Array<{ server: EmbeddedServer; dataDir: string }> = [];
+  let adminUrl = process.env.TEST_DATABASE_URL;
+  let superuserUrl = process.env.TEST_SUPERUSER_URL ?? adminUrl;
+  let extraClusters = jsonRecord(process.env.TEST_EXTRA_CLUSTERS);
+  let extraSuperuserUrls = { ...extraClusters, ...jsonRecord(process.env.TEST_EXTRA_SUPERUSER_URLS) };
+  if (!adminUrl) {
+    const [main, second] = await Promise.all([startThrowAway('main'), startThrowAway('second')]);
+    started.push(main, second);
+    adminUrl = superuserUrl = main.server.adminUrl;
+    extraClusters = extraSuperuserUrls = { second: second.server.adminUrl };
+  }
+  const config = loadConfig({ ...TEST_ENV, DATABASE_URL: adminUrl, EXTRA_CLUSTERS: JSON.stringify(extraClusters) });
   const runtime = await openRuntime(config, createLogger({ LOG_LEVEL: 'silent' }));
   await runtime.migrate();
   await runtime.close();
-  project.provide('adminUrl', server.adminUrl);
+  project.provide('adminUrl', adminUrl);
+  project.provide('superuserUrl', superuserUrl!);
+  project.provide('extraClusters', extraClusters);
+  project.provide('extraSuperuserUrls', extraSuperuserUrls);
   return async () => {
-    await server.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    for (const { server, dataDir } of started) {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   };
 }

@@ -8,7 +8,8 @@ import { usageCommands } from './usage.js';
 import { analyticsCommands } from './analytics.js';
 import { limitsCommands } from './limits.js';
 import { capacityCommands } from './capacity.js';
-import { createTenantBody, domain as domainSchema } from '../platform/tenancy/tenants.schemas.js';
+import { addPlacementBody, createTenantBody, domain as domainSchema } from '../platform/tenancy/tenants.schemas.js';
+import { toPlacementDto } from '../platform/tenancy/tenants.service.js';
 import { printRows } from './output.js';
 import { isValidDate } from '../platform/calendar.js';
 import { runMembershipDay } from '../modules/contracts/membership-run.js';
@@ -58,7 +59,8 @@ tenants
   .option('--owner-password <password>', 'without it the owner gets an invitation link')
   .addOption(new Option('--tier <tier>').choices(['pool', 'silo']).default('pool'))
   .option('--plan <plan>', 'starter | standard | enterprise', 'standard')
-  .option('--placement <id>', 'pool placement (default: the cell with most room)')
+  .option('--placement <id>', 'a pool cell, or a silo made ahead with `placements add --tier silo` (default: the cell with most room, or a new silo)')
+  .option('--cluster <name>', 'the cluster of a new silo, or of the pool cell chosen: main or a name in EXTRA_CLUSTERS')
   .option('--json', 'print JSON')
   .action((o) =>
     withRuntime(async (runtime) => {
@@ -68,6 +70,7 @@ tenants
         tier: o.tier,
         plan: o.plan,
         placementId: o.placement,
+        cluster: o.cluster,
         owner: { email: o.ownerEmail, displayName: o.ownerName, password: o.ownerPassword },
       });
       const created = await runtime.tenants.create(input);
@@ -144,6 +147,38 @@ tenants
     withRuntime(async (runtime) => {
       const tenant = await runtime.tenants.addDomain(ref, domainSchema.parse(domain));
       console.log(`${tenant.slug} domains: ${tenant.domains.join(', ')}`);
+    }),
+  );
+
+const placements = program.command('placements').description('Pool cells and silos: where tenants live');
+
+placements
+  .command('list')
+  .description('List placements with their tier, cluster, database and how full they are')
+  .option('--json', 'print JSON')
+  .action((o: { json?: boolean }) =>
+    withRuntime(async (runtime) => printRows((await runtime.tenants.placements()).map(toPlacementDto), Boolean(o.json))),
+  );
+
+placements
+  .command('add')
+  .description('Add a pool cell (a database for many tenants) or an empty silo, on any configured cluster')
+  .addOption(new Option('--tier <tier>').choices(['pool', 'silo']).makeOptionMandatory())
+  .option('--cluster <name>', 'main, or a name in EXTRA_CLUSTERS', 'main')
+  .option('--id <id>', 'placement id (default: {tier}-{cluster}-{random})')
+  .option('--database <name>', 'database name (default: studiohive_{id})')
+  .option('--capacity <n>', 'tenants a pool cell may hold (default 5000)')
+  .option('--json', 'print JSON')
+  .action((o: { tier: string; cluster: string; id?: string; database?: string; capacity?: string; json?: boolean }) =>
+    withRuntime(async (runtime) => {
+      const input = addPlacementBody.parse({
+        tier: o.tier,
+        cluster: o.cluster,
+        id: o.id,
+        database: o.database,
+        tenantCapacity: o.capacity === undefined ? undefined : Number(o.capacity),
+      });
+      printRows([toPlacementDto(await runtime.tenants.addPlacement(input))], Boolean(o.json));
     }),
   );
 

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createAuthService, type AuthService } from './auth/auth.service.js';
@@ -109,16 +110,23 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
 
   const roles: RoleNames = { app: config.APP_DATABASE_USER, platform: config.PLATFORM_DATABASE_USER };
 
-  async function migrateTenantDatabase(placement: Pick<Placement, 'cluster' | 'database'>) {
-    const result = await migrateDatabase(databases.adminUrl(placement), ['tenant'], (client) =>
-      grantRoles(client, roles, { controlPlane: false }),
-    );
+  async function migrateTenantDatabase(placement: Pick<Placement, 'cluster' | 'database'>, opts: { ensureRoles?: boolean } = {}) {
+    const result = await migrateDatabase(databases.adminUrl(placement), ['tenant'], async (client) => {
+      if (opts.ensureRoles) await ensureRuntimeRoles(client);
+      await grantRoles(client, roles, { controlPlane: false });
+    });
     return result.applied;
+  }
+
+  /** Roles belong to a cluster, not a database: a placement on another cluster needs them made there too. */
+  async function ensureRuntimeRoles(client: pg.Client) {
+    await ensureLoginRole(client, roles.app, appPassword!);
+    await ensureLoginRole(client, roles.platform, platformPassword!);
   }
 
   async function provisionDatabase(placement: Pick<Placement, 'cluster' | 'database'>) {
     await ensureDatabase(databases.clusterUrl(placement.cluster), placement.database);
-    await migrateTenantDatabase(placement);
+    await migrateTenantDatabase(placement, { ensureRoles: true });
   }
 
   const tenants = createTenantsService({
@@ -149,8 +157,7 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     async migrate() {
       const applied = (
         await migrateDatabase(adminUrl, ['platform', 'tenant'], async (client) => {
-          await ensureLoginRole(client, roles.app, appPassword!);
-          await ensureLoginRole(client, roles.platform, platformPassword!);
+          await ensureRuntimeRoles(client);
           await grantRoles(client, roles, { controlPlane: true });
         })
       ).applied;

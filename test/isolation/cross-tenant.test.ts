@@ -50,7 +50,7 @@ describe('cross-tenant access through every tenant route', () => {
 
   it('catches the leak when isolation is broken on purpose (RLS off in a scratch cell)', async () => {
     const database = `studiohive_scratch_${randomUUID().slice(0, 8)}`;
-    const placement = await platform.runtime.tenants.addPoolPlacement({ id: `pool-${database.slice(-8)}`, cluster: 'main', database, tenantCapacity: 10 });
+    const placement = await platform.runtime.tenants.addPlacement({ tier: 'pool', id: `pool-${database.slice(-8)}`, cluster: 'main', database, tenantCapacity: 10 });
     const C = await populateTenant(platform, await platform.createTenant({ placementId: placement.id }));
     const D = await populateTenant(platform, await platform.createTenant({ placementId: placement.id }));
     const scratch = new pg.Client({ connectionString: withCredentials(platform.adminUrl, { database }) });

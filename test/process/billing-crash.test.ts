@@ -194,7 +194,7 @@ describe('the billing run, killed at random points', () => {
         if (p.invoices >= Math.min(threshold + 3 * BATCH, deadline)) return (why = `${kill.mode} not seen, anywhere`), true;
         return false;
       };
-      const output = await killCliWhen(platform.adminUrl, ['billing-run', '--tenant', tenant.id, '--date', TODAY, '--batch', String(BATCH), '--json'], until, 60_000);
+      const output = await killCliWhen(platform.databaseEnv, ['billing-run', '--tenant', tenant.id, '--date', TODAY, '--batch', String(BATCH), '--json'], until, 180_000);
       const p = await progress();
       console.log(
         `kill ${i + 1} (${why}${kill.mode === 'anywhere' ? ` +${kill.delay} ms` : ''}, from ${threshold} invoices): ${p.invoices} invoices, ` +

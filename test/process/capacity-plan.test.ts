@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addLesson, bookingStudio, inTenant, staffApi } from '../support/booking.js';
-import { TEST_ENV } from '../support/env.js';
+import { runCli } from '../support/cli.js';
 import { startTestPlatform, type TestPlatform, type TestTenant } from '../support/platform.js';
 
 /*
@@ -123,19 +122,7 @@ beforeAll(async () => {
 });
 afterAll(() => platform.close());
 
-/** The CLI as its own process against the test database: exit code and both streams. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
-    cwd: path.resolve(import.meta.dirname, '../..'),
-    env: { ...process.env, ...TEST_ENV, DATABASE_URL: platform.adminUrl },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-}
+const cli = (args: string[]) => runCli(platform.databaseEnv, args);
 
 describe('studiohive capacity plan', () => {
   it('prints the KEDA cron triggers of the known calendar', async () => {

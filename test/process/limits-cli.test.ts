@@ -1,12 +1,8 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { populateTenant } from '../support/fixtures.js';
-import { TEST_ENV } from '../support/env.js';
+import { runCli } from '../support/cli.js';
 import { startTestPlatform, type TestPlatform, type TestTenant } from '../support/platform.js';
-
-const root = path.resolve(import.meta.dirname, '../..');
 
 let platform: TestPlatform;
 let tenant: TestTenant;
@@ -15,21 +11,7 @@ let admin: pg.Client;
 const members = 8;
 
 /** `studiohive limits …` as its own process: its exit code, what it printed, and what it said on stderr. */
-function limits(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'limits', ...args], {
-      cwd: root,
-      env: { ...process.env, ...TEST_ENV, DATABASE_URL: platform.adminUrl, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const limits = (args: string[], env: Record<string, string> = {}) => runCli(platform.databaseEnv, ['limits', ...args], env);
 
 const setMembersQuota = (max: number) =>
   admin.query(`update platform.tenants set limits = limits || jsonb_build_object('members', $2::int) where id = $1`, [tenant.id, max]);

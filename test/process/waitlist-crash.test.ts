@@ -65,7 +65,7 @@ async function invariants(expectedPromotions: number) {
 
 describe('waitlist promotion, killed part-way', () => {
   it('promotes exactly one person per freed seat across a SIGKILL and a rerun', async () => {
-    const output = await killCliWhen(platform.adminUrl, ['reservations-upkeep', '--tenant', tenant.id], async () => (await promoted()) >= 20);
+    const output = await killCliWhen(platform.databaseEnv, ['reservations-upkeep', '--tenant', tenant.id], async () => (await promoted()) >= 20);
     const before = await promoted();
     expect(before, output).toBeGreaterThan(0);
     expect(before, 'the upkeep finished before it could be killed; make the test bigger').toBeLessThan(LESSONS);

@@ -8,10 +8,10 @@ const root = path.resolve(import.meta.dirname, '../..');
  * Runs the studiohive CLI as its own process against the test database, and kills it with SIGKILL (no cleanup,
  * no graceful close) as soon as `until` holds: the way to prove a job survives a crash part-way.
  */
-export async function killCliWhen(databaseUrl: string, args: string[], until: () => Promise<boolean>, timeoutMs = 90_000) {
+export async function killCliWhen(databaseEnv: Record<string, string>, args: string[], until: () => Promise<boolean>, timeoutMs = 180_000) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
     cwd: root,
-    env: { ...process.env, ...TEST_ENV, DATABASE_URL: databaseUrl },
+    env: { ...process.env, ...TEST_ENV, ...databaseEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -23,4 +23,27 @@ export async function killCliWhen(databaseUrl: string, args: string[], until: ()
   child.kill('SIGKILL');
   await exited;
   return output;
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The studiohive CLI as its own process against the test databases: its exit code and both streams. */
+export function runCli(databaseEnv: Record<string, string>, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, ...TEST_ENV, ...databaseEnv, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -21,6 +21,8 @@ export interface TestPlatform {
   runtime: Runtime;
   app: FastifyInstance;
   adminUrl: string;
+  /** DATABASE_URL and EXTRA_CLUSTERS of this run, for a CLI or server started as its own process. */
+  databaseEnv: Record<string, string>;
   platformToken: string;
   /** Sends a request to a tenant's address, optionally as a bearer. */
   call(tenant: Pick<TestTenant, 'host'>, opts: InjectOptions & { token?: string }): Promise<LightMyRequestResponse>;
@@ -33,9 +35,16 @@ export interface TestPlatform {
 
 export const uniqueSlug = (prefix = 't') => `${prefix}-${randomUUID().slice(0, 8)}`;
 
+/** The run's databases as environment variables (the global setup chose them: embedded, or a real server). */
+export const testDatabaseEnv = (): Record<string, string> => ({
+  DATABASE_URL: inject('adminUrl'),
+  EXTRA_CLUSTERS: JSON.stringify(inject('extraClusters')),
+});
+
 export async function startTestPlatform(env: Record<string, string> = {}, log?: Logger): Promise<TestPlatform> {
-  const adminUrl = inject('adminUrl');
-  const config = loadConfig({ ...TEST_ENV, DATABASE_URL: adminUrl, ...env });
+  const databaseEnv = testDatabaseEnv();
+  const adminUrl = databaseEnv.DATABASE_URL!;
+  const config = loadConfig({ ...TEST_ENV, ...databaseEnv, ...env });
   const runtime = await openRuntime(config, log ?? createLogger({ LOG_LEVEL: 'silent' }));
   const app = await buildApp(runtime);
   const admins: pg.Client[] = [];
@@ -51,6 +60,7 @@ export async function startTestPlatform(env: Record<string, string> = {}, log?: 
     runtime,
     app,
     adminUrl,
+    databaseEnv,
     platformToken,
     call,
     platform: (opts) => app.inject({ ...opts, headers: { authorization: `Bearer ${platformToken}`, ...opts.headers } }),
@@ -77,7 +87,7 @@ export async function startTestPlatform(env: Record<string, string> = {}, log?: 
       return { id: created.tenant.id, slug, host, ownerEmail, ownerPassword, ownerToken: login.json().token };
     },
     async admin() {
-      const client = new pg.Client({ connectionString: adminUrl });
+      const client = new pg.Client({ connectionString: inject('superuserUrl') });
       await client.connect();
       admins.push(client);
       return client;

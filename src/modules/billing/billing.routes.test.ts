@@ -113,7 +113,7 @@ beforeAll(async () => {
   fake = await startFakeStripe();
   platform = await startTestPlatform({ STRIPE_API_URL: fake.url });
   admin = await platform.admin();
-}, 60_000);
+});
 afterAll(async () => {
   platform.runtime.clock.set(null);
   await platform?.close();

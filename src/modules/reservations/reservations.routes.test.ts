@@ -31,7 +31,7 @@ beforeAll(async () => {
   admin = await platform.admin();
   staff = staffApi(platform, tenant);
   studio = await bookingStudio(platform, tenant);
-}, 60_000);
+});
 afterAll(async () => {
   platform.runtime.clock.set(null);
   await platform?.close();
@@ -88,7 +88,7 @@ describe('booking from the phone', () => {
     await refused(() => m.send('POST', '/api/me/reservations', { lessonId }), 422, 'overdue_invoice');
     await inTenant(platform, tenant, (db) => db.updateTable('app.invoices').set({ status: 'paid', amount_paid: 1100 }).where('id', '=', invoice.id).execute());
     // A block after strikes.
-    await inTenant(platform, tenant, (db) => db.insertInto('app.booking_blocks').values({ member_id: m.memberId, ends_at: tokyo('2026-12-04T00:00:00'), reason: 'Three no-shows' }).execute());
+    await inTenant(platform, tenant, (db) => db.insertInto('app.booking_blocks').values({ member_id: m.memberId, starts_at: platform.runtime.clock.now(), ends_at: tokyo('2026-12-04T00:00:00'), reason: 'Three no-shows' }).execute());
     await refused(() => m.send('POST', '/api/me/reservations', { lessonId }), 422, 'blocked');
     await staff.ok('POST', `/api/members/${m.memberId}/booking-blocks/lift`, undefined, 200);
     // Bad input is a 400 problem, a foreign spot a 422.

@@ -105,7 +105,7 @@ describe('analytics across tenants (DuckDB over the files)', () => {
     const run = (...args: string[]) =>
       promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'analytics', ...args], {
         cwd: root,
-        env: { ...process.env, ...TEST_ENV, DATABASE_URL: platform.adminUrl, ANALYTICS_DIR: dir },
+        env: { ...process.env, ...TEST_ENV, ...platform.databaseEnv, ANALYTICS_DIR: dir },
       });
     const json = JSON.parse((await run('top-pages', '--since', '2026-02-10', '--tenant', B.slug, '--json')).stdout);
     expect(json).toEqual([

@@ -6,6 +6,7 @@ import { migrateDatabase, readMigrations } from './migrate.js';
 import { loadConfig } from '../../config.js';
 import { createLogger, openRuntime } from '../runtime.js';
 import { TEST_ENV } from '../../../test/support/env.js';
+import { testDatabaseEnv } from '../../../test/support/platform.js';
 
 const adminUrl = inject('adminUrl');
 let admin: pg.Client;
@@ -44,7 +45,7 @@ describe('migrations', () => {
     // Several databases on one cluster share its roles, but not the per-database migration lock.
     const urls = [adminUrl, adminUrl, await freshDatabase(), await freshDatabase(), await freshDatabase()];
     const runtimes = await Promise.all(
-      urls.map((url) => openRuntime(loadConfig({ ...TEST_ENV, DATABASE_URL: url }), createLogger({ LOG_LEVEL: 'silent' }))),
+      urls.map((url) => openRuntime(loadConfig({ ...TEST_ENV, ...testDatabaseEnv(), DATABASE_URL: url }), createLogger({ LOG_LEVEL: 'silent' }))),
     );
     try {
       const results = await Promise.allSettled(runtimes.map((r) => r.migrate()));

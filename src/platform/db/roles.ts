@@ -5,6 +5,11 @@ type Client = pg.Client | pg.PoolClient;
 /**
  * A login role that owns nothing and cannot bypass RLS. Re-asserted at every migrate (under the migration lock)
  * so a hand-made change to the role does not survive a deploy.
+ *
+ * The owner running this needs only CREATEROLE (and CREATEDB for silos), not superuser: PostgreSQL 15 lets only
+ * a superuser write the SUPERUSER, BYPASSRLS and REPLICATION attributes, even to switch them off (and managed
+ * services such as RDS or Cloud SQL never hand out a superuser). A role created here starts without all three,
+ * so for a non-superuser owner they are checked instead of set; a role that has one of them is refused, by name.
  */
 export async function ensureLoginRole(client: Client, role: string, password: string): Promise<void> {
   const ident = client.escapeIdentifier(role);
@@ -14,9 +19,12 @@ export async function ensureLoginRole(client: Client, role: string, password: st
     try {
       const exists = await client.query('select 1 from pg_roles where rolname = $1', [role]);
       if (exists.rowCount === 0) await client.query(`create role ${ident} login`);
+      const { rows } = await client.query<{ rolsuper: boolean }>('select rolsuper from pg_roles where rolname = current_user');
+      const privileged = rows[0]!.rolsuper ? 'nosuperuser nobypassrls noreplication ' : '';
       await client.query(
-        `alter role ${ident} with login nosuperuser nocreatedb nocreaterole nobypassrls noreplication inherit password ${client.escapeLiteral(password)}`,
+        `alter role ${ident} with login ${privileged}nocreatedb nocreaterole inherit password ${client.escapeLiteral(password)}`,
       );
+      await assertUnprivileged(client, role);
       return;
     } catch (error) {
       const e = error as { code?: string; message?: string };
@@ -24,6 +32,23 @@ export async function ensureLoginRole(client: Client, role: string, password: st
       if (!concurrent || attempt >= 5) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
     }
+  }
+}
+
+/** Isolation rests on the runtime roles being unable to step around RLS; refuse to run with one that can. */
+async function assertUnprivileged(client: Client, role: string): Promise<void> {
+  const { rows } = await client.query<{ rolsuper: boolean; rolbypassrls: boolean; rolreplication: boolean }>(
+    'select rolsuper, rolbypassrls, rolreplication from pg_roles where rolname = $1',
+    [role],
+  );
+  const held = Object.entries(rows[0] ?? {})
+    .filter(([, on]) => on)
+    .map(([attribute]) => attribute.replace(/^rol/, '').toUpperCase());
+  if (held.length > 0) {
+    throw new Error(
+      `The database role "${role}" has ${held.join(', ')}; Studiohive's runtime roles must not. ` +
+        `A superuser must run: ALTER ROLE ${client.escapeIdentifier(role)} NOSUPERUSER NOBYPASSRLS NOREPLICATION`,
+    );
   }
 }
 

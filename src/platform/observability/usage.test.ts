@@ -193,7 +193,7 @@ describe('per-tenant usage', () => {
       const cli = (args: string[]) =>
         promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'usage', ...args], {
           cwd: root,
-          env: { ...process.env, ...TEST_ENV, DATABASE_URL: platform.adminUrl },
+          env: { ...process.env, ...TEST_ENV, ...platform.databaseEnv },
         });
       const window = ['--since', '2020-01-01', '--until', '2020-01-02T00:00:00Z'];
       const json = JSON.parse((await cli([...window, '--tenant', A.slug, '--by', 'hour', '--json'])).stdout);

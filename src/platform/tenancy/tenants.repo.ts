@@ -76,7 +76,7 @@ export const tenantsRepo = {
     db.selectFrom('platform.placements').selectAll().where('id', '=', id).executeTakeFirst(),
 
   /** Takes a place in the pool cell with the most room left; none when every cell is full. */
-  claimRoomiestPool: (db: Db) =>
+  claimRoomiestPool: (db: Db, cluster?: string) =>
     db
       .updateTable('platform.placements')
       .set({ tenant_count: sql`tenant_count + 1` })
@@ -85,6 +85,7 @@ export const tenantsRepo = {
           .selectFrom('platform.placements')
           .select('id')
           .where('tier', '=', 'pool')
+          .$if(cluster !== undefined, (q) => q.where('cluster', '=', cluster!))
           .whereRef('tenant_count', '<', 'tenant_capacity')
           .orderBy(sql`tenant_capacity - tenant_count`, 'desc')
           .orderBy('id')
@@ -112,7 +113,6 @@ export const tenantsRepo = {
     db
       .insertInto('platform.placements')
       .values(p)
-      .onConflict((oc) => oc.column('id').doNothing())
       .execute(),
 };
 

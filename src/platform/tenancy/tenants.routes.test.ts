@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { taskList } from '../jobs/tasks.js';
 import { populateTenant } from '../../../test/support/fixtures.js';
 import { startTestPlatform, uniqueSlug, type TestPlatform } from '../../../test/support/platform.js';
@@ -199,7 +200,7 @@ describe('deleting a tenant', () => {
 describe('placements', () => {
   it('fill a cell exactly to its capacity under concurrent creation, and a purge frees the place', async () => {
     const database = `studiohive_cell_${Math.random().toString(36).slice(2, 8)}`;
-    const cell = await platform.runtime.tenants.addPoolPlacement({ id: `pool-${database.slice(-6)}`, cluster: 'main', database, tenantCapacity: 2 });
+    const cell = await platform.runtime.tenants.addPlacement({ tier: 'pool', id: `pool-${database.slice(-6)}`, cluster: 'main', database, tenantCapacity: 2 });
     const attempts = await Promise.all(
       [1, 2, 3, 4].map(() =>
         platform.platform({ method: 'POST', url: '/platform/tenants', payload: { ...createBody(uniqueSlug()), placementId: cell.id } }),
@@ -242,5 +243,74 @@ describe('silo tier', () => {
     const inPool = await admin.query('select count(*)::int as n from app.staff where tenant_id = $1', [t.id]);
     expect(inPool.rows[0].n).toBe(0);
     expect((await platform.call(t, { method: 'GET', url: '/api/staff', token: t.ownerToken })).json().items).toHaveLength(1);
+  });
+});
+
+describe('placements on another cluster', () => {
+  const post = (url: string, payload: Record<string, unknown>) => platform.platform({ method: 'POST', url, payload });
+  const signsIn = async (slug: string) =>
+    (await platform.app.inject({ method: 'POST', url: '/api/auth/login', headers: { host: `${slug}.studiohive.test` }, payload: { email: `owner@${slug}.example.com`, password: 'owner password 123' } })).statusCode;
+  /** Whether a database exists on the second cluster, asked of that server itself. */
+  async function onSecondCluster(database: string) {
+    const client = new pg.Client({ connectionString: inject('extraSuperuserUrls').second });
+    await client.connect();
+    try {
+      return (await client.query('select 1 from pg_database where datname = $1', [database])).rowCount === 1;
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('adds a pool cell and silos there, and serves the tenants placed in them', async () => {
+    // Most room of any cell on that cluster, so the pool tenant below lands in it whatever else is there.
+    const cell = await post('/platform/placements', { tier: 'pool', cluster: 'second', tenantCapacity: 1_000_000 });
+    expect(cell.statusCode, cell.body).toBe(201);
+    expect(cell.json()).toMatchObject({ tier: 'pool', cluster: 'second', tenantCapacity: 1_000_000, tenantCount: 0 });
+    expect(await onSecondCluster(cell.json().database)).toBe(true);
+
+    const pooledSlug = uniqueSlug();
+    const pooled = await post('/platform/tenants', createBody(pooledSlug, { cluster: 'second' }));
+    expect(pooled.statusCode, pooled.body).toBe(201);
+    expect(pooled.json().tenant.placementId).toBe(cell.json().id);
+    expect(await signsIn(pooledSlug)).toBe(200);
+
+    const siloSlug = uniqueSlug();
+    const silo = await post('/platform/tenants', createBody(siloSlug, { tier: 'silo', cluster: 'second' }));
+    expect(silo.statusCode, silo.body).toBe(201);
+    const placements = (await platform.platform({ method: 'GET', url: '/platform/placements' })).json().items;
+    const siloPlacement = placements.find((p: { id: string }) => p.id === silo.json().tenant.placementId);
+    expect(siloPlacement).toMatchObject({ tier: 'silo', cluster: 'second', tenantCount: 1, tenantCapacity: 1 });
+    expect(await onSecondCluster(siloPlacement.database)).toBe(true);
+    expect(await signsIn(siloSlug)).toBe(200);
+  });
+
+  it('takes a silo made ahead, once', async () => {
+    const made = await post('/platform/placements', { tier: 'silo', cluster: 'second' });
+    expect(made.statusCode, made.body).toBe(201);
+    expect(made.json()).toMatchObject({ tier: 'silo', cluster: 'second', tenantCapacity: 1, tenantCount: 0 });
+    const slug = uniqueSlug();
+    const first = await post('/platform/tenants', createBody(slug, { tier: 'silo', placementId: made.json().id }));
+    expect(first.statusCode, first.body).toBe(201);
+    expect(await signsIn(slug)).toBe(200);
+    const second = await post('/platform/tenants', createBody(uniqueSlug(), { tier: 'silo', placementId: made.json().id }));
+    expect(second.statusCode).toBe(503);
+  });
+
+  it('refuses an unknown cluster, a tier that does not match the placement, and a placement id taken, changing nothing', async () => {
+    const unknownCell = await post('/platform/placements', { tier: 'pool', cluster: 'nowhere' });
+    expect(unknownCell.statusCode).toBe(422);
+    expect(unknownCell.json().detail).toMatch(/No database cluster "nowhere" \(configured: main, second;/);
+    const unknownSilo = await post('/platform/tenants', createBody(uniqueSlug(), { tier: 'silo', cluster: 'nowhere' }));
+    expect(unknownSilo.statusCode).toBe(422);
+    const poolOnSilo = await post('/platform/tenants', createBody(uniqueSlug(), { tier: 'silo', placementId: 'pool-main' }));
+    expect(poolOnSilo.statusCode).toBe(422);
+    expect((await post('/platform/placements', { tier: 'pool', id: 'pool-main' })).statusCode).toBe(409);
+    for (const bad of [{ tier: 'cell' }, { tier: 'pool', cluster: 'Main!' }, { tier: 'pool', tenantCapacity: 0 }]) {
+      const res = await post('/platform/placements', bad);
+      expect(res.statusCode, JSON.stringify(bad)).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+    const items = (await platform.platform({ method: 'GET', url: '/platform/placements' })).json().items;
+    expect(items.filter((p: { cluster: string }) => p.cluster === 'nowhere')).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { problemSchema } from '../http/problems.js';
 import { bearerOf } from '../http/tenant-route.js';
 import type { Runtime } from '../runtime.js';
 import * as s from './tenants.schemas.js';
+import { toPlacementDto } from './tenants.service.js';
 import { usageAdminRoutes } from '../observability/usage.admin-routes.js';
 import { limitsAdminRoutes } from '../limits/limits.admin-routes.js';
 import { capacityAdminRoutes } from '../capacity/capacity.admin-routes.js';
@@ -41,7 +42,9 @@ export async function platformRoutes(app: FastifyInstance, runtime: Runtime) {
   r.delete('/platform/tenants/:tenant/domains/:domain', { schema: { ...meta, summary: 'Remove a custom domain', params: s.domainParams, response: { 200: s.tenantDto, ...errors } } },
     (req) => tenants.removeDomain(req.params.tenant, req.params.domain));
   r.get('/platform/placements', { schema: { ...meta, summary: 'Database placements (pool cells and silos)', response: { 200: s.placementList, ...errors } } },
-    async () => ({ items: (await tenants.placements()).map((p) => ({ id: p.id, tier: p.tier, cluster: p.cluster, database: p.database, tenantCapacity: p.tenant_capacity, tenantCount: p.tenant_count })) }));
+    async () => ({ items: (await tenants.placements()).map(toPlacementDto) }));
+  r.post('/platform/placements', { schema: { ...meta, summary: 'Add a pool cell or a silo on any configured cluster', body: s.addPlacementBody, response: { 201: s.placementDto, ...errors } } },
+    async (req, reply) => reply.code(201).send(toPlacementDto(await tenants.addPlacement(req.body))));
 
   for (const more of [usageAdminRoutes, limitsAdminRoutes, capacityAdminRoutes]) await more(app, runtime);
 }

@@ -13,6 +13,9 @@ export const domain = z
   .regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a host name such as book.example.com')
   .meta({ example: 'book.example.com' });
 
+export const placementId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use 1-63 lower-case letters, digits and hyphens');
+export const clusterName = z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/, 'a cluster name: main, or a name in EXTRA_CLUSTERS');
+
 export const tenantStatus = z.enum(['active', 'suspended', 'deleted']);
 
 export const tenantDto = z
@@ -40,8 +43,17 @@ export const createTenantBody = z.object({
   tier: z.enum(['pool', 'silo']).default('pool'),
   plan: z.enum(platformPlanNames).default('standard'),
   limits: limitsSchema.partial().optional(),
-  placementId: z.string().min(1).max(63).optional(),
+  placementId: placementId.optional().describe('A pool cell, or a silo made ahead (POST /platform/placements); default: the roomiest cell, or a new silo'),
+  cluster: clusterName.optional().describe('The cluster of a new silo, or of the pool cell chosen (main, or a name in EXTRA_CLUSTERS)'),
   owner: z.object({ email, displayName, password: password.optional() }),
+});
+
+export const addPlacementBody = z.object({
+  tier: z.enum(['pool', 'silo']),
+  cluster: clusterName.default('main'),
+  id: placementId.optional().describe('Default: {tier}-{cluster}-{random}'),
+  database: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'use lower-case letters, digits and underscores').optional().describe('Default: studiohive_{id}'),
+  tenantCapacity: z.number().int().min(1).max(1_000_000).optional().describe('Pool cells only (default 5000); a silo holds one tenant'),
 });
 
 export const createdTenant = z.object({
@@ -63,8 +75,7 @@ export const listTenantsQuery = z.object({
 });
 export const tenantList = z.object({ items: z.array(tenantDto), nextCursor: z.string().nullable() });
 export const deletedTenant = tenantDto.extend({ purgeScheduledAt: timestamp });
-export const placementList = z.object({
-  items: z.array(
-    z.object({ id: z.string(), tier: z.enum(['pool', 'silo']), cluster: z.string(), database: z.string(), tenantCapacity: z.number(), tenantCount: z.number() }),
-  ),
-});
+export const placementDto = z
+  .object({ id: z.string(), tier: z.enum(['pool', 'silo']), cluster: z.string(), database: z.string(), tenantCapacity: z.number(), tenantCount: z.number() })
+  .meta({ id: 'Placement' });
+export const placementList = z.object({ items: z.array(placementDto) });

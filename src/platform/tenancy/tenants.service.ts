@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { AppError, notFound, unlessDuplicate } from '../errors.js';
@@ -23,8 +24,22 @@ export interface CreateTenantInput {
   plan: PlatformPlan;
   limits?: Partial<Limits>;
   placementId?: string;
+  /** The cluster (EXTRA_CLUSTERS name, or main) of a new silo's database, or of the pool cell chosen. */
+  cluster?: string;
   owner: { email: string; displayName: string; password?: string };
 }
+
+export interface AddPlacementInput {
+  tier: Tier;
+  cluster: string;
+  id?: string;
+  database?: string;
+  /** Tenants the placement may hold; a silo holds one. */
+  tenantCapacity?: number;
+}
+
+/** A placement's database is named after its id, so an operator can tell them apart on the cluster. */
+const databaseFor = (id: string) => `studiohive_${id.replaceAll('-', '_')}`;
 
 export interface TenantsServiceDeps {
   databases: Databases;
@@ -54,6 +69,15 @@ export const toTenantDto = (t: Tenant, domains: string[] = []) => ({
   purgedAt: t.purged_at?.toISOString() ?? null,
 });
 
+export const toPlacementDto = (p: Placement) => ({
+  id: p.id,
+  tier: p.tier,
+  cluster: p.cluster,
+  database: p.database,
+  tenantCapacity: p.tenant_capacity,
+  tenantCount: p.tenant_count,
+});
+
 const PURGE_BATCH = 5_000;
 
 export type TenantsService = ReturnType<typeof createTenantsService>;
@@ -73,25 +97,43 @@ export function createTenantsService(deps: TenantsServiceDeps) {
 
   const withDomains = async (tenant: Tenant) => toTenantDto(tenant, await domainsOf(tenant.id));
 
-  /** A silo gets its own database, created and migrated before the catalog transaction (DDL cannot join it). */
-  async function provisionSilo(slug: string): Promise<string> {
+  /** Fails by name, before anything is created, for a cluster that is not configured. */
+  function assertCluster(cluster: string) {
+    if (!(cluster in deps.databases.settings.clusters)) {
+      const known = Object.keys(deps.databases.settings.clusters).sort().join(', ');
+      throw new AppError('unprocessable', `No database cluster "${cluster}" (configured: ${known}; add it to EXTRA_CLUSTERS)`);
+    }
+  }
+
+  /**
+   * Creates a placement's database on its cluster (with the runtime roles), brings its schema up to date, then
+   * records it in the catalog: DDL cannot join the catalog transaction, and a database without a catalog row is
+   * harmless where a catalog row without its database is not.
+   */
+  async function addPlacement(input: AddPlacementInput): Promise<Placement> {
+    assertCluster(input.cluster);
+    const id = input.id ?? `${input.tier}-${input.cluster}-${randomBytes(4).toString('hex')}`;
+    if (await tenantsRepo.placement(control, id)) throw new AppError('conflict', `Placement ${id} exists`);
     const placement = {
-      id: `silo-${slug}`,
-      tier: 'silo' as const,
-      cluster: 'main',
-      database: `studiohive_silo_${slug.replaceAll('-', '_')}`,
-      tenant_capacity: 1,
+      id,
+      tier: input.tier,
+      cluster: input.cluster,
+      database: input.database ?? databaseFor(id),
+      tenant_capacity: input.tier === 'silo' ? 1 : (input.tenantCapacity ?? 5000),
     };
     await deps.provisionDatabase(placement);
-    await tenantsRepo.insertPlacement(control, placement);
-    return placement.id;
+    await unlessDuplicate(() => tenantsRepo.insertPlacement(control, placement), `Database ${placement.database} on ${placement.cluster} already serves a placement`);
+    return (await tenantsRepo.placement(control, id))!;
   }
 
   /** Claims a place for the new tenant inside its creation transaction: capacity holds under concurrency. */
-  async function claimPlacement(trx: Db, placementId: string | undefined): Promise<Placement> {
+  async function claimPlacement(trx: Db, placementId: string | undefined, cluster: string | undefined): Promise<Placement> {
     if (!placementId) {
-      const roomiest = await tenantsRepo.claimRoomiestPool(trx);
-      if (!roomiest) throw new AppError('unavailable', 'Every pool cell is at capacity; add a cell before creating tenants');
+      const roomiest = await tenantsRepo.claimRoomiestPool(trx, cluster);
+      if (!roomiest) {
+        const where = cluster ? `on cluster ${cluster} ` : '';
+        throw new AppError('unavailable', `Every pool cell ${where}is at capacity; add a cell (studiohive placements add) before creating tenants`);
+      }
       return roomiest;
     }
     const claimed = await tenantsRepo.claimPlacement(trx, placementId);
@@ -128,14 +170,24 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       if (RESERVED_SLUGS.has(input.slug)) throw new AppError('unprocessable', `The slug "${input.slug}" is reserved`);
       if (await tenantsRepo.bySlug(control, input.slug)) throw new AppError('conflict', `The slug "${input.slug}" is taken`);
       const passwordHash = input.owner.password ? await hashPassword(input.owner.password) : null;
-      if (input.placementId && input.tier === 'silo') throw new AppError('unprocessable', 'A silo tenant gets its own placement; omit placementId');
-      if (input.placementId && (await tenantsRepo.placement(control, input.placementId))?.tier === 'silo') {
-        throw new AppError('unprocessable', `"${input.placementId}" is a silo; pool tenants need a pool placement`);
+      if (input.cluster) assertCluster(input.cluster);
+      // A silo left by an earlier attempt at this slug (or by a purged tenant of the same slug) is used again.
+      const namedId = input.placementId ?? (input.tier === 'silo' ? `silo-${input.slug}` : undefined);
+      const named = namedId ? await tenantsRepo.placement(control, namedId) : undefined;
+      if (input.placementId && !named) throw new AppError('unprocessable', `No placement "${input.placementId}"`);
+      if (named && named.tier !== input.tier) {
+        throw new AppError('unprocessable', `"${named.id}" is a ${named.tier} placement; a ${input.tier} tenant needs a ${input.tier} placement`);
       }
-      const siloId = input.tier === 'silo' ? await provisionSilo(input.slug) : undefined;
+      if (named && input.cluster && named.cluster !== input.cluster) {
+        throw new AppError('unprocessable', `"${named.id}" is on cluster ${named.cluster}, not ${input.cluster}`);
+      }
+      // A silo is given its own database unless a pre-provisioned one (studiohive placements add --tier silo) is named.
+      const placementId = input.tier === 'silo' && !named
+        ? (await addPlacement({ tier: 'silo', cluster: input.cluster ?? 'main', id: namedId })).id
+        : named?.id;
       // A slug taken meanwhile is refused by its unique key.
       const created = await unlessDuplicate(() => control.transaction().execute(async (trx) => {
-        const placement = await claimPlacement(trx, siloId ?? input.placementId);
+        const placement = await claimPlacement(trx, placementId, input.cluster);
         const tenant = await tenantsRepo.insert(trx, {
           slug: input.slug,
           display_name: input.displayName,
@@ -198,15 +250,11 @@ export function createTenantsService(deps: TenantsServiceDeps) {
 
     placements: () => tenantsRepo.placements(control),
 
-    /** Adds a pool cell: a database (on any configured cluster) that will hold many tenants. */
-    async addPoolPlacement(input: { id: string; cluster: string; database: string; tenantCapacity: number }) {
-      deps.databases.clusterUrl(input.cluster); // fails early, by name, for an unknown cluster
-      if (await tenantsRepo.placement(control, input.id)) throw new AppError('conflict', `Placement ${input.id} exists`);
-      const placement = { id: input.id, tier: 'pool' as const, cluster: input.cluster, database: input.database, tenant_capacity: input.tenantCapacity };
-      await deps.provisionDatabase(placement);
-      await tenantsRepo.insertPlacement(control, placement);
-      return (await tenantsRepo.placement(control, input.id))!;
-    },
+    /**
+     * Adds a placement on any configured cluster: a pool cell that will hold many tenants, or an empty silo
+     * that a later `create` names (a silo made ahead, on a cluster of the operator's choice).
+     */
+    addPlacement,
 
     /**
      * Deletes every row of a deleted tenant, table by table (children first), in batches so a large tenant
