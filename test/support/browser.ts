@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { startTestPlatform, type TestPlatform, type TestTenant } from './platform.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -34,6 +34,9 @@ export async function startBrowserPlatform(): Promise<BrowserPlatform> {
       // Studio addresses are {slug}.studiohive.test in tests; send them all to this server.
       '--host-resolver-rules=MAP *.studiohive.test 127.0.0.1',
     ],
+    // Chromium crawls under libfaketime (CI's clock-ahead run), so it runs on the real clock; newContext gives its
+    // pages the suite's time instead.
+    env: { ...process.env, LD_PRELOAD: '' },
   });
   return {
     platform,
@@ -47,8 +50,18 @@ export async function startBrowserPlatform(): Promise<BrowserPlatform> {
   };
 }
 
+/**
+ * A browser context whose pages live at the same time as the rest of the suite: under libfaketime (FAKETIME set)
+ * the browser itself runs on the real clock, so its Date starts at this process's (faked) now and runs on from there.
+ */
+export async function newContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  if (process.env.FAKETIME) await context.clock.install({ time: new Date() });
+  return context;
+}
+
 /** A fresh browser context sized as a member's phone or a front-desk screen. */
 export async function newPage(browser: Browser, device: 'phone' | 'desk'): Promise<Page> {
-  const context = await browser.newContext({ viewport: device === 'phone' ? { width: 390, height: 844 } : { width: 1100, height: 800 } });
+  const context = await newContext(browser, { viewport: device === 'phone' ? { width: 390, height: 844 } : { width: 1100, height: 800 } });
   return context.newPage();
 }

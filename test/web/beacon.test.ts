@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectorFor } from '../../src/platform/analytics/collector.js';
-import { startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import { newContext, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
 
 // HeadlessChrome says so in its User-Agent and would be dropped as a bot; this browser passes for a person's.
 const DESKTOP_CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -16,7 +16,7 @@ describe('the web app’s page-view beacon', () => {
     const { browser, base, T, platform } = web;
     const collector = collectorFor(platform.runtime);
     const mine = () => collector.waiting().filter((v) => v.tenantId === T.id);
-    const context = await browser.newContext({ userAgent: DESKTOP_CHROME, viewport: { width: 390, height: 844 }, screen: { width: 390, height: 844 }, locale: 'ja-JP' });
+    const context = await newContext(browser, { userAgent: DESKTOP_CHROME, viewport: { width: 390, height: 844 }, screen: { width: 390, height: 844 }, locale: 'ja-JP' });
     const page = await context.newPage();
     // A reset link carries its token in the query string: the token must not leave the browser.
     await page.goto(`${base}/reset-password?token=very-secret-token`);

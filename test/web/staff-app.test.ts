@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import { newContext, screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
 import type { TestPlatform, TestTenant } from '../support/platform.js';
 
 let web: BrowserPlatform;
@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => web?.close());
 
 async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 720 } });
+  const context = await newContext(browser, { viewport: { width: 1000, height: 720 } });
   return context.newPage();
 }
 

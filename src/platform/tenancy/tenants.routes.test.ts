@@ -262,17 +262,21 @@ describe('placements on another cluster', () => {
   }
 
   it('adds a pool cell and silos there, and serves the tenants placed in them', async () => {
-    // Most room of any cell on that cluster, so the pool tenant below lands in it whatever else is there.
-    const cell = await post('/platform/placements', { tier: 'pool', cluster: 'second', tenantCapacity: 1_000_000 });
+    // A small cell: the roomiest cell overall stays pool-main, where the other test files put their tenants.
+    const cell = await post('/platform/placements', { tier: 'pool', cluster: 'second', tenantCapacity: 20 });
     expect(cell.statusCode, cell.body).toBe(201);
-    expect(cell.json()).toMatchObject({ tier: 'pool', cluster: 'second', tenantCapacity: 1_000_000, tenantCount: 0 });
+    expect(cell.json()).toMatchObject({ tier: 'pool', cluster: 'second', tenantCapacity: 20, tenantCount: 0 });
     expect(await onSecondCluster(cell.json().database)).toBe(true);
 
     const pooledSlug = uniqueSlug();
     const pooled = await post('/platform/tenants', createBody(pooledSlug, { cluster: 'second' }));
     expect(pooled.statusCode, pooled.body).toBe(201);
-    expect(pooled.json().tenant.placementId).toBe(cell.json().id);
+    const clusterOf = async (placementId: string) =>
+      (await platform.platform({ method: 'GET', url: '/platform/placements' })).json().items.find((p: { id: string }) => p.id === placementId).cluster;
+    expect(await clusterOf(pooled.json().tenant.placementId)).toBe('second');
     expect(await signsIn(pooledSlug)).toBe(200);
+    const inCell = await post('/platform/tenants', createBody(uniqueSlug(), { placementId: cell.json().id }));
+    expect(inCell.json().tenant.placementId).toBe(cell.json().id);
 
     const siloSlug = uniqueSlug();
     const silo = await post('/platform/tenants', createBody(siloSlug, { tier: 'silo', cluster: 'second' }));
