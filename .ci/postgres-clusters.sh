@@ -12,13 +12,15 @@ OWNER_PASSWORD=ci-owner-password-not-secret
 SUPER_PASSWORD=ci-superuser-password-not-secret
 as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
-if [ "${1:-}" = stop ]; then
+stop_all() {
   for dir in "$BASE"/main "$BASE"/second; do
     [ -d "$dir" ] && as_postgres "$PGBIN/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1 || true
   done
   rm -rf "$BASE"
-  exit 0
-fi
+}
+if [ "${1:-}" = stop ]; then stop_all; exit 0; fi
+# Always new and empty: the suite expects a fresh database, as the embedded one is on every run.
+stop_all
 
 [ -x "$PGBIN/postgres" ] || { echo "No PostgreSQL server binaries (apt-get install postgresql-15)" >&2; exit 1; }
 mkdir -p "$BASE"
