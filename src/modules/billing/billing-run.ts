@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Insertable } from 'kysely';
-import { firstDay, lastDay, todayIn, type IsoDate, type IsoMonth } from '../../platform/calendar.js';
+import { dateIn, firstDay, lastDay, todayIn, type IsoDate, type IsoMonth } from '../../platform/calendar.js';
 import type { AppBillingLedger, AppInvoiceLines, AppInvoices, AppPaymentAttempts } from '../../platform/db/types.js';
 import { AppError } from '../../platform/errors.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
@@ -192,7 +192,7 @@ async function invoiceBatch(ctx: TenantContext, { period, today, settings, gatew
   const dueFees = group(
     fees.map((f): DueFee & { account: string } => ({
       account: accountOf.get(f.member_id)!, id: f.id, memberId: f.member_id, reason: f.reason, amount: f.amount, lessonName: f.name,
-      lessonDate: todayIn(ctx.tenant.timezone, f.starts_at), chargedOn: todayIn(ctx.tenant.timezone, f.created_at),
+      lessonDate: dateIn(f.starts_at, ctx.tenant.timezone), chargedOn: dateIn(f.created_at, ctx.tenant.timezone),
     })),
     (f) => f.account,
   );

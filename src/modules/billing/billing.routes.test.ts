@@ -368,6 +368,29 @@ describe('documents', () => {
     expect(text).toMatch(/消費税 Consumption tax\s*￥38/);
     expect(text).toMatch(/合計 Total\s*￥469/);
   });
+
+  it("dates receipts, credit notes and mail in the studio's time zone: at 00:30 in Tokyo it is already the 5th", async () => {
+    const s = await studio();
+    const m = await s.monthlyMember('2026-12-01');
+    await s.saveCard(m.id, '4000000000009995');
+    // 00:30 JST on 5 December is 15:30 UTC on the 4th.
+    expect(await s.run('2026-12-05T00:30:00')).toMatchObject({ period: '2026-12', invoicesCreated: 1, charged: { failed: 1 } });
+    const failed = await admin.query(`select body from app.mail_outbox where tenant_id = $1 and template = 'payment_failed'`, [s.tenant.id]);
+    // The retry is a day later, 00:30 on the 6th in Tokyo.
+    expect(failed.rows.map((r) => r.body as string)).toEqual([expect.stringContaining('We will try again on 2026-12-06.')]);
+
+    const invoice = await s.onlyInvoiceOf(m.id);
+    await s.staff.ok('POST', `/api/invoices/${invoice.id}/payments`, { method: 'cash' }, 200);
+    const refunded = await s.staff.ok('POST', `/api/invoices/${invoice.id}/refunds`, { amount: 100, reason: 'Goodwill' }, 201);
+    const receipt = await pdfOf(await s.staff.send('GET', `/api/invoices/${invoice.id}/document?kind=receipt`));
+    const note = await pdfOf(await s.staff.send('GET', `/api/invoices/${invoice.id}/refunds/${refunded.refunds[0].id}/document`));
+    for (const text of [receipt, note]) {
+      expect(text).toMatch(/発行日 Issue date\s*2026年12月5日/);
+      expect(text).not.toContain('2026年12月4日');
+    }
+    // The receipt's payment line too.
+    expect(receipt).toMatch(/2026年12月5日\s*現金/);
+  });
 });
 
 describe('payments at the desk, void, write-off and reconciliation', () => {
