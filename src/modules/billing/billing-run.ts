@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Insertable } from 'kysely';
-import { dateIn, firstDay, lastDay, todayIn, type IsoDate, type IsoMonth } from '../../platform/calendar.js';
+import { addDays, dateIn, firstDay, lastDay, todayIn, zonedInstant, type IsoDate, type IsoMonth } from '../../platform/calendar.js';
 import type { AppBillingLedger, AppInvoiceLines, AppInvoices, AppPaymentAttempts } from '../../platform/db/types.js';
 import { AppError } from '../../platform/errors.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
@@ -52,9 +52,18 @@ const BATCH = 500;
 /** A pending attempt of a request (a member paying now) younger than this is still in its own hands. */
 const IN_FLIGHT_MS = 60_000;
 
-export async function runBilling(deps: BillingDeps, tenantId: string, now: Date, opts: { batchSize?: number; today?: IsoDate } = {}): Promise<BillingRunResult | null> {
-  const job = await tenantJob(deps.directory, tenantId, now);
-  if (!job) return null;
+/**
+ * `today` runs the tenant as on that date (`billing-run --date`): the run's clock is then the last moment of that
+ * day in the studio's time zone, and `now` is not used. Everything the run decides by the clock follows it (the
+ * month billed, issue and due dates, when a failed charge is retried, escalation, the final action, the times
+ * written), so a day, or a dunning schedule, can be replayed; and a retry that falls due at any hour of the day
+ * is made by a run of that day.
+ */
+export async function runBilling(deps: BillingDeps, tenantId: string, clockNow: Date, opts: { batchSize?: number; today?: IsoDate } = {}): Promise<BillingRunResult | null> {
+  const tenantAt = await tenantJob(deps.directory, tenantId, clockNow);
+  if (!tenantAt) return null;
+  const now = opts.today ? new Date(zonedInstant(addDays(opts.today, 1), '00:00', tenantAt.tenant.timezone).getTime() - 1) : clockNow;
+  const job = { tenant: tenantAt.tenant, transaction: ((fn) => tenantAt.transaction((ctx) => fn({ ...ctx, now }))) as TenantTransaction };
   const today = opts.today ?? todayIn(job.tenant.timezone, now);
   const settings = await job.transaction((ctx) => billingSettings(ctx.db));
   const period = billingPeriodOn(today, settings.rules);
