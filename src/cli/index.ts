@@ -234,9 +234,13 @@ program
       const results = [];
       for (const id of ids) {
         const result = await runBilling(billingDeps(runtime), id, runtime.clock.now(), { batchSize, ...(o.date ? { today: o.date } : {}) });
-        if (result) results.push({ ...result, charged: `${result.charged.succeeded} ok, ${result.charged.failed} failed, ${result.charged.unknown} unknown` });
+        if (!result) continue;
+        if (result.skipped) console.error(`billing-run: tenant ${id} skipped: ${result.skipped}`);
+        results.push({ ...result, charged: `${result.charged.succeeded} ok, ${result.charged.failed} failed, ${result.charged.unknown} unknown` });
       }
       printRows(results, Boolean(o.json));
+      // EX_TEMPFAIL: nothing went wrong, but a tenant was not run; running again later will.
+      if (results.some((r) => r.skipped)) process.exitCode = 75;
     }),
   );
 

@@ -32,9 +32,14 @@ export interface BillingDeps {
   gateways: GatewayDeps;
 }
 
+/** Why a run did nothing on purpose: another run of the tenant (the hourly job, the CLI, an operator) holds its lock. */
+export const RUN_IN_PROGRESS = 'another run is in progress';
+
 export interface BillingRunResult {
   tenantId: string;
   period: IsoMonth;
+  /** Set when the run was skipped, and then it did nothing (every count is 0); null when it ran. */
+  skipped: typeof RUN_IN_PROGRESS | null;
   invoicesCreated: number;
   charged: { succeeded: number; failed: number; unknown: number };
   reconciled: number;
@@ -76,9 +81,10 @@ export async function runBilling(deps: BillingDeps, tenantId: string, clockNow: 
   return pool.connection().execute(async (conn) => {
     const key = sql`hashtextextended(${`billing:${tenantId}`}, 0)`;
     const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${key}) as ok`.execute(conn);
-    if (!rows[0]!.ok) return null;
+    const result: BillingRunResult = { tenantId, period, skipped: null, invoicesCreated: 0, charged: { succeeded: 0, failed: 0, unknown: 0 }, reconciled: 0, retries: 0, finalActions: 0 };
+    // Said, not hidden: an operator's run that did nothing because the hourly one was busy must not look done.
+    if (!rows[0]!.ok) return { ...result, skipped: RUN_IN_PROGRESS };
     try {
-      const result: BillingRunResult = { tenantId, period, invoicesCreated: 0, charged: { succeeded: 0, failed: 0, unknown: 0 }, reconciled: 0, retries: 0, finalActions: 0 };
       const charge = async (attempts: CardAttempt[]) => {
         if (!gateway) return;
         const c = await chargeAndRecord(job.transaction, gateway, settings, attempts, tenantId);
