@@ -65,10 +65,12 @@ const IN_FLIGHT_MS = 60_000;
  * is made by a run of that day.
  */
 export async function runBilling(deps: BillingDeps, tenantId: string, clockNow: Date, opts: { batchSize?: number; today?: IsoDate } = {}): Promise<BillingRunResult | null> {
-  const tenantAt = await tenantJob(deps.directory, tenantId, clockNow);
-  if (!tenantAt) return null;
-  const now = opts.today ? new Date(zonedInstant(addDays(opts.today, 1), '00:00', tenantAt.tenant.timezone).getTime() - 1) : clockNow;
-  const job = { tenant: tenantAt.tenant, transaction: ((fn) => tenantAt.transaction((ctx) => fn({ ...ctx, now }))) as TenantTransaction };
+  const found = await tenantJob(deps.directory, tenantId, clockNow);
+  if (!found) return null;
+  const { tenant } = found;
+  const now = opts.today ? new Date(zonedInstant(addDays(opts.today, 1), '00:00', tenant.timezone).getTime() - 1) : clockNow;
+  // Every transaction of the run (and what it calls: dunning, refunds, final actions) is dated by the run's clock.
+  const job = { tenant, transaction: ((fn) => found.transaction((ctx) => fn({ ...ctx, now }))) as TenantTransaction };
   const today = opts.today ?? todayIn(job.tenant.timezone, now);
   const settings = await job.transaction((ctx) => billingSettings(ctx.db));
   const period = billingPeriodOn(today, settings.rules);
