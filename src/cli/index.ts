@@ -186,7 +186,7 @@ program
   .command('membership-day')
   .description('Run the daily membership job now (status changes due, credit grants, expiries), as the worker does hourly')
   .option('--tenant <tenant>', 'one tenant (id or slug); all tenants when left out')
-  .option('--date <YYYY-MM-DD>', "the day to run as (default: today in each tenant's time zone)")
+  .option('--date <YYYY-MM-DD>', "run as this day, to its last moment in each tenant's time zone: retries, escalation and final actions follow it too (default: now)")
   .option('--json', 'print JSON')
   .action((o: { tenant?: string; date?: string; json?: boolean }) =>
     withRuntime(async (runtime) => {
@@ -222,7 +222,7 @@ program
   .command('billing-run')
   .description("Run billing now (invoice what is due, charge, settle pending charges, dunning retries), as the worker does hourly")
   .option('--tenant <tenant>', 'one tenant (id or slug); all tenants when left out')
-  .option('--date <YYYY-MM-DD>', "the day to run as (default: today in each tenant's time zone)")
+  .option('--date <YYYY-MM-DD>', "run as this day, to its last moment in each tenant's time zone: retries, escalation and final actions follow it too (default: now)")
   .option('--batch <n>', 'billing accounts per transaction', '500')
   .option('--json', 'print JSON')
   .action((o: { tenant?: string; date?: string; batch: string; json?: boolean }) =>
@@ -234,9 +234,13 @@ program
       const results = [];
       for (const id of ids) {
         const result = await runBilling(billingDeps(runtime), id, runtime.clock.now(), { batchSize, ...(o.date ? { today: o.date } : {}) });
-        if (result) results.push({ ...result, charged: `${result.charged.succeeded} ok, ${result.charged.failed} failed, ${result.charged.unknown} unknown` });
+        if (!result) continue;
+        if (result.skipped) console.error(`billing-run: tenant ${id} skipped: ${result.skipped}`);
+        results.push({ ...result, charged: `${result.charged.succeeded} ok, ${result.charged.failed} failed, ${result.charged.unknown} unknown` });
       }
       printRows(results, Boolean(o.json));
+      // EX_TEMPFAIL: nothing went wrong, but a tenant was not run; running again later will.
+      if (results.some((r) => r.skipped)) process.exitCode = 75;
     }),
   );
 

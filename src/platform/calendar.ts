@@ -9,11 +9,14 @@ export type IsoMonth = string;
 const utc = (date: IsoDate) => new Date(`${date}T00:00:00Z`);
 const iso = (d: Date): IsoDate => d.toISOString().slice(0, 10);
 
+/**
+ * The calendar date of an instant in a time zone (the studio's). Every date a person reads (documents, mail)
+ * goes through this: an instant's UTC date is the day before in Japan until 09:00.
+ */
+export const dateIn = (instant: Date, timeZone: string): IsoDate => formatInTimeZone(instant, timeZone, 'yyyy-MM-dd');
+
 /** Today in a time zone (the tenant's), as a date. */
-export function todayIn(timeZone: string, now: Date = new Date()): IsoDate {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-}
+export const todayIn = (timeZone: string, now: Date = new Date()): IsoDate => dateIn(now, timeZone);
 
 /** The studio's today for a request or job: its time zone, at the moment the work started. */
 export const tenantToday = (ctx: { tenant: { timezone: string }; now: Date }): IsoDate => todayIn(ctx.tenant.timezone, ctx.now);
@@ -67,7 +70,7 @@ export const zonedInstant = (date: IsoDate, time: string, timeZone: string): Dat
 /** The local date, time ('HH:MM') and ISO weekday (1 = Monday) of an instant in a time zone. */
 export function localParts(instant: Date, timeZone: string): { date: IsoDate; time: string; weekday: number } {
   return {
-    date: formatInTimeZone(instant, timeZone, 'yyyy-MM-dd'),
+    date: dateIn(instant, timeZone),
     time: formatInTimeZone(instant, timeZone, 'HH:mm'),
     weekday: Number(formatInTimeZone(instant, timeZone, 'i')),
   };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform, type TestTenant } from '../../../test/support/platform.js';
+import { dateIn } from '../../platform/calendar.js';
 import { billingDeps, runBilling } from './billing-run.js';
 
 let platform: TestPlatform;
@@ -50,5 +51,41 @@ describe('the monthly run', () => {
     expect(charges).toBe(1);
     const ledger = (await admin.query(`select kind, sum(amount)::int as s from app.billing_ledger where tenant_id = $1 group by kind order by kind`, [tenant.id])).rows;
     expect(ledger).toEqual([{ kind: 'charge', s: 346 }, { kind: 'payment', s: -346 }]);
+  });
+
+  it('replays a dunning schedule by date: retries on days 1, 3 and 7, escalates, and takes the final action, whatever the clock says', async () => {
+    const studio = await platform.createTenant();
+    const as = (method: Method, url: string, payload?: object) =>
+      platform.call(studio, { method, url, payload, token: studio.ownerToken, headers: { 'idempotency-key': randomUUID() } });
+    await ok(await as('PATCH', '/api/settings/billing', { retryDays: [1, 3, 7], finalAction: 'leave', finalAfterDays: 2 }), 200);
+    const plan = await ok(await as('POST', '/api/plans', { kind: 'monthly', name: 'Monthly', terms: { price: 11000, taxCategory: 'standard_10' } }), 201);
+    const m = await ok(await as('POST', '/api/members', { familyName: '田中', givenName: '一郎', email: `d-${randomUUID().slice(0, 6)}@example.com` }), 201);
+    const contract = await ok(await as('POST', '/api/contracts', { memberId: m.id, planId: plan.id, startDate: '2027-01-01' }), 201);
+    await ok(await as('PUT', `/api/members/${m.id}/card`, { token: '4000000000009995' }), 200);
+
+    // The clock stays on 1 November throughout: only the date given moves the run.
+    platform.runtime.clock.set(new Date('2026-11-01T12:00:00+09:00'));
+    const runOn = (date: string) => runBilling(billingDeps(platform.runtime), studio.id, platform.runtime.clock.now(), { today: date });
+    const invoice = async () =>
+      (await admin.query(`select * from app.invoices where tenant_id = $1 and billing_member_id = $2`, [studio.id, m.id])).rows[0];
+    const tokyoDate = (at: Date | null) => at && dateIn(at, 'Asia/Tokyo');
+
+    expect(await runOn('2026-12-11')).toMatchObject({ period: '2027-01', invoicesCreated: 1, charged: { failed: 1 }, retries: 0 });
+    let i = await invoice();
+    expect({ issued: i.issued_on, due: i.due_on, next: tokyoDate(i.next_attempt_at) }).toEqual({ issued: '2026-12-11', due: '2027-01-01', next: '2026-12-12' });
+    const retried: string[] = [];
+    for (const date of ['2026-12-12', '2026-12-13', '2026-12-14', '2026-12-15', '2026-12-16', '2026-12-17', '2026-12-18']) {
+      const run = await runOn(date);
+      if (run!.retries > 0) retried.push(date);
+    }
+    // Day 1, 3 and 7 after the first failure; the last failure escalates on day 7.
+    expect(retried).toEqual(['2026-12-12', '2026-12-14', '2026-12-18']);
+    i = await invoice();
+    expect({ attempts: i.attempt_count, next: i.next_attempt_at, escalated: tokyoDate(i.escalated_at) }).toEqual({ attempts: 4, next: null, escalated: '2026-12-18' });
+    expect(await runOn('2026-12-19')).toMatchObject({ retries: 0, finalActions: 0 });
+    expect(await runOn('2026-12-20')).toMatchObject({ retries: 0, finalActions: 1 });
+    const leaves = await admin.query(`select to_char(from_month, 'YYYY-MM') as m from app.contract_leaves where tenant_id = $1 and contract_id = $2`, [studio.id, contract.id]);
+    // Decided on the 20th, after the cut-off day: from February.
+    expect(leaves.rows).toEqual([{ m: '2027-02' }]);
   });
 });

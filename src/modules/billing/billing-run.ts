@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Insertable } from 'kysely';
-import { firstDay, lastDay, todayIn, type IsoDate, type IsoMonth } from '../../platform/calendar.js';
+import { addDays, dateIn, firstDay, lastDay, todayIn, zonedInstant, type IsoDate, type IsoMonth } from '../../platform/calendar.js';
 import type { AppBillingLedger, AppInvoiceLines, AppInvoices, AppPaymentAttempts } from '../../platform/db/types.js';
 import { AppError } from '../../platform/errors.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
@@ -32,9 +32,14 @@ export interface BillingDeps {
   gateways: GatewayDeps;
 }
 
+/** Why a run did nothing on purpose: another run of the tenant (the hourly job, the CLI, an operator) holds its lock. */
+export const RUN_IN_PROGRESS = 'another run is in progress';
+
 export interface BillingRunResult {
   tenantId: string;
   period: IsoMonth;
+  /** Set when the run was skipped, and then it did nothing (every count is 0); null when it ran. */
+  skipped: typeof RUN_IN_PROGRESS | null;
   invoicesCreated: number;
   charged: { succeeded: number; failed: number; unknown: number };
   reconciled: number;
@@ -52,9 +57,20 @@ const BATCH = 500;
 /** A pending attempt of a request (a member paying now) younger than this is still in its own hands. */
 const IN_FLIGHT_MS = 60_000;
 
-export async function runBilling(deps: BillingDeps, tenantId: string, now: Date, opts: { batchSize?: number; today?: IsoDate } = {}): Promise<BillingRunResult | null> {
-  const job = await tenantJob(deps.directory, tenantId, now);
-  if (!job) return null;
+/**
+ * `today` runs the tenant as on that date (`billing-run --date`): the run's clock is then the last moment of that
+ * day in the studio's time zone, and `now` is not used. Everything the run decides by the clock follows it (the
+ * month billed, issue and due dates, when a failed charge is retried, escalation, the final action, the times
+ * written), so a day, or a dunning schedule, can be replayed; and a retry that falls due at any hour of the day
+ * is made by a run of that day.
+ */
+export async function runBilling(deps: BillingDeps, tenantId: string, clockNow: Date, opts: { batchSize?: number; today?: IsoDate } = {}): Promise<BillingRunResult | null> {
+  const found = await tenantJob(deps.directory, tenantId, clockNow);
+  if (!found) return null;
+  const { tenant } = found;
+  const now = opts.today ? new Date(zonedInstant(addDays(opts.today, 1), '00:00', tenant.timezone).getTime() - 1) : clockNow;
+  // Every transaction of the run (and what it calls: dunning, refunds, final actions) is dated by the run's clock.
+  const job = { tenant, transaction: ((fn) => found.transaction((ctx) => fn({ ...ctx, now }))) as TenantTransaction };
   const today = opts.today ?? todayIn(job.tenant.timezone, now);
   const settings = await job.transaction((ctx) => billingSettings(ctx.db));
   const period = billingPeriodOn(today, settings.rules);
@@ -67,9 +83,10 @@ export async function runBilling(deps: BillingDeps, tenantId: string, now: Date,
   return pool.connection().execute(async (conn) => {
     const key = sql`hashtextextended(${`billing:${tenantId}`}, 0)`;
     const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${key}) as ok`.execute(conn);
-    if (!rows[0]!.ok) return null;
+    const result: BillingRunResult = { tenantId, period, skipped: null, invoicesCreated: 0, charged: { succeeded: 0, failed: 0, unknown: 0 }, reconciled: 0, retries: 0, finalActions: 0 };
+    // Said, not hidden: an operator's run that did nothing because the hourly one was busy must not look done.
+    if (!rows[0]!.ok) return { ...result, skipped: RUN_IN_PROGRESS };
     try {
-      const result: BillingRunResult = { tenantId, period, invoicesCreated: 0, charged: { succeeded: 0, failed: 0, unknown: 0 }, reconciled: 0, retries: 0, finalActions: 0 };
       const charge = async (attempts: CardAttempt[]) => {
         if (!gateway) return;
         const c = await chargeAndRecord(job.transaction, gateway, settings, attempts, tenantId);
@@ -192,7 +209,7 @@ async function invoiceBatch(ctx: TenantContext, { period, today, settings, gatew
   const dueFees = group(
     fees.map((f): DueFee & { account: string } => ({
       account: accountOf.get(f.member_id)!, id: f.id, memberId: f.member_id, reason: f.reason, amount: f.amount, lessonName: f.name,
-      lessonDate: todayIn(ctx.tenant.timezone, f.starts_at), chargedOn: todayIn(ctx.tenant.timezone, f.created_at),
+      lessonDate: dateIn(f.starts_at, ctx.tenant.timezone), chargedOn: dateIn(f.created_at, ctx.tenant.timezone),
     })),
     (f) => f.account,
   );

@@ -342,6 +342,55 @@ describe('documents', () => {
     check(receipt);
     check(await pdfOf(await m.send('GET', `/api/me/invoices/${invoice.id}/document?kind=receipt`)));
   });
+
+  it('rounds the tax once per rate on an invoice that mixes tax-inclusive and tax-exclusive lines, in the books and on paper', async () => {
+    const s = await studio();
+    const plan = (kind: 'monthly' | 'option', name: string, price: number, priceIncludesTax: boolean, taxCategory: 'standard_10' | 'reduced_8') =>
+      s.staff.ok('POST', '/api/plans', { kind, name, terms: { price, priceIncludesTax, taxCategory } }).then((p) => p.id as string);
+    const monthly = await plan('monthly', 'Monthly', 105, false, 'standard_10');
+    const options = [await plan('option', 'Towel', 105, true, 'standard_10'), await plan('option', 'Water', 120, false, 'reduced_8'), await plan('option', 'Tea', 120, true, 'reduced_8')];
+    const m = await s.monthlyMember('2027-01-01', { planId: monthly, optionPlanIds: options });
+    expect(await s.run('2026-12-11T12:00:00')).toMatchObject({ period: '2027-01', invoicesCreated: 1 });
+    const invoice = await s.onlyInvoiceOf(m.id);
+    // By hand (floor, the default): 10%: 105 + ⌊10.5⌋ + 105 = ¥220 with tax ⌊220 × 10 / 110⌋ = ¥20; 8%: 120 + ⌊9.6⌋
+    // + 120 = ¥249 with tax ⌊249 × 8 / 108⌋ = ¥18. Rounded per price basis it was ¥19 and ¥17.
+    const byRate = [
+      { taxCategory: 'standard_10', ratePercent: 10, taxableAmount: 200, tax: 20, total: 220 },
+      { taxCategory: 'reduced_8', ratePercent: 8, taxableAmount: 231, tax: 18, total: 249 },
+    ];
+    expect(invoice).toMatchObject({ total: 469, subtotalExcludingTax: 431, taxTotal: 38, taxBreakdown: byRate });
+    const stored = (await admin.query(`select total, subtotal_excluding_tax, tax_total, tax_breakdown from app.invoices where tenant_id = $1 and id = $2`, [s.tenant.id, invoice.id])).rows[0];
+    expect(stored).toEqual({ total: 469, subtotal_excluding_tax: 431, tax_total: 38, tax_breakdown: byRate });
+    expect(await s.count(`select sum(amount)::int as n from app.billing_ledger where tenant_id = $1 and kind = 'charge'`)).toBe(469);
+    const text = await pdfOf(await s.staff.send('GET', `/api/invoices/${invoice.id}/document`));
+    expect(text).toContain('10%対象 ￥200 (消費税 ￥20)');
+    expect(text).toContain('8%対象 ￥231 (消費税 ￥18)');
+    expect(text).toMatch(/消費税 Consumption tax\s*￥38/);
+    expect(text).toMatch(/合計 Total\s*￥469/);
+  });
+
+  it("dates receipts, credit notes and mail in the studio's time zone: at 00:30 in Tokyo it is already the 5th", async () => {
+    const s = await studio();
+    const m = await s.monthlyMember('2026-12-01');
+    await s.saveCard(m.id, '4000000000009995');
+    // 00:30 JST on 5 December is 15:30 UTC on the 4th.
+    expect(await s.run('2026-12-05T00:30:00')).toMatchObject({ period: '2026-12', invoicesCreated: 1, charged: { failed: 1 } });
+    const failed = await admin.query(`select body from app.mail_outbox where tenant_id = $1 and template = 'payment_failed'`, [s.tenant.id]);
+    // The retry is a day later, 00:30 on the 6th in Tokyo.
+    expect(failed.rows.map((r) => r.body as string)).toEqual([expect.stringContaining('We will try again on 2026-12-06.')]);
+
+    const invoice = await s.onlyInvoiceOf(m.id);
+    await s.staff.ok('POST', `/api/invoices/${invoice.id}/payments`, { method: 'cash' }, 200);
+    const refunded = await s.staff.ok('POST', `/api/invoices/${invoice.id}/refunds`, { amount: 100, reason: 'Goodwill' }, 201);
+    const receipt = await pdfOf(await s.staff.send('GET', `/api/invoices/${invoice.id}/document?kind=receipt`));
+    const note = await pdfOf(await s.staff.send('GET', `/api/invoices/${invoice.id}/refunds/${refunded.refunds[0].id}/document`));
+    for (const text of [receipt, note]) {
+      expect(text).toMatch(/発行日 Issue date\s*2026年12月5日/);
+      expect(text).not.toContain('2026年12月4日');
+    }
+    // The receipt's payment line too.
+    expect(receipt).toMatch(/2026年12月5日\s*現金/);
+  });
 });
 
 describe('payments at the desk, void, write-off and reconciliation', () => {

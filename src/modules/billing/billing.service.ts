@@ -7,7 +7,7 @@
 import { sql } from 'kysely';
 import type { Tx } from '../../platform/db/databases.js';
 import type { TaxBreakdownRow } from '../../platform/db/types.js';
-import { monthOf, tenantToday, todayIn, type IsoDate } from '../../platform/calendar.js';
+import { dateIn, monthOf, tenantToday, todayIn, type IsoDate } from '../../platform/calendar.js';
 import { AppError, notFound, refusal } from '../../platform/errors.js';
 import type { Principal, TenantContext, TenantSession } from '../../platform/tenancy/context.js';
 import { settingsRepo } from '../settings/settings.repo.js';
@@ -115,7 +115,8 @@ export function refundTax(amount: number, invoiceTotal: number, byRate: TaxBreak
   });
 }
 
-async function documentOf(db: Tx, i: InvoiceRow, kind: 'invoice' | 'receipt'): Promise<Buffer> {
+/** Dates on paper are the studio's: a payment at 07:27 in Tokyo on the 5th is the 5th, not UTC's 4th. */
+async function documentOf({ db, tenant }: TenantContext, i: InvoiceRow, kind: 'invoice' | 'receipt'): Promise<Buffer> {
   if (i.status === 'draft' || i.number === null) throw refusal('not_issued', 'The invoice is not issued yet');
   const [lines, paid] = await Promise.all([
     db.selectFrom('app.invoice_lines').selectAll().where('invoice_id', '=', i.id).orderBy('line_no').execute(),
@@ -125,7 +126,7 @@ async function documentOf(db: Tx, i: InvoiceRow, kind: 'invoice' | 'receipt'): P
   const doc: InvoiceDocument = {
     kind,
     number: invoiceLabel(i.number),
-    issuedOn: kind === 'receipt' ? paid[0]!.settled_at!.toISOString().slice(0, 10) : i.issued_on!,
+    issuedOn: kind === 'receipt' ? dateIn(paid[0]!.settled_at!, tenant.timezone) : i.issued_on!,
     period: monthOf(i.period),
     dueOn: kind === 'invoice' ? i.due_on : null,
     currency: i.currency,
@@ -138,20 +139,20 @@ async function documentOf(db: Tx, i: InvoiceRow, kind: 'invoice' | 'receipt'): P
     total: i.total,
     amountPaid: i.amount_paid,
     amountRefunded: i.amount_refunded,
-    payments: paid.map((p) => ({ date: p.settled_at!.toISOString().slice(0, 10), method: p.method, amount: p.amount })),
+    payments: paid.map((p) => ({ date: dateIn(p.settled_at!, tenant.timezone), method: p.method, amount: p.amount })),
     correctsInvoiceNumber: null,
     reason: null,
   };
   return renderInvoicePdf(doc);
 }
 
-async function creditNoteOf(db: Tx, i: InvoiceRow, refundId: string): Promise<Buffer> {
+async function creditNoteOf({ db, tenant }: TenantContext, i: InvoiceRow, refundId: string): Promise<Buffer> {
   const r = await db.selectFrom('app.refunds').selectAll().where('id', '=', refundId).where('invoice_id', '=', i.id).executeTakeFirst();
   if (!r) throw notFound('Refund');
   if (r.status !== 'succeeded') throw refusal('refund_not_settled', 'The credit note is issued once the refund has gone through');
   const tax = r.tax_breakdown.reduce((s, t) => s + t.tax, 0);
   return renderInvoicePdf({
-    kind: 'credit_note', number: creditNoteLabel(r.number), issuedOn: r.settled_at!.toISOString().slice(0, 10), period: monthOf(i.period), dueOn: null,
+    kind: 'credit_note', number: creditNoteLabel(r.number), issuedOn: dateIn(r.settled_at!, tenant.timezone), period: monthOf(i.period), dueOn: null,
     currency: i.currency, issuer: { name: i.issuer_name, address: i.issuer_address, registrationNumber: i.registration_number },
     recipient: { name: i.recipient_name, memberNumber: i.member_number }, lines: [], taxBreakdown: r.tax_breakdown,
     subtotalExcludingTax: r.amount - tax, taxTotal: tax, total: r.amount, amountPaid: i.amount_paid, amountRefunded: i.amount_refunded, payments: [],
@@ -323,8 +324,8 @@ export function billingService(deps: GatewayDeps) {
     },
 
     get: async (ctx: TenantContext, id: string) => detailOf(ctx.db, await loadInvoice(ctx.db, id), today(ctx)),
-    document: async (ctx: TenantContext, id: string, kind: 'invoice' | 'receipt') => documentOf(ctx.db, await loadInvoice(ctx.db, id), kind),
-    creditNote: async (ctx: TenantContext, id: string, refundId: string) => creditNoteOf(ctx.db, await loadInvoice(ctx.db, id), refundId),
+    document: async (ctx: TenantContext, id: string, kind: 'invoice' | 'receipt') => documentOf(ctx, await loadInvoice(ctx.db, id), kind),
+    creditNote: async (ctx: TenantContext, id: string, refundId: string) => creditNoteOf(ctx, await loadInvoice(ctx.db, id), refundId),
 
     async mine(ctx: TenantContext) {
       const account = await myAccount(ctx);
@@ -332,8 +333,8 @@ export function billingService(deps: GatewayDeps) {
       return { items: rows.map((r) => summaryOf(r, today(ctx))), total: rows.length };
     },
     myInvoice: async (ctx: TenantContext, id: string) => detailOf(ctx.db, await myInvoice(ctx, id), today(ctx)),
-    myDocument: async (ctx: TenantContext, id: string, kind: 'invoice' | 'receipt') => documentOf(ctx.db, await myInvoice(ctx, id), kind),
-    myCreditNote: async (ctx: TenantContext, id: string, refundId: string) => creditNoteOf(ctx.db, await myInvoice(ctx, id), refundId),
+    myDocument: async (ctx: TenantContext, id: string, kind: 'invoice' | 'receipt') => documentOf(ctx, await myInvoice(ctx, id), kind),
+    myCreditNote: async (ctx: TenantContext, id: string, refundId: string) => creditNoteOf(ctx, await myInvoice(ctx, id), refundId),
 
     startMyPayment: async (ctx: TenantContext, id: string) => startCardCharge(ctx, await myInvoice(ctx, id, true), 'member'),
     startCharge: async (ctx: TenantContext, id: string) => startCardCharge(ctx, await loadInvoice(ctx.db, id, true), 'staff'),

@@ -7,6 +7,8 @@ import { sql, type Insertable } from 'kysely';
 import type { AppBillingLedger } from '../../platform/db/types.js';
 import type { Tx } from '../../platform/db/databases.js';
 import type { TenantTransaction } from '../../platform/tenancy/job-context.js';
+import type { TenantContext } from '../../platform/tenancy/context.js';
+import { dateIn } from '../../platform/calendar.js';
 import { outboxRepo } from '../../platform/auth/staff.repo.js';
 import type { BillingSettings } from './billing-settings.js';
 import { GatewayUnavailable, type ChargeOutcome, type ChargeRequest } from './gateways/gateway.js';
@@ -91,7 +93,7 @@ export async function chargeAndRecord(transaction: TenantTransaction, gateway: G
     }
   }
   const settled = [...readBack, ...attempts.flatMap((a, i) => (outcomes[i] ? [{ attemptId: a.id, outcome: outcomes[i] }] : []))];
-  await transaction((ctx) => recordOutcomes(ctx.db, settled, ctx.now, settings));
+  await transaction((ctx) => recordOutcomes(ctx, settled, settings));
   return {
     succeeded: settled.filter((s) => s.outcome.status === 'succeeded').length,
     failed: settled.filter((s) => s.outcome.status === 'failed').length,
@@ -104,7 +106,8 @@ export async function chargeAndRecord(transaction: TenantTransaction, gateway: G
  * duplicate event) finds it no longer pending and changes nothing. Success pays the invoice and lifts dunning;
  * a failure of the run's or a retry's charge moves the invoice along the dunning schedule.
  */
-export async function recordOutcomes(db: Tx, settled: Array<{ attemptId: string; outcome: ChargeOutcome }>, now: Date, settings: BillingSettings) {
+export async function recordOutcomes(ctx: TenantContext, settled: Array<{ attemptId: string; outcome: ChargeOutcome }>, settings: BillingSettings) {
+  const { db, now } = ctx;
   const decided = settled.filter((s) => s.outcome.status !== 'pending');
   for (const s of settled) {
     if (s.outcome.status === 'pending') {
@@ -133,7 +136,7 @@ export async function recordOutcomes(db: Tx, settled: Array<{ attemptId: string;
   const paid = changed.filter((c) => c.status === 'succeeded');
   if (paid.length) await payInvoices(db, paid.map((p) => ({ attemptId: p.id, invoiceId: p.invoice_id, amount: Number(p.amount) })), now);
   for (const f of changed.filter((c) => c.status === 'failed')) {
-    if (f.initiated_by === 'run' || f.initiated_by === 'retry') await advanceDunning(db, f.invoice_id, f.failure_kind!, now, settings);
+    if (f.initiated_by === 'run' || f.initiated_by === 'retry') await advanceDunning(ctx, f.invoice_id, f.failure_kind!, settings);
   }
 }
 
@@ -164,7 +167,8 @@ export async function payInvoices(db: Tx, payments: Array<{ attemptId: string; i
 }
 
 /** One more failed charge: schedule the next retry, or escalate when the card is hard-declined or retries ran out. */
-async function advanceDunning(db: Tx, invoiceId: string, kind: 'soft' | 'hard', now: Date, settings: BillingSettings) {
+async function advanceDunning(ctx: TenantContext, invoiceId: string, kind: 'soft' | 'hard', settings: BillingSettings) {
+  const { db, now } = ctx;
   const invoice = await db.selectFrom('app.invoices').selectAll().where('id', '=', invoiceId).forUpdate().executeTakeFirstOrThrow();
   if (invoice.status !== 'open') return;
   const failures = Number(
@@ -184,7 +188,7 @@ async function advanceDunning(db: Tx, invoiceId: string, kind: 'soft' | 'hard', 
     const next = new Date(firstFailedAt.getTime() + nextDay * 86_400_000);
     await db.updateTable('app.invoices').set({ first_failed_at: firstFailedAt, next_attempt_at: next }).where('id', '=', invoiceId).execute();
     await mailAccount(db, invoice.billing_member_id, 'payment_failed', `Payment failed for ${invoiceLabel(invoice.number!)}`,
-      `We could not charge your card ${formatMoney(invoice.total, invoice.currency)} for ${invoiceLabel(invoice.number!)}. We will try again on ${next.toISOString().slice(0, 10)}. You can update your card or pay now in the app.`);
+      `We could not charge your card ${formatMoney(invoice.total, invoice.currency)} for ${invoiceLabel(invoice.number!)}. We will try again on ${dateIn(next, ctx.tenant.timezone)}. You can update your card or pay now in the app.`);
     return;
   }
   await escalate(db, invoice.id, now, firstFailedAt);

@@ -54,7 +54,7 @@ export const webhooks = (deps: GatewayDeps) => ({
         const attempt = await ctx.db.selectFrom('app.payment_attempts').select('id').where('id', '=', attemptId).executeTakeFirst();
         if (attempt) {
           const { metadata: _metadata, ...outcome } = state;
-          await recordOutcomes(ctx.db, [{ attemptId, outcome }], ctx.now, settings);
+          await recordOutcomes(ctx, [{ attemptId, outcome }], settings);
         }
       }
       return { received: true as const, duplicate: false };

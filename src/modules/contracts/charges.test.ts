@@ -128,4 +128,41 @@ describe('consumption tax (qualified-invoice rule)', () => {
     expect(taxSummary([line(3813, 'standard_10', true)], 'ceil').tax).toBe(347);
     expect(taxSummary([line(105, 'standard_10', false)], 'half_up').tax).toBe(11);
   });
+
+  it('rounds once per rate when one rate mixes tax-inclusive and tax-exclusive lines (hand-computed)', () => {
+    const mixed = [line(105, 'standard_10', false), line(105, 'standard_10', true), line(120, 'reduced_8', false), line(120, 'reduced_8', true)];
+    // 10%: ¥105 before tax grossed up is 105 + ⌊10.5⌋ = ¥115; with the ¥105 tax-inclusive line the rate's total is
+    // ¥220, and its tax ⌊220 × 10 / 110⌋ = ¥20. Rounding each group apart gave ⌊10.5⌋ + ⌊9.54…⌋ = ¥19.
+    // 8%: 120 + ⌊9.6⌋ = ¥129, + ¥120 = ¥249; tax ⌊249 × 8 / 108⌋ = ⌊18.44…⌋ = ¥18 (apart: ⌊9.6⌋ + ⌊8.88…⌋ = ¥17).
+    expect(taxSummary(mixed, 'floor')).toEqual({
+      byRate: [
+        { taxCategory: 'standard_10', ratePercent: 10, taxableAmount: 200, tax: 20, total: 220 },
+        { taxCategory: 'reduced_8', ratePercent: 8, taxableAmount: 231, tax: 18, total: 249 },
+      ],
+      subtotalExcludingTax: 431,
+      tax: 38,
+      total: 469,
+    });
+    // Half-up: 105 + round(10.5) = ¥116, + ¥105 = ¥221; tax round(20.09…) = ¥20 (apart: 11 + round(9.54…) = ¥21).
+    expect(taxSummary(mixed.slice(0, 2), 'half_up')).toMatchObject({ tax: 20, total: 221, subtotalExcludingTax: 201 });
+    // Ceil: 105 + ⌈10.5⌉ = ¥116, + ¥105 = ¥221; tax ⌈20.09…⌉ = ¥21 (apart: 11 + ⌈9.54…⌉ = ¥21).
+    expect(taxSummary(mixed.slice(0, 2), 'ceil')).toMatchObject({ tax: 21, total: 221, subtotalExcludingTax: 200 });
+  });
+
+  it('gives an invoice priced one way the tax of that basis, rounded once, under every rounding rule', () => {
+    const once = { floor: Math.floor, ceil: Math.ceil, half_up: (x: number) => Math.floor(x + 0.5) };
+    for (const [rounding, round] of Object.entries(once) as Array<[keyof typeof once, (x: number) => number]>) {
+      for (const [category, rate] of [['standard_10', 10], ['reduced_8', 8]] as const) {
+        // Every remainder modulo 100 and 108. A quotient that is whole or ends in .5 is exact in floating point.
+        for (let amount = 0; amount <= 1100; amount++) {
+          const exclusive = taxSummary([line(amount, category, false)], rounding);
+          expect(exclusive.tax).toBe(round((amount * rate) / 100));
+          expect(exclusive.subtotalExcludingTax).toBe(amount);
+          const inclusive = taxSummary([line(amount, category, true)], rounding);
+          expect(inclusive.tax).toBe(round((amount * rate) / (100 + rate)));
+          expect(inclusive.total).toBe(amount);
+        }
+      }
+    }
+  });
 });

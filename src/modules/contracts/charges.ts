@@ -182,8 +182,21 @@ export interface TaxSummary {
 }
 
 /**
- * Consumption tax the qualified-invoice way: lines are summed per tax rate and the tax is rounded once per rate
- * (and price basis), never per line. Three ¥105 lines at 10% with floor are ¥315 + ¥31, not ¥315 + ¥30.
+ * Consumption tax the qualified-invoice way (適格請求書): lines are summed per tax rate and the tax is rounded
+ * once per invoice and rate, never per line. Three ¥105 lines at 10% with floor are ¥315 + ¥31, not ¥315 + ¥30.
+ *
+ * The National Tax Agency lets the tax of a rate be worked out from the rate's tax-exclusive total or from its
+ * tax-inclusive total. Lines may be priced either way (a plan set tax-exclusive beside a tax-inclusive penalty
+ * fee), so one invoice can hold both at one rate; rounding the two groups separately would round that rate twice.
+ * We take the tax-inclusive basis, because a tax-inclusive price is what the member was told they pay and must
+ * come out unchanged: the rate's tax-inclusive total is the inclusive lines as priced plus the exclusive lines
+ * grossed up as one sum (their price with the rate added, in whole yen, rounded by the tenant's rule: that is the
+ * price of those lines, not a tax printed anywhere), and the tax is that total × rate / (100 + rate), rounded
+ * once. The exclusive basis would instead have to take the tax out of every inclusive price first, and could
+ * then charge a member ¥1 more or less than a price they were shown.
+ *
+ * When every line of a rate is priced one way, this is exactly the tax of that basis rounded once (for
+ * exclusive lines, gross-up then extraction gives back the same yen under floor, ceil and half-up alike).
  */
 export function taxSummary(lines: Array<Pick<ChargeLine, 'amount' | 'taxCategory' | 'priceIncludesTax'>>, rounding: TaxRounding): TaxSummary {
   const byRate: TaxSummary['byRate'] = [];
@@ -193,10 +206,8 @@ export function taxSummary(lines: Array<Pick<ChargeLine, 'amount' | 'taxCategory
     if (of.length === 0) continue;
     const exclusive = of.filter((l) => !l.priceIncludesTax).reduce((s, l) => s + l.amount, 0);
     const inclusive = of.filter((l) => l.priceIncludesTax).reduce((s, l) => s + l.amount, 0);
-    const taxOnExclusive = divide(exclusive * rate, 100, rounding);
-    const taxInInclusive = divide(inclusive * rate, 100 + rate, rounding);
-    const tax = taxOnExclusive + taxInInclusive;
-    const total = exclusive + taxOnExclusive + inclusive;
+    const total = inclusive + exclusive + divide(exclusive * rate, 100, rounding);
+    const tax = divide(total * rate, 100 + rate, rounding);
     byRate.push({ taxCategory, ratePercent: rate, taxableAmount: total - tax, tax, total });
   }
   const tax = byRate.reduce((s, r) => s + r.tax, 0);
