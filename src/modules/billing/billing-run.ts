@@ -58,8 +58,8 @@ const BATCH = 500;
 const IN_FLIGHT_MS = 60_000;
 
 /**
- * `today` runs the tenant as on that date (`billing-run --date`): the run's clock is then the last moment of that
- * day in the studio's time zone, and `now` is not used. Everything the run decides by the clock follows it (the
+ * `today` runs the tenant as on that date (`billing-run --date`): unless it is the studio's today, the run's clock is
+ * then the last moment of that day in the studio's time zone, and `now` is not used. Everything the run decides by the clock follows it (the
  * month billed, issue and due dates, when a failed charge is retried, escalation, the final action, the times
  * written), so a day, or a dunning schedule, can be replayed; and a retry that falls due at any hour of the day
  * is made by a run of that day.
@@ -68,7 +68,9 @@ export async function runBilling(deps: BillingDeps, tenantId: string, clockNow: 
   const found = await tenantJob(deps.directory, tenantId, clockNow);
   if (!found) return null;
   const { tenant } = found;
-  const now = opts.today ? new Date(zonedInstant(addDays(opts.today, 1), '00:00', tenant.timezone).getTime() - 1) : clockNow;
+  // A run "as on" the studio's own today is just a run now: it must not write times in the future.
+  const replaying = opts.today !== undefined && opts.today !== todayIn(tenant.timezone, clockNow);
+  const now = replaying ? new Date(zonedInstant(addDays(opts.today!, 1), '00:00', tenant.timezone).getTime() - 1) : clockNow;
   // Every transaction of the run (and what it calls: dunning, refunds, final actions) is dated by the run's clock.
   const job = { tenant, transaction: ((fn) => found.transaction((ctx) => fn({ ...ctx, now }))) as TenantTransaction };
   const today = opts.today ?? todayIn(job.tenant.timezone, now);
