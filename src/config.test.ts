@@ -26,6 +26,14 @@ describe('configuration', () => {
     expect(failure({ DATABASE_URL: 'mysql://x@y/z', APP_DATABASE_PASSWORD: 'x'.repeat(16) })).toContain('DATABASE_URL');
     expect(failure({ PLATFORM_ADMIN_TOKEN: 'short' })).toContain('PLATFORM_ADMIN_TOKEN');
     expect(failure({ EXTRA_CLUSTERS: '{not json' })).toContain('EXTRA_CLUSTERS');
+    expect(failure({ MIGRATE_ON_START: 'no' })).toContain('MIGRATE_ON_START');
+    expect(failure({ MIGRATE_CONCURRENCY: '0' })).toContain('MIGRATE_CONCURRENCY');
+    expect(failure({ MIGRATE_CONCURRENCY: 'many' })).toContain('MIGRATE_CONCURRENCY');
+  });
+
+  it('migrates on start, 8 placements at a time, unless told otherwise', () => {
+    expect(loadConfig({})).toMatchObject({ MIGRATE_ON_START: true, MIGRATE_CONCURRENCY: 8 });
+    expect(loadConfig({ MIGRATE_ON_START: 'false', MIGRATE_CONCURRENCY: '2' })).toMatchObject({ MIGRATE_ON_START: false, MIGRATE_CONCURRENCY: 2 });
   });
 
   it('requires the app role password with an external database', () => {

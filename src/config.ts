@@ -110,6 +110,14 @@ const envSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  // false: start without migrating (production runs `studiohive migrate` as a release step); the instance then
+  // refuses to start while the control plane lacks a migration of its code.
+  MIGRATE_ON_START: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  // Placements (silos, pool cells) migrated at once by a migrate; each holds one owner connection to its cluster.
+  MIGRATE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
 });
 
 export type Config = z.infer<typeof envSchema>;

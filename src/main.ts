@@ -17,8 +17,27 @@ async function main() {
   }
   const log = createLogger(config);
   const runtime = await openRuntime(config, log);
-  const applied = await runtime.migrate();
-  if (applied.length > 0) log.info({ applied }, 'migrations applied');
+  if (config.MIGRATE_ON_START) {
+    // A control-plane failure throws (the instance does not start); a placement's failure only stops its tenants.
+    const report = await runtime.migrate();
+    if (report.controlPlane.applied.length > 0) log.info({ applied: report.controlPlane.applied }, 'control-plane migrations applied');
+    for (const p of report.placements) {
+      if (p.status === 'failed') {
+        log.error({ placement: p.id, cluster: p.cluster, database: p.database, error: p.error },
+          `placement migration failed; its tenants get 503 maintenance until \`studiohive migrate --placement ${p.id}\` succeeds`);
+      } else if (p.applied.length > 0) log.info({ placement: p.id, applied: p.applied }, 'placement migrations applied');
+    }
+  } else {
+    const pending = await runtime.pendingControlPlaneMigrations();
+    if (pending.length > 0) {
+      console.error(
+        `The control-plane database is not migrated far enough for this version (${pending.length} pending: ${pending.join(', ')}). ` +
+          'Run `studiohive migrate` (the release step) first, or start with MIGRATE_ON_START=true.',
+      );
+      await runtime.close();
+      process.exit(1);
+    }
+  }
   const demo = config.SEED_DEMO && runtime.embedded ? await seedDemoTenant(runtime) : null;
   const app = await buildApp(runtime);
   if (config.RUN_WORKER) await runtime.jobs.start(taskList(runtime), { crontab: CRONTAB });

@@ -37,13 +37,29 @@ program
     await import('../main.js');
   });
 
+/** `migrate`'s exit code when the control plane is migrated but a placement failed (the others were migrated). */
+const EXIT_PLACEMENT_FAILED = 3;
+
 program
   .command('migrate')
-  .description('Apply pending migrations to the control plane and every tenant placement')
-  .action(() =>
+  .description('Apply pending migrations to the control plane, then to every tenant placement (or one), and report each')
+  .option('--placement <id>', 'after the control plane, migrate only this placement (a retry after a failure)')
+  .option('--json', 'print the report as JSON')
+  .action((o: { placement?: string; json?: boolean }) =>
     withRuntime(async (runtime) => {
-      const applied = await runtime.migrate();
-      console.log(applied.length ? `Applied:\n  ${applied.join('\n  ')}` : 'Everything is up to date.');
+      const report = await runtime.migrate({ placement: o.placement });
+      const failed = report.placements.filter((p) => p.status === 'failed');
+      for (const p of failed) console.error(`migrate: placement ${p.id} (${p.cluster}/${p.database}) failed: ${p.error}`);
+      if (failed.length > 0) process.exitCode = EXIT_PLACEMENT_FAILED;
+      if (o.json) return console.log(JSON.stringify(report, null, 2));
+      const { applied, durationMs } = report.controlPlane;
+      console.log(`Control plane: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'} (${durationMs} ms)\n`);
+      printRows(report.placements.map((p) => ({
+        id: p.id, tier: p.tier, cluster: p.cluster, database: p.database, status: p.status,
+        applied: p.applied.length ? p.applied.join(', ') : '-', ms: p.durationMs, error: p.error,
+      })), false);
+      const ok = report.placements.length - failed.length;
+      console.log(`\n${ok} placement(s) migrated${failed.length ? `, ${failed.length} failed: their tenants get 503 maintenance until \`studiohive migrate --placement ID\` succeeds` : ''}.`);
     }),
   );
 

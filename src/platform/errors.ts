@@ -21,6 +21,7 @@ export const errorCatalog = {
   email_domain_blocked: { status: 422, title: 'This email domain cannot be used here' },
   rate_limited: { status: 429, title: 'Too many requests' },
   unavailable: { status: 503, title: 'Service unavailable' },
+  maintenance: { status: 503, title: 'This studio is under maintenance' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

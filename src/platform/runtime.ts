@@ -1,13 +1,15 @@
-import type pg from 'pg';
+import pg from 'pg';
+import pMap from 'p-map';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createAuthService, type AuthService } from './auth/auth.service.js';
 import { createStaffService } from './auth/staff.service.js';
-import { Databases, databaseName } from './db/databases.js';
+import { Databases, withCredentials } from './db/databases.js';
 import { startEmbeddedPostgres, loadLocalSecrets, type EmbeddedServer } from './db/embedded.js';
-import { migrateDatabase } from './db/migrate.js';
+import { MigrationRunError, migrateDatabase, pendingMigrations, readMigrations } from './db/migrate.js';
 import { ensureDatabase, ensureLoginRole, grantRoles, type RoleNames } from './db/roles.js';
-import type { Placement, Tenant } from './db/types.js';
+import type { MigrationStatus, Placement, Tenant, Tier } from './db/types.js';
+import { notFound } from './errors.js';
 import { Jobs } from './jobs/jobs.js';
 import { systemClock, type SettableClock } from './clock.js';
 import { currentTenant } from './tenancy/context.js';
@@ -15,6 +17,25 @@ import { TenantDirectory } from './tenancy/directory.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createTenantsService, type TenantsService } from './tenancy/tenants.service.js';
 import { tenantsRepo } from './tenancy/tenants.repo.js';
+
+/** One placement's part of a migrate. */
+export interface PlacementMigration {
+  id: string;
+  tier: Tier;
+  cluster: string;
+  database: string;
+  /** Tenant migrations this run applied to its database (those before a failure stay applied). */
+  applied: string[];
+  status: MigrationStatus;
+  error: string | null;
+  durationMs: number;
+}
+
+export interface MigrationReport {
+  /** The control-plane database (platform and tenant migrations: it is also pool-main) and the job queue. */
+  controlPlane: { applied: string[]; durationMs: number };
+  placements: PlacementMigration[];
+}
 
 export interface Runtime {
   config: Config;
@@ -34,7 +55,13 @@ export interface Runtime {
   tenantUrl(tenant: Pick<Tenant, 'slug'>): string;
   /** The time as the app sees it; tests move it to exercise date rules (cut-off days, month ends). */
   clock: SettableClock;
-  migrate(): Promise<string[]>;
+  /**
+   * The control plane first (its failure throws: nothing else is tried), then every other placement, or only
+   * `placement`, MIGRATE_CONCURRENCY at a time; a placement's failure is reported and marked, not thrown.
+   */
+  migrate(opts?: { placement?: string }): Promise<MigrationReport>;
+  /** The control-plane migrations this code has and its database lacks (for a start without migrating). */
+  pendingControlPlaneMigrations(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -93,6 +120,7 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     ttlMs: config.TENANT_CACHE_TTL_MS,
     max: config.TENANT_CACHE_MAX,
     baseDomain: config.BASE_DOMAIN,
+    schemaVersion: (await readMigrations('tenant')).length,
   });
   const jobs = new Jobs(adminUrl, log.child({ component: 'jobs' }));
   const publicPort = [80, 443].includes(config.PORT) ? '' : `:${config.PORT}`;
@@ -110,12 +138,11 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
 
   const roles: RoleNames = { app: config.APP_DATABASE_USER, platform: config.PLATFORM_DATABASE_USER };
 
-  async function migrateTenantDatabase(placement: Pick<Placement, 'cluster' | 'database'>, opts: { ensureRoles?: boolean } = {}) {
-    const result = await migrateDatabase(databases.adminUrl(placement), ['tenant'], async (client) => {
+  function migrateTenantDatabase(placement: Pick<Placement, 'cluster' | 'database'>, opts: { ensureRoles?: boolean } = {}) {
+    return migrateDatabase(databases.adminUrl(placement), ['tenant'], async (client) => {
       if (opts.ensureRoles) await ensureRuntimeRoles(client);
       await grantRoles(client, roles, { controlPlane: false });
     });
-    return result.applied;
   }
 
   /** Roles belong to a cluster, not a database: a placement on another cluster needs them made there too. */
@@ -124,9 +151,64 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     await ensureLoginRole(client, roles.platform, platformPassword!);
   }
 
+  /** The runtime roles on one cluster, through its maintenance database (as ensureDatabase connects). */
+  async function ensureClusterRoles(cluster: string) {
+    const client = new pg.Client({ connectionString: withCredentials(databases.clusterUrl(cluster), { database: 'postgres' }) });
+    await client.connect();
+    try {
+      await ensureRuntimeRoles(client);
+    } finally {
+      await client.end();
+    }
+  }
+
   async function provisionDatabase(placement: Pick<Placement, 'cluster' | 'database'>) {
     await ensureDatabase(databases.clusterUrl(placement.cluster), placement.database);
-    await migrateTenantDatabase(placement, { ensureRoles: true });
+    const result = await migrateTenantDatabase(placement, { ensureRoles: true });
+    return { schemaVersion: result.versions.tenant ?? 0 };
+  }
+
+  const since = (start: number) => Math.round(performance.now() - start);
+  const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+  /**
+   * Migrates one placement other than the control plane and records the outcome in the catalog: a failure marks it
+   * (its tenants get 503 maintenance) and is returned, never thrown, so the other placements go on.
+   */
+  async function migratePlacement(placement: Placement, rolesOn: (cluster: string) => Promise<void>): Promise<PlacementMigration> {
+    const started = performance.now();
+    const report = (outcome: Pick<PlacementMigration, 'applied' | 'error'>): PlacementMigration => ({
+      id: placement.id,
+      tier: placement.tier,
+      cluster: placement.cluster,
+      database: placement.database,
+      ...outcome,
+      status: outcome.error === null ? 'ok' : 'failed',
+      durationMs: since(started),
+    });
+    if (!(placement.cluster in databases.settings.clusters)) {
+      // This instance's configuration is at fault, not the database: nothing is marked in the catalog.
+      return report({ applied: [], error: `Cluster "${placement.cluster}" is not configured on this instance (EXTRA_CLUSTERS)` });
+    }
+    let outcome: Pick<PlacementMigration, 'applied' | 'error'>;
+    let schemaVersion = 0;
+    try {
+      await rolesOn(placement.cluster);
+      const result = await migrateTenantDatabase(placement);
+      outcome = { applied: result.applied, error: null };
+      schemaVersion = result.versions.tenant ?? 0;
+    } catch (error) {
+      outcome = { applied: error instanceof MigrationRunError ? error.applied : [], error: messageOf(error) };
+    }
+    try {
+      await tenantsRepo.recordMigration(databases.platform, placement.id, outcome.error === null ? { schemaVersion } : { error: outcome.error });
+    } catch (error) {
+      const before = outcome.error === null ? '' : `${outcome.error}; `;
+      outcome = { ...outcome, error: `${before}the catalog could not record the outcome: ${messageOf(error)}` };
+    }
+    // This instance applies the new state at once; other instances within their placement cache's expiry.
+    directory.forgetPlacement(placement.id);
+    return report(outcome);
   }
 
   const tenants = createTenantsService({
@@ -153,23 +235,39 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     embedded,
     tenantUrl,
     clock: systemClock(),
-    /** Control plane and its pool first, then every other placement in the catalog. */
-    async migrate() {
-      const applied = (
-        await migrateDatabase(adminUrl, ['platform', 'tenant'], async (client) => {
-          await ensureRuntimeRoles(client);
-          await grantRoles(client, roles, { controlPlane: true });
-        })
-      ).applied;
-      const mainDb = databaseName(adminUrl);
-      for (const placement of await tenantsRepo.placements(databases.control)) {
-        if (placement.cluster === 'main' && placement.database === mainDb) continue;
-        const more = await migrateTenantDatabase(placement);
-        applied.push(...more.map((m) => `${placement.id}:${m}`));
-      }
+    async migrate(opts = {}) {
+      const started = performance.now();
+      const control = await migrateDatabase(adminUrl, ['platform', 'tenant'], async (client) => {
+        await ensureRuntimeRoles(client);
+        await grantRoles(client, roles, { controlPlane: true });
+      });
       await jobs.migrate();
-      return applied;
+      const controlPlane = { applied: control.applied, durationMs: since(started) };
+      const all = await tenantsRepo.placements(databases.platform);
+      const chosen = opts.placement === undefined ? all : all.filter((p) => p.id === opts.placement);
+      if (chosen.length === 0 && opts.placement !== undefined) throw notFound(`Placement ${opts.placement}`);
+      // Once per cluster holding a placement, before its databases; main's were made with the control plane.
+      const clusterRoles = new Map<string, Promise<void>>([['main', Promise.resolve()]]);
+      const rolesOn = (cluster: string) => {
+        if (!clusterRoles.has(cluster)) clusterRoles.set(cluster, ensureClusterRoles(cluster));
+        return clusterRoles.get(cluster)!;
+      };
+      const placements = await pMap(
+        chosen,
+        async (placement): Promise<PlacementMigration> => {
+          if (!databases.isControlDatabase(placement)) return migratePlacement(placement, rolesOn);
+          // pool-main is the control-plane database, migrated above.
+          await tenantsRepo.recordMigration(databases.platform, placement.id, { schemaVersion: control.versions.tenant ?? 0 });
+          directory.forgetPlacement(placement.id);
+          const { id, tier, cluster, database } = placement;
+          const applied = control.applied.filter((m) => m.startsWith('tenant/'));
+          return { id, tier, cluster, database, applied, status: 'ok', error: null, durationMs: controlPlane.durationMs };
+        },
+        { concurrency: config.MIGRATE_CONCURRENCY },
+      );
+      return { controlPlane, placements };
     },
+    pendingControlPlaneMigrations: () => pendingMigrations(adminUrl, ['platform', 'tenant']),
     async close() {
       await jobs.stop();
       await databases.close();

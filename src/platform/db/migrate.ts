@@ -32,8 +32,22 @@ export async function readMigrations(set: MigrationSet): Promise<MigrationFile[]
   return files;
 }
 
+/** A run that stopped part-way: the migrations it applied before the failure stay (each commits on its own). */
+export class MigrationRunError extends Error {
+  constructor(
+    message: string,
+    readonly applied: string[],
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+    this.name = 'MigrationRunError';
+  }
+}
+
 export interface MigrationResult {
   applied: string[];
+  /** Per set, the highest migration the database has after the run (numbering has no gaps, so also how many). */
+  versions: Partial<Record<MigrationSet, number>>;
 }
 
 /**
@@ -50,6 +64,7 @@ export async function migrateDatabase(
   const client = new pg.Client({ connectionString });
   await client.connect();
   const applied: string[] = [];
+  const versions: MigrationResult['versions'] = {};
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     await client.query(`
@@ -68,6 +83,8 @@ export async function migrateDatabase(
         [set],
       );
       const doneById = new Map(done.rows.map((r) => [r.id, r]));
+      // A database a newer release migrated further keeps its higher number.
+      versions[set] = Math.max(0, ...doneById.keys());
       for (const file of await readMigrations(set)) {
         const previous = doneById.get(file.id);
         if (previous) {
@@ -91,12 +108,38 @@ export async function migrateDatabase(
           throw new Error(`Migration ${set}/${file.name} failed: ${(error as Error).message}`, { cause: error });
         }
         applied.push(`${set}/${file.name}`);
+        versions[set] = Math.max(versions[set]!, file.id);
       }
     }
     await afterwards?.(client);
+  } catch (error) {
+    throw new MigrationRunError((error as Error).message, applied, { cause: error });
   } finally {
     await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     await client.end();
   }
-  return { applied };
+  return { applied, versions };
+}
+
+/**
+ * The migrations of these sets that this code has and the database does not (`set/file`), without changing
+ * anything: for an instance that starts without migrating (MIGRATE_ON_START=false).
+ */
+export async function pendingMigrations(connectionString: string, sets: MigrationSet[]): Promise<string[]> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    const recorded = await client.query<{ set_name: string; id: number }>('select set_name, id from studiohive_meta.migrations').catch((error: { code?: string }) => {
+      if (error.code === '42P01' || error.code === '3F000') return { rows: [] }; // never migrated
+      throw error;
+    });
+    const done = new Set(recorded.rows.map((r) => `${r.set_name}/${r.id}`));
+    const pending: string[] = [];
+    for (const set of sets) {
+      for (const file of await readMigrations(set)) if (!done.has(`${set}/${file.id}`)) pending.push(`${set}/${file.name}`);
+    }
+    return pending;
+  } finally {
+    await client.end();
+  }
 }

@@ -28,7 +28,7 @@ const ownerEnv = (roles: { app: string; platform: string }) => ({
 async function migrateAs(roles: { app: string; platform: string }) {
   const runtime = await openRuntime(loadConfig(ownerEnv(roles)), createLogger({ LOG_LEVEL: 'silent' }));
   try {
-    return await runtime.migrate();
+    return (await runtime.migrate()).controlPlane.applied;
   } finally {
     await runtime.close();
   }

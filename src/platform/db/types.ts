@@ -5,6 +5,7 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 
 export type TenantStatus = 'active' | 'suspended' | 'deleted';
 export type Tier = 'pool' | 'silo';
+export type MigrationStatus = 'ok' | 'failed';
 export type StaffRole = 'owner' | 'manager' | 'front_desk' | 'instructor';
 
 export interface PlatformPlacements {
@@ -15,6 +16,13 @@ export interface PlatformPlacements {
   tenant_capacity: number;
   tenant_count: Generated<number>;
   created_at: Generated<Date>;
+  /** The last migrate of its database: 'failed' puts its tenants in maintenance (503); NULL before any. */
+  migration_status: ColumnType<MigrationStatus | null, MigrationStatus | null | undefined, MigrationStatus | null>;
+  migration_error: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The last migrate that succeeded. */
+  migrated_at: NullableTimestamp;
+  /** The highest tenant migration its database has; an instance whose code has more refuses to serve it. */
+  schema_version: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface PlatformTenants {

@@ -171,6 +171,8 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
     if (tenant.status === 'suspended') {
       throw new AppError('tenant_suspended', `${tenant.display_name} is suspended; contact the studio or Studiohive support`);
     }
+    // A placement whose migration failed answers 503 maintenance here, before the body is read (cached lookup).
+    await runtime.directory.placementOf(tenant);
     await rateLimit(tenant, req, reply);
     return { tenant, viaTenantHeader: header !== undefined };
   }

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { AppError } from '../errors.js';
 import type { Databases, Db } from '../db/databases.js';
 import type { Placement, Tenant } from '../db/types.js';
 import { tenantsRepo } from './tenants.repo.js';
@@ -6,6 +7,9 @@ import { tenantsRepo } from './tenants.repo.js';
 interface Cached {
   tenant: Tenant | null;
 }
+
+/** How long a placement's catalog row is kept: a migrate's mark reaches other instances within it. */
+const PLACEMENT_TTL_MS = 60_000;
 
 /**
  * Looks tenants up in the catalog, behind a bounded cache with a short expiry: a suspension made on another
@@ -17,10 +21,16 @@ export class TenantDirectory {
 
   constructor(
     private readonly databases: Databases,
-    private readonly opts: { ttlMs: number; max: number; baseDomain: string },
+    private readonly opts: {
+      ttlMs: number;
+      max: number;
+      baseDomain: string;
+      /** The highest tenant migration of this code: a placement whose database has less is not served. */
+      schemaVersion: number;
+    },
   ) {
     this.cache = new LRUCache({ max: opts.max, ttl: Math.max(opts.ttlMs, 1), ttlAutopurge: false });
-    this.placements = new LRUCache({ max: 10_000, ttl: 60_000 });
+    this.placements = new LRUCache({ max: 10_000, ttl: PLACEMENT_TTL_MS });
   }
 
   private get db(): Db {
@@ -64,6 +74,10 @@ export class TenantDirectory {
     return this.byDomain(host);
   }
 
+  /**
+   * The tenant's placement, refused (503 maintenance) while its database's last migration failed or its schema is
+   * behind this code (a migrate has not reached it yet): its tenants wait, every other tenant is served.
+   */
   async placementOf(tenant: Pick<Tenant, 'placement_id'>): Promise<Placement> {
     let placement = this.placements.get(tenant.placement_id);
     if (!placement) {
@@ -71,11 +85,22 @@ export class TenantDirectory {
       if (!placement) throw new Error(`Placement ${tenant.placement_id} is missing from the catalog`);
       this.placements.set(placement.id, placement);
     }
+    if (placement.migration_status === 'failed' || (placement.schema_version ?? 0) < this.opts.schemaVersion) {
+      // The reason (a migration error, a version) is for operators (studiohive migrate), not for the studio's visitors.
+      throw new AppError('maintenance', 'This studio is being updated; please try again in a few minutes', {
+        retryAfterSeconds: PLACEMENT_TTL_MS / 1000,
+      });
+    }
     return placement;
   }
 
   async dbFor(tenant: Pick<Tenant, 'placement_id'>): Promise<Db> {
     return this.databases.forPlacement(await this.placementOf(tenant));
+  }
+
+  /** Forgets a placement's catalog row (after this instance migrated it), so its new state applies at once. */
+  forgetPlacement(id: string): void {
+    this.placements.delete(id);
   }
 
   /** Forgets everything this instance knows about the tenant (after a change made here). */

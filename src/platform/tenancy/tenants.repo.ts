@@ -109,10 +109,22 @@ export const tenantsRepo = {
   releasePlacement: (db: Db, id: string) =>
     db.updateTable('platform.placements').set({ tenant_count: sql`tenant_count - 1` }).where('id', '=', id).execute(),
 
-  insertPlacement: (db: Db, p: Omit<Placement, 'created_at' | 'tenant_count'>) =>
+  insertPlacement: (db: Db, p: Omit<Placement, 'created_at' | 'tenant_count' | 'migration_status' | 'migration_error' | 'migrated_at' | 'schema_version'> & { schema_version: number }) =>
     db
       .insertInto('platform.placements')
-      .values(p)
+      .values({ ...p, migration_status: 'ok', migrated_at: sql`now()` })
+      .execute(),
+
+  /** A migrate's outcome for a placement: a failure keeps the last good migrated_at and schema_version. */
+  recordMigration: (db: Db, id: string, outcome: { schemaVersion: number } | { error: string }) =>
+    db
+      .updateTable('platform.placements')
+      .set(
+        'error' in outcome
+          ? { migration_status: 'failed', migration_error: outcome.error }
+          : { migration_status: 'ok', migration_error: null, migrated_at: sql`now()`, schema_version: outcome.schemaVersion },
+      )
+      .where('id', '=', id)
       .execute(),
 };
 

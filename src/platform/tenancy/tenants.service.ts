@@ -48,8 +48,8 @@ export interface TenantsServiceDeps {
   jobs: Jobs;
   /** From deletion to purge: the operator's grace period plus time for in-flight requests and caches to settle. */
   purgeDelayMs: number;
-  /** Creates a silo database and brings its schema up to date. */
-  provisionDatabase(placement: Pick<Placement, 'cluster' | 'database'>): Promise<void>;
+  /** Creates a placement's database and brings its schema up to date: to the tenant migration it reports. */
+  provisionDatabase(placement: Pick<Placement, 'cluster' | 'database'>): Promise<{ schemaVersion: number }>;
 }
 
 export const toTenantDto = (t: Tenant, domains: string[] = []) => ({
@@ -121,8 +121,8 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       database: input.database ?? databaseFor(id),
       tenant_capacity: input.tier === 'silo' ? 1 : (input.tenantCapacity ?? 5000),
     };
-    await deps.provisionDatabase(placement);
-    await unlessDuplicate(() => tenantsRepo.insertPlacement(control, placement), `Database ${placement.database} on ${placement.cluster} already serves a placement`);
+    const { schemaVersion } = await deps.provisionDatabase(placement);
+    await unlessDuplicate(() => tenantsRepo.insertPlacement(control, { ...placement, schema_version: schemaVersion }), `Database ${placement.database} on ${placement.cluster} already serves a placement`);
     return (await tenantsRepo.placement(control, id))!;
   }
 
