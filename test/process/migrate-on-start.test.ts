@@ -38,7 +38,11 @@ const serverEnv = async () => ({ ...TEST_ENV, DATABASE_URL: url, MIGRATE_ON_STAR
 describe('MIGRATE_ON_START=false', () => {
   it('refuses to start on a control plane that lacks a migration, changing nothing', async () => {
     const refused = await startServer(await serverEnv()).then(
-      () => new Error('the server started'),
+      async (server) => {
+        server.child.kill('SIGKILL'); // it should not have started: stop it, and fail below
+        await server.exited;
+        return new Error('the server started');
+      },
       (error: Error) => error,
     );
     expect(refused.message).toMatch(/server exited early/);
