@@ -8,6 +8,7 @@ import { renderReservationsSection, reservationsHeadline, type ReservationsOutco
 import type { RlsOutcome, RlsResult } from './rls-cost.js';
 import type { RuntimeOverheadOutcome } from './runtime-overhead.js';
 import { noisyHeadline, renderNoisySection, type NoisyOutcome } from './noisy-neighbour.js';
+import { migrateHeadline, renderMigrateSection, type MigrateOutcome } from './migrate-silos.js';
 
 export interface MachineInfo {
   date: string;
@@ -39,6 +40,8 @@ export interface BenchResults {
   /** Absent in results of runs made before the section existed. */
   beacon?: BeaconOutcome;
   noisy?: NoisyOutcome;
+  /** Absent in results of runs made before the section existed. */
+  migrate?: MigrateOutcome;
   phaseSeconds: Record<string, number>;
   totalSeconds: number;
 }
@@ -329,6 +332,7 @@ function headline(r: BenchResults): string {
   lines.push(...billingHeadline(r.billing));
   lines.push(...beaconHeadline(r.beacon));
   lines.push(...noisyHeadline(r.noisy));
+  lines.push(...migrateHeadline(r.migrate));
   return lines.join('\n');
 }
 
@@ -374,6 +378,8 @@ ${renderBillingSection(r.billing, 5)}
 
 ${renderBeaconSection(r.beacon, 6)}
 ${renderNoisySection(r.noisy, 7)}
+
+${renderMigrateSection(r.migrate, 8)}
 
 ## Caveats
 
