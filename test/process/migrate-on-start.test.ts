@@ -12,26 +12,21 @@ const adminUrl = inject('adminUrl');
 const database = `studiohive_nomigrate_${randomUUID().slice(0, 8)}`;
 const url = withCredentials(adminUrl, { database });
 let owner: pg.Client;
+/** The owner, in that database. */
+let inside: pg.Client;
 
 beforeAll(async () => {
   owner = new pg.Client({ connectionString: adminUrl });
   await owner.connect();
   await owner.query(`create database ${database}`);
+  inside = new pg.Client({ connectionString: url });
+  await inside.connect();
 });
 afterAll(async () => {
+  await inside?.end();
   await owner.query(`drop database if exists ${database} with (force)`);
   await owner.end();
 });
-
-const inDatabase = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-};
 
 const serverEnv = async () => ({ ...TEST_ENV, DATABASE_URL: url, MIGRATE_ON_START: 'false', PORT: String(await freePort()), HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
 
@@ -47,7 +42,7 @@ describe('MIGRATE_ON_START=false', () => {
     );
     expect(refused.message).toMatch(/server exited early/);
     expect(refused.message).toMatch(/The control-plane database is not migrated far enough for this version \(\d+ pending: platform\/0001_catalog\.sql, .*\)\. Run `studiohive migrate`/);
-    expect(await inDatabase(async (c) => (await c.query(`select count(*)::int as n from pg_namespace where nspname in ('studiohive_meta', 'platform', 'app')`)).rows[0].n)).toBe(0);
+    expect((await inside.query(`select count(*)::int as n from pg_namespace where nspname in ('studiohive_meta', 'platform', 'app')`)).rows[0].n).toBe(0);
   });
 
   it('starts without migrating once the release step has migrated', async () => {
@@ -57,7 +52,7 @@ describe('MIGRATE_ON_START=false', () => {
     } finally {
       await runtime.close();
     }
-    const migratedAt = () => inDatabase(async (c) => (await c.query(`select migrated_at from platform.placements where id = 'pool-main'`)).rows[0].migrated_at as Date);
+    const migratedAt = async () => (await inside.query(`select migrated_at from platform.placements where id = 'pool-main'`)).rows[0].migrated_at as Date;
     const before = await migratedAt();
     expect(before).toBeInstanceOf(Date);
     const server = await startServer(await serverEnv());
