@@ -17,6 +17,8 @@ export const errorCatalog = {
   payload_too_large: { status: 413, title: 'Payload too large' },
   uri_too_long: { status: 414, title: 'URI too long' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  request_timeout: { status: 408, title: 'The request took too long to arrive' },
+  headers_too_large: { status: 431, title: 'The request headers are too large' },
   unprocessable: { status: 422, title: 'The request cannot be carried out' },
   email_domain_blocked: { status: 422, title: 'This email domain cannot be used here' },
   rate_limited: { status: 429, title: 'Too many requests' },

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { RouteEntry } from '../../src/platform/http/app.js';
 import type { PopulatedTenant } from './fixtures.js';
 import type { TestPlatform, TestTenant } from './platform.js';
-import { sampleOf, uuidProperties } from './openapi-sample.js';
+import { bodySample, openapiPath, sampleOf, uuidProperties } from './openapi-sample.js';
 
 type IdsByTable = Map<string, string[]>;
 
@@ -39,7 +39,6 @@ export async function fingerprint(admin: pg.Client, tenantId: string, tables?: s
 
 const paramsOf = (url: string) => [...url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
 const fill = (url: string, values: Record<string, string>) => url.replace(/:([A-Za-z0-9_]+)/g, (_, p: string) => values[p]!);
-const openapiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 /**
  * Drives every tenant route in the app's route table with tenant A's principals against tenant B's ids, and
@@ -73,7 +72,7 @@ export async function crossTenantViolations(
     }
   }
   const allA = tables.flatMap((t) => (aIds.get(t) ?? []).map((id) => ({ table: t, id })));
-  const bodyFor = (r: RouteEntry) => sampleOf(doc.paths?.[openapiPath(r.url)]?.[r.method.toLowerCase()]?.requestBody?.content?.['application/json']?.schema, doc);
+  const bodyFor = (r: RouteEntry) => bodySample(doc, r);
   const queryFor = (r: RouteEntry) => {
     const params = (doc.paths?.[openapiPath(r.url)]?.[r.method.toLowerCase()]?.parameters ?? []) as Array<Record<string, any>>;
     return Object.fromEntries(params.filter((p) => p.in === 'query' && p.required).map((p) => [p.name, String(sampleOf(p.schema, doc))]));

@@ -71,3 +71,10 @@ export function uuidProperties(schema: Schema | undefined, doc: Schema): string[
     .filter(([, s]) => (s as Schema).format === 'uuid' || (s as Schema).anyOf?.some((b: Schema) => b.format === 'uuid'))
     .map(([name]) => name);
 }
+
+/** A Fastify route path as the OpenAPI document spells it (`:id` becomes `{id}`). */
+export const openapiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+
+/** A JSON body that passes the route's schema, from the OpenAPI document; undefined when it takes none. */
+export const bodySample = (doc: Schema, route: { method: string; url: string }) =>
+  sampleOf(doc.paths?.[openapiPath(route.url)]?.[route.method.toLowerCase()]?.requestBody?.content?.['application/json']?.schema, doc);

@@ -28,7 +28,9 @@ import { memberReservationRoutes, staffReservationRoutes } from '../../modules/r
 import { checkInRoutes } from '../../modules/checkin/checkin.routes.js';
 import type { Runtime } from '../runtime.js';
 import { platformRoutes } from '../tenancy/tenants.routes.js';
-import { handleError, handleNotFound, problem, problemSchema, sendProblem } from './problems.js';
+import { AppError } from '../errors.js';
+import { rejectIllFormedText } from './well-formed-text.js';
+import { handleClientError, handleError, handleNotFound, problem, problemSchema, sendProblem } from './problems.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { billingRoutes } from '../../modules/billing/billing.routes.js';
 import { beaconRoutes } from '../analytics/beacon.routes.js';
@@ -93,6 +95,10 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     return503OnClosing: true,
     // Bad URLs and over-long path parameters are answered by the router; route them to problem+json too.
     frameworkErrors: handleError,
+    // What Node refuses before a request exists (431, a malformed request) is problem+json too.
+    clientErrorHandler: handleClientError,
+    // Node would answer a request without Host with a bare 400 itself; the hook below answers it as a problem.
+    http: { requireHostHeader: false },
     forceCloseConnections: 'idle',
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
@@ -102,6 +108,12 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
+  app.addHook('onRequest', async (req) => {
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused with 400.
+    if (req.raw.httpVersion === '1.1' && req.headers.host === undefined) throw new AppError('bad_request', 'The request has no Host header');
+  });
+  // Before any route's own schema: no string that PostgreSQL or a page cannot hold gets in, on any route.
+  app.addHook('preValidation', rejectIllFormedText);
   const hasWebApp = existsSync(webRoot);
   if (!hasWebApp) runtime.log.warn({ webRoot }, 'web app not built; run `npm run build:web`');
   // Page paths of the single-page app get its index.html; anything else unknown is a problem+json 404.

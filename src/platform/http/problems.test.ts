@@ -1,16 +1,39 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bodySample } from '../../../test/support/openapi-sample.js';
 import { startTestPlatform, type TestPlatform, type TestTenant } from '../../../test/support/platform.js';
 
 let platform: TestPlatform;
 let T: TestTenant;
+let doc: Record<string, any>;
 
 beforeAll(async () => {
   platform = await startTestPlatform();
   T = await platform.createTenant();
+  doc = (await platform.app.inject({ method: 'GET', url: '/openapi.json' })).json();
 });
 afterAll(() => platform?.close());
 
-type Attempt = { label: string; url: string; payload?: string; contentType?: string };
+/**
+ * `text`: the attempt carries a string no database or page can hold (NUL, a lone surrogate), and must be refused
+ * for that reason (400 validation_failed naming it), whatever else is wrong with the request.
+ */
+type Attempt = { label: string; url: string; payload?: string; contentType?: string; text?: RegExp };
+
+const NUL = /U\+0000/;
+const SURROGATE = /lone surrogate/;
+
+/** Every string in a value (and every key) with `extra` put in the middle of it. */
+function spoilStrings(value: unknown, extra: string): unknown {
+  if (typeof value === 'string') return `${value.slice(0, 1)}${extra}${value.slice(1)}`;
+  if (Array.isArray(value)) return value.map((v) => spoilStrings(v, extra));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, spoilStrings(v, extra)]));
+  return value;
+}
+
+/** A fresh session: the sweep also called logout with the owner's token. */
+const signIn = async (): Promise<string> =>
+  (await platform.call(T, { method: 'POST', url: '/api/auth/login', payload: { email: T.ownerEmail, password: T.ownerPassword } })).json().token;
 
 /** Client mistakes of every common kind, for one route. */
 function mistakesFor(method: string, url: string): Attempt[] {
@@ -20,9 +43,20 @@ function mistakesFor(method: string, url: string): Attempt[] {
     { label: 'not-an-id param', url: withParams('not-an-id') },
     { label: 'huge param', url: withParams('x'.repeat(2000)) },
     { label: 'odd query', url: `${plain}?limit=-1&after[]=x&status=nope&%zz=1` },
+    { label: 'NUL in the query', url: `${plain}?q=a%00b&from=%00`, text: NUL },
   ];
+  if (url.includes(':')) attempts.push({ label: 'NUL in a path parameter', url: withParams('a%00b'), text: NUL });
   if (method !== 'GET' && method !== 'DELETE') {
+    // A body that would pass the route's schema, but for the one character in each of its strings.
+    // A body without strings gets one.
+    const sample = bodySample(doc, { method, url }) ?? {};
+    const spoilt = (extra: string) => {
+      const body = JSON.stringify(spoilStrings(sample, extra));
+      return body === JSON.stringify(sample) ? JSON.stringify({ ...(sample as object), note: `x${extra}` }) : body;
+    };
     attempts.push(
+      { label: 'NUL in the body', url: plain, payload: spoilt('\u0000'), contentType: 'application/json', text: NUL },
+      { label: 'lone surrogate in the body', url: plain, payload: spoilt('\ud800'), contentType: 'application/json', text: SURROGATE },
       { label: 'broken JSON', url: plain, payload: '{"email": ', contentType: 'application/json' },
       { label: 'JSON array', url: plain, payload: '[1,2,3]', contentType: 'application/json' },
       { label: 'wrong types', url: plain, payload: JSON.stringify({ email: 12, password: null, slug: [], role: 'king', displayName: {}, name: 9, owner: 'x', token: 1 }), contentType: 'application/json' },
@@ -56,7 +90,9 @@ describe('client mistakes', () => {
           ...(attempt.payload !== undefined ? { payload: attempt.payload } : {}),
         });
         const where = `${route.method} ${route.url} (${attempt.label})`;
-        if (res.statusCode >= 500) failures.push(`${where}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+        if (attempt.text && !(res.statusCode === 400 && res.json().code === 'validation_failed' && attempt.text.test(res.json().detail))) {
+          failures.push(`${where}: ${res.statusCode} ${res.body.slice(0, 200)} instead of 400 naming ${attempt.text}`);
+        } else if (res.statusCode >= 500) failures.push(`${where}: ${res.statusCode} ${res.body.slice(0, 200)}`);
         else if (res.statusCode >= 400 && !String(res.headers['content-type']).startsWith('application/problem+json')) {
           failures.push(`${where}: ${res.statusCode} is not problem+json`);
         }
@@ -76,8 +112,7 @@ describe('client mistakes', () => {
   });
 
   it('change nothing', async () => {
-    // A fresh session: the sweep above also called logout with the owner's token.
-    const token = (await platform.call(T, { method: 'POST', url: '/api/auth/login', payload: { email: T.ownerEmail, password: T.ownerPassword } })).json().token;
+    const token = await signIn();
     const admin = await platform.admin();
     const before = (await admin.query('select count(*)::int as n from app.staff where tenant_id = $1', [T.id])).rows[0].n;
     const invalid = await platform.call(T, { method: 'POST', url: '/api/staff', token, payload: { email: 'ok@example.com', displayName: 'x', role: 'king' } });
@@ -86,6 +121,28 @@ describe('client mistakes', () => {
     expect(duplicate.statusCode).toBe(409);
     const after = (await admin.query('select count(*)::int as n from app.staff where tenant_id = $1', [T.id])).rows[0].n;
     expect(after).toBe(before);
+  });
+
+  it('refuse text that cannot be stored, and store nothing of it', async () => {
+    const token = await signIn();
+    const admin = await platform.admin();
+    const members = async () => (await admin.query('select count(*)::int as n from app.members where tenant_id = $1', [T.id])).rows[0].n;
+    const before = await members();
+    for (const familyName of ['山\u0000田', '山\ud800田', '\udfff']) {
+      const res = await platform.call(T, { method: 'POST', url: '/api/members', token, payload: { familyName, staffNotes: 'ok' } });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().errors).toEqual([expect.objectContaining({ location: 'body', path: 'familyName' })]);
+    }
+    const inNotes = await platform.call(T, { method: 'POST', url: '/api/members', token, payload: { familyName: '山田', staffNotes: 'a\ud83d' } });
+    expect(inNotes.json().errors).toEqual([expect.objectContaining({ path: 'staffNotes', message: expect.stringMatching(/lone surrogate/) })]);
+    // A whole emoji is a surrogate pair, and welcome.
+    const emoji = await platform.call(T, { method: 'POST', url: '/api/members', token, payload: { familyName: '山田', staffNotes: 'よろしく😀' } });
+    expect(emoji.statusCode, emoji.body).toBe(201);
+    expect(await members()).toBe(before + 1);
+    const search = await platform.call(T, { method: 'GET', url: '/api/members?q=%00', token });
+    expect(search.json()).toMatchObject({ status: 400, errors: [{ location: 'querystring', path: 'q' }] });
+    const tenant = await platform.app.inject({ method: 'GET', url: '/platform/tenants/%00', headers: { authorization: `Bearer ${platform.platformToken}` } });
+    expect(tenant.json()).toMatchObject({ status: 400, code: 'validation_failed', errors: [{ location: 'params' }] });
   });
 
   it('answer unknown routes and bad auth headers with problems too', async () => {
@@ -97,6 +154,53 @@ describe('client mistakes', () => {
     const fake = await platform.call(T, { method: 'GET', url: '/api/auth/me', token: 'shs_forged' });
     expect(fake.statusCode).toBe(401);
   });
+});
+
+/** One exchange over a raw TCP connection: what the HTTP parser refuses never reaches inject(). */
+async function rawExchange(port: number, request: string | Buffer): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+  const socket = net.connect(port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    socket.on('connect', () => socket.write(request));
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('error', (e) => ((e as { code?: string }).code === 'ECONNRESET' && chunks.length > 0 ? resolve() : reject(e)));
+    socket.on('close', () => resolve());
+  });
+  const text = Buffer.concat(chunks).toString('utf8');
+  const [head, ...rest] = text.split('\r\n\r\n');
+  const [statusLine, ...lines] = head!.split('\r\n');
+  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  return { status: Number(statusLine!.split(' ')[1]), headers, body: rest.join('\r\n\r\n') };
+}
+
+describe('answers before a route runs', () => {
+  let port: number;
+  beforeAll(async () => {
+    await platform.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (platform.app.server.address() as net.AddressInfo).port;
+  });
+
+  const cases: Array<{ label: string; request: () => string; status: number; code: string }> = [
+    { label: 'headers over the limit (431)', status: 431, code: 'headers_too_large', request: () => `GET /api/members?q=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: ${T.host}\r\n\r\n` },
+    { label: 'no Host header (400)', status: 400, code: 'bad_request', request: () => 'GET /api/tenant HTTP/1.1\r\nConnection: close\r\n\r\n' },
+    { label: 'not HTTP (400)', status: 400, code: 'bad_request', request: () => 'HELLO THERE\r\n\r\n' },
+    {
+      label: 'a body over the limit (413)', status: 413, code: 'payload_too_large',
+      request: () => `POST /api/members HTTP/1.1\r\nHost: ${T.host}\r\nContent-Type: application/json\r\nContent-Length: ${2 * 1024 * 1024}\r\nConnection: close\r\n\r\n{}`,
+    },
+    {
+      label: 'a body of another type (415)', status: 415, code: 'unsupported_media_type',
+      request: () => `POST /api/members HTTP/1.1\r\nHost: ${T.host}\r\nContent-Type: application/xml\r\nContent-Length: 4\r\nConnection: close\r\n\r\n<a/>`,
+    },
+  ];
+  for (const c of cases) {
+    it(`are problem+json too: ${c.label}`, async () => {
+      const res = await rawExchange(port, c.request());
+      expect(res.status, res.body).toBe(c.status);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(JSON.parse(res.body)).toMatchObject({ status: c.status, code: c.code, type: `urn:studiohive:problem:${c.code}`, requestId: expect.any(String) });
+    });
+  }
 });
 
 describe('request ids and health', () => {

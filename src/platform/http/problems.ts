@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -24,7 +27,10 @@ export const problemSchema = z
 
 export type Problem = z.infer<typeof problemSchema>;
 
-export function problem(code: ErrorCode, detail: string, req: FastifyRequest, extra: Record<string, unknown> = {}): Problem {
+/** What a problem needs of its request: errors raised before a request exists (a bad header) make one up. */
+type RequestRef = Pick<FastifyRequest, 'url' | 'id'>;
+
+export function problem(code: ErrorCode, detail: string, req: RequestRef, extra: Record<string, unknown> = {}): Problem {
   const { status, title } = errorCatalog[code];
   return { type: `urn:studiohive:problem:${code}`, title, status, detail, instance: req.url, code, requestId: req.id, ...extra };
 }
@@ -33,16 +39,28 @@ export function sendProblem(reply: FastifyReply, body: Problem, headers: Record<
   return reply.code(body.status).headers(headers).type(PROBLEM_CONTENT_TYPE).serializer(JSON.stringify).send(body);
 }
 
+export interface InputIssue {
+  location: string;
+  path: string;
+  message?: string;
+}
+
+/** The detail of a validation failure: every issue on one line, where it is first. */
+export const summariseIssues = (issues: InputIssue[]) =>
+  issues.map((e) => `${e.location}${e.path === '(root)' ? '' : `.${e.path}`}: ${e.message}`).join('; ');
+
 const codeByStatus: Partial<Record<number, ErrorCode>> = {
   400: 'bad_request',
   401: 'unauthenticated',
   403: 'forbidden',
   404: 'not_found',
+  408: 'request_timeout',
   409: 'conflict',
   413: 'payload_too_large',
   414: 'uri_too_long',
   415: 'unsupported_media_type',
   422: 'unprocessable',
+  431: 'headers_too_large',
   429: 'rate_limited',
   503: 'unavailable',
 };
@@ -90,8 +108,7 @@ export function handleError(error: FastifyError | Error, req: FastifyRequest, re
       path: issue.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(root)',
       message: issue.message,
     }));
-    const summary = errors.map((e) => `${e.location}${e.path === '(root)' ? '' : `.${e.path}`}: ${e.message}`).join('; ');
-    return sendProblem(reply, problem('validation_failed', summary, req, { errors }));
+    return sendProblem(reply, problem('validation_failed', summariseIssues(errors), req, { errors }));
   }
   if (isResponseSerializationError(error)) {
     req.log.error({ err: error, issues: error.cause.issues }, 'response did not match its schema');
@@ -109,6 +126,33 @@ export function handleError(error: FastifyError | Error, req: FastifyRequest, re
   if (status === 503) return sendProblem(reply, problem('unavailable', 'The server is shutting down; retry', req));
   req.log.error({ err: error }, 'unhandled error');
   return sendProblem(reply, problem('internal', 'Something went wrong on our side; the request id identifies it', req));
+}
+
+/**
+ * Answers what Node's HTTP parser refuses before there is a request (headers over the limit, a malformed request
+ * line, a client too slow to send its headers): problem+json like every other answer, then the connection closes.
+ */
+export function handleClientError(error: Error & { code?: string }, socket: Socket) {
+  // A reset connection has nobody to answer (https://nodejs.org/api/http.html#event-clienterror).
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const code: ErrorCode =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'bad_request';
+  const detail =
+    code === 'headers_too_large'
+      ? 'The request line and headers exceed 16 KB; send long values in the body'
+      : code === 'request_timeout'
+        ? 'The request headers did not arrive in time'
+        : 'The request is not valid HTTP';
+  if (socket.writable) {
+    const id = randomUUID();
+    const body = JSON.stringify(problem(code, detail, { url: `urn:uuid:${id}`, id }));
+    const { status } = errorCatalog[code];
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 export function handleNotFound(req: FastifyRequest, reply: FastifyReply) {
