@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { RouteEntry } from '../../src/platform/http/app.js';
 import type { PopulatedTenant } from './fixtures.js';
 import type { TestPlatform, TestTenant } from './platform.js';
-import { bodySample, openapiPath, sampleOf, uuidProperties } from './openapi-sample.js';
+import { bodySample, bodySchema, queryParameters, sampleOf, uuidProperties } from './openapi-sample.js';
 
 type IdsByTable = Map<string, string[]>;
 
@@ -74,8 +74,7 @@ export async function crossTenantViolations(
   const allA = tables.flatMap((t) => (aIds.get(t) ?? []).map((id) => ({ table: t, id })));
   const bodyFor = (r: RouteEntry) => bodySample(doc, r);
   const queryFor = (r: RouteEntry) => {
-    const params = (doc.paths?.[openapiPath(r.url)]?.[r.method.toLowerCase()]?.parameters ?? []) as Array<Record<string, any>>;
-    return Object.fromEntries(params.filter((p) => p.in === 'query' && p.required).map((p) => [p.name, String(sampleOf(p.schema, doc))]));
+    return Object.fromEntries(queryParameters(doc, r).filter((p) => p.required).map((p) => [p.name, String(sampleOf(p.schema, doc))]));
   };
   // Each route is called as the kind of principal it serves.
   const tokenFor = (r: RouteEntry) => (r.config.access === 'member' ? A.memberToken : A.ownerToken);
@@ -151,8 +150,7 @@ export async function crossTenantViolations(
     if (r.method === 'GET') continue;
     const params = paramsOf(r.url);
     const base = goodCombo.get(r.url) ?? Object.fromEntries(params.map((p) => [p, aIds.get([...(paramTables.get(p) ?? [])][0] ?? '')?.[0] ?? '']));
-    const schema = doc.paths?.[openapiPath(r.url)]?.[r.method.toLowerCase()]?.requestBody?.content?.['application/json']?.schema;
-    for (const prop of uuidProperties(schema, doc)) {
+    for (const prop of uuidProperties(bodySchema(doc, r), doc)) {
       for (const { id: bId, table } of tables.flatMap((t) => (bIds.get(t) ?? []).map((id) => ({ id, table: t })))) {
         const res = await send(r, fill(r.url, base), { ...(bodyFor(r) as object), [prop]: bId });
         if (res.statusCode < 400) violations.push(`${r.method} ${r.url} accepted B's ${table} id in ${prop} (${res.statusCode})`);

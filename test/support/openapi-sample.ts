@@ -63,18 +63,29 @@ function resolveRef(ref: string, doc: Schema): Schema {
     .reduce((node: Schema, part) => node?.[part], doc);
 }
 
-/** Top-level properties of a body schema that hold ids (uuid format). */
-export function uuidProperties(schema: Schema | undefined, doc: Schema): string[] {
+/** Top-level properties of a body schema whose strings have one of these formats (uuid: ids; date: days). */
+export function propertiesOfFormat(schema: Schema | undefined, doc: Schema, formats: string[]): string[] {
   if (!schema) return [];
-  if (schema.$ref) return uuidProperties(resolveRef(schema.$ref, doc), doc);
+  if (schema.$ref) return propertiesOfFormat(resolveRef(schema.$ref, doc), doc, formats);
+  const hasFormat = (s: Schema) => formats.includes(s.format) || (s.anyOf ?? []).some((b: Schema) => formats.includes(b.format));
   return Object.entries(schema.properties ?? {})
-    .filter(([, s]) => (s as Schema).format === 'uuid' || (s as Schema).anyOf?.some((b: Schema) => b.format === 'uuid'))
+    .filter(([, s]) => hasFormat(s as Schema))
     .map(([name]) => name);
 }
+
+/** Top-level properties of a body schema that hold ids (uuid format). */
+export const uuidProperties = (schema: Schema | undefined, doc: Schema) => propertiesOfFormat(schema, doc, ['uuid']);
+
+/** The schema of a route's JSON body in the OpenAPI document. */
+export const bodySchema = (doc: Schema, route: { method: string; url: string }): Schema | undefined =>
+  doc.paths?.[openapiPath(route.url)]?.[route.method.toLowerCase()]?.requestBody?.content?.['application/json']?.schema;
+
+/** A route's query parameters in the OpenAPI document. */
+export const queryParameters = (doc: Schema, route: { method: string; url: string }): Schema[] =>
+  ((doc.paths?.[openapiPath(route.url)]?.[route.method.toLowerCase()]?.parameters ?? []) as Schema[]).filter((p) => p.in === 'query');
 
 /** A Fastify route path as the OpenAPI document spells it (`:id` becomes `{id}`). */
 export const openapiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 /** A JSON body that passes the route's schema, from the OpenAPI document; undefined when it takes none. */
-export const bodySample = (doc: Schema, route: { method: string; url: string }) =>
-  sampleOf(doc.paths?.[openapiPath(route.url)]?.[route.method.toLowerCase()]?.requestBody?.content?.['application/json']?.schema, doc);
+export const bodySample = (doc: Schema, route: { method: string; url: string }) => sampleOf(bodySchema(doc, route), doc);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { calendarDate } from '../../platform/dates.schemas.js';
 import { timestamp } from '../../platform/auth/auth.schemas.js';
 import { memberStatus } from '../members/members.schemas.js';
 
@@ -24,7 +25,7 @@ export const checkInBody = z
 
 export const listQuery = z
   .object({
-    date: z.iso.date().optional().describe('The studio’s local day; today if left out'),
+    date: calendarDate.optional().describe('The studio’s local day; today if left out'),
     locationId: z.uuid().optional(),
   })
   .strict();

@@ -1,10 +1,8 @@
 import { z } from 'zod';
+import { calendarDate, calendarMonth } from '../../platform/dates.schemas.js';
 
-export const month = z
-  .string()
-  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'use a month such as 2026-12')
-  .meta({ example: '2027-01' });
-const date = z.iso.date().meta({ example: '2026-12-01' });
+export const month = calendarMonth.meta({ example: '2027-01' });
+const date = calendarDate.meta({ example: '2026-12-01' });
 
 export const contractIdParams = z.object({ contractId: z.uuid() });
 export const leaveParams = z.object({ contractId: z.uuid(), leaveId: z.uuid() });

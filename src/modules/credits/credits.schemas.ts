@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { calendarDate } from '../../platform/dates.schemas.js';
 
 export const memberIdParams = z.object({ memberId: z.uuid() });
 export const ledgerQuery = z
@@ -12,7 +13,7 @@ export const adjustmentBody = z
   .object({
     amount: z.int().min(-1000).max(1000).refine((n) => n !== 0, 'amount cannot be 0'),
     reason: z.string().trim().min(1).max(500).meta({ example: 'Goodwill: lesson cancelled by the studio' }),
-    expiresOn: z.iso.date().optional().describe('For added credits; none means they last until the membership ends'),
+    expiresOn: calendarDate.optional().describe('For added credits; none means they last until the membership ends'),
   })
   .strict();
 

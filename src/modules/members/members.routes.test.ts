@@ -46,6 +46,23 @@ describe('registering members', () => {
     expect(Date.now() - Date.parse(res.json().termsAcceptedAt)).toBeLessThan(60_000);
   });
 
+  it('takes today from the studio’s clock: a birth date up to today, consent recorded at now', async () => {
+    platform.runtime.clock.set(new Date('2030-01-01T00:30:00+09:00'));
+    try {
+      // 2029-12-31 is past in Tokyo (and on the app's clock), whatever the machine's own date.
+      const born = await create(T, { familyName: '未来', birthDate: '2029-12-31', acceptedTermsVersion: '2029-12' });
+      expect(born.statusCode, born.body).toBe(201);
+      expect(born.json()).toMatchObject({ birthDate: '2029-12-31', termsAcceptedAt: '2029-12-31T15:30:00.000Z' });
+      const tomorrow = await create(T, { familyName: '未来', birthDate: '2030-01-02' });
+      expect(tomorrow.statusCode).toBe(400);
+      expect(tomorrow.json().errors).toEqual([{ location: 'body', path: 'birthDate', message: 'must fall between 1900-01-01 and 2030-01-01 (today)' }]);
+      const edited = await platform.call(T, { method: 'PATCH', url: `/api/members/${born.json().id}`, token: T.ownerToken, payload: { birthDate: '2030-01-02' } });
+      expect(edited.statusCode).toBe(400);
+    } finally {
+      platform.runtime.clock.set(null);
+    }
+  });
+
   it('refuses bad input field by field and changes nothing', async () => {
     const before = (await search(T, {})).items.length;
     const res = await create(T, { familyName: '', familyNameKana: 'Yamada', phone: 'call me', birthDate: '1800-01-01', gender: 'x', shoeSize: 27 });

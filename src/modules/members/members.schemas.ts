@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { birthDateInput, calendarDate } from '../../platform/dates.schemas.js';
 import { email, timestamp } from '../../platform/auth/auth.schemas.js';
 
 /** Width and script folded the way Japanese names are searched: NFKC, hiragana as katakana, no spaces. */
@@ -26,10 +27,8 @@ export const phone = z
   .pipe(z.string().regex(/^\+?[0-9]{6,20}$/, 'use digits, optionally with a leading + (hyphens and spaces are fine)'))
   .meta({ example: '090-1234-5678' });
 
-const birthDate = z.iso
-  .date()
-  .refine((d) => d >= '1900-01-01' && d <= new Date().toISOString().slice(0, 10), 'must be a past date after 1900')
-  .meta({ example: '1990-04-01' });
+/** Not after the studio's today either: membersService checks that on the app's clock. */
+const birthDate = birthDateInput.meta({ example: '1990-04-01' });
 
 export const address = z
   .object({
@@ -158,7 +157,7 @@ export const statusChangeParams = z.object({ memberId: z.uuid(), changeId: z.uui
 export const statusChangeBody = z
   .object({
     to: z.enum(['trial', 'active', 'on_leave', 'cancelled']),
-    effectiveOn: z.iso.date().optional().describe('Defaults to today; a later date waits for its day'),
+    effectiveOn: calendarDate.optional().describe('Defaults to today; a later date waits for its day'),
     reason: z.string().trim().min(1).max(1000).meta({ example: 'Trial lesson booked' }),
   })
   .strict();

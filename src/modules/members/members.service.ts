@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { AppMembers, MemberStatus } from '../../platform/db/types.js';
 import { tenantToday } from '../../platform/calendar.js';
+import { EARLIEST_BIRTH_DATE } from '../../platform/dates.schemas.js';
 import { actorOf } from '../../platform/tenancy/actor.js';
 import { locationsRepo } from '../schedule/catalog.repo.js';
 import { statusService } from './status.service.js';
@@ -45,8 +46,13 @@ const toSummary = (m: Pick<Member, 'id' | 'member_number' | 'family_name' | 'giv
 
 const json = (value: object | null | undefined) => (value === undefined ? undefined : value === null ? null : JSON.stringify(value));
 
-/** Column values from API input; undefined leaves a column as it is. */
-function columns(input: Partial<MemberInput>) {
+/** Column values from API input, checked against the studio's today; undefined leaves a column as it is. */
+function columns(ctx: TenantContext, input: Partial<MemberInput>) {
+  const today = tenantToday(ctx);
+  if (input.birthDate && input.birthDate > today) {
+    const message = `must fall between ${EARLIEST_BIRTH_DATE} and ${today} (today)`;
+    throw new AppError('validation_failed', `body.birthDate: ${message}`, { errors: [{ location: 'body', path: 'birthDate', message }] });
+  }
   return {
     family_name: input.familyName,
     given_name: input.givenName,
@@ -61,7 +67,7 @@ function columns(input: Partial<MemberInput>) {
     tags: input.tags,
     staff_notes: input.staffNotes,
     home_location_id: input.homeLocationId,
-    ...(input.acceptedTermsVersion ? { terms_version: input.acceptedTermsVersion, terms_accepted_at: new Date() } : {}),
+    ...(input.acceptedTermsVersion ? { terms_version: input.acceptedTermsVersion, terms_accepted_at: ctx.now } : {}),
   };
 }
 
@@ -95,7 +101,7 @@ export const membersService = {
     await assertQuota(ctx, 'members');
     await checkHomeLocation(ctx, input.homeLocationId);
     const memberNumber = await membersRepo.nextMemberNumber(ctx.db);
-    const member = await membersRepo.insert(ctx.db, { ...columns(input), family_name: input.familyName, member_number: memberNumber });
+    const member = await membersRepo.insert(ctx.db, { ...columns(ctx, input), family_name: input.familyName, member_number: memberNumber });
     await statusService.recordRegistration(ctx.db, member.id, actorOf(ctx), tenantToday(ctx));
     return membersService.get(ctx, member.id);
   },
@@ -129,7 +135,7 @@ export const membersService = {
 
   async update(ctx: TenantContext, id: string, input: Partial<MemberInput>) {
     await checkHomeLocation(ctx, input.homeLocationId);
-    const updated = await membersRepo.update(ctx.db, id, columns(input));
+    const updated = await membersRepo.update(ctx.db, id, columns(ctx, input));
     if (!updated) throw notFound('Member');
     return membersService.get(ctx, id);
   },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { calendarDate } from '../../platform/dates.schemas.js';
 
-const date = z.iso.date().meta({ example: '2026-12-01' });
+const date = calendarDate.meta({ example: '2026-12-01' });
 const instant = z.string().meta({ format: 'date-time' });
 
 export const lessonIdParams = z.object({ lessonId: z.uuid() });

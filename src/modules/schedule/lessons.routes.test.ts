@@ -132,6 +132,22 @@ describe('weekly series', () => {
     await refused(call('GET', '/api/lessons?from=2026-03-01&to=2026-06-01'), 400);
   });
 
+  it('plans lessons and series at most two years ahead of the studio’s today, and says so', async () => {
+    // Today is 2026-03-02 in Tokyo: the last day a lesson or series may start on is 2028-03-02.
+    const series = { lessonTypeId: yoga.id, roomId: room.id, weekdays: [1, 2, 3, 4, 5, 6, 7], startTime: '10:00' };
+    await refused(call('POST', '/api/lesson-series', { ...series, startsOn: '9997-12-31', endsOn: '9999-12-31' }), 400, /between 2000-01-01 and 2099-12-31/);
+    await refused(call('POST', '/api/lesson-series', { ...series, startsOn: '2028-03-03', endsOn: '2028-03-10' }), 400, /between 2026-03-02 and 2028-03-02 \(at most 731 days ahead\)/);
+    const lesson = { lessonTypeId: yoga.id, roomId: room.id, startTime: '10:00' };
+    await refused(call('POST', '/api/lessons', { ...lesson, date: '9999-12-31' }), 400, /between 2000-01-01 and 2099-12-31/);
+    await refused(call('POST', '/api/lessons', { lessonTypeId: yoga.id, roomId: room.id, startsAt: '9999-12-31T10:00:00+09:00' }), 400, /between 2000-01-01 and 2099-12-31/);
+    await refused(call('POST', '/api/lessons', { ...lesson, date: '2028-03-03' }), 400, /between now and 2028-03-02/);
+    const last = await ok(await call('POST', '/api/lessons', { ...lesson, startTime: '23:00', date: '2028-03-02' }), 201);
+    await refused(call('PATCH', `/api/lessons/${last.id}`, { date: '2028-03-03' }), 400, /between now and 2028-03-02/);
+    const lastSeries = await ok(await call('POST', '/api/lesson-series', { ...series, startsOn: '2028-03-02', endsOn: '2028-03-02' }), 201);
+    await ok(await call('POST', `/api/lesson-series/${lastSeries.id}/cancel`, { reason: 'test' }), 200);
+    await ok(await call('POST', `/api/lessons/${last.id}/cancel`, { reason: 'test' }), 200);
+  });
+
   it('edits only future occurrences not edited on their own; a moved or substituted one keeps its edit', async () => {
     at('2026-03-09T12:00:00'); // the 4th and the 9th are past now
     const before = byDate(await lessonsOf(series.id, '2026-03-01', '2026-03-31'));

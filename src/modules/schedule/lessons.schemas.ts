@@ -1,13 +1,16 @@
 import { z } from 'zod';
+import { calendarDate, calendarInstant } from '../../platform/dates.schemas.js';
 import { localTime } from './booking-rules.js';
 
-const isoDate = z.iso.date();
+const isoDate = calendarDate;
 const capacity = z.int().min(1).max(1000);
 const duration = z.int().min(5).max(600);
 const reason = z.string().trim().min(1).max(500);
 const atLeastOne = (v: object) => Object.values(v).some((x) => x !== undefined);
 /** A series is written out as lessons when it is made, so it must end: within two years of its start. */
 export const MAX_SERIES_DAYS = 731;
+/** Lessons are planned at most two years ahead: a later start is a typo, and would be booked against no plan. */
+export const MAX_DAYS_AHEAD = 731;
 /** The timetable is read a week or a month at a time; a wider range is a mistake or a scrape. */
 export const MAX_RANGE_DAYS = 62;
 const daysBetween = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 86_400_000;
@@ -19,7 +22,7 @@ export const seriesIdParams = z.object({ seriesId: z.uuid() });
 const when = {
   date: isoDate.optional().describe('Local date in the studio’s time zone (with startTime)'),
   startTime: localTime.optional().describe('Local start time, HH:MM'),
-  startsAt: z.iso.datetime({ offset: true }).optional().describe('Or the exact start instant'),
+  startsAt: calendarInstant.optional().describe('Or the exact start instant'),
 };
 
 export const createLessonBody = z
@@ -36,7 +39,7 @@ export const createLessonBody = z
   .refine((v) => (v.startsAt !== undefined ? v.date === undefined && v.startTime === undefined : v.date !== undefined && v.startTime !== undefined), {
     message: 'give date and startTime, or startsAt',
   })
-  .meta({ example: { lessonTypeId: '00000000-0000-4000-8000-000000000000', roomId: '00000000-0000-4000-8000-000000000000', date: '2030-01-07', startTime: '10:00' } });
+  .meta({ example: { lessonTypeId: '00000000-0000-4000-8000-000000000000', roomId: '00000000-0000-4000-8000-000000000000', date: '2028-01-10', startTime: '10:00' } });
 
 const weekdays = z
   .array(z.int().min(1).max(7))
@@ -63,7 +66,7 @@ export const createSeriesBody = z
   .meta({
     example: {
       lessonTypeId: '00000000-0000-4000-8000-000000000000', roomId: '00000000-0000-4000-8000-000000000000',
-      weekdays: [1, 3], startTime: '10:00', startsOn: '2030-01-07', endsOn: '2030-03-31',
+      weekdays: [1, 3], startTime: '10:00', startsOn: '2028-01-10', endsOn: '2028-03-31',
     },
   });
 

@@ -10,7 +10,7 @@ import { instructorsRepo } from './instructors.repo.js';
 import { roomsRepo } from './rooms.repo.js';
 import { lessonsRepo, seriesRepo, type LessonView } from './lessons.repo.js';
 import { hhmm } from './booking-rules.js';
-import { MAX_RANGE_DAYS, MAX_SERIES_DAYS } from './lessons.schemas.js';
+import { MAX_DAYS_AHEAD, MAX_RANGE_DAYS, MAX_SERIES_DAYS } from './lessons.schemas.js';
 
 const minutes = (n: number) => n * 60_000;
 const durationOf = (l: Pick<Selectable<AppLessons>, 'starts_at' | 'ends_at'>) => (l.ends_at.getTime() - l.starts_at.getTime()) / 60_000;
@@ -75,8 +75,15 @@ function fitsRoom(capacity: number, room: { capacity: number; name: string }) {
 }
 
 /** A lesson may be planned or moved only to a time still ahead. */
+/** The last local date a lesson or series may start on, from the studio's today. */
+const lastPlannableDay = (ctx: TenantContext) => addDays(tenantToday(ctx), MAX_DAYS_AHEAD);
+
 function ahead(ctx: TenantContext, startsAt: Date) {
   if (startsAt <= ctx.now) throw new AppError('unprocessable', 'A lesson cannot start in the past');
+  const last = lastPlannableDay(ctx);
+  if (startsAt >= zonedInstant(addDays(last, 1), '00:00', ctx.tenant.timezone)) {
+    throw invalid(`A lesson starts between now and ${last} (at most ${MAX_DAYS_AHEAD} days ahead)`);
+  }
   return startsAt;
 }
 
@@ -233,6 +240,9 @@ export const lessonsService = {
   /** Writes the series and every occurrence as a lesson row: the timetable, seat counters and locks are rows. */
   async createSeries(ctx: TenantContext, input: Placement & { weekdays: number[]; startTime: string; startsOn: IsoDate; endsOn: IsoDate }) {
     if (input.startsOn < tenantToday(ctx)) throw new AppError('unprocessable', 'A series cannot start before today');
+    if (input.startsOn > lastPlannableDay(ctx)) {
+      throw invalid(`startsOn must fall between ${tenantToday(ctx)} and ${lastPlannableDay(ctx)} (at most ${MAX_DAYS_AHEAD} days ahead)`);
+    }
     const placement = await placementOf(ctx, input);
     const series = await seriesRepo.insert(ctx.db, {
       ...placement,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { outsideDateWindow, withinDateWindow } from '../dates.schemas.js';
 import { addDays, isValidDate } from '../calendar.js';
 
 /** The longest period one plan covers: the timetable's own limit, and a bounded read of every tenant. */
@@ -47,7 +48,7 @@ export const DEFAULT_RULES: CapacityRules = capacityRules.parse({});
 export const planFormat = z.enum(['json', 'keda', 'aws']);
 export type PlanFormat = z.output<typeof planFormat>;
 
-const isoDate = z.string().refine(isValidDate, 'must be a calendar date, YYYY-MM-DD').meta({ example: '2026-04-01' });
+const isoDate = z.string().refine(isValidDate, 'must be a calendar date, YYYY-MM-DD').refine(withinDateWindow, outsideDateWindow).meta({ example: '2026-04-01' });
 
 export function isTimeZone(zone: string): boolean {
   try {

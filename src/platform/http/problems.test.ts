@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bodySample } from '../../../test/support/openapi-sample.js';
+import { bodySample, bodySchema, propertiesOfFormat, queryParameters } from '../../../test/support/openapi-sample.js';
 import { startTestPlatform, type TestPlatform, type TestTenant } from '../../../test/support/platform.js';
 
 let platform: TestPlatform;
@@ -21,6 +21,9 @@ afterAll(() => platform?.close());
 type Attempt = { label: string; url: string; payload?: string; contentType?: string; text?: RegExp };
 
 const NUL = /U\+0000/;
+/** A date outside every window the API allows, in each date field a route takes: refused for being out of range. */
+const FAR_DATE = { date: '9999-12-31', 'date-time': '9999-12-31T10:00:00+09:00' } as const;
+const OUTSIDE_WINDOW = /between \S+ and \S+/;
 const SURROGATE = /lone surrogate/;
 
 /** Every string in a value (and every key) with `extra` put in the middle of it. */
@@ -46,6 +49,10 @@ function mistakesFor(method: string, url: string): Attempt[] {
     { label: 'NUL in the query', url: `${plain}?q=a%00b&from=%00`, text: NUL },
   ];
   if (url.includes(':')) attempts.push({ label: 'NUL in a path parameter', url: withParams('a%00b'), text: NUL });
+  for (const p of queryParameters(doc, { method, url })) {
+    const format = p.schema?.format as keyof typeof FAR_DATE;
+    if (format in FAR_DATE) attempts.push({ label: `${p.name} far out`, url: `${plain}?${p.name}=${encodeURIComponent(FAR_DATE[format])}`, text: OUTSIDE_WINDOW });
+  }
   if (method !== 'GET' && method !== 'DELETE') {
     // A body that would pass the route's schema, but for the one character in each of its strings.
     // A body without strings gets one.
@@ -54,6 +61,13 @@ function mistakesFor(method: string, url: string): Attempt[] {
       const body = JSON.stringify(spoilStrings(sample, extra));
       return body === JSON.stringify(sample) ? JSON.stringify({ ...(sample as object), note: `x${extra}` }) : body;
     };
+    const schema = bodySchema(doc, { method, url });
+    for (const format of ['date', 'date-time'] as const) {
+      for (const name of propertiesOfFormat(schema, doc, [format])) {
+        const payload = JSON.stringify({ ...(sample as object), [name]: FAR_DATE[format] });
+        attempts.push({ label: `${name} far out`, url: plain, payload, contentType: 'application/json', text: OUTSIDE_WINDOW });
+      }
+    }
     attempts.push(
       { label: 'NUL in the body', url: plain, payload: spoilt('\u0000'), contentType: 'application/json', text: NUL },
       { label: 'lone surrogate in the body', url: plain, payload: spoilt('\ud800'), contentType: 'application/json', text: SURROGATE },
@@ -121,6 +135,12 @@ describe('client mistakes', () => {
     expect(duplicate.statusCode).toBe(409);
     const after = (await admin.query('select count(*)::int as n from app.staff where tenant_id = $1', [T.id])).rows[0].n;
     expect(after).toBe(before);
+  });
+
+  it('sweep the date fields of every route', () => {
+    // The sweep above is only as good as its reach: it found the date fields the API takes.
+    const dateFields = platform.app.routeCatalog.flatMap((r) => mistakesFor(r.method, r.url)).filter((a) => a.text === OUTSIDE_WINDOW);
+    expect(dateFields.length).toBeGreaterThan(15);
   });
 
   it('refuse text that cannot be stored, and store nothing of it', async () => {
