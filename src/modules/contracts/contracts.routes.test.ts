@@ -270,8 +270,11 @@ describe('edges found in review', () => {
     const p = await monthly('Far');
     const m = await ok(await call('POST', '/api/members', { familyName: '林' }), 201);
     const c = await ok(await write('POST', '/api/contracts', { memberId: m.id, planId: p.id }), 201);
-    await refused(call('POST', `/api/contracts/${c.id}/leaves/preview`, { fromMonth: '2026-09', returnMonth: '9999-12' }), 422, /at most 24 months/);
-    await refused(call('POST', `/api/contracts/${c.id}/plan-change/preview`, { planId: p.id, fromMonth: '9999-12' }), 422, /at most 24 months/);
+    await refused(call('POST', `/api/contracts/${c.id}/leaves/preview`, { fromMonth: '2026-09', returnMonth: '2099-12' }), 422, /at most 24 months/);
+    await refused(call('POST', `/api/contracts/${c.id}/plan-change/preview`, { planId: p.id, fromMonth: '2099-12' }), 422, /at most 24 months/);
+    // Past the years any date may name, the schema refuses it first.
+    await refused(call('POST', `/api/contracts/${c.id}/leaves/preview`, { fromMonth: '2026-09', returnMonth: '9999-12' }), 400, /between 2000-01-01 and 2099-12-31/);
+    await refused(call('POST', `/api/contracts/${c.id}/plan-change/preview`, { planId: p.id, fromMonth: '9999-12' }), 400, /between 2000-01-01 and 2099-12-31/);
   });
 
   it('ends only the contract when a pack runs on, and keeps the pack’s credits', async () => {
