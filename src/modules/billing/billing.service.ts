@@ -6,7 +6,8 @@
  */
 import { sql } from 'kysely';
 import type { Tx } from '../../platform/db/databases.js';
-import type { TaxBreakdownRow } from '../../platform/db/types.js';
+import type { TaxBreakdownRow, TaxRounding } from '../../platform/db/types.js';
+import { divide } from '../contracts/charges.js';
 import { dateIn, monthOf, tenantToday, todayIn, type IsoDate } from '../../platform/calendar.js';
 import { AppError, notFound, refusal } from '../../platform/errors.js';
 import type { Principal, TenantContext, TenantSession } from '../../platform/tenancy/context.js';
@@ -100,8 +101,11 @@ async function myInvoice(ctx: TenantContext, id: string, lock = false) {
   return invoice;
 }
 
-/** A refund's tax per rate, in proportion to the invoice's rates (the largest rate takes the rounding rest). */
-export function refundTax(amount: number, invoiceTotal: number, byRate: TaxBreakdownRow[]): TaxBreakdownRow[] {
+/**
+ * A refund's tax per rate, in proportion to the invoice's rates (the largest rate takes the rounding rest), each
+ * rate's tax rounded as the studio rounds its invoices' tax: a credit note mirrors the invoice it corrects.
+ */
+export function refundTax(amount: number, invoiceTotal: number, byRate: TaxBreakdownRow[], rounding: TaxRounding): TaxBreakdownRow[] {
   if (invoiceTotal === 0 || byRate.length === 0) return [];
   const rows = byRate.map((r) => {
     const total = Math.floor((amount * r.total) / invoiceTotal);
@@ -110,7 +114,7 @@ export function refundTax(amount: number, invoiceTotal: number, byRate: TaxBreak
   const rest = amount - rows.reduce((s, r) => s + r.total, 0);
   rows.sort((a, b) => b.total - a.total)[0]!.total += rest;
   return rows.map((r) => {
-    const tax = r.ratePercent === 0 ? 0 : Math.floor((r.total * r.ratePercent) / (100 + r.ratePercent));
+    const tax = r.ratePercent === 0 ? 0 : divide(r.total * r.ratePercent, 100 + r.ratePercent, rounding);
     return { taxCategory: r.taxCategory, ratePercent: r.ratePercent, taxableAmount: r.total - tax, tax, total: r.total };
   });
 }
@@ -198,6 +202,7 @@ async function startRefund(ctx: TenantContext, invoice: InvoiceRow, input: { amo
     throw refusal('refund_exceeds_paid', `At most ${refundable} can be refunded: ${invoice.amount_paid} was paid and ${invoice.amount_refunded} already refunded`, { refundable });
   }
   const payment = await ctx.db.selectFrom('app.payment_attempts').selectAll().where('invoice_id', '=', invoice.id).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
+  const { rules } = await billingSettings(ctx.db);
   const number = await billingRunRepo.takeNumbers(ctx.db, 'credit_note', 1);
   // The amount is taken off what can be refunded now, so two refunds at once cannot pass the paid amount.
   await ctx.db.updateTable('app.invoices').set((eb) => ({ amount_refunded: eb('amount_refunded', '+', input.amount) })).where('id', '=', invoice.id).execute();
@@ -205,7 +210,7 @@ async function startRefund(ctx: TenantContext, invoice: InvoiceRow, input: { amo
     .insertInto('app.refunds')
     .values({
       number, invoice_id: invoice.id, payment_attempt_id: payment.id, amount: input.amount, reason: input.reason,
-      tax_breakdown: JSON.stringify(refundTax(input.amount, invoice.total, invoice.tax_breakdown)), created_by: actorId(ctx.principal),
+      tax_breakdown: JSON.stringify(refundTax(input.amount, invoice.total, invoice.tax_breakdown, rules.taxRounding)), created_by: actorId(ctx.principal),
     })
     .returning('id')
     .executeTakeFirstOrThrow();

@@ -168,7 +168,8 @@ export const chargedOn = (period: IsoMonth, today: IsoDate, rules: Pick<Membersh
 export const earliestChangeMonth = (today: IsoDate, rules: Pick<MembershipRules, 'cutoffDay'>): IsoMonth =>
   addMonths(monthOf(today), dayOfMonth(today) <= rules.cutoffDay ? 1 : 2);
 
-function divide(numerator: number, denominator: number, rounding: TaxRounding): number {
+/** An integer quotient rounded the studio's way (its tax rounding setting). */
+export function divide(numerator: number, denominator: number, rounding: TaxRounding): number {
   if (rounding === 'floor') return Math.floor(numerator / denominator);
   if (rounding === 'ceil') return Math.ceil(numerator / denominator);
   return Math.floor((2 * numerator + denominator) / (2 * denominator));
