@@ -1,5 +1,19 @@
 import { defineConfig } from 'vitest/config';
 
+// TEST_CLOCK_AHEAD (libfaketime's FAKETIME syntax, .ci/run uses +365d) puts every process the suite starts on a
+// clock that far ahead: test workers, PostgreSQL, the server processes and Chromium, all of which inherit this
+// environment. Vitest's own process keeps the real clock: under libfaketime its search for test files once came
+// back empty. The thread-safe build, because Node and Chromium are multi-threaded; monotonic clocks and file times
+// stay real, so timeouts keep their length and only the date moves. global-setup.ts checks that it took.
+if (process.env.TEST_CLOCK_AHEAD) {
+  Object.assign(process.env, {
+    LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1',
+    FAKETIME: process.env.TEST_CLOCK_AHEAD,
+    FAKETIME_DONT_FAKE_MONOTONIC: '1',
+    NO_FAKE_STAT: '1',
+  });
+}
+
 export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],

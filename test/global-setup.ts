@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../src/config.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/platform/db/embedded.js';
@@ -47,6 +48,22 @@ async function startThrowAway(name: string): Promise<{ server: EmbeddedServer; d
 const jsonRecord = (raw: string | undefined): Record<string, string> => (raw ? (JSON.parse(raw) as Record<string, string>) : {});
 
 /**
+ * The clock-ahead run (vitest.config.ts) is worth nothing if libfaketime did not reach the processes the suite
+ * starts: PostgreSQL's clock, read here from the main process that keeps the real one, must be well ahead.
+ */
+async function requireClockAhead(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ now: Date }>('select now()');
+    const aheadDays = (rows[0]!.now.getTime() - Date.now()) / 86_400_000;
+    if (aheadDays < 30) throw new Error(`TEST_CLOCK_AHEAD is set, yet PostgreSQL's clock is ${aheadDays.toFixed(1)} days ahead`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
  * The whole run shares one real PostgreSQL, migrated once, plus a second cluster ("second" in EXTRA_CLUSTERS) for
  * silos and pool cells placed on another server. By default both are embedded and thrown away afterwards. With
  * TEST_DATABASE_URL (an owner role, which need not be a superuser) and TEST_SUPERUSER_URL, the run uses a real
@@ -69,6 +86,7 @@ export default async function setup(project: TestProject) {
   const runtime = await openRuntime(config, createLogger({ LOG_LEVEL: 'silent' }));
   await runtime.migrate();
   await runtime.close();
+  if (process.env.TEST_CLOCK_AHEAD) await requireClockAhead(superuserUrl!);
   project.provide('adminUrl', adminUrl);
   project.provide('superuserUrl', superuserUrl!);
   project.provide('extraClusters', extraClusters);
