@@ -99,6 +99,23 @@ describe('as the app role, straight SQL', () => {
     await asApp(A.id, (c) => failsWith(c.query('create table app.sneaky (id int)'), '42501'));
   });
 
+  it('reads no catalog table, no usage and no analytics salt; looks up one tenant or placement by what a request names', async () => {
+    for (const table of ['platform.tenants', 'platform.tenant_domains', 'platform.placements', 'platform.tenant_usage',
+      'platform.tenant_quota_usage', 'platform.analytics_salts']) {
+      await asApp(A.id, (c) => failsWith(c.query(`select * from ${table} limit 1`), '42501'));
+      await asApp(A.id, (c) => failsWith(c.query(`delete from ${table}`), '42501'));
+    }
+    await asApp(null, async (c) => {
+      const byId = await c.query('select id, slug, placement_id from platform.tenant_by_id($1)', [B.id]);
+      expect(byId.rows).toEqual([{ id: B.id, slug: B.slug, placement_id: expect.any(String) }]);
+      expect((await c.query('select id from platform.tenant_by_slug($1)', [A.slug])).rows).toEqual([{ id: A.id }]);
+      expect((await c.query(`select id from platform.tenant_by_slug('%')`)).rows).toEqual([]);
+      expect((await c.query(`select id from platform.tenant_by_domain('')`)).rows).toEqual([]);
+      const placement = await c.query('select id, tier from platform.placement_by_id($1)', [byId.rows[0].placement_id]);
+      expect(placement.rows).toEqual([{ id: byId.rows[0].placement_id, tier: 'pool' }]);
+    });
+  });
+
   it('SET LOCAL ends with the transaction, so a pooled connection does not keep the tenant', async () => {
     await app.query('begin');
     await app.query(`select set_config('app.tenant_id', $1, true)`, [A.id]);

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCredentials } from '../../src/platform/db/databases.js';
-import { checkAppRole, checkTenantSchema } from '../../src/platform/db/isolation-check.js';
+import { accessOutsideTenantSchema, checkAppRole, checkTenantSchema } from '../../src/platform/db/isolation-check.js';
+import { CATALOG_LOOKUPS } from '../../src/platform/db/roles.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 let platform: TestPlatform;
@@ -85,7 +86,7 @@ describe('tenant schema isolation check', () => {
 });
 
 describe('database roles', () => {
-  it('the app role owns nothing, cannot bypass RLS, and can only read the catalog', async () => {
+  it('the app role owns nothing, cannot bypass RLS, and writes only tables under RLS', async () => {
     expect(await checkAppRole(admin, platform.runtime.config.APP_DATABASE_USER)).toEqual([]);
   });
 
@@ -103,8 +104,42 @@ describe('database roles', () => {
     await client.connect();
     try {
       expect(await checkAppRole(client, platform.runtime.config.APP_DATABASE_USER)).toEqual([]);
+      // A silo's database has no catalog: outside the tenant schema the app role reaches nothing at all.
+      expect(await accessOutsideTenantSchema(client, platform.runtime.config.APP_DATABASE_USER)).toEqual(['schema public: USAGE']);
     } finally {
       await client.end();
+    }
+  });
+
+  // Whatever a migration adds outside the tenant schema is listed here, and fails this test until it is either
+  // kept from the app role or added to this list on purpose.
+  it('the app role reaches, outside the tenant schema, only the catalog lookups', async () => {
+    expect(await accessOutsideTenantSchema(admin, platform.runtime.config.APP_DATABASE_USER)).toEqual(
+      [...CATALOG_LOOKUPS.map((f) => `function ${f}: EXECUTE`), 'schema platform: USAGE', 'schema public: USAGE'].sort(),
+    );
+  });
+
+  it('lists a grant that a migration slips in, for any object outside the tenant schema', async () => {
+    const app = platform.runtime.config.APP_DATABASE_USER;
+    await admin.query(`create schema scratch_open; create table scratch_open.t (id int); create sequence scratch_open.s;
+      create function scratch_open.f() returns int language sql as 'select 1';
+      grant usage on schema scratch_open to ${app}; grant select on platform.tenant_usage to ${app};
+      grant update (id) on scratch_open.t to ${app}; grant usage on sequence scratch_open.s to ${app}`);
+    try {
+      expect(await accessOutsideTenantSchema(admin, app)).toEqual(
+        expect.arrayContaining([
+          'schema scratch_open: USAGE',
+          'table platform.tenant_usage: SELECT',
+          'columns of scratch_open.t: UPDATE',
+          'sequence scratch_open.s: USAGE',
+          'function scratch_open.f(): EXECUTE',
+        ]),
+      );
+      // Earlier releases let the app role read every catalog table; a migrate takes that away again.
+      await platform.runtime.migrate();
+      expect(await accessOutsideTenantSchema(admin, app)).not.toContain('table platform.tenant_usage: SELECT');
+    } finally {
+      await admin.query(`drop schema scratch_open cascade; revoke select on platform.tenant_usage from ${app}`);
     }
   });
 

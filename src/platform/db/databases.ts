@@ -68,12 +68,12 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * many tenants) and one small pool per silo, kept in an LRU that ends the pools it evicts (connections in use
  * finish their work first; callers look a pool up for each transaction, so none is reused after its end).
  * Idle connections close after idleTimeoutMs, so the connection count stays bounded however many silos exist.
- * The control plane's writes use the platform role's own small pool.
+ * The catalog's tables are read and written by the platform role, on its own small pool.
  */
 export class Databases {
-  /** App role on the control-plane database: the tenant path and catalog reads. */
+  /** App role on the control-plane database: the tenant path, and its one-row catalog lookups. */
   readonly control: Db;
-  /** Platform role on the control-plane database: catalog writes (platform API, CLI, jobs). */
+  /** Platform role on the control-plane database: the catalog's tables (platform API, CLI, jobs, limits). */
   readonly platform: Db;
   private readonly cells = new Map<string, OpenPool>();
   private readonly silos: LRUCache<string, OpenPool>;

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { TENANT_SCHEMA } from './catalog.js';
 
 /** The policy expression every tenant table must have, as pg_policies prints it. */
 const ISOLATING_EXPRESSION = '(tenant_id = app.current_tenant_id())';
@@ -117,4 +118,43 @@ export async function checkAppRole(
     if (!(opts.mayWriteSchemas ?? []).includes(t.schema)) problems.push(`${role} can write ${t.name}, which has no RLS`);
   }
   return problems;
+}
+
+/**
+ * Everything the role can reach outside the tenant schema, one line per privilege ("table platform.tenants:
+ * SELECT", "function platform.tenant_by_slug(text): EXECUTE", "schema public: USAGE"), sorted. Tables, views and
+ * sequences are listed wherever they are; functions only in schemas the role may use, because every function is
+ * executable by PUBLIC unless revoked, and one in a schema the role cannot enter cannot be called.
+ */
+export async function accessOutsideTenantSchema(client: pg.Client | pg.PoolClient, role: string): Promise<string[]> {
+  const { rows } = await client.query<{ access: string }>(
+    `with spaces as (
+       select n.oid, n.nspname from pg_namespace n
+        where n.nspname not in ('pg_catalog', 'information_schema', $2)
+          and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp\\_%')
+     select 'schema ' || s.nspname || ': ' || p.priv as access
+       from spaces s cross join (values ('USAGE'), ('CREATE')) p (priv)
+      where has_schema_privilege($1, s.oid, p.priv)
+     union all
+     select 'table ' || c.oid::regclass::text || ': ' || p.priv
+       from pg_class c join spaces s on s.oid = c.relnamespace
+            cross join (values ('SELECT'), ('INSERT'), ('UPDATE'), ('DELETE'), ('TRUNCATE'), ('REFERENCES'), ('TRIGGER')) p (priv)
+      where c.relkind in ('r', 'p', 'v', 'm', 'f') and has_table_privilege($1, c.oid, p.priv)
+     union all
+     select 'columns of ' || c.oid::regclass::text || ': ' || p.priv
+       from pg_class c join spaces s on s.oid = c.relnamespace cross join (values ('SELECT'), ('INSERT'), ('UPDATE')) p (priv)
+      where c.relkind in ('r', 'p', 'v', 'm', 'f') and not has_table_privilege($1, c.oid, p.priv)
+        and has_any_column_privilege($1, c.oid, p.priv)
+     union all
+     select 'sequence ' || c.oid::regclass::text || ': ' || p.priv
+       from pg_class c join spaces s on s.oid = c.relnamespace cross join (values ('USAGE'), ('SELECT'), ('UPDATE')) p (priv)
+      where c.relkind = 'S' and has_sequence_privilege($1, c.oid, p.priv)
+     union all
+     select 'function ' || f.oid::regprocedure::text || ': EXECUTE'
+       from pg_proc f join spaces s on s.oid = f.pronamespace
+      where has_schema_privilege($1, s.oid, 'USAGE') and has_function_privilege($1, f.oid, 'EXECUTE')
+     order by 1`,
+    [role, TENANT_SCHEMA],
+  );
+  return rows.map((r) => r.access);
 }

@@ -53,15 +53,24 @@ async function assertUnprivileged(client: Client, role: string): Promise<void> {
 }
 
 export interface RoleNames {
-  /** Serves tenant requests: data access under RLS, and reading the catalog. */
+  /** Serves tenant requests: data access under RLS, and one-row catalog lookups. */
   app: string;
   /** Serves the platform admin API and jobs: writes the catalog, and creates owner accounts under RLS. */
   platform: string;
 }
 
+/** The catalog functions the tenant path calls (platform migration 0007); execute on them is all it has there. */
+export const CATALOG_LOOKUPS = [
+  'platform.tenant_by_id(uuid)',
+  'platform.tenant_by_slug(text)',
+  'platform.tenant_by_domain(text)',
+  'platform.placement_by_id(text)',
+];
+
 /**
- * Grants on one database. The app role may write only tables under RLS; the catalog it may only read, so a bug
- * on the tenant path cannot resume a tenant or steal a domain. Idempotent.
+ * Grants on one database. The app role may write only tables under RLS. Of the catalog it may only look up one
+ * tenant or placement at a time, so a bug or an injection on the tenant path can neither change the catalog (resume
+ * a tenant, steal a domain) nor read other studios' usage, limits or the analytics salts. Idempotent.
  */
 export async function grantRoles(client: Client, roles: RoleNames, opts: { controlPlane: boolean }): Promise<void> {
   const app = client.escapeIdentifier(roles.app);
@@ -75,9 +84,12 @@ export async function grantRoles(client: Client, roles: RoleNames, opts: { contr
   ];
   if (opts.controlPlane) {
     statements.push(
+      // The app role reads no catalog table (earlier releases let it read them all): it finds the tenant a request
+      // names, and its placement, through platform migration 0007's one-row functions.
       `grant usage on schema platform to ${app}`,
-      `revoke insert, update, delete, truncate on all tables in schema platform from ${app}`,
-      `grant select on all tables in schema platform to ${app}`,
+      `revoke all on all tables in schema platform from ${app}`,
+      `revoke all on all sequences in schema platform from ${app}`,
+      `grant execute on function ${CATALOG_LOOKUPS.join(', ')} to ${app}`,
       `grant usage on schema app, platform to ${platform}`,
       `grant select, insert, update, delete on all tables in schema app to ${platform}`,
       `grant select, insert, update, delete on all tables in schema platform to ${platform}`,

@@ -73,7 +73,7 @@ async function diskMeasures(runtime: Runtime): Promise<Measure[]> {
 }
 
 async function cellMeasures(runtime: Runtime): Promise<Measure[]> {
-  const cells = await runtime.databases.control
+  const cells = await runtime.databases.platform
     .selectFrom('platform.placements')
     .select(['id', 'tenant_count', 'tenant_capacity'])
     .where('tier', '=', 'pool')

@@ -32,7 +32,7 @@ const quotaKeys: Array<[LimitName, 'members' | 'locations' | 'staff' | 'storageB
  * has no rows until the quota_usage job (or --refresh) measures it; a limit missing from its catalog row is unlimited.
  */
 export async function tenantRows(runtime: Runtime, tenantIds?: string[]): Promise<LimitRow[]> {
-  let query = runtime.databases.control
+  let query = runtime.databases.platform
     .selectFrom('platform.tenants as t')
     .innerJoin('platform.tenant_quota_usage as u', 'u.tenant_id', 't.id')
     .select(['t.slug', 't.limits', 'u.members', 'u.locations', 'u.staff', 'u.stored_bytes'])

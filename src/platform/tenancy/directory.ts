@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.js';
 import type { Databases, Db } from '../db/databases.js';
 import type { Placement, Tenant } from '../db/types.js';
-import { tenantsRepo } from './tenants.repo.js';
+import { catalogLookups } from './tenants.repo.js';
 
 interface Cached {
   tenant: Tenant | null;
@@ -33,6 +33,7 @@ export class TenantDirectory {
     this.placements = new LRUCache({ max: 10_000, ttl: PLACEMENT_TTL_MS });
   }
 
+  /** The app role: it reads the catalog only through catalogLookups, one row at a time. */
   private get db(): Db {
     return this.databases.control;
   }
@@ -48,15 +49,15 @@ export class TenantDirectory {
   }
 
   byId(id: string) {
-    return this.cached(`id:${id}`, () => tenantsRepo.byId(this.db, id));
+    return this.cached(`id:${id}`, () => catalogLookups.tenantById(this.db, id));
   }
 
   bySlug(slug: string) {
-    return this.cached(`slug:${slug}`, () => tenantsRepo.bySlug(this.db, slug));
+    return this.cached(`slug:${slug}`, () => catalogLookups.tenantBySlug(this.db, slug));
   }
 
   byDomain(domain: string) {
-    return this.cached(`domain:${domain}`, () => tenantsRepo.byDomain(this.db, domain));
+    return this.cached(`domain:${domain}`, () => catalogLookups.tenantByDomain(this.db, domain));
   }
 
   /**
@@ -81,7 +82,7 @@ export class TenantDirectory {
   async placementOf(tenant: Pick<Tenant, 'placement_id'>): Promise<Placement> {
     let placement = this.placements.get(tenant.placement_id);
     if (!placement) {
-      placement = await tenantsRepo.placement(this.db, tenant.placement_id);
+      placement = await catalogLookups.placement(this.db, tenant.placement_id);
       if (!placement) throw new Error(`Placement ${tenant.placement_id} is missing from the catalog`);
       this.placements.set(placement.id, placement);
     }

@@ -2,6 +2,20 @@ import { sql } from 'kysely';
 import type { Db } from '../db/databases.js';
 import type { Placement, Tenant, TenantStatus, Tier } from '../db/types.js';
 
+const first = async <T>(rows: Promise<{ rows: T[] }>): Promise<T | undefined> => (await rows).rows[0];
+
+/**
+ * The tenant path's catalog lookups, made as the app role, which may not read the catalog's tables: through the
+ * one-row functions of platform migration 0007. Each finds one tenant (or placement) by what a request names.
+ */
+export const catalogLookups = {
+  tenantById: (db: Db, id: string) => first(sql<Tenant>`select * from platform.tenant_by_id(${id})`.execute(db)),
+  tenantBySlug: (db: Db, slug: string) => first(sql<Tenant>`select * from platform.tenant_by_slug(${slug})`.execute(db)),
+  tenantByDomain: (db: Db, domain: string) => first(sql<Tenant>`select * from platform.tenant_by_domain(${domain})`.execute(db)),
+  placement: (db: Db, id: string) => first(sql<Placement>`select * from platform.placement_by_id(${id})`.execute(db)),
+};
+
+/** The catalog's tables, for the platform role (the admin API, the CLI, jobs). */
 export const tenantsRepo = {
   byId: (db: Db, id: string) => db.selectFrom('platform.tenants').selectAll().where('id', '=', id).executeTakeFirst(),
 
