@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // TEST_CLOCK_AHEAD (libfaketime's FAKETIME syntax, .ci/run uses +365d) puts every process the suite starts on a
-// clock that far ahead: test workers, PostgreSQL, the server processes and Chromium, all of which inherit this
-// environment. Vitest's own process keeps the real clock: under libfaketime its search for test files once came
+// clock that far ahead: test workers, PostgreSQL and the server processes, which inherit this environment
+// (Chromium crawls under libfaketime, so test/support/browser.ts gives its pages the workers' time instead). Vitest's own process keeps the real clock: under libfaketime its search for test files once came
 // back empty. The thread-safe build, because Node and Chromium are multi-threaded; monotonic clocks and file times
 // stay real, so timeouts keep their length and only the date moves. global-setup.ts checks that it took.
 if (process.env.TEST_CLOCK_AHEAD) {

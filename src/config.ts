@@ -116,6 +116,19 @@ const envSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  // Mail delivery (issue 18): an SMTP server by URL (smtp://user:pass@host:587, smtps://… for TLS from the start);
+  // without one, mail stays in the outbox. Mail goes from MAIL_FROM (no-reply@BASE_DOMAIN by default) under each
+  // studio's name; a send that takes longer than MAIL_SEND_TIMEOUT_MS fails and is retried, MAIL_MAX_ATTEMPTS times
+  // in all; one job sends at most MAIL_BATCH mails of a studio before the other studios' jobs get their turn.
+  SMTP_URL: z
+    .string()
+    .url()
+    .refine((u) => /^smtps?:\/\//.test(u), 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.email().optional(),
+  MAIL_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  MAIL_BATCH: z.coerce.number().int().min(1).max(1000).default(50),
   // Placements (silos, pool cells) migrated at once by a migrate; each holds one owner connection to its cluster.
   MIGRATE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
 });

@@ -40,7 +40,11 @@ async function main() {
   }
   const demo = config.SEED_DEMO && runtime.embedded ? await seedDemoTenant(runtime) : null;
   const app = await buildApp(runtime);
-  if (config.RUN_WORKER) await runtime.jobs.start(taskList(runtime), { crontab: CRONTAB });
+  if (config.RUN_WORKER) {
+    await runtime.jobs.start(taskList(runtime), { crontab: CRONTAB });
+    // Mail left by a worker that died, or queued while none ran, goes now rather than at the next sweep.
+    if (runtime.mail.transport) await runtime.jobs.add('mail_sweep', {}, { jobKey: 'mail_sweep' });
+  }
   await app.listen({ port: config.PORT, host: config.HOST });
 
   const port = (app.server.address() as { port: number }).port;
@@ -50,6 +54,7 @@ async function main() {
     `  Health:       http://localhost:${port}/healthz`,
     `  API document: http://localhost:${port}/openapi.json`,
   ];
+  if (!runtime.mail.transport) lines.push('  Mail:         SMTP_URL is not set, so mail stays in the outbox (staff can see it)');
   const metricsPort = app.observability.metricsAddress()?.port;
   lines.push(
     metricsPort !== undefined

@@ -15,6 +15,8 @@ import { systemClock, type SettableClock } from './clock.js';
 import { currentTenant } from './tenancy/context.js';
 import { TenantDirectory } from './tenancy/directory.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createMailTransport, deliverTenantMail, type DeliveryResult, type MailTransport } from './mail/delivery.js';
+import { onMailQueued } from './mail/outbox.js';
 import { createTenantsService, type TenantsService } from './tenancy/tenants.service.js';
 import { tenantsRepo } from './tenancy/tenants.repo.js';
 
@@ -48,6 +50,8 @@ export interface Runtime {
   tenants: TenantsService;
   /** Prometheus registry of this process (/metrics). */
   metrics: Metrics;
+  /** Mail delivery: null transport without SMTP_URL (mail then stays in the outbox). */
+  mail: { transport: MailTransport; deliver(tenantId: string): Promise<DeliveryResult> };
   platformAdminToken: string | undefined;
   /** Owner connection of the control-plane database (migrations, jobs, provisioning). */
   adminUrl: string;
@@ -220,6 +224,18 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     provisionDatabase,
   });
 
+  const metrics = createMetrics();
+  const mailTransport = createMailTransport(config);
+  // Mail queued by a committed transaction is sent at once, not at the next sweep.
+  const stopMailKicks = mailTransport
+    ? onMailQueued((tenantId) => {
+        jobs.add('mail_deliver', { tenantId }, { jobKey: `mail:${tenantId}` }).catch((error: unknown) => {
+          log.warn({ err: error, tenantId }, 'could not queue mail delivery; the mail sweep will send it');
+        });
+      })
+    : () => false;
+  const clock = systemClock();
+
   const runtime: Runtime = {
     config,
     log,
@@ -229,12 +245,20 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     auth,
     staff: createStaffService(auth),
     tenants,
-    metrics: createMetrics(),
+    metrics,
+    mail: {
+      transport: mailTransport,
+      deliver: (tenantId) =>
+        deliverTenantMail(
+          { directory, transport: mailTransport, config, now: () => clock.now(), count: (outcome) => metrics.deliveries.inc({ channel: 'mail', outcome }) },
+          tenantId,
+        ),
+    },
     platformAdminToken,
     adminUrl,
     embedded,
     tenantUrl,
-    clock: systemClock(),
+    clock,
     async migrate(opts = {}) {
       const started = performance.now();
       const control = await migrateDatabase(adminUrl, ['platform', 'tenant'], async (client) => {
@@ -269,7 +293,9 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     },
     pendingControlPlaneMigrations: () => pendingMigrations(adminUrl, ['platform', 'tenant']),
     async close() {
+      stopMailKicks();
       await jobs.stop();
+      mailTransport?.close();
       await databases.close();
       await embedded?.stop();
     },

@@ -19,9 +19,9 @@ export interface BrowserPlatform {
 }
 
 /** The app listening on a port, a studio, and Debian's Chromium (never a downloaded browser) aimed at it. */
-export async function startBrowserPlatform(): Promise<BrowserPlatform> {
+export async function startBrowserPlatform(env: Record<string, string> = {}): Promise<BrowserPlatform> {
   if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-  const platform = await startTestPlatform();
+  const platform = await startTestPlatform(env);
   await platform.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = platform.app.server.address() as { port: number };
   const T = await platform.createTenant();

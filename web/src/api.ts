@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { billingSettingsDto, cardAnswer, invoiceDetail, invoiceList, reconciliation, runList } from '../../src/modules/billing/billing.schemas';
 import type { contractDto } from '../../src/modules/contracts/contracts.schemas';
 import type { creditsOverview } from '../../src/modules/credits/credits.schemas';
-import type { memberStatus, statusHistory } from '../../src/modules/members/members.schemas';
+import type { memberMessages, memberStatus, statusHistory } from '../../src/modules/members/members.schemas';
 import type { planList } from '../../src/modules/plans/plans.schemas';
 import type { bookingResult, cancelResult, memberSchedule, penaltyList, reservationList, roster, waitlistList } from '../../src/modules/reservations/reservations.schemas';
 import type { checkInCode, checkInList, scanResult } from '../../src/modules/checkin/checkin.schemas';
@@ -166,6 +166,7 @@ export interface Member extends MemberSummary {
  * server is bundled), so the app and the API cannot drift apart.
  */
 export type StatusHistory = z.output<typeof statusHistory>;
+export type MemberMessages = z.output<typeof memberMessages>;
 export type PlanKind = Plan['kind'];
 export type TaxCategory = Plan['terms']['taxCategory'];
 export type Plan = z.output<typeof planList>['items'][number];

@@ -24,7 +24,7 @@ import { billingSettings, type BillingSettings } from './billing-settings.js';
 import { gatewayFor, ownTransaction, type Gateway, type GatewayDeps } from './gateways/index.js';
 import { billingPeriodOn, linesFor, totalsOf, type DueContract, type DueFee } from './invoice-builder.js';
 import { chargeAndRecord, dueRetries, pendingCardAttempts, staffToTell, type CardAttempt } from './payments.js';
-import { outboxRepo } from '../../platform/auth/staff.repo.js';
+import { queueMail } from '../../platform/mail/outbox.js';
 import { settleRefund } from './billing.service.js';
 
 export interface BillingDeps {
@@ -300,11 +300,11 @@ async function finalActions(ctx: TenantContext, settings: BillingSettings, today
         else await contractsService.cancel(ctx, c.id, { reason: 'Unpaid invoice' });
         actions += 1;
         for (const s of staff) {
-          await outboxRepo.enqueue(ctx.db, {
+          await queueMail(ctx.db, [{
             to_address: s.email, template: 'staff_dunning_action',
             subject: `${settings.finalAction === 'leave' ? 'Leave' : 'Cancellation'} for unpaid invoices: #${c.member_number} ${c.family_name} ${c.given_name}`,
             body: `The contract of member #${c.member_number} was ${settings.finalAction === 'leave' ? 'put on leave' : 'cancelled'} automatically, ${settings.finalAfterDays} days after its invoice became overdue.`,
-          });
+          }]);
         }
       } catch (error) {
         // A contract the rule cannot act on (already on leave that month) is left as it is.

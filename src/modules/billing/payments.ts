@@ -9,7 +9,7 @@ import type { Tx } from '../../platform/db/databases.js';
 import type { TenantTransaction } from '../../platform/tenancy/job-context.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { dateIn } from '../../platform/calendar.js';
-import { outboxRepo } from '../../platform/auth/staff.repo.js';
+import { queueMail } from '../../platform/mail/outbox.js';
 import type { BillingSettings } from './billing-settings.js';
 import { GatewayUnavailable, type ChargeOutcome, type ChargeRequest } from './gateways/gateway.js';
 import type { Gateway } from './gateways/index.js';
@@ -210,10 +210,10 @@ export async function escalate(db: Tx, invoiceId: string, now: Date, firstFailed
     `We could not collect ${amount} for ${label}. Bookings are paused until it is paid: pay it in the app or at the front desk.`);
   const member = await db.selectFrom('app.members').select(['family_name', 'given_name', 'member_number']).where('id', '=', invoice.billing_member_id).executeTakeFirstOrThrow();
   for (const s of await staffToTell(db)) {
-    await outboxRepo.enqueue(db, {
+    await queueMail(db, [{
       to_address: s.email, template: 'staff_invoice_overdue', subject: `Overdue: ${label} (${member.family_name} ${member.given_name})`,
       body: `${label} of member #${member.member_number} ${member.family_name} ${member.given_name} for ${amount} could not be collected and is now overdue. The member cannot book until it is paid.`,
-    });
+    }]);
   }
 }
 
@@ -221,7 +221,7 @@ export const staffToTell = (db: Tx) => db.selectFrom('app.staff').select('email'
 
 async function mailAccount(db: Tx, memberId: string, template: string, subject: string, body: string) {
   const m = await db.selectFrom('app.members').select('email').where('id', '=', memberId).executeTakeFirst();
-  if (m?.email) await outboxRepo.enqueue(db, { to_address: m.email, template, subject, body });
+  if (m?.email) await queueMail(db, [{ to_address: m.email, template, subject, body }]);
 }
 
 /** When the account's retry falls due: a new attempt on the current card, or escalation if there is none. */

@@ -39,6 +39,11 @@ export function memberRoutes({ route }: TenantRouter) {
     handler: (ctx, { params }) => membersService.clearFamilyLead(ctx, params.memberId),
   });
   route({
+    method: 'GET', url: '/api/members/:memberId/messages', summary: 'Mail sent to the member, and whether it was delivered', tags, access: EDITORS,
+    schema: { params: s.memberIdParams, querystring: s.messagesQuery, response: s.memberMessages },
+    handler: (ctx, { params, query }) => membersService.messages(ctx, params.memberId, query.limit),
+  });
+  route({
     method: 'GET', url: '/api/members/:memberId/status', summary: 'Status, its history, and changes waiting for their day', tags, access: ALL_STAFF,
     schema: { params: s.memberIdParams, response: s.statusHistory },
     handler: (ctx, { params }) => statusService.history(ctx, params.memberId),

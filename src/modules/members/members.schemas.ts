@@ -191,3 +191,27 @@ export const statusHistory = z.object({
   ),
   scheduled: z.array(scheduledChange),
 });
+
+export const messagesQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+/** What was sent to the member's address (or their family lead's, who gets their mail), newest first. */
+export const memberMessages = z
+  .object({
+    address: email.nullable().describe('Where the member’s mail goes; null when neither they nor their family lead has an address'),
+    items: z.array(
+      z.object({
+        id: z.uuid(),
+        template: z.string().describe('What kind of mail: password_reset, waitlist_offer, payment_failed, …'),
+        subject: z.string(),
+        status: z.enum(['pending', 'sent', 'failed']).describe('pending: waiting for its (next) attempt; sent: the mail server took it; failed: given up'),
+        attempts: z.number().int(),
+        createdAt: timestamp,
+        sentAt: timestamp.nullable(),
+        failedAt: timestamp.nullable(),
+        lastError: z.string().nullable().describe('Why the last attempt failed, as the mail server said it'),
+      }),
+    ),
+  })
+  .meta({ id: 'MemberMessages' });

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import { AppError, notFound } from '../../platform/errors.js';
+import { mailRepo } from '../../platform/mail/mail.repo.js';
 import type { AppMembers, MemberStatus } from '../../platform/db/types.js';
 import { tenantToday } from '../../platform/calendar.js';
 import { EARLIEST_BIRTH_DATE } from '../../platform/dates.schemas.js';
@@ -104,6 +105,29 @@ export const membersService = {
     const member = await membersRepo.insert(ctx.db, { ...columns(ctx, input), family_name: input.familyName, member_number: memberNumber });
     await statusService.recordRegistration(ctx.db, member.id, actorOf(ctx), tenantToday(ctx));
     return membersService.get(ctx, member.id);
+  },
+
+  async messages(ctx: TenantContext, id: string, limit: number) {
+    const member = await membersRepo.byId(ctx.db, id);
+    if (!member) throw notFound('Member');
+    // Mail for a member without an address goes to their family lead (notify.ts): the page shows the same.
+    const lead = !member.email && member.family_lead_id ? await membersRepo.byId(ctx.db, member.family_lead_id) : undefined;
+    const address = member.email ?? lead?.email ?? null;
+    const rows = address ? await mailRepo.toAddresses(ctx.db, [address], limit) : [];
+    return {
+      address,
+      items: rows.map((r) => ({
+        id: r.id,
+        template: r.template,
+        subject: r.subject,
+        status: r.status,
+        attempts: r.attempts,
+        createdAt: r.created_at.toISOString(),
+        sentAt: r.sent_at?.toISOString() ?? null,
+        failedAt: r.failed_at?.toISOString() ?? null,
+        lastError: r.last_error,
+      })),
+    };
   },
 
   async get(ctx: TenantContext, id: string) {

@@ -288,6 +288,4 @@ export const notifyRepo = {
           .select(['m.id', 'm.given_name', 'm.family_name', sql<string | null>`coalesce(m.email, lead.email)`.as('email')])
           .where('m.id', 'in', memberIds)
           .execute(),
-  enqueue: (db: Tx, rows: Array<{ to_address: string; template: string; subject: string; body: string }>) =>
-    rows.length === 0 ? Promise.resolve() : db.insertInto('app.mail_outbox').values(rows).execute().then(() => undefined),
 };

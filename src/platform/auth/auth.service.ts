@@ -5,7 +5,8 @@ import { memberSessionsRepo } from '../../modules/members/member-accounts.repo.j
 import type { SessionStore } from './credentials.repo.js';
 import { createRealmFlows, type AccountRealm } from './realm.js';
 import { sha256 } from './secrets.js';
-import { apiKeysRepo, outboxRepo, resetTokensRepo, sessionsRepo, staffRepo } from './staff.repo.js';
+import { queueMail } from '../mail/outbox.js';
+import { apiKeysRepo, resetTokensRepo, sessionsRepo, staffRepo } from './staff.repo.js';
 import { toStaffDto } from './staff.service.js';
 
 export interface AuthSettings {
@@ -112,12 +113,12 @@ export function createAuthService(settings: AuthSettings) {
       let setupToken: string | null = null;
       if (!input.passwordHash) {
         setupToken = await realms.issueToken(db, staffRealm, staff.id, 'invite', INVITE_TOKEN_TTL_MS);
-        await outboxRepo.enqueue(db, {
+        await queueMail(db, [{
           to_address: staff.email,
           template: 'staff_invite',
           subject: `You are invited to ${tenant.display_name} on Studiohive`,
           body: `You have a ${input.role.replace('_', ' ')} account at ${tenant.display_name}.\nChoose your password within 72 hours:\n${resetLink(tenant, setupToken)}`,
-        });
+        }]);
       }
       return { staff, setupToken };
     },

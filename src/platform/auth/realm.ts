@@ -3,7 +3,7 @@ import type { Tx } from '../db/databases.js';
 import type { RequestInfo, TenantContext, TenantSession } from '../tenancy/context.js';
 import { loginAttemptsRepo, type LoginRealm, type SessionStore, type TokenStore } from './credentials.repo.js';
 import { hashPassword, newSecret, sha256, verifyPassword } from './secrets.js';
-import { outboxRepo } from './staff.repo.js';
+import { queueMail } from '../mail/outbox.js';
 
 /** An account of any realm, as sign-in sees it. */
 export interface RealmAccount {
@@ -151,7 +151,7 @@ export function createRealmFlows(settings: ThrottleSettings) {
       if (!account || account.status !== 'active' || (input.wanted && !input.wanted(account))) return;
       if ((await realm.tokens.issuedSince(ctx.db, account.id, input.purpose, 60)) >= settings.mailsPerEmailHour) return;
       const token = await flows.issueToken(ctx.db, realm, account.id, input.purpose, input.ttlMs);
-      await outboxRepo.enqueue(ctx.db, { to_address: input.email, ...input.mail(token) });
+      await queueMail(ctx.db, [{ to_address: input.email, ...input.mail(token) }]);
     },
 
     /** Mails a password reset link; always accepted, so it does not reveal which emails have accounts. */

@@ -48,11 +48,6 @@ export const sessionsRepo = sessionTable<{ staff_id: string; role: StaffRole }>(
 /** Password reset and invitation tokens; reset mails are rate limited, invitations are not counted. */
 export const resetTokensRepo = tokenTable<'reset' | 'invite'>({ table: 'app.password_reset_tokens', owner: 'staff_id' });
 
-export const outboxRepo = {
-  enqueue: (db: Tx, mail: { to_address: string; template: string; subject: string; body: string }) =>
-    db.insertInto('app.mail_outbox').values(mail).execute(),
-};
-
 const apiKeyColumns = ['id', 'name', 'prefix', 'role', 'created_by', 'created_at', 'last_used_at', 'revoked_at'] as const;
 
 export const apiKeysRepo = {

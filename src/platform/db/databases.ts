@@ -176,8 +176,25 @@ export class Databases {
  * setting ends with the transaction and is safe behind PgBouncer in transaction mode.
  */
 export async function inTenantTransaction<T>(db: Db, tenantId: string, fn: (trx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction().execute(async (trx) => {
+  let opened: Tx | undefined;
+  const result = await db.transaction().execute(async (trx) => {
+    opened = trx;
     await sql`select set_config('app.tenant_id', ${tenantId}, true)`.execute(trx);
     return fn(trx);
   });
+  for (const hook of (opened && committedHooks.get(opened)) ?? []) hook(tenantId);
+  return result;
+}
+
+const committedHooks = new WeakMap<Tx, Array<(tenantId: string) => void>>();
+
+/**
+ * Runs hook once the tenant transaction trx has committed, never if it rolls back: for work outside the database
+ * that must not see uncommitted rows, such as kicking the mail worker. Whoever holds the transaction may call it,
+ * a repository as well as a request or a job. A hook must not throw; what it starts must have a sweep behind it.
+ */
+export function afterCommit(trx: Tx, hook: (tenantId: string) => void): void {
+  const hooks = committedHooks.get(trx);
+  if (hooks) hooks.push(hook);
+  else committedHooks.set(trx, [hook]);
 }

@@ -136,7 +136,15 @@ export interface AppMailOutbox extends TenantRow {
   body: string;
   created_at: Generated<Date>;
   sent_at: NullableTimestamp;
+  status: Generated<MailStatus>;
+  priority: Generated<number>;
+  attempts: Generated<number>;
+  next_attempt_at: Generated<Date>;
+  last_error: string | null;
+  failed_at: NullableTimestamp;
 }
+
+export type MailStatus = 'pending' | 'sent' | 'failed';
 
 export interface AppApiKeys extends TenantRow {
   name: string;

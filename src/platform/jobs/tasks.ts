@@ -21,6 +21,7 @@ export const CRONTAB = [
   '17 * * * * billing_sweep',
   '23 0 * * * analytics_compact',
   '37 * * * * quota_usage_sweep',
+  '*/5 * * * * mail_sweep',
 ].join('\n');
 
 /** Every background task of the platform; modules add theirs here. */
@@ -86,6 +87,28 @@ export function taskList(runtime: Runtime): TaskList {
 
     quota_usage: async (payload) => {
       await refreshQuotaUsage(runtime, tenantPayload.parse(payload).tenantId);
+    },
+
+    /**
+     * Mail is kicked when it is queued; this finds what a lost kick or a dead worker left (also run at start).
+     * One job per studio, under one key, so a studio never has two queued.
+     */
+    mail_sweep: async () => {
+      if (!runtime.mail.transport) return;
+      for (const tenantId of await runtime.tenants.liveIds()) {
+        await runtime.jobs.add('mail_deliver', { tenantId }, { jobKey: `mail:${tenantId}` });
+      }
+    },
+
+    /**
+     * One batch of a studio's mail. A full batch queues the studio again at the back of the queue, so a campaign of
+     * one studio cannot hold back another studio's password reset; otherwise it comes back when the next retry is due.
+     */
+    mail_deliver: async (payload) => {
+      const { tenantId } = tenantPayload.parse(payload);
+      const result = await runtime.mail.deliver(tenantId);
+      const again = result.more ? new Date() : result.next;
+      if (again) await runtime.jobs.add('mail_deliver', { tenantId }, { jobKey: `mail:${tenantId}`, runAt: again });
     },
 
     membership_daily: async (payload, helpers) => {

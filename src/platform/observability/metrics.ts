@@ -13,6 +13,8 @@ export interface Metrics {
     requests: Counter<HttpLabel>;
     duration: Histogram<HttpLabel>;
   };
+  /** Messages handed to a provider, by channel and outcome (sent, retry, failed); no tenant label. */
+  deliveries: Counter<'channel' | 'outcome'>;
 }
 
 type HttpLabel = 'route' | 'method' | 'status_class' | 'tier';
@@ -38,7 +40,13 @@ export function createMetrics(): Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  return { registry, http: { requests, duration } };
+  const deliveries = new Counter({
+    name: 'studiohive_message_deliveries_total',
+    help: 'Messages handed to a provider, by channel (mail) and outcome: sent, retry (failed for now, tried again later), failed (given up)',
+    labelNames: ['channel', 'outcome'],
+    registers: [registry],
+  });
+  return { registry, http: { requests, duration }, deliveries };
 }
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);

@@ -4,6 +4,7 @@ import {
   type Contract,
   type Credits,
   type Member,
+  type MemberMessages,
   type MembershipRules,
   type Plan,
   type Role,
@@ -84,6 +85,7 @@ export function MemberDetail({ id, role, tenant }: { id: string; role: Role; ten
       <ReservationsSection key={`reservations-${version}`} memberId={m.id} tenant={tenant} />
       <PenaltiesSection memberId={m.id} tenant={tenant} canManage={can.manage(role)} />
       {credits.data && <CreditsSection key={`credits-${version}`} memberId={m.id} credits={credits.data} canAdjust={can.manage(role)} timeZone={tenant.timezone} onChange={reload} />}
+      {can.sell(role) && <MessagesSection key={`messages-${version}`} memberId={m.id} timeZone={tenant.timezone} />}
     </section>
   );
 }
@@ -146,6 +148,39 @@ function StatusSection({ memberId, history, canChange, onChange }: { memberId: s
 }
 
 const ledgerLabel: Record<string, string> = { grant: 'Granted', carryover: 'Carried over', consume: 'Used', refund: 'Refunded', expire: 'Expired', adjust: 'Adjusted' };
+
+const messageStatusLabel: Record<MemberMessages['items'][number]['status'], string> = { pending: 'Waiting to send', sent: 'Delivered', failed: 'Failed' };
+
+/** What was mailed to the member (or to their family lead for them), and whether it reached their mail server. */
+function MessagesSection({ memberId, timeZone }: { memberId: string; timeZone: string }) {
+  const messages = useApi<MemberMessages>(`/api/members/${memberId}/messages?limit=20`);
+  const when = new Intl.DateTimeFormat('ja-JP', { dateStyle: 'medium', timeStyle: 'short', timeZone });
+  if (!messages.data) return <Alert text={messages.error} />;
+  const { address, items } = messages.data;
+  return (
+    <>
+      <h3>Messages</h3>
+      {address === null ? (
+        <p className="muted">No email address: the member gets no mail.</p>
+      ) : items.length === 0 ? (
+        <p className="muted">Nothing sent to {address} yet.</p>
+      ) : (
+        <Table head={['Message', 'When', 'Delivery']}>
+          {items.map((msg) => (
+            <tr key={msg.id}>
+              <td>{msg.subject}</td>
+              <td>{when.format(new Date(msg.sentAt ?? msg.failedAt ?? msg.createdAt))}</td>
+              <td>
+                <span className={`badge mail-${msg.status}`}>{messageStatusLabel[msg.status]}</span>
+                {msg.lastError && <span className="muted small"> {msg.lastError}</span>}
+              </td>
+            </tr>
+          ))}
+        </Table>
+      )}
+    </>
+  );
+}
 
 function CreditsSection(props: { memberId: string; credits: Credits; canAdjust: boolean; timeZone: string; onChange: () => void }) {
   const { credits } = props;

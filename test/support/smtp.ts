@@ -1,0 +1,78 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+
+/** How the server answers the next connection or message: as a working server, or as one of a provider's failures. */
+export type SmtpBehaviour = 'accept' | 'busy-421' | 'reject-data-554' | 'reject-recipient-550' | 'silent';
+
+export interface TestSmtpServer {
+  url: string;
+  /** Every message the server accepted, parsed, in arrival order. */
+  received: ParsedMail[];
+  /** Sets how the server behaves from now on (a mutable knob, so a test can play an outage step by step). */
+  behave(behaviour: SmtpBehaviour): void;
+  /** Holds each accepted message this long before answering, so a test can kill a sender mid-batch. */
+  delayMs: number;
+  close(): Promise<void>;
+}
+
+const smtpError = (message: string, responseCode: number) => Object.assign(new Error(message), { responseCode });
+
+/** A real SMTP server (nodemailer's smtp-server) on a free local port, without TLS or authentication. */
+export async function startSmtpServer(): Promise<TestSmtpServer> {
+  let behaviour: SmtpBehaviour = 'accept';
+  const received: ParsedMail[] = [];
+  const state = { delayMs: 0 };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onConnect(_session: SMTPServerSession, callback: (error?: Error) => void) {
+      if (behaviour === 'busy-421') return callback(smtpError('Service busy, try again later', 421));
+      // 'silent': never greets, as a provider that hangs; the sender's greeting timeout must end it.
+      if (behaviour === 'silent') return;
+      callback();
+    },
+    // A pooled sender keeps its connection open, so a failure is also played at the start of each message.
+    onMailFrom(_address, _session, callback) {
+      if (behaviour === 'busy-421') return callback(smtpError('Service busy, try again later', 421));
+      if (behaviour === 'silent') return;
+      callback();
+    },
+    onRcptTo(_address, _session, callback) {
+      if (behaviour === 'reject-recipient-550') return callback(smtpError('No such mailbox', 550));
+      callback();
+    },
+    onData(stream: SMTPServerDataStream, _session: SMTPServerSession, callback: (error?: Error | null) => void) {
+      const reject = behaviour === 'reject-data-554';
+      simpleParser(stream).then(
+        async (mail) => {
+          if (reject) return callback(smtpError('Transaction failed', 554));
+          if (state.delayMs > 0) await new Promise((r) => setTimeout(r, state.delayMs));
+          received.push(mail);
+          callback();
+        },
+        (error: Error) => callback(error),
+      );
+    },
+  });
+  // A sender killed mid-conversation (the crash tests do that) resets its connections; smtp-server reports each
+  // reset as an 'error' event, which would otherwise be thrown in the test process. A reset is no failure here.
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') throw error;
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as AddressInfo;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    received,
+    behave: (b) => (behaviour = b),
+    get delayMs() {
+      return state.delayMs;
+    },
+    set delayMs(ms: number) {
+      state.delayMs = ms;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
