@@ -9,6 +9,7 @@ import type { RlsOutcome, RlsResult } from './rls-cost.js';
 import type { RuntimeOverheadOutcome } from './runtime-overhead.js';
 import { noisyHeadline, renderNoisySection, type NoisyOutcome } from './noisy-neighbour.js';
 import { migrateHeadline, renderMigrateSection, type MigrateOutcome } from './migrate-silos.js';
+import { mailHeadline, renderMailSection, type MailOutcome } from './mail.js';
 
 export interface MachineInfo {
   date: string;
@@ -42,6 +43,8 @@ export interface BenchResults {
   noisy?: NoisyOutcome;
   /** Absent in results of runs made before the section existed. */
   migrate?: MigrateOutcome;
+  /** Absent in results of runs made before the section existed. */
+  mail?: MailOutcome;
   phaseSeconds: Record<string, number>;
   totalSeconds: number;
 }
@@ -333,6 +336,7 @@ function headline(r: BenchResults): string {
   lines.push(...beaconHeadline(r.beacon));
   lines.push(...noisyHeadline(r.noisy));
   lines.push(...migrateHeadline(r.migrate));
+  lines.push(...mailHeadline(r.mail));
   return lines.join('\n');
 }
 
@@ -380,6 +384,8 @@ ${renderBeaconSection(r.beacon, 6)}
 ${renderNoisySection(r.noisy, 7)}
 
 ${renderMigrateSection(r.migrate, 8)}
+
+${renderMailSection(r.mail, 9)}
 
 ## Caveats
 

@@ -8,7 +8,7 @@
  *   npm run bench -- --render  no measurement: rewrites BENCHMARKS.md from the last full run (bench/.work/results.json)
  *   npm run bench -- --render --merge billing   the same, with the section measured alone by `--only billing`
  *                              (bench/.work/only-billing.json) put into results.json first
- *   npm run bench -- --only reservations|billing|beacon|noisy|migrate [--quick]   one section alone, to iterate on it; writes
+ *   npm run bench -- --only reservations|billing|beacon|noisy|migrate|mail [--quick]   one section alone, to iterate on it; writes
  *                              bench/.work/only-<section>.md and .json (bench/.work/ is emptied first)
  */
 import { randomBytes } from 'node:crypto';
@@ -34,6 +34,7 @@ import { runRlsCost, type RlsSettings } from './rls-cost.js';
 import { renderNoisySection, runNoisyNeighbour, type NoisyOutcome, type NoisySettings } from './noisy-neighbour.js';
 import { measureRuntimeOverhead } from './runtime-overhead.js';
 import { renderMigrateSection, runMigrateBench, type MigrateBenchSettings, type MigrateOutcome } from './migrate-silos.js';
+import { renderMailSection, runMailBench, type MailBenchSettings, type MailOutcome } from './mail.js';
 
 // Below Linux's ephemeral range (32768–60999): a port in it can be taken at any moment as the local end of some
 // outgoing connection (a test run's database clients, say), and then the bench cannot listen there.
@@ -47,6 +48,7 @@ const PORTS = {
   beacon: { pg: 25405, app: 25580, empty: 25581 } satisfies BeaconPorts,
   noisy: { pg: 25406, app: 25600 },
   migrate: { pg: 25407 },
+  mail: { pg: 25408 },
 };
 
 const APP_USER = 'studiohive_app';
@@ -139,7 +141,9 @@ function settings(quick: boolean) {
   };
   // 1,000 empty silos migrated one after another, then 8 at a time (the default MIGRATE_CONCURRENCY); or 50.
   const migrate: MigrateBenchSettings = { silos: quick ? 50 : 1_000, concurrency: 8, createConcurrency: 4 };
-  return { density, rls, membership, reservations, billing, beacon, noisy, migrate };
+  // 100,000 mails across 1,000 studios, then a reset during a 50,000-mail campaign (issue 18's figures).
+  const mail: MailBenchSettings = quick ? { tenants: 50, perTenant: 20, campaign: 2_000, baseline: 2_000 } : { tenants: 1_000, perTenant: 100, campaign: 50_000, baseline: 10_000 };
+  return { density, rls, membership, reservations, billing, beacon, noisy, migrate, mail };
 }
 
 /** Re-renders BENCHMARKS.md from the results of the last full run, after a change to the report's wording. */
@@ -149,11 +153,12 @@ async function renderOnly() {
   const merge = process.argv.indexOf('--merge');
   if (merge >= 0) {
     const name = process.argv[merge + 1] ?? '';
-    if (!['billing', 'beacon', 'noisy', 'migrate'].includes(name)) throw new Error(`--merge: unknown section ${name} (known: billing, beacon, noisy, migrate)`);
+    if (!['billing', 'beacon', 'noisy', 'migrate', 'mail'].includes(name)) throw new Error(`--merge: unknown section ${name} (known: billing, beacon, noisy, migrate, mail)`);
     const section: unknown = JSON.parse(await readFile(path.join(WORK_DIR, `only-${name}.json`), 'utf8'));
     if (name === 'beacon') results.beacon = section as BeaconOutcome;
     else if (name === 'noisy') results.noisy = section as NoisyOutcome;
     else if (name === 'migrate') results.migrate = section as MigrateOutcome;
+    else if (name === 'mail') results.mail = section as MailOutcome;
     else results.billing = section as BillingOutcome;
     await writeFile(file, JSON.stringify(results, null, 2));
     log(`merged bench/.work/only-${name}.json into results.json`);
@@ -164,9 +169,17 @@ async function renderOnly() {
 
 /** One section alone (`--only reservations`), for iterating on it without the whole bench. */
 async function onlySection(name: string, quick: boolean) {
-  if (!['reservations', 'billing', 'beacon', 'noisy', 'migrate'].includes(name)) throw new Error(`--only: unknown section ${name} (known: reservations, billing, beacon, noisy, migrate)`);
-  const { density, reservations, billing, beacon, noisy, migrate } = settings(quick);
+  if (!['reservations', 'billing', 'beacon', 'noisy', 'migrate', 'mail'].includes(name)) throw new Error(`--only: unknown section ${name} (known: reservations, billing, beacon, noisy, migrate, mail)`);
+  const { density, reservations, billing, beacon, noisy, migrate, mail } = settings(quick);
   await resetWorkDir();
+  if (name === 'mail') {
+    await assertPortsFree([PORTS.mail.pg]);
+    const result = await runMailBench(PORTS.mail.pg, mail, density);
+    await writeFile(path.join(WORK_DIR, `only-${name}.json`), JSON.stringify(result, null, 2));
+    await writeFile(path.join(WORK_DIR, `only-${name}.md`), renderMailSection(result, 9));
+    log(`wrote bench/.work/only-${name}.md`);
+    return;
+  }
   if (name === 'migrate') {
     await assertPortsFree([PORTS.migrate.pg]);
     const result = await runMigrateBench(PORTS.migrate.pg, migrate, density);
@@ -210,7 +223,7 @@ async function main() {
   const quick = process.argv.includes('--quick');
   const only = process.argv.indexOf('--only');
   if (only >= 0) return onlySection(process.argv[only + 1] ?? '', quick);
-  const { density, rls, membership, reservations, billing, beacon, noisy, migrate } = settings(quick);
+  const { density, rls, membership, reservations, billing, beacon, noisy, migrate, mail } = settings(quick);
   const t0 = performance.now();
   const loadAverageAtStart = os.loadavg();
   await resetWorkDir();
@@ -229,6 +242,7 @@ async function main() {
     PORTS.noisy.pg,
     PORTS.noisy.app,
     PORTS.migrate.pg,
+    PORTS.mail.pg,
     ...Array.from({ length: density.incumbents }, (_, i) => [PORTS.incumbent.firstPg + i, PORTS.incumbent.firstApp + i]).flat(),
   ];
   await assertPortsFree(allPorts);
@@ -281,6 +295,7 @@ async function main() {
   const beaconResult = await phase('beacon ingestion', () => runBeaconBench(PORTS.beacon, beacon));
   const noisyResult = await phase('noisy neighbour', () => runNoisyNeighbour(PORTS.noisy, noisy, density));
   const migrateResult = await phase('migrating silos', () => runMigrateBench(PORTS.migrate.pg, migrate, density));
+  const mailResult = await phase('mail delivery', () => runMailBench(PORTS.mail.pg, mail, density));
 
   const results: BenchResults = {
     quick,
@@ -297,6 +312,7 @@ async function main() {
     beacon: beaconResult,
     noisy: noisyResult,
     migrate: migrateResult,
+    mail: mailResult,
     phaseSeconds,
     totalSeconds: (performance.now() - t0) / 1000,
   };
