@@ -7,6 +7,7 @@ import { createLogger, openRuntime } from '../../src/platform/runtime.js';
 import { TEST_ENV } from '../support/env.js';
 import { freePort, startServer } from '../support/server-process.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
+import { dropTestDatabase } from '../support/drop-database.js';
 
 const MAILS = 400;
 
@@ -54,7 +55,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await inside?.end();
   await smtp?.close();
-  await owner?.query(`drop database if exists ${database} with (force)`);
+  if (owner) await dropTestDatabase(owner, database);
   await owner?.end();
 });
 

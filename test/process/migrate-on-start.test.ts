@@ -6,6 +6,7 @@ import { withCredentials } from '../../src/platform/db/databases.js';
 import { createLogger, openRuntime } from '../../src/platform/runtime.js';
 import { TEST_ENV } from '../support/env.js';
 import { freePort, startServer } from '../support/server-process.js';
+import { dropTestDatabase } from '../support/drop-database.js';
 
 /** A control-plane database of its own, so what a start does (or does not) is not mixed with other tests. */
 const adminUrl = inject('adminUrl');
@@ -24,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await inside?.end();
-  await owner.query(`drop database if exists ${database} with (force)`);
+  await dropTestDatabase(owner, database);
   await owner.end();
 });
 

@@ -7,6 +7,7 @@ import { loadConfig } from '../../config.js';
 import { createLogger, openRuntime } from '../runtime.js';
 import { TEST_ENV } from '../../../test/support/env.js';
 import { testDatabaseEnv } from '../../../test/support/platform.js';
+import { dropTestDatabase } from '../../../test/support/drop-database.js';
 
 const adminUrl = inject('adminUrl');
 let admin: pg.Client;
@@ -24,7 +25,7 @@ beforeAll(async () => {
   await admin.connect();
 });
 afterAll(async () => {
-  for (const name of created) await admin.query(`drop database if exists ${name} with (force)`);
+  for (const name of created) await dropTestDatabase(admin, name);
   await admin.end();
 });
 
