@@ -299,13 +299,11 @@ async function finalActions(ctx: TenantContext, settings: BillingSettings, today
         if (settings.finalAction === 'leave') await contractsService.startLeave(ctx, c.id, { fromMonth: earliestChangeMonth(today, settings.rules), reason: 'Unpaid invoice' });
         else await contractsService.cancel(ctx, c.id, { reason: 'Unpaid invoice' });
         actions += 1;
-        for (const s of staff) {
-          await queueMail(ctx.db, [{
-            to_address: s.email, template: 'staff_dunning_action',
-            subject: `${settings.finalAction === 'leave' ? 'Leave' : 'Cancellation'} for unpaid invoices: #${c.member_number} ${c.family_name} ${c.given_name}`,
-            body: `The contract of member #${c.member_number} was ${settings.finalAction === 'leave' ? 'put on leave' : 'cancelled'} automatically, ${settings.finalAfterDays} days after its invoice became overdue.`,
-          }]);
-        }
+        await queueMail(ctx.db, staff.map((s) => ({
+          to_address: s.email, template: 'staff_dunning_action',
+          subject: `${settings.finalAction === 'leave' ? 'Leave' : 'Cancellation'} for unpaid invoices: #${c.member_number} ${c.family_name} ${c.given_name}`,
+          body: `The contract of member #${c.member_number} was ${settings.finalAction === 'leave' ? 'put on leave' : 'cancelled'} automatically, ${settings.finalAfterDays} days after its invoice became overdue.`,
+        })));
       } catch (error) {
         // A contract the rule cannot act on (already on leave that month) is left as it is.
         if (!(error instanceof AppError)) throw error;

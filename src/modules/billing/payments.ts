@@ -209,12 +209,10 @@ export async function escalate(db: Tx, invoiceId: string, now: Date, firstFailed
   await mailAccount(db, invoice.billing_member_id, 'payment_overdue', `${label} is overdue`,
     `We could not collect ${amount} for ${label}. Bookings are paused until it is paid: pay it in the app or at the front desk.`);
   const member = await db.selectFrom('app.members').select(['family_name', 'given_name', 'member_number']).where('id', '=', invoice.billing_member_id).executeTakeFirstOrThrow();
-  for (const s of await staffToTell(db)) {
-    await queueMail(db, [{
-      to_address: s.email, template: 'staff_invoice_overdue', subject: `Overdue: ${label} (${member.family_name} ${member.given_name})`,
-      body: `${label} of member #${member.member_number} ${member.family_name} ${member.given_name} for ${amount} could not be collected and is now overdue. The member cannot book until it is paid.`,
-    }]);
-  }
+  await queueMail(db, (await staffToTell(db)).map((s) => ({
+    to_address: s.email, template: 'staff_invoice_overdue', subject: `Overdue: ${label} (${member.family_name} ${member.given_name})`,
+    body: `${label} of member #${member.member_number} ${member.family_name} ${member.given_name} for ${amount} could not be collected and is now overdue. The member cannot book until it is paid.`,
+  })));
 }
 
 export const staffToTell = (db: Tx) => db.selectFrom('app.staff').select('email').where('role', 'in', ['owner', 'manager']).where('status', '=', 'active').execute();

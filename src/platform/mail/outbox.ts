@@ -11,6 +11,8 @@ export interface OutgoingMail {
 }
 
 const listeners = new Set<(tenantId: string) => void>();
+/** Transactions whose commit already kicks the worker: one kick per commit, however many mails it queued. */
+const kicked = new WeakSet<Tx>();
 
 /** Called with the tenant's id whenever a transaction that queued mail commits (the runtime kicks the worker). */
 export function onMailQueued(listener: (tenantId: string) => void): () => void {
@@ -25,6 +27,8 @@ export function onMailQueued(listener: (tenantId: string) => void): () => void {
 export async function queueMail(db: Tx, mails: OutgoingMail[]): Promise<void> {
   if (mails.length === 0) return;
   await db.insertInto('app.mail_outbox').values(mails).execute();
+  if (kicked.has(db)) return;
+  kicked.add(db);
   afterCommit(db, (tenantId) => {
     for (const listener of listeners) listener(tenantId);
   });
