@@ -75,6 +75,7 @@ tenants
   .option('--owner-password <password>', 'without it the owner gets an invitation link')
   .addOption(new Option('--tier <tier>').choices(['pool', 'silo']).default('pool'))
   .option('--plan <plan>', 'starter | standard | enterprise', 'standard')
+  .addOption(new Option('--locale <locale>', 'the language of its web app, mails and documents').choices(['ja', 'en']).default('ja'))
   .option('--placement <id>', 'a pool cell, or a silo made ahead with `placements add --tier silo` (default: the cell with most room, or a new silo)')
   .option('--cluster <name>', 'the cluster of a new silo, or of the pool cell chosen: main or a name in EXTRA_CLUSTERS')
   .option('--json', 'print JSON')
@@ -85,6 +86,7 @@ tenants
         displayName: o.name,
         tier: o.tier,
         plan: o.plan,
+        locale: o.locale,
         placementId: o.placement,
         cluster: o.cluster,
         owner: { email: o.ownerEmail, displayName: o.ownerName, password: o.ownerPassword },

@@ -1,13 +1,30 @@
-import { existsSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { startTestPlatform, type TestPlatform, type TestTenant } from './platform.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Where the browser tests leave their screenshots, to look at after a run. */
-export const screens = path.join(os.tmpdir(), 'studiohive-screens');
+/** Where the browser tests leave their screenshots: CI keeps .ci/report/ as the run's artifacts. */
+export const screens = path.resolve('.ci/report/screens');
+mkdirSync(screens, { recursive: true });
+
+/**
+ * Fails on any violation of WCAG 2.1 A or AA that axe-core finds on the page as it is now, naming each rule and
+ * the elements that break it.
+ */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const found = violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join('\n    ')}`);
+  if (found.length > 0) throw new Error(`${what}: ${found.length} accessibility violation(s)\n  ${found.join('\n  ')}`);
+}
+
+/** A screenshot of the whole page for the review of every screen, and an axe-core check of it. */
+export async function review(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(screens, `${name}.png`), fullPage: true });
+  await expectAccessible(page, name);
+}
 
 export interface BrowserPlatform {
   platform: TestPlatform;
@@ -54,14 +71,17 @@ export async function startBrowserPlatform(env: Record<string, string> = {}): Pr
  * A browser context whose pages live at the same time as the rest of the suite: under libfaketime (FAKETIME set)
  * the browser itself runs on the real clock, so its Date starts at this process's (faked) now and runs on from there.
  */
-export async function newContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
-  const context = await browser.newContext(options);
+export async function newContext(browser: Browser, options: BrowserContextOptions & { language?: 'ja' | 'en' } = {}): Promise<BrowserContext> {
+  const { language = 'en', ...rest } = options;
+  const context = await browser.newContext({ locale: language === 'ja' ? 'ja-JP' : 'en-US', ...rest });
   if (process.env.FAKETIME) await context.clock.install({ time: new Date() });
+  // The person's own language choice, as the language menu leaves it (studios default to Japanese).
+  await context.addInitScript((lang) => localStorage.setItem('studiohive.locale', lang), language);
   return context;
 }
 
 /** A fresh browser context sized as a member's phone or a front-desk screen. */
-export async function newPage(browser: Browser, device: 'phone' | 'desk'): Promise<Page> {
-  const context = await newContext(browser, { viewport: device === 'phone' ? { width: 390, height: 844 } : { width: 1100, height: 800 } });
+export async function newPage(browser: Browser, device: 'phone' | 'desk', language: 'ja' | 'en' = 'en'): Promise<Page> {
+  const context = await newContext(browser, { language, viewport: device === 'phone' ? { width: 390, height: 844 } : { width: 1366, height: 800 } });
   return context.newPage();
 }

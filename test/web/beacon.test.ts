@@ -17,6 +17,8 @@ describe('the web app’s page-view beacon', () => {
     const collector = collectorFor(platform.runtime);
     const mine = () => collector.waiting().filter((v) => v.tenantId === T.id);
     const context = await newContext(browser, { userAgent: DESKTOP_CHROME, viewport: { width: 390, height: 844 }, screen: { width: 390, height: 844 }, locale: 'ja-JP' });
+    // Signed in as staff, so that the screens open rather than send the browser on to the sign-in page.
+    await context.addInitScript((token) => localStorage.setItem('studiohive.session', token), T.ownerToken);
     const page = await context.newPage();
     // A reset link carries its token in the query string: the token must not leave the browser.
     await page.goto(`${base}/reset-password?token=very-secret-token`);
@@ -34,19 +36,19 @@ describe('the web app’s page-view beacon', () => {
     };
     await arrived(1);
     await go('/reset-password?token=another', null);
-    await go('/member/invoices/0b6d3c9e-7f1a-4c2b-9d8e-1a2b3c4d5e6f', 2);
-    await go('/member/invoices/11111111-2222-4333-8444-555555555555', 3);
-    await go('/login', 4);
+    await go('/invoices/0b6d3c9e-7f1a-4c2b-9d8e-1a2b3c4d5e6f', 2);
+    await go('/invoices/11111111-2222-4333-8444-555555555555', 3);
+    await go('/plans', 4);
     await page.goBack();
     await arrived(5);
     const sent = mine().map(({ path, referrer, screen, language }) => ({ path, referrer, screen, language }));
-    const invoice = '/member/invoices/:id';
+    const invoice = '/invoices/:id';
     expect(sent).toEqual([
       { path: '/reset-password', referrer: null, screen: '390x844', language: 'ja-JP' },
       { path: invoice, referrer: '/reset-password', screen: '390x844', language: 'ja-JP' },
       { path: invoice, referrer: invoice, screen: '390x844', language: 'ja-JP' },
-      { path: '/login', referrer: invoice, screen: '390x844', language: 'ja-JP' },
-      { path: invoice, referrer: '/login', screen: '390x844', language: 'ja-JP' },
+      { path: '/plans', referrer: invoice, screen: '390x844', language: 'ja-JP' },
+      { path: invoice, referrer: '/plans', screen: '390x844', language: 'ja-JP' },
     ]);
     expect(JSON.stringify(collector.waiting())).not.toContain('secret');
     expect(await page.context().cookies()).toEqual([]);

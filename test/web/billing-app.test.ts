@@ -36,7 +36,7 @@ describe('billing', () => {
     await page.getByLabel('Email').fill(T.ownerEmail);
     await page.getByLabel('Password').fill(T.ownerPassword);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('link', { name: 'Settings' }).click();
     const settings = page.getByRole('form', { name: 'Billing settings' });
     await settings.getByLabel('Registration number').fill('T12345');
     await settings.getByRole('button', { name: 'Save billing settings' }).click();
@@ -59,12 +59,12 @@ describe('billing', () => {
     expect(invoice).toMatchObject({ status: 'paid', currency: 'JPY' });
     const money = (n: number) => `¥${n.toLocaleString('en-US')}`;
 
-    await page.getByRole('button', { name: 'Invoices' }).click();
+    await page.getByRole('link', { name: 'Invoices' }).click();
     const row = page.locator('tbody tr', { hasText: '山田 花子' });
     await row.getByText('Paid').waitFor();
     expect(await row.textContent()).toContain(money(invoice.total));
     await page.screenshot({ path: path.join(screens, 'invoices.png'), fullPage: true });
-    await row.click();
+    await row.getByRole('link').first().click();
     await page.getByRole('heading', { name: `Invoice ${invoice.number}` }).waitFor();
     await page.getByText('T1234567890123', { exact: false }).waitFor();
     await page.locator('table.payments tr', { hasText: 'Succeeded' }).waitFor();
@@ -75,6 +75,7 @@ describe('billing', () => {
     await refund.getByLabel('Amount to refund').fill('1000');
     await refund.getByLabel('Reason for the refund').fill('Studio closed for a week');
     await refund.getByRole('button', { name: 'Refund' }).click();
+    await page.getByRole('button', { name: 'Confirm refund' }).click();
     const refunded = page.locator('table.refunds tr', { hasText: 'Studio closed for a week' });
     await refunded.getByText('Succeeded').waitFor();
     expect(await refunded.textContent()).toContain(money(1000));
@@ -96,20 +97,20 @@ describe('billing', () => {
     await page.getByLabel('Password').fill('member password 1');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Timetable' }).waitFor();
-    await page.getByRole('button', { name: 'Invoices' }).click();
+    await page.getByRole('link', { name: 'Invoices' }).click();
     const banner = page.getByRole('region', { name: /^Overdue/ });
     await banner.getByText('Bookings are paused until this is paid').waitFor();
     await banner.getByRole('button', { name: /^Pay now/ }).click();
     await page.getByRole('alert').getByText('The payment did not go through: The card was declined.', { exact: false }).waitFor();
     await page.screenshot({ path: path.join(screens, 'member-invoice-overdue.png'), fullPage: true });
 
-    await page.getByRole('button', { name: 'Card', exact: true }).click();
+    await page.getByRole('link', { name: 'Card', exact: true }).click();
     await page.getByLabel('Saved card').getByText('Visa •••• 0002').waitFor();
     await page.getByLabel('New card number').fill('4242424242424242');
     await page.getByRole('button', { name: 'Replace card' }).click();
     await page.getByLabel('Saved card').getByText('Visa •••• 4242').waitFor();
 
-    await page.getByRole('button', { name: 'Invoices', exact: true }).click();
+    await page.getByRole('link', { name: 'Invoices', exact: true }).click();
     await banner.getByRole('button', { name: /^Pay now/ }).click();
     await page.getByRole('status').getByText('Thank you', { exact: false }).waitFor();
     // The invoices reload after the payment's answer: wait for the banner to go rather than read it mid-render.
@@ -118,7 +119,7 @@ describe('billing', () => {
     const item = page.getByRole('list', { name: 'Invoices' }).getByRole('listitem').first();
     await item.getByText('Paid', { exact: true }).waitFor();
 
-    await item.getByRole('button').click();
+    await item.getByRole('link').first().click();
     await page.getByLabel('Invoice status').getByText('Paid').waitFor();
     const [receipt] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: 'Download receipt' }).click()]);
     expect(receipt.url()).toMatch(/^blob:/);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clock, dayLabel, dayOf } from '../../web/src/time.js';
+import { formatters } from '../../web/src/formatters.js';
 import { addLesson, bookingStudio, memberWithSession, staffApi, type BookingStudio } from '../support/booking.js';
 import { newPage as openPage, screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
 import type { TestPlatform, TestTenant } from '../support/platform.js';
@@ -44,7 +44,7 @@ async function ownerAtDesk() {
   await page.getByLabel('Email').fill(T.ownerEmail);
   await page.getByLabel('Password').fill(T.ownerPassword);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Hello, Owner' }).waitFor();
+  await page.getByRole('heading', { name: 'Members' }).waitFor();
   return page;
 }
 
@@ -52,8 +52,9 @@ async function ownerAtDesk() {
 async function lessonInTwoDays(hourOffset: number, capacity: number) {
   const startsAt = new Date(Math.ceil((Date.now() + 2 * 86_400_000) / 3_600_000) * 3_600_000 + hourOffset * 3_600_000);
   const id = await addLesson(platform, T, studio, { startsAt, capacity });
-  const card = (page: Page) => page.getByRole('article', { name: `${typeName} at ${clock(startsAt.toISOString(), timeZone)}` });
-  const openDay = (page: Page) => page.getByRole('tab', { name: dayLabel(dayOf(startsAt, timeZone)) }).click();
+  const fmt = formatters('en', timeZone);
+  const card = (page: Page) => page.getByRole('article', { name: `${typeName} at ${fmt.clock(startsAt)}` });
+  const openDay = (page: Page) => page.getByRole('tab', { name: fmt.day(fmt.dayOf(startsAt)) }).click();
   return { id, startsAt, card, openDay };
 }
 
@@ -74,9 +75,9 @@ describe('member app', () => {
     const mine = await member.send('GET', '/api/me/reservations');
     expect(mine.json().items.map((r: { lessonId: string; status: string }) => [r.lessonId, r.status])).toEqual([[lesson.id, 'booked']]);
 
-    await page.getByRole('button', { name: 'My bookings' }).click();
+    await page.getByRole('link', { name: 'My bookings' }).click();
     await page.getByRole('list', { name: 'Bookings' }).getByText(typeName).waitFor();
-    await page.getByRole('button', { name: 'Timetable' }).click();
+    await page.getByRole('link', { name: 'Timetable' }).click();
     await lesson.openDay(page);
 
     await card.getByRole('button', { name: 'Cancel' }).click();
@@ -121,7 +122,7 @@ describe('member app', () => {
     const member = await memberWithSession(platform, T, studio);
     const phone = await newPage('phone');
     await memberSignIn(phone, member.email);
-    await phone.getByRole('button', { name: 'Check-in code' }).click();
+    await phone.getByRole('link', { name: 'Check-in' }).click();
     const qr = phone.getByAltText('Check-in QR code');
     await qr.waitFor();
     expect(await qr.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
@@ -131,12 +132,13 @@ describe('member app', () => {
     await phone.screenshot({ path: path.join(screens, 'member-check-in-code.png'), fullPage: true });
 
     const desk = await ownerAtDesk();
-    await desk.getByRole('button', { name: 'Front desk' }).click();
+    await desk.getByRole('link', { name: 'Front desk' }).click();
     await desk.getByLabel('Desk location').selectOption(studio.locationId);
     await desk.getByLabel('Scanned or pasted code').fill(token);
     await desk.getByRole('button', { name: 'Check in', exact: true }).click();
-    await desk.getByRole('status').getByText('鈴木 一郎').waitFor();
-    expect(await desk.getByRole('status').textContent()).toContain('checked in (walk-in)');
+    const done = desk.getByRole('status').filter({ hasText: '鈴木 一郎' });
+    await done.waitFor();
+    expect(await done.textContent()).toContain('鈴木 一郎 checked in (walk-in)');
     await desk.locator('tbody tr', { hasText: '鈴木 一郎' }).getByText('Code').waitFor();
     await desk.screenshot({ path: path.join(screens, 'front-desk.png'), fullPage: true });
     const today = await platform.call(T, { method: 'GET', url: `/api/check-ins?locationId=${studio.locationId}`, token: T.ownerToken });

@@ -48,7 +48,8 @@ describe('mail, end to end', () => {
       await page.addInitScript((token) => localStorage.setItem('studiohive.session', token), T.ownerToken);
       await page.goto(`${base}/members/${member.id}`);
       await page.getByRole('heading', { name: 'Messages' }).waitFor();
-      const rows = page.locator('h3:has-text("Messages") + table tbody tr');
+      const rows = page.locator('h2:has-text("Messages") + table tbody tr');
+      await rows.nth(1).waitFor();
       expect(await rows.count()).toBe(2);
       expect(await rows.nth(0).textContent()).toMatch(/お支払いについて.*Failed.*550/);
       expect(await rows.nth(1).textContent()).toMatch(/空席のご案内.*Delivered/);
@@ -63,7 +64,7 @@ describe('mail, end to end', () => {
     await page.goto(`${base}/`);
     await page.getByLabel('Email').fill(T.ownerEmail);
     await page.getByRole('button', { name: 'Forgot your password?' }).click();
-    await page.getByRole('status').waitFor();
+    await page.getByRole('status').filter({ hasText: 'a reset link is on its way' }).waitFor();
 
     expect(await deliver()).toMatchObject({ sent: 1 });
     const mail = smtp.received.find((m) => m.to && !Array.isArray(m.to) && m.to.value[0]?.address === T.ownerEmail)!;
@@ -78,7 +79,7 @@ describe('mail, end to end', () => {
     await page.getByLabel('Email').fill(T.ownerEmail);
     await page.getByLabel('Password').fill('a new password 1');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Hello, Owner' }).waitFor();
+    await page.getByRole('heading', { name: 'Members' }).waitFor();
     await page.context().close();
   });
 });

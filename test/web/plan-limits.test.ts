@@ -16,7 +16,7 @@ async function signIn(page: Page) {
   await page.getByLabel('Email').fill(web.T.ownerEmail);
   await page.getByLabel('Password').fill(web.T.ownerPassword);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Hello, Owner' }).waitFor();
+  await page.getByRole('heading', { name: 'Members' }).waitFor();
 }
 
 const quota = (page: Page, key: string) => page.locator(`[data-quota="${key}"]`);
@@ -40,7 +40,7 @@ describe('Settings → Plan and limits', () => {
 
     const page = await newPage(web.browser, 'desk');
     await signIn(page);
-    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('heading', { name: 'Plan and limits' }).waitFor();
     expect(await page.getByText('Studiohive plan:').textContent()).toBe('Studiohive plan: Standard');
     expect(await quota(page, 'members').locator('.row').textContent()).toBe('Members4 of 5 members');
@@ -57,10 +57,10 @@ describe('Settings → Plan and limits', () => {
     await page.screenshot({ path: path.join(screens, 'plan-limits.png'), fullPage: true });
 
     // The fifth member fits; the sixth is refused, and the member book says why in the API's own words.
-    await page.getByRole('button', { name: 'Members' }).click();
+    await page.getByRole('link', { name: 'Members', exact: true }).click();
     await register(page, '五');
     await page.getByRole('heading', { name: /^五/ }).waitFor();
-    await page.getByRole('button', { name: '← Members' }).click();
+    await page.getByRole('link', { name: '← Members' }).click();
     await register(page, '六');
     const alert = page.getByRole('alert');
     await alert.waitFor();
@@ -68,7 +68,7 @@ describe('Settings → Plan and limits', () => {
     const { rows } = await admin.query(`select count(*)::int as n from app.members where tenant_id = $1`, [T.id]);
     expect(rows[0].n).toBe(5);
 
-    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('link', { name: 'Settings' }).click();
     await quota(page, 'members').getByText('5 of 5 members').waitFor();
     expect(await quota(page, 'members').getAttribute('class')).toBe('quota critical');
     expect(await quota(page, 'members').getByRole('note').textContent()).toBe('At or very near the limit: new members will be refused. Contact Studiohive to move to a larger plan.');

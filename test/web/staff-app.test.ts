@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatters } from '../../web/src/formatters.js';
 import { newContext, screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
 import type { TestPlatform, TestTenant } from '../support/platform.js';
 
@@ -15,6 +16,9 @@ beforeAll(async () => {
   ({ platform, browser, T, base } = web);
 });
 afterAll(() => web?.close());
+
+/** Dates as the English screens write them, in the studio's zone. */
+const fmt = formatters('en', 'Asia/Tokyo');
 
 async function newPage(): Promise<Page> {
   const context = await newContext(browser, { viewport: { width: 1000, height: 720 } });
@@ -33,15 +37,16 @@ describe('staff web app', () => {
     const page = await newPage();
     await page.goto(`${base}/`);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    expect(await page.locator('.brand').textContent()).toBe(`Studio ${T.slug}`);
+    await page.getByText(`Staff of Studio ${T.slug}`).waitFor();
 
     await signIn(page, T.ownerEmail, 'wrong password');
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').textContent()).toContain('Email or password is wrong');
 
     await signIn(page, T.ownerEmail, T.ownerPassword);
-    await page.getByRole('heading', { name: 'Hello, Owner' }).waitFor();
-    await page.getByRole('button', { name: 'Staff' }).click();
+    await page.getByRole('heading', { name: 'Members' }).waitFor();
+    await page.getByText('Owner (Owner)').waitFor();
+    await page.getByRole('link', { name: 'Staff', exact: true }).click();
     await page.getByRole('heading', { name: 'Staff' }).waitFor();
     expect(await page.locator('tbody tr').count()).toBe(1);
 
@@ -75,12 +80,12 @@ describe('staff web app', () => {
     await page.getByText('Your password is set.').waitFor();
     await page.getByRole('button', { name: 'Go to sign in' }).click();
     await signIn(page, 'ren@example.com', 'ren password 1');
-    await page.getByRole('heading', { name: 'Hello, Ren Ito' }).waitFor();
-    expect(await page.getByText('Instructor at').isVisible()).toBe(true);
-    expect(await page.getByRole('heading', { name: 'Staff' }).count()).toBe(0);
+    await page.getByRole('heading', { name: 'Members' }).waitFor();
+    expect(await page.getByText('Ren Ito (Instructor)').isVisible()).toBe(true);
+    expect(await page.getByRole('link', { name: 'Staff', exact: true }).count()).toBe(0);
     await page.screenshot({ path: path.join(screens, 'instructor-home.png') });
     // Plans and the membership rules are for reading only.
-    await page.getByRole('button', { name: 'Plans' }).click();
+    await page.getByRole('link', { name: 'Plans' }).click();
     await page.getByText('Prices are set by managers and owners.').waitFor();
     await page.getByText('cut-off day 10').waitFor();
     expect(await page.getByRole('form').count()).toBe(0);
@@ -98,14 +103,14 @@ describe('staff web app', () => {
     await page.getByRole('heading', { name: '高橋 優' }).waitFor();
     expect(await page.locator('table').first().textContent()).toContain('タカハシ');
 
-    await page.getByRole('button', { name: '← Members' }).click();
+    await page.getByRole('link', { name: '← Members' }).click();
     await page.getByLabel('Search members').fill('たかは');
     await page.locator('tbody tr', { hasText: '高橋' }).first().waitFor();
     expect(await page.locator('tbody tr').count()).toBe(1);
     await page.getByLabel('Search members').fill('zzz-nobody');
     await page.getByText('No members found.').waitFor();
     await page.getByLabel('Search members').fill('0905555');
-    await page.locator('tbody tr', { hasText: '高橋' }).first().click();
+    await page.locator('tbody tr', { hasText: '高橋' }).first().getByRole('link').click();
     await page.getByRole('heading', { name: '高橋 優' }).waitFor();
     await page.screenshot({ path: path.join(screens, 'member-detail.png'), fullPage: true });
   });
@@ -122,7 +127,7 @@ describe('staff web app', () => {
       const page = await newPage();
       await signIn(page, T.ownerEmail, T.ownerPassword);
 
-      await page.getByRole('button', { name: 'Plans' }).click();
+      await page.getByRole('link', { name: 'Plans' }).click();
       const add = page.getByRole('form', { name: 'Add a plan' });
       await add.waitFor();
       await add.getByLabel('Plan name').fill('Monthly 4');
@@ -137,9 +142,9 @@ describe('staff web app', () => {
       expect(await planRow.textContent()).toContain('4 credits/month');
       await page.screenshot({ path: path.join(screens, 'plans.png'), fullPage: true });
 
-      await page.getByRole('button', { name: 'Members' }).click();
+      await page.getByRole('link', { name: 'Members', exact: true }).click();
       await page.getByLabel('Search members').fill('0907777');
-      await page.locator('tbody tr', { hasText: '佐藤' }).first().click();
+      await page.locator('tbody tr', { hasText: '佐藤' }).first().getByRole('link').click();
       await page.getByRole('heading', { name: '佐藤 花子' }).waitFor();
       const badge = page.getByLabel('Member status');
       await badge.getByText('Provisional').waitFor();
@@ -152,7 +157,7 @@ describe('staff web app', () => {
       // 18–30 November is 13 of 30 days: ¥8,800 × 13 / 30 = ¥3,813, plus the ¥5,500 enrollment fee.
       await salePreview.getByText('¥9,313').waitFor();
       const saleText = await salePreview.textContent();
-      for (const expected of ['Enrollment fee (Monthly 4)', '¥5,500', 'Monthly 4 (first month)', '¥3,813', '2026-12', '¥8,800']) {
+      for (const expected of ['Enrollment fee (Monthly 4)', '¥5,500', 'Monthly 4 (first month)', '¥3,813', fmt.month('2026-12'), '¥8,800']) {
         expect(saleText).toContain(expected);
       }
       const contractsNow = async () =>
@@ -162,7 +167,7 @@ describe('staff web app', () => {
 
       await salePreview.getByRole('button', { name: 'Confirm sale' }).click();
       const contract = page.getByRole('article', { name: 'Contract: Monthly 4' });
-      await contract.getByText('Starts on 2026-11-18').waitFor();
+      await contract.getByText(`Starts on ${fmt.date('2026-11-18')}`).waitFor();
       await badge.getByText('Active').waitFor();
       expect(await contractsNow()).toBe(1);
       await page.getByRole('cell', { name: 'Provisional → Active' }).waitFor();
@@ -182,16 +187,16 @@ describe('staff web app', () => {
       await cancel.getByRole('button', { name: 'Preview' }).click();
       const cancelPreview = page.getByRole('region', { name: 'Cancel membership: preview' });
       // After the cut-off, the membership runs to the end of next month.
-      await cancelPreview.getByText('Ends on 2026-12-31').waitFor();
-      expect(await cancelPreview.textContent()).toContain('2026-12');
+      await cancelPreview.getByText(`Ends on ${fmt.date('2026-12-31')}`).waitFor();
+      expect(await cancelPreview.textContent()).toContain(fmt.month('2026-12'));
       await cancelPreview.getByRole('button', { name: 'Confirm cancellation' }).click();
-      await contract.getByText('Ends on 2026-12-31').waitFor();
+      await contract.getByText(`Ends on ${fmt.date('2026-12-31')}`).waitFor();
       await contract.getByText('Ending').waitFor();
-      await page.getByRole('row', { name: /2027-01-01 Cancelled Moving away/ }).waitFor();
+      await page.getByRole('row', { name: `${fmt.date('2027-01-01')} Cancelled Moving away` }).waitFor();
       await page.screenshot({ path: path.join(screens, 'member-contract.png'), fullPage: true });
 
       // A new price is a new version of the plan, with its other terms; the contract keeps version 1.
-      await page.getByRole('button', { name: 'Plans' }).click();
+      await page.getByRole('link', { name: 'Plans' }).click();
       await planRow.getByRole('button', { name: 'Edit price' }).click();
       await page.getByRole('form', { name: 'New price for Monthly 4' }).getByLabel('New price').fill('9900');
       await page.getByRole('button', { name: 'Save as version 2' }).click();
@@ -199,14 +204,14 @@ describe('staff web app', () => {
       await planRow.getByText('v2', { exact: true }).waitFor();
       expect(await planRow.textContent()).toMatch(/¥9,900 \/ month.*enrollment ¥5,500, leave ¥1,100\/month, 4 credits\/month.*v2/);
 
-      await page.getByRole('button', { name: 'Members' }).click();
+      await page.getByRole('link', { name: 'Members', exact: true }).click();
       await page.getByLabel('Filter by status').selectOption('active');
       await expect.poll(() => page.locator('tbody tr').allTextContents()).toEqual([expect.stringContaining('佐藤')]);
       expect(await page.locator('tbody tr').textContent()).toContain('Active');
-      await page.locator('tbody tr', { hasText: '佐藤' }).click();
-      await contract.getByText('Monthly 4 (v1) from 2026-11-18').waitFor();
+      await page.locator('tbody tr', { hasText: '佐藤' }).getByRole('link').click();
+      await contract.getByText(`Monthly 4 (v1) from ${fmt.date('2026-11-18')}`).waitFor();
       expect(await contract.textContent()).not.toContain('¥9,900');
-      await page.getByRole('button', { name: '← Members' }).click();
+      await page.getByRole('link', { name: '← Members' }).click();
       await page.getByLabel('Filter by status').selectOption('trial');
       await page.getByText('No members found.').waitFor();
     } finally {
@@ -250,6 +255,6 @@ describe('staff web app', () => {
     const { port } = platform.app.server.address() as { port: number };
     await page.goto(`http://nobody-here.studiohive.test:${port}/`);
     await page.getByRole('alert').waitFor();
-    expect(await page.getByRole('alert').textContent()).toContain('No studio is registered at this address');
+    expect(await page.getByRole('alert').textContent()).toContain('There is no studio at this address');
   });
 });

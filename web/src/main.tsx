@@ -1,13 +1,46 @@
+import { QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { api, queryClient, setApiLanguage } from './api/client';
 import { App } from './App';
-import { startBeacon } from './beacon';
+import { I18nProvider, loadMessages, resolveLocale } from './i18n/i18n';
+import { StudioContext, type Studio } from './studio';
+import { Toaster } from './ui/toast';
 import './styles.css';
 
-startBeacon();
+/*
+ * Before the first render: which studio this address is (its name, time zone and language) and that language's
+ * catalog, fetched side by side with the screen's own code.
+ */
+const root = createRoot(document.getElementById('root')!);
+const studio: Studio | null = await api.GET('/api/tenant').then(({ data }) => data ?? null, () => null);
+const locale = resolveLocale(studio?.locale);
+setApiLanguage(locale);
+const messages = await loadMessages(locale);
 
-createRoot(document.getElementById('root')!).render(
+root.render(
   <StrictMode>
-    <App />
+    <I18nProvider initial={locale} messages={messages}>
+      <QueryClientProvider client={queryClient}>
+        <Toaster>
+          {studio ? (
+            <StudioContext.Provider value={studio}>
+              <App />
+            </StudioContext.Provider>
+          ) : (
+            <Unreachable />
+          )}
+        </Toaster>
+      </QueryClientProvider>
+    </I18nProvider>
   </StrictMode>,
 );
+
+function Unreachable() {
+  return (
+    <main className="card narrow">
+      <h1>Studiohive</h1>
+      <p role="alert">{messages['problem.noStudio']}</p>
+    </main>
+  );
+}

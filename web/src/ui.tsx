@@ -1,174 +1,116 @@
-import { useEffect, useRef, useState, type FormEvent, type InputHTMLAttributes, type ReactNode } from 'react';
-import {
-  api,
-  ApiError,
-  errorText,
-  formatMoney,
-  invoiceStatusLabel,
-  newActionKey,
-  openDocument,
-  paymentMethodLabel,
-  statusLabel,
-  taxLabel,
-  type Charge,
-  type Contract,
-  type ContractStatus,
-  type InvoiceDetail,
-  type InvoiceSummary,
-  type MemberStatus,
-  type Role,
-} from './api';
-import { dateAndClock } from './time';
+import { useMutation } from '@tanstack/react-query';
+import { Children, cloneElement, isValidElement, useId, useState, type FormEvent, type InputHTMLAttributes, type ReactElement, type ReactNode } from 'react';
+import { FormattedMessage, useIntl } from 'react-intl';
+import * as client from './api/client';
+import type { ResponseOf } from './api/types';
+import { useFormat } from './format';
+import { fieldErrors, ProblemAlert } from './ui/states';
 
-/** Who may do what; the API checks the same and answers 403 otherwise. */
-export const can = {
-  /** Sell, change, put on leave and cancel contracts; change a member's status by hand. */
-  sell: (role: Role) => role === 'owner' || role === 'manager' || role === 'front_desk',
-  /** Set prices and the membership rules; adjust credits. */
-  manage: (role: Role) => role === 'owner' || role === 'manager',
-};
+/* The shapes the shared components show, as the server's OpenAPI document says. */
+type Contract = ResponseOf<'/api/contracts/{contractId}', 'get'>;
+type Charge = Contract['charges'][number];
+type InvoiceDetail = ResponseOf<'/api/invoices/{invoiceId}', 'get'>;
+type InvoiceSummary = ResponseOf<'/api/invoices', 'get'>['items'][number];
 
-/**
- * GETs a path, again whenever `version` changes (bump it after a write). `null` waits. A failed load keeps the
- * last data and says why.
- */
-export function useApi<T>(path: string | null, version = 0) {
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    if (path === null) return;
-    let live = true;
-    api<T>('GET', path)
-      .then((d) => {
-        if (!live) return;
-        setData(d);
-        setError(null);
-      })
-      .catch((err: unknown) => live && setError(errorText(err, 'Could not load this; try again.')));
-    return () => {
-      live = false;
-    };
-  }, [path, version]);
-  return { data, error };
-}
-
-/**
- * Writes for one part of a page, with its busy flag and the last refusal (the API's problem detail). Each user
- * action is named (`book:<lessonId>`) and sent with one Idempotency-Key; when the same action is tried again
- * after the studio could not be reached (or answered 5xx) the same key goes again, so it is done at most once.
- * A definite answer (done, or refused) ends the action: the next try is a new one with a new key.
- */
-export function useWrite() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const pending = useRef<{ action: string; key: string } | null>(null);
-
-  /** Does the work; null when it failed (and `error` says why). */
-  async function run<T>(work: () => Promise<T>): Promise<{ value: T } | null> {
-    setBusy(true);
-    setError(null);
-    try {
-      return { value: await work() };
-    } catch (err) {
-      setError(errorText(err, 'The studio could not be reached; try again.'));
-      return null;
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  const send = <R,>(action: string, method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown) =>
-    run(async () => {
-      if (pending.current?.action !== action) pending.current = { action, key: newActionKey() };
-      try {
-        const result = await api<R>(method, path, body, { idempotencyKey: pending.current.key });
-        pending.current = null;
-        return result;
-      } catch (err) {
-        if (err instanceof ApiError && err.problem.status < 500) pending.current = null;
-        throw err;
-      }
-    });
-
-  return { busy, error, setError, run, send };
-}
-
-const contractStatusLabel: Record<ContractStatus, string> = {
-  scheduled: 'Scheduled',
-  active: 'Active',
-  on_leave: 'On leave',
-  ending: 'Ending',
-  ended: 'Ended',
-};
-
-/** A member's status (or a contract's), as a coloured label. */
+/** A member's status (or a contract's), as a coloured label with its word. */
 export function StatusBadge({ status, of = 'member' }: { status: string; of?: 'member' | 'contract' }) {
-  const label = of === 'member' ? statusLabel[status as MemberStatus] : contractStatusLabel[status as ContractStatus];
-  return <span className={`badge status-${status}`}>{label ?? status}</span>;
+  const intl = useIntl();
+  const id = `${of === 'member' ? 'memberStatus' : 'contractStatus'}.${status}`;
+  return <span className={`badge status-${status}`}>{intl.messages[id] ? intl.formatMessage({ id }) : status}</span>;
 }
 
-/** A labelled input whose value is kept as typed (a string); other attributes pass through. */
-export function Input({ label, value, onChange, ...rest }: { label: string; value: string; onChange: (v: string) => void } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange'>) {
+/**
+ * A labelled input whose value is kept as typed (a string); other attributes pass through. `error` (a refused
+ * field's message) is shown beside it and marks it aria-invalid.
+ */
+export function Input({ label, value, onChange, error, ...rest }: { label: string; value: string; onChange: (v: string) => void; error?: string } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange'>) {
+  const id = useId();
+  const invalid = error
+    ? { 'aria-invalid': true as const, 'aria-labelledby': `${id}-label`, 'aria-describedby': `${id}-error` }
+    : {};
   return (
     <label>
-      {label}
-      <input {...rest} value={value} onChange={(e) => onChange(e.target.value)} />
+      <span id={`${id}-label`}>{label}</span>
+      <input {...invalid} {...rest} value={value} onChange={(e) => onChange(e.target.value)} />
+      {error && <span id={`${id}-error`} className="error small" role="alert">{error}</span>}
     </label>
   );
 }
 
 /** A labelled drop-down, named by its label alone (not its options); a placeholder makes a choice required. */
-export function Select<V extends string>(props: { label: string; value: V | ''; options: Array<[V, string]>; onChange: (v: V) => void; placeholder?: string }) {
-  const { label, placeholder } = props;
+export function Select<V extends string>(props: { label: string; value: V | ''; options: Array<[V, string]>; onChange: (v: V) => void; placeholder?: string; error?: string }) {
+  const { label, placeholder, error } = props;
+  const id = useId();
   return (
     <label>
       {label}
-      <select aria-label={label} required={placeholder !== undefined} value={props.value} onChange={(e) => props.onChange(e.target.value as V)}>
+      <select
+        aria-label={label}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+        required={placeholder !== undefined}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value as V)}
+      >
         {placeholder !== undefined && <option value="">{placeholder}</option>}
         {props.options.map(([v, text]) => <option key={v} value={v}>{text}</option>)}
       </select>
+      {error && <span id={`${id}-error`} className="error small" role="alert">{error}</span>}
     </label>
   );
 }
 
-/** A table with a header row; the children are its body's rows. */
-export function Table({ head, className, children }: { head: string[]; className?: string; children: ReactNode }) {
+/**
+ * A table with a header row; the children are its body's rows. Each cell carries its column's name, so on a
+ * phone every row becomes a card of "name: value" lines and no column is ever hidden.
+ */
+export function Table({ head, className, caption, children }: { head: string[]; className?: string; caption?: string; children: ReactNode }) {
+  const labelled = Children.map(children, (row) =>
+    isValidElement<{ children?: ReactNode }>(row) && row.type === 'tr'
+      ? cloneElement(row, {
+          children: Children.map(row.props.children, (cell, i) =>
+            isValidElement(cell) && head[i] ? cloneElement(cell as ReactElement<{ 'data-label'?: string }>, { 'data-label': head[i] }) : cell,
+          ),
+        })
+      : row,
+  );
   return (
-    <table className={className}>
+    <table className={className ? `data ${className}` : 'data'}>
+      {caption && <caption className="visually-hidden">{caption}</caption>}
       <thead>
-        <tr>{head.map((h, i) => <th key={i}>{h}</th>)}</tr>
+        <tr>{head.map((h, i) => <th key={i} scope="col">{h}</th>)}</tr>
       </thead>
-      <tbody>{children}</tbody>
+      <tbody>{labelled}</tbody>
     </table>
   );
 }
 
-export function Alert({ text }: { text: string | null }) {
-  return text ? <p role="alert" className="error">{text}</p> : null;
-}
-
 /** Month by month: when it is charged, its lines, and the total with consumption tax. */
 export function ChargesTable({ charges, currency }: { charges: Charge[]; currency: string }) {
-  if (charges.length === 0) return <p className="muted">No coming charges.</p>;
-  const money = (n: number) => formatMoney(n, currency);
+  const intl = useIntl();
+  const f = useFormat();
+  if (charges.length === 0) return <p className="muted"><FormattedMessage id="ui.charges.none" /></p>;
+  const money = (n: number) => f.money(n, currency);
+  const head = ['ui.charges.month', 'ui.charges.chargedOn', 'ui.charges.lines', 'ui.charges.total'].map((id) => intl.formatMessage({ id }));
   return (
-    <Table className="charges" head={['Month', 'Charged on', 'Lines', 'Total incl. tax']}>
+    <Table className="charges" head={head}>
       {charges.map((c) => (
         <tr key={c.period}>
-          <td>{c.period}</td>
-          <td>{c.chargedOn}</td>
+          <td>{f.month(c.period)}</td>
+          <td>{f.date(c.chargedOn)}</td>
           <td>
             <ul className="lines">
               {c.lines.map((l, i) => (
                 <li key={i}>
-                  <span>{l.description}</span> <span>{money(l.amount)}{l.priceIncludesTax ? '' : ' + tax'}</span>
+                  <span>{l.description}</span>{' '}
+                  <span>{l.priceIncludesTax ? money(l.amount) : <FormattedMessage id="ui.charges.plusTax" values={{ amount: money(l.amount) }} />}</span>
                 </li>
               ))}
             </ul>
           </td>
           <td>
             <strong>{money(c.total)}</strong>
-            <div className="muted small">tax {money(c.tax)}</div>
+            <div className="muted small"><FormattedMessage id="ui.charges.tax" values={{ amount: money(c.tax) }} /></div>
           </td>
         </tr>
       ))}
@@ -181,25 +123,45 @@ export function ChargesTable({ charges, currency }: { charges: Charge[]; currenc
  * member's page, `withdraw` adds the buttons that take back a leave or the cancellation.
  */
 export function ContractOutcome({ contract: c, withdraw }: { contract: Contract; withdraw?: { leave: (id: string) => ReactNode; cancellation: ReactNode } }) {
+  const intl = useIntl();
+  const f = useFormat();
   const leaves = c.leaves.filter((l) => !l.withdrawn);
+  const plans = c.plans
+    .map((p, i) => intl.formatMessage({ id: i === 0 ? 'ui.contract.plan' : 'ui.contract.thenPlan' }, { plan: p.planName, version: p.version, date: f.date(p.effectiveFrom) }))
+    .join('');
+  const because = (reason: string | null | undefined) => (reason ? intl.formatMessage({ id: 'ui.contract.reason' }, { reason }) : null);
+  const options = c.options
+    .map((o) => (o.untilDate ? intl.formatMessage({ id: 'ui.contract.optionUntil' }, { name: o.name, date: f.date(o.untilDate) }) : o.name))
+    .join(intl.formatMessage({ id: 'ui.listSeparator' }));
   return (
     <div className="outcome">
       <p>
         <StatusBadge status={c.status} of="contract" />{' '}
-        {c.plans.map((p) => `${p.planName} (v${p.version}) from ${p.effectiveFrom}`).join(', then ')}
+        {plans}
       </p>
       <p>
-        Starts on {c.startDate}
-        {c.endDate && <> · <strong>Ends on {c.endDate}</strong>{c.cancelReason ? ` (${c.cancelReason})` : ''}</>}
+        {c.endDate ? (
+          <FormattedMessage id="ui.contract.startsAndEnds" values={{ start: f.date(c.startDate), end: f.date(c.endDate), b: (chunks: ReactNode[]) => <strong>{chunks}</strong> }} />
+        ) : (
+          <FormattedMessage id="ui.contract.starts" values={{ start: f.date(c.startDate) }} />
+        )}
+        {c.endDate && because(c.cancelReason)}
       </p>
       {c.endDate && c.kind === 'monthly' && c.status === 'ending' && withdraw?.cancellation}
       {leaves.map((l) => (
         <div key={l.id}>
-          <p>On leave from {l.fromMonth.slice(0, 7)}{l.returnMonth ? `, back in ${l.returnMonth.slice(0, 7)}` : ', return not set'}{l.reason ? ` (${l.reason})` : ''}</p>
+          <p>
+            {l.returnMonth ? (
+              <FormattedMessage id="ui.contract.leave" values={{ from: f.month(l.fromMonth), back: f.month(l.returnMonth) }} />
+            ) : (
+              <FormattedMessage id="ui.contract.leaveOpen" values={{ from: f.month(l.fromMonth) }} />
+            )}
+            {because(l.reason)}
+          </p>
           {withdraw?.leave(l.id)}
         </div>
       ))}
-      {c.options.length > 0 && <p>Options: {c.options.map((o) => `${o.name}${o.untilDate ? ` until ${o.untilDate}` : ''}`).join(', ')}</p>}
+      {c.options.length > 0 && <p><FormattedMessage id="ui.contract.options" values={{ options }} /></p>}
       <ChargesTable charges={c.charges} currency={c.currency} />
     </div>
   );
@@ -218,13 +180,23 @@ interface ActionFlowProps<R> {
   body?: object;
   /** Given: the action is previewed first (`${path}/preview`, nothing written) and shown with this. */
   preview?: (result: R) => ReactNode;
+  /**
+   * Given (and no preview): the action asks before it goes. The submit shows `text` (what will happen) with a
+   * second button, `confirmLabel` ("Confirm refund"), which does it; a change of the fields asks again.
+   */
+  ask?: { text: ReactNode; confirmLabel: string };
   confirmLabel: string;
   onDone: (result: R) => void;
   onClose?: () => void;
   /** A lone button (withdrawals), without the fields' spacing. */
   compact?: boolean;
-  children?: ReactNode;
+  /** The fields; given as a function, they get the refused fields' messages (`fieldErrors`) to show beside them. */
+  children?: ReactNode | ((errors: Record<string, string>) => ReactNode);
 }
+
+/** The typed client called with a path made at run time (`/api/invoices/<id>/refunds`). */
+type Send = (method: string, url: string, init?: { body?: unknown; headers?: Record<string, string> }) => Promise<{ data?: unknown }>;
+const send = client.api.request as unknown as Send;
 
 /**
  * One staff action: fill in → Preview (what the API would do, exactly) → Confirm (the same body). Each
@@ -232,117 +204,167 @@ interface ActionFlowProps<R> {
  * timeout or a refusal), so it is done at most once; a changed request is a new action. (Routes that take no
  * key, such as plan edits, ignore it.) The owner of the fields resets them by giving the form a new React key.
  */
-export function ActionFlow<R>({ title, label = title, method, path, body, preview, confirmLabel, onDone, onClose, compact, children }: ActionFlowProps<R>) {
+export function ActionFlow<R>({ title, label = title, method, path, body, preview, ask, confirmLabel, onDone, onClose, compact, children }: ActionFlowProps<R>) {
+  const intl = useIntl();
   const json = JSON.stringify(body) ?? '';
   const [shown, setShown] = useState<{ json: string; result: R } | null>(null);
-  const { busy, error, run, send } = useWrite();
-  const previewed = shown !== null && shown.json === json;
-
-  const showPreview = () => run(async () => setShown({ json, result: await api<R>(method, `${path}/preview`, body) }));
+  const [asked, setAsked] = useState<string | null>(null);
+  const action = client.useApiAction();
+  const previewing = useMutation({
+    mutationFn: async (forJson: string) => ({ json: forJson, result: (await send(method, `${path}/preview`, { body })).data as R }),
+    onSuccess: (result) => setShown(result),
+  });
+  const busy = action.busy || previewing.isPending;
+  const error = action.error ?? previewing.error;
+  const name = label ?? confirmLabel;
 
   async function confirm() {
-    const done = await send<R>(`${method} ${path} ${json}`, method, path, body);
-    if (!done) return;
+    previewing.reset();
+    const result = await action.run(`${method} ${path} ${json}`, (key) => send(method, path, { body, headers: { 'idempotency-key': key } }));
+    if (result === null) return;
     setShown(null);
-    onDone(done.value);
+    setAsked(null);
+    onDone(result as R);
   }
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    void (preview ? showPreview() : confirm());
+    if (preview) {
+      action.reset();
+      previewing.mutate(json);
+    } else if (ask) {
+      action.reset();
+      setAsked(json);
+    } else {
+      void confirm();
+    }
   }
 
   return (
     <div className="action">
       {title && <h3>{title}</h3>}
       <form className={compact ? 'inline compact' : 'inline'} aria-label={label} onSubmit={submit}>
-        {children}
-        <button type="submit" className={compact ? 'secondary' : undefined} disabled={busy}>{preview ? 'Preview' : confirmLabel}</button>
-        {onClose && <button type="button" className="secondary" onClick={onClose}>Close</button>}
+        {typeof children === 'function' ? children(fieldErrors(error)) : children}
+        <button type="submit" className={compact ? 'secondary' : undefined} disabled={busy}>
+          {preview ? intl.formatMessage({ id: 'common.preview' }) : confirmLabel}
+        </button>
+        {onClose && <button type="button" className="secondary" onClick={onClose}><FormattedMessage id="common.close" /></button>}
       </form>
-      <Alert text={error} />
-      {preview && previewed && (
-        <div className="preview" role="region" aria-label={`${label}: preview`}>
-          <h4>Preview: nothing is saved until you confirm</h4>
+      <ProblemAlert error={error} />
+      {preview && shown !== null && shown.json === json && (
+        <div className="preview" role="region" aria-label={intl.formatMessage({ id: 'ui.action.previewRegion' }, { label: name })}>
+          <h4><FormattedMessage id="common.previewHeading" /></h4>
           {preview(shown.result)}
           <button type="button" disabled={busy} onClick={() => void confirm()}>{confirmLabel}</button>
+        </div>
+      )}
+      {!preview && ask && asked === json && (
+        <div className="confirm" role="group" aria-label={intl.formatMessage({ id: 'ui.action.askRegion' }, { label: name })}>
+          <p>{ask.text}</p>
+          <button type="button" disabled={busy} autoFocus onClick={() => void confirm()}>{ask.confirmLabel}</button>
+          <button type="button" className="secondary" disabled={busy} onClick={() => setAsked(null)}><FormattedMessage id="ui.action.notNow" /></button>
         </div>
       )}
     </div>
   );
 }
 
-/** An invoice's status, and whether it is overdue (it then blocks the member's bookings). */
+/**
+ * An invoice's status, and whether it is overdue (it then blocks the member's bookings). A written-off invoice
+ * blocks bookings too, but says so by its own word alone.
+ */
 export function InvoiceStatusBadge({ invoice }: { invoice: Pick<InvoiceSummary, 'status' | 'overdue'> }) {
   return (
     <>
-      <span className={`badge invoice-${invoice.status}`}>{invoiceStatusLabel[invoice.status]}</span>
-      {invoice.overdue && <> <span className="badge invoice-overdue">Overdue</span></>}
+      <span className={`badge invoice-${invoice.status}`}><FormattedMessage id={`invoiceStatus.${invoice.status}`} /></span>
+      {invoice.overdue && invoice.status !== 'uncollectible' && (
+        <>
+          {' '}
+          <span className="badge invoice-overdue"><FormattedMessage id="invoiceStatus.overdue" /></span>
+        </>
+      )}
     </>
   );
 }
 
-const initiatedLabel: Record<InvoiceDetail['payments'][number]['initiatedBy'], string> = {
-  run: 'Monthly run',
-  retry: 'Retry',
-  member: 'Member',
-  staff: 'Staff',
-  webhook: 'Payment service',
-};
-const outcomeLabel = { pending: 'Pending', succeeded: 'Succeeded', failed: 'Failed' } as const;
+/** Opens the API's PDFs, with a busy flag and why the last one failed. */
+function useDownload() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const download = (path: string, filename: string) => {
+    setBusy(true);
+    setError(null);
+    client
+      .openDocument(path, filename)
+      .catch((err: unknown) => setError(err))
+      .finally(() => setBusy(false));
+  };
+  return { busy, error, download };
+}
 
 /**
  * What an invoice is made of, for staff and members alike: its lines, its tax per rate (rounded once per rate),
  * the payments tried and the refunds with their credit notes, downloaded from `documents` (the invoice's path).
+ * Times are the studio's (`timeZone` is kept for callers; the studio's own zone is used).
  */
-export function InvoiceBody({ invoice: i, timeZone, documents }: { invoice: InvoiceDetail; timeZone: string; documents: string }) {
-  const money = (n: number) => formatMoney(n, i.currency);
-  const { busy, error, run } = useWrite();
-  const download = (path: string, name: string) => void run(() => openDocument(`${documents}${path}`, `${name}.pdf`));
+export function InvoiceBody({ invoice: i, documents }: { invoice: InvoiceDetail; timeZone: string; documents: string }) {
+  const intl = useIntl();
+  const f = useFormat();
+  const t = (id: string) => intl.formatMessage({ id });
+  const money = (n: number) => f.money(n, i.currency);
+  const { busy, error, download } = useDownload();
   return (
     <>
-      <h3>Lines</h3>
-      <Table head={['Month', 'Description', 'Amount', 'Tax basis']}>
+      <h3><FormattedMessage id="ui.invoice.lines" /></h3>
+      <Table head={['ui.invoice.head.month', 'ui.invoice.head.description', 'ui.invoice.head.amount', 'ui.invoice.head.taxBasis'].map(t)}>
         {i.lines.map((l) => (
           <tr key={l.lineNo}>
-            <td>{l.period}</td>
+            <td>{f.month(l.period)}</td>
             <td>{l.description}</td>
             <td>{money(l.amount)}</td>
-            <td>{l.taxCategory === 'exempt' ? taxLabel.exempt : `${taxLabel[l.taxCategory]}, ${l.priceIncludesTax ? 'incl. tax' : 'excl. tax'}`}</td>
+            <td>
+              {l.taxCategory === 'exempt'
+                ? t('tax.exempt')
+                : intl.formatMessage({ id: l.priceIncludesTax ? 'ui.invoice.inclTax' : 'ui.invoice.exclTax' }, { rate: t(`tax.${l.taxCategory}`) })}
+            </td>
           </tr>
         ))}
       </Table>
-      <h4>Tax per rate</h4>
-      <Table className="tax" head={['Rate', 'Taxable amount', 'Tax', 'Total']}>
-        {i.taxBreakdown.map((t) => (
-          <tr key={t.taxCategory}>
-            <td>{taxLabel[t.taxCategory]}</td>
-            <td>{money(t.taxableAmount)}</td>
-            <td>{money(t.tax)}</td>
-            <td>{money(t.total)}</td>
+      <h4><FormattedMessage id="ui.invoice.taxPerRate" /></h4>
+      <Table className="tax" head={['ui.invoice.head.rate', 'ui.invoice.head.taxable', 'ui.invoice.head.tax', 'ui.invoice.total'].map(t)}>
+        {i.taxBreakdown.map((r) => (
+          <tr key={r.taxCategory}>
+            <td>{t(`tax.${r.taxCategory}`)}</td>
+            <td>{money(r.taxableAmount)}</td>
+            <td>{money(r.tax)}</td>
+            <td>{money(r.total)}</td>
           </tr>
         ))}
         <tr>
-          <th>Total</th>
+          <th scope="row"><FormattedMessage id="ui.invoice.total" /></th>
           <td>{money(i.subtotalExcludingTax)}</td>
           <td>{money(i.taxTotal)}</td>
           <td><strong>{money(i.total)}</strong></td>
         </tr>
       </Table>
-      <h3>Payments</h3>
+      <h3><FormattedMessage id="ui.invoice.payments" /></h3>
       {i.payments.length === 0 ? (
-        <p className="muted">No payments yet.</p>
+        <p className="muted"><FormattedMessage id="ui.invoice.noPayments" /></p>
       ) : (
-        <Table className="payments" head={['When', 'Method', 'Amount', 'By', 'Status']}>
+        <Table className="payments" head={['ui.invoice.head.when', 'ui.invoice.head.method', 'ui.invoice.head.amount', 'ui.invoice.head.by', 'ui.invoice.head.status'].map(t)}>
           {i.payments.map((p) => (
             <tr key={p.id}>
-              <td>{dateAndClock(p.settledAt ?? p.createdAt, timeZone)}</td>
-              <td>{paymentMethodLabel[p.method]}</td>
+              <td>{f.dateTime(p.settledAt ?? p.createdAt)}</td>
+              <td>{t(`paymentMethod.${p.method}`)}</td>
               <td>{money(p.amount)}</td>
-              <td>{initiatedLabel[p.initiatedBy]}</td>
+              <td>{t(`ui.invoice.by.${p.initiatedBy}`)}</td>
               <td>
-                {outcomeLabel[p.status]}
-                {p.status === 'failed' && p.failureMessage && <div className="error small">{p.failureMessage}{p.failureKind === 'hard' ? ' (not retried)' : ''}</div>}
+                {t(`ui.invoice.outcome.${p.status}`)}
+                {p.status === 'failed' && p.failureMessage && (
+                  <div className="error small">
+                    {p.failureKind === 'hard' ? intl.formatMessage({ id: 'ui.invoice.notRetried' }, { message: p.failureMessage }) : p.failureMessage}
+                  </div>
+                )}
               </td>
             </tr>
           ))}
@@ -350,21 +372,23 @@ export function InvoiceBody({ invoice: i, timeZone, documents }: { invoice: Invo
       )}
       {i.refunds.length > 0 && (
         <>
-          <h3>Refunds</h3>
-          <Table className="refunds" head={['Credit note', 'When', 'Amount', 'Reason', 'Status', '']}>
+          <h3><FormattedMessage id="ui.invoice.refunds" /></h3>
+          <Table className="refunds" head={[...['ui.invoice.head.creditNote', 'ui.invoice.head.when', 'ui.invoice.head.amount', 'ui.invoice.head.reason', 'ui.invoice.head.status'].map(t), '']}>
             {i.refunds.map((r) => (
               <tr key={r.id}>
                 <td>{r.number}</td>
-                <td>{dateAndClock(r.createdAt, timeZone)}</td>
+                <td>{f.dateTime(r.createdAt)}</td>
                 <td>{money(r.amount)}</td>
                 <td>{r.reason}</td>
                 <td>
-                  {outcomeLabel[r.status]}
+                  {t(`ui.invoice.outcome.${r.status}`)}
                   {r.failureMessage && <div className="error small">{r.failureMessage}</div>}
                 </td>
                 <td>
                   {r.status === 'succeeded' && (
-                    <button className="link" disabled={busy} onClick={() => download(`/refunds/${r.id}/document`, r.number)}>Download credit note</button>
+                    <button type="button" className="link" disabled={busy} onClick={() => download(`${documents}/refunds/${r.id}/document`, `${r.number}.pdf`)}>
+                      <FormattedMessage id="ui.invoice.downloadCreditNote" />
+                    </button>
                   )}
                 </td>
               </tr>
@@ -372,24 +396,30 @@ export function InvoiceBody({ invoice: i, timeZone, documents }: { invoice: Invo
           </Table>
         </>
       )}
-      <Alert text={error} />
+      <ProblemAlert error={error} />
     </>
   );
 }
 
 /** The invoice's PDF, and its receipt once something is paid. */
 export function InvoiceDownloads({ invoice: i, documents }: { invoice: InvoiceDetail; documents: string }) {
-  const { busy, error, run } = useWrite();
+  const { busy, error, download } = useDownload();
   const name = i.number ?? 'invoice';
-  const download = (kind: 'invoice' | 'receipt') => void run(() => openDocument(`${documents}/document?kind=${kind}`, `${name}${kind === 'receipt' ? '-receipt' : ''}.pdf`));
+  const get = (kind: 'invoice' | 'receipt') => download(`${documents}/document?kind=${kind}`, `${name}${kind === 'receipt' ? '-receipt' : ''}.pdf`);
   const paid = i.payments.some((p) => p.status === 'succeeded');
   return (
     <>
       <div className="actions">
-        <button className="secondary" disabled={busy || i.number === null} onClick={() => download('invoice')}>Download invoice</button>
-        {paid && <button className="secondary" disabled={busy} onClick={() => download('receipt')}>Download receipt</button>}
+        <button type="button" className="secondary" disabled={busy || i.number === null} onClick={() => get('invoice')}>
+          <FormattedMessage id="ui.invoice.downloadInvoice" />
+        </button>
+        {paid && (
+          <button type="button" className="secondary" disabled={busy} onClick={() => get('receipt')}>
+            <FormattedMessage id="ui.invoice.downloadReceipt" />
+          </button>
+        )}
       </div>
-      <Alert text={error} />
+      <ProblemAlert error={error} />
     </>
   );
 }
@@ -400,7 +430,7 @@ export function Facts({ rows }: { rows: Array<[string, ReactNode]> }) {
     <table className="facts">
       <tbody>
         {rows.map(([k, v]) => (
-          <tr key={k}><th>{k}</th><td>{v}</td></tr>
+          <tr key={k}><th scope="row">{k}</th><td>{v}</td></tr>
         ))}
       </tbody>
     </table>

@@ -59,7 +59,27 @@ export function authRoutes(router: TenantRouter, { auth, staff }: Runtime) {
   route({
     method: 'GET', url: '/api/tenant', summary: 'The studio at this address', tags, access: 'public',
     schema: { response: s.tenantInfo },
-    handler: async ({ tenant }) => ({ id: tenant.id, slug: tenant.slug, displayName: tenant.display_name, timezone: tenant.timezone }),
+    handler: async ({ tenant }) => ({ id: tenant.id, slug: tenant.slug, displayName: tenant.display_name, timezone: tenant.timezone, locale: tenant.locale as 'ja' | 'en' }),
+  });
+  route({
+    method: 'GET', url: '/api/manifest.webmanifest', summary: 'The web app manifest: members add the studio to their home screen under its own name', tags,
+    access: 'public', produces: 'application/manifest+json',
+    schema: { response: s.webAppManifest },
+    handler: async ({ tenant }) => ({
+      name: tenant.display_name,
+      short_name: tenant.display_name,
+      lang: tenant.locale,
+      start_url: '/member',
+      scope: '/',
+      display: 'standalone' as const,
+      background_color: '#f4f5f7',
+      theme_color: '#2f6f5e',
+      icons: [
+        { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' as const },
+        { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' as const },
+        { src: '/icons/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' as const },
+      ],
+    }),
   });
   signInRoutes(router, { prefix: '/api/auth', tags, access: 'authenticated', session: s.loginResponse, service: auth });
   route({

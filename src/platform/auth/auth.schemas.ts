@@ -49,5 +49,17 @@ export const createApiKeyBody = z.object({ name: z.string().trim().min(1).max(10
 export const apiKeyList = z.object({ items: z.array(apiKeyDto) });
 
 export const tenantInfo = z
-  .object({ id: z.uuid(), slug: z.string(), displayName: z.string(), timezone: z.string() })
+  .object({ id: z.uuid(), slug: z.string(), displayName: z.string(), timezone: z.string(), locale: z.enum(['ja', 'en']) })
   .meta({ id: 'TenantInfo' });
+
+export const webAppManifest = z.object({
+  name: z.string(),
+  short_name: z.string(),
+  lang: z.string(),
+  start_url: z.string(),
+  scope: z.string(),
+  display: z.literal('standalone'),
+  background_color: z.string(),
+  theme_color: z.string(),
+  icons: z.array(z.object({ src: z.string(), sizes: z.string(), type: z.string(), purpose: z.enum(['any', 'maskable']) })),
+});

@@ -38,6 +38,8 @@ export interface PlatformTenants {
   stored_bytes: ColumnType<number, never, number>;
   stored_bytes_measured_at: ColumnType<Date | null, never, Date | string | null>;
   timezone: Generated<string>;
+  /** ja or en: the language the studio works in. */
+  locale: Generated<string>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   suspended_at: NullableTimestamp;

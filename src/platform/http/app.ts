@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+import fastifyCompress from '@fastify/compress';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -155,6 +158,37 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     );
   });
 
+  // Answers are compressed when the client asks; brotli at a low level, since JSON is compressed on every request
+  // (the web app's files are compressed once, at build time, at the highest level, and sent as they are).
+  await app.register(fastifyCompress, {
+    encodings: ['br', 'gzip'],
+    threshold: 1024,
+    brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } },
+  });
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        // The check-in QR code is a data: image.
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        manifestSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    // Studios are served over plain http in development and behind a TLS proxy in production; HSTS is the proxy's.
+    strictTransportSecurity: false,
+  });
+
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -193,6 +227,8 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
       wildcard: false,
       cacheControl: false,
       index: ['index.html'],
+      // The build writes .br and .gz beside each file; the one the browser accepts is sent.
+      preCompressed: true,
       // Hashed assets never change; index.html must be revalidated so a deploy is picked up.
       setHeaders: (res, filePath) =>
         res.setHeader('cache-control', filePath.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),

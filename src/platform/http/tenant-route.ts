@@ -71,7 +71,7 @@ interface BaseDef<S extends Schemas> {
   /** Keep the body's bytes as sent (input.raw.body), for a signature over them. */
   rawBody?: boolean;
   /** A binary answer (a PDF) instead of JSON; the handler returns a Buffer. */
-  produces?: 'application/pdf';
+  produces?: 'application/pdf' | 'application/manifest+json';
   /** false: not counted against the tenant's request rate limit (a route that bounds its own cost). */
   metered?: boolean;
 }

@@ -39,7 +39,7 @@ export const tenantsRepo = {
 
   insert: (
     db: Db,
-    row: { slug: string; display_name: string; tier: Tier; placement_id: string; plan: string; limits: Record<string, number> },
+    row: { slug: string; display_name: string; tier: Tier; placement_id: string; plan: string; limits: Record<string, number>; locale?: 'ja' | 'en' },
   ) =>
     db
       .insertInto('platform.tenants')

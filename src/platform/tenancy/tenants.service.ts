@@ -23,6 +23,8 @@ export interface CreateTenantInput {
   tier: Tier;
   plan: PlatformPlan;
   limits?: Partial<Limits>;
+  /** The studio's language (default Japanese). */
+  locale?: 'ja' | 'en';
   placementId?: string;
   /** The cluster (EXTRA_CLUSTERS name, or main) of a new silo's database, or of the pool cell chosen. */
   cluster?: string;
@@ -62,6 +64,7 @@ export const toTenantDto = (t: Tenant, domains: string[] = []) => ({
   plan: t.plan,
   limits: t.limits,
   timezone: t.timezone,
+  locale: t.locale as 'ja' | 'en',
   domains,
   createdAt: t.created_at.toISOString(),
   suspendedAt: t.suspended_at?.toISOString() ?? null,
@@ -194,6 +197,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
           tier: input.tier,
           placement_id: placement.id,
           plan: input.plan,
+          locale: input.locale,
           limits: limitsFor(input.plan, input.limits),
         });
         const createOwner = (db: typeof trx) =>

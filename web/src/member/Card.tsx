@@ -1,47 +1,85 @@
-import { useReducer, useState, type FormEvent } from 'react';
-import { cardText, type CardAnswer } from '../api';
-import { Alert, useApi, useWrite } from '../ui';
+import { useState, type FormEvent } from 'react';
+import { FormattedMessage, useIntl } from 'react-intl';
+import { $api, api, useApiAction } from '../api/client';
+import type { ResponseOf } from '../api/types';
+import { Input } from '../ui';
+import { PageTitle } from '../ui/page';
+import { fieldErrors, ProblemAlert, QueryView } from '../ui/states';
+import { useToast } from '../ui/toast';
+
+type SavedCard = NonNullable<ResponseOf<'/api/me/card', 'get'>['card']>;
+
+/** Visa •••• 4242 (expires 04/2030). */
+function CardText({ card: c }: { card: SavedCard }) {
+  const brand = `${c.brand.charAt(0).toUpperCase()}${c.brand.slice(1)}`;
+  return c.expMonth && c.expYear ? (
+    <FormattedMessage id="member.card.savedWithExpiry" values={{ brand, last4: c.last4, month: String(c.expMonth).padStart(2, '0'), year: String(c.expYear) }} />
+  ) : (
+    <FormattedMessage id="member.card.saved" values={{ brand, last4: c.last4 }} />
+  );
+}
 
 /** The member's saved card, charged for each month's invoice; saving a new one replaces it. */
 export function CardScreen() {
-  const [version, reload] = useReducer((n: number) => n + 1, 0);
-  const card = useApi<CardAnswer>('/api/me/card', version);
+  const intl = useIntl();
+  const card = $api.useQuery('get', '/api/me/card');
+  const title = intl.formatMessage({ id: 'member.card.title' });
+  return (
+    <section>
+      <PageTitle title={title}>{title}</PageTitle>
+      <QueryView query={card} rows={2}>
+        {({ card: current }) => (
+          <>
+            <p aria-label={intl.formatMessage({ id: 'member.card.savedLabel' })}>
+              {current ? <CardText card={current} /> : <span className="muted"><FormattedMessage id="member.card.none" /></span>}
+            </p>
+            <CardForm current={current} />
+          </>
+        )}
+      </QueryView>
+    </section>
+  );
+}
+
+function CardForm({ current }: { current: SavedCard | null }) {
+  const intl = useIntl();
+  const toast = useToast();
+  const action = useApiAction();
   const [token, setToken] = useState('');
-  const [saved, setSaved] = useState(false);
-  const { busy, error, send } = useWrite();
-  const current = card.data?.card ?? null;
+  const invalid = fieldErrors(action.error).token;
 
   async function save(e: FormEvent) {
     e.preventDefault();
-    setSaved(false);
     const value = token.trim();
-    if (!(await send<CardAnswer>(`card:${value}`, 'PUT', '/api/me/card', { token: value }))) return;
+    const done = await action.run(`card:${value}`, (key) => api.PUT('/api/me/card', { body: { token: value }, headers: { 'idempotency-key': key } }));
+    if (!done) return;
     setToken('');
-    setSaved(true);
-    reload();
+    toast(intl.formatMessage({ id: 'member.card.savedToast' }));
   }
 
   return (
-    <section>
-      <h2>Card</h2>
-      <Alert text={card.error} />
-      {card.data && (
-        <p aria-label="Saved card">{current ? cardText(current) : <span className="muted">No card saved yet: invoices are paid at the front desk until you add one.</span>}</p>
-      )}
-      <form aria-label="Save a card" onSubmit={save}>
-        <label>
-          {current ? 'New card number' : 'Card number'}
-          <input inputMode="numeric" autoComplete="cc-number" required minLength={4} value={token} onChange={(e) => setToken(e.target.value)} />
-        </label>
-        <button type="submit" disabled={busy}>{current ? 'Replace card' : 'Save card'}</button>
+    <>
+      <form aria-label={intl.formatMessage({ id: 'member.card.formLabel' })} onSubmit={(e) => void save(e)}>
+        <Input
+          label={intl.formatMessage({ id: current ? 'member.card.newNumber' : 'member.card.number' })}
+          inputMode="numeric"
+          autoComplete="cc-number"
+          required
+          minLength={4}
+          value={token}
+          onChange={setToken}
+          aria-invalid={invalid ? true : undefined}
+          aria-describedby={invalid ? 'card-token-error' : undefined}
+        />
+        {invalid && <p id="card-token-error" className="error small">{invalid}</p>}
+        <button type="submit" disabled={action.busy}>
+          <FormattedMessage id={current ? 'member.card.replace' : 'member.card.save'} />
+        </button>
       </form>
       {(current === null || current.gateway === 'test') && (
-        <p className="muted small">
-          While the studio takes test payments, use a test card: 4242 4242 4242 4242 is accepted, 4000 0000 0000 0002 is declined.
-        </p>
+        <p className="muted small"><FormattedMessage id="member.card.testCards" /></p>
       )}
-      <Alert text={error} />
-      {saved && <p role="status">Your card is saved. Open invoices are charged to it.</p>}
-    </section>
+      <ProblemAlert error={invalid ? null : action.error} />
+    </>
   );
 }

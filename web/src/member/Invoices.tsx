@@ -1,120 +1,185 @@
-import { useReducer, useState } from 'react';
-import { formatMoney, invoiceStatusLabel, type InvoiceDetail, type InvoiceList, type InvoiceSummary, type Tenant } from '../api';
-import { navigate } from '../App';
-import { Alert, Facts, InvoiceBody, InvoiceDownloads, InvoiceStatusBadge, useApi, useWrite } from '../ui';
+import { useState } from 'react';
+import { FormattedMessage, useIntl, type IntlShape } from 'react-intl';
+import { Link, useParams } from 'react-router';
+import { $api, api, useApiAction } from '../api/client';
+import type { ResponseOf } from '../api/types';
+import { useFormat, type Format } from '../format';
+import { useStudio } from '../studio';
+import { Facts, InvoiceBody, InvoiceDownloads, InvoiceStatusBadge } from '../ui';
+import { PageTitle } from '../ui/page';
+import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
+import { useToast } from '../ui/toast';
+
+type InvoiceSummary = ResponseOf<'/api/me/invoices', 'get'>['items'][number];
+type InvoiceDetail = ResponseOf<'/api/me/invoices/{invoiceId}', 'get'>;
+type Paid = ResponseOf<'/api/me/invoices/{invoiceId}/pay', 'post'>;
+type Outcome = { ok: boolean; text: string };
 
 /** What the member's payment came to: paid, or the card's own words. */
-function outcomeOf(result: InvoiceDetail): { ok: boolean; text: string } {
-  if (result.status === 'paid') return { ok: true, text: `Paid ${formatMoney(result.amountPaid, result.currency)}. Thank you!` };
+function outcomeOf(result: Paid, intl: IntlShape, fmt: Format): Outcome {
+  if (result.status === 'paid') return { ok: true, text: intl.formatMessage({ id: 'member.invoices.paidThanks' }, { amount: fmt.money(result.amountPaid, result.currency) }) };
   const last = result.payments[result.payments.length - 1];
-  if (last?.status === 'pending') return { ok: true, text: 'The payment is being processed.' };
-  const reason = (last?.failureMessage ?? 'The card was declined').replace(/\.$/, '');
-  return { ok: false, text: `The payment did not go through: ${reason}. Check your card and try again.` };
+  if (last?.status === 'pending') return { ok: true, text: intl.formatMessage({ id: 'member.invoices.processing' }) };
+  const reason = (last?.failureMessage ?? intl.formatMessage({ id: 'member.invoices.declined' })).replace(/[.。]$/, '');
+  return { ok: false, text: intl.formatMessage({ id: 'member.invoices.payFailed' }, { reason }) };
 }
-
-type Outcome = { ok: boolean; text: string };
 
 /**
  * Pay an invoice with the saved card now; without a card, the API says so and the Card screen is a tap away.
  * The outcome goes to the screen (a paid invoice leaves the overdue banner this button sits in).
  */
 function PayNow({ invoice, onDone }: { invoice: Pick<InvoiceSummary, 'id' | 'amountDue' | 'currency'>; onDone: (outcome: Outcome) => void }) {
-  const { busy, error, send } = useWrite();
+  const intl = useIntl();
+  const fmt = useFormat();
+  const action = useApiAction();
   async function pay() {
-    const done = await send<InvoiceDetail>(`pay:${invoice.id}`, 'POST', `/api/me/invoices/${invoice.id}/pay`);
-    if (done) onDone(outcomeOf(done.value));
+    const done = await action.run(`pay:${invoice.id}`, (key) =>
+      api.POST('/api/me/invoices/{invoiceId}/pay', { params: { path: { invoiceId: invoice.id } }, headers: { 'idempotency-key': key } }),
+    );
+    if (done) onDone(outcomeOf(done, intl, fmt));
   }
   return (
     <>
       <div className="actions">
-        <button disabled={busy} onClick={() => void pay()}>Pay now ({formatMoney(invoice.amountDue, invoice.currency)})</button>
-        <button className="secondary" onClick={() => navigate('/member/card')}>Change card</button>
+        <button type="button" disabled={action.busy} onClick={() => void pay()}>
+          <FormattedMessage id="member.invoices.payNow" values={{ amount: fmt.money(invoice.amountDue, invoice.currency) }} />
+        </button>
+        <Link to="/member/card"><FormattedMessage id="member.invoices.changeCard" /></Link>
       </div>
-      <Alert text={error} />
+      <ProblemAlert error={action.error} />
     </>
   );
 }
 
-/** A payment's outcome, until the next one. */
-function usePayments(reload: () => void) {
-  const [outcome, setOutcome] = useState<Outcome | null>(null);
+/** A payment's outcome: a success is confirmed by a toast, a refusal of the card stays on the screen until the next try. */
+function usePayments() {
+  const toast = useToast();
+  const [failure, setFailure] = useState<string | null>(null);
   const done = (o: Outcome) => {
-    setOutcome(o);
-    reload();
+    setFailure(o.ok ? null : o.text);
+    if (o.ok) toast(o.text);
   };
-  const shown = outcome && (outcome.ok ? <p role="status">{outcome.text}</p> : <Alert text={outcome.text} />);
+  const shown = failure && <p role="alert" className="error">{failure}</p>;
   return { done, shown };
 }
 
 /** The member's (their family's) invoices; an overdue one pauses bookings until it is paid. */
 export function Invoices() {
-  const [version, reload] = useReducer((n: number) => n + 1, 0);
-  const list = useApi<InvoiceList>('/api/me/invoices', version);
-  const items = list.data?.items ?? [];
-  const overdue = items.filter((i) => i.overdue && i.amountDue > 0);
-  const payments = usePayments(reload);
+  const intl = useIntl();
+  const list = $api.useQuery('get', '/api/me/invoices');
+  const payments = usePayments();
+  const title = intl.formatMessage({ id: 'member.invoices.title' });
   return (
     <section>
-      <h2>Invoices</h2>
-      <Alert text={list.error} />
+      <PageTitle title={title}>{title}</PageTitle>
       {payments.shown}
-      {overdue.map((i) => (
-        <div key={i.id} className="banner" role="region" aria-label={`Overdue: ${i.number}`}>
-          <p><strong>Bookings are paused until this is paid</strong></p>
-          <p>{i.number} for {i.period}: {formatMoney(i.amountDue, i.currency)} is overdue.</p>
-          <PayNow invoice={i} onDone={payments.done} />
-        </div>
-      ))}
-      <ul className="list" aria-label="Invoices">
-        {items.map((i) => (
-          <li key={i.id}>
-            <div className="row">
-              <button className="link" onClick={() => navigate(`/member/invoices/${i.id}`)}><strong>{i.period}</strong> · {i.number}</button>
-              <span><InvoiceStatusBadge invoice={i} /></span>
-            </div>
-            <div className="muted small">
-              {formatMoney(i.total, i.currency)}
-              {i.amountDue > 0 ? ` · ${formatMoney(i.amountDue, i.currency)} due by ${i.dueOn}` : ''}
-              {i.amountRefunded > 0 ? ` · ${formatMoney(i.amountRefunded, i.currency)} refunded` : ''}
-            </div>
-          </li>
-        ))}
-      </ul>
-      {list.data && items.length === 0 && <p className="muted">No invoices yet.</p>}
+      <QueryView query={list}>
+        {({ items }) => (
+          <>
+            {items.filter((i) => i.overdue && i.amountDue > 0).map((i) => <OverdueBanner key={i.id} invoice={i} onDone={payments.done} />)}
+            {items.length === 0 ? (
+              <EmptyState>
+                <FormattedMessage id="member.invoices.none" /> <FormattedMessage id="member.invoices.noneNext" />
+              </EmptyState>
+            ) : (
+              <InvoiceList items={items} />
+            )}
+          </>
+        )}
+      </QueryView>
     </section>
   );
 }
 
+function OverdueBanner({ invoice: i, onDone }: { invoice: InvoiceSummary; onDone: (outcome: Outcome) => void }) {
+  const intl = useIntl();
+  const fmt = useFormat();
+  return (
+    <div className="banner" role="region" aria-label={intl.formatMessage({ id: 'member.invoices.overdueLabel' }, { number: i.number ?? '' })}>
+      <p><strong><FormattedMessage id="member.invoices.bookingsPaused" /></strong></p>
+      <p>
+        <FormattedMessage id="member.invoices.overdueText" values={{ number: i.number ?? '', period: fmt.month(i.period), amount: fmt.money(i.amountDue, i.currency) }} />
+      </p>
+      <PayNow invoice={i} onDone={onDone} />
+    </div>
+  );
+}
+
+function InvoiceList({ items }: { items: InvoiceSummary[] }) {
+  const intl = useIntl();
+  const fmt = useFormat();
+  return (
+    <ul className="list" aria-label={intl.formatMessage({ id: 'member.invoices.listLabel' })}>
+      {items.map((i) => (
+        <li key={i.id}>
+          <div className="row">
+            <Link to={`/member/invoices/${i.id}`}>
+              <FormattedMessage id="member.invoices.item" values={{ period: fmt.month(i.period), number: i.number ?? '', strong: (chunks) => <strong>{chunks}</strong> }} />
+            </Link>
+            <span><InvoiceStatusBadge invoice={i} /></span>
+          </div>
+          <div className="muted small">
+            {fmt.money(i.total, i.currency)}
+            {i.amountDue > 0 && <FormattedMessage id="member.invoices.dueBy" values={{ amount: fmt.money(i.amountDue, i.currency), date: fmt.date(i.dueOn) }} />}
+            {i.amountRefunded > 0 && <FormattedMessage id="member.invoices.refunded" values={{ amount: fmt.money(i.amountRefunded, i.currency) }} />}
+          </div>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 /** One of the member's invoices: its lines and payments, the PDF (and receipt), and paying it when due. */
-export function InvoiceScreen({ id, tenant }: { id: string; tenant: Tenant }) {
-  const [version, reload] = useReducer((n: number) => n + 1, 0);
-  const invoice = useApi<InvoiceDetail>(`/api/me/invoices/${id}`, version);
-  const payments = usePayments(reload);
-  if (!invoice.data) return invoice.error ? <Alert text={invoice.error} /> : <p>Loading…</p>;
-  const i = invoice.data;
-  const money = (n: number) => formatMoney(n, i.currency);
+export function InvoiceScreen() {
+  const { invoiceId = '' } = useParams();
+  // A new invoice starts afresh (no outcome of another invoice's payment).
+  return <InvoiceView key={invoiceId} id={invoiceId} />;
+}
+
+function InvoiceView({ id }: { id: string }) {
+  const intl = useIntl();
+  const invoice = $api.useQuery('get', '/api/me/invoices/{invoiceId}', { params: { path: { invoiceId: id } } });
+  const payments = usePayments();
+  const title = invoice.data?.number ?? intl.formatMessage({ id: 'member.invoice.title' });
   return (
     <section>
-      <button className="link" onClick={() => navigate('/member/invoices')}>← Invoices</button>
-      <div className="row">
-        <h2>{i.number}</h2>
-        <span aria-label="Invoice status"><InvoiceStatusBadge invoice={i} /></span>
-      </div>
-      {i.overdue && i.amountDue > 0 && <p className="banner"><strong>Bookings are paused until this is paid</strong></p>}
+      <PageTitle
+        title={title}
+        actions={<span aria-label={intl.formatMessage({ id: 'member.invoice.statusLabel' })}>{invoice.data && <InvoiceStatusBadge invoice={invoice.data} />}</span>}
+      >
+        {title}
+      </PageTitle>
+      <p className="small"><Link to="/member/invoices"><FormattedMessage id="member.invoice.back" /></Link></p>
+      <QueryView query={invoice} rows={6}>
+        {(i) => <InvoiceDetails invoice={i} payments={payments} />}
+      </QueryView>
+    </section>
+  );
+}
+
+function InvoiceDetails({ invoice: i, payments }: { invoice: InvoiceDetail; payments: ReturnType<typeof usePayments> }) {
+  const intl = useIntl();
+  const fmt = useFormat();
+  const { timezone } = useStudio();
+  const money = (n: number) => fmt.money(n, i.currency);
+  const t = (id: string) => intl.formatMessage({ id });
+  return (
+    <>
+      {i.overdue && i.amountDue > 0 && <p className="banner"><strong><FormattedMessage id="member.invoices.bookingsPaused" /></strong></p>}
       <Facts
         rows={[
-          ['Month', i.period],
-          ['Total', <strong>{money(i.total)}</strong>],
-          ['Status', invoiceStatusLabel[i.status]],
-          ['Due', i.dueOn],
-          ...(i.amountDue > 0 ? [['Amount due', money(i.amountDue)] as [string, string]] : []),
-          ...(i.amountRefunded > 0 ? [['Refunded', money(i.amountRefunded)] as [string, string]] : []),
+          [t('member.invoice.month'), fmt.month(i.period)],
+          [t('member.invoice.total'), <strong>{money(i.total)}</strong>],
+          [t('member.invoice.status'), t(`invoiceStatus.${i.status}`)],
+          [t('member.invoice.due'), fmt.date(i.dueOn)],
+          ...(i.amountDue > 0 ? [[t('member.invoice.amountDue'), money(i.amountDue)] as [string, string]] : []),
+          ...(i.amountRefunded > 0 ? [[t('member.invoice.refunded'), money(i.amountRefunded)] as [string, string]] : []),
         ]}
       />
       {payments.shown}
       {i.amountDue > 0 && (i.status === 'open' || i.status === 'uncollectible') && <PayNow invoice={i} onDone={payments.done} />}
       <InvoiceDownloads invoice={i} documents={`/api/me/invoices/${i.id}`} />
-      <InvoiceBody invoice={i} timeZone={tenant.timezone} documents={`/api/me/invoices/${i.id}`} />
-    </section>
+      <InvoiceBody invoice={i} timeZone={timezone} documents={`/api/me/invoices/${i.id}`} />
+    </>
   );
 }

@@ -1,53 +1,76 @@
-import { api, memberSession, type Tenant } from '../api';
-import { navigate } from '../App';
+import { lazy } from 'react';
+import { FormattedMessage, useIntl } from 'react-intl';
+import { Navigate, NavLink, Outlet, Route, Routes, useNavigate } from 'react-router';
+import { api, memberSession } from '../api/client';
 import { Login } from '../pages/Login';
-import { Bookings } from './Bookings';
-import { CardScreen } from './Card';
-import { CheckInCodeScreen } from './CheckInCode';
-import { InvoiceScreen, Invoices } from './Invoices';
-import { Schedule } from './Schedule';
+import { MemberConfirm } from '../pages/MemberConfirm';
+import { ResetPassword } from '../pages/ResetPassword';
+import { useStudio } from '../studio';
+import { LanguageSwitch } from '../ui/language';
 
-const screens: Array<[string, string]> = [
-  ['/member', 'Timetable'],
-  ['/member/bookings', 'My bookings'],
-  ['/member/check-in', 'Check-in code'],
-  ['/member/invoices', 'Invoices'],
-  ['/member/card', 'Card'],
-];
+const Schedule = lazy(() => import('./Schedule').then((m) => ({ default: m.Schedule })));
+const Bookings = lazy(() => import('./Bookings').then((m) => ({ default: m.Bookings })));
+const CheckInCodeScreen = lazy(() => import('./CheckInCode').then((m) => ({ default: m.CheckInCodeScreen })));
+const Invoices = lazy(() => import('./Invoices').then((m) => ({ default: m.Invoices })));
+const InvoiceScreen = lazy(() => import('./Invoices').then((m) => ({ default: m.InvoiceScreen })));
+const CardScreen = lazy(() => import('./Card').then((m) => ({ default: m.CardScreen })));
 
 /** The members' own app, for their phones: the week's timetable, their bookings, check-in code, invoices and card. */
-export function MemberApp({ tenant, path }: { tenant: Tenant; path: string }) {
-  if (path === '/member/login' || !memberSession.get()) return <Login tenant={tenant} realm="member" />;
+export default function MemberApp() {
+  return (
+    <Routes>
+      <Route path="login" element={<Login realm="member" />} />
+      <Route path="reset-password" element={<ResetPassword realm="member" />} />
+      <Route path="confirm" element={<MemberConfirm />} />
+      <Route element={<SignedIn />}>
+        <Route index element={<Schedule />} />
+        <Route path="bookings" element={<Bookings />} />
+        <Route path="check-in" element={<CheckInCodeScreen />} />
+        <Route path="invoices" element={<Invoices />} />
+        <Route path="invoices/:invoiceId" element={<InvoiceScreen />} />
+        <Route path="card" element={<CardScreen />} />
+        <Route path="*" element={<Navigate to="/member" replace />} />
+      </Route>
+    </Routes>
+  );
+}
 
+const tabs: Array<[string, string]> = [
+  ['/member', 'memberNav.timetable'],
+  ['/member/bookings', 'memberNav.bookings'],
+  ['/member/check-in', 'memberNav.checkIn'],
+  ['/member/invoices', 'memberNav.invoices'],
+  ['/member/card', 'memberNav.card'],
+];
+
+/** A signed-in member's screens, with the tab bar at the bottom of the phone where a thumb reaches it. */
+function SignedIn() {
+  const intl = useIntl();
+  const studio = useStudio();
+  const navigate = useNavigate();
+  if (memberSession.get() === null) return <Navigate to="/member/login" replace />;
   async function signOut() {
-    await api('POST', '/api/member-auth/logout').catch(() => undefined);
+    await api.POST('/api/member-auth/logout').catch(() => undefined);
     memberSession.clear();
     navigate('/member/login');
   }
-
-  // An invoice's screen sits under the invoices.
-  const screen = path.startsWith('/member/invoices/') ? '/member/invoices' : screens.find(([to]) => to === path)?.[0] ?? '/member';
   return (
-    <main className="card mobile">
-      <nav className="tabs">
-        {screens.map(([to, label]) => (
-          <button key={to} className={screen === to ? 'tab active' : 'tab'} onClick={() => navigate(to)}>{label}</button>
+    <div className="member-app">
+      <header className="topbar">
+        <span className="brand">{studio.displayName}</span>
+        <LanguageSwitch />
+      </header>
+      <main className="card mobile" id="main">
+        <Outlet />
+        <button type="button" className="link small signout" onClick={() => void signOut()}><FormattedMessage id="common.signOut" /></button>
+      </main>
+      <nav className="bottom-tabs" aria-label={intl.formatMessage({ id: 'memberNav.label' })}>
+        {tabs.map(([to, id]) => (
+          <NavLink key={to} to={to} end={to === '/member'} className={({ isActive }) => (isActive ? 'active' : undefined)}>
+            <FormattedMessage id={id} />
+          </NavLink>
         ))}
       </nav>
-      {path.startsWith('/member/invoices/') ? (
-        <InvoiceScreen key={path} id={path.slice('/member/invoices/'.length)} tenant={tenant} />
-      ) : screen === '/member/invoices' ? (
-        <Invoices />
-      ) : screen === '/member/card' ? (
-        <CardScreen />
-      ) : screen === '/member/bookings' ? (
-        <Bookings tenant={tenant} />
-      ) : screen === '/member/check-in' ? (
-        <CheckInCodeScreen tenant={tenant} />
-      ) : (
-        <Schedule tenant={tenant} />
-      )}
-      <button className="link small signout" onClick={signOut}>Sign out</button>
-    </main>
+    </div>
   );
 }

@@ -1,126 +1,199 @@
-import { useReducer, useState } from 'react';
-import type { BookingResult, MemberSchedule, ScheduleLesson, Tenant } from '../api';
-import { addDays, clock, dayAndClock, dayLabel, dayOf } from '../time';
-import { Alert, useApi, useWrite } from '../ui';
+import { useState } from 'react';
+import { FormattedMessage, useIntl } from 'react-intl';
+import { $api, api, useApiAction } from '../api/client';
+import type { ResponseOf } from '../api/types';
+import { addDays, useFormat } from '../format';
+import { PageTitle } from '../ui/page';
+import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
+import { useToast } from '../ui/toast';
+
+type ScheduleLesson = ResponseOf<'/api/me/schedule', 'get'>['lessons'][number];
 
 /** The coming week, a tab per day; each lesson has the one thing the member can do about it now. */
-export function Schedule({ tenant }: { tenant: Tenant }) {
-  const [version, reload] = useReducer((n: number) => n + 1, 0);
-  const schedule = useApi<MemberSchedule>('/api/me/schedule?days=7', version);
-  const [picked, setPicked] = useState<string | null>(null);
-  if (!schedule.data) return schedule.error ? <Alert text={schedule.error} /> : <p>Loading…</p>;
-  const { from, days, lessons } = schedule.data;
-  const dates = Array.from({ length: days }, (_, i) => addDays(from, i));
-  const day = picked ?? from;
-  const todays = lessons.filter((l) => dayOf(l.startsAt, tenant.timezone) === day);
+export function Schedule() {
+  const intl = useIntl();
+  const schedule = $api.useQuery('get', '/api/me/schedule', { params: { query: { days: 7 } } });
+  const title = intl.formatMessage({ id: 'member.schedule.title' });
   return (
     <section>
-      <h2>Timetable</h2>
-      <div className="days" role="tablist" aria-label="Days">
-        {dates.map((d) => (
-          <button key={d} role="tab" aria-selected={d === day} className={d === day ? 'tab active' : 'tab'} onClick={() => setPicked(d)}>
-            {dayLabel(d)}
-          </button>
-        ))}
-      </div>
-      <Alert text={schedule.error} />
-      {todays.length === 0 && <p className="muted">No lessons on this day.</p>}
-      {todays.map((l) => <LessonCard key={l.id} lesson={l} timeZone={tenant.timezone} onChange={reload} />)}
+      <PageTitle title={title}>{title}</PageTitle>
+      <QueryView query={schedule} rows={4}>
+        {(data) => <Week data={data} />}
+      </QueryView>
     </section>
   );
 }
 
-function LessonCard({ lesson: l, timeZone, onChange }: { lesson: ScheduleLesson; timeZone: string; onChange: () => void }) {
-  const name = `${l.lessonType.name} at ${clock(l.startsAt, timeZone)}`;
+function Week({ data: { from, days, lessons } }: { data: ResponseOf<'/api/me/schedule', 'get'> }) {
+  const intl = useIntl();
+  const fmt = useFormat();
+  const [picked, setPicked] = useState<string | null>(null);
+  const dates = Array.from({ length: days }, (_, i) => addDays(from, i));
+  const day = picked !== null && dates.includes(picked) ? picked : from;
+  const todays = lessons.filter((l) => fmt.dayOf(l.startsAt) === day);
+  return (
+    <>
+      <div className="days" role="tablist" aria-label={intl.formatMessage({ id: 'member.schedule.days' })}>
+        {dates.map((d) => (
+          <button key={d} type="button" role="tab" aria-selected={d === day} className={d === day ? 'tab active' : 'tab'} onClick={() => setPicked(d)}>
+            {fmt.day(d)}
+          </button>
+        ))}
+      </div>
+      {todays.length === 0 && (
+        <EmptyState>
+          <FormattedMessage id="member.schedule.noLessons" /> <FormattedMessage id="member.schedule.noLessonsNext" />
+        </EmptyState>
+      )}
+      {todays.map((l) => <LessonCard key={l.id} lesson={l} />)}
+    </>
+  );
+}
+
+function LessonCard({ lesson: l }: { lesson: ScheduleLesson }) {
+  const intl = useIntl();
+  const fmt = useFormat();
+  const name = intl.formatMessage({ id: 'member.schedule.lessonLabel' }, { name: l.lessonType.name, time: fmt.clock(l.startsAt) });
   return (
     <article className="lesson" aria-label={name} style={{ borderLeftColor: l.lessonType.colour }}>
       <div className="row">
-        <strong>{clock(l.startsAt, timeZone)}–{clock(l.endsAt, timeZone)}</strong>
-        <span className="muted small">{l.room.name} · {l.location.name}</span>
+        <strong><FormattedMessage id="member.schedule.timeRange" values={{ start: fmt.clock(l.startsAt), end: fmt.clock(l.endsAt) }} /></strong>
+        <span className="muted small"><FormattedMessage id="member.schedule.place" values={{ room: l.room.name, location: l.location.name }} /></span>
       </div>
       <div>{l.lessonType.name}</div>
       <div className="muted small">
-        {l.instructor ? <>{l.instructor.name}{l.instructor.substitute && <span className="badge sub"> Substitute</span>}</> : 'Instructor to be announced'}
+        {l.instructor ? (
+          <>
+            {l.instructor.name}
+            {l.instructor.substitute && <> <span className="badge sub"><FormattedMessage id="member.schedule.substitute" /></span></>}
+          </>
+        ) : (
+          <FormattedMessage id="member.schedule.instructorTba" />
+        )}
       </div>
       {l.status === 'scheduled' && (
-        <div className="small">{l.seatsLeft > 0 ? `${l.seatsLeft} ${l.seatsLeft === 1 ? 'seat' : 'seats'} left` : `Full · ${l.waitlistCount} waiting`}</div>
+        <div className="small">
+          {l.seatsLeft > 0 ? (
+            <FormattedMessage id="member.schedule.seatsLeft" values={{ count: l.seatsLeft }} />
+          ) : (
+            <FormattedMessage id="member.schedule.full" values={{ waiting: l.waitlistCount }} />
+          )}
+        </div>
       )}
-      <LessonAction lesson={l} timeZone={timeZone} onChange={onChange} />
+      <LessonAction lesson={l} />
     </article>
   );
 }
 
 /** The action of a lesson's state, with the API's words when it refuses. */
-function LessonAction({ lesson: l, timeZone, onChange }: { lesson: ScheduleLesson; timeZone: string; onChange: () => void }) {
-  const { busy, error, send } = useWrite();
+function LessonAction({ lesson: l }: { lesson: ScheduleLesson }) {
+  const intl = useIntl();
+  const fmt = useFormat();
+  const toast = useToast();
+  const action = useApiAction();
   const [confirming, setConfirming] = useState(false);
   const me = l.me;
-  const act = (action: string, path: string, body?: object) => async () => {
-    if (await send<BookingResult>(action, 'POST', path, body)) onChange();
+  const busy = action.busy;
+  const about = { lesson: l.lessonType.name, when: fmt.dayAndTime(l.startsAt) };
+  const say = (id: string) => toast(intl.formatMessage({ id }, about));
+
+  const book = (joinWaitlist: boolean) => async () => {
+    const done = await action.run(`book:${l.id}`, (key) =>
+      api.POST('/api/me/reservations', { body: { lessonId: l.id, joinWaitlist }, headers: { 'idempotency-key': key } }),
+    );
+    if (done) say(done.outcome === 'waitlisted' ? 'member.schedule.toastWaitlisted' : 'member.schedule.toastBooked');
   };
-  const book = (joinWaitlist: boolean) => act(`book:${l.id}`, '/api/me/reservations', { lessonId: l.id, joinWaitlist });
+  const leave = (entryId: string, toastId: string) => async () => {
+    const done = await action.run(`leave:${entryId}`, (key) =>
+      api.POST('/api/me/waitlist/{entryId}/leave', { params: { path: { entryId } }, headers: { 'idempotency-key': key } }),
+    );
+    if (done) say(toastId);
+  };
+  const accept = (entryId: string) => async () => {
+    const done = await action.run(`accept:${entryId}`, (key) =>
+      api.POST('/api/me/waitlist/{entryId}/accept', { params: { path: { entryId } }, headers: { 'idempotency-key': key } }),
+    );
+    if (done) say('member.schedule.toastAccepted');
+  };
+  const cancel = (reservationId: string) => async () => {
+    const done = await action.run(`cancel:${reservationId}`, (key) =>
+      api.POST('/api/me/reservations/{reservationId}/cancel', { params: { path: { reservationId } }, headers: { 'idempotency-key': key } }),
+    );
+    if (done) {
+      setConfirming(false);
+      say(done.creditRefunded ? 'member.schedule.toastCancelled' : 'member.schedule.toastCancelledKept');
+    }
+  };
 
   let content;
   switch (me.state) {
     case 'bookable':
-      content = <button disabled={busy} onClick={book(false)}>Book</button>;
+      content = <button type="button" disabled={busy} onClick={book(false)}><FormattedMessage id="member.schedule.book" /></button>;
       break;
     case 'full':
-      content = <button disabled={busy} onClick={book(true)}>Join waitlist</button>;
+      content = <button type="button" disabled={busy} onClick={book(true)}><FormattedMessage id="member.schedule.joinWaitlist" /></button>;
       break;
     case 'opens':
-      content = <span className="muted">Opens {dayAndClock(me.opensAt, timeZone)}</span>;
+      content = <span className="muted"><FormattedMessage id="member.schedule.opens" values={{ when: fmt.dayAndTime(me.opensAt) }} /></span>;
       break;
     case 'waitlisted':
       content = (
         <>
-          <span className="badge">Waitlist #{me.position}</span>
-          <button className="secondary" disabled={busy} onClick={act(`leave:${me.waitlistEntryId}`, `/api/me/waitlist/${me.waitlistEntryId}/leave`)}>Leave waitlist</button>
+          <span className="badge"><FormattedMessage id="member.schedule.waitlistPosition" values={{ position: me.position }} /></span>
+          <button type="button" className="secondary" disabled={busy} onClick={leave(me.waitlistEntryId, 'member.schedule.toastLeft')}>
+            <FormattedMessage id="member.schedule.leaveWaitlist" />
+          </button>
         </>
       );
       break;
     case 'offered':
       content = (
         <>
-          <span>A seat is yours if you accept by {dayAndClock(me.offerExpiresAt, timeZone)}</span>
-          <button disabled={busy} onClick={act(`accept:${me.waitlistEntryId}`, `/api/me/waitlist/${me.waitlistEntryId}/accept`)}>Accept offer</button>
-          <button className="secondary" disabled={busy} onClick={act(`leave:${me.waitlistEntryId}`, `/api/me/waitlist/${me.waitlistEntryId}/leave`)}>Decline</button>
+          <span><FormattedMessage id="member.schedule.offer" values={{ until: fmt.dayAndTime(me.offerExpiresAt) }} /></span>
+          <button type="button" disabled={busy} onClick={accept(me.waitlistEntryId)}><FormattedMessage id="member.schedule.acceptOffer" /></button>
+          <button type="button" className="secondary" disabled={busy} onClick={leave(me.waitlistEntryId, 'member.schedule.toastDeclined')}>
+            <FormattedMessage id="member.schedule.declineOffer" />
+          </button>
         </>
       );
       break;
     case 'booked': {
       const late = Date.now() > Date.parse(me.cancelDeadline);
-      const cancel = act(`cancel:${me.reservationId}`, `/api/me/reservations/${me.reservationId}/cancel`);
+      const deadline = fmt.dayAndTime(me.cancelDeadline);
       content = confirming ? (
-        <div className="confirm" role="group" aria-label="Cancel this booking?">
+        <div className="confirm" role="group" aria-label={intl.formatMessage({ id: 'member.schedule.cancelQuestion' })}>
           {late ? (
-            <p className="error">It is past the cancellation deadline ({dayAndClock(me.cancelDeadline, timeZone)}): if you cancel now, the credit is kept.</p>
+            <p className="error"><FormattedMessage id="member.schedule.cancelLate" values={{ deadline }} /></p>
           ) : (
-            <p>Cancel this booking? The credit comes back.</p>
+            <p><FormattedMessage id="member.schedule.cancelFree" /></p>
           )}
-          <button disabled={busy} onClick={cancel}>Yes, cancel</button>
-          <button className="secondary" onClick={() => setConfirming(false)}>Keep it</button>
+          <button type="button" disabled={busy} onClick={cancel(me.reservationId)}><FormattedMessage id="member.schedule.cancelConfirm" /></button>
+          <button type="button" className="secondary" onClick={() => setConfirming(false)}><FormattedMessage id="member.schedule.cancelKeep" /></button>
         </div>
       ) : (
         <>
-          <span className="badge status-active">Booked{me.spot ? ` · spot ${me.spot}` : ''}</span>
-          <button className="secondary" onClick={() => setConfirming(true)}>Cancel</button>
-          <span className="muted small">{late ? 'Cancelling now is late' : `Free cancellation until ${dayAndClock(me.cancelDeadline, timeZone)}`}</span>
+          <span className="badge status-active">
+            {me.spot ? <FormattedMessage id="member.schedule.bookedSpot" values={{ spot: me.spot }} /> : <FormattedMessage id="member.schedule.booked" />}
+          </span>
+          <button type="button" className="secondary" onClick={() => setConfirming(true)}><FormattedMessage id="member.schedule.cancel" /></button>
+          <span className="muted small">
+            {late ? <FormattedMessage id="member.schedule.cancellingIsLate" /> : <FormattedMessage id="member.schedule.freeCancellationUntil" values={{ deadline }} />}
+          </span>
         </>
       );
       break;
     }
     case 'closed':
-      content = <span className="muted">Booking closed</span>;
+      content = <span className="muted"><FormattedMessage id="member.schedule.closed" /></span>;
       break;
     case 'cancelled':
-      content = <span className="badge status-cancelled">Lesson cancelled</span>;
+      content = <span className="badge status-cancelled"><FormattedMessage id="member.schedule.lessonCancelled" /></span>;
       break;
   }
   return (
     <>
       <div className="actions">{content}</div>
-      <Alert text={error} />
+      <ProblemAlert error={action.error} />
     </>
   );
 }

@@ -1,47 +1,55 @@
-import { useReducer, useState, type FormEvent } from 'react';
-import { formatMoney, type BillingRuns, type BillingSettings, type MembershipRules, type Reconciliation, type Role, type Tenant } from '../api';
-import { dateAndClock } from '../time';
-import { Alert, Input, Select, Table, useApi, useWrite } from '../ui';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { FormattedMessage, useIntl } from 'react-intl';
+import { $api, api, useApiAction } from '../api/client';
+import type { ResponseOf } from '../api/types';
+import { useFormat } from '../format';
+import { useStaffMe } from '../staff/StaffApp';
+import { Input, Select, Table } from '../ui';
+import { PageTitle } from '../ui/page';
+import { EmptyState, fieldErrors, ProblemAlert, QueryView } from '../ui/states';
+import { useToast } from '../ui/toast';
 import { TestCards } from './MemberBilling';
 import { PlanLimits } from './PlanLimits';
 
+type BillingSettings = ResponseOf<'/api/settings/billing', 'get'>;
+
 /** Settings: the studio's plan and its limits; Billing: the issuer and payment rules (the owner's), the books against the ledger, the monthly runs. */
-export function BillingSettingsPage({ role, tenant }: { role: Role; tenant: Tenant }) {
-  const [version, reload] = useReducer((n: number) => n + 1, 0);
-  const settings = useApi<BillingSettings>('/api/settings/billing', version);
-  const rules = useApi<MembershipRules>('/api/settings/membership');
+export function BillingSettingsPage() {
+  const intl = useIntl();
+  const me = useStaffMe();
+  const settings = $api.useQuery('get', '/api/settings/billing');
+  const rules = $api.useQuery('get', '/api/settings/membership');
   const currency = rules.data?.currency ?? 'JPY';
-  // The confirmation outlives the form, which starts again from the saved settings.
-  const [saved, setSaved] = useState(false);
+  const title = intl.formatMessage({ id: 'settings.title' });
   return (
-    <section>
-      <h2>Settings</h2>
-      <PlanLimits timeZone={tenant.timezone} />
-      <h3>Billing</h3>
-      <Alert text={settings.error} />
-      {settings.data && (
-        <BillingForm
-          // Fresh fields after a save, and again once the saved settings are read back.
-          key={`${version}:${JSON.stringify(settings.data)}`}
-          settings={settings.data}
-          canEdit={role === 'owner'}
-          onSaving={() => setSaved(false)}
-          onSaved={() => {
-            setSaved(true);
-            reload();
-          }}
-        />
-      )}
-      {saved && <p role="status">Billing settings saved.</p>}
+    <>
+      <PageTitle title={title}>{title}</PageTitle>
+      <PlanLimits />
+      <section aria-labelledby="billing-settings">
+        <h2 id="billing-settings"><FormattedMessage id="settings.billing.title" /></h2>
+        <QueryView query={settings} rows={6}>
+          {(data) => (
+            <BillingForm
+              // Fresh fields once the saved settings are read back.
+              key={JSON.stringify(data)}
+              settings={data}
+              canEdit={me.role === 'owner'}
+            />
+          )}
+        </QueryView>
+      </section>
       <ReconciliationView currency={currency} />
-      <RunsView timeZone={tenant.timezone} />
-    </section>
+      <RunsView />
+    </>
   );
 }
 
 const REGISTRATION = /^T\d{13}$/;
 
-function BillingForm({ settings: s, canEdit, onSaving, onSaved }: { settings: BillingSettings; canEdit: boolean; onSaving: () => void; onSaved: () => void }) {
+function BillingForm({ settings: s, canEdit }: { settings: BillingSettings; canEdit: boolean }) {
+  const intl = useIntl();
+  const t = (id: string) => intl.formatMessage({ id });
+  const toast = useToast();
   const [form, setForm] = useState({
     issuerName: s.issuerName ?? '',
     issuerAddress: s.issuerAddress,
@@ -55,17 +63,24 @@ function BillingForm({ settings: s, canEdit, onSaving, onSaved }: { settings: Bi
     stripeWebhookSecret: '',
   });
   const set = <K extends keyof typeof form>(k: K) => (v: (typeof form)[K]) => setForm({ ...form, [k]: v });
-  const { busy, error, setError, send } = useWrite();
+  // Refused here before anything is sent: the field's message, beside it.
+  const [invalid, setInvalid] = useState<Record<string, string>>({});
+  const action = useApiAction();
+  const refused = fieldErrors(action.error);
+  const errorOf = (field: string) => invalid[field] ?? refused[field] ?? Object.entries(refused).find(([k]) => k.startsWith(`${field}.`))?.[1];
 
   async function save(e: FormEvent) {
     e.preventDefault();
-    onSaving();
+    action.reset();
     const registrationNumber = form.registrationNumber.trim().toUpperCase();
-    if (registrationNumber && !REGISTRATION.test(registrationNumber)) return setError('A registration number is T followed by 13 digits (T1234567890123).');
+    if (registrationNumber && !REGISTRATION.test(registrationNumber)) {
+      return setInvalid({ registrationNumber: t('settings.billing.registrationInvalid') });
+    }
     const retryDays = form.retryDays.split(/[,\s、]+/).filter(Boolean).map(Number);
     if (retryDays.some((d) => !Number.isInteger(d) || d < 1 || d > 60) || retryDays.some((d, i) => i > 0 && d <= retryDays[i - 1]!)) {
-      return setError('Retry days are whole days from 1 to 60, increasing (1, 3, 7).');
+      return setInvalid({ retryDays: t('settings.billing.retryDaysInvalid') });
     }
+    setInvalid({});
     const body = {
       issuerName: form.issuerName.trim() || null,
       issuerAddress: form.issuerAddress.trim(),
@@ -78,42 +93,102 @@ function BillingForm({ settings: s, canEdit, onSaving, onSaved }: { settings: Bi
       ...(form.stripeSecretKey.trim() ? { stripeSecretKey: form.stripeSecretKey.trim() } : {}),
       ...(form.stripeWebhookSecret.trim() ? { stripeWebhookSecret: form.stripeWebhookSecret.trim() } : {}),
     };
-    const done = await send<BillingSettings>(`billing-settings ${JSON.stringify(body)}`, 'PATCH', '/api/settings/billing', body);
-    if (done) onSaved();
+    const done = await action.run(`billing-settings ${JSON.stringify(body)}`, (key) =>
+      api.PATCH('/api/settings/billing', { body, headers: { 'idempotency-key': key } }),
+    );
+    if (done === null) return;
+    // The secrets are write-only: the fields empty again (the rest is read back from the studio).
+    setForm((now) => ({ ...now, stripeSecretKey: '', stripeWebhookSecret: '' }));
+    toast(t('settings.billing.saved'));
   }
 
+  const savedSecret = t('settings.billing.savedSecret');
   return (
     <>
-      {!canEdit && <p className="muted small">Billing settings are changed by the owner.</p>}
-      <form aria-label="Billing settings" onSubmit={save}>
-        <fieldset disabled={!canEdit || busy} className="plain">
+      {!canEdit && <p className="muted small"><FormattedMessage id="settings.billing.ownerOnly" /></p>}
+      <form aria-label={t('settings.billing.form')} onSubmit={save}>
+        <fieldset disabled={!canEdit || action.busy} className="plain">
           <div className="inline-fields">
-            <Input label="Issuer name (blank: the studio name)" value={form.issuerName} onChange={set('issuerName')} maxLength={200} />
-            <Input label="Issuer address" value={form.issuerAddress} onChange={set('issuerAddress')} maxLength={300} />
-            <Input label="Registration number" placeholder="T1234567890123" value={form.registrationNumber} onChange={set('registrationNumber')} />
+            <Input label={t('settings.billing.issuerName')} value={form.issuerName} onChange={set('issuerName')} maxLength={200} error={errorOf('issuerName')} />
+            <Input label={t('settings.billing.issuerAddress')} value={form.issuerAddress} onChange={set('issuerAddress')} maxLength={300} error={errorOf('issuerAddress')} />
+            <Input
+              label={t('settings.billing.registrationNumber')}
+              placeholder={t('settings.billing.registrationExample')}
+              value={form.registrationNumber}
+              onChange={set('registrationNumber')}
+              error={errorOf('registrationNumber')}
+            />
           </div>
           <div className="inline-fields">
-            <Input label="Payment terms (days)" type="number" min={0} max={60} step={1} required value={form.paymentTermsDays} onChange={set('paymentTermsDays')} />
-            <Input label="Retry days (after the first failure)" placeholder="1, 3, 7" value={form.retryDays} onChange={set('retryDays')} />
-            <Select label="When still unpaid" value={form.finalAction} onChange={set('finalAction')} options={[['none', 'Do nothing'], ['leave', 'Put on leave'], ['cancel', 'Cancel the membership']]} />
-            <Input label="Days after becoming overdue" type="number" min={1} max={365} step={1} required value={form.finalAfterDays} onChange={set('finalAfterDays')} />
+            <Input
+              label={t('settings.billing.paymentTerms')}
+              type="number"
+              min={0}
+              max={60}
+              step={1}
+              required
+              value={form.paymentTermsDays}
+              onChange={set('paymentTermsDays')}
+              error={errorOf('paymentTermsDays')}
+            />
+            <Input label={t('settings.billing.retryDays')} placeholder={t('settings.billing.retryDaysExample')} value={form.retryDays} onChange={set('retryDays')} error={errorOf('retryDays')} />
+            <Select
+              label={t('settings.billing.finalAction')}
+              value={form.finalAction}
+              onChange={set('finalAction')}
+              options={(['none', 'leave', 'cancel'] as const).map((a) => [a, t(`settings.billing.finalActions.${a}`)])}
+              error={errorOf('finalAction')}
+            />
+            <Input
+              label={t('settings.billing.finalAfterDays')}
+              type="number"
+              min={1}
+              max={365}
+              step={1}
+              required
+              value={form.finalAfterDays}
+              onChange={set('finalAfterDays')}
+              error={errorOf('finalAfterDays')}
+            />
           </div>
           <div className="inline-fields">
-            <Select label="Payment gateway" value={form.gateway} onChange={set('gateway')} options={[['test', 'Test (no real money)'], ['stripe', 'Stripe']]} />
+            <Select
+              label={t('settings.billing.gateway')}
+              value={form.gateway}
+              onChange={set('gateway')}
+              options={(['test', 'stripe'] as const).map((g) => [g, t(`settings.billing.gateways.${g}`)])}
+              error={errorOf('gateway')}
+            />
             {form.gateway === 'stripe' && (
               <>
-                <Input label="Stripe secret key" type="password" autoComplete="off" placeholder={s.stripeConfigured ? 'Saved: type to replace' : 'sk_live_…'} value={form.stripeSecretKey} onChange={set('stripeSecretKey')} />
-                <Input label="Stripe webhook secret" type="password" autoComplete="off" placeholder={s.stripeWebhookConfigured ? 'Saved: type to replace' : 'whsec_…'} value={form.stripeWebhookSecret} onChange={set('stripeWebhookSecret')} />
+                <Input
+                  label={t('settings.billing.stripeSecretKey')}
+                  type="password"
+                  autoComplete="off"
+                  placeholder={s.stripeConfigured ? savedSecret : t('settings.billing.stripeSecretKeyExample')}
+                  value={form.stripeSecretKey}
+                  onChange={set('stripeSecretKey')}
+                  error={errorOf('stripeSecretKey')}
+                />
+                <Input
+                  label={t('settings.billing.stripeWebhookSecret')}
+                  type="password"
+                  autoComplete="off"
+                  placeholder={s.stripeWebhookConfigured ? savedSecret : t('settings.billing.stripeWebhookSecretExample')}
+                  value={form.stripeWebhookSecret}
+                  onChange={set('stripeWebhookSecret')}
+                  error={errorOf('stripeWebhookSecret')}
+                />
               </>
             )}
           </div>
-          {canEdit && <button type="submit">Save billing settings</button>}
+          {canEdit && <button type="submit"><FormattedMessage id="settings.billing.save" /></button>}
         </fieldset>
       </form>
-      <Alert text={error} />
+      <ProblemAlert error={action.error} />
       {form.gateway === 'test' && (
         <>
-          <p className="muted small">The test gateway moves no money; members and the desk save one of these numbers as their card.</p>
+          <p className="muted small"><FormattedMessage id="settings.billing.testGateway" /></p>
           <TestCards cards={s.testCards} />
         </>
       )}
@@ -121,76 +196,106 @@ function BillingForm({ settings: s, canEdit, onSaving, onSaved }: { settings: Bi
   );
 }
 
-function ReconciliationView({ currency }: { currency: string }) {
-  const rec = useApi<Reconciliation>('/api/billing/reconciliation');
-  const money = (n: number) => formatMoney(n, currency);
+function Balanced({ balanced }: { balanced: boolean }) {
   return (
-    <>
-      <div className="row">
-        <h3>Reconciliation</h3>
-        {rec.data && <span className={rec.data.balanced ? 'badge balanced' : 'badge unbalanced'}>{rec.data.balanced ? 'Balanced' : 'Not balanced'}</span>}
-      </div>
-      <p className="muted small">Each month’s invoices against the ledger: what open invoices still owe equals the ledger’s balance.</p>
-      <Alert text={rec.error} />
-      {rec.data?.months.length === 0 ? (
-        <p className="muted">Nothing invoiced yet.</p>
-      ) : (
-        <Table className="reconciliation" head={['Month', 'Invoices', 'Invoiced', 'Paid', 'Refunded', 'Written off', 'Voided', 'Outstanding', 'Ledger balance', '']}>
-          {(rec.data?.months ?? []).map((m) => (
-            <tr key={m.period}>
-              <td>{m.period}</td>
-              <td>{m.invoices}</td>
-              <td>{money(m.invoiced)}</td>
-              <td>{money(m.paid)}</td>
-              <td>{money(m.refunded)}</td>
-              <td>{money(m.writtenOff)}</td>
-              <td>{money(m.voided)}</td>
-              <td>{money(m.outstanding)}</td>
-              <td>{money(m.ledgerBalance)}</td>
-              <td><span className={m.balanced ? 'badge balanced' : 'badge unbalanced'}>{m.balanced ? 'Balanced' : 'Not balanced'}</span></td>
-            </tr>
-          ))}
-        </Table>
-      )}
-    </>
+    <span className={balanced ? 'badge balanced' : 'badge unbalanced'}>
+      <FormattedMessage id={balanced ? 'settings.reconciliation.balanced' : 'settings.reconciliation.unbalanced'} />
+    </span>
   );
 }
 
-function RunsView({ timeZone }: { timeZone: string }) {
-  const [version, reload] = useReducer((n: number) => n + 1, 0);
-  const runs = useApi<BillingRuns>('/api/billing/runs', version);
-  const { busy, error, send } = useWrite();
-  const [queued, setQueued] = useState(false);
-  async function runNow() {
-    if (!(await send('run-billing', 'POST', '/api/billing/runs'))) return;
-    setQueued(true);
-    // The run is a job: look again once it has had time to finish.
-    setTimeout(reload, 3000);
-  }
+function ReconciliationView({ currency }: { currency: string }) {
+  const intl = useIntl();
+  const f = useFormat();
+  const rec = $api.useQuery('get', '/api/billing/reconciliation');
+  const money = (n: number) => f.money(n, currency);
+  const head = [
+    ...['month', 'invoices', 'invoiced', 'paid', 'refunded', 'writtenOff', 'voided', 'outstanding', 'ledgerBalance'].map((h) =>
+      intl.formatMessage({ id: `settings.reconciliation.head.${h}` }),
+    ),
+    '',
+  ];
   return (
-    <>
+    <section aria-labelledby="reconciliation">
       <div className="row">
-        <h3>Billing runs</h3>
-        <button className="secondary" disabled={busy} onClick={() => void runNow()}>Run now</button>
+        <h2 id="reconciliation"><FormattedMessage id="settings.reconciliation.title" /></h2>
+        {rec.data && <Balanced balanced={rec.data.balanced} />}
       </div>
-      <p className="muted small">Billing runs every hour by itself and only invoices what is due.</p>
-      <Alert text={error ?? runs.error} />
-      {queued && <p role="status">The run has started; the table refreshes shortly.</p>}
-      {runs.data?.items.length === 0 ? (
-        <p className="muted">No runs yet.</p>
-      ) : (
-        <Table head={['Month', 'Started', 'Finished', 'Invoices', 'Charges']}>
-          {(runs.data?.items ?? []).map((r) => (
-            <tr key={r.period}>
-              <td>{r.period}</td>
-              <td>{dateAndClock(r.startedAt, timeZone)}</td>
-              <td>{r.finishedAt ? dateAndClock(r.finishedAt, timeZone) : 'Running'}</td>
-              <td>{r.invoicesCreated}</td>
-              <td>{r.chargesAttempted}</td>
-            </tr>
-          ))}
-        </Table>
-      )}
-    </>
+      <p className="muted small"><FormattedMessage id="settings.reconciliation.help" /></p>
+      <QueryView query={rec} rows={4}>
+        {(data) =>
+          data.months.length === 0 ? (
+            <EmptyState><FormattedMessage id="settings.reconciliation.empty" /></EmptyState>
+          ) : (
+            <Table className="reconciliation" head={head}>
+              {data.months.map((m) => (
+                <tr key={m.period}>
+                  <td>{f.month(m.period)}</td>
+                  <td>{f.number(m.invoices)}</td>
+                  <td>{money(m.invoiced)}</td>
+                  <td>{money(m.paid)}</td>
+                  <td>{money(m.refunded)}</td>
+                  <td>{money(m.writtenOff)}</td>
+                  <td>{money(m.voided)}</td>
+                  <td>{money(m.outstanding)}</td>
+                  <td>{money(m.ledgerBalance)}</td>
+                  <td><Balanced balanced={m.balanced} /></td>
+                </tr>
+              ))}
+            </Table>
+          )
+        }
+      </QueryView>
+    </section>
+  );
+}
+
+function RunsView() {
+  const intl = useIntl();
+  const f = useFormat();
+  const toast = useToast();
+  const runs = $api.useQuery('get', '/api/billing/runs');
+  const action = useApiAction();
+  const later = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(later.current), []);
+  async function runNow() {
+    const done = await action.run('run-billing', (key) => api.POST('/api/billing/runs', { headers: { 'idempotency-key': key } }));
+    if (done === null) return;
+    toast(intl.formatMessage({ id: 'settings.runs.started' }));
+    // The run is a job: look again once it has had time to finish.
+    clearTimeout(later.current);
+    later.current = setTimeout(() => void runs.refetch(), 3000);
+  }
+  const head = ['month', 'started', 'finished', 'invoices', 'charges'].map((h) => intl.formatMessage({ id: `settings.runs.head.${h}` }));
+  return (
+    <section aria-labelledby="billing-runs">
+      <div className="row">
+        <h2 id="billing-runs"><FormattedMessage id="settings.runs.title" /></h2>
+        <button type="button" className="secondary" disabled={action.busy} onClick={() => void runNow()}>
+          <FormattedMessage id="settings.runs.runNow" />
+        </button>
+      </div>
+      <p className="muted small"><FormattedMessage id="settings.runs.help" /></p>
+      <ProblemAlert error={action.error} />
+      <QueryView query={runs} rows={4}>
+        {(data) =>
+          data.items.length === 0 ? (
+            <EmptyState><FormattedMessage id="settings.runs.empty" /></EmptyState>
+          ) : (
+            <Table head={head}>
+              {data.items.map((r) => (
+                <tr key={r.period}>
+                  <td>{f.month(r.period)}</td>
+                  <td>{f.dateTime(r.startedAt)}</td>
+                  <td>{r.finishedAt ? f.dateTime(r.finishedAt) : <FormattedMessage id="settings.runs.running" />}</td>
+                  <td>{f.number(r.invoicesCreated)}</td>
+                  <td>{f.number(r.chargesAttempted)}</td>
+                </tr>
+              ))}
+            </Table>
+          )
+        }
+      </QueryView>
+    </section>
   );
 }

@@ -1,46 +1,87 @@
-import { useState, type ReactNode } from 'react';
-import { formatMoney, type Contract, type Plan } from '../api';
+import { useReducer, useState, type ReactNode } from 'react';
+import { FormattedMessage, useIntl } from 'react-intl';
+import { $api } from '../api/client';
+import type { ResponseOf } from '../api/types';
+import { useFormat } from '../format';
 import { ActionFlow, ContractOutcome, contractPreview, Input, Select } from '../ui';
+import { EmptyState, QueryView } from '../ui/states';
+import { useToast } from '../ui/toast';
+
+type Contract = ResponseOf<'/api/members/{memberId}/contracts', 'get'>['items'][number];
+type Plan = ResponseOf<'/api/plans', 'get'>['items'][number];
 
 interface Props {
   memberId: string;
-  contracts: Contract[];
-  plans: Plan[];
+  /** The studio's currency, for plan prices. */
   currency: string;
   /** Front desk, managers and owners sell and change contracts; others only look. */
   canChange: boolean;
-  onChange: () => void;
 }
 
 /**
- * A member's contracts with their coming charges, the changes staff make to them, and selling a plan. After a
- * change the page reads everything again and renders this afresh (a new key), which empties the forms.
+ * A member's contracts with their coming charges, the changes staff make to them, and selling a plan. Every
+ * query is read again after a change, so what is shown is never from before it.
  */
-export function Contracts({ memberId, contracts, plans, currency, canChange, onChange }: Props) {
-  const live = plans.filter((p) => !p.archived);
+export function Contracts({ memberId, currency, canChange }: Props) {
+  const contracts = $api.useQuery('get', '/api/members/{memberId}/contracts', { params: { path: { memberId } } });
+  const plans = $api.useQuery('get', '/api/plans');
+  const live = (plans.data?.items ?? []).filter((p) => !p.archived);
   return (
     <>
-      <h3>Contracts</h3>
-      {contracts.length === 0 && <p className="muted">No contracts yet.</p>}
-      {contracts.map((c) => (
-        <ContractCard key={c.id} contract={c} plans={live} currency={currency} canChange={canChange} onChange={onChange} />
-      ))}
-      {canChange && <SellPlan memberId={memberId} plans={live} currency={currency} onDone={onChange} />}
+      <h2><FormattedMessage id="contracts.title" /></h2>
+      <QueryView query={contracts}>
+        {({ items }) =>
+          items.length === 0 ? (
+            <EmptyState><FormattedMessage id="contracts.none" values={{ canSell: canChange ? 'yes' : 'no' }} /></EmptyState>
+          ) : (
+            items.map((c) => <ContractCard key={c.id} contract={c} plans={live} currency={currency} canChange={canChange} />)
+          )
+        }
+      </QueryView>
+      {canChange && (
+        <QueryView query={plans}>
+          {() =>
+            live.some((p) => p.kind !== 'option') ? (
+              <SellPlan memberId={memberId} plans={live} currency={currency} />
+            ) : (
+              <EmptyState><FormattedMessage id="contracts.sell.noPlans" /></EmptyState>
+            )
+          }
+        </QueryView>
+      )}
     </>
   );
 }
 
-const planLabel = (p: Plan, currency: string) => `${p.name} (${formatMoney(p.terms.price, currency)}${p.kind === 'pack' ? '' : ' / month'})`;
+function usePlanLabel(currency: string) {
+  const intl = useIntl();
+  const format = useFormat();
+  return (p: Plan) => intl.formatMessage({ id: 'contracts.planOption' }, { name: p.name, price: format.money(p.terms.price, currency), kind: p.kind });
+}
 
 function PlanSelect({ plans, currency, value, onChange }: { plans: Plan[]; currency: string; value: string; onChange: (id: string) => void }) {
-  return <Select label="Plan" placeholder="Choose a plan…" value={value} onChange={onChange} options={plans.map((p) => [p.id, planLabel(p, currency)])} />;
+  const intl = useIntl();
+  const planLabel = usePlanLabel(currency);
+  return (
+    <Select
+      label={intl.formatMessage({ id: 'contracts.plan' })}
+      placeholder={intl.formatMessage({ id: 'contracts.choosePlan' })}
+      value={value}
+      onChange={onChange}
+      options={plans.map((p) => [p.id, planLabel(p)])}
+    />
+  );
 }
 
 /** Only the fields that were filled in, so blank optional fields are left out of the request. */
 const filled = (fields: Record<string, string | string[]>) =>
   Object.fromEntries(Object.entries(fields).filter(([, v]) => v.length > 0 && (typeof v !== 'string' || v.trim() !== '')));
 
-function SellPlan({ memberId, plans, currency, onDone }: { memberId: string; plans: Plan[]; currency: string; onDone: () => void }) {
+function SellPlan({ memberId, plans, currency }: { memberId: string; plans: Plan[]; currency: string }) {
+  const intl = useIntl();
+  const toast = useToast();
+  const planLabel = usePlanLabel(currency);
+  const [round, nextRound] = useReducer((n: number) => n + 1, 0);
   const [planId, setPlanId] = useState('');
   const [startDate, setStartDate] = useState('');
   const [optionPlanIds, setOptionPlanIds] = useState<string[]>([]);
@@ -48,14 +89,30 @@ function SellPlan({ memberId, plans, currency, onDone }: { memberId: string; pla
   const options = plan?.kind === 'monthly' ? plans.filter((p) => p.kind === 'option') : [];
   const toggle = (id: string, on: boolean) => setOptionPlanIds(on ? [...optionPlanIds, id] : optionPlanIds.filter((x) => x !== id));
   const body = { memberId, planId, ...filled({ startDate, optionPlanIds: options.length ? optionPlanIds : [] }) };
+  function done() {
+    toast(intl.formatMessage({ id: 'contracts.sell.done' }, { plan: plan?.name ?? '' }));
+    setPlanId('');
+    setStartDate('');
+    setOptionPlanIds([]);
+    nextRound();
+  }
   return (
-    <ActionFlow<Contract> title="Sell a plan" method="POST" path="/api/contracts" body={body} preview={contractPreview} confirmLabel="Confirm sale" onDone={onDone}>
+    <ActionFlow<Contract>
+      key={round}
+      title={intl.formatMessage({ id: 'contracts.sell.title' })}
+      method="POST"
+      path="/api/contracts"
+      body={body}
+      preview={contractPreview}
+      confirmLabel={intl.formatMessage({ id: 'contracts.sell.confirm' })}
+      onDone={done}
+    >
       <PlanSelect plans={plans.filter((p) => p.kind !== 'option')} currency={currency} value={planId} onChange={setPlanId} />
-      <Input label="Start date (blank: today)" type="date" value={startDate} onChange={setStartDate} />
+      <Input label={intl.formatMessage({ id: 'contracts.sell.startDate' })} type="date" value={startDate} onChange={setStartDate} />
       {options.map((o) => (
         <label key={o.id} className="check">
           <input type="checkbox" checked={optionPlanIds.includes(o.id)} onChange={(e) => toggle(o.id, e.target.checked)} />
-          {planLabel(o, currency)}
+          {planLabel(o)}
         </label>
       ))}
     </ActionFlow>
@@ -63,19 +120,30 @@ function SellPlan({ memberId, plans, currency, onDone }: { memberId: string; pla
 }
 
 type ActionName = 'leave' | 'return' | 'cancel' | 'plan';
-const actionTitles: Record<ActionName, string> = { leave: 'Leave', return: 'Set return', cancel: 'Cancel membership', plan: 'Change plan' };
 
-function ContractCard({ contract: c, plans, currency, canChange, onChange }: { contract: Contract; plans: Plan[]; currency: string; canChange: boolean; onChange: () => void }) {
+function ContractCard({ contract: c, plans, currency, canChange }: { contract: Contract; plans: Plan[]; currency: string; canChange: boolean }) {
+  const intl = useIntl();
+  const toast = useToast();
   const [open, setOpen] = useState<ActionName | null>(null);
   const changeable = canChange && c.kind === 'monthly' && c.status !== 'ended';
   const leave = c.leaves.filter((l) => !l.withdrawn).at(-1);
   const actions: ActionName[] = ['leave', ...(leave ? (['return'] as const) : []), ...(c.endDate ? [] : (['cancel'] as const)), 'plan'];
   const base = `/api/contracts/${c.id}`;
-  const withdraw = (what: string, path: string) => (
-    <ActionFlow<Contract> label={`Withdraw the ${what}`} method="DELETE" path={path} confirmLabel={`Withdraw the ${what}`} onDone={onChange} compact />
-  );
+  const withdraw = (what: 'cancellation' | 'leave', path: string) => {
+    const label = intl.formatMessage({ id: `contracts.withdraw.${what}` });
+    return (
+      <ActionFlow<Contract>
+        label={label}
+        method="DELETE"
+        path={path}
+        confirmLabel={label}
+        onDone={() => toast(intl.formatMessage({ id: `contracts.withdrawn.${what}` }))}
+        compact
+      />
+    );
+  };
   return (
-    <article className="contract" aria-label={`Contract: ${c.plans.map((p) => p.planName).join(' → ')}`}>
+    <article className="contract" aria-label={intl.formatMessage({ id: 'contracts.card' }, { plans: c.plans.map((p) => p.planName).join(' → ') })}>
       <ContractOutcome
         contract={c}
         withdraw={changeable ? { cancellation: withdraw('cancellation', `${base}/cancellation`), leave: (id) => withdraw('leave', `${base}/leaves/${id}`) } : undefined}
@@ -83,7 +151,9 @@ function ContractCard({ contract: c, plans, currency, canChange, onChange }: { c
       {changeable && (
         <div className="actions">
           {actions.map((a) => (
-            <button key={a} className={open === a ? '' : 'secondary'} onClick={() => setOpen(open === a ? null : a)}>{actionTitles[a]}</button>
+            <button key={a} type="button" className={open === a ? '' : 'secondary'} aria-expanded={open === a} onClick={() => setOpen(open === a ? null : a)}>
+              <FormattedMessage id={`contracts.action.${a}`} />
+            </button>
           ))}
         </div>
       )}
@@ -95,7 +165,10 @@ function ContractCard({ contract: c, plans, currency, canChange, onChange }: { c
           leaveId={leave?.id}
           plans={plans.filter((p) => p.kind === 'monthly')}
           currency={currency}
-          onDone={onChange}
+          onDone={() => {
+            toast(intl.formatMessage({ id: `contracts.done.${open}` }));
+            setOpen(null);
+          }}
           onClose={() => setOpen(null)}
         />
       )}
@@ -105,19 +178,20 @@ function ContractCard({ contract: c, plans, currency, canChange, onChange }: { c
 
 /** The form of one contract change; each previews, then confirms the same request. */
 function ContractAction(props: { action: ActionName; base: string; leaveId?: string; plans: Plan[]; currency: string; onDone: () => void; onClose: () => void }) {
+  const intl = useIntl();
   const { action, base } = props;
   const [v, setV] = useState({ fromMonth: '', returnMonth: '', reason: '', planId: '' });
   const set = (k: keyof typeof v) => (value: string) => setV({ ...v, [k]: value });
-  const forms: Record<ActionName, { method?: 'PUT'; path: string; body: object; confirm: string; fields: ReactNode }> = {
+  const t = (id: string) => intl.formatMessage({ id: `contracts.${id}` });
+  const forms: Record<ActionName, { method?: 'PUT'; path: string; body: object; fields: ReactNode }> = {
     leave: {
       path: `${base}/leaves`,
       body: filled({ fromMonth: v.fromMonth, returnMonth: v.returnMonth, reason: v.reason }),
-      confirm: 'Confirm leave',
       fields: (
         <>
-          <Input label="Leave from (month)" type="month" required value={v.fromMonth} onChange={set('fromMonth')} />
-          <Input label="Back in (month, optional)" type="month" value={v.returnMonth} onChange={set('returnMonth')} />
-          <Input label="Reason" value={v.reason} onChange={set('reason')} />
+          <Input label={t('leave.from')} type="month" required value={v.fromMonth} onChange={set('fromMonth')} />
+          <Input label={t('leave.backInOptional')} type="month" value={v.returnMonth} onChange={set('returnMonth')} />
+          <Input label={t('leave.reason')} value={v.reason} onChange={set('reason')} />
         </>
       ),
     },
@@ -125,23 +199,20 @@ function ContractAction(props: { action: ActionName; base: string; leaveId?: str
       method: 'PUT',
       path: `${base}/leaves/${props.leaveId}/return`,
       body: { returnMonth: v.returnMonth },
-      confirm: 'Confirm return',
-      fields: <Input label="Back in (month)" type="month" required value={v.returnMonth} onChange={set('returnMonth')} />,
+      fields: <Input label={t('return.backIn')} type="month" required value={v.returnMonth} onChange={set('returnMonth')} />,
     },
     cancel: {
       path: `${base}/cancellation`,
       body: { reason: v.reason },
-      confirm: 'Confirm cancellation',
-      fields: <Input label="Reason for cancelling" required value={v.reason} onChange={set('reason')} />,
+      fields: <Input label={t('cancel.reason')} required value={v.reason} onChange={set('reason')} />,
     },
     plan: {
       path: `${base}/plan-change`,
       body: { planId: v.planId, fromMonth: v.fromMonth },
-      confirm: 'Confirm plan change',
       fields: (
         <>
           <PlanSelect plans={props.plans} currency={props.currency} value={v.planId} onChange={set('planId')} />
-          <Input label="From (month)" type="month" required value={v.fromMonth} onChange={set('fromMonth')} />
+          <Input label={t('plan.from')} type="month" required value={v.fromMonth} onChange={set('fromMonth')} />
         </>
       ),
     },
@@ -149,12 +220,12 @@ function ContractAction(props: { action: ActionName; base: string; leaveId?: str
   const form = forms[action];
   return (
     <ActionFlow<Contract>
-      label={actionTitles[action]}
+      label={t(`action.${action}`)}
       method={form.method ?? 'POST'}
       path={form.path}
       body={form.body}
       preview={contractPreview}
-      confirmLabel={form.confirm}
+      confirmLabel={t(`confirm.${action}`)}
       onDone={props.onDone}
       onClose={props.onClose}
     >

@@ -1,54 +1,89 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError, realmSession, type Realm, type Tenant } from '../api';
-import { navigate } from '../App';
+import { FormattedMessage, useIntl } from 'react-intl';
+import { useNavigate } from 'react-router';
+import { api, realmSession, useApiAction, type Realm } from '../api/client';
+import { useStudio } from '../studio';
+import { Input } from '../ui';
+import { PageTitle } from '../ui/page';
+import { fieldErrors, ProblemAlert } from '../ui/states';
 
 /** Sign-in for staff (at /login) or for members (the member app, at /member/login): the same form, two realms. */
-export function Login({ tenant, realm = 'staff' }: { tenant: Tenant; realm?: Realm }) {
-  const prefix = realm === 'staff' ? '/api/auth' : '/api/member-auth';
+export function Login({ realm = 'staff' }: { realm?: Realm }) {
+  const intl = useIntl();
+  const studio = useStudio();
+  const navigate = useNavigate();
+  const action = useApiAction();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const [emailMissing, setEmailMissing] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const errors = fieldErrors(action.error);
+  const emailError = emailMissing ? intl.formatMessage({ id: 'auth.login.emailFirst' }) : errors.email;
+  const passwordError = errors.password;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const result = await api<{ token: string }>('POST', `${prefix}/login`, { email, password });
-      realmSession(realm).set(result.token);
-      navigate(realm === 'staff' ? '/' : '/member');
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'Sign-in failed; try again.');
-    } finally {
-      setBusy(false);
-    }
+    setEmailMissing(false);
+    setNotice(null);
+    const body = { email, password };
+    const result =
+      realm === 'staff'
+        ? await action.run('login:staff', () => api.POST('/api/auth/login', { body }))
+        : await action.run('login:member', () => api.POST('/api/member-auth/login', { body }));
+    if (!result) return;
+    realmSession(realm).set(result.token);
+    navigate(realm === 'staff' ? '/' : '/member');
   }
 
   async function forgot() {
-    if (!email) return setError('Enter your email first, then ask for a reset link.');
-    await api('POST', `${prefix}/password-reset`, { email }).catch(() => undefined);
-    setNotice(`If ${email} has an account at ${tenant.displayName}, a reset link is on its way.`);
+    action.reset();
+    if (!email) return setEmailMissing(true);
+    setEmailMissing(false);
+    const body = { email };
+    await (realm === 'staff' ? api.POST('/api/auth/password-reset', { body }) : api.POST('/api/member-auth/password-reset', { body })).catch(() => undefined);
+    setNotice(intl.formatMessage({ id: 'auth.login.resetSent' }, { email, studio: studio.displayName }));
   }
 
+  const title = intl.formatMessage({ id: 'auth.login.title' });
   return (
     <main className="card narrow">
-      <h1>Sign in</h1>
-      <p className="muted">{realm === 'staff' ? 'Staff' : 'Members'} of {tenant.displayName}</p>
-      <form onSubmit={submit}>
-        <label>
-          Email
-          <input type="email" name="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
-        </label>
-        <label>
-          Password
-          <input type="password" name="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
-        </label>
-        {error && <p role="alert" className="error">{error}</p>}
+      <PageTitle title={title}>{title}</PageTitle>
+      <p className="muted">
+        <FormattedMessage id={realm === 'staff' ? 'auth.login.staffOf' : 'auth.login.membersOf'} values={{ studio: studio.displayName }} />
+      </p>
+      <form onSubmit={(e) => void submit(e)}>
+        <Input
+          label={intl.formatMessage({ id: 'auth.login.email' })}
+          type="email"
+          name="email"
+          autoComplete="username"
+          required
+          value={email}
+          onChange={setEmail}
+          aria-invalid={emailError ? true : undefined}
+          aria-describedby={emailError ? 'login-email-error' : undefined}
+        />
+        {emailError && <p id="login-email-error" role={emailMissing ? 'alert' : undefined} className="error small">{emailError}</p>}
+        <Input
+          label={intl.formatMessage({ id: 'auth.login.password' })}
+          type="password"
+          name="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={setPassword}
+          aria-invalid={passwordError ? true : undefined}
+          aria-describedby={passwordError ? 'login-password-error' : undefined}
+        />
+        {passwordError && <p id="login-password-error" className="error small">{passwordError}</p>}
+        {!errors.email && !errors.password && <ProblemAlert error={action.error} />}
         {notice && <p role="status">{notice}</p>}
-        <button type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
-        <button type="button" className="link" onClick={forgot}>Forgot your password?</button>
+        <button type="submit" disabled={action.busy}>
+          <FormattedMessage id={action.busy ? 'auth.login.signingIn' : 'auth.login.submit'} />
+        </button>
+        <button type="button" className="link" onClick={() => void forgot()}>
+          <FormattedMessage id="auth.login.forgot" />
+        </button>
       </form>
     </main>
   );

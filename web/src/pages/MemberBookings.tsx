@@ -1,84 +1,137 @@
-import { useReducer, useState } from 'react';
-import { reservationStatusLabel, type Penalties, type ReservationList, type Tenant } from '../api';
-import { navigate } from '../App';
-import { clock, dateAndClock } from '../time';
-import { Alert, Table, useApi, useWrite } from '../ui';
+import { useState } from 'react';
+import { FormattedMessage, useIntl } from 'react-intl';
+import { Link } from 'react-router';
+import { $api, api, useApiAction } from '../api/client';
+import type { ResponseOf } from '../api/types';
+import { useFormat } from '../format';
+import { Table } from '../ui';
+import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
+import { useToast } from '../ui/toast';
+
+type Reservations = ResponseOf<'/api/members/{memberId}/reservations', 'get'>;
+type Penalties = ResponseOf<'/api/members/{memberId}/penalties', 'get'>;
 
 /** A member's reservations, coming or past; a lesson opens its page. */
-export function ReservationsSection({ memberId, tenant }: { memberId: string; tenant: Tenant }) {
+export function ReservationsSection({ memberId }: { memberId: string }) {
+  const intl = useIntl();
+  const format = useFormat();
   const [scope, setScope] = useState<'upcoming' | 'past'>('upcoming');
-  const list = useApi<ReservationList>(`/api/members/${memberId}/reservations?scope=${scope}`);
-  const tz = tenant.timezone;
+  const list = $api.useQuery('get', '/api/members/{memberId}/reservations', { params: { path: { memberId }, query: { scope } } });
+  const t = (id: string) => intl.formatMessage({ id: `members.reservations.${id}` });
   return (
     <>
       <div className="row">
-        <h3>Reservations</h3>
+        <h2><FormattedMessage id="members.reservations.title" /></h2>
         <div className="actions">
-          <button className={scope === 'upcoming' ? '' : 'secondary'} onClick={() => setScope('upcoming')}>Upcoming</button>
-          <button className={scope === 'past' ? '' : 'secondary'} onClick={() => setScope('past')}>Past</button>
+          {(['upcoming', 'past'] as const).map((s) => (
+            <button key={s} type="button" className={scope === s ? '' : 'secondary'} aria-pressed={scope === s} onClick={() => setScope(s)}>
+              <FormattedMessage id={`members.reservations.${s}`} />
+            </button>
+          ))}
         </div>
       </div>
-      <Alert text={list.error} />
-      {list.data?.items.length === 0 ? (
-        <p className="muted">{scope === 'upcoming' ? 'No upcoming reservations.' : 'No past reservations.'}</p>
-      ) : (
-        <Table head={['When', 'Lesson', 'Where', 'Status']}>
-          {(list.data?.items ?? []).map((r) => (
-            <tr key={r.id} className="clickable" onClick={() => navigate(`/lessons/${r.lessonId}`)}>
-              <td>{dateAndClock(r.lesson.startsAt, tz)}</td>
-              <td>{r.lesson.lessonTypeName}</td>
-              <td>{r.lesson.roomName} · {r.lesson.locationName}</td>
-              <td>{r.lesson.status === 'cancelled' ? 'Lesson cancelled' : reservationStatusLabel[r.status]}{r.checkedInAt ? ` · in at ${clock(r.checkedInAt, tz)}` : ''}</td>
-            </tr>
-          ))}
-        </Table>
-      )}
+      <QueryView query={list}>
+        {({ items }: Reservations) =>
+          items.length === 0 ? (
+            <EmptyState><FormattedMessage id={`members.reservations.none.${scope}`} /></EmptyState>
+          ) : (
+            <Table head={[t('when'), t('lesson'), t('where'), t('status')]}>
+              {items.map((r) => {
+                const status = r.lesson.status === 'cancelled' ? t('lessonCancelled') : intl.formatMessage({ id: `reservationStatus.${r.status}` });
+                return (
+                  <tr key={r.id}>
+                    <td><Link to={`/lessons/${r.lessonId}`}>{format.dayAndTime(r.lesson.startsAt)}</Link></td>
+                    <td>{r.lesson.lessonTypeName}</td>
+                    <td><FormattedMessage id="members.reservations.place" values={{ room: r.lesson.roomName, location: r.lesson.locationName }} /></td>
+                    <td>
+                      {r.checkedInAt ? (
+                        <FormattedMessage id="members.reservations.checkedIn" values={{ status, time: format.clock(r.checkedInAt) }} />
+                      ) : (
+                        status
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </Table>
+          )
+        }
+      </QueryView>
     </>
   );
 }
 
-const reasonLabel = { late_cancel: 'Late cancellation', no_show: 'No-show' } as const;
-const kindLabel = { lose_credit: 'Credit kept', fee: 'Fee', strike: 'Strike' } as const;
-
 /** Late-cancellation and no-show penalties, and a booking block; managers waive them and lift the block. */
-export function PenaltiesSection({ memberId, tenant, canManage }: { memberId: string; tenant: Tenant; canManage: boolean }) {
-  const [version, reload] = useReducer((n: number) => n + 1, 0);
-  const penalties = useApi<Penalties>(`/api/members/${memberId}/penalties`, version);
-  const { busy, error, send } = useWrite();
-  const act = (action: string, path: string, body?: object) => async () => {
-    if (await send<Penalties>(action, 'POST', path, body)) reload();
-  };
-  const p = penalties.data;
+export function PenaltiesSection({ memberId, currency, canManage }: { memberId: string; currency: string; canManage: boolean }) {
+  const intl = useIntl();
+  const format = useFormat();
+  const toast = useToast();
+  const penalties = $api.useQuery('get', '/api/members/{memberId}/penalties', { params: { path: { memberId } } });
+  const action = useApiAction();
+  const t = (id: string, values?: Record<string, string>) => intl.formatMessage({ id: `members.penalties.${id}` }, values);
+
+  async function lift() {
+    const done = await action.run(`lift:${memberId}`, (key) =>
+      api.POST('/api/members/{memberId}/booking-blocks/lift', { params: { path: { memberId } }, headers: { 'idempotency-key': key } }),
+    );
+    if (done !== null) toast(t('lifted'));
+  }
+  async function waive(penaltyId: string) {
+    const done = await action.run(`waive:${penaltyId}`, (key) =>
+      api.POST('/api/members/{memberId}/penalty-waivers', { params: { path: { memberId } }, body: { penaltyId }, headers: { 'idempotency-key': key } }),
+    );
+    if (done !== null) toast(t('waived'));
+  }
+
   return (
     <>
-      <h3>Penalties</h3>
-      <Alert text={penalties.error ?? error} />
-      {p?.blockedUntil && (
-        <p className="actions">
-          <span className="badge status-cancelled">Booking blocked until {dateAndClock(p.blockedUntil, tenant.timezone)}</span>
-          {canManage && <button className="secondary" disabled={busy} onClick={act(`lift:${memberId}`, `/api/members/${memberId}/booking-blocks/lift`)}>Lift the block</button>}
-        </p>
-      )}
-      {p?.items.length === 0 ? (
-        <p className="muted">No penalties.</p>
-      ) : (
-        <Table head={['When', 'Reason', 'Penalty', '']}>
-          {(p?.items ?? []).map((x) => (
-            <tr key={x.id}>
-              <td>{dateAndClock(x.createdAt, tenant.timezone)}</td>
-              <td>{reasonLabel[x.reason]}</td>
-              <td>{kindLabel[x.kind]}{x.kind === 'fee' ? ` ${x.amount}` : ''}{x.billed ? ' · billed' : ''}</td>
-              <td>
-                {x.waived ? (
-                  <span className="muted">Waived</span>
-                ) : (
-                  canManage && <button className="secondary" disabled={busy} onClick={act(`waive:${x.id}`, `/api/members/${memberId}/penalty-waivers`, { penaltyId: x.id })}>Waive</button>
+      <h2><FormattedMessage id="members.penalties.title" /></h2>
+      <ProblemAlert error={action.error} />
+      <QueryView query={penalties}>
+        {(p: Penalties) => (
+          <>
+            {p.blockedUntil && (
+              <p className="actions">
+                <span className="badge status-cancelled">{t('blockedUntil', { when: format.dayAndTime(p.blockedUntil) })}</span>
+                {canManage && (
+                  <button type="button" className="secondary" disabled={action.busy} onClick={() => void lift()}>
+                    <FormattedMessage id="members.penalties.lift" />
+                  </button>
                 )}
-              </td>
-            </tr>
-          ))}
-        </Table>
-      )}
+              </p>
+            )}
+            {p.items.length === 0 ? (
+              <EmptyState><FormattedMessage id="members.penalties.none" /></EmptyState>
+            ) : (
+              <Table head={[t('when'), t('reason'), t('penalty'), '']}>
+                {p.items.map((x) => (
+                  <tr key={x.id}>
+                    <td>{format.dayAndTime(x.createdAt)}</td>
+                    <td><FormattedMessage id={`members.penalties.reason.${x.reason}`} /></td>
+                    <td>
+                      <FormattedMessage
+                        id={`members.penalties.kind.${x.kind}`}
+                        values={{ amount: format.money(x.amount, currency), billed: x.billed ? 'yes' : 'no' }}
+                      />
+                    </td>
+                    <td>
+                      {x.waived ? (
+                        <span className="muted"><FormattedMessage id="members.penalties.isWaived" /></span>
+                      ) : (
+                        canManage && (
+                          <button type="button" className="secondary" disabled={action.busy} onClick={() => void waive(x.id)}>
+                            <FormattedMessage id="members.penalties.waive" />
+                          </button>
+                        )
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </Table>
+            )}
+          </>
+        )}
+      </QueryView>
     </>
   );
 }

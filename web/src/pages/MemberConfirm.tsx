@@ -1,31 +1,44 @@
 import { useEffect, useRef, useState } from 'react';
-import { api, ApiError } from '../api';
+import { FormattedMessage, useIntl } from 'react-intl';
+import { useSearchParams } from 'react-router';
+import { api, ApiError } from '../api/client';
+import { PageTitle } from '../ui/page';
+import { problemText } from '../ui/states';
 
 /**
- * The link in a new member's confirmation mail. Confirming signs the member in, but this is the staff app: the
- * member's session is not kept here (it would be mistaken for staff), only the confirmation is shown.
+ * The link in a new member's confirmation mail. Confirming signs the member in, but the session it answers with is
+ * not kept: only the confirmation is shown, and the member signs in with their own password.
  */
 export function MemberConfirm() {
-  const token = new URLSearchParams(location.search).get('token') ?? '';
-  const [state, setState] = useState<{ name: string } | { error: string } | null>(null);
+  const intl = useIntl();
+  const [params] = useSearchParams();
+  const token = params.get('token') ?? '';
+  const [state, setState] = useState<{ name: string } | { error: unknown } | { noToken: true } | null>(null);
   // The token is single use: React's development double effect must not spend it twice.
   const sent = useRef(false);
 
   useEffect(() => {
     if (sent.current) return;
     sent.current = true;
-    if (!token) return setState({ error: 'This link has no token. Open the link from your mail again.' });
-    api<{ member: { familyName: string; givenName: string } }>('POST', '/api/member-auth/confirm', { token })
-      .then((r) => setState({ name: `${r.member.familyName} ${r.member.givenName}`.trim() }))
-      .catch((e: unknown) => setState({ error: e instanceof ApiError ? e.message : 'That did not work; try the link again.' }));
+    if (!token) return setState({ noToken: true });
+    api
+      .POST('/api/member-auth/confirm', { body: { token } })
+      .then(({ data }) => setState({ name: data ? `${data.member.familyName} ${data.member.givenName}`.trim() : '' }))
+      .catch((error: unknown) => setState({ error }));
   }, [token]);
 
+  const title = intl.formatMessage({ id: 'auth.confirm.title' });
   return (
     <main className="card narrow">
-      <h1>Email confirmation</h1>
-      {!state && <p>Confirming…</p>}
-      {state && 'name' in state && <p role="status">Thank you, {state.name}: your email is confirmed and your membership registration is complete. You can now sign in to book.</p>}
-      {state && 'error' in state && <p role="alert" className="error">{state.error}</p>}
+      <PageTitle title={title}>{title}</PageTitle>
+      {!state && <p><FormattedMessage id="auth.confirm.confirming" /></p>}
+      {state && 'name' in state && <p role="status"><FormattedMessage id="auth.confirm.done" values={{ name: state.name }} /></p>}
+      {state && 'noToken' in state && <p role="alert" className="error"><FormattedMessage id="auth.link.noToken" /></p>}
+      {state && 'error' in state && (
+        <p role="alert" className="error">
+          {state.error instanceof ApiError ? problemText(intl, state.error) : intl.formatMessage({ id: 'auth.confirm.failed' })}
+        </p>
+      )}
     </main>
   );
 }

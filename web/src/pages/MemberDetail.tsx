@@ -1,145 +1,197 @@
 import { useReducer, useState } from 'react';
-import {
-  statusLabel,
-  type Contract,
-  type Credits,
-  type Member,
-  type MemberMessages,
-  type MembershipRules,
-  type Plan,
-  type Role,
-  type StatusHistory,
-  type Tenant,
-} from '../api';
-import { navigate } from '../App';
-import { ActionFlow, Alert, can, Input, Select, StatusBadge, Table, useApi } from '../ui';
+import { FormattedMessage, useIntl } from 'react-intl';
+import { Link, useParams } from 'react-router';
+import { $api } from '../api/client';
+import type { ResponseOf } from '../api/types';
+import { useFormat } from '../format';
+import { can, useStaffMe } from '../staff/StaffApp';
+import { ActionFlow, Facts, Input, Select, StatusBadge, Table } from '../ui';
+import { PageTitle } from '../ui/page';
+import { EmptyState, QueryView } from '../ui/states';
+import { useToast } from '../ui/toast';
 import { Contracts } from './Contracts';
 import { BillingSection } from './MemberBilling';
 import { PenaltiesSection, ReservationsSection } from './MemberBookings';
+import { fullName, type MemberStatus } from './Members';
 
-export function MemberDetail({ id, role, tenant }: { id: string; role: Role; tenant: Tenant }) {
-  // Every write on this page bumps the version: everything shown is read again, and the forms start empty.
-  const [version, reload] = useReducer((n: number) => n + 1, 0);
-  const member = useApi<Member>(`/api/members/${id}`, version);
-  const status = useApi<StatusHistory>(`/api/members/${id}/status`, version);
-  const contracts = useApi<{ items: Contract[] }>(`/api/members/${id}/contracts`, version);
-  const credits = useApi<Credits>(`/api/members/${id}/credits?limit=10`, version);
-  const plans = useApi<{ items: Plan[] }>('/api/plans', version);
-  const rules = useApi<MembershipRules>('/api/settings/membership');
+type Member = ResponseOf<'/api/members/{memberId}', 'get'>;
+type StatusHistory = ResponseOf<'/api/members/{memberId}/status', 'get'>;
+type Credits = ResponseOf<'/api/members/{memberId}/credits', 'get'>;
+type MemberMessages = ResponseOf<'/api/members/{memberId}/messages', 'get'>;
 
-  if (!member.data) return member.error ? <Alert text={member.error} /> : <p>Loading…</p>;
+/** A member's page (/members/:memberId): who they are, their contracts, status, billing, bookings, credits and mail. */
+export function MemberDetail() {
+  const { memberId = '' } = useParams();
+  // Another member's page starts afresh: no form keeps what was typed for the one before.
+  return <MemberPage key={memberId} memberId={memberId} />;
+}
+
+function MemberPage({ memberId }: { memberId: string }) {
+  const intl = useIntl();
+  const format = useFormat();
+  const path = { params: { path: { memberId } } };
+  const member = $api.useQuery('get', '/api/members/{memberId}', path);
+  const status = $api.useQuery('get', '/api/members/{memberId}/status', path);
   const m = member.data;
-  const rows: Array<[string, string]> = [
-    ['Member number', String(m.memberNumber)],
-    ['Kana', `${m.familyNameKana} ${m.givenNameKana}`.trim()],
-    ['Phone', m.phone ?? ''],
-    ['Email', m.email ?? ''],
-    ['Birth date', m.birthDate ?? ''],
-    ['Tags', m.tags.join(', ')],
-    ['Terms', m.termsVersion ? `${m.termsVersion} (accepted ${m.termsAcceptedAt?.slice(0, 10)})` : 'not accepted'],
-    ['Notes', m.staffNotes],
-  ];
-  const current = status.data?.status ?? m.status;
+  const title = m ? fullName(m) : intl.formatMessage({ id: 'members.detail.title' });
+  const current = status.data?.status ?? m?.status;
   return (
     <section>
-      <button className="link" onClick={() => navigate('/')}>← Members</button>
-      <div className="row">
-        <h2>{m.familyName} {m.givenName}</h2>
-        <span aria-label="Member status"><StatusBadge status={current} />{m.statusSince && <span className="muted small"> since {m.statusSince}</span>}</span>
-      </div>
-      <table>
-        <tbody>
-          {rows.map(([k, v]) => (
-            <tr key={k}><th>{k}</th><td>{v}</td></tr>
-          ))}
-        </tbody>
-      </table>
-      <h3>Family</h3>
-      {m.family.length === 0 ? (
-        <p className="muted">No family links.</p>
-      ) : (
-        <ul>
-          {m.family.map((f) => (
-            <li key={f.id}>
-              <button className="link" onClick={() => navigate(`/members/${f.id}`)}>
-                {f.familyName} {f.givenName} (No. {f.memberNumber}){f.id === m.billingMemberId ? ' · billed' : ''}
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
-      {m.billingMemberId !== m.id && <p className="muted">Charges go to the family lead.</p>}
-
-      <Alert text={contracts.error ?? plans.error ?? status.error ?? credits.error} />
-      <Contracts
-        key={`contracts-${version}`}
-        memberId={m.id}
-        contracts={contracts.data?.items ?? []}
-        plans={plans.data?.items ?? []}
-        currency={rules.data?.currency ?? 'JPY'}
-        canChange={can.sell(role)}
-        onChange={reload}
-      />
-      {status.data && <StatusSection key={`status-${version}`} memberId={m.id} history={status.data} canChange={can.sell(role)} onChange={reload} />}
-      {can.sell(role) && <BillingSection key={`billing-${version}`} member={m} canManage={can.manage(role)} />}
-      <ReservationsSection key={`reservations-${version}`} memberId={m.id} tenant={tenant} />
-      <PenaltiesSection memberId={m.id} tenant={tenant} canManage={can.manage(role)} />
-      {credits.data && <CreditsSection key={`credits-${version}`} memberId={m.id} credits={credits.data} canAdjust={can.manage(role)} timeZone={tenant.timezone} onChange={reload} />}
-      {can.sell(role) && <MessagesSection key={`messages-${version}`} memberId={m.id} timeZone={tenant.timezone} />}
+      <PageTitle
+        title={title}
+        actions={
+          <span aria-label={intl.formatMessage({ id: 'members.detail.status' })}>
+            {current && <StatusBadge status={current} />}
+            {m?.statusSince && <span className="muted small"> <FormattedMessage id="members.detail.statusSince" values={{ date: format.date(m.statusSince) }} /></span>}
+          </span>
+        }
+      >
+        {title}
+      </PageTitle>
+      <p><Link to="/"><FormattedMessage id="members.detail.back" /></Link></p>
+      <QueryView query={member} rows={6}>{(data) => <MemberBody member={data} />}</QueryView>
     </section>
   );
 }
 
-const change = (from: StatusHistory['events'][number]['from'], to: string) => `${from ? statusLabel[from] : 'New'} → ${statusLabel[to as keyof typeof statusLabel]}`;
-
-function StatusSection({ memberId, history, canChange, onChange }: { memberId: string; history: StatusHistory; canChange: boolean; onChange: () => void }) {
-  const [form, setForm] = useState({ to: 'trial', effectiveOn: '', reason: '' });
-  const set = (k: keyof typeof form) => (v: string) => setForm({ ...form, [k]: v });
-  const { effectiveOn, ...rest } = form;
+function MemberBody({ member: m }: { member: Member }) {
+  const intl = useIntl();
+  const format = useFormat();
+  const { role } = useStaffMe();
+  const rules = $api.useQuery('get', '/api/settings/membership');
+  const currency = rules.data?.currency ?? 'JPY';
+  const t = (id: string, values?: Record<string, string | number>) => intl.formatMessage({ id: `members.detail.${id}` }, values);
+  const rows: Array<[string, string]> = [
+    [t('memberNumber'), String(m.memberNumber)],
+    [t('kana'), [m.familyNameKana, m.givenNameKana].filter((s) => s !== '').join(' ')],
+    [t('phone'), format.phone(m.phone)],
+    [t('email'), m.email ?? ''],
+    [t('birthDate'), m.birthDate ? format.date(m.birthDate) : ''],
+    [t('tags'), m.tags.join(t('tagSeparator'))],
+    [
+      t('terms'),
+      m.termsVersion
+        ? t('termsAccepted', { version: m.termsVersion, date: m.termsAcceptedAt ? format.date(format.dayOf(m.termsAcceptedAt)) : '' })
+        : t('termsNotAccepted'),
+    ],
+    [t('notes'), m.staffNotes],
+  ];
   return (
     <>
-      <h3>Status history</h3>
-      <Table head={['Effective', 'Change', 'Reason']}>
-        {history.events.map((e) => (
-          <tr key={e.id}><td>{e.effectiveOn}</td><td>{change(e.from, e.to)}</td><td>{e.reason}</td></tr>
-        ))}
-      </Table>
-      {history.scheduled.length > 0 && (
-        <>
-          <h4>Coming changes</h4>
-          <Table head={['Effective', 'Becomes', 'Reason', '']}>
-            {history.scheduled.map((s) => (
-              <tr key={s.id}>
-                <td>{s.effectiveOn}</td>
-                <td><StatusBadge status={s.to} /></td>
-                <td>{s.reason}</td>
-                <td>
-                  {s.contractId ? (
-                    <span className="muted small">Set by a contract: change it there</span>
-                  ) : (
-                    canChange && <ActionFlow label="Withdraw this change" method="DELETE" path={`/api/members/${memberId}/status/${s.id}`} confirmLabel="Withdraw" onDone={onChange} compact />
-                  )}
-                </td>
-              </tr>
-            ))}
-          </Table>
-        </>
+      <Facts rows={rows} />
+      <h2><FormattedMessage id="members.family.title" /></h2>
+      {m.family.length === 0 ? (
+        <EmptyState><FormattedMessage id="members.family.none" /></EmptyState>
+      ) : (
+        <ul>
+          {m.family.map((f) => (
+            <li key={f.id}>
+              <Link to={`/members/${f.id}`}>
+                <FormattedMessage id="members.family.member" values={{ name: fullName(f), number: f.memberNumber, billed: f.id === m.billingMemberId ? 'yes' : 'no' }} />
+              </Link>
+            </li>
+          ))}
+        </ul>
       )}
+      {m.billingMemberId !== m.id && <p className="muted"><FormattedMessage id="members.family.chargesToLead" /></p>}
+
+      <Contracts memberId={m.id} currency={currency} canChange={can.sell(role)} />
+      <StatusSection memberId={m.id} canChange={can.sell(role)} />
+      {can.sell(role) && <BillingSection member={m} canManage={can.manage(role)} />}
+      <ReservationsSection memberId={m.id} />
+      <PenaltiesSection memberId={m.id} currency={currency} canManage={can.manage(role)} />
+      <CreditsSection memberId={m.id} canAdjust={can.manage(role)} />
+      {can.sell(role) && <MessagesSection memberId={m.id} />}
+    </>
+  );
+}
+
+const settable: MemberStatus[] = ['trial', 'active', 'on_leave', 'cancelled'];
+
+function StatusSection({ memberId, canChange }: { memberId: string; canChange: boolean }) {
+  const intl = useIntl();
+  const format = useFormat();
+  const toast = useToast();
+  const history = $api.useQuery('get', '/api/members/{memberId}/status', { params: { path: { memberId } } });
+  const blank = { to: 'trial' as MemberStatus, effectiveOn: '', reason: '' };
+  const [form, setForm] = useState(blank);
+  const [round, nextRound] = useReducer((n: number) => n + 1, 0);
+  const set = (k: keyof typeof form) => (v: string) => setForm({ ...form, [k]: v });
+  const { effectiveOn, ...rest } = form;
+  const label = (s: MemberStatus) => intl.formatMessage({ id: `memberStatus.${s}` });
+  const t = (id: string) => intl.formatMessage({ id: `members.status.${id}` });
+  return (
+    <>
+      <h2><FormattedMessage id="members.status.title" /></h2>
+      <QueryView query={history}>
+        {(h: StatusHistory) => (
+          <>
+            {h.events.length === 0 ? (
+              <EmptyState><FormattedMessage id="members.status.noEvents" /></EmptyState>
+            ) : (
+              <Table head={[t('effective'), t('change'), t('reason')]}>
+                {h.events.map((e) => (
+                  <tr key={e.id}>
+                    <td>{format.date(e.effectiveOn)}</td>
+                    <td><FormattedMessage id="members.status.fromTo" values={{ from: e.from ? label(e.from) : t('new'), to: label(e.to) }} /></td>
+                    <td>{e.reason}</td>
+                  </tr>
+                ))}
+              </Table>
+            )}
+            {h.scheduled.length > 0 && (
+              <>
+                <h3><FormattedMessage id="members.status.coming" /></h3>
+                <Table head={[t('effective'), t('becomes'), t('reason'), '']}>
+                  {h.scheduled.map((s) => (
+                    <tr key={s.id}>
+                      <td>{format.date(s.effectiveOn)}</td>
+                      <td><StatusBadge status={s.to} /></td>
+                      <td>{s.reason}</td>
+                      <td>
+                        {s.contractId ? (
+                          <span className="muted small"><FormattedMessage id="members.status.byContract" /></span>
+                        ) : (
+                          canChange && (
+                            <ActionFlow
+                              label={t('withdraw')}
+                              method="DELETE"
+                              path={`/api/members/${memberId}/status/${s.id}`}
+                              confirmLabel={t('withdrawConfirm')}
+                              onDone={() => toast(t('withdrawn'))}
+                              compact
+                            />
+                          )
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </Table>
+              </>
+            )}
+          </>
+        )}
+      </QueryView>
       {canChange && (
         <>
-          <h4>Change the status by hand</h4>
-          <p className="muted small">For trials and members without a contract; contracts change the status themselves.</p>
+          <h3><FormattedMessage id="members.status.byHand" /></h3>
+          <p className="muted small"><FormattedMessage id="members.status.byHandHelp" /></p>
           <ActionFlow<StatusHistory>
-            label="Change the status"
+            key={round}
+            label={t('changeForm')}
             method="POST"
             path={`/api/members/${memberId}/status`}
             body={effectiveOn ? form : rest}
-            confirmLabel="Record the change"
-            onDone={onChange}
+            confirmLabel={t('record')}
+            onDone={() => {
+              toast(t('recorded'));
+              setForm(blank);
+              nextRound();
+            }}
           >
-            <Select label="New status" value={form.to} onChange={set('to')} options={(['trial', 'active', 'on_leave', 'cancelled'] as const).map((s) => [s, statusLabel[s]])} />
-            <Input label="From (blank: today)" type="date" value={form.effectiveOn} onChange={set('effectiveOn')} />
-            <Input label="Reason" required value={form.reason} onChange={set('reason')} />
+            <Select label={t('newStatus')} value={form.to} onChange={set('to')} options={settable.map((s) => [s, label(s)])} />
+            <Input label={t('from')} type="date" value={form.effectiveOn} onChange={set('effectiveOn')} />
+            <Input label={t('reason')} required value={form.reason} onChange={set('reason')} />
           </ActionFlow>
         </>
       )}
@@ -147,74 +199,99 @@ function StatusSection({ memberId, history, canChange, onChange }: { memberId: s
   );
 }
 
-const ledgerLabel: Record<string, string> = { grant: 'Granted', carryover: 'Carried over', consume: 'Used', refund: 'Refunded', expire: 'Expired', adjust: 'Adjusted' };
-
-const messageStatusLabel: Record<MemberMessages['items'][number]['status'], string> = { pending: 'Waiting to send', sent: 'Delivered', failed: 'Failed' };
-
 /** What was mailed to the member (or to their family lead for them), and whether it reached their mail server. */
-function MessagesSection({ memberId, timeZone }: { memberId: string; timeZone: string }) {
-  const messages = useApi<MemberMessages>(`/api/members/${memberId}/messages?limit=20`);
-  const when = new Intl.DateTimeFormat('ja-JP', { dateStyle: 'medium', timeStyle: 'short', timeZone });
-  if (!messages.data) return <Alert text={messages.error} />;
-  const { address, items } = messages.data;
+function MessagesSection({ memberId }: { memberId: string }) {
+  const intl = useIntl();
+  const format = useFormat();
+  const messages = $api.useQuery('get', '/api/members/{memberId}/messages', { params: { path: { memberId }, query: { limit: 20 } } });
+  const t = (id: string) => intl.formatMessage({ id: `members.messages.${id}` });
   return (
     <>
-      <h3>Messages</h3>
-      {address === null ? (
-        <p className="muted">No email address: the member gets no mail.</p>
-      ) : items.length === 0 ? (
-        <p className="muted">Nothing sent to {address} yet.</p>
-      ) : (
-        <Table head={['Message', 'When', 'Delivery']}>
-          {items.map((msg) => (
-            <tr key={msg.id}>
-              <td>{msg.subject}</td>
-              <td>{when.format(new Date(msg.sentAt ?? msg.failedAt ?? msg.createdAt))}</td>
-              <td>
-                <span className={`badge mail-${msg.status}`}>{messageStatusLabel[msg.status]}</span>
-                {msg.lastError && <span className="muted small"> {msg.lastError}</span>}
-              </td>
-            </tr>
-          ))}
-        </Table>
-      )}
+      <h2><FormattedMessage id="members.messages.title" /></h2>
+      <QueryView query={messages}>
+        {({ address, items }: MemberMessages) =>
+          address === null ? (
+            <EmptyState><FormattedMessage id="members.messages.noAddress" /></EmptyState>
+          ) : items.length === 0 ? (
+            <EmptyState><FormattedMessage id="members.messages.none" values={{ address }} /></EmptyState>
+          ) : (
+            <Table head={[t('subject'), t('when'), t('delivery')]}>
+              {items.map((msg) => (
+                <tr key={msg.id}>
+                  <td>{msg.subject}</td>
+                  <td>{format.dateTime(msg.sentAt ?? msg.failedAt ?? msg.createdAt)}</td>
+                  <td>
+                    <span className={`badge mail-${msg.status}`}><FormattedMessage id={`members.messages.status.${msg.status}`} /></span>
+                    {msg.lastError && <span className="muted small"> {msg.lastError}</span>}
+                  </td>
+                </tr>
+              ))}
+            </Table>
+          )
+        }
+      </QueryView>
     </>
   );
 }
 
-function CreditsSection(props: { memberId: string; credits: Credits; canAdjust: boolean; timeZone: string; onChange: () => void }) {
-  const { credits } = props;
-  const [form, setForm] = useState({ amount: '', reason: '', expiresOn: '' });
+function CreditsSection({ memberId, canAdjust }: { memberId: string; canAdjust: boolean }) {
+  const intl = useIntl();
+  const format = useFormat();
+  const toast = useToast();
+  const credits = $api.useQuery('get', '/api/members/{memberId}/credits', { params: { path: { memberId }, query: { limit: 10 } } });
+  const blank = { amount: '', reason: '', expiresOn: '' };
+  const [form, setForm] = useState(blank);
+  const [round, nextRound] = useReducer((n: number) => n + 1, 0);
   const set = (k: keyof typeof form) => (v: string) => setForm({ ...form, [k]: v });
-  const when = new Intl.DateTimeFormat('ja-JP', { dateStyle: 'medium', timeStyle: 'short', timeZone: props.timeZone });
+  const t = (id: string) => intl.formatMessage({ id: `members.credits.${id}` });
   return (
     <>
-      <h3>Credits</h3>
-      <p><strong>{credits.available}</strong> {credits.available === 1 ? 'credit' : 'credits'} available</p>
-      {credits.ledger.length > 0 && (
-        <Table head={['When', 'Change', 'Reason', 'Expires']}>
-          {credits.ledger.map((l) => (
-            <tr key={l.id}>
-              <td>{when.format(new Date(l.createdAt))}</td>
-              <td>{ledgerLabel[l.kind] ?? l.kind} {l.amount > 0 ? `+${l.amount}` : l.amount}</td>
-              <td>{l.reason}</td>
-              <td>{l.expiresOn ?? ''}</td>
-            </tr>
-          ))}
-        </Table>
-      )}
-      {props.canAdjust && (
+      <h2><FormattedMessage id="members.credits.title" /></h2>
+      <QueryView query={credits}>
+        {(c: Credits) => (
+          <>
+            <p>
+              <FormattedMessage id="members.credits.available" values={{ count: c.available, b: (chunks) => <strong>{chunks}</strong> }} />
+            </p>
+            {c.ledger.length === 0 ? (
+              <EmptyState><FormattedMessage id="members.credits.none" /></EmptyState>
+            ) : (
+              <Table head={[t('when'), t('change'), t('reason'), t('expires')]}>
+                {c.ledger.map((l) => (
+                  <tr key={l.id}>
+                    <td>{format.dateTime(l.createdAt)}</td>
+                    <td>
+                      <FormattedMessage
+                        id="members.credits.movement"
+                        values={{ kind: intl.formatMessage({ id: `members.credits.kind.${l.kind}` }), amount: intl.formatNumber(l.amount, { signDisplay: 'exceptZero' }) }}
+                      />
+                    </td>
+                    <td>{l.reason}</td>
+                    <td>{l.expiresOn ? format.date(l.expiresOn) : ''}</td>
+                  </tr>
+                ))}
+              </Table>
+            )}
+          </>
+        )}
+      </QueryView>
+      {canAdjust && (
         <ActionFlow<Credits>
-          label="Adjust credits"
+          key={round}
+          label={t('adjust')}
           method="POST"
-          path={`/api/members/${props.memberId}/credits/adjustments`}
+          path={`/api/members/${memberId}/credits/adjustments`}
           body={{ amount: Number(form.amount), reason: form.reason, ...(form.expiresOn ? { expiresOn: form.expiresOn } : {}) }}
-          confirmLabel="Adjust credits"
-          onDone={props.onChange}
+          confirmLabel={t('adjust')}
+          onDone={() => {
+            toast(t('adjusted'));
+            setForm(blank);
+            nextRound();
+          }}
         >
-          <Input label="Credits (+ or −)" type="number" step={1} min={-1000} max={1000} required value={form.amount} onChange={set('amount')} />
-          <Input label="Reason" required value={form.reason} onChange={set('reason')} />
-          <Input label="Expires on (optional)" type="date" value={form.expiresOn} onChange={set('expiresOn')} />
+          <Input label={t('amount')} type="number" step={1} min={-1000} max={1000} required value={form.amount} onChange={set('amount')} />
+          <Input label={t('reason')} required value={form.reason} onChange={set('reason')} />
+          <Input label={t('expiresOn')} type="date" value={form.expiresOn} onChange={set('expiresOn')} />
         </ActionFlow>
       )}
     </>

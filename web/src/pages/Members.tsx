@@ -1,134 +1,206 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, memberStatuses, searchMembers, statusLabel, type MemberStatus, type MemberSummary } from '../api';
-import { navigate } from '../App';
-import { StatusBadge, Table } from '../ui';
+import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
+import { useEffect, useState, type FormEvent } from 'react';
+import { FormattedMessage, useIntl } from 'react-intl';
+import { Link, useNavigate } from 'react-router';
+import { $api, api, useApiAction } from '../api/client';
+import type { BodyOf, ResponseOf } from '../api/types';
+import { useFormat } from '../format';
+import { can, useStaffMe } from '../staff/StaffApp';
+import { Input, StatusBadge, Table } from '../ui';
+import { PageTitle } from '../ui/page';
+import { EmptyState, ErrorState, fieldErrors, ProblemAlert, Skeleton } from '../ui/states';
+import { useToast } from '../ui/toast';
 
-/** The front desk's member book: one search box, newest-first paging by number, quick registration. */
-export function Members({ canEdit }: { canEdit: boolean }) {
+export type MemberSummary = ResponseOf<'/api/members', 'get'>['items'][number];
+export type MemberStatus = MemberSummary['status'];
+export const memberStatuses: MemberStatus[] = ['provisional', 'trial', 'active', 'on_leave', 'cancelled'];
+
+/** A member's name as the studio writes it: family name first (高橋 優). */
+export const fullName = (m: { familyName: string; givenName: string }) => [m.familyName, m.givenName].filter((s) => s !== '').join(' ');
+
+/** The value once it has stopped changing for `ms`: a search goes out when the typing pauses. */
+export function useDebounced<T>(value: T, ms = 200): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
+
+const PAGE_SIZE = 25;
+
+/** The front desk's member book: one search box, paging by member number, quick registration. */
+export function Members() {
+  const intl = useIntl();
+  const format = useFormat();
+  const me = useStaffMe();
+  const canEdit = can.edit(me.role);
   const [q, setQ] = useState('');
   const [status, setStatus] = useState<MemberStatus | ''>('');
-  const [items, setItems] = useState<MemberSummary[]>([]);
-  const [next, setNext] = useState<number | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const load = useCallback(async (query: string, after: number | null) => {
-    try {
-      const page = await searchMembers(query, { status: status || undefined, after });
-      setItems((prev) => (after ? [...prev, ...page.items] : page.items));
-      setNext(page.nextCursor);
-      setError(null);
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'Search failed.');
-    }
-  }, [status]);
-
-  useEffect(() => {
-    const timer = setTimeout(() => void load(q, null), 200);
-    return () => clearTimeout(timer);
-  }, [q, load]);
+  const typed = useDebounced(q);
+  const query = { ...(typed ? { q: typed } : {}), ...(status ? { status } : {}), limit: PAGE_SIZE };
+  const list = useInfiniteQuery({
+    queryKey: ['get', '/api/members', { params: { query } }, 'pages'] as const,
+    initialPageParam: null as number | null,
+    queryFn: async ({ pageParam, signal }) => {
+      const { data } = await api.GET('/api/members', { params: { query: { ...query, ...(pageParam ? { after: pageParam } : {}) } }, signal });
+      return data!;
+    },
+    getNextPageParam: (page) => page.nextCursor,
+    // The rows of the last search stay while the next one loads, so the list does not flicker while typing.
+    placeholderData: keepPreviousData,
+  });
+  const items = list.data?.pages.flatMap((p) => p.items) ?? [];
+  const head = ['number', 'name', 'kana', 'phone', 'status'].map((c) => intl.formatMessage({ id: `members.list.${c}` }));
+  const title = intl.formatMessage({ id: 'members.list.title' });
 
   return (
     <section>
-      <div className="row">
-        <h2>Members</h2>
-      </div>
+      <PageTitle title={title}>{title}</PageTitle>
       <div className="search">
-        <input
-          aria-label="Search members"
-          placeholder="Name, かな, number, phone or email"
-          value={q}
-          onChange={(e) => setQ(e.target.value)}
-        />
-        <select aria-label="Filter by status" value={status} onChange={(e) => setStatus(e.target.value as MemberStatus | '')}>
-          <option value="">All statuses</option>
-          {memberStatuses.map((s) => <option key={s} value={s}>{statusLabel[s]}</option>)}
-        </select>
+        <div style={{ flex: 1 }}>
+          <Input
+            label={intl.formatMessage({ id: 'members.list.search' })}
+            type="search"
+            placeholder={intl.formatMessage({ id: 'members.list.searchHint' })}
+            value={q}
+            onChange={setQ}
+          />
+        </div>
+        <label>
+          <FormattedMessage id="members.list.statusFilter" />
+          <select value={status} onChange={(e) => setStatus(e.target.value as MemberStatus | '')}>
+            <option value="">{intl.formatMessage({ id: 'members.list.allStatuses' })}</option>
+            {memberStatuses.map((s) => <option key={s} value={s}>{intl.formatMessage({ id: `memberStatus.${s}` })}</option>)}
+          </select>
+        </label>
       </div>
-      {error && <p role="alert" className="error">{error}</p>}
-      <Table head={['No.', 'Name', 'Kana', 'Phone', 'Status']}>
-        {items.map((m) => (
-          <tr key={m.id} className="clickable" onClick={() => navigate(`/members/${m.id}`)}>
-            <td>{m.memberNumber}</td>
-            <td>{m.familyName} {m.givenName}</td>
-            <td>{m.familyNameKana} {m.givenNameKana}</td>
-            <td>{m.phone ?? ''}</td>
-            <td><StatusBadge status={m.status} /></td>
-          </tr>
-        ))}
-      </Table>
-      {items.length === 0 && !error && <p className="muted">No members found.</p>}
-      {next !== null && <button className="secondary" onClick={() => void load(q, next)}>More</button>}
-      {canEdit && <RegisterMember onDone={(id) => navigate(`/members/${id}`)} />}
+      {list.data === undefined ? (
+        list.isError ? <ErrorState error={list.error} retry={() => void list.refetch()} /> : <Skeleton rows={5} />
+      ) : items.length === 0 ? (
+        list.isPlaceholderData ? (
+          <Skeleton rows={5} />
+        ) : (
+          <EmptyState><FormattedMessage id="members.list.empty" values={{ canRegister: canEdit ? 'yes' : 'no' }} /></EmptyState>
+        )
+      ) : (
+        <div aria-busy={list.isPlaceholderData || undefined}>
+          <Table head={head} caption={title}>
+            {items.map((m) => (
+              <tr key={m.id}>
+                <td><Link to={`/members/${m.id}`}>{m.memberNumber}</Link></td>
+                <td>{fullName(m)}</td>
+                <td>{[m.familyNameKana, m.givenNameKana].filter((s) => s !== '').join(' ')}</td>
+                <td>{format.phone(m.phone)}</td>
+                <td><StatusBadge status={m.status} /></td>
+              </tr>
+            ))}
+          </Table>
+        </div>
+      )}
+      {list.data !== undefined && list.isError && <ProblemAlert error={list.error} />}
+      {list.hasNextPage && !list.isPlaceholderData && (
+        <button type="button" className="secondary" disabled={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
+          <FormattedMessage id="common.more" />
+        </button>
+      )}
+      {canEdit && <RegisterMember />}
     </section>
   );
 }
 
-function RegisterMember({ onDone }: { onDone: (id: string) => void }) {
-  const [form, setForm] = useState({ familyName: '', givenName: '', familyNameKana: '', givenNameKana: '', phone: '', email: '' });
-  const [error, setError] = useState<string | null>(null);
-  const field = (name: keyof typeof form, label: string, type = 'text') => (
-    <input aria-label={label} placeholder={label} type={type} value={form[name]} onChange={(e) => setForm({ ...form, [name]: e.target.value })} />
-  );
+type Registration = { familyName: string; givenName: string; familyNameKana: string; givenNameKana: string; phone: string; email: string };
+const blank: Registration = { familyName: '', givenName: '', familyNameKana: '', givenNameKana: '', phone: '', email: '' };
+
+function RegisterMember() {
+  const intl = useIntl();
+  const navigate = useNavigate();
+  const toast = useToast();
+  const action = useApiAction();
+  const [form, setForm] = useState(blank);
+  const errors = fieldErrors(action.error);
+  const refusedFields = Object.keys(errors).filter((k) => k in blank);
+
+  const field = (name: keyof Registration, type = 'text', autoComplete?: string) => {
+    const error = errors[name];
+    const errorId = `register-${name}-error`;
+    return (
+      <div>
+        <Input
+          label={intl.formatMessage({ id: `members.register.${name}` })}
+          type={type}
+          autoComplete={autoComplete}
+          value={form[name]}
+          onChange={(v) => setForm({ ...form, [name]: v })}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? errorId : undefined}
+        />
+        {error && <span id={errorId} className="field-error">{error}</span>}
+      </div>
+    );
+  };
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const body = Object.fromEntries(Object.entries(form).filter(([, v]) => v.trim() !== ''));
-    setError(null);
-    try {
-      const member = await api<{ id: string }>('POST', '/api/members', body);
-      onDone(member.id);
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'Registration failed.');
-    }
+    // Blank fields are left out; a missing family name is refused by the API beside its field.
+    const filled: Partial<Registration> = Object.fromEntries(Object.entries(form).filter(([, v]) => v.trim() !== ''));
+    const body = filled as BodyOf<'/api/members', 'post'>;
+    const member = await action.run(`register:${JSON.stringify(body)}`, (key) => api.POST('/api/members', { body, headers: { 'idempotency-key': key } }));
+    if (!member) return;
+    toast(intl.formatMessage({ id: 'members.register.done' }, { name: fullName(member), number: member.memberNumber }));
+    navigate(`/members/${member.id}`);
   }
 
   return (
     <>
-      <h3>Register a member</h3>
-      <form className="inline" onSubmit={submit}>
-        {field('familyName', 'Family name')}
-        {field('givenName', 'Given name')}
-        {field('familyNameKana', 'Family name (kana)')}
-        {field('givenNameKana', 'Given name (kana)')}
-        {field('phone', 'Phone', 'tel')}
-        {field('email', 'Email', 'email')}
-        <button type="submit">Register</button>
+      <h2><FormattedMessage id="members.register.title" /></h2>
+      <form className="inline" onSubmit={submit} aria-label={intl.formatMessage({ id: 'members.register.title' })}>
+        {field('familyName', 'text', 'off')}
+        {field('givenName', 'text', 'off')}
+        {field('familyNameKana', 'text', 'off')}
+        {field('givenNameKana', 'text', 'off')}
+        {field('phone', 'tel', 'off')}
+        {field('email', 'email', 'off')}
+        <button type="submit" disabled={action.busy}><FormattedMessage id="members.register.submit" /></button>
       </form>
-      {error && <p role="alert" className="error">{error}</p>}
+      {/* A refusal about one field is shown beside it; anything else is said here. */}
+      {action.error && refusedFields.length === 0 ? <ProblemAlert error={action.error} /> : null}
     </>
   );
 }
 
 /** Finds a member by the same search as the member book and hands the chosen one over (booking, the front desk). */
 export function MemberPicker({ label, onPick }: { label: string; onPick: (m: MemberSummary) => void }) {
+  const intl = useIntl();
+  const format = useFormat();
   const [q, setQ] = useState('');
-  const [items, setItems] = useState<MemberSummary[]>([]);
-  useEffect(() => {
-    if (q.trim() === '') return setItems([]);
-    let live = true;
-    const timer = setTimeout(() => {
-      searchMembers(q, { limit: 5 })
-        .then((page) => live && setItems(page.items))
-        .catch(() => live && setItems([]));
-    }, 200);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [q]);
+  const typed = useDebounced(q);
+  const matches = $api.useQuery('get', '/api/members', { params: { query: { q: typed, limit: 5 } } }, {
+    enabled: typed.trim() !== '',
+    placeholderData: keepPreviousData,
+  });
+  const shown = q.trim() !== '' && typed.trim() !== '';
   return (
     <div className="picker">
-      <input aria-label={label} placeholder="Name, かな, number, phone or email" value={q} onChange={(e) => setQ(e.target.value)} />
-      {items.length > 0 && (
-        <ul className="picks" aria-label={`${label}: matches`}>
-          {items.map((m) => (
-            <li key={m.id}>
-              <button type="button" className="link" onClick={() => onPick(m)}>
-                {m.familyName} {m.givenName} (No. {m.memberNumber}){m.phone ? ` · ${m.phone}` : ''}
-              </button>
-            </li>
-          ))}
+      <Input label={label} type="search" placeholder={intl.formatMessage({ id: 'members.list.searchHint' })} value={q} onChange={setQ} autoComplete="off" />
+      {shown && matches.isError && <ProblemAlert error={matches.error} />}
+      {shown && matches.data && matches.data.items.length > 0 && (
+        <ul className="picks" aria-label={intl.formatMessage({ id: 'members.picker.matches' }, { label })}>
+          {matches.data.items.map((m) => {
+            const who = intl.formatMessage({ id: 'members.picker.member' }, { name: fullName(m), number: m.memberNumber });
+            return (
+              <li key={m.id}>
+                <button type="button" className="link" onClick={() => onPick(m)}>
+                  {m.phone ? intl.formatMessage({ id: 'members.picker.withPhone' }, { member: who, phone: format.phone(m.phone) }) : who}
+                </button>
+              </li>
+            );
+          })}
         </ul>
+      )}
+      {shown && matches.data && matches.data.items.length === 0 && !matches.isPlaceholderData && !matches.isFetching && (
+        <p className="muted small"><FormattedMessage id="members.picker.none" /></p>
       )}
     </div>
   );

@@ -1,81 +1,127 @@
-import { useReducer, useState, type ReactNode } from 'react';
-import { formatMoney, minorDigits, taxLabel, toMinor, type MembershipRules, type Plan, type PlanKind, type Role, type TaxCategory } from '../api';
-import { ActionFlow, Alert, can, Input, Select, Table, useApi } from '../ui';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState, type ReactNode } from 'react';
+import { FormattedMessage, useIntl, type IntlShape } from 'react-intl';
+import { $api } from '../api/client';
+import type { ResponseOf } from '../api/types';
+import { minorDigits, toMinor, useFormat, type Format } from '../format';
+import { can, useStaffMe } from '../staff/StaffApp';
+import { ActionFlow, Input, Select, Table } from '../ui';
+import { PageTitle } from '../ui/page';
+import { EmptyState, QueryView } from '../ui/states';
+import { useToast } from '../ui/toast';
 
-const kinds: Array<{ kind: PlanKind; title: string; one: string; priceLabel: string }> = [
-  { kind: 'monthly', title: 'Monthly plans', one: 'Monthly membership', priceLabel: 'Monthly price' },
-  { kind: 'pack', title: 'Packs', one: 'Pack of credits', priceLabel: 'Pack price' },
-  { kind: 'option', title: 'Options', one: 'Option (locker, rental…)', priceLabel: 'Monthly price' },
-];
+type Plan = ResponseOf<'/api/plans', 'get'>['items'][number];
+type PlanKind = Plan['kind'];
+type TaxCategory = Plan['terms']['taxCategory'];
+type MembershipRules = ResponseOf<'/api/settings/membership', 'get'>;
+
+const kinds: PlanKind[] = ['monthly', 'pack', 'option'];
+const taxCategories: TaxCategory[] = ['standard_10', 'reduced_8', 'exempt'];
+const prorationRules: Array<MembershipRules['prorationRule']> = ['full', 'daily', 'free_until_first'];
+const taxRoundings: Array<MembershipRules['taxRounding']> = ['floor', 'half_up', 'ceil'];
 
 /**
  * What the studio sells, at what price; managers and owners set prices and the membership rules. A saved change
  * reads everything again and renders the groups and forms afresh (new keys), closed and empty.
  */
-export function Plans({ role }: { role: Role }) {
-  const [version, reload] = useReducer((n: number) => n + 1, 0);
-  const plans = useApi<{ items: Plan[] }>('/api/plans', version);
-  const rules = useApi<MembershipRules>('/api/settings/membership', version);
-  const [notice, setNotice] = useState<string | null>(null);
-  const manage = can.manage(role);
-  const currency = rules.data?.currency ?? 'JPY';
+export function Plans() {
+  const intl = useIntl();
+  const format = useFormat();
+  const toast = useToast();
+  const queries = useQueryClient();
+  const me = useStaffMe();
+  const plans = $api.useQuery('get', '/api/plans');
+  const rules = $api.useQuery('get', '/api/settings/membership');
+  const [version, setVersion] = useState(0);
+  const manage = can.manage(me.role);
   const done = (text: string) => {
-    setNotice(text);
-    reload();
+    toast(text);
+    setVersion((v) => v + 1);
+    void queries.invalidateQueries();
   };
 
+  const title = intl.formatMessage({ id: 'plans.title' });
   return (
-    <section>
-      <h2>Plans</h2>
-      {!manage && <p className="muted">Prices are set by managers and owners.</p>}
-      <Alert text={plans.error ?? rules.error} />
-      {notice && <p role="status">{notice}</p>}
-      {kinds.map(({ kind, title }) => (
-        <PlanGroup
-          key={`${kind}-${version}`}
-          title={title}
-          plans={(plans.data?.items ?? []).filter((p) => p.kind === kind)}
-          currency={currency}
-          manage={manage}
-          onPriceChanged={(p) => done(`${p.name} is now ${formatMoney(p.terms.price, currency)} (version ${p.currentVersion}); existing contracts keep their version.`)}
-        />
-      ))}
-      {manage && <CreatePlan key={version} currency={currency} onDone={(p) => done(`${p.name} created (version 1).`)} />}
-      <h2>Membership rules</h2>
-      {rules.data && (manage ? <RulesForm key={JSON.stringify(rules.data)} rules={rules.data} onDone={() => done('Membership rules saved.')} /> : <RulesSummary rules={rules.data} />)}
-    </section>
+    <>
+      <PageTitle title={title}>{title}</PageTitle>
+      {!manage && <p className="muted"><FormattedMessage id="plans.readOnly" /></p>}
+      <QueryView query={rules}>
+        {(r) => (
+          <>
+            <QueryView query={plans}>
+              {(data) => (
+                <>
+                  {kinds.map((kind) => (
+                    <PlanGroup
+                      key={`${kind}-${version}`}
+                      kind={kind}
+                      plans={data.items.filter((p) => p.kind === kind)}
+                      currency={r.currency}
+                      manage={manage}
+                      onPriceChanged={(p) =>
+                        done(intl.formatMessage({ id: 'plans.priceChanged' }, { name: p.name, price: format.money(p.terms.price, r.currency), version: p.currentVersion }))
+                      }
+                    />
+                  ))}
+                  {manage && <CreatePlan key={version} currency={r.currency} onDone={(p) => done(intl.formatMessage({ id: 'plans.created' }, { name: p.name }))} />}
+                </>
+              )}
+            </QueryView>
+            <h2><FormattedMessage id="plans.rules.title" /></h2>
+            {manage ? (
+              <RulesForm key={JSON.stringify(r)} rules={r} onDone={() => done(intl.formatMessage({ id: 'plans.rules.saved' }))} />
+            ) : (
+              <RulesSummary rules={r} />
+            )}
+          </>
+        )}
+      </QueryView>
+    </>
   );
 }
 
-function priceText(p: Plan, currency: string) {
+function priceText(intl: IntlShape, format: Format, p: Plan, currency: string) {
   const t = p.terms;
-  const per = p.kind === 'pack' ? '' : ' / month';
-  return `${formatMoney(t.price, currency)}${per} ${t.priceIncludesTax ? 'incl.' : '+'} tax (${taxLabel[t.taxCategory]})`;
+  return intl.formatMessage(
+    { id: 'plans.price' },
+    {
+      price: format.money(t.price, currency),
+      monthly: p.kind === 'pack' ? 'no' : 'yes',
+      included: t.priceIncludesTax ? 'yes' : 'no',
+      tax: intl.formatMessage({ id: `tax.${t.taxCategory}` }),
+    },
+  );
 }
 
-function details(p: Plan, currency: string): string {
+function details(intl: IntlShape, format: Format, p: Plan, currency: string): string {
   const t = p.terms;
-  const money = (n: number) => formatMoney(n, currency);
-  if (p.kind === 'pack') return `${t.packCredits} credits, valid ${t.packValidityDays} days`;
+  const say = (id: string, values: Record<string, string | number | null>) => intl.formatMessage({ id: `plans.details.${id}` }, values);
+  const money = (n: number) => format.money(n, currency);
+  if (p.kind === 'pack') return say('pack', { credits: t.packCredits, days: t.packValidityDays });
   const parts: string[] = [];
-  if (t.enrollmentFee) parts.push(`enrollment ${money(t.enrollmentFee)}`);
-  if (t.annualFee) parts.push(`annual ${money(t.annualFee)}`);
-  if (t.leaveFee) parts.push(`leave ${money(t.leaveFee)}/month`);
-  if (t.creditGrant === 'contract_start') parts.push(`${t.creditsPerGrant} credits`);
-  else if (t.creditGrant !== 'none') parts.push(`${t.creditsPerGrant} credits/month`);
-  return parts.join(', ');
+  if (t.enrollmentFee) parts.push(say('enrollment', { amount: money(t.enrollmentFee) }));
+  if (t.annualFee) parts.push(say('annual', { amount: money(t.annualFee) }));
+  if (t.leaveFee) parts.push(say('leave', { amount: money(t.leaveFee) }));
+  if (t.creditGrant === 'contract_start') parts.push(say('credits', { count: t.creditsPerGrant }));
+  else if (t.creditGrant !== 'none') parts.push(say('creditsPerMonth', { count: t.creditsPerGrant }));
+  return parts.join(intl.formatMessage({ id: 'plans.details.separator' }));
 }
 
-function PlanGroup(props: { title: string; plans: Plan[]; currency: string; manage: boolean; onPriceChanged: (p: Plan) => void }) {
-  const { title, plans, currency, manage } = props;
+function PlanGroup(props: { kind: PlanKind; plans: Plan[]; currency: string; manage: boolean; onPriceChanged: (p: Plan) => void }) {
+  const { kind, plans, currency, manage } = props;
+  const intl = useIntl();
   const [editing, setEditing] = useState<string | null>(null);
+  const head = ['name', 'price', 'details', 'version'].map((h) => intl.formatMessage({ id: `plans.head.${h}` }));
   return (
     <>
-      <h3>{title}</h3>
+      <h2><FormattedMessage id={`plans.group.${kind}`} /></h2>
       {plans.length === 0 ? (
-        <p className="muted">None yet.</p>
+        <EmptyState>
+          <FormattedMessage id="plans.group.empty" />
+          {manage && <> <FormattedMessage id="plans.group.emptyHint" /></>}
+        </EmptyState>
       ) : (
-        <Table head={['Name', 'Price', 'Details', 'Version', ...(manage ? [''] : [])]}>
+        <Table head={[...head, ...(manage ? [''] : [])]}>
           {plans.map((p) => (
             <PlanRow key={p.id} plan={p} currency={currency} manage={manage} editing={editing === p.id} onEdit={(on) => setEditing(on ? p.id : null)} onPriceChanged={props.onPriceChanged} />
           ))}
@@ -91,32 +137,38 @@ function PlanGroup(props: { title: string; plans: Plan[]; currency: string; mana
  */
 function PlanRow(props: { plan: Plan; currency: string; manage: boolean; editing: boolean; onEdit: (on: boolean) => void; onPriceChanged: (p: Plan) => void }) {
   const { plan: p, currency, manage, editing } = props;
+  const intl = useIntl();
+  const format = useFormat();
   const [price, setPrice] = useState('');
   return (
     <>
       <tr>
         <td>{p.name}</td>
-        <td>{priceText(p, currency)}</td>
-        <td>{details(p, currency)}</td>
-        <td>v{p.currentVersion}</td>
-        {manage && <td><button className="link" onClick={() => props.onEdit(!editing)}>Edit price</button></td>}
+        <td>{priceText(intl, format, p, currency)}</td>
+        <td>{details(intl, format, p, currency)}</td>
+        <td><FormattedMessage id="plans.version" values={{ version: p.currentVersion }} /></td>
+        {manage && (
+          <td>
+            <button type="button" className="link" onClick={() => props.onEdit(!editing)}><FormattedMessage id="plans.editPrice" /></button>
+          </td>
+        )}
       </tr>
       {editing && (
         <tr>
           <td colSpan={5}>
             <ActionFlow<Plan>
-              label={`New price for ${p.name}`}
+              label={intl.formatMessage({ id: 'plans.newPriceFor' }, { name: p.name })}
               method="PATCH"
               path={`/api/plans/${p.id}`}
               body={{ terms: { ...p.terms, price: toMinor(price, currency) } }}
-              confirmLabel={`Save as version ${p.currentVersion + 1}`}
+              confirmLabel={intl.formatMessage({ id: 'plans.saveAsVersion' }, { version: p.currentVersion + 1 })}
               onDone={props.onPriceChanged}
               onClose={() => props.onEdit(false)}
             >
-              <MoneyInput label="New price" currency={currency} value={price} onChange={setPrice} required />
+              <MoneyInput label={intl.formatMessage({ id: 'plans.newPrice' })} currency={currency} value={price} onChange={setPrice} required />
             </ActionFlow>
             <p className="muted small">
-              Saving makes version {p.currentVersion + 1}. Contracts already sold keep version {p.currentVersion} and its price until their plan is changed.
+              <FormattedMessage id="plans.versionNote" values={{ next: p.currentVersion + 1, current: p.currentVersion }} />
             </p>
           </td>
         </tr>
@@ -165,6 +217,8 @@ function planBody(f: PlanForm, currency: string) {
 }
 
 function CreatePlan({ currency, onDone }: { currency: string; onDone: (p: Plan) => void }) {
+  const intl = useIntl();
+  const t = (id: string) => intl.formatMessage({ id: `plans.create.${id}` });
   const [f, setF] = useState(emptyPlan);
   const set = <K extends keyof PlanForm>(k: K) => (v: PlanForm[K]) => setF({ ...f, [k]: v });
   const money = (k: 'price' | 'enrollmentFee' | 'annualFee' | 'leaveFee', label: string, required = false) => (
@@ -174,68 +228,72 @@ function CreatePlan({ currency, onDone }: { currency: string; onDone: (p: Plan) 
     <Input label={label} type="number" min={1} step={1} required={required} value={f[k]} onChange={set(k)} />
   );
   return (
-    <ActionFlow<Plan> title="Add a plan" method="POST" path="/api/plans" body={planBody(f, currency)} confirmLabel="Create plan" onDone={onDone}>
-      <Select label="Kind" value={f.kind} onChange={set('kind')} options={kinds.map((k) => [k.kind, k.one])} />
-      <Input label="Plan name" required value={f.name} onChange={set('name')} />
-      {money('price', kinds.find((k) => k.kind === f.kind)!.priceLabel, true)}
-      <Select label="Tax" value={f.taxCategory} onChange={set('taxCategory')} options={Object.entries(taxLabel) as Array<[TaxCategory, string]>} />
+    <ActionFlow<Plan> title={t('title')} method="POST" path="/api/plans" body={planBody(f, currency)} confirmLabel={t('submit')} onDone={onDone}>
+      <Select label={t('kind')} value={f.kind} onChange={set('kind')} options={kinds.map((k): [PlanKind, string] => [k, t(`kind.${k}`)])} />
+      <Input label={t('name')} required value={f.name} onChange={set('name')} />
+      {money('price', t(`price.${f.kind}`), true)}
+      <Select label={t('tax')} value={f.taxCategory} onChange={set('taxCategory')} options={taxCategories.map((c): [TaxCategory, string] => [c, intl.formatMessage({ id: `tax.${c}` })])} />
       <label className="check">
         <input type="checkbox" checked={f.priceIncludesTax} onChange={(e) => set('priceIncludesTax')(e.target.checked)} />
-        Price includes tax
+        <FormattedMessage id="plans.create.priceIncludesTax" />
       </label>
       {f.kind === 'monthly' && (
         <>
-          {money('enrollmentFee', 'Enrollment fee')}
-          {money('annualFee', 'Annual fee')}
-          {money('leaveFee', 'Leave fee (per month)')}
-          {number('monthlyCredits', 'Credits per month')}
+          {money('enrollmentFee', t('enrollmentFee'))}
+          {money('annualFee', t('annualFee'))}
+          {money('leaveFee', t('leaveFee'))}
+          {number('monthlyCredits', t('monthlyCredits'))}
         </>
       )}
       {f.kind === 'pack' && (
         <>
-          {number('packCredits', 'Credits', true)}
-          {number('packValidityDays', 'Valid for (days)', true)}
+          {number('packCredits', t('packCredits'), true)}
+          {number('packValidityDays', t('packValidityDays'), true)}
         </>
       )}
     </ActionFlow>
   );
 }
 
-const prorationLabel: Record<MembershipRules['prorationRule'], string> = {
-  full: 'Full price for the first month',
-  daily: 'Pro-rated by day',
-  free_until_first: 'Free until the 1st of next month',
-};
-const roundingLabel: Record<MembershipRules['taxRounding'], string> = { floor: 'Round down', half_up: 'Round half up', ceil: 'Round up' };
-
 function RulesSummary({ rules: r }: { rules: MembershipRules }) {
   return (
     <p>
-      First month: {prorationLabel[r.prorationRule].toLowerCase()} · cut-off day {r.cutoffDay} · billing day {r.billingDay} · tax: {roundingLabel[r.taxRounding].toLowerCase()} · {r.currency}
+      <FormattedMessage
+        id="plans.rules.summary"
+        values={{ proration: r.prorationRule, cutoffDay: r.cutoffDay, billingDay: r.billingDay, rounding: r.taxRounding, currency: r.currency }}
+      />
     </p>
   );
 }
 
 function RulesForm({ rules, onDone }: { rules: MembershipRules; onDone: () => void }) {
+  const intl = useIntl();
+  const t = (id: string) => intl.formatMessage({ id: `plans.rules.${id}` });
   const [r, setR] = useState(rules);
   const day = (k: 'cutoffDay' | 'billingDay', label: string, min: number, max: number) => (
     <Input label={label} type="number" min={min} max={max} required value={String(r[k])} onChange={(v) => setR({ ...r, [k]: Number(v) })} />
   );
-  const choice = <K extends 'prorationRule' | 'taxRounding'>(k: K, label: string, labels: Record<MembershipRules[K], string>) => (
-    <Select label={label} value={r[k]} onChange={(v) => setR({ ...r, [k]: v })} options={Object.entries(labels) as Array<[MembershipRules[K], string]>} />
-  );
   const { currency: _fixed, ...body } = r;
   return (
     <>
-      <ActionFlow<MembershipRules> label="Membership rules" method="PATCH" path="/api/settings/membership" body={body} confirmLabel="Save rules" onDone={onDone}>
-        {choice('prorationRule', 'First month', prorationLabel)}
-        {day('cutoffDay', 'Cut-off day', 1, 27)}
-        {day('billingDay', 'Billing day', 2, 28)}
-        {choice('taxRounding', 'Tax rounding', roundingLabel)}
+      <ActionFlow<MembershipRules> label={t('title')} method="PATCH" path="/api/settings/membership" body={body} confirmLabel={t('submit')} onDone={onDone}>
+        <Select
+          label={t('prorationRule')}
+          value={r.prorationRule}
+          onChange={(v) => setR({ ...r, prorationRule: v })}
+          options={prorationRules.map((p): [MembershipRules['prorationRule'], string] => [p, t(`proration.${p}`)])}
+        />
+        {day('cutoffDay', t('cutoffDay'), 1, 27)}
+        {day('billingDay', t('billingDay'), 2, 28)}
+        <Select
+          label={t('taxRounding')}
+          value={r.taxRounding}
+          onChange={(v) => setR({ ...r, taxRounding: v })}
+          options={taxRoundings.map((p): [MembershipRules['taxRounding'], string] => [p, t(`rounding.${p}`)])}
+        />
       </ActionFlow>
       <p className="muted small">
-        Leaves, plan changes and cancellations asked for after the cut-off day take effect a month later. A month is
-        invoiced on the billing day of the month before. Amounts are in {rules.currency}.
+        <FormattedMessage id="plans.rules.note" values={{ currency: rules.currency }} />
       </p>
     </>
   );

@@ -1,52 +1,90 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError } from '../api';
-import { navigate } from '../App';
+import { FormattedMessage, useIntl } from 'react-intl';
+import { useNavigate, useSearchParams } from 'react-router';
+import { api, useApiAction, type Realm } from '../api/client';
+import { Input } from '../ui';
+import { PageTitle } from '../ui/page';
+import { fieldErrors, ProblemAlert } from '../ui/states';
 
 /**
  * Serves the staff reset and invitation links, and a member's reset link: each carries a single-use token.
  */
-export function ResetPassword({ realm = 'staff' }: { realm?: 'staff' | 'member' }) {
-  const token = new URLSearchParams(location.search).get('token') ?? '';
+export function ResetPassword({ realm = 'staff' }: { realm?: Realm }) {
+  const intl = useIntl();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const token = params.get('token') ?? '';
+  const action = useApiAction();
   const [password, setPassword] = useState('');
   const [repeat, setRepeat] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const [differ, setDiffer] = useState(false);
   const [done, setDone] = useState(false);
+  const passwordError = fieldErrors(action.error).password;
+  const repeatError = differ ? intl.formatMessage({ id: 'auth.reset.differ' }) : undefined;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    if (password !== repeat) return setError('The two passwords differ.');
-    try {
-      await api('POST', realm === 'staff' ? '/api/auth/password-reset/confirm' : '/api/member-auth/password-reset/confirm', { token, password });
-      setDone(true);
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'That did not work; try again.');
-    }
+    if (password !== repeat) return setDiffer(true);
+    setDiffer(false);
+    const body = { token, password };
+    const result = await action.run(`reset:${realm}`, () =>
+      realm === 'staff' ? api.POST('/api/auth/password-reset/confirm', { body }) : api.POST('/api/member-auth/password-reset/confirm', { body }),
+    );
+    if (result !== null) setDone(true);
   }
 
-  if (!token) return <main className="card narrow"><p role="alert">This link has no token. Open the link from your mail again.</p></main>;
-  if (done) {
+  const chooseTitle = intl.formatMessage({ id: 'auth.reset.title' });
+  if (!token) {
     return (
       <main className="card narrow">
-        <h1>Password set</h1>
-        <p role="status">Your password is set. Sign in with it now.</p>
-        <button onClick={() => navigate(realm === 'staff' ? '/login' : '/member/login')}>Go to sign in</button>
+        <PageTitle title={chooseTitle}>{chooseTitle}</PageTitle>
+        <p role="alert"><FormattedMessage id="auth.link.noToken" /></p>
+      </main>
+    );
+  }
+  if (done) {
+    const doneTitle = intl.formatMessage({ id: 'auth.reset.doneTitle' });
+    return (
+      <main className="card narrow">
+        <PageTitle key="done" title={doneTitle}>{doneTitle}</PageTitle>
+        <p role="status"><FormattedMessage id="auth.reset.done" /></p>
+        <button type="button" onClick={() => navigate(realm === 'staff' ? '/login' : '/member/login')}>
+          <FormattedMessage id="auth.reset.goToSignIn" />
+        </button>
       </main>
     );
   }
   return (
     <main className="card narrow">
-      <h1>Choose your password</h1>
-      <form onSubmit={submit}>
-        <label>
-          New password (10 characters or more)
-          <input type="password" name="password" autoComplete="new-password" minLength={10} required value={password} onChange={(e) => setPassword(e.target.value)} />
-        </label>
-        <label>
-          The same again
-          <input type="password" name="repeat" autoComplete="new-password" required value={repeat} onChange={(e) => setRepeat(e.target.value)} />
-        </label>
-        {error && <p role="alert" className="error">{error}</p>}
-        <button type="submit">Set password</button>
+      <PageTitle key="form" title={chooseTitle}>{chooseTitle}</PageTitle>
+      <form onSubmit={(e) => void submit(e)}>
+        <Input
+          label={intl.formatMessage({ id: 'auth.reset.newPassword' })}
+          type="password"
+          name="password"
+          autoComplete="new-password"
+          minLength={10}
+          required
+          value={password}
+          onChange={setPassword}
+          aria-invalid={passwordError ? true : undefined}
+          aria-describedby={passwordError ? 'reset-password-error' : undefined}
+        />
+        {passwordError && <p id="reset-password-error" className="error small">{passwordError}</p>}
+        <Input
+          label={intl.formatMessage({ id: 'auth.reset.repeat' })}
+          type="password"
+          name="repeat"
+          autoComplete="new-password"
+          required
+          value={repeat}
+          onChange={setRepeat}
+          aria-invalid={repeatError ? true : undefined}
+          aria-describedby={repeatError ? 'reset-repeat-error' : undefined}
+        />
+        {repeatError && <p id="reset-repeat-error" role="alert" className="error small">{repeatError}</p>}
+        {!passwordError && <ProblemAlert error={action.error} />}
+        <button type="submit" disabled={action.busy}><FormattedMessage id="auth.reset.submit" /></button>
       </form>
     </main>
   );

@@ -1,8 +1,15 @@
 import { useState } from 'react';
-import type { Location, Tenant } from '../api';
-import { navigate } from '../App';
-import { addDays, clock, dayLabel, dayOf, mondayOf } from '../time';
-import { Alert, Select, useApi } from '../ui';
+import { FormattedMessage, useIntl, type IntlShape } from 'react-intl';
+import { Link } from 'react-router';
+import { $api } from '../api/client';
+import type { ResponseOf } from '../api/types';
+import { addDays, mondayOf, useFormat } from '../format';
+import { Select } from '../ui';
+import { PageTitle } from '../ui/page';
+import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
+
+/** A lesson as GET /api/lessons lists it (GET /api/lessons/{lessonId} answers the same, with its seat map). */
+type LessonItem = ResponseOf<'/api/lessons', 'get'>['items'][number];
 
 /** A lesson as the timetable shows it. */
 export interface TimetableLesson {
@@ -13,83 +20,116 @@ export interface TimetableLesson {
   colour: string;
   room: string;
   location: string;
+  /** Who teaches it: the substitute when there is one. */
   instructor: string | null;
+  substitute: boolean;
   capacity: number;
   booked: number;
   waitlist: number | null;
   cancelled: boolean;
 }
 
-type Named = { name?: string; displayName?: string } | string | null | undefined;
-const nameOf = (x: Named) => (typeof x === 'string' ? x : x?.name ?? x?.displayName ?? null);
-
-/**
- * The one place that reads GET /api/lessons (written on another branch): its items as the timetable shows them.
- * Should the merged shape differ, only this changes.
- */
-export function toTimetableLesson(raw: Record<string, unknown>): TimetableLesson {
-  const r = raw as {
-    id: string; startsAt: string; endsAt: string; lessonType: { name: string; colour: string }; room: Named; location: Named; instructor: Named; substitute?: Named;
-    capacity: number; booked: number; held?: number; waitlistCount?: number; status: string;
-  };
+/** The one place that reads a lesson of GET /api/lessons (or /api/lessons/{lessonId}) as the timetable shows it. */
+export function toTimetableLesson(r: LessonItem): TimetableLesson {
   return {
     id: r.id,
     startsAt: r.startsAt,
     endsAt: r.endsAt,
     typeName: r.lessonType.name,
     colour: r.lessonType.colour,
-    room: nameOf(r.room) ?? '',
-    location: nameOf(r.location) ?? '',
+    room: r.room.name,
+    location: r.location.name,
     // A substitute teaches this lesson instead of the regular instructor.
-    instructor: r.substitute ? `${nameOf(r.substitute)} (substitute)` : nameOf(r.instructor),
+    instructor: r.substitute ? r.substitute.displayName : (r.instructor?.displayName ?? null),
+    substitute: r.substitute !== null,
     capacity: r.capacity,
-    booked: r.booked + (r.held ?? 0),
-    waitlist: r.waitlistCount ?? null,
+    booked: r.booked + r.held,
+    waitlist: (r as { waitlistCount?: number }).waitlistCount ?? null,
     cancelled: r.status === 'cancelled',
   };
 }
 
+/** Who teaches a lesson, "(substitute)" added when it is not the regular instructor. */
+export function teacherOf(intl: IntlShape, l: TimetableLesson): string | null {
+  if (!l.instructor) return null;
+  return l.substitute ? intl.formatMessage({ id: 'schedule.substitute' }, { name: l.instructor }) : l.instructor;
+}
+
 /** The studio's week, a column per day; a lesson opens its page (roster, waitlist, bookings). */
-export function Timetable({ tenant }: { tenant: Tenant }) {
-  const [monday, setMonday] = useState(() => mondayOf(dayOf(new Date(), tenant.timezone)));
+export function Timetable() {
+  const intl = useIntl();
+  const format = useFormat();
+  const thisMonday = () => mondayOf(format.dayOf(new Date()));
+  const [monday, setMonday] = useState(thisMonday);
   const [locationId, setLocationId] = useState('');
-  const locations = useApi<{ items: Location[] }>('/api/locations');
-  const query = new URLSearchParams({ from: monday, to: addDays(monday, 6), ...(locationId ? { locationId } : {}) });
-  const lessons = useApi<{ items: Array<Record<string, unknown>> }>(`/api/lessons?${query}`);
-  const items = (lessons.data?.items ?? []).map(toTimetableLesson);
+  const locations = $api.useQuery('get', '/api/locations');
+  const lessons = $api.useQuery('get', '/api/lessons', {
+    params: { query: { from: monday, to: addDays(monday, 6), ...(locationId ? { locationId } : {}) } },
+  });
   const days = Array.from({ length: 7 }, (_, i) => addDays(monday, i));
+  const title = intl.formatMessage({ id: 'schedule.timetable.title' });
   return (
-    <section>
-      <div className="row">
-        <h2>Timetable</h2>
-        <div className="actions">
-          <button className="secondary" onClick={() => setMonday(addDays(monday, -7))}>← Previous week</button>
-          <button className="secondary" onClick={() => setMonday(mondayOf(dayOf(new Date(), tenant.timezone)))}>This week</button>
-          <button className="secondary" onClick={() => setMonday(addDays(monday, 7))}>Next week →</button>
-        </div>
-      </div>
-      <Select label="Location" value={locationId} onChange={setLocationId} options={[['', 'All locations'], ...(locations.data?.items ?? []).map((l): [string, string] => [l.id, l.name])]} />
-      <Alert text={lessons.error} />
-      <div className="week">
-        {days.map((d) => (
-          <div key={d} aria-label={dayLabel(d)}>
-            <h4>{dayLabel(d)}</h4>
-            {items
-              .filter((l) => dayOf(l.startsAt, tenant.timezone) === d)
-              .sort((a, b) => a.startsAt.localeCompare(b.startsAt))
-              .map((l) => (
-                <button key={l.id} className={l.cancelled ? 'slot cancelled' : 'slot'} style={{ borderLeftColor: l.colour }} onClick={() => navigate(`/lessons/${l.id}`)}>
-                  <strong>{clock(l.startsAt, tenant.timezone)}</strong> {l.typeName}
-                  <div className="muted">{[l.instructor, l.room].filter(Boolean).join(' · ')}</div>
-                  <div>
-                    {l.booked}/{l.capacity}
-                    {l.waitlist ? ` · ${l.waitlist} waiting` : ''}
-                  </div>
-                </button>
-              ))}
+    <>
+      <PageTitle
+        title={title}
+        actions={
+          <div className="actions">
+            <button type="button" className="secondary" onClick={() => setMonday(addDays(monday, -7))}><FormattedMessage id="schedule.timetable.previousWeek" /></button>
+            <button type="button" className="secondary" onClick={() => setMonday(thisMonday())}><FormattedMessage id="schedule.timetable.thisWeek" /></button>
+            <button type="button" className="secondary" onClick={() => setMonday(addDays(monday, 7))}><FormattedMessage id="schedule.timetable.nextWeek" /></button>
           </div>
-        ))}
+        }
+      >
+        {title}
+      </PageTitle>
+      <Select
+        label={intl.formatMessage({ id: 'schedule.timetable.location' })}
+        value={locationId}
+        onChange={setLocationId}
+        options={[['', intl.formatMessage({ id: 'schedule.timetable.allLocations' })], ...(locations.data?.items ?? []).map((l): [string, string] => [l.id, l.name])]}
+      />
+      <ProblemAlert error={locations.error} />
+      <QueryView query={lessons} rows={6}>
+        {(data) => {
+          const items = data.items.map(toTimetableLesson);
+          return (
+            <>
+              {items.length === 0 && (
+                <EmptyState><FormattedMessage id="schedule.timetable.empty" /></EmptyState>
+              )}
+              <div className="week">
+                {days.map((d) => (
+                  <div key={d}>
+                    <h2>{format.day(d)}</h2>
+                    {items
+                      .filter((l) => format.dayOf(l.startsAt) === d)
+                      .sort((a, b) => a.startsAt.localeCompare(b.startsAt))
+                      .map((l) => (
+                        <Slot key={l.id} lesson={l} />
+                      ))}
+                  </div>
+                ))}
+              </div>
+            </>
+          );
+        }}
+      </QueryView>
+    </>
+  );
+}
+
+/** One lesson in its day's column: a link to its page. */
+function Slot({ lesson: l }: { lesson: TimetableLesson }) {
+  const intl = useIntl();
+  const format = useFormat();
+  return (
+    <Link to={`/lessons/${l.id}`} className={l.cancelled ? 'slot cancelled' : 'slot'} style={{ borderLeftColor: l.colour }}>
+      <strong>{format.clock(l.startsAt)}</strong> {l.typeName}
+      {l.cancelled && <> <FormattedMessage id="schedule.timetable.cancelled" /></>}
+      <div className="muted">{[teacherOf(intl, l), l.room].filter(Boolean).join(' · ')}</div>
+      <div>
+        <FormattedMessage id="schedule.timetable.seats" values={{ booked: l.booked, capacity: l.capacity, waiting: l.waitlist ?? 0 }} />
       </div>
-    </section>
+    </Link>
   );
 }

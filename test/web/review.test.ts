@@ -1,0 +1,111 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { billingDeps, runBilling } from '../../src/modules/billing/billing-run.js';
+import { addLesson, bookingStudio, memberWithSession, staffApi, type BookingStudio } from '../support/booking.js';
+import { newPage, review, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import type { TestPlatform, TestTenant } from '../support/platform.js';
+
+/*
+ * Every screen of the staff app and the member app, in Japanese and in English, on a phone (390×844) and at a
+ * desk (1366×800): a screenshot for the review (.ci/report/screens/), no WCAG 2.1 A/AA violation axe-core can
+ * find, nothing wider than the screen, no table value hidden, `<html lang>` right, and in Japanese no sentence of
+ * the English catalog left on the page.
+ */
+let web: BrowserPlatform;
+let platform: TestPlatform;
+let browser: Browser;
+let T: TestTenant;
+let base: string;
+let studio: BookingStudio;
+let ids: { member: string; lesson: string; invoice: string; memberToken: string };
+
+beforeAll(async () => {
+  web = await startBrowserPlatform();
+  ({ platform, browser, T, base } = web);
+  studio = await bookingStudio(platform, T);
+  const member = await memberWithSession(platform, T, studio);
+  const lesson = await addLesson(platform, T, studio, { startsAt: new Date(Math.ceil((Date.now() + 2 * 86_400_000) / 3_600_000) * 3_600_000), capacity: 8 });
+  expect((await member.send('POST', '/api/me/reservations', { lessonId: lesson })).statusCode).toBe(201);
+  await runBilling(billingDeps(platform.runtime), T.id, new Date());
+  const invoice = (await staffApi(platform, T).ok('GET', `/api/invoices?memberId=${member.memberId}`)).items[0];
+  expect(invoice).toBeDefined();
+  ids = { member: member.memberId, lesson, invoice: invoice.id, memberToken: member.token };
+});
+afterAll(() => web?.close());
+
+/** English sentences of the catalogs (several words, no placeholder) that a Japanese screen must not show. */
+const englishSentences = (() => {
+  const dir = path.resolve('web/src/i18n');
+  const load = (lang: string) =>
+    Object.assign({}, ...readdirSync(path.join(dir, lang)).map((f) => JSON.parse(readFileSync(path.join(dir, lang, f), 'utf8')))) as Record<string, string>;
+  const en = load('en');
+  const ja = load('ja');
+  return Object.entries(en)
+    .filter(([id, text]) => text !== ja[id] && !/[{<]/.test(text) && /^[A-Z][a-z]+( [a-z]+){2,}/.test(text))
+    .map(([, text]) => text);
+})();
+
+type Screen = { name: string; path: (i: typeof ids) => string; realm: 'staff' | 'member' | 'none' };
+const screens: Screen[] = [
+  { name: 'staff-sign-in', path: () => '/login', realm: 'none' },
+  { name: 'staff-members', path: () => '/', realm: 'staff' },
+  { name: 'staff-member', path: (i) => `/members/${i.member}`, realm: 'staff' },
+  { name: 'staff-timetable', path: () => '/timetable', realm: 'staff' },
+  { name: 'staff-lesson', path: (i) => `/lessons/${i.lesson}`, realm: 'staff' },
+  { name: 'staff-front-desk', path: () => '/front-desk', realm: 'staff' },
+  { name: 'staff-plans', path: () => '/plans', realm: 'staff' },
+  { name: 'staff-invoices', path: () => '/invoices', realm: 'staff' },
+  { name: 'staff-invoice', path: (i) => `/invoices/${i.invoice}`, realm: 'staff' },
+  { name: 'staff-settings', path: () => '/settings', realm: 'staff' },
+  { name: 'staff-staff', path: () => '/staff', realm: 'staff' },
+  { name: 'member-sign-in', path: () => '/member/login', realm: 'none' },
+  { name: 'member-timetable', path: () => '/member', realm: 'member' },
+  { name: 'member-bookings', path: () => '/member/bookings', realm: 'member' },
+  { name: 'member-check-in', path: () => '/member/check-in', realm: 'member' },
+  { name: 'member-invoices', path: () => '/member/invoices', realm: 'member' },
+  { name: 'member-invoice', path: (i) => `/member/invoices/${i.invoice}`, realm: 'member' },
+  { name: 'member-card', path: () => '/member/card', realm: 'member' },
+];
+
+async function open(page: Page, screen: Screen) {
+  await page.goto(`${base}${screen.path(ids)}`);
+  await page.locator('h1').first().waitFor();
+  // Loaded: no skeleton left, and every lazy screen rendered.
+  await page.waitForFunction(() => document.querySelector('.skeleton') === null);
+}
+
+describe.each(['ja', 'en'] as const)('every screen in %s', (language) => {
+  it.each(['phone', 'desk'] as const)('on a %s: reviewed, accessible, nothing hidden or overflowing, nothing untranslated', async (device) => {
+    const page = await newPage(browser, device, language);
+    await page.addInitScript(
+      ([staff, member]) => {
+        localStorage.setItem('studiohive.session', staff!);
+        localStorage.setItem('studiohive.memberSession', member!);
+      },
+      [T.ownerToken, ids.memberToken],
+    );
+    const problems: string[] = [];
+    for (const screen of screens) {
+      await open(page, screen);
+      const name = `${screen.name}-${language}-${device}`;
+      await review(page, name).catch((err: Error) => problems.push(err.message));
+      const state = await page.evaluate(() => ({
+        lang: document.documentElement.lang,
+        overflow: document.documentElement.scrollWidth - window.innerWidth,
+        hidden: [...document.querySelectorAll('td, th')].filter((c) => c.textContent!.trim() !== '' && (c as HTMLElement).offsetParent === null).length,
+        text: document.body.innerText,
+      }));
+      if (state.lang !== language) problems.push(`${name}: <html lang="${state.lang}">`);
+      if (state.overflow > 0) problems.push(`${name}: ${state.overflow}px wider than the screen`);
+      if (state.hidden > 0) problems.push(`${name}: ${state.hidden} table value(s) hidden`);
+      if (language === 'ja') {
+        const english = englishSentences.filter((s) => state.text.includes(s));
+        if (english.length > 0) problems.push(`${name}: English left: ${english.join(' | ')}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});

@@ -1,0 +1,148 @@
+import { QueryClient, useMutation, useQueryClient } from '@tanstack/react-query';
+import createFetchClient, { type Middleware } from 'openapi-fetch';
+import createQueryClient from 'openapi-react-query';
+import { useRef } from 'react';
+import type { paths } from './schema';
+
+/**
+ * The studio's JSON API, typed from the server's own OpenAPI document (`npm run gen:api` writes ./schema.d.ts;
+ * the tests fail when it is out of date). `api.GET('/api/members/{memberId}', …)` for a one-off call,
+ * `$api.useQuery('get', …)` for data a screen shows, `useApiAction` for writes.
+ *
+ * The staff session and the member session are kept apart in this browser: the member app's calls
+ * (/api/me…, /api/member-auth…) carry the member's token, all others the staff's.
+ */
+const SESSION_KEY = 'studiohive.session';
+const MEMBER_SESSION_KEY = 'studiohive.memberSession';
+
+const stored = (key: string) => ({
+  get: () => localStorage.getItem(key),
+  set: (token: string) => localStorage.setItem(key, token),
+  clear: () => localStorage.removeItem(key),
+});
+export const session = stored(SESSION_KEY);
+export const memberSession = stored(MEMBER_SESSION_KEY);
+export type Realm = 'staff' | 'member';
+export const realmSession = (realm: Realm) => (realm === 'member' ? memberSession : session);
+export const realmOf = (path: string): Realm => (/^\/api\/(me|member-auth)(\/|\?|$)/.test(path) ? 'member' : 'staff');
+
+/** An RFC 9457 problem, as every error of the API is written. */
+export interface Problem {
+  status: number;
+  code: string;
+  title: string;
+  detail: string;
+  /** Why a 422 refused (`not_billing_account`, `no_card`…). */
+  reason?: string;
+  errors?: Array<{ location: string; path: string; message: string }>;
+}
+
+export class ApiError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail || problem.title);
+  }
+}
+
+/** The language the server should answer problems in; set by the i18n provider. */
+let language = 'ja';
+export const setApiLanguage = (locale: string) => {
+  language = locale;
+};
+
+const sessions: Middleware = {
+  onRequest({ request }) {
+    const token = realmSession(realmOf(new URL(request.url).pathname)).get();
+    if (token) request.headers.set('authorization', `Bearer ${token}`);
+    request.headers.set('accept-language', language);
+    return request;
+  },
+  async onResponse({ request, response }) {
+    if (response.ok) return response;
+    const tokens = realmSession(realmOf(new URL(request.url).pathname));
+    if (response.status === 401 && request.headers.has('authorization')) tokens.clear();
+    const body = (await response.clone().json().catch(() => ({}))) as Partial<Problem>;
+    throw new ApiError({ status: response.status, code: 'unknown', title: response.statusText, detail: '', ...body });
+  },
+};
+
+export const api = createFetchClient<paths>({ baseUrl: location.origin });
+api.use(sessions);
+export const $api = createQueryClient(api);
+
+export const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      // A refusal (4xx) will not change on a retry; an unreachable studio might.
+      retry: (count, err) => count < 2 && !(err instanceof ApiError && err.problem.status < 500),
+      staleTime: 10_000,
+    },
+  },
+});
+
+/**
+ * A fresh Idempotency-Key. crypto.randomUUID exists only in secure contexts (https, localhost); a studio opened
+ * over plain http elsewhere gets the same random version-4 UUID from getRandomValues.
+ */
+export function newActionKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * One kind of write on a screen (book, cancel, sell…). Each user action is sent with one Idempotency-Key; when the
+ * same action (the same name) is tried again after the studio could not be reached or answered 5xx, the same key
+ * goes again, so it is done at most once. A definite answer ends the action: the next try gets a new key. After
+ * any success every query is refetched, so no screen shows data from before the write.
+ *
+ * `run(action, (key) => api.POST(..., { headers: { 'idempotency-key': key } }))` resolves to the data, or to
+ * null when it failed (`error` then says why).
+ */
+export function useApiAction() {
+  const client = useQueryClient();
+  const pending = useRef<{ action: string; key: string } | null>(null);
+  const mutation = useMutation({
+    mutationFn: async ({ action, work }: { action: string; work: (key: string) => Promise<{ data?: unknown }> }) => {
+      if (pending.current?.action !== action) pending.current = { action, key: newActionKey() };
+      try {
+        const result = await work(pending.current.key);
+        pending.current = null;
+        return result.data;
+      } catch (err) {
+        if (err instanceof ApiError && err.problem.status < 500) pending.current = null;
+        throw err;
+      }
+    },
+    onSuccess: () => client.invalidateQueries(),
+  });
+  async function run<T>(action: string, work: (key: string) => Promise<{ data?: T }>): Promise<T | null> {
+    try {
+      return (await mutation.mutateAsync({ action, work })) as T;
+    } catch {
+      return null;
+    }
+  }
+  return { run, busy: mutation.isPending, error: mutation.error, reset: mutation.reset };
+}
+
+/**
+ * Opens a document (a PDF) of the API in a new tab. It needs the session's token, so it is fetched here and
+ * opened as a blob; where pop-ups are blocked it is downloaded instead.
+ */
+export async function openDocument(path: string, filename: string): Promise<void> {
+  const token = realmSession(realmOf(path)).get();
+  const res = await fetch(path, { headers: { accept: 'application/pdf, application/json', 'accept-language': language, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  if (!res.ok) {
+    const data = await res.json().catch(() => ({}));
+    throw new ApiError({ status: res.status, code: 'unknown', title: res.statusText, detail: '', ...data });
+  }
+  const url = URL.createObjectURL(await res.blob());
+  if (!window.open(url, '_blank')) {
+    const a = Object.assign(document.createElement('a'), { href: url, download: filename });
+    a.click();
+  }
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
