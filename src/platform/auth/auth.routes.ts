@@ -53,13 +53,19 @@ export function signInRoutes<R extends ZodType>(
   });
 }
 
-export function authRoutes(router: TenantRouter, { auth, staff }: Runtime) {
+export function authRoutes(router: TenantRouter, { auth, staff, tenants }: Runtime) {
   const { route } = router;
   const tags = ['auth'];
   route({
     method: 'GET', url: '/api/tenant', summary: 'The studio at this address', tags, access: 'public',
     schema: { response: s.tenantInfo },
     handler: async ({ tenant }) => ({ id: tenant.id, slug: tenant.slug, displayName: tenant.display_name, timezone: tenant.timezone, locale: tenant.locale as 'ja' | 'en' }),
+  });
+  route({
+    method: 'PUT', url: '/api/tenant/locale', summary: 'Set the language the studio works in (each person may still choose their own)', tags,
+    access: ['owner', 'manager'],
+    schema: { body: s.studioLocale, response: s.studioLocale },
+    handler: ({ tenant }, { body }) => tenants.setLocale(tenant, body.locale),
   });
   route({
     method: 'GET', url: '/api/manifest.webmanifest', summary: 'The web app manifest: members add the studio to their home screen under its own name', tags,

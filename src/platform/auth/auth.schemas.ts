@@ -52,6 +52,8 @@ export const tenantInfo = z
   .object({ id: z.uuid(), slug: z.string(), displayName: z.string(), timezone: z.string(), locale: z.enum(['ja', 'en']) })
   .meta({ id: 'TenantInfo' });
 
+export const studioLocale = z.object({ locale: z.enum(['ja', 'en']) });
+
 export const webAppManifest = z.object({
   name: z.string(),
   short_name: z.string(),

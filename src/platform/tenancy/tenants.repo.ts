@@ -47,6 +47,9 @@ export const tenantsRepo = {
       .returningAll()
       .executeTakeFirstOrThrow(),
 
+  setLocale: (db: Db, id: string, locale: 'ja' | 'en') =>
+    db.updateTable('platform.tenants').set({ locale, updated_at: sql`now()` }).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
+
   setStatus: (db: Db, id: string, status: TenantStatus, from: TenantStatus[]) =>
     db
       .updateTable('platform.tenants')

@@ -105,6 +105,22 @@ describe('tenant resolution', () => {
     }
   });
 
+  it('works in Japanese unless its owner or a manager sets English; the desk cannot, and nothing else is accepted', async () => {
+    const t = await platform.createTenant();
+    const info = async () => (await platform.call(t, { method: 'GET', url: '/api/tenant' })).json();
+    expect((await info()).locale).toBe('ja');
+    const set = (payload: object, token = t.ownerToken) => platform.call(t, { method: 'PUT', url: '/api/tenant/locale', token, payload });
+    expect((await set({ locale: 'fr' })).statusCode).toBe(400);
+    expect((await set({ locale: 'en' })).json()).toEqual({ locale: 'en' });
+    expect((await info()).locale).toBe('en');
+    expect((await platform.call(t, { method: 'GET', url: '/api/manifest.webmanifest' })).json().lang).toBe('en');
+    const desk = await platform.call(t, { method: 'POST', url: '/api/api-keys', token: t.ownerToken, payload: { name: 'desk', role: 'front_desk' } });
+    expect(desk.statusCode).toBe(201);
+    const deskToken = desk.json().key as string;
+    expect((await set({ locale: 'ja' }, deskToken)).statusCode).toBe(403);
+    expect((await info()).locale).toBe('en');
+  });
+
   it('resolves a registered custom domain, and stops when it is removed', async () => {
     const t = await platform.createTenant();
     const domain = `book.${t.slug}.example.com`;

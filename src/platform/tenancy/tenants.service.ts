@@ -157,6 +157,13 @@ export function createTenantsService(deps: TenantsServiceDeps) {
   return {
     get: async (idOrSlug: string) => withDomains(await load(idOrSlug)),
 
+    /** The studio's language (its staff set it in Settings); every instance sees it within the cache's expiry. */
+    async setLocale(tenant: Pick<Tenant, 'id' | 'slug'>, locale: 'ja' | 'en') {
+      const updated = await tenantsRepo.setLocale(control, tenant.id, locale);
+      deps.directory.forget(updated, await domainsOf(tenant.id));
+      return { locale: updated.locale as 'ja' | 'en' };
+    },
+
     async list(q: { status?: TenantStatus; after?: string; limit: number }) {
       const rows = await tenantsRepo.list(control, { status: q.status, afterSlug: q.after, limit: q.limit + 1 });
       const page = rows.slice(0, q.limit);

@@ -10,6 +10,7 @@ import { EmptyState, fieldErrors, ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
 import { TestCards } from './MemberBilling';
 import { PlanLimits } from './PlanLimits';
+import { StudioLanguage } from './StudioLanguage';
 
 type BillingSettings = ResponseOf<'/api/settings/billing', 'get'>;
 
@@ -24,6 +25,7 @@ export function BillingSettingsPage() {
   return (
     <>
       <PageTitle title={title}>{title}</PageTitle>
+      <StudioLanguage canEdit={me.role === 'owner' || me.role === 'manager'} />
       <PlanLimits />
       <section aria-labelledby="billing-settings">
         <h2 id="billing-settings"><FormattedMessage id="settings.billing.title" /></h2>
