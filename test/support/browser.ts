@@ -80,6 +80,18 @@ export async function newContext(browser: Browser, options: BrowserContextOption
   return context;
 }
 
+/**
+ * Signs a browser in as the server does at sign-in: the session in the realm's HttpOnly cookie (path /api), which
+ * the page's scripts cannot read.
+ */
+export async function signIn(context: BrowserContext, base: string, sessions: { staff?: string; member?: string }): Promise<void> {
+  const cookie = (name: string, value: string) => ({ name, value, url: `${base}/api`, httpOnly: true, sameSite: 'Lax' as const });
+  await context.addCookies([
+    ...(sessions.staff ? [cookie('studiohive_staff', sessions.staff)] : []),
+    ...(sessions.member ? [cookie('studiohive_member', sessions.member)] : []),
+  ]);
+}
+
 /** A fresh browser context sized as a member's phone or a front-desk screen. */
 export async function newPage(browser: Browser, device: 'phone' | 'desk', language: 'ja' | 'en' = 'en'): Promise<Page> {
   const context = await newContext(browser, { language, viewport: device === 'phone' ? { width: 390, height: 844 } : { width: 1366, height: 800 } });

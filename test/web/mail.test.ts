@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTenantTransaction } from '../../src/platform/db/databases.js';
 import { queueMail } from '../../src/platform/mail/outbox.js';
-import { newPage, screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import { newPage, screens, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
 import type { TestPlatform, TestTenant } from '../support/platform.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 
@@ -45,7 +45,7 @@ describe('mail, end to end', () => {
 
     for (const device of ['phone', 'desk'] as const) {
       const page = await newPage(browser, device);
-      await page.addInitScript((token) => localStorage.setItem('studiohive.session', token), T.ownerToken);
+      await signIn(page.context(), base, { staff: T.ownerToken });
       await page.goto(`${base}/members/${member.id}`);
       await page.getByRole('heading', { name: 'Messages' }).waitFor();
       const rows = page.locator('h2:has-text("Messages") + table tbody tr');

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingDeps, runBilling } from '../../src/modules/billing/billing-run.js';
 import { addLesson, bookingStudio, memberWithSession, staffApi, type BookingStudio } from '../support/booking.js';
-import { newPage, review, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import { newPage, review, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
 import type { TestPlatform, TestTenant } from '../support/platform.js';
 
 /*
@@ -79,13 +79,7 @@ async function open(page: Page, screen: Screen) {
 describe.each(['ja', 'en'] as const)('every screen in %s', (language) => {
   it.each(['phone', 'desk'] as const)('on a %s: reviewed, accessible, nothing hidden or overflowing, nothing untranslated', async (device) => {
     const page = await newPage(browser, device, language);
-    await page.addInitScript(
-      ([staff, member]) => {
-        localStorage.setItem('studiohive.session', staff!);
-        localStorage.setItem('studiohive.memberSession', member!);
-      },
-      [T.ownerToken, ids.memberToken],
-    );
+    await signIn(page.context(), base, { staff: T.ownerToken, member: ids.memberToken });
     const problems: string[] = [];
     for (const screen of screens) {
       await open(page, screen);

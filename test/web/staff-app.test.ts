@@ -48,6 +48,7 @@ describe('staff web app', () => {
     await page.getByText('Owner (Owner)').waitFor();
     await page.getByRole('link', { name: 'Staff', exact: true }).click();
     await page.getByRole('heading', { name: 'Staff' }).waitFor();
+    await page.locator('tbody tr').first().waitFor();
     expect(await page.locator('tbody tr').count()).toBe(1);
 
     await page.getByLabel('Name').fill('Mika Tanaka');

@@ -259,3 +259,44 @@ describe('API keys', () => {
     expect((await platform.call(T, { method: 'GET', url: '/api/auth/me', token })).statusCode).toBe(401);
   });
 });
+
+describe('browser sessions in cookies', () => {
+  it('sets the staff session as an HttpOnly SameSite cookie, reads it, wants the CSRF header on writes, and clears it at sign-out', async () => {
+    const t = await platform.createTenant();
+    const res = await login(t, t.ownerEmail, t.ownerPassword);
+    const setCookie = String(res.headers['set-cookie']);
+    expect(setCookie).toMatch(/^studiohive_staff=shs_[^;]+; Max-Age=\d+; Path=\/api; HttpOnly; SameSite=Lax$/);
+    const cookie = `studiohive_staff=${res.json().token}`;
+    const call = (method: 'GET' | 'POST', url: string, headers: Record<string, string> = {}, payload?: object) =>
+      platform.call(t, { method, url, headers: { cookie, ...headers }, payload });
+
+    expect((await call('GET', '/api/auth/me')).json().email).toBe(t.ownerEmail);
+    // A page of another origin can make the browser send the cookie, but not this header.
+    const forged = await call('POST', '/api/members', {}, { familyName: '偽' });
+    expect(forged.statusCode).toBe(403);
+    expect(forged.json().detail).toContain('x-studiohive-csrf');
+    const admin = await platform.admin();
+    expect((await admin.query(`select count(*)::int as n from app.members where tenant_id = $1`, [t.id])).rows[0].n).toBe(0);
+    expect((await call('POST', '/api/members', { 'x-studiohive-csrf': '1' }, { familyName: '本物' })).statusCode).toBe(201);
+    // A bearer token (API clients) needs no such header.
+    expect((await platform.call(t, { method: 'POST', url: '/api/members', token: t.ownerToken, payload: { familyName: '鍵' } })).statusCode).toBe(201);
+    // The member app's routes read the member's cookie, never the staff's.
+    expect((await call('GET', '/api/me')).statusCode).toBe(401);
+
+    const out = await call('POST', '/api/auth/logout', { 'x-studiohive-csrf': '1' });
+    expect(out.statusCode).toBe(204);
+    expect(String(out.headers['set-cookie'])).toMatch(/^studiohive_staff=; Max-Age=0;.*HttpOnly; SameSite=Lax/);
+    expect((await call('GET', '/api/auth/me')).statusCode).toBe(401);
+  });
+
+  it('marks the cookie Secure when the studios are served over https', async () => {
+    const secure = await startTestPlatform({ PUBLIC_URL_SCHEME: 'https' });
+    try {
+      const t = await secure.createTenant();
+      const res = await secure.call(t, { method: 'POST', url: '/api/auth/login', payload: { email: t.ownerEmail, password: t.ownerPassword } });
+      expect(String(res.headers['set-cookie'])).toMatch(/; Secure/);
+    } finally {
+      await secure.close();
+    }
+  });
+});

@@ -29,14 +29,17 @@ export function signInRoutes<R extends ZodType>(
   },
 ) {
   const { prefix, tags, service } = realm;
+  const cookieRealm = realm.access === 'member' ? 'member' : 'staff';
   sessionRoute({
-    method: 'POST', url: `${prefix}/login`, summary: 'Sign in with email and password', tags, access: 'public',
+    method: 'POST', url: `${prefix}/login`, summary: 'Sign in with email and password (a browser also gets the session as an HttpOnly cookie)', tags, access: 'public',
+    sessionCookie: { issues: cookieRealm },
     schema: { body: s.loginBody, response: realm.session },
     // service.login is already typed to answer z.input<R>; the router cannot resolve that for a generic R.
     sessionHandler: (session, { body }) => service.login(session, body) as never,
   });
   route({
     method: 'POST', url: `${prefix}/logout`, summary: 'End this session', tags, access: realm.access, status: 204,
+    sessionCookie: { ends: cookieRealm },
     schema: {},
     handler: (ctx) => service.logout(ctx),
   });

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preParsingAsyncHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z, type ZodType } from 'zod';
+import { checkCsrf, clearSessionCookie, cookieSession, setSessionCookie, type CookieSettings, type SessionRealm } from './session-cookie.js';
 import { AppError } from '../errors.js';
 import { inTenantTransaction } from '../db/databases.js';
 import type { StaffRole, Tenant } from '../db/types.js';
@@ -74,6 +75,11 @@ interface BaseDef<S extends Schemas> {
   produces?: 'application/pdf' | 'application/manifest+json';
   /** false: not counted against the tenant's request rate limit (a route that bounds its own cost). */
   metered?: boolean;
+  /**
+   * A sign-in (`issues`: the answer's `token` is also set as the realm's HttpOnly session cookie) or a sign-out
+   * (`ends`: the cookie is cleared).
+   */
+  sessionCookie?: { issues: SessionRealm } | { ends: SessionRealm };
 }
 
 /** The usual route: one transaction for the whole request, tenant set, principal authenticated inside it. */
@@ -144,6 +150,10 @@ const errorResponses = Object.fromEntries(
 
 /** Route registration for tenant data: resolves the tenant, opens its transaction, authenticates, checks roles. */
 export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
+  const cookieSettings: CookieSettings = {
+    secure: runtime.config.PUBLIC_URL_SCHEME === 'https',
+    maxAgeSeconds: { staff: runtime.config.SESSION_TTL_HOURS * 3600, member: runtime.config.MEMBER_SESSION_TTL_HOURS * 3600 },
+  };
   app.addHook('preParsing', async (req, reply, payload) => ((req.routeOptions.config as RouteConfig).rawBody ? keepRawBody.call(app, req, reply, payload) : payload));
   const rateLimit = tenantRateLimiter(runtime.config.RATE_LIMIT);
   const resolvedTenants = new WeakMap<FastifyRequest, { tenant: Tenant; viaTenantHeader: boolean }>();
@@ -218,6 +228,11 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
         }
         reply.code(def.status ?? 200);
         if (def.produces) void reply.type(def.produces);
+        const cookie = def.sessionCookie;
+        if (cookie && 'issues' in cookie) {
+          const token = (result as { token?: unknown } | null)?.token;
+          if (typeof token === 'string') setSessionCookie(reply, cookie.issues, token, cookieSettings);
+        } else if (cookie) clearSessionCookie(reply, cookie.ends, cookieSettings);
         return def.status === 204 ? reply.send() : result;
       },
     });
@@ -256,7 +271,10 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
     }
     register(def, async (req, reply) => {
       const { tenant, viaTenantHeader } = tenantOf(req);
-      const bearer = bearerOf(req, def.access === 'public');
+      const header = bearerOf(req, def.access === 'public');
+      const fromCookie = header === null ? cookieSession(req) : null;
+      if (fromCookie !== null) checkCsrf(req);
+      const bearer = header ?? fromCookie;
       const db = await runtime.directory.dbFor(tenant);
       const afterCommit: Array<Parameters<NonNullable<TenantContext['queueAfterCommit']>>> = [];
       let principalSeen: Principal | null = null;

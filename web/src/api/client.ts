@@ -9,22 +9,16 @@ import type { paths } from './schema';
  * the tests fail when it is out of date). `api.GET('/api/members/{memberId}', …)` for a one-off call,
  * `$api.useQuery('get', …)` for data a screen shows, `useApiAction` for writes.
  *
- * The staff session and the member session are kept apart in this browser: the member app's calls
- * (/api/me…, /api/member-auth…) carry the member's token, all others the staff's.
+ * Sessions are HttpOnly cookies set by the server at sign-in (one for staff, one for members), which no script
+ * here can read. Every call says it comes from the app (the CSRF header the server wants on cookie-signed
+ * writes) and which language to answer in.
  */
-const SESSION_KEY = 'studiohive.session';
-const MEMBER_SESSION_KEY = 'studiohive.memberSession';
+const CSRF_HEADER = 'x-studiohive-csrf';
 
-const stored = (key: string) => ({
-  get: () => localStorage.getItem(key),
-  set: (token: string) => localStorage.setItem(key, token),
-  clear: () => localStorage.removeItem(key),
-});
-export const session = stored(SESSION_KEY);
-export const memberSession = stored(MEMBER_SESSION_KEY);
+// Sessions were once kept in localStorage; none is left there for a script to find.
+for (const legacy of ['studiohive.session', 'studiohive.memberSession']) localStorage.removeItem(legacy);
+
 export type Realm = 'staff' | 'member';
-export const realmSession = (realm: Realm) => (realm === 'member' ? memberSession : session);
-export const realmOf = (path: string): Realm => (/^\/api\/(me|member-auth)(\/|\?|$)/.test(path) ? 'member' : 'staff');
 
 /** An RFC 9457 problem, as every error of the API is written. */
 export interface Problem {
@@ -43,30 +37,30 @@ export class ApiError extends Error {
   }
 }
 
+/** The answer of a route that needs a session, when there is none (or it has expired): time to sign in. */
+export const isSignedOut = (err: unknown) => err instanceof ApiError && err.problem.status === 401;
+
 /** The language the server should answer problems in; set by the i18n provider. */
 let language = 'ja';
 export const setApiLanguage = (locale: string) => {
   language = locale;
 };
 
-const sessions: Middleware = {
+const fromTheApp: Middleware = {
   onRequest({ request }) {
-    const token = realmSession(realmOf(new URL(request.url).pathname)).get();
-    if (token) request.headers.set('authorization', `Bearer ${token}`);
+    request.headers.set(CSRF_HEADER, '1');
     request.headers.set('accept-language', language);
     return request;
   },
-  async onResponse({ request, response }) {
+  async onResponse({ response }) {
     if (response.ok) return response;
-    const tokens = realmSession(realmOf(new URL(request.url).pathname));
-    if (response.status === 401 && request.headers.has('authorization')) tokens.clear();
     const body = (await response.clone().json().catch(() => ({}))) as Partial<Problem>;
     throw new ApiError({ status: response.status, code: 'unknown', title: response.statusText, detail: '', ...body });
   },
 };
 
 export const api = createFetchClient<paths>({ baseUrl: location.origin });
-api.use(sessions);
+api.use(fromTheApp);
 export const $api = createQueryClient(api);
 
 export const queryClient = new QueryClient({
@@ -129,12 +123,11 @@ export function useApiAction() {
 }
 
 /**
- * Opens a document (a PDF) of the API in a new tab. It needs the session's token, so it is fetched here and
- * opened as a blob; where pop-ups are blocked it is downloaded instead.
+ * Opens a document (a PDF) of the API in a new tab: fetched here (with the session cookie) and opened as a blob;
+ * where pop-ups are blocked it is downloaded instead.
  */
 export async function openDocument(path: string, filename: string): Promise<void> {
-  const token = realmSession(realmOf(path)).get();
-  const res = await fetch(path, { headers: { accept: 'application/pdf, application/json', 'accept-language': language, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  const res = await fetch(path, { headers: { accept: 'application/pdf, application/json', 'accept-language': language } });
   if (!res.ok) {
     const data = await res.json().catch(() => ({}));
     throw new ApiError({ status: res.status, code: 'unknown', title: res.statusText, detail: '', ...data });

@@ -404,7 +404,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with email and password */
+        /** Sign in with email and password (a browser also gets the session as an HttpOnly cookie) */
         post: {
             parameters: {
                 query?: never;
@@ -14096,7 +14096,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with email and password */
+        /** Sign in with email and password (a browser also gets the session as an HttpOnly cookie) */
         post: {
             parameters: {
                 query?: never;

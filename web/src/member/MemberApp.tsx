@@ -1,7 +1,8 @@
 import { lazy } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { Navigate, NavLink, Outlet, Route, Routes, useNavigate } from 'react-router';
-import { api, memberSession } from '../api/client';
+import { $api, api, isSignedOut, queryClient } from '../api/client';
+import { ErrorState, Skeleton } from '../ui/states';
 import { Login } from '../pages/Login';
 import { MemberConfirm } from '../pages/MemberConfirm';
 import { ResetPassword } from '../pages/ResetPassword';
@@ -48,10 +49,13 @@ function SignedIn() {
   const intl = useIntl();
   const studio = useStudio();
   const navigate = useNavigate();
-  if (memberSession.get() === null) return <Navigate to="/member/login" replace />;
+  const me = $api.useQuery('get', '/api/me', {}, { retry: false });
+  if (isSignedOut(me.error)) return <Navigate to="/member/login" replace />;
+  if (me.isError) return <main className="card mobile"><ErrorState error={me.error} retry={() => void me.refetch()} /></main>;
+  if (!me.data) return <main className="card mobile"><Skeleton /></main>;
   async function signOut() {
     await api.POST('/api/member-auth/logout').catch(() => undefined);
-    memberSession.clear();
+    queryClient.clear();
     navigate('/member/login');
   }
   return (

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { useNavigate } from 'react-router';
-import { api, realmSession, useApiAction, type Realm } from '../api/client';
+import { api, queryClient, useApiAction, type Realm } from '../api/client';
 import { useStudio } from '../studio';
 import { Input } from '../ui';
 import { PageTitle } from '../ui/page';
@@ -31,7 +31,8 @@ export function Login({ realm = 'staff' }: { realm?: Realm }) {
         ? await action.run('login:staff', () => api.POST('/api/auth/login', { body }))
         : await action.run('login:member', () => api.POST('/api/member-auth/login', { body }));
     if (!result) return;
-    realmSession(realm).set(result.token);
+    // The session is now a cookie; answers cached while signed out (the 401 of "who am I") must not linger.
+    queryClient.removeQueries();
     navigate(realm === 'staff' ? '/' : '/member');
   }
 

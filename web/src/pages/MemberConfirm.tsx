@@ -6,8 +6,8 @@ import { PageTitle } from '../ui/page';
 import { problemText } from '../ui/states';
 
 /**
- * The link in a new member's confirmation mail. Confirming signs the member in, but the session it answers with is
- * not kept: only the confirmation is shown, and the member signs in with their own password.
+ * The link in a new member's confirmation mail. Confirming also signs the member in on this browser (the server
+ * sets the session cookie), so the member app opens from here without a password.
  */
 export function MemberConfirm() {
   const intl = useIntl();

@@ -1,7 +1,7 @@
 import { createContext, lazy, useContext } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { Navigate, NavLink, Outlet, Route, Routes, useNavigate } from 'react-router';
-import { $api, api, session, type ApiError } from '../api/client';
+import { $api, api, isSignedOut, queryClient } from '../api/client';
 import type { paths } from '../api/schema';
 import { LanguageSwitch } from '../ui/language';
 import { ErrorState, Skeleton } from '../ui/states';
@@ -74,8 +74,8 @@ export default function StaffApp() {
 
 /** Signed-in staff see the studio's header and navigation; anyone else is sent to sign in. */
 function SignedIn() {
-  const me = $api.useQuery('get', '/api/auth/me', {}, { enabled: session.get() !== null, retry: false });
-  if (session.get() === null || (me.error as ApiError | null)?.problem?.status === 401) return <Navigate to="/login" replace />;
+  const me = $api.useQuery('get', '/api/auth/me', {}, { retry: false });
+  if (isSignedOut(me.error)) return <Navigate to="/login" replace />;
   if (me.isError) return <main className="card"><ErrorState error={me.error} retry={() => void me.refetch()} /></main>;
   if (!me.data) return <main className="card"><Skeleton /></main>;
   return (
@@ -100,7 +100,7 @@ function StaffLayout({ me }: { me: StaffMe }) {
   ];
   async function signOut() {
     await api.POST('/api/auth/logout').catch(() => undefined);
-    session.clear();
+    queryClient.clear();
     navigate('/login');
   }
   return (
