@@ -6,8 +6,15 @@ import { useLocale } from './i18n/i18n';
 import { Skeleton } from './ui/states';
 
 /* The members' app and the staff app are separate chunks: a member's phone never downloads the staff screens. */
-const MemberApp = lazy(() => import('./member/MemberApp'));
-const StaffApp = lazy(() => import('./staff/StaffApp'));
+const loadMemberApp = () => import('./member/MemberApp');
+const loadStaffApp = () => import('./staff/StaffApp');
+const MemberApp = lazy(loadMemberApp);
+const StaffApp = lazy(loadStaffApp);
+
+/** Starts loading the code of the app a path opens, while the studio is still being looked up. */
+export function preloadApp(path: string): void {
+  void (path === '/member' || path.startsWith('/member/') ? loadMemberApp() : loadStaffApp());
+}
 
 export function App() {
   return (

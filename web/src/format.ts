@@ -14,4 +14,4 @@ export function useFormat() {
   return useMemo(() => formatters(intl.locale, timezone), [intl.locale, timezone]);
 }
 
-export { addDays, formatBytes, formatMoney, formatPhone, minorDigits, mondayOf, toMinor, type Format } from './formatters';
+export { addDays, formatBytes, formatMoney, minorDigits, mondayOf, toMinor, type Format } from './formatters';

@@ -1,5 +1,3 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
-
 /** The formatters of `useFormat`, for a language and a time zone (also used by the browser tests). */
 export function formatters(locale: string, timeZone: string) {
   const fmt = (o: Intl.DateTimeFormatOptions, zone = timeZone) => new Intl.DateTimeFormat(locale, { timeZone: zone, ...o });
@@ -30,8 +28,6 @@ export function formatters(locale: string, timeZone: string) {
     dayOf: (at: string | Date) => new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date(at)),
     /** Integer minor units as money (¥8,800), with the half-width yen sign of Japanese price tags. */
     money: (amount: number, currency = 'JPY') => formatMoney(amount, currency, locale),
-    /** Digits as a phone number is written: 090-1234-5678 (Japanese numbers), +1 212… (others). */
-    phone: (digits: string | null | undefined) => formatPhone(digits),
     number: (n: number) => numbers.format(n),
     /** Bytes in binary units, as the plans are sized: 12.3 MiB, 10 GiB. */
     bytes: (n: number) => formatBytes(n, locale),
@@ -61,12 +57,6 @@ export function toMinor(typed: string, currency: string): number | undefined {
   return Math.round(Number(typed) * 10 ** minorDigits(currency));
 }
 
-export function formatPhone(digits: string | null | undefined): string {
-  if (!digits) return '';
-  const parsed = parsePhoneNumberFromString(digits, 'JP');
-  if (!parsed?.isValid()) return digits;
-  return parsed.country === 'JP' ? parsed.formatNational() : parsed.formatInternational();
-}
 
 /** The day `n` days after a YYYY-MM-DD. */
 export const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);

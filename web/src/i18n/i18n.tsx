@@ -19,18 +19,24 @@ export function resolveLocale(studioLocale?: string | null): Locale {
 }
 
 /*
- * One catalog file per area and language (`ja/members.json`), loaded for the language in use only: a Japanese
- * screen never downloads the English catalog. Every file of a language is merged into one flat map of ids.
+ * One catalog file per area and language (`ja/members.json`), bundled into one chunk per language and loaded for
+ * the language in use only: a Japanese screen never downloads the English catalog, and gets its own in one request.
  */
-const catalogFiles = {
-  ja: import.meta.glob<Record<string, string>>('./ja/*.json', { import: 'default' }),
-  en: import.meta.glob<Record<string, string>>('./en/*.json', { import: 'default' }),
-};
+const catalogs = { ja: () => import('./catalog-ja'), en: () => import('./catalog-en') };
 
 export async function loadMessages(locale: Locale): Promise<Record<string, string>> {
-  const parts = await Promise.all(Object.values(catalogFiles[locale]).map((load) => load()));
-  return Object.assign({}, ...parts);
+  return (await catalogs[locale]()).messages;
 }
+
+/** The person's own choice, known before the studio answers (so its catalog can load meanwhile). */
+export const chosenLocale = (): Locale | null => {
+  const chosen = localStorage.getItem(CHOSEN_KEY);
+  return isLocale(chosen) ? chosen : null;
+};
+
+/** The catalog in use, for the few places outside React that word a message (a refused field's note). */
+let current = { locale: 'ja' as Locale, messages: {} as Record<string, string> };
+export const currentMessages = () => current;
 
 interface LocaleChoice {
   locale: Locale;
@@ -42,6 +48,7 @@ export const useLocale = () => useContext(LocaleContext);
 /** The catalogs of the language in use, `<html lang>` kept in step, and a way to switch language. */
 export function I18nProvider({ initial, messages: initialMessages, children }: { initial: Locale; messages: Record<string, string>; children: ReactNode }) {
   const [state, setState] = useState({ locale: initial, messages: initialMessages });
+  current = state;
   useEffect(() => {
     document.documentElement.lang = state.locale;
   }, [state.locale]);

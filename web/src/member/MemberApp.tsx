@@ -2,14 +2,14 @@ import { lazy } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { Navigate, NavLink, Outlet, Route, Routes, useNavigate } from 'react-router';
 import { $api, api, isSignedOut, queryClient } from '../api/client';
-import { ErrorState, Skeleton } from '../ui/states';
 import { Login } from '../pages/Login';
 import { MemberConfirm } from '../pages/MemberConfirm';
 import { ResetPassword } from '../pages/ResetPassword';
 import { useStudio } from '../studio';
 import { LanguageSwitch } from '../ui/language';
+// The landing screen comes with the app, not one round trip later.
+import { Schedule } from './Schedule';
 
-const Schedule = lazy(() => import('./Schedule').then((m) => ({ default: m.Schedule })));
 const Bookings = lazy(() => import('./Bookings').then((m) => ({ default: m.Bookings })));
 const CheckInCodeScreen = lazy(() => import('./CheckInCode').then((m) => ({ default: m.CheckInCodeScreen })));
 const Invoices = lazy(() => import('./Invoices').then((m) => ({ default: m.Invoices })));
@@ -50,9 +50,8 @@ function SignedIn() {
   const studio = useStudio();
   const navigate = useNavigate();
   const me = $api.useQuery('get', '/api/me', {}, { retry: false });
+  // The screen loads its own data meanwhile; only a missing session sends the member to sign in.
   if (isSignedOut(me.error)) return <Navigate to="/member/login" replace />;
-  if (me.isError) return <main className="card mobile"><ErrorState error={me.error} retry={() => void me.refetch()} /></main>;
-  if (!me.data) return <main className="card mobile"><Skeleton /></main>;
   async function signOut() {
     await api.POST('/api/member-auth/logout').catch(() => undefined);
     queryClient.clear();

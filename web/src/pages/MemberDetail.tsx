@@ -1,4 +1,5 @@
 import { useReducer, useState } from 'react';
+import { formatPhone } from '../phone';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { Link, useParams } from 'react-router';
 import { $api } from '../api/client';
@@ -64,7 +65,7 @@ function MemberBody({ member: m }: { member: Member }) {
   const rows: Array<[string, string]> = [
     [t('memberNumber'), String(m.memberNumber)],
     [t('kana'), [m.familyNameKana, m.givenNameKana].filter((s) => s !== '').join(' ')],
-    [t('phone'), format.phone(m.phone)],
+    [t('phone'), formatPhone(m.phone)],
     [t('email'), m.email ?? ''],
     [t('birthDate'), m.birthDate ? format.date(m.birthDate) : ''],
     [t('tags'), m.tags.join(t('tagSeparator'))],

@@ -1,10 +1,10 @@
 import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
+import { formatPhone } from '../phone';
 import { useEffect, useState, type FormEvent } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { Link, useNavigate } from 'react-router';
 import { $api, api, useApiAction } from '../api/client';
 import type { BodyOf, ResponseOf } from '../api/types';
-import { useFormat } from '../format';
 import { can, useStaffMe } from '../staff/StaffApp';
 import { Input, StatusBadge, Table } from '../ui';
 import { PageTitle } from '../ui/page';
@@ -33,7 +33,6 @@ const PAGE_SIZE = 25;
 /** The front desk's member book: one search box, paging by member number, quick registration. */
 export function Members() {
   const intl = useIntl();
-  const format = useFormat();
   const me = useStaffMe();
   const canEdit = can.edit(me.role);
   const [q, setQ] = useState('');
@@ -92,7 +91,7 @@ export function Members() {
                 <td><Link to={`/members/${m.id}`}>{m.memberNumber}</Link></td>
                 <td>{fullName(m)}</td>
                 <td>{[m.familyNameKana, m.givenNameKana].filter((s) => s !== '').join(' ')}</td>
-                <td>{format.phone(m.phone)}</td>
+                <td>{formatPhone(m.phone)}</td>
                 <td><StatusBadge status={m.status} /></td>
               </tr>
             ))}
@@ -173,7 +172,6 @@ function RegisterMember() {
 /** Finds a member by the same search as the member book and hands the chosen one over (booking, the front desk). */
 export function MemberPicker({ label, onPick }: { label: string; onPick: (m: MemberSummary) => void }) {
   const intl = useIntl();
-  const format = useFormat();
   const [q, setQ] = useState('');
   const typed = useDebounced(q);
   const matches = $api.useQuery('get', '/api/members', { params: { query: { q: typed, limit: 5 } } }, {
@@ -192,7 +190,7 @@ export function MemberPicker({ label, onPick }: { label: string; onPick: (m: Mem
             return (
               <li key={m.id}>
                 <button type="button" className="link" onClick={() => onPick(m)}>
-                  {m.phone ? intl.formatMessage({ id: 'members.picker.withPhone' }, { member: who, phone: format.phone(m.phone) }) : who}
+                  {m.phone ? intl.formatMessage({ id: 'members.picker.withPhone' }, { member: who, phone: formatPhone(m.phone) }) : who}
                 </button>
               </li>
             );

@@ -8,6 +8,8 @@ import { ErrorState, Skeleton } from '../ui/states';
 import { useStudio } from '../studio';
 import { Login } from '../pages/Login';
 import { ResetPassword } from '../pages/ResetPassword';
+// The landing screen comes with the app, not one round trip later.
+import { Members } from '../pages/Members';
 
 export type StaffMe = paths['/api/auth/me']['get']['responses'][200]['content']['application/json'];
 export type Role = StaffMe['role'];
@@ -38,7 +40,6 @@ export function useStaffMe(): StaffMe {
   return me;
 }
 
-const Members = lazy(() => import('../pages/Members').then((m) => ({ default: m.Members })));
 const MemberDetail = lazy(() => import('../pages/MemberDetail').then((m) => ({ default: m.MemberDetail })));
 const Timetable = lazy(() => import('../pages/Timetable').then((m) => ({ default: m.Timetable })));
 const Lesson = lazy(() => import('../pages/Lesson').then((m) => ({ default: m.Lesson })));

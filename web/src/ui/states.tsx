@@ -2,6 +2,7 @@ import type { UseQueryResult } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { FormattedMessage, useIntl, type IntlShape } from 'react-intl';
 import { ApiError } from '../api/client';
+import { currentMessages } from '../i18n/i18n';
 
 /**
  * What went wrong, in the user's language. The server's own detail is the most precise, but it is written in
@@ -19,13 +20,17 @@ export function problemText(intl: IntlShape, err: unknown): string {
   return intl.formatMessage({ id: 'problem.unknown' });
 }
 
-/** The field a problem's `errors[]` entry is about (`body.familyName` → `familyName`), with its message. */
+/**
+ * The field a problem's `errors[]` entry is about (`body.familyName` → `familyName`), with its message: the
+ * server's own words in English, and in Japanese the catalog's note (the server writes its checks in English).
+ */
 export function fieldErrors(err: unknown): Record<string, string> {
   if (!(err instanceof ApiError) || !err.problem.errors) return {};
+  const { locale, messages } = currentMessages();
   const out: Record<string, string> = {};
   for (const e of err.problem.errors) {
     const field = e.path.replace(/^(body|query|params)\.?/, '');
-    out[field] ??= e.message;
+    out[field] ??= locale === 'en' ? e.message : (messages['problem.field'] ?? e.message);
   }
   return out;
 }
