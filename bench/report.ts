@@ -10,6 +10,7 @@ import type { RuntimeOverheadOutcome } from './runtime-overhead.js';
 import { noisyHeadline, renderNoisySection, type NoisyOutcome } from './noisy-neighbour.js';
 import { migrateHeadline, renderMigrateSection, type MigrateOutcome } from './migrate-silos.js';
 import { mailHeadline, renderMailSection, type MailOutcome } from './mail.js';
+import { renderWebSection, webHeadline, type WebOutcome } from './web.js';
 
 export interface MachineInfo {
   date: string;
@@ -45,6 +46,8 @@ export interface BenchResults {
   migrate?: MigrateOutcome;
   /** Absent in results of runs made before the section existed. */
   mail?: MailOutcome;
+  /** Absent in results of runs made before the section existed. */
+  web?: WebOutcome;
   phaseSeconds: Record<string, number>;
   totalSeconds: number;
 }
@@ -337,6 +340,7 @@ function headline(r: BenchResults): string {
   lines.push(...noisyHeadline(r.noisy));
   lines.push(...migrateHeadline(r.migrate));
   lines.push(...mailHeadline(r.mail));
+  lines.push(...webHeadline(r.web));
   return lines.join('\n');
 }
 
@@ -386,6 +390,8 @@ ${renderNoisySection(r.noisy, 7)}
 ${renderMigrateSection(r.migrate, 8)}
 
 ${renderMailSection(r.mail, 9)}
+
+${renderWebSection(r.web, 10)}
 
 ## Caveats
 

@@ -8,7 +8,7 @@
  *   npm run bench -- --render  no measurement: rewrites BENCHMARKS.md from the last full run (bench/.work/results.json)
  *   npm run bench -- --render --merge billing   the same, with the section measured alone by `--only billing`
  *                              (bench/.work/only-billing.json) put into results.json first
- *   npm run bench -- --only reservations|billing|beacon|noisy|migrate|mail [--quick]   one section alone, to iterate on it; writes
+ *   npm run bench -- --only reservations|billing|beacon|noisy|migrate|mail|web [--quick]   one section alone, to iterate on it; writes
  *                              bench/.work/only-<section>.md and .json (bench/.work/ is emptied first)
  */
 import { randomBytes } from 'node:crypto';
@@ -35,6 +35,7 @@ import { renderNoisySection, runNoisyNeighbour, type NoisyOutcome, type NoisySet
 import { measureRuntimeOverhead } from './runtime-overhead.js';
 import { renderMigrateSection, runMigrateBench, type MigrateBenchSettings, type MigrateOutcome } from './migrate-silos.js';
 import { renderMailSection, runMailBench, type MailBenchSettings, type MailOutcome } from './mail.js';
+import { renderWebSection, runWebBench, type WebBenchSettings, type WebOutcome, type WebPorts } from './web.js';
 
 // Below Linux's ephemeral range (32768–60999): a port in it can be taken at any moment as the local end of some
 // outgoing connection (a test run's database clients, say), and then the bench cannot listen there.
@@ -49,6 +50,7 @@ const PORTS = {
   noisy: { pg: 25406, app: 25600 },
   migrate: { pg: 25407 },
   mail: { pg: 25408 },
+  web: { pg: 25409, first: 25620 } satisfies WebPorts,
 };
 
 const APP_USER = 'studiohive_app';
@@ -143,7 +145,19 @@ function settings(quick: boolean) {
   const migrate: MigrateBenchSettings = { silos: quick ? 50 : 1_000, concurrency: 8, createConcurrency: 4 };
   // 100,000 mails across 1,000 studios, then a reset during a 50,000-mail campaign (issue 18's figures).
   const mail: MailBenchSettings = quick ? { tenants: 50, perTenant: 20, campaign: 2_000, baseline: 2_000 } : { tenants: 1_000, perTenant: 100, campaign: 50_000, baseline: 10_000 };
-  return { density, rls, membership, reservations, billing, beacon, noisy, migrate, mail };
+  // Cold loads of the member timetable and the staff member list on slow 4G (150 ms, 1.6 Mbit/s) with a 4× slower
+  // CPU, before and after the web app's rebuild (the issue's profile); 5 loads of each, or 2.
+  const web: WebBenchSettings = {
+    beforeCommit: '456c6b0',
+    loads: quick ? 2 : 5,
+    latencyMs: 150,
+    throughput: 200_000,
+    cpuSlowdown: 4,
+    extraMembers: 40,
+    quietMs: 1_500,
+    timeoutMs: 60_000,
+  };
+  return { density, rls, membership, reservations, billing, beacon, noisy, migrate, mail, web };
 }
 
 /** Re-renders BENCHMARKS.md from the results of the last full run, after a change to the report's wording. */
@@ -153,12 +167,13 @@ async function renderOnly() {
   const merge = process.argv.indexOf('--merge');
   if (merge >= 0) {
     const name = process.argv[merge + 1] ?? '';
-    if (!['billing', 'beacon', 'noisy', 'migrate', 'mail'].includes(name)) throw new Error(`--merge: unknown section ${name} (known: billing, beacon, noisy, migrate, mail)`);
+    if (!['billing', 'beacon', 'noisy', 'migrate', 'mail', 'web'].includes(name)) throw new Error(`--merge: unknown section ${name} (known: billing, beacon, noisy, migrate, mail, web)`);
     const section: unknown = JSON.parse(await readFile(path.join(WORK_DIR, `only-${name}.json`), 'utf8'));
     if (name === 'beacon') results.beacon = section as BeaconOutcome;
     else if (name === 'noisy') results.noisy = section as NoisyOutcome;
     else if (name === 'migrate') results.migrate = section as MigrateOutcome;
     else if (name === 'mail') results.mail = section as MailOutcome;
+    else if (name === 'web') results.web = section as WebOutcome;
     else results.billing = section as BillingOutcome;
     await writeFile(file, JSON.stringify(results, null, 2));
     log(`merged bench/.work/only-${name}.json into results.json`);
@@ -169,9 +184,16 @@ async function renderOnly() {
 
 /** One section alone (`--only reservations`), for iterating on it without the whole bench. */
 async function onlySection(name: string, quick: boolean) {
-  if (!['reservations', 'billing', 'beacon', 'noisy', 'migrate', 'mail'].includes(name)) throw new Error(`--only: unknown section ${name} (known: reservations, billing, beacon, noisy, migrate, mail)`);
-  const { density, reservations, billing, beacon, noisy, migrate, mail } = settings(quick);
+  if (!['reservations', 'billing', 'beacon', 'noisy', 'migrate', 'mail', 'web'].includes(name)) throw new Error(`--only: unknown section ${name} (known: reservations, billing, beacon, noisy, migrate, mail, web)`);
+  const { density, reservations, billing, beacon, noisy, migrate, mail, web } = settings(quick);
   await resetWorkDir();
+  if (name === 'web') {
+    const result = await runWebBench(PORTS.web, web, density);
+    await writeFile(path.join(WORK_DIR, `only-${name}.json`), JSON.stringify(result, null, 2));
+    await writeFile(path.join(WORK_DIR, `only-${name}.md`), renderWebSection(result, 10));
+    log(`wrote bench/.work/only-${name}.md`);
+    return;
+  }
   if (name === 'mail') {
     await assertPortsFree([PORTS.mail.pg]);
     const result = await runMailBench(PORTS.mail.pg, mail, density);
@@ -223,7 +245,7 @@ async function main() {
   const quick = process.argv.includes('--quick');
   const only = process.argv.indexOf('--only');
   if (only >= 0) return onlySection(process.argv[only + 1] ?? '', quick);
-  const { density, rls, membership, reservations, billing, beacon, noisy, migrate, mail } = settings(quick);
+  const { density, rls, membership, reservations, billing, beacon, noisy, migrate, mail, web } = settings(quick);
   const t0 = performance.now();
   const loadAverageAtStart = os.loadavg();
   await resetWorkDir();
@@ -243,6 +265,8 @@ async function main() {
     PORTS.noisy.app,
     PORTS.migrate.pg,
     PORTS.mail.pg,
+    PORTS.web.pg,
+    ...Array.from({ length: 7 }, (_, i) => PORTS.web.first + i),
     ...Array.from({ length: density.incumbents }, (_, i) => [PORTS.incumbent.firstPg + i, PORTS.incumbent.firstApp + i]).flat(),
   ];
   await assertPortsFree(allPorts);
@@ -296,6 +320,7 @@ async function main() {
   const noisyResult = await phase('noisy neighbour', () => runNoisyNeighbour(PORTS.noisy, noisy, density));
   const migrateResult = await phase('migrating silos', () => runMigrateBench(PORTS.migrate.pg, migrate, density));
   const mailResult = await phase('mail delivery', () => runMailBench(PORTS.mail.pg, mail, density));
+  const webResult = await phase('web app', () => runWebBench(PORTS.web, web, density));
 
   const results: BenchResults = {
     quick,
@@ -313,6 +338,7 @@ async function main() {
     noisy: noisyResult,
     migrate: migrateResult,
     mail: mailResult,
+    web: webResult,
     phaseSeconds,
     totalSeconds: (performance.now() - t0) / 1000,
   };

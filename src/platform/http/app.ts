@@ -86,10 +86,21 @@ const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The staff web app (built by `npm install`'s prepare step into web/dist). */
-const webRoot = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
+const defaultWebRoot = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
 
-export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
+export interface AppOptions {
+  /** The built web app to serve; web/dist unless given. The web bench serves an older release's build beside this one. */
+  webRoot?: string;
+  /**
+   * false: the web app's files are sent as they are on disk, never compressed on the fly, as releases before the
+   * precompressed build sent them (the web bench's "before"); the API's answers are compressed either way.
+   */
+  compressWebApp?: boolean;
+}
+
+export async function buildApp(runtime: Runtime, options: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = runtime;
+  const webRoot = options.webRoot ?? defaultWebRoot;
   const app = Fastify({
     loggerInstance: runtime.log as FastifyBaseLogger,
     // Fastify's own two lines per request are replaced by the one access-log line below.
@@ -159,6 +170,12 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     );
   });
 
+  if (options.compressWebApp === false) {
+    // @fastify/compress leaves alone any request that carries this header; only the web app's paths get it.
+    app.addHook('onRequest', async (req) => {
+      if (!/^\/(api|platform)(\/|$)/.test(req.url)) req.headers['x-no-compression'] = '1';
+    });
+  }
   // Answers are compressed when the client asks; brotli at a low level, since JSON is compressed on every request
   // (the web app's files are compressed once, at build time, at the highest level, and sent as they are).
   await app.register(fastifyCompress, {
