@@ -140,11 +140,11 @@ export type WebOutcome =
       seconds: number;
     };
 
-const PAGES: Record<PageKind, { path: string; storageKey: string; selector: string; viewport: { width: number; height: number } }> = {
+const PAGES: Record<PageKind, { path: string; storageKey: string; cookie: string; selector: string; viewport: { width: number; height: number } }> = {
   // Both versions render the day tabs (role="tab") and the lesson cards only once the week's lessons have come.
-  member: { path: '/member', storageKey: 'studiohive.memberSession', selector: '[role=tab], article.lesson', viewport: { width: 390, height: 844 } },
+  member: { path: '/member', storageKey: 'studiohive.memberSession', cookie: 'studiohive_member', selector: '[role=tab], article.lesson', viewport: { width: 390, height: 844 } },
   // Both versions render table rows only for members that came back from the search.
-  staff: { path: '/', storageKey: 'studiohive.session', selector: 'tbody tr', viewport: { width: 1366, height: 800 } },
+  staff: { path: '/', storageKey: 'studiohive.session', cookie: 'studiohive_staff', selector: 'tbody tr', viewport: { width: 1366, height: 800 } },
 };
 
 /**
@@ -358,12 +358,16 @@ interface LoadResult {
   timed: Timed;
 }
 
-/** One cold load: a new browser context (empty cache, no connections), the session put in localStorage first. */
+/**
+ * One cold load: a new browser context (empty cache, no connections), signed in first the way each version keeps
+ * its session: the release before in localStorage, the current one in its HttpOnly cookie.
+ */
 async function coldLoad(browser: Browser, origin: string, kind: PageKind, token: string, throttled: boolean, s: WebBenchSettings): Promise<LoadResult> {
   const p = PAGES[kind];
   const context = await browser.newContext({ viewport: p.viewport, locale: 'ja-JP' });
   try {
     await context.addInitScript(`localStorage.setItem(${JSON.stringify(p.storageKey)}, ${JSON.stringify(token)});`);
+    await context.addCookies([{ name: p.cookie, value: token, url: `${origin}/api`, httpOnly: true, sameSite: 'Lax' }]);
     await context.addInitScript(watchScript(p.selector));
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
@@ -625,7 +629,7 @@ export function renderWebSection(r: WebOutcome | undefined, n: number): string {
 - **Versions.** BEFORE is the web app as of ${r.beforeCommit}, before its rebuild: \`web/\` and \`src/\` of that commit (\`git archive\`; its web app imports the page list from \`src/\`) built with today's vite (${r.viteVersion}) and that commit's own \`web/vite.config.ts\`, which makes one JS bundle and one stylesheet and no compressed copies. AFTER is \`web/\` as of ${r.afterCommit}, built with its own config: code split (the member and staff apps, each staff screen, each language's catalogs by area), every file also written as \`.br\` and \`.gz\` at the highest levels.
 - **Server.** One runtime of today's code in the bench process, on a bench cluster of its own (\`web\`), and three Fastify instances built by \`buildApp(runtime, { webRoot, compressWebApp })\`: BEFORE as 456c6b0's server sent it, uncompressed (\`compressWebApp: false\`); the same build compressed on the fly by today's \`@fastify/compress\` (brotli quality 4), a reference that separates what compression alone does from what the rebuild does; and AFTER, whose precompressed files \`@fastify/static\` sends (\`preCompressed: true\`). **All of them answer today's API on one database, whose JSON is compressed (brotli 4, above 1 KiB) for BEFORE too, so only the app's own files differ.** BEFORE's staff page waits 200 ms (its search box's debounce) before its first member search; AFTER searches at once.
 - **HTTPS.** Chromium offers brotli only to secure origins: over plain http it sent \`Accept-Encoding: ${plain}\`, and brotli files are never chosen. A studio is reached over HTTPS through a TLS-terminating proxy (\`PUBLIC_URL_SCHEME=https\`, \`TRUST_PROXY=true\`), so the pages were loaded through one in the bench process: HTTP/2 to the browser (Node's \`http2\`, forwarding each request to the app over HTTP/1.1 keep-alive, bodies untouched), with a throw-away certificate for the studio's name that Chromium accepts by its key (\`--ignore-certificate-errors-spki-list\`), so the page is a secure context; Chromium then sent \`Accept-Encoding: ${secure}\` (the server answers brotli; it has no zstd). For reference, AFTER was also loaded through an HTTP/1.1 TLS proxy (TLS around the same bytes, at most 6 connections) and over plain http.
-- **Studio.** The demo studio a first start seeds (\`seedDemoTenant\`: a location, three lesson types, weekly lessons from tomorrow for 8 weeks, plans, three members with contracts), plus two lessons later today, ${fmt(s.extraMembers, 0)} more members (${fmt(r.members, 0)} in all), and a member who signed up through the API, confirmed from the mailed link, bought the pack and booked a lesson (${fmt(r.lessonsThisWeek, 0)} lessons in the week the timetable shows). The member page is opened with that member's session, the staff page with the owner's (\`studiohive.memberSession\` and \`studiohive.session\` in localStorage, set before the page's scripts run: both versions keep them under those keys).
+- **Studio.** The demo studio a first start seeds (\`seedDemoTenant\`: a location, three lesson types, weekly lessons from tomorrow for 8 weeks, plans, three members with contracts), plus two lessons later today, ${fmt(s.extraMembers, 0)} more members (${fmt(r.members, 0)} in all), and a member who signed up through the API, confirmed from the mailed link, bought the pack and booked a lesson (${fmt(r.lessonsThisWeek, 0)} lessons in the week the timetable shows). The member page is opened with that member's session, the staff page with the owner's (before: \`studiohive.memberSession\` and \`studiohive.session\` in localStorage, set before the page's scripts run; now: the same sessions as the HttpOnly cookies the server sets at sign-in).
 - **Browser.** Debian's Chromium ${r.chromium}, headless, through playwright-core as the browser tests launch it (never a downloaded browser). Every load is a cold one: a new browser context (empty cache, no open connections), ${PAGES.member.viewport.width}×${PAGES.member.viewport.height} for the member page and ${PAGES.staff.viewport.width}×${PAGES.staff.viewport.height} for the staff page, locale ja-JP.
 - **Bytes.** Chromium's own count (CDP \`Network.loadingFinished\` \`encodedDataLength\`): what each response took on the wire, compressed as sent, its response headers included (HPACK-compressed over HTTP/2). Every response of the load until the network had been quiet for ${fmt(s.quietMs / 1000, 1)} s after the content showed, grouped by MIME type (JSON/other: the API's answers, the page-view beacon, the icon, a 404 for /favicon.ico). Measured on one unthrottled cold load of each page and version, which also warmed the server; every timed load below received the same total within ${fmt(spread, 0)} bytes. 1 kB = 1,000 bytes.
 - **Time.** DevTools throttling over CDP: \`Network.emulateNetworkConditions\` with ${fmt(s.latencyMs, 0)} ms latency and ${fmt(s.throughput, 0)} bytes/s (${fmt(mbit, 1)} Mbit/s) down and up, \`Emulation.setCPUThrottlingRate\` ${s.cpuSlowdown}. First contentful paint is the page's \`first-contentful-paint\` entry; time to content is \`performance.now()\` (from navigation start) at the first animation frame in which the content is visible, taken inside the page by a watcher installed before the page's own scripts: on the member page the day tabs (\`[role=tab]\`) or a lesson card (\`article.lesson\`), on the staff page a member row (\`tbody tr\`). Both versions render those only once their data has come (456c6b0's \`Schedule.tsx\` has the same \`role="tab"\` day tabs, and its member list the same table rows). ${s.loads} cold loads of each page and version, taken round by round (every page and version once per round) so that other work on the machine falls on all of them alike; the median, and the range.`);
