@@ -24,6 +24,7 @@ import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { buildApp } from '../src/platform/http/app.js';
+import { CHROMIUM, chromiumArgs } from '../test/support/chromium.js';
 import { createLogger, openRuntime, type Runtime } from '../src/platform/runtime.js';
 import { seedDemoTenant } from '../src/platform/seed.js';
 import { startBenchCluster, withAdmin } from './cluster.js';
@@ -31,7 +32,6 @@ import { runtimeConfig, type DensitySettings } from './density.js';
 import { REPO_ROOT, WORK_DIR, assertPortsFree, fmt, log, onCleanup, sleep, table, unmeasuredSection } from './lib.js';
 
 const run = promisify(execFile);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export interface WebPorts {
   pg: number;
@@ -508,14 +508,9 @@ export async function runWebBench(ports: WebPorts, s: WebBenchSettings, density:
       const browser = await chromium.launch({
         executablePath: CHROMIUM,
         headless: true,
-        // As test/support/browser.ts launches it; the studio's address goes to this machine, and the bench's own
-        // certificate is accepted by its key (as valid, so the page is a secure context that is offered brotli).
-        args: [
-          '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-          '--disable-component-update', '--disable-sync',
-          `--host-resolver-rules=MAP *.${config.BASE_DOMAIN} 127.0.0.1`,
-          `--ignore-certificate-errors-spki-list=${creds.spki}`,
-        ],
+        // As the browser tests launch it; the bench's own certificate is accepted by its key (as valid, so the page
+        // is a secure context that is offered brotli).
+        args: chromiumArgs(config.BASE_DOMAIN, [`--ignore-certificate-errors-spki-list=${creds.spki}`]),
       });
       const removeCleanup = onCleanup('web bench chromium', () => browser.close());
       try {

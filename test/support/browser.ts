@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
+import { CHROMIUM, chromiumArgs } from './chromium.js';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { startTestPlatform, type TestPlatform, type TestTenant } from './platform.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Where the browser tests leave their screenshots: CI keeps .ci/report/ as the run's artifacts. */
 export const screens = path.resolve('.ci/report/screens');
@@ -45,12 +45,8 @@ export async function startBrowserPlatform(env: Record<string, string> = {}): Pr
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync',
-      // Studio addresses are {slug}.studiohive.test in tests; send them all to this server.
-      '--host-resolver-rules=MAP *.studiohive.test 127.0.0.1',
-    ],
+    // Studio addresses are {slug}.studiohive.test in tests; all of them go to this server.
+    args: chromiumArgs('studiohive.test'),
     // Chromium crawls under libfaketime (CI's clock-ahead run), so it runs on the real clock; newContext gives its
     // pages the suite's time instead.
     env: { ...process.env, LD_PRELOAD: '' },

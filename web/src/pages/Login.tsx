@@ -61,10 +61,8 @@ export function Login({ realm = 'staff' }: { realm?: Realm }) {
           required
           value={email}
           onChange={setEmail}
-          aria-invalid={emailError ? true : undefined}
-          aria-describedby={emailError ? 'login-email-error' : undefined}
+          error={emailError}
         />
-        {emailError && <p id="login-email-error" role={emailMissing ? 'alert' : undefined} className="error small">{emailError}</p>}
         <Input
           label={intl.formatMessage({ id: 'auth.login.password' })}
           type="password"
@@ -73,10 +71,8 @@ export function Login({ realm = 'staff' }: { realm?: Realm }) {
           required
           value={password}
           onChange={setPassword}
-          aria-invalid={passwordError ? true : undefined}
-          aria-describedby={passwordError ? 'login-password-error' : undefined}
+          error={passwordError}
         />
-        {passwordError && <p id="login-password-error" className="error small">{passwordError}</p>}
         {!errors.email && !errors.password && <ProblemAlert error={action.error} />}
         {notice && <p role="status">{notice}</p>}
         <button type="submit" disabled={action.busy}>

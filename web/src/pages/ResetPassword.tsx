@@ -67,10 +67,8 @@ export function ResetPassword({ realm = 'staff' }: { realm?: Realm }) {
           required
           value={password}
           onChange={setPassword}
-          aria-invalid={passwordError ? true : undefined}
-          aria-describedby={passwordError ? 'reset-password-error' : undefined}
+          error={passwordError}
         />
-        {passwordError && <p id="reset-password-error" className="error small">{passwordError}</p>}
         <Input
           label={intl.formatMessage({ id: 'auth.reset.repeat' })}
           type="password"
@@ -79,10 +77,8 @@ export function ResetPassword({ realm = 'staff' }: { realm?: Realm }) {
           required
           value={repeat}
           onChange={setRepeat}
-          aria-invalid={repeatError ? true : undefined}
-          aria-describedby={repeatError ? 'reset-repeat-error' : undefined}
+          error={repeatError}
         />
-        {repeatError && <p id="reset-repeat-error" role="alert" className="error small">{repeatError}</p>}
         {!passwordError && <ProblemAlert error={action.error} />}
         <button type="submit" disabled={action.busy}><FormattedMessage id="auth.reset.submit" /></button>
       </form>
