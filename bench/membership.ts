@@ -17,6 +17,7 @@ import pg from 'pg';
 import { searchPrefixes } from '../src/modules/members/members.service.js';
 import { membersRepo } from '../src/modules/members/members.repo.js';
 import { applyAllDue } from '../src/modules/members/status.service.js';
+import { studioLocale } from '../src/platform/i18n.js';
 import { addMonths, firstDay, lastDay, monthOf, todayIn } from '../src/platform/calendar.js';
 import { inTenantTransaction, withCredentials, type Tx } from '../src/platform/db/databases.js';
 import type { DB } from '../src/platform/db/types.js';
@@ -815,7 +816,7 @@ async function measureStatusChanges(cluster: BenchCluster, tenantIds: string[], 
     const tenants = await Promise.all(tenantIds.map(async (id) => (await runtime.directory.byId(id))!));
     const t0 = performance.now();
     const settled = await mapConcurrent(tenants, s.applyConcurrency, (tenant) =>
-      applyAllDue(async (fn) => inTenantTransaction(await runtime.directory.dbFor(tenant), tenant.id, fn), day, 1000),
+      applyAllDue(async (fn) => inTenantTransaction(await runtime.directory.dbFor(tenant), tenant.id, fn), day, studioLocale(tenant), 1000),
     );
     const seconds = (performance.now() - t0) / 1000;
     const rows = settled.reduce((a, b) => a + b, 0);

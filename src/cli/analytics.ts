@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../config.js';
 import { addDays, compactAnalytics, dayOf, openAnalytics, type Analytics, type AnalyticsFilter } from '../platform/analytics/analytics.service.js';
-import { AppError } from '../platform/errors.js';
+import { CliError } from './cli-error.js';
 import { isValidDate } from '../platform/calendar.js';
 import type { Runtime } from '../platform/runtime.js';
 import { printRows } from './output.js';
@@ -75,7 +75,7 @@ export function analyticsCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (o: { before?: string; json?: boolean }) => {
       const config = loadConfig();
-      if (o.before !== undefined && !isValidDate(o.before)) throw new AppError('bad_request', '--before must be a date like 2026-11-01');
+      if (o.before !== undefined && !isValidDate(o.before)) throw new CliError('--before must be a date like 2026-11-01');
       const result = await compactAnalytics(config, new Date(), o.before);
       printRows([result], Boolean(o.json));
     });

@@ -4,10 +4,10 @@ import type { z } from 'zod';
 import { capacityRules, DEFAULT_RULES, planQuery, type CapacityRules } from '../platform/capacity/capacity.schemas.js';
 import { computePlan, renderPlan } from '../platform/capacity/capacity.service.js';
 import { kedaYaml } from '../platform/capacity/planner.js';
-import { AppError } from '../platform/errors.js';
+import { CliError, issueMessage } from './cli-error.js';
 import { withRuntime } from './with-runtime.js';
 
-const issuesOf = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ');
+const issuesOf = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${issueMessage(i.message)}`).join('; ');
 
 /** A rules file: JSON holding any subset of the rules; a file that cannot be read or is wrong is the caller's mistake. */
 async function loadRules(file: string | undefined): Promise<CapacityRules> {
@@ -17,10 +17,10 @@ async function loadRules(file: string | undefined): Promise<CapacityRules> {
     raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
     const reason = error instanceof SyntaxError ? `it is not JSON (${error.message})` : `it cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
-    throw new AppError('bad_request', `--rules ${file}: ${reason}`);
+    throw new CliError(`--rules ${file}: ${reason}`);
   }
   const parsed = capacityRules.safeParse(raw);
-  if (!parsed.success) throw new AppError('bad_request', `--rules ${file}: ${issuesOf(parsed.error)}`);
+  if (!parsed.success) throw new CliError(`--rules ${file}: ${issuesOf(parsed.error)}`);
   return parsed.data;
 }
 
@@ -37,7 +37,7 @@ export function capacityCommands(program: Command): void {
     .option('--timezone <IANA>', 'zone of the dates and of the KEDA cron times', 'UTC')
     .action(async (o: { from: string; to: string; format: string; rules?: string; timezone: string }) => {
       const query = planQuery.safeParse({ from: o.from, to: o.to, format: o.format, timezone: o.timezone });
-      if (!query.success) throw new AppError('bad_request', issuesOf(query.error).replace(/^(\w+):/, '--$1:').replace(/; (\w+):/g, '; --$1:'));
+      if (!query.success) throw new CliError(issuesOf(query.error).replace(/^(\w+):/, '--$1:').replace(/; (\w+):/g, '; --$1:'));
       const rules = await loadRules(o.rules);
       const computed = await withRuntime((runtime) => computePlan(runtime, query.data, rules));
       const period = { from: query.data.from, to: query.data.to, timeZone: query.data.timezone };

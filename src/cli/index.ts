@@ -2,6 +2,7 @@ import { runReservationUpkeep } from '../modules/reservations/upkeep.js';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config.js';
 import { AppError } from '../platform/errors.js';
+import { CliError, issueMessage } from './cli-error.js';
 import type { Runtime } from '../platform/runtime.js';
 import { withRuntime } from './with-runtime.js';
 import { usageCommands } from './usage.js';
@@ -208,7 +209,7 @@ program
   .option('--json', 'print JSON')
   .action((o: { tenant?: string; date?: string; json?: boolean }) =>
     withRuntime(async (runtime) => {
-      if (o.date !== undefined && !isValidDate(o.date)) throw new AppError('bad_request', '--date must be a calendar date, YYYY-MM-DD');
+      if (o.date !== undefined && !isValidDate(o.date)) throw new CliError('--date must be a calendar date, YYYY-MM-DD');
       const ids = o.tenant ? [(await runtime.tenants.get(o.tenant)).id] : await runtime.tenants.liveIds();
       const results = [];
       for (const id of ids) {
@@ -245,9 +246,9 @@ program
   .option('--json', 'print JSON')
   .action((o: { tenant?: string; date?: string; batch: string; json?: boolean }) =>
     withRuntime(async (runtime) => {
-      if (o.date !== undefined && !isValidDate(o.date)) throw new AppError('bad_request', '--date must be a calendar date, YYYY-MM-DD');
+      if (o.date !== undefined && !isValidDate(o.date)) throw new CliError('--date must be a calendar date, YYYY-MM-DD');
       const batchSize = Number(o.batch);
-      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new AppError('bad_request', '--batch must be a whole number from 1 to 10000');
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new CliError('--batch must be a whole number from 1 to 10000');
       const ids = o.tenant ? [(await runtime.tenants.get(o.tenant)).id] : await runtime.tenants.liveIds();
       const results = [];
       for (const id of ids) {
@@ -268,9 +269,10 @@ limitsCommands(program);
 capacityCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof AppError) console.error(error.message);
+  // An AppError's message is its English rendering.
+  if (error instanceof ConfigError || error instanceof AppError || error instanceof CliError) console.error(error.message);
   else if (error && typeof error === 'object' && 'issues' in error) {
-    console.error((error as { issues: Array<{ path: PropertyKey[]; message: string }> }).issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+    console.error((error as { issues: Array<{ path: PropertyKey[]; message: string }> }).issues.map((i) => `${i.path.join('.')}: ${issueMessage(i.message)}`).join('\n'));
   } else console.error(error);
-  process.exitCode = error instanceof AppError && error.status < 500 ? 2 : 1;
+  process.exitCode = error instanceof CliError ? error.exitCode : error instanceof AppError && error.status < 500 ? 2 : 1;
 });

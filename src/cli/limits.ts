@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AppError } from '../platform/errors.js';
+import { CliError } from './cli-error.js';
 import { limitsReport } from '../platform/limits/limits.service.js';
 import { exitCodeOf, unknownThresholdNames } from '../platform/limits/thresholds.js';
 import { withRuntime } from './with-runtime.js';
@@ -17,7 +17,7 @@ export function limitsCommands(program: Command): void {
     .action((o: { json?: boolean; tenant?: string; level?: string; refresh?: boolean }) =>
       withRuntime(async (runtime) => {
         if (o.level !== undefined && o.level !== 'warning' && o.level !== 'critical') {
-          throw new AppError('bad_request', 'limits: --level must be warning or critical');
+          throw new CliError('limits: --level must be warning or critical');
         }
         for (const name of unknownThresholdNames(runtime.config.LIMIT_THRESHOLDS)) {
           console.error(`limits: LIMIT_THRESHOLDS names "${name}", which is no limit; it is ignored`);

@@ -1,5 +1,5 @@
 import { loadConfig } from '../config.js';
-import { AppError } from '../platform/errors.js';
+import { CliError } from './cli-error.js';
 import { createLogger, openRuntime, type Runtime } from '../platform/runtime.js';
 
 /**
@@ -13,7 +13,7 @@ export async function withRuntime<T>(fn: (runtime: Runtime) => Promise<T>): Prom
     return await fn(runtime);
   } catch (error) {
     if ((error as { code?: string }).code === '42P01' || (error as { code?: string }).code === '28P01') {
-      throw new AppError('unavailable', 'The database is not set up yet: run `studiohive migrate` (or `npm start`) first');
+      throw new CliError('The database is not set up yet: run `studiohive migrate` (or `npm start`) first', 1);
     }
     throw error;
   } finally {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { MessageId } from './i18n.js';
 
 /**
  * The days a studio's records and plans can be about. Anything outside is a typo (20260 for 2026) or a probe, and
@@ -7,7 +8,8 @@ import { z } from 'zod';
  * by the services, on the app's clock.
  */
 export const DATE_WINDOW = { from: '2000-01-01', to: '2099-12-31' } as const;
-export const outsideDateWindow = `must fall between ${DATE_WINDOW.from} and ${DATE_WINDOW.to}`;
+/** The refinement's message (a catalog id, rendered in the reader's language): it names the window's two days. */
+export const outsideDateWindow: MessageId = 'validation.outside_date_window';
 
 export const withinDateWindow = (date: string) => date >= DATE_WINDOW.from && date <= DATE_WINDOW.to;
 
@@ -27,4 +29,4 @@ export const calendarInstant = z.iso.datetime({ offset: true }).refine((t) => wi
 export const EARLIEST_BIRTH_DATE = '1900-01-01';
 export const birthDateInput = z.iso
   .date()
-  .refine((d) => d >= EARLIEST_BIRTH_DATE && d <= DATE_WINDOW.to, `must fall between ${EARLIEST_BIRTH_DATE} and today`);
+  .refine((d) => d >= EARLIEST_BIRTH_DATE && d <= DATE_WINDOW.to, 'validation.birth_date_range');

@@ -1,6 +1,10 @@
+import { render, text, type MessageId, type Text } from './i18n.js';
+
 /**
- * The one error type of Studiohive. Services throw it with a stable code; the HTTP layer maps it to
- * RFC 9457 problem+json in one place (http/problems.ts). The message is shown to users, so it must be safe.
+ * The one error type of Studiohive. Services throw it with a stable code and words from the message catalogs
+ * (src/i18n); the HTTP layer maps it to RFC 9457 problem+json in one place (http/problems.ts), with its title and
+ * detail in the language of the person asking. The words are shown to users, so they must be safe.
+ * The title of each code is the catalog's `problems.title.<code>`; the English one below is for logs and the CLI.
  */
 export const errorCatalog = {
   bad_request: { status: 400, title: 'Bad request' },
@@ -33,25 +37,34 @@ export class AppError extends Error {
   readonly status: number;
   readonly title: string;
 
+  /** What went wrong, in words for the person; the Error's own message is its English rendering, for logs. */
+  readonly detail: Text;
+
   constructor(
     readonly code: ErrorCode,
-    detail?: string,
+    detail?: Text,
     readonly extra: Record<string, unknown> = {},
   ) {
-    super(detail ?? errorCatalog[code].title);
+    const words = detail ?? text(`problems.title.${code}`);
+    super(render(words, 'en'));
     this.name = 'AppError';
+    this.detail = words;
     this.status = errorCatalog[code].status;
     this.title = errorCatalog[code].title;
   }
 }
 
-export const notFound = (what: string) => new AppError('not_found', `${what} was not found`);
+/**
+ * Not found, naming what: `what` is a catalog message naming the thing (`schedule.thing.lesson`: レッスン / Lesson),
+ * rendered inside `problems.not_found` in the reader's language.
+ */
+export const notFound = (what: MessageId) => new AppError('not_found', text('problems.not_found', { what: text(what) }));
 
 /** A rule refuses the request: 422 with a stable `reason` a client can branch on, and words a person can act on. */
-export const refusal = (reason: string, detail: string, extra: Record<string, unknown> = {}) => new AppError('unprocessable', detail, { reason, ...extra });
+export const refusal = (reason: string, detail: Text, extra: Record<string, unknown> = {}) => new AppError('unprocessable', detail, { reason, ...extra });
 
 /** Runs a write whose unique key may refuse it, and says what clashed instead of the generic conflict. */
-export async function unlessDuplicate<T>(write: () => Promise<T>, detail: string): Promise<T> {
+export async function unlessDuplicate<T>(write: () => Promise<T>, detail: Text): Promise<T> {
   try {
     return await write();
   } catch (error) {

@@ -9,7 +9,8 @@ import { startEmbeddedPostgres, loadLocalSecrets, type EmbeddedServer } from './
 import { MigrationRunError, migrateDatabase, pendingMigrations, readMigrations } from './db/migrate.js';
 import { ensureDatabase, ensureLoginRole, grantRoles, type RoleNames } from './db/roles.js';
 import type { MigrationStatus, Placement, Tenant, Tier } from './db/types.js';
-import { notFound } from './errors.js';
+import { AppError } from './errors.js';
+import { text } from './i18n.js';
 import { Jobs } from './jobs/jobs.js';
 import { systemClock, type SettableClock } from './clock.js';
 import { currentTenant } from './tenancy/context.js';
@@ -269,7 +270,7 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
       const controlPlane = { applied: control.applied, durationMs: since(started) };
       const all = await tenantsRepo.placements(databases.platform);
       const chosen = opts.placement === undefined ? all : all.filter((p) => p.id === opts.placement);
-      if (chosen.length === 0 && opts.placement !== undefined) throw notFound(`Placement ${opts.placement}`);
+      if (chosen.length === 0 && opts.placement !== undefined) throw new AppError('not_found', text('platform.placement_not_found', { id: opts.placement }));
       // Once per cluster holding a placement, before its databases; main's were made with the control plane.
       const clusterRoles = new Map<string, Promise<void>>([['main', Promise.resolve()]]);
       const rolesOn = (cluster: string) => {

@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Runtime } from './runtime.js';
 import { inTenantTransaction } from './db/databases.js';
+import { asLocale } from './i18n.js';
 import type { TenantContext } from './tenancy/context.js';
 import { catalogService } from '../modules/schedule/catalog.service.js';
 import { plansService } from '../modules/plans/plans.service.js';
@@ -56,7 +57,7 @@ export async function seedDemoTenant(runtime: Runtime): Promise<DemoLogin> {
 async function seedDemoCatalog(runtime: Runtime) {
   const tenant = (await runtime.directory.bySlug(DEMO_SLUG))!;
   await inTenantTransaction(await runtime.directory.dbFor(tenant), tenant.id, async (db) => {
-    const ctx: TenantContext = { tenant, db, principal: null, request: { requestId: 'seed', ip: '127.0.0.1', userAgent: null }, now: runtime.clock.now() };
+    const ctx: TenantContext = { tenant, db, principal: null, request: { requestId: 'seed', ip: '127.0.0.1', userAgent: null, locale: asLocale(tenant.locale) }, now: runtime.clock.now() };
     const studio = await catalogService.createLocation(ctx, { name: '渋谷スタジオ', address: '東京都渋谷区道玄坂1-2-3' });
     const yoga = await catalogService.createLessonType(ctx, { name: 'ヨガ', durationMinutes: 60, colour: '#10b981' });
     const pilates = await catalogService.createLessonType(ctx, { name: 'ピラティス', durationMinutes: 50, colour: '#f59e0b' });

@@ -89,7 +89,19 @@ export async function signIn(context: BrowserContext, base: string, sessions: { 
 }
 
 /** A fresh browser context sized as a member's phone or a front-desk screen. */
-export async function newPage(browser: Browser, device: 'phone' | 'desk', language: 'ja' | 'en' = 'en'): Promise<Page> {
-  const context = await newContext(browser, { language, viewport: device === 'phone' ? { width: 390, height: 844 } : { width: 1366, height: 800 } });
+/**
+ * The screens the app is built for: a phone (390×844), a desk (1366×800), the smallest phone still in use (320×568),
+ * and a desk zoomed to 200% (WCAG 1.4.10 reflow: half the CSS pixels, each drawn twice).
+ */
+export const DEVICES = {
+  phone: { viewport: { width: 390, height: 844 } },
+  desk: { viewport: { width: 1366, height: 800 } },
+  small: { viewport: { width: 320, height: 568 } },
+  zoomed: { viewport: { width: 683, height: 400 }, deviceScaleFactor: 2 },
+} satisfies Record<string, BrowserContextOptions>;
+export type Device = keyof typeof DEVICES;
+
+export async function newPage(browser: Browser, device: Device, language: 'ja' | 'en' = 'en'): Promise<Page> {
+  const context = await newContext(browser, { language, ...DEVICES[device] });
   return context.newPage();
 }

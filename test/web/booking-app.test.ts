@@ -112,7 +112,8 @@ describe('member app', () => {
     // A page gone stale (the member joined meanwhile, from another phone) is refused, in the API's own words.
     const joined = await second.send('POST', '/api/me/reservations', { lessonId: lesson.id, joinWaitlist: true });
     expect(joined.statusCode).toBe(201);
-    const again = await second.send('POST', '/api/me/reservations', { lessonId: lesson.id, joinWaitlist: true });
+    // In the language of the page (English here), as the app asks for it.
+    const again = await second.send('POST', '/api/me/reservations', { lessonId: lesson.id, joinWaitlist: true }, { 'accept-language': 'en' });
     expect(again.statusCode).toBeGreaterThanOrEqual(400);
     await card.getByRole('button', { name: 'Join waitlist' }).click();
     await card.getByRole('alert').getByText(again.json().detail).waitFor();

@@ -158,7 +158,8 @@ describe('staff web app', () => {
       // 18–30 November is 13 of 30 days: ¥8,800 × 13 / 30 = ¥3,813, plus the ¥5,500 enrollment fee.
       await salePreview.getByText('¥9,313').waitFor();
       const saleText = await salePreview.textContent();
-      for (const expected of ['Enrollment fee (Monthly 4)', '¥5,500', 'Monthly 4 (first month)', '¥3,813', fmt.month('2026-12'), '¥8,800']) {
+      // The lines are the studio's words, as its invoices will print them: in its language (Japanese), whatever the screen's.
+      for (const expected of ['入会金（Monthly 4）', '¥5,500', 'Monthly 4（初月分）', '¥3,813', fmt.month('2026-12'), '¥8,800']) {
         expect(saleText).toContain(expected);
       }
       const contractsNow = async () =>
@@ -179,7 +180,7 @@ describe('staff web app', () => {
       const leave = page.getByRole('form', { name: 'Leave' });
       await leave.getByLabel('Leave from (month)').fill('2026-12');
       await leave.getByRole('button', { name: 'Preview' }).click();
-      await contract.getByRole('alert').getByText('A leave can start from 2027-01 at the earliest', { exact: false }).waitFor();
+      await contract.getByRole('alert').getByText('A leave can start from January 2027 at the earliest', { exact: false }).waitFor();
       await leave.getByRole('button', { name: 'Close' }).click();
 
       await contract.getByRole('button', { name: 'Cancel membership' }).click();

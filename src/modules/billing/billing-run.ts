@@ -14,6 +14,7 @@ import { sql, type Insertable } from 'kysely';
 import { addDays, dateIn, firstDay, lastDay, todayIn, zonedInstant, type IsoDate, type IsoMonth } from '../../platform/calendar.js';
 import type { AppBillingLedger, AppInvoiceLines, AppInvoices, AppPaymentAttempts } from '../../platform/db/types.js';
 import { AppError } from '../../platform/errors.js';
+import { render, studioLocale, text, type Text } from '../../platform/i18n.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import type { TenantDirectory } from '../../platform/tenancy/directory.js';
 import { tenantJob, type TenantTransaction } from '../../platform/tenancy/job-context.js';
@@ -119,7 +120,7 @@ export async function runBilling(deps: BillingDeps, tenantId: string, clockNow: 
 
       if (gateway) {
         for (;;) {
-          const { ids, handled } = await job.transaction((ctx) => dueRetries(ctx.db, now, gateway.name, batchSize));
+          const { ids, handled } = await job.transaction((ctx) => dueRetries(ctx.db, ctx.tenant, now, gateway.name, batchSize));
           if (handled === 0) break;
           result.retries += ids.length;
           await charge(await job.transaction((ctx) => pendingCardAttempts(ctx.db, { ids })));
@@ -216,8 +217,10 @@ async function invoiceBatch(ctx: TenantContext, { period, today, settings, gatew
     (f) => f.account,
   );
 
+  // Lines are stored as written, in the studio's language.
+  const language = { locale: studioLocale(ctx.tenant), timeZone: ctx.tenant.timezone };
   const drafts = accounts.flatMap((account) => {
-    const lines = linesFor(dueContracts.get(account) ?? [], dueFees.get(account) ?? [], period, settings.rules);
+    const lines = linesFor(dueContracts.get(account) ?? [], dueFees.get(account) ?? [], period, settings.rules, language);
     return lines.length ? [{ account, lines, totals: totalsOf(lines, period, today, settings.rules, settings.paymentTermsDays) }] : [];
   });
   const firstNumber = drafts.length ? await repo.takeNumbers(db, 'invoice', drafts.length) : 0;
@@ -283,6 +286,9 @@ async function finalActions(ctx: TenantContext, settings: BillingSettings, today
   const accounts = [...new Set(due.map((d) => d.billing_member_id))];
   if (accounts.length === 0) return 0;
   const staff = await staffToTell(ctx.db);
+  // The reason stored on the leave or cancellation, and the staff mail: in the studio's language.
+  const write = (t: Text) => render(t, studioLocale(ctx.tenant), ctx.tenant.timezone);
+  const reason = write(text('billing.final_action_reason'));
   let actions = 0;
   for (const account of accounts) {
     const running = await ctx.db
@@ -296,13 +302,13 @@ async function finalActions(ctx: TenantContext, settings: BillingSettings, today
       .execute();
     for (const c of running) {
       try {
-        if (settings.finalAction === 'leave') await contractsService.startLeave(ctx, c.id, { fromMonth: earliestChangeMonth(today, settings.rules), reason: 'Unpaid invoice' });
-        else await contractsService.cancel(ctx, c.id, { reason: 'Unpaid invoice' });
+        if (settings.finalAction === 'leave') await contractsService.startLeave(ctx, c.id, { fromMonth: earliestChangeMonth(today, settings.rules), reason });
+        else await contractsService.cancel(ctx, c.id, { reason });
         actions += 1;
+        const words = { action: settings.finalAction, memberNumber: String(c.member_number), name: `${c.family_name} ${c.given_name}`.trim(), days: settings.finalAfterDays };
         await queueMail(ctx.db, staff.map((s) => ({
           to_address: s.email, template: 'staff_dunning_action',
-          subject: `${settings.finalAction === 'leave' ? 'Leave' : 'Cancellation'} for unpaid invoices: #${c.member_number} ${c.family_name} ${c.given_name}`,
-          body: `The contract of member #${c.member_number} was ${settings.finalAction === 'leave' ? 'put on leave' : 'cancelled'} automatically, ${settings.finalAfterDays} days after its invoice became overdue.`,
+          subject: write(text('billing.mail.staff_dunning_action.subject', words)), body: write(text('billing.mail.staff_dunning_action.body', words)),
         })));
       } catch (error) {
         // A contract the rule cannot act on (already on leave that month) is left as it is.

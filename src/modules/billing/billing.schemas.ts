@@ -159,21 +159,21 @@ export const updateBillingSettings = z
   .object({
     issuerName: z.string().trim().min(1).max(200).nullable(),
     issuerAddress: z.string().trim().max(300),
-    registrationNumber: z.string().trim().regex(/^T\d{13}$/, 'a registration number is T followed by 13 digits').nullable(),
+    registrationNumber: z.string().trim().regex(/^T\d{13}$/, 'billing.registration_number_format').nullable(),
     paymentTermsDays: z.int().min(0).max(60),
     retryDays: z
       .array(z.int().min(1).max(60))
       .max(10)
-      .refine((d) => d.every((v, i) => i === 0 || v > d[i - 1]!), 'retry days must increase'),
+      .refine((d) => d.every((v, i) => i === 0 || v > d[i - 1]!), 'billing.retry_days_increasing'),
     finalAction: z.enum(['none', 'leave', 'cancel']),
     finalAfterDays: z.int().min(1).max(365),
     gateway: z.enum(['test', 'stripe']),
-    stripeSecretKey: z.string().regex(/^(sk|rk)_[A-Za-z0-9_]{8,200}$/, 'a Stripe secret key starts with sk_ or rk_').nullable().describe('Write-only'),
-    stripeWebhookSecret: z.string().regex(/^whsec_[A-Za-z0-9_]{8,200}$/, 'a webhook signing secret starts with whsec_').nullable().describe('Write-only'),
+    stripeSecretKey: z.string().regex(/^(sk|rk)_[A-Za-z0-9_]{8,200}$/, 'billing.stripe_key_format').nullable().describe('Write-only'),
+    stripeWebhookSecret: z.string().regex(/^whsec_[A-Za-z0-9_]{8,200}$/, 'billing.webhook_secret_format').nullable().describe('Write-only'),
   })
   .partial()
   .strict()
-  .refine((v) => Object.keys(v).length > 0, 'send at least one setting');
+  .refine((v) => Object.keys(v).length > 0, 'validation.at_least_one_change');
 
 export const webhookBody = z.looseObject({ id: z.string().min(1).max(200), type: z.string().min(1).max(200) });
 export const webhookAnswer = z.object({ received: z.literal(true), duplicate: z.boolean() });

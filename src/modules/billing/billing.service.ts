@@ -6,10 +6,11 @@
  */
 import { sql } from 'kysely';
 import type { Tx } from '../../platform/db/databases.js';
-import type { TaxBreakdownRow, TaxRounding } from '../../platform/db/types.js';
+import type { InvoiceStatus, TaxBreakdownRow, TaxRounding } from '../../platform/db/types.js';
 import { divide } from '../contracts/charges.js';
 import { dateIn, monthOf, tenantToday, todayIn, type IsoDate } from '../../platform/calendar.js';
 import { AppError, notFound, refusal } from '../../platform/errors.js';
+import { text } from '../../platform/i18n.js';
 import type { Principal, TenantContext, TenantSession } from '../../platform/tenancy/context.js';
 import { settingsRepo } from '../settings/settings.repo.js';
 import { billingSettings, type BillingSettings } from './billing-settings.js';
@@ -18,11 +19,14 @@ import { CardRejected, GatewayUnavailable } from './gateways/gateway.js';
 import { gatewayFor, ownTransaction, type GatewayDeps } from './gateways/index.js';
 import { TEST_CARDS } from './gateways/test-gateway.js';
 import { creditNoteLabel, invoiceLabel } from './invoice-builder.js';
-import { renderInvoicePdf, type InvoiceDocument } from './invoice-document.js';
+import { formatMoney, renderInvoicePdf, type InvoiceDocument } from './invoice-document.js';
 import { chargeAndRecord, payInvoices, pendingCardAttempts } from './payments.js';
 import { isOverdue, overdueInvoice } from './overdue.js';
 
 type Session = TenantSession & { principal: Principal | null };
+/** An invoice's status as words, inside another message (`… this one is {status}`). */
+const statusWords = (status: InvoiceStatus) => text('billing.invoice_status', { status });
+
 const invoiceQuery = (db: Tx) =>
   db
     .selectFrom('app.invoices as i')
@@ -55,7 +59,7 @@ function summaryOf(i: InvoiceRow, today: IsoDate) {
 
 async function loadInvoice(db: Tx, id: string, lock = false) {
   const row = await invoiceQuery(db).where('i.id', '=', id).$if(lock, (q) => q.forUpdate('i')).executeTakeFirst();
-  if (!row) throw notFound('Invoice');
+  if (!row) throw notFound('billing.thing.invoice');
   return row;
 }
 
@@ -90,14 +94,14 @@ async function detailOf(db: Tx, i: InvoiceRow, today: IsoDate) {
 
 /** The billing account a signed-in member sees invoices of: their family lead's, or their own. */
 async function myAccount(ctx: TenantContext) {
-  if (ctx.principal?.kind !== 'member') throw new AppError('forbidden', 'Only a signed-in member has invoices');
+  if (ctx.principal?.kind !== 'member') throw new AppError('forbidden', text('billing.members_only'));
   const me = await ctx.db.selectFrom('app.members').select(['id', 'family_lead_id']).where('id', '=', ctx.principal.memberId).executeTakeFirstOrThrow();
   return me.family_lead_id ?? me.id;
 }
 
 async function myInvoice(ctx: TenantContext, id: string, lock = false) {
   const invoice = await loadInvoice(ctx.db, id, lock).catch(() => null);
-  if (!invoice || invoice.billing_member_id !== (await myAccount(ctx)) || invoice.status === 'draft') throw notFound('Invoice');
+  if (!invoice || invoice.billing_member_id !== (await myAccount(ctx)) || invoice.status === 'draft') throw notFound('billing.thing.invoice');
   return invoice;
 }
 
@@ -120,13 +124,13 @@ export function refundTax(amount: number, invoiceTotal: number, byRate: TaxBreak
 }
 
 /** Dates on paper are the studio's: a payment at 07:27 in Tokyo on the 5th is the 5th, not UTC's 4th. */
-async function documentOf({ db, tenant }: TenantContext, i: InvoiceRow, kind: 'invoice' | 'receipt'): Promise<Buffer> {
-  if (i.status === 'draft' || i.number === null) throw refusal('not_issued', 'The invoice is not issued yet');
+async function documentOf({ db, tenant, request }: TenantContext, i: InvoiceRow, kind: 'invoice' | 'receipt'): Promise<Buffer> {
+  if (i.status === 'draft' || i.number === null) throw refusal('not_issued', text('billing.not_issued'));
   const [lines, paid] = await Promise.all([
     db.selectFrom('app.invoice_lines').selectAll().where('invoice_id', '=', i.id).orderBy('line_no').execute(),
     db.selectFrom('app.payment_attempts').select(['method', 'amount', 'settled_at']).where('invoice_id', '=', i.id).where('status', '=', 'succeeded').execute(),
   ]);
-  if (kind === 'receipt' && paid.length === 0) throw refusal('not_paid', 'A receipt is issued once the invoice is paid');
+  if (kind === 'receipt' && paid.length === 0) throw refusal('not_paid', text('billing.not_paid'));
   const doc: InvoiceDocument = {
     kind,
     number: invoiceLabel(i.number),
@@ -147,13 +151,13 @@ async function documentOf({ db, tenant }: TenantContext, i: InvoiceRow, kind: 'i
     correctsInvoiceNumber: null,
     reason: null,
   };
-  return renderInvoicePdf(doc);
+  return renderInvoicePdf(doc, request.locale);
 }
 
-async function creditNoteOf({ db, tenant }: TenantContext, i: InvoiceRow, refundId: string): Promise<Buffer> {
+async function creditNoteOf({ db, tenant, request }: TenantContext, i: InvoiceRow, refundId: string): Promise<Buffer> {
   const r = await db.selectFrom('app.refunds').selectAll().where('id', '=', refundId).where('invoice_id', '=', i.id).executeTakeFirst();
-  if (!r) throw notFound('Refund');
-  if (r.status !== 'succeeded') throw refusal('refund_not_settled', 'The credit note is issued once the refund has gone through');
+  if (!r) throw notFound('billing.thing.refund');
+  if (r.status !== 'succeeded') throw refusal('refund_not_settled', text('billing.refund_not_settled'));
   const tax = r.tax_breakdown.reduce((s, t) => s + t.tax, 0);
   return renderInvoicePdf({
     kind: 'credit_note', number: creditNoteLabel(r.number), issuedOn: dateIn(r.settled_at!, tenant.timezone), period: monthOf(i.period), dueOn: null,
@@ -161,7 +165,7 @@ async function creditNoteOf({ db, tenant }: TenantContext, i: InvoiceRow, refund
     recipient: { name: i.recipient_name, memberNumber: i.member_number }, lines: [], taxBreakdown: r.tax_breakdown,
     subtotalExcludingTax: r.amount - tax, taxTotal: tax, total: r.amount, amountPaid: i.amount_paid, amountRefunded: i.amount_refunded, payments: [],
     correctsInvoiceNumber: invoiceLabel(i.number!), reason: r.reason,
-  });
+  }, request.locale);
 }
 
 /** A charge of the invoice in flight: nothing else may settle the invoice meanwhile. */
@@ -170,11 +174,11 @@ const hasPendingAttempt = async (db: Tx, invoiceId: string) =>
 
 /** A pending card charge of an invoice, committed before the gateway is called. */
 async function startCardCharge(ctx: TenantContext, invoice: InvoiceRow, initiatedBy: 'member' | 'staff') {
-  if (invoice.status !== 'open' && invoice.status !== 'uncollectible') throw refusal('not_payable', `The invoice is ${invoice.status}; nothing is due`);
-  if (await hasPendingAttempt(ctx.db, invoice.id)) throw new AppError('conflict', 'A payment of this invoice is already in progress; try again in a minute');
+  if (invoice.status !== 'open' && invoice.status !== 'uncollectible') throw refusal('not_payable', text('billing.not_payable', { status: statusWords(invoice.status) }));
+  if (await hasPendingAttempt(ctx.db, invoice.id)) throw new AppError('conflict', text('billing.payment_in_progress'));
   const settings = await billingSettings(ctx.db);
   const card = await ctx.db.selectFrom('app.payment_methods').selectAll().where('member_id', '=', invoice.billing_member_id).where('detached_at', 'is', null).executeTakeFirst();
-  if (!card || card.gateway !== settings.gateway) throw refusal('no_card', 'No card is saved for this account; add one first');
+  if (!card || card.gateway !== settings.gateway) throw refusal('no_card', text('billing.no_card'));
   const attempt = await ctx.db
     .insertInto('app.payment_attempts')
     .values({
@@ -196,10 +200,12 @@ async function settleCharge(session: Session, deps: GatewayDeps, attemptId: stri
 }
 
 async function startRefund(ctx: TenantContext, invoice: InvoiceRow, input: { amount: number; reason: string }) {
-  if (invoice.status !== 'paid') throw refusal('not_refundable', `Only a paid invoice can be refunded; this one is ${invoice.status}`);
+  if (invoice.status !== 'paid') throw refusal('not_refundable', text('billing.not_refundable', { status: statusWords(invoice.status) }));
   const refundable = invoice.amount_paid - invoice.amount_refunded;
   if (input.amount > refundable) {
-    throw refusal('refund_exceeds_paid', `At most ${refundable} can be refunded: ${invoice.amount_paid} was paid and ${invoice.amount_refunded} already refunded`, { refundable });
+    const money = (amount: number) => formatMoney(amount, invoice.currency, ctx.request.locale);
+    const amounts = { refundable: money(refundable), paid: money(invoice.amount_paid), refunded: money(invoice.amount_refunded) };
+    throw refusal('refund_exceeds_paid', text('billing.refund_exceeds_paid', amounts), { refundable });
   }
   const payment = await ctx.db.selectFrom('app.payment_attempts').selectAll().where('invoice_id', '=', invoice.id).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
   const { rules } = await billingSettings(ctx.db);
@@ -282,8 +288,11 @@ async function attachCard(session: Session, deps: GatewayDeps, memberId: string,
   try {
     saved = await gateway.attach({ token, memberId, name: `${member.family_name} ${member.given_name}`.trim(), email: member.email });
   } catch (error) {
-    if (error instanceof CardRejected) throw refusal('card_rejected', error.message);
-    if (error instanceof GatewayUnavailable) throw new AppError('unavailable', 'The payment service does not answer; try again shortly');
+    // The gateway's own words are English (Stripe's, or the test gateway's list of cards): say it in ours.
+    if (error instanceof CardRejected) {
+      throw refusal('card_rejected', gateway.name === 'test' ? text('billing.test_card_required', { cards: TEST_CARDS.map((c) => c.number).join(', ') }) : text('billing.card_rejected'));
+    }
+    if (error instanceof GatewayUnavailable) throw new AppError('unavailable', text('billing.gateway_unavailable'));
     throw error;
   }
   return session.transaction(async (ctx) => {
@@ -303,8 +312,8 @@ async function attachCard(session: Session, deps: GatewayDeps, memberId: string,
 
 async function accountOf(db: Tx, memberId: string) {
   const m = await db.selectFrom('app.members').select(['id', 'family_lead_id']).where('id', '=', memberId).executeTakeFirst();
-  if (!m) throw notFound('Member');
-  if (m.family_lead_id) throw refusal('not_billing_account', 'Cards and invoices belong to the family lead; use the lead’s member page');
+  if (!m) throw notFound('billing.thing.member');
+  if (m.family_lead_id) throw refusal('not_billing_account', text('billing.not_billing_account'));
   return m.id;
 }
 
@@ -350,8 +359,8 @@ export function billingService(deps: GatewayDeps) {
 
     async recordPayment(ctx: TenantContext, id: string, input: { method: 'cash' | 'bank_transfer' }) {
       const invoice = await loadInvoice(ctx.db, id, true);
-      if (invoice.status !== 'open' && invoice.status !== 'uncollectible') throw refusal('not_payable', `The invoice is ${invoice.status}; nothing is due`);
-      if (await hasPendingAttempt(ctx.db, id)) throw new AppError('conflict', 'A card payment of this invoice is in progress; wait for it before taking cash');
+      if (invoice.status !== 'open' && invoice.status !== 'uncollectible') throw refusal('not_payable', text('billing.not_payable', { status: statusWords(invoice.status) }));
+      if (await hasPendingAttempt(ctx.db, id)) throw new AppError('conflict', text('billing.cash_while_card_in_progress'));
       const amount = invoice.total - invoice.amount_paid;
       const attempt = await ctx.db
         .insertInto('app.payment_attempts')
@@ -370,9 +379,9 @@ export function billingService(deps: GatewayDeps) {
 
     async void(ctx: TenantContext, id: string, input: { reason: string }) {
       const invoice = await loadInvoice(ctx.db, id, true);
-      if (invoice.status !== 'open') throw refusal('not_voidable', `Only an open invoice can be voided; this one is ${invoice.status}`);
-      if (invoice.amount_paid > 0) throw refusal('not_voidable', 'Part of this invoice is paid; refund it instead');
-      if (await hasPendingAttempt(ctx.db, id)) throw new AppError('conflict', 'A card payment of this invoice is in progress; void it once that is settled');
+      if (invoice.status !== 'open') throw refusal('not_voidable', text('billing.not_voidable', { status: statusWords(invoice.status) }));
+      if (invoice.amount_paid > 0) throw refusal('not_voidable', text('billing.partly_paid'));
+      if (await hasPendingAttempt(ctx.db, id)) throw new AppError('conflict', text('billing.void_while_card_in_progress'));
       await ctx.db.updateTable('app.invoices').set({ status: 'void', voided_at: ctx.now, void_reason: input.reason, next_attempt_at: null }).where('id', '=', id).execute();
       await ctx.db.insertInto('app.billing_ledger').values({ invoice_id: id, period: invoice.period, kind: 'void', amount: -invoice.total, reference_id: id }).execute();
       return detailOf(ctx.db, await loadInvoice(ctx.db, id), today(ctx));
@@ -380,7 +389,7 @@ export function billingService(deps: GatewayDeps) {
 
     async writeOff(ctx: TenantContext, id: string, input: { reason: string }) {
       const invoice = await loadInvoice(ctx.db, id, true);
-      if (invoice.status !== 'open') throw refusal('not_open', `Only an open invoice can be written off; this one is ${invoice.status}`);
+      if (invoice.status !== 'open') throw refusal('not_open', text('billing.not_open', { status: statusWords(invoice.status) }));
       await ctx.db.updateTable('app.invoices').set({ status: 'uncollectible', void_reason: input.reason, next_attempt_at: null }).where('id', '=', id).execute();
       await ctx.db
         .insertInto('app.billing_ledger')
@@ -442,7 +451,7 @@ export function billingService(deps: GatewayDeps) {
 
     async updateSettings(ctx: TenantContext, changes: Partial<Omit<BillingSettings, 'rules'>>) {
       const next = { ...(await billingSettings(ctx.db)), ...changes };
-      if (next.gateway === 'stripe' && !next.stripeSecretKey) throw refusal('gateway_not_configured', 'Set stripeSecretKey before choosing Stripe');
+      if (next.gateway === 'stripe' && !next.stripeSecretKey) throw refusal('gateway_not_configured', text('billing.stripe_key_first'));
       await settingsRepo.upsert(ctx.db, {
         invoice_issuer_name: next.issuerName, invoice_issuer_address: next.issuerAddress, invoice_registration_number: next.registrationNumber,
         payment_terms_days: next.paymentTermsDays, dunning_retry_days: next.retryDays, dunning_final_action: next.finalAction,

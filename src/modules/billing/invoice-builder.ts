@@ -5,10 +5,12 @@
 import { addDays, addMonths, firstDay, monthOf, monthsBetween, type IsoDate, type IsoMonth } from '../../platform/calendar.js';
 import type { InvoiceLineCode, TaxCategory } from '../../platform/db/types.js';
 import { chargesForPeriod, taxSummary, type ContractTimeline, type MembershipRules, type TaxSummary } from '../contracts/charges.js';
+import { day, render, text, type Locale, type Text } from '../../platform/i18n.js';
 
 export interface DraftLine {
   period: IsoMonth;
   code: InvoiceLineCode;
+  /** Stored as written: rendered in the studio's language when the invoice is made. */
   description: string;
   amount: number;
   taxCategory: TaxCategory;
@@ -38,7 +40,11 @@ export interface DueFee {
   chargedOn: IsoDate;
 }
 
-const FEE_LABEL = { late_cancel: 'Late cancellation fee', no_show: 'No-show fee' } as const;
+/** The language lines are written in: the studio's, with its time zone. */
+export interface LineLanguage {
+  locale: Locale;
+  timeZone: string;
+}
 
 /** The months of a contract still to bill, up to and including `period`. */
 export function monthsToBill(c: DueContract, period: IsoMonth): IsoMonth[] {
@@ -48,13 +54,17 @@ export function monthsToBill(c: DueContract, period: IsoMonth): IsoMonth[] {
   return Array.from({ length: Math.max(0, n + 1) }, (_, i) => addMonths(from, i));
 }
 
-export function linesFor(contracts: DueContract[], fees: DueFee[], period: IsoMonth, rules: Pick<MembershipRules, 'prorationRule'>): DraftLine[] {
+export function linesFor(contracts: DueContract[], fees: DueFee[], period: IsoMonth, rules: Pick<MembershipRules, 'prorationRule'>, language: LineLanguage): DraftLine[] {
+  const write = (t: Text) => render(t, language.locale, language.timeZone);
+  // A month billed late (a sale after the billing day) says which month it is for.
+  const earlier = (description: Text, month: IsoMonth) =>
+    text('billing.line.earlier_month', { description, year: month.slice(0, 4), month: Number(month.slice(5, 7)) });
   const lines: DraftLine[] = [];
   for (const c of contracts) {
     for (const month of monthsToBill(c, period)) {
       for (const l of chargesForPeriod(c.timeline, month, rules)) {
         lines.push({
-          period: l.period, code: l.code, description: l.period === period ? l.description : `${l.description} (${l.period})`, amount: l.amount,
+          period: l.period, code: l.code, description: write(l.period === period ? l.description : earlier(l.description, l.period)), amount: l.amount,
           taxCategory: l.taxCategory, priceIncludesTax: l.priceIncludesTax, memberId: c.memberId, contractId: l.contractId,
           optionId: l.optionId, planId: l.planId, planVersion: l.planVersion, penaltyId: null,
         });
@@ -63,7 +73,8 @@ export function linesFor(contracts: DueContract[], fees: DueFee[], period: IsoMo
   }
   for (const f of fees) {
     lines.push({
-      period: monthOf(f.chargedOn), code: 'penalty_fee', description: `${FEE_LABEL[f.reason]}: ${f.lessonName} ${f.lessonDate}`, amount: f.amount,
+      period: monthOf(f.chargedOn), code: 'penalty_fee', amount: f.amount,
+      description: write(text('billing.line.penalty_fee', { reason: f.reason, lesson: f.lessonName, lessonDate: day(f.lessonDate) })),
       // Penalty fees are set tax-inclusive at the standard rate (see the booking rules).
       taxCategory: 'standard_10', priceIncludesTax: true, memberId: f.memberId, contractId: null, optionId: null, planId: null, planVersion: null, penaltyId: f.id,
     });

@@ -56,14 +56,19 @@ describe('formatMoney', () => {
   it('prints other currencies with their minor-unit digits', () => {
     expect(formatMoney(1234, 'USD')).toBe('$12.34');
   });
+  it('prints yen with the half-width sign in English', () => {
+    expect(formatMoney(31350, 'JPY', 'en')).toBe('¥31,350');
+  });
 });
 
 describe('renderInvoicePdf', () => {
   it('prints every qualified-invoice item of an invoice, in a small file', async () => {
-    const pdf = await renderInvoicePdf(invoice());
+    const pdf = await renderInvoicePdf(invoice(), 'ja');
     expect(pdf.length).toBeLessThan(200_000);
     const [text] = await pagesText(pdf);
-    expect(text).toMatch(/請求書\s*Invoice/);
+    expect(text).toContain('請求書');
+    expect(text).not.toContain('Invoice');
+    expect(text).toContain('登録番号 T1234567890123');
     expect(text).toContain('INV-000123');
     expect(text).toContain('T1234567890123');
     expect(text).toContain('スタジオ青山');
@@ -74,7 +79,24 @@ describe('renderInvoicePdf', () => {
     expect(text).toContain('10%対象 ￥315 (消費税 ￥31)');
     expect(text).toContain('8%対象 ￥200 (消費税 ￥16)');
     expect(text).toContain('※ 軽減税率対象');
-    expect(text).toMatch(/合計 Total\s*￥562/);
+    expect(text).toMatch(/消費税\s*￥47/);
+    expect(text).toMatch(/合計\s*￥562/);
+  });
+
+  it('prints the labels in English for a reader who asks in English, keeping every qualified-invoice item', async () => {
+    const [text] = await pagesText(await renderInvoicePdf(invoice(), 'en'));
+    expect(text).toContain('Invoice');
+    expect(text).toContain('Registration No. T1234567890123');
+    expect(text).toContain('スタジオ青山');
+    expect(text).toContain('佐藤 花子');
+    expect(text).not.toContain('様');
+    expect(text).toMatch(/Issue date\s*April 30, 2026/);
+    expect(text).toMatch(/Due date\s*May 7, 2026/);
+    expect(text).toContain('Subject to 10%: ¥315 (tax ¥31)');
+    expect(text).toContain('Subject to 8%: ¥200 (tax ¥16) * reduced rate');
+    expect(text).toMatch(/Consumption tax\s*¥47/);
+    expect(text).toMatch(/Total\s*¥562/);
+    expect(text).not.toMatch(/請求書|登録番号|合計|税込/);
   });
 
   it('renders the same document to the same bytes', async () => {
@@ -86,7 +108,7 @@ describe('renderInvoicePdf', () => {
     const pdf = await renderInvoicePdf(invoice({ issuer: { name: 'スタジオ青山', address: '', registrationNumber: null } }));
     const [text] = await pagesText(pdf);
     expect(text).toContain('適格請求書発行事業者の登録番号なし');
-    expect(text).not.toContain('登録番号 Registration');
+    expect(text).not.toContain('登録番号 T');
   });
 
   it('prints a receipt with its payments', async () => {
@@ -94,9 +116,9 @@ describe('renderInvoicePdf', () => {
       invoice({ kind: 'receipt', number: 'INV-000123', dueOn: null, amountPaid: 562, payments: [{ date: '2026-05-02', method: 'card', amount: 562 }] }),
     );
     const [text] = await pagesText(pdf);
-    expect(text).toMatch(/領収書\s*Receipt/);
+    expect(text).toContain('領収書');
     expect(text).toContain('T1234567890123');
-    expect(text).toContain('但し 2026年5月 月会費等として');
+    expect(text).toContain('但し 2026年5月分 月会費等として');
     expect(text).toMatch(/2026年5月2日\s*カード\s*￥562/);
     expect(text).toContain('10%対象 ￥315 (消費税 ￥31)');
   });
@@ -122,7 +144,8 @@ describe('renderInvoicePdf', () => {
     expect(text).toContain('INV-000123');
     expect(text).toContain('休会に伴う日割り返金');
     expect(text).toContain('10%対象 ￥100 (消費税 ￥10)');
-    expect(text).toMatch(/返還額合計 Total returned\s*￥110/);
+    expect(text).toContain('対象請求書：INV-000123');
+    expect(text).toMatch(/返還額合計\s*￥110/);
   });
 
   it('paginates a long invoice, repeating the header row, with the total on the last page', async () => {
@@ -144,9 +167,9 @@ describe('renderInvoicePdf', () => {
     );
     const pages = await pagesText(pdf);
     expect(pages.length).toBeGreaterThanOrEqual(2);
-    for (const page of pages.filter((p) => p.includes('明細 '))) expect(page).toContain('内容 Description');
+    for (const page of pages.filter((p) => p.includes('明細 '))) expect(page).toContain('内容');
     expect(pages.join('')).toContain('明細 60');
-    expect(pages.at(-1)).toMatch(/合計 Total\s*￥60,000/);
+    expect(pages.at(-1)).toMatch(/合計\s*￥60,000/);
     expect(pages.at(-1)).toContain(`${pages.length} / ${pages.length}`);
   });
 });

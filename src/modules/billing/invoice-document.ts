@@ -3,42 +3,34 @@ import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import type { IsoDate, IsoMonth } from '../../platform/calendar.js';
 import type { TaxBreakdownRow, TaxCategory } from '../../platform/db/types.js';
+import { day, DEFAULT_LOCALE, intlFor, render, text as words, type Locale, type MessageId, type Value } from '../../platform/i18n.js';
 import type { InvoiceDocument } from './invoice-document.types.js';
 
 export type { InvoiceDocument } from './invoice-document.types.js';
 
-/** Integer minor units as printed, e.g. ￥31,350 or $12.34 (the ja-JP yen sign is the full-width ￥). */
-export function formatMoney(amount: number, currency: string): string {
-  const format = new Intl.NumberFormat('ja-JP', { style: 'currency', currency });
+/**
+ * Integer minor units as printed in a language, e.g. ￥31,350 or $12.34 (the ja-JP yen sign is the full-width ￥;
+ * in English ¥31,350). Any currency, so a message takes the amount as a string written by this.
+ */
+export function formatMoney(amount: number, currency: string, locale: Locale = DEFAULT_LOCALE): string {
+  const format = new Intl.NumberFormat(locale === 'ja' ? 'ja-JP' : 'en-US', { style: 'currency', currency });
   const digits = format.resolvedOptions().maximumFractionDigits ?? 0;
   return format.format(amount / 10 ** digits);
 }
 
-const TITLES: Record<InvoiceDocument['kind'], { ja: string; en: string }> = {
-  invoice: { ja: '請求書', en: 'Invoice' },
-  receipt: { ja: '領収書', en: 'Receipt' },
-  credit_note: { ja: '返還インボイス（適格返還請求書）', en: 'Credit note' },
-};
-
-export function documentTitle(kind: InvoiceDocument['kind']): string {
-  return `${TITLES[kind].ja} ${TITLES[kind].en}`;
+export function documentTitle(kind: InvoiceDocument['kind'], locale: Locale = DEFAULT_LOCALE): string {
+  return render(words('documents.title', { kind }), locale);
 }
 
-const formatDate = (date: IsoDate) => {
-  const [y, m, d] = date.split('-').map(Number);
-  return `${y}年${m}月${d}日`;
-};
-const formatMonth = (month: IsoMonth) => {
-  const [y, m] = month.split('-').map(Number);
-  return `${y}年${m}月`;
-};
-const METHOD: Record<InvoiceDocument['payments'][number]['method'], string> = {
-  card: 'カード',
-  cash: '現金',
-  bank_transfer: '銀行振込',
-};
-const rateLabel = (category: TaxCategory, ratePercent: number) =>
-  category === 'exempt' ? '非課税' : `${ratePercent}%${category === 'reduced_8' ? '※' : ''}`;
+/** The document's words in its reader's language, and its dates as that language writes them (no time zone: calendar dates). */
+function wordsIn(locale: Locale) {
+  const intl = intlFor(locale);
+  return {
+    say: (id: MessageId, values?: Record<string, Value>) => render(words(id, values), locale),
+    date: (date: IsoDate) => intl.formatDate(day(date), { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' }),
+    month: (month: IsoMonth) => intl.formatDate(day(`${month}-01`), { year: 'numeric', month: 'long', timeZone: 'UTC' }),
+  };
+}
 const LINE_RATE: Record<TaxCategory, number> = { standard_10: 10, reduced_8: 8, exempt: 0 };
 
 // The TTFs are ~5 MB each: read them once per process; pdfkit embeds only the glyphs a document uses.
@@ -57,9 +49,11 @@ const FOOTER = 28;
 const GREY = '#666666';
 const RULE = '#bbbbbb';
 
-export async function renderInvoicePdf(input: InvoiceDocument): Promise<Buffer> {
+/** The document with its labels in `locale`, the language of the person downloading it. */
+export async function renderInvoicePdf(input: InvoiceDocument, locale: Locale = DEFAULT_LOCALE): Promise<Buffer> {
   const { regular, bold } = await loadFonts();
-  const title = documentTitle(input.kind);
+  const { say, date: formatDate, month: formatMonth } = wordsIn(locale);
+  const title = documentTitle(input.kind, locale);
   const pdf = new PDFDocument({
     size: 'A4',
     margins: { top: MARGIN, bottom: MARGIN + FOOTER, left: MARGIN, right: MARGIN },
@@ -77,7 +71,7 @@ export async function renderInvoicePdf(input: InvoiceDocument): Promise<Buffer> 
     pdf.on('error', reject);
   });
 
-  const money = (amount: number) => formatMoney(amount, input.currency);
+  const money = (amount: number) => formatMoney(amount, input.currency, locale);
   const left = MARGIN;
   const right = pdf.page.width - MARGIN;
   const width = right - left;
@@ -94,7 +88,7 @@ export async function renderInvoicePdf(input: InvoiceDocument): Promise<Buffer> 
   const rule = (at: number, color = RULE) => pdf.moveTo(left, at).lineTo(right, at).lineWidth(0.5).strokeColor(color).stroke();
   const newPage = () => {
     pdf.addPage();
-    y = text(`${title}  ${input.number}（続き continued）`, left, MARGIN, width, { color: GREY }) + 10;
+    y = text(say('documents.continued', { title, number: input.number }), left, MARGIN, width, { color: GREY }) + 10;
   };
   const ensure = (height: number) => {
     if (y + height > bottom()) newPage();
@@ -111,15 +105,14 @@ export async function renderInvoicePdf(input: InvoiceDocument): Promise<Buffer> 
 
   // Header: title left, the document's identifiers right.
   const titleWidth = width - 210;
-  let titleY = text(TITLES[input.kind].ja, left, y, titleWidth, { size: input.kind === 'credit_note' ? 16 : 20, bold: true });
-  titleY = text(TITLES[input.kind].en, left, titleY, titleWidth, { size: 11, color: GREY });
+  const titleY = text(title, left, y, titleWidth, { size: input.kind === 'credit_note' ? 16 : 20, bold: true });
   const meta: Array<[string, string]> = [
-    ['番号 No.', input.number],
-    ['発行日 Issue date', formatDate(input.issuedOn)],
+    [say('documents.number'), input.number],
+    [say('documents.issue_date'), formatDate(input.issuedOn)],
   ];
   if (input.kind === 'invoice') {
-    if (input.dueOn) meta.push(['お支払期限 Due date', formatDate(input.dueOn)]);
-    meta.push(['対象月 Period', formatMonth(input.period)]);
+    if (input.dueOn) meta.push([say('documents.due_date'), formatDate(input.dueOn)]);
+    meta.push([say('documents.period'), formatMonth(input.period)]);
   }
   let metaY = y;
   for (const [label, value] of meta) {
@@ -130,41 +123,37 @@ export async function renderInvoicePdf(input: InvoiceDocument): Promise<Buffer> 
 
   // Recipient left, issuer right: both are items a qualified invoice must carry.
   const partiesY = y;
-  let recipientY = text(`${input.recipient.name} 様`, left, y, 250, { size: 14, bold: true });
+  let recipientY = text(say('documents.recipient', { name: input.recipient.name }), left, y, 250, { size: 14, bold: true });
   pdf.moveTo(left, recipientY + 1).lineTo(left + 250, recipientY + 1).lineWidth(0.8).strokeColor('black').stroke();
   recipientY += 5;
   if (input.recipient.memberNumber !== null) {
-    recipientY = text(`会員番号 Member No. ${input.recipient.memberNumber}`, left, recipientY, 250, { color: GREY });
+    recipientY = text(say('documents.member_number', { memberNumber: String(input.recipient.memberNumber) }), left, recipientY, 250, { color: GREY });
   }
   const issuerX = right - 220;
   let issuerY = text(input.issuer.name, issuerX, partiesY, 220, { size: 11, bold: true });
   if (input.issuer.address) issuerY = text(input.issuer.address, issuerX, issuerY + 2, 220);
   if (input.issuer.registrationNumber) {
-    issuerY = text(`登録番号 Registration No. ${input.issuer.registrationNumber}`, issuerX, issuerY + 4, 220, { size: 10, bold: true });
+    issuerY = text(say('documents.registration_number', { registrationNumber: input.issuer.registrationNumber }), issuerX, issuerY + 4, 220, { size: 10, bold: true });
   } else {
     // Without a number this is not a qualified invoice; say so rather than leave the reader to guess.
-    issuerY = text('適格請求書発行事業者の登録番号なし', issuerX, issuerY + 4, 220, { size: 7.5, color: GREY });
+    issuerY = text(say('documents.no_registration_number'), issuerX, issuerY + 4, 220, { size: 7.5, color: GREY });
   }
   y = Math.max(recipientY, issuerY) + 18;
 
   // The headline amount, boxed.
-  const headline: Record<InvoiceDocument['kind'], [string, number]> = {
-    invoice: ['ご請求金額 Amount due', input.total],
-    receipt: ['領収金額 Amount received', input.amountPaid],
-    credit_note: ['返還金額 Amount returned', input.total],
-  };
-  const [headlineLabel, headlineAmount] = headline[input.kind];
+  const headlineLabel = say('documents.headline', { kind: input.kind });
+  const headlineAmount = input.kind === 'receipt' ? input.amountPaid : input.total;
   pdf.rect(left, y, width, 34).lineWidth(0.8).strokeColor('black').stroke();
   text(headlineLabel, left + 10, y + 10, 200, { size: 11, bold: true });
-  text(`${money(headlineAmount)}（税込）`, left + 200, y + 7, width - 210, { size: 15, bold: true, align: 'right' });
+  text(say('documents.tax_included_amount', { amount: money(headlineAmount) }), left + 200, y + 7, width - 210, { size: 15, bold: true, align: 'right' });
   y += 44;
   if (input.kind === 'receipt') {
-    y = text(`但し ${formatMonth(input.period)} 月会費等として`, left, y, width, { size: 10 }) + 2;
-    y = text('上記正に領収いたしました。 Received with thanks.', left, y, width, { color: GREY }) + 12;
+    y = text(say('documents.receipt_for', { period: formatMonth(input.period) }), left, y, width, { size: 10 }) + 2;
+    y = text(say('documents.received'), left, y, width, { color: GREY }) + 12;
   }
   if (input.kind === 'credit_note') {
-    if (input.correctsInvoiceNumber) y = text(`対象請求書 Corrects invoice: ${input.correctsInvoiceNumber}`, left, y, width, { size: 10 }) + 2;
-    if (input.reason) y = text(`理由 Reason: ${input.reason}`, left, y, width, { size: 10 }) + 2;
+    if (input.correctsInvoiceNumber) y = text(say('documents.corrects_invoice', { number: input.correctsInvoiceNumber }), left, y, width, { size: 10 }) + 2;
+    if (input.reason) y = text(say('documents.reason', { reason: input.reason }), left, y, width, { size: 10 }) + 2;
     y += 10;
   }
 
@@ -173,10 +162,10 @@ export async function renderInvoicePdf(input: InvoiceDocument): Promise<Buffer> 
   const descriptionWidth = cols.rate - cols.description - 8;
   const tableHeader = () => {
     pdf.rect(left, y, width, 18).fillColor('#eeeeee').fill();
-    text('対象月 Period', cols.period + 4, y + 4, 62, { size: 8, bold: true });
-    text('内容 Description', cols.description, y + 4, descriptionWidth, { size: 8, bold: true });
-    text('税率 Tax', cols.rate, y + 4, 70, { size: 8, bold: true });
-    text('金額 Amount', cols.amount, y + 4, 90, { size: 8, bold: true, align: 'right' });
+    text(say('documents.period'), cols.period + 4, y + 4, 62, { size: 8, bold: true });
+    text(say('documents.column.description'), cols.description, y + 4, descriptionWidth, { size: 8, bold: true });
+    text(say('documents.column.tax'), cols.rate, y + 4, 70, { size: 8, bold: true });
+    text(say('documents.column.amount'), cols.amount, y + 4, 90, { size: 8, bold: true, align: 'right' });
     y += 22;
   };
   if (input.lines.length > 0) {
@@ -190,14 +179,15 @@ export async function renderInvoicePdf(input: InvoiceDocument): Promise<Buffer> 
       }
       text(formatMonth(line.period), cols.period + 4, y, 62);
       text(line.description, cols.description, y, descriptionWidth);
-      text(`${rateLabel(line.taxCategory, LINE_RATE[line.taxCategory])} ${line.priceIncludesTax ? '税込' : '税抜'}`, cols.rate, y, 70);
+      const lineTax = { category: line.taxCategory, rate: LINE_RATE[line.taxCategory], included: line.priceIncludesTax ? 'yes' : 'no' };
+      text(say('documents.line_tax', lineTax), cols.rate, y, 70);
       text(money(line.amount), cols.amount, y, 90, { align: 'right' });
       y += h + 3;
       rule(y);
       y += 3;
     }
     if (input.lines.some((line) => line.taxCategory === 'reduced_8')) {
-      y = text('※ 軽減税率対象 Reduced tax rate', left, y + 2, width, { size: 8 }) + 4;
+      y = text(say('documents.reduced_rate_note'), left, y + 2, width, { size: 8 }) + 4;
     }
     y += 10;
   }
@@ -206,24 +196,27 @@ export async function renderInvoicePdf(input: InvoiceDocument): Promise<Buffer> 
   const totalsX = left + 180;
   const totalsWidth = right - totalsX;
   ensure(30 + 18 * (input.taxBreakdown.length + 4));
-  y = text(input.kind === 'credit_note' ? '税率別返還額 Amount returned per rate' : '税率別内訳 Breakdown by tax rate', totalsX, y, totalsWidth, { size: 8, color: GREY }) + 3;
-  for (const row of input.taxBreakdown) pairRow(perRateLabel(row, money), `税込 ${money(row.total)}`, totalsX, totalsWidth);
+  y = text(say('documents.breakdown', { kind: input.kind }), totalsX, y, totalsWidth, { size: 8, color: GREY }) + 3;
+  for (const row of input.taxBreakdown) {
+    const perRate = { category: row.taxCategory, rate: row.ratePercent, taxable: money(row.taxableAmount), tax: money(row.tax) };
+    pairRow(say('documents.per_rate', perRate), say('documents.per_rate_total', { total: money(row.total) }), totalsX, totalsWidth);
+  }
   pdf.moveTo(totalsX, y).lineTo(right, y).lineWidth(0.5).strokeColor(RULE).stroke();
   y += 4;
-  pairRow('小計（税抜） Subtotal excl. tax', money(input.subtotalExcludingTax), totalsX, totalsWidth);
-  pairRow('消費税 Consumption tax', money(input.taxTotal), totalsX, totalsWidth);
-  pairRow(input.kind === 'credit_note' ? '返還額合計 Total returned' : '合計 Total', money(input.total), totalsX, totalsWidth, { bold: true, size: 12 });
-  if (input.kind === 'invoice' && input.amountPaid > 0) pairRow('お支払済 Paid', money(input.amountPaid), totalsX, totalsWidth);
-  if (input.amountRefunded > 0 && input.kind !== 'credit_note') pairRow('返金済 Refunded', money(input.amountRefunded), totalsX, totalsWidth);
+  pairRow(say('documents.subtotal'), money(input.subtotalExcludingTax), totalsX, totalsWidth);
+  pairRow(say('documents.consumption_tax'), money(input.taxTotal), totalsX, totalsWidth);
+  pairRow(say('documents.total', { kind: input.kind }), money(input.total), totalsX, totalsWidth, { bold: true, size: 12 });
+  if (input.kind === 'invoice' && input.amountPaid > 0) pairRow(say('documents.paid'), money(input.amountPaid), totalsX, totalsWidth);
+  if (input.amountRefunded > 0 && input.kind !== 'credit_note') pairRow(say('documents.refunded'), money(input.amountRefunded), totalsX, totalsWidth);
 
   if (input.kind === 'receipt' && input.payments.length > 0) {
     y += 12;
     ensure(20 + 16 * input.payments.length);
-    y = text('お支払い Payments', left, y, width, { size: 10, bold: true }) + 4;
+    y = text(say('documents.payments'), left, y, width, { size: 10, bold: true }) + 4;
     for (const payment of input.payments) {
       ensure(16);
       text(formatDate(payment.date), left, y, 120);
-      text(METHOD[payment.method], left + 130, y, 120);
+      text(say('documents.method', { method: payment.method }), left + 130, y, 120);
       text(money(payment.amount), left + 260, y, 100, { align: 'right' });
       y += 16;
     }
@@ -241,10 +234,4 @@ export async function renderInvoicePdf(input: InvoiceDocument): Promise<Buffer> 
   }
   pdf.end();
   return done;
-}
-
-function perRateLabel(row: TaxBreakdownRow, money: (amount: number) => string) {
-  if (row.taxCategory === 'exempt') return `非課税 Tax exempt ${money(row.taxableAmount)}`;
-  const reduced = row.taxCategory === 'reduced_8' ? ' ※軽減税率' : '';
-  return `${row.ratePercent}%対象 ${money(row.taxableAmount)} (消費税 ${money(row.tax)})${reduced}`;
 }

@@ -9,6 +9,7 @@ import type { Tx } from '../../platform/db/databases.js';
 import type { TenantTransaction } from '../../platform/tenancy/job-context.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { dateIn } from '../../platform/calendar.js';
+import { day, render, studioLocale, text, type Text } from '../../platform/i18n.js';
 import { queueMail } from '../../platform/mail/outbox.js';
 import type { BillingSettings } from './billing-settings.js';
 import { GatewayUnavailable, type ChargeOutcome, type ChargeRequest } from './gateways/gateway.js';
@@ -71,7 +72,7 @@ export async function chargeAndRecord(transaction: TenantTransaction, gateway: G
     amount: a.amount,
     currency: a.currency,
     card: { token: a.token, customerRef: a.customerRef },
-    description: a.invoiceNumber ? invoiceLabel(a.invoiceNumber) : 'Invoice',
+    description: a.invoiceNumber ? invoiceLabel(a.invoiceNumber) : a.invoiceId,
     metadata: { attemptId: a.id, invoiceId: a.invoiceId, tenantId },
   }));
   let outcomes: Array<ChargeOutcome | null>;
@@ -187,15 +188,18 @@ async function advanceDunning(ctx: TenantContext, invoiceId: string, kind: 'soft
   if (kind === 'soft' && nextDay !== undefined) {
     const next = new Date(firstFailedAt.getTime() + nextDay * 86_400_000);
     await db.updateTable('app.invoices').set({ first_failed_at: firstFailedAt, next_attempt_at: next }).where('id', '=', invoiceId).execute();
-    await mailAccount(db, invoice.billing_member_id, 'payment_failed', `Payment failed for ${invoiceLabel(invoice.number!)}`,
-      `We could not charge your card ${formatMoney(invoice.total, invoice.currency)} for ${invoiceLabel(invoice.number!)}. We will try again on ${dateIn(next, ctx.tenant.timezone)}. You can update your card or pay now in the app.`);
+    const words = { invoice: invoiceLabel(invoice.number!), amount: formatMoney(invoice.total, invoice.currency, studioLocale(ctx.tenant)), retryOn: day(dateIn(next, ctx.tenant.timezone)) };
+    await mailAccount(db, ctx.tenant, invoice.billing_member_id, 'payment_failed', text('billing.mail.payment_failed.subject', words), text('billing.mail.payment_failed.body', words));
     return;
   }
-  await escalate(db, invoice.id, now, firstFailedAt);
+  await escalate(db, ctx.tenant, invoice.id, now, firstFailedAt);
 }
 
+/** The studio whose words a mail is written in: its language and time zone. */
+type Studio = { locale: string; timezone: string };
+
 /** The last failure: the account is overdue (booking blocked) until the invoice is paid, and staff are told. */
-export async function escalate(db: Tx, invoiceId: string, now: Date, firstFailedAt: Date = now) {
+export async function escalate(db: Tx, studio: Studio, invoiceId: string, now: Date, firstFailedAt: Date = now) {
   const invoice = await db
     .updateTable('app.invoices')
     .set({ escalated_at: now, next_attempt_at: null, first_failed_at: sql`coalesce(first_failed_at, ${firstFailedAt})` })
@@ -204,26 +208,28 @@ export async function escalate(db: Tx, invoiceId: string, now: Date, firstFailed
     .returningAll()
     .executeTakeFirst();
   if (!invoice) return;
-  const label = invoiceLabel(invoice.number!);
-  const amount = formatMoney(invoice.total, invoice.currency);
-  await mailAccount(db, invoice.billing_member_id, 'payment_overdue', `${label} is overdue`,
-    `We could not collect ${amount} for ${label}. Bookings are paused until it is paid: pay it in the app or at the front desk.`);
+  const words = { invoice: invoiceLabel(invoice.number!), amount: formatMoney(invoice.total, invoice.currency, studioLocale(studio)) };
+  await mailAccount(db, studio, invoice.billing_member_id, 'payment_overdue', text('billing.mail.payment_overdue.subject', words), text('billing.mail.payment_overdue.body', words));
   const member = await db.selectFrom('app.members').select(['family_name', 'given_name', 'member_number']).where('id', '=', invoice.billing_member_id).executeTakeFirstOrThrow();
+  const about = { ...words, memberNumber: String(member.member_number), name: `${member.family_name} ${member.given_name}`.trim() };
+  const write = (t: Text) => render(t, studioLocale(studio), studio.timezone);
   await queueMail(db, (await staffToTell(db)).map((s) => ({
-    to_address: s.email, template: 'staff_invoice_overdue', subject: `Overdue: ${label} (${member.family_name} ${member.given_name})`,
-    body: `${label} of member #${member.member_number} ${member.family_name} ${member.given_name} for ${amount} could not be collected and is now overdue. The member cannot book until it is paid.`,
+    to_address: s.email, template: 'staff_invoice_overdue',
+    subject: write(text('billing.mail.staff_invoice_overdue.subject', about)), body: write(text('billing.mail.staff_invoice_overdue.body', about)),
   })));
 }
 
 export const staffToTell = (db: Tx) => db.selectFrom('app.staff').select('email').where('role', 'in', ['owner', 'manager']).where('status', '=', 'active').execute();
 
-async function mailAccount(db: Tx, memberId: string, template: string, subject: string, body: string) {
+/** A mail to the account's member, written now in the studio's language (the mail outlives the run). */
+async function mailAccount(db: Tx, studio: Studio, memberId: string, template: string, subject: Text, body: Text) {
   const m = await db.selectFrom('app.members').select('email').where('id', '=', memberId).executeTakeFirst();
-  if (m?.email) await queueMail(db, [{ to_address: m.email, template, subject, body }]);
+  const write = (t: Text) => render(t, studioLocale(studio), studio.timezone);
+  if (m?.email) await queueMail(db, [{ to_address: m.email, template, subject: write(subject), body: write(body) }]);
 }
 
 /** When the account's retry falls due: a new attempt on the current card, or escalation if there is none. */
-export async function dueRetries(db: Tx, now: Date, gateway: string, limit: number) {
+export async function dueRetries(db: Tx, studio: Studio, now: Date, gateway: string, limit: number) {
   const due = await db
     .selectFrom('app.invoices as i')
     .leftJoin('app.payment_methods as pm', (j) =>
@@ -240,7 +246,7 @@ export async function dueRetries(db: Tx, now: Date, gateway: string, limit: numb
   const ids: string[] = [];
   for (const d of due) {
     if (!d.cardId) {
-      await escalate(db, d.id, now);
+      await escalate(db, studio, d.id, now);
       continue;
     }
     const attempt = await db

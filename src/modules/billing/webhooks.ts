@@ -1,4 +1,5 @@
 import { AppError, notFound } from '../../platform/errors.js';
+import { text } from '../../platform/i18n.js';
 import type { TenantContext, TenantSession } from '../../platform/tenancy/context.js';
 import { billingSettings } from './billing-settings.js';
 import { GatewayUnavailable, type WebhookEvent } from './gateways/gateway.js';
@@ -14,12 +15,12 @@ import { recordOutcomes } from './payments.js';
 export const webhooks = (deps: GatewayDeps) => ({
   async verify(ctx: TenantContext, raw: { body: Buffer | undefined; headers: Record<string, string | string[] | undefined> }): Promise<{ event: WebhookEvent }> {
     const settings = await billingSettings(ctx.db);
-    if (!settings.stripeWebhookSecret) throw notFound('Webhook endpoint');
+    if (!settings.stripeWebhookSecret) throw notFound('billing.thing.webhook_endpoint');
     const header = raw.headers['stripe-signature'];
     try {
       return { event: verifyStripeWebhook(raw.body ?? Buffer.alloc(0), Array.isArray(header) ? header[0] : header, settings.stripeWebhookSecret) };
     } catch (error) {
-      if (error instanceof WebhookSignatureInvalid) throw new AppError('bad_request', 'The webhook signature does not match');
+      if (error instanceof WebhookSignatureInvalid) throw new AppError('bad_request', text('billing.webhook_signature_mismatch'));
       throw error;
     }
   },
@@ -37,7 +38,7 @@ export const webhooks = (deps: GatewayDeps) => ({
         state = await gateway.retrieveCharge(event.chargeReference);
       } catch (error) {
         // Not recorded as seen: Stripe delivers it again later.
-        if (error instanceof GatewayUnavailable) throw new AppError('unavailable', 'Stripe could not be reached to read the payment; deliver again later');
+        if (error instanceof GatewayUnavailable) throw new AppError('unavailable', text('billing.stripe_unreachable'));
         throw error;
       }
     }

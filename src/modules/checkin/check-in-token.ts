@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { refusal } from '../../platform/errors.js';
+import { text } from '../../platform/i18n.js';
 
 /**
  * The member's check-in QR code: `v1.<payload>.<mac>`, both base64url (111 characters, URL-safe, a small QR code).
@@ -43,12 +44,12 @@ export function signCheckInToken(secret: Buffer, claims: { tenantId: string; mem
  */
 export function readCheckInToken(token: string): CheckInClaims & { signed: string; mac: Buffer } {
   const match = TOKEN_PATTERN.exec(token);
-  if (!match) throw refusal('invalid_token', 'This is not a check-in code of Studiohive; ask the member to open their code in the app');
+  if (!match) throw refusal('invalid_token', text('checkin.not_a_code'));
   const payload = Buffer.from(match[1]!, 'base64url');
   const tag = Buffer.from(match[2]!, 'base64url');
   // base64url with non-canonical trailing bits decodes to the same bytes; refuse it so one code has one spelling.
   if (payload.length !== PAYLOAD_BYTES || tag.length !== MAC_BYTES || payload.toString('base64url') !== match[1] || tag.toString('base64url') !== match[2]) {
-    throw refusal('invalid_token', 'This is not a check-in code of Studiohive; ask the member to open their code in the app');
+    throw refusal('invalid_token', text('checkin.not_a_code'));
   }
   return {
     tenantId: uuidOf(payload.subarray(0, 16)),
@@ -72,14 +73,14 @@ export async function verifyCheckInToken(
 ): Promise<CheckInClaims> {
   const claims = readCheckInToken(token);
   if (claims.tenantId !== expected.tenantId) {
-    throw refusal('other_studio', 'This check-in code belongs to another studio');
+    throw refusal('other_studio', text('checkin.other_studio'));
   }
   const secret = await secretFor();
   if (!secret || !timingSafeEqual(mac(secret, claims.signed), claims.mac)) {
-    throw refusal('invalid_token', 'This check-in code is not valid (altered or forged); ask the member to show a fresh code');
+    throw refusal('invalid_token', text('checkin.forged'));
   }
   if (expected.now.getTime() >= claims.expiresAt.getTime()) {
-    throw refusal('expired_token', 'This check-in code has expired; ask the member to show a fresh code');
+    throw refusal('expired_token', text('checkin.expired'));
   }
   const { signed: _signed, mac: _mac, ...verified } = claims;
   return verified;

@@ -20,7 +20,7 @@ export const checkInBody = z
     lessonId: z.uuid().optional().describe('The lesson to check in for; without it, the member’s booked lesson here that is open for check-in'),
   })
   .strict()
-  .refine((b) => (b.token === undefined) !== (b.memberId === undefined), 'send either token (a scanned code) or memberId (manual), not both')
+  .refine((b) => (b.token === undefined) !== (b.memberId === undefined), 'checkin.token_or_member')
   .meta({ example: { token: 'v1.…', locationId: '00000000-0000-4000-8000-000000000000' } });
 
 export const listQuery = z

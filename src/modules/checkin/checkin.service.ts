@@ -1,5 +1,6 @@
 import { lockMember } from '../reservations/eligibility.js';
 import { notFound, refusal } from '../../platform/errors.js';
+import { render, text, type Text } from '../../platform/i18n.js';
 import { addDays, tenantToday, zonedInstant, type IsoDate } from '../../platform/calendar.js';
 import type { MemberStatus } from '../../platform/db/types.js';
 import { actorOf } from '../../platform/tenancy/actor.js';
@@ -27,11 +28,14 @@ const toCheckIn = (c: CheckInView) => ({
   walkIn: c.reservation_id === null,
 });
 
-/** The desk records everyone who arrives; a membership that is not running is shown for staff to act on. */
-const notices: Partial<Record<MemberStatus, string>> = {
-  provisional: 'Registration is not complete (provisional): no membership has started yet',
-  on_leave: 'The member is on leave (休会)',
-  cancelled: 'The membership is cancelled (退会)',
+/**
+ * The desk records everyone who arrives; a membership that is not running is shown for staff to act on, in the
+ * language of the person at the desk.
+ */
+const notices: Partial<Record<MemberStatus, Text>> = {
+  provisional: text('checkin.notice.provisional'),
+  on_leave: text('checkin.notice.on_leave'),
+  cancelled: text('checkin.notice.cancelled'),
 };
 
 /** The instants a local day of the studio spans. */
@@ -48,12 +52,12 @@ async function reservationToMark(ctx: TenantContext, memberId: string, locationI
   }
   // Staff naming the lesson overrides the time window, not the facts: it must be here, running, and booked.
   const lesson = await checkInsRepo.lesson(ctx.db, lessonId);
-  if (!lesson) throw notFound('Lesson');
-  if (lesson.location_id !== locationId) throw refusal('other_location', 'This lesson is at another location');
-  if (lesson.status !== 'scheduled') throw refusal('lesson_cancelled', 'This lesson is cancelled');
+  if (!lesson) throw notFound('schedule.thing.lesson');
+  if (lesson.location_id !== locationId) throw refusal('other_location', text('checkin.other_location'));
+  if (lesson.status !== 'scheduled') throw refusal('lesson_cancelled', text('checkin.lesson_cancelled'));
   const reservation = await checkInsRepo.reservationForLesson(ctx.db, memberId, lessonId);
-  if (!reservation) throw refusal('no_reservation', 'The member has no reservation for this lesson; book one, or check in without a lesson (walk-in)');
-  if (reservation.reservation_status === 'no_show') throw refusal('no_show_marked', 'This reservation was already marked as a no-show');
+  if (!reservation) throw refusal('no_reservation', text('checkin.no_reservation'));
+  if (reservation.reservation_status === 'no_show') throw refusal('no_show_marked', text('checkin.no_show_marked'));
   return reservation;
 }
 
@@ -73,8 +77,8 @@ export const checkInService = {
    */
   async checkIn(ctx: TenantContext, input: { token?: string; memberId?: string; locationId: string; lessonId?: string }) {
     const location = await locationsRepo.byId(ctx.db, input.locationId);
-    if (!location) throw notFound('Location');
-    if (location.archived_at) throw refusal('location_archived', 'This location is archived');
+    if (!location) throw notFound('schedule.thing.location');
+    if (location.archived_at) throw refusal('location_archived', text('checkin.location_archived'));
     const memberId = input.token
       ? (await verifyCheckInToken(input.token, { tenantId: ctx.tenant.id, now: ctx.now }, () => signingKeysRepo.find(ctx.db))).memberId
       : input.memberId!;
@@ -82,8 +86,9 @@ export const checkInService = {
     // reservation or a credit row takes on the member.
     await lockMember(ctx.db, memberId);
     const member = await membersRepo.byId(ctx.db, memberId);
-    if (!member) throw notFound('Member');
-    const notice = notices[member.status] ?? null;
+    if (!member) throw notFound('reservations.thing.member');
+    const said = notices[member.status];
+    const notice = said ? render(said, ctx.request.locale, ctx.tenant.timezone) : null;
 
     let reservation = await reservationToMark(ctx, member.id, location.id, input.lessonId);
     if (reservation) {
@@ -112,7 +117,7 @@ export const checkInService = {
   },
 
   async ofMember(ctx: TenantContext, memberId: string) {
-    if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('Member');
+    if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('reservations.thing.member');
     return { items: (await checkInsRepo.ofMember(ctx.db, memberId, HISTORY_LIMIT)).map(toCheckIn) };
   },
 

@@ -8,6 +8,7 @@ import {
   type ChargeTerms,
   type ContractTimeline,
 } from './charges.js';
+import { render } from '../../platform/i18n.js';
 
 const terms = (over: Partial<ChargeTerms> = {}): ChargeTerms => ({
   planId: '00000000-0000-4000-8000-000000000001',
@@ -50,6 +51,15 @@ describe('the first month', () => {
     for (const rule of ['daily', 'full', 'free_until_first'] as const) expect(firstMonthAmount(8800, '2026-12-01', rule)).toBe(8800);
   });
 
+  it('words its lines in one language, the studio\'s, around the plan\'s own name', () => {
+    const t = timeline({ plans: [{ from: '2026-11-18', terms: terms({ name: '月4回', annualFee: 3300 }) }], leaves: [{ fromMonth: '2026-12', returnMonth: null }] });
+    const say = (period: string, locale: 'ja' | 'en') => chargesForPeriod(t, period, daily).map((l) => render(l.description, locale));
+    expect(say('2026-11', 'ja')).toEqual(['入会金（月4回）', '年会費（月4回）', '月4回（初月分）']);
+    expect(say('2026-12', 'ja')).toEqual(['休会費（月4回）']);
+    expect(say('2026-11', 'en')).toEqual(['Enrollment fee (月4回)', 'Annual fee (月4回)', '月4回 (first month)']);
+    expect(say('2026-12', 'en')).toEqual(['Leave fee (月4回)']);
+  });
+
   it('carries the enrollment fee and the annual fee, which comes back on each anniversary month', () => {
     const t = timeline({ plans: [{ from: '2026-11-18', terms: terms({ annualFee: 3300 }) }] });
     expect(codes(chargesForPeriod(t, '2026-11', daily))).toEqual(['enrollment_fee:5500', 'annual_fee:3300', 'first_month_fee:3813']);
@@ -82,7 +92,7 @@ describe('a contract over time', () => {
       ],
     });
     expect(chargesForPeriod(t, '2027-01', daily)[0]).toMatchObject({ amount: 8800, planVersion: 1 });
-    expect(chargesForPeriod(t, '2027-02', daily)[0]).toMatchObject({ amount: 12100, planVersion: 3, description: 'Unlimited' });
+    expect(chargesForPeriod(t, '2027-02', daily)[0]).toMatchObject({ amount: 12100, planVersion: 3, description: { id: 'contracts.line.plan', values: { plan: 'Unlimited' } } });
   });
 
   it('charges a pack once, in its first month', () => {

@@ -15,6 +15,7 @@ import {
   type IsoMonth,
 } from '../../platform/calendar.js';
 import type { ProrationRule, TaxCategory, TaxRounding } from '../../platform/db/types.js';
+import { text, type MessageId, type Text } from '../../platform/i18n.js';
 
 export interface ChargeTerms {
   planId: string;
@@ -61,7 +62,11 @@ export type ChargeCode =
 export interface ChargeLine {
   period: IsoMonth;
   code: ChargeCode;
-  description: string;
+  /**
+   * Words for the line, not yet in a language: whoever shows or stores it renders it in the studio's language
+   * (plan names are the studio's words, so the line must be in its language too).
+   */
+  description: Text;
   /** Integer minor units, as entered on the plan (tax-inclusive or not, see priceIncludesTax). */
   amount: number;
   taxCategory: TaxCategory;
@@ -102,7 +107,7 @@ export function chargesForPeriod(t: ContractTimeline, period: IsoMonth, rules: P
   const startMonth = monthOf(t.startDate);
   if (period < startMonth || (t.endDate && period > monthOf(t.endDate))) return [];
   const terms = termsFor(t, period);
-  const line = (code: ChargeCode, description: string, amount: number, of: ChargeTerms = terms, optionId: string | null = null): ChargeLine => ({
+  const line = (code: ChargeCode, description: Text, amount: number, of: ChargeTerms = terms, optionId: string | null = null): ChargeLine => ({
     period,
     code,
     description,
@@ -115,28 +120,30 @@ export function chargesForPeriod(t: ContractTimeline, period: IsoMonth, rules: P
     optionId,
   });
 
-  if (t.kind === 'pack') return period === startMonth ? [line('pack_purchase', terms.name, terms.price)] : [];
+  const named = (id: MessageId, of = terms) => text(id, { plan: of.name });
+  if (t.kind === 'pack') return period === startMonth ? [line('pack_purchase', named('contracts.line.plan'), terms.price)] : [];
 
   const lines: ChargeLine[] = [];
   const first = period === startMonth;
-  if (first && terms.enrollmentFee > 0) lines.push(line('enrollment_fee', `Enrollment fee (${terms.name})`, terms.enrollmentFee));
+  if (first && terms.enrollmentFee > 0) lines.push(line('enrollment_fee', named('contracts.line.enrollment_fee'), terms.enrollmentFee));
   if (terms.annualFee && monthsBetween(startMonth, period) % 12 === 0) {
-    lines.push(line('annual_fee', `Annual fee (${terms.name})`, terms.annualFee));
+    lines.push(line('annual_fee', named('contracts.line.annual_fee'), terms.annualFee));
   }
   if (onLeave(t, period)) {
-    if (terms.leaveFee > 0) lines.push(line('leave_fee', `Leave fee (${terms.name})`, terms.leaveFee));
+    if (terms.leaveFee > 0) lines.push(line('leave_fee', named('contracts.line.leave_fee'), terms.leaveFee));
     return lines;
   }
   if (first) {
     const amount = firstMonthAmount(terms.price, t.startDate, rules.prorationRule);
-    lines.push(line(amount === terms.price ? 'monthly_fee' : 'first_month_fee', `${terms.name}${amount === terms.price ? '' : ' (first month)'}`, amount));
+    const full = amount === terms.price;
+    lines.push(line(full ? 'monthly_fee' : 'first_month_fee', named(full ? 'contracts.line.plan' : 'contracts.line.first_month'), amount));
   } else {
-    lines.push(line('monthly_fee', terms.name, terms.price));
+    lines.push(line('monthly_fee', named('contracts.line.plan'), terms.price));
   }
   for (const o of t.options) {
     if (o.from > lastDay(period) || (o.until !== null && o.until < firstDay(period))) continue;
     const amount = monthOf(o.from) === period ? firstMonthAmount(o.terms.price, o.from, rules.prorationRule) : o.terms.price;
-    lines.push(line('option_fee', o.terms.name, amount, o.terms, o.id));
+    lines.push(line('option_fee', named('contracts.line.plan', o.terms), amount, o.terms, o.id));
   }
   return lines;
 }

@@ -14,7 +14,10 @@ let admin: pg.Client;
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 const call = (method: Method, url: string, payload?: object, headers: Record<string, string> = {}) =>
   platform.call(tenant, { method, url, payload, token: tenant.ownerToken, headers });
-const write = (method: Method, url: string, payload?: object, key = randomUUID()) => call(method, url, payload, { 'idempotency-key': key });
+const write = (method: Method, url: string, payload?: object, key = randomUUID(), headers: Record<string, string> = {}) =>
+  call(method, url, payload, { 'idempotency-key': key, ...headers });
+/** Answers come in the studio's language (Japanese); these ask for English, for the platform's own words. */
+const english = { 'accept-language': 'en' };
 
 async function ok(res: Awaited<ReturnType<typeof call>>, status: number) {
   expect(res.statusCode, res.body).toBe(status);
@@ -91,7 +94,8 @@ describe('a membership from sale to cancellation', () => {
     await refused(call('POST', '/api/contracts', { memberId: member.id, planId: plan.id }), 400, /Idempotency-Key/);
     await refused(write('POST', '/api/contracts', { memberId: member.id, planId: plan.id, startDate: '2026-02-30' }), 400);
     await refused(write('POST', '/api/contracts', { memberId: member.id, planId: randomUUID() }), 404);
-    await refused(write('POST', '/api/contracts', { memberId: member.id, planId: plan.id, startDate: '2026-10-31' }), 422, /before this month/);
+    await refused(write('POST', '/api/contracts', { memberId: member.id, planId: plan.id, startDate: '2026-10-31' }), 422, /今月より前/);
+    await refused(write('POST', '/api/contracts', { memberId: member.id, planId: plan.id, startDate: '2026-10-31' }, randomUUID(), english), 422, /before this month/);
     await refused(write('POST', '/api/contracts', { memberId: member.id, planId: plan.id, surprise: 1 }), 400);
   });
 
@@ -103,7 +107,7 @@ describe('a membership from sale to cancellation', () => {
     expect(retry.statusCode).toBe(201);
     expect(retry.headers['idempotent-replayed']).toBe('true');
     expect(retry.json()).toEqual(contract);
-    await refused(write('POST', '/api/contracts', { memberId: member.id, planId: plan.id, startDate: '2026-11-19' }, key), 422, /different request/);
+    await refused(write('POST', '/api/contracts', { memberId: member.id, planId: plan.id, startDate: '2026-11-19' }, key, english), 422, /different request/);
     expect((await ok(await call('GET', `/api/members/${member.id}/contracts`), 200)).items).toHaveLength(1);
     // A second monthly contract for the same member is a conflict, not a double charge.
     await refused(write('POST', '/api/contracts', { memberId: member.id, planId: plan.id }), 409);
@@ -114,13 +118,18 @@ describe('a membership from sale to cancellation', () => {
 
   it('puts the member on leave from the first month the cut-off allows, and back on the return month', async () => {
     // The 18th is after the cut-off (the 10th): December is already fixed, January is the first free month.
-    await refused(write('POST', `/api/contracts/${contract.id}/leaves`, { fromMonth: '2026-12' }), 422, /from 2027-01/);
+    await refused(write('POST', `/api/contracts/${contract.id}/leaves`, { fromMonth: '2026-12' }), 422, /2027年1月以降/);
     await refused(write('POST', `/api/contracts/${contract.id}/leaves`, { fromMonth: '2027-03', returnMonth: '2027-01' }), 400);
     await refused(write('POST', `/api/contracts/${contract.id}/leaves`, { fromMonth: '2027-13' }), 400);
 
     const preview = await ok(await call('POST', `/api/contracts/${contract.id}/leaves/preview`, { fromMonth: '2027-01', returnMonth: '2027-03' }), 200);
     const byPeriod = Object.fromEntries(preview.charges.map((c: any) => [c.period, c.lines.map((l: any) => `${l.code}:${l.amount}`)]));
     expect(byPeriod).toMatchObject({ '2027-01': ['leave_fee:1100'], '2027-02': ['leave_fee:1100'], '2027-03': ['monthly_fee:8800'] });
+    // Lines are in the studio's language whoever asks, as its invoices will say them: no English beside the plan's name.
+    const descriptions = (p: any) => Object.fromEntries(p.charges.map((c: any) => [c.period, c.lines.map((l: any) => l.description)]));
+    expect(descriptions(preview)).toMatchObject({ '2027-01': ['休会費（Monthly 4）'], '2027-03': ['Monthly 4'] });
+    const inEnglish = await ok(await call('POST', `/api/contracts/${contract.id}/leaves/preview`, { fromMonth: '2027-01', returnMonth: '2027-03' }, english), 200);
+    expect(descriptions(inEnglish)).toEqual(descriptions(preview));
     // The member takes the leave from their phone; the same preview and rules apply.
     expect((await ok(await asMember('GET', '/api/me/contracts'), 200)).items.map((c: any) => c.id)).toEqual([contract.id]);
     const other = await ok(await call('POST', '/api/members', { familyName: '他人' }), 201);
@@ -169,7 +178,7 @@ describe('a membership from sale to cancellation', () => {
     expect(history.events.at(-1)!.effects).toEqual({ creditsExpired: 4 });
     const after = await credits(member.id);
     expect(after.available).toBe(0);
-    expect(after.ledger[0]).toMatchObject({ kind: 'expire', amount: -4, reason: 'Membership ended' });
+    expect(after.ledger[0]).toMatchObject({ kind: 'expire', amount: -4, reason: '退会による失効' });
     expect((await ok(await call('GET', `/api/contracts/${contract.id}`), 200)).status).toBe('ended');
 
     // Running the day again changes nothing.
@@ -183,7 +192,7 @@ describe('a membership from sale to cancellation', () => {
     await ok(await write('POST', '/api/contracts', { memberId: member.id, planId: plan.id }), 201);
     const history = await status(member.id);
     expect(history.status).toBe('active');
-    expect(history.events.at(-1)).toMatchObject({ from: 'cancelled', to: 'active', effectiveOn: '2027-06-03', reason: 'Reinstated: Monthly 4' });
+    expect(history.events.at(-1)).toMatchObject({ from: 'cancelled', to: 'active', effectiveOn: '2027-06-03', reason: '再入会：Monthly 4' });
   });
 });
 
@@ -209,7 +218,7 @@ describe('plan changes', () => {
     await inTenantTransaction(await platform.runtime.directory.dbFor(record), tenant.id, (db) =>
       db.insertInto('app.invoices').values({ billing_member_id: m.id, period: '2026-11-01', status: 'open', total: 5500, due_on: '2026-11-30', number: 9001, issued_on: '2026-11-01' }).execute(),
     );
-    await refused(write('POST', `/api/contracts/${c.id}/plan-change`, { planId: basic.id, fromMonth: '2027-01' }), 409, /unpaid/);
+    await refused(write('POST', `/api/contracts/${c.id}/plan-change`, { planId: basic.id, fromMonth: '2027-01' }), 409, /未払いの請求書が1件/);
   });
 
   it('are for managers and owners to price; the front desk sells but cannot edit plans', async () => {
@@ -239,8 +248,8 @@ describe('the member history', () => {
   it('takes hand-made changes for a future day, and they wait for it', async () => {
     await day('2026-11-20');
     const m = await ok(await call('POST', '/api/members', { familyName: '伊藤' }), 201);
-    await refused(write('POST', `/api/members/${m.id}/status`, { to: 'on_leave', reason: 'x' }), 422, /provisional .* cannot become on leave/);
-    await refused(write('POST', `/api/members/${m.id}/status`, { to: 'trial', reason: 'x', effectiveOn: '2026-11-19' }), 400, /past/);
+    await refused(write('POST', `/api/members/${m.id}/status`, { to: 'on_leave', reason: 'x' }), 422, /「仮登録」の会員を「休会中」にすることはできません/);
+    await refused(write('POST', `/api/members/${m.id}/status`, { to: 'trial', reason: 'x', effectiveOn: '2026-11-19' }), 400, /過去の日付/);
     const scheduled = await ok(await write('POST', `/api/members/${m.id}/status`, { to: 'trial', reason: 'Trial lesson', effectiveOn: '2026-11-25' }), 200);
     expect(scheduled).toMatchObject({ status: 'provisional', scheduled: [{ to: 'trial', effectiveOn: '2026-11-25' }] });
     await day('2026-11-24');
@@ -262,7 +271,7 @@ describe('edges found in review', () => {
     await ok(await write('POST', `/api/contracts/${a.id}/cancellation`, { reason: 'Switching' }), 200);
     await day('2026-07-20');
     await ok(await write('POST', '/api/contracts', { memberId: m.id, planId: p.id, startDate: '2026-08-01' }), 201);
-    await refused(call('DELETE', `/api/contracts/${a.id}/cancellation`), 409, /charge twice/);
+    await refused(call('DELETE', `/api/contracts/${a.id}/cancellation`), 409, /二重に請求/);
   });
 
   it('refuses months so far ahead that they could only be mistakes, quickly', async () => {
@@ -270,11 +279,11 @@ describe('edges found in review', () => {
     const p = await monthly('Far');
     const m = await ok(await call('POST', '/api/members', { familyName: '林' }), 201);
     const c = await ok(await write('POST', '/api/contracts', { memberId: m.id, planId: p.id }), 201);
-    await refused(call('POST', `/api/contracts/${c.id}/leaves/preview`, { fromMonth: '2026-09', returnMonth: '2099-12' }), 422, /at most 24 months/);
-    await refused(call('POST', `/api/contracts/${c.id}/plan-change/preview`, { planId: p.id, fromMonth: '2099-12' }), 422, /at most 24 months/);
+    await refused(call('POST', `/api/contracts/${c.id}/leaves/preview`, { fromMonth: '2026-09', returnMonth: '2099-12' }), 422, /24か月先/);
+    await refused(call('POST', `/api/contracts/${c.id}/plan-change/preview`, { planId: p.id, fromMonth: '2099-12' }), 422, /24か月先/);
     // Past the years any date may name, the schema refuses it first.
-    await refused(call('POST', `/api/contracts/${c.id}/leaves/preview`, { fromMonth: '2026-09', returnMonth: '9999-12' }), 400, /between 2000-01-01 and 2099-12-31/);
-    await refused(call('POST', `/api/contracts/${c.id}/plan-change/preview`, { planId: p.id, fromMonth: '9999-12' }), 400, /between 2000-01-01 and 2099-12-31/);
+    await refused(call('POST', `/api/contracts/${c.id}/leaves/preview`, { fromMonth: '2026-09', returnMonth: '9999-12' }, english), 400, /between 2000-01-01 and 2099-12-31/);
+    await refused(call('POST', `/api/contracts/${c.id}/plan-change/preview`, { planId: p.id, fromMonth: '9999-12' }, english), 400, /between 2000-01-01 and 2099-12-31/);
   });
 
   it('ends only the contract when a pack runs on, and keeps the pack’s credits', async () => {
@@ -299,9 +308,9 @@ describe('edges found in review', () => {
     const first = await ok(await write('POST', `/api/contracts/${c.id}/leaves`, { fromMonth: '2026-08', returnMonth: '2026-10' }), 201);
     await ok(await write('POST', `/api/contracts/${c.id}/leaves`, { fromMonth: '2026-11' }), 201);
     const leaveId = first.leaves.find((l: { fromMonth: string }) => l.fromMonth === '2026-08').id;
-    await refused(write('PUT', `/api/contracts/${c.id}/leaves/${leaveId}/return`, { returnMonth: '2027-01' }), 409, /overlap/);
+    await refused(write('PUT', `/api/contracts/${c.id}/leaves/${leaveId}/return`, { returnMonth: '2027-01' }), 409, /重なります/);
     await ok(await write('POST', `/api/contracts/${c.id}/cancellation`, { reason: 'Done' }), 200); // ends 2026-07-31
-    await refused(write('PUT', `/api/contracts/${c.id}/leaves/${leaveId}/return`, { returnMonth: '2026-09' }), 422, /ends on 2026-07-31/);
+    await refused(write('PUT', `/api/contracts/${c.id}/leaves/${leaveId}/return`, { returnMonth: '2026-09' }), 422, /2026年7月31日.*に終了/);
   });
 
   it('puts the leave back on the calendar when a cancellation is withdrawn', async () => {

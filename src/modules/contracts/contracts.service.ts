@@ -1,4 +1,5 @@
 import { AppError, notFound } from '../../platform/errors.js';
+import { day, render, studioLocale, text, type Text } from '../../platform/i18n.js';
 import type { Tx } from '../../platform/db/databases.js';
 import { addDays, addMonths, firstDay, isValidDate, lastDay, monthOf, tenantToday, type IsoDate, type IsoMonth } from '../../platform/calendar.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
@@ -36,14 +37,23 @@ async function clock(ctx: TenantContext): Promise<Clock> {
   return { today: tenantToday(ctx), rules: await membershipRules(ctx.db) };
 }
 
-const unprocessable = (detail: string) => new AppError('unprocessable', detail);
+const unprocessable = (detail: Text) => new AppError('unprocessable', detail);
+
+/**
+ * A month as a value for `{m, date, ::yMMMM}` (2026年12月 / December 2026): its 15th at midnight UTC, which is in
+ * the same month in every time zone the studio's may be.
+ */
+const monthValue = (m: IsoMonth): Date => day(`${m}-15`);
+
+/** Words the studio keeps (status reasons), in its language: they outlive the request. */
+const studioWords = (ctx: TenantContext, t: Text) => render(t, studioLocale(ctx.tenant), ctx.tenant.timezone);
 
 /** A live plan of a kind, at its current version. */
 async function sellablePlan(db: Tx, planId: string, kinds: ReadonlyArray<PlanRow['kind']>): Promise<{ plan: PlanRow; version: PlanVersionRow }> {
   const plan = await plansRepo.byId(db, planId);
-  if (!plan) throw notFound('Plan');
-  if (!kinds.includes(plan.kind)) throw unprocessable(`That plan is ${plan.kind === 'option' ? 'an option' : `a ${plan.kind} plan`}; this needs ${kinds.join(' or ')}`);
-  if (plan.archived_at) throw unprocessable(`${plan.name} is archived and no longer sold`);
+  if (!plan) throw notFound('contracts.thing.plan');
+  if (!kinds.includes(plan.kind)) throw unprocessable(text('contracts.wrong_plan_kind', { kind: plan.kind, needs: kinds.join('_') }));
+  if (plan.archived_at) throw unprocessable(text('contracts.plan_archived', { name: plan.name }));
   return { plan, version: (await plansRepo.version(db, planId, plan.current_version))! };
 }
 
@@ -84,13 +94,21 @@ export function assembleTimeline(
   };
 }
 
-/** What will be charged and when: each month from now (or the start) to the horizon, with its tax. */
-function chargeSchedule(t: ContractTimeline, { today, rules }: Clock, horizon: IsoMonth) {
+/**
+ * What will be charged and when: each month from now (or the start) to the horizon, with its tax. The lines are
+ * in the studio's language, as its invoices will say them (plan names are the studio's words).
+ */
+function chargeSchedule(ctx: TenantContext, t: ContractTimeline, { today, rules }: Clock, horizon: IsoMonth) {
   const from = [monthOf(today), monthOf(t.startDate)].sort()[1]!;
   const to = t.kind === 'pack' ? monthOf(t.startDate) : [horizon, t.endDate ? monthOf(t.endDate) : horizon].sort()[0]!;
   return chargesForPeriods(t, from, to, rules)
     .filter((p) => p.lines.length > 0)
-    .map((p) => ({ period: p.period, chargedOn: chargedOn(p.period, today, rules), lines: p.lines, ...taxSummary(p.lines, rules.taxRounding) }));
+    .map((p) => ({
+      period: p.period,
+      chargedOn: chargedOn(p.period, today, rules),
+      lines: p.lines.map((l) => ({ ...l, description: studioWords(ctx, l.description) })),
+      ...taxSummary(p.lines, rules.taxRounding),
+    }));
 }
 
 function statusOf(c: ContractRow, t: ContractTimeline, today: IsoDate) {
@@ -114,7 +132,7 @@ const toOption = (o: ContractParts['options'][number]) => ({ id: o.id, planId: o
 
 async function detail(ctx: TenantContext, id: string, c?: Clock, horizonAtLeast?: IsoMonth) {
   const contract = await contractsRepo.byId(ctx.db, id);
-  if (!contract) throw notFound('Contract');
+  if (!contract) throw notFound('contracts.thing.contract');
   const time = c ?? (await clock(ctx));
   const parts = await partsOf(ctx.db, id);
   const t = await timelineOf(ctx.db, contract, parts);
@@ -137,36 +155,36 @@ async function detail(ctx: TenantContext, id: string, c?: Clock, horizonAtLeast?
     leaves: leaves.map(toLeave),
     options: options.map(toOption),
     currency: time.rules.currency,
-    charges: chargeSchedule(t, time, horizon),
+    charges: chargeSchedule(ctx, t, time, horizon),
   };
 }
 
 /** The contract, locked, and still open to changes. */
 async function openMonthly(ctx: TenantContext, id: string) {
   const contract = await contractsRepo.byIdForUpdate(ctx.db, id);
-  if (!contract) throw notFound('Contract');
-  if (contract.kind !== 'monthly') throw unprocessable('A pack has no plan changes, leaves or cancellation; its credits expire on their own');
-  if (contract.ended_at) throw unprocessable('This contract has ended');
+  if (!contract) throw notFound('contracts.thing.contract');
+  if (contract.kind !== 'monthly') throw unprocessable(text('contracts.pack_no_changes'));
+  if (contract.ended_at) throw unprocessable(text('contracts.contract_ended'));
   return contract;
 }
 
-function assertFromMonth(month: IsoMonth, c: Clock, what: string) {
-  assertWithinReach(month, c, what);
+function assertFromMonth(from: IsoMonth, c: Clock, what: Text) {
+  assertWithinReach(from, c, what);
   const earliest = earliestChangeMonth(c.today, c.rules);
-  if (month < earliest) {
-    throw unprocessable(`${what} can start from ${earliest} at the earliest (changes made after the ${c.rules.cutoffDay}th take effect a month later)`);
+  if (from < earliest) {
+    throw unprocessable(text('contracts.from_month_too_early', { what, earliest: monthValue(earliest), cutoff: c.rules.cutoffDay }));
   }
 }
 
-function assertWithinReach(month: IsoMonth, c: Clock, what: string) {
+function assertWithinReach(m: IsoMonth, c: Clock, what: Text) {
   const latest = addMonths(monthOf(c.today), MAX_MONTHS_AHEAD);
-  if (month > latest) throw unprocessable(`${what} can be set at most ${MAX_MONTHS_AHEAD} months ahead (up to ${latest})`);
+  if (m > latest) throw unprocessable(text('contracts.too_far_ahead', { what, max: MAX_MONTHS_AHEAD, latest: monthValue(latest) }));
 }
 
 /** A leave's return must come by the month after the contract's last day, or it would revive a cancelled member. */
 function assertReturnWithin(contract: ContractRow, returnMonth: IsoMonth) {
   if (contract.end_date && firstDay(returnMonth) > addDays(contract.end_date, 1)) {
-    throw unprocessable(`The contract ends on ${contract.end_date}; a return after that is not possible`);
+    throw unprocessable(text('contracts.return_after_end', { end: day(contract.end_date) }));
   }
 }
 
@@ -177,16 +195,16 @@ function overlapsLeave(leaves: LeaveRow[], from: IsoDate, returnMonth: IsoDate |
   );
 }
 
-function assertRunsThrough(contract: ContractRow, month: IsoMonth, what: string) {
-  if (contract.end_date && contract.end_date < firstDay(month)) throw unprocessable(`${what}: the contract ends on ${contract.end_date}`);
+function assertRunsThrough(contract: ContractRow, m: IsoMonth, what: Text) {
+  if (contract.end_date && contract.end_date < firstDay(m)) throw unprocessable(text('contracts.after_end', { what, end: day(contract.end_date) }));
 }
 
 /** For member routes: the contract, if it belongs to the signed-in member or a member of the family they lead. */
 async function ownContract(ctx: TenantContext, id: string) {
   const contract = await contractsRepo.byId(ctx.db, id);
-  if (!contract) throw notFound('Contract');
+  if (!contract) throw notFound('contracts.thing.contract');
   await actingMemberId(ctx, contract.member_id).catch(() => {
-    throw notFound('Contract');
+    throw notFound('contracts.thing.contract');
   });
   return id;
 }
@@ -208,18 +226,18 @@ export const contractsService = {
 
   async getLeave(ctx: TenantContext, id: string, leaveId: string) {
     const leave = await contractsRepo.leave(ctx.db, id, leaveId);
-    if (!leave) throw notFound('Leave');
+    if (!leave) throw notFound('contracts.thing.leave');
     return toLeave(leave);
   },
 
   async getOption(ctx: TenantContext, id: string, optionId: string) {
     const option = (await contractsRepo.options(ctx.db, id)).find((o) => o.id === optionId);
-    if (!option) throw notFound('Option');
+    if (!option) throw notFound('contracts.thing.option');
     return toOption(option);
   },
 
   async listForMember(ctx: TenantContext, memberId: string) {
-    if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('Member');
+    if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('members.thing.member');
     const rows = await contractsRepo.forMember(ctx.db, memberId);
     const time = await clock(ctx);
     return { items: await Promise.all(rows.map((r) => detail(ctx, r.id, time))) };
@@ -233,18 +251,18 @@ export const contractsService = {
     const time = await clock(ctx);
     const { today } = time;
     const startDate = input.startDate ?? today;
-    if (!isValidDate(startDate)) throw new AppError('validation_failed', 'startDate is not a calendar date');
-    if (startDate < firstDay(monthOf(today))) throw unprocessable('A contract cannot start before this month');
-    if (startDate > addDays(today, 366)) throw unprocessable('A contract can start at most a year ahead');
+    if (!isValidDate(startDate)) throw new AppError('validation_failed', text('contracts.not_a_date', { field: 'startDate' }));
+    if (startDate < firstDay(monthOf(today))) throw unprocessable(text('contracts.start_before_this_month'));
+    if (startDate > addDays(today, 366)) throw unprocessable(text('contracts.start_too_far'));
     const member = await membersRepo.byIdForUpdate(ctx.db, input.memberId);
-    if (!member) throw notFound('Member');
+    if (!member) throw notFound('members.thing.member');
     const { plan, version } = await sellablePlan(ctx.db, input.planId, ['monthly', 'pack']);
     const optionIds = [...new Set(input.optionPlanIds ?? [])];
-    if (plan.kind === 'pack' && optionIds.length > 0) throw unprocessable('Options attach to monthly plans only');
+    if (plan.kind === 'pack' && optionIds.length > 0) throw unprocessable(text('contracts.options_monthly_only'));
     if (plan.kind === 'monthly') {
       const running = await contractsRepo.runningMonthly(ctx.db, member.id, startDate);
       if (running) {
-        throw new AppError('conflict', `This member already has a monthly contract${running.end_date ? ` until ${running.end_date}` : ''}; change its plan instead`);
+        throw new AppError('conflict', running.end_date ? text('contracts.already_monthly_until', { until: day(running.end_date) }) : text('contracts.already_monthly'));
       }
     }
     const options = await Promise.all(optionIds.map((id) => sellablePlan(ctx.db, id, ['option'])));
@@ -268,7 +286,7 @@ export const contractsService = {
       // Valid while the contract runs; they expire with the membership.
       await creditsService.grant(ctx.db, { memberId: member.id, amount: version.credits_per_grant!, expiresOn: null, contractId: contract.id, grantKey: `start:${contract.id}`, reason: plan.name, actor });
     } else if (startDate <= today) {
-      await creditsService.grantDue(ctx.db, today, { contractIds: [contract.id] });
+      await creditsService.grantDue(ctx.db, today, studioLocale(ctx.tenant), { contractIds: [contract.id] });
     }
     const projected = await projectedStatus(ctx.db, member.id, startDate);
     if (projected !== 'active' && projected !== 'on_leave') {
@@ -276,9 +294,9 @@ export const contractsService = {
         memberId: member.id,
         to: 'active',
         effectiveOn: startDate,
-        reason: projected === 'cancelled' ? `Reinstated: ${plan.name}` : `Joined: ${plan.name}`,
+        reason: studioWords(ctx, text(projected === 'cancelled' ? 'contracts.reason.reinstated' : 'contracts.reason.joined', { plan: plan.name })),
         contractId: contract.id,
-      });
+      }, studioLocale(ctx.tenant));
     }
     return detail(ctx, contract.id, time);
   },
@@ -287,11 +305,11 @@ export const contractsService = {
   async changePlan(ctx: TenantContext, id: string, input: { planId: string; fromMonth: IsoMonth }) {
     const time = await clock(ctx);
     const contract = await openMonthly(ctx, id);
-    assertFromMonth(input.fromMonth, time, 'A plan change');
-    assertRunsThrough(contract, input.fromMonth, 'The plan cannot change after the contract ends');
+    assertFromMonth(input.fromMonth, time, text('contracts.what.plan_change'));
+    assertRunsThrough(contract, input.fromMonth, text('contracts.what.plan_change_after_end'));
     const member = (await membersRepo.byId(ctx.db, contract.member_id))!;
     const unpaid = await contractsRepo.unpaidInvoices(ctx.db, billingMemberId(member));
-    if (unpaid > 0) throw new AppError('conflict', `The plan cannot change while ${unpaid} invoice(s) are unpaid; settle them first`, { unpaidInvoices: unpaid });
+    if (unpaid > 0) throw new AppError('conflict', text('contracts.unpaid_invoices', { count: unpaid }), { unpaidInvoices: unpaid });
     const { plan, version } = await sellablePlan(ctx.db, input.planId, ['monthly']);
     await contractsRepo.setPlanFrom(ctx.db, { contract_id: id, effective_from: firstDay(input.fromMonth), plan_id: plan.id, plan_version: version.version });
     return detail(ctx, id, time, input.fromMonth);
@@ -301,16 +319,16 @@ export const contractsService = {
   async startLeave(ctx: TenantContext, id: string, input: { fromMonth: IsoMonth; returnMonth?: IsoMonth; reason?: string }) {
     const time = await clock(ctx);
     const contract = await openMonthly(ctx, id);
-    assertFromMonth(input.fromMonth, time, 'A leave');
-    assertRunsThrough(contract, input.fromMonth, 'A leave cannot start after the contract ends');
-    if (input.fromMonth < monthOf(contract.start_date)) throw unprocessable('A leave cannot start before the contract');
+    assertFromMonth(input.fromMonth, time, text('contracts.what.leave'));
+    assertRunsThrough(contract, input.fromMonth, text('contracts.what.leave_after_end'));
+    if (input.fromMonth < monthOf(contract.start_date)) throw unprocessable(text('contracts.leave_before_contract'));
     if (input.returnMonth !== undefined) {
-      if (input.returnMonth <= input.fromMonth) throw new AppError('validation_failed', 'returnMonth must come after fromMonth');
-      assertWithinReach(input.returnMonth, time, 'A return');
+      if (input.returnMonth <= input.fromMonth) throw new AppError('validation_failed', text('contracts.return_after_from'));
+      assertWithinReach(input.returnMonth, time, text('contracts.what.return'));
       assertReturnWithin(contract, input.returnMonth);
     }
     if (overlapsLeave(await contractsRepo.leaves(ctx.db, id), firstDay(input.fromMonth), input.returnMonth ? firstDay(input.returnMonth) : null)) {
-      throw new AppError('conflict', 'This leave overlaps another leave of the contract');
+      throw new AppError('conflict', text('contracts.leave_overlaps'));
     }
     const leave = await contractsRepo.insertLeave(ctx.db, {
       contract_id: id,
@@ -320,9 +338,9 @@ export const contractsService = {
     });
     const actor = actorOf(ctx);
     const common = { memberId: contract.member_id, contractId: id, leaveId: leave.id };
-    await statusService.schedule(ctx.db, actor, time.today, { ...common, to: 'on_leave', effectiveOn: firstDay(input.fromMonth), reason: input.reason || 'Leave' });
+    await statusService.schedule(ctx.db, actor, time.today, { ...common, to: 'on_leave', effectiveOn: firstDay(input.fromMonth), reason: input.reason || studioWords(ctx, text('contracts.reason.leave')) }, studioLocale(ctx.tenant));
     if (input.returnMonth) {
-      await statusService.schedule(ctx.db, actor, time.today, { ...common, to: 'active', effectiveOn: firstDay(input.returnMonth), reason: 'Back from leave' });
+      await statusService.schedule(ctx.db, actor, time.today, { ...common, to: 'active', effectiveOn: firstDay(input.returnMonth), reason: studioWords(ctx, text('contracts.reason.back_from_leave')) }, studioLocale(ctx.tenant));
     }
     return detail(ctx, id, time, input.returnMonth ?? input.fromMonth);
   },
@@ -330,21 +348,21 @@ export const contractsService = {
   /** Sets (or moves) the month a member returns from a leave. */
   async setReturn(ctx: TenantContext, id: string, leaveId: string, input: { returnMonth: IsoMonth }) {
     // An unknown leave is 404 before any rule about the contract: its id is what the caller got wrong.
-    if (!(await contractsRepo.leave(ctx.db, id, leaveId))) throw notFound('Leave');
+    if (!(await contractsRepo.leave(ctx.db, id, leaveId))) throw notFound('contracts.thing.leave');
     const time = await clock(ctx);
     const contract = await openMonthly(ctx, id);
     const leave = await contractsRepo.leave(ctx.db, id, leaveId);
-    if (!leave) throw notFound('Leave');
-    if (leave.withdrawn_at) throw unprocessable('This leave was withdrawn');
-    if (firstDay(input.returnMonth) <= leave.from_month) throw new AppError('validation_failed', 'returnMonth must come after the leave starts');
-    assertFromMonth(input.returnMonth, time, 'A return');
+    if (!leave) throw notFound('contracts.thing.leave');
+    if (leave.withdrawn_at) throw unprocessable(text('contracts.leave_withdrawn'));
+    if (firstDay(input.returnMonth) <= leave.from_month) throw new AppError('validation_failed', text('contracts.return_after_leave_start'));
+    assertFromMonth(input.returnMonth, time, text('contracts.what.return'));
     assertReturnWithin(contract, input.returnMonth);
     // A return month already past the cut-off is invoiced as it stands; it can no longer move.
     if (leave.return_month && monthOf(leave.return_month) < earliestChangeMonth(time.today, time.rules)) {
-      throw unprocessable(`This leave's return (${monthOf(leave.return_month)}) is past the cut-off and can no longer move`);
+      throw unprocessable(text('contracts.return_past_cutoff', { month: monthValue(monthOf(leave.return_month)) }));
     }
     if (overlapsLeave(await contractsRepo.leaves(ctx.db, id), leave.from_month, firstDay(input.returnMonth), leave.id)) {
-      throw new AppError('conflict', 'The leave would then overlap another leave of the contract');
+      throw new AppError('conflict', text('contracts.leave_would_overlap'));
     }
     await statusRepo.withdraw(ctx.db, (await statusRepo.pendingOfContract(ctx.db, id, { leaveId, to: 'active' })).map((c) => c.id));
     await contractsRepo.updateLeave(ctx.db, leaveId, { return_month: firstDay(input.returnMonth) });
@@ -352,24 +370,24 @@ export const contractsService = {
       memberId: contract.member_id,
       to: 'active',
       effectiveOn: firstDay(input.returnMonth),
-      reason: 'Back from leave',
+      reason: studioWords(ctx, text('contracts.reason.back_from_leave')),
       contractId: id,
       leaveId,
-    });
+    }, studioLocale(ctx.tenant));
     return detail(ctx, id, time, input.returnMonth);
   },
 
   /** Withdraws a leave that has not started (and is not yet within the cut-off). */
   async withdrawLeave(ctx: TenantContext, id: string, leaveId: string) {
     // An unknown leave is 404 before any rule about the contract: its id is what the caller got wrong.
-    if (!(await contractsRepo.leave(ctx.db, id, leaveId))) throw notFound('Leave');
+    if (!(await contractsRepo.leave(ctx.db, id, leaveId))) throw notFound('contracts.thing.leave');
     const time = await clock(ctx);
     await openMonthly(ctx, id);
     const leave = await contractsRepo.leave(ctx.db, id, leaveId);
-    if (!leave) throw notFound('Leave');
-    if (leave.withdrawn_at) throw unprocessable('This leave was already withdrawn');
+    if (!leave) throw notFound('contracts.thing.leave');
+    if (leave.withdrawn_at) throw unprocessable(text('contracts.leave_already_withdrawn'));
     if (monthOf(leave.from_month) < earliestChangeMonth(time.today, time.rules)) {
-      throw unprocessable('This leave has started or is past the cut-off; set its return month instead');
+      throw unprocessable(text('contracts.leave_started'));
     }
     await contractsRepo.updateLeave(ctx.db, leaveId, { withdrawn_at: new Date() });
     await statusRepo.withdraw(ctx.db, (await statusRepo.pendingOfContract(ctx.db, id, { leaveId })).map((c) => c.id));
@@ -384,7 +402,7 @@ export const contractsService = {
   async cancel(ctx: TenantContext, id: string, input: { reason: string }) {
     const time = await clock(ctx);
     const contract = await openMonthly(ctx, id);
-    if (contract.end_date) throw new AppError('conflict', `This contract is already cancelled, ending on ${contract.end_date}`);
+    if (contract.end_date) throw new AppError('conflict', text('contracts.already_cancelled', { end: day(contract.end_date) }));
     const byCutoff = lastDay(addMonths(earliestChangeMonth(time.today, time.rules), -1));
     const endDate = [byCutoff, lastDay(monthOf(contract.start_date))].sort()[1]!;
     await contractsRepo.update(ctx.db, id, { end_date: endDate, cancel_reason: input.reason, cancel_requested_at: new Date() });
@@ -396,7 +414,7 @@ export const contractsService = {
       effectiveOn: addDays(endDate, 1),
       reason: input.reason,
       contractId: id,
-    });
+    }, studioLocale(ctx.tenant));
     return detail(ctx, id, time);
   },
 
@@ -404,23 +422,23 @@ export const contractsService = {
   async withdrawCancellation(ctx: TenantContext, id: string) {
     const time = await clock(ctx);
     const contract = await openMonthly(ctx, id);
-    if (!contract.end_date) throw unprocessable('This contract is not cancelled');
+    if (!contract.end_date) throw unprocessable(text('contracts.not_cancelled'));
     await membersRepo.byIdForUpdate(ctx.db, contract.member_id);
     const next = await contractsRepo.runningMonthly(ctx.db, contract.member_id, contract.start_date, id);
-    if (next) throw new AppError('conflict', `The member already has a contract from ${next.start_date}; running both would charge twice`);
+    if (next) throw new AppError('conflict', text('contracts.other_contract', { start: day(next.start_date) }));
     const pending = await statusRepo.pendingOfContract(ctx.db, id, { to: 'cancelled' });
-    if (pending.length === 0) throw unprocessable('This cancellation has already taken effect');
+    if (pending.length === 0) throw unprocessable(text('contracts.cancellation_effective'));
     await statusRepo.withdraw(ctx.db, pending.map((c) => c.id));
     await contractsRepo.update(ctx.db, id, { end_date: null, cancel_reason: null, cancel_requested_at: null });
     // The cancellation withdrew the leave changes dated after its end; the leaves stand again, so do they.
     const actor = actorOf(ctx);
     for (const leave of (await contractsRepo.leaves(ctx.db, id)).filter((l) => !l.withdrawn_at)) {
       const steps = [
-        { to: 'on_leave' as const, on: leave.from_month, reason: leave.reason || 'Leave' },
-        ...(leave.return_month ? [{ to: 'active' as const, on: leave.return_month, reason: 'Back from leave' }] : []),
+        { to: 'on_leave' as const, on: leave.from_month, reason: leave.reason || studioWords(ctx, text('contracts.reason.leave')) },
+        ...(leave.return_month ? [{ to: 'active' as const, on: leave.return_month, reason: studioWords(ctx, text('contracts.reason.back_from_leave')) }] : []),
       ];
       for (const step of steps.filter((x) => x.on > contract.end_date!)) {
-        await statusService.schedule(ctx.db, actor, time.today, { memberId: contract.member_id, to: step.to, effectiveOn: step.on, reason: step.reason, contractId: id, leaveId: leave.id });
+        await statusService.schedule(ctx.db, actor, time.today, { memberId: contract.member_id, to: step.to, effectiveOn: step.on, reason: step.reason, contractId: id, leaveId: leave.id }, studioLocale(ctx.tenant));
       }
     }
     return detail(ctx, id, time);
@@ -431,10 +449,10 @@ export const contractsService = {
     const time = await clock(ctx);
     const contract = await openMonthly(ctx, id);
     const fromDate = input.fromDate ?? [time.today, contract.start_date].sort()[1]!;
-    if (!isValidDate(fromDate)) throw new AppError('validation_failed', 'fromDate is not a calendar date');
-    if (fromDate < time.today || fromDate < contract.start_date) throw unprocessable('An option starts today or later, within the contract');
-    assertWithinReach(monthOf(fromDate), time, 'An option');
-    assertRunsThrough(contract, monthOf(fromDate), 'The option would start after the contract ends');
+    if (!isValidDate(fromDate)) throw new AppError('validation_failed', text('contracts.not_a_date', { field: 'fromDate' }));
+    if (fromDate < time.today || fromDate < contract.start_date) throw unprocessable(text('contracts.option_start'));
+    assertWithinReach(monthOf(fromDate), time, text('contracts.what.option'));
+    assertRunsThrough(contract, monthOf(fromDate), text('contracts.what.option_after_end'));
     const { plan, version } = await sellablePlan(ctx.db, input.planId, ['option']);
     await contractsRepo.insertOptions(ctx.db, [{ contract_id: id, plan_id: plan.id, plan_version: version.version, from_date: fromDate }]);
     return detail(ctx, id, time, monthOf(fromDate));
@@ -443,12 +461,12 @@ export const contractsService = {
   /** Detaches an option at the end of the month the cut-off allows. */
   async endOption(ctx: TenantContext, id: string, optionId: string) {
     // An unknown option is 404 before any rule about the contract: its id is what the caller got wrong.
-    if (!(await contractsRepo.option(ctx.db, id, optionId))) throw notFound('Option');
+    if (!(await contractsRepo.option(ctx.db, id, optionId))) throw notFound('contracts.thing.option');
     const time = await clock(ctx);
     await openMonthly(ctx, id);
     const option = await contractsRepo.option(ctx.db, id, optionId);
-    if (!option) throw notFound('Option');
-    if (option.until_date) throw new AppError('conflict', `This option already ends on ${option.until_date}`);
+    if (!option) throw notFound('contracts.thing.option');
+    if (option.until_date) throw new AppError('conflict', text('contracts.option_ends', { until: day(option.until_date) }));
     const byCutoff = lastDay(addMonths(earliestChangeMonth(time.today, time.rules), -1));
     // One that would not have started by then is simply taken off; it was never charged.
     if (option.from_date > byCutoff) await contractsRepo.deleteOption(ctx.db, optionId);

@@ -7,6 +7,7 @@ import { applyAllDue } from '../members/status.service.js';
 import { tenantJob } from '../../platform/tenancy/job-context.js';
 import { releaseUncovered } from '../reservations/release.js';
 import { creditsService } from '../credits/credits.service.js';
+import { studioLocale } from '../../platform/i18n.js';
 
 const BATCH = 1000;
 
@@ -27,9 +28,11 @@ export async function runMembershipDay(directory: TenantDirectory, tenantId: str
     for (let n = -1; n !== 0; total += n) n = await job.transaction(step);
     return total;
   };
-  const statusChanges = await applyAllDue(transaction, day, BATCH);
-  const creditsGranted = await drain((ctx) => creditsService.grantDue(ctx.db, day, { limit: BATCH }));
-  const lotsExpired = await drain((ctx) => creditsService.expireDue(ctx.db, day, BATCH));
+  // What the run writes for people to read (the credit ledger's reasons) is in the studio's language.
+  const locale = studioLocale(job.tenant);
+  const statusChanges = await applyAllDue(transaction, day, locale, BATCH);
+  const creditsGranted = await drain((ctx) => creditsService.grantDue(ctx.db, day, locale, { limit: BATCH }));
+  const lotsExpired = await drain((ctx) => creditsService.expireDue(ctx.db, day, locale, BATCH));
   // Bookings that a leave or an ended contract no longer covers.
   const reservationsReleased = await drain((ctx) => releaseUncovered(ctx));
   await transaction((db) => pruneIdempotencyKeys(db));

@@ -123,11 +123,11 @@ export const creditsRepo = {
    * Monthly grants for the month of `today`, for running monthly contracts whose plan (the version in force that
    * month) grants credits and that are not on leave. Keyed per contract and month, so a rerun grants nothing.
    */
-  grantMonthly: (db: Tx, p: { today: string; month: string; monthStart: string; monthEnd: string; contractIds?: string[]; limit: number }) =>
+  grantMonthly: (db: Tx, p: { today: string; month: string; monthStart: string; monthEnd: string; contractIds?: string[]; limit: number; reason: string }) =>
     sql<{ id: string }>`
       insert into app.credit_ledger (member_id, kind, amount, expires_on, contract_id, grant_key, reason, actor_kind)
       select c.member_id, 'grant', v.credits_per_grant, ${p.monthEnd}::date, c.id,
-             'monthly:' || c.id || ':' || ${p.month}, 'Monthly credits ' || ${p.month}, 'system'
+             'monthly:' || c.id || ':' || ${p.month}, ${p.reason}, 'system'
         from app.contracts c
         ${planInForce(p.monthStart)}
        where c.kind = 'monthly' and c.start_date <= ${p.today}::date and (c.end_date is null or c.end_date >= ${p.today}::date)
@@ -143,11 +143,11 @@ export const creditsRepo = {
    * Carries last month's unused monthly credits (before they expire) into this month, up to the plan's cap,
    * for contracts on a carry-over plan this month.
    */
-  grantCarryover: (db: Tx, p: { month: string; monthStart: string; monthEnd: string; previousEnd: string; contractIds?: string[]; limit: number }) =>
+  grantCarryover: (db: Tx, p: { month: string; monthStart: string; monthEnd: string; previousEnd: string; contractIds?: string[]; limit: number; reason: string }) =>
     sql<{ id: string }>`
       insert into app.credit_ledger (member_id, kind, amount, expires_on, contract_id, grant_key, reason, actor_kind)
       select c.member_id, 'carryover', least(v.carryover_cap, unused.n), ${p.monthEnd}::date, c.id,
-             'carryover:' || c.id || ':' || ${p.month}, 'Unused credits carried over', 'system'
+             'carryover:' || c.id || ':' || ${p.month}, ${p.reason}, 'system'
         from app.contracts c
         ${planInForce(p.monthStart)}
         join lateral (

@@ -11,7 +11,7 @@ export const ledgerQuery = z
 
 export const adjustmentBody = z
   .object({
-    amount: z.int().min(-1000).max(1000).refine((n) => n !== 0, 'amount cannot be 0'),
+    amount: z.int().min(-1000).max(1000).refine((n) => n !== 0, 'contracts.credits.amount_not_zero'),
     reason: z.string().trim().min(1).max(500).meta({ example: 'Goodwill: lesson cancelled by the studio' }),
     expiresOn: calendarDate.optional().describe('For added credits; none means they last until the membership ends'),
   })

@@ -39,7 +39,7 @@ describe('the credits ledger', () => {
     await post('/api/contracts', { memberId: m.id, planId: pack.id });
     const bookings = Array.from({ length: 12 }, () => randomUUID());
     const results = await Promise.allSettled(
-      bookings.map((ref) => inTenant((db) => creditsService.consume(db, m.id, 1, { referenceId: ref, today: '2026-11-02', actor: SYSTEM }))),
+      bookings.map((ref) => inTenant((db) => creditsService.consume(db, m.id, 1, { referenceId: ref, today: '2026-11-02', actor: SYSTEM, reason: 'Booked' }))),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
     const refusal = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
@@ -47,7 +47,7 @@ describe('the credits ledger', () => {
     expect(await available(m.id, '2026-11-02')).toBe(0);
 
     const spent = bookings.filter((_, i) => results[i]!.status === 'fulfilled');
-    await Promise.all([spent[0]!, spent[0]!].map((ref) => inTenant((db) => creditsService.refund(db, m.id, ref, { actor: SYSTEM })).catch(() => null)));
+    await Promise.all([spent[0]!, spent[0]!].map((ref) => inTenant((db) => creditsService.refund(db, m.id, ref, { actor: SYSTEM, reason: 'Cancelled' })).catch(() => null)));
     expect(await available(m.id, '2026-11-02')).toBe(1);
     // Past the pack's validity, what is left expires, recorded as a row.
     await day('2026-12-02');
@@ -62,7 +62,7 @@ describe('the credits ledger', () => {
     const m = await post('/api/members', { familyName: '中村' });
     await post('/api/contracts', { memberId: m.id, planId: plan.id, startDate: '2026-11-03' });
     expect(await available(m.id, '2026-11-03')).toBe(4);
-    await inTenant((db) => creditsService.consume(db, m.id, 1, { referenceId: randomUUID(), today: '2026-11-03', actor: SYSTEM }));
+    await inTenant((db) => creditsService.consume(db, m.id, 1, { referenceId: randomUUID(), today: '2026-11-03', actor: SYSTEM, reason: 'Booked' }));
     // Three unused in November: two carry over (the cap), plus December's four.
     await day('2026-12-01');
     await day('2026-12-01');

@@ -1,4 +1,5 @@
 import { AppError, notFound } from '../../platform/errors.js';
+import { day, render, text, type Locale } from '../../platform/i18n.js';
 import type { Tx } from '../../platform/db/databases.js';
 import { addMonths, firstDay, lastDay, monthOf, tenantToday } from '../../platform/calendar.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
@@ -14,7 +15,7 @@ async function draw(db: Tx, memberId: string, amount: number, today: string, row
   const lots = (await creditsRepo.openLots(db, [memberId])).filter((l) => usable(l, today));
   const available = lots.reduce((s, l) => s + l.remaining, 0);
   if (available < amount) {
-    throw new AppError('unprocessable', `Not enough credits: ${available} left, ${amount} needed`, { creditsAvailable: available });
+    throw new AppError('unprocessable', text('contracts.credits.not_enough', { available, needed: amount }), { creditsAvailable: available });
   }
   let left = amount;
   const rows = [];
@@ -41,7 +42,7 @@ const encodeCursor = (row: { cursor_at: string; id: string }) => Buffer.from(`${
 function decodeCursor(cursor: string) {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   if (!at || !id || !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/.test(at) || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) {
-    throw new AppError('validation_failed', 'before is not a cursor this list gave out');
+    throw new AppError('validation_failed', text('contracts.credits.bad_cursor'));
   }
   return { at, id };
 }
@@ -63,8 +64,8 @@ export const creditsService = {
    * For the reservation engine: spends credits in the caller's transaction, or refuses with a clear problem.
    * `memberLocked`: the caller already holds the member lock (bookings take it before judging limits).
    */
-  consume: (db: Tx, memberId: string, amount: number, p: { referenceId: string; today: string; actor: Actor; reason?: string; memberLocked?: boolean }) =>
-    draw(db, memberId, amount, p.today, { kind: 'consume', referenceId: p.referenceId, reason: p.reason ?? 'Booked', actor: p.actor, memberLocked: p.memberLocked }),
+  consume: (db: Tx, memberId: string, amount: number, p: { referenceId: string; today: string; actor: Actor; reason: string; memberLocked?: boolean }) =>
+    draw(db, memberId, amount, p.today, { kind: 'consume', referenceId: p.referenceId, reason: p.reason, actor: p.actor, memberLocked: p.memberLocked }),
 
   /**
    * Gives back what a reference consumed, to the lots it came from; a second refund of it gives nothing (the
@@ -72,7 +73,7 @@ export const creditsService = {
    * lock: a refund only adds, so it cannot overdraw a lot, and cancellations that hold a lesson lock must not wait
    * on a member a booking holds. A refund onto a lot expiring meanwhile is expired by the next expiry run.
    */
-  async refund(db: Tx, memberId: string, referenceId: string, p: { actor: Actor; reason?: string }) {
+  async refund(db: Tx, memberId: string, referenceId: string, p: { actor: Actor; reason: string }) {
     const net = await creditsRepo.consumptionsFor(db, memberId, referenceId);
     const rows = net
       .filter((n) => n.amount < 0)
@@ -82,7 +83,7 @@ export const creditsService = {
         amount: -n.amount,
         lot_id: n.lot_id,
         reference_id: referenceId,
-        reason: p.reason ?? 'Cancelled',
+        reason: p.reason,
         actor_kind: p.actor.kind,
         actor_id: p.actor.id,
       }));
@@ -92,14 +93,16 @@ export const creditsService = {
   /**
    * Expires what is left when memberships end (every lot of those members) or when only a contract ends while
    * another runs on (that contract's lots). Members are locked by the caller. Returns how many per member.
+   * `locale`: the studio's language, for the reason the ledger keeps.
    */
-  async expireOnEnd(db: Tx, ends: { members: string[]; contracts: string[] }): Promise<Map<string, number>> {
+  async expireOnEnd(db: Tx, ends: { members: string[]; contracts: string[] }, locale: Locale): Promise<Map<string, number>> {
     const whole = new Set(ends.members);
     const contracts = new Set(ends.contracts);
     const lots = (await creditsRepo.openLots(db, [...new Set([...ends.members, ...(await creditsRepo.membersOfContracts(db, ends.contracts))])])).filter(
       (l) => whole.has(l.member_id) || (l.contract_id !== null && contracts.has(l.contract_id)),
     );
-    await expire(db, lots, (l) => (whole.has(l.member_id) ? 'Membership ended' : 'Contract ended'));
+    const [membershipEnded, contractEnded] = (['contracts.credits.reason.membership_ended', 'contracts.credits.reason.contract_ended'] as const).map((id) => render(text(id), locale));
+    await expire(db, lots, (l) => (whole.has(l.member_id) ? membershipEnded! : contractEnded!));
     const out = new Map<string, number>();
     for (const l of lots) out.set(l.member_id, (out.get(l.member_id) ?? 0) + l.remaining);
     return out;
@@ -109,22 +112,28 @@ export const creditsService = {
    * Records the expiry of lots past their date, a batch at a time; returns how many lots. The members are locked
    * and their lots read again, so a booking spending the same credits meanwhile cannot make a lot go negative.
    */
-  async expireDue(db: Tx, today: string, limit = 1000) {
+  async expireDue(db: Tx, today: string, locale: Locale, limit = 1000) {
     const candidates = await creditsRepo.expiredLots(db, today, limit);
     if (candidates.length === 0) return 0;
     const memberIds = [...new Set(candidates.map((l) => l.member_id))];
     await creditsRepo.lockMembers(db, memberIds);
     const lots = (await creditsRepo.openLots(db, memberIds)).filter((l) => l.expires_on !== null && l.expires_on < today);
-    await expire(db, lots, (l) => `Expired on ${l.expires_on}`);
+    await expire(db, lots, (l) => render(text('contracts.credits.reason.expired', { on: day(l.expires_on!) }), locale));
     return lots.length;
   },
 
-  /** This month's carry-over and monthly grants (carry-over first: it reads last month before it expires). */
-  async grantDue(db: Tx, today: string, opts: { contractIds?: string[]; limit?: number } = {}) {
+  /**
+   * This month's carry-over and monthly grants (carry-over first: it reads last month before it expires).
+   * `locale`: the studio's language, for the reasons the ledger keeps.
+   */
+  async grantDue(db: Tx, today: string, locale: Locale, opts: { contractIds?: string[]; limit?: number } = {}) {
     const month = monthOf(today);
     const common = { month, monthStart: firstDay(month), monthEnd: lastDay(month), contractIds: opts.contractIds, limit: opts.limit ?? 1000 };
-    const carried = await creditsRepo.grantCarryover(db, { ...common, previousEnd: lastDay(addMonths(month, -1)) });
-    const granted = await creditsRepo.grantMonthly(db, { ...common, today });
+    const carryover = render(text('contracts.credits.reason.carryover'), locale);
+    // A month is written from its 15th, which falls in the same month in any time zone.
+    const monthly = render(text('contracts.credits.reason.monthly', { month: day(`${month}-15`) }), locale);
+    const carried = await creditsRepo.grantCarryover(db, { ...common, previousEnd: lastDay(addMonths(month, -1)), reason: carryover });
+    const granted = await creditsRepo.grantMonthly(db, { ...common, today, reason: monthly });
     return carried.rows.length + granted.rows.length;
   },
 
@@ -145,7 +154,7 @@ export const creditsService = {
     ]),
 
   async overview(ctx: TenantContext, memberId: string, q: { before?: string; limit: number }) {
-    if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('Member');
+    if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('members.thing.member');
     const today = tenantToday(ctx);
     const balance = await creditsService.balance(ctx.db, memberId, today);
     const rows = await creditsRepo.page(ctx.db, memberId, q.before ? decodeCursor(q.before) : undefined, q.limit + 1);
@@ -170,11 +179,11 @@ export const creditsService = {
 
   /** Staff corrections: a positive amount is a new lot (with an expiry), a negative one draws like a booking. */
   async adjust(ctx: TenantContext, memberId: string, input: { amount: number; reason: string; expiresOn?: string }) {
-    if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('Member');
+    if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('members.thing.member');
     const today = tenantToday(ctx);
     const actor = actorOf(ctx);
     if (input.amount > 0) {
-      if (input.expiresOn && input.expiresOn < today) throw new AppError('validation_failed', 'expiresOn cannot be in the past');
+      if (input.expiresOn && input.expiresOn < today) throw new AppError('validation_failed', text('contracts.credits.expires_in_past'));
       await creditsRepo.lockMember(ctx.db, memberId);
       await creditsRepo.insert(ctx.db, [
         { member_id: memberId, kind: 'grant', amount: input.amount, expires_on: input.expiresOn ?? null, reason: input.reason, actor_kind: actor.kind, actor_id: actor.id },

@@ -1,4 +1,5 @@
 import { AppError, notFound } from '../../platform/errors.js';
+import { text } from '../../platform/i18n.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { membersRepo } from './members.repo.js';
 
@@ -9,9 +10,9 @@ import { membersRepo } from './members.repo.js';
  */
 export async function actingMemberId(ctx: TenantContext, requestedMemberId?: string): Promise<string> {
   const principal = ctx.principal;
-  if (principal?.kind !== 'member') throw new AppError('forbidden', 'Only a signed-in member acts for a member');
+  if (principal?.kind !== 'member') throw new AppError('forbidden', text('members.acting_member_only'));
   if (!requestedMemberId || requestedMemberId === principal.memberId) return principal.memberId;
   const member = await membersRepo.byId(ctx.db, requestedMemberId);
-  if (!member || member.family_lead_id !== principal.memberId) throw notFound('Member');
+  if (!member || member.family_lead_id !== principal.memberId) throw notFound('members.thing.member');
   return member.id;
 }

@@ -65,6 +65,8 @@ describe('sign-up and confirmation', () => {
 
     const [mail] = await mails(T, email);
     expect(mail!.template).toBe('member_confirm_email');
+    // In the language the person asked in: no Accept-Language, so the studio's (Japanese).
+    expect(mail!.body).toContain('48時間以内に次のリンクを開いて');
     expect(mail!.body).toMatch(new RegExp(`http://${T.slug}\\.studiohive\\.test(:\\d+)?/member/confirm\\?token=shr_`));
     const token = tokenIn(mail!.body);
     const stored = await query<{ hours: number; raw: boolean }>(
@@ -94,6 +96,20 @@ describe('sign-up and confirmation', () => {
     expect(signedIn.json().token).toMatch(/^shm_/);
   });
 
+  it('mails the confirmation in the language the person signs up in', async () => {
+    const email = newEmail('en');
+    const res = await platform.call(T, {
+      method: 'POST', url: '/api/member-auth/sign-up', headers: { 'accept-language': 'en' },
+      payload: { email, password: PASSWORD, familyName: 'Smith', acceptedTermsVersion: '2026-04' },
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    const [mail] = await query<{ subject: string; body: string }>('select subject, body from app.mail_outbox where tenant_id = $1 and to_address = $2', [T.id, email]);
+    expect(mail!.subject).toMatch(/^Confirm your email for /);
+    expect(mail!.body).toContain('Open this link within 48 hours to confirm your email address and sign in');
+    const early = await platform.call(T, { method: 'POST', url: '/api/member-auth/login', payload: { email, password: PASSWORD }, headers: { 'accept-language': 'en' } });
+    expect(early.json().detail).toMatch(/^Confirm your email address first/);
+  });
+
   it('answers a known email exactly like a new one, creates nothing and mails "you already have an account"', async () => {
     const { email } = await confirmedMember(T);
     const [members, accounts] = [await count(T, 'app.members'), await count(T, 'app.member_accounts')];
@@ -105,7 +121,7 @@ describe('sign-up and confirmation', () => {
     expect(await count(T, 'app.member_accounts')).toBe(accounts + 1);
     const [mail] = await mails(T, email);
     expect(mail!.template).toBe('member_sign_up_existing');
-    expect(mail!.body).toContain('already have an account');
+    expect(mail!.body).toContain('すでにアカウントをお持ちです');
     // Its link resets the password of the existing account.
     const reset = await post(T, '/api/member-auth/password-reset/confirm', { token: tokenIn(mail!.body), password: 'another password 2' });
     expect(reset.statusCode).toBe(204);
@@ -152,7 +168,7 @@ describe('sign-up and confirmation', () => {
     await query(`update app.member_account_tokens set expires_at = now() - interval '1 second' where tenant_id = $1 and token_hash = sha256(convert_to($2, 'UTF8'))`, [T.id, token]);
     const expired = await post(T, '/api/member-auth/confirm', { token });
     expect(expired.statusCode).toBe(422);
-    expect(expired.json().detail).toContain('ask for a new one');
+    expect(expired.json().detail).toContain('確認メールの再送をお申し込みください');
   });
 
   it('re-sends the confirmation only to unconfirmed accounts, within the hourly allowance, always answering 202', async () => {
@@ -184,7 +200,7 @@ describe('blocked email domains', () => {
       expect(res.statusCode).toBe(422);
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.json()).toMatchObject({ code: 'email_domain_blocked', reason: 'disposable_domain' });
-      expect(res.json().detail).toContain('disposable');
+      expect(res.json().detail).toContain('使い捨てのメールサービス');
     }
     expect(await count(tenant, 'app.members')).toBe(members);
     const allow = await platform.call(tenant, { method: 'PUT', url: '/api/settings/member-sign-up', token: tenant.ownerToken, payload: { blockDisposableEmailDomains: false } });

@@ -33,7 +33,7 @@ export const selfUpdateBody = memberChanges
     familyName: true, givenName: true, familyNameKana: true, givenNameKana: true, phone: true, birthDate: true, gender: true,
     address: true, emergencyContact: true,
   })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), 'give at least one field to change')
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'validation.at_least_one_change')
   .meta({ example: { phone: '080-0000-1111' } });
 
 /** A member's own view: the staff record without staff notes and tags, with the family it leads or belongs to. */

@@ -3,6 +3,7 @@ import { loginAttemptsRepo } from '../../platform/auth/credentials.repo.js';
 import { RESET_TOKEN_TTL_MS, type AccountRealm, type Mail } from '../../platform/auth/realm.js';
 import { hashPassword, sha256 } from '../../platform/auth/secrets.js';
 import { AppError } from '../../platform/errors.js';
+import { render, text, type Text } from '../../platform/i18n.js';
 import type { TenantContext, TenantSession } from '../../platform/tenancy/context.js';
 import { memberAccountsRepo, memberSessionsRepo, memberTokensRepo } from './member-accounts.repo.js';
 import { membersRepo } from './members.repo.js';
@@ -42,24 +43,24 @@ export function createMemberAccountsService(auth: Pick<AuthService, 'realms' | '
     refusal: (account) =>
       account.confirmed_at
         ? null
-        : new AppError(
-            'account_unconfirmed',
-            'Confirm your email address first: open the link in the mail we sent you, or ask for a new one (POST /api/member-auth/resend-confirmation)',
-          ),
+        : new AppError('account_unconfirmed', text('members.account_unconfirmed')),
     async signedIn(db, account, session) {
       const m = (await membersRepo.byId(db, account.member_id))!;
       return { ...session, member: { id: m.id, memberNumber: m.member_number, familyName: m.family_name, givenName: m.given_name } };
     },
-    resetMail: (ctx, token) => resetMail(ctx, 'member_password_reset', 'Someone asked to reset your password.', token),
+    resetMail: (ctx, token) => resetMail(ctx, 'member_password_reset', text('members.mail.reset.opening'), token),
   };
 
   const link = (ctx: TenantContext, path: string, token: string) =>
     `${auth.tenantUrl(ctx.tenant)}${path}?token=${encodeURIComponent(token)}`;
 
+  /** Mails here go to the person asking (they signed up, or asked for a link): in the language of their request. */
+  const say = (ctx: TenantContext, t: Text) => render(t, ctx.request.locale, ctx.tenant.timezone);
+
   const confirmationMail = (ctx: TenantContext) => (token: string): Mail => ({
     template: 'member_confirm_email',
-    subject: `Confirm your email for ${ctx.tenant.display_name}`,
-    body: `Welcome to ${ctx.tenant.display_name}! Open this link within 48 hours to confirm your email address and sign in:\n${link(ctx, '/member/confirm', token)}\n\nIf you did not sign up, ignore this mail.`,
+    subject: say(ctx, text('members.mail.confirm.subject', { studio: ctx.tenant.display_name })),
+    body: say(ctx, text('members.mail.confirm.body', { studio: ctx.tenant.display_name, link: link(ctx, '/member/confirm', token) })),
   });
 
   /** The confirmation mail, to an active account whose email is not confirmed yet (rate limited per hour). */
@@ -72,11 +73,11 @@ export function createMemberAccountsService(auth: Pick<AuthService, 'realms' | '
       mail: confirmationMail(ctx),
     });
 
-  function resetMail(ctx: TenantContext, template: string, opening: string, token: string): Mail {
+  function resetMail(ctx: TenantContext, template: string, opening: Text, token: string): Mail {
     return {
       template,
-      subject: `Your ${ctx.tenant.display_name} account`,
-      body: `${opening}\nTo choose a new password, open this link within an hour:\n${link(ctx, '/member/reset-password', token)}\n\nIf it was not you, ignore this mail.`,
+      subject: say(ctx, text('members.mail.account.subject', { studio: ctx.tenant.display_name })),
+      body: say(ctx, text('members.mail.reset.body', { opening, link: link(ctx, '/member/reset-password', token) })),
     };
   }
 
@@ -99,7 +100,7 @@ export function createMemberAccountsService(auth: Pick<AuthService, 'realms' | '
             purpose: 'reset',
             ttlMs: RESET_TOKEN_TTL_MS,
             mail: (token) =>
-              resetMail(ctx, 'member_sign_up_existing', `Someone tried to sign up at ${ctx.tenant.display_name} with this address, but you already have an account. Sign in with it instead.`, token),
+              resetMail(ctx, 'member_sign_up_existing', text('members.mail.sign_up_existing.opening', { studio: ctx.tenant.display_name }), token),
           });
           return;
         }
@@ -113,9 +114,9 @@ export function createMemberAccountsService(auth: Pick<AuthService, 'realms' | '
     /** Confirms the email with the mailed token (single use, 48 h) and signs the member in. */
     async confirm(ctx: TenantContext, input: { token: string }) {
       const used = await memberTokensRepo.consume(ctx.db, sha256(input.token), ['confirm']);
-      if (!used) throw new AppError('unprocessable', 'This confirmation link is invalid, already used, or expired; ask for a new one');
+      if (!used) throw new AppError('unprocessable', text('members.confirm_link_invalid'));
       const account = await memberAccountsRepo.confirm(ctx.db, used.owner_id);
-      if (account.status !== 'active') throw new AppError('forbidden', 'This account is disabled; contact the studio');
+      if (account.status !== 'active') throw new AppError('forbidden', text('members.account_disabled'));
       return realms.openSession(ctx.db, realm, account, ctx.request);
     },
 

@@ -55,7 +55,9 @@ describe('registering members', () => {
       expect(born.json()).toMatchObject({ birthDate: '2029-12-31', termsAcceptedAt: '2029-12-31T15:30:00.000Z' });
       const tomorrow = await create(T, { familyName: '未来', birthDate: '2030-01-02' });
       expect(tomorrow.statusCode).toBe(400);
-      expect(tomorrow.json().errors).toEqual([{ location: 'body', path: 'birthDate', message: 'must fall between 1900-01-01 and 2030-01-01 (today)' }]);
+      expect(tomorrow.json().errors).toEqual([{ location: 'body', path: 'birthDate', message: '1900年1月1日(月)から今日（2030年1月1日(火)）までの日付にしてください' }]);
+      const inEnglish = await platform.call(T, { method: 'POST', url: '/api/members', token: T.ownerToken, payload: { familyName: '未来', birthDate: '2030-01-02' }, headers: { 'accept-language': 'en' } });
+      expect(inEnglish.json().errors).toEqual([{ location: 'body', path: 'birthDate', message: 'must fall between Mon, January 1, 1900 and Tue, January 1, 2030 (today)' }]);
       const edited = await platform.call(T, { method: 'PATCH', url: `/api/members/${born.json().id}`, token: T.ownerToken, payload: { birthDate: '2030-01-02' } });
       expect(edited.statusCode).toBe(400);
     } finally {
@@ -70,6 +72,7 @@ describe('registering members', () => {
     expect(res.headers['content-type']).toContain('application/problem+json');
     const paths = res.json().errors.map((e: { path: string }) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['familyName', 'familyNameKana', 'phone', 'birthDate', 'gender']));
+    expect(res.json().errors).toContainEqual({ location: 'body', path: 'familyNameKana', message: 'かな（ひらがな・カタカナ）で入力してください' });
     expect((await search(T, {})).items.length).toBe(before);
   });
 

@@ -15,7 +15,7 @@ const kana = z
   .trim()
   .max(100)
   .transform(normaliseKana)
-  .refine((v) => /^[\u30a0-\u30ffー]*$/.test(v), 'use kana (ひらがな or カタカナ)')
+  .refine((v) => /^[\u30a0-\u30ffー]*$/.test(v), 'members.use_kana')
   .meta({ example: 'ヤマダ' });
 
 const name = (example: string) => z.string().trim().min(1).max(100).transform((v) => v.normalize('NFKC')).meta({ example });
@@ -96,7 +96,7 @@ export const memberChanges = z
   .strict();
 
 export const updateMemberBody = memberChanges
-  .refine((b) => Object.values(b).some((v) => v !== undefined), 'give at least one field to change')
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'validation.at_least_one_change')
   .meta({ example: { phone: '080-0000-1111' } });
 
 export const memberIdParams = z.object({ memberId: z.uuid() });

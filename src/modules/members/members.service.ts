@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import { AppError, notFound } from '../../platform/errors.js';
+import { day, render, studioLocale, text } from '../../platform/i18n.js';
 import { mailRepo } from '../../platform/mail/mail.repo.js';
 import type { AppMembers, MemberStatus } from '../../platform/db/types.js';
 import { tenantToday } from '../../platform/calendar.js';
@@ -51,8 +52,8 @@ const json = (value: object | null | undefined) => (value === undefined ? undefi
 function columns(ctx: TenantContext, input: Partial<MemberInput>) {
   const today = tenantToday(ctx);
   if (input.birthDate && input.birthDate > today) {
-    const message = `must fall between ${EARLIEST_BIRTH_DATE} and ${today} (today)`;
-    throw new AppError('validation_failed', `body.birthDate: ${message}`, { errors: [{ location: 'body', path: 'birthDate', message }] });
+    const message = text('members.birth_date_range', { earliest: day(EARLIEST_BIRTH_DATE), today: day(today) });
+    throw new AppError('validation_failed', message, { issues: [{ location: 'body', path: 'birthDate', message }] });
   }
   return {
     family_name: input.familyName,
@@ -92,7 +93,7 @@ export function searchPrefixes(q: string | undefined) {
 
 async function checkHomeLocation(ctx: TenantContext, id: string | null | undefined) {
   if (id && (await locationsRepo.countLive(ctx.db, [id])) !== 1) {
-    throw new AppError('validation_failed', 'homeLocationId names a location this studio does not have');
+    throw new AppError('validation_failed', text('members.unknown_home_location'));
   }
 }
 
@@ -103,13 +104,13 @@ export const membersService = {
     await checkHomeLocation(ctx, input.homeLocationId);
     const memberNumber = await membersRepo.nextMemberNumber(ctx.db);
     const member = await membersRepo.insert(ctx.db, { ...columns(ctx, input), family_name: input.familyName, member_number: memberNumber });
-    await statusService.recordRegistration(ctx.db, member.id, actorOf(ctx), tenantToday(ctx));
+    await statusService.recordRegistration(ctx.db, member.id, actorOf(ctx), tenantToday(ctx), render(text('members.reason.registered'), studioLocale(ctx.tenant)));
     return membersService.get(ctx, member.id);
   },
 
   async messages(ctx: TenantContext, id: string, limit: number) {
     const member = await membersRepo.byId(ctx.db, id);
-    if (!member) throw notFound('Member');
+    if (!member) throw notFound('members.thing.member');
     // Mail for a member without an address goes to their family lead (notify.ts): the page shows the same.
     const lead = !member.email && member.family_lead_id ? await membersRepo.byId(ctx.db, member.family_lead_id) : undefined;
     const address = member.email ?? lead?.email ?? null;
@@ -132,7 +133,7 @@ export const membersService = {
 
   async get(ctx: TenantContext, id: string) {
     const member = await membersRepo.byId(ctx.db, id);
-    if (!member) throw notFound('Member');
+    if (!member) throw notFound('members.thing.member');
     const leadId = billingMemberId(member);
     const family = await membersRepo.dependents(ctx.db, leadId);
     const lead = member.family_lead_id ? await membersRepo.byId(ctx.db, member.family_lead_id) : member;
@@ -160,7 +161,7 @@ export const membersService = {
   async update(ctx: TenantContext, id: string, input: Partial<MemberInput>) {
     await checkHomeLocation(ctx, input.homeLocationId);
     const updated = await membersRepo.update(ctx.db, id, columns(ctx, input));
-    if (!updated) throw notFound('Member');
+    if (!updated) throw notFound('members.thing.member');
     return membersService.get(ctx, id);
   },
 
@@ -175,18 +176,18 @@ export const membersService = {
    * a lead has no lead, and a member who leads others cannot join another family.
    */
   async setFamilyLead(ctx: TenantContext, memberId: string, leadId: string) {
-    if (memberId === leadId) throw new AppError('unprocessable', 'A member cannot lead their own family link');
+    if (memberId === leadId) throw new AppError('unprocessable', text('members.own_family_lead'));
     // Lock both rows in a fixed order so two opposite links cannot cross.
     const [first, second] = [memberId, leadId].sort();
     const locked = new Map<string, Member | undefined>();
     for (const id of [first!, second!]) locked.set(id, await membersRepo.byIdForUpdate(ctx.db, id));
     const member = locked.get(memberId);
     const lead = locked.get(leadId);
-    if (!member) throw notFound('Member');
-    if (!lead) throw notFound('Family lead');
-    if (lead.family_lead_id) throw new AppError('unprocessable', 'That member belongs to another family; choose its lead instead');
+    if (!member) throw notFound('members.thing.member');
+    if (!lead) throw notFound('members.thing.family_lead');
+    if (lead.family_lead_id) throw new AppError('unprocessable', text('members.lead_in_other_family'));
     if ((await membersRepo.dependents(ctx.db, memberId)).length > 0) {
-      throw new AppError('unprocessable', 'This member leads a family; move its members first');
+      throw new AppError('unprocessable', text('members.leads_family'));
     }
     await membersRepo.update(ctx.db, memberId, { family_lead_id: leadId });
     return membersService.get(ctx, memberId);
@@ -194,7 +195,7 @@ export const membersService = {
 
   async clearFamilyLead(ctx: TenantContext, memberId: string) {
     const updated = await membersRepo.update(ctx.db, memberId, { family_lead_id: null });
-    if (!updated) throw notFound('Member');
+    if (!updated) throw notFound('members.thing.member');
     return membersService.get(ctx, memberId);
   },
 };

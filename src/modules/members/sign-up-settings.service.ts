@@ -1,4 +1,5 @@
 import { AppError, notFound } from '../../platform/errors.js';
+import { text } from '../../platform/i18n.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { domainAndParents, isDisposable } from './disposable-domains.js';
 import { blockedDomainsRepo } from './member-accounts.repo.js';
@@ -27,7 +28,7 @@ export const signUpSettingsService = {
 
   async getDomain(ctx: TenantContext, id: string) {
     const row = await blockedDomainsRepo.byId(ctx.db, id);
-    if (!row) throw notFound('Blocked domain');
+    if (!row) throw notFound('members.thing.blocked_domain');
     return toDomainDto(row);
   },
 
@@ -35,20 +36,20 @@ export const signUpSettingsService = {
   addDomain: async (ctx: TenantContext, input: { domain: string }) => toDomainDto(await blockedDomainsRepo.insert(ctx.db, input.domain)),
 
   async removeDomain(ctx: TenantContext, id: string) {
-    if (!(await blockedDomainsRepo.delete(ctx.db, id))) throw notFound('Blocked domain');
+    if (!(await blockedDomainsRepo.delete(ctx.db, id))) throw notFound('members.thing.blocked_domain');
   },
 
   /** Refuses an email whose domain (or a parent domain of it) is disposable, when the studio says so, or on its list. */
   async assertEmailAllowed(ctx: TenantContext, email: string) {
     const domain = email.slice(email.lastIndexOf('@') + 1);
     if ((await signUpSettingsService.get(ctx)).blockDisposableEmailDomains && isDisposable(domain)) {
-      throw new AppError('email_domain_blocked', `${domain} is a disposable email service; sign up with an address you keep`, {
+      throw new AppError('email_domain_blocked', text('members.disposable_domain', { domain }), {
         reason: 'disposable_domain',
       });
     }
     const blocked = await blockedDomainsRepo.firstOf(ctx.db, domainAndParents(domain));
     if (blocked) {
-      throw new AppError('email_domain_blocked', `${ctx.tenant.display_name} does not accept sign-ups with addresses at ${blocked.domain}`, {
+      throw new AppError('email_domain_blocked', text('members.blocked_domain', { studio: ctx.tenant.display_name, domain: blocked.domain }), {
         reason: 'blocked_by_studio',
       });
     }

@@ -1,5 +1,6 @@
 import type { Insertable } from 'kysely';
 import { AppError, notFound } from '../../platform/errors.js';
+import { day, studioLocale, text, type Locale, type MessageId } from '../../platform/i18n.js';
 import type { Tx } from '../../platform/db/databases.js';
 import type { AppMemberStatusEvents, MemberStatus } from '../../platform/db/types.js';
 import { tenantToday } from '../../platform/calendar.js';
@@ -18,12 +19,12 @@ export const TRANSITIONS: Record<MemberStatus, readonly MemberStatus[]> = {
   cancelled: ['trial', 'active'],
 };
 
-const LABEL: Record<MemberStatus, string> = {
-  provisional: 'provisional',
-  trial: 'on trial',
-  active: 'active',
-  on_leave: 'on leave',
-  cancelled: 'cancelled',
+const LABEL: Record<MemberStatus, MessageId> = {
+  provisional: 'members.status.provisional',
+  trial: 'members.status.trial',
+  active: 'members.status.active',
+  on_leave: 'members.status.on_leave',
+  cancelled: 'members.status.cancelled',
 };
 
 export const allowed = (from: MemberStatus, to: MemberStatus) => TRANSITIONS[from].includes(to);
@@ -42,8 +43,9 @@ export interface StatusChangeRequest {
  * judged against the member's status now (rows locked); a legal one becomes a history event (which sets the
  * status), an illegal one (overtaken by another change) is withdrawn. Ending a membership expires the
  * member's credits and closes the contract, recorded on the event. Returns how many changes it settled.
+ * `locale`: the studio's language, for the reasons the credit ledger keeps.
  */
-export async function applyDueChanges(db: Tx, today: string, opts: { limit?: number; memberIds?: string[] } = {}): Promise<number> {
+export async function applyDueChanges(db: Tx, today: string, locale: Locale, opts: { limit?: number; memberIds?: string[] } = {}): Promise<number> {
   const due = await statusRepo.dueBatch(db, today, opts.limit ?? 1000, opts.memberIds);
   if (due.length === 0) return 0;
   const members = new Map((await statusRepo.lockMembers(db, due.map((c) => c.member_id))).map((m) => [m.id, m.status]));
@@ -78,10 +80,11 @@ export async function applyDueChanges(db: Tx, today: string, opts: { limit?: num
     else apply.push(change);
   }
   const ending = apply.filter((c) => c.to_status === 'cancelled');
-  const expired = await creditsService.expireOnEnd(db, {
-    members: ending.map((c) => c.member_id),
-    contracts: endsOnlyContract.map((c) => c.contract_id!),
-  });
+  const expired = await creditsService.expireOnEnd(
+    db,
+    { members: ending.map((c) => c.member_id), contracts: endsOnlyContract.map((c) => c.contract_id!) },
+    locale,
+  );
   await contractsRepo.markEnded(db, [...ending, ...endsOnlyContract].flatMap((c) => (c.contract_id ? [c.contract_id] : [])));
   const events: Array<Insertable<AppMemberStatusEvents>> = apply.map((c) => ({
     member_id: c.member_id,
@@ -111,10 +114,10 @@ export async function projectedStatus(db: Tx, memberId: string, day: string, cur
 }
 
 /** Applies everything due, batch after batch; each batch is its own short transaction. */
-export async function applyAllDue(transaction: <T>(fn: (db: Tx) => Promise<T>) => Promise<T>, today: string, batch = 1000) {
+export async function applyAllDue(transaction: <T>(fn: (db: Tx) => Promise<T>) => Promise<T>, today: string, locale: Locale, batch = 1000) {
   let total = 0;
   for (;;) {
-    const settled = await transaction((db) => applyDueChanges(db, today, { limit: batch }));
+    const settled = await transaction((db) => applyDueChanges(db, today, locale, { limit: batch }));
     if (settled === 0) return total;
     total += settled;
   }
@@ -131,22 +134,23 @@ const toScheduled = (c: StatusChange) => ({
 });
 
 export const statusService = {
-  /** The first event of every member: registered as provisional. */
-  recordRegistration: (db: Tx, memberId: string, actor: Actor, today: string) =>
+  /** The first event of every member: registered as provisional (`reason`: the studio's word for it). */
+  recordRegistration: (db: Tx, memberId: string, actor: Actor, today: string, reason: string) =>
     statusRepo.insertEvents(db, [
-      { member_id: memberId, from_status: null, to_status: 'provisional', effective_on: today, reason: 'Registered', actor_kind: actor.kind, actor_id: actor.id },
+      { member_id: memberId, from_status: null, to_status: 'provisional', effective_on: today, reason, actor_kind: actor.kind, actor_id: actor.id },
     ]),
 
   /**
    * Schedules a change (applied at once when it is due today or earlier). It must follow from the status the
    * member will have by then; a later change it makes impossible is withdrawn when its day comes.
+   * `locale`: the studio's language, for what applying it writes (the credit ledger's reasons).
    */
-  async schedule(db: Tx, actor: Actor, today: string, req: StatusChangeRequest) {
+  async schedule(db: Tx, actor: Actor, today: string, req: StatusChangeRequest, locale: Locale) {
     const [member] = await statusRepo.lockMembers(db, [req.memberId]);
-    if (!member) throw notFound('Member');
+    if (!member) throw notFound('members.thing.member');
     const projected = await projectedStatus(db, req.memberId, req.effectiveOn, member.status);
     if (!allowed(projected, req.to)) {
-      throw new AppError('unprocessable', `A member who is ${LABEL[projected]} on ${req.effectiveOn} cannot become ${LABEL[req.to]}`);
+      throw new AppError('unprocessable', text('members.transition_not_allowed', { from: text(LABEL[projected]), on: day(req.effectiveOn), to: text(LABEL[req.to]) }));
     }
     const change = await statusRepo.insertChange(db, {
       member_id: req.memberId,
@@ -160,7 +164,7 @@ export const statusService = {
     });
     if (req.effectiveOn <= today) {
       // Earlier due changes go first, so this one meets the status they leave.
-      while ((await applyDueChanges(db, today, { memberIds: [req.memberId] })) > 0);
+      while ((await applyDueChanges(db, today, locale, { memberIds: [req.memberId] })) > 0);
     }
     return change;
   },
@@ -169,32 +173,32 @@ export const statusService = {
   async change(ctx: TenantContext, memberId: string, input: { to: StatusChangeRequest['to']; effectiveOn?: string; reason: string }) {
     const today = tenantToday(ctx);
     const effectiveOn = input.effectiveOn ?? today;
-    if (effectiveOn < today) throw new AppError('validation_failed', 'effectiveOn cannot be in the past');
+    if (effectiveOn < today) throw new AppError('validation_failed', text('members.effective_in_past'));
     if (input.to !== 'trial' && (await contractsRepo.runningMonthly(ctx.db, memberId, effectiveOn))) {
-      throw new AppError('unprocessable', 'This member has a running contract: use its leave, return or cancellation instead');
+      throw new AppError('unprocessable', text('members.running_contract'));
     }
-    await statusService.schedule(ctx.db, actorOf(ctx), today, { memberId, to: input.to, effectiveOn, reason: input.reason });
+    await statusService.schedule(ctx.db, actorOf(ctx), today, { memberId, to: input.to, effectiveOn, reason: input.reason }, studioLocale(ctx.tenant));
     return statusService.history(ctx, memberId);
   },
 
   async withdraw(ctx: TenantContext, memberId: string, changeId: string) {
     const change = await statusRepo.change(ctx.db, memberId, changeId);
-    if (!change) throw notFound('Status change');
-    if (change.applied_at || change.withdrawn_at) throw new AppError('conflict', 'This change was already applied or withdrawn');
-    if (change.contract_id) throw new AppError('unprocessable', 'This change belongs to a contract: withdraw its leave or cancellation instead');
+    if (!change) throw notFound('members.thing.status_change');
+    if (change.applied_at || change.withdrawn_at) throw new AppError('conflict', text('members.change_settled'));
+    if (change.contract_id) throw new AppError('unprocessable', text('members.change_of_contract'));
     await statusRepo.withdraw(ctx.db, [change.id]);
     return statusService.history(ctx, memberId);
   },
 
   async scheduledChange(ctx: TenantContext, memberId: string, changeId: string) {
     const change = await statusRepo.change(ctx.db, memberId, changeId);
-    if (!change || change.applied_at || change.withdrawn_at) throw notFound('Scheduled status change');
+    if (!change || change.applied_at || change.withdrawn_at) throw notFound('members.thing.scheduled_status_change');
     return toScheduled(change);
   },
 
   async history(ctx: TenantContext, memberId: string) {
     const status = await statusRepo.currentStatus(ctx.db, memberId);
-    if (!status) throw notFound('Member');
+    if (!status) throw notFound('members.thing.member');
     const [events, pending] = await Promise.all([statusRepo.history(ctx.db, memberId), statusRepo.pending(ctx.db, memberId)]);
     return {
       status,

@@ -53,7 +53,7 @@ export const updatePlanBody = z
     terms: termChanges.optional(),
   })
   .strict()
-  .refine((v) => Object.keys(v).length > 0, 'send at least one change')
+  .refine((v) => Object.keys(v).length > 0, 'validation.at_least_one_change')
   .meta({ example: { terms: { price: 9900 } } });
 
 export const planIdParams = z.object({ planId: z.uuid() });

@@ -1,4 +1,5 @@
 import { AppError, notFound, unlessDuplicate } from '../../platform/errors.js';
+import { text, type MessageId } from '../../platform/i18n.js';
 import type { PlanKind } from '../../platform/db/types.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { actorOf } from '../../platform/tenancy/actor.js';
@@ -39,29 +40,29 @@ export function chargeTermsOf(v: ChargedVersion, name: string): ChargeTerms {
   };
 }
 
-const invalid = (detail: string) => new AppError('validation_failed', detail);
+const invalid = (detail: MessageId) => new AppError('validation_failed', text(detail));
 
 /** The rules each kind of plan must follow; the database checks the same shape again. */
 async function checkTerms(ctx: TenantContext, kind: PlanKind, t: PlanTerms) {
   const credits = t.creditGrant !== 'none';
-  if (credits !== (t.creditsPerGrant !== null)) throw invalid('creditsPerGrant is needed exactly when creditGrant is not "none"');
+  if (credits !== (t.creditsPerGrant !== null)) throw invalid('contracts.plans.credits_per_grant');
   if ((t.creditGrant === 'monthly_carryover') !== (t.carryoverCap !== null)) {
-    throw invalid('carryoverCap is needed exactly when creditGrant is "monthly_carryover"');
+    throw invalid('contracts.plans.carryover_cap');
   }
   const bookingRules = t.lessonTypeIds !== null || t.locationIds !== null || [t.maxUpcoming, t.maxPerDay, t.maxPerWeek, t.maxPerMonth].some((x) => x !== null);
   if (kind === 'pack') {
-    if (t.packCredits === null || t.packValidityDays === null) throw invalid('A pack needs packCredits and packValidityDays');
-    if (credits || t.enrollmentFee || t.annualFee || t.leaveFee) throw invalid('A pack has no credit grants, enrollment, annual or leave fees');
+    if (t.packCredits === null || t.packValidityDays === null) throw invalid('contracts.plans.pack_needs');
+    if (credits || t.enrollmentFee || t.annualFee || t.leaveFee) throw invalid('contracts.plans.pack_no_fees');
   } else if (t.packCredits !== null || t.packValidityDays !== null) {
-    throw invalid('packCredits and packValidityDays are for packs only');
+    throw invalid('contracts.plans.pack_only');
   }
   if (kind === 'option' && (credits || bookingRules || t.enrollmentFee || t.annualFee || t.leaveFee)) {
-    throw invalid('An option has a monthly price only: no credits, booking rules or other fees');
+    throw invalid('contracts.plans.option_price_only');
   }
   const lessonTypes = [...new Set(t.lessonTypeIds ?? [])];
-  if ((await lessonTypesRepo.countLive(ctx.db, lessonTypes)) !== lessonTypes.length) throw invalid('lessonTypeIds names a lesson type this studio does not have');
+  if ((await lessonTypesRepo.countLive(ctx.db, lessonTypes)) !== lessonTypes.length) throw invalid('contracts.plans.unknown_lesson_type');
   const locations = [...new Set(t.locationIds ?? [])];
-  if ((await locationsRepo.countLive(ctx.db, locations)) !== locations.length) throw invalid('locationIds names a location this studio does not have');
+  if ((await locationsRepo.countLive(ctx.db, locations)) !== locations.length) throw invalid('contracts.plans.unknown_location');
   return { lessonTypeIds: t.lessonTypeIds && lessonTypes, locationIds: t.locationIds && locations };
 }
 
@@ -96,7 +97,7 @@ async function writeVersion(ctx: TenantContext, plan: Pick<PlanRow, 'id' | 'kind
   );
 }
 
-const nameTaken = (name: string | undefined) => `A plan named “${name}” already exists`;
+const nameTaken = (name: string | undefined) => text('contracts.plans.name_taken', { name: name ?? '' });
 
 const summary = (plan: PlanRow, current: PlanVersionRow) => ({
   id: plan.id,
@@ -117,7 +118,7 @@ export const plansService = {
 
   async get(ctx: TenantContext, id: string) {
     const plan = await plansRepo.byId(ctx.db, id);
-    if (!plan) throw notFound('Plan');
+    if (!plan) throw notFound('contracts.thing.plan');
     const current = await plansRepo.version(ctx.db, id, plan.current_version);
     const history = await plansRepo.versionHistory(ctx.db, id);
     return {
@@ -127,7 +128,7 @@ export const plansService = {
   },
 
   async versions(ctx: TenantContext, planId: string) {
-    if (!(await plansRepo.byId(ctx.db, planId))) throw notFound('Plan');
+    if (!(await plansRepo.byId(ctx.db, planId))) throw notFound('contracts.thing.plan');
     const versions = await plansRepo.allVersions(ctx.db, planId);
     return { items: versions.map((v) => ({ version: v.version, createdAt: v.created_at.toISOString(), terms: termsOf(v) })) };
   },
@@ -143,7 +144,7 @@ export const plansService = {
   update: (ctx: TenantContext, id: string, input: { name?: string; description?: string; archived?: boolean; terms?: Partial<PlanTerms> }) =>
     unlessDuplicate(async () => {
       const plan = await plansRepo.byIdForUpdate(ctx.db, id);
-      if (!plan) throw notFound('Plan');
+      if (!plan) throw notFound('contracts.thing.plan');
       let version = plan.current_version;
       if (input.terms && Object.keys(input.terms).length > 0) {
         const current = termsOf((await plansRepo.version(ctx.db, id, plan.current_version))!);

@@ -1,4 +1,5 @@
-import { AppError, refusal } from '../../platform/errors.js';
+import { AppError, notFound, refusal } from '../../platform/errors.js';
+import { day, text, type Text } from '../../platform/i18n.js';
 import type { Tx } from '../../platform/db/databases.js';
 import { addDays, addMonths, localParts, monthOf, todayIn, zonedInstant } from '../../platform/calendar.js';
 import { creditsRepo } from '../credits/credits.repo.js';
@@ -23,55 +24,60 @@ export interface BookingLesson {
 export async function eligibility(db: Tx, memberId: string, lesson: BookingLesson, p: { now: Date; timeZone: string; limits: boolean }) {
   const today = todayIn(p.timeZone, p.now);
   const standing = await reservationsRepo.memberStanding(db, memberId, p.now, today);
-  if (!standing) throw new AppError('not_found', 'Member was not found');
+  if (!standing) throw notFound('reservations.thing.member');
   switch (standing.status) {
     case 'on_leave':
-      throw refusal('on_leave', 'The membership is on leave (休会); bookings open again when it resumes');
+      throw refusal('on_leave', text('reservations.on_leave'));
     case 'cancelled':
-      throw refusal('cancelled', 'The membership has ended (退会); the studio can reinstate it');
+      throw refusal('cancelled', text('reservations.cancelled'));
     case 'provisional':
-      throw refusal('provisional', 'The membership has not started yet: it starts with a plan from the studio');
+      throw refusal('provisional', text('reservations.provisional'));
     default:
   }
   if (standing.blocked_until) {
-    throw refusal('blocked', `Booking is blocked until ${localParts(new Date(standing.blocked_until), p.timeZone).date} after repeated late cancellations or no-shows`, {
+    throw refusal('blocked', text('reservations.blocked', { until: day(localParts(new Date(standing.blocked_until), p.timeZone).date) }), {
       blockedUntil: new Date(standing.blocked_until).toISOString(),
     });
   }
-  if (Number(standing.overdue_invoices) > 0) throw refusal('overdue_invoice', 'An invoice is overdue; bookings open again once it is paid');
+  if (Number(standing.overdue_invoices) > 0) throw refusal('overdue_invoice', text('reservations.overdue_invoice'));
 
   const local = localParts(lesson.starts_at, p.timeZone);
   const contracts = await reservationsRepo.contractsOn(db, memberId, local.date, lesson.lesson_type_id, lesson.location_id);
-  if (contracts.length === 0) throw refusal('no_contract', `No membership or pack covers ${local.date}`);
+  if (contracts.length === 0) throw refusal('no_contract', text('reservations.no_contract', { date: day(local.date) }));
   const covering = contracts.filter((c) => !c.on_leave);
-  if (covering.length === 0) throw refusal('on_leave', `The membership is on leave (休会) in ${monthOf(local.date)}`);
+  // Mid-month, so that the month is the same in every time zone the format may apply.
+  if (covering.length === 0) throw refusal('on_leave', text('reservations.on_leave_in', { month: day(`${monthOf(local.date)}-15`) }));
   const forType = covering.filter((c) => c.type_ok);
-  if (forType.length === 0) throw refusal('lesson_type_not_in_plan', `${covering.map((c) => c.plan_name).join(', ')} does not include ${lesson.lesson_type_name}`);
+  if (forType.length === 0) throw refusal('lesson_type_not_in_plan', text('reservations.lesson_type_not_in_plan', { plans: listOf(covering.map((c) => c.plan_name)), lessonType: lesson.lesson_type_name }));
   const usable = forType.filter((c) => c.location_ok);
-  if (usable.length === 0) throw refusal('location_not_in_plan', `${forType.map((c) => c.plan_name).join(', ')} does not include this location`);
+  if (usable.length === 0) throw refusal('location_not_in_plan', text('reservations.location_not_in_plan', { plans: listOf(forType.map((c) => c.plan_name)) }));
 
   // Unlimited plans first: a member with both a monthly plan and a pack spends pack credits only when needed.
   const ordered = [...usable].sort((a, b) => Number(costsCredit(a)) - Number(costsCredit(b)));
   if (!p.limits) return { contractId: ordered[0]!.contract_id, costsCredit: costsCredit(ordered[0]!) };
 
   const counts = await reservationsRepo.counts(db, memberId, boundsOf(lesson, local.date, p));
-  if (counts.overlapping) throw new AppError('conflict', `There is already a booking at that time (${counts.overlapping})`, { reason: 'overlapping' });
+  if (counts.overlapping) throw new AppError('conflict', text('reservations.overlapping', { lessonType: counts.overlapping }), { reason: 'overlapping' });
   let firstRefusal: AppError | undefined;
   for (const c of ordered) {
     const over = exceeded(c, counts);
     if (!over) return { contractId: c.contract_id, costsCredit: costsCredit(c) };
-    firstRefusal ??= refusal('plan_limit', `${c.plan_name} allows ${over}`);
+    firstRefusal ??= refusal('plan_limit', text('reservations.plan_limit', { plan: c.plan_name, limit: over }));
   }
   throw firstRefusal!;
 }
 
+/** Names as a list in the reader's language: "Monthly, Pack" / "月会員、回数券". */
+const listOf = (names: string[]): Text | string =>
+  names.slice(1).reduce<Text | string>((first, next) => text('reservations.list', { first, next }), names[0] ?? '');
+
 const costsCredit = (c: { kind: string; credit_grant: string }) => c.kind === 'pack' || c.credit_grant !== 'none';
 
-function exceeded(c: { max_upcoming: number | null; max_per_day: number | null; max_per_week: number | null; max_per_month: number | null }, n: { upcoming: number; day: number; week: number; month: number }) {
-  if (c.max_upcoming !== null && n.upcoming >= c.max_upcoming) return `${c.max_upcoming} upcoming bookings at a time`;
-  if (c.max_per_day !== null && n.day >= c.max_per_day) return `${c.max_per_day} bookings a day`;
-  if (c.max_per_week !== null && n.week >= c.max_per_week) return `${c.max_per_week} bookings a week`;
-  if (c.max_per_month !== null && n.month >= c.max_per_month) return `${c.max_per_month} bookings a month`;
+function exceeded(c: { max_upcoming: number | null; max_per_day: number | null; max_per_week: number | null; max_per_month: number | null }, n: { upcoming: number; day: number; week: number; month: number }): Text | null {
+  if (c.max_upcoming !== null && n.upcoming >= c.max_upcoming) return text('reservations.limit.upcoming', { count: c.max_upcoming });
+  if (c.max_per_day !== null && n.day >= c.max_per_day) return text('reservations.limit.day', { count: c.max_per_day });
+  if (c.max_per_week !== null && n.week >= c.max_per_week) return text('reservations.limit.week', { count: c.max_per_week });
+  if (c.max_per_month !== null && n.month >= c.max_per_month) return text('reservations.limit.month', { count: c.max_per_month });
   return null;
 }
 

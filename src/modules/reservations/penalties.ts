@@ -1,4 +1,5 @@
 import { AppError, notFound } from '../../platform/errors.js';
+import { day, text } from '../../platform/i18n.js';
 import type { Tx } from '../../platform/db/databases.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { actorOf } from '../../platform/tenancy/actor.js';
@@ -8,7 +9,7 @@ import { localParts } from '../../platform/calendar.js';
 import type { Actor } from '../../platform/tenancy/actor.js';
 import { creditsService } from '../credits/credits.service.js';
 import type { StudioBookingRules } from './booking-policy.js';
-import { notifyMembers } from './notify.js';
+import { notifyMembers, studioVoice, studioWords } from './notify.js';
 import type { Reservation } from './reservations.repo.js';
 
 const DAY = 86_400_000;
@@ -17,14 +18,15 @@ const DAY = 86_400_000;
  * What a late cancellation or a no-show costs, by the lesson type's rule: the credit is kept (or one is drawn
  * when the booking used none and the member has one), a fee is recorded for billing to invoice, or a strike is
  * counted, and enough strikes within the window block booking for a while. One penalty per reservation (a
- * unique key), so a rerun of the no-show job charges nothing twice. Returns what happened, for the answer.
+ * unique key), so a rerun of the no-show job charges nothing twice. Returns what happened, for the answer. What
+ * it writes for people (the ledger line, the block mail) is in the studio's language and time zone.
  */
 export async function applyPenalty(
   db: Tx,
   r: Pick<Reservation, 'id' | 'member_id' | 'credits_used'>,
   reason: 'late_cancel' | 'no_show',
   rule: PenaltyRule,
-  p: { fee: number; studio: StudioBookingRules; now: Date; timeZone: string; actor: Actor },
+  p: { fee: number; studio: StudioBookingRules; now: Date; tenant: { locale: string; timezone: string }; actor: Actor },
 ): Promise<{ kind: PenaltyRule; amount: number; blockedUntil?: string }> {
   const record = (kind: Exclude<PenaltyRule, 'none'>, amount: number) =>
     db
@@ -33,7 +35,8 @@ export async function applyPenalty(
       .onConflict((oc) => oc.columns(['tenant_id', 'reservation_id']).doNothing())
       .returning('id')
       .executeTakeFirst();
-  const label = reason === 'late_cancel' ? 'Late cancellation' : 'No-show';
+  const timeZone = p.tenant.timezone;
+  const label = studioWords(p.tenant, text(reason === 'late_cancel' ? 'reservations.penalty.late_cancel' : 'reservations.penalty.no_show'));
 
   switch (rule) {
     case 'none':
@@ -47,10 +50,10 @@ export async function applyPenalty(
         await record('lose_credit', r.credits_used);
         return { kind: 'lose_credit', amount: r.credits_used };
       }
-      const balance = await creditsService.balance(db, r.member_id, localParts(p.now, p.timeZone).date);
+      const balance = await creditsService.balance(db, r.member_id, localParts(p.now, timeZone).date);
       if (balance.available === 0 || !(await record('lose_credit', 1))) return { kind: 'none', amount: 0 };
       // Callers (cancellation, no-show marking) lock the member before the lesson.
-      await creditsService.consume(db, r.member_id, 1, { referenceId: r.id, today: localParts(p.now, p.timeZone).date, actor: p.actor, reason: label, memberLocked: true });
+      await creditsService.consume(db, r.member_id, 1, { referenceId: r.id, today: localParts(p.now, timeZone).date, actor: p.actor, reason: label, memberLocked: true });
       return { kind: 'lose_credit', amount: 1 };
     }
     case 'strike': {
@@ -74,9 +77,13 @@ export async function applyPenalty(
       if (Number(n) < p.studio.strikeLimit) return { kind: 'strike', amount: 1 };
       const until = new Date(p.now.getTime() + p.studio.strikeBlockDays * DAY);
       await db.insertInto('app.booking_blocks').values({ member_id: r.member_id, starts_at: p.now, ends_at: until, reason: `${n} late cancellations or no-shows within ${p.studio.strikeWindowDays} days` }).execute();
-      const untilDay = localParts(until, p.timeZone).date;
-      await notifyMembers(db, [r.member_id], 'booking_blocked', 'Booking paused', (name) =>
-        `${name} 様\n\nAfter ${n} late cancellations or no-shows, booking is paused until ${untilDay}. Please contact the studio if this is a mistake.\n`,
+      const untilDay = day(localParts(until, timeZone).date);
+      await notifyMembers(
+        db,
+        [r.member_id],
+        'booking_blocked',
+        { subject: text('reservations.mail.booking_blocked.subject'), body: (name) => text('reservations.mail.booking_blocked.body', { name, count: Number(n), until: untilDay }) },
+        studioVoice(p.tenant),
       );
       return { kind: 'strike', amount: 1, blockedUntil: until.toISOString() };
     }
@@ -86,7 +93,7 @@ export async function applyPenalty(
 export const penaltiesService = {
   /** A member's penalties, newest first, and the block in force if any. */
   async forMember(ctx: TenantContext, memberId: string) {
-    if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('Member');
+    if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('reservations.thing.member');
     const rows = await ctx.db.selectFrom('app.reservation_penalties').selectAll().where('member_id', '=', memberId).orderBy('created_at', 'desc').limit(100).execute();
     const block = await ctx.db
       .selectFrom('app.booking_blocks')
@@ -109,18 +116,18 @@ export const penaltiesService = {
   /** Forgives a penalty: a kept credit comes back, a fee is not billed, a strike no longer counts. */
   async waive(ctx: TenantContext, memberId: string, penaltyId: string) {
     const penalty = await ctx.db.selectFrom('app.reservation_penalties').selectAll().where('id', '=', penaltyId).where('member_id', '=', memberId).forUpdate().executeTakeFirst();
-    if (!penalty) throw notFound('Penalty');
-    if (penalty.waived_at) throw new AppError('conflict', 'This penalty is already waived');
-    if (penalty.invoice_id) throw new AppError('conflict', 'This fee is already on an invoice; credit it through billing instead');
+    if (!penalty) throw notFound('reservations.thing.penalty');
+    if (penalty.waived_at) throw new AppError('conflict', text('reservations.penalty_already_waived'));
+    if (penalty.invoice_id) throw new AppError('conflict', text('reservations.penalty_on_invoice'));
     const actor = actorOf(ctx);
     await ctx.db.updateTable('app.reservation_penalties').set({ waived_at: ctx.now, waived_by: actor.id }).where('id', '=', penaltyId).execute();
-    if (penalty.kind === 'lose_credit') await creditsService.refund(ctx.db, memberId, penalty.reservation_id, { actor, reason: 'Penalty waived' });
+    if (penalty.kind === 'lose_credit') await creditsService.refund(ctx.db, memberId, penalty.reservation_id, { actor, reason: studioWords(ctx.tenant, text('reservations.credit.penalty_waived')) });
     return penaltiesService.forMember(ctx, memberId);
   },
 
   /** Lets a blocked member book again now. */
   async liftBlocks(ctx: TenantContext, memberId: string) {
-    if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('Member');
+    if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('reservations.thing.member');
     await ctx.db.updateTable('app.booking_blocks').set({ lifted_at: ctx.now, lifted_by: actorOf(ctx).id }).where('member_id', '=', memberId).where('lifted_at', 'is', null).where('ends_at', '>', ctx.now).execute();
     return penaltiesService.forMember(ctx, memberId);
   },

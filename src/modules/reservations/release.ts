@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
+import { text } from '../../platform/i18n.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { actorOf } from '../../platform/tenancy/actor.js';
 import { creditsService } from '../credits/credits.service.js';
-import { describeLesson, notifyMembers } from './notify.js';
+import { describeLesson, notifyMembers, studioVoice, studioWords } from './notify.js';
 import { reservationsRepo, waitlistRepo } from './reservations.repo.js';
 import { freeSeat } from './reservations.service.js';
 
@@ -10,6 +11,7 @@ import { freeSeat } from './reservations.service.js';
  * Cancels lessons: each one's booked reservations are released with their credits refunded, its waitlist is
  * closed, its seat counters go to zero, and everyone affected is told through the outbox. Lessons are locked
  * first, then their reservations; refunds never wait on a member lock, so this cannot deadlock with bookings.
+ * `reason` is words for the members (staff's own, or already in the studio's language).
  */
 export async function releaseLessons(ctx: TenantContext, lessonIds: string[], reason: string) {
   const ids = [...new Set(lessonIds)].sort();
@@ -28,20 +30,25 @@ export async function releaseLessons(ctx: TenantContext, lessonIds: string[], re
   const released = await reservationsRepo.setStatus(ctx.db, (await reservationsRepo.bookedOn(ctx.db, live)).map((r) => r.id), 'released', ctx.now);
   const actor = actorOf(ctx);
   for (const r of released) {
-    if (r.credits_used > 0) await creditsService.refund(ctx.db, r.member_id, r.id, { actor, reason: 'Lesson cancelled' });
+    if (r.credits_used > 0) await creditsService.refund(ctx.db, r.member_id, r.id, { actor, reason: studioWords(ctx.tenant, text('reservations.credit.lesson_cancelled')) });
   }
-  const entries = await waitlistRepo.resolve(ctx.db, (await waitlistRepo.openOn(ctx.db, live)).map((e) => e.id), 'released', ctx.now, { note: 'Lesson cancelled' });
+  const entries = await waitlistRepo.resolve(ctx.db, (await waitlistRepo.openOn(ctx.db, live)).map((e) => e.id), 'released', ctx.now, { note: studioWords(ctx.tenant, text('reservations.note.lesson_cancelled')) });
 
   const names = new Map(
     (await ctx.db.selectFrom('app.lessons as l').innerJoin('app.lesson_types as t', 't.id', 'l.lesson_type_id').select(['l.id', 'l.starts_at', 't.name as lesson_type_name']).where('l.id', 'in', live).execute()).map((l) => [
       l.id,
-      describeLesson(l, ctx.tenant.timezone),
+      describeLesson(l),
     ]),
   );
   for (const lessonId of live) {
     const affected = [...released.filter((r) => r.lesson_id === lessonId), ...entries.filter((e) => e.lesson_id === lessonId)].map((x) => x.member_id);
-    await notifyMembers(ctx.db, affected, 'lesson_cancelled', `Cancelled: ${names.get(lessonId)}`, (name) =>
-      `${name} 様\n\n${names.get(lessonId)} has been cancelled by the studio (${reason}).\nAny credit used for your booking has been returned.\n`,
+    const lesson = names.get(lessonId)!;
+    await notifyMembers(
+      ctx.db,
+      affected,
+      'lesson_cancelled',
+      { subject: text('reservations.mail.lesson_cancelled.subject', { lesson }), body: (name) => text('reservations.mail.lesson_cancelled.body', { name, lesson, reason }) },
+      studioVoice(ctx.tenant),
     );
   }
   return { lessons: live.length, reservations: released.length, waitlist: entries.length };
@@ -74,12 +81,16 @@ export async function releaseUncovered(ctx: TenantContext, limit = 500) {
     const ids = rows.rows.filter((r) => r.lesson_id === lessonId).map((r) => r.id);
     const done = await ctx.db.updateTable('app.reservations').set({ status: 'released', cancelled_at: ctx.now }).where('id', 'in', ids).where('status', '=', 'booked').returningAll().execute();
     for (const r of done) {
-      if (r.credits_used > 0) await creditsService.refund(ctx.db, r.member_id, r.id, { actor, reason: 'Membership paused or ended' });
+      if (r.credits_used > 0) await creditsService.refund(ctx.db, r.member_id, r.id, { actor, reason: studioWords(ctx.tenant, text('reservations.credit.membership_paused')) });
       if (await freeSeat(ctx, lessonId, lesson.starts_at)) ctx.queueAfterCommit?.('waitlist_promote', { tenantId: ctx.tenant.id, lessonId });
     }
-    const what = describeLesson({ lesson_type_name: (await reservationsRepo.lesson(ctx.db, lessonId))!.lesson_type_name, starts_at: lesson.starts_at }, ctx.tenant.timezone);
-    await notifyMembers(ctx.db, done.map((r) => r.member_id), 'reservation_released', `Booking released: ${what}`, (name) =>
-      `${name} 様\n\nYour booking for ${what} has been released because your membership is on leave or has ended by then.\n`,
+    const what = describeLesson({ lesson_type_name: (await reservationsRepo.lesson(ctx.db, lessonId))!.lesson_type_name, starts_at: lesson.starts_at });
+    await notifyMembers(
+      ctx.db,
+      done.map((r) => r.member_id),
+      'reservation_released',
+      { subject: text('reservations.mail.reservation_released.subject', { lesson: what }), body: (name) => text('reservations.mail.reservation_released.body', { name, lesson: what }) },
+      studioVoice(ctx.tenant),
     );
     released += done.length;
   }

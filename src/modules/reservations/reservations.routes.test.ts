@@ -89,7 +89,9 @@ describe('booking from the phone', () => {
     await inTenant(platform, tenant, (db) => db.updateTable('app.invoices').set({ status: 'paid', amount_paid: 1100 }).where('id', '=', invoice.id).execute());
     // A block after strikes.
     await inTenant(platform, tenant, (db) => db.insertInto('app.booking_blocks').values({ member_id: m.memberId, starts_at: platform.runtime.clock.now(), ends_at: tokyo('2026-12-04T00:00:00'), reason: 'Three no-shows' }).execute());
-    await refused(() => m.send('POST', '/api/me/reservations', { lessonId }), 422, 'blocked');
+    // Said in the studio's language (Japanese), with the block's last day as a local date.
+    const blocked = await refused(() => m.send('POST', '/api/me/reservations', { lessonId }), 422, 'blocked');
+    expect(blocked.detail).toBe('直前キャンセルや無断欠席が続いたため、2026年12月4日(金)まで予約できません。');
     await staff.ok('POST', `/api/members/${m.memberId}/booking-blocks/lift`, undefined, 200);
     // Bad input is a 400 problem, a foreign spot a 422.
     for (const body of [{ lessonId: 'nope' }, { lessonId, extra: 1 }, { lessonId, spot: 0 }]) {
@@ -174,7 +176,7 @@ describe('the waitlist', () => {
     await staff.ok('POST', `/api/members/${c.memberId}/credits/adjustments`, { amount: -10, reason: 'Test' });
     await a.send('POST', `/api/me/reservations/${seat.reservation.id}/cancel`);
     expect(await upkeep()).toMatchObject({ promoted: 0, skipped: 1 });
-    expect((await c.send('GET', `/api/me/waitlist/${cEntry.id}`)).json()).toMatchObject({ status: 'skipped', note: expect.stringMatching(/credits/) });
+    expect((await c.send('GET', `/api/me/waitlist/${cEntry.id}`)).json()).toMatchObject({ status: 'skipped', note: expect.stringMatching(/クレジット/) });
     expect(await seats(lessonId)).toEqual({ booked: 0, held: 0 });
   });
 });
@@ -199,5 +201,10 @@ describe('after the lesson', () => {
     expect((await staff.ok('GET', `/api/members/${m.memberId}/penalties`)).items).toHaveLength(3);
     const next = await lessonAt('2026-12-22T10:00:00', 3);
     await refused(() => m.send('POST', '/api/me/reservations', { lessonId: next }), 422, 'blocked');
+    // The member is told, in the studio's language.
+    const mail = (await admin.query(`select subject, body from app.mail_outbox where tenant_id = $1 and template = 'booking_blocked'`, [tenant.id])).rows;
+    expect(mail).toHaveLength(1);
+    expect(mail[0].subject).toBe('ご予約停止のお知らせ');
+    expect(mail[0].body).toMatch(/直前キャンセルまたは無断欠席が3回となったため、2026年12月27日\(日\)までご予約を停止しております。/);
   });
 });

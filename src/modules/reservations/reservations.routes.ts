@@ -14,7 +14,7 @@ const DESK = ['owner', 'manager', 'front_desk'] as const;
 const MANAGERS = ['owner', 'manager'] as const;
 
 async function existingMember(ctx: TenantContext, memberId: string) {
-  if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('Member');
+  if (!(await membersRepo.byId(ctx.db, memberId))) throw notFound('reservations.thing.member');
   return memberId;
 }
 

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { Tx } from '../../platform/db/databases.js';
 import { tenantToday } from '../../platform/calendar.js';
+import { text } from '../../platform/i18n.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { actorOf } from '../../platform/tenancy/actor.js';
 import { creditsService } from '../credits/credits.service.js';
@@ -10,6 +11,7 @@ import { actingMemberId } from '../members/acting-member.js';
 import { policyOf, studioBookingRules, windowOf, type BookingPolicy } from './booking-policy.js';
 import { eligibility, lockMember } from './eligibility.js';
 import { applyPenalty } from './penalties.js';
+import { studioWords } from './notify.js';
 import { waitlistService } from './waitlist.service.js';
 import { reservationsRepo, waitlistRepo, type Reservation, type WaitlistEntry } from './reservations.repo.js';
 
@@ -45,32 +47,32 @@ const isUniqueViolation = (error: unknown, index: string) =>
 /** Refused because every seat is taken: the one refusal a "book or join the waitlist" request recovers from. */
 class SeatsGone extends AppError {
   constructor() {
-    super('conflict', 'This lesson is full; join the waitlist to be told when a seat frees up', { reason: 'full', waitlist: true });
+    super('conflict', text('reservations.full'), { reason: 'full', waitlist: true });
   }
 }
 
 async function lessonOrThrow(db: Tx, lessonId: string) {
   const lesson = await reservationsRepo.lesson(db, lessonId);
-  if (!lesson) throw notFound('Lesson');
+  if (!lesson) throw notFound('schedule.thing.lesson');
   return lesson;
 }
 
 /** A lesson can be booked (or waited for) until it starts, members only inside its booking window. */
 function assertOpen(lesson: Lesson, policy: BookingPolicy, ctx: TenantContext, byMember: boolean) {
-  if (lesson.status === 'cancelled') throw new AppError('conflict', 'This lesson has been cancelled', { reason: 'lesson_cancelled' });
-  if (lesson.starts_at <= ctx.now) throw new AppError('unprocessable', 'This lesson has already started', { reason: 'started' });
+  if (lesson.status === 'cancelled') throw new AppError('conflict', text('reservations.lesson_cancelled'), { reason: 'lesson_cancelled' });
+  if (lesson.starts_at <= ctx.now) throw new AppError('unprocessable', text('reservations.started'), { reason: 'started' });
   if (!byMember) return;
   const window = windowOf(lesson.starts_at, policy, ctx.tenant.timezone);
   if (ctx.now < window.opensAt) {
-    throw new AppError('unprocessable', `Booking opens at ${window.opensAt.toISOString()}`, { reason: 'not_open_yet', opensAt: window.opensAt.toISOString() });
+    throw new AppError('unprocessable', text('reservations.not_open_yet', { at: window.opensAt }), { reason: 'not_open_yet', opensAt: window.opensAt.toISOString() });
   }
-  if (ctx.now >= window.closesAt) throw new AppError('unprocessable', 'Booking for this lesson has closed', { reason: 'closed' });
+  if (ctx.now >= window.closesAt) throw new AppError('unprocessable', text('reservations.closed'), { reason: 'closed' });
 }
 
 async function spotOf(db: Tx, lesson: Lesson, spot: number | undefined) {
   if (spot === undefined) return null;
   const known = await db.selectFrom('app.room_spots').select('spot').where('room_id', '=', lesson.room_id).where('spot', '=', spot).executeTakeFirst();
-  if (!known) throw new AppError('unprocessable', `The room has no spot ${spot}`, { reason: 'no_such_spot' });
+  if (!known) throw new AppError('unprocessable', text('reservations.no_such_spot', { spot: String(spot) }), { reason: 'no_such_spot' });
   return spot;
 }
 
@@ -87,7 +89,7 @@ export async function reserve(
 ) {
   await lockMember(ctx.db, memberId);
   if (await reservationsRepo.active(ctx.db, lesson.id, memberId)) {
-    throw new AppError('conflict', 'Already booked on this lesson', { reason: 'already_booked' });
+    throw new AppError('conflict', text('reservations.already_booked'), { reason: 'already_booked' });
   }
   const allowed = await eligibility(ctx.db, memberId, lesson, { now: ctx.now, timeZone: ctx.tenant.timezone, limits: true });
   const id = randomUUID();
@@ -99,15 +101,15 @@ export async function reserve(
       credits_used: allowed.costsCredit ? 1 : 0, source: p.source, actor_kind: actor.kind, actor_id: actor.id,
     });
   } catch (error) {
-    if (isUniqueViolation(error, 'reservations_one_per_spot_idx')) throw new AppError('conflict', `Spot ${p.spot} is taken; choose another`, { reason: 'spot_taken' });
-    if (isUniqueViolation(error, 'reservations_one_per_member_idx')) throw new AppError('conflict', 'Already booked on this lesson', { reason: 'already_booked' });
+    if (isUniqueViolation(error, 'reservations_one_per_spot_idx')) throw new AppError('conflict', text('reservations.spot_taken', { spot: String(p.spot) }), { reason: 'spot_taken' });
+    if (isUniqueViolation(error, 'reservations_one_per_member_idx')) throw new AppError('conflict', text('reservations.already_booked'), { reason: 'already_booked' });
     throw error;
   }
-  if (allowed.costsCredit) await creditsService.consume(ctx.db, memberId, 1, { referenceId: id, today: tenantToday(ctx), actor, reason: `Booked ${lesson.lesson_type_name}`, memberLocked: true });
+  if (allowed.costsCredit) await creditsService.consume(ctx.db, memberId, 1, { referenceId: id, today: tenantToday(ctx), actor, reason: studioWords(ctx.tenant, text('reservations.credit.booked', { lessonType: lesson.lesson_type_name })), memberLocked: true });
   // Waiting for a lesson at the same time makes no sense once booked; a promotion resolves its own entry itself.
   const overlapping = (await waitlistRepo.overlapping(ctx.db, memberId, lesson.starts_at, lesson.ends_at)).filter((w) => !p.fromHeld || w.lesson_id !== lesson.id);
-  await waitlistRepo.resolve(ctx.db, overlapping.filter((w) => w.lesson_id !== lesson.id).map((w) => w.id), 'dropped', ctx.now, { note: 'Booked a lesson at the same time' });
-  await waitlistRepo.resolve(ctx.db, overlapping.filter((w) => w.lesson_id === lesson.id).map((w) => w.id), 'left', ctx.now, { note: 'Booked a free seat', reservation_id: id });
+  await waitlistRepo.resolve(ctx.db, overlapping.filter((w) => w.lesson_id !== lesson.id).map((w) => w.id), 'dropped', ctx.now, { note: studioWords(ctx.tenant, text('reservations.note.booked_same_time')) });
+  await waitlistRepo.resolve(ctx.db, overlapping.filter((w) => w.lesson_id === lesson.id).map((w) => w.id), 'left', ctx.now, { note: studioWords(ctx.tenant, text('reservations.note.booked_free_seat')), reservation_id: id });
   // A dropped offer held a seat of its lesson: give it to the next in line.
   for (const lessonId of new Set(overlapping.filter((w) => w.status === 'offered').map((w) => w.lesson_id))) {
     ctx.queueAfterCommit?.('waitlist_promote', { tenantId: ctx.tenant.id, lessonId });
@@ -118,14 +120,14 @@ export async function reserve(
 }
 
 async function joinWaitlist(ctx: TenantContext, lesson: Lesson, memberId: string) {
-  if (await reservationsRepo.active(ctx.db, lesson.id, memberId)) throw new AppError('conflict', 'Already booked on this lesson', { reason: 'already_booked' });
+  if (await reservationsRepo.active(ctx.db, lesson.id, memberId)) throw new AppError('conflict', text('reservations.already_booked'), { reason: 'already_booked' });
   // Judged now too, so nobody waits for a seat they could never take; credits and limits are judged at promotion.
   await eligibility(ctx.db, memberId, lesson, { now: ctx.now, timeZone: ctx.tenant.timezone, limits: false });
   try {
     const entry = await waitlistRepo.insert(ctx.db, { lesson_id: lesson.id, member_id: memberId });
     return { outcome: 'waitlisted' as const, waitlistEntry: toWaitlistEntry(entry, await waitlistRepo.position(ctx.db, entry)) };
   } catch (error) {
-    if (isUniqueViolation(error, 'waitlist_one_per_member_idx')) throw new AppError('conflict', 'Already on the waitlist for this lesson', { reason: 'already_waitlisted' });
+    if (isUniqueViolation(error, 'waitlist_one_per_member_idx')) throw new AppError('conflict', text('reservations.already_waitlisted'), { reason: 'already_waitlisted' });
     throw error;
   }
 }
@@ -158,7 +160,7 @@ export const reservationsService = {
     const lesson = await lessonOrThrow(ctx.db, input.lessonId);
     assertOpen(lesson, policyOf(await studioBookingRules(ctx.db), lesson), ctx, byMember);
     if (lesson.booked + lesson.held < lesson.capacity) {
-      throw new AppError('conflict', 'There are free seats: book instead of joining the waitlist', { reason: 'seats_free' });
+      throw new AppError('conflict', text('reservations.seats_free'), { reason: 'seats_free' });
     }
     return joinWaitlist(ctx, lesson, input.memberId);
   },
@@ -171,23 +173,23 @@ export const reservationsService = {
    */
   async cancel(ctx: TenantContext, reservationId: string, p: { byMember: boolean; waivePenalty?: boolean }) {
     const found = await reservationsRepo.byId(ctx.db, reservationId);
-    if (!found) throw notFound('Reservation');
+    if (!found) throw notFound('reservations.thing.reservation');
     if (p.byMember) await actingMemberId(ctx, found.member_id);
     await lockMember(ctx.db, found.member_id);
     await reservationsRepo.lockLesson(ctx.db, found.lesson_id);
     const r = (await reservationsRepo.byIdForUpdate(ctx.db, reservationId))!;
-    if (r.status !== 'booked') throw new AppError('conflict', `This reservation is ${r.status.replace('_', ' ')}, not booked`, { reason: 'not_booked' });
+    if (r.status !== 'booked') throw new AppError('conflict', text('reservations.not_booked', { status: text('reservations.reservation_status', { status: r.status }) }), { reason: 'not_booked' });
     const lesson = await lessonOrThrow(ctx.db, r.lesson_id);
-    if (p.byMember && lesson.starts_at <= ctx.now) throw new AppError('unprocessable', 'The lesson has started; ask the front desk', { reason: 'started' });
+    if (p.byMember && lesson.starts_at <= ctx.now) throw new AppError('unprocessable', text('reservations.started_ask_desk'), { reason: 'started' });
     const studio = await studioBookingRules(ctx.db);
     const policy = policyOf(studio, lesson);
     const late = ctx.now > windowOf(lesson.starts_at, policy, ctx.tenant.timezone).cancelDeadline;
     const [cancelled] = await reservationsRepo.setStatus(ctx.db, [r.id], late ? 'late_cancelled' : 'cancelled', ctx.now);
     const actor = actorOf(ctx);
     const penalty = late && !p.waivePenalty
-      ? await applyPenalty(ctx.db, r, 'late_cancel', policy.lateCancelPenalty, { fee: policy.penaltyFee, studio, now: ctx.now, timeZone: ctx.tenant.timezone, actor })
+      ? await applyPenalty(ctx.db, r, 'late_cancel', policy.lateCancelPenalty, { fee: policy.penaltyFee, studio, now: ctx.now, tenant: ctx.tenant, actor })
       : { kind: 'none' as const, amount: 0 };
-    if (r.credits_used > 0 && penalty.kind !== 'lose_credit') await creditsService.refund(ctx.db, r.member_id, r.id, { actor, reason: late ? 'Late cancellation (credit returned)' : 'Cancelled' });
+    if (r.credits_used > 0 && penalty.kind !== 'lose_credit') await creditsService.refund(ctx.db, r.member_id, r.id, { actor, reason: studioWords(ctx.tenant, text(late ? 'reservations.credit.late_cancel_returned' : 'reservations.credit.cancelled')) });
     if (await freeSeat(ctx, lesson.id, lesson.starts_at)) ctx.queueAfterCommit?.('waitlist_promote', { tenantId: ctx.tenant.id, lessonId: lesson.id });
     return {
       reservation: toReservation(cancelled!),
@@ -199,7 +201,7 @@ export const reservationsService = {
 
   async get(ctx: TenantContext, reservationId: string, byMember: boolean) {
     const r = await reservationsRepo.byId(ctx.db, reservationId);
-    if (!r) throw notFound('Reservation');
+    if (!r) throw notFound('reservations.thing.reservation');
     if (byMember) await actingMemberId(ctx, r.member_id);
     return toReservation(r);
   },

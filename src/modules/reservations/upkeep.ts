@@ -26,7 +26,7 @@ async function closeAttendance(ctx: TenantContext, lessonId: string) {
   const policy = policyOf(studio, full);
   const noShows = await reservationsRepo.setStatus(ctx.db, (await reservationsRepo.bookedOn(ctx.db, [lessonId])).map((r) => r.id), 'no_show', ctx.now);
   for (const r of noShows) {
-    await applyPenalty(ctx.db, r, 'no_show', policy.noShowPenalty, { fee: policy.penaltyFee, studio, now: ctx.now, timeZone: ctx.tenant.timezone, actor: { kind: 'system', id: null } });
+    await applyPenalty(ctx.db, r, 'no_show', policy.noShowPenalty, { fee: policy.penaltyFee, studio, now: ctx.now, tenant: ctx.tenant, actor: { kind: 'system', id: null } });
   }
   await ctx.db.updateTable('app.lessons').set({ attendance_closed_at: ctx.now }).where('id', '=', lessonId).execute();
   return noShows.length;

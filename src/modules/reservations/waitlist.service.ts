@@ -1,11 +1,12 @@
 import { sql } from 'kysely';
 import { AppError, notFound } from '../../platform/errors.js';
+import { text } from '../../platform/i18n.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import type { TenantTransaction } from '../../platform/tenancy/job-context.js';
 import { actingMemberId } from '../members/acting-member.js';
 import { inQuietHours, policyOf, studioBookingRules, windowOf } from './booking-policy.js';
 import { lockMember } from './eligibility.js';
-import { describeLesson, notifyMembers } from './notify.js';
+import { describeLesson, notifyMembers, studioVoice, studioWords } from './notify.js';
 import { reservationsRepo, waitlistRepo, type WaitlistEntry } from './reservations.repo.js';
 import { reserve, toReservation, toWaitlistEntry } from './reservations.service.js';
 
@@ -31,7 +32,7 @@ async function promotionStep(ctx: TenantContext, lessonId: string, tally: Record
   if (ctx.now >= window.closesAt) {
     await reservationsRepo.lockLesson(ctx.db, lessonId);
     const open = await waitlistRepo.openOn(ctx.db, [lessonId]);
-    await waitlistRepo.resolve(ctx.db, open.map((e) => e.id), 'released', ctx.now, { note: 'Booking closed before a seat came free' });
+    await waitlistRepo.resolve(ctx.db, open.map((e) => e.id), 'released', ctx.now, { note: studioWords(ctx.tenant, text('reservations.note.booking_closed')) });
     await ctx.db.updateTable('app.lessons').set({ held: 0 }).where('id', '=', lessonId).execute();
     tally.released += open.length;
     return 'done';
@@ -58,14 +59,22 @@ async function promotionStep(ctx: TenantContext, lessonId: string, tally: Record
   }
 
   const automatic = lesson.starts_at.getTime() - ctx.now.getTime() > studio.waitlistAutoUntilHours * HOUR;
-  const what = describeLesson(lesson, ctx.tenant.timezone);
+  const lessonNamed = describeLesson(lesson);
+  const voice = studioVoice(ctx.tenant);
 
   if (!automatic) {
     if (inQuietHours(ctx.now, studio.quietHours, ctx.tenant.timezone)) return 'done';
     const expiresAt = new Date(Math.min(ctx.now.getTime() + studio.waitlistOfferMinutes * MINUTE, window.closesAt.getTime()));
     await waitlistRepo.offer(ctx.db, entry.id, ctx.now, expiresAt);
-    await notifyMembers(ctx.db, [entry.member_id], 'waitlist_offer', `A seat is free: ${what}`, (name) =>
-      `${name} 様\n\nA seat has come free in ${what}. It is yours if you accept it in the app by ${expiresAt.toISOString()}; after that it goes to the next person waiting.\n`,
+    await notifyMembers(
+      ctx.db,
+      [entry.member_id],
+      'waitlist_offer',
+      {
+        subject: text('reservations.mail.waitlist_offer.subject', { lesson: lessonNamed }),
+        body: (name) => text('reservations.mail.waitlist_offer.body', { name, lesson: lessonNamed, expiresAt }),
+      },
+      voice,
     );
     tally.offered += 1;
     return 'again';
@@ -75,17 +84,28 @@ async function promotionStep(ctx: TenantContext, lessonId: string, tally: Record
   try {
     const reservation = await reserve(ctx, { ...lesson, booked: locked.booked, held: locked.held }, entry.member_id, { spot: null, source: 'waitlist', fromHeld: true });
     await waitlistRepo.resolve(ctx.db, [entry.id], 'promoted', ctx.now, { reservation_id: reservation.id });
-    await notifyMembers(ctx.db, [entry.member_id], 'waitlist_promoted', `Booked from the waitlist: ${what}`, (name) =>
-      `${name} 様\n\nA seat came free and you are now booked in ${what}.\nIf you can no longer come, please cancel in the app before the deadline.\n`,
+    await notifyMembers(
+      ctx.db,
+      [entry.member_id],
+      'waitlist_promoted',
+      { subject: text('reservations.mail.waitlist_promoted.subject', { lesson: lessonNamed }), body: (name) => text('reservations.mail.waitlist_promoted.body', { name, lesson: lessonNamed }) },
+      voice,
     );
     tally.promoted += 1;
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     // Not eligible now (no credit left, a limit reached, on leave …): the seat goes to the next in line.
     await sql`rollback to savepoint promotion`.execute(ctx.db);
-    await waitlistRepo.resolve(ctx.db, [entry.id], 'skipped', ctx.now, { note: error.message.slice(0, 500) });
-    await notifyMembers(ctx.db, [entry.member_id], 'waitlist_skipped', `Waitlist: ${what}`, (name) =>
-      `${name} 様\n\nA seat came free in ${what}, but it could not be booked for you: ${error.message}\n`,
+    await waitlistRepo.resolve(ctx.db, [entry.id], 'skipped', ctx.now, { note: studioWords(ctx.tenant, error.detail).slice(0, 500) });
+    await notifyMembers(
+      ctx.db,
+      [entry.member_id],
+      'waitlist_skipped',
+      {
+        subject: text('reservations.mail.waitlist_skipped.subject', { lesson: lessonNamed }),
+        body: (name) => text('reservations.mail.waitlist_skipped.body', { name, lesson: lessonNamed, reason: error.detail }),
+      },
+      voice,
     );
     tally.skipped += 1;
   }
@@ -103,7 +123,7 @@ export async function promoteWaitlist(transaction: TenantTransaction, lessonId: 
 
 async function ownEntry(ctx: TenantContext, entryId: string) {
   const entry = await waitlistRepo.byId(ctx.db, entryId);
-  if (!entry) throw notFound('Waitlist entry');
+  if (!entry) throw notFound('reservations.thing.waitlist_entry');
   await actingMemberId(ctx, entry.member_id);
   return entry;
 }
@@ -129,10 +149,16 @@ export const waitlistService = {
     const locked = (await reservationsRepo.lockLesson(ctx.db, found.lesson_id))!;
     const entry = (await waitlistRepo.byIdForUpdate(ctx.db, entryId))!;
     if (entry.status !== 'offered' || entry.offer_expires_at! <= ctx.now) {
-      throw new AppError('conflict', entry.status === 'offered' || entry.status === 'expired' ? 'The offer has lapsed' : `This entry is ${entry.status}, not offered a seat`, { reason: 'no_offer' });
+      throw new AppError(
+        'conflict',
+        entry.status === 'offered' || entry.status === 'expired'
+          ? text('reservations.offer_lapsed')
+          : text('reservations.entry_not_offered', { status: text('reservations.waitlist_status', { status: entry.status }) }),
+        { reason: 'no_offer' },
+      );
     }
     const lesson = (await reservationsRepo.lesson(ctx.db, entry.lesson_id))!;
-    if (lesson.status !== 'scheduled' || lesson.starts_at <= ctx.now) throw new AppError('conflict', 'This lesson has started or been cancelled', { reason: 'no_offer' });
+    if (lesson.status !== 'scheduled' || lesson.starts_at <= ctx.now) throw new AppError('conflict', text('reservations.offer_lesson_gone'), { reason: 'no_offer' });
     const reservation = await reserve(ctx, { ...lesson, booked: locked.booked, held: locked.held }, entry.member_id, { spot: null, source: 'waitlist', fromHeld: true });
     const [resolved] = await waitlistRepo.resolve(ctx.db, [entry.id], 'promoted', ctx.now, { reservation_id: reservation.id });
     return { reservation: toReservation(reservation), waitlistEntry: toWaitlistEntry(resolved!, null) };
@@ -143,7 +169,7 @@ export const waitlistService = {
     const found = await ownEntry(ctx, entryId);
     await reservationsRepo.lockLesson(ctx.db, found.lesson_id);
     const entry = (await waitlistRepo.byIdForUpdate(ctx.db, entryId))!;
-    if (entry.status !== 'waiting' && entry.status !== 'offered') throw new AppError('conflict', `This entry is already ${entry.status}`, { reason: 'not_waiting' });
+    if (entry.status !== 'waiting' && entry.status !== 'offered') throw new AppError('conflict', text('reservations.entry_already', { status: text('reservations.waitlist_status', { status: entry.status }) }), { reason: 'not_waiting' });
     const [resolved] = await waitlistRepo.resolve(ctx.db, [entry.id], entry.status === 'offered' ? 'declined' : 'left', ctx.now);
     if (entry.status === 'offered') ctx.queueAfterCommit?.('waitlist_promote', { tenantId: ctx.tenant.id, lessonId: entry.lesson_id });
     return toWaitlistEntry(resolved!, null);
@@ -160,7 +186,13 @@ export const waitlistService = {
 /** Offers past their time lapse; their lessons need the next person. Returns the lessons. */
 export async function expireOffers(ctx: TenantContext, limit = 500) {
   const due = await ctx.db.selectFrom('app.waitlist_entries').select(['id', 'lesson_id']).where('status', '=', 'offered').where('offer_expires_at', '<=', ctx.now).orderBy('offer_expires_at').limit(limit).execute();
-  const lapsed = await waitlistRepo.resolve(ctx.db, due.map((e) => e.id), 'expired', ctx.now, { note: 'The offer lapsed' });
-  await notifyMembers(ctx.db, lapsed.map((e) => e.member_id), 'waitlist_offer_lapsed', 'Waitlist offer lapsed', (name) => `${name} 様\n\nThe seat offered to you was not taken in time and has gone to the next person waiting.\n`);
+  const lapsed = await waitlistRepo.resolve(ctx.db, due.map((e) => e.id), 'expired', ctx.now, { note: studioWords(ctx.tenant, text('reservations.note.offer_lapsed')) });
+  await notifyMembers(
+    ctx.db,
+    lapsed.map((e) => e.member_id),
+    'waitlist_offer_lapsed',
+    { subject: text('reservations.mail.waitlist_offer_lapsed.subject'), body: (name) => text('reservations.mail.waitlist_offer_lapsed.body', { name }) },
+    studioVoice(ctx.tenant),
+  );
   return [...new Set(lapsed.map((e) => e.lesson_id))];
 }

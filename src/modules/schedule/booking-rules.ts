@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { PenaltyRule } from '../../platform/db/types.js';
 import { AppError } from '../../platform/errors.js';
+import { text, type Text } from '../../platform/i18n.js';
 
 /** A local wall-clock time in the studio's zone. */
 export const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use a local time such as 09:30');
@@ -54,10 +55,13 @@ export function columnsOf<R extends Partial<Nullable<BookingRules>>>(rules: R): 
   ) as never;
 }
 
-/** A 'fee' penalty with no fee would charge nothing and look like a bug to the member; refuse it. */
-export function checkPenaltyFee(rules: Pick<BookingRules, 'lateCancelPenalty' | 'noShowPenalty' | 'penaltyFee'>, where: string) {
+/**
+ * A 'fee' penalty with no fee would charge nothing and look like a bug to the member; refuse it. `where` names the
+ * rules: `text('schedule.where.studio_rules')` or `text('schedule.where.lesson_type', { name })`.
+ */
+export function checkPenaltyFee(rules: Pick<BookingRules, 'lateCancelPenalty' | 'noShowPenalty' | 'penaltyFee'>, where: Text) {
   const fee = (p: PenaltyRule) => p === 'fee';
   if ((fee(rules.lateCancelPenalty) || fee(rules.noShowPenalty)) && rules.penaltyFee <= 0) {
-    throw new AppError('unprocessable', `${where}: a 'fee' penalty needs a penaltyFee above 0`);
+    throw new AppError('unprocessable', text('schedule.fee_needs_amount', { where }));
   }
 }

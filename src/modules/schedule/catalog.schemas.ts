@@ -12,7 +12,7 @@ const atLeastOne = (v: object) => Object.values(v).some((x) => x !== undefined);
 export const updateLocationBody = z
   .object({ name: name.optional(), address: z.string().trim().max(300).optional(), archived: z.boolean().optional() })
   .strict()
-  .refine(atLeastOne, 'send at least one change')
+  .refine(atLeastOne, 'validation.at_least_one_change')
   .meta({ example: { address: '東京都渋谷区1-2-3' } });
 
 export const locationDto = z.object({ id: z.uuid(), name: z.string(), address: z.string(), archived: z.boolean() });
@@ -21,7 +21,7 @@ export const locationList = z.object({ items: z.array(locationDto) });
 const colour = z
   .string()
   .trim()
-  .regex(/^#[0-9a-fA-F]{6}$/, 'use a colour such as #4f46e5')
+  .regex(/^#[0-9a-fA-F]{6}$/, 'schedule.colour_format')
   .transform((v) => v.toLowerCase());
 
 /** A lesson type's own booking rules; a field left out or null follows the studio's default. */
@@ -44,7 +44,7 @@ export const updateLessonTypeBody = createLessonTypeBody
   .partial()
   .extend({ archived: z.boolean().optional() })
   .strict()
-  .refine(atLeastOne, 'send at least one change')
+  .refine(atLeastOne, 'validation.at_least_one_change')
   .meta({ example: { durationMinutes: 45 } });
 
 export const lessonTypeDto = z.object({

@@ -18,7 +18,7 @@ export const updateInstructorBody = createInstructorBody
   .partial()
   .extend({ archived: z.boolean().optional() })
   .strict()
-  .refine((v) => Object.values(v).some((x) => x !== undefined), 'send at least one change')
+  .refine((v) => Object.values(v).some((x) => x !== undefined), 'validation.at_least_one_change')
   .meta({ example: { bio: 'Vinyasa, yin and pilates' } });
 
 export const instructorDto = z.object({

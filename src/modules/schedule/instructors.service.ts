@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import { AppError, notFound, unlessDuplicate } from '../../platform/errors.js';
+import { text } from '../../platform/i18n.js';
 import type { AppInstructors } from '../../platform/db/types.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { staffRepo } from '../../platform/auth/staff.repo.js';
@@ -22,8 +23,8 @@ interface InstructorInput {
 
 /** A staff account teaches as at most one instructor, so "my lessons" has one answer. */
 async function linked<T>(ctx: TenantContext, staffId: string | null | undefined, write: () => Promise<T>) {
-  if (staffId && !(await staffRepo.byId(ctx.db, staffId))) throw new AppError('validation_failed', 'staffId names a staff account this studio does not have');
-  return unlessDuplicate(write, 'That staff account is already linked to another instructor');
+  if (staffId && !(await staffRepo.byId(ctx.db, staffId))) throw new AppError('validation_failed', text('schedule.unknown_staff'));
+  return unlessDuplicate(write, text('schedule.staff_already_linked'));
 }
 
 export const instructorsService = {
@@ -31,7 +32,7 @@ export const instructorsService = {
 
   async get(ctx: TenantContext, id: string) {
     const i = await instructorsRepo.byId(ctx.db, id);
-    if (!i) throw notFound('Instructor');
+    if (!i) throw notFound('schedule.thing.instructor');
     return toInstructor(i);
   },
 
@@ -48,7 +49,7 @@ export const instructorsService = {
         staff_id: input.staffId,
         ...(input.archived === undefined ? {} : { archived_at: input.archived ? ctx.now : null }),
       });
-      if (!i) throw notFound('Instructor');
+      if (!i) throw notFound('schedule.thing.instructor');
       return toInstructor(i);
     }),
 };

@@ -9,8 +9,9 @@ let tenant: TestTenant;
 let admin: pg.Client;
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-const call = (method: Method, url: string, payload?: object, token = tenant.ownerToken) =>
-  platform.call(tenant, { method, url, payload, token, headers: { 'idempotency-key': randomUUID() } });
+/** Staff whose app speaks English (the studio's own language, Japanese, is asserted where it is named). */
+const call = (method: Method, url: string, payload?: object, token = tenant.ownerToken, lang = 'en') =>
+  platform.call(tenant, { method, url, payload, token, headers: { 'idempotency-key': randomUUID(), 'accept-language': lang } });
 
 async function ok(res: Awaited<ReturnType<typeof call>>, status: number) {
   expect(res.statusCode, res.body).toBe(status);
@@ -127,6 +128,7 @@ describe('weekly series', () => {
     await refused(call('POST', '/api/lesson-series', { ...base, weekdays: [8] }), 400);
     await refused(call('POST', '/api/lesson-series', { ...base, startTime: '7pm' }), 400);
     await refused(call('POST', '/api/lesson-series', { ...base, capacity: 11 }), 422, /holds 10/);
+    await refused(call('POST', '/api/lesson-series', { ...base, capacity: 11 }, tenant.ownerToken, 'ja'), 422, /の定員は10名のため、定員を11名にはできません/);
     await refused(call('POST', '/api/lesson-series', { ...base, startsOn: '2026-02-02' }), 422);
     await refused(call('POST', '/api/lesson-series', { ...base, instructorId: randomUUID() }), 400);
     await refused(call('GET', '/api/lessons?from=2026-03-01&to=2026-06-01'), 400);
@@ -136,13 +138,13 @@ describe('weekly series', () => {
     // Today is 2026-03-02 in Tokyo: the last day a lesson or series may start on is 2028-03-02.
     const series = { lessonTypeId: yoga.id, roomId: room.id, weekdays: [1, 2, 3, 4, 5, 6, 7], startTime: '10:00' };
     await refused(call('POST', '/api/lesson-series', { ...series, startsOn: '9997-12-31', endsOn: '9999-12-31' }), 400, /between 2000-01-01 and 2099-12-31/);
-    await refused(call('POST', '/api/lesson-series', { ...series, startsOn: '2028-03-03', endsOn: '2028-03-10' }), 400, /between 2026-03-02 and 2028-03-02 \(at most 731 days ahead\)/);
+    await refused(call('POST', '/api/lesson-series', { ...series, startsOn: '2028-03-03', endsOn: '2028-03-10' }), 400, /between Mon, March 2, 2026 and Thu, March 2, 2028 \(at most 731 days ahead\)/);
     const lesson = { lessonTypeId: yoga.id, roomId: room.id, startTime: '10:00' };
     await refused(call('POST', '/api/lessons', { ...lesson, date: '9999-12-31' }), 400, /between 2000-01-01 and 2099-12-31/);
     await refused(call('POST', '/api/lessons', { lessonTypeId: yoga.id, roomId: room.id, startsAt: '9999-12-31T10:00:00+09:00' }), 400, /between 2000-01-01 and 2099-12-31/);
-    await refused(call('POST', '/api/lessons', { ...lesson, date: '2028-03-03' }), 400, /between now and 2028-03-02/);
+    await refused(call('POST', '/api/lessons', { ...lesson, date: '2028-03-03' }), 400, /between now and Thu, March 2, 2028/);
     const last = await ok(await call('POST', '/api/lessons', { ...lesson, startTime: '23:00', date: '2028-03-02' }), 201);
-    await refused(call('PATCH', `/api/lessons/${last.id}`, { date: '2028-03-03' }), 400, /between now and 2028-03-02/);
+    await refused(call('PATCH', `/api/lessons/${last.id}`, { date: '2028-03-03' }), 400, /between now and Thu, March 2, 2028/);
     const lastSeries = await ok(await call('POST', '/api/lesson-series', { ...series, startsOn: '2028-03-02', endsOn: '2028-03-02' }), 201);
     await ok(await call('POST', `/api/lesson-series/${lastSeries.id}/cancel`, { reason: 'test' }), 200);
     await ok(await call('POST', `/api/lessons/${last.id}/cancel`, { reason: 'test' }), 200);
@@ -182,7 +184,7 @@ describe('weekly series', () => {
   it('refuses a capacity below the seats taken, naming the lesson', async () => {
     const lessons = byDate(await lessonsOf(series.id, '2026-03-01', '2026-03-31'));
     await admin.query(`update app.lessons set booked = 5, held = 1 where id = $1`, [lessons['2026-03-18']!.id]);
-    await refused(call('PATCH', `/api/lesson-series/${series.id}`, { capacity: 5 }), 409, /Yoga, 2026-03-18 \(Wed\) 11:00 has 6 seats taken/);
+    await refused(call('PATCH', `/api/lesson-series/${series.id}`, { capacity: 5 }), 409, /Yoga, Wed, Mar 18, 11:00 has 6 seats taken/);
     await refused(call('PATCH', `/api/lessons/${lessons['2026-03-18']!.id}`, { capacity: 4 }), 409, /6 seats taken/);
     await refused(call('PATCH', `/api/lessons/${lessons['2026-03-18']!.id}`, { capacity: 11 }), 422);
     await admin.query(`update app.lessons set booked = 0, held = 0 where id = $1`, [lessons['2026-03-18']!.id]);
@@ -220,7 +222,9 @@ describe('one-off lessons', () => {
     expect(moved).toMatchObject({ startsAt: '2026-03-20T22:30:00.000Z', booked: 1, detached: true });
     const mails = (await admin.query(`select subject, body from app.mail_outbox where tenant_id = $1 and to_address = $2 and template = 'lesson_moved'`, [tenant.id, email])).rows;
     expect(mails).toHaveLength(1);
-    expect(mails[0].body).toMatch(/2026-03-21 \(Sat\) 07:30/);
+    // Mail to members is in the studio's language (Japanese), whatever language the staff member's app speaks.
+    expect(mails[0].subject).toMatch(/^日時変更のお知らせ：.*（3月21日\(土\) 07:30）$/);
+    expect(mails[0].body).toMatch(/^佐藤 小花 様\n\n.*（3月20日\(金\) 07:30）は、スタジオの都合により.*（3月21日\(土\) 07:30）に変更となりました。/);
 
     const cancelled = await ok(await call('POST', `/api/lessons/${lesson.id}/cancel`, { reason: 'Bikes broken' }), 200);
     expect(cancelled).toMatchObject({ status: 'cancelled', cancelReason: 'Bikes broken', booked: 0 });

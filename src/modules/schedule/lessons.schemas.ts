@@ -7,7 +7,7 @@ const capacity = z.int().min(1).max(1000);
 const duration = z.int().min(5).max(600);
 const reason = z.string().trim().min(1).max(500);
 const atLeastOne = (v: object) => Object.values(v).some((x) => x !== undefined);
-/** A series is written out as lessons when it is made, so it must end: within two years of its start. */
+/** A series is written out as lessons when it is made, so it must end: within two years of its start (the number is in schedule.series_too_long too). */
 export const MAX_SERIES_DAYS = 731;
 /** Lessons are planned at most two years ahead: a later start is a typo, and would be booked against no plan. */
 export const MAX_DAYS_AHEAD = 731;
@@ -37,7 +37,7 @@ export const createLessonBody = z
   })
   .strict()
   .refine((v) => (v.startsAt !== undefined ? v.date === undefined && v.startTime === undefined : v.date !== undefined && v.startTime !== undefined), {
-    message: 'give date and startTime, or startsAt',
+    message: 'schedule.give_date_or_starts_at',
   })
   .meta({ example: { lessonTypeId: '00000000-0000-4000-8000-000000000000', roomId: '00000000-0000-4000-8000-000000000000', date: '2028-01-10', startTime: '10:00' } });
 
@@ -45,7 +45,7 @@ const weekdays = z
   .array(z.int().min(1).max(7))
   .min(1)
   .max(7)
-  .refine((d) => new Set(d).size === d.length, 'each weekday once')
+  .refine((d) => new Set(d).size === d.length, 'schedule.each_weekday_once')
   .describe('ISO weekdays, 1 = Monday');
 
 export const createSeriesBody = z
@@ -61,8 +61,8 @@ export const createSeriesBody = z
     endsOn: isoDate.describe(`Inclusive; at most ${MAX_SERIES_DAYS} days after startsOn`),
   })
   .strict()
-  .refine((v) => v.endsOn >= v.startsOn, { message: 'endsOn comes before startsOn', path: ['endsOn'] })
-  .refine((v) => daysBetween(v.startsOn, v.endsOn) <= MAX_SERIES_DAYS, { message: `a series ends within ${MAX_SERIES_DAYS} days of its start`, path: ['endsOn'] })
+  .refine((v) => v.endsOn >= v.startsOn, { message: 'schedule.ends_before_start', path: ['endsOn'] })
+  .refine((v) => daysBetween(v.startsOn, v.endsOn) <= MAX_SERIES_DAYS, { message: 'schedule.series_too_long', path: ['endsOn'] })
   .meta({
     example: {
       lessonTypeId: '00000000-0000-4000-8000-000000000000', roomId: '00000000-0000-4000-8000-000000000000',
@@ -81,7 +81,7 @@ export const updateSeriesBody = z
     endsOn: isoDate.optional(),
   })
   .strict()
-  .refine(atLeastOne, 'send at least one change')
+  .refine(atLeastOne, 'validation.at_least_one_change')
   .meta({ example: { startTime: '10:30' } });
 
 export const updateLessonBody = z
@@ -94,8 +94,8 @@ export const updateLessonBody = z
     notes: z.string().trim().max(2000).optional(),
   })
   .strict()
-  .refine(atLeastOne, 'send at least one change')
-  .refine((v) => v.startsAt === undefined || (v.date === undefined && v.startTime === undefined), 'give date/startTime or startsAt, not both')
+  .refine(atLeastOne, 'validation.at_least_one_change')
+  .refine((v) => v.startsAt === undefined || (v.date === undefined && v.startTime === undefined), 'schedule.date_or_starts_at_not_both')
   .meta({ example: { notes: 'Bring a towel' } });
 
 export const cancelLessonBody = z.object({ reason: reason.meta({ example: 'Instructor ill' }) }).strict();

@@ -1,10 +1,11 @@
 import type { Selectable } from 'kysely';
 import { addDays, localParts, tenantToday, weekdayOf, zonedInstant, type IsoDate } from '../../platform/calendar.js';
 import { AppError, notFound } from '../../platform/errors.js';
+import { day, text, type Text } from '../../platform/i18n.js';
 import type { AppLessons, AppLessonSeries } from '../../platform/db/types.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { releaseLessons } from '../reservations/release.js';
-import { describeLesson, notifyMembers } from '../reservations/notify.js';
+import { describeLesson, notifyMembers, studioVoice, studioWords } from '../reservations/notify.js';
 import { lessonTypesRepo } from './catalog.repo.js';
 import { instructorsRepo } from './instructors.repo.js';
 import { roomsRepo } from './rooms.repo.js';
@@ -14,7 +15,7 @@ import { MAX_DAYS_AHEAD, MAX_RANGE_DAYS, MAX_SERIES_DAYS } from './lessons.schem
 
 const minutes = (n: number) => n * 60_000;
 const durationOf = (l: Pick<Selectable<AppLessons>, 'starts_at' | 'ends_at'>) => (l.ends_at.getTime() - l.starts_at.getTime()) / 60_000;
-const invalid = (detail: string) => new AppError('validation_failed', detail);
+const invalid = (detail: Text) => new AppError('validation_failed', detail);
 
 const toLesson = (l: LessonView) => ({
   id: l.id,
@@ -36,16 +37,16 @@ const toLesson = (l: LessonView) => ({
   notes: l.notes,
 });
 
-/** "Yoga, 2026-12-01 (Tue) 10:00": how a refusal names the lesson it is about. */
+/** "ヨガ（3月18日(水) 11:00）": how a refusal names the lesson it is about. */
 async function nameOf(ctx: TenantContext, lessonId: string) {
   const l = (await lessonsRepo.view(ctx.db, lessonId))!;
-  return describeLesson({ lesson_type_name: l.type_name, starts_at: l.starts_at }, ctx.tenant.timezone);
+  return describeLesson({ lesson_type_name: l.type_name, starts_at: l.starts_at });
 }
 
 /** Seats already taken (booked, or held for a waitlist offer) cannot be taken away by a smaller capacity. */
 async function checkCapacity(ctx: TenantContext, lesson: Selectable<AppLessons>, capacity: number) {
   if (capacity < lesson.booked + lesson.held) {
-    throw new AppError('conflict', `${await nameOf(ctx, lesson.id)} has ${lesson.booked + lesson.held} seats taken, more than a capacity of ${capacity}`, {
+    throw new AppError('conflict', text('schedule.seats_taken', { lesson: await nameOf(ctx, lesson.id), taken: lesson.booked + lesson.held, capacity }), {
       lessonId: lesson.id,
     });
   }
@@ -54,23 +55,23 @@ async function checkCapacity(ctx: TenantContext, lesson: Selectable<AppLessons>,
 // References in a body: a foreign, missing or archived id is the caller's mistake (never a database error).
 async function liveLessonType(ctx: TenantContext, id: string) {
   const t = await lessonTypesRepo.byId(ctx.db, id);
-  if (!t || t.archived_at) throw invalid('lessonTypeId names a lesson type this studio does not have');
+  if (!t || t.archived_at) throw invalid(text('schedule.unknown_lesson_type'));
   return t;
 }
 async function liveRoom(ctx: TenantContext, id: string) {
   const r = await roomsRepo.byId(ctx.db, id);
-  if (!r || r.archived_at) throw invalid('roomId names a room this studio does not have');
+  if (!r || r.archived_at) throw invalid(text('schedule.unknown_room'));
   return r;
 }
 async function liveInstructor(ctx: TenantContext, id: string | null | undefined, field: string) {
   if (!id) return null;
   const i = await instructorsRepo.byId(ctx.db, id);
-  if (!i || i.archived_at) throw invalid(`${field} names an instructor this studio does not have`);
+  if (!i || i.archived_at) throw invalid(text('schedule.unknown_instructor', { field }));
   return i.id;
 }
 
 function fitsRoom(capacity: number, room: { capacity: number; name: string }) {
-  if (capacity > room.capacity) throw new AppError('unprocessable', `${room.name} holds ${room.capacity}; a capacity of ${capacity} does not fit`);
+  if (capacity > room.capacity) throw new AppError('unprocessable', text('schedule.room_too_small', { room: room.name, roomCapacity: room.capacity, capacity }));
   return capacity;
 }
 
@@ -79,10 +80,10 @@ function fitsRoom(capacity: number, room: { capacity: number; name: string }) {
 const lastPlannableDay = (ctx: TenantContext) => addDays(tenantToday(ctx), MAX_DAYS_AHEAD);
 
 function ahead(ctx: TenantContext, startsAt: Date) {
-  if (startsAt <= ctx.now) throw new AppError('unprocessable', 'A lesson cannot start in the past');
+  if (startsAt <= ctx.now) throw new AppError('unprocessable', text('schedule.in_the_past'));
   const last = lastPlannableDay(ctx);
   if (startsAt >= zonedInstant(addDays(last, 1), '00:00', ctx.tenant.timezone)) {
-    throw invalid(`A lesson starts between now and ${last} (at most ${MAX_DAYS_AHEAD} days ahead)`);
+    throw invalid(text('schedule.too_far_ahead', { last: day(last), max: MAX_DAYS_AHEAD }));
   }
   return startsAt;
 }
@@ -154,8 +155,8 @@ export const lessonsService = {
   async timetable(ctx: TenantContext, q: { from?: IsoDate; to?: IsoDate; locationId?: string; instructorId?: string; lessonTypeId?: string; includeCancelled: boolean }) {
     const from = q.from ?? tenantToday(ctx);
     const to = q.to ?? addDays(from, 6);
-    if (to < from) throw invalid('to comes before from');
-    if (to > addDays(from, MAX_RANGE_DAYS - 1)) throw invalid(`Ask for at most ${MAX_RANGE_DAYS} days at a time`);
+    if (to < from) throw invalid(text('schedule.to_before_from'));
+    if (to > addDays(from, MAX_RANGE_DAYS - 1)) throw invalid(text('schedule.range_too_wide', { max: MAX_RANGE_DAYS }));
     const tz = ctx.tenant.timezone;
     const rows = await lessonsRepo.timetable(ctx.db, { ...q, from: zonedInstant(from, '00:00', tz), to: zonedInstant(addDays(to, 1), '00:00', tz) });
     return { items: rows.map(toLesson) };
@@ -163,7 +164,7 @@ export const lessonsService = {
 
   async get(ctx: TenantContext, id: string) {
     const l = await lessonsRepo.view(ctx.db, id);
-    if (!l) throw notFound('Lesson');
+    if (!l) throw notFound('schedule.thing.lesson');
     const spots = await roomsRepo.spotsOf(ctx.db, [l.room_id]);
     const taken = spots.length > 0 ? await lessonsRepo.takenSpots(ctx.db, id) : new Set<number>();
     return { ...toLesson(l), spots: spots.length > 0 ? spots.map((s) => ({ spot: s.spot, label: s.label, taken: taken.has(s.spot) })) : null };
@@ -184,9 +185,9 @@ export const lessonsService = {
     input: { date?: IsoDate; startTime?: string; startsAt?: string; durationMinutes?: number; roomId?: string; substituteInstructorId?: string | null; capacity?: number; notes?: string },
   ) {
     const lesson = await lessonsRepo.forUpdate(ctx.db, id);
-    if (!lesson) throw notFound('Lesson');
-    if (lesson.status === 'cancelled') throw new AppError('conflict', 'This lesson is cancelled; it cannot be changed');
-    if (lesson.starts_at <= ctx.now) throw new AppError('conflict', 'This lesson has started or is over; it cannot be changed');
+    if (!lesson) throw notFound('schedule.thing.lesson');
+    if (lesson.status === 'cancelled') throw new AppError('conflict', text('schedule.lesson_cancelled_no_change'));
+    if (lesson.starts_at <= ctx.now) throw new AppError('conflict', text('schedule.lesson_over_no_change'));
     const tz = ctx.tenant.timezone;
     const local = localParts(lesson.starts_at, tz);
     const moved = input.startsAt !== undefined || input.date !== undefined || input.startTime !== undefined;
@@ -213,9 +214,13 @@ export const lessonsService = {
     if (startsAt.getTime() !== lesson.starts_at.getTime()) {
       // Bookings move with the lesson; the members hear of it (or their family lead does).
       const typeName = (await lessonsRepo.view(ctx.db, id))!.type_name;
-      const [was, is] = [lesson.starts_at, startsAt].map((at) => describeLesson({ lesson_type_name: typeName, starts_at: at }, tz));
-      await notifyMembers(ctx.db, await lessonsRepo.bookedMembers(ctx.db, id), 'lesson_moved', `Moved: ${is}`, (name) =>
-        `${name} 様\n\n${was} has been moved by the studio to ${is}.\nYour booking stays; cancel it if the new time does not suit you.\n`,
+      const [from, to] = [lesson.starts_at, startsAt].map((at) => describeLesson({ lesson_type_name: typeName, starts_at: at }));
+      await notifyMembers(
+        ctx.db,
+        await lessonsRepo.bookedMembers(ctx.db, id),
+        'lesson_moved',
+        { subject: text('schedule.mail.lesson_moved.subject', { lesson: to! }), body: (name) => text('schedule.mail.lesson_moved.body', { name, from: from!, to: to! }) },
+        studioVoice(ctx.tenant),
       );
     }
     return lessonsService.get(ctx, id);
@@ -223,8 +228,8 @@ export const lessonsService = {
 
   async cancel(ctx: TenantContext, id: string, input: { reason: string }) {
     const lesson = await lessonsRepo.forUpdate(ctx.db, id);
-    if (!lesson) throw notFound('Lesson');
-    if (lesson.status === 'scheduled' && lesson.starts_at <= ctx.now) throw new AppError('conflict', 'This lesson has started or is over; it cannot be cancelled');
+    if (!lesson) throw notFound('schedule.thing.lesson');
+    if (lesson.status === 'scheduled' && lesson.starts_at <= ctx.now) throw new AppError('conflict', text('schedule.lesson_over_no_cancel'));
     await releaseLessons(ctx, [id], input.reason);
     return lessonsService.get(ctx, id);
   },
@@ -233,15 +238,15 @@ export const lessonsService = {
 
   async getSeries(ctx: TenantContext, id: string) {
     const s = await seriesRepo.byId(ctx.db, id);
-    if (!s) throw notFound('Lesson series');
+    if (!s) throw notFound('schedule.thing.lesson_series');
     return (await seriesDto(ctx, [s]))[0]!;
   },
 
   /** Writes the series and every occurrence as a lesson row: the timetable, seat counters and locks are rows. */
   async createSeries(ctx: TenantContext, input: Placement & { weekdays: number[]; startTime: string; startsOn: IsoDate; endsOn: IsoDate }) {
-    if (input.startsOn < tenantToday(ctx)) throw new AppError('unprocessable', 'A series cannot start before today');
+    if (input.startsOn < tenantToday(ctx)) throw new AppError('unprocessable', text('schedule.series_before_today'));
     if (input.startsOn > lastPlannableDay(ctx)) {
-      throw invalid(`startsOn must fall between ${tenantToday(ctx)} and ${lastPlannableDay(ctx)} (at most ${MAX_DAYS_AHEAD} days ahead)`);
+      throw invalid(text('schedule.series_start_range', { today: day(tenantToday(ctx)), last: day(lastPlannableDay(ctx)), max: MAX_DAYS_AHEAD }));
     }
     const placement = await placementOf(ctx, input);
     const series = await seriesRepo.insert(ctx.db, {
@@ -252,7 +257,7 @@ export const lessonsService = {
       ends_on: input.endsOn,
     });
     if ((await materialise(ctx, series, ruleDates(series.starts_on, series.ends_on, series.weekdays))) === 0) {
-      throw new AppError('unprocessable', 'No lesson of this series falls between startsOn and endsOn from now on');
+      throw new AppError('unprocessable', text('schedule.series_empty'));
     }
     return lessonsService.getSeries(ctx, series.id);
   },
@@ -267,10 +272,10 @@ export const lessonsService = {
     input: { startTime?: string; durationMinutes?: number; roomId?: string; instructorId?: string | null; capacity?: number; weekdays?: number[]; endsOn?: IsoDate },
   ) {
     const current = await seriesRepo.forUpdate(ctx.db, id);
-    if (!current) throw notFound('Lesson series');
+    if (!current) throw notFound('schedule.thing.lesson_series');
     const endsOn = input.endsOn ?? current.ends_on;
     if (endsOn < current.starts_on || endsOn > addDays(current.starts_on, MAX_SERIES_DAYS)) {
-      throw invalid(`endsOn must fall between ${current.starts_on} and ${addDays(current.starts_on, MAX_SERIES_DAYS)}`);
+      throw invalid(text('schedule.series_end_range', { from: day(current.starts_on), to: day(addDays(current.starts_on, MAX_SERIES_DAYS)) }));
     }
     const room = input.roomId ? await liveRoom(ctx, input.roomId) : (await roomsRepo.byId(ctx.db, current.room_id))!;
     const capacity = input.capacity ?? current.capacity;
@@ -302,7 +307,7 @@ export const lessonsService = {
       { room_id: next.room_id, location_id: next.location_id, instructor_id: next.instructor_id, capacity, now: ctx.now },
     );
     const dropped = future.filter((l) => !inRule.has(l.occurrence_date!)).map((l) => l.id);
-    if (dropped.length > 0) await releaseLessons(ctx, dropped, 'No longer in the weekly schedule');
+    if (dropped.length > 0) await releaseLessons(ctx, dropped, studioWords(ctx.tenant, text('schedule.dropped_from_series')));
     const updated = await seriesRepo.update(ctx.db, id, {
       start_time: next.start_time,
       duration_minutes: next.duration_minutes,
@@ -322,7 +327,7 @@ export const lessonsService = {
   /** Cancels what is left of a series from a date on (today if not given), and ends the rule there. */
   async cancelSeries(ctx: TenantContext, id: string, input: { reason: string; from?: IsoDate }) {
     const series = await seriesRepo.forUpdate(ctx.db, id);
-    if (!series) throw notFound('Lesson series');
+    if (!series) throw notFound('schedule.thing.lesson_series');
     const from = input.from ?? tenantToday(ctx);
     const doomed = (await lessonsRepo.futureOfSeries(ctx.db, id, ctx.now)).filter((l) => l.status === 'scheduled' && l.occurrence_date! >= from).map((l) => l.id);
     const released = await releaseLessons(ctx, doomed, input.reason);

@@ -10,8 +10,8 @@ const seatMap = z
   .array(spot)
   .min(1)
   .max(1000)
-  .refine((spots) => new Set(spots.map((s) => s.spot)).size === spots.length, 'each spot number once')
-  .refine((spots) => new Set(spots.map((s) => s.label)).size === spots.length, 'each spot label once')
+  .refine((spots) => new Set(spots.map((s) => s.spot)).size === spots.length, 'schedule.each_spot_number_once')
+  .refine((spots) => new Set(spots.map((s) => s.label)).size === spots.length, 'schedule.each_spot_label_once')
   .describe('Numbered spots (bikes, mats) members may choose; the room’s capacity is their number');
 
 export const roomIdParams = z.object({ roomId: z.uuid() });
@@ -35,7 +35,7 @@ export const updateRoomBody = z
     archived: z.boolean().optional(),
   })
   .strict()
-  .refine((v) => Object.values(v).some((x) => x !== undefined), 'send at least one change')
+  .refine((v) => Object.values(v).some((x) => x !== undefined), 'validation.at_least_one_change')
   .meta({ example: { capacity: 24 } });
 
 export const roomDto = z.object({

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import { AppError, notFound, unlessDuplicate } from '../../platform/errors.js';
+import { text } from '../../platform/i18n.js';
 import type { AppRooms } from '../../platform/db/types.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { locationsRepo } from './catalog.repo.js';
@@ -26,29 +27,29 @@ async function withSpots(ctx: TenantContext, rooms: Array<Selectable<AppRooms>>)
 function capacityOf(capacity: number | undefined, spots: SeatMap | null): number {
   if (spots) {
     if (capacity !== undefined && capacity !== spots.length) {
-      throw new AppError('unprocessable', `The seat map has ${spots.length} spots, so the capacity is ${spots.length}, not ${capacity}`);
+      throw new AppError('unprocessable', text('schedule.seat_map_capacity', { spots: spots.length, capacity }));
     }
     return spots.length;
   }
-  if (capacity === undefined) throw new AppError('validation_failed', 'Give the room a capacity or a seat map');
+  if (capacity === undefined) throw new AppError('validation_failed', text('schedule.capacity_or_seat_map'));
   return capacity;
 }
 
-const uniqueName = <T>(name: string | undefined, write: () => Promise<T>) => unlessDuplicate(write, `This location already has a room named “${name}”`);
+const uniqueName = <T>(name: string | undefined, write: () => Promise<T>) => unlessDuplicate(write, text('schedule.duplicate.room', { name: name ?? '' }));
 
 export const roomsService = {
   list: async (ctx: TenantContext, q: { locationId?: string; includeArchived: boolean }) => ({ items: await withSpots(ctx, await roomsRepo.list(ctx.db, q)) }),
 
   async get(ctx: TenantContext, id: string) {
     const room = await roomsRepo.byId(ctx.db, id);
-    if (!room) throw notFound('Room');
+    if (!room) throw notFound('schedule.thing.room');
     return (await withSpots(ctx, [room]))[0]!;
   },
 
   create: (ctx: TenantContext, input: { locationId: string; name: string; capacity?: number; spots?: SeatMap }) =>
     uniqueName(input.name, async () => {
       if ((await locationsRepo.countLive(ctx.db, [input.locationId])) !== 1) {
-        throw new AppError('validation_failed', 'locationId names a location this studio does not have');
+        throw new AppError('validation_failed', text('schedule.unknown_location'));
       }
       const room = await roomsRepo.insert(ctx.db, { location_id: input.locationId, name: input.name, capacity: capacityOf(input.capacity, input.spots ?? null) });
       if (input.spots) await roomsRepo.replaceSpots(ctx.db, room.id, input.spots);

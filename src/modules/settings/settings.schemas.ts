@@ -13,7 +13,7 @@ export const membershipRules = z.object({
 export const updateMembershipRules = membershipRules
   .partial()
   .strict()
-  .refine((v) => Object.keys(v).length > 0, 'send at least one setting');
+  .refine((v) => Object.keys(v).length > 0, 'validation.at_least_one_change');
 
 /** The studio's booking rules: the defaults every lesson type uses unless it overrides them. */
 export const bookingSettings = z.object({
@@ -29,7 +29,7 @@ export const bookingSettings = z.object({
 export const updateBookingSettings = bookingSettings
   .partial()
   .strict()
-  .refine((v) => Object.keys(v).length > 0, 'send at least one setting')
+  .refine((v) => Object.keys(v).length > 0, 'validation.at_least_one_change')
   .meta({ example: { opensDaysBefore: 7, opensAt: '12:00' } });
 
 const level = z.enum(['ok', 'warning', 'critical']);

@@ -1,4 +1,5 @@
 import { AppError } from '../../platform/errors.js';
+import { text } from '../../platform/i18n.js';
 import type { Tx } from '../../platform/db/databases.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import type { MembershipRules } from '../contracts/charges.js';
@@ -43,10 +44,10 @@ export const settingsService = {
     const current = await membershipRules(ctx.db);
     const next = { ...current, ...changes };
     if (next.cutoffDay >= next.billingDay) {
-      throw new AppError('unprocessable', `The cut-off day (${next.cutoffDay}) must come before the billing day (${next.billingDay})`);
+      throw new AppError('unprocessable', text('billing.cutoff_before_billing_day', { cutoffDay: next.cutoffDay, billingDay: next.billingDay }));
     }
     if (changes.currency && changes.currency !== current.currency && (await contractsRepo.hasAny(ctx.db))) {
-      throw new AppError('unprocessable', 'The currency cannot change once contracts exist: their prices are in the old one');
+      throw new AppError('unprocessable', text('billing.currency_fixed'));
     }
     await settingsRepo.upsert(ctx.db, {
       proration_rule: next.prorationRule,
@@ -71,10 +72,10 @@ export const bookingSettingsService = {
   async update(ctx: TenantContext, changes: Partial<BookingSettings>) {
     const next = { ...(await bookingSettings(ctx.db)), ...changes };
     const { strikeLimit, strikeWindowDays, strikeBlockDays, waitlistAutoUntilHours, waitlistOfferMinutes, quietHours, ...rules } = next;
-    checkPenaltyFee(rules, 'The studio’s booking rules');
+    checkPenaltyFee(rules, text('schedule.where.studio_rules'));
     // A lesson type that charges a fee but leaves its amount to the studio must still charge something.
     for (const t of await lessonTypesRepo.list(ctx.db, false)) {
-      checkPenaltyFee(policyOf({ ...DEFAULT_BOOKING_RULES, defaults: rules }, t), `Lesson type “${t.name}”`);
+      checkPenaltyFee(policyOf({ ...DEFAULT_BOOKING_RULES, defaults: rules }, t), text('schedule.where.lesson_type', { name: t.name }));
     }
     await settingsRepo.upsert(ctx.db, {
       ...columnsOf(rules),

@@ -35,13 +35,13 @@ export const apiKeysService = {
 
   async get(ctx: TenantContext, id: string) {
     const row = await apiKeysRepo.byId(ctx.db, id);
-    if (!row) throw notFound('API key');
+    if (!row) throw notFound('platform.thing.api_key');
     return toApiKeyDto(row);
   },
 
   async revoke(ctx: TenantContext, id: string) {
     const row = await apiKeysRepo.revoke(ctx.db, id);
-    if (!row) throw notFound('API key');
+    if (!row) throw notFound('platform.thing.api_key');
     return toApiKeyDto(row);
   },
 };

@@ -10,10 +10,10 @@ const login = (tenant: TestTenant, email: string, password: string) =>
 async function latestMail(tenant: TestTenant, to: string) {
   const admin = await platform.admin();
   const r = await admin.query(
-    'select template, body from app.mail_outbox where tenant_id = $1 and to_address = $2 order by created_at desc limit 1',
+    'select template, subject, body from app.mail_outbox where tenant_id = $1 and to_address = $2 order by created_at desc limit 1',
     [tenant.id, to],
   );
-  return r.rows[0] as { template: string; body: string } | undefined;
+  return r.rows[0] as { template: string; subject: string; body: string } | undefined;
 }
 const tokenIn = (body: string) => /token=([A-Za-z0-9_%-]+)/.exec(body)![1]!;
 
@@ -85,7 +85,7 @@ describe('staff sign-in', () => {
       }
       const blocked = await perIp.call(tenant, { method: 'POST', url: '/api/auth/login', payload: { email: tenant.ownerEmail, password: tenant.ownerPassword } });
       expect(blocked.statusCode).toBe(429);
-      expect(blocked.json().detail).toContain('your network');
+      expect(blocked.json().detail).toBe('お使いのネットワークからのログインの失敗が続いています。しばらくしてからもう一度お試しください');
     } finally {
       await perIp.close();
     }
@@ -120,10 +120,13 @@ describe('staff sign-in', () => {
 describe('password reset and invitations', () => {
   it('mails a single-use link; the new password works and old sessions end', async () => {
     const tenant = await platform.createTenant();
-    const accepted = await platform.call(tenant, { method: 'POST', url: '/api/auth/password-reset', payload: { email: tenant.ownerEmail } });
+    // The reset mail goes to the person asking, in the language they ask in.
+    const accepted = await platform.call(tenant, { method: 'POST', url: '/api/auth/password-reset', headers: { 'accept-language': 'en' }, payload: { email: tenant.ownerEmail } });
     expect(accepted.statusCode).toBe(202);
     const mail = await latestMail(tenant, tenant.ownerEmail);
     expect(mail?.template).toBe('staff_password_reset');
+    expect(mail?.subject).toMatch(/^Reset your .+ password$/);
+    expect(mail?.body).toContain('Open this link within an hour');
     expect(mail?.body).toContain(`${tenant.slug}.studiohive.test`);
     const token = decodeURIComponent(tokenIn(mail!.body));
     const confirm = () =>
@@ -153,14 +156,17 @@ describe('password reset and invitations', () => {
   });
 
   it('invites new staff, who choose a password from the link', async () => {
+    // The invitation goes to someone other than the person asking: in the studio's language (Japanese), whatever the owner reads.
     const created = await platform.call(T, {
-      method: 'POST', url: '/api/staff', token: T.ownerToken,
+      method: 'POST', url: '/api/staff', token: T.ownerToken, headers: { 'accept-language': 'en' },
       payload: { email: 'Coach@Example.com', displayName: 'Coach', role: 'instructor' },
     });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ email: 'coach@example.com', role: 'instructor', status: 'active' });
     const invite = await latestMail(T, 'coach@example.com');
     expect(invite?.template).toBe('staff_invite');
+    expect(invite?.subject).toMatch(/^【.+】Studiohive へのご招待$/);
+    expect(invite?.body).toContain('のインストラクターアカウントが作成されました。');
     const token = decodeURIComponent(tokenIn(invite!.body));
     await platform.call(T, { method: 'POST', url: '/api/auth/password-reset/confirm', payload: { token, password: 'coach password 1' } });
     const session = await login(T, 'coach@example.com', 'coach password 1');
@@ -248,7 +254,7 @@ describe('API keys', () => {
       method: 'GET', url: '/api/staff', headers: { host: 'api.elsewhere.example', 'x-tenant-id': T.id, authorization: `Bearer ${token}` },
     });
     expect(withSession.statusCode).toBe(401);
-    expect(withSession.json().detail).toContain('API key');
+    expect(withSession.json().detail).toContain('API キー');
   });
 
   it('lets a stale token through to public routes (the sign-in page must load) but nowhere else', async () => {

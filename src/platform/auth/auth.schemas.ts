@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 export const email = z.email().max(254).toLowerCase().meta({ example: 'alex@example.com' });
-export const password = z.string().min(10, 'must be at least 10 characters').max(200).meta({ example: 'correct horse battery' });
+export const password = z.string().min(10, 'validation.password_length').max(200).meta({ example: 'correct horse battery' });
 export const staffRole = z.enum(['owner', 'manager', 'front_desk', 'instructor']);
 export const displayName = z.string().trim().min(1).max(200).meta({ example: 'Alex Sato' });
 export const timestamp = z.iso.datetime({ offset: true });
@@ -27,7 +27,7 @@ export const staffIdParams = z.object({ staffId: z.uuid() });
 export const createStaffBody = z.object({ email, displayName, role: staffRole });
 export const updateStaffBody = z
   .object({ displayName: displayName.optional(), role: staffRole.optional(), status: z.enum(['active', 'disabled']).optional() })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), 'give at least one field to change')
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'validation.at_least_one_change')
   .meta({ example: { displayName: 'Alex Sato' } });
 export const staffList = z.object({ items: z.array(staffDto) });
 

@@ -1,4 +1,5 @@
 import type { Tx } from '../db/databases.js';
+import { render, studioLocale, text } from '../i18n.js';
 import type { StaffRole, Tenant } from '../db/types.js';
 import type { Principal, TenantContext, TenantSession } from '../tenancy/context.js';
 import { memberSessionsRepo } from '../../modules/members/member-accounts.repo.js';
@@ -8,6 +9,7 @@ import { sha256 } from './secrets.js';
 import { queueMail } from '../mail/outbox.js';
 import { apiKeysRepo, resetTokensRepo, sessionsRepo, staffRepo } from './staff.repo.js';
 import { toStaffDto } from './staff.service.js';
+import { roleName } from './roles.js';
 
 export interface AuthSettings {
   sessionTtlHours: number;
@@ -48,10 +50,11 @@ export function createAuthService(settings: AuthSettings) {
     credentials: staffRepo.credentials,
     setPassword: async (db, id, passwordHash) => void (await staffRepo.update(db, id, { password_hash: passwordHash })),
     signedIn: async (db, account, session) => ({ ...session, staff: toStaffDto((await staffRepo.byId(db, account.id))!) }),
+    // To the person asking, in their language.
     resetMail: (ctx, token) => ({
       template: 'staff_password_reset',
-      subject: `Reset your ${ctx.tenant.display_name} password`,
-      body: `Someone asked to reset your password. Open this link within an hour to choose a new one:\n${resetLink(ctx.tenant, token)}\n\nIf it was not you, ignore this mail.`,
+      subject: render(text('mail.staff_password_reset.subject', { studio: ctx.tenant.display_name }), ctx.request.locale, ctx.tenant.timezone),
+      body: render(text('mail.staff_password_reset.body', { link: resetLink(ctx.tenant, token) }), ctx.request.locale, ctx.tenant.timezone),
     }),
   };
 
@@ -113,11 +116,13 @@ export function createAuthService(settings: AuthSettings) {
       let setupToken: string | null = null;
       if (!input.passwordHash) {
         setupToken = await realms.issueToken(db, staffRealm, staff.id, 'invite', INVITE_TOKEN_TTL_MS);
+        // To someone other than the person asking (an owner or an operator creates the account): the studio's language.
+        const locale = studioLocale(tenant);
         await queueMail(db, [{
           to_address: staff.email,
           template: 'staff_invite',
-          subject: `You are invited to ${tenant.display_name} on Studiohive`,
-          body: `You have a ${input.role.replace('_', ' ')} account at ${tenant.display_name}.\nChoose your password within 72 hours:\n${resetLink(tenant, setupToken)}`,
+          subject: render(text('mail.staff_invite.subject', { studio: tenant.display_name }), locale, tenant.timezone),
+          body: render(text('mail.staff_invite.body', { role: roleName(input.role), studio: tenant.display_name, link: resetLink(tenant, setupToken) }), locale, tenant.timezone),
         }]);
       }
       return { staff, setupToken };

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { text, type Text } from '../i18n.js';
 import type { Tx } from '../db/databases.js';
 import type { RequestInfo, TenantContext, TenantSession } from '../tenancy/context.js';
 import { loginAttemptsRepo, type LoginRealm, type SessionStore, type TokenStore } from './credentials.repo.js';
@@ -54,25 +55,25 @@ export interface ThrottleSettings {
 export type RealmFlows = ReturnType<typeof createRealmFlows>;
 
 export function createRealmFlows(settings: ThrottleSettings) {
-  const refuse = (detail: string, retryAfterSeconds: number): never => {
+  const refuse = (detail: Text, retryAfterSeconds: number): never => {
     throw new AppError('rate_limited', detail, { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)) });
   };
 
   /** Throttles of one realm, checked under the account's lock; counts failures only. */
   async function checkThrottles(db: Tx, realm: LoginRealm, email: string, ip: string) {
     if ((await loginAttemptsRepo.failuresSince(db, realm, 1)) >= settings.maxFailuresPerTenantMinute) {
-      refuse('Too many failed sign-ins at this studio; try again in a minute', 60);
+      refuse(text('platform.sign_in.studio_throttled'), 60);
     }
     if ((await loginAttemptsRepo.failuresSince(db, realm, settings.windowMinutes, ip)) >= settings.maxFailuresPerIp) {
-      refuse('Too many failed sign-ins from your network; try again later', settings.windowMinutes * 60);
+      refuse(text('platform.sign_in.network_throttled'), settings.windowMinutes * 60);
     }
     const attempts = await loginAttemptsRepo.accountAttempts(db, realm, email, settings.windowMinutes);
     if (attempts.failed >= settings.maxFailuresPerAccount) {
       const retryAt = (attempts.oldest?.getTime() ?? Date.now()) + settings.windowMinutes * 60_000;
-      refuse('Too many failed sign-ins for this account; try again later', (retryAt - Date.now()) / 1000);
+      refuse(text('platform.sign_in.account_throttled'), (retryAt - Date.now()) / 1000);
     }
     if (attempts.failed + attempts.pending >= settings.maxFailuresPerAccount) {
-      refuse('Other sign-ins to this account are being checked; try again in a moment', 1);
+      refuse(text('platform.sign_in.pending'), 1);
     }
   }
 
@@ -172,7 +173,7 @@ export function createRealmFlows(settings: ThrottleSettings) {
       const passwordHash = await hashPassword(input.password);
       await session.transaction(async ({ db }) => {
         const used = await realm.tokens.consume(db, sha256(input.token), purposes);
-        if (!used) throw new AppError('unprocessable', 'This link is invalid, already used, or expired');
+        if (!used) throw new AppError('unprocessable', text('platform.link_invalid'));
         await realm.setPassword(db, used.owner_id, passwordHash);
         await realm.sessions.revokeAllFor(db, used.owner_id);
       });

@@ -1,4 +1,6 @@
 import { AppError, notFound } from '../errors.js';
+import { text } from '../i18n.js';
+import { roleName } from './roles.js';
 import type { StaffRole } from '../db/types.js';
 import type { TenantContext } from '../tenancy/context.js';
 import type { AuthService } from './auth.service.js';
@@ -27,26 +29,26 @@ const manageable: Record<StaffRole, StaffRole[]> = {
 
 function actorRole(ctx: TenantContext): StaffRole {
   if (!ctx.principal) throw new AppError('unauthenticated');
-  if (ctx.principal.kind === 'member') throw new AppError('forbidden', 'Members cannot manage staff accounts');
+  if (ctx.principal.kind === 'member') throw new AppError('forbidden', text('platform.members_cannot_manage_staff'));
   return ctx.principal.role;
 }
 
 function assertCanManage(ctx: TenantContext, role: StaffRole) {
   if (!manageable[actorRole(ctx)].includes(role)) {
-    throw new AppError('forbidden', `Your role cannot manage ${role.replace('_', ' ')} accounts`);
+    throw new AppError('forbidden', text('platform.role_cannot_manage', { role: roleName(role) }));
   }
 }
 
 export function createStaffService(auth: AuthService) {
   async function load(ctx: TenantContext, id: string) {
     const staff = await staffRepo.byId(ctx.db, id);
-    if (!staff) throw notFound('Staff member');
+    if (!staff) throw notFound('platform.thing.staff_member');
     return staff;
   }
 
   return {
     async me(ctx: TenantContext) {
-      if (ctx.principal?.kind !== 'staff') throw new AppError('forbidden', 'Only a signed-in staff member has a profile');
+      if (ctx.principal?.kind !== 'staff') throw new AppError('forbidden', text('platform.staff_profile_only'));
       return toStaffDto(await load(ctx, ctx.principal.staffId));
     },
 
@@ -72,7 +74,7 @@ export function createStaffService(auth: AuthService) {
       const losesOwner =
         current.role === 'owner' && current.status === 'active' && ((changes.role && changes.role !== 'owner') || changes.status === 'disabled');
       if (losesOwner && (await staffRepo.lockActiveOwners(ctx.db)).length <= 1) {
-        throw new AppError('conflict', 'A studio must keep at least one active owner');
+        throw new AppError('conflict', text('platform.keep_one_owner'));
       }
       // Enabling a disabled account takes a place in the quota again.
       if (changes.status === 'active' && current.status === 'disabled') await assertQuota(ctx, 'staff');

@@ -34,7 +34,8 @@ import type { Runtime } from '../runtime.js';
 import { platformRoutes } from '../tenancy/tenants.routes.js';
 import { AppError } from '../errors.js';
 import { rejectIllFormedText } from './well-formed-text.js';
-import { handleClientError, handleError, handleNotFound, problem, problemSchema, sendProblem } from './problems.js';
+import { handleClientError, handleError, handleNotFound, problem, problemSchema, requestRef, sendProblem } from './problems.js';
+import { text } from '../i18n.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { billingRoutes } from '../../modules/billing/billing.routes.js';
 import { beaconRoutes } from '../analytics/beacon.routes.js';
@@ -49,6 +50,9 @@ declare module 'fastify' {
     tenantId: string | null;
     /** The resolved tenant's tier, for metrics labelled by tier (never by tenant). */
     tenantTier: 'pool' | 'silo' | null;
+    /** The resolved tenant's language and time zone: problems speak them when the person's client asks for neither. */
+    tenantLocale: string | null;
+    tenantTimeZone: string | null;
   }
 }
 
@@ -125,7 +129,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   app.setErrorHandler(handleError);
   app.addHook('onRequest', async (req) => {
     // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused with 400.
-    if (req.raw.httpVersion === '1.1' && req.headers.host === undefined) throw new AppError('bad_request', 'The request has no Host header');
+    if (req.raw.httpVersion === '1.1' && req.headers.host === undefined) throw new AppError('bad_request', text('problems.no_host'));
   });
   // Before any route's own schema: no string that PostgreSQL or a page cannot hold gets in, on any route.
   app.addHook('preValidation', rejectIllFormedText);
@@ -141,6 +145,8 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   });
   app.decorateRequest('tenantId', null);
   app.decorateRequest('tenantTier', null);
+  app.decorateRequest('tenantLocale', null);
+  app.decorateRequest('tenantTimeZone', null);
 
   app.decorate('routeCatalog', [] as RouteEntry[]);
   app.addHook('onRoute', (route) => {
@@ -234,7 +240,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
         await sql`select 1`.execute(runtime.databases.control);
         return { status: 'ready' as const };
       } catch {
-        return sendProblem(reply, problem('unavailable', 'The database does not answer', req));
+        return sendProblem(reply, problem('unavailable', text('problems.database_down'), requestRef(req)));
       }
     },
   );

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
+import { text } from '../i18n.js';
 import type { Tx } from '../db/databases.js';
 import type { Principal } from '../tenancy/context.js';
 import { actorOf } from '../tenancy/actor.js';
@@ -28,9 +29,9 @@ const principalKey = (ctx: { principal: Principal | null }) => {
  * key reused by someone else or for a different request is refused rather than answered with the wrong result.
  */
 export async function once<T>(db: Tx, req: IdempotentRequest, work: () => Promise<T>): Promise<{ result: T; replayed: boolean }> {
-  if (req.key === undefined) throw new AppError('bad_request', 'This write needs an Idempotency-Key header (a fresh random value per action, reused on retry)');
+  if (req.key === undefined) throw new AppError('bad_request', text('platform.idempotency_key_missing'));
   const parsed = keySchema.safeParse(req.key);
-  if (!parsed.success) throw new AppError('bad_request', 'Idempotency-Key must be 8 to 200 printable characters');
+  if (!parsed.success) throw new AppError('bad_request', text('platform.idempotency_key_format'));
   const scope = `${principalKey(req)} ${req.route}`;
   const requestHash = createHash('sha256').update(JSON.stringify(req.input ?? null)).digest('hex');
   const claimed = await db
@@ -42,7 +43,7 @@ export async function once<T>(db: Tx, req: IdempotentRequest, work: () => Promis
   if (!claimed) {
     const prior = await db.selectFrom('app.idempotency_keys').select(['scope', 'request_hash', 'response']).where('key', '=', parsed.data).executeTakeFirstOrThrow();
     if (prior.scope !== scope || prior.request_hash !== requestHash) {
-      throw new AppError('unprocessable', 'This Idempotency-Key was already used for a different request; use a new key');
+      throw new AppError('unprocessable', text('platform.idempotency_key_reused'));
     }
     return { result: prior.response as T, replayed: true };
   }

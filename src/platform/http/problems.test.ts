@@ -98,6 +98,8 @@ describe('client mistakes', () => {
           url: attempt.url,
           headers: {
             host: T.host,
+            // The reasons the sweep looks for are matched in English; the next block covers the languages.
+            'accept-language': 'en',
             authorization: `Bearer ${isPlatform ? platform.platformToken : T.ownerToken}`,
             ...(attempt.contentType ? { 'content-type': attempt.contentType } : {}),
           },
@@ -154,7 +156,7 @@ describe('client mistakes', () => {
       expect(res.json().errors).toEqual([expect.objectContaining({ location: 'body', path: 'familyName' })]);
     }
     const inNotes = await platform.call(T, { method: 'POST', url: '/api/members', token, payload: { familyName: '山田', staffNotes: 'a\ud83d' } });
-    expect(inNotes.json().errors).toEqual([expect.objectContaining({ path: 'staffNotes', message: expect.stringMatching(/lone surrogate/) })]);
+    expect(inNotes.json().errors).toEqual([expect.objectContaining({ path: 'staffNotes', message: expect.stringMatching(/サロゲート/) })]);
     // A whole emoji is a surrogate pair, and welcome.
     const emoji = await platform.call(T, { method: 'POST', url: '/api/members', token, payload: { familyName: '山田', staffNotes: 'よろしく😀' } });
     expect(emoji.statusCode, emoji.body).toBe(201);
@@ -173,6 +175,49 @@ describe('client mistakes', () => {
     expect(basic.statusCode).toBe(401);
     const fake = await platform.call(T, { method: 'GET', url: '/api/auth/me', token: 'shs_forged' });
     expect(fake.statusCode).toBe(401);
+  });
+});
+
+describe('the language of a problem', () => {
+  const nul = (headers: Record<string, string> = {}) =>
+    platform.call(T, { method: 'POST', url: '/api/members', token: T.ownerToken, headers, payload: { familyName: '山\u0000田' } });
+
+  it('is the studio\'s (Japanese unless it chose English) when the client asks for none', async () => {
+    const ja = (await nul()).json();
+    expect(ja).toMatchObject({ title: '入力内容に誤りがあります', errors: [{ path: 'familyName', message: 'NUL 文字（U+0000）は使えません' }] });
+    expect(ja.detail).toBe('body.familyName: NUL 文字（U+0000）は使えません');
+    const missing = await platform.call(T, { method: 'POST', url: '/api/members', token: T.ownerToken, payload: { staffNotes: 'x' } });
+    expect(missing.json().errors).toEqual([{ location: 'body', path: 'familyName', message: '入力してください' }]);
+    const route = await platform.call(T, { method: 'GET', url: '/api/nothing-here' });
+    expect(route.json()).toMatchObject({ title: '見つかりません', detail: 'GET /api/nothing-here という API はありません' });
+  });
+
+  it('is the one the client asks for, which wins over the studio\'s', async () => {
+    expect((await nul({ 'accept-language': 'en-US,en;q=0.9' })).json()).toMatchObject({
+      title: 'The request is not valid',
+      detail: 'body.familyName: must not contain the NUL character (U+0000)',
+    });
+    expect((await nul({ 'accept-language': 'ja-JP' })).json().title).toBe('入力内容に誤りがあります');
+    // A language the server does not speak falls back to the studio's.
+    expect((await nul({ 'accept-language': 'fr-FR' })).json().title).toBe('入力内容に誤りがあります');
+    // zod's own words come in the reader's language too.
+    const tooLong = (lang: string) =>
+      platform.call(T, { method: 'POST', url: '/api/members', token: T.ownerToken, headers: { 'accept-language': lang }, payload: { familyName: 'x'.repeat(500) } });
+    expect((await tooLong('en')).json().errors[0].message).toMatch(/Too big/);
+    expect((await tooLong('ja')).json().errors[0].message).toMatch(/大きすぎる/);
+  });
+
+  it('follows the studio when it chooses English', async () => {
+    const E = await platform.createTenant();
+    const chose = await platform.call(E, { method: 'PUT', url: '/api/tenant/locale', token: E.ownerToken, payload: { locale: 'en' } });
+    expect(chose.statusCode, chose.body).toBe(200);
+    const nul = (headers: Record<string, string> = {}) =>
+      platform.call(E, { method: 'POST', url: '/api/members', token: E.ownerToken, headers, payload: { familyName: '山\u0000田' } });
+    expect((await nul()).json()).toMatchObject({ title: 'The request is not valid', detail: 'body.familyName: must not contain the NUL character (U+0000)' });
+    expect((await nul({ 'accept-language': 'ja' })).json().title).toBe('入力内容に誤りがあります');
+    // A path that is no route is answered before any studio is looked up: in the client's language, else Japanese.
+    const unknown = await platform.call(E, { method: 'GET', url: '/api/nothing-here', headers: { 'accept-language': 'en' } });
+    expect(unknown.json()).toMatchObject({ title: 'Not found', detail: 'No route GET /api/nothing-here' });
   });
 });
 

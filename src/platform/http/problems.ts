@@ -5,6 +5,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, errorCatalog, type ErrorCode } from '../errors.js';
+import { DEFAULT_LOCALE, isMessageId, render, requestLocale, text, type Locale, type Text } from '../i18n.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -27,27 +28,68 @@ export const problemSchema = z
 
 export type Problem = z.infer<typeof problemSchema>;
 
-/** What a problem needs of its request: errors raised before a request exists (a bad header) make one up. */
-type RequestRef = Pick<FastifyRequest, 'url' | 'id'>;
+/**
+ * What a problem needs of its request: where it was asked, and in which language and time zone to answer
+ * (the person's choice, else the studio's; errors raised before a request exists, a bad header, make one up).
+ */
+interface RequestRef {
+  url: string;
+  id: string;
+  locale: Locale;
+  timeZone?: string;
+}
 
-export function problem(code: ErrorCode, detail: string, req: RequestRef, extra: Record<string, unknown> = {}): Problem {
-  const { status, title } = errorCatalog[code];
-  return { type: `urn:studiohive:problem:${code}`, title, status, detail, instance: req.url, code, requestId: req.id, ...extra };
+export const requestRef = (req: FastifyRequest): RequestRef => ({
+  url: req.url,
+  id: req.id,
+  locale: requestLocale(req.raw, req.tenantLocale),
+  timeZone: req.tenantTimeZone ?? undefined,
+});
+
+/** A problem in the reader's language; a detail given as a string is already in it. */
+export function problem(code: ErrorCode, detail: Text | string, ref: RequestRef, extra: Record<string, unknown> = {}): Problem {
+  const { status } = errorCatalog[code];
+  const say = (t: Text | string) => (typeof t === 'string' ? t : render(t, ref.locale, ref.timeZone));
+  return { type: `urn:studiohive:problem:${code}`, title: say(text(`problems.title.${code}`)), status, detail: say(detail), instance: ref.url, code, requestId: ref.id, ...extra };
 }
 
 export function sendProblem(reply: FastifyReply, body: Problem, headers: Record<string, string> = {}) {
   return reply.code(body.status).headers(headers).type(PROBLEM_CONTENT_TYPE).serializer(JSON.stringify).send(body);
 }
 
+/** One thing wrong with an input, in words for the person (a catalog message, or zod's own in the reader's language). */
 export interface InputIssue {
   location: string;
   path: string;
-  message?: string;
+  message: Text | ((locale: Locale) => string);
 }
 
-/** The detail of a validation failure: every issue on one line, where it is first. */
-export const summariseIssues = (issues: InputIssue[]) =>
-  issues.map((e) => `${e.location}${e.path === '(root)' ? '' : `.${e.path}`}: ${e.message}`).join('; ');
+/** A validation failure: each issue in the reader's language, and all of them on one line, where each is, as the detail. */
+function validationProblem(issues: InputIssue[], ref: RequestRef): Problem {
+  const errors = issues.map((e) => ({
+    location: e.location,
+    path: e.path,
+    message: typeof e.message === 'function' ? e.message(ref.locale) : render(e.message, ref.locale, ref.timeZone),
+  }));
+  const summary = errors.map((e) => `${e.location}${e.path === '(root)' ? '' : `.${e.path}`}: ${e.message}`).join('; ');
+  return { ...problem('validation_failed', text('validation.summary', { summary }), ref), errors };
+}
+
+const zodLocales = { ja: z.locales.ja().localeError, en: z.locales.en().localeError };
+
+/**
+ * A zod issue in the reader's language: a check whose message is a catalog id says that message; a missing
+ * value says "required"; anything else is zod's own words in that language.
+ */
+function zodIssueMessage(issue: z.core.$ZodIssue): InputIssue['message'] {
+  if (isMessageId(issue.message)) return text(issue.message);
+  if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) return text('validation.required');
+  return (locale) => {
+    if (locale === 'en') return issue.message;
+    const said = zodLocales[locale](issue as never);
+    return typeof said === 'string' ? said : (said?.message ?? issue.message);
+  };
+}
 
 const codeByStatus: Partial<Record<number, ErrorCode>> = {
   400: 'bad_request',
@@ -66,27 +108,27 @@ const codeByStatus: Partial<Record<number, ErrorCode>> = {
 };
 
 /** PostgreSQL errors a client can cause despite validation, and overload; anything else stays a 500. */
-function fromPostgres(error: { code?: string; message?: string }): { code: ErrorCode; detail: string } | null {
+function fromPostgres(error: { code?: string; message?: string }): { code: ErrorCode; detail: Text } | null {
   if (error.message === 'timeout exceeded when trying to connect') {
-    return { code: 'unavailable', detail: 'The database is busy; retry the request' };
+    return { code: 'unavailable', detail: text('problems.database_busy') };
   }
   switch (error.code) {
     case '23505':
-      return { code: 'conflict', detail: 'A record with the same unique value already exists' };
+      return { code: 'conflict', detail: text('problems.duplicate') };
     case '23503':
-      return { code: 'conflict', detail: 'The change refers to a record that does not exist or is still in use' };
+      return { code: 'conflict', detail: text('problems.reference_missing') };
     case '23514':
     case '22001':
     case '22003':
     case '22007':
     case '22008':
     case '22P02':
-      return { code: 'unprocessable', detail: 'A value is out of the allowed range or format' };
+      return { code: 'unprocessable', detail: text('problems.out_of_range') };
     case '40001':
     case '40P01':
     case '55P03':
     case '57014':
-      return { code: 'unavailable', detail: 'The database is busy; retry the request' };
+      return { code: 'unavailable', detail: text('problems.database_busy') };
     default:
       return null;
   }
@@ -94,38 +136,47 @@ function fromPostgres(error: { code?: string; message?: string }): { code: Error
 
 /** The one place that turns any thrown error into problem+json. */
 export function handleError(error: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
+  const ref = requestRef(req);
   if (error instanceof AppError) {
     const headers: Record<string, string> = {};
     const retryAfter = error.extra.retryAfterSeconds;
     if (typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter);
     const { retryAfterSeconds: _omit, ...extra } = error.extra;
     if (error.status >= 500) req.log.error({ err: error }, 'request failed');
-    return sendProblem(reply, problem(error.code, error.message, req, extra), headers);
+    if (error.code === 'validation_failed' && Array.isArray(extra.issues)) {
+      const { issues, ...rest } = extra;
+      return sendProblem(reply, { ...validationProblem(issues as InputIssue[], ref), ...rest });
+    }
+    return sendProblem(reply, problem(error.code, error.detail, ref, extra), headers);
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const errors = error.validation.map((issue) => ({
+    const issues = error.validation.map((issue) => ({
       location: error.validationContext ?? 'body',
       path: issue.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(root)',
-      message: issue.message,
+      // fastify-type-provider-zod spreads the zod issue into params, its code into keyword: put it back together.
+      message: zodIssueMessage({ ...issue.params, code: issue.keyword, message: issue.message ?? '', path: [] } as unknown as z.core.$ZodIssue),
     }));
-    return sendProblem(reply, problem('validation_failed', summariseIssues(errors), req, { errors }));
+    return sendProblem(reply, validationProblem(issues, ref));
   }
   if (isResponseSerializationError(error)) {
     req.log.error({ err: error, issues: error.cause.issues }, 'response did not match its schema');
-    return sendProblem(reply, problem('internal', 'The server could not produce a valid response', req));
+    return sendProblem(reply, problem('internal', text('problems.invalid_response'), ref));
   }
   const pgProblem = fromPostgres(error as { code?: string; message?: string });
   if (pgProblem) {
     req.log.warn({ err: error }, 'database refused a request');
-    return sendProblem(reply, problem(pgProblem.code, pgProblem.detail, req));
+    return sendProblem(reply, problem(pgProblem.code, pgProblem.detail, ref));
   }
   const status = (error as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) {
-    return sendProblem(reply, problem(codeByStatus[status] ?? 'bad_request', error.message, req));
+    // Fastify's own refusals (a body that is not JSON, a wrong content type) come with English words only.
+    // In English they are passed on; in Japanese the code's title says what it can.
+    const code = codeByStatus[status] ?? 'bad_request';
+    return sendProblem(reply, problem(code, ref.locale === 'en' ? error.message : text(`problems.title.${code}`), ref));
   }
-  if (status === 503) return sendProblem(reply, problem('unavailable', 'The server is shutting down; retry', req));
+  if (status === 503) return sendProblem(reply, problem('unavailable', text('problems.shutting_down'), ref));
   req.log.error({ err: error }, 'unhandled error');
-  return sendProblem(reply, problem('internal', 'Something went wrong on our side; the request id identifies it', req));
+  return sendProblem(reply, problem('internal', text('problems.internal'), ref));
 }
 
 /**
@@ -137,15 +188,10 @@ export function handleClientError(error: Error & { code?: string }, socket: Sock
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const code: ErrorCode =
     error.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'bad_request';
-  const detail =
-    code === 'headers_too_large'
-      ? 'The request line and headers exceed 16 KB; send long values in the body'
-      : code === 'request_timeout'
-        ? 'The request headers did not arrive in time'
-        : 'The request is not valid HTTP';
+  const detail = text(code === 'headers_too_large' ? 'problems.headers_too_large' : code === 'request_timeout' ? 'problems.headers_timeout' : 'problems.not_http');
   if (socket.writable) {
     const id = randomUUID();
-    const body = JSON.stringify(problem(code, detail, { url: `urn:uuid:${id}`, id }));
+    const body = JSON.stringify(problem(code, detail, { url: `urn:uuid:${id}`, id, locale: DEFAULT_LOCALE }));
     const { status } = errorCatalog[code];
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
@@ -156,5 +202,5 @@ export function handleClientError(error: Error & { code?: string }, socket: Sock
 }
 
 export function handleNotFound(req: FastifyRequest, reply: FastifyReply) {
-  return sendProblem(reply, problem('not_found', `No route ${req.method} ${req.url.split('?')[0]}`, req));
+  return sendProblem(reply, problem('not_found', text('problems.no_route', { method: req.method, url: req.url.split('?')[0]! }), requestRef(req)));
 }

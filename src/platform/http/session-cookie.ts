@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
+import { text } from '../i18n.js';
 
 /**
  * Browser sessions live in HttpOnly cookies, out of reach of any script the page runs; API clients and API keys
@@ -26,7 +27,7 @@ export function cookieSession(req: FastifyRequest): string | null {
 /** A write authenticated by a cookie must come from the app itself. */
 export function checkCsrf(req: FastifyRequest): void {
   if (SAFE_METHODS.has(req.method)) return;
-  if (!req.headers[CSRF_HEADER]) throw new AppError('forbidden', `A write signed in by cookie must carry the ${CSRF_HEADER} header`);
+  if (!req.headers[CSRF_HEADER]) throw new AppError('forbidden', text('platform.csrf_header', { header: CSRF_HEADER }));
 }
 
 export interface CookieSettings {

@@ -4,6 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z, type ZodType } from 'zod';
 import { checkCsrf, clearSessionCookie, cookieSession, setSessionCookie, type CookieSettings, type SessionRealm } from './session-cookie.js';
 import { AppError } from '../errors.js';
+import { requestLocale, text } from '../i18n.js';
+import { roleList } from '../auth/roles.js';
 import { inTenantTransaction } from '../db/databases.js';
 import type { StaffRole, Tenant } from '../db/types.js';
 import { runWithTenant, type Principal, type RequestInfo, type TenantContext, type TenantSession } from '../tenancy/context.js';
@@ -126,21 +128,21 @@ export function bearerOf(req: FastifyRequest, lenient = false): string | null {
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match) {
     if (lenient) return null;
-    throw new AppError('unauthenticated', 'Authorization must be "Bearer <token>"');
+    throw new AppError('unauthenticated', text('platform.bearer_format'));
   }
   return match[1]!;
 }
 
 function authorize(access: Access, principal: Principal | null) {
   if (access === 'public') return;
-  if (!principal) throw new AppError('unauthenticated', 'Sign in, or send a valid session token or API key');
+  if (!principal) throw new AppError('unauthenticated', text('platform.sign_in_required'));
   if (access === 'member') {
-    if (principal.kind !== 'member') throw new AppError('forbidden', 'This is for signed-in members; staff accounts and API keys cannot use it');
+    if (principal.kind !== 'member') throw new AppError('forbidden', text('platform.members_only'));
     return;
   }
-  if (principal.kind === 'member') throw new AppError('forbidden', 'This is for studio staff; members cannot use it');
+  if (principal.kind === 'member') throw new AppError('forbidden', text('platform.staff_only'));
   if (access !== 'authenticated' && !access.includes(principal.role)) {
-    throw new AppError('forbidden', `This needs one of the roles: ${access.join(', ')}`);
+    throw new AppError('forbidden', text('platform.needs_roles', { roles: roleList(access) }));
   }
 }
 
@@ -164,9 +166,9 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
     let tenant: Tenant | null;
     if (header !== undefined) {
       // No catalog lookup without an API key: the header alone must not reveal whether a tenant exists.
-      if (!bearerOf(req)?.startsWith('shk_')) throw new AppError('unauthenticated', 'X-Tenant-Id must come with an API key of that tenant');
+      if (!bearerOf(req)?.startsWith('shk_')) throw new AppError('unauthenticated', text('platform.tenant_header_needs_key'));
       const parsed = uuid.safeParse(header);
-      if (!parsed.success) throw new AppError('bad_request', 'X-Tenant-Id must be a tenant id (uuid)');
+      if (!parsed.success) throw new AppError('bad_request', text('platform.tenant_header_uuid'));
       tenant = await runtime.directory.byId(parsed.data);
     } else {
       tenant = await runtime.directory.byHost(req.headers.host);
@@ -174,12 +176,14 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
     if (tenant) {
       req.tenantId = tenant.id;
       req.tenantTier = tenant.tier;
+      req.tenantLocale = tenant.locale;
+      req.tenantTimeZone = tenant.timezone;
     }
     if (!tenant || tenant.status === 'deleted') {
-      throw new AppError('tenant_not_found', 'No studio is registered at this address');
+      throw new AppError('tenant_not_found', text('platform.no_studio'));
     }
     if (tenant.status === 'suspended') {
-      throw new AppError('tenant_suspended', `${tenant.display_name} is suspended; contact the studio or Studiohive support`);
+      throw new AppError('tenant_suspended', text('platform.studio_suspended', { studio: tenant.display_name }));
     }
     // A placement whose migration failed answers 503 maintenance here, before the body is read (cached lookup).
     await runtime.directory.placementOf(tenant);
@@ -188,7 +192,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
   }
 
   function requestInfo(req: FastifyRequest): RequestInfo {
-    return { requestId: req.id, ip: req.ip, userAgent: req.headers['user-agent'] ?? null };
+    return { requestId: req.id, ip: req.ip, userAgent: req.headers['user-agent'] ?? null, locale: requestLocale(req.raw, req.tenantLocale) };
   }
 
   function register<S extends Schemas>(def: BaseDef<S>, handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) {
@@ -282,9 +286,9 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
       const result = await inTenantTransaction(db, tenant.id, async (trx) => {
         const principal = bearer ? await runtime.auth.authenticate(trx, bearer) : null;
         // A stale token does not stop a public page (the sign-in page itself) from loading.
-        if (bearer && !principal && def.access !== 'public') throw new AppError('unauthenticated', 'The token is invalid or has expired');
+        if (bearer && !principal && def.access !== 'public') throw new AppError('unauthenticated', text('platform.token_invalid'));
         if (viaTenantHeader && principal?.kind !== 'api_key') {
-          throw new AppError('unauthenticated', 'X-Tenant-Id must come with an API key of that tenant');
+          throw new AppError('unauthenticated', text('platform.tenant_header_needs_key'));
         }
         authorize(def.access, principal);
         principalSeen = principal;
@@ -330,7 +334,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
     sessionRoute<S extends Schemas>(def: SessionDef<S>) {
       register(def, async (req, reply) => {
         const { tenant, viaTenantHeader } = tenantOf(req);
-        if (viaTenantHeader) throw new AppError('bad_request', 'Use the studio address for this route, not X-Tenant-Id');
+        if (viaTenantHeader) throw new AppError('bad_request', text('platform.use_studio_address'));
         const session = sessionOf(tenant, req);
         return runWithTenant(tenant, req.id, () => def.sessionHandler(session, inputOf<S>(req)));
       });

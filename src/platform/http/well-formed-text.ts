@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import { summariseIssues, type InputIssue } from './problems.js';
+import { text, type Text } from '../i18n.js';
+import type { InputIssue } from './problems.js';
 
 type Location = 'params' | 'querystring' | 'body';
 type TextIssue = InputIssue & { location: Location };
@@ -12,9 +13,9 @@ type TextIssue = InputIssue & { location: Location };
 /** In a `u` regular expression a surrogate pair is one code point, so only a lone half matches. */
 const loneSurrogate = /\p{Cs}/u;
 
-function flaw(text: string): string | null {
-  if (text.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
-  if (loneSurrogate.test(text)) return 'must be well-formed Unicode (it has a lone surrogate)';
+function flaw(value: string): Text | null {
+  if (value.includes('\u0000')) return text('validation.nul_character');
+  if (loneSurrogate.test(value)) return text('validation.lone_surrogate');
   return null;
 }
 
@@ -30,7 +31,7 @@ function collect(value: unknown, location: Location, path: string[], issues: Tex
   } else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
       const problem = flaw(key);
-      if (problem) issues.push({ location, path: [...path, key.replace(/[\u0000\ud800-\udfff]/g, '\ufffd')].join('.'), message: `the name ${problem}` });
+      if (problem) issues.push({ location, path: [...path, key.replace(/[\u0000\ud800-\udfff]/g, '\ufffd')].join('.'), message: text('validation.bad_key', { flaw: problem }) });
       else collect(item, location, [...path, key], issues);
     }
   }
@@ -46,5 +47,5 @@ export async function rejectIllFormedText(req: FastifyRequest): Promise<void> {
   collect(req.query, 'querystring', [], issues);
   collect(req.body, 'body', [], issues);
   if (issues.length === 0) return;
-  throw new AppError('validation_failed', summariseIssues(issues), { errors: issues });
+  throw new AppError('validation_failed', undefined, { issues });
 }

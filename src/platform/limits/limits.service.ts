@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { text } from '../i18n.js';
 import type { Runtime } from '../runtime.js';
 import type { Tenant } from '../db/types.js';
 import { platformCapacity } from './capacity.js';
@@ -57,7 +58,7 @@ export async function platformRows(runtime: Runtime): Promise<LimitRow[]> {
 async function findTenant(runtime: Runtime, ref: string): Promise<Tenant> {
   const byId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref);
   const tenant = byId ? await runtime.directory.byId(ref) : await runtime.directory.bySlug(ref.toLowerCase());
-  if (!tenant || tenant.status === 'deleted') throw new AppError('tenant_not_found', `No tenant "${ref}"`);
+  if (!tenant || tenant.status === 'deleted') throw new AppError('tenant_not_found', text('platform.no_tenant', { ref }));
   return tenant;
 }
 

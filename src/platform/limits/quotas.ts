@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Tx } from '../db/databases.js';
 import { AppError } from '../errors.js';
+import { text, type Text } from '../i18n.js';
 import type { TenantContext } from '../tenancy/context.js';
 import type { Limits } from '../tenancy/plans.js';
 
@@ -31,15 +32,13 @@ const limitName: Record<CountedResource | 'storageBytes', string> = {
   storageBytes: 'tenant.storage_bytes',
 };
 
-const what: Record<CountedResource, string> = { members: 'members', locations: 'locations', staff: 'active staff accounts' };
-
 /** A tenant's effective limits; a key missing from the catalog row means no limit for that resource. */
 export function limitOf(limits: Record<string, number> | Partial<Limits>, key: keyof Limits): number | null {
   const value = (limits as Record<string, unknown>)[key];
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-export function quotaExceeded(resource: CountedResource | 'storageBytes', usage: number, max: number, detail: string) {
+export function quotaExceeded(resource: CountedResource | 'storageBytes', usage: number, max: number, detail: Text) {
   return new AppError('quota_exceeded', detail, { limit: limitName[resource], usage, max });
 }
 
@@ -55,7 +54,7 @@ export async function assertQuota(ctx: TenantContext, resource: CountedResource)
   await sql`select pg_advisory_xact_lock(hashtextextended(${`quota:${resource}:${ctx.tenant.id}`}, 0))`.execute(ctx.db);
   const usage = await counters[resource](ctx.db);
   if (usage >= max) {
-    throw quotaExceeded(resource, usage, max, `This studio's plan allows ${max} ${what[resource]} and ${usage} are in use (limit ${limitName[resource]}); archive or end some, or move to a larger plan`);
+    throw quotaExceeded(resource, usage, max, text('platform.quota.reached', { max, resource, usage, limit: limitName[resource] }));
   }
   if (resource === 'members') await assertStorage(ctx);
 }
@@ -70,6 +69,6 @@ async function assertStorage(ctx: TenantContext): Promise<void> {
   if (max === null) return;
   const usage = Number(ctx.tenant.stored_bytes);
   if (usage >= max) {
-    throw quotaExceeded('storageBytes', usage, max, `This studio stores ${usage} bytes and its plan allows ${max} (limit tenant.storage_bytes); new members cannot be added until data is removed or the plan is larger`);
+    throw quotaExceeded('storageBytes', usage, max, text('platform.quota.storage', { usage, max }));
   }
 }

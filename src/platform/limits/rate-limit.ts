@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Tenant } from '../db/types.js';
 import { AppError } from '../errors.js';
+import { text } from '../i18n.js';
 import type { RouteConfig } from '../http/tenant-route.js';
 import { limitOf } from './quotas.js';
 
@@ -44,7 +45,7 @@ export function tenantRateLimiter(enabled: boolean) {
     if (!enabled || (req.routeOptions.config as RouteConfig).metered === false) return;
     const perMinute = limitOf(tenant.limits, 'apiRequestsPerMinute');
     if (perMinute === null) return;
-    if (perMinute === 0) throw new AppError('rate_limited', "This studio's plan allows no API requests", { retryAfterSeconds: 60, limit: 'tenant.api_requests_per_minute', max: 0 });
+    if (perMinute === 0) throw new AppError('rate_limited', text('platform.rate.no_requests'), { retryAfterSeconds: 60, limit: 'tenant.api_requests_per_minute', max: 0 });
     const points = perWindow(perMinute);
     try {
       headers(reply, points, await limiterFor(points).consume(tenant.id));
@@ -52,7 +53,7 @@ export function tenantRateLimiter(enabled: boolean) {
       if (!(refused instanceof RateLimiterRes)) throw refused;
       headers(reply, points, refused);
       const retryAfterSeconds = Math.max(1, Math.ceil(refused.msBeforeNext / 1000));
-      throw new AppError('rate_limited', `This studio may send ${perMinute} requests per minute (${points} per ${WINDOW_SECONDS} s) and has used them; retry in ${retryAfterSeconds} s`, {
+      throw new AppError('rate_limited', text('platform.rate.used', { perMinute, points, window: WINDOW_SECONDS, retry: retryAfterSeconds }), {
         retryAfterSeconds,
         limit: 'tenant.api_requests_per_minute',
         max: perMinute,

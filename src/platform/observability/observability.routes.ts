@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { constantTimeEqual } from '../auth/secrets.js';
 import { AppError } from '../errors.js';
+import { text } from '../i18n.js';
 import { problemSchema } from '../http/problems.js';
 import { bearerOf } from '../http/tenant-route.js';
 import type { Runtime } from '../runtime.js';
@@ -66,7 +67,7 @@ export async function observabilityRoutes(app: FastifyInstance, runtime: Runtime
       const given = bearerOf(req);
       // Every configured token is compared, so the time taken does not tell which one was close.
       const matches = tokens.map((t) => given !== null && constantTimeEqual(given, t));
-      if (!matches.includes(true)) throw new AppError('unauthenticated', tokens.length ? 'A valid metrics token is required' : 'Metrics are off on this port: set METRICS_TOKEN or METRICS_PORT');
+      if (!matches.includes(true)) throw new AppError('unauthenticated', text(tokens.length ? 'platform.metrics_token_required' : 'platform.metrics_off'));
       return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
   }

@@ -11,7 +11,7 @@ const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 export const timeArg = z
   .string()
   .max(40)
-  .refine((v) => parseTimeArg(v, new Date()) !== null, 'must be an ISO timestamp (2025-01-31T09:00:00Z), a date (2025-01-31) or a span back from now (30m, 24h, 7d)')
+  .refine((v) => parseTimeArg(v, new Date()) !== null, 'platform.usage.time_arg')
   .meta({ example: '24h' });
 
 export function parseTimeArg(value: string, now: Date): Date | null {

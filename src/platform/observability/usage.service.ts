@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { text } from '../i18n.js';
 import type { Runtime } from '../runtime.js';
 import { usageRepo, type UsageWindow } from './usage.repo.js';
 import { parseTimeArg, type UsageQuery } from './usage.schemas.js';
@@ -30,8 +31,8 @@ export function createUsageService(runtime: Pick<Runtime, 'databases' | 'tenants
     const now = runtime.clock.now();
     const until = q.until ? parseTimeArg(q.until, now) : now;
     const since = q.since ? parseTimeArg(q.since, now) : new Date(until!.getTime() - DAY_MS);
-    if (!since || !until) throw new AppError('bad_request', 'since and until must be ISO timestamps, dates or spans like 24h');
-    if (since >= until) throw new AppError('bad_request', 'since must be before until');
+    if (!since || !until) throw new AppError('bad_request', text('platform.usage.bad_window'));
+    if (since >= until) throw new AppError('bad_request', text('platform.usage.since_after_until'));
     return { since, until };
   }
 

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Tx } from '../db/databases.js';
 import type { StaffRole, Tenant } from '../db/types.js';
+import type { Locale } from '../i18n.js';
 
 /** Who asks: staff and API keys (the staff realm, with a role), or a member (the member realm, no role). */
 export type Principal =
@@ -12,6 +13,8 @@ export interface RequestInfo {
   requestId: string;
   ip: string;
   userAgent: string | null;
+  /** The language of the person asking (their client's choice, else the studio's); a job speaks the studio's. */
+  locale: Locale;
 }
 
 /** What a tenant request carries: the tenant, its open transaction (tenant already SET LOCAL), and who asks. */

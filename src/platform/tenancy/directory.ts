@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.js';
+import { text } from '../i18n.js';
 import type { Databases, Db } from '../db/databases.js';
 import type { Placement, Tenant } from '../db/types.js';
 import { catalogLookups } from './tenants.repo.js';
@@ -88,7 +89,7 @@ export class TenantDirectory {
     }
     if (placement.migration_status === 'failed' || (placement.schema_version ?? 0) < this.opts.schemaVersion) {
       // The reason (a migration error, a version) is for operators (studiohive migrate), not for the studio's visitors.
-      throw new AppError('maintenance', 'This studio is being updated; please try again in a few minutes', {
+      throw new AppError('maintenance', text('platform.studio_updating'), {
         retryAfterSeconds: PLACEMENT_TTL_MS / 1000,
       });
     }

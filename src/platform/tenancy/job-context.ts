@@ -1,3 +1,4 @@
+import { asLocale } from '../i18n.js';
 import { inTenantTransaction } from '../db/databases.js';
 import type { Tenant } from '../db/types.js';
 import type { TenantContext } from './context.js';
@@ -12,7 +13,7 @@ export type TenantTransaction = <T>(fn: (ctx: TenantContext) => Promise<T>) => P
 export async function tenantJob(directory: TenantDirectory, tenantId: string, now: Date): Promise<{ tenant: Tenant; transaction: TenantTransaction } | null> {
   const tenant = await directory.byId(tenantId);
   if (!tenant || tenant.status === 'deleted') return null;
-  const request = { requestId: `job:${tenantId}`, ip: '127.0.0.1', userAgent: null };
+  const request = { requestId: `job:${tenantId}`, ip: '127.0.0.1', userAgent: null, locale: asLocale(tenant.locale) };
   return {
     tenant,
     transaction: async (fn) => inTenantTransaction(await directory.dbFor(tenant), tenant.id, (db) => fn({ tenant, db, principal: null, request, now })),

@@ -70,11 +70,15 @@ describe('platform admin API', () => {
     expect(bad.json().errors[0]).toMatchObject({ location: 'body', path: 'slug' });
     const reserved = await platform.platform({ method: 'POST', url: '/platform/tenants', payload: createBody('admin') });
     expect(reserved.statusCode).toBe(422);
+    // The operators' API answers in Japanese unless asked for English.
+    expect(reserved.json().detail).toBe('スラッグ「admin」は予約済みのため使えません');
     const slug = uniqueSlug();
     await platform.platform({ method: 'POST', url: '/platform/tenants', payload: createBody(slug) });
     const taken = await platform.platform({ method: 'POST', url: '/platform/tenants', payload: createBody(slug) });
     expect(taken.statusCode).toBe(409);
-    expect(taken.json().detail).toContain('taken');
+    expect(taken.json().detail).toBe(`スラッグ「${slug}」はすでに使われています`);
+    const inEnglish = await platform.platform({ method: 'POST', url: '/platform/tenants', payload: createBody(slug), headers: { 'accept-language': 'en' } });
+    expect(inEnglish.json().detail).toBe(`The slug "${slug}" is taken`);
   });
 
   it('invites the owner when no password is given', async () => {
@@ -144,7 +148,7 @@ describe('tenant resolution', () => {
       const here = await platform.call(t, { method: 'GET', url: '/api/auth/me', token: t.ownerToken });
       expect(here.statusCode).toBe(403);
       expect(here.json()).toMatchObject({ code: 'tenant_suspended' });
-      expect(here.json().detail).toContain('suspended');
+      expect(here.json().detail).toContain('停止中');
       await new Promise((r) => setTimeout(r, 350));
       expect((await other.call(t, { method: 'GET', url: '/api/auth/me', token: t.ownerToken })).json().code).toBe('tenant_suspended');
       const again = await platform.platform({ method: 'POST', url: `/platform/tenants/${t.id}/suspend` });
@@ -263,7 +267,7 @@ describe('silo tier', () => {
 });
 
 describe('placements on another cluster', () => {
-  const post = (url: string, payload: Record<string, unknown>) => platform.platform({ method: 'POST', url, payload });
+  const post = (url: string, payload: Record<string, unknown>) => platform.platform({ method: 'POST', url, payload, headers: { 'accept-language': 'en' } });
   const signsIn = async (slug: string) =>
     (await platform.app.inject({ method: 'POST', url: '/api/auth/login', headers: { host: `${slug}.studiohive.test` }, payload: { email: `owner@${slug}.example.com`, password: 'owner password 123' } })).statusCode;
   /** Whether a database exists on the second cluster, asked of that server itself. */

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { constantTimeEqual } from '../auth/secrets.js';
 import { AppError } from '../errors.js';
+import { text } from '../i18n.js';
 import { problemSchema } from '../http/problems.js';
 import { bearerOf } from '../http/tenant-route.js';
 import type { Runtime } from '../runtime.js';
@@ -18,9 +19,9 @@ export async function platformRoutes(app: FastifyInstance, runtime: Runtime) {
   const { tenants } = runtime;
   app.addHook('onRequest', async (req: FastifyRequest) => {
     const expected = runtime.platformAdminToken;
-    if (!expected) throw new AppError('unauthenticated', 'The platform API is off: set PLATFORM_ADMIN_TOKEN');
+    if (!expected) throw new AppError('unauthenticated', text('platform.admin_api_off'));
     const given = bearerOf(req);
-    if (!given || !constantTimeEqual(given, expected)) throw new AppError('unauthenticated', 'A valid platform admin token is required');
+    if (!given || !constantTimeEqual(given, expected)) throw new AppError('unauthenticated', text('platform.admin_token_required'));
   });
   const r = app.withTypeProvider<ZodTypeProvider>();
   const meta = { tags: ['platform'], security: [{ platformAdmin: [] }] };

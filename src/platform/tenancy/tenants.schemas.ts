@@ -13,8 +13,8 @@ export const domain = z
   .regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a host name such as book.example.com')
   .meta({ example: 'book.example.com' });
 
-export const placementId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use 1-63 lower-case letters, digits and hyphens');
-export const clusterName = z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/, 'a cluster name: main, or a name in EXTRA_CLUSTERS');
+export const placementId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'platform.placement_id_format');
+export const clusterName = z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/, 'platform.cluster_name_format');
 
 export const tenantStatus = z.enum(['active', 'suspended', 'deleted']);
 
@@ -54,7 +54,7 @@ export const addPlacementBody = z.object({
   tier: z.enum(['pool', 'silo']),
   cluster: clusterName.default('main'),
   id: placementId.optional().describe('Default: {tier}-{cluster}-{random}'),
-  database: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'use lower-case letters, digits and underscores').optional().describe('Default: studiohive_{id}'),
+  database: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'platform.database_name_format').optional().describe('Default: studiohive_{id}'),
   tenantCapacity: z.number().int().min(1).max(1_000_000).optional().describe('Pool cells only (default 5000); a silo holds one tenant'),
 });
 

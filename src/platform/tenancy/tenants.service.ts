@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { AppError, notFound, unlessDuplicate } from '../errors.js';
+import { text } from '../i18n.js';
 import type { AuthService } from '../auth/auth.service.js';
 import { hashPassword } from '../auth/secrets.js';
 import { deleteOrder, tenantTables } from '../db/catalog.js';
@@ -92,7 +93,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
   async function load(idOrSlug: string): Promise<Tenant> {
     const byId = z.uuid().safeParse(idOrSlug).success;
     const tenant = byId ? await tenantsRepo.byId(control, idOrSlug) : await tenantsRepo.bySlug(control, idOrSlug);
-    if (!tenant) throw notFound('Tenant');
+    if (!tenant) throw notFound('platform.thing.tenant');
     return tenant;
   }
 
@@ -104,7 +105,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
   function assertCluster(cluster: string) {
     if (!(cluster in deps.databases.settings.clusters)) {
       const known = Object.keys(deps.databases.settings.clusters).sort().join(', ');
-      throw new AppError('unprocessable', `No database cluster "${cluster}" (configured: ${known}; add it to EXTRA_CLUSTERS)`);
+      throw new AppError('unprocessable', text('platform.no_cluster', { cluster, known }));
     }
   }
 
@@ -116,7 +117,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
   async function addPlacement(input: AddPlacementInput): Promise<Placement> {
     assertCluster(input.cluster);
     const id = input.id ?? `${input.tier}-${input.cluster}-${randomBytes(4).toString('hex')}`;
-    if (await tenantsRepo.placement(control, id)) throw new AppError('conflict', `Placement ${id} exists`);
+    if (await tenantsRepo.placement(control, id)) throw new AppError('conflict', text('platform.placement_exists', { id }));
     const placement = {
       id,
       tier: input.tier,
@@ -125,7 +126,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       tenant_capacity: input.tier === 'silo' ? 1 : (input.tenantCapacity ?? 5000),
     };
     const { schemaVersion } = await deps.provisionDatabase(placement);
-    await unlessDuplicate(() => tenantsRepo.insertPlacement(control, { ...placement, schema_version: schemaVersion }), `Database ${placement.database} on ${placement.cluster} already serves a placement`);
+    await unlessDuplicate(() => tenantsRepo.insertPlacement(control, { ...placement, schema_version: schemaVersion }), text('platform.database_in_use', { database: placement.database, cluster: placement.cluster }));
     return (await tenantsRepo.placement(control, id))!;
   }
 
@@ -134,21 +135,20 @@ export function createTenantsService(deps: TenantsServiceDeps) {
     if (!placementId) {
       const roomiest = await tenantsRepo.claimRoomiestPool(trx, cluster);
       if (!roomiest) {
-        const where = cluster ? `on cluster ${cluster} ` : '';
-        throw new AppError('unavailable', `Every pool cell ${where}is at capacity; add a cell (studiohive placements add) before creating tenants`);
+        throw new AppError('unavailable', cluster ? text('platform.pool_full_on_cluster', { cluster }) : text('platform.pool_full'));
       }
       return roomiest;
     }
     const claimed = await tenantsRepo.claimPlacement(trx, placementId);
     if (claimed) return claimed;
-    if (!(await tenantsRepo.placement(trx, placementId))) throw new AppError('unprocessable', `No placement "${placementId}"`);
-    throw new AppError('unavailable', `Placement "${placementId}" is at capacity`);
+    if (!(await tenantsRepo.placement(trx, placementId))) throw new AppError('unprocessable', text('platform.no_placement', { id: placementId }));
+    throw new AppError('unavailable', text('platform.placement_full', { id: placementId }));
   }
 
   async function changeStatus(idOrSlug: string, to: TenantStatus, from: TenantStatus[]) {
     const tenant = await load(idOrSlug);
     const updated = await tenantsRepo.setStatus(control, tenant.id, to, from);
-    if (!updated) throw new AppError('conflict', `Tenant ${tenant.slug} is ${tenant.status}; it cannot become ${to}`);
+    if (!updated) throw new AppError('conflict', text('platform.status_unchanged', { slug: tenant.slug, status: text('platform.tenant_status', { status: tenant.status }), to: text('platform.tenant_status', { status: to }) }));
     const domains = await domainsOf(tenant.id);
     deps.directory.forget(updated, domains);
     return toTenantDto(updated, domains);
@@ -177,19 +177,20 @@ export function createTenantsService(deps: TenantsServiceDeps) {
      * without an owner.
      */
     async create(input: CreateTenantInput) {
-      if (RESERVED_SLUGS.has(input.slug)) throw new AppError('unprocessable', `The slug "${input.slug}" is reserved`);
-      if (await tenantsRepo.bySlug(control, input.slug)) throw new AppError('conflict', `The slug "${input.slug}" is taken`);
+      if (RESERVED_SLUGS.has(input.slug)) throw new AppError('unprocessable', text('platform.slug_reserved', { slug: input.slug }));
+      if (await tenantsRepo.bySlug(control, input.slug)) throw new AppError('conflict', text('platform.slug_taken', { slug: input.slug }));
       const passwordHash = input.owner.password ? await hashPassword(input.owner.password) : null;
       if (input.cluster) assertCluster(input.cluster);
       // A silo left by an earlier attempt at this slug (or by a purged tenant of the same slug) is used again.
       const namedId = input.placementId ?? (input.tier === 'silo' ? `silo-${input.slug}` : undefined);
       const named = namedId ? await tenantsRepo.placement(control, namedId) : undefined;
-      if (input.placementId && !named) throw new AppError('unprocessable', `No placement "${input.placementId}"`);
+      if (input.placementId && !named) throw new AppError('unprocessable', text('platform.no_placement', { id: input.placementId }));
       if (named && named.tier !== input.tier) {
-        throw new AppError('unprocessable', `"${named.id}" is a ${named.tier} placement; a ${input.tier} tenant needs a ${input.tier} placement`);
+        const tier = (t: string) => text('platform.tier', { tier: t });
+        throw new AppError('unprocessable', text('platform.placement_tier_mismatch', { id: named.id, tier: tier(named.tier), wanted: tier(input.tier) }));
       }
       if (named && input.cluster && named.cluster !== input.cluster) {
-        throw new AppError('unprocessable', `"${named.id}" is on cluster ${named.cluster}, not ${input.cluster}`);
+        throw new AppError('unprocessable', text('platform.placement_other_cluster', { id: named.id, cluster: named.cluster, wanted: input.cluster }));
       }
       // A silo is given its own database unless a pre-provisioned one (studiohive placements add --tier silo) is named.
       const placementId = input.tier === 'silo' && !named
@@ -220,7 +221,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
           tenant: toTenantDto(tenant),
           owner: { id: owner.staff.id, email: owner.staff.email, setupToken: owner.setupToken },
         };
-      }), `The slug "${input.slug}" is taken`);
+      }), text('platform.slug_taken', { slug: input.slug }));
       // A lookup of the slug before it existed is cached as a miss; forget it so the tenant answers at once.
       deps.directory.forget(created.tenant);
       return created;
@@ -236,7 +237,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
      */
     async delete(idOrSlug: string) {
       const tenant = await load(idOrSlug);
-      if (tenant.purged_at) throw new AppError('conflict', `Tenant ${tenant.slug} is already deleted and purged`);
+      if (tenant.purged_at) throw new AppError('conflict', text('platform.already_purged', { slug: tenant.slug }));
       const dto = tenant.status === 'deleted' ? await withDomains(tenant) : await changeStatus(tenant.id, 'deleted', ['active', 'suspended']);
       const runAt = new Date(new Date(dto.deletedAt!).getTime() + deps.purgeDelayMs);
       await deps.jobs.add('tenant_purge', { tenantId: dto.id }, { runAt, jobKey: `tenant_purge:${dto.id}` });
@@ -245,8 +246,8 @@ export function createTenantsService(deps: TenantsServiceDeps) {
 
     async addDomain(idOrSlug: string, domain: string) {
       const tenant = await load(idOrSlug);
-      if (tenant.status === 'deleted') throw new AppError('conflict', 'A deleted tenant cannot take a domain');
-      await unlessDuplicate(() => tenantsRepo.addDomain(control, tenant.id, domain), `${domain} is already registered`);
+      if (tenant.status === 'deleted') throw new AppError('conflict', text('platform.deleted_no_domain'));
+      await unlessDuplicate(() => tenantsRepo.addDomain(control, tenant.id, domain), text('platform.domain_taken', { domain }));
       deps.directory.forget(tenant, [domain]);
       return withDomains(tenant);
     },
@@ -254,7 +255,7 @@ export function createTenantsService(deps: TenantsServiceDeps) {
     async removeDomain(idOrSlug: string, domain: string) {
       const tenant = await load(idOrSlug);
       const removed = await tenantsRepo.removeDomain(control, tenant.id, domain);
-      if (!removed.numDeletedRows) throw notFound('Domain');
+      if (!removed.numDeletedRows) throw notFound('platform.thing.domain');
       deps.directory.forget(tenant, [domain]);
       return withDomains(tenant);
     },

@@ -34,10 +34,6 @@ export const chosenLocale = (): Locale | null => {
   return isLocale(chosen) ? chosen : null;
 };
 
-/** The catalog in use, for the few places outside React that word a message (a refused field's note). */
-let current = { locale: 'ja' as Locale, messages: {} as Record<string, string> };
-export const currentMessages = () => current;
-
 interface LocaleChoice {
   locale: Locale;
   choose(locale: Locale): void;
@@ -48,7 +44,6 @@ export const useLocale = () => useContext(LocaleContext);
 /** The catalogs of the language in use, `<html lang>` kept in step, and a way to switch language. */
 export function I18nProvider({ initial, messages: initialMessages, children }: { initial: Locale; messages: Record<string, string>; children: ReactNode }) {
   const [state, setState] = useState({ locale: initial, messages: initialMessages });
-  current = state;
   useEffect(() => {
     document.documentElement.lang = state.locale;
   }, [state.locale]);

@@ -2,36 +2,23 @@ import type { UseQueryResult } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { FormattedMessage, useIntl, type IntlShape } from 'react-intl';
 import { ApiError } from '../api/client';
-import { currentMessages } from '../i18n/i18n';
 
 /**
- * What went wrong, in the user's language. The server's own detail is the most precise, but it is written in
- * English; in English it is shown as it is. In Japanese the catalog's text for the refusal's reason
- * (`problem.reason.<reason>`) is shown, else its code's (`problem.<code>`), so no English reaches a Japanese
- * screen.
+ * What went wrong, in the user's language: the server's own detail, which it writes in the language the app asks
+ * for (every call sends the user's choice as Accept-Language). An answer that is not one of the server's problems
+ * (a proxy's error page) and a server out of reach get the catalog's words.
  */
 export function problemText(intl: IntlShape, err: unknown): string {
   if (!(err instanceof ApiError)) return intl.formatMessage({ id: 'problem.unreachable' });
-  const { code, reason, detail, title } = err.problem;
-  if (intl.locale === 'en' && (detail || title)) return detail || title;
-  for (const id of [reason && `problem.reason.${reason}`, `problem.${code}`]) {
-    if (id && intl.messages[id]) return intl.formatMessage({ id });
-  }
-  return intl.formatMessage({ id: 'problem.unknown' });
+  const { code, detail } = err.problem;
+  return code !== 'unknown' && detail ? detail : intl.formatMessage({ id: 'problem.unknown' });
 }
 
-/**
- * The field a problem's `errors[]` entry is about (`body.familyName` → `familyName`), with its message: the
- * server's own words in English, and in Japanese the catalog's note (the server writes its checks in English).
- */
+/** The field a problem's `errors[]` entry is about (`body.familyName` → `familyName`), with the server's words for it. */
 export function fieldErrors(err: unknown): Record<string, string> {
   if (!(err instanceof ApiError) || !err.problem.errors) return {};
-  const { locale, messages } = currentMessages();
   const out: Record<string, string> = {};
-  for (const e of err.problem.errors) {
-    const field = e.path.replace(/^(body|query|params)\.?/, '');
-    out[field] ??= locale === 'en' ? e.message : (messages['problem.field'] ?? e.message);
-  }
+  for (const e of err.problem.errors) out[e.path.replace(/^(body|query|params)\.?/, '')] ??= e.message;
   return out;
 }
 

@@ -1,4 +1,5 @@
 import { AppError } from '../../../platform/errors.js';
+import { text } from '../../../platform/i18n.js';
 import type { TenantTransaction } from '../../../platform/tenancy/job-context.js';
 import type { BillingSettings } from '../billing-settings.js';
 import type { ChargeOutcome, ChargeRequest, PaymentGateway } from './gateway.js';
@@ -18,6 +19,6 @@ export type Gateway = PaymentGateway & { chargeMany?(requests: ChargeRequest[]):
 /** The studio's gateway. `own` opens transactions of the gateway's own (the test gateway keeps its record there). */
 export function gatewayFor(settings: Pick<BillingSettings, 'gateway' | 'stripeSecretKey'>, own: OwnTransaction, deps: GatewayDeps): Gateway {
   if (settings.gateway === 'test') return createTestGateway(own);
-  if (!settings.stripeSecretKey) throw new AppError('unprocessable', 'Stripe is chosen as the payment gateway but no secret key is set', { reason: 'gateway_not_configured' });
+  if (!settings.stripeSecretKey) throw new AppError('unprocessable', text('billing.stripe_key_missing'), { reason: 'gateway_not_configured' });
   return createStripeGateway({ secretKey: settings.stripeSecretKey, apiUrl: deps.stripeApiUrl });
 }

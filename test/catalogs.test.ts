@@ -4,23 +4,26 @@ import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messagefor
 import { describe, expect, it } from 'vitest';
 
 /*
- * The web app's message catalogs: web/src/i18n/<lang>/<area>.json. Both languages must say everything, with the
- * same placeholders, and every id the code names must be in them; a Japanese screen with an English string (or
- * the reverse) starts as a key missing here.
+ * The message catalogs: the web app's (web/src/i18n/<lang>/<area>.json) and the server's (src/i18n/<lang>/<area>.json:
+ * problems, mails, invoice lines, documents). Both languages must say everything, with the same placeholders, and
+ * every id the code names must be in them; a Japanese screen or mail with an English string (or the reverse)
+ * starts as a key missing here.
  */
-const root = path.resolve('web/src/i18n');
 const languages = ['ja', 'en'] as const;
-const catalogs = Object.fromEntries(
-  languages.map((lang) => [
-    lang,
-    Object.fromEntries(
-      readdirSync(path.join(root, lang))
-        .filter((f) => f.endsWith('.json'))
-        .map((f) => [f, JSON.parse(readFileSync(path.join(root, lang, f), 'utf8')) as Record<string, string>]),
-    ),
-  ]),
-) as Record<(typeof languages)[number], Record<string, Record<string, string>>>;
-const merged = (lang: (typeof languages)[number]) => Object.assign({}, ...Object.values(catalogs[lang])) as Record<string, string>;
+type Language = (typeof languages)[number];
+
+function readCatalogs(root: string) {
+  return Object.fromEntries(
+    languages.map((lang) => [
+      lang,
+      Object.fromEntries(
+        readdirSync(path.join(root, lang))
+          .filter((f) => f.endsWith('.json'))
+          .map((f) => [f, JSON.parse(readFileSync(path.join(root, lang, f), 'utf8')) as Record<string, string>]),
+      ),
+    ]),
+  ) as Record<Language, Record<string, Record<string, string>>>;
+}
 
 /** The names of a message's arguments ({name}, {count, plural, …}), nested ones included. */
 function argumentsOf(elements: MessageFormatElement[], into = new Set<string>()): Set<string> {
@@ -37,11 +40,34 @@ function argumentsOf(elements: MessageFormatElement[], into = new Set<string>())
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
-    d.isDirectory() ? sourceFiles(path.join(dir, d.name)) : /\.tsx?$/.test(d.name) && !d.name.endsWith('.d.ts') ? [path.join(dir, d.name)] : [],
+    d.isDirectory() ? sourceFiles(path.join(dir, d.name)) : /\.tsx?$/.test(d.name) && !d.name.endsWith('.d.ts') && !d.name.endsWith('.test.ts') ? [path.join(dir, d.name)] : [],
   );
 }
 
-describe('web app message catalogs', () => {
+const sets = [
+  {
+    name: 'web app',
+    root: path.resolve('web/src/i18n'),
+    code: path.resolve('web/src'),
+    // id="x.y", id: 'x.y', { id: `x.${v}` } (a family of ids: some id must start with its fixed part)
+    named: /\bid(?:=|:\s*)\{?\s*(['"`])([a-zA-Z][\w.-]*)(\$\{)?/g,
+    only: /\.tsx?$/,
+  },
+  {
+    name: 'server',
+    root: path.resolve('src/i18n'),
+    code: path.resolve('src'),
+    only: /\.schemas\.ts$/,
+    // Zod refinements name an id as their message ('x.y'), a plain string to TypeScript; elsewhere the server names
+    // ids through text() and notFound(), whose MessageId type already checks them.
+    named: /(['"`])((?:problems|validation|platform|reservations|checkin|schedule|members|contracts|billing|mail|documents)\.[\w.-]*[\w-])(\$\{)?\1?/g,
+  },
+];
+
+describe.each(sets)('$name message catalogs', ({ root, code, named, only }) => {
+  const catalogs = readCatalogs(root);
+  const merged = (lang: Language) => Object.assign({}, ...Object.values(catalogs[lang])) as Record<string, string>;
+
   it('has the same files and the same ids in Japanese and English', () => {
     expect(Object.keys(catalogs.en).sort()).toEqual(Object.keys(catalogs.ja).sort());
     for (const file of Object.keys(catalogs.ja)) {
@@ -86,14 +112,12 @@ describe('web app message catalogs', () => {
     const ids = new Set(Object.keys(merged('ja')));
     const en = new Set(Object.keys(merged('en')));
     const missing: string[] = [];
-    for (const file of sourceFiles(path.resolve('web/src'))) {
-      const code = readFileSync(file, 'utf8');
-      // id="x.y", id: 'x.y', { id: `x.${v}` } (a family of ids: some id must start with its fixed part)
-      for (const m of code.matchAll(/\bid(?:=|:\s*)\{?\s*(['"`])([a-zA-Z][\w.-]*)(\$\{)?/g)) {
+    for (const file of sourceFiles(code).filter((f) => only.test(f))) {
+      for (const m of readFileSync(file, 'utf8').matchAll(named)) {
         const [, , id, dynamic] = m;
         if (!id!.includes('.')) continue;
         const known = dynamic ? [...ids].some((k) => k.startsWith(id!)) : ids.has(id!) && en.has(id!);
-        if (!known) missing.push(`${path.relative(root, file)}: ${id}${dynamic ? '…' : ''}`);
+        if (!known) missing.push(`${path.relative(code, file)}: ${id}${dynamic ? '…' : ''}`);
       }
     }
     expect(missing).toEqual([]);
