@@ -105,3 +105,13 @@ export async function newPage(browser: Browser, device: Device, language: 'ja' |
   const context = await newContext(browser, { language, ...DEVICES[device] });
   return context.newPage();
 }
+
+/**
+ * Types a calendar date into a date field (web/src/ui/date-field.tsx, React Aria): into its first segment, the
+ * digits in the order the field's language writes them (年月日 in Japanese, month/day/year in English).
+ */
+export async function fillDate(page: Page, label: string, isoDate: string, language: 'ja' | 'en' = 'en'): Promise<void> {
+  const [y, m, d] = isoDate.split('-') as [string, string, string];
+  await page.getByRole('group', { name: label, exact: true }).getByRole('spinbutton').first().click();
+  await page.keyboard.type(language === 'ja' ? `${y}${m}${d}` : `${m}${d}${y}`);
+}

@@ -74,8 +74,17 @@ describe('billing', () => {
     await refund.getByText(`Up to ${money(invoice.total)} can be refunded`).waitFor();
     await refund.getByLabel('Amount to refund').fill('1000');
     await refund.getByLabel('Reason for the refund').fill('Studio closed for a week');
+    // A modal alert dialog asks first, with focus on the safe choice; Escape sends it away with nothing done.
     await refund.getByRole('button', { name: 'Refund' }).click();
-    await page.getByRole('button', { name: 'Confirm refund' }).click();
+    const ask = page.getByRole('alertdialog', { name: 'Refund: confirm' });
+    await ask.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Not now');
+    await page.screenshot({ path: path.join(screens, 'invoice-refund-confirm.png') });
+    await page.keyboard.press('Escape');
+    await ask.waitFor({ state: 'detached' });
+    expect(await page.locator('table.refunds tr', { hasText: 'Studio closed for a week' }).count()).toBe(0);
+    await refund.getByRole('button', { name: 'Refund' }).click();
+    await ask.getByRole('button', { name: 'Confirm refund' }).click();
     const refunded = page.locator('table.refunds tr', { hasText: 'Studio closed for a week' });
     await refunded.getByText('Succeeded').waitFor();
     expect(await refunded.textContent()).toContain(money(1000));

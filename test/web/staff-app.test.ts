@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatters } from '../../web/src/formatters.js';
-import { newContext, screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import { fillDate, newContext, screens, signIn as signInByCookie, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
 import type { TestPlatform, TestTenant } from '../support/platform.js';
 
 let web: BrowserPlatform;
@@ -116,6 +116,71 @@ describe('staff web app', () => {
     await page.screenshot({ path: path.join(screens, 'member-detail.png'), fullPage: true });
   });
 
+  it('checks the register form with the server\'s own schema before sending, in the user\'s language', async () => {
+    const context = await newContext(browser, { language: 'ja', viewport: { width: 1000, height: 720 } });
+    await signInByCookie(context, base, { staff: T.ownerToken });
+    const page = await context.newPage();
+    const admin = await platform.admin();
+    const members = async () => (await admin.query('select count(*)::int as n from app.members where tenant_id = $1', [T.id])).rows[0].n as number;
+    const before = await members();
+    await page.goto(`${base}/`);
+    const form = page.getByRole('form', { name: '会員を登録' });
+    const field = (label: string) => form.getByLabel(label, { exact: true });
+    const errorOf = async (label: string) => {
+      const described = await field(label).getAttribute('aria-describedby');
+      return described ? page.locator(`[id="${described}"]`).textContent() : null;
+    };
+
+    // Nothing typed: the family name is required. Kana in Latin letters, a phone in words and a broken email are
+    // refused with the server's words for them, beside each field, and nothing is sent.
+    await field('フリガナ(セイ)').fill('takahashi');
+    await field('電話番号').fill('でんわ');
+    await field('メールアドレス').fill('not-an-email');
+    await form.getByRole('button', { name: '登録する' }).click();
+    await expect.poll(() => errorOf('姓')).toBe('入力してください');
+    expect(await field('姓').getAttribute('aria-invalid')).toBe('true');
+    expect(await errorOf('フリガナ(セイ)')).toBe('かな（ひらがな・カタカナ）で入力してください');
+    expect(await errorOf('電話番号')).toMatch(/^電話番号は数字で入力してください/);
+    expect(await errorOf('メールアドレス')).toBe('name@example.com のような形式で入力してください');
+    expect(await errorOf('名')).toBeNull();
+    expect(await members()).toBe(before);
+
+    // Put right, it goes through with the values the server keeps (kana in katakana).
+    await field('姓').fill('渡辺');
+    await field('フリガナ(セイ)').fill('わたなべ');
+    await field('電話番号').fill('090-1111-2222');
+    await field('メールアドレス').fill('');
+    await form.getByRole('button', { name: '登録する' }).click();
+    await page.getByRole('heading', { name: '渡辺' }).waitFor();
+    expect(await members()).toBe(before + 1);
+    const { rows } = await admin.query('select family_name_kana, phone, email from app.members where tenant_id = $1 and family_name = $2', [T.id, '渡辺']);
+    expect(rows).toEqual([{ family_name_kana: 'ワタナベ', phone: '09011112222', email: null }]);
+    await context.close();
+  });
+
+  it('takes dates in Japanese: typed as 年月日, or picked from a calendar by keyboard', async () => {
+    const created = await platform.call(T, { method: 'POST', url: '/api/members', token: T.ownerToken, payload: { familyName: '日付' } });
+    const context = await newContext(browser, { language: 'ja', viewport: { width: 1000, height: 720 } });
+    await signInByCookie(context, base, { staff: T.ownerToken });
+    const page = await context.newPage();
+    await page.goto(`${base}/members/${created.json().id}`);
+    const field = page.getByRole('group', { name: '有効期限(任意)', exact: true });
+    await field.waitFor();
+    expect(await field.getByRole('spinbutton').evaluateAll((s) => s.map((e) => e.getAttribute('aria-label')!.replace(/[,\s]+$/, '')))).toEqual(['年', '月', '日']);
+    await fillDate(page, '有効期限(任意)', '2027-03-31', 'ja');
+    expect(await field.getByRole('spinbutton').allTextContents()).toEqual(['2027', '3', '31']);
+
+    // The calendar: opened from its button (labelled in Japanese), a day chosen with the arrow keys and Enter.
+    await field.getByRole('button').click();
+    const calendar = page.getByRole('dialog');
+    await calendar.getByRole('heading', { name: '2027年3月' }).waitFor();
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('Enter');
+    await calendar.waitFor({ state: 'detached' });
+    expect(await field.getByRole('spinbutton').allTextContents()).toEqual(['2027', '3', '30']);
+    await context.close();
+  });
+
   it('lets the owner create a plan, sell it to a member after a preview, and cancel it after another', async () => {
     // A fixed business day (the 18th, after the default cut-off on the 10th, with daily pro-rating).
     platform.runtime.clock.set(new Date('2026-11-18T12:00:00+09:00'));
@@ -152,7 +217,7 @@ describe('staff web app', () => {
 
       const sell = page.getByRole('form', { name: 'Sell a plan' });
       await sell.getByLabel('Plan', { exact: true }).selectOption({ label: 'Monthly 4 (¥8,800 / month)' });
-      await sell.getByLabel('Start date (blank: today)').fill('2026-11-18');
+      await fillDate(page, 'Start date (blank: today)', '2026-11-18');
       await sell.getByRole('button', { name: 'Preview' }).click();
       const salePreview = page.getByRole('region', { name: 'Sell a plan: preview' });
       // 18–30 November is 13 of 30 days: ¥8,800 × 13 / 30 = ¥3,813, plus the ¥5,500 enrollment fee.

@@ -285,7 +285,7 @@ describe('refunds', () => {
     expect(part).toMatchObject({ status: 'paid', amountRefunded: 1000, refunds: [{ amount: 1000, status: 'succeeded' }] });
     // Said in the studio's language (Japanese), with the amounts as money.
     const tooMuch = await s.refused(() => s.staff.send('POST', `/api/invoices/${invoice.id}/refunds`, { amount: invoice.total, reason: 'Too much' }), 422, 'refund_exceeds_paid');
-    expect(tooMuch.detail).toBe(`返金できるのは最大 ${formatMoney(invoice.total - 1000, 'JPY')} です（お支払い額 ${formatMoney(invoice.total, 'JPY')}、返金済み ￥1,000）`);
+    expect(tooMuch.detail).toBe(`返金できるのは最大 ${formatMoney(invoice.total - 1000, 'JPY')} です（お支払い額 ${formatMoney(invoice.total, 'JPY')}、返金済み ￥1,000）。`);
     const rest = await s.staff.ok('POST', `/api/invoices/${invoice.id}/refunds`, { amount: invoice.total - 1000, reason: 'Moved away' }, 201);
     expect(rest).toMatchObject({ amountRefunded: invoice.total, refunds: [{ status: 'succeeded' }, { amount: invoice.total - 1000, status: 'succeeded' }] });
     await s.refused(() => s.staff.send('POST', `/api/invoices/${invoice.id}/refunds`, { amount: 1, reason: 'One more yen' }), 422, 'refund_exceeds_paid');
@@ -329,7 +329,7 @@ describe('documents', () => {
       expect(text).toContain('スタジオ青山');
       expect(text).toContain('鈴木 一郎');
       for (const line of invoice.lines) expect(text).toContain(line.description);
-      for (const r of invoice.taxBreakdown) expect(text).toContain(`${r.ratePercent}%対象 ${formatMoney(r.taxableAmount, 'JPY')} (消費税 ${formatMoney(r.tax, 'JPY')})`);
+      for (const r of invoice.taxBreakdown) expect(text).toContain(`${r.ratePercent}%対象 ${formatMoney(r.taxableAmount, 'JPY')}（消費税 ${formatMoney(r.tax, 'JPY')}）`);
     };
     const staffCopy = await pdfOf(await s.staff.send('GET', `/api/invoices/${invoice.id}/document`));
     expect(staffCopy).toContain('請求書');
@@ -372,8 +372,8 @@ describe('documents', () => {
     expect(stored).toEqual({ total: 469, subtotal_excluding_tax: 431, tax_total: 38, tax_breakdown: byRate });
     expect(await s.count(`select sum(amount)::int as n from app.billing_ledger where tenant_id = $1 and kind = 'charge'`)).toBe(469);
     const text = await pdfOf(await s.staff.send('GET', `/api/invoices/${invoice.id}/document`));
-    expect(text).toContain('10%対象 ￥200 (消費税 ￥20)');
-    expect(text).toContain('8%対象 ￥231 (消費税 ￥18)');
+    expect(text).toContain('10%対象 ￥200（消費税 ￥20）');
+    expect(text).toContain('8%対象 ￥231（消費税 ￥18）');
     expect(text).toMatch(/消費税\s*￥38/);
     expect(text).toMatch(/合計\s*￥469/);
   });
@@ -386,7 +386,7 @@ describe('documents', () => {
     expect(await s.run('2026-12-05T00:30:00')).toMatchObject({ period: '2026-12', invoicesCreated: 1, charged: { failed: 1 } });
     const failed = await admin.query(`select body from app.mail_outbox where tenant_id = $1 and template = 'payment_failed'`, [s.tenant.id]);
     // The retry is a day later, 00:30 on the 6th in Tokyo; the mail is in the studio's language.
-    expect(failed.rows.map((r) => r.body as string)).toEqual([expect.stringContaining('2026年12月6日(日)に再度お支払いの手続きをいたします。')]);
+    expect(failed.rows.map((r) => r.body as string)).toEqual([expect.stringContaining('2026年12月6日(日)に再度決済を行います。')]);
 
     const invoice = await s.onlyInvoiceOf(m.id);
     await s.staff.ok('POST', `/api/invoices/${invoice.id}/payments`, { method: 'cash' }, 200);

@@ -10,7 +10,7 @@ import type { InvoiceStatus, TaxBreakdownRow, TaxRounding } from '../../platform
 import { divide } from '../contracts/charges.js';
 import { dateIn, monthOf, tenantToday, todayIn, type IsoDate } from '../../platform/calendar.js';
 import { AppError, notFound, refusal } from '../../platform/errors.js';
-import { text } from '../../platform/i18n.js';
+import { render, text, type Locale, type MessageId } from '../../platform/i18n.js';
 import type { Principal, TenantContext, TenantSession } from '../../platform/tenancy/context.js';
 import { settingsRepo } from '../settings/settings.repo.js';
 import { billingSettings, type BillingSettings } from './billing-settings.js';
@@ -447,7 +447,7 @@ export function billingService(deps: GatewayDeps) {
       return Promise.resolve({ queued: true as const });
     },
 
-    settings: async (ctx: TenantContext) => settingsDto(await billingSettings(ctx.db)),
+    settings: async (ctx: TenantContext) => settingsDto(await billingSettings(ctx.db), ctx.request.locale),
 
     async updateSettings(ctx: TenantContext, changes: Partial<Omit<BillingSettings, 'rules'>>) {
       const next = { ...(await billingSettings(ctx.db)), ...changes };
@@ -457,7 +457,7 @@ export function billingService(deps: GatewayDeps) {
         payment_terms_days: next.paymentTermsDays, dunning_retry_days: next.retryDays, dunning_final_action: next.finalAction,
         dunning_final_after_days: next.finalAfterDays, payment_gateway: next.gateway, stripe_secret_key: next.stripeSecretKey, stripe_webhook_secret: next.stripeWebhookSecret,
       });
-      return settingsDto(await billingSettings(ctx.db));
+      return settingsDto(await billingSettings(ctx.db), ctx.request.locale);
     },
 
     card: async (ctx: TenantContext, memberId: string) => cardOf(await currentCard(ctx.db, await accountOf(ctx.db, memberId))),
@@ -473,12 +473,20 @@ export function billingService(deps: GatewayDeps) {
   };
 }
 
-function settingsDto(s: BillingSettings) {
+/** What each of the test gateway's cards does, in the reader's language. */
+const TEST_CARD_NOTE: Record<string, MessageId> = {
+  '4242424242424242': 'billing.test_card.succeeded',
+  '4000000000000002': 'billing.test_card.generic_decline',
+  '4000000000009995': 'billing.test_card.insufficient_funds',
+  '4000000000009979': 'billing.test_card.stolen_card',
+};
+
+function settingsDto(s: BillingSettings, locale: Locale) {
   return {
     issuerName: s.issuerName, issuerAddress: s.issuerAddress, registrationNumber: s.registrationNumber, paymentTermsDays: s.paymentTermsDays,
     retryDays: s.retryDays, finalAction: s.finalAction, finalAfterDays: s.finalAfterDays, gateway: s.gateway,
     stripeConfigured: s.stripeSecretKey !== null, stripeWebhookConfigured: s.stripeWebhookSecret !== null,
-    testCards: TEST_CARDS.map((c) => ({ number: c.number, note: c.note })),
+    testCards: TEST_CARDS.map((c) => ({ number: c.number, note: render(text(TEST_CARD_NOTE[c.number]!), locale) })),
   };
 }
 

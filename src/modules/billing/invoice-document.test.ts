@@ -76,8 +76,8 @@ describe('renderInvoicePdf', () => {
     expect(text).toContain('2026年4月30日');
     expect(text).toContain('2026年5月7日');
     for (const line of invoice().lines) expect(text).toContain(line.description);
-    expect(text).toContain('10%対象 ￥315 (消費税 ￥31)');
-    expect(text).toContain('8%対象 ￥200 (消費税 ￥16)');
+    expect(text).toContain('10%対象 ￥315（消費税 ￥31）');
+    expect(text).toContain('8%対象 ￥200（消費税 ￥16）');
     expect(text).toContain('※ 軽減税率対象');
     expect(text).toMatch(/消費税\s*￥47/);
     expect(text).toMatch(/合計\s*￥562/);
@@ -120,7 +120,7 @@ describe('renderInvoicePdf', () => {
     expect(text).toContain('T1234567890123');
     expect(text).toContain('但し 2026年5月分 月会費等として');
     expect(text).toMatch(/2026年5月2日\s*カード\s*￥562/);
-    expect(text).toContain('10%対象 ￥315 (消費税 ￥31)');
+    expect(text).toContain('10%対象 ￥315（消費税 ￥31）');
   });
 
   it('prints a credit note with the invoice it corrects', async () => {
@@ -143,7 +143,7 @@ describe('renderInvoicePdf', () => {
     expect(text).toContain('CN-000004');
     expect(text).toContain('INV-000123');
     expect(text).toContain('休会に伴う日割り返金');
-    expect(text).toContain('10%対象 ￥100 (消費税 ￥10)');
+    expect(text).toContain('10%対象 ￥100（消費税 ￥10）');
     expect(text).toContain('対象請求書：INV-000123');
     expect(text).toMatch(/返還額合計\s*￥110/);
   });

@@ -24,7 +24,7 @@ export const phone = z
   .string()
   .trim()
   .transform((v) => v.normalize('NFKC').replace(/[\s\-()（）]/g, ''))
-  .pipe(z.string().regex(/^\+?[0-9]{6,20}$/, 'use digits, optionally with a leading + (hyphens and spaces are fine)'))
+  .pipe(z.string().regex(/^\+?[0-9]{6,20}$/, 'members.phone_format'))
   .meta({ example: '090-1234-5678' });
 
 /** Not after the studio's today either: membersService checks that on the app's clock. */
@@ -32,7 +32,7 @@ const birthDate = birthDateInput.meta({ example: '1990-04-01' });
 
 export const address = z
   .object({
-    postalCode: z.string().trim().regex(/^\d{3}-?\d{4}$/, 'use a postal code such as 150-0001').optional(),
+    postalCode: z.string().trim().regex(/^\d{3}-?\d{4}$/, 'members.postal_code_format').optional(),
     prefecture: z.string().trim().min(1).max(20).optional(),
     city: z.string().trim().min(1).max(100).optional(),
     line1: z.string().trim().min(1).max(200).optional(),

@@ -85,7 +85,7 @@ describe('staff sign-in', () => {
       }
       const blocked = await perIp.call(tenant, { method: 'POST', url: '/api/auth/login', payload: { email: tenant.ownerEmail, password: tenant.ownerPassword } });
       expect(blocked.statusCode).toBe(429);
-      expect(blocked.json().detail).toBe('お使いのネットワークからのログインの失敗が続いています。しばらくしてからもう一度お試しください');
+      expect(blocked.json().detail).toBe('お使いのネットワークからのログインの失敗が続いています。しばらくしてからもう一度お試しください。');
     } finally {
       await perIp.close();
     }
@@ -215,7 +215,10 @@ describe('roles', () => {
       const admin = await platform.admin();
       const active = await admin.query(`select count(*)::int as n from app.staff where tenant_id = $1 and role = 'owner' and status = 'active'`, [tenant.id]);
       expect(active.rows[0].n).toBeGreaterThanOrEqual(1);
-      expect(results.filter((r) => r.statusCode === 409).length).toBeGreaterThanOrEqual(1);
+      // One goes through at most. The other is refused (409), or, when the owner's own account was disabled first
+      // (its sessions go with it), turned away at the door (401): the same token makes both requests.
+      expect(results.filter((r) => r.statusCode === 200).length).toBeLessThanOrEqual(1);
+      expect(results.every((r) => [200, 401, 409].includes(r.statusCode)), results.map((r) => r.statusCode).join()).toBe(true);
       if (results.some((r) => r.statusCode === 200)) break;
     }
   });

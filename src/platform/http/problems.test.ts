@@ -189,7 +189,7 @@ describe('the language of a problem', () => {
     const missing = await platform.call(T, { method: 'POST', url: '/api/members', token: T.ownerToken, payload: { staffNotes: 'x' } });
     expect(missing.json().errors).toEqual([{ location: 'body', path: 'familyName', message: '入力してください' }]);
     const route = await platform.call(T, { method: 'GET', url: '/api/nothing-here' });
-    expect(route.json()).toMatchObject({ title: '見つかりません', detail: 'GET /api/nothing-here という API はありません' });
+    expect(route.json()).toMatchObject({ title: '見つかりません', detail: 'GET /api/nothing-here という API はありません。' });
   });
 
   it('is the one the client asks for, which wins over the studio\'s', async () => {

@@ -71,12 +71,12 @@ describe('platform admin API', () => {
     const reserved = await platform.platform({ method: 'POST', url: '/platform/tenants', payload: createBody('admin') });
     expect(reserved.statusCode).toBe(422);
     // The operators' API answers in Japanese unless asked for English.
-    expect(reserved.json().detail).toBe('スラッグ「admin」は予約済みのため使えません');
+    expect(reserved.json().detail).toBe('スラッグ「admin」は予約済みのため使えません。');
     const slug = uniqueSlug();
     await platform.platform({ method: 'POST', url: '/platform/tenants', payload: createBody(slug) });
     const taken = await platform.platform({ method: 'POST', url: '/platform/tenants', payload: createBody(slug) });
     expect(taken.statusCode).toBe(409);
-    expect(taken.json().detail).toBe(`スラッグ「${slug}」はすでに使われています`);
+    expect(taken.json().detail).toBe(`スラッグ「${slug}」はすでに使われています。`);
     const inEnglish = await platform.platform({ method: 'POST', url: '/platform/tenants', payload: createBody(slug), headers: { 'accept-language': 'en' } });
     expect(inEnglish.json().detail).toBe(`The slug "${slug}" is taken`);
   });

@@ -3,7 +3,9 @@ import { FormattedMessage, useIntl } from 'react-intl';
 import { $api } from '../api/client';
 import type { ResponseOf } from '../api/types';
 import { useFormat } from '../format';
-import { ActionFlow, ContractOutcome, contractPreview, Input, Select } from '../ui';
+import { ContractOutcome, contractPreview, Input, Select } from '../ui';
+import { ActionFlow } from '../ui/action-flow';
+import { DateField } from '../ui/date-field';
 import { EmptyState, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
 
@@ -108,7 +110,7 @@ function SellPlan({ memberId, plans, currency }: { memberId: string; plans: Plan
       onDone={done}
     >
       <PlanSelect plans={plans.filter((p) => p.kind !== 'option')} currency={currency} value={planId} onChange={setPlanId} />
-      <Input label={intl.formatMessage({ id: 'contracts.sell.startDate' })} type="date" value={startDate} onChange={setStartDate} />
+      <DateField label={intl.formatMessage({ id: 'contracts.sell.startDate' })} value={startDate} onChange={setStartDate} />
       {options.map((o) => (
         <label key={o.id} className="check">
           <input type="checkbox" checked={optionPlanIds.includes(o.id)} onChange={(e) => toggle(o.id, e.target.checked)} />

@@ -6,7 +6,9 @@ import { $api } from '../api/client';
 import type { ResponseOf } from '../api/types';
 import { useFormat } from '../format';
 import { can, useStaffMe } from '../staff/StaffApp';
-import { ActionFlow, Facts, Input, Select, StatusBadge, Table } from '../ui';
+import { Facts, Input, Select, StatusBadge, Table } from '../ui';
+import { ActionFlow } from '../ui/action-flow';
+import { DateField } from '../ui/date-field';
 import { PageTitle } from '../ui/page';
 import { EmptyState, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
@@ -191,7 +193,7 @@ function StatusSection({ memberId, canChange }: { memberId: string; canChange: b
             }}
           >
             <Select label={t('newStatus')} value={form.to} onChange={set('to')} options={settable.map((s) => [s, label(s)])} />
-            <Input label={t('from')} type="date" value={form.effectiveOn} onChange={set('effectiveOn')} />
+            <DateField label={t('from')} value={form.effectiveOn} onChange={set('effectiveOn')} />
             <Input label={t('reason')} required value={form.reason} onChange={set('reason')} />
           </ActionFlow>
         </>
@@ -292,7 +294,7 @@ function CreditsSection({ memberId, canAdjust }: { memberId: string; canAdjust: 
         >
           <Input label={t('amount')} type="number" step={1} min={-1000} max={1000} required value={form.amount} onChange={set('amount')} />
           <Input label={t('reason')} required value={form.reason} onChange={set('reason')} />
-          <Input label={t('expiresOn')} type="date" value={form.expiresOn} onChange={set('expiresOn')} />
+          <DateField label={t('expiresOn')} value={form.expiresOn} onChange={set('expiresOn')} />
         </ActionFlow>
       )}
     </>

@@ -1,15 +1,14 @@
 import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import { formatPhone } from '../phone';
-import { useEffect, useState, type FormEvent } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
-import { Link, useNavigate } from 'react-router';
-import { $api, api, useApiAction } from '../api/client';
-import type { BodyOf, ResponseOf } from '../api/types';
+import { Link } from 'react-router';
+import { $api, api } from '../api/client';
+import type { ResponseOf } from '../api/types';
 import { can, useStaffMe } from '../staff/StaffApp';
 import { Input, StatusBadge, Table } from '../ui';
 import { PageTitle } from '../ui/page';
-import { EmptyState, ErrorState, fieldErrors, ProblemAlert, Skeleton } from '../ui/states';
-import { useToast } from '../ui/toast';
+import { EmptyState, ErrorState, ProblemAlert, Skeleton } from '../ui/states';
 
 export type MemberSummary = ResponseOf<'/api/members', 'get'>['items'][number];
 export type MemberStatus = MemberSummary['status'];
@@ -31,6 +30,9 @@ export function useDebounced<T>(value: T, ms = 200): T {
 const PAGE_SIZE = 25;
 
 /** The front desk's member book: one search box, paging by member number, quick registration. */
+/** The register form checks with the server's zod schemas: loaded after the list, so the list shows first. */
+const RegisterMember = lazy(() => import('./RegisterMember'));
+
 export function Members() {
   const intl = useIntl();
   const me = useStaffMe();
@@ -104,68 +106,8 @@ export function Members() {
           <FormattedMessage id="common.more" />
         </button>
       )}
-      {canEdit && <RegisterMember />}
+      {canEdit && <Suspense fallback={null}><RegisterMember /></Suspense>}
     </section>
-  );
-}
-
-type Registration = { familyName: string; givenName: string; familyNameKana: string; givenNameKana: string; phone: string; email: string };
-const blank: Registration = { familyName: '', givenName: '', familyNameKana: '', givenNameKana: '', phone: '', email: '' };
-
-function RegisterMember() {
-  const intl = useIntl();
-  const navigate = useNavigate();
-  const toast = useToast();
-  const action = useApiAction();
-  const [form, setForm] = useState(blank);
-  const errors = fieldErrors(action.error);
-  const refusedFields = Object.keys(errors).filter((k) => k in blank);
-
-  const field = (name: keyof Registration, type = 'text', autoComplete?: string) => {
-    const error = errors[name];
-    const errorId = `register-${name}-error`;
-    return (
-      <div>
-        <Input
-          label={intl.formatMessage({ id: `members.register.${name}` })}
-          type={type}
-          autoComplete={autoComplete}
-          value={form[name]}
-          onChange={(v) => setForm({ ...form, [name]: v })}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? errorId : undefined}
-        />
-        {error && <span id={errorId} className="field-error">{error}</span>}
-      </div>
-    );
-  };
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    // Blank fields are left out; a missing family name is refused by the API beside its field.
-    const filled: Partial<Registration> = Object.fromEntries(Object.entries(form).filter(([, v]) => v.trim() !== ''));
-    const body = filled as BodyOf<'/api/members', 'post'>;
-    const member = await action.run(`register:${JSON.stringify(body)}`, (key) => api.POST('/api/members', { body, headers: { 'idempotency-key': key } }));
-    if (!member) return;
-    toast(intl.formatMessage({ id: 'members.register.done' }, { name: fullName(member), number: member.memberNumber }));
-    navigate(`/members/${member.id}`);
-  }
-
-  return (
-    <>
-      <h2><FormattedMessage id="members.register.title" /></h2>
-      <form className="inline" onSubmit={submit} aria-label={intl.formatMessage({ id: 'members.register.title' })}>
-        {field('familyName', 'text', 'off')}
-        {field('givenName', 'text', 'off')}
-        {field('familyNameKana', 'text', 'off')}
-        {field('givenNameKana', 'text', 'off')}
-        {field('phone', 'tel', 'off')}
-        {field('email', 'email', 'off')}
-        <button type="submit" disabled={action.busy}><FormattedMessage id="members.register.submit" /></button>
-      </form>
-      {/* A refusal about one field is shown beside it; anything else is said here. */}
-      {action.error && refusedFields.length === 0 ? <ProblemAlert error={action.error} /> : null}
-    </>
   );
 }
 

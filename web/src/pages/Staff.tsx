@@ -1,10 +1,11 @@
-import { useState, type FormEvent } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { $api, api, useApiAction } from '../api/client';
 import { manages, useStaffMe, type Role } from '../staff/StaffApp';
-import { Input, Select, Table } from '../ui';
+import { Table } from '../ui';
+import { refusesFields, SelectField, TextField, useSchemaForm } from '../ui/form';
+import { createStaffBody } from '../../../src/platform/auth/auth.schemas';
 import { PageTitle } from '../ui/page';
-import { EmptyState, fieldErrors, ProblemAlert, QueryView } from '../ui/states';
+import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
 
 /** The studio's staff accounts, and invitations for the roles the signed-in person may manage. */
@@ -49,47 +50,34 @@ export function StaffPage() {
   );
 }
 
+type Invitation = { email: string; displayName: string; role: Role };
+
 function Invite({ roles }: { roles: Role[] }) {
   const intl = useIntl();
   const toast = useToast();
-  const [email, setEmail] = useState('');
-  const [displayName, setDisplayName] = useState('');
-  const [role, setRole] = useState<Role>(roles.includes('front_desk') ? 'front_desk' : roles[0]!);
   const action = useApiAction();
-  const errors = fieldErrors(action.error);
+  const blank: Invitation = { email: '', displayName: '', role: roles.includes('front_desk') ? 'front_desk' : roles[0]! };
+  const form = useSchemaForm<Invitation>(createStaffBody, blank, action.error);
 
-  async function invite(e: FormEvent) {
-    e.preventDefault();
+  const invite = form.handleSubmit(async (body) => {
     // POST /api/staff takes no Idempotency-Key: inviting the same address twice is refused as a conflict.
-    const done = await action.run(`invite:${email}:${role}`, () => api.POST('/api/staff', { body: { email, displayName, role } }));
+    const done = await action.run(`invite:${body.email}:${body.role}`, () => api.POST('/api/staff', { body }));
     if (!done) return;
-    toast(intl.formatMessage({ id: 'staff.invite.sent' }, { email }));
-    setEmail('');
-    setDisplayName('');
-  }
+    toast(intl.formatMessage({ id: 'staff.invite.sent' }, { email: body.email }));
+    form.reset(blank);
+  });
 
-  const invalid = (field: string) =>
-    errors[field] ? { 'aria-invalid': true as const, 'aria-describedby': `invite-${field}-error` } : {};
-  const message = (field: string) => errors[field] && <span id={`invite-${field}-error`} className="error small">{errors[field]}</span>;
   const title = intl.formatMessage({ id: 'staff.invite.title' });
   return (
     <>
       <h2>{title}</h2>
-      <form className="inline" aria-label={title} onSubmit={invite}>
-        <Input label={intl.formatMessage({ id: 'staff.invite.name' })} required value={displayName} onChange={setDisplayName} autoComplete="off" {...invalid('displayName')} />
-        {message('displayName')}
-        <Input label={intl.formatMessage({ id: 'staff.invite.email' })} type="email" required value={email} onChange={setEmail} autoComplete="off" {...invalid('email')} />
-        {message('email')}
-        <Select<Role>
-          label={intl.formatMessage({ id: 'staff.invite.role' })}
-          value={role}
-          onChange={setRole}
-          options={roles.map((r): [Role, string] => [r, intl.formatMessage({ id: `role.${r}` })])}
-        />
-        {message('role')}
+      <form className="inline" aria-label={title} onSubmit={invite} noValidate>
+        <TextField form={form} name="displayName" label={intl.formatMessage({ id: 'staff.invite.name' })} autoComplete="off" />
+        <TextField form={form} name="email" label={intl.formatMessage({ id: 'staff.invite.email' })} type="email" autoComplete="off" />
+        <SelectField form={form} name="role" label={intl.formatMessage({ id: 'staff.invite.role' })} options={roles.map((r) => [r, intl.formatMessage({ id: `role.${r}` })])} />
         <button type="submit" disabled={action.busy}><FormattedMessage id="staff.invite.submit" /></button>
       </form>
-      <ProblemAlert error={action.error} />
+      {action.error && !refusesFields(action.error, form as never) ? <ProblemAlert error={action.error} /> : null}
     </>
   );
 }
