@@ -203,10 +203,10 @@ function useDownload() {
 
 /**
  * What an invoice is made of, for staff and members alike: its lines, its tax per rate (rounded once per rate),
- * the payments tried and the refunds with their credit notes, downloaded from `documents` (the invoice's path).
+ * the payments tried and the refunds with their credit notes, downloaded from `documents`.
  * Times are the studio's (`timeZone` is kept for callers; the studio's own zone is used).
  */
-export function InvoiceBody({ invoice: i, documents }: { invoice: InvoiceDetail; timeZone: string; documents: string }) {
+export function InvoiceBody({ invoice: i, documents }: { invoice: InvoiceDetail; timeZone: string; documents: InvoiceDocuments }) {
   const intl = useIntl();
   const f = useFormat();
   const t = (id: string) => intl.formatMessage({ id });
@@ -285,7 +285,7 @@ export function InvoiceBody({ invoice: i, documents }: { invoice: InvoiceDetail;
                 </td>
                 <td>
                   {r.status === 'succeeded' && (
-                    <button type="button" className="link" disabled={busy} onClick={() => download(`${documents}/refunds/${r.id}/document`, `${r.number}.pdf`)}>
+                    <button type="button" className="link" disabled={busy} onClick={() => download(documents.refund(r.id), `${r.number}.pdf`)}>
                       <FormattedMessage id="ui.invoice.downloadCreditNote" />
                     </button>
                   )}
@@ -301,10 +301,16 @@ export function InvoiceBody({ invoice: i, documents }: { invoice: InvoiceDetail;
 }
 
 /** The invoice's PDF, and its receipt once something is paid. */
-export function InvoiceDownloads({ invoice: i, documents }: { invoice: InvoiceDetail; documents: string }) {
+/** Where an invoice's PDFs are downloaded: the staff's and the member's routes, written out in full. */
+export interface InvoiceDocuments {
+  invoice: string;
+  refund: (refundId: string) => string;
+}
+
+export function InvoiceDownloads({ invoice: i, documents }: { invoice: InvoiceDetail; documents: InvoiceDocuments }) {
   const { busy, error, download } = useDownload();
   const name = i.number ?? 'invoice';
-  const get = (kind: 'invoice' | 'receipt') => download(`${documents}/document?kind=${kind}`, `${name}${kind === 'receipt' ? '-receipt' : ''}.pdf`);
+  const get = (kind: 'invoice' | 'receipt') => download(`${documents.invoice}?kind=${kind}`, `${name}${kind === 'receipt' ? '-receipt' : ''}.pdf`);
   const paid = i.payments.some((p) => p.status === 'succeeded');
   return (
     <>

@@ -25,6 +25,7 @@ import { catalogRoutes } from '../../modules/schedule/catalog.routes.js';
 import { roomRoutes } from '../../modules/schedule/rooms.routes.js';
 import { instructorRoutes } from '../../modules/schedule/instructors.routes.js';
 import { lessonRoutes } from '../../modules/schedule/lessons.routes.js';
+import { reportRoutes } from '../../modules/reports/reports.routes.js';
 import { planRoutes } from '../../modules/plans/plans.routes.js';
 import { contractRoutes } from '../../modules/contracts/contracts.routes.js';
 import { creditRoutes } from '../../modules/credits/credits.routes.js';
@@ -84,6 +85,7 @@ const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [
   staffReservationRoutes,
   checkInRoutes,
   billingRoutes,
+  reportRoutes,
   beaconRoutes,
 ];
 

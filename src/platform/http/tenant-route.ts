@@ -221,6 +221,8 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
           : {}),
         response,
         security: def.access === 'public' ? [] : [{ bearer: [] }],
+        // Who may call it (staff roles, 'member' or 'public'): the web app's route-coverage test reads it.
+        'x-access': def.access,
       },
       handler: async (req, reply) => {
         let result: unknown;

@@ -5,7 +5,7 @@ import { $api, api, useApiAction } from '../api/client';
 import type { ResponseOf } from '../api/types';
 import { useFormat, type Format } from '../format';
 import { useStudio } from '../studio';
-import { Facts, InvoiceBody, InvoiceDownloads, InvoiceStatusBadge } from '../ui';
+import { Facts, InvoiceBody, InvoiceDownloads, InvoiceStatusBadge, type InvoiceDocuments } from '../ui';
 import { PageTitle } from '../ui/page';
 import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
@@ -163,6 +163,10 @@ function InvoiceDetails({ invoice: i, payments }: { invoice: InvoiceDetail; paym
   const { timezone } = useStudio();
   const money = (n: number) => fmt.money(n, i.currency);
   const t = (id: string) => intl.formatMessage({ id });
+  const documents: InvoiceDocuments = {
+    invoice: `/api/me/invoices/${i.id}/document`,
+    refund: (refundId) => `/api/me/invoices/${i.id}/refunds/${refundId}/document`,
+  };
   return (
     <>
       {i.overdue && i.amountDue > 0 && <p className="banner"><strong><FormattedMessage id="member.invoices.bookingsPaused" /></strong></p>}
@@ -178,8 +182,8 @@ function InvoiceDetails({ invoice: i, payments }: { invoice: InvoiceDetail; paym
       />
       {payments.shown}
       {i.amountDue > 0 && (i.status === 'open' || i.status === 'uncollectible') && <PayNow invoice={i} onDone={payments.done} />}
-      <InvoiceDownloads invoice={i} documents={`/api/me/invoices/${i.id}`} />
-      <InvoiceBody invoice={i} timeZone={timezone} documents={`/api/me/invoices/${i.id}`} />
+      <InvoiceDownloads invoice={i} documents={documents} />
+      <InvoiceBody invoice={i} timeZone={timezone} documents={documents} />
     </>
   );
 }

@@ -105,7 +105,7 @@ function SellPlan({ memberId, plans, currency }: { memberId: string; plans: Plan
       method="POST"
       path="/api/contracts"
       body={body}
-      preview={contractPreview}
+      preview={{ path: '/api/contracts/preview', show: contractPreview }}
       confirmLabel={intl.formatMessage({ id: 'contracts.sell.confirm' })}
       onDone={done}
     >
@@ -130,7 +130,6 @@ function ContractCard({ contract: c, plans, currency, canChange }: { contract: C
   const changeable = canChange && c.kind === 'monthly' && c.status !== 'ended';
   const leave = c.leaves.filter((l) => !l.withdrawn).at(-1);
   const actions: ActionName[] = ['leave', ...(leave ? (['return'] as const) : []), ...(c.endDate ? [] : (['cancel'] as const)), 'plan'];
-  const base = `/api/contracts/${c.id}`;
   const withdraw = (what: 'cancellation' | 'leave', path: string) => {
     const label = intl.formatMessage({ id: `contracts.withdraw.${what}` });
     return (
@@ -148,7 +147,7 @@ function ContractCard({ contract: c, plans, currency, canChange }: { contract: C
     <article className="contract" aria-label={intl.formatMessage({ id: 'contracts.card' }, { plans: c.plans.map((p) => p.planName).join(' → ') })}>
       <ContractOutcome
         contract={c}
-        withdraw={changeable ? { cancellation: withdraw('cancellation', `${base}/cancellation`), leave: (id) => withdraw('leave', `${base}/leaves/${id}`) } : undefined}
+        withdraw={changeable ? { cancellation: withdraw('cancellation', `/api/contracts/${c.id}/cancellation`), leave: (id) => withdraw('leave', `/api/contracts/${c.id}/leaves/${id}`) } : undefined}
       />
       {changeable && (
         <div className="actions">
@@ -163,7 +162,7 @@ function ContractCard({ contract: c, plans, currency, canChange }: { contract: C
         <ContractAction
           key={open}
           action={open}
-          base={base}
+          contractId={c.id}
           leaveId={leave?.id}
           plans={plans.filter((p) => p.kind === 'monthly')}
           currency={currency}
@@ -179,15 +178,16 @@ function ContractCard({ contract: c, plans, currency, canChange }: { contract: C
 }
 
 /** The form of one contract change; each previews, then confirms the same request. */
-function ContractAction(props: { action: ActionName; base: string; leaveId?: string; plans: Plan[]; currency: string; onDone: () => void; onClose: () => void }) {
+function ContractAction(props: { action: ActionName; contractId: string; leaveId?: string; plans: Plan[]; currency: string; onDone: () => void; onClose: () => void }) {
   const intl = useIntl();
-  const { action, base } = props;
+  const { action, contractId } = props;
   const [v, setV] = useState({ fromMonth: '', returnMonth: '', reason: '', planId: '' });
   const set = (k: keyof typeof v) => (value: string) => setV({ ...v, [k]: value });
   const t = (id: string) => intl.formatMessage({ id: `contracts.${id}` });
-  const forms: Record<ActionName, { method?: 'PUT'; path: string; body: object; fields: ReactNode }> = {
+  const forms: Record<ActionName, { method?: 'PUT'; path: string; previewPath: string; body: object; fields: ReactNode }> = {
     leave: {
-      path: `${base}/leaves`,
+      path: `/api/contracts/${contractId}/leaves`,
+      previewPath: `/api/contracts/${contractId}/leaves/preview`,
       body: filled({ fromMonth: v.fromMonth, returnMonth: v.returnMonth, reason: v.reason }),
       fields: (
         <>
@@ -199,17 +199,20 @@ function ContractAction(props: { action: ActionName; base: string; leaveId?: str
     },
     return: {
       method: 'PUT',
-      path: `${base}/leaves/${props.leaveId}/return`,
+      path: `/api/contracts/${contractId}/leaves/${props.leaveId}/return`,
+      previewPath: `/api/contracts/${contractId}/leaves/${props.leaveId}/return/preview`,
       body: { returnMonth: v.returnMonth },
       fields: <Input label={t('return.backIn')} type="month" required value={v.returnMonth} onChange={set('returnMonth')} />,
     },
     cancel: {
-      path: `${base}/cancellation`,
+      path: `/api/contracts/${contractId}/cancellation`,
+      previewPath: `/api/contracts/${contractId}/cancellation/preview`,
       body: { reason: v.reason },
       fields: <Input label={t('cancel.reason')} required value={v.reason} onChange={set('reason')} />,
     },
     plan: {
-      path: `${base}/plan-change`,
+      path: `/api/contracts/${contractId}/plan-change`,
+      previewPath: `/api/contracts/${contractId}/plan-change/preview`,
       body: { planId: v.planId, fromMonth: v.fromMonth },
       fields: (
         <>
@@ -226,7 +229,7 @@ function ContractAction(props: { action: ActionName; base: string; leaveId?: str
       method={form.method ?? 'POST'}
       path={form.path}
       body={form.body}
-      preview={contractPreview}
+      preview={{ path: form.previewPath, show: contractPreview }}
       confirmLabel={t(`confirm.${action}`)}
       onDone={props.onDone}
       onClose={props.onClose}

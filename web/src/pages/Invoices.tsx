@@ -5,7 +5,7 @@ import { $api } from '../api/client';
 import type { ResponseOf } from '../api/types';
 import { minorDigits, toMinor, useFormat } from '../format';
 import { can, useStaffMe, type Role } from '../staff/StaffApp';
-import { Facts, Input, InvoiceBody, InvoiceDownloads, InvoiceStatusBadge, Select, Table } from '../ui';
+import { Facts, Input, InvoiceBody, InvoiceDownloads, InvoiceStatusBadge, Select, Table, type InvoiceDocuments } from '../ui';
 import { ActionFlow } from '../ui/action-flow';
 import { PageTitle } from '../ui/page';
 import { EmptyState, QueryView } from '../ui/states';
@@ -146,7 +146,10 @@ function InvoiceView({ invoice: i, role }: { invoice: InvoiceDetail; role: Role 
   const money = (n: number) => f.money(n, i.currency);
   const refundable = i.amountPaid - i.amountRefunded;
   const payable = (i.status === 'open' || i.status === 'uncollectible') && i.amountDue > 0;
-  const documents = `/api/invoices/${i.id}`;
+  const documents: InvoiceDocuments = {
+    invoice: `/api/invoices/${i.id}/document`,
+    refund: (refundId) => `/api/invoices/${i.id}/refunds/${refundId}/document`,
+  };
   const open = (a: Acting) => () => {
     setFailure(null);
     setActing(acting === a ? null : a);
@@ -205,7 +208,7 @@ function InvoiceView({ invoice: i, role }: { invoice: InvoiceDetail; role: Role 
               <ActionFlow<InvoiceDetail>
                 label={t('billing.invoice.charge')}
                 method="POST"
-                path={`${documents}/charge`}
+                path={`/api/invoices/${i.id}/charge`}
                 confirmLabel={t('billing.invoice.charge')}
                 ask={{ text: t('billing.invoice.chargeAsk', { amount: money(i.amountDue) }), confirmLabel: t('billing.invoice.chargeConfirm') }}
                 onDone={afterCharge}
@@ -263,14 +266,13 @@ function InvoiceAction({
   const [reason, setReason] = useState('');
   const money = (n: number) => f.money(n, i.currency);
   const refundable = i.amountPaid - i.amountRefunded;
-  const path = `/api/invoices/${i.id}`;
   switch (acting) {
     case 'cash':
       return (
         <ActionFlow<InvoiceDetail>
           title={t('billing.invoice.recordTitle')}
           method="POST"
-          path={`${path}/payments`}
+          path={`/api/invoices/${i.id}/payments`}
           body={{ method }}
           confirmLabel={t('billing.invoice.recordSubmit', { amount: money(i.amountDue) })}
           onDone={() => onDone(t('billing.invoice.recorded'))}
@@ -294,7 +296,7 @@ function InvoiceAction({
         <ActionFlow<InvoiceDetail>
           title={t('billing.invoice.refund')}
           method="POST"
-          path={`${path}/refunds`}
+          path={`/api/invoices/${i.id}/refunds`}
           body={{ amount: typed, reason }}
           confirmLabel={t('billing.invoice.refund')}
           ask={{
@@ -333,7 +335,7 @@ function InvoiceAction({
         <ActionFlow<InvoiceDetail>
           title={t('billing.invoice.voidTitle')}
           method="POST"
-          path={`${path}/void`}
+          path={`/api/invoices/${i.id}/void`}
           body={{ reason }}
           confirmLabel={t('billing.invoice.voidSubmit')}
           onDone={() => onDone(t('billing.invoice.voidDone'))}
@@ -352,7 +354,7 @@ function InvoiceAction({
         <ActionFlow<InvoiceDetail>
           title={t('billing.invoice.writeOffTitle')}
           method="POST"
-          path={`${path}/write-off`}
+          path={`/api/invoices/${i.id}/write-off`}
           body={{ reason }}
           confirmLabel={t('billing.invoice.writeOff')}
           onDone={() => onDone(t('billing.invoice.writeOffDone'))}

@@ -49,6 +49,10 @@ const Invoices = lazy(() => import('../pages/Invoices').then((m) => ({ default: 
 const InvoicePage = lazy(() => import('../pages/Invoices').then((m) => ({ default: m.InvoicePage })));
 const Settings = lazy(() => import('../pages/BillingSettings').then((m) => ({ default: m.BillingSettingsPage })));
 const StaffPage = lazy(() => import('../pages/Staff').then((m) => ({ default: m.StaffPage })));
+const Setup = lazy(() => import('../pages/setup/Setup').then((m) => ({ default: m.Setup })));
+const NewLesson = lazy(() => import('../pages/schedule/NewLesson').then((m) => ({ default: m.NewLesson })));
+const Dashboard = lazy(() => import('../pages/reports/Reports').then((m) => ({ default: m.Dashboard })));
+const Reports = lazy(() => import('../pages/reports/Reports').then((m) => ({ default: m.Reports })));
 
 /** The staff app: sign-in and password links, then the studio's screens under one signed-in layout. */
 export default function StaffApp() {
@@ -60,6 +64,7 @@ export default function StaffApp() {
         <Route index element={<Members />} />
         <Route path="members/:memberId" element={<MemberDetail />} />
         <Route path="timetable" element={<Timetable />} />
+        <Route path="lessons/new" element={<NewLesson />} />
         <Route path="lessons/:lessonId" element={<Lesson />} />
         <Route path="front-desk" element={<FrontDesk />} />
         <Route path="plans" element={<Plans />} />
@@ -67,6 +72,9 @@ export default function StaffApp() {
         <Route path="invoices/:invoiceId" element={<InvoicePage />} />
         <Route path="settings" element={<Settings />} />
         <Route path="staff" element={<StaffPage />} />
+        <Route path="setup/*" element={<Setup />} />
+        <Route path="dashboard" element={<Dashboard />} />
+        <Route path="reports/*" element={<Reports />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>
@@ -91,11 +99,14 @@ function StaffLayout({ me }: { me: StaffMe }) {
   const studio = useStudio();
   const navigate = useNavigate();
   const links: Array<[string, string]> = [
+    ...(can.manage(me.role) ? [['/dashboard', 'nav.dashboard'] as [string, string]] : []),
     ['/', 'nav.members'],
     ['/timetable', 'nav.timetable'],
     ['/front-desk', 'nav.frontDesk'],
     ['/plans', 'nav.plans'],
+    ...(can.manage(me.role) ? [['/setup', 'nav.setup'] as [string, string]] : []),
     ...(can.sell(me.role) ? [['/invoices', 'nav.invoices'] as [string, string]] : []),
+    ...(can.manage(me.role) ? [['/reports', 'nav.reports'] as [string, string]] : []),
     ...(can.manage(me.role) ? [['/settings', 'nav.settings'] as [string, string]] : []),
     ...(manages[me.role].length > 0 ? [['/staff', 'nav.staff'] as [string, string]] : []),
   ];

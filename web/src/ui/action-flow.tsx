@@ -14,8 +14,11 @@ interface ActionFlowProps<R> {
   path: string;
   /** The request, as the fields now say; a change after a preview asks for a new preview. */
   body?: object;
-  /** Given: the action is previewed first (`${path}/preview`, nothing written) and shown with this. */
-  preview?: (result: R) => ReactNode;
+  /**
+   * Given: the action is previewed first (at `preview.path`, nothing written) and shown with `preview.show`. The
+   * path is written out in full, as every API path in the app is, so the route-coverage test can find it.
+   */
+  preview?: { path: string; show: (result: R) => ReactNode };
   /**
    * Given (and no preview): the action asks before it goes. The submit shows `text` (what will happen) with a
    * second button, `confirmLabel` ("Confirm refund"), which does it; a change of the fields asks again.
@@ -47,7 +50,7 @@ export function ActionFlow<R>({ title, label = title, method, path, body, previe
   const [asked, setAsked] = useState<string | null>(null);
   const action = client.useApiAction();
   const previewing = useMutation({
-    mutationFn: async (forJson: string) => ({ json: forJson, result: (await send(method, `${path}/preview`, { body })).data as R }),
+    mutationFn: async (forJson: string) => ({ json: forJson, result: (await send(method, preview!.path, { body })).data as R }),
     onSuccess: (result) => setShown(result),
   });
   const busy = action.busy || previewing.isPending;
@@ -90,7 +93,7 @@ export function ActionFlow<R>({ title, label = title, method, path, body, previe
       {preview && shown !== null && shown.json === json && (
         <div className="preview" role="region" aria-label={intl.formatMessage({ id: 'ui.action.previewRegion' }, { label: name })}>
           <h4><FormattedMessage id="common.previewHeading" /></h4>
-          {preview(shown.result)}
+          {preview.show(shown.result)}
           <button type="button" disabled={busy} onClick={() => void confirm()}>{confirmLabel}</button>
         </div>
       )}
