@@ -57,6 +57,8 @@ function Desk({ locationId }: { locationId: string }) {
   const [token, setToken] = useState('');
   const [who, setWho] = useState<Who | null>(null);
   const [result, setResult] = useState<ScanResult | null>(null);
+  // A new key empties the search once a member is picked, so its matches do not sit above their card.
+  const [searches, setSearches] = useState(0);
   // The scan field has the focus (after the page's heading took it), so a scanner can type into it at once, and
   // again after each check-in, ready for the next member.
   const scanField = useRef<HTMLInputElement>(null);
@@ -97,7 +99,14 @@ function Desk({ locationId }: { locationId: string }) {
           <button type="submit"><FormattedMessage id="frontdesk.scan.submit" /></button>
         </form>
         <h2><FormattedMessage id="frontdesk.byHand" /></h2>
-        <MemberPicker label={intl.formatMessage({ id: 'frontdesk.find' })} onPick={(m) => look({ memberId: m.id })} />
+        <MemberPicker
+          key={searches}
+          label={intl.formatMessage({ id: 'frontdesk.find' })}
+          onPick={(m) => {
+            setSearches((n) => n + 1);
+            look({ memberId: m.id });
+          }}
+        />
         {result && shown && (
           <div className={`desk-result ${result.alreadyCheckedIn ? 'already' : 'done'}`}>
             <p><FormattedMessage id={shown.id} values={{ ...shown.values, b: (chunks) => <strong>{chunks}</strong> }} /></p>
@@ -127,7 +136,7 @@ function CheckIns({ locationId }: { locationId: string }) {
           <Table head={['time', 'member', 'lesson', 'how'].map((h) => intl.formatMessage({ id: `frontdesk.head.${h}` }))}>
             {data.items.map((c) => (
               <tr key={c.id}>
-                <td>{format.clock(c.checkedInAt)}</td>
+                <td className="desk-time">{format.clock(c.checkedInAt)}</td>
                 <td>
                   <FormattedMessage id="frontdesk.member" values={{ name: `${c.member.familyName} ${c.member.givenName}`, number: c.member.memberNumber }} />
                 </td>
