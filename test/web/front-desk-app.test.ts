@@ -18,6 +18,7 @@ let typeName: string;
 let packName: string;
 /** Made through the API before packMembers writes members directly (past the API's member numbers). */
 let prospect: { id: string; memberNumber: number };
+let newcomer: { id: string; memberNumber: number };
 let member: Awaited<ReturnType<typeof memberWithSession>>;
 
 beforeAll(async () => {
@@ -29,18 +30,19 @@ beforeAll(async () => {
   typeName = (await ok('GET', '/api/lesson-types')).items.find((t: { id: string }) => t.id === studio.lessonTypeId).name;
   packName = (await ok('GET', '/api/plans')).items.find((p: { id: string }) => p.id === studio.packPlanId).name;
   prospect = await ok('POST', '/api/members', { familyName: '高橋', givenName: '健' });
+  newcomer = await ok('POST', '/api/members', { familyName: '山田', givenName: '花子' });
   member = await memberWithSession(platform, T, studio);
 });
 afterAll(() => web?.close());
 
 /** The owner at the front desk of the studio's location, on a screen of the given size. */
-async function atDesk(viewport: { width: number; height: number }): Promise<Page> {
-  const context = await newContext(browser, { viewport });
+async function atDesk(viewport: { width: number; height: number }, language: 'en' | 'ja' = 'en'): Promise<Page> {
+  const context = await newContext(browser, { viewport, language });
   await signIn(context, base, { staff: T.ownerToken });
   const page = await context.newPage();
   await page.goto(`${base}/front-desk`);
-  await page.getByLabel('Desk location').selectOption(studio.locationId);
-  await page.getByLabel('Scanned or pasted code').waitFor();
+  await page.getByLabel(language === 'ja' ? '受付の店舗' : 'Desk location').selectOption(studio.locationId);
+  await page.getByLabel(language === 'ja' ? '読み取ったコード(貼り付けも可)' : 'Scanned or pasted code').waitFor();
   return page;
 }
 
@@ -149,5 +151,22 @@ describe('front desk', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await expectAccessible(page, 'front desk on a phone');
     await page.screenshot({ path: path.join(screens, 'front-desk-phone.png'), fullPage: true });
+  });
+
+  it('in Japanese on a tablet: the warning stands apart, and its confirmation asks in Japanese', async () => {
+    const page = await atDesk({ width: 820, height: 1180 }, 'ja');
+    await page.getByLabel('チェックインする会員を検索', { exact: true }).fill('山田');
+    await page.getByRole('button', { name: `山田 花子(会員番号${newcomer.memberNumber})` }).click();
+    const card = page.getByRole('region', { name: '会員の概要' });
+    const warning = card.locator('.desk-warning');
+    await warning.getByRole('heading', { name: 'チェックイン前にご確認ください' }).waitFor();
+    expect(await warning.textContent()).toContain('入会手続きが完了していません（仮登録）。');
+    expect(await card.locator('tr', { hasText: 'プラン' }).textContent()).toContain('契約なし');
+    await expectAccessible(page, 'front desk in Japanese: a warning on a tablet');
+    await page.screenshot({ path: path.join(screens, 'front-desk-tablet-ja.png'), fullPage: true });
+    await card.getByRole('button', { name: '確認してチェックイン' }).click();
+    await page.getByRole('alertdialog').getByText('山田 花子さんには表示の注意事項があります。このままチェックインしますか？').waitFor();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'やめる' }).click();
+    expect((await staffApi(platform, T).ok('GET', `/api/members/${newcomer.id}/check-ins`)).items).toHaveLength(0);
   });
 });

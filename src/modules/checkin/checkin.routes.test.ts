@@ -367,4 +367,24 @@ describe('before the check-in', () => {
     // Already recorded: the answer says so without asking again.
     expect(await ok(scan({ memberId: member }))).toMatchObject({ id: done.id, alreadyCheckedIn: true });
   });
+
+  it('warns of a member on leave, by status or by a leave of every running contract', async () => {
+    const byStatus = await newMember('休会');
+    await inTenant((db) =>
+      db.insertInto('app.member_status_events').values({ member_id: byStatus, from_status: 'active', to_status: 'on_leave', effective_on: '2030-05-01', actor_kind: 'system' }).execute(),
+    );
+    const glance = await ok(call('POST', '/api/check-ins/preview', { payload: { memberId: byStatus, locationId } }));
+    expect(glance.member.status).toBe('on_leave');
+    expect(glance.warnings).toEqual([{ code: 'on_leave', message: 'この会員は休会中です。' }]);
+
+    const byLeave = await newMember('休会中');
+    await inTenant(async (db) => {
+      const contract = await db.selectFrom('app.contracts').select('id').where('member_id', '=', byLeave).executeTakeFirstOrThrow();
+      await db.insertInto('app.contract_leaves').values({ contract_id: contract.id, from_month: '2030-05-01', reason: 'Travel' }).execute();
+    });
+    const leave = await ok(call('POST', '/api/check-ins/preview', { payload: { memberId: byLeave, locationId } }));
+    expect(leave.contracts).toMatchObject([{ onLeave: true }]);
+    expect(leave.warnings.map((w: { code: string }) => w.code)).toEqual(['on_leave']);
+    expect((await scan({ memberId: byLeave })).json()).toMatchObject({ reason: 'needs_acknowledge', warnings: ['on_leave'] });
+  });
 });
