@@ -99,7 +99,7 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
 
   // Check-in: the member's code (which makes the studio's signing key), scanned at the desk as a walk-in.
   const code = await ok(as('GET', '/api/me/check-in-code', undefined, session.token), 200);
-  await ok(as('POST', '/api/check-ins', { token: code.token, locationId: location.id }), 200);
+  await ok(as('POST', '/api/check-ins', { token: code.token, locationId: location.id, acknowledge: true }), 200);
 
   // Reservations: the signed-in member buys the pack; the desk books the family lead and the child onto the
   // one-off lesson (two seats: full), the member onto its waitlist and onto a seat of another lesson. A late

@@ -136,7 +136,8 @@ describe('member app', () => {
     await desk.getByRole('link', { name: 'Front desk' }).click();
     await desk.getByLabel('Desk location').selectOption(studio.locationId);
     await desk.getByLabel('Scanned or pasted code').fill(token);
-    await desk.getByRole('button', { name: 'Check in', exact: true }).click();
+    await desk.getByRole('button', { name: 'Show member' }).click();
+    await desk.getByRole('region', { name: 'The member at a glance' }).getByRole('button', { name: 'Check in', exact: true }).click();
     const done = desk.getByRole('status').filter({ hasText: '鈴木 一郎' });
     await done.waitFor();
     expect(await done.textContent()).toContain('鈴木 一郎 checked in (walk-in)');

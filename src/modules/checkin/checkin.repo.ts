@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Insertable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Tx } from '../../platform/db/databases.js';
 import type { AppCheckIns } from '../../platform/db/types.js';
 
@@ -22,12 +22,14 @@ export const signingKeysRepo = {
 /** A reservation a check-in may mark, with its lesson. */
 const reservationColumns = [
   'r.id as reservation_id', 'r.status as reservation_status', 'l.id as lesson_id', 'l.location_id', 'l.status as lesson_status', 'l.starts_at', 'l.ends_at',
+  't.name as lesson_type_name',
 ] as const;
 
 function reservationsWithLessons(db: Tx) {
   return db
     .selectFrom('app.reservations as r')
     .innerJoin('app.lessons as l', (j) => j.onRef('l.tenant_id', '=', 'r.tenant_id').onRef('l.id', '=', 'r.lesson_id'))
+    .innerJoin('app.lesson_types as t', (j) => j.onRef('t.tenant_id', '=', 'l.tenant_id').onRef('t.id', '=', 'l.lesson_type_id'))
     .select(reservationColumns);
 }
 
@@ -99,6 +101,51 @@ export const checkInsRepo = {
     const { id } = await db.insertInto('app.check_ins').values(row).returning('id').executeTakeFirstOrThrow();
     return checkInViews(db).where('c.id', '=', id).executeTakeFirstOrThrow();
   },
+
+  /** The member's walk-in on a local day of the studio, if one was recorded. */
+  walkInOn: (db: Tx, memberId: string, day: string) =>
+    checkInViews(db).where('c.member_id', '=', memberId).where('c.walk_in_day', '=', day).executeTakeFirst(),
+
+  /**
+   * Records a walk-in unless the member has one that day: the unique index decides, so two desks at once record
+   * one (the second waits for the first's commit, then inserts nothing). Undefined when one was there.
+   */
+  insertWalkIn: async (db: Tx, row: Insertable<AppCheckIns> & { walk_in_day: string }) => {
+    const inserted = await db
+      .insertInto('app.check_ins')
+      .values(row)
+      .onConflict((oc) => oc.columns(['tenant_id', 'member_id', 'walk_in_day']).where('walk_in_day', 'is not', null).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return inserted && checkInViews(db).where('c.id', '=', inserted.id).executeTakeFirstOrThrow();
+  },
+
+  /** The member's reservations (booked or attended) on lessons at a location that start within a local day. */
+  bookingsOn: (db: Tx, q: { memberId: string; locationId: string; from: Date; to: Date }) =>
+    reservationsWithLessons(db)
+      .where('r.member_id', '=', q.memberId)
+      .where('r.status', 'in', ['booked', 'attended'])
+      .where('l.location_id', '=', q.locationId)
+      .where('l.starts_at', '>=', q.from)
+      .where('l.starts_at', '<', q.to)
+      .orderBy('l.starts_at')
+      .execute(),
+
+  /** The member's contracts running on a day: the plan each is on then, and whether it is on leave that month. */
+  contractsOn: (db: Tx, memberId: string, day: string) =>
+    sql<{ contract_id: string; kind: 'monthly' | 'pack'; plan_name: string; on_leave: boolean }>`
+      select c.id as contract_id, c.kind, p.name as plan_name,
+             exists (select 1 from app.contract_leaves lv where lv.contract_id = c.id and lv.withdrawn_at is null
+               and lv.from_month <= ${day}::date and (lv.return_month is null or lv.return_month > ${day}::date)) as on_leave
+        from app.contracts c
+        join lateral (select cp.plan_id from app.contract_plans cp
+                       where cp.contract_id = c.id and cp.effective_from <= ${day}::date
+                       order by cp.effective_from desc limit 1) cp on true
+        join app.plans p on p.id = cp.plan_id
+       where c.member_id = ${memberId} and c.start_date <= ${day}::date and (c.end_date is null or c.end_date >= ${day}::date)
+       order by c.start_date`
+      .execute(db)
+      .then((r) => r.rows),
 
   /** A day's check-ins (an instant range), optionally at one location, in the order they came. */
   between: (db: Tx, q: { from: Date; to: Date; locationId?: string }) => {

@@ -11,6 +11,7 @@ let locationId: string;
 let otherLocationId: string;
 let roomId: string;
 let lessonTypeId: string;
+let packPlanId: string;
 
 const inTenant = async <T>(fn: (db: Tx) => Promise<T>, tenant: PopulatedTenant = A) => {
   const record = (await platform.runtime.directory.byId(tenant.id))!;
@@ -57,7 +58,14 @@ async function lessonWithReservation(memberId: string | null, start: string, opt
 }
 const reservationRow = (id: string) => inTenant((db) => db.selectFrom('app.reservations').select(['status', 'checked_in_at']).where('id', '=', id).executeTakeFirstOrThrow());
 const checkInCount = () => inTenant(async (db) => Number((await db.selectFrom('app.check_ins').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n));
-const newMember = async (familyName: string) => (await ok(call('POST', '/api/members', { payload: { familyName } }), 201)).id as string;
+/** A provisional member: registered, no contract yet (the desk is warned). */
+const newProspect = async (familyName: string) => (await ok(call('POST', '/api/members', { payload: { familyName } }), 201)).id as string;
+/** A member in good standing: a pack bought today, so the desk has nothing to warn about. */
+async function newMember(familyName: string) {
+  const id = await newProspect(familyName);
+  await ok(call('POST', '/api/contracts', { payload: { memberId: id, planId: packPlanId } }), 201);
+  return id;
+}
 
 beforeAll(async () => {
   platform = await startTestPlatform();
@@ -66,6 +74,7 @@ beforeAll(async () => {
   locationId = (await ok(call('POST', '/api/locations', { payload: { name: 'Desk studio' } }), 201)).id;
   otherLocationId = (await ok(call('POST', '/api/locations', { payload: { name: 'Annex' } }), 201)).id;
   lessonTypeId = (await ok(call('POST', '/api/lesson-types', { payload: { name: 'Pilates', durationMinutes: 60 } }), 201)).id;
+  packPlanId = (await ok(call('GET', '/api/plans'))).items.find((p: { kind: string }) => p.kind === 'pack').id;
   roomId = await inTenant(async (db) => (await db.insertInto('app.rooms').values({ location_id: locationId, name: 'Room 1', capacity: 10 }).returning('id').executeTakeFirstOrThrow()).id);
 });
 beforeEach(() => setNow('2030-05-10T10:00:00'));
@@ -87,7 +96,11 @@ describe('the check-in code', () => {
     const kid = me.family.members[0].id;
     const kidCode = await codeFor(A, kid);
     expect(kidCode.memberId).toBe(kid);
-    expect((await ok(scan({ token: kidCode.token }))).member.id).toBe(kid);
+    // The child has no contract (provisional): the desk sees why before checking them in anyway.
+    const unacknowledged = await scan({ token: kidCode.token });
+    expect(unacknowledged.statusCode).toBe(422);
+    expect(unacknowledged.json()).toMatchObject({ reason: 'needs_acknowledge', warnings: ['provisional'] });
+    expect((await ok(scan({ token: kidCode.token, acknowledge: true }))).member.id).toBe(kid);
     // Anyone outside the family is not found.
     const stranger = await newMember('他人');
     expect((await call('GET', `/api/me/check-in-code?memberId=${stranger}`, { token: A.memberToken })).statusCode).toBe(404);
@@ -163,9 +176,9 @@ describe('scanning at the desk', () => {
     const res = await ok(scan({ memberId: member }));
     expect(res).toMatchObject({ walkIn: true, lesson: null, alreadyCheckedIn: false });
     for (const r of [tooEarly, over, elsewhere, tomorrow]) expect((await reservationRow(r.reservationId!)).status).toBe('booked');
-    // Walk-ins are not deduplicated: each arrival is recorded.
+    // One walk-in a day: a second arrival finds the first.
     const second = await ok(scan({ memberId: member }));
-    expect(second.id).not.toBe(res.id);
+    expect(second).toMatchObject({ id: res.id, alreadyCheckedIn: true, checkedInAt: res.checkedInAt });
     // The window opens 60 minutes before the start.
     setNow('2030-05-10T10:30:00');
     expect((await ok(scan({ memberId: member }))).lesson.id).toBe(tooEarly.lessonId);
@@ -192,7 +205,13 @@ describe('scanning at the desk', () => {
     await inTenant((db) =>
       db.insertInto('app.member_status_events').values({ member_id: member, from_status: 'provisional', to_status: 'cancelled', effective_on: '2030-05-01', actor_kind: 'system' }).execute(),
     );
-    const res = await ok(scan({ memberId: member }));
+    const before = await checkInCount();
+    const refused = await scan({ memberId: member });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json()).toMatchObject({ reason: 'needs_acknowledge', warnings: ['cancelled'] });
+    expect(refused.json().detail).toContain('この会員は退会済みです。');
+    expect(await checkInCount()).toBe(before);
+    const res = await ok(scan({ memberId: member, acknowledge: true }));
     expect(res.member.status).toBe('cancelled');
     expect(res.notice).toBe('この会員は退会済みです。');
     expect((await scan({ memberId: randomUUID() })).statusCode).toBe(404);
@@ -232,7 +251,7 @@ describe('scanning at the desk', () => {
     const noKey = await platform.call(A, { method: 'POST', url: '/api/check-ins', token: desk, payload: { memberId: A.memberId, locationId } });
     expect(noKey.statusCode).toBe(400);
     expect(await checkInCount()).toBe(before);
-    expect((await ok(scan({ memberId: A.memberId }, desk))).method).toBe('manual');
+    expect((await ok(scan({ memberId: await newMember('受付') }, desk))).method).toBe('manual');
     expect((await ok(call('GET', `/api/members/${A.memberId}/check-ins`, { token: instructor }))).items.length).toBeGreaterThan(0);
   });
 });
@@ -244,24 +263,128 @@ describe('check-in lists', () => {
     const lesson = await lessonWithReservation(member, '2030-06-02T09:30:00');
     await ok(scan({ memberId: member }));
     setNow('2030-06-02T23:30:00');
-    await ok(scan({ memberId: member }));
-    await ok(call('POST', '/api/check-ins', { payload: { memberId: member, locationId: otherLocationId } }));
+    const walkIn = await ok(scan({ memberId: member }));
+    // The same local day at another location: the member's walk-in of the day is already recorded.
+    const elsewhere = await ok(call('POST', '/api/check-ins', { payload: { memberId: member, locationId: otherLocationId } }));
+    expect(elsewhere).toMatchObject({ id: walkIn.id, alreadyCheckedIn: true, locationId });
     setNow('2030-06-03T00:10:00');
     await ok(scan({ memberId: member }));
 
     const day = await ok(call('GET', `/api/check-ins?date=2030-06-02&locationId=${locationId}`));
     expect(day.items.map((c: { walkIn: boolean; lesson: { id: string } | null }) => (c.walkIn ? 'walk-in' : c.lesson!.id))).toEqual([lesson.lessonId, 'walk-in']);
-    expect((await ok(call('GET', '/api/check-ins?date=2030-06-02'))).items).toHaveLength(3);
+    expect((await ok(call('GET', '/api/check-ins?date=2030-06-02'))).items).toHaveLength(2);
     // Today (the studio's) when no date is given.
     expect((await ok(call('GET', '/api/check-ins'))).items).toHaveLength(1);
     const history = await ok(call('GET', `/api/members/${member}/check-ins`));
     expect(history.items.map((c: { checkedInAt: string }) => c.checkedInAt)).toEqual([
-      '2030-06-02T15:10:00.000Z', '2030-06-02T14:30:00.000Z', '2030-06-02T14:30:00.000Z', '2030-06-02T00:00:00.000Z',
+      '2030-06-02T15:10:00.000Z', '2030-06-02T14:30:00.000Z', '2030-06-02T00:00:00.000Z',
     ]);
     const mine = await ok(call('GET', '/api/me/check-ins', { token: A.memberToken }));
     expect(mine.items.length).toBeGreaterThan(0);
     expect(mine.items.every((c: { member: { id: string } }) => c.member.id === A.memberId)).toBe(true);
     const bad = await call('GET', '/api/check-ins?date=2030-02-30');
     expect(bad.statusCode).toBe(400);
+  });
+});
+
+describe('walk-ins', () => {
+  it('records one per member and local day of the studio, even from two desks at once, and the database holds to it', async () => {
+    const member = await newMember('同時');
+    const both = await Promise.all([scan({ memberId: member }), scan({ memberId: member }), call('POST', '/api/check-ins', { payload: { memberId: member, locationId: otherLocationId } })]);
+    const answers = both.map((r) => r.json());
+    expect(both.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    expect(new Set(answers.map((a) => a.id)).size).toBe(1);
+    expect(answers.filter((a) => !a.alreadyCheckedIn)).toHaveLength(1);
+    const rows = () => inTenant((db) => db.selectFrom('app.check_ins').select(['id', 'walk_in_day']).where('member_id', '=', member).execute());
+    expect(await rows()).toEqual([{ id: answers[0].id, walk_in_day: '2030-05-10' }]);
+
+    // Without the service's lock, the unique index still refuses a second walk-in of that day.
+    const copy = inTenant((db) =>
+      db.insertInto('app.check_ins').values({ member_id: member, location_id: locationId, method: 'manual', actor_kind: 'system', walk_in_day: '2030-05-10' }).execute(),
+    );
+    await expect(copy).rejects.toMatchObject({ code: '23505' });
+
+    // Tokyo's next day starts at 15:00 UTC: 00:05 local is a new day, and a new walk-in.
+    setNow('2030-05-11T00:05:00');
+    const next = await ok(scan({ memberId: member }));
+    expect(next).toMatchObject({ alreadyCheckedIn: false, walkIn: true });
+    expect((await rows()).map((r) => r.walk_in_day).sort()).toEqual(['2030-05-10', '2030-05-11']);
+  });
+});
+
+describe('before the check-in', () => {
+  it('shows the member at a glance: status, plan, credits, today’s lessons here and what the check-in would record', async () => {
+    const member = await newMember('一目');
+    const now = await lessonWithReservation(member, '2030-05-10T10:30:00');
+    const evening = await lessonWithReservation(member, '2030-05-10T19:00:00');
+    await lessonWithReservation(member, '2030-05-10T11:00:00', { location: otherLocationId });
+    const before = await checkInCount();
+    const glance = await ok(call('POST', '/api/check-ins/preview', { payload: { memberId: member, locationId } }));
+    expect(glance).toMatchObject({
+      member: { id: member, familyName: '一目', status: 'active' },
+      contracts: [{ kind: 'pack', planName: '5 lessons', onLeave: false }],
+      creditsAvailable: 5,
+      checkInFor: { lessonId: now.lessonId, name: 'Pilates', startsAt: '2030-05-10T01:30:00.000Z' },
+      alreadyCheckedIn: null,
+      warnings: [],
+    });
+    expect(glance.bookingsToday.map((b: { lessonId: string; status: string }) => [b.lessonId, b.status])).toEqual([[now.lessonId, 'booked'], [evening.lessonId, 'booked']]);
+    expect(await checkInCount()).toBe(before);
+
+    const done = await ok(scan({ memberId: member }));
+    const after = await ok(call('POST', '/api/check-ins/preview', { payload: { memberId: member, locationId } }));
+    expect(after.alreadyCheckedIn).toMatchObject({ id: done.id, checkedInAt: '2030-05-10T01:00:00.000Z' });
+    expect(after.bookingsToday[0].status).toBe('attended');
+    // With a scanned code, as the desk does it.
+    const code = await codeFor();
+    expect((await ok(call('POST', '/api/check-ins/preview', { payload: { token: code.token, locationId } }))).member.id).toBe(A.memberId);
+  });
+
+  it('names every warning, and a check-in of a warned member needs the desk’s acknowledgement', async () => {
+    const member = await newMember('警告');
+    await inTenant(async (db) => {
+      await db.insertInto('app.booking_blocks').values({ member_id: member, starts_at: at('2030-05-09T12:00:00'), ends_at: at('2030-05-20T12:00:00'), reason: 'Two no-shows' }).execute();
+      // Last month's fee, open past its due day.
+      await db.insertInto('app.invoices').values({ billing_member_id: member, period: '2030-04-01', status: 'open', number: 990_001, issued_on: '2030-04-01', subtotal_excluding_tax: 8000, tax_total: 800, total: 8800, due_on: '2030-04-27' }).execute();
+    });
+    const glance = await ok(call('POST', '/api/check-ins/preview', { payload: { memberId: member, locationId } }));
+    expect(glance.warnings.map((w: { code: string }) => w.code)).toEqual(['overdue_invoice', 'booking_blocked']);
+    expect(glance.warnings[1].message).toBe('2030年5月20日(月)まで予約が停止されています。');
+
+    const before = await checkInCount();
+    const refused = await call('POST', '/api/check-ins', { payload: { memberId: member, locationId }, key: randomUUID() });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.json()).toMatchObject({ code: 'unprocessable', reason: 'needs_acknowledge', warnings: ['overdue_invoice', 'booking_blocked'] });
+    expect(refused.json().detail).toContain('支払期限を過ぎた請求が1件あります。');
+    const english = await platform.call(A, { method: 'POST', url: '/api/check-ins', token: A.ownerToken, payload: { memberId: member, locationId }, headers: { 'idempotency-key': randomUUID(), 'accept-language': 'en' } });
+    expect(english.json().detail).toMatch(/^Check before checking in: An invoice is overdue: ask the member to pay; Booking is blocked until/);
+    expect((await scan({ memberId: member, acknowledge: false })).statusCode).toBe(422);
+    expect(await checkInCount()).toBe(before);
+
+    const done = await ok(scan({ memberId: member, acknowledge: true }));
+    expect(done).toMatchObject({ alreadyCheckedIn: false, walkIn: true });
+    // Already recorded: the answer says so without asking again.
+    expect(await ok(scan({ memberId: member }))).toMatchObject({ id: done.id, alreadyCheckedIn: true });
+  });
+
+  it('warns of a member on leave, by status or by a leave of every running contract', async () => {
+    const byStatus = await newMember('休会');
+    await inTenant((db) =>
+      db.insertInto('app.member_status_events').values({ member_id: byStatus, from_status: 'active', to_status: 'on_leave', effective_on: '2030-05-01', actor_kind: 'system' }).execute(),
+    );
+    const glance = await ok(call('POST', '/api/check-ins/preview', { payload: { memberId: byStatus, locationId } }));
+    expect(glance.member.status).toBe('on_leave');
+    expect(glance.warnings).toEqual([{ code: 'on_leave', message: 'この会員は休会中です。' }]);
+
+    const byLeave = await newMember('休会中');
+    await inTenant(async (db) => {
+      const contract = await db.selectFrom('app.contracts').select('id').where('member_id', '=', byLeave).executeTakeFirstOrThrow();
+      await db.insertInto('app.contract_leaves').values({ contract_id: contract.id, from_month: '2030-05-01', reason: 'Travel' }).execute();
+    });
+    const leave = await ok(call('POST', '/api/check-ins/preview', { payload: { memberId: byLeave, locationId } }));
+    expect(leave.contracts).toMatchObject([{ onLeave: true }]);
+    expect(leave.warnings.map((w: { code: string }) => w.code)).toEqual(['on_leave']);
+    expect((await scan({ memberId: byLeave })).json()).toMatchObject({ reason: 'needs_acknowledge', warnings: ['on_leave'] });
   });
 });

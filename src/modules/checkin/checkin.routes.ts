@@ -25,6 +25,12 @@ export function checkInRoutes({ route }: TenantRouter) {
     handler: (ctx, { body }) => checkInService.checkIn(ctx, body),
   });
   route({
+    method: 'POST', url: '/api/check-ins/preview', summary: 'The member at a glance before a check-in (same body): status, plan, credits, today’s lessons here, warnings; nothing is written', tags,
+    access: DESK,
+    schema: { body: s.checkInBody, response: s.checkInPreview },
+    handler: (ctx, { body }) => checkInService.preview(ctx, body),
+  });
+  route({
     method: 'GET', url: '/api/check-ins', summary: 'A day’s check-ins (today unless a date is given), optionally at one location', tags, access: ALL_STAFF,
     schema: { querystring: s.listQuery, response: s.checkInList },
     handler: (ctx, { query }) => checkInService.day(ctx, query),

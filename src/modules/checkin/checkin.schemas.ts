@@ -18,6 +18,7 @@ export const checkInBody = z
     memberId: z.uuid().optional().describe('A manual check-in, without a code'),
     locationId: z.uuid().describe('The desk’s location'),
     lessonId: z.uuid().optional().describe('The lesson to check in for; without it, the member’s booked lesson here that is open for check-in'),
+    acknowledge: z.boolean().optional().describe('The desk has seen the warnings of the preview and checks the member in anyway; without it a member with warnings is refused (reason needs_acknowledge)'),
   })
   .strict()
   .refine((b) => (b.token === undefined) !== (b.memberId === undefined), 'checkin.token_or_member')
@@ -47,3 +48,19 @@ export const scanResult = checkInDto.extend({
 });
 
 export const checkInList = z.object({ items: z.array(checkInDto) });
+
+export const warningCode = z.enum(['provisional', 'on_leave', 'cancelled', 'overdue_invoice', 'booking_blocked']);
+
+export const checkInPreview = z.object({
+  member: z.object({ id: z.uuid(), memberNumber: z.int(), familyName: z.string(), givenName: z.string(), status: memberStatus }),
+  /** The contracts running today, each with its plan. */
+  contracts: z.array(z.object({ id: z.uuid(), kind: z.enum(['monthly', 'pack']), planName: z.string(), onLeave: z.boolean() })),
+  creditsAvailable: z.int().describe('Credits usable today'),
+  bookingsToday: z.array(z.object({
+    reservationId: z.uuid(), lessonId: z.uuid(), name: z.string(), startsAt: timestamp, endsAt: timestamp, status: z.enum(['booked', 'attended']),
+  })).describe('The member’s lessons today at this location'),
+  /** What a check-in now would record: the lesson it marks attended, or null for a walk-in. */
+  checkInFor: z.object({ lessonId: z.uuid(), name: z.string(), startsAt: timestamp }).nullable(),
+  alreadyCheckedIn: checkInDto.nullable().describe('The check-in that a check-in now would find instead of recording one'),
+  warnings: z.array(z.object({ code: warningCode, message: z.string() })).describe('What the desk must acknowledge (acknowledge: true) before checking in'),
+});

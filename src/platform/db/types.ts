@@ -383,6 +383,8 @@ export interface AppCheckIns extends TenantRow {
   member_id: string;
   location_id: string;
   reservation_id: string | null;
+  /** The studio's local day of a walk-in (unique per member); null for a lesson's check-in. */
+  walk_in_day: ColumnType<string | null, string | null | undefined, string | null>;
   method: 'qr' | 'manual';
   actor_kind: ActorKind;
   actor_id: string | null;

@@ -1590,6 +1590,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description The desk has seen the warnings of the preview and checks the member in anyway; without it a member with warnings is refused (reason needs_acknowledge) */
+                        acknowledge?: boolean;
                         /**
                          * Format: uuid
                          * @description The lesson to check in for; without it, the member’s booked lesson here that is open for check-in
@@ -1651,6 +1653,208 @@ export interface paths {
                             /** @description Something the desk should act on, such as a cancelled membership */
                             notice: string | null;
                             walkIn: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/check-ins/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The member at a glance before a check-in (same body): status, plan, credits, today’s lessons here, warnings; nothing is written */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The desk has seen the warnings of the preview and checks the member in anyway; without it a member with warnings is refused (reason needs_acknowledge) */
+                        acknowledge?: boolean;
+                        /**
+                         * Format: uuid
+                         * @description The lesson to check in for; without it, the member’s booked lesson here that is open for check-in
+                         */
+                        lessonId?: string;
+                        /**
+                         * Format: uuid
+                         * @description The desk’s location
+                         */
+                        locationId: string;
+                        /**
+                         * Format: uuid
+                         * @description A manual check-in, without a code
+                         */
+                        memberId?: string;
+                        /** @description The scanned code (GET /api/me/check-in-code) */
+                        token?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The check-in that a check-in now would find instead of recording one */
+                            alreadyCheckedIn: {
+                                /** Format: date-time */
+                                checkedInAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                lesson: {
+                                    /** Format: date-time */
+                                    endsAt: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                    /** Format: uuid */
+                                    reservationId: string;
+                                    /** Format: date-time */
+                                    startsAt: string;
+                                } | null;
+                                /** Format: uuid */
+                                locationId: string;
+                                member: {
+                                    familyName: string;
+                                    givenName: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    memberNumber: number;
+                                    /** @enum {string} */
+                                    status: "provisional" | "trial" | "active" | "on_leave" | "cancelled";
+                                };
+                                /** @enum {string} */
+                                method: "qr" | "manual";
+                                walkIn: boolean;
+                            } | null;
+                            /** @description The member’s lessons today at this location */
+                            bookingsToday: {
+                                /** Format: date-time */
+                                endsAt: string;
+                                /** Format: uuid */
+                                lessonId: string;
+                                name: string;
+                                /** Format: uuid */
+                                reservationId: string;
+                                /** Format: date-time */
+                                startsAt: string;
+                                /** @enum {string} */
+                                status: "booked" | "attended";
+                            }[];
+                            checkInFor: {
+                                /** Format: uuid */
+                                lessonId: string;
+                                name: string;
+                                /** Format: date-time */
+                                startsAt: string;
+                            } | null;
+                            contracts: {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "monthly" | "pack";
+                                onLeave: boolean;
+                                planName: string;
+                            }[];
+                            /** @description Credits usable today */
+                            creditsAvailable: number;
+                            member: {
+                                familyName: string;
+                                givenName: string;
+                                /** Format: uuid */
+                                id: string;
+                                memberNumber: number;
+                                /** @enum {string} */
+                                status: "provisional" | "trial" | "active" | "on_leave" | "cancelled";
+                            };
+                            /** @description What the desk must acknowledge (acknowledge: true) before checking in */
+                            warnings: {
+                                /** @enum {string} */
+                                code: "provisional" | "on_leave" | "cancelled" | "overdue_invoice" | "booking_blocked";
+                                message: string;
+                            }[];
                         };
                     };
                 };

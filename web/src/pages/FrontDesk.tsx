@@ -1,21 +1,21 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
-import { $api, api, useApiAction } from '../api/client';
-import type { BodyOf, ResponseOf } from '../api/types';
+import { $api } from '../api/client';
 import { useFormat } from '../format';
 import { Select, Table } from '../ui';
 import { PageTitle } from '../ui/page';
-import { EmptyState, fieldErrors, ProblemAlert, QueryView } from '../ui/states';
+import { EmptyState, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
+import { Glance, useCheckInSentence, type ScanResult, type Who } from './desk/Glance';
+import './desk/desk.css';
 import { MemberPicker } from './Members';
 
 const DESK_KEY = 'studiohive.deskLocation';
 
-type ScanResult = ResponseOf<'/api/check-ins', 'post'>;
-/** A member found with the picker: what the desk needs of them. */
-type Picked = { id: string; memberNumber: number; familyName: string; givenName: string };
-
-/** The front desk: scan (or paste) a member's code, or find them by hand; today's check-ins at this location. */
+/**
+ * The front desk: scan (or paste) a member's code, or find them by hand; see them at a glance and check them in;
+ * today's check-ins at this location beside it (on a tablet or a desk) or below it (on a phone).
+ */
 export function FrontDesk() {
   const intl = useIntl();
   const [locationId, setLocation] = useState(() => localStorage.getItem(DESK_KEY) ?? '');
@@ -52,83 +52,74 @@ export function FrontDesk() {
 
 function Desk({ locationId }: { locationId: string }) {
   const intl = useIntl();
-  const format = useFormat();
-
-  /** The sentence that says who was checked in, for what: its id and values (the name in <b>). */
-  function resultMessage(r: ScanResult) {
-    const id = `frontdesk.result.${r.alreadyCheckedIn ? 'already' : 'checkedIn'}${r.lesson ? 'ForLesson' : 'WalkIn'}`;
-    const values = { name: `${r.member.familyName} ${r.member.givenName}`, lesson: r.lesson?.name ?? '', time: r.lesson ? format.clock(r.lesson.startsAt) : '' };
-    return { id, values };
-  }
   const toast = useToast();
+  const sentence = useCheckInSentence();
   const [token, setToken] = useState('');
-  const [member, setMember] = useState<Picked | null>(null);
+  const [who, setWho] = useState<Who | null>(null);
   const [result, setResult] = useState<ScanResult | null>(null);
-  const action = useApiAction();
-  // The scan field has the focus (after the page's heading took it), so a scanner can type into it at once.
+  // A new key empties the search once a member is picked, so its matches do not sit above their card.
+  const [searches, setSearches] = useState(0);
+  // The scan field has the focus (after the page's heading took it), so a scanner can type into it at once, and
+  // again after each check-in, ready for the next member.
   const scanField = useRef<HTMLInputElement>(null);
   useEffect(() => scanField.current?.focus(), []);
-  const tokenError = fieldErrors(action.error).token;
 
-  async function checkIn(by: { token: string } | { memberId: string }) {
-    const what = 'token' in by ? by.token : by.memberId;
-    const body: BodyOf<'/api/check-ins', 'post'> = { ...by, locationId };
-    const done = await action.run(`check-in:${locationId}:${what}`, (key) => api.POST('/api/check-ins', { body, headers: { 'idempotency-key': key } }));
-    if (!done) return;
-    setResult(done);
-    setToken('');
-    setMember(null);
-    const { id, values } = resultMessage(done);
-    toast(String(intl.formatMessage({ id }, { ...values, b: (chunks: string[]) => chunks.join('') })));
+  function look(next: Who) {
+    setResult(null);
+    setWho(next);
   }
 
   function scan(e: FormEvent) {
     e.preventDefault();
-    if (token.trim()) void checkIn({ token: token.trim() });
+    if (token.trim()) look({ token: token.trim() });
+    setToken('');
   }
 
-  const shown = result && resultMessage(result);
+  function clear() {
+    setWho(null);
+    scanField.current?.focus();
+  }
+
+  function done(r: ScanResult) {
+    setResult(r);
+    const { id, values } = sentence(r, r.alreadyCheckedIn);
+    toast(String(intl.formatMessage({ id }, { ...values, b: (chunks: string[]) => chunks.join('') })));
+    clear();
+  }
+
+  const shown = result && sentence(result, result.alreadyCheckedIn);
   return (
-    <>
-      <form className="inline" aria-label={intl.formatMessage({ id: 'frontdesk.scan.label' })} onSubmit={scan}>
-        <label>
-          <FormattedMessage id="frontdesk.scan.code" />
-          <input
-            ref={scanField}
-            value={token}
-            onChange={(e) => setToken(e.target.value)}
-            autoComplete="off"
-            aria-invalid={tokenError ? true : undefined}
-            aria-describedby={tokenError ? 'scan-token-error' : undefined}
-          />
-        </label>
-        {tokenError && <span id="scan-token-error" className="error small">{tokenError}</span>}
-        <button type="submit" disabled={action.busy}><FormattedMessage id="frontdesk.scan.submit" /></button>
-      </form>
-      <h2><FormattedMessage id="frontdesk.byHand" /></h2>
-      {member ? (
-        <div className="actions">
-          <span>
-            <FormattedMessage id="frontdesk.member" values={{ name: `${member.familyName} ${member.givenName}`, number: member.memberNumber }} />
-          </span>
-          <button type="button" disabled={action.busy} onClick={() => void checkIn({ memberId: member.id })}>
-            <FormattedMessage id="frontdesk.checkInMember" values={{ familyName: member.familyName }} />
-          </button>
-          <button type="button" className="secondary" onClick={() => setMember(null)}><FormattedMessage id="frontdesk.clear" /></button>
-        </div>
-      ) : (
-        <MemberPicker label={intl.formatMessage({ id: 'frontdesk.find' })} onPick={setMember} />
-      )}
-      <ProblemAlert error={tokenError ? null : action.error} />
-      {result && shown && (
-        <div className="preview">
-          <FormattedMessage id={shown.id} values={{ ...shown.values, b: (chunks) => <strong>{chunks}</strong> }} />
-          {result.notice && <p role="alert" className="error">{result.notice}</p>}
-        </div>
-      )}
-      <h2><FormattedMessage id="frontdesk.today" /></h2>
-      <CheckIns locationId={locationId} />
-    </>
+    <div className="desk">
+      <div className="desk-main">
+        <form className="inline" aria-label={intl.formatMessage({ id: 'frontdesk.scan.label' })} onSubmit={scan}>
+          <label>
+            <FormattedMessage id="frontdesk.scan.code" />
+            <input ref={scanField} value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" />
+          </label>
+          <button type="submit"><FormattedMessage id="frontdesk.scan.submit" /></button>
+        </form>
+        <h2><FormattedMessage id="frontdesk.byHand" /></h2>
+        <MemberPicker
+          key={searches}
+          label={intl.formatMessage({ id: 'frontdesk.find' })}
+          onPick={(m) => {
+            setSearches((n) => n + 1);
+            look({ memberId: m.id });
+          }}
+        />
+        {result && shown && (
+          <div className={`desk-result ${result.alreadyCheckedIn ? 'already' : 'done'}`}>
+            <p><FormattedMessage id={shown.id} values={{ ...shown.values, b: (chunks) => <strong>{chunks}</strong> }} /></p>
+            {result.notice && <p className="muted">{result.notice}</p>}
+          </div>
+        )}
+        {who && <Glance key={JSON.stringify(who)} who={who} locationId={locationId} onDone={done} onClear={clear} />}
+      </div>
+      <section className="desk-list" aria-labelledby="desk-today">
+        <h2 id="desk-today"><FormattedMessage id="frontdesk.today" /></h2>
+        <CheckIns locationId={locationId} />
+      </section>
+    </div>
   );
 }
 
@@ -145,7 +136,7 @@ function CheckIns({ locationId }: { locationId: string }) {
           <Table head={['time', 'member', 'lesson', 'how'].map((h) => intl.formatMessage({ id: `frontdesk.head.${h}` }))}>
             {data.items.map((c) => (
               <tr key={c.id}>
-                <td>{format.clock(c.checkedInAt)}</td>
+                <td className="desk-time">{format.clock(c.checkedInAt)}</td>
                 <td>
                   <FormattedMessage id="frontdesk.member" values={{ name: `${c.member.familyName} ${c.member.givenName}`, number: c.member.memberNumber }} />
                 </td>
