@@ -20,6 +20,7 @@ export function withNumbers(schema: z.ZodType, fields: string[], blank: null | u
       const last = keys.pop()!;
       let at: Record<string, unknown> | undefined = out;
       for (const k of keys) at = at?.[k] && typeof at[k] === 'object' ? (at[k] as Record<string, unknown>) : undefined;
+      if (at && Array.isArray(at[last])) at[last] = (at[last] as unknown[]).map((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v));
       if (!at || typeof at[last] !== 'string') continue;
       const typed = (at[last] as string).trim();
       if (typed === '') {
