@@ -56,3 +56,17 @@ export function Checklist() {
     </section>
   );
 }
+
+/** On the members' landing page of a studio with no lesson yet: where to start. */
+export function SetupBanner() {
+  const hasLessons = useHasLessons();
+  if (hasLessons !== false) return null;
+  return (
+    <div className="banner" role="note">
+      <p>
+        <FormattedMessage id="setup.banner.text" />{' '}
+        <Link to="/setup"><FormattedMessage id="setup.banner.link" /></Link>
+      </p>
+    </div>
+  );
+}
