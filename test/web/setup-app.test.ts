@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, formatters } from '../../web/src/formatters.js';
 import { memberWithSession, staffApi } from '../support/booking.js';
-import { expectAccessible, fillDate, newContext, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import { fillDate, newContext, review, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
 import type { TestPlatform, TestTenant } from '../support/platform.js';
 
 let web: BrowserPlatform;
@@ -54,7 +54,7 @@ describe('studio set-up (Japanese)', () => {
     await step(page, '店舗を登録する').getByText('未完了').waitFor();
     await checklist(page).getByText('6項目中1項目が完了しています', { exact: false }).waitFor();
     await page.getByText('まだ店舗がありません。').waitFor();
-    await expectAccessible(page, 'set-up, empty studio');
+    await review(page, 'setup-empty-ja-desk');
 
     // 1. A location.
     await page.getByLabel('店舗名').fill('渋谷スタジオ');
@@ -86,7 +86,7 @@ describe('studio set-up (Japanese)', () => {
     expect(await cell('B1').getAttribute('aria-pressed')).toBe('true');
     expect(await cell('B2').getAttribute('aria-pressed')).toBe('true');
     await page.getByText('8席').first().waitFor();
-    await expectAccessible(page, 'set-up, seat-map editor');
+    await review(page, 'setup-seat-map-ja-desk');
     await page.getByRole('button', { name: '追加' }).click();
     await page.getByRole('cell', { name: 'スタジオA', exact: true }).waitFor();
     await step(page, 'ルームを登録する').getByText('完了', { exact: true }).waitFor();
@@ -107,6 +107,18 @@ describe('studio set-up (Japanese)', () => {
     await page.getByRole('button', { name: '追加' }).click();
     await page.getByRole('cell', { name: '朝ヨガ', exact: true }).waitFor();
     await step(page, 'レッスンの種類を登録する').getByText('完了', { exact: true }).waitFor();
+    // Its own rule for late cancellations; every other rule stays the studio's.
+    await page.getByRole('button', { name: '朝ヨガを編集' }).click();
+    const typeForm = page.getByRole('form', { name: '朝ヨガを編集' });
+    await typeForm.getByText('この種類だけの予約ルール(任意)').click();
+    await typeForm.getByLabel('直前キャンセルのペナルティ').selectOption({ label: 'キャンセル料を請求する' });
+    await typeForm.getByLabel('キャンセル料(税込)').fill('1000');
+    await typeForm.getByRole('button', { name: '保存' }).click();
+    await page.getByRole('cell', { name: /直前キャンセルのペナルティ: キャンセル料を請求する/ }).waitFor();
+    const [type] = (await staffApi(platform, T).ok('GET', '/api/lesson-types')).items;
+    expect(type.bookingRules).toEqual({
+      opensDaysBefore: null, opensAt: null, closesMinutesBefore: null, cancelDeadlineMinutesBefore: null, lateCancelPenalty: 'fee', noShowPenalty: null, penaltyFee: 1000,
+    });
 
     // 5. Booking rules, each explained beside its field.
     await tab(page, '予約ルール').click();
@@ -115,7 +127,7 @@ describe('studio set-up (Japanese)', () => {
     await page.getByLabel('予約受付開始時刻').fill('00:00');
     await page.getByLabel('予約締め切り(開始の何分前)').fill('0');
     await page.getByLabel('無断欠席のペナルティ').selectOption({ label: '利用回数を消化する' });
-    await expectAccessible(page, 'set-up, booking rules');
+    await review(page, 'setup-booking-rules-ja-desk');
     await page.getByRole('button', { name: '予約ルールを保存' }).click();
     await page.getByText('予約ルールを保存しました。').waitFor();
     const rules = await staffApi(platform, T).ok('GET', '/api/settings/booking');
@@ -130,7 +142,7 @@ describe('studio set-up (Japanese)', () => {
     await page.getByLabel('開始時刻').fill(startTime);
     await fillDate(page, '開始日', lessonDay, 'ja');
     await fillDate(page, '終了日', addDays(lessonDay, 27), 'ja');
-    await expectAccessible(page, 'new lesson, weekly series');
+    await review(page, 'new-lesson-series-ja-desk');
     await page.getByRole('button', { name: '毎週のレッスンを登録' }).click();
     await page.getByText('毎週のレッスンを登録しました。').waitFor();
     await page.waitForURL(`${base}/timetable`);
@@ -149,7 +161,7 @@ describe('studio set-up (Japanese)', () => {
       await phone.getByRole('heading', { level: 1 }).waitFor();
       await phone.locator('form').first().waitFor();
       await fitsWidth(phone, 390);
-      await expectAccessible(phone, `390 px ${path}`);
+      await review(phone, `setup-ja-phone${path.replaceAll('/', '-')}`);
     }
     await phone.goto(`${base}/setup/rooms`);
     await phone.getByRole('button', { name: 'スタジオAを編集' }).click();
@@ -189,4 +201,25 @@ describe('studio set-up (Japanese)', () => {
       .first()
       .waitFor();
   }, 300_000);
+
+  it('shows a plan with its price history and lets a manager rename it', async () => {
+    const { ok } = staffApi(platform, T);
+    const plan = await ok('POST', '/api/plans', { kind: 'monthly', name: '月4回プラン', terms: { price: 8800, taxCategory: 'standard_10' } });
+    await ok('PATCH', `/api/plans/${plan.id}`, { terms: { price: 9900 } });
+    const page = await ownerPage();
+    await page.goto(`${base}/plans`);
+    await page.getByRole('button', { name: '月4回プラン' }).click();
+    const history = page.getByRole('table', { name: '月4回プランの料金の履歴' });
+    await history.getByRole('row').nth(2).waitFor();
+    expect(await history.getByRole('row').count()).toBe(3);
+    await history.getByText('¥9,900', { exact: false }).waitFor();
+    await history.getByText('¥8,800', { exact: false }).waitFor();
+    await review(page, 'plans-history-ja-desk');
+    const form = page.getByRole('form', { name: '月4回プランの名前と説明' });
+    await form.getByLabel('プラン名').fill('月4回プラン(平日)');
+    await form.getByLabel('説明').fill('平日のレッスンに月4回まで参加できます。');
+    await form.getByRole('button', { name: '名前と説明を保存' }).click();
+    await page.getByText('月4回プラン(平日)を保存しました。').waitFor();
+    expect(await ok('GET', `/api/plans/${plan.id}`)).toMatchObject({ name: '月4回プラン(平日)', description: '平日のレッスンに月4回まで参加できます。', currentVersion: 2 });
+  });
 });
