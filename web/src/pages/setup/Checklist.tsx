@@ -44,12 +44,11 @@ export function Checklist() {
       <ol>
         {steps.map(([step, to, isDone]) => (
           <li key={step}>
-            <span aria-hidden="true">{isDone ? '✅ ' : '⬜ '}</span>
-            <Link to={to}><FormattedMessage id={`setup.checklist.${step}`} /></Link>
-            {' '}
             <span className={isDone ? 'badge status-active' : 'badge'}>
               {intl.formatMessage({ id: isDone === undefined ? 'common.loading' : isDone ? 'setup.checklist.done' : 'setup.checklist.todo' })}
             </span>
+            {' '}
+            <Link to={to}><FormattedMessage id={`setup.checklist.${step}`} /></Link>
           </li>
         ))}
       </ol>

@@ -19,25 +19,30 @@ export function RuleField<V extends FieldValues>({ form, name, rule, inherit }: 
   const label = intl.formatMessage({ id: `setup.rule.${rule}` });
   const hint = intl.formatMessage({ id: `setup.rule.${rule}.hint` });
   const type = kind(rule);
+  const field =
+    type === 'penalty' ? (
+      <SelectField
+        form={form}
+        name={name}
+        label={label}
+        options={[
+          ...(inherit !== undefined ? [['', intl.formatMessage({ id: 'setup.rule.followStudio' })] as [string, string]] : []),
+          ...penalties.map((p): [string, string] => [p, intl.formatMessage({ id: `setup.penalty.${p}` })]),
+        ]}
+      />
+    ) : (
+      <TextField form={form} name={name} label={label} type={type === 'time' ? 'time' : 'number'} inputMode={type === 'time' ? undefined : 'numeric'} min={type === 'number' ? 0 : undefined} />
+    );
   return (
-    <div className="rule">
-      {type === 'penalty' ? (
-        <SelectField
-          form={form}
-          name={name}
-          label={label}
-          options={[
-            ...(inherit !== undefined ? [['', intl.formatMessage({ id: 'setup.rule.followStudio' })] as [string, string]] : []),
-            ...penalties.map((p): [string, string] => [p, intl.formatMessage({ id: `setup.penalty.${p}` })]),
-          ]}
-        />
-      ) : (
-        <TextField form={form} name={name} label={label} type={type === 'time' ? 'time' : 'number'} inputMode={type === 'time' ? undefined : 'numeric'} min={type === 'number' ? 0 : undefined} />
-      )}
-      <Hint>
-        {hint}
-        {inherit !== undefined && <> {intl.formatMessage({ id: 'setup.rule.studioValue' }, { value: inherit })}</>}
-      </Hint>
+    // The field and its explanation side by side on a desk, one under the other on a phone.
+    <div className="rule" style={{ display: 'flex', flexWrap: 'wrap', gap: '0 1.25rem', alignItems: 'center', marginBottom: '0.5rem' }}>
+      <div style={{ flex: '0 1 20rem', minWidth: 0 }}>{field}</div>
+      <div style={{ flex: '1 1 16rem', minWidth: 0 }}>
+        <Hint>
+          {hint}
+          {inherit !== undefined && <> {intl.formatMessage({ id: 'setup.rule.studioValue' }, { value: inherit })}</>}
+        </Hint>
+      </div>
     </div>
   );
 }
