@@ -80,8 +80,8 @@ function CommonFields({ form, lists }: { form: ReturnType<typeof useSchemaForm<C
       <SelectField form={form} name="roomId" label={t('room')} options={lists.rooms.map((x) => [x.id, intl.formatMessage({ id: 'lessonForms.roomOption' }, { name: x.name, capacity: x.capacity })])} />
       <SelectField form={form} name="instructorId" label={t('instructor')} options={[['', t('noInstructor')], ...lists.instructors.map((x): [string, string] => [x.id, x.displayName])]} />
       <TextField form={form} name="startTime" label={t('startTime')} type="time" />
-      <TextField form={form} name="durationMinutes" label={t('duration')} type="number" inputMode="numeric" min={5} max={600} placeholder={t('fromType')} />
-      <TextField form={form} name="capacity" label={t('capacity')} type="number" inputMode="numeric" min={1} max={1000} placeholder={t('fromRoom')} />
+      <TextField form={form} name="durationMinutes" label={t('duration')} type="number" inputMode="numeric" min={5} max={600} />
+      <TextField form={form} name="capacity" label={t('capacity')} type="number" inputMode="numeric" min={1} max={1000} />
     </>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { $api, api, useApiAction } from '../../api/client';
+import { useFormat } from '../../format';
 import type { BodyOf, ResponseOf } from '../../api/types';
 import { createLessonTypeBody, updateLessonTypeBody } from '../../../../src/modules/schedule/catalog.schemas';
 import { Table } from '../../ui';
@@ -19,6 +20,7 @@ const numbers = ['durationMinutes', ...ruleKeys.map((k) => `bookingRules.${k}`)]
 /** What the studio teaches: each type's length, colour and, where it differs from the studio's, its booking rules. */
 export function LessonTypes() {
   const intl = useIntl();
+  const f = useFormat();
   const types = $api.useQuery('get', '/api/lesson-types');
   const settings = $api.useQuery('get', '/api/settings/booking');
   const [editing, setEditing] = useState<LessonType | null>(null);
@@ -40,12 +42,12 @@ export function LessonTypes() {
                       const own = ruleKeys.filter((k) => t.bookingRules[k] !== null);
                       return (
                         <tr key={t.id}>
-                          <td><span aria-hidden="true" style={{ color: t.colour }}>● </span>{t.name}</td>
+                          <td><span><span aria-hidden="true" style={{ color: t.colour }}>● </span>{t.name}</span></td>
                           <td><FormattedMessage id="setup.types.minutes" values={{ minutes: t.durationMinutes }} /></td>
                           <td>
                             {own.length === 0
                               ? intl.formatMessage({ id: 'setup.types.studioRules' })
-                              : own.map((k) => `${intl.formatMessage({ id: `setup.rule.${k}` })}: ${ruleValue(intl, k, t.bookingRules[k])}`).join(intl.formatMessage({ id: 'ui.listSeparator' }))}
+                              : own.map((k) => `${intl.formatMessage({ id: `setup.rule.${k}` })}: ${ruleValue(intl, f, k, t.bookingRules[k])}`).join(intl.formatMessage({ id: 'ui.listSeparator' }))}
                           </td>
                           <td>
                             <button type="button" className="link" onClick={() => setEditing(t)} aria-label={intl.formatMessage({ id: 'setup.editNamed' }, { name: t.name })}>
@@ -69,6 +71,7 @@ export function LessonTypes() {
 
 function LessonTypeForm({ type, studio, onDone }: { type: LessonType | null; studio: BookingSettings; onDone: () => void }) {
   const intl = useIntl();
+  const f = useFormat();
   const toast = useToast();
   const action = useApiAction();
   const blank: Values = {
@@ -106,7 +109,7 @@ function LessonTypeForm({ type, studio, onDone }: { type: LessonType | null; stu
           <summary><FormattedMessage id="setup.types.rulesTitle" /></summary>
           <p className="hint muted"><FormattedMessage id="setup.types.rulesIntro" /></p>
           {ruleKeys.map((k) => (
-            <RuleField key={k} form={form} name={`bookingRules.${k}`} rule={k} inherit={ruleValue(intl, k, studio[k])} />
+            <RuleField key={k} form={form} name={`bookingRules.${k}`} rule={k} inherit={ruleValue(intl, f, k, studio[k])} />
           ))}
         </details>
         <div className="actions">

@@ -1,5 +1,6 @@
 import { useIntl } from 'react-intl';
 import type { FieldValues, Path, UseFormReturn } from 'react-hook-form';
+import type { Format } from '../../format';
 import { SelectField, TextField } from '../../ui/form';
 import { Hint } from './fields';
 
@@ -47,8 +48,9 @@ export function RuleField<V extends FieldValues>({ form, name, rule, inherit }: 
   );
 }
 
-/** A rule's value as words: a penalty by its name, anything else as it is. */
-export function ruleValue(intl: ReturnType<typeof useIntl>, rule: string, value: unknown): string {
+/** A rule's value as words: a penalty by its name, the fee as money, anything else as it is. */
+export function ruleValue(intl: ReturnType<typeof useIntl>, f: Format, rule: string, value: unknown): string {
   if (value === null || value === undefined) return '';
+  if (rule === 'penaltyFee') return f.money(Number(value));
   return kind(rule) === 'penalty' ? intl.formatMessage({ id: `setup.penalty.${String(value)}` }) : String(value);
 }
