@@ -20,9 +20,9 @@ beforeAll(async () => {
 });
 afterAll(() => web?.close());
 
-/** The owner's browser in Japanese, signed in, at a desk or on a phone. */
-async function ownerPage(width = 1366, height = 800): Promise<Page> {
-  const context = await newContext(browser, { language: 'ja', viewport: { width, height } });
+/** The owner's browser (in Japanese unless said), signed in, at a desk or on a phone. */
+async function ownerPage(width = 1366, height = 800, language: 'ja' | 'en' = 'ja'): Promise<Page> {
+  const context = await newContext(browser, { language, viewport: { width, height } });
   await signIn(context, base, { staff: T.ownerToken });
   return context.newPage();
 }
@@ -221,5 +221,22 @@ describe('studio set-up (Japanese)', () => {
     await form.getByRole('button', { name: '名前と説明を保存' }).click();
     await page.getByText('月4回プラン(平日)を保存しました。').waitFor();
     expect(await ok('GET', `/api/plans/${plan.id}`)).toMatchObject({ name: '月4回プラン(平日)', description: '平日のレッスンに月4回まで参加できます。', currentVersion: 2 });
+  });
+
+  it('fits the smallest phone in English too, with every set-up screen accessible', async () => {
+    // Runs after the first test: the studio now has a location, a room with a seat map, a type and a series.
+    const page = await ownerPage(320, 568, 'en');
+    for (const path of ['/setup', '/setup/rooms', '/setup/instructors', '/setup/lesson-types', '/setup/booking', '/lessons/new', '/plans']) {
+      await page.goto(`${base}${path}`);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await page.waitForFunction(() => document.querySelector('.skeleton') === null);
+      await fitsWidth(page, 320);
+      await review(page, `setup-en-small${path.replaceAll('/', '-')}`);
+    }
+    await page.goto(`${base}/setup/rooms`);
+    await page.getByRole('button', { name: 'Edit スタジオA' }).click();
+    await page.getByRole('button', { name: 'Spot B2', exact: true }).waitFor();
+    await fitsWidth(page, 320);
+    await page.getByRole('heading', { name: 'Getting the studio ready' }).waitFor();
   });
 });

@@ -102,7 +102,8 @@ export function SeatMapEditor({ rows, columns, cells, onChange }: { rows: number
 
   const count = cells.size;
   return (
-    <fieldset className="seat-map">
+    // A fieldset is as wide as its content unless told otherwise; the grid scrolls inside it instead.
+    <fieldset className="seat-map" style={{ minWidth: 0 }}>
       <legend><FormattedMessage id="setup.rooms.seatMap" /></legend>
       <p className="hint muted"><FormattedMessage id="setup.rooms.seatMapHelp" /></p>
       <div className="inline-fields">
