@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, formatters } from '../../web/src/formatters.js';
 import { memberWithSession, staffApi } from '../support/booking.js';
-import { fillDate, newContext, review, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import { expectAccessible, fillDate, newContext, review, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
 import type { TestPlatform, TestTenant } from '../support/platform.js';
 
 let web: BrowserPlatform;
@@ -238,5 +238,19 @@ describe('studio set-up (Japanese)', () => {
     await page.getByRole('button', { name: 'Spot B2', exact: true }).waitFor();
     await fitsWidth(page, 320);
     await page.getByRole('heading', { name: 'Getting the studio ready' }).waitFor();
+
+    // A guest instructor added, then archived after the question: off the list.
+    await page.goto(`${base}/setup/instructors`);
+    await page.getByLabel('Name shown to members').fill('Ken Mori');
+    await page.getByRole('button', { name: 'Add' }).click();
+    await page.getByRole('button', { name: 'Edit Ken Mori' }).click();
+    await page.getByRole('form', { name: 'Archive Ken Mori' }).getByRole('button', { name: 'Archive' }).click();
+    const ask = page.getByRole('alertdialog');
+    await ask.getByText('Archive Ken Mori? It is taken off the lists').waitFor();
+    await expectAccessible(page, 'archive question, 320 px');
+    await ask.getByRole('button', { name: 'Yes, archive' }).click();
+    await page.getByText('Ken Mori archived.').waitFor();
+    await page.getByRole('cell', { name: 'Ken Mori', exact: true }).waitFor({ state: 'detached' });
+    expect((await staffApi(platform, T).ok('GET', '/api/instructors')).items.map((i: { displayName: string }) => i.displayName)).toEqual(['佐藤 愛子']);
   });
 });

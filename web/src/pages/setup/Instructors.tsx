@@ -7,6 +7,7 @@ import { Table } from '../../ui';
 import { refusesFields, SelectField, TextField, useSchemaForm } from '../../ui/form';
 import { EmptyState, ProblemAlert, QueryView } from '../../ui/states';
 import { useToast } from '../../ui/toast';
+import { ArchiveButton } from './Archive';
 
 type Instructor = ResponseOf<'/api/instructors', 'get'>['items'][number];
 type StaffMember = ResponseOf<'/api/staff', 'get'>['items'][number];
@@ -92,6 +93,7 @@ function InstructorForm({ instructor, staff, onDone }: { instructor: Instructor 
         {instructor && <button type="button" className="secondary" onClick={onDone}><FormattedMessage id="common.cancel" /></button>}
       </form>
       {action.error && !refusesFields(action.error, form as never) ? <ProblemAlert error={action.error} /> : null}
+      {instructor && <ArchiveButton name={instructor.displayName} path={`/api/instructors/${instructor.id}`} onDone={onDone} />}
     </>
   );
 }

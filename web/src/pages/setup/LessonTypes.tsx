@@ -8,6 +8,7 @@ import { Table } from '../../ui';
 import { refusesFields, TextField, useSchemaForm } from '../../ui/form';
 import { EmptyState, ProblemAlert, QueryView } from '../../ui/states';
 import { useToast } from '../../ui/toast';
+import { ArchiveButton } from './Archive';
 import { withNumbers } from './fields';
 import { RuleField, ruleKeys, ruleValue, type RuleKey } from './rules';
 
@@ -118,6 +119,7 @@ function LessonTypeForm({ type, studio, onDone }: { type: LessonType | null; stu
         </div>
       </form>
       {action.error && !refusesFields(action.error, form as never) ? <ProblemAlert error={action.error} /> : null}
+      {type && <ArchiveButton name={type.name} path={`/api/lesson-types/${type.id}`} onDone={onDone} />}
     </>
   );
 }

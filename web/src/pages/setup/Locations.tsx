@@ -7,6 +7,7 @@ import { Table } from '../../ui';
 import { refusesFields, TextField, useSchemaForm } from '../../ui/form';
 import { EmptyState, ProblemAlert, QueryView } from '../../ui/states';
 import { useToast } from '../../ui/toast';
+import { ArchiveButton } from './Archive';
 
 type Location = ResponseOf<'/api/locations', 'get'>['items'][number];
 type Values = { name: string; address: string };
@@ -76,6 +77,7 @@ function LocationForm({ location, onDone }: { location: Location | null; onDone:
         {location && <button type="button" className="secondary" onClick={onDone}><FormattedMessage id="common.cancel" /></button>}
       </form>
       {action.error && !refusesFields(action.error, form as never) ? <ProblemAlert error={action.error} /> : null}
+      {location && <ArchiveButton name={location.name} path={`/api/locations/${location.id}`} onDone={onDone} />}
     </>
   );
 }

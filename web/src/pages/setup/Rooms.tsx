@@ -7,6 +7,7 @@ import { Table } from '../../ui';
 import { refusesFields, SelectField, TextField, useSchemaForm } from '../../ui/form';
 import { EmptyState, ProblemAlert, QueryView } from '../../ui/states';
 import { useToast } from '../../ui/toast';
+import { ArchiveButton } from './Archive';
 import { FieldError, withNumbers } from './fields';
 import { cellsOf, SeatMapEditor, spotsOf, type Spot } from './SeatMap';
 
@@ -109,6 +110,7 @@ function RoomForm({ room, locations, onDone }: { room: Room | null; locations: L
         </div>
       </form>
       {action.error && !refusesFields(action.error, form as never) ? <ProblemAlert error={action.error} /> : null}
+      {room && <ArchiveButton name={room.name} path={`/api/rooms/${room.id}`} onDone={onDone} />}
     </>
   );
 }
