@@ -37,21 +37,32 @@ export function Checklist() {
     ['lessons', '/lessons/new', lessons],
   ];
   const done = steps.filter(([, , d]) => d).length;
+  const list = (
+    <ol>
+      {steps.map(([step, to, isDone]) => (
+        <li key={step}>
+          <span className={isDone ? 'badge status-active' : 'badge'}>
+            {intl.formatMessage({ id: isDone === undefined ? 'common.loading' : isDone ? 'setup.checklist.done' : 'setup.checklist.todo' })}
+          </span>
+          {' '}
+          <Link to={to}><FormattedMessage id={`setup.checklist.${step}`} /></Link>
+        </li>
+      ))}
+    </ol>
+  );
   return (
     <section className="checklist" aria-labelledby="setup-checklist">
       <h2 id="setup-checklist"><FormattedMessage id="setup.checklist.title" /></h2>
       <p className="muted"><FormattedMessage id="setup.checklist.progress" values={{ done, total: steps.length }} /></p>
-      <ol>
-        {steps.map(([step, to, isDone]) => (
-          <li key={step}>
-            <span className={isDone ? 'badge status-active' : 'badge'}>
-              {intl.formatMessage({ id: isDone === undefined ? 'common.loading' : isDone ? 'setup.checklist.done' : 'setup.checklist.todo' })}
-            </span>
-            {' '}
-            <Link to={to}><FormattedMessage id={`setup.checklist.${step}`} /></Link>
-          </li>
-        ))}
-      </ol>
+      {done === steps.length ? (
+        // Once the studio is ready the list stays at hand without pushing the set-up pages down.
+        <details>
+          <summary><FormattedMessage id="setup.checklist.show" /></summary>
+          {list}
+        </details>
+      ) : (
+        list
+      )}
     </section>
   );
 }

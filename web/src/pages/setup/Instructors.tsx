@@ -19,7 +19,7 @@ export function Instructors() {
   const instructors = $api.useQuery('get', '/api/instructors');
   const staff = $api.useQuery('get', '/api/staff');
   const [editing, setEditing] = useState<Instructor | null>(null);
-  const head = ['setup.instructors.name', 'setup.instructors.account', 'setup.instructors.bio', 'setup.edit'].map((id) => intl.formatMessage({ id }));
+  const head = ['setup.instructors.name', 'setup.instructors.account', 'setup.instructors.bio'].map((id) => intl.formatMessage({ id })).concat('');
   return (
     <section aria-labelledby="setup-instructors">
       <h2 id="setup-instructors"><FormattedMessage id="setup.instructors.title" /></h2>

@@ -25,7 +25,7 @@ export function LessonTypes() {
   const types = $api.useQuery('get', '/api/lesson-types');
   const settings = $api.useQuery('get', '/api/settings/booking');
   const [editing, setEditing] = useState<LessonType | null>(null);
-  const head = ['setup.types.name', 'setup.types.duration', 'setup.types.ownRules', 'setup.edit'].map((id) => intl.formatMessage({ id }));
+  const head = ['setup.types.name', 'setup.types.duration', 'setup.types.ownRules'].map((id) => intl.formatMessage({ id })).concat('');
   return (
     <section aria-labelledby="setup-types">
       <h2 id="setup-types"><FormattedMessage id="setup.types.title" /></h2>

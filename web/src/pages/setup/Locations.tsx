@@ -17,7 +17,7 @@ export function Locations() {
   const intl = useIntl();
   const locations = $api.useQuery('get', '/api/locations');
   const [editing, setEditing] = useState<Location | null>(null);
-  const head = ['setup.locations.name', 'setup.locations.address', 'setup.edit'].map((id) => intl.formatMessage({ id }));
+  const head = ['setup.locations.name', 'setup.locations.address'].map((id) => intl.formatMessage({ id })).concat('');
   return (
     <section aria-labelledby="setup-locations">
       <h2 id="setup-locations"><FormattedMessage id="setup.locations.title" /></h2>

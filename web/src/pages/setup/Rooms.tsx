@@ -21,7 +21,7 @@ export function Rooms() {
   const rooms = $api.useQuery('get', '/api/rooms');
   const locations = $api.useQuery('get', '/api/locations');
   const [editing, setEditing] = useState<Room | null>(null);
-  const head = ['setup.rooms.name', 'setup.rooms.location', 'setup.rooms.capacity', 'setup.rooms.seatMap', 'setup.edit'].map((id) => intl.formatMessage({ id }));
+  const head = ['setup.rooms.name', 'setup.rooms.location', 'setup.rooms.capacity', 'setup.rooms.seatMap'].map((id) => intl.formatMessage({ id })).concat('');
   return (
     <section aria-labelledby="setup-rooms">
       <h2 id="setup-rooms"><FormattedMessage id="setup.rooms.title" /></h2>

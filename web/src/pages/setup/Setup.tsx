@@ -1,5 +1,5 @@
 import { FormattedMessage, useIntl } from 'react-intl';
-import { NavLink, Route, Routes } from 'react-router';
+import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { PageTitle } from '../../ui/page';
 import { BookingSettings } from './BookingSettings';
 import { Checklist } from './Checklist';
@@ -32,7 +32,7 @@ export function Setup() {
         ))}
       </nav>
       <Routes>
-        <Route index element={<Locations />} />
+        <Route index element={<Navigate to="/setup/locations" replace />} />
         <Route path="locations" element={<Locations />} />
         <Route path="rooms" element={<Rooms />} />
         <Route path="instructors" element={<Instructors />} />
