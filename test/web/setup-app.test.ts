@@ -35,7 +35,7 @@ async function fitsWidth(page: Page, width: number) {
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
 }
 
-describe('studio set-up (Japanese)', () => {
+describe('studio set-up', () => {
   it('takes an empty studio to a bookable timetable: a member books a lesson of the new series and is checked in at the desk', async () => {
     const fmt = formatters('ja', timeZone);
     // A lesson soon enough for the desk to check the member in for it (check-in opens an hour before the start),
@@ -224,7 +224,7 @@ describe('studio set-up (Japanese)', () => {
     expect(await ok('GET', `/api/plans/${plan.id}`)).toMatchObject({ name: '月4回プラン(平日)', description: '平日のレッスンに月4回まで参加できます。', currentVersion: 2 });
   });
 
-  it('fits the smallest phone in English too, with every set-up screen accessible', async () => {
+  it('fits the smallest phone in English too: every set-up screen accessible, a one-off lesson planned, an instructor archived', async () => {
     // Runs after the first test: the studio now has a location, a room with a seat map, a type and a series.
     const page = await ownerPage(320, 568, 'en');
     for (const path of ['/setup', '/setup/rooms', '/setup/instructors', '/setup/lesson-types', '/setup/booking', '/lessons/new', '/plans']) {
@@ -239,6 +239,21 @@ describe('studio set-up (Japanese)', () => {
     await page.getByRole('button', { name: 'Spot B2', exact: true }).waitFor();
     await fitsWidth(page, 320);
     await page.getByRole('heading', { name: 'Getting the studio ready' }).waitFor();
+
+    // A one-off lesson, on a date picked in the English date field: the app opens it once planned.
+    const day = addDays(formatters('en', timeZone).dayOf(new Date()), 9);
+    await page.goto(`${base}/lessons/new`);
+    await page.getByRole('radio', { name: 'One-off lesson' }).check();
+    await page.getByLabel('Start time').fill('18:30');
+    await fillDate(page, 'Date', day, 'en');
+    await page.getByLabel('Notes').fill('Bring a towel');
+    await page.getByRole('button', { name: 'Plan the lesson' }).click();
+    await page.waitForURL(/\/lessons\/[0-9a-f-]{36}$/);
+    const lessonId = page.url().split('/').pop();
+    const lesson = await staffApi(platform, T).ok('GET', `/api/lessons/${lessonId}`);
+    expect(lesson).toMatchObject({ notes: 'Bring a towel', capacity: 8 });
+    expect(formatters('en', timeZone).dayOf(lesson.startsAt)).toBe(day);
+    expect(formatters('en', timeZone).clock(lesson.startsAt)).toBe('18:30');
 
     // A guest instructor added, then archived after the question: off the list.
     await page.goto(`${base}/setup/instructors`);
