@@ -6,6 +6,7 @@ import type { BodyOf, ResponseOf } from '../../api/types';
 import { createLessonBody, createSeriesBody } from '../../../../src/modules/schedule/lessons.schemas';
 import { addDays, useFormat } from '../../format';
 import { refusesFields, SelectField, TextField, useSchemaForm } from '../../ui/form';
+import { can, useStaffMe } from '../../staff/StaffApp';
 import { PageTitle } from '../../ui/page';
 import { EmptyState, ProblemAlert, QueryView } from '../../ui/states';
 import { useToast } from '../../ui/toast';
@@ -23,50 +24,57 @@ type Series = Common & { weekdays: string[]; startsOn: string; endsOn: string };
 const oneOffSchema = withNumbers(createLessonBody, ['durationMinutes', 'capacity']);
 const seriesSchema = withNumbers(createSeriesBody, ['durationMinutes', 'capacity', 'weekdays']);
 
-/** Plan a one-off lesson or a weekly series. */
+/** Plan a one-off lesson or a weekly series (managers and owners). */
 export function NewLesson() {
   const intl = useIntl();
-  const types = $api.useQuery('get', '/api/lesson-types');
-  const rooms = $api.useQuery('get', '/api/rooms');
-  const instructors = $api.useQuery('get', '/api/instructors');
-  const [kind, setKind] = useState<'oneOff' | 'series'>('series');
+  const me = useStaffMe();
   const title = intl.formatMessage({ id: 'lessonForms.title' });
   return (
     <>
       <PageTitle title={title}>{title}</PageTitle>
-      <QueryView query={types}>
-        {(t) => (
-          <QueryView query={rooms}>
-            {(r) => (
-              <QueryView query={instructors}>
-                {(i) =>
-                  t.items.length === 0 || r.items.length === 0 ? (
-                    <EmptyState>
-                      <FormattedMessage id="lessonForms.needSetup" values={{ a: (chunks: ReactNode[]) => <Link to="/setup">{chunks}</Link> }} />
-                    </EmptyState>
-                  ) : (
-                    <>
-                      <fieldset className="inline-fields">
-                        <legend><FormattedMessage id="lessonForms.kind" /></legend>
-                        {(['series', 'oneOff'] as const).map((k) => (
-                          <label key={k} className="check">
-                            <input type="radio" name="lesson-kind" checked={kind === k} onChange={() => setKind(k)} />
-                            <FormattedMessage id={`lessonForms.kind.${k}`} />
-                          </label>
-                        ))}
-                      </fieldset>
-                      {kind === 'oneOff'
-                        ? <OneOffForm lists={{ types: t.items, rooms: r.items, instructors: i.items }} />
-                        : <SeriesForm lists={{ types: t.items, rooms: r.items, instructors: i.items }} />}
-                    </>
-                  )
-                }
-              </QueryView>
-            )}
-          </QueryView>
-        )}
-      </QueryView>
+      {can.manage(me.role) ? <Planner /> : <p className="muted"><FormattedMessage id="lessonForms.managersOnly" /></p>}
     </>
+  );
+}
+
+function Planner() {
+  const types = $api.useQuery('get', '/api/lesson-types');
+  const rooms = $api.useQuery('get', '/api/rooms');
+  const instructors = $api.useQuery('get', '/api/instructors');
+  const [kind, setKind] = useState<'oneOff' | 'series'>('series');
+  return (
+    <QueryView query={types}>
+      {(t) => (
+        <QueryView query={rooms}>
+          {(r) => (
+            <QueryView query={instructors}>
+              {(i) =>
+                t.items.length === 0 || r.items.length === 0 ? (
+                  <EmptyState>
+                    <FormattedMessage id="lessonForms.needSetup" values={{ a: (chunks: ReactNode[]) => <Link to="/setup">{chunks}</Link> }} />
+                  </EmptyState>
+                ) : (
+                  <>
+                    <fieldset className="inline-fields">
+                      <legend><FormattedMessage id="lessonForms.kind" /></legend>
+                      {(['series', 'oneOff'] as const).map((k) => (
+                        <label key={k} className="check">
+                          <input type="radio" name="lesson-kind" checked={kind === k} onChange={() => setKind(k)} />
+                          <FormattedMessage id={`lessonForms.kind.${k}`} />
+                        </label>
+                      ))}
+                    </fieldset>
+                    {kind === 'oneOff'
+                      ? <OneOffForm lists={{ types: t.items, rooms: r.items, instructors: i.items }} />
+                      : <SeriesForm lists={{ types: t.items, rooms: r.items, instructors: i.items }} />}
+                  </>
+                )
+              }
+            </QueryView>
+          )}
+        </QueryView>
+      )}
+    </QueryView>
   );
 }
 

@@ -1,5 +1,6 @@
 import { FormattedMessage, useIntl } from 'react-intl';
 import { Navigate, NavLink, Route, Routes } from 'react-router';
+import { can, useStaffMe } from '../../staff/StaffApp';
 import { PageTitle } from '../../ui/page';
 import { BookingSettings } from './BookingSettings';
 import { Checklist } from './Checklist';
@@ -19,7 +20,16 @@ const parts: Array<[string, string]> = [
 /** Studio set-up: the checklist, then locations, rooms and seat maps, instructors, lesson types and booking rules. */
 export function Setup() {
   const intl = useIntl();
+  const me = useStaffMe();
   const title = intl.formatMessage({ id: 'setup.title' });
+  if (!can.manage(me.role)) {
+    return (
+      <>
+        <PageTitle title={title}>{title}</PageTitle>
+        <p className="muted"><FormattedMessage id="setup.managersOnly" /></p>
+      </>
+    );
+  }
   return (
     <>
       <PageTitle title={title}>{title}</PageTitle>

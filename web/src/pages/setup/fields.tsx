@@ -9,7 +9,8 @@ import { say } from '../../ui/form';
  * Form fields hold text, the server's schemas want integers. The named fields (dot paths, `bookingRules.penaltyFee`)
  * become numbers when they are whole numbers, so the schema judges the number; anything else stays as typed and
  * is refused as it would be by the server. A blank one (nested ones too, which the form's own blank rule does not
- * reach) is left out, or sent as `blank`: null clears a lesson type's override on an edit.
+ * reach) is left out, or sent as `blank`: null clears a lesson type's override on an edit. A list (the ticked
+ * weekdays) has its numbers converted too.
  */
 export function withNumbers(schema: z.ZodType, fields: string[], blank: null | undefined = undefined): z.ZodType {
   return z.preprocess((input) => {
