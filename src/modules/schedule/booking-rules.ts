@@ -1,26 +1,9 @@
-import { z } from 'zod';
 import type { PenaltyRule } from '../../platform/db/types.js';
 import { AppError } from '../../platform/errors.js';
 import { text, type Text } from '../../platform/i18n.js';
+import { hhmm, type BookingRules } from './booking-rules.schemas.js';
 
-/** A local wall-clock time in the studio's zone. */
-export const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use a local time such as 09:30');
-/** PostgreSQL answers a time as 'HH:MM:SS'; the API speaks 'HH:MM'. */
-export const hhmm = (time: string) => time.slice(0, 5);
-
-const penalty = z.enum(['none', 'lose_credit', 'fee', 'strike']);
-
-/** The booking rules a lesson type may override; the studio's settings hold the defaults. */
-export const bookingRuleFields = {
-  opensDaysBefore: z.int().min(0).max(90).describe('Booking opens this many days before the lesson’s day …'),
-  opensAt: localTime.describe('… at this local time'),
-  closesMinutesBefore: z.int().min(0).max(10080).describe('Booking closes this many minutes before the start'),
-  cancelDeadlineMinutesBefore: z.int().min(0).max(10080).describe('Cancelling later than this is a late cancellation'),
-  lateCancelPenalty: penalty,
-  noShowPenalty: penalty,
-  penaltyFee: z.int().min(0).max(100_000_000).describe("What a 'fee' penalty charges (minor units, tax included)"),
-};
-export type BookingRules = { [K in keyof typeof bookingRuleFields]: z.output<(typeof bookingRuleFields)[K]> };
+export { bookingRuleFields, hhmm, localTime, type BookingRules } from './booking-rules.schemas.js';
 
 /** The same fields as columns; a lesson type's NULL means "the studio's default". */
 const columns = {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bookingRuleFields } from './booking-rules.js';
+import { bookingRuleFields } from './booking-rules.schemas.js';
 
 const name = z.string().trim().min(1).max(100).transform((v) => v.normalize('NFKC'));
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { calendarDate, calendarInstant } from '../../platform/dates.schemas.js';
-import { localTime } from './booking-rules.js';
+import { localTime } from './booking-rules.schemas.js';
 
 const isoDate = calendarDate;
 const capacity = z.int().min(1).max(1000);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bookingRuleFields, localTime } from '../schedule/booking-rules.js';
+import { bookingRuleFields, localTime } from '../schedule/booking-rules.schemas.js';
 import { timestamp } from '../../platform/auth/auth.schemas.js';
 
 export const membershipRules = z.object({

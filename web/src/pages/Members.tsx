@@ -6,6 +6,7 @@ import { Link } from 'react-router';
 import { $api, api } from '../api/client';
 import type { ResponseOf } from '../api/types';
 import { can, useStaffMe } from '../staff/StaffApp';
+import { SetupBanner } from './setup/Checklist';
 import { Input, StatusBadge, Table } from '../ui';
 import { PageTitle } from '../ui/page';
 import { EmptyState, ErrorState, ProblemAlert, Skeleton } from '../ui/states';
@@ -59,6 +60,7 @@ export function Members() {
   return (
     <section>
       <PageTitle title={title}>{title}</PageTitle>
+      {can.manage(me.role) && <SetupBanner />}
       <div className="search">
         <div style={{ flex: 1 }}>
           <Input

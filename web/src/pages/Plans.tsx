@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useState, type ReactNode } from 'react';
+import { lazy, Suspense, useState, type ReactNode } from 'react';
 import { FormattedMessage, useIntl, type IntlShape } from 'react-intl';
 import { $api } from '../api/client';
 import type { ResponseOf } from '../api/types';
@@ -12,6 +12,8 @@ import { EmptyState, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
 
 type Plan = ResponseOf<'/api/plans', 'get'>['items'][number];
+// The name form checks with the server's schema (zod): its own chunk, loaded when a manager opens a plan.
+const PlanEdit = lazy(() => import('./PlanEdit'));
 type PlanKind = Plan['kind'];
 type TaxCategory = Plan['terms']['taxCategory'];
 type MembershipRules = ResponseOf<'/api/settings/membership', 'get'>;
@@ -141,10 +143,13 @@ function PlanRow(props: { plan: Plan; currency: string; manage: boolean; editing
   const intl = useIntl();
   const format = useFormat();
   const [price, setPrice] = useState('');
+  const [open, setOpen] = useState(false);
   return (
     <>
       <tr>
-        <td>{p.name}</td>
+        <td>
+          <button type="button" className="link" aria-expanded={open} onClick={() => setOpen(!open)}>{p.name}</button>
+        </td>
         <td>{priceText(intl, format, p, currency)}</td>
         <td>{details(intl, format, p, currency)}</td>
         <td><FormattedMessage id="plans.version" values={{ version: p.currentVersion }} /></td>
@@ -154,6 +159,13 @@ function PlanRow(props: { plan: Plan; currency: string; manage: boolean; editing
           </td>
         )}
       </tr>
+      {open && (
+        <tr>
+          <td colSpan={manage ? 5 : 4}>
+            <PlanDetail planId={p.id} currency={currency} manage={manage} />
+          </td>
+        </tr>
+      )}
       {editing && (
         <tr>
           <td colSpan={5}>
@@ -175,6 +187,40 @@ function PlanRow(props: { plan: Plan; currency: string; manage: boolean; editing
         </tr>
       )}
     </>
+  );
+}
+
+/** One plan as it is now (its name and description, which managers may change) and every price it has had. */
+function PlanDetail({ planId, currency, manage }: { planId: string; currency: string; manage: boolean }) {
+  const intl = useIntl();
+  const format = useFormat();
+  const plan = $api.useQuery('get', '/api/plans/{planId}', { params: { path: { planId } } });
+  const versions = $api.useQuery('get', '/api/plans/{planId}/versions', { params: { path: { planId } } });
+  const head = ['version', 'since', 'price', 'details'].map((h) => intl.formatMessage({ id: `plans.history.${h}` }));
+  return (
+    <QueryView query={plan}>
+      {(p) => (
+        <div className="plan-detail">
+          {p.description && <p>{p.description}</p>}
+          {manage && <Suspense fallback={null}><PlanEdit key={`${p.name}\n${p.description}`} plan={p} /></Suspense>}
+          <h3><FormattedMessage id="plans.history.title" values={{ name: p.name }} /></h3>
+          <QueryView query={versions}>
+            {(v) => (
+              <Table head={head} caption={intl.formatMessage({ id: 'plans.history.title' }, { name: p.name })}>
+                {v.items.map((version) => (
+                  <tr key={version.version}>
+                    <td><FormattedMessage id="plans.version" values={{ version: version.version }} /></td>
+                    <td>{format.dateTime(version.createdAt)}</td>
+                    <td>{priceText(intl, format, { ...p, terms: version.terms }, currency)}</td>
+                    <td>{details(intl, format, { ...p, terms: version.terms }, currency)}</td>
+                  </tr>
+                ))}
+              </Table>
+            )}
+          </QueryView>
+        </div>
+      )}
+    </QueryView>
   );
 }
 

@@ -8,6 +8,8 @@ import serverEn from '../../../src/i18n/en/validation.json';
 import serverJa from '../../../src/i18n/ja/validation.json';
 import membersEn from '../../../src/i18n/en/members.json';
 import membersJa from '../../../src/i18n/ja/members.json';
+import scheduleEn from '../../../src/i18n/en/schedule.json';
+import scheduleJa from '../../../src/i18n/ja/schedule.json';
 
 /*
  * Forms check what they can before sending, with the very zod schemas the server validates with (imported from
@@ -19,10 +21,10 @@ import membersJa from '../../../src/i18n/ja/members.json';
  * The words of the server's catalogs that its schemas name as messages (`members.use_kana`), so a field refused
  * here reads as it would when refused there. Only the areas whose schemas forms use.
  */
-const schemaWords: Record<string, Record<string, string>> = { en: { ...serverEn, ...membersEn }, ja: { ...serverJa, ...membersJa } };
+const schemaWords: Record<string, Record<string, string>> = { en: { ...serverEn, ...membersEn, ...scheduleEn }, ja: { ...serverJa, ...membersJa, ...scheduleJa } };
 
 /** A field's error as shown: a schema's catalog id in the user's language, anything else as it is. */
-const say = (intl: IntlShape, message: string) => (schemaWords[intl.locale] ?? schemaWords.ja!)[message] ?? message;
+export const say = (intl: IntlShape, message: string) => (schemaWords[intl.locale] ?? schemaWords.ja!)[message] ?? message;
 
 /** A zod issue the schema gives no words of its own (they win, and are shown by `say`): a plain word for it. */
 function issueMessage(intl: IntlShape, issue: z.core.$ZodRawIssue): string {
