@@ -37,6 +37,8 @@ describe('people screens', () => {
       await page.getByRole('tab', { name: '概要' }).waitFor();
       expect(await page.getByRole('tab', { name: '概要' }).getAttribute('aria-selected')).toBe('true');
       await expectAccessible(page, `member page (${device})`);
+      // The nine tabs wrap on a phone: nothing runs off the side of the screen.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(page.viewportSize()!.width);
       await page.context().close();
     }
 
@@ -68,7 +70,7 @@ describe('people screens', () => {
     await call('POST', '/api/members', { familyName: '佐々木', givenName: '葵', familyNameKana: 'ササキ' });
     const page = await ownerPage('desk', 'ja');
     await page.goto(`${base}/`);
-    await page.getByLabel('会員を検索').fill('ササキ');
+    await page.getByRole('searchbox', { name: '会員を検索' }).fill('ササキ');
     await page.locator('tbody tr').filter({ hasText: '佐々木' }).waitFor();
     // The search has gone out once the other members have left the list.
     await page.locator('tbody tr').filter({ hasText: '山田' }).waitFor({ state: 'detached' });

@@ -97,7 +97,8 @@ function MemberBody({ member: m }: { member: Member }) {
   const choose = (key: Key) => setParams((p) => { p.set('tab', String(key)); return p; }, { replace: true });
   return (
     <Tabs selectedKey={tab} onSelectionChange={choose}>
-      <TabList className="tabs" aria-label={t('tabs')}>
+      {/* Nine tabs wrap onto a second line on a phone rather than run off the screen. */}
+      <TabList className="tabs" style={{ flexWrap: 'wrap' }} aria-label={t('tabs')}>
         {shown.map((id) => (
           <Tab key={id} id={id} className={({ isSelected }) => (isSelected ? 'tab active' : 'tab')}>
             <FormattedMessage id={`members.tab.${id}`} />

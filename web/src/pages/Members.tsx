@@ -39,8 +39,10 @@ export function Members() {
   const canEdit = can.edit(me.role);
   const [q, setQ] = useState('');
   const [status, setStatus] = useState<MemberStatus | ''>('');
+  const [tag, setTag] = useState('');
   const typed = useDebounced(q);
-  const filters = { ...(typed ? { q: typed } : {}), ...(status ? { status } : {}) };
+  const typedTag = useDebounced(tag.trim());
+  const filters = { ...(typed ? { q: typed } : {}), ...(status ? { status } : {}), ...(typedTag ? { tag: typedTag } : {}) };
   const query = { ...filters, limit: PAGE_SIZE };
   const list = useInfiniteQuery({
     queryKey: ['get', '/api/members', { params: { query } }, 'pages'] as const,
@@ -70,6 +72,7 @@ export function Members() {
             onChange={setQ}
           />
         </div>
+        <Input label={intl.formatMessage({ id: 'members.list.tagFilter' })} type="search" value={tag} onChange={setTag} />
         <label>
           <FormattedMessage id="members.list.statusFilter" />
           <select value={status} onChange={(e) => setStatus(e.target.value as MemberStatus | '')}>
@@ -113,7 +116,7 @@ export function Members() {
 }
 
 /** Downloads the members the list's filters find as a CSV file, with the list's filters. */
-function ExportButton({ filters }: { filters: { q?: string; status?: MemberStatus } }) {
+function ExportButton({ filters }: { filters: { q?: string; status?: MemberStatus; tag?: string } }) {
   const download = useMutation({
     mutationFn: async () => {
       // Fetched by the API client (not a plain link) so the headers come in the language chosen in the app.
