@@ -111,7 +111,7 @@ describe('people screens', () => {
     await page.goto(`${base}/staff`);
     await page.getByRole('heading', { name: 'API keys' }).waitFor();
     const form = page.getByRole('form', { name: 'Create an API key' });
-    await form.getByLabel('Name').fill('Booking site');
+    await form.getByLabel('Purpose').fill('Booking site');
     await form.getByLabel('Acts as').selectOption('instructor');
     await form.getByRole('button', { name: 'Create key' }).click();
     const secret = page.getByRole('region', { name: 'New API key' });
