@@ -47,7 +47,7 @@ describe('billing', () => {
     await expect.poll(() => settings.getByLabel('Registration number').inputValue()).toBe('T1234567890123');
     await page.screenshot({ path: path.join(screens, 'billing-settings.png'), fullPage: true });
 
-    await page.goto(`${base}/members/${member.id}`);
+    await page.goto(`${base}/members/${member.id}?tab=billing`);
     await page.getByRole('heading', { name: '山田 花子' }).waitFor();
     const saveCard = page.getByRole('form', { name: 'Save a card' });
     await saveCard.getByLabel('Card number or token').fill('4242424242424242');

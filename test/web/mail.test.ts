@@ -46,7 +46,7 @@ describe('mail, end to end', () => {
     for (const device of ['phone', 'desk'] as const) {
       const page = await newPage(browser, device);
       await signIn(page.context(), base, { staff: T.ownerToken });
-      await page.goto(`${base}/members/${member.id}`);
+      await page.goto(`${base}/members/${member.id}?tab=messages`);
       await page.getByRole('heading', { name: 'Messages' }).waitFor();
       const rows = page.locator('h2:has-text("Messages") + table tbody tr');
       await rows.nth(1).waitFor();

@@ -163,7 +163,7 @@ describe('staff web app', () => {
     const context = await newContext(browser, { language: 'ja', viewport: { width: 1000, height: 720 } });
     await signInByCookie(context, base, { staff: T.ownerToken });
     const page = await context.newPage();
-    await page.goto(`${base}/members/${created.json().id}`);
+    await page.goto(`${base}/members/${created.json().id}?tab=credits`);
     const field = page.getByRole('group', { name: '有効期限(任意)', exact: true });
     await field.waitFor();
     expect(await field.getByRole('spinbutton').evaluateAll((s) => s.map((e) => e.getAttribute('aria-label')!.replace(/[,\s]+$/, '')))).toEqual(['年', '月', '日']);
@@ -214,6 +214,8 @@ describe('staff web app', () => {
       await page.getByRole('heading', { name: '佐藤 花子' }).waitFor();
       const badge = page.getByLabel('Member status');
       await badge.getByText('Provisional').waitFor();
+      // Contracts have their own tab on the member's page.
+      await page.getByRole('tab', { name: 'Contracts' }).click();
 
       const sell = page.getByRole('form', { name: 'Sell a plan' });
       await sell.getByLabel('Plan', { exact: true }).selectOption({ label: 'Monthly 4 (¥8,800 / month)' });
@@ -237,8 +239,11 @@ describe('staff web app', () => {
       await contract.getByText(`Starts on ${fmt.date('2026-11-18')}`).waitFor();
       await badge.getByText('Active').waitFor();
       expect(await contractsNow()).toBe(1);
+      await page.getByRole('tab', { name: 'Overview' }).click();
       await page.getByRole('cell', { name: 'Provisional → Active' }).waitFor();
+      await page.getByRole('tab', { name: 'Credits' }).click();
       await page.getByText('4 credits available').waitFor();
+      await page.getByRole('tab', { name: 'Contracts' }).click();
 
       // A refusal shows the API's own words.
       await contract.getByRole('button', { name: 'Leave' }).click();
@@ -259,6 +264,7 @@ describe('staff web app', () => {
       await cancelPreview.getByRole('button', { name: 'Confirm cancellation' }).click();
       await contract.getByText(`Ends on ${fmt.date('2026-12-31')}`).waitFor();
       await contract.getByText('Ending').waitFor();
+      await page.getByRole('tab', { name: 'Overview' }).click();
       await page.getByRole('row', { name: `${fmt.date('2027-01-01')} Cancelled Moving away` }).waitFor();
       await page.screenshot({ path: path.join(screens, 'member-contract.png'), fullPage: true });
 
@@ -276,6 +282,7 @@ describe('staff web app', () => {
       await expect.poll(() => page.locator('tbody tr').allTextContents()).toEqual([expect.stringContaining('佐藤')]);
       expect(await page.locator('tbody tr').textContent()).toContain('Active');
       await page.locator('tbody tr', { hasText: '佐藤' }).getByRole('link').click();
+      await page.getByRole('tab', { name: 'Contracts' }).click();
       await contract.getByText(`Monthly 4 (v1) from ${fmt.date('2026-11-18')}`).waitFor();
       expect(await contract.textContent()).not.toContain('¥9,900');
       await page.getByRole('link', { name: '← Members' }).click();

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { TenantRouter } from '../../platform/http/tenant-route.js';
 import { ALL_STAFF } from '../../platform/http/tenant-route.js';
 import * as s from './members.schemas.js';
@@ -12,6 +13,12 @@ export function memberRoutes({ route }: TenantRouter) {
     method: 'GET', url: '/api/members', summary: 'Search members by name, kana, number, email or phone prefix', tags, access: ALL_STAFF,
     schema: { querystring: s.listMembersQuery, response: s.memberList },
     handler: (ctx, { query }) => membersService.search(ctx, query),
+  });
+  route({
+    method: 'GET', url: '/api/members/export', summary: 'The members the list’s filters find, as CSV (UTF-8 with BOM, headers in the request’s language)', tags,
+    access: EDITORS, produces: 'text/csv; charset=utf-8',
+    schema: { querystring: s.exportMembersQuery, response: z.any().describe('text/csv') },
+    handler: (ctx, { query }) => membersService.exportCsv(ctx, query),
   });
   route({
     method: 'POST', url: '/api/members', summary: 'Register a member (the next member number is assigned)', tags, access: EDITORS, status: 201,

@@ -116,6 +116,9 @@ export const listMembersQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
+/** The list's own filters, without paging: the export walks every page itself. */
+export const exportMembersQuery = listMembersQuery.pick({ q: true, tag: true, status: true });
+
 const memberSummary = z.object({
   status: memberStatus,
   id: z.uuid(),

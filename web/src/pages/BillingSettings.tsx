@@ -11,6 +11,7 @@ import { useToast } from '../ui/toast';
 import { TestCards } from './MemberBilling';
 import { PlanLimits } from './PlanLimits';
 import { StudioLanguage } from './StudioLanguage';
+import { SignUpSettings } from './people/SignUpSettings';
 
 type BillingSettings = ResponseOf<'/api/settings/billing', 'get'>;
 
@@ -27,6 +28,7 @@ export function BillingSettingsPage() {
       <PageTitle title={title}>{title}</PageTitle>
       <StudioLanguage canEdit={me.role === 'owner' || me.role === 'manager'} />
       <PlanLimits />
+      {(me.role === 'owner' || me.role === 'manager') && <SignUpSettings />}
       <section aria-labelledby="billing-settings">
         <h2 id="billing-settings"><FormattedMessage id="settings.billing.title" /></h2>
         <QueryView query={settings} rows={6}>

@@ -1,7 +1,8 @@
-import { useReducer, useState } from 'react';
+import { lazy, Suspense, useReducer, useState } from 'react';
+import { Tab, TabList, TabPanel, Tabs, type Key } from 'react-aria-components';
 import { formatPhone } from '../phone';
 import { FormattedMessage, useIntl } from 'react-intl';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { $api } from '../api/client';
 import type { ResponseOf } from '../api/types';
 import { useFormat } from '../format';
@@ -15,12 +16,16 @@ import { useToast } from '../ui/toast';
 import { Contracts } from './Contracts';
 import { BillingSection } from './MemberBilling';
 import { PenaltiesSection, ReservationsSection } from './MemberBookings';
-import { fullName, type MemberStatus } from './Members';
+import { fullName, MemberPicker, type MemberStatus, type MemberSummary } from './Members';
+
+/** The profile form checks with the server's zod schema: its own chunk, loaded when opened. */
+const EditProfile = lazy(() => import('./people/EditProfile'));
 
 type Member = ResponseOf<'/api/members/{memberId}', 'get'>;
 type StatusHistory = ResponseOf<'/api/members/{memberId}/status', 'get'>;
 type Credits = ResponseOf<'/api/members/{memberId}/credits', 'get'>;
 type MemberMessages = ResponseOf<'/api/members/{memberId}/messages', 'get'>;
+type CheckIns = ResponseOf<'/api/members/{memberId}/check-ins', 'get'>;
 
 /** A member's page (/members/:memberId): who they are, their contracts, status, billing, bookings, credits and mail. */
 export function MemberDetail() {
@@ -79,9 +84,62 @@ function MemberBody({ member: m }: { member: Member }) {
     ],
     [t('notes'), m.staffNotes],
   ];
+  const [params, setParams] = useSearchParams();
+  const [editing, setEditing] = useState(false);
+  const tabs: Array<[Tab, boolean]> = [
+    ['overview', true], ['contracts', true], ['credits', true], ['reservations', true], ['penalties', true],
+    ['checkIns', true], ['billing', can.sell(role)], ['messages', can.sell(role)], ['family', true],
+  ];
+  const shown = tabs.filter(([, allowed]) => allowed).map(([id]) => id);
+  const asked = params.get('tab') as Tab | null;
+  const tab = asked && shown.includes(asked) ? asked : 'overview';
+  // The tab is in the address, so a link (or the back button) opens it; replace keeps one history entry per page.
+  const choose = (key: Key) => setParams((p) => { p.set('tab', String(key)); return p; }, { replace: true });
+  return (
+    <Tabs selectedKey={tab} onSelectionChange={choose}>
+      {/* Nine tabs wrap onto a second line on a phone rather than run off the screen. */}
+      <TabList className="tabs" style={{ flexWrap: 'wrap' }} aria-label={t('tabs')}>
+        {shown.map((id) => (
+          <Tab key={id} id={id} className={({ isSelected }) => (isSelected ? 'tab active' : 'tab')}>
+            <FormattedMessage id={`members.tab.${id}`} />
+          </Tab>
+        ))}
+      </TabList>
+      <TabPanel id="overview">
+        {editing ? (
+          <Suspense fallback={null}><EditProfile member={m} onDone={() => setEditing(false)} /></Suspense>
+        ) : (
+          <>
+            <Facts rows={rows} />
+            {can.sell(role) && (
+              <button type="button" className="secondary" onClick={() => setEditing(true)}><FormattedMessage id="members.edit.open" /></button>
+            )}
+          </>
+        )}
+        <StatusSection memberId={m.id} canChange={can.sell(role)} />
+      </TabPanel>
+      <TabPanel id="contracts"><Contracts memberId={m.id} currency={currency} canChange={can.sell(role)} /></TabPanel>
+      <TabPanel id="credits"><CreditsSection memberId={m.id} canAdjust={can.manage(role)} /></TabPanel>
+      <TabPanel id="reservations"><ReservationsSection memberId={m.id} /></TabPanel>
+      <TabPanel id="penalties"><PenaltiesSection memberId={m.id} currency={currency} canManage={can.manage(role)} /></TabPanel>
+      <TabPanel id="checkIns"><CheckInsSection memberId={m.id} /></TabPanel>
+      {can.sell(role) && <TabPanel id="billing"><BillingSection member={m} canManage={can.manage(role)} /></TabPanel>}
+      {can.sell(role) && <TabPanel id="messages"><MessagesSection memberId={m.id} /></TabPanel>}
+      <TabPanel id="family"><FamilySection member={m} canChange={can.sell(role)} /></TabPanel>
+    </Tabs>
+  );
+}
+
+type Tab = 'overview' | 'contracts' | 'credits' | 'reservations' | 'penalties' | 'checkIns' | 'billing' | 'messages' | 'family';
+
+/** The member's family: who is in it, who is billed, and (for the desk) joining a lead's family or leaving it. */
+function FamilySection({ member: m, canChange }: { member: Member; canChange: boolean }) {
+  const intl = useIntl();
+  const toast = useToast();
+  const [lead, setLead] = useState<MemberSummary | null>(null);
+  const t = (id: string, values?: Record<string, string | number>) => intl.formatMessage({ id: `members.family.${id}` }, values);
   return (
     <>
-      <Facts rows={rows} />
       <h2><FormattedMessage id="members.family.title" /></h2>
       {m.family.length === 0 ? (
         <EmptyState><FormattedMessage id="members.family.none" /></EmptyState>
@@ -89,7 +147,7 @@ function MemberBody({ member: m }: { member: Member }) {
         <ul>
           {m.family.map((f) => (
             <li key={f.id}>
-              <Link to={`/members/${f.id}`}>
+              <Link to={`/members/${f.id}?tab=family`}>
                 <FormattedMessage id="members.family.member" values={{ name: fullName(f), number: f.memberNumber, billed: f.id === m.billingMemberId ? 'yes' : 'no' }} />
               </Link>
             </li>
@@ -97,14 +155,67 @@ function MemberBody({ member: m }: { member: Member }) {
         </ul>
       )}
       {m.billingMemberId !== m.id && <p className="muted"><FormattedMessage id="members.family.chargesToLead" /></p>}
+      {canChange && m.familyLeadId !== null && (
+        <ActionFlow
+          label={t('leave')}
+          method="DELETE"
+          path={`/api/members/${m.id}/family-lead`}
+          ask={{ text: t('leaveAsk', { name: fullName(m) }), confirmLabel: t('leave') }}
+          confirmLabel={t('leave')}
+          onDone={() => toast(t('left'))}
+          compact
+        />
+      )}
+      {canChange && m.familyLeadId === null && (
+        <>
+          <h3><FormattedMessage id="members.family.join" /></h3>
+          <MemberPicker label={t('leadSearch')} onPick={setLead} />
+          {lead && (
+            <ActionFlow
+              label={t('join')}
+              method="PUT"
+              path={`/api/members/${m.id}/family-lead`}
+              body={{ leadId: lead.id }}
+              ask={{ text: t('joinAsk', { name: fullName(m), lead: fullName(lead) }), confirmLabel: t('join') }}
+              confirmLabel={t('join')}
+              onDone={() => {
+                toast(t('joined'));
+                setLead(null);
+              }}
+            />
+          )}
+        </>
+      )}
+    </>
+  );
+}
 
-      <Contracts memberId={m.id} currency={currency} canChange={can.sell(role)} />
-      <StatusSection memberId={m.id} canChange={can.sell(role)} />
-      {can.sell(role) && <BillingSection member={m} canManage={can.manage(role)} />}
-      <ReservationsSection memberId={m.id} />
-      <PenaltiesSection memberId={m.id} currency={currency} canManage={can.manage(role)} />
-      <CreditsSection memberId={m.id} canAdjust={can.manage(role)} />
-      {can.sell(role) && <MessagesSection memberId={m.id} />}
+/** The member's latest check-ins (the server keeps the last 50 here), each with its lesson or as a walk-in. */
+function CheckInsSection({ memberId }: { memberId: string }) {
+  const intl = useIntl();
+  const format = useFormat();
+  const checkIns = $api.useQuery('get', '/api/members/{memberId}/check-ins', { params: { path: { memberId } } });
+  const t = (id: string) => intl.formatMessage({ id: `members.checkIns.${id}` });
+  return (
+    <>
+      <h2><FormattedMessage id="members.checkIns.title" /></h2>
+      <QueryView query={checkIns}>
+        {({ items }: CheckIns) =>
+          items.length === 0 ? (
+            <EmptyState><FormattedMessage id="members.checkIns.none" /></EmptyState>
+          ) : (
+            <Table head={[t('when'), t('lesson'), t('method')]}>
+              {items.map((c) => (
+                <tr key={c.id}>
+                  <td>{format.dateTime(c.checkedInAt)}</td>
+                  <td>{c.lesson ? <Link to={`/lessons/${c.lesson.id}`}>{c.lesson.name}</Link> : t('walkIn')}</td>
+                  <td><FormattedMessage id={`members.checkIns.by.${c.method}`} /></td>
+                </tr>
+              ))}
+            </Table>
+          )
+        }
+      </QueryView>
     </>
   );
 }
@@ -150,7 +261,7 @@ function StatusSection({ memberId, canChange }: { memberId: string; canChange: b
                     <tr key={s.id}>
                       <td>{format.date(s.effectiveOn)}</td>
                       <td><StatusBadge status={s.to} /></td>
-                      <td>{s.reason}</td>
+                      <td>{s.reason}<ScheduledRequest memberId={memberId} changeId={s.id} /></td>
                       <td>
                         {s.contractId ? (
                           <span className="muted small"><FormattedMessage id="members.status.byContract" /></span>
@@ -199,6 +310,21 @@ function StatusSection({ memberId, canChange }: { memberId: string; canChange: b
         </>
       )}
     </>
+  );
+}
+
+/** When a waiting change was asked for, opened on demand (its own address, so a link could show it alone). */
+function ScheduledRequest({ memberId, changeId }: { memberId: string; changeId: string }) {
+  const format = useFormat();
+  const [open, setOpen] = useState(false);
+  const change = $api.useQuery('get', '/api/members/{memberId}/status/{changeId}', { params: { path: { memberId, changeId } } }, { enabled: open });
+  if (!open) {
+    return <> <button type="button" className="link" onClick={() => setOpen(true)}><FormattedMessage id="members.status.requestedShow" /></button></>;
+  }
+  return (
+    <QueryView query={change}>
+      {(c) => <span className="muted small"> <FormattedMessage id={`members.status.requestedBy.${c.requestedBy.kind}`} values={{ when: format.dateTime(c.requestedAt) }} /></span>}
+    </QueryView>
   );
 }
 

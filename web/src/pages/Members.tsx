@@ -1,4 +1,4 @@
-import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery, useMutation } from '@tanstack/react-query';
 import { formatPhone } from '../phone';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
@@ -40,8 +40,11 @@ export function Members() {
   const canEdit = can.edit(me.role);
   const [q, setQ] = useState('');
   const [status, setStatus] = useState<MemberStatus | ''>('');
+  const [tag, setTag] = useState('');
   const typed = useDebounced(q);
-  const query = { ...(typed ? { q: typed } : {}), ...(status ? { status } : {}), limit: PAGE_SIZE };
+  const typedTag = useDebounced(tag.trim());
+  const filters = { ...(typed ? { q: typed } : {}), ...(status ? { status } : {}), ...(typedTag ? { tag: typedTag } : {}) };
+  const query = { ...filters, limit: PAGE_SIZE };
   const list = useInfiniteQuery({
     queryKey: ['get', '/api/members', { params: { query } }, 'pages'] as const,
     initialPageParam: null as number | null,
@@ -59,7 +62,7 @@ export function Members() {
 
   return (
     <section>
-      <PageTitle title={title}>{title}</PageTitle>
+      <PageTitle title={title} actions={canEdit ? <ExportButton filters={filters} /> : undefined}>{title}</PageTitle>
       {can.manage(me.role) && <SetupBanner />}
       <div className="search">
         <div style={{ flex: 1 }}>
@@ -71,6 +74,7 @@ export function Members() {
             onChange={setQ}
           />
         </div>
+        <Input label={intl.formatMessage({ id: 'members.list.tagFilter' })} type="search" value={tag} onChange={setTag} />
         <label>
           <FormattedMessage id="members.list.statusFilter" />
           <select value={status} onChange={(e) => setStatus(e.target.value as MemberStatus | '')}>
@@ -110,6 +114,28 @@ export function Members() {
       )}
       {canEdit && <Suspense fallback={null}><RegisterMember /></Suspense>}
     </section>
+  );
+}
+
+/** Downloads the members the list's filters find as a CSV file, with the list's filters. */
+function ExportButton({ filters }: { filters: { q?: string; status?: MemberStatus; tag?: string } }) {
+  const download = useMutation({
+    mutationFn: async () => {
+      // Fetched by the API client (not a plain link) so the headers come in the language chosen in the app.
+      const { data, error } = await api.GET('/api/members/export', { params: { query: filters }, parseAs: 'blob' });
+      if (error !== undefined || !data) throw error;
+      const url = URL.createObjectURL(data as Blob);
+      Object.assign(document.createElement('a'), { href: url, download: 'members.csv' }).click();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    },
+  });
+  return (
+    <span>
+      <button type="button" className="secondary" disabled={download.isPending} onClick={() => download.mutate()}>
+        <FormattedMessage id="members.list.export" />
+      </button>
+      {download.isError && <ProblemAlert error={download.error} />}
+    </span>
   );
 }
 

@@ -1,9 +1,14 @@
+import { useState } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { $api, api, useApiAction } from '../api/client';
+import type { ResponseOf } from '../api/types';
+import { useFormat } from '../format';
+import { ActionFlow } from '../ui/action-flow';
+import { Select } from '../ui';
 import { manages, useStaffMe, type Role } from '../staff/StaffApp';
 import { Table } from '../ui';
 import { refusesFields, SelectField, TextField, useSchemaForm } from '../ui/form';
-import { createStaffBody } from '../../../src/platform/auth/auth.schemas';
+import { createApiKeyBody, createStaffBody } from '../../../src/platform/auth/auth.schemas';
 import { PageTitle } from '../ui/page';
 import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
@@ -23,7 +28,7 @@ export function StaffPage() {
       </>
     );
   }
-  const head = ['name', 'email', 'role', 'status'].map((h) => intl.formatMessage({ id: `staff.head.${h}` }));
+  const head = ['name', 'email', 'role', 'status', 'manage'].map((h) => intl.formatMessage({ id: `staff.head.${h}` }));
   return (
     <>
       <PageTitle title={title}>{title}</PageTitle>
@@ -39,6 +44,7 @@ export function StaffPage() {
                   <td>{s.email}</td>
                   <td><FormattedMessage id={`role.${s.role}`} /></td>
                   <td><FormattedMessage id={`staff.status.${s.status}`} /></td>
+                  <td>{s.id !== me.id && roles.includes(s.role) && <ManageStaff staffId={s.id} roles={roles} />}</td>
                 </tr>
               ))}
             </Table>
@@ -46,6 +52,7 @@ export function StaffPage() {
         }
       </QueryView>
       <Invite roles={roles} />
+      {me.role === 'owner' && <ApiKeys />}
     </>
   );
 }
@@ -76,6 +83,145 @@ function Invite({ roles }: { roles: Role[] }) {
         <TextField form={form} name="email" label={intl.formatMessage({ id: 'staff.invite.email' })} type="email" autoComplete="off" />
         <SelectField form={form} name="role" label={intl.formatMessage({ id: 'staff.invite.role' })} options={roles.map((r) => [r, intl.formatMessage({ id: `role.${r}` })])} />
         <button type="submit" disabled={action.busy}><FormattedMessage id="staff.invite.submit" /></button>
+      </form>
+      {action.error && !refusesFields(action.error, form as never) ? <ProblemAlert error={action.error} /> : null}
+    </>
+  );
+}
+
+/**
+ * Role and account status of one colleague the signed-in person manages, opened from the list: loaded fresh, so a
+ * change someone else just made is seen before deciding.
+ */
+function ManageStaff({ staffId, roles }: { staffId: string; roles: Role[] }) {
+  const intl = useIntl();
+  const toast = useToast();
+  const [open, setOpen] = useState(false);
+  const person = $api.useQuery('get', '/api/staff/{staffId}', { params: { path: { staffId } } }, { enabled: open });
+  const [role, setRole] = useState<Role | ''>('');
+  const t = (id: string, values?: Record<string, string>) => intl.formatMessage({ id: `staff.manage.${id}` }, values);
+  if (!open) {
+    return <button type="button" className="secondary" onClick={() => setOpen(true)}><FormattedMessage id="staff.manage.open" /></button>;
+  }
+  return (
+    <QueryView query={person}>
+      {(p) => (
+        <>
+          <ActionFlow
+            label={t('roleForm', { name: p.displayName })}
+            method="PATCH"
+            path={`/api/staff/${staffId}`}
+            body={{ role: role || p.role }}
+            confirmLabel={t('changeRole')}
+            onDone={(r: StaffMember) => toast(t('roleChanged', { name: r.displayName, role: intl.formatMessage({ id: `role.${r.role}` }) }))}
+            compact
+          >
+            <Select label={t('role')} value={role || p.role} onChange={setRole} options={roles.map((r) => [r, intl.formatMessage({ id: `role.${r}` })])} />
+          </ActionFlow>
+          {p.status === 'active' ? (
+            <ActionFlow
+              label={t('disable')}
+              method="PATCH"
+              path={`/api/staff/${staffId}`}
+              body={{ status: 'disabled' }}
+              ask={{ text: t('disableAsk', { name: p.displayName }), confirmLabel: t('disable') }}
+              confirmLabel={t('disable')}
+              onDone={(r: StaffMember) => toast(t('disabled', { name: r.displayName }))}
+              compact
+            />
+          ) : (
+            <ActionFlow
+              label={t('enable')}
+              method="PATCH"
+              path={`/api/staff/${staffId}`}
+              body={{ status: 'active' }}
+              confirmLabel={t('enable')}
+              onDone={(r: StaffMember) => toast(t('enabled', { name: r.displayName }))}
+              compact
+            />
+          )}
+        </>
+      )}
+    </QueryView>
+  );
+}
+
+type StaffMember = ResponseOf<'/api/staff/{staffId}', 'get'>;
+type KeyRequest = { name: string; role: Role };
+type CreatedKey = ResponseOf<'/api/api-keys', 'post'>;
+
+/** The studio's API keys (owners only): a new key's secret is shown once, to copy; a key is revoked after a question. */
+function ApiKeys() {
+  const intl = useIntl();
+  const format = useFormat();
+  const toast = useToast();
+  const keys = $api.useQuery('get', '/api/api-keys');
+  const action = useApiAction();
+  const blank: KeyRequest = { name: '', role: 'front_desk' };
+  const form = useSchemaForm<KeyRequest>(createApiKeyBody, blank, action.error);
+  const [created, setCreated] = useState<CreatedKey | null>(null);
+  const t = (id: string, values?: Record<string, string>) => intl.formatMessage({ id: `staff.keys.${id}` }, values);
+  const roles = manages.owner;
+
+  const create = form.handleSubmit(async (body) => {
+    const key = await action.run(`api-key:${JSON.stringify(body)}`, () => api.POST('/api/api-keys', { body }));
+    if (!key) return;
+    setCreated(key);
+    form.reset(blank);
+  });
+  const copy = async (secret: string) => {
+    await navigator.clipboard.writeText(secret);
+    toast(t('copied'));
+  };
+  const head = ['name', 'role', 'prefix', 'lastUsed', 'state', ''].map((h) => (h ? t(`head.${h}`) : ''));
+  return (
+    <>
+      <h2><FormattedMessage id="staff.keys.title" /></h2>
+      <QueryView query={keys}>
+        {({ items }) =>
+          items.length === 0 ? (
+            <EmptyState><FormattedMessage id="staff.keys.empty" /></EmptyState>
+          ) : (
+            <Table head={head}>
+              {items.map((k) => (
+                <tr key={k.id}>
+                  <td>{k.name}</td>
+                  <td><FormattedMessage id={`role.${k.role}`} /></td>
+                  <td><code>{k.prefix}</code></td>
+                  <td>{k.lastUsedAt ? format.dateTime(k.lastUsedAt) : t('neverUsed')}</td>
+                  <td>{k.revokedAt ? t('revokedOn', { when: format.dateTime(k.revokedAt) }) : t('active')}</td>
+                  <td>
+                    {!k.revokedAt && (
+                      <ActionFlow
+                        label={t('revokeNamed', { name: k.name })}
+                        method="DELETE"
+                        path={`/api/api-keys/${k.id}`}
+                        ask={{ text: t('revokeAsk', { name: k.name }), confirmLabel: t('revoke') }}
+                        confirmLabel={t('revoke')}
+                        onDone={() => toast(t('revoked', { name: k.name }))}
+                        compact
+                      />
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </Table>
+          )
+        }
+      </QueryView>
+      {created && (
+        <div className="preview" role="region" aria-label={t('secretRegion')}>
+          <p><FormattedMessage id="staff.keys.secretOnce" values={{ name: created.name }} /></p>
+          <p><code>{created.key}</code></p>
+          <button type="button" onClick={() => void copy(created.key)}><FormattedMessage id="staff.keys.copy" /></button>
+          <button type="button" className="secondary" onClick={() => setCreated(null)}><FormattedMessage id="common.close" /></button>
+        </div>
+      )}
+      <h3><FormattedMessage id="staff.keys.create" /></h3>
+      <form className="inline" aria-label={t('create')} onSubmit={create} noValidate>
+        <TextField form={form} name="name" label={t('name')} autoComplete="off" />
+        <SelectField form={form} name="role" label={t('role')} options={roles.map((r) => [r, intl.formatMessage({ id: `role.${r}` })])} />
+        <button type="submit" disabled={action.busy}><FormattedMessage id="staff.keys.createSubmit" /></button>
       </form>
       {action.error && !refusesFields(action.error, form as never) ? <ProblemAlert error={action.error} /> : null}
     </>
