@@ -25,7 +25,7 @@ export interface TimetableLesson {
   substitute: boolean;
   capacity: number;
   booked: number;
-  waitlist: number | null;
+  waiting: number;
   cancelled: boolean;
 }
 
@@ -44,7 +44,7 @@ export function toTimetableLesson(r: LessonItem): TimetableLesson {
     substitute: r.substitute !== null,
     capacity: r.capacity,
     booked: r.booked + r.held,
-    waitlist: (r as { waitlistCount?: number }).waitlistCount ?? null,
+    waiting: r.waiting,
     cancelled: r.status === 'cancelled',
   };
 }
@@ -128,7 +128,7 @@ function Slot({ lesson: l }: { lesson: TimetableLesson }) {
       {l.cancelled && <> <FormattedMessage id="schedule.timetable.cancelled" /></>}
       <div className="muted">{[teacherOf(intl, l), l.room].filter(Boolean).join(' · ')}</div>
       <div>
-        <FormattedMessage id="schedule.timetable.seats" values={{ booked: l.booked, capacity: l.capacity, waiting: l.waitlist ?? 0 }} />
+        <FormattedMessage id="schedule.timetable.seats" values={{ booked: l.booked, capacity: l.capacity, waiting: l.waiting }} />
       </div>
     </Link>
   );
