@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, mondayOf } from '../../web/src/formatters.js';
+import { addDays, formatters, mondayOf } from '../../web/src/formatters.js';
 import { expectAccessible, newContext, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
 import type { TestPlatform, TestTenant } from '../support/platform.js';
 
@@ -88,6 +88,24 @@ describe('timetable', () => {
     await page.getByText(/^Cancelled\. 1 lesson cancelled/).waitFor();
     expect((await admin.query(`select status from app.reservations where lesson_id = $1`, [lesson.id])).rows[0].status).toBe('released');
     expect((await admin.query(`select status from app.waitlist_entries where lesson_id = $1`, [lesson.id])).rows[0].status).toBe('released');
+
+    // The series' next lesson, dragged onto a neighbouring day of its week, moves once the dialog is confirmed.
+    const next = (await api<{ items: Array<{ id: string; seriesId: string }> }>('GET', `/api/lessons?from=${addDays(day, 7)}&to=${addDays(day, 7)}`)).items.find((l) => l.seriesId === series.id)!;
+    const target = mondayOf(addDays(day, 8)) === mondayOf(addDays(day, 7)) ? addDays(day, 8) : addDays(day, 6);
+    await page.goto(`${base}/timetable`);
+    await page.getByRole('heading', { name: 'Timetable' }).waitFor();
+    for (let w = mondayOf(tokyoToday()); w < mondayOf(addDays(day, 7)); w = addDays(w, 7)) {
+      await page.getByRole('button', { name: 'Next week →' }).click();
+    }
+    const fmt = formatters('en', 'Asia/Tokyo');
+    const column = page.locator('.week > div').filter({ has: page.getByRole('heading', { name: fmt.day(target), exact: true }) });
+    await page.locator(`a[href="/lessons/${next.id}"]`).dragTo(column);
+    const dialog = page.getByRole('alertdialog', { name: 'Move this lesson?' });
+    await dialog.waitFor();
+    await expectAccessible(page, 'move dialog');
+    await dialog.getByRole('button', { name: 'Move the lesson' }).click();
+    await page.getByText('The lesson is moved.').waitFor();
+    expect(await api<{ startsAt: string; detached: boolean }>('GET', `/api/lessons/${next.id}`)).toMatchObject({ startsAt: new Date(`${target}T10:00:00+09:00`).toISOString(), detached: true });
     await admin.end();
   });
 });
