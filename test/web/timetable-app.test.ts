@@ -75,6 +75,9 @@ describe('timetable', () => {
       capacity: 3, room: { id: other.id }, substitute: { displayName: 'Ken' }, detached: true, startsAt: new Date(`${day}T11:30:00+09:00`).toISOString(),
     });
     await page.getByRole('heading', { name: 'Weekly series' }).waitFor();
+    await page.getByRole('button', { name: 'Booking details' }).click();
+    await page.getByText('Booked by').waitFor();
+    expect(await page.locator('main').textContent()).toContain('Staff');
     await expectAccessible(page, 'lesson page');
 
     const cancel = page.getByRole('form', { name: 'Cancel this lesson' });
@@ -107,5 +110,17 @@ describe('timetable', () => {
     await page.getByText('The lesson is moved.').waitFor();
     expect(await api<{ startsAt: string; detached: boolean }>('GET', `/api/lessons/${next.id}`)).toMatchObject({ startsAt: new Date(`${target}T10:00:00+09:00`).toISOString(), detached: true });
     await admin.end();
+  });
+
+  it('lists a day’s lessons on a phone', async () => {
+    const context = await newContext(browser, { viewport: { width: 390, height: 844 } });
+    await signIn(context, base, { staff: T.ownerToken });
+    const page = await context.newPage();
+    await page.goto(`${base}/timetable`);
+    await page.getByLabel('View').selectOption('day');
+    await page.getByRole('button', { name: 'Next day →' }).click();
+    await page.getByRole('button', { name: 'Today' }).waitFor();
+    await expectAccessible(page, 'timetable day on a phone');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   });
 });

@@ -11,7 +11,7 @@ import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
 import { MemberPicker } from './Members';
 import { teacherOf, toTimetableLesson } from './Timetable';
-import { CancelLesson, LessonChanges, SeriesPanel } from './timetable/LessonActions';
+import { BookingDetails, CancelLesson, LessonChanges, SeriesPanel } from './timetable/LessonActions';
 
 type Roster = ResponseOf<'/api/lessons/{lessonId}/reservations', 'get'>;
 type Booking = Roster['reservations'][number];
@@ -97,7 +97,10 @@ function RosterView({ roster, desk }: { roster: Roster; desk: boolean }) {
               <td>{status(r.status)}</td>
               <td>{r.spot ?? ''}</td>
               <td>{r.checkedInAt ? format.clock(r.checkedInAt) : ''}</td>
-              <td>{desk && r.status === 'booked' && <CancelForMember booking={r} />}</td>
+              <td>
+                <BookingDetails reservationId={r.id} />
+                {desk && r.status === 'booked' && <CancelForMember booking={r} />}
+              </td>
             </tr>
           ))}
         </Table>

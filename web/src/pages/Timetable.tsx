@@ -18,6 +18,7 @@ type LessonItem = ResponseOf<'/api/lessons', 'get'>['items'][number];
 /** A lesson as the timetable shows it. */
 export interface TimetableLesson {
   id: string;
+  seriesId: string | null;
   startsAt: string;
   endsAt: string;
   typeName: string;
@@ -37,6 +38,7 @@ export interface TimetableLesson {
 export function toTimetableLesson(r: LessonItem): TimetableLesson {
   return {
     id: r.id,
+    seriesId: r.seriesId,
     startsAt: r.startsAt,
     endsAt: r.endsAt,
     typeName: r.lessonType.name,
@@ -80,6 +82,11 @@ export function Timetable() {
   const [anchor, setAnchor] = useState(today);
   const [locationId, setLocationId] = useState('');
   const [move, setMove] = useState<Move | null>(null);
+  const [seriesId, setSeriesId] = useState('');
+  const series = $api.useQuery('get', '/api/lesson-series');
+  const types = $api.useQuery('get', '/api/lesson-types');
+  const typeName = new Map((types.data?.items ?? []).map((x) => [x.id, x.name]));
+  const weekday = (d: number) => intl.formatMessage({ id: 'schedule.series.weekday' }, { d: String(d) });
   const first = view === 'week' ? mondayOf(anchor) : anchor;
   const days = view === 'week' ? Array.from({ length: 7 }, (_, i) => addDays(first, i)) : [anchor];
   const step = view === 'week' ? 7 : 1;
@@ -114,11 +121,20 @@ export function Timetable() {
           onChange={setLocationId}
           options={[['', t('allLocations')], ...(locations.data?.items ?? []).map((l): [string, string] => [l.id, l.name])]}
         />
+        <Select
+          label={t('series')}
+          value={seriesId}
+          onChange={setSeriesId}
+          options={[
+            ['', t('allSeries')],
+            ...(series.data?.items ?? []).map((x): [string, string] => [x.id, `${typeName.get(x.lessonTypeId) ?? ''} ${x.weekdays.map(weekday).join('')} ${x.startTime}`]),
+          ]}
+        />
       </div>
-      <ProblemAlert error={locations.error} />
+      <ProblemAlert error={locations.error ?? series.error} />
       <QueryView query={lessons} rows={6}>
         {(data) => {
-          const items = data.items.map(toTimetableLesson).sort((a, b) => a.startsAt.localeCompare(b.startsAt));
+          const items = data.items.map(toTimetableLesson).filter((l) => !seriesId || l.seriesId === seriesId).sort((a, b) => a.startsAt.localeCompare(b.startsAt));
           return (
             <>
               {items.length === 0 && <EmptyState><FormattedMessage id="schedule.timetable.empty" /></EmptyState>}

@@ -198,3 +198,30 @@ function CancelSeries({ seriesId, fromDate }: { seriesId: string; fromDate: stri
     </ActionFlow>
   );
 }
+
+/** A booking's own record, opened from its roster row: how it was made, when, and the credits it used. */
+export function BookingDetails({ reservationId }: { reservationId: string }) {
+  const intl = useIntl();
+  const format = useFormat();
+  const [open, setOpen] = useState(false);
+  const booking = $api.useQuery('get', '/api/reservations/{reservationId}', { params: { path: { reservationId } } }, { enabled: open });
+  const t = (id: string) => intl.formatMessage({ id: `schedule.booking.${id}` });
+  return (
+    <>
+      <button type="button" className="link" aria-expanded={open} onClick={() => setOpen(!open)}>{t('details')}</button>
+      {open && (
+        <QueryView query={booking} rows={1}>
+          {(r) => (
+            <Facts
+              rows={[
+                [t('source'), t(`source_${r.source}`)],
+                [t('bookedAt'), format.dayAndTime(r.createdAt)],
+                [t('credits'), r.creditsUsed],
+              ]}
+            />
+          )}
+        </QueryView>
+      )}
+    </>
+  );
+}
