@@ -15,6 +15,14 @@ const view = (db: Tx) =>
     .select([
       't.name as type_name', 't.colour as type_colour', 'r.name as room_name', 'loc.name as location_name',
       'i.display_name as instructor_name', 'sub.display_name as substitute_name',
+      // Offered entries already hold a seat (counted in held): the waitlist shown is those still queuing.
+      (eb) =>
+        eb
+          .selectFrom('app.waitlist_entries as w')
+          .select((w) => w.fn.countAll<string>().as('n'))
+          .whereRef('w.lesson_id', '=', 'l.id')
+          .where('w.status', '=', 'waiting')
+          .as('waiting'),
     ]);
 export type LessonView = Awaited<ReturnType<ReturnType<typeof view>['executeTakeFirstOrThrow']>>;
 

@@ -190,6 +190,26 @@ describe('weekly series', () => {
     await admin.query(`update app.lessons set booked = 0, held = 0 where id = $1`, [lessons['2026-03-18']!.id]);
   });
 
+  it('edits a series from a date on, leaving the lessons before it as they are', async () => {
+    const other = await ok(
+      await call('POST', '/api/lesson-series', { lessonTypeId: yoga.id, roomId: room.id, weekdays: [2], startTime: '09:00', startsOn: '2026-03-10', endsOn: '2026-03-31' }),
+      201,
+    );
+    await ok(await call('PATCH', `/api/lesson-series/${other.id}`, { startTime: '19:00', from: '2026-03-24' }), 200);
+    const after = byDate(await lessonsOf(other.id, '2026-03-01', '2026-03-31'));
+    expect(Object.fromEntries(Object.entries(after).map(([d, l]) => [d, l.startsAt]))).toEqual({
+      '2026-03-10': '2026-03-10T00:00:00.000Z',
+      '2026-03-17': '2026-03-17T00:00:00.000Z',
+      '2026-03-24': '2026-03-24T10:00:00.000Z',
+      '2026-03-31': '2026-03-31T10:00:00.000Z',
+    });
+    await refused(call('PATCH', `/api/lesson-series/${other.id}`, { from: '2026-03-24' }), 400);
+    const preview = await ok(await call('POST', `/api/lesson-series/${other.id}/cancel/preview`, { reason: 'test' }), 200);
+    expect(preview.released).toEqual({ lessons: 4, reservations: 0, waitlist: 0 });
+    expect((await lessonsOf(other.id, '2026-03-01', '2026-03-31')).every((l) => l.status === 'scheduled')).toBe(true);
+    await ok(await call('POST', `/api/lesson-series/${other.id}/cancel`, { reason: 'test' }), 200);
+  });
+
   it('cancels the rest of a series', async () => {
     const result = await ok(await call('POST', `/api/lesson-series/${series.id}/cancel`, { reason: 'Teacher moving away', from: '2026-03-16' }), 200);
     expect(result.released.lessons).toBe(2);
@@ -226,8 +246,16 @@ describe('one-off lessons', () => {
     expect(mails[0].subject).toMatch(/^日時変更のお知らせ：.*（3月21日\(土\) 07:30）$/);
     expect(mails[0].body).toMatch(/^佐藤 小花 様\n\n.*（3月20日\(金\) 07:30）は、スタジオの都合により.*（3月21日\(土\) 07:30）に変更となりました。/);
 
+    await admin.query(`insert into app.waitlist_entries (tenant_id, lesson_id, member_id) values ($1, $2, $3)`, [tenant.id, lesson.id, lead.id]);
+    expect(await ok(await call('GET', `/api/lessons/${lesson.id}`), 200)).toMatchObject({ booked: 1, waiting: 1 });
+    // The preview says who the cancellation reaches and writes nothing.
+    const preview = await ok(await call('POST', `/api/lessons/${lesson.id}/cancel/preview`, { reason: 'Bikes broken' }), 200);
+    expect(preview).toMatchObject({ status: 'cancelled', released: { lessons: 1, reservations: 1, waitlist: 1 } });
+    expect(await ok(await call('GET', `/api/lessons/${lesson.id}`), 200)).toMatchObject({ status: 'scheduled', booked: 1, waiting: 1 });
+    expect((await admin.query(`select status from app.reservations where lesson_id = $1`, [lesson.id])).rows[0].status).toBe('booked');
+
     const cancelled = await ok(await call('POST', `/api/lessons/${lesson.id}/cancel`, { reason: 'Bikes broken' }), 200);
-    expect(cancelled).toMatchObject({ status: 'cancelled', cancelReason: 'Bikes broken', booked: 0 });
+    expect(cancelled).toMatchObject({ status: 'cancelled', cancelReason: 'Bikes broken', booked: 0, waiting: 0, released: { reservations: 1, waitlist: 1 } });
     expect((await admin.query(`select status from app.reservations where lesson_id = $1`, [lesson.id])).rows[0].status).toBe('released');
     await refused(call('PATCH', `/api/lessons/${lesson.id}`, { notes: 'x' }), 409, /cancelled/);
     const timetable = await ok(await call('GET', '/api/lessons?from=2026-03-21&to=2026-03-21'), 200);

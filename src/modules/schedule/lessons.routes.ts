@@ -29,8 +29,8 @@ export function lessonRoutes({ route }: TenantRouter) {
     handler: (ctx, { params, body }) => lessonsService.update(ctx, params.lessonId, body),
   });
   route({
-    method: 'POST', url: '/api/lessons/:lessonId/cancel', summary: 'Cancel a lesson: bookings released, credits refunded, members told', tags, access: MANAGERS, idempotent: true,
-    schema: { params: s.lessonIdParams, body: s.cancelLessonBody, response: s.lessonDetail },
+    method: 'POST', url: '/api/lessons/:lessonId/cancel', summary: 'Cancel a lesson: bookings released, credits refunded, members told', tags, access: MANAGERS, idempotent: true, preview: true,
+    schema: { params: s.lessonIdParams, body: s.cancelLessonBody, response: s.cancelLessonResult },
     handler: (ctx, { params, body }) => lessonsService.cancel(ctx, params.lessonId, body),
   });
   route({
@@ -49,12 +49,12 @@ export function lessonRoutes({ route }: TenantRouter) {
     handler: (ctx, { params }) => lessonsService.getSeries(ctx, params.seriesId),
   });
   route({
-    method: 'PATCH', url: '/api/lesson-series/:seriesId', summary: 'Change a series from now on (lessons edited on their own are left alone)', tags, access: MANAGERS,
+    method: 'PATCH', url: '/api/lesson-series/:seriesId', summary: 'Change a series from a date on (lessons edited on their own, and earlier ones, are left alone)', tags, access: MANAGERS,
     schema: { params: s.seriesIdParams, body: s.updateSeriesBody, response: s.seriesDto },
     handler: (ctx, { params, body }) => lessonsService.updateSeries(ctx, params.seriesId, body),
   });
   route({
-    method: 'POST', url: '/api/lesson-series/:seriesId/cancel', summary: 'Cancel the rest of a series', tags, access: MANAGERS, idempotent: true,
+    method: 'POST', url: '/api/lesson-series/:seriesId/cancel', summary: 'Cancel the rest of a series', tags, access: MANAGERS, idempotent: true, preview: true,
     schema: { params: s.seriesIdParams, body: s.cancelSeriesBody, response: s.cancelSeriesResult },
     handler: (ctx, { params, body }) => lessonsService.cancelSeries(ctx, params.seriesId, body),
   });

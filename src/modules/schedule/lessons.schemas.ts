@@ -79,10 +79,11 @@ export const updateSeriesBody = z
     capacity: capacity.optional(),
     weekdays: weekdays.optional(),
     endsOn: isoDate.optional(),
+    from: isoDate.optional().describe('First local date the change applies to; today if left out. Earlier lessons stay as they are'),
   })
   .strict()
-  .refine(atLeastOne, 'validation.at_least_one_change')
-  .meta({ example: { startTime: '10:30' } });
+  .refine(({ from: _from, ...change }) => atLeastOne(change), 'validation.at_least_one_change')
+  .meta({ example: { startTime: '10:30', from: '2028-02-01' } });
 
 export const updateLessonBody = z
   .object({
@@ -131,6 +132,7 @@ export const lessonDto = z.object({
   capacity: z.int(),
   booked: z.int(),
   held: z.int().describe('Seats held for a waitlist offer'),
+  waiting: z.int().describe('Members on the waitlist, still queuing'),
   status: z.enum(['scheduled', 'cancelled']),
   cancelReason: z.string().nullable(),
   detached: z.boolean().describe('Edited on its own: series edits leave it alone'),
@@ -164,4 +166,6 @@ export const seriesDto = z.object({
 });
 export const seriesList = z.object({ items: z.array(seriesDto) });
 export const releasedDto = z.object({ lessons: z.int(), reservations: z.int(), waitlist: z.int() });
+/** A cancelled lesson and what its cancellation released (for a preview: would release). */
+export const cancelLessonResult = lessonDetail.extend({ released: releasedDto });
 export const cancelSeriesResult = z.object({ series: seriesDto, released: releasedDto });

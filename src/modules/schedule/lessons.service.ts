@@ -31,6 +31,7 @@ const toLesson = (l: LessonView) => ({
   capacity: l.capacity,
   booked: l.booked,
   held: l.held,
+  waiting: Number(l.waiting ?? 0),
   status: l.status,
   cancelReason: l.cancel_reason,
   detached: l.detached,
@@ -230,8 +231,8 @@ export const lessonsService = {
     const lesson = await lessonsRepo.forUpdate(ctx.db, id);
     if (!lesson) throw notFound('schedule.thing.lesson');
     if (lesson.status === 'scheduled' && lesson.starts_at <= ctx.now) throw new AppError('conflict', text('schedule.lesson_over_no_cancel'));
-    await releaseLessons(ctx, [id], input.reason);
-    return lessonsService.get(ctx, id);
+    const released = await releaseLessons(ctx, [id], input.reason);
+    return { ...(await lessonsService.get(ctx, id)), released };
   },
 
   listSeries: async (ctx: TenantContext) => ({ items: await seriesDto(ctx, await seriesRepo.list(ctx.db)) }),
@@ -269,7 +270,7 @@ export const lessonsService = {
   async updateSeries(
     ctx: TenantContext,
     id: string,
-    input: { startTime?: string; durationMinutes?: number; roomId?: string; instructorId?: string | null; capacity?: number; weekdays?: number[]; endsOn?: IsoDate },
+    input: { startTime?: string; durationMinutes?: number; roomId?: string; instructorId?: string | null; capacity?: number; weekdays?: number[]; endsOn?: IsoDate; from?: IsoDate },
   ) {
     const current = await seriesRepo.forUpdate(ctx.db, id);
     if (!current) throw notFound('schedule.thing.lesson_series');
@@ -293,7 +294,9 @@ export const lessonsService = {
     };
     const tz = ctx.tenant.timezone;
     const inRule = new Set(ruleDates(next.starts_on, next.ends_on, next.weekdays));
-    const future = (await lessonsRepo.futureOfSeries(ctx.db, id, ctx.now)).filter((l) => l.status === 'scheduled' && !l.detached);
+    // "From this date on": occurrences before it keep the times and places they were booked under.
+    const from = input.from ?? tenantToday(ctx);
+    const future = (await lessonsRepo.futureOfSeries(ctx.db, id, ctx.now)).filter((l) => l.status === 'scheduled' && !l.detached && l.occurrence_date! >= from);
     // An occurrence the new time would put in the past (today's, moved earlier) stays as it was: its bookings
     // must not turn into no-shows.
     const kept = future
@@ -320,7 +323,7 @@ export const lessonsService = {
       updated_at: ctx.now,
     });
     const existing = await lessonsRepo.occurrenceDates(ctx.db, id);
-    await materialise(ctx, updated, [...inRule].filter((d) => !existing.has(d)));
+    await materialise(ctx, updated, [...inRule].filter((d) => d >= from && !existing.has(d)));
     return lessonsService.getSeries(ctx, id);
   },
 

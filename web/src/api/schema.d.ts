@@ -7516,7 +7516,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a series from now on (lessons edited on their own are left alone) */
+        /** Change a series from a date on (lessons edited on their own, and earlier ones, are left alone) */
         patch: {
             parameters: {
                 query?: never;
@@ -7533,6 +7533,11 @@ export interface paths {
                         durationMinutes?: number;
                         /** Format: date */
                         endsOn?: string;
+                        /**
+                         * Format: date
+                         * @description First local date the change applies to; today if left out. Earlier lessons stay as they are
+                         */
+                        from?: string;
                         instructorId?: string | null;
                         /** Format: uuid */
                         roomId?: string;
@@ -7661,6 +7666,151 @@ export interface paths {
                     /** @description Required: a fresh random value (8–200 characters) per action, reused on retry */
                     "idempotency-key"?: string;
                 };
+                path: {
+                    seriesId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date
+                         * @description First local date to cancel; today if left out
+                         */
+                        from?: string;
+                        /** @example Class discontinued */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            released: {
+                                lessons: number;
+                                reservations: number;
+                                waitlist: number;
+                            };
+                            series: {
+                                capacity: number;
+                                durationMinutes: number;
+                                endsOn: string;
+                                /** Format: uuid */
+                                id: string;
+                                instructorId: string | null;
+                                /** Format: uuid */
+                                lessonTypeId: string;
+                                /** Format: uuid */
+                                locationId: string;
+                                occurrences: {
+                                    cancelled: number;
+                                    detached: number;
+                                    nextStartsAt: string | null;
+                                    scheduled: number;
+                                    total: number;
+                                    /** @description Scheduled and not yet started */
+                                    upcoming: number;
+                                };
+                                /** Format: uuid */
+                                roomId: string;
+                                startsOn: string;
+                                startTime: string;
+                                weekdays: number[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lesson-series/{seriesId}/cancel/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview: cancel the rest of a series */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
                 path: {
                     seriesId: string;
                 };
@@ -8359,6 +8509,8 @@ export interface paths {
                                     /** Format: uuid */
                                     id: string;
                                 } | null;
+                                /** @description Members on the waitlist, still queuing */
+                                waiting: number;
                             }[];
                         };
                     };
@@ -8526,6 +8678,8 @@ export interface paths {
                                 /** Format: uuid */
                                 id: string;
                             } | null;
+                            /** @description Members on the waitlist, still queuing */
+                            waiting: number;
                         };
                     };
                 };
@@ -8679,6 +8833,8 @@ export interface paths {
                                 /** Format: uuid */
                                 id: string;
                             } | null;
+                            /** @description Members on the waitlist, still queuing */
+                            waiting: number;
                         };
                     };
                 };
@@ -8848,6 +9004,8 @@ export interface paths {
                                 /** Format: uuid */
                                 id: string;
                             } | null;
+                            /** @description Members on the waitlist, still queuing */
+                            waiting: number;
                         };
                     };
                 };
@@ -8987,6 +9145,11 @@ export interface paths {
                             notes: string;
                             /** @description Which occurrence of its series, even after a move */
                             occurrenceDate: string | null;
+                            released: {
+                                lessons: number;
+                                reservations: number;
+                                waitlist: number;
+                            };
                             room: {
                                 /** Format: uuid */
                                 id: string;
@@ -9009,6 +9172,177 @@ export interface paths {
                                 /** Format: uuid */
                                 id: string;
                             } | null;
+                            /** @description Members on the waitlist, still queuing */
+                            waiting: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lessons/{lessonId}/cancel/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview: cancel a lesson: bookings released, credits refunded, members told */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    lessonId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @example Instructor ill */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            booked: number;
+                            cancelReason: string | null;
+                            capacity: number;
+                            /** @description Edited on its own: series edits leave it alone */
+                            detached: boolean;
+                            /** Format: date-time */
+                            endsAt: string;
+                            /** @description Seats held for a waitlist offer */
+                            held: number;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description The regular instructor */
+                            instructor: {
+                                displayName: string;
+                                /** Format: uuid */
+                                id: string;
+                            } | null;
+                            lessonType: {
+                                colour: string;
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            };
+                            location: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            };
+                            notes: string;
+                            /** @description Which occurrence of its series, even after a move */
+                            occurrenceDate: string | null;
+                            released: {
+                                lessons: number;
+                                reservations: number;
+                                waitlist: number;
+                            };
+                            room: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            };
+                            seriesId: string | null;
+                            /** @description The room’s seat map with the spots booked, or null */
+                            spots: {
+                                label: string;
+                                spot: number;
+                                taken: boolean;
+                            }[] | null;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "cancelled";
+                            /** @description Who teaches this lesson instead, if anyone */
+                            substitute: {
+                                displayName: string;
+                                /** Format: uuid */
+                                id: string;
+                            } | null;
+                            /** @description Members on the waitlist, still queuing */
+                            waiting: number;
                         };
                     };
                 };

@@ -11,6 +11,7 @@ import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
 import { MemberPicker } from './Members';
 import { teacherOf, toTimetableLesson } from './Timetable';
+import { BookingDetails, CancelLesson, LessonChanges, SeriesPanel } from './timetable/LessonActions';
 
 type Roster = ResponseOf<'/api/lessons/{lessonId}/reservations', 'get'>;
 type Booking = Roster['reservations'][number];
@@ -26,6 +27,8 @@ export function Lesson() {
   const format = useFormat();
   const me = useStaffMe();
   const desk = can.sell(me.role);
+  // The server lets owners and managers change the timetable; others see it.
+  const manages = me.role === 'owner' || me.role === 'manager';
   const path = { params: { path: { lessonId } } };
   const lesson = $api.useQuery('get', '/api/lessons/{lessonId}', path);
   const roster = $api.useQuery('get', '/api/lessons/{lessonId}/reservations', path);
@@ -60,6 +63,13 @@ export function Lesson() {
         {(data) => <RosterView roster={data} desk={desk} />}
       </QueryView>
       {desk && <BookForMember lessonId={lessonId} />}
+      {manages && lesson.data && lesson.data.status === 'scheduled' && new Date(lesson.data.startsAt) > new Date() && (
+        <>
+          <LessonChanges key={lesson.data.startsAt + lesson.data.room.id + lesson.data.capacity + (lesson.data.substitute?.id ?? '')} lesson={lesson.data} />
+          <CancelLesson lessonId={lessonId} />
+        </>
+      )}
+      {manages && lesson.data?.seriesId && <SeriesPanel seriesId={lesson.data.seriesId} fromDate={lesson.data.occurrenceDate ?? format.dayOf(lesson.data.startsAt)} />}
     </>
   );
 }
@@ -87,7 +97,10 @@ function RosterView({ roster, desk }: { roster: Roster; desk: boolean }) {
               <td>{status(r.status)}</td>
               <td>{r.spot ?? ''}</td>
               <td>{r.checkedInAt ? format.clock(r.checkedInAt) : ''}</td>
-              <td>{desk && r.status === 'booked' && <CancelForMember booking={r} />}</td>
+              <td>
+                <BookingDetails reservationId={r.id} />
+                {desk && r.status === 'booked' && <CancelForMember booking={r} />}
+              </td>
             </tr>
           ))}
         </Table>
