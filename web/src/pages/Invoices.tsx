@@ -292,18 +292,16 @@ function InvoiceAction({
     case 'refund': {
       const step = 1 / 10 ** minorDigits(i.currency);
       const typed = toMinor(amount, i.currency);
+      // The preview answers with what the refund would do, the refund with the invoice.
       return (
-        <ActionFlow<InvoiceDetail>
+        <ActionFlow<InvoiceDetail | RefundPreview>
           title={t('billing.invoice.refund')}
           method="POST"
           path={`/api/invoices/${i.id}/refunds`}
           body={{ amount: typed, reason }}
-          confirmLabel={t('billing.invoice.refund')}
-          ask={{
-            text: t('billing.invoice.refundAsk', { amount: typed === undefined ? '' : money(typed), member: i.member.name }),
-            confirmLabel: t('billing.invoice.refundConfirm'),
-          }}
-          onDone={onRefunded}
+          confirmLabel={t('billing.invoice.refundConfirm')}
+          preview={{ path: `/api/invoices/${i.id}/refunds/preview`, show: (p) => 'creditNote' in p && <RefundPreviewView preview={p} member={i.member.name} /> }}
+          onDone={(r) => 'payments' in r && onRefunded(r)}
           onClose={onClose}
         >
           {(errors) => (
@@ -369,4 +367,42 @@ function InvoiceAction({
         </ActionFlow>
       );
   }
+}
+
+type RefundPreview = ResponseOf<'/api/invoices/{invoiceId}/refunds/preview', 'post'>;
+
+/** The credit note a refund would issue, tax per rate as the refund itself computes it. */
+function RefundPreviewView({ preview: p, member }: { preview: RefundPreview; member: string }) {
+  const intl = useIntl();
+  const f = useFormat();
+  const t = (id: string, values?: Record<string, string>) => intl.formatMessage({ id }, values);
+  const money = (n: number) => f.money(n, p.currency);
+  const note = p.creditNote;
+  return (
+    <>
+      <p>{t(`billing.refundPreview.${p.method}`, { amount: money(p.amount), member })}</p>
+      <Facts
+        rows={[
+          [t('billing.refundPreview.creditNote'), money(note.total)],
+          [t('billing.refundPreview.refundableAfter'), money(p.refundableAfter)],
+        ]}
+      />
+      <Table className="tax" head={['ui.invoice.head.rate', 'ui.invoice.head.taxable', 'ui.invoice.head.tax', 'ui.invoice.total'].map((id) => t(id))}>
+        {note.taxBreakdown.map((r) => (
+          <tr key={r.taxCategory}>
+            <td>{t(`tax.${r.taxCategory}`)}</td>
+            <td>{money(r.taxableAmount)}</td>
+            <td>{money(r.tax)}</td>
+            <td>{money(r.total)}</td>
+          </tr>
+        ))}
+        <tr>
+          <th scope="row">{t('ui.invoice.total')}</th>
+          <td>{money(note.subtotalExcludingTax)}</td>
+          <td>{money(note.taxTotal)}</td>
+          <td>{money(note.total)}</td>
+        </tr>
+      </Table>
+    </>
+  );
 }
