@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingDeps, runBilling } from '../../src/modules/billing/billing-run.js';
 import { bookingStudio, memberWithSession, staffApi, type BookingStudio } from '../support/booking.js';
-import { newPage as openPage, screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import { expectAccessible, newPage as openPage, screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
 import type { TestPlatform, TestTenant } from '../support/platform.js';
 
 let web: BrowserPlatform;
@@ -74,17 +74,15 @@ describe('billing', () => {
     await refund.getByText(`Up to ${money(invoice.total)} can be refunded`).waitFor();
     await refund.getByLabel('Amount to refund').fill('1000');
     await refund.getByLabel('Reason for the refund').fill('Studio closed for a week');
-    // A modal alert dialog asks first, with focus on the safe choice; Escape sends it away with nothing done.
-    await refund.getByRole('button', { name: 'Refund' }).click();
-    const ask = page.getByRole('alertdialog', { name: 'Refund: confirm' });
-    await ask.waitFor();
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Not now');
-    await page.screenshot({ path: path.join(screens, 'invoice-refund-confirm.png') });
-    await page.keyboard.press('Escape');
-    await ask.waitFor({ state: 'detached' });
+    // The refund previews its credit note (tax per rate, as the refund computes it); nothing is written until confirmed.
+    await refund.getByRole('button', { name: 'Preview' }).click();
+    const preview = page.getByRole('region', { name: 'Refund: preview' });
+    await preview.getByText(`${money(1000)} goes back to`, { exact: false }).waitFor();
+    await preview.getByRole('row', { name: /^Credit note issued/ }).getByText(money(1000)).waitFor();
+    await expectAccessible(page, 'refund preview');
+    await page.screenshot({ path: path.join(screens, 'invoice-refund-preview.png') });
     expect(await page.locator('table.refunds tr', { hasText: 'Studio closed for a week' }).count()).toBe(0);
-    await refund.getByRole('button', { name: 'Refund' }).click();
-    await ask.getByRole('button', { name: 'Confirm refund' }).click();
+    await preview.getByRole('button', { name: 'Confirm refund' }).click();
     const refunded = page.locator('table.refunds tr', { hasText: 'Studio closed for a week' });
     await refunded.getByText('Succeeded').waitFor();
     expect(await refunded.textContent()).toContain(money(1000));

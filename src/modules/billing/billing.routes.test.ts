@@ -413,11 +413,17 @@ describe('payments at the desk, void, write-off and reconciliation', () => {
     const [a, b, c, d] = await Promise.all([cash.id, mistaken.id, open.id, late.memberId].map((id) => s.onlyInvoiceOf(id)));
     for (const i of [a, b, c, d]) expect(i).toMatchObject({ status: 'open', payments: [] });
 
-    expect(await s.staff.ok('POST', `/api/invoices/${a!.id}/payments`, { method: 'cash' }, 200)).toMatchObject({ status: 'paid', amountPaid: a!.total, payments: [{ method: 'cash', status: 'succeeded' }] });
+    // Part in cash now, the rest by transfer: open with the rest due until then.
+    await s.refused(() => s.staff.send('POST', `/api/invoices/${a!.id}/payments`, { method: 'cash', amount: a!.total + 1 }), 422, 'payment_exceeds_due');
+    expect(await s.staff.ok('POST', `/api/invoices/${a!.id}/payments`, { method: 'cash', amount: 1000 }, 200)).toMatchObject({ status: 'open', amountPaid: 1000, amountDue: a!.total - 1000 });
+    expect((await s.staff.ok('GET', '/api/billing/reconciliation')).balanced).toBe(true);
+    expect(await s.staff.ok('POST', `/api/invoices/${a!.id}/payments`, { method: 'bank_transfer' }, 200)).toMatchObject({
+      status: 'paid', amountPaid: a!.total, amountDue: 0, payments: [{ method: 'cash', amount: 1000 }, { method: 'bank_transfer', amount: a!.total - 1000 }],
+    });
     await s.refused(() => s.staff.send('POST', `/api/invoices/${a!.id}/payments`, { method: 'cash' }), 422, 'not_payable');
     await s.refused(() => s.staff.send('POST', `/api/invoices/${a!.id}/refunds/preview`, { amount: a!.total + 1, reason: 'Too much' }), 422, 'refund_exceeds_paid');
     const preview = await s.staff.ok('POST', `/api/invoices/${a!.id}/refunds/preview`, { amount: 300, reason: 'Change given back' }, 200);
-    expect(preview).toMatchObject({ amount: 300, method: 'cash', refundableBefore: a!.total, refundableAfter: a!.total - 300, creditNote: { total: 300 } });
+    expect(preview).toMatchObject({ amount: 300, method: 'bank_transfer', refundableBefore: a!.total, refundableAfter: a!.total - 300, creditNote: { total: 300 } });
     expect(preview.creditNote.subtotalExcludingTax + preview.creditNote.taxTotal).toBe(300);
     expect((await s.staff.ok('GET', `/api/invoices/${a!.id}`)).refunds).toEqual([]);
     const refunded = await s.staff.ok('POST', `/api/invoices/${a!.id}/refunds`, { amount: 300, reason: 'Change given back' }, 201);

@@ -92,7 +92,12 @@ export const invoiceDetail = invoiceSummary.extend({
 
 export const invoiceList = z.object({ items: z.array(invoiceSummary), total: z.int() });
 
-export const manualPaymentBody = z.object({ method: z.enum(['cash', 'bank_transfer']).describe('Received at the desk or by transfer: the amount due, in full') }).strict();
+export const manualPaymentBody = z
+  .object({
+    method: z.enum(['cash', 'bank_transfer']).describe('Received at the desk or by transfer'),
+    amount: z.int().min(1).max(100_000_000).optional().describe('What was received, up to the amount due; the amount due in full when left out'),
+  })
+  .strict();
 export const refundBody = z
   .object({
     amount: z.int().min(1).max(100_000_000).describe('Up to what was paid and not yet refunded'),

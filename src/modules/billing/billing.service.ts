@@ -208,7 +208,8 @@ async function refundPlan(ctx: TenantContext, invoice: InvoiceRow, amount: numbe
     const amounts = { refundable: money(refundable), paid: money(invoice.amount_paid), refunded: money(invoice.amount_refunded) };
     throw refusal('refund_exceeds_paid', text('billing.refund_exceeds_paid', amounts), { refundable });
   }
-  const payment = await ctx.db.selectFrom('app.payment_attempts').selectAll().where('invoice_id', '=', invoice.id).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
+  // Paid in parts, the refund goes back the way the largest part came.
+  const payment = await ctx.db.selectFrom('app.payment_attempts').selectAll().where('invoice_id', '=', invoice.id).where('status', '=', 'succeeded').orderBy('amount', 'desc').orderBy('created_at').limit(1).executeTakeFirstOrThrow();
   const { rules } = await billingSettings(ctx.db);
   return { payment, refundable, taxBreakdown: refundTax(amount, invoice.total, invoice.tax_breakdown, rules.taxRounding) };
 }
@@ -371,11 +372,13 @@ export function billingService(deps: GatewayDeps) {
       return fresh(session, started.invoiceId);
     },
 
-    async recordPayment(ctx: TenantContext, id: string, input: { method: 'cash' | 'bank_transfer' }) {
+    async recordPayment(ctx: TenantContext, id: string, input: { method: 'cash' | 'bank_transfer'; amount?: number | undefined }) {
       const invoice = await loadInvoice(ctx.db, id, true);
       if (invoice.status !== 'open' && invoice.status !== 'uncollectible') throw refusal('not_payable', text('billing.not_payable', { status: statusWords(invoice.status) }));
       if (await hasPendingAttempt(ctx.db, id)) throw new AppError('conflict', text('billing.cash_while_card_in_progress'));
-      const amount = invoice.total - invoice.amount_paid;
+      const due = invoice.total - invoice.amount_paid;
+      const amount = input.amount ?? due;
+      if (amount > due) throw refusal('payment_exceeds_due', text('billing.payment_exceeds_due', { due: formatMoney(due, invoice.currency, ctx.request.locale) }), { due });
       const attempt = await ctx.db
         .insertInto('app.payment_attempts')
         .values({ invoice_id: id, amount, currency: invoice.currency, method: input.method, status: 'succeeded', settled_at: ctx.now, initiated_by: 'staff', actor_id: actorId(ctx.principal) })

@@ -5969,8 +5969,10 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description What was received, up to the amount due; the amount due in full when left out */
+                        amount?: number;
                         /**
-                         * @description Received at the desk or by transfer: the amount due, in full
+                         * @description Received at the desk or by transfer
                          * @enum {string}
                          */
                         method: "cash" | "bank_transfer";

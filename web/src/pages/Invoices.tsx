@@ -355,6 +355,7 @@ function InvoiceAction({
           path={`/api/invoices/${i.id}/write-off`}
           body={{ reason }}
           confirmLabel={t('billing.invoice.writeOff')}
+          ask={{ text: t('billing.invoice.writeOffAsk', { amount: money(i.amountDue), member: i.member.name }), confirmLabel: t('billing.invoice.writeOffConfirm') }}
           onDone={() => onDone(t('billing.invoice.writeOffDone'))}
           onClose={onClose}
         >
