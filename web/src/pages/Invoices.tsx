@@ -264,31 +264,50 @@ function InvoiceAction({
   const [method, setMethod] = useState<'cash' | 'bank_transfer'>('cash');
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
+  // Prefilled with the amount due: paying in full is the usual case, a part is typed over it.
+  const [received, setReceived] = useState(String(i.amountDue / 10 ** minorDigits(i.currency)));
   const money = (n: number) => f.money(n, i.currency);
   const refundable = i.amountPaid - i.amountRefunded;
   switch (acting) {
-    case 'cash':
+    case 'cash': {
+      const step = 1 / 10 ** minorDigits(i.currency);
+      const paid = toMinor(received, i.currency);
       return (
         <ActionFlow<InvoiceDetail>
           title={t('billing.invoice.recordTitle')}
           method="POST"
           path={`/api/invoices/${i.id}/payments`}
-          body={{ method }}
-          confirmLabel={t('billing.invoice.recordSubmit', { amount: money(i.amountDue) })}
-          onDone={() => onDone(t('billing.invoice.recorded'))}
+          body={{ method, amount: paid }}
+          confirmLabel={t('billing.invoice.recordSubmit', { amount: paid === undefined ? '' : money(paid) })}
+          onDone={(r) => onDone(t(r.amountDue > 0 ? 'billing.invoice.recordedPart' : 'billing.invoice.recorded', { due: money(r.amountDue) }))}
           onClose={onClose}
         >
           {(errors) => (
-            <Select
-              label={t('billing.invoice.paidBy')}
-              value={method}
-              onChange={setMethod}
-              options={(['cash', 'bank_transfer'] as const).map((m) => [m, t(`paymentMethod.${m}`)])}
-              error={errors.method}
-            />
+            <>
+              <Input
+                label={t('billing.invoice.receivedAmount')}
+                type="number"
+                min={step}
+                max={i.amountDue * step}
+                step={step}
+                required
+                value={received}
+                onChange={setReceived}
+                error={errors.amount}
+              />
+              <p className="muted small">{t('billing.invoice.receivedHelp', { due: money(i.amountDue) })}</p>
+              <Select
+                label={t('billing.invoice.paidBy')}
+                value={method}
+                onChange={setMethod}
+                options={(['cash', 'bank_transfer'] as const).map((m) => [m, t(`paymentMethod.${m}`)])}
+                error={errors.method}
+              />
+            </>
           )}
         </ActionFlow>
       );
+    }
     case 'refund': {
       const step = 1 / 10 ** minorDigits(i.currency);
       const typed = toMinor(amount, i.currency);
