@@ -133,4 +133,36 @@ describe('billing', () => {
     const mine = (await member.send('GET', '/api/me/invoices')).json().items;
     expect(mine.map((i: { status: string; overdue: boolean }) => [i.status, i.overdue])).toEqual([['paid', false]]);
   });
+  it('lets the desk take part of an invoice in cash and the rest by transfer', async () => {
+    const { ok } = staffApi(platform, T);
+    const member = await ok('POST', '/api/members', { familyName: '佐藤', givenName: '次郎', phone: '090-3333-4444' });
+    await ok('POST', '/api/contracts', { memberId: member.id, planId: studio.packPlanId });
+    await runBillingNow();
+    const invoice = (await ok('GET', `/api/invoices?memberId=${member.id}`)).items[0];
+    expect(invoice).toMatchObject({ status: 'open' });
+    const money = (n: number) => `¥${n.toLocaleString('en-US')}`;
+
+    const page = await newPage('phone');
+    await page.goto(`${base}/`);
+    await page.getByLabel('Email').fill(T.ownerEmail);
+    await page.getByLabel('Password').fill(T.ownerPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Invoices' }).first().waitFor();
+    await page.goto(`${base}/invoices/${invoice.id}`);
+    await page.getByRole('heading', { name: `Invoice ${invoice.number}` }).waitFor();
+    await page.getByRole('button', { name: 'Record cash / bank transfer' }).click();
+    const record = page.getByRole('form', { name: 'Record a payment' });
+    await record.getByLabel('Amount received').fill('1000');
+    await expectAccessible(page, 'partial payment');
+    await record.getByRole('button', { name: `Record ${money(1000)} paid` }).click();
+    await page.getByText(`The payment was recorded. ${money(invoice.total - 1000)} is still due.`).waitFor();
+    expect(await ok('GET', `/api/invoices/${invoice.id}`)).toMatchObject({ status: 'open', amountPaid: 1000, amountDue: invoice.total - 1000 });
+
+    await page.getByRole('button', { name: 'Record cash / bank transfer' }).click();
+    await record.getByLabel('Paid by').selectOption('bank_transfer');
+    await record.getByRole('button', { name: `Record ${money(invoice.total - 1000)} paid` }).click();
+    await page.getByText('The payment was recorded.', { exact: true }).waitFor();
+    expect(await ok('GET', `/api/invoices/${invoice.id}`)).toMatchObject({ status: 'paid', amountDue: 0 });
+    await page.screenshot({ path: path.join(screens, 'invoice-paid-in-parts.png'), fullPage: true });
+  });
 });
