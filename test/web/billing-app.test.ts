@@ -150,6 +150,19 @@ describe('billing', () => {
     await page.getByRole('link', { name: 'Invoices' }).first().waitFor();
     await page.goto(`${base}/invoices/${invoice.id}`);
     await page.getByRole('heading', { name: `Invoice ${invoice.number}` }).waitFor();
+    // No card saved: no charge offered.
+    expect(await page.getByRole('button', { name: 'Charge card now' }).count()).toBe(0);
+    await ok('PUT', `/api/members/${member.id}/card`, { token: '4242424242424242' }, 200);
+    await page.reload();
+    // Charging a card asks first, naming the amount and the card; "Not now" charges nothing.
+    await page.getByRole('button', { name: 'Charge card now' }).click();
+    const ask = page.getByRole('alertdialog', { name: 'Charge card now: confirm' });
+    await ask.getByText(`Charge ${money(invoice.total)} now to 佐藤 次郎's card Visa •••• 4242?`).waitFor();
+    await expectAccessible(page, 'charge confirmation');
+    await ask.getByRole('button', { name: 'Not now' }).click();
+    await ask.waitFor({ state: 'detached' });
+    expect(await ok('GET', `/api/invoices/${invoice.id}`)).toMatchObject({ status: 'open', payments: [] });
+
     await page.getByRole('button', { name: 'Record cash / bank transfer' }).click();
     const record = page.getByRole('form', { name: 'Record a payment' });
     await record.getByLabel('Amount received').fill('1000');

@@ -146,6 +146,8 @@ function InvoiceView({ invoice: i, role }: { invoice: InvoiceDetail; role: Role 
   const money = (n: number) => f.money(n, i.currency);
   const refundable = i.amountPaid - i.amountRefunded;
   const payable = (i.status === 'open' || i.status === 'uncollectible') && i.amountDue > 0;
+  // The card the charge would use, named in its confirmation (the invoice's account is the member it bills).
+  const card = $api.useQuery('get', '/api/members/{memberId}/card', { params: { path: { memberId: i.member.id } } }, { enabled: payable }).data?.card;
   const documents: InvoiceDocuments = {
     invoice: `/api/invoices/${i.id}/document`,
     refund: (refundId) => `/api/invoices/${i.id}/refunds/${refundId}/document`,
@@ -204,13 +206,16 @@ function InvoiceView({ invoice: i, role }: { invoice: InvoiceDetail; role: Role 
       {can.sell(role) && (
         <>
           <div className="actions">
-            {payable && (
+            {payable && card && (
               <ActionFlow<InvoiceDetail>
                 label={t('billing.invoice.charge')}
                 method="POST"
                 path={`/api/invoices/${i.id}/charge`}
                 confirmLabel={t('billing.invoice.charge')}
-                ask={{ text: t('billing.invoice.chargeAsk', { amount: money(i.amountDue) }), confirmLabel: t('billing.invoice.chargeConfirm') }}
+                ask={{
+                  text: t('billing.invoice.chargeAskCard', { amount: money(i.amountDue), member: i.member.name, brand: card.brand, last4: card.last4 }),
+                  confirmLabel: t('billing.invoice.chargeConfirm'),
+                }}
                 onDone={afterCharge}
                 compact
               />
