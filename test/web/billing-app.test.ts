@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingDeps, runBilling } from '../../src/modules/billing/billing-run.js';
 import { bookingStudio, memberWithSession, staffApi, type BookingStudio } from '../support/booking.js';
-import { newPage as openPage, screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import { expectAccessible, newPage as openPage, screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
 import type { TestPlatform, TestTenant } from '../support/platform.js';
 
 let web: BrowserPlatform;
@@ -74,17 +74,15 @@ describe('billing', () => {
     await refund.getByText(`Up to ${money(invoice.total)} can be refunded`).waitFor();
     await refund.getByLabel('Amount to refund').fill('1000');
     await refund.getByLabel('Reason for the refund').fill('Studio closed for a week');
-    // A modal alert dialog asks first, with focus on the safe choice; Escape sends it away with nothing done.
-    await refund.getByRole('button', { name: 'Refund' }).click();
-    const ask = page.getByRole('alertdialog', { name: 'Refund: confirm' });
-    await ask.waitFor();
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Not now');
-    await page.screenshot({ path: path.join(screens, 'invoice-refund-confirm.png') });
-    await page.keyboard.press('Escape');
-    await ask.waitFor({ state: 'detached' });
+    // The refund previews its credit note (tax per rate, as the refund computes it); nothing is written until confirmed.
+    await refund.getByRole('button', { name: 'Preview' }).click();
+    const preview = page.getByRole('region', { name: 'Refund: preview' });
+    await preview.getByText(`${money(1000)} goes back to`, { exact: false }).waitFor();
+    await preview.getByRole('row', { name: /^Credit note issued/ }).getByText(money(1000)).waitFor();
+    await expectAccessible(page, 'refund preview');
+    await page.screenshot({ path: path.join(screens, 'invoice-refund-preview.png') });
     expect(await page.locator('table.refunds tr', { hasText: 'Studio closed for a week' }).count()).toBe(0);
-    await refund.getByRole('button', { name: 'Refund' }).click();
-    await ask.getByRole('button', { name: 'Confirm refund' }).click();
+    await preview.getByRole('button', { name: 'Confirm refund' }).click();
     const refunded = page.locator('table.refunds tr', { hasText: 'Studio closed for a week' });
     await refunded.getByText('Succeeded').waitFor();
     expect(await refunded.textContent()).toContain(money(1000));
@@ -134,5 +132,50 @@ describe('billing', () => {
     expect(receipt.url()).toMatch(/^blob:/);
     const mine = (await member.send('GET', '/api/me/invoices')).json().items;
     expect(mine.map((i: { status: string; overdue: boolean }) => [i.status, i.overdue])).toEqual([['paid', false]]);
+  });
+  it('lets the desk take part of an invoice in cash and the rest by transfer', async () => {
+    const { ok } = staffApi(platform, T);
+    const member = await ok('POST', '/api/members', { familyName: '佐藤', givenName: '次郎', phone: '090-3333-4444' });
+    await ok('POST', '/api/contracts', { memberId: member.id, planId: studio.packPlanId });
+    await runBillingNow();
+    const invoice = (await ok('GET', `/api/invoices?memberId=${member.id}`)).items[0];
+    expect(invoice).toMatchObject({ status: 'open' });
+    const money = (n: number) => `¥${n.toLocaleString('en-US')}`;
+
+    const page = await newPage('phone');
+    await page.goto(`${base}/`);
+    await page.getByLabel('Email').fill(T.ownerEmail);
+    await page.getByLabel('Password').fill(T.ownerPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Invoices' }).first().waitFor();
+    await page.goto(`${base}/invoices/${invoice.id}`);
+    await page.getByRole('heading', { name: `Invoice ${invoice.number}` }).waitFor();
+    // No card saved: no charge offered.
+    expect(await page.getByRole('button', { name: 'Charge card now' }).count()).toBe(0);
+    await ok('PUT', `/api/members/${member.id}/card`, { token: '4242424242424242' }, 200);
+    await page.reload();
+    // Charging a card asks first, naming the amount and the card; "Not now" charges nothing.
+    await page.getByRole('button', { name: 'Charge card now' }).click();
+    const ask = page.getByRole('alertdialog', { name: 'Charge card now: confirm' });
+    await ask.getByText(`Charge ${money(invoice.total)} now to 佐藤 次郎's card Visa •••• 4242?`).waitFor();
+    await expectAccessible(page, 'charge confirmation');
+    await ask.getByRole('button', { name: 'Not now' }).click();
+    await ask.waitFor({ state: 'detached' });
+    expect(await ok('GET', `/api/invoices/${invoice.id}`)).toMatchObject({ status: 'open', payments: [] });
+
+    await page.getByRole('button', { name: 'Record cash / bank transfer' }).click();
+    const record = page.getByRole('form', { name: 'Record a payment' });
+    await record.getByLabel('Amount received').fill('1000');
+    await expectAccessible(page, 'partial payment');
+    await record.getByRole('button', { name: `Record ${money(1000)} paid` }).click();
+    await page.getByText(`The payment was recorded. ${money(invoice.total - 1000)} is still due.`).waitFor();
+    expect(await ok('GET', `/api/invoices/${invoice.id}`)).toMatchObject({ status: 'open', amountPaid: 1000, amountDue: invoice.total - 1000 });
+
+    await page.getByRole('button', { name: 'Record cash / bank transfer' }).click();
+    await record.getByLabel('Paid by').selectOption('bank_transfer');
+    await record.getByRole('button', { name: `Record ${money(invoice.total - 1000)} paid` }).click();
+    await page.getByText('The payment was recorded.', { exact: true }).waitFor();
+    expect(await ok('GET', `/api/invoices/${invoice.id}`)).toMatchObject({ status: 'paid', amountDue: 0 });
+    await page.screenshot({ path: path.join(screens, 'invoice-paid-in-parts.png'), fullPage: true });
   });
 });

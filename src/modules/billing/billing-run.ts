@@ -278,7 +278,8 @@ async function finalActions(ctx: TenantContext, settings: BillingSettings, today
   const due = await ctx.db
     .updateTable('app.invoices')
     .set({ final_action_at: ctx.now })
-    .where('status', 'in', ['open', 'uncollectible'])
+    // A written-off invoice is no longer collected: no leave or cancellation follows from it.
+    .where('status', '=', 'open')
     .where('escalated_at', '<=', cutoff)
     .where('final_action_at', 'is', null)
     .returning(['billing_member_id', 'number'])

@@ -413,24 +413,39 @@ describe('payments at the desk, void, write-off and reconciliation', () => {
     const [a, b, c, d] = await Promise.all([cash.id, mistaken.id, open.id, late.memberId].map((id) => s.onlyInvoiceOf(id)));
     for (const i of [a, b, c, d]) expect(i).toMatchObject({ status: 'open', payments: [] });
 
-    expect(await s.staff.ok('POST', `/api/invoices/${a!.id}/payments`, { method: 'cash' }, 200)).toMatchObject({ status: 'paid', amountPaid: a!.total, payments: [{ method: 'cash', status: 'succeeded' }] });
+    // Part in cash now, the rest by transfer: open with the rest due until then.
+    await s.refused(() => s.staff.send('POST', `/api/invoices/${a!.id}/payments`, { method: 'cash', amount: a!.total + 1 }), 422, 'payment_exceeds_due');
+    expect(await s.staff.ok('POST', `/api/invoices/${a!.id}/payments`, { method: 'cash', amount: 1000 }, 200)).toMatchObject({ status: 'open', amountPaid: 1000, amountDue: a!.total - 1000 });
+    expect((await s.staff.ok('GET', '/api/billing/reconciliation')).balanced).toBe(true);
+    expect(await s.staff.ok('POST', `/api/invoices/${a!.id}/payments`, { method: 'bank_transfer' }, 200)).toMatchObject({
+      status: 'paid', amountPaid: a!.total, amountDue: 0, payments: [{ method: 'cash', amount: 1000 }, { method: 'bank_transfer', amount: a!.total - 1000 }],
+    });
     await s.refused(() => s.staff.send('POST', `/api/invoices/${a!.id}/payments`, { method: 'cash' }), 422, 'not_payable');
-    await s.staff.ok('POST', `/api/invoices/${a!.id}/refunds`, { amount: 300, reason: 'Change given back' }, 201);
+    await s.refused(() => s.staff.send('POST', `/api/invoices/${a!.id}/refunds/preview`, { amount: a!.total + 1, reason: 'Too much' }), 422, 'refund_exceeds_paid');
+    const preview = await s.staff.ok('POST', `/api/invoices/${a!.id}/refunds/preview`, { amount: 300, reason: 'Change given back' }, 200);
+    expect(preview).toMatchObject({ amount: 300, method: 'bank_transfer', refundableBefore: a!.total, refundableAfter: a!.total - 300, creditNote: { total: 300 } });
+    expect(preview.creditNote.subtotalExcludingTax + preview.creditNote.taxTotal).toBe(300);
+    expect((await s.staff.ok('GET', `/api/invoices/${a!.id}`)).refunds).toEqual([]);
+    const refunded = await s.staff.ok('POST', `/api/invoices/${a!.id}/refunds`, { amount: 300, reason: 'Change given back' }, 201);
+    // The preview's tax per rate is the one the credit note carries.
+    expect(refunded.refunds[0].taxBreakdown).toEqual(preview.creditNote.taxBreakdown);
 
     expect(await s.staff.ok('POST', `/api/invoices/${b!.id}/void`, { reason: 'Sold by mistake' }, 200)).toMatchObject({ status: 'void', amountDue: 0, voidReason: 'Sold by mistake' });
     await s.refused(() => s.staff.send('POST', `/api/invoices/${b!.id}/void`, { reason: 'Again' }), 422, 'not_voidable');
 
-    expect(await s.staff.ok('POST', `/api/invoices/${d!.id}/write-off`, { reason: 'Gone quiet' }, 200)).toMatchObject({ status: 'uncollectible', overdue: true, amountDue: d!.total });
-    const lessonId = await s.lesson('2026-12-15T10:00:00');
-    await s.refused(() => late.send('POST', '/api/me/reservations', { lessonId }), 422, 'overdue_invoice');
+    expect(await s.staff.ok('POST', `/api/invoices/${d!.id}/write-off`, { reason: 'Gone quiet' }, 200)).toMatchObject({ status: 'uncollectible', overdue: false, nextAttemptAt: null, amountDue: d!.total });
+    expect((await s.staff.ok('GET', '/api/invoices?overdue=true')).items.map((i: Invoice) => i.id)).not.toContain(d!.id);
     let rec = await s.staff.ok('GET', '/api/billing/reconciliation');
     expect(rec.months).toMatchObject([{ period: '2027-01', invoices: 4, writtenOff: d!.total, voided: b!.total, outstanding: c!.total, balanced: true }]);
 
-    // Paid after all: the write-off is reversed and booking opens again.
-    expect(await s.staff.ok('POST', `/api/invoices/${d!.id}/payments`, { method: 'bank_transfer' }, 200)).toMatchObject({ status: 'paid', overdue: false });
-    expect(await s.ledger(d!.id, 'write_off')).toBe(2);
+    // A written-off debt no longer blocks booking.
+    const lessonId = await s.lesson('2026-12-15T10:00:00');
     const booked = await late.send('POST', '/api/me/reservations', { lessonId });
     expect(booked.statusCode, booked.body).toBe(201);
+
+    // Paid after all (a recovery): the write-off is reversed.
+    expect(await s.staff.ok('POST', `/api/invoices/${d!.id}/payments`, { method: 'bank_transfer' }, 200)).toMatchObject({ status: 'paid', overdue: false });
+    expect(await s.ledger(d!.id, 'write_off')).toBe(2);
 
     rec = await s.staff.ok('GET', '/api/billing/reconciliation');
     expect(rec.balanced).toBe(true);

@@ -49,6 +49,12 @@ export function billingRoutes({ route, settlingRoute }: TenantRouter, runtime: R
     handler: (ctx, { params }) => billing.startCharge(ctx, params.invoiceId),
     afterCommit: (session, started) => billing.finishCharge(session, started),
   });
+  route({
+    method: 'POST', url: '/api/invoices/:invoiceId/refunds/preview', summary: 'What a refund would do (amount, credit note, tax per rate), writing nothing', tags,
+    access: MANAGERS,
+    schema: { params: s.invoiceIdParams, body: s.refundBody, response: s.refundPreview },
+    handler: (ctx, { params, body }) => billing.previewRefund(ctx, params.invoiceId, body),
+  });
   settlingRoute({
     method: 'POST', url: '/api/invoices/:invoiceId/refunds', summary: 'Refund part or all of a paid invoice (never more than was paid), with a credit note', tags,
     access: MANAGERS, idempotent: true, status: 201,
@@ -62,7 +68,7 @@ export function billingRoutes({ route, settlingRoute }: TenantRouter, runtime: R
     handler: (ctx, { params, body }) => billing.void(ctx, params.invoiceId, body),
   });
   route({
-    method: 'POST', url: '/api/invoices/:invoiceId/write-off', summary: 'Write off an open invoice as uncollectible (the member stays blocked until it is paid)', tags,
+    method: 'POST', url: '/api/invoices/:invoiceId/write-off', summary: 'Write off an open invoice as a bad debt: no longer collected, retried or dunned, and no longer blocking booking (a late payment is still recorded)', tags,
     access: MANAGERS, idempotent: true,
     schema: { params: s.invoiceIdParams, body: s.reasonBody, response: s.invoiceDetail },
     handler: (ctx, { params, body }) => billing.writeOff(ctx, params.invoiceId, body),

@@ -14,7 +14,7 @@ export const invoiceListQuery = z
     status: invoiceStatus.optional(),
     memberId: z.uuid().optional().describe('The billing account (the family lead)'),
     period: month.optional(),
-    overdue: z.stringbool().optional().describe('Only invoices that block booking: escalated, past due, or written off'),
+    overdue: z.stringbool().optional().describe('Only invoices that block booking: open and escalated or past due (a written-off invoice does not)'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
   })
@@ -27,7 +27,7 @@ export const invoiceSummary = z.object({
   number: z.string().nullable().meta({ example: 'INV-000123' }),
   period: z.string().meta({ example: '2026-12' }),
   status: invoiceStatus,
-  overdue: z.boolean().describe('Blocks booking: escalated after failed charges, past its due date, or written off'),
+  overdue: z.boolean().describe('Blocks booking: open and escalated after failed charges or past its due date (a written-off invoice does not)'),
   currency: z.string(),
   total: money,
   amountPaid: money,
@@ -92,13 +92,26 @@ export const invoiceDetail = invoiceSummary.extend({
 
 export const invoiceList = z.object({ items: z.array(invoiceSummary), total: z.int() });
 
-export const manualPaymentBody = z.object({ method: z.enum(['cash', 'bank_transfer']).describe('Received at the desk or by transfer: the amount due, in full') }).strict();
+export const manualPaymentBody = z
+  .object({
+    method: z.enum(['cash', 'bank_transfer']).describe('Received at the desk or by transfer'),
+    amount: z.int().min(1).max(100_000_000).optional().describe('What was received, up to the amount due; the amount due in full when left out'),
+  })
+  .strict();
 export const refundBody = z
   .object({
     amount: z.int().min(1).max(100_000_000).describe('Up to what was paid and not yet refunded'),
     reason: z.string().trim().min(1).max(1000).meta({ example: 'Studio closed for a week' }),
   })
   .strict();
+export const refundPreview = z.object({
+  amount: money,
+  currency: z.string(),
+  method: z.enum(['card', 'cash', 'bank_transfer']).describe('How the money goes back: to the card through the gateway, or by hand'),
+  refundableBefore: money,
+  refundableAfter: money,
+  creditNote: z.object({ total: money, taxTotal: money, subtotalExcludingTax: money, taxBreakdown: z.array(taxRow) }).describe('The credit note the refund would issue'),
+});
 export const reasonBody = z.object({ reason: z.string().trim().min(1).max(1000) }).strict();
 
 export const cardBody = z

@@ -199,16 +199,31 @@ async function settleCharge(session: Session, deps: GatewayDeps, attemptId: stri
   if (attempts.length) await chargeAndRecord(session.transaction, gatewayFor(settings, ownTransaction(session.transaction), deps), settings, attempts, session.tenant.id);
 }
 
-async function startRefund(ctx: TenantContext, invoice: InvoiceRow, input: { amount: number; reason: string }) {
+/** What a refund of this amount may do, checked the same way for its preview and for the refund itself. */
+async function refundPlan(ctx: TenantContext, invoice: InvoiceRow, amount: number) {
   if (invoice.status !== 'paid') throw refusal('not_refundable', text('billing.not_refundable', { status: statusWords(invoice.status) }));
   const refundable = invoice.amount_paid - invoice.amount_refunded;
-  if (input.amount > refundable) {
-    const money = (amount: number) => formatMoney(amount, invoice.currency, ctx.request.locale);
+  if (amount > refundable) {
+    const money = (minor: number) => formatMoney(minor, invoice.currency, ctx.request.locale);
     const amounts = { refundable: money(refundable), paid: money(invoice.amount_paid), refunded: money(invoice.amount_refunded) };
     throw refusal('refund_exceeds_paid', text('billing.refund_exceeds_paid', amounts), { refundable });
   }
-  const payment = await ctx.db.selectFrom('app.payment_attempts').selectAll().where('invoice_id', '=', invoice.id).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
+  // Paid in parts, the refund goes back the way the largest part came.
+  const payment = await ctx.db.selectFrom('app.payment_attempts').selectAll().where('invoice_id', '=', invoice.id).where('status', '=', 'succeeded').orderBy('amount', 'desc').orderBy('created_at').limit(1).executeTakeFirstOrThrow();
   const { rules } = await billingSettings(ctx.db);
+  return { payment, refundable, taxBreakdown: refundTax(amount, invoice.total, invoice.tax_breakdown, rules.taxRounding) };
+}
+
+function previewRefund(invoice: InvoiceRow, amount: number, plan: Awaited<ReturnType<typeof refundPlan>>) {
+  const taxTotal = plan.taxBreakdown.reduce((sum, r) => sum + r.tax, 0);
+  return {
+    amount, currency: invoice.currency, method: plan.payment.method, refundableBefore: plan.refundable, refundableAfter: plan.refundable - amount,
+    creditNote: { total: amount, taxTotal, subtotalExcludingTax: amount - taxTotal, taxBreakdown: plan.taxBreakdown },
+  };
+}
+
+async function startRefund(ctx: TenantContext, invoice: InvoiceRow, input: { amount: number; reason: string }) {
+  const { payment, taxBreakdown } = await refundPlan(ctx, invoice, input.amount);
   const number = await billingRunRepo.takeNumbers(ctx.db, 'credit_note', 1);
   // The amount is taken off what can be refunded now, so two refunds at once cannot pass the paid amount.
   await ctx.db.updateTable('app.invoices').set((eb) => ({ amount_refunded: eb('amount_refunded', '+', input.amount) })).where('id', '=', invoice.id).execute();
@@ -216,7 +231,7 @@ async function startRefund(ctx: TenantContext, invoice: InvoiceRow, input: { amo
     .insertInto('app.refunds')
     .values({
       number, invoice_id: invoice.id, payment_attempt_id: payment.id, amount: input.amount, reason: input.reason,
-      tax_breakdown: JSON.stringify(refundTax(input.amount, invoice.total, invoice.tax_breakdown, rules.taxRounding)), created_by: actorId(ctx.principal),
+      tax_breakdown: JSON.stringify(taxBreakdown), created_by: actorId(ctx.principal),
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -357,11 +372,13 @@ export function billingService(deps: GatewayDeps) {
       return fresh(session, started.invoiceId);
     },
 
-    async recordPayment(ctx: TenantContext, id: string, input: { method: 'cash' | 'bank_transfer' }) {
+    async recordPayment(ctx: TenantContext, id: string, input: { method: 'cash' | 'bank_transfer'; amount?: number | undefined }) {
       const invoice = await loadInvoice(ctx.db, id, true);
       if (invoice.status !== 'open' && invoice.status !== 'uncollectible') throw refusal('not_payable', text('billing.not_payable', { status: statusWords(invoice.status) }));
       if (await hasPendingAttempt(ctx.db, id)) throw new AppError('conflict', text('billing.cash_while_card_in_progress'));
-      const amount = invoice.total - invoice.amount_paid;
+      const due = invoice.total - invoice.amount_paid;
+      const amount = input.amount ?? due;
+      if (amount > due) throw refusal('payment_exceeds_due', text('billing.payment_exceeds_due', { due: formatMoney(due, invoice.currency, ctx.request.locale) }), { due });
       const attempt = await ctx.db
         .insertInto('app.payment_attempts')
         .values({ invoice_id: id, amount, currency: invoice.currency, method: input.method, status: 'succeeded', settled_at: ctx.now, initiated_by: 'staff', actor_id: actorId(ctx.principal) })
@@ -372,6 +389,10 @@ export function billingService(deps: GatewayDeps) {
     },
 
     startRefund: async (ctx: TenantContext, id: string, input: { amount: number; reason: string }) => startRefund(ctx, await loadInvoice(ctx.db, id, true), input),
+    async previewRefund(ctx: TenantContext, id: string, input: { amount: number; reason: string }) {
+      const invoice = await loadInvoice(ctx.db, id);
+      return previewRefund(invoice, input.amount, await refundPlan(ctx, invoice, input.amount));
+    },
     async finishRefund(session: Session, started: { refundId: string; invoiceId: string }) {
       await settleRefund(session, deps, started.refundId);
       return fresh(session, started.invoiceId);

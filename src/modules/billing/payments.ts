@@ -142,7 +142,8 @@ export async function recordOutcomes(ctx: TenantContext, settled: Array<{ attemp
 }
 
 /**
- * Marks invoices paid by these settled payments, with their ledger entries. A written-off invoice paid late gets
+ * Records these settled payments on their invoices, with their ledger entries; an invoice paid in full is marked
+ * paid, one paid in part stays as it was with the rest due. A written-off invoice paid late gets
  * its write-off reversed, so its entries still sum to what is owed.
  */
 export async function payInvoices(db: Tx, payments: Array<{ attemptId: string; invoiceId: string; amount: number }>, now: Date) {
@@ -155,7 +156,11 @@ export async function payInvoices(db: Tx, payments: Array<{ attemptId: string; i
   const byId = new Map(before.map((b) => [b.id, b]));
   await sql`
     update app.invoices i
-    set status = 'paid', amount_paid = i.amount_paid + v.amount, paid_at = ${now}, next_attempt_at = null
+    set status = case when i.amount_paid + v.amount >= i.total then 'paid' else i.status end,
+        amount_paid = i.amount_paid + v.amount,
+        paid_at = case when i.amount_paid + v.amount >= i.total then ${now}::timestamptz else i.paid_at end,
+        -- A part paid at the desk leaves the rest due, collected as before.
+        next_attempt_at = case when i.amount_paid + v.amount >= i.total then null else i.next_attempt_at end
     from (select * from jsonb_to_recordset(${JSON.stringify(payments.map((p) => ({ id: p.invoiceId, amount: p.amount })))}::jsonb) as x(id uuid, amount bigint)) v
     where i.id = v.id`.execute(db);
   const ledger = payments.flatMap((p) => {

@@ -5493,7 +5493,7 @@ export interface paths {
                     /** @description The billing account (the family lead) */
                     memberId?: string;
                     offset?: number;
-                    /** @description Only invoices that block booking: escalated, past due, or written off */
+                    /** @description Only invoices that block booking: open and escalated or past due (a written-off invoice does not) */
                     overdue?: string;
                     period?: string;
                     status?: "draft" | "open" | "paid" | "void" | "uncollectible";
@@ -5534,7 +5534,7 @@ export interface paths {
                                 nextAttemptAt: string | null;
                                 /** @example INV-000123 */
                                 number: string | null;
-                                /** @description Blocks booking: escalated after failed charges, past its due date, or written off */
+                                /** @description Blocks booking: open and escalated after failed charges or past its due date (a written-off invoice does not) */
                                 overdue: boolean;
                                 /** @example 2026-12 */
                                 period: string;
@@ -5686,7 +5686,7 @@ export interface paths {
                             nextAttemptAt: string | null;
                             /** @example INV-000123 */
                             number: string | null;
-                            /** @description Blocks booking: escalated after failed charges, past its due date, or written off */
+                            /** @description Blocks booking: open and escalated after failed charges or past its due date (a written-off invoice does not) */
                             overdue: boolean;
                             payments: {
                                 /** @description Integer minor units of the invoice currency (JPY has none) */
@@ -5902,7 +5902,7 @@ export interface paths {
                             nextAttemptAt: string | null;
                             /** @example INV-000123 */
                             number: string | null;
-                            /** @description Blocks booking: escalated after failed charges, past its due date, or written off */
+                            /** @description Blocks booking: open and escalated after failed charges or past its due date (a written-off invoice does not) */
                             overdue: boolean;
                             payments: {
                                 /** @description Integer minor units of the invoice currency (JPY has none) */
@@ -6173,8 +6173,10 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description What was received, up to the amount due; the amount due in full when left out */
+                        amount?: number;
                         /**
-                         * @description Received at the desk or by transfer: the amount due, in full
+                         * @description Received at the desk or by transfer
                          * @enum {string}
                          */
                         method: "cash" | "bank_transfer";
@@ -6229,7 +6231,7 @@ export interface paths {
                             nextAttemptAt: string | null;
                             /** @example INV-000123 */
                             number: string | null;
-                            /** @description Blocks booking: escalated after failed charges, past its due date, or written off */
+                            /** @description Blocks booking: open and escalated after failed charges or past its due date (a written-off invoice does not) */
                             overdue: boolean;
                             payments: {
                                 /** @description Integer minor units of the invoice currency (JPY has none) */
@@ -6452,7 +6454,7 @@ export interface paths {
                             nextAttemptAt: string | null;
                             /** @example INV-000123 */
                             number: string | null;
-                            /** @description Blocks booking: escalated after failed charges, past its due date, or written off */
+                            /** @description Blocks booking: open and escalated after failed charges or past its due date (a written-off invoice does not) */
                             overdue: boolean;
                             payments: {
                                 /** @description Integer minor units of the invoice currency (JPY has none) */
@@ -6697,6 +6699,149 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/invoices/{invoiceId}/refunds/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a refund would do (amount, credit note, tax per rate), writing nothing */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    invoiceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Up to what was paid and not yet refunded */
+                        amount: number;
+                        /** @example Studio closed for a week */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Integer minor units of the invoice currency (JPY has none) */
+                            amount: number;
+                            /** @description The credit note the refund would issue */
+                            creditNote: {
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                subtotalExcludingTax: number;
+                                taxBreakdown: {
+                                    ratePercent: number;
+                                    /** @description Integer minor units of the invoice currency (JPY has none) */
+                                    tax: number;
+                                    /** @description Integer minor units of the invoice currency (JPY has none) */
+                                    taxableAmount: number;
+                                    /** @enum {string} */
+                                    taxCategory: "standard_10" | "reduced_8" | "exempt";
+                                    /** @description Integer minor units of the invoice currency (JPY has none) */
+                                    total: number;
+                                }[];
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                taxTotal: number;
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                total: number;
+                            };
+                            currency: string;
+                            /**
+                             * @description How the money goes back: to the card through the gateway, or by hand
+                             * @enum {string}
+                             */
+                            method: "card" | "cash" | "bank_transfer";
+                            /** @description Integer minor units of the invoice currency (JPY has none) */
+                            refundableAfter: number;
+                            /** @description Integer minor units of the invoice currency (JPY has none) */
+                            refundableBefore: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/invoices/{invoiceId}/void": {
         parameters: {
             query?: never;
@@ -6774,7 +6919,7 @@ export interface paths {
                             nextAttemptAt: string | null;
                             /** @example INV-000123 */
                             number: string | null;
-                            /** @description Blocks booking: escalated after failed charges, past its due date, or written off */
+                            /** @description Blocks booking: open and escalated after failed charges or past its due date (a written-off invoice does not) */
                             overdue: boolean;
                             payments: {
                                 /** @description Integer minor units of the invoice currency (JPY has none) */
@@ -6926,7 +7071,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Write off an open invoice as uncollectible (the member stays blocked until it is paid) */
+        /** Write off an open invoice as a bad debt: no longer collected, retried or dunned, and no longer blocking booking (a late payment is still recorded) */
         post: {
             parameters: {
                 query?: never;
@@ -6994,7 +7139,7 @@ export interface paths {
                             nextAttemptAt: string | null;
                             /** @example INV-000123 */
                             number: string | null;
-                            /** @description Blocks booking: escalated after failed charges, past its due date, or written off */
+                            /** @description Blocks booking: open and escalated after failed charges or past its due date (a written-off invoice does not) */
                             overdue: boolean;
                             payments: {
                                 /** @description Integer minor units of the invoice currency (JPY has none) */
@@ -12448,7 +12593,7 @@ export interface paths {
                                 nextAttemptAt: string | null;
                                 /** @example INV-000123 */
                                 number: string | null;
-                                /** @description Blocks booking: escalated after failed charges, past its due date, or written off */
+                                /** @description Blocks booking: open and escalated after failed charges or past its due date (a written-off invoice does not) */
                                 overdue: boolean;
                                 /** @example 2026-12 */
                                 period: string;
@@ -12600,7 +12745,7 @@ export interface paths {
                             nextAttemptAt: string | null;
                             /** @example INV-000123 */
                             number: string | null;
-                            /** @description Blocks booking: escalated after failed charges, past its due date, or written off */
+                            /** @description Blocks booking: open and escalated after failed charges or past its due date (a written-off invoice does not) */
                             overdue: boolean;
                             payments: {
                                 /** @description Integer minor units of the invoice currency (JPY has none) */
@@ -12919,7 +13064,7 @@ export interface paths {
                             nextAttemptAt: string | null;
                             /** @example INV-000123 */
                             number: string | null;
-                            /** @description Blocks booking: escalated after failed charges, past its due date, or written off */
+                            /** @description Blocks booking: open and escalated after failed charges or past its due date (a written-off invoice does not) */
                             overdue: boolean;
                             payments: {
                                 /** @description Integer minor units of the invoice currency (JPY has none) */

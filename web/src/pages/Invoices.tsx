@@ -146,6 +146,8 @@ function InvoiceView({ invoice: i, role }: { invoice: InvoiceDetail; role: Role 
   const money = (n: number) => f.money(n, i.currency);
   const refundable = i.amountPaid - i.amountRefunded;
   const payable = (i.status === 'open' || i.status === 'uncollectible') && i.amountDue > 0;
+  // The card the charge would use, named in its confirmation (the invoice's account is the member it bills).
+  const card = $api.useQuery('get', '/api/members/{memberId}/card', { params: { path: { memberId: i.member.id } } }, { enabled: payable }).data?.card;
   const documents: InvoiceDocuments = {
     invoice: `/api/invoices/${i.id}/document`,
     refund: (refundId) => `/api/invoices/${i.id}/refunds/${refundId}/document`,
@@ -204,13 +206,16 @@ function InvoiceView({ invoice: i, role }: { invoice: InvoiceDetail; role: Role 
       {can.sell(role) && (
         <>
           <div className="actions">
-            {payable && (
+            {payable && card && (
               <ActionFlow<InvoiceDetail>
                 label={t('billing.invoice.charge')}
                 method="POST"
                 path={`/api/invoices/${i.id}/charge`}
                 confirmLabel={t('billing.invoice.charge')}
-                ask={{ text: t('billing.invoice.chargeAsk', { amount: money(i.amountDue) }), confirmLabel: t('billing.invoice.chargeConfirm') }}
+                ask={{
+                  text: t('billing.invoice.chargeAskCard', { amount: money(i.amountDue), member: i.member.name, brand: card.brand, last4: card.last4 }),
+                  confirmLabel: t('billing.invoice.chargeConfirm'),
+                }}
                 onDone={afterCharge}
                 compact
               />
@@ -264,46 +269,63 @@ function InvoiceAction({
   const [method, setMethod] = useState<'cash' | 'bank_transfer'>('cash');
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
+  // Prefilled with the amount due: paying in full is the usual case, a part is typed over it.
+  const [received, setReceived] = useState(String(i.amountDue / 10 ** minorDigits(i.currency)));
   const money = (n: number) => f.money(n, i.currency);
   const refundable = i.amountPaid - i.amountRefunded;
   switch (acting) {
-    case 'cash':
+    case 'cash': {
+      const step = 1 / 10 ** minorDigits(i.currency);
+      const paid = toMinor(received, i.currency);
       return (
         <ActionFlow<InvoiceDetail>
           title={t('billing.invoice.recordTitle')}
           method="POST"
           path={`/api/invoices/${i.id}/payments`}
-          body={{ method }}
-          confirmLabel={t('billing.invoice.recordSubmit', { amount: money(i.amountDue) })}
-          onDone={() => onDone(t('billing.invoice.recorded'))}
+          body={{ method, amount: paid }}
+          confirmLabel={t('billing.invoice.recordSubmit', { amount: paid === undefined ? '' : money(paid) })}
+          onDone={(r) => onDone(t(r.amountDue > 0 ? 'billing.invoice.recordedPart' : 'billing.invoice.recorded', { due: money(r.amountDue) }))}
           onClose={onClose}
         >
           {(errors) => (
-            <Select
-              label={t('billing.invoice.paidBy')}
-              value={method}
-              onChange={setMethod}
-              options={(['cash', 'bank_transfer'] as const).map((m) => [m, t(`paymentMethod.${m}`)])}
-              error={errors.method}
-            />
+            <>
+              <Input
+                label={t('billing.invoice.receivedAmount')}
+                type="number"
+                min={step}
+                max={i.amountDue * step}
+                step={step}
+                required
+                value={received}
+                onChange={setReceived}
+                error={errors.amount}
+              />
+              <p className="muted small">{t('billing.invoice.receivedHelp', { due: money(i.amountDue) })}</p>
+              <Select
+                label={t('billing.invoice.paidBy')}
+                value={method}
+                onChange={setMethod}
+                options={(['cash', 'bank_transfer'] as const).map((m) => [m, t(`paymentMethod.${m}`)])}
+                error={errors.method}
+              />
+            </>
           )}
         </ActionFlow>
       );
+    }
     case 'refund': {
       const step = 1 / 10 ** minorDigits(i.currency);
       const typed = toMinor(amount, i.currency);
+      // The preview answers with what the refund would do, the refund with the invoice.
       return (
-        <ActionFlow<InvoiceDetail>
+        <ActionFlow<InvoiceDetail | RefundPreview>
           title={t('billing.invoice.refund')}
           method="POST"
           path={`/api/invoices/${i.id}/refunds`}
           body={{ amount: typed, reason }}
-          confirmLabel={t('billing.invoice.refund')}
-          ask={{
-            text: t('billing.invoice.refundAsk', { amount: typed === undefined ? '' : money(typed), member: i.member.name }),
-            confirmLabel: t('billing.invoice.refundConfirm'),
-          }}
-          onDone={onRefunded}
+          confirmLabel={t('billing.invoice.refundConfirm')}
+          preview={{ path: `/api/invoices/${i.id}/refunds/preview`, show: (p) => 'creditNote' in p && <RefundPreviewView preview={p} member={i.member.name} /> }}
+          onDone={(r) => 'payments' in r && onRefunded(r)}
           onClose={onClose}
         >
           {(errors) => (
@@ -357,6 +379,7 @@ function InvoiceAction({
           path={`/api/invoices/${i.id}/write-off`}
           body={{ reason }}
           confirmLabel={t('billing.invoice.writeOff')}
+          ask={{ text: t('billing.invoice.writeOffAsk', { amount: money(i.amountDue), member: i.member.name }), confirmLabel: t('billing.invoice.writeOffConfirm') }}
           onDone={() => onDone(t('billing.invoice.writeOffDone'))}
           onClose={onClose}
         >
@@ -369,4 +392,42 @@ function InvoiceAction({
         </ActionFlow>
       );
   }
+}
+
+type RefundPreview = ResponseOf<'/api/invoices/{invoiceId}/refunds/preview', 'post'>;
+
+/** The credit note a refund would issue, tax per rate as the refund itself computes it. */
+function RefundPreviewView({ preview: p, member }: { preview: RefundPreview; member: string }) {
+  const intl = useIntl();
+  const f = useFormat();
+  const t = (id: string, values?: Record<string, string>) => intl.formatMessage({ id }, values);
+  const money = (n: number) => f.money(n, p.currency);
+  const note = p.creditNote;
+  return (
+    <>
+      <p>{t(`billing.refundPreview.${p.method}`, { amount: money(p.amount), member })}</p>
+      <Facts
+        rows={[
+          [t('billing.refundPreview.creditNote'), money(note.total)],
+          [t('billing.refundPreview.refundableAfter'), money(p.refundableAfter)],
+        ]}
+      />
+      <Table className="tax" head={['ui.invoice.head.rate', 'ui.invoice.head.taxable', 'ui.invoice.head.tax', 'ui.invoice.total'].map((id) => t(id))}>
+        {note.taxBreakdown.map((r) => (
+          <tr key={r.taxCategory}>
+            <td>{t(`tax.${r.taxCategory}`)}</td>
+            <td>{money(r.taxableAmount)}</td>
+            <td>{money(r.tax)}</td>
+            <td>{money(r.total)}</td>
+          </tr>
+        ))}
+        <tr>
+          <th scope="row">{t('ui.invoice.total')}</th>
+          <td>{money(note.subtotalExcludingTax)}</td>
+          <td>{money(note.taxTotal)}</td>
+          <td>{money(note.total)}</td>
+        </tr>
+      </Table>
+    </>
+  );
 }
