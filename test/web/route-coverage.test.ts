@@ -27,7 +27,7 @@ async function sourceFiles(dir: string): Promise<string[]> {
 /** The API paths a file names, and the methods it names. */
 export function callsIn(text: string): { paths: Set<string>; methods: Set<Method> } {
   const paths = new Set<string>();
-  for (const m of text.matchAll(/(['"`])(\/api\/(?:(?!\1)[^\s\n])*)\1/g)) paths.add(shape(m[2]!));
+  for (const m of text.matchAll(/(['"`])(\/api\/(?:(?!\1)[^\n])*)\1/g)) paths.add(shape(m[2]!));
   const methods = new Set<Method>();
   for (const method of METHODS) {
     const named = new RegExp(`['"]${method}['"]|\\.${method.toUpperCase()}\\(|method="${method.toUpperCase()}"`, 'i');
