@@ -230,22 +230,7 @@ export function InvoiceBody({ invoice: i, documents }: { invoice: InvoiceDetail;
         ))}
       </Table>
       <h4><FormattedMessage id="ui.invoice.taxPerRate" /></h4>
-      <Table className="tax" head={['ui.invoice.head.rate', 'ui.invoice.head.taxable', 'ui.invoice.head.tax', 'ui.invoice.total'].map(t)}>
-        {i.taxBreakdown.map((r) => (
-          <tr key={r.taxCategory}>
-            <td>{t(`tax.${r.taxCategory}`)}</td>
-            <td>{money(r.taxableAmount)}</td>
-            <td>{money(r.tax)}</td>
-            <td>{money(r.total)}</td>
-          </tr>
-        ))}
-        <tr>
-          <th scope="row"><FormattedMessage id="ui.invoice.total" /></th>
-          <td>{money(i.subtotalExcludingTax)}</td>
-          <td>{money(i.taxTotal)}</td>
-          <td><strong>{money(i.total)}</strong></td>
-        </tr>
-      </Table>
+      <TaxTable totals={i} money={money} />
       <h3><FormattedMessage id="ui.invoice.payments" /></h3>
       {i.payments.length === 0 ? (
         <p className="muted"><FormattedMessage id="ui.invoice.noPayments" /></p>
@@ -339,5 +324,36 @@ export function Facts({ rows }: { rows: Array<[string, ReactNode]> }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** The totals of an invoice or a credit note: consumption tax per rate, as the qualified-invoice rule sums it. */
+export interface TaxTotals {
+  taxBreakdown: Array<{ taxCategory: string; taxableAmount: number; tax: number; total: number }>;
+  subtotalExcludingTax: number;
+  taxTotal: number;
+  total: number;
+}
+
+export function TaxTable({ totals, money }: { totals: TaxTotals; money: (n: number) => string }) {
+  const intl = useIntl();
+  const t = (id: string) => intl.formatMessage({ id });
+  return (
+    <Table className="tax" head={['ui.invoice.head.rate', 'ui.invoice.head.taxable', 'ui.invoice.head.tax', 'ui.invoice.total'].map(t)}>
+      {totals.taxBreakdown.map((r) => (
+        <tr key={r.taxCategory}>
+          <td>{t(`tax.${r.taxCategory}`)}</td>
+          <td>{money(r.taxableAmount)}</td>
+          <td>{money(r.tax)}</td>
+          <td>{money(r.total)}</td>
+        </tr>
+      ))}
+      <tr>
+        <th scope="row"><FormattedMessage id="ui.invoice.total" /></th>
+        <td>{money(totals.subtotalExcludingTax)}</td>
+        <td>{money(totals.taxTotal)}</td>
+        <td><strong>{money(totals.total)}</strong></td>
+      </tr>
+    </Table>
   );
 }

@@ -122,20 +122,30 @@ export function useApiAction() {
   return { run, busy: mutation.isPending, error: mutation.error, reset: mutation.reset };
 }
 
-/**
- * Opens a document (a PDF) of the API in a new tab: fetched here (with the session cookie) and opened as a blob;
- * where pop-ups are blocked it is downloaded instead.
- */
-export async function openDocument(path: string, filename: string): Promise<void> {
-  const res = await fetch(path, { headers: { accept: 'application/pdf, application/json', 'accept-language': language } });
+/** A file of the API (a PDF, a CSV export), fetched with the session cookie in the language in use. */
+export async function fetchFile(path: string, accept: string): Promise<Blob> {
+  const res = await fetch(path, { headers: { accept: `${accept}, application/problem+json`, 'accept-language': language } });
   if (!res.ok) {
     const data = await res.json().catch(() => ({}));
     throw new ApiError({ status: res.status, code: 'unknown', title: res.statusText, detail: '', ...data });
   }
-  const url = URL.createObjectURL(await res.blob());
-  if (!window.open(url, '_blank')) {
-    const a = Object.assign(document.createElement('a'), { href: url, download: filename });
-    a.click();
-  }
+  return res.blob();
+}
+
+/** Saves a file the app holds under `filename` (the browser's download). */
+export function saveFile(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  Object.assign(document.createElement('a'), { href: url, download: filename }).click();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** Opens a document (a PDF) of the API in a new tab; where pop-ups are blocked it is downloaded instead. */
+export async function openDocument(path: string, filename: string): Promise<void> {
+  const blob = await fetchFile(path, 'application/pdf');
+  const url = URL.createObjectURL(blob);
+  if (window.open(url, '_blank')) setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  else {
+    URL.revokeObjectURL(url);
+    saveFile(blob, filename);
+  }
 }

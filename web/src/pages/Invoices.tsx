@@ -5,7 +5,7 @@ import { $api } from '../api/client';
 import type { ResponseOf } from '../api/types';
 import { minorDigits, toMinor, useFormat } from '../format';
 import { can, useStaffMe, type Role } from '../staff/StaffApp';
-import { Facts, Input, InvoiceBody, InvoiceDownloads, InvoiceStatusBadge, Select, Table, type InvoiceDocuments } from '../ui';
+import { Facts, Input, InvoiceBody, InvoiceDownloads, InvoiceStatusBadge, Select, Table, TaxTable, type InvoiceDocuments } from '../ui';
 import { ActionFlow } from '../ui/action-flow';
 import { PageTitle } from '../ui/page';
 import { EmptyState, QueryView } from '../ui/states';
@@ -412,22 +412,7 @@ function RefundPreviewView({ preview: p, member }: { preview: RefundPreview; mem
           [t('billing.refundPreview.refundableAfter'), money(p.refundableAfter)],
         ]}
       />
-      <Table className="tax" head={['ui.invoice.head.rate', 'ui.invoice.head.taxable', 'ui.invoice.head.tax', 'ui.invoice.total'].map((id) => t(id))}>
-        {note.taxBreakdown.map((r) => (
-          <tr key={r.taxCategory}>
-            <td>{t(`tax.${r.taxCategory}`)}</td>
-            <td>{money(r.taxableAmount)}</td>
-            <td>{money(r.tax)}</td>
-            <td>{money(r.total)}</td>
-          </tr>
-        ))}
-        <tr>
-          <th scope="row">{t('ui.invoice.total')}</th>
-          <td>{money(note.subtotalExcludingTax)}</td>
-          <td>{money(note.taxTotal)}</td>
-          <td>{money(note.total)}</td>
-        </tr>
-      </Table>
+      <TaxTable totals={note} money={money} />
     </>
   );
 }

@@ -3,7 +3,7 @@ import { formatPhone } from '../phone';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { Link } from 'react-router';
-import { $api, api } from '../api/client';
+import { $api, api, saveFile } from '../api/client';
 import type { ResponseOf } from '../api/types';
 import { can, useStaffMe } from '../staff/StaffApp';
 import { SetupBanner } from './setup/Checklist';
@@ -124,9 +124,7 @@ function ExportButton({ filters }: { filters: { q?: string; status?: MemberStatu
       // Fetched by the API client (not a plain link) so the headers come in the language chosen in the app.
       const { data, error } = await api.GET('/api/members/export', { params: { query: filters }, parseAs: 'blob' });
       if (error !== undefined || !data) throw error;
-      const url = URL.createObjectURL(data as Blob);
-      Object.assign(document.createElement('a'), { href: url, download: 'members.csv' }).click();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      saveFile(data as Blob, 'members.csv');
     },
   });
   return (

@@ -2,7 +2,8 @@ import { useState, type ReactNode } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { NavLink, Navigate, Route, Routes, Link } from 'react-router';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { $api, ApiError } from '../../api/client';
+import { useMutation } from '@tanstack/react-query';
+import { $api, fetchFile, saveFile } from '../../api/client';
 import type { ResponseOf } from '../../api/types';
 import { useFormat } from '../../format';
 import { Select, Table } from '../../ui';
@@ -28,40 +29,17 @@ function useToday() {
 /** Query parameters without the blank location ("every location"). */
 const withLocation = <T extends object>(q: T, locationId: string) => (locationId ? { ...q, locationId } : q);
 
-/**
- * Downloads a CSV export: fetched with the session cookie in the language in use (its headers are the server's,
- * in that language) and saved under `filename`.
- */
+/** Downloads a CSV export (its headers are the server's, in the language in use) and saves it under `filename`. */
 function useCsv() {
-  const intl = useIntl();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const download = async (path: string, filename: string) => {
-    setBusy(true);
-    setError(null);
-    try {
-      const res = await fetch(path, { headers: { accept: 'text/csv, application/problem+json', 'accept-language': intl.locale } });
-      if (!res.ok) {
-        const data = await res.json().catch(() => ({}));
-        throw new ApiError({ status: res.status, code: 'unknown', title: res.statusText, detail: '', ...data });
-      }
-      const url = URL.createObjectURL(await res.blob());
-      Object.assign(document.createElement('a'), { href: url, download: filename }).click();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, download };
+  const download = useMutation({ mutationFn: async ({ path, filename }: { path: string; filename: string }) => saveFile(await fetchFile(path, 'text/csv'), filename) });
+  return { busy: download.isPending, error: download.error, download: (path: string, filename: string) => download.mutate({ path, filename }) };
 }
 
 function CsvButton({ path, filename }: { path: string; filename: string }) {
   const csv = useCsv();
   return (
     <div>
-      <button type="button" className="secondary" disabled={csv.busy} onClick={() => void csv.download(path, filename)}>
+      <button type="button" className="secondary" disabled={csv.busy} onClick={() => csv.download(path, filename)}>
         <FormattedMessage id="reports.csv" />
       </button>
       <ProblemAlert error={csv.error} />
