@@ -1,6 +1,7 @@
 import type { z, ZodType } from 'zod';
 import type { TenantRouter } from '../http/tenant-route.js';
 import { ALL_STAFF } from '../http/tenant-route.js';
+import { asLocale } from '../i18n.js';
 import type { Runtime } from '../runtime.js';
 import type { TenantContext, TenantSession } from '../tenancy/context.js';
 import { apiKeysService } from './api-keys.service.js';
@@ -62,7 +63,7 @@ export function authRoutes(router: TenantRouter, { auth, staff, tenants }: Runti
   route({
     method: 'GET', url: '/api/tenant', summary: 'The studio at this address', tags, access: 'public',
     schema: { response: s.tenantInfo },
-    handler: async ({ tenant }) => ({ id: tenant.id, slug: tenant.slug, displayName: tenant.display_name, timezone: tenant.timezone, locale: tenant.locale as 'ja' | 'en' }),
+    handler: async ({ tenant }) => ({ id: tenant.id, slug: tenant.slug, displayName: tenant.display_name, timezone: tenant.timezone, locale: asLocale(tenant.locale) }),
   });
   route({
     method: 'PUT', url: '/api/tenant/locale', summary: 'Set the language the studio works in (each person may still choose their own)', tags,

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/databases.js';
 import type { Placement, Tenant, TenantStatus, Tier } from '../db/types.js';
+import type { Locale } from '../i18n.js';
 
 const first = async <T>(rows: Promise<{ rows: T[] }>): Promise<T | undefined> => (await rows).rows[0];
 
@@ -39,7 +40,7 @@ export const tenantsRepo = {
 
   insert: (
     db: Db,
-    row: { slug: string; display_name: string; tier: Tier; placement_id: string; plan: string; limits: Record<string, number>; locale?: 'ja' | 'en' },
+    row: { slug: string; display_name: string; tier: Tier; placement_id: string; plan: string; limits: Record<string, number>; locale?: Locale },
   ) =>
     db
       .insertInto('platform.tenants')
@@ -47,7 +48,7 @@ export const tenantsRepo = {
       .returningAll()
       .executeTakeFirstOrThrow(),
 
-  setLocale: (db: Db, id: string, locale: 'ja' | 'en') =>
+  setLocale: (db: Db, id: string, locale: Locale) =>
     db.updateTable('platform.tenants').set({ locale, updated_at: sql`now()` }).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
 
   setStatus: (db: Db, id: string, status: TenantStatus, from: TenantStatus[]) =>

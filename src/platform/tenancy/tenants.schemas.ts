@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_LOCALE, localeSchema } from '../i18n.js';
 import { displayName, email, password, timestamp } from '../auth/auth.schemas.js';
 import { limitsSchema, platformPlanNames } from './plans.js';
 
@@ -29,7 +30,7 @@ export const tenantDto = z
     plan: z.string(),
     limits: z.record(z.string(), z.number()),
     timezone: z.string(),
-    locale: z.enum(['ja', 'en']),
+    locale: localeSchema,
     domains: z.array(z.string()),
     createdAt: timestamp,
     suspendedAt: timestamp.nullable(),
@@ -44,7 +45,7 @@ export const createTenantBody = z.object({
   tier: z.enum(['pool', 'silo']).default('pool'),
   plan: z.enum(platformPlanNames).default('standard'),
   limits: limitsSchema.partial().optional(),
-  locale: z.enum(['ja', 'en']).default('ja').describe('The language of its web app, mails and documents; each person may choose their own'),
+  locale: localeSchema.default(DEFAULT_LOCALE).describe('The language of its web app, mails and documents; each person may choose their own'),
   placementId: placementId.optional().describe('A pool cell, or a silo made ahead (POST /platform/placements); default: the roomiest cell, or a new silo'),
   cluster: clusterName.optional().describe('The cluster of a new silo, or of the pool cell chosen (main, or a name in EXTRA_CLUSTERS)'),
   owner: z.object({ email, displayName, password: password.optional() }),

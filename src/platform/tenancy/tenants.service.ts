@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { AppError, notFound, unlessDuplicate } from '../errors.js';
-import { text } from '../i18n.js';
+import { asLocale, text, type Locale } from '../i18n.js';
 import type { AuthService } from '../auth/auth.service.js';
 import { hashPassword } from '../auth/secrets.js';
 import { deleteOrder, tenantTables } from '../db/catalog.js';
@@ -25,7 +25,7 @@ export interface CreateTenantInput {
   plan: PlatformPlan;
   limits?: Partial<Limits>;
   /** The studio's language (default Japanese). */
-  locale?: 'ja' | 'en';
+  locale?: Locale;
   placementId?: string;
   /** The cluster (EXTRA_CLUSTERS name, or main) of a new silo's database, or of the pool cell chosen. */
   cluster?: string;
@@ -65,7 +65,7 @@ export const toTenantDto = (t: Tenant, domains: string[] = []) => ({
   plan: t.plan,
   limits: t.limits,
   timezone: t.timezone,
-  locale: t.locale as 'ja' | 'en',
+  locale: asLocale(t.locale),
   domains,
   createdAt: t.created_at.toISOString(),
   suspendedAt: t.suspended_at?.toISOString() ?? null,
@@ -158,10 +158,10 @@ export function createTenantsService(deps: TenantsServiceDeps) {
     get: async (idOrSlug: string) => withDomains(await load(idOrSlug)),
 
     /** The studio's language (its staff set it in Settings); every instance sees it within the cache's expiry. */
-    async setLocale(tenant: Pick<Tenant, 'id' | 'slug'>, locale: 'ja' | 'en') {
+    async setLocale(tenant: Pick<Tenant, 'id' | 'slug'>, locale: Locale) {
       const updated = await tenantsRepo.setLocale(control, tenant.id, locale);
       deps.directory.forget(updated, await domainsOf(tenant.id));
-      return { locale: updated.locale as 'ja' | 'en' };
+      return { locale: asLocale(updated.locale) };
     },
 
     async list(q: { status?: TenantStatus; after?: string; limit: number }) {
