@@ -1,8 +1,9 @@
+import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatters } from '../../web/src/formatters.js';
 import { staffApi } from '../support/booking.js';
-import { expectAccessible, newPage, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import { expectAccessible, newPage, screens, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
 import type { TestPlatform, TestTenant } from '../support/platform.js';
 
 let web: BrowserPlatform;
@@ -79,6 +80,7 @@ describe('contract options', () => {
     await page.getByText(`Locker stops after ${until}.`).waitFor();
     await card.getByText(`Locker until ${until}`).waitFor();
     expect(await options.getByRole('button', { name: 'Remove' }).count()).toBe(0);
+    await page.screenshot({ path: path.join(screens, 'contract-options.png'), fullPage: true });
 
     const phone = await newPage(browser, 'phone');
     await signIn(phone.context(), base, { staff: T.ownerToken });
@@ -86,6 +88,7 @@ describe('contract options', () => {
     await phone.getByRole('list', { name: 'Options on this contract' }).getByText('Locker: details').click();
     await phone.getByText('Plan version').waitFor();
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.screenshot({ path: path.join(screens, 'contract-options-phone.png'), fullPage: true });
     await expectAccessible(phone, 'member contracts with options, phone');
   });
 });

@@ -159,7 +159,7 @@ function ContractCard({ contract: c, plans, currency, canChange }: { contract: C
         }}
       />
       {c.options.length > 0 && (
-        <ul className="contract-options" aria-label={intl.formatMessage({ id: 'contracts.options.list' })}>
+        <ul className="list" aria-label={intl.formatMessage({ id: 'contracts.options.list' })}>
           {c.options.map((o) => (
             <li key={o.id}>
               <OptionDetails contractId={c.id} option={o} />
