@@ -121,7 +121,7 @@ function SellPlan({ memberId, plans, currency }: { memberId: string; plans: Plan
   );
 }
 
-type ActionName = 'leave' | 'return' | 'cancel' | 'plan';
+type ActionName = 'leave' | 'return' | 'cancel' | 'plan' | 'option';
 
 function ContractCard({ contract: c, plans, currency, canChange }: { contract: Contract; plans: Plan[]; currency: string; canChange: boolean }) {
   const intl = useIntl();
@@ -129,7 +129,8 @@ function ContractCard({ contract: c, plans, currency, canChange }: { contract: C
   const [open, setOpen] = useState<ActionName | null>(null);
   const changeable = canChange && c.kind === 'monthly' && c.status !== 'ended';
   const leave = c.leaves.filter((l) => !l.withdrawn).at(-1);
-  const actions: ActionName[] = ['leave', ...(leave ? (['return'] as const) : []), ...(c.endDate ? [] : (['cancel'] as const)), 'plan'];
+  const hasOptionPlans = plans.some((p) => p.kind === 'option');
+  const actions: ActionName[] = ['leave', ...(leave ? (['return'] as const) : []), ...(c.endDate ? [] : (['cancel'] as const)), 'plan', ...(hasOptionPlans ? (['option'] as const) : [])];
   const withdraw = (what: 'cancellation' | 'leave', path: string) => {
     const label = intl.formatMessage({ id: `contracts.withdraw.${what}` });
     return (
@@ -147,8 +148,26 @@ function ContractCard({ contract: c, plans, currency, canChange }: { contract: C
     <article className="contract" aria-label={intl.formatMessage({ id: 'contracts.card' }, { plans: c.plans.map((p) => p.planName).join(' → ') })}>
       <ContractOutcome
         contract={c}
-        withdraw={changeable ? { cancellation: withdraw('cancellation', `/api/contracts/${c.id}/cancellation`), leave: (id) => withdraw('leave', `/api/contracts/${c.id}/leaves/${id}`) } : undefined}
+        withdraw={{
+          cancellation: changeable ? withdraw('cancellation', `/api/contracts/${c.id}/cancellation`) : null,
+          leave: (id) => (
+            <>
+              <LeaveDetails contractId={c.id} leaveId={id} />
+              {changeable && withdraw('leave', `/api/contracts/${c.id}/leaves/${id}`)}
+            </>
+          ),
+        }}
       />
+      {c.options.length > 0 && (
+        <ul className="list" aria-label={intl.formatMessage({ id: 'contracts.options.list' })}>
+          {c.options.map((o) => (
+            <li key={o.id}>
+              <OptionDetails contractId={c.id} option={o} />
+              {changeable && !o.untilDate && <RemoveOption contractId={c.id} option={o} />}
+            </li>
+          ))}
+        </ul>
+      )}
       {changeable && (
         <div className="actions">
           {actions.map((a) => (
@@ -164,7 +183,7 @@ function ContractCard({ contract: c, plans, currency, canChange }: { contract: C
           action={open}
           contractId={c.id}
           leaveId={leave?.id}
-          plans={plans.filter((p) => p.kind === 'monthly')}
+          plans={plans.filter((p) => p.kind === (open === 'option' ? 'option' : 'monthly'))}
           currency={currency}
           onDone={() => {
             toast(intl.formatMessage({ id: `contracts.done.${open}` }));
@@ -181,7 +200,7 @@ function ContractCard({ contract: c, plans, currency, canChange }: { contract: C
 function ContractAction(props: { action: ActionName; contractId: string; leaveId?: string; plans: Plan[]; currency: string; onDone: () => void; onClose: () => void }) {
   const intl = useIntl();
   const { action, contractId } = props;
-  const [v, setV] = useState({ fromMonth: '', returnMonth: '', reason: '', planId: '' });
+  const [v, setV] = useState({ fromMonth: '', returnMonth: '', reason: '', planId: '', fromDate: '' });
   const set = (k: keyof typeof v) => (value: string) => setV({ ...v, [k]: value });
   const t = (id: string) => intl.formatMessage({ id: `contracts.${id}` });
   const forms: Record<ActionName, { method?: 'PUT'; path: string; previewPath: string; body: object; fields: ReactNode }> = {
@@ -221,6 +240,17 @@ function ContractAction(props: { action: ActionName; contractId: string; leaveId
         </>
       ),
     },
+    option: {
+      path: `/api/contracts/${contractId}/options`,
+      previewPath: `/api/contracts/${contractId}/options/preview`,
+      body: { planId: v.planId, ...filled({ fromDate: v.fromDate }) },
+      fields: (
+        <>
+          <PlanSelect plans={props.plans} currency={props.currency} value={v.planId} onChange={set('planId')} />
+          <DateField label={t('option.fromDate')} value={v.fromDate} onChange={set('fromDate')} />
+        </>
+      ),
+    },
   };
   const form = forms[action];
   return (
@@ -236,5 +266,108 @@ function ContractAction(props: { action: ActionName; contractId: string; leaveId
     >
       {form.fields}
     </ActionFlow>
+  );
+}
+
+type Option = Contract['options'][number];
+
+/** A leave as the API keeps it, read only when staff open it. */
+function LeaveDetails({ contractId, leaveId }: { contractId: string; leaveId: string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details className="small" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary><FormattedMessage id="contracts.leave.details" /></summary>
+      {open && <LeaveFacts contractId={contractId} leaveId={leaveId} />}
+    </details>
+  );
+}
+
+function LeaveFacts({ contractId, leaveId }: { contractId: string; leaveId: string }) {
+  const f = useFormat();
+  const q = $api.useQuery('get', '/api/contracts/{contractId}/leaves/{leaveId}', { params: { path: { contractId, leaveId } } });
+  return (
+    <QueryView query={q} rows={1}>
+      {(l) => (
+        <dl>
+          <dt><FormattedMessage id="contracts.leave.from" /></dt>
+          <dd>{f.month(l.fromMonth)}</dd>
+          <dt><FormattedMessage id="contracts.return.backIn" /></dt>
+          <dd>{l.returnMonth ? f.month(l.returnMonth) : <FormattedMessage id="contracts.leave.returnNotSet" />}</dd>
+          <dt><FormattedMessage id="contracts.leave.reason" /></dt>
+          <dd>{l.reason || <FormattedMessage id="contracts.leave.noReason" />}</dd>
+        </dl>
+      )}
+    </QueryView>
+  );
+}
+
+/** An option's name, with its plan version and dates read only when staff open it. */
+function OptionDetails({ contractId, option }: { contractId: string; option: Option }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details className="small" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary><FormattedMessage id="contracts.options.details" values={{ name: option.name }} /></summary>
+      {open && <OptionFacts contractId={contractId} optionId={option.id} />}
+    </details>
+  );
+}
+
+function OptionFacts({ contractId, optionId }: { contractId: string; optionId: string }) {
+  const f = useFormat();
+  const q = $api.useQuery('get', '/api/contracts/{contractId}/options/{optionId}', { params: { path: { contractId, optionId } } });
+  return (
+    <QueryView query={q} rows={1}>
+      {(o) => (
+        <dl>
+          <dt><FormattedMessage id="contracts.options.version" /></dt>
+          <dd>{o.version}</dd>
+          <dt><FormattedMessage id="contracts.options.from" /></dt>
+          <dd>{f.date(o.fromDate)}</dd>
+          <dt><FormattedMessage id="contracts.options.until" /></dt>
+          <dd>{o.untilDate ? f.date(o.untilDate) : <FormattedMessage id="contracts.options.untilOpen" />}</dd>
+        </dl>
+      )}
+    </QueryView>
+  );
+}
+
+/**
+ * The last day an option removed today is charged for. The DELETE has no preview, so the confirmation works it
+ * out from the studio's cut-off day the way the server does (a change on or before the cut-off day takes effect
+ * next month); the toast then says what the server actually did.
+ */
+function stopsAfter(today: string, cutoffDay: number): string {
+  const [y, m, d] = today.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m + (d <= cutoffDay ? 0 : 1), 0)).toISOString().slice(0, 10);
+}
+
+function RemoveOption({ contractId, option }: { contractId: string; option: Option }) {
+  const intl = useIntl();
+  const f = useFormat();
+  const toast = useToast();
+  const rules = $api.useQuery('get', '/api/settings/membership');
+  const label = intl.formatMessage({ id: 'contracts.options.remove' }, { name: option.name });
+  const until = rules.data ? stopsAfter(f.dayOf(new Date()), rules.data.cutoffDay) : null;
+  const text = until
+    ? intl.formatMessage({ id: option.fromDate > until ? 'contracts.options.askNotStarted' : 'contracts.options.ask' }, { name: option.name, date: f.date(until) })
+    : intl.formatMessage({ id: 'contracts.options.askByCutoff' }, { name: option.name });
+  function done(c: Contract) {
+    const kept = c.options.find((o) => o.id === option.id);
+    toast(
+      kept?.untilDate
+        ? intl.formatMessage({ id: 'contracts.options.removedUntil' }, { name: option.name, date: f.date(kept.untilDate) })
+        : intl.formatMessage({ id: 'contracts.options.removed' }, { name: option.name }),
+    );
+  }
+  return (
+    <ActionFlow<Contract>
+      label={label}
+      method="DELETE"
+      path={`/api/contracts/${contractId}/options/${option.id}`}
+      ask={{ text, confirmLabel: intl.formatMessage({ id: 'contracts.options.confirmRemove' }) }}
+      confirmLabel={intl.formatMessage({ id: 'contracts.options.removeButton' })}
+      onDone={done}
+      compact
+    />
   );
 }
