@@ -195,7 +195,8 @@ describe('studio set-up', () => {
     if (await desk.isVisible()) await desk.selectOption({ label: '渋谷スタジオ' });
     await search.fill('鈴木');
     await page.getByRole('list', { name: 'チェックインする会員を検索の候補' }).getByRole('button').first().click();
-    await page.getByRole('button', { name: '鈴木さんをチェックイン' }).click();
+    // The member at a glance first (a pack, so no warning to confirm), then the check-in.
+    await page.getByRole('region', { name: '会員の概要' }).getByRole('button', { name: 'チェックイン', exact: true }).click();
     const today = fmt.dayOf(new Date());
     await page
       .getByText(lessonDay === today ? `鈴木 一郎さんが${startTime}の朝ヨガにチェックインしました` : '鈴木 一郎さんがチェックインしました(予約なし)')
