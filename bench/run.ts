@@ -212,7 +212,7 @@ async function spliceReports() {
   const r = JSON.parse(await readFile(path.join(WORK_DIR, 'only-reports.json'), 'utf8')) as ReportsOutcome;
   const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
   let doc = await readFile(file, 'utf8');
-  const section = renderReportsSection(r, REPORTS_SECTION);
+  const section = `${renderReportsSection(r, REPORTS_SECTION)}\n\n(Measured alone with \`npm run bench -- --only reports\` and put in place with \`--splice reports\`; a full run renders it in place.)\n`;
   const start = doc.indexOf(`\n## ${REPORTS_SECTION}. `);
   if (start >= 0) {
     const end = doc.indexOf('\n## ', start + 1);
