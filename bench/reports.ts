@@ -320,7 +320,7 @@ async function seed(cluster: BenchCluster, creds: TenantCredential[], s: Reports
       members: await one(`select count(*) as n from app.members where tenant_id = $1`),
       activeMembers: await one(`select count(*) as n from app.members where tenant_id = $1 and status = 'active'`),
       lessons: await one(`select count(*) as n from app.lessons where tenant_id = $1`),
-      lessonsPerWeek: await one(`select round(count(*) / 7.0) as n from app.lessons where tenant_id = $1 and starts_at >= now() - interval '7 days' and starts_at < now()`),
+      lessonsPerWeek: await one(`select count(*) as n from app.lessons where tenant_id = $1 and starts_at >= now() - interval '7 days' and starts_at < now()`),
       reservations: await one(`select count(*) as n from app.reservations where tenant_id = $1`),
       checkIns: await one(`select count(*) as n from app.check_ins where tenant_id = $1`),
       statusEvents: await one(`select count(*) as n from app.member_status_events where tenant_id = $1`),
@@ -612,6 +612,11 @@ export function renderReportsSection(r: ReportsOutcome | undefined, n: number): 
     `Each statement the reports send, captured from \`reportsRepo\` as Kysely compiles it and run once more under \`EXPLAIN (ANALYZE, BUFFERS)\` as the app role (\`studiohive_app\`, RLS forced) in a transaction scoped to the first studio, 12-month periods: ${sorted.map((x) => `${x.name} ${fmt(x.executionMs, 1)} ms`).join(', ')}. The slowest:`,
   );
   out.push('```\n' + sorted[0]!.plan + '\n```');
+  if (r.reportIndexes.length === 0) {
+    out.push(
+      `No index was added for the reports (no \`migrations/tenant/0013_report_indexes.sql\`): in these plans the studio's rows are found through indexes led by \`tenant_id\` (or, for the status history, a scan of a table of a few thousand rows a studio), and the time goes into aggregating a year of them (sorts, hash aggregates), which no index removes. The revenue statement joins invoices on the period only after reading all of the studio's issued invoices, so a 1-month period costs nearly as much as 12 months; bounding the join by the period would let \`invoices_period_idx\` read only those months.`,
+    );
+  }
   const busy = r.loadAverage.start[0]! >= 1;
   out.push(
     `${busy ? `**Other work was running on this ${r.cores}-core machine during the run** (other builds and test runs; the 1-minute load average was already ${fmt(r.loadAverage.start[0]!, 2)} before the section started), so these figures are higher and noisier than on a quiet machine. ` : ''}Load average (1/5/15 min) ${r.loadAverage.start.map((x) => fmt(x, 2)).join(' / ')} at the start and ${r.loadAverage.end.map((x) => fmt(x, 2)).join(' / ')} at the end, on ${r.cores} cores shared by autocannon, the server, PostgreSQL and other work on the machine: compare the rows of one run rather than runs. Measured on ${r.date}, ${fmt(r.seconds, 0)} s for the whole section.`,
