@@ -11,6 +11,7 @@ import { noisyHeadline, renderNoisySection, type NoisyOutcome } from './noisy-ne
 import { migrateHeadline, renderMigrateSection, type MigrateOutcome } from './migrate-silos.js';
 import { mailHeadline, renderMailSection, type MailOutcome } from './mail.js';
 import { renderWebSection, webHeadline, type WebOutcome } from './web.js';
+import { renderReportsSection, reportsHeadline, type ReportsOutcome } from './reports.js';
 
 export interface MachineInfo {
   date: string;
@@ -48,6 +49,8 @@ export interface BenchResults {
   mail?: MailOutcome;
   /** Absent in results of runs made before the section existed. */
   web?: WebOutcome;
+  /** Absent in results of runs made before the section existed. */
+  reports?: ReportsOutcome;
   phaseSeconds: Record<string, number>;
   totalSeconds: number;
 }
@@ -341,6 +344,7 @@ function headline(r: BenchResults): string {
   lines.push(...migrateHeadline(r.migrate));
   lines.push(...mailHeadline(r.mail));
   lines.push(...webHeadline(r.web));
+  lines.push(...reportsHeadline(r.reports));
   return lines.join('\n');
 }
 
@@ -392,6 +396,8 @@ ${renderMigrateSection(r.migrate, 8)}
 ${renderMailSection(r.mail, 9)}
 
 ${renderWebSection(r.web, 10)}
+
+${renderReportsSection(r.reports, 11)}
 
 ## Caveats
 

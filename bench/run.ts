@@ -8,8 +8,10 @@
  *   npm run bench -- --render  no measurement: rewrites BENCHMARKS.md from the last full run (bench/.work/results.json)
  *   npm run bench -- --render --merge billing   the same, with the section measured alone by `--only billing`
  *                              (bench/.work/only-billing.json) put into results.json first
- *   npm run bench -- --only reservations|billing|beacon|noisy|migrate|mail|web [--quick]   one section alone, to iterate on it; writes
+ *   npm run bench -- --only reservations|billing|beacon|noisy|migrate|mail|web|reports [--quick]   one section alone, to iterate on it; writes
  *                              bench/.work/only-<section>.md and .json (bench/.work/ is emptied first)
+ *   npm run bench -- --splice reports   no measurement: puts the section measured by `--only reports` (and its summary
+ *                              line) into BENCHMARKS.md in place, when there is no full run's results.json to merge it into
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -36,6 +38,7 @@ import { measureRuntimeOverhead } from './runtime-overhead.js';
 import { renderMigrateSection, runMigrateBench, type MigrateBenchSettings, type MigrateOutcome } from './migrate-silos.js';
 import { renderMailSection, runMailBench, type MailBenchSettings, type MailOutcome } from './mail.js';
 import { renderWebSection, runWebBench, type WebBenchSettings, type WebOutcome, type WebPorts } from './web.js';
+import { renderReportsSection, reportsHeadline, runReportsBench, type ReportsBenchSettings, type ReportsOutcome, type ReportsPorts } from './reports.js';
 
 // Below Linux's ephemeral range (32768–60999): a port in it can be taken at any moment as the local end of some
 // outgoing connection (a test run's database clients, say), and then the bench cannot listen there.
@@ -51,6 +54,7 @@ const PORTS = {
   migrate: { pg: 25407 },
   mail: { pg: 25408 },
   web: { pg: 25409, first: 25620 } satisfies WebPorts,
+  reports: { pg: 25430, app: 25640, empty: 25641 } satisfies ReportsPorts,
 };
 
 const APP_USER = 'studiohive_app';
@@ -157,8 +161,24 @@ function settings(quick: boolean) {
     quietMs: 1_500,
     timeoutMs: 60_000,
   };
-  return { density, rls, membership, reservations, billing, beacon, noisy, migrate, mail, web };
+  // Two studios of 2,000 members (or 300) with a year of a 40-a-week timetable and monthly invoices; every report
+  // at 1 and 4 connections, 3 rounds of 4 s per route (or 1 of 1 s).
+  const reports: ReportsBenchSettings = {
+    studios: 2,
+    members: quick ? 300 : 2_000,
+    daysBack: quick ? 60 : 365,
+    daysAhead: 14,
+    capacity: 20,
+    connections: [1, 4],
+    warmupS: 1,
+    roundS: quick ? 1 : 4,
+    rounds: quick ? 1 : 3,
+  };
+  return { density, rls, membership, reservations, billing, beacon, noisy, migrate, mail, web, reports };
 }
+
+/** The section number of the reports in BENCHMARKS.md. */
+const REPORTS_SECTION = 11;
 
 /** Re-renders BENCHMARKS.md from the results of the last full run, after a change to the report's wording. */
 async function renderOnly() {
@@ -167,13 +187,14 @@ async function renderOnly() {
   const merge = process.argv.indexOf('--merge');
   if (merge >= 0) {
     const name = process.argv[merge + 1] ?? '';
-    if (!['billing', 'beacon', 'noisy', 'migrate', 'mail', 'web'].includes(name)) throw new Error(`--merge: unknown section ${name} (known: billing, beacon, noisy, migrate, mail, web)`);
+    if (!['billing', 'beacon', 'noisy', 'migrate', 'mail', 'web', 'reports'].includes(name)) throw new Error(`--merge: unknown section ${name} (known: billing, beacon, noisy, migrate, mail, web, reports)`);
     const section: unknown = JSON.parse(await readFile(path.join(WORK_DIR, `only-${name}.json`), 'utf8'));
     if (name === 'beacon') results.beacon = section as BeaconOutcome;
     else if (name === 'noisy') results.noisy = section as NoisyOutcome;
     else if (name === 'migrate') results.migrate = section as MigrateOutcome;
     else if (name === 'mail') results.mail = section as MailOutcome;
     else if (name === 'web') results.web = section as WebOutcome;
+    else if (name === 'reports') results.reports = section as ReportsOutcome;
     else results.billing = section as BillingOutcome;
     await writeFile(file, JSON.stringify(results, null, 2));
     log(`merged bench/.work/only-${name}.json into results.json`);
@@ -182,11 +203,56 @@ async function renderOnly() {
   log(`rewrote BENCHMARKS.md from the run of ${results.machine.date}`);
 }
 
+/**
+ * Puts the reports section measured alone (bench/.work/only-reports.json) into BENCHMARKS.md as it stands: its
+ * section replaced (or added before the caveats) and its summary line replaced (or added at the end of the
+ * summary). For when no full run's results.json exists for `--render --merge reports`.
+ */
+async function spliceReports() {
+  const r = JSON.parse(await readFile(path.join(WORK_DIR, 'only-reports.json'), 'utf8')) as ReportsOutcome;
+  const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
+  let doc = await readFile(file, 'utf8');
+  const section = `${renderReportsSection(r, REPORTS_SECTION)}\n\n(Measured alone with \`npm run bench -- --only reports\` and put in place with \`--splice reports\`; a full run renders it in place.)\n`;
+  const start = doc.indexOf(`\n## ${REPORTS_SECTION}. `);
+  if (start >= 0) {
+    const end = doc.indexOf('\n## ', start + 1);
+    doc = `${doc.slice(0, start)}\n${section}\n${doc.slice(end)}`;
+  } else {
+    const caveats = doc.indexOf('\n## Caveats');
+    if (caveats < 0) throw new Error('--splice: BENCHMARKS.md has no "## Caveats" heading to put the section before');
+    doc = `${doc.slice(0, caveats)}\n${section}\n${doc.slice(caveats)}`;
+  }
+  const line = reportsHeadline(r)[0];
+  if (line) {
+    const lines = doc.split('\n');
+    const summary = lines.indexOf('## Summary');
+    const machine = lines.indexOf('## Machine');
+    const old = lines.findIndex((x, i) => i > summary && i < machine && x.startsWith('- Reports at '));
+    if (old >= 0) lines[old] = line;
+    else {
+      let last = machine - 1;
+      while (last > summary && lines[last]!.trim() === '') last -= 1;
+      lines.splice(last + 1, 0, line);
+    }
+    doc = lines.join('\n');
+  }
+  await writeFile(file, doc);
+  log(`put the reports section of ${'skipped' in r ? 'a skipped run' : r.date} into BENCHMARKS.md`);
+}
+
 /** One section alone (`--only reservations`), for iterating on it without the whole bench. */
 async function onlySection(name: string, quick: boolean) {
-  if (!['reservations', 'billing', 'beacon', 'noisy', 'migrate', 'mail', 'web'].includes(name)) throw new Error(`--only: unknown section ${name} (known: reservations, billing, beacon, noisy, migrate, mail, web)`);
-  const { density, reservations, billing, beacon, noisy, migrate, mail, web } = settings(quick);
+  if (!['reservations', 'billing', 'beacon', 'noisy', 'migrate', 'mail', 'web', 'reports'].includes(name)) throw new Error(`--only: unknown section ${name} (known: reservations, billing, beacon, noisy, migrate, mail, web, reports)`);
+  const { density, reservations, billing, beacon, noisy, migrate, mail, web, reports } = settings(quick);
   await resetWorkDir();
+  if (name === 'reports') {
+    await assertPortsFree([PORTS.reports.pg, PORTS.reports.app, PORTS.reports.empty]);
+    const result = await runReportsBench(PORTS.reports, reports, density);
+    await writeFile(path.join(WORK_DIR, `only-${name}.json`), JSON.stringify(result, null, 2));
+    await writeFile(path.join(WORK_DIR, `only-${name}.md`), renderReportsSection(result, REPORTS_SECTION));
+    log(`wrote bench/.work/only-${name}.md`);
+    return;
+  }
   if (name === 'web') {
     const result = await runWebBench(PORTS.web, web, density);
     await writeFile(path.join(WORK_DIR, `only-${name}.json`), JSON.stringify(result, null, 2));
@@ -242,10 +308,14 @@ async function onlySection(name: string, quick: boolean) {
 
 async function main() {
   if (process.argv.includes('--render')) return renderOnly();
+  if (process.argv.includes('--splice')) {
+    if (process.argv[process.argv.indexOf('--splice') + 1] !== 'reports') throw new Error('--splice: only the reports section can be spliced (--splice reports)');
+    return spliceReports();
+  }
   const quick = process.argv.includes('--quick');
   const only = process.argv.indexOf('--only');
   if (only >= 0) return onlySection(process.argv[only + 1] ?? '', quick);
-  const { density, rls, membership, reservations, billing, beacon, noisy, migrate, mail, web } = settings(quick);
+  const { density, rls, membership, reservations, billing, beacon, noisy, migrate, mail, web, reports } = settings(quick);
   const t0 = performance.now();
   const loadAverageAtStart = os.loadavg();
   await resetWorkDir();
@@ -266,6 +336,9 @@ async function main() {
     PORTS.migrate.pg,
     PORTS.mail.pg,
     PORTS.web.pg,
+    PORTS.reports.pg,
+    PORTS.reports.app,
+    PORTS.reports.empty,
     ...Array.from({ length: 7 }, (_, i) => PORTS.web.first + i),
     ...Array.from({ length: density.incumbents }, (_, i) => [PORTS.incumbent.firstPg + i, PORTS.incumbent.firstApp + i]).flat(),
   ];
@@ -321,6 +394,7 @@ async function main() {
   const migrateResult = await phase('migrating silos', () => runMigrateBench(PORTS.migrate.pg, migrate, density));
   const mailResult = await phase('mail delivery', () => runMailBench(PORTS.mail.pg, mail, density));
   const webResult = await phase('web app', () => runWebBench(PORTS.web, web, density));
+  const reportsResult = await phase('reports', () => runReportsBench(PORTS.reports, reports, density));
 
   const results: BenchResults = {
     quick,
@@ -339,6 +413,7 @@ async function main() {
     migrate: migrateResult,
     mail: mailResult,
     web: webResult,
+    reports: reportsResult,
     phaseSeconds,
     totalSeconds: (performance.now() - t0) / 1000,
   };
