@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import type { Tx } from '../../platform/db/databases.js';
+import type { IsoDate } from '../../platform/calendar.js';
+import { overdueInvoice } from '../billing/overdue.js';
 
 /** Instants bounding a run of local days: [start, end). */
 export interface Span { start: Date; end: Date }
@@ -92,7 +94,7 @@ export const reportsRepo = {
       select to_char(m.period, 'YYYY-MM') as month,
         coalesce(sum(i.total), 0) as invoiced,
         coalesce(sum(i.amount_paid - i.amount_refunded), 0) as paid,
-        coalesce(sum(i.total - i.amount_paid) filter (where i.status in ('open', 'uncollectible') and i.due_on < ${today}::date), 0) as overdue
+        coalesce(sum(i.total - i.amount_paid) filter (where ${overdueInvoice('i', today as IsoDate)}), 0) as overdue
       from generate_series(${fromMonth}::date, ${toMonth}::date, interval '1 month') as m(period)
       left join app.invoices i on i.period = m.period::date and i.status in ('open', 'paid', 'uncollectible')
         and (${loc}::uuid is null or exists (select 1 from app.members b where b.id = i.billing_member_id and b.home_location_id = ${loc}::uuid))

@@ -31,8 +31,9 @@ import { startTestPlatform, type TestPlatform, type TestTenant } from '../../../
  * 2025-03-10: 1 lesson, 3 bookings, 2 check-ins, 1 no-show.
  *
  * Invoices: Feb m5 10,000 paid, 2,000 refunded. March: m1 10,000 paid; m2 8,000 open due 03-31 (overdue on
- * 04-10); m6 5,000 open due 04-30 (not yet); m3 9,999 draft (not issued: never counts).
- * Feb: invoiced 10,000, paid 8,000, overdue 0. March: invoiced 23,000, paid 10,000, overdue 8,000.
+ * 04-10); m6 5,000 open due 04-30 (not yet); m4 3,000 due 03-15 written off (invoiced, a loss, never overdue);
+ * m3 9,999 draft (not issued: never counts).
+ * Feb: invoiced 10,000, paid 8,000, overdue 0. March: invoiced 26,000, paid 10,000, overdue 8,000.
  * MRR on 04-10: m1's monthly contract at 10,000 (its change to 8,000 from 05-01 is not yet) + m3's at 8,000 = 18,000;
  * m2's ended 03-20 and m5 is on leave.
  * At risk on 04-10, 30 days (no check-in since 03-11 12:00): m6 (never), m1 (last 03-11 09:50); not m3 (03-12).
@@ -132,6 +133,7 @@ async function buildMonth(t: string, prefix = '') {
   await invoice(m1, '2025-03-01', 'paid', 10_000, '2025-03-31', 10_000);
   await invoice(m2, '2025-03-01', 'open', 8_000, '2025-03-31');
   await invoice(m6, '2025-03-01', 'open', 5_000, '2025-04-30');
+  await invoice(m4, '2025-03-01', 'uncollectible', 3_000, '2025-03-15');
   await invoice(m3, '2025-03-01', 'draft', 9_999, '2025-03-31');
 
   const plan = async (name: string, price: number) => {
@@ -200,7 +202,7 @@ describe('reports over a month with known answers', () => {
       from: '2025-02-01', to: '2025-03-31',
       months: [
         { month: '2025-02', invoiced: 10_000, paid: 8_000, overdue: 0 },
-        { month: '2025-03', invoiced: 23_000, paid: 10_000, overdue: 8_000 },
+        { month: '2025-03', invoiced: 26_000, paid: 10_000, overdue: 8_000 },
       ],
       mrr: 18_000,
     });
@@ -230,7 +232,7 @@ describe('reports over a month with known answers', () => {
         '2025-03-01,2025-03-31,3,1,1,2,1,3,33.33,2,1,50.00\r\n',
     );
     expect((await get('/api/reports/revenue/export?from=2025-02-01&to=2025-03-31', 'en')).body).toBe(
-      '\uFEFFMonth,Invoiced (JPY),Paid (JPY),Overdue (JPY)\r\n2025-02,10000,8000,0\r\n2025-03,23000,10000,8000\r\n',
+      '\uFEFFMonth,Invoiced (JPY),Paid (JPY),Overdue (JPY)\r\n2025-02,10000,8000,0\r\n2025-03,26000,10000,8000\r\n',
     );
     expect((await get('/api/reports/today/export?day=2025-03-10', 'en')).body).toBe('\uFEFFDate,Lessons,Bookings,Check-ins,No-shows\r\n2025-03-10,1,3,2,1\r\n');
     const att = (await get(`/api/reports/attendance/export?${march}`, 'ja')).body.split('\r\n');

@@ -79,7 +79,7 @@ export const revenueReport = z.object({
       month: z.string().describe('YYYY-MM: the invoices’ billing period'),
       invoiced: z.int().describe('Totals of issued invoices (open, paid or uncollectible; not drafts or voided), yen'),
       paid: z.int().describe('Paid on those invoices, less refunds, yen'),
-      overdue: z.int().describe('Unpaid on those invoices past their due date (as of the studio’s today), yen'),
+      overdue: z.int().describe('Unpaid on those invoices that are overdue (open, past their due date as of the studio’s today or escalated; written-off invoices are not), yen'),
     }),
   ),
   mrr: z.int().describe('Monthly recurring revenue: the current monthly price of every monthly contract running on the studio’s today whose member is active, yen'),

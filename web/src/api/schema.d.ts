@@ -19462,7 +19462,7 @@ export interface paths {
                                     invoiced: number;
                                     /** @description YYYY-MM: the invoices’ billing period */
                                     month: string;
-                                    /** @description Unpaid on those invoices past their due date (as of the studio’s today), yen */
+                                    /** @description Unpaid on those invoices that are overdue (open, past their due date as of the studio’s today or escalated; written-off invoices are not), yen */
                                     overdue: number;
                                     /** @description Paid on those invoices, less refunds, yen */
                                     paid: number;
@@ -19830,7 +19830,7 @@ export interface paths {
                                 invoiced: number;
                                 /** @description YYYY-MM: the invoices’ billing period */
                                 month: string;
-                                /** @description Unpaid on those invoices past their due date (as of the studio’s today), yen */
+                                /** @description Unpaid on those invoices that are overdue (open, past their due date as of the studio’s today or escalated; written-off invoices are not), yen */
                                 overdue: number;
                                 /** @description Paid on those invoices, less refunds, yen */
                                 paid: number;
