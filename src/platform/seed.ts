@@ -9,7 +9,7 @@ import { catalogService } from '../modules/schedule/catalog.service.js';
 import { plansService } from '../modules/plans/plans.service.js';
 import { planTerms, type PlanTerms } from '../modules/plans/plans.schemas.js';
 import { membersService } from '../modules/members/members.service.js';
-import { contractsService } from '../modules/contracts/contracts.service.js';
+import { salesService } from '../modules/sales/sales.service.js';
 import { billingDeps, runBilling } from '../modules/billing/billing-run.js';
 import { settingsRepo } from '../modules/settings/settings.repo.js';
 import { roomsService } from '../modules/schedule/rooms.service.js';
@@ -91,7 +91,8 @@ async function seedDemoCatalog(runtime: Runtime) {
     ];
     for (const [i, person] of people.entries()) {
       const member = await membersService.create(ctx, { ...person, homeLocationId: studio.id, acceptedTermsVersion: '2026-04' });
-      if (i < 2) await contractsService.sell(ctx, { memberId: member.id, planId: i === 0 ? unlimited.id : four.id, optionPlanIds: i === 0 ? [locker.id] : [] });
+      // Each sale issues its first invoice, open for the desk to collect.
+      if (i < 2) await salesService.sell(ctx, { memberId: member.id, planId: i === 0 ? unlimited.id : four.id, optionPlanIds: i === 0 ? [locker.id] : [] });
       // Test-gateway cards: one that pays, one that is declined (so dunning has something to show).
       if (i < 2) {
         await db
@@ -102,6 +103,6 @@ async function seedDemoCatalog(runtime: Runtime) {
     }
     await settingsRepo.upsert(db, { invoice_registration_number: 'T1234567890123', invoice_issuer_address: '東京都渋谷区道玄坂1-2-3' });
   });
-  // The first invoices, as the hourly run would make them.
+  // What the hourly run would find due now (the sales invoiced their first months).
   await runBilling(billingDeps(runtime), tenant.id, runtime.clock.now());
 }

@@ -95,7 +95,8 @@ export async function memberWithSession(platform: TestPlatform, tenant: TestTena
   const call = (url: string, payload: object) => platform.call(tenant, { method: 'POST', url, payload });
   expect((await call('/api/member-auth/sign-up', { email, password: 'member password 1', familyName: '鈴木', givenName: '一郎', acceptedTermsVersion: '2026-04' })).statusCode).toBe(202);
   const session = (await call('/api/member-auth/confirm', { token: tokenInMail(await latestMail(platform, tenant, email, 'member_confirm_email')) })).json();
-  await staffApi(platform, tenant).ok('POST', '/api/contracts', { memberId: session.member.id, planId: studio.packPlanId });
+  // The pack is billed by the monthly run (with the saved card), as the billing tests of these members expect.
+  await staffApi(platform, tenant).ok('POST', '/api/contracts', { memberId: session.member.id, planId: studio.packPlanId, firstInvoice: 'next_run' });
   const send = (method: Method, url: string, payload?: object, headers: Record<string, string> = {}) =>
     platform.call(tenant, { method, url, payload, token: session.token as string, headers: { 'idempotency-key': randomUUID(), ...headers } });
   return { memberId: session.member.id as string, email, token: session.token as string, send };

@@ -64,7 +64,7 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   const pack = await ok(as('POST', '/api/plans', { kind: 'pack', name: '5 lessons', terms: { price: 11000, taxCategory: 'standard_10', packCredits: 5, packValidityDays: 90 } }), 201);
   const contract = await ok(as('POST', '/api/contracts', { memberId: lead.id, planId: monthly.id, optionPlanIds: [locker.id] }), 201);
   await ok(as('POST', `/api/contracts/${contract.id}/leaves`, { fromMonth: addMonths(monthOf(new Date().toISOString()), 3), reason: 'Travel' }), 201);
-  await ok(as('POST', '/api/contracts', { memberId: child.id, planId: pack.id }), 201);
+  await ok(as('POST', '/api/contracts', { memberId: child.id, planId: pack.id, firstInvoice: 'next_run' }), 201);
   await ok(as('POST', `/api/members/${child.id}/credits/adjustments`, { amount: 1, reason: 'Welcome' }), 201);
 
   // Schedule: booking rules, a room with a seat map, an instructor, a weekly series and a one-off lesson.
@@ -104,7 +104,7 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   // Reservations: the signed-in member buys the pack; the desk books the family lead and the child onto the
   // one-off lesson (two seats: full), the member onto its waitlist and onto a seat of another lesson. A late
   // cancellation with strikes on (one strike blocks) gives a penalty and a block.
-  await ok(as('POST', '/api/contracts', { memberId: session.member.id, planId: pack.id }), 201);
+  await ok(as('POST', '/api/contracts', { memberId: session.member.id, planId: pack.id, firstInvoice: 'next_run' }), 201);
   await ok(as('POST', `/api/lessons/${lesson.id}/reservations`, { memberId: lead.id }), 201);
   await ok(as('POST', `/api/lessons/${lesson.id}/reservations`, { memberId: child.id }), 201);
   const waiting = await ok(as('POST', `/api/lessons/${lesson.id}/reservations`, { memberId: session.member.id, joinWaitlist: true }), 201);
@@ -122,6 +122,8 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   // webhook delivery seen.
   await ok(as('PATCH', '/api/settings/billing', { registrationNumber: 'T1234567890123', issuerAddress: '東京都渋谷区1-2-3' }), 200);
   await ok(as('PUT', `/api/members/${lead.id}/card`, { token: '4242424242424242' }), 200);
+  // The lead's first invoice, issued at the sale, charged at the desk; the packs were left to the run.
+  await ok(as('POST', `/api/invoices/${contract.firstInvoice.id}/charge`), 200);
   await ok(as('PUT', '/api/me/card', { token: '4242424242424242' }, session.token), 200);
   const run = await runBilling(billingDeps(platform.runtime), tenant.id, new Date());
   expect(run?.invoicesCreated).toBe(2);

@@ -234,7 +234,22 @@ describe('staff web app', () => {
       expect(await contractsNow()).toBe(0); // a preview writes nothing
       await page.screenshot({ path: path.join(screens, 'sale-preview.png'), fullPage: true });
 
+      // The first invoice is issued at the sale: the enrollment fee, November pro-rated and December (the run has
+      // already billed December), due on 1 December.
+      await salePreview.getByText(`The first invoice, issued at the sale: ¥18,113 (enrollment fee, first months and options; due ${fmt.date('2026-12-01')})`, { exact: false }).waitFor();
+
       await salePreview.getByRole('button', { name: 'Confirm sale' }).click();
+      const saleDone = page.getByRole('status').filter({ hasText: 'Monthly 4 sold.' });
+      await saleDone.getByText(/Invoice INV-\d+ issued: ¥18,113/).waitFor();
+      // Collected at the counter: the link opens the invoice, where the desk records the cash.
+      await saleDone.getByRole('link', { name: 'Collect ¥18,113 now (card, cash or transfer)' }).click();
+      await page.getByRole('button', { name: 'Record cash / bank transfer' }).click();
+      await page.getByRole('form', { name: 'Record a payment' }).getByRole('button', { name: 'Record ¥18,113 paid' }).click();
+      await page.getByLabel('Invoice status').getByText('Paid').waitFor();
+      const sold = (await platform.call(T, { method: 'GET', url: `/api/invoices?memberId=${memberId}`, token: T.ownerToken })).json().items;
+      expect(sold.map((i: { period: string; total: number; status: string }) => [i.period, i.total, i.status])).toEqual([['2026-12', 18113, 'paid']]);
+      await page.goBack();
+      await page.getByRole('tab', { name: 'Contracts' }).click();
       const contract = page.getByRole('article', { name: 'Contract: Monthly 4' });
       await contract.getByText(`Starts on ${fmt.date('2026-11-18')}`).waitFor();
       await badge.getByText('Active').waitFor();

@@ -169,8 +169,8 @@ export function ContractOutcome({ contract: c, withdraw }: { contract: Contract;
 export const contractPreview = (c: Contract) => <ContractOutcome contract={c} />;
 
 /**
- * An invoice's status, and whether it is overdue (it then blocks the member's bookings). A written-off invoice
- * blocks bookings too, but says so by its own word alone.
+ * An invoice's status, and whether it is overdue (it then blocks the member's bookings). A written-off invoice is
+ * a loss no longer collected: never overdue, and its own word says so.
  */
 export function InvoiceStatusBadge({ invoice }: { invoice: Pick<InvoiceSummary, 'status' | 'overdue'> }) {
   return (

@@ -35,7 +35,7 @@ describe('the monthly run', () => {
     const option = await ok(await call('POST', '/api/plans', { kind: 'option', name: 'Locker', terms: { price: 105, priceIncludesTax: false, taxCategory: 'standard_10' } }), 201);
     const towel = await ok(await call('POST', '/api/plans', { kind: 'option', name: 'Towel', terms: { price: 105, priceIncludesTax: false, taxCategory: 'standard_10' } }), 201);
     const m = await ok(await call('POST', '/api/members', { familyName: '佐藤', givenName: '花子', email: `h-${randomUUID().slice(0, 6)}@example.com` }), 201);
-    await ok(await call('POST', '/api/contracts', { memberId: m.id, planId: plan.id, startDate: '2026-12-01', optionPlanIds: [option.id, towel.id] }), 201);
+    await ok(await call('POST', '/api/contracts', { memberId: m.id, planId: plan.id, startDate: '2026-12-01', optionPlanIds: [option.id, towel.id], firstInvoice: 'next_run' }), 201);
     await admin.query(`insert into app.payment_methods (tenant_id, member_id, gateway, token, last4) values ($1, $2, 'test', 'tok_test_4242424242424242', '4242')`, [tenant.id, m.id]);
     const first = await run('2026-11-11');
     expect(first).toMatchObject({ period: '2026-12', invoicesCreated: 1 });
@@ -60,7 +60,7 @@ describe('the monthly run', () => {
     await ok(await as('PATCH', '/api/settings/billing', { retryDays: [1, 3, 7], finalAction: 'leave', finalAfterDays: 2 }), 200);
     const plan = await ok(await as('POST', '/api/plans', { kind: 'monthly', name: 'Monthly', terms: { price: 11000, taxCategory: 'standard_10' } }), 201);
     const m = await ok(await as('POST', '/api/members', { familyName: '田中', givenName: '一郎', email: `d-${randomUUID().slice(0, 6)}@example.com` }), 201);
-    const contract = await ok(await as('POST', '/api/contracts', { memberId: m.id, planId: plan.id, startDate: '2027-01-01' }), 201);
+    const contract = await ok(await as('POST', '/api/contracts', { memberId: m.id, planId: plan.id, startDate: '2027-01-01', firstInvoice: 'next_run' }), 201);
     await ok(await as('PUT', `/api/members/${m.id}/card`, { token: '4000000000009995' }), 200);
 
     // The clock stays on 1 November throughout: only the date given moves the run.

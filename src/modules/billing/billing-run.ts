@@ -9,21 +9,20 @@
  * transactions, so a crash loses at most the batch in flight, and the next run finds what is still due.
  * Charges are attempt rows committed before the gateway is called, with the attempt id as idempotency key.
  */
-import { randomUUID } from 'node:crypto';
-import { sql, type Insertable } from 'kysely';
+import { sql } from 'kysely';
 import { addDays, dateIn, firstDay, lastDay, todayIn, zonedInstant, type IsoDate, type IsoMonth } from '../../platform/calendar.js';
-import type { AppBillingLedger, AppInvoiceLines, AppInvoices, AppPaymentAttempts } from '../../platform/db/types.js';
 import { AppError } from '../../platform/errors.js';
 import { render, studioLocale, text, type Text } from '../../platform/i18n.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import type { TenantDirectory } from '../../platform/tenancy/directory.js';
 import { tenantJob, type TenantTransaction } from '../../platform/tenancy/job-context.js';
 import { earliestChangeMonth } from '../contracts/charges.js';
-import { assembleTimeline, contractsService } from '../contracts/contracts.service.js';
+import { contractsService } from '../contracts/contracts.service.js';
+import { dueContractsOf, issueInvoices, type InvoiceDraft } from './issue.js';
 import { billingRunRepo as repo } from './billing.repo.js';
 import { billingSettings, type BillingSettings } from './billing-settings.js';
 import { gatewayFor, ownTransaction, type Gateway, type GatewayDeps } from './gateways/index.js';
-import { billingPeriodOn, linesFor, totalsOf, type DueContract, type DueFee } from './invoice-builder.js';
+import { billingPeriodOn, linesFor, totalsOf, type DueFee } from './invoice-builder.js';
 import { chargeAndRecord, dueRetries, pendingCardAttempts, staffToTell, type CardAttempt } from './payments.js';
 import { queueMail } from '../../platform/mail/outbox.js';
 import { settleRefund } from './billing.service.js';
@@ -174,41 +173,16 @@ async function invoiceBatch(ctx: TenantContext, { period, today, settings, gatew
   const members = await repo.accountMembers(db, accounts);
   const memberIds = members.map((m) => m.id);
   const contracts = await repo.unbilledContracts(db, memberIds, periodDate, periodEnd);
-  const contractIds = contracts.map((c) => c.id);
-  const none = Promise.resolve([]);
-  const [plans, leaves, options, fees, cards] = await Promise.all([
-    contractIds.length ? repo.contractPlans(db, contractIds) : none,
-    contractIds.length ? repo.contractLeaves(db, contractIds) : none,
-    contractIds.length ? repo.contractOptions(db, contractIds) : none,
-    repo.unbilledFees(db, memberIds),
-    repo.currentCards(db, accounts),
-  ]);
+  const [due, fees, cards] = await Promise.all([dueContractsOf(db, contracts), repo.unbilledFees(db, memberIds), repo.currentCards(db, accounts)]);
   const group = <T, K>(rows: T[], key: (r: T) => K) => {
     const map = new Map<K, T[]>();
     for (const r of rows) map.set(key(r), [...(map.get(key(r)) ?? []), r]);
     return map;
   };
-  const plansOf = group(plans, (p) => p.contract_id);
-  const leavesOf = group(leaves, (l) => l.contract_id);
-  const optionsOf = group(options, (o) => o.contract_id);
   const accountOf = new Map(members.map((m) => [m.id, m.family_lead_id ?? m.id]));
   const memberById = new Map(members.map((m) => [m.id, m]));
   const cardOf = new Map(cards.map((c) => [c.member_id, c]));
-
-  const dueContracts = group(
-    contracts.map((c): DueContract & { account: string } => ({
-      account: accountOf.get(c.member_id)!,
-      memberId: c.member_id,
-      billedThrough: c.billed_through,
-      timeline: assembleTimeline(
-        c,
-        (plansOf.get(c.id) ?? []).map((p) => ({ effective_from: p.effective_from, name: p.name, version: p })),
-        leavesOf.get(c.id) ?? [],
-        (optionsOf.get(c.id) ?? []).map((o) => ({ id: o.option_id, from_date: o.from_date, until_date: o.until_date, name: o.name, version: o })),
-      ),
-    })),
-    (c) => c.account,
-  );
+  const dueContracts = group(due, (c) => accountOf.get(c.memberId)!);
   const dueFees = group(
     fees.map((f): DueFee & { account: string } => ({
       account: accountOf.get(f.member_id)!, id: f.id, memberId: f.member_id, reason: f.reason, amount: f.amount, lessonName: f.name,
@@ -219,53 +193,17 @@ async function invoiceBatch(ctx: TenantContext, { period, today, settings, gatew
 
   // Lines are stored as written, in the studio's language.
   const language = { locale: studioLocale(ctx.tenant), timeZone: ctx.tenant.timezone };
-  const drafts = accounts.flatMap((account) => {
+  const drafts = accounts.flatMap((account): InvoiceDraft[] => {
     const lines = linesFor(dueContracts.get(account) ?? [], dueFees.get(account) ?? [], period, settings.rules, language);
-    return lines.length ? [{ account, lines, totals: totalsOf(lines, period, today, settings.rules, settings.paymentTermsDays) }] : [];
+    const lead = memberById.get(account)!;
+    return lines.length
+      ? [{ account, lines, recipientName: `${lead.family_name} ${lead.given_name}`.trim(), card: cardOf.get(account), totals: totalsOf(lines, period, today, settings.rules, settings.paymentTermsDays) }]
+      : [];
   });
-  const firstNumber = drafts.length ? await repo.takeNumbers(db, 'invoice', drafts.length) : 0;
-  const invoices: Array<Insertable<AppInvoices>> = [];
-  const lineRows: Array<Insertable<AppInvoiceLines>> = [];
-  const ledger: Array<Insertable<AppBillingLedger>> = [];
-  const attempts: Array<Insertable<AppPaymentAttempts> & { id: string }> = [];
-  const toCharge: CardAttempt[] = [];
-  const feesInvoiced: Array<{ id: string; invoiceId: string }> = [];
-  drafts.forEach((d, i) => {
-    const id = randomUUID();
-    const number = firstNumber + i;
-    const lead = memberById.get(d.account)!;
-    const card = cardOf.get(d.account);
-    const chargeable = d.totals.total > 0 && gateway !== null && card !== undefined && card.gateway === gateway.name;
-    invoices.push({
-      id, billing_member_id: d.account, period: firstDay(period), number, status: d.totals.total > 0 ? 'open' : 'paid', total: d.totals.total,
-      due_on: d.totals.dueOn, issued_on: today, currency: settings.rules.currency, subtotal_excluding_tax: d.totals.subtotalExcludingTax,
-      tax_total: d.totals.tax, tax_breakdown: JSON.stringify(d.totals.byRate), recipient_name: `${lead.family_name} ${lead.given_name}`.trim(),
-      issuer_name: settings.issuerName ?? ctx.tenant.display_name, issuer_address: settings.issuerAddress, registration_number: settings.registrationNumber,
-      paid_at: d.totals.total > 0 ? null : ctx.now, auto_charge: chargeable, attempt_count: chargeable ? 1 : 0,
-    });
-    d.lines.forEach((l, n) => {
-      lineRows.push({
-        invoice_id: id, line_no: n + 1, period: firstDay(l.period), code: l.code, description: l.description.slice(0, 300), amount: l.amount,
-        tax_category: l.taxCategory, price_includes_tax: l.priceIncludesTax, member_id: l.memberId, contract_id: l.contractId, option_id: l.optionId,
-        plan_id: l.planId, plan_version: l.planVersion, penalty_id: l.penaltyId,
-      });
-      if (l.penaltyId) feesInvoiced.push({ id: l.penaltyId, invoiceId: id });
-    });
-    ledger.push({ invoice_id: id, period: firstDay(period), kind: 'charge', amount: d.totals.total, reference_id: id });
-    if (chargeable) {
-      const attemptId = randomUUID();
-      attempts.push({ id: attemptId, invoice_id: id, amount: d.totals.total, currency: settings.rules.currency, method: 'card', gateway: gateway.name, payment_method_id: card.id, initiated_by: 'run' });
-      toCharge.push({ id: attemptId, invoiceId: id, invoiceNumber: number, amount: d.totals.total, currency: settings.rules.currency, token: card.token, customerRef: card.customer_ref });
-    }
-  });
-  await repo.insertInvoices(db, invoices);
-  await repo.insertLines(db, lineRows);
-  await repo.insertLedger(db, ledger);
-  await repo.insertAttempts(db, attempts);
-  await repo.markBilled(db, contractIds, periodDate);
-  await repo.markFeesInvoiced(db, feesInvoiced);
-  await repo.countRun(db, periodDate, invoices.length, attempts.length);
-  return { lastAccount: accounts[accounts.length - 1]!, invoices: invoices.length, attempts: toCharge };
+  const issued = await issueInvoices(ctx, drafts, { period, today, settings, gateway });
+  await repo.markBilled(db, contracts.map((c) => c.id), periodDate);
+  await repo.countRun(db, periodDate, issued.invoiceIds.length, issued.attempts.length);
+  return { lastAccount: accounts[accounts.length - 1]!, invoices: issued.invoiceIds.length, attempts: issued.attempts };
 }
 
 /**

@@ -57,7 +57,7 @@ export const billingRunRepo = {
   /**
    * Billing accounts (family leads) with something to invoice up to `period`: a contract not yet billed through
    * it, or a penalty fee not yet on an invoice. An account that already has this month's invoice waits for the
-   * next one, where a late line lands with its own month on it.
+   * next one, where a late line lands with its own month on it. A sale's own invoice is not the month's invoice.
    */
   dueAccounts: async (db: Tx, period: IsoDate, periodEnd: IsoDate, after: string | null, limit: number) =>
     (
@@ -77,7 +77,7 @@ export const billingRunRepo = {
         )
         select account from due d
         where (${after}::uuid is null or d.account > ${after}::uuid)
-          and not exists (select 1 from app.invoices i where i.billing_member_id = d.account and i.period = ${period}::date)
+          and not exists (select 1 from app.invoices i where i.billing_member_id = d.account and i.period = ${period}::date and i.kind = 'monthly')
         order by account
         limit ${limit}`.execute(db)
     ).rows.map((r) => r.account),
@@ -88,6 +88,22 @@ export const billingRunRepo = {
       .select(['id', 'family_lead_id', 'family_name', 'given_name', 'member_number', 'email'])
       .where((eb) => eb.or([eb('id', 'in', accounts), eb('family_lead_id', 'in', accounts)]))
       .execute(),
+
+  /** A contract just sold, locked: its first invoice is made once. */
+  contractToBill: (db: Tx, id: string) =>
+    db.selectFrom('app.contracts').select(['id', 'member_id', 'kind', 'start_date', 'end_date', 'billed_through']).where('id', '=', id).forUpdate().executeTakeFirst(),
+
+  /** The member's billing account (the family lead, or the member), with the name invoices are addressed to. */
+  accountOf: (db: Tx, memberId: string) =>
+    db
+      .selectFrom('app.members as m')
+      .innerJoin('app.members as a', (j) => j.onRef('a.tenant_id', '=', 'm.tenant_id').on((eb) => eb('a.id', '=', eb.fn.coalesce('m.family_lead_id', 'm.id'))))
+      .select(['a.id', 'a.family_name', 'a.given_name'])
+      .where('m.id', '=', memberId)
+      .executeTakeFirstOrThrow(),
+
+  saleInvoiceOf: (db: Tx, contractId: string) =>
+    db.selectFrom('app.invoices').select('id').where('kind', '=', 'sale').where('contract_id', '=', contractId).executeTakeFirst(),
 
   unbilledContracts: (db: Tx, memberIds: string[], period: IsoDate, periodEnd: IsoDate) =>
     db

@@ -22,6 +22,7 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Answer = Awaited<ReturnType<TestPlatform['call']>>;
 interface Invoice {
   id: string;
+  period: string;
   status: string;
   total: number;
   amountPaid: number;
@@ -30,7 +31,7 @@ interface Invoice {
   nextAttemptAt: string | null;
   escalatedAt: string | null;
   taxBreakdown: Array<{ ratePercent: number; taxableAmount: number; tax: number; total: number }>;
-  lines: Array<{ period: string; description: string; memberId: string }>;
+  lines: Array<{ period: string; code: string; amount: number; description: string; memberId: string }>;
   payments: Array<{ id: string; method: string; status: string; initiatedBy: string; failureKind: string | null; failureCode: string | null }>;
   refunds: Array<{ id: string; amount: number; status: string }>;
 }
@@ -94,7 +95,7 @@ async function studio(settings?: object) {
     async monthlyMember(startDate: string, extra: { planId?: string; familyName?: string; optionPlanIds?: string[] } = {}) {
       const m = await staff.ok('POST', '/api/members', { familyName: extra.familyName ?? '佐藤', givenName: '花子', email: `m-${randomUUID().slice(0, 8)}@${tenant.slug}.example.com` });
       const planId = extra.planId ?? (await s.monthlyPlan()).id;
-      const contract = await staff.ok('POST', '/api/contracts', { memberId: m.id, planId, startDate, ...(extra.optionPlanIds ? { optionPlanIds: extra.optionPlanIds } : {}) });
+      const contract = await staff.ok('POST', '/api/contracts', { memberId: m.id, planId, startDate, firstInvoice: 'next_run', ...(extra.optionPlanIds ? { optionPlanIds: extra.optionPlanIds } : {}) });
       return { id: m.id as string, email: m.email as string, contractId: contract.id as string };
     },
     monthlyPlan: (price = 11000) => staff.ok('POST', '/api/plans', { kind: 'monthly', name: `Monthly ${randomUUID().slice(0, 6)}`, terms: { price, taxCategory: 'standard_10' } }),
@@ -319,7 +320,7 @@ describe('documents', () => {
     const m = await s.member();
     const plan = await s.monthlyPlan(9800);
     const drink = await s.staff.ok('POST', '/api/plans', { kind: 'option', name: 'Protein drink', terms: { price: 1080, taxCategory: 'reduced_8' } });
-    await s.staff.ok('POST', '/api/contracts', { memberId: m.memberId, planId: plan.id, startDate: '2027-01-01', optionPlanIds: [drink.id] });
+    await s.staff.ok('POST', '/api/contracts', { memberId: m.memberId, planId: plan.id, startDate: '2027-01-01', optionPlanIds: [drink.id], firstInvoice: 'next_run' });
     await s.run('2026-12-11T12:00:00');
     const invoice = await s.onlyInvoiceOf(m.memberId);
     expect(new Set(invoice.taxBreakdown.map((r) => r.ratePercent))).toEqual(new Set([10, 8]));
@@ -487,7 +488,7 @@ describe('exactly once', () => {
     const newcomer = await s.monthlyMember('2026-12-15', { planId: plan.id });
     const child = await s.staff.ok('POST', '/api/members', { familyName: '佐藤', givenName: '次郎' });
     await s.staff.ok('PUT', `/api/members/${child.id}/family-lead`, { leadId: lead.id }, 200);
-    await s.staff.ok('POST', '/api/contracts', { memberId: child.id, planId: plan.id, startDate: '2026-12-20' });
+    await s.staff.ok('POST', '/api/contracts', { memberId: child.id, planId: plan.id, startDate: '2026-12-20', firstInvoice: 'next_run' });
     expect(await s.run('2026-12-15T11:00:00')).toMatchObject({ period: '2027-01', invoicesCreated: 1 });
     const late = await s.onlyInvoiceOf(newcomer.id);
     // Written in the studio's language: the month billed late says which month it is for.
@@ -506,6 +507,84 @@ describe('exactly once', () => {
     expect(childLines[1]!.description).toContain('（2027年1月分）');
     expect(february.lines.filter((l) => l.memberId === lead.id).map((l) => l.period)).toEqual(['2027-02']);
     expect(await s.count(`select count(*)::int as n from app.invoice_lines where tenant_id = $1 and member_id = $2`, [child.id])).toBe(3);
+  });
+});
+
+describe('the first invoice at the sale', () => {
+  it('invoices the enrollment fee, the first month pro-rated and the options at once, for the desk to collect; the run bills the months after', async () => {
+    const s = await studio();
+    setNow('2026-12-05T10:00:00');
+    const plan = await s.staff.ok('POST', '/api/plans', { kind: 'monthly', name: 'Monthly', terms: { price: 11000, enrollmentFee: 5500, taxCategory: 'standard_10' } });
+    const locker = await s.staff.ok('POST', '/api/plans', { kind: 'option', name: 'Locker', terms: { price: 1100, taxCategory: 'standard_10' } });
+    const m = await s.staff.ok('POST', '/api/members', { familyName: '高橋', givenName: '涼', email: `s-${randomUUID().slice(0, 8)}@example.com` });
+    await s.saveCard(m.id, '4242424242424242');
+
+    const sale = await s.staff.ok('POST', '/api/contracts', { memberId: m.id, planId: plan.id, optionPlanIds: [locker.id] });
+    // From the 5th of a 31-day month, daily pro-rata counts 27 days and rounds down: 11000 × 27/31 → 9580, 1100 × 27/31 → 958.
+    expect(sale.firstInvoice).toMatchObject({ period: '2026-12', status: 'open', total: 5500 + 9580 + 958, amountDue: 16038, dueOn: '2026-12-12', autoCharge: false });
+    expect(sale.firstInvoice.member).toMatchObject({ id: m.id });
+    const invoice = await s.invoice(sale.firstInvoice.id);
+    expect(invoice.lines.map((l) => [l.period, l.code, l.amount])).toEqual([
+      ['2026-12', 'enrollment_fee', 5500],
+      ['2026-12', 'first_month_fee', 9580],
+      ['2026-12', 'option_fee', 958],
+    ]);
+    // Collected at the desk, not by the run: the saved card is charged only when the desk says so.
+    expect(await s.gatewayCharges()).toBe(0);
+    expect(await s.run('2026-12-05T11:00:00')).toMatchObject({ period: '2026-12', invoicesCreated: 0 });
+    expect(await s.staff.ok('POST', `/api/invoices/${invoice.id}/charge`, undefined, 200)).toMatchObject({ status: 'paid', amountDue: 0 });
+    expect(await s.gatewayCharges()).toBe(1);
+
+    // January on the billing day: the plan and the option at full price, charged to the card by the run.
+    expect(await s.run('2026-12-11T12:00:00')).toMatchObject({ period: '2027-01', invoicesCreated: 1, charged: { succeeded: 1, failed: 0, unknown: 0 } });
+    const invoices = await s.invoicesOf(m.id);
+    expect(invoices.map((i) => [i.period, i.status])).toEqual([['2027-01', 'paid'], ['2026-12', 'paid']]);
+    const january = await s.invoice(invoices[0]!.id);
+    expect(january.lines.map((l) => [l.period, l.code, l.amount])).toEqual([['2027-01', 'monthly_fee', 11000], ['2027-01', 'option_fee', 1100]]);
+    expect(await s.count(`select count(*)::int as n from app.invoice_lines where tenant_id = $1 and contract_id = $2`, [sale.id])).toBe(5);
+  });
+
+  it('after the billing day, invoices this month and the next beside the account’s monthly invoice, once, however often the sale is sent', async () => {
+    const s = await studio();
+    const plan = await s.monthlyPlan(3100);
+    const lead = await s.monthlyMember('2026-12-01', { planId: plan.id });
+    await s.run('2026-12-11T12:00:00');
+    const leadJanuary = await s.onlyInvoiceOf(lead.id);
+
+    setNow('2026-12-15T10:00:00');
+    const child = await s.staff.ok('POST', '/api/members', { familyName: '佐藤', givenName: '次郎' });
+    await s.staff.ok('PUT', `/api/members/${child.id}/family-lead`, { leadId: lead.id }, 200);
+    const body = { memberId: child.id, planId: plan.id, startDate: '2026-12-15' };
+    const invoicesBefore = await s.count(`select count(*)::int as n from app.invoices where tenant_id = $1`);
+    // The preview shows the first invoice exactly, and writes nothing: no contract, no invoice, no number taken.
+    const preview = await s.staff.ok('POST', '/api/contracts/preview', body, 200);
+    expect(preview.firstInvoice).toMatchObject({ period: '2027-01', total: 1700 + 3100 });
+    expect(await s.count(`select count(*)::int as n from app.invoices where tenant_id = $1`)).toBe(invoicesBefore);
+    expect(await s.count(`select count(*)::int as n from app.contracts where tenant_id = $1 and member_id = $2`, [child.id])).toBe(0);
+
+    const key = randomUUID();
+    const sell = () => platform.call(s.tenant, { method: 'POST', url: '/api/contracts', payload: body, token: s.tenant.ownerToken, headers: { 'idempotency-key': key } });
+    const [first, retried] = [await sell(), await sell()];
+    expect(first.statusCode, first.body).toBe(201);
+    expect(retried.json()).toEqual(first.json());
+    const sale = first.json();
+    expect(sale.firstInvoice).toMatchObject({ number: preview.firstInvoice.number, period: '2027-01', total: 4800, member: { id: lead.id } });
+    // December (17 of 31 days, with the month it is for) and January, on the lead's account beside its January invoice.
+    const invoice = await s.invoice(sale.firstInvoice.id);
+    expect(invoice.lines.map((l) => [l.period, l.amount, l.memberId, l.description.includes('（2026年12月分）')])).toEqual([
+      ['2026-12', 1700, child.id, true],
+      ['2027-01', 3100, child.id, false],
+    ]);
+    expect((await s.invoicesOf(lead.id)).map((i) => i.id).sort()).toEqual([leadJanuary.id, invoice.id].sort());
+    expect(await s.invoice(leadJanuary.id)).toEqual(leadJanuary);
+
+    // The run does not bill the child's months again; February's invoice carries both members' February.
+    expect(await s.run('2026-12-15T11:00:00')).toMatchObject({ invoicesCreated: 0 });
+    expect(await s.run('2027-01-11T12:00:00')).toMatchObject({ period: '2027-02', invoicesCreated: 1 });
+    const february = (await s.invoicesOf(lead.id)).find((i) => i.period === '2027-02')!;
+    expect((await s.invoice(february.id)).lines.map((l) => [l.memberId, l.period])).toEqual([[lead.id, '2027-02'], [child.id, '2027-02']]);
+    expect(await s.count(`select count(*)::int as n from app.invoice_lines where tenant_id = $1 and member_id = $2`, [child.id])).toBe(3);
+    expect(await s.count(`select count(*)::int as n from app.invoices where tenant_id = $1 and kind = 'sale'`)).toBe(1);
   });
 });
 

@@ -57,6 +57,9 @@ function summaryOf(i: InvoiceRow, today: IsoDate) {
   };
 }
 
+/** An invoice as listed, for another context's answer (a sale's first invoice). */
+export const invoiceSummaryOf = async (ctx: TenantContext, id: string) => summaryOf(await loadInvoice(ctx.db, id), tenantToday(ctx));
+
 async function loadInvoice(db: Tx, id: string, lock = false) {
   const row = await invoiceQuery(db).where('i.id', '=', id).$if(lock, (q) => q.forUpdate('i')).executeTakeFirst();
   if (!row) throw notFound('billing.thing.invoice');

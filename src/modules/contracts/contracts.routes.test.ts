@@ -202,7 +202,7 @@ describe('plan changes', () => {
     const basic = await ok(await call('POST', '/api/plans', { kind: 'monthly', name: 'Basic', terms: { price: 5500, taxCategory: 'standard_10', priceIncludesTax: false, enrollmentFee: 1100, leaveFee: 550 } }), 201);
     const premium = await ok(await call('POST', '/api/plans', { kind: 'monthly', name: 'Premium', terms: { price: 11000, taxCategory: 'standard_10' } }), 201);
     const m = await ok(await call('POST', '/api/members', { familyName: '鈴木' }), 201);
-    const c = await ok(await write('POST', '/api/contracts', { memberId: m.id, planId: basic.id, startDate: '2026-11-01' }), 201);
+    const c = await ok(await write('POST', '/api/contracts', { memberId: m.id, planId: basic.id, startDate: '2026-11-01', firstInvoice: 'next_run' }), 201);
 
     // A price edit makes version 2; the contract stays on version 1.
     const edited = await ok(await call('PATCH', `/api/plans/${basic.id}`, { terms: { price: 6600 } }), 200);

@@ -12,13 +12,9 @@ const DESK = ['owner', 'manager', 'front_desk'] as const;
  */
 const change = { idempotent: true, preview: true } as const;
 
+/** Selling (a contract with its first invoice) is the sales context's: see sales.routes.ts. */
 export function contractRoutes({ route }: TenantRouter) {
   const tags = ['contracts'];
-  route({
-    method: 'POST', url: '/api/contracts', summary: 'Sell a monthly plan from a start date, or a pack', tags, access: DESK, ...change, status: 201,
-    schema: { body: s.sellBody, response: s.contractDto },
-    handler: (ctx, { body }) => svc.sell(ctx, body),
-  });
   route({
     method: 'GET', url: '/api/contracts/:contractId', summary: 'A contract with its plans, leaves, options and coming charges', tags, access: ALL_STAFF,
     schema: { params: s.contractIdParams, response: s.contractDto },

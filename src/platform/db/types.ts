@@ -549,6 +549,8 @@ export interface AppCreditLedger extends TenantRow {
 }
 
 export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
+/** The monthly run's invoice of an account and month, or a sale's first invoice. */
+export type InvoiceKind = 'monthly' | 'sale';
 export type GatewayName = 'test' | 'stripe';
 export type DunningFinalAction = 'none' | 'leave' | 'cancel';
 export type InvoiceLineCode = 'monthly_fee' | 'first_month_fee' | 'enrollment_fee' | 'annual_fee' | 'leave_fee' | 'option_fee' | 'pack_purchase' | 'penalty_fee';
@@ -593,6 +595,8 @@ export interface AppInvoices extends TenantRow {
   next_attempt_at: NullableTimestamp;
   escalated_at: NullableTimestamp;
   final_action_at: NullableTimestamp;
+  kind: Generated<InvoiceKind>;
+  contract_id: Nullable<string>;
 }
 
 export interface AppInvoiceLines {

@@ -28,6 +28,7 @@ import { lessonRoutes } from '../../modules/schedule/lessons.routes.js';
 import { reportRoutes } from '../../modules/reports/reports.routes.js';
 import { planRoutes } from '../../modules/plans/plans.routes.js';
 import { contractRoutes } from '../../modules/contracts/contracts.routes.js';
+import { saleRoutes } from '../../modules/sales/sales.routes.js';
 import { creditRoutes } from '../../modules/credits/credits.routes.js';
 import { memberReservationRoutes, staffReservationRoutes } from '../../modules/reservations/reservations.routes.js';
 import { checkInRoutes } from '../../modules/checkin/checkin.routes.js';
@@ -80,6 +81,7 @@ const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [
   signUpSettingsRoutes,
   planRoutes,
   contractRoutes,
+  saleRoutes,
   creditRoutes,
   memberReservationRoutes,
   staffReservationRoutes,

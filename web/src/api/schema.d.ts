@@ -1938,7 +1938,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sell a monthly plan from a start date, or a pack */
+        /** Sell a monthly plan from a start date, or a pack, and issue its first invoice (enrollment fee, first month pro-rated, options) to collect now */
         post: {
             parameters: {
                 query?: never;
@@ -1952,6 +1952,12 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /**
+                         * @description now: issue the first invoice at the sale, for the desk to collect; next_run: leave the first months to the monthly invoice, which charges the saved card
+                         * @default now
+                         * @enum {string}
+                         */
+                        firstInvoice?: "now" | "next_run";
                         /** Format: uuid */
                         memberId: string;
                         optionPlanIds?: string[];
@@ -2014,6 +2020,39 @@ export interface paths {
                             currency: string;
                             endDate: string | null;
                             endedAt: string | null;
+                            /** @description The invoice issued at the sale (enrollment fee, first month pro-rated, options), for the desk to collect now; null when the sale costs nothing or was left to the monthly run */
+                            firstInvoice: {
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                amountDue: number;
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                amountPaid: number;
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                amountRefunded: number;
+                                autoCharge: boolean;
+                                currency: string;
+                                dueOn: string;
+                                escalatedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                issuedOn: string | null;
+                                member: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    memberNumber: number;
+                                    name: string;
+                                };
+                                nextAttemptAt: string | null;
+                                /** @example INV-000123 */
+                                number: string | null;
+                                /** @description Blocks booking: open and escalated after failed charges or past its due date (a written-off invoice does not) */
+                                overdue: boolean;
+                                /** @example 2026-12 */
+                                period: string;
+                                /** @enum {string} */
+                                status: "draft" | "open" | "paid" | "void" | "uncollectible";
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                total: number;
+                            } | null;
                             /** Format: uuid */
                             id: string;
                             /** @enum {string} */
@@ -4876,7 +4915,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Preview: sell a monthly plan from a start date, or a pack */
+        /** Preview: sell a monthly plan from a start date, or a pack, and issue its first invoice (enrollment fee, first month pro-rated, options) to collect now */
         post: {
             parameters: {
                 query?: never;
@@ -4887,6 +4926,12 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /**
+                         * @description now: issue the first invoice at the sale, for the desk to collect; next_run: leave the first months to the monthly invoice, which charges the saved card
+                         * @default now
+                         * @enum {string}
+                         */
+                        firstInvoice?: "now" | "next_run";
                         /** Format: uuid */
                         memberId: string;
                         optionPlanIds?: string[];
@@ -4949,6 +4994,39 @@ export interface paths {
                             currency: string;
                             endDate: string | null;
                             endedAt: string | null;
+                            /** @description The invoice issued at the sale (enrollment fee, first month pro-rated, options), for the desk to collect now; null when the sale costs nothing or was left to the monthly run */
+                            firstInvoice: {
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                amountDue: number;
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                amountPaid: number;
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                amountRefunded: number;
+                                autoCharge: boolean;
+                                currency: string;
+                                dueOn: string;
+                                escalatedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                issuedOn: string | null;
+                                member: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    memberNumber: number;
+                                    name: string;
+                                };
+                                nextAttemptAt: string | null;
+                                /** @example INV-000123 */
+                                number: string | null;
+                                /** @description Blocks booking: open and escalated after failed charges or past its due date (a written-off invoice does not) */
+                                overdue: boolean;
+                                /** @example 2026-12 */
+                                period: string;
+                                /** @enum {string} */
+                                status: "draft" | "open" | "paid" | "void" | "uncollectible";
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                total: number;
+                            } | null;
                             /** Format: uuid */
                             id: string;
                             /** @enum {string} */

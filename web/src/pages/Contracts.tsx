@@ -1,4 +1,5 @@
 import { useReducer, useState, type ReactNode } from 'react';
+import { Link } from 'react-router';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { $api } from '../api/client';
 import type { ResponseOf } from '../api/types';
@@ -79,45 +80,107 @@ function PlanSelect({ plans, currency, value, onChange }: { plans: Plan[]; curre
 const filled = (fields: Record<string, string | string[]>) =>
   Object.fromEntries(Object.entries(fields).filter(([, v]) => v.length > 0 && (typeof v !== 'string' || v.trim() !== '')));
 
+type Sale = ResponseOf<'/api/contracts', 'post'>;
+type FirstInvoice = 'now' | 'next_run';
+
+/** A sale as previewed: the contract, and the first invoice it issues (or that the monthly invoice will carry it). */
+function SaleOutcome({ sale }: { sale: Sale }) {
+  const f = useFormat();
+  const i = sale.firstInvoice;
+  return (
+    <>
+      <ContractOutcome contract={sale} />
+      <p>
+        {i ? (
+          <FormattedMessage id="contracts.sell.firstInvoiceNow" values={{ total: f.money(i.total, i.currency), due: f.date(i.dueOn), b: (chunks: ReactNode[]) => <strong>{chunks}</strong> }} />
+        ) : (
+          <FormattedMessage id="contracts.sell.firstInvoiceLater" />
+        )}
+      </p>
+    </>
+  );
+}
+
+/** After "Confirm sale": what was sold and the invoice issued with it, with the way to collect it now. */
+function SaleDone({ sale, onClose }: { sale: Sale; onClose: () => void }) {
+  const f = useFormat();
+  const i = sale.firstInvoice;
+  return (
+    <div className="preview" role="status">
+      <p><FormattedMessage id="contracts.sell.done" values={{ plan: sale.plans[0]?.planName ?? '' }} /></p>
+      {i ? (
+        <>
+          <p>
+            <FormattedMessage
+              id="contracts.sell.invoiceIssued"
+              values={{ number: i.number ?? '', total: f.money(i.total, i.currency), due: f.date(i.dueOn), b: (chunks: ReactNode[]) => <strong>{chunks}</strong> }}
+            />
+          </p>
+          {i.amountDue > 0 && (
+            <p>
+              <Link to={`/invoices/${i.id}`}><FormattedMessage id="contracts.sell.collect" values={{ amount: f.money(i.amountDue, i.currency) }} /></Link>
+            </p>
+          )}
+        </>
+      ) : (
+        <p><FormattedMessage id="contracts.sell.firstInvoiceLater" /></p>
+      )}
+      <button type="button" className="secondary" onClick={onClose}><FormattedMessage id="common.close" /></button>
+    </div>
+  );
+}
+
 function SellPlan({ memberId, plans, currency }: { memberId: string; plans: Plan[]; currency: string }) {
   const intl = useIntl();
-  const toast = useToast();
   const planLabel = usePlanLabel(currency);
   const [round, nextRound] = useReducer((n: number) => n + 1, 0);
   const [planId, setPlanId] = useState('');
   const [startDate, setStartDate] = useState('');
   const [optionPlanIds, setOptionPlanIds] = useState<string[]>([]);
+  const [firstInvoice, setFirstInvoice] = useState<FirstInvoice>('now');
+  const [sold, setSold] = useState<Sale | null>(null);
   const plan = plans.find((p) => p.id === planId);
   const options = plan?.kind === 'monthly' ? plans.filter((p) => p.kind === 'option') : [];
   const toggle = (id: string, on: boolean) => setOptionPlanIds(on ? [...optionPlanIds, id] : optionPlanIds.filter((x) => x !== id));
-  const body = { memberId, planId, ...filled({ startDate, optionPlanIds: options.length ? optionPlanIds : [] }) };
-  function done() {
-    toast(intl.formatMessage({ id: 'contracts.sell.done' }, { plan: plan?.name ?? '' }));
+  const body = { memberId, planId, firstInvoice, ...filled({ startDate, optionPlanIds: options.length ? optionPlanIds : [] }) };
+  function done(sale: Sale) {
+    setSold(sale);
     setPlanId('');
     setStartDate('');
     setOptionPlanIds([]);
+    setFirstInvoice('now');
     nextRound();
   }
   return (
-    <ActionFlow<Contract>
-      key={round}
-      title={intl.formatMessage({ id: 'contracts.sell.title' })}
-      method="POST"
-      path="/api/contracts"
-      body={body}
-      preview={{ path: '/api/contracts/preview', show: contractPreview }}
-      confirmLabel={intl.formatMessage({ id: 'contracts.sell.confirm' })}
-      onDone={done}
-    >
-      <PlanSelect plans={plans.filter((p) => p.kind !== 'option')} currency={currency} value={planId} onChange={setPlanId} />
-      <DateField label={intl.formatMessage({ id: 'contracts.sell.startDate' })} value={startDate} onChange={setStartDate} />
-      {options.map((o) => (
-        <label key={o.id} className="check">
-          <input type="checkbox" checked={optionPlanIds.includes(o.id)} onChange={(e) => toggle(o.id, e.target.checked)} />
-          {planLabel(o)}
-        </label>
-      ))}
-    </ActionFlow>
+    <>
+      {sold && <SaleDone sale={sold} onClose={() => setSold(null)} />}
+      <ActionFlow<Sale>
+        key={round}
+        title={intl.formatMessage({ id: 'contracts.sell.title' })}
+        method="POST"
+        path="/api/contracts"
+        body={body}
+        preview={{ path: '/api/contracts/preview', show: (sale) => <SaleOutcome sale={sale} /> }}
+        confirmLabel={intl.formatMessage({ id: 'contracts.sell.confirm' })}
+        onDone={done}
+      >
+        <PlanSelect plans={plans.filter((p) => p.kind !== 'option')} currency={currency} value={planId} onChange={setPlanId} />
+        <DateField label={intl.formatMessage({ id: 'contracts.sell.startDate' })} value={startDate} onChange={setStartDate} />
+        {options.map((o) => (
+          <label key={o.id} className="check">
+            <input type="checkbox" checked={optionPlanIds.includes(o.id)} onChange={(e) => toggle(o.id, e.target.checked)} />
+            {planLabel(o)}
+          </label>
+        ))}
+        <Select
+          label={intl.formatMessage({ id: 'contracts.sell.firstInvoice' })}
+          value={firstInvoice}
+          onChange={setFirstInvoice}
+          options={(['now', 'next_run'] as const).map((v) => [v, intl.formatMessage({ id: `contracts.sell.firstInvoice.${v}` })])}
+        />
+        <p className="muted small"><FormattedMessage id="contracts.sell.firstInvoiceHelp" /></p>
+      </ActionFlow>
+    </>
   );
 }
 

@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { invoiceSummary } from '../billing/billing.schemas.js';
+import { contractDto, sellBody } from '../contracts/contracts.schemas.js';
+
+export const saleBody = sellBody.extend({
+  firstInvoice: z
+    .enum(['now', 'next_run'])
+    .default('now')
+    .describe('now: issue the first invoice at the sale, for the desk to collect; next_run: leave the first months to the monthly invoice, which charges the saved card'),
+});
+
+export const saleDto = contractDto.extend({
+  firstInvoice: invoiceSummary.nullable().describe('The invoice issued at the sale (enrollment fee, first month pro-rated, options), for the desk to collect now; null when the sale costs nothing or was left to the monthly run'),
+});
