@@ -42,7 +42,18 @@ const chargeLine = z.object({
 });
 
 export const leaveDto = z.object({ id: z.uuid(), fromMonth: z.string(), returnMonth: z.string().nullable(), reason: z.string(), withdrawn: z.boolean() });
-export const optionDto = z.object({ id: z.uuid(), planId: z.uuid(), name: z.string(), version: z.int(), fromDate: z.string(), untilDate: z.string().nullable() });
+export const optionDto = z.object({
+  id: z.uuid(),
+  planId: z.uuid(),
+  name: z.string(),
+  version: z.int(),
+  fromDate: z.string(),
+  untilDate: z.string().nullable(),
+  removal: z
+    .object({ stopsAfter: z.string(), takenOff: z.boolean().describe('It would not have started by then: taken off, never charged') })
+    .nullable()
+    .describe('What removing it today would do, under the cut-off rule; null once it has an end'),
+});
 
 export const contractDto = z.object({
   id: z.uuid(),

@@ -128,7 +128,16 @@ const toLeave = (l: LeaveRow) => ({
   reason: l.reason,
   withdrawn: l.withdrawn_at !== null,
 });
-const toOption = (o: ContractParts['options'][number]) => ({ id: o.id, planId: o.plan_id, name: o.name, version: o.plan_version, fromDate: o.from_date, untilDate: o.until_date });
+/** What removing an option today does: it stops at the end of the last month the cut-off still allows, or, not started by then, it is taken off. */
+function removalOf(o: Pick<ContractParts['options'][number], 'from_date'>, time: Clock) {
+  const stopsAfter = lastDay(addMonths(earliestChangeMonth(time.today, time.rules), -1));
+  return { stopsAfter, takenOff: o.from_date > stopsAfter };
+}
+
+const toOption = (o: ContractParts['options'][number], time: Clock) => ({
+  id: o.id, planId: o.plan_id, name: o.name, version: o.plan_version, fromDate: o.from_date, untilDate: o.until_date,
+  removal: o.until_date ? null : removalOf(o, time),
+});
 
 async function detail(ctx: TenantContext, id: string, c?: Clock, horizonAtLeast?: IsoMonth) {
   const contract = await contractsRepo.byId(ctx.db, id);
@@ -153,7 +162,7 @@ async function detail(ctx: TenantContext, id: string, c?: Clock, horizonAtLeast?
     endedAt: contract.ended_at?.toISOString() ?? null,
     plans: plans.map((p) => ({ effectiveFrom: p.effective_from, planId: p.plan_id, planName: p.name, version: p.plan_version })),
     leaves: leaves.map(toLeave),
-    options: options.map(toOption),
+    options: options.map((o) => toOption(o, time)),
     currency: time.rules.currency,
     charges: chargeSchedule(ctx, t, time, horizon),
   };
@@ -233,7 +242,7 @@ export const contractsService = {
   async getOption(ctx: TenantContext, id: string, optionId: string) {
     const option = (await contractsRepo.options(ctx.db, id)).find((o) => o.id === optionId);
     if (!option) throw notFound('contracts.thing.option');
-    return toOption(option);
+    return toOption(option, await clock(ctx));
   },
 
   async listForMember(ctx: TenantContext, memberId: string) {
@@ -467,10 +476,9 @@ export const contractsService = {
     const option = await contractsRepo.option(ctx.db, id, optionId);
     if (!option) throw notFound('contracts.thing.option');
     if (option.until_date) throw new AppError('conflict', text('contracts.option_ends', { until: day(option.until_date) }));
-    const byCutoff = lastDay(addMonths(earliestChangeMonth(time.today, time.rules), -1));
-    // One that would not have started by then is simply taken off; it was never charged.
-    if (option.from_date > byCutoff) await contractsRepo.deleteOption(ctx.db, optionId);
-    else await contractsRepo.updateOption(ctx.db, optionId, { until_date: byCutoff });
+    const removal = removalOf(option, time);
+    if (removal.takenOff) await contractsRepo.deleteOption(ctx.db, optionId);
+    else await contractsRepo.updateOption(ctx.db, optionId, { until_date: removal.stopsAfter });
     return detail(ctx, id, time);
   },
 };

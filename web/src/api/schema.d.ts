@@ -2074,6 +2074,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -2248,6 +2254,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -2436,6 +2448,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -2597,6 +2615,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -2779,6 +2803,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -2968,6 +2998,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -3239,6 +3275,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -3424,6 +3466,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -3608,6 +3656,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -3795,6 +3849,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -3986,6 +4046,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -4106,6 +4172,12 @@ export interface paths {
                             name: string;
                             /** Format: uuid */
                             planId: string;
+                            /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                            removal: {
+                                stopsAfter: string;
+                                /** @description It would not have started by then: taken off, never charged */
+                                takenOff: boolean;
+                            } | null;
                             untilDate: string | null;
                             version: number;
                         };
@@ -4259,6 +4331,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -4446,6 +4524,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -4634,6 +4718,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -4819,6 +4909,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -5048,6 +5144,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -11204,6 +11306,12 @@ export interface paths {
                                     name: string;
                                     /** Format: uuid */
                                     planId: string;
+                                    /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                    removal: {
+                                        stopsAfter: string;
+                                        /** @description It would not have started by then: taken off, never charged */
+                                        takenOff: boolean;
+                                    } | null;
                                     untilDate: string | null;
                                     version: number;
                                 }[];
@@ -11393,6 +11501,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -11576,6 +11690,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -11765,6 +11885,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -11951,6 +12077,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -12135,6 +12267,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -12322,6 +12460,12 @@ export interface paths {
                                 name: string;
                                 /** Format: uuid */
                                 planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
                                 untilDate: string | null;
                                 version: number;
                             }[];
@@ -16588,6 +16732,12 @@ export interface paths {
                                     name: string;
                                     /** Format: uuid */
                                     planId: string;
+                                    /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                    removal: {
+                                        stopsAfter: string;
+                                        /** @description It would not have started by then: taken off, never charged */
+                                        takenOff: boolean;
+                                    } | null;
                                     untilDate: string | null;
                                     version: number;
                                 }[];

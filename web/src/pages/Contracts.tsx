@@ -394,26 +394,16 @@ function OptionFacts({ contractId, optionId }: { contractId: string; optionId: s
   );
 }
 
-/**
- * The last day an option removed today is charged for. The DELETE has no preview, so the confirmation works it
- * out from the studio's cut-off day the way the server does (a change on or before the cut-off day takes effect
- * next month); the toast then says what the server actually did.
- */
-function stopsAfter(today: string, cutoffDay: number): string {
-  const [y, m, d] = today.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m + (d <= cutoffDay ? 0 : 1), 0)).toISOString().slice(0, 10);
-}
-
 function RemoveOption({ contractId, option }: { contractId: string; option: Option }) {
   const intl = useIntl();
   const f = useFormat();
   const toast = useToast();
-  const rules = $api.useQuery('get', '/api/settings/membership');
   const label = intl.formatMessage({ id: 'contracts.options.remove' }, { name: option.name });
-  const until = rules.data ? stopsAfter(f.dayOf(new Date()), rules.data.cutoffDay) : null;
-  const text = until
-    ? intl.formatMessage({ id: option.fromDate > until ? 'contracts.options.askNotStarted' : 'contracts.options.ask' }, { name: option.name, date: f.date(until) })
-    : intl.formatMessage({ id: 'contracts.options.askByCutoff' }, { name: option.name });
+  // The server says what removing it today does (the cut-off rule is its own), so the question names that day.
+  const removal = option.removal;
+  const text = removal
+    ? intl.formatMessage({ id: removal.takenOff ? 'contracts.options.askNotStarted' : 'contracts.options.ask' }, { name: option.name, date: f.date(removal.stopsAfter) })
+    : '';
   function done(c: Contract) {
     const kept = c.options.find((o) => o.id === option.id);
     toast(
