@@ -335,19 +335,20 @@ describe('options', () => {
     const m = await ok(await write('POST', '/api/members', { familyName: '森', givenName: '葵' }), 201);
     const contract = await ok(await write('POST', '/api/contracts', { memberId: m.id, planId: plan.id, startDate: '2026-11-05', optionPlanIds: [locker.id] }), 201);
     const later = await ok(await write('POST', `/api/contracts/${contract.id}/options`, { planId: towel.id, fromDate: '2027-01-01' }), 201);
-    const optionOf = (c: { options: Array<{ planId: string }> }, planId: string) => c.options.find((o) => o.planId === planId) as { id: string; untilDate: string | null; removal: unknown };
+    type Option = { id: string; planId: string; untilDate: string | null; removal: unknown };
+    const optionOf = (c: { options: Option[] }, planId: string) => c.options.find((o) => o.planId === planId);
 
     // On the 5th, before the cut-off day (the 10th): a removal takes effect from December, so it stops after 30 November.
-    expect(optionOf(later, locker.id).removal).toEqual({ stopsAfter: '2026-11-30', takenOff: false });
-    expect(optionOf(later, towel.id).removal).toEqual({ stopsAfter: '2026-11-30', takenOff: true });
+    expect(optionOf(later, locker.id)!.removal).toEqual({ stopsAfter: '2026-11-30', takenOff: false });
+    expect(optionOf(later, towel.id)!.removal).toEqual({ stopsAfter: '2026-11-30', takenOff: true });
     // After the cut-off, the earliest end moves a month on.
     await day('2026-11-12');
-    const read = await ok(await call('GET', `/api/contracts/${contract.id}/options/${optionOf(later, locker.id).id}`), 200);
+    const read = await ok(await call('GET', `/api/contracts/${contract.id}/options/${optionOf(later, locker.id)!.id}`), 200);
     expect(read.removal).toEqual({ stopsAfter: '2026-12-31', takenOff: false });
 
-    const afterLocker = await ok(await write('DELETE', `/api/contracts/${contract.id}/options/${optionOf(later, locker.id).id}`), 200);
+    const afterLocker = await ok(await write('DELETE', `/api/contracts/${contract.id}/options/${optionOf(later, locker.id)!.id}`), 200);
     expect(optionOf(afterLocker, locker.id)).toMatchObject({ untilDate: '2026-12-31', removal: null });
-    const afterTowel = await ok(await write('DELETE', `/api/contracts/${contract.id}/options/${optionOf(later, towel.id).id}`), 200);
+    const afterTowel = await ok(await write('DELETE', `/api/contracts/${contract.id}/options/${optionOf(later, towel.id)!.id}`), 200);
     expect(optionOf(afterTowel, towel.id)).toBeUndefined();
   });
 });

@@ -21,7 +21,7 @@ export async function releaseLessons(ctx: TenantContext, lessonIds: string[], re
     if (lesson && lesson.status === 'scheduled') lessons.push(lesson);
   }
   const live = lessons.map((l) => l.id);
-  if (live.length === 0) return { lessons: 0, reservations: 0, waitlist: 0 };
+  if (live.length === 0) return { lessons: 0, reservations: 0, credits: 0, waitlist: 0 };
   await ctx.db
     .updateTable('app.lessons')
     .set({ status: 'cancelled', cancelled_at: ctx.now, cancel_reason: reason, booked: 0, held: 0, updated_at: ctx.now })
@@ -51,7 +51,8 @@ export async function releaseLessons(ctx: TenantContext, lessonIds: string[], re
       studioVoice(ctx.tenant),
     );
   }
-  return { lessons: live.length, reservations: released.length, waitlist: entries.length };
+  const credits = released.reduce((n, r) => n + r.credits_used, 0);
+  return { lessons: live.length, reservations: released.length, credits, waitlist: entries.length };
 }
 
 /**

@@ -205,7 +205,7 @@ describe('weekly series', () => {
     });
     await refused(call('PATCH', `/api/lesson-series/${other.id}`, { from: '2026-03-24' }), 400);
     const preview = await ok(await call('POST', `/api/lesson-series/${other.id}/cancel/preview`, { reason: 'test' }), 200);
-    expect(preview.released).toEqual({ lessons: 4, reservations: 0, waitlist: 0 });
+    expect(preview.released).toEqual({ lessons: 4, reservations: 0, credits: 0, waitlist: 0 });
     expect((await lessonsOf(other.id, '2026-03-01', '2026-03-31')).every((l) => l.status === 'scheduled')).toBe(true);
     await ok(await call('POST', `/api/lesson-series/${other.id}/cancel`, { reason: 'test' }), 200);
   });
@@ -250,7 +250,7 @@ describe('one-off lessons', () => {
     expect(await ok(await call('GET', `/api/lessons/${lesson.id}`), 200)).toMatchObject({ booked: 1, waiting: 1 });
     // The preview says who the cancellation reaches and writes nothing.
     const preview = await ok(await call('POST', `/api/lessons/${lesson.id}/cancel/preview`, { reason: 'Bikes broken' }), 200);
-    expect(preview).toMatchObject({ status: 'cancelled', released: { lessons: 1, reservations: 1, waitlist: 1 } });
+    expect(preview).toMatchObject({ status: 'cancelled', released: { lessons: 1, reservations: 1, credits: 1, waitlist: 1 } });
     expect(await ok(await call('GET', `/api/lessons/${lesson.id}`), 200)).toMatchObject({ status: 'scheduled', booked: 1, waiting: 1 });
     expect((await admin.query(`select status from app.reservations where lesson_id = $1`, [lesson.id])).rows[0].status).toBe('booked');
 

@@ -165,7 +165,7 @@ export const seriesDto = z.object({
   }),
 });
 export const seriesList = z.object({ items: z.array(seriesDto) });
-export const releasedDto = z.object({ lessons: z.int(), reservations: z.int(), waitlist: z.int() });
+export const releasedDto = z.object({ lessons: z.int(), reservations: z.int(), credits: z.int().describe('Credits given back to the members whose bookings were released'), waitlist: z.int() });
 /** A cancelled lesson and what its cancellation released (for a preview: would release). */
 export const cancelLessonResult = lessonDetail.extend({ released: releasedDto });
 export const cancelSeriesResult = z.object({ series: seriesDto, released: releasedDto });

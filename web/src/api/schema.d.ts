@@ -8018,6 +8018,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             released: {
+                                /** @description Credits given back to the members whose bookings were released */
+                                credits: number;
                                 lessons: number;
                                 reservations: number;
                                 waitlist: number;
@@ -8163,6 +8165,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             released: {
+                                /** @description Credits given back to the members whose bookings were released */
+                                credits: number;
                                 lessons: number;
                                 reservations: number;
                                 waitlist: number;
@@ -9471,6 +9475,8 @@ export interface paths {
                             /** @description Which occurrence of its series, even after a move */
                             occurrenceDate: string | null;
                             released: {
+                                /** @description Credits given back to the members whose bookings were released */
+                                credits: number;
                                 lessons: number;
                                 reservations: number;
                                 waitlist: number;
@@ -9640,6 +9646,8 @@ export interface paths {
                             /** @description Which occurrence of its series, even after a move */
                             occurrenceDate: string | null;
                             released: {
+                                /** @description Credits given back to the members whose bookings were released */
+                                credits: number;
                                 lessons: number;
                                 reservations: number;
                                 waitlist: number;

@@ -27,7 +27,7 @@ type LessonChange = { date: string; startTime: string; roomId: string; substitut
 
 /** What a cancellation releases, as its preview and its toast say it. */
 export function releasedText(intl: ReturnType<typeof useIntl>, r: Released) {
-  return intl.formatMessage({ id: 'schedule.cancelLesson.affected' }, { lessons: r.lessons, reservations: r.reservations, waitlist: r.waitlist, members: r.reservations + r.waitlist });
+  return intl.formatMessage({ id: 'schedule.cancelLesson.affected' }, { lessons: r.lessons, reservations: r.reservations, credits: r.credits, waitlist: r.waitlist, members: r.reservations + r.waitlist });
 }
 
 function useChoices() {
