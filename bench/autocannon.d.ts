@@ -31,6 +31,11 @@ declare module 'autocannon' {
     duration: number;
     '2xx': number;
   }
+  /** A run started with a callback: it reports every response as it comes. */
+  export interface Instance {
+    on(event: 'response', fn: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): void;
+  }
   function autocannon(opts: Options): Promise<Result>;
+  function autocannon(opts: Options, done: (error: Error | null, result: Result) => void): Instance;
   export default autocannon;
 }

@@ -18,7 +18,7 @@ import { inTenantTransaction, withCredentials, type Tx } from '../src/platform/d
 import type { DB } from '../src/platform/db/types.js';
 import { startAppServer, startBenchCluster, withAdmin, type BenchCluster } from './cluster.js';
 import { createPooledTenants, type DensitySettings, type TenantCredential } from './density.js';
-import { probe } from './load.js';
+import { probe, type LoadResult } from './load.js';
 import { REPO_ROOT, fmt, log, percentile, ratio, sleep, sortedCopy, spawnManaged, table, unmeasuredSection } from './lib.js';
 
 export interface ReportsPorts {
@@ -47,20 +47,8 @@ export interface SeedStep {
   seconds: number;
 }
 
-export interface RouteFigures {
-  key: string;
-  label: string;
-  path: string;
-  connections: number;
-  requests: number;
-  non2xx: number;
-  errors: number;
-  rps: number;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-  maxMs: number;
-}
+/** One route's figures at one concurrency: the load generator's figures, named. */
+export type RouteFigures = { key: string; label: string; path: string } & Pick<LoadResult, 'connections' | 'requests' | 'non2xx' | 'errors' | 'rps' | 'p50Ms' | 'p90Ms' | 'p99Ms' | 'maxMs'>;
 
 export interface StatementPlan {
   name: string;
@@ -379,19 +367,7 @@ async function explainAll(cluster: BenchCluster, d: DensitySettings, tenantId: s
  * HTTP with autocannon
  * ---------------------------------------------------------------------------------------------------------- */
 
-interface AutocannonInstance {
-  on(event: 'response', fn: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): void;
-}
-interface AutocannonResult {
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-}
-type Autocannon = (
-  opts: { url: string; method?: string; body?: string; headers: Record<string, string>; connections: number; duration: number; timeout?: number },
-  done: (error: Error | null, result: AutocannonResult) => void,
-) => AutocannonInstance;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+const autocannon = createRequire(import.meta.url)('autocannon') as typeof import('autocannon').default;
 
 interface Target {
   key: string;
