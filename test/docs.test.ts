@@ -79,6 +79,27 @@ describe('the README and docs/', () => {
     expect(broken).toEqual([]);
   });
 
+  it('names only source files and folders that exist', () => {
+    // Built or written by a run, so absent from a fresh checkout.
+    const generated = /^(web\/dist|bench\/\.work|\.ci\/report)(\/|$)/;
+    const missing: string[] = [];
+    for (const page of pages) {
+      for (const line of prose(page)) {
+        for (const [, span] of line.matchAll(/`([^`]+)`/g)) {
+          const named = /^(src|web|test|migrations|bench|scripts|bin|\.ci)\/[\w./-]+$/.test(span!)
+            ? [span!]
+            : /^(platform|modules|http|db|tenancy|auth|jobs)\/[\w./-]+$/.test(span!)
+              ? [`src/${span}`, `src/platform/${span}`] // written from src/ or src/platform/
+              : [];
+          if (named.length > 0 && !generated.test(named[0]!) && !named.some((p) => existsSync(path.join(root, p)))) {
+            missing.push(`${page}: ${span}`);
+          }
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('maps every page of docs/ from the README', () => {
     const linked = new Set(linksOf('README.md').map((link) => path.posix.normalize(link.split('#')[0]!)));
     expect(pages.filter((page) => page !== 'README.md' && !linked.has(page))).toEqual([]);
