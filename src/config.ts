@@ -95,7 +95,7 @@ const envSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
-  // Platform capacity limits and threshold overrides (see README, Limits).
+  // Platform capacity limits and threshold overrides (see docs/operating.md, Limits and quotas).
   DB_SIZE_LIMIT_BYTES: z.coerce.number().int().min(1).default(100 * 1024 ** 3),
   JOB_BACKLOG_LIMIT: z.coerce.number().int().min(1).default(10_000),
   LIMIT_THRESHOLDS: jsonEnv(

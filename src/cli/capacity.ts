@@ -33,7 +33,7 @@ export function capacityCommands(program: Command): void {
     .requiredOption('--from <YYYY-MM-DD>', 'first day (local to --timezone)')
     .requiredOption('--to <YYYY-MM-DD>', 'last day, included (at most 62 days in all)')
     .addOption(new Option('--format <format>', 'keda: YAML for a ScaledObject; aws: scheduled actions (JSON); json: slots and windows').choices(['keda', 'aws', 'json']).default('json'))
-    .option('--rules <file.json>', 'rules mapping load to replicas (any subset; see README)')
+    .option('--rules <file.json>', 'rules mapping load to replicas (any subset; see docs/operating.md)')
     .option('--timezone <IANA>', 'zone of the dates and of the KEDA cron times', 'UTC')
     .action(async (o: { from: string; to: string; format: string; rules?: string; timezone: string }) => {
       const query = planQuery.safeParse({ from: o.from, to: o.to, format: o.format, timezone: o.timezone });

@@ -11,7 +11,8 @@ const minutes = (max: number) => z.int().min(0).max(max);
 
 /**
  * How the calendar becomes load (expected requests per second). Every number is a coefficient an operator
- * tunes against their own access logs; the defaults are a starting point, documented in the README.
+ * tunes against their own access logs; the defaults are a starting point, documented in docs/operating.md
+ * (Scaling schedules).
  */
 export const loadModel = z
   .strictObject({
