@@ -1,9 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCrontab } from 'graphile-worker';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { composition } from '../src/app/composition.js';
+import { crontab, taskList } from '../src/platform/jobs/tasks.js';
+import { startTestPlatform } from './support/platform.js';
 
 /*
  * The layering: src/platform is the multi-tenant core and knows no business module; the modules plug into it
@@ -66,5 +69,21 @@ describe('architecture', () => {
         .map(relative);
     });
     expect(forgotten, 'route files no module index registers').toEqual([]);
+  });
+
+  it("the worker runs every module's tasks, and every crontab line names one of them", async () => {
+    const platform = await startTestPlatform();
+    try {
+      const { runtime } = platform;
+      const tasks = Object.keys(taskList(runtime));
+      const moduleTasks = composition.modules.flatMap((m) => Object.keys(m.tasks?.(runtime) ?? {}));
+      expect(moduleTasks.length).toBeGreaterThan(0);
+      expect(tasks).toEqual(expect.arrayContaining(moduleTasks));
+      const scheduled = parseCrontab(crontab(runtime)).map((item) => item.task);
+      expect(scheduled).toEqual(expect.arrayContaining(['membership_sweep', 'reservations_sweep', 'billing_sweep', 'mail_sweep']));
+      expect(scheduled.filter((task) => !tasks.includes(task))).toEqual([]);
+    } finally {
+      await platform.close();
+    }
   });
 });
