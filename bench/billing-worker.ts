@@ -11,7 +11,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { billingDeps, runBilling, type BillingRunResult } from '../src/modules/billing/billing-run.js';
-import { createLogger, openRuntime } from '../src/platform/runtime.js';
+import { createLogger } from '../src/platform/runtime.js';
+import { openAppRuntime } from '../src/app/composition.js';
 
 export interface WorkerJob {
   env: Record<string, string>;
@@ -93,7 +94,7 @@ async function main() {
   const stats = job.profile ? profileQueries() : null;
   const config = loadConfig(job.env);
   const o0 = performance.now();
-  const runtime = await openRuntime(config, createLogger(config));
+  const runtime = await openAppRuntime(config, createLogger(config));
   const openSeconds = (performance.now() - o0) / 1000;
   const peak = { rss: 0, heapUsed: 0, external: 0 };
   const sample = () => {

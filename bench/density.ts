@@ -2,7 +2,8 @@
  * Tenant density: the pooled design (one server, one database, N tenants under RLS) against the incumbent
  * design (one server and one database per customer), under the same authenticated load.
  */
-import { createLogger, openRuntime } from '../src/platform/runtime.js';
+import { createLogger } from '../src/platform/runtime.js';
+import { openAppRuntime } from '../src/app/composition.js';
 import { loadConfig } from '../src/config.js';
 import { newSecret } from '../src/platform/auth/secrets.js';
 import { withCredentials } from '../src/platform/db/databases.js';
@@ -114,7 +115,7 @@ async function insertSessions(adminUrl: string, owners: Array<{ id: string; slug
 
 /** Creates the pooled tenants through runtime.tenants.create and gives each a session. */
 export async function createPooledTenants(cluster: BenchCluster, s: DensitySettings): Promise<{ creds: TenantCredential[]; creation: CreationResult }> {
-  const runtime = await openRuntime(runtimeConfig(cluster.adminUrl, s), createLogger({ LOG_LEVEL: 'warn' }));
+  const runtime = await openAppRuntime(runtimeConfig(cluster.adminUrl, s), createLogger({ LOG_LEVEL: 'warn' }));
   try {
     await runtime.migrate();
     // The default pool cell holds 5,000 tenants; the bench puts all of them in that one cell.
@@ -241,7 +242,7 @@ export async function measurePooled(cluster: BenchCluster, creds: TenantCredenti
 
 /** Migrates one customer database and creates its single tenant and owner session, as its own server would. */
 async function prepareCustomer(adminUrl: string, index: number, s: DensitySettings): Promise<TenantCredential> {
-  const runtime = await openRuntime(runtimeConfig(adminUrl, s), createLogger({ LOG_LEVEL: 'warn' }));
+  const runtime = await openAppRuntime(runtimeConfig(adminUrl, s), createLogger({ LOG_LEVEL: 'warn' }));
   let owner: { id: string; slug: string; ownerId: string };
   try {
     await runtime.migrate();

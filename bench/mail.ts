@@ -9,9 +9,10 @@ import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import { inTenantTransaction } from '../src/platform/db/databases.js';
-import { CRONTAB, taskList } from '../src/platform/jobs/tasks.js';
+import { crontab, taskList } from '../src/platform/jobs/tasks.js';
 import { queueMail } from '../src/platform/mail/outbox.js';
-import { createLogger, openRuntime } from '../src/platform/runtime.js';
+import { createLogger } from '../src/platform/runtime.js';
+import { openAppRuntime } from '../src/app/composition.js';
 import { startBenchCluster, withAdmin } from './cluster.js';
 import { runtimeConfig, type DensitySettings } from './density.js';
 import { fmt, log, mapConcurrent, sleep, table, unmeasuredSection } from './lib.js';
@@ -91,7 +92,7 @@ export async function runMailBench(port: number, s: MailBenchSettings, density: 
     log(`mail: baseline, ${s.baseline} messages straight to SMTP in ${fmt(baselineSeconds, 1)} s`);
 
     const config = { ...runtimeConfig(cluster.adminUrl, density), SMTP_URL: smtp.url, MAIL_FROM: 'no-reply@bench.test' };
-    const runtime = await openRuntime(config, createLogger({ LOG_LEVEL: 'warn' }));
+    const runtime = await openAppRuntime(config, createLogger({ LOG_LEVEL: 'warn' }));
     try {
       await runtime.migrate();
       await withAdmin(cluster.adminUrl, (c) => c.query(`update platform.placements set tenant_capacity = greatest(tenant_capacity, $1) where id = 'pool-main'`, [s.tenants + 1]));
@@ -112,7 +113,7 @@ export async function runMailBench(port: number, s: MailBenchSettings, density: 
         );
       });
       const loadStart = os.loadavg();
-      await runtime.jobs.start(taskList(runtime), { crontab: CRONTAB });
+      await runtime.jobs.start(taskList(runtime), { crontab: crontab(runtime) });
       const spreadTotal = s.perTenant * spread.length;
       const s0 = performance.now();
       await runtime.jobs.add('mail_sweep', {}, { jobKey: 'mail_sweep' });

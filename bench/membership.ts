@@ -21,7 +21,8 @@ import { studioLocale } from '../src/platform/i18n.js';
 import { addMonths, firstDay, lastDay, monthOf, todayIn } from '../src/platform/calendar.js';
 import { inTenantTransaction, withCredentials, type Tx } from '../src/platform/db/databases.js';
 import type { DB } from '../src/platform/db/types.js';
-import { createLogger, openRuntime } from '../src/platform/runtime.js';
+import { createLogger } from '../src/platform/runtime.js';
+import { openAppRuntime } from '../src/app/composition.js';
 import { startAppServer, startBenchCluster, withAdmin, type BenchCluster } from './cluster.js';
 import { createPooledTenants, runtimeConfig, type DensitySettings, type TenantCredential } from './density.js';
 import { WORK_DIR, fmt, log, mapConcurrent, percentile, randomInt, ratio, sleep, sortedCopy, table, unmeasuredSection } from './lib.js';
@@ -810,7 +811,7 @@ async function measureStatusChanges(cluster: BenchCluster, tenantIds: string[], 
   // The real path: applyAllDue for each tenant in the tenant's own transactions (batches of 1,000), the way
   // runMembershipDay calls it, a few tenants at a time.
   await resetStats(cluster.adminUrl);
-  let runtime = await openRuntime(runtimeConfig(cluster.adminUrl, d), createLogger({ LOG_LEVEL: 'warn' }));
+  let runtime = await openAppRuntime(runtimeConfig(cluster.adminUrl, d), createLogger({ LOG_LEVEL: 'warn' }));
   let real: StatusRun;
   try {
     const tenants = await Promise.all(tenantIds.map(async (id) => (await runtime.directory.byId(id))!));
@@ -835,7 +836,7 @@ async function measureStatusChanges(cluster: BenchCluster, tenantIds: string[], 
   // The same number of identical changes on the next members, then one plain UPDATE per tenant.
   const second = await scheduleChanges(cluster.adminUrl, n + 1, 2 * n, c);
   log(`scheduled ${second.cancellations + second.leaves} more identical changes for the plain UPDATE`);
-  runtime = await openRuntime(runtimeConfig(cluster.adminUrl, d), createLogger({ LOG_LEVEL: 'warn' }));
+  runtime = await openAppRuntime(runtimeConfig(cluster.adminUrl, d), createLogger({ LOG_LEVEL: 'warn' }));
   let update: StatusRun;
   try {
     const tenants = await Promise.all(tenantIds.map(async (id) => (await runtime.directory.byId(id))!));

@@ -6,7 +6,8 @@
  */
 import os from 'node:os';
 import { readMigrations } from '../src/platform/db/migrate.js';
-import { createLogger, openRuntime } from '../src/platform/runtime.js';
+import { createLogger } from '../src/platform/runtime.js';
+import { openAppRuntime } from '../src/app/composition.js';
 import { startBenchCluster, withAdmin } from './cluster.js';
 import { runtimeConfig, type DensitySettings } from './density.js';
 import { fmt, log, mapConcurrent, percentile, sortedCopy, table, unmeasuredSection } from './lib.js';
@@ -71,7 +72,7 @@ async function timedMigrate(
   prefix: string,
   run: Pick<MigrateRun, 'kind' | 'concurrency' | 'createSeconds'>,
 ): Promise<MigrateRun> {
-  const runtime = await openRuntime({ ...runtimeConfig(adminUrl, density), MIGRATE_CONCURRENCY: run.concurrency }, createLogger({ LOG_LEVEL: 'warn' }));
+  const runtime = await openAppRuntime({ ...runtimeConfig(adminUrl, density), MIGRATE_CONCURRENCY: run.concurrency }, createLogger({ LOG_LEVEL: 'warn' }));
   const loadStart = os.loadavg();
   let report;
   let seconds;
@@ -107,7 +108,7 @@ export async function runMigrateBench(port: number, s: MigrateBenchSettings, den
   try {
     const adminUrl = cluster.adminUrl;
     // The control plane (and pool-main) first, so each timed run has only silos to do.
-    const setup = await openRuntime(runtimeConfig(adminUrl, density), createLogger({ LOG_LEVEL: 'warn' }));
+    const setup = await openAppRuntime(runtimeConfig(adminUrl, density), createLogger({ LOG_LEVEL: 'warn' }));
     try {
       await setup.migrate();
     } finally {

@@ -25,8 +25,9 @@ import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { buildApp } from '../src/platform/http/app.js';
 import { CHROMIUM, chromiumArgs } from '../test/support/chromium.js';
-import { createLogger, openRuntime, type Runtime } from '../src/platform/runtime.js';
-import { seedDemoTenant } from '../src/platform/seed.js';
+import { createLogger, type Runtime } from '../src/platform/runtime.js';
+import { openAppRuntime } from '../src/app/composition.js';
+import { seedDemoTenant } from '../src/app/demo-seed.js';
 import { startBenchCluster, withAdmin } from './cluster.js';
 import { runtimeConfig, type DensitySettings } from './density.js';
 import { REPO_ROOT, WORK_DIR, assertPortsFree, fmt, log, onCleanup, sleep, table, unmeasuredSection } from './lib.js';
@@ -476,7 +477,7 @@ export async function runWebBench(ports: WebPorts, s: WebBenchSettings, density:
   try {
     const config = runtimeConfig(cluster.adminUrl, density);
     await mkdir(config.DATA_DIR, { recursive: true });
-    const runtime = await openRuntime(config, createLogger({ LOG_LEVEL: 'warn' }));
+    const runtime = await openAppRuntime(config, createLogger({ LOG_LEVEL: 'warn' }));
     const apps: FastifyInstance[] = [];
     const proxies: Array<{ close(): Promise<void> }> = [];
     try {

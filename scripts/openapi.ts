@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { loadConfig } from '../src/config.js';
 import { buildApp } from '../src/platform/http/app.js';
-import { createLogger, openRuntime } from '../src/platform/runtime.js';
+import { createLogger } from '../src/platform/runtime.js';
+import { openAppRuntime } from '../src/app/composition.js';
 
 export const schemaFile = fileURLToPath(new URL('../web/src/api/schema.d.ts', import.meta.url));
 
@@ -26,7 +27,7 @@ export async function apiDocument(): Promise<ApiDocument> {
     PLATFORM_ADMIN_TOKEN: 'unused-unused-unused-unused-unused',
     LOG_LEVEL: 'silent',
   });
-  const runtime = await openRuntime(config, createLogger({ LOG_LEVEL: 'silent' }));
+  const runtime = await openAppRuntime(config, createLogger({ LOG_LEVEL: 'silent' }));
   const app = await buildApp(runtime);
   try {
     await app.ready();

@@ -1,8 +1,9 @@
 import { ConfigError, loadConfig } from './config.js';
 import { buildApp } from './platform/http/app.js';
-import { CRONTAB, taskList } from './platform/jobs/tasks.js';
-import { createLogger, openRuntime } from './platform/runtime.js';
-import { seedDemoTenant } from './platform/seed.js';
+import { crontab, taskList } from './platform/jobs/tasks.js';
+import { createLogger } from './platform/runtime.js';
+import { openAppRuntime } from './app/composition.js';
+import { seedDemoTenant } from './app/demo-seed.js';
 
 async function main() {
   let config;
@@ -16,7 +17,7 @@ async function main() {
     throw error;
   }
   const log = createLogger(config);
-  const runtime = await openRuntime(config, log);
+  const runtime = await openAppRuntime(config, log);
   if (config.MIGRATE_ON_START) {
     // A control-plane failure throws (the instance does not start); a placement's failure only stops its tenants.
     const report = await runtime.migrate();
@@ -41,7 +42,7 @@ async function main() {
   const demo = config.SEED_DEMO && runtime.embedded ? await seedDemoTenant(runtime) : null;
   const app = await buildApp(runtime);
   if (config.RUN_WORKER) {
-    await runtime.jobs.start(taskList(runtime), { crontab: CRONTAB });
+    await runtime.jobs.start(taskList(runtime), { crontab: crontab(runtime) });
     // Mail left by a worker that died, or queued while none ran, goes now rather than at the next sweep.
     if (runtime.mail.transport) await runtime.jobs.add('mail_sweep', {}, { jobKey: 'mail_sweep' });
   }

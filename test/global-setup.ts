@@ -6,7 +6,8 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../src/config.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/platform/db/embedded.js';
-import { createLogger, openRuntime } from '../src/platform/runtime.js';
+import { createLogger } from '../src/platform/runtime.js';
+import { openAppRuntime } from '../src/app/composition.js';
 import { TEST_ENV } from './support/env.js';
 
 declare module 'vitest' {
@@ -83,7 +84,7 @@ export default async function setup(project: TestProject) {
     extraClusters = extraSuperuserUrls = { second: second.server.adminUrl };
   }
   const config = loadConfig({ ...TEST_ENV, DATABASE_URL: adminUrl, EXTRA_CLUSTERS: JSON.stringify(extraClusters) });
-  const runtime = await openRuntime(config, createLogger({ LOG_LEVEL: 'silent' }));
+  const runtime = await openAppRuntime(config, createLogger({ LOG_LEVEL: 'silent' }));
   await runtime.migrate();
   await runtime.close();
   if (process.env.TEST_CLOCK_AHEAD) await requireClockAhead(superuserUrl!);

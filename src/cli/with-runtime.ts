@@ -1,6 +1,7 @@
 import { loadConfig } from '../config.js';
 import { CliError } from './cli-error.js';
-import { createLogger, openRuntime, type Runtime } from '../platform/runtime.js';
+import { createLogger, type Runtime } from '../platform/runtime.js';
+import { openAppRuntime } from '../app/composition.js';
 
 /**
  * Opens the platform, runs fn, and always closes it. Only `migrate` changes the schema (and re-asserts the
@@ -8,7 +9,7 @@ import { createLogger, openRuntime, type Runtime } from '../platform/runtime.js'
  */
 export async function withRuntime<T>(fn: (runtime: Runtime) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const runtime = await openRuntime(config, createLogger({ LOG_LEVEL: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL }));
+  const runtime = await openAppRuntime(config, createLogger({ LOG_LEVEL: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL }));
   try {
     return await fn(runtime);
   } catch (error) {

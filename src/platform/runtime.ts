@@ -2,6 +2,7 @@ import pg from 'pg';
 import pMap from 'p-map';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { Composition } from './composition.js';
 import { createAuthService, type AuthService } from './auth/auth.service.js';
 import { createStaffService } from './auth/staff.service.js';
 import { Databases, withCredentials } from './db/databases.js';
@@ -42,6 +43,8 @@ export interface MigrationReport {
 
 export interface Runtime {
   config: Config;
+  /** The business modules and hooks the composition root wired in (src/app/composition.ts). */
+  composition: Composition;
   log: Logger;
   databases: Databases;
   directory: TenantDirectory;
@@ -87,9 +90,10 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
 
 /**
  * Opens databases (starting the embedded PostgreSQL when DATABASE_URL is unset) and wires the services.
- * Nothing here listens on a port; main.ts and the CLI decide what to run.
+ * Nothing here listens on a port; main.ts and the CLI decide what to run. Entry points call it through
+ * `openAppRuntime` (src/app/composition.ts), which passes the app's modules.
  */
-export async function openRuntime(config: Config, log: Logger = createLogger(config)): Promise<Runtime> {
+export async function openRuntime(config: Config, composition: Composition, log: Logger = createLogger(config)): Promise<Runtime> {
   let embedded: EmbeddedServer | null = null;
   let adminUrl = config.DATABASE_URL;
   let appPassword = config.APP_DATABASE_PASSWORD;
@@ -139,6 +143,7 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     resetsPerEmailHour: config.PASSWORD_RESETS_PER_EMAIL_HOUR,
     windowMinutes: config.LOGIN_WINDOW_MINUTES,
     tenantUrl,
+    memberSessions: composition.hooks.memberSessions,
   });
 
   const roles: RoleNames = { app: config.APP_DATABASE_USER, platform: config.PLATFORM_DATABASE_USER };
@@ -239,6 +244,7 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
 
   const runtime: Runtime = {
     config,
+    composition,
     log,
     databases,
     directory,

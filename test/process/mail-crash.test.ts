@@ -3,7 +3,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { withCredentials } from '../../src/platform/db/databases.js';
-import { createLogger, openRuntime } from '../../src/platform/runtime.js';
+import { createLogger } from '../../src/platform/runtime.js';
+import { openAppRuntime } from '../../src/app/composition.js';
 import { TEST_ENV } from '../support/env.js';
 import { freePort, startServer } from '../support/server-process.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
@@ -24,7 +25,7 @@ beforeAll(async () => {
   owner = new pg.Client({ connectionString: adminUrl });
   await owner.connect();
   await owner.query(`create database ${database}`);
-  const runtime = await openRuntime(loadConfig({ ...TEST_ENV, DATABASE_URL: url }), createLogger({ LOG_LEVEL: 'silent' }));
+  const runtime = await openAppRuntime(loadConfig({ ...TEST_ENV, DATABASE_URL: url }), createLogger({ LOG_LEVEL: 'silent' }));
   try {
     await runtime.migrate();
     const created = await runtime.tenants.create({

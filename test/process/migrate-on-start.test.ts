@@ -3,7 +3,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { withCredentials } from '../../src/platform/db/databases.js';
-import { createLogger, openRuntime } from '../../src/platform/runtime.js';
+import { createLogger } from '../../src/platform/runtime.js';
+import { openAppRuntime } from '../../src/app/composition.js';
 import { TEST_ENV } from '../support/env.js';
 import { freePort, startServer } from '../support/server-process.js';
 import { dropTestDatabase } from '../support/drop-database.js';
@@ -47,7 +48,7 @@ describe('MIGRATE_ON_START=false', () => {
   });
 
   it('starts without migrating once the release step has migrated', async () => {
-    const runtime = await openRuntime(loadConfig({ ...TEST_ENV, DATABASE_URL: url }), createLogger({ LOG_LEVEL: 'silent' }));
+    const runtime = await openAppRuntime(loadConfig({ ...TEST_ENV, DATABASE_URL: url }), createLogger({ LOG_LEVEL: 'silent' }));
     try {
       await runtime.migrate();
     } finally {

@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { buildApp } from '../../src/platform/http/app.js';
-import { createLogger, openRuntime, type Runtime } from '../../src/platform/runtime.js';
+import { createLogger, type Runtime } from '../../src/platform/runtime.js';
+import { openAppRuntime } from '../../src/app/composition.js';
 import { TEST_ENV } from './env.js';
 
 export interface TestTenant {
@@ -45,7 +46,7 @@ export async function startTestPlatform(env: Record<string, string> = {}, log?: 
   const databaseEnv = testDatabaseEnv();
   const adminUrl = databaseEnv.DATABASE_URL!;
   const config = loadConfig({ ...TEST_ENV, ...databaseEnv, ...env });
-  const runtime = await openRuntime(config, log ?? createLogger({ LOG_LEVEL: 'silent' }));
+  const runtime = await openAppRuntime(config, log ?? createLogger({ LOG_LEVEL: 'silent' }));
   const app = await buildApp(runtime);
   const admins: pg.Client[] = [];
   const platformToken = TEST_ENV.PLATFORM_ADMIN_TOKEN;

@@ -2,8 +2,8 @@ import type { Tx } from '../db/databases.js';
 import { render, studioLocale, text } from '../i18n.js';
 import type { StaffRole, Tenant } from '../db/types.js';
 import type { Principal, TenantContext, TenantSession } from '../tenancy/context.js';
-import { memberSessionsRepo } from '../../modules/members/member-accounts.repo.js';
 import type { SessionStore } from './credentials.repo.js';
+import type { PlatformHooks } from '../composition.js';
 import { createRealmFlows, type AccountRealm } from './realm.js';
 import { sha256 } from './secrets.js';
 import { queueMail } from '../mail/outbox.js';
@@ -20,6 +20,7 @@ export interface AuthSettings {
   resetsPerEmailHour: number;
   /** The public address of a tenant, for links in mail. */
   tenantUrl(tenant: Pick<Tenant, 'slug'>): string;
+  memberSessions: PlatformHooks['memberSessions'];
 }
 
 const SESSION_TOUCH_INTERVAL_MS = 5 * 60_000;
@@ -73,7 +74,7 @@ export function createAuthService(settings: AuthSettings) {
         return s ? { kind: 'staff', staffId: s.staff_id, role: s.role, sessionId: s.session_id } : null;
       }
       if (bearer.startsWith('shm_')) {
-        const s = await liveSession(db, memberSessionsRepo, bearer);
+        const s = await liveSession(db, settings.memberSessions, bearer);
         return s ? { kind: 'member', memberId: s.member_id, accountId: s.account_id, sessionId: s.session_id } : null;
       }
       if (bearer.startsWith('shk_')) {

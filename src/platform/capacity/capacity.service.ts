@@ -14,7 +14,7 @@ export interface ComputedPlan {
 }
 
 /** Reads every active tenant's calendar, one tenant at a time under its own RLS, and plans the period. */
-export async function computePlan(runtime: Pick<Runtime, 'tenants' | 'directory' | 'clock'>, query: PlanQuery, rules: CapacityRules): Promise<ComputedPlan> {
+export async function computePlan(runtime: Pick<Runtime, 'tenants' | 'directory' | 'clock' | 'composition'>, query: PlanQuery, rules: CapacityRules): Promise<ComputedPlan> {
   const period = { from: query.from, to: query.to, timeZone: query.timezone };
   const bounds = periodBounds(period);
   const range = { ...bounds, beforeMs: rules.load.attendeeMinutesBefore * MINUTE, afterMs: rules.load.attendeeMinutesAfter * MINUTE };
@@ -22,7 +22,7 @@ export async function computePlan(runtime: Pick<Runtime, 'tenants' | 'directory'
   let tenants = 0;
   let lessons = 0;
   for (const id of await runtime.tenants.liveIds()) {
-    const calendar = await readTenantCalendar(runtime.directory, id, range, runtime.clock.now());
+    const calendar = await readTenantCalendar(runtime.directory, runtime.composition.hooks.lessonCalendar, id, range, runtime.clock.now());
     if (!calendar) continue;
     tenants++;
     for (const lesson of calendar.lessons) plan.add(lesson);

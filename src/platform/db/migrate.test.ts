@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { withCredentials } from './databases.js';
 import { migrateDatabase, readMigrations } from './migrate.js';
 import { loadConfig } from '../../config.js';
-import { createLogger, openRuntime } from '../runtime.js';
+import { createLogger } from '../runtime.js';
+import { openAppRuntime } from '../../app/composition.js';
 import { TEST_ENV } from '../../../test/support/env.js';
 import { testDatabaseEnv } from '../../../test/support/platform.js';
 import { dropTestDatabase } from '../../../test/support/drop-database.js';
@@ -46,7 +47,7 @@ describe('migrations', () => {
     // Several databases on one cluster share its roles, but not the per-database migration lock.
     const urls = [adminUrl, adminUrl, await freshDatabase(), await freshDatabase(), await freshDatabase()];
     const runtimes = await Promise.all(
-      urls.map((url) => openRuntime(loadConfig({ ...TEST_ENV, ...testDatabaseEnv(), DATABASE_URL: url }), createLogger({ LOG_LEVEL: 'silent' }))),
+      urls.map((url) => openAppRuntime(loadConfig({ ...TEST_ENV, ...testDatabaseEnv(), DATABASE_URL: url }), createLogger({ LOG_LEVEL: 'silent' }))),
     );
     try {
       const results = await Promise.allSettled(runtimes.map((r) => r.migrate()));

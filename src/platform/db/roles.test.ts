@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../config.js';
-import { createLogger, openRuntime } from '../runtime.js';
+import { createLogger } from '../runtime.js';
+import { openAppRuntime } from '../../app/composition.js';
 import { TEST_ENV } from '../../../test/support/env.js';
 import { withCredentials } from './databases.js';
 
@@ -26,7 +27,7 @@ const ownerEnv = (roles: { app: string; platform: string }) => ({
 });
 
 async function migrateAs(roles: { app: string; platform: string }) {
-  const runtime = await openRuntime(loadConfig(ownerEnv(roles)), createLogger({ LOG_LEVEL: 'silent' }));
+  const runtime = await openAppRuntime(loadConfig(ownerEnv(roles)), createLogger({ LOG_LEVEL: 'silent' }));
   try {
     return (await runtime.migrate()).controlPlane.applied;
   } finally {

@@ -17,21 +17,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sql } from 'kysely';
-import { memberAuthRoutes, memberSelfRoutes, signUpSettingsRoutes } from '../../modules/members/member-accounts.routes.js';
-import { memberRoutes } from '../../modules/members/members.routes.js';
 import { apiKeyRoutes, authRoutes, staffRoutes } from '../auth/auth.routes.js';
-import { bookingSettingsRoutes, settingsRoutes } from '../../modules/settings/settings.routes.js';
-import { catalogRoutes } from '../../modules/schedule/catalog.routes.js';
-import { roomRoutes } from '../../modules/schedule/rooms.routes.js';
-import { instructorRoutes } from '../../modules/schedule/instructors.routes.js';
-import { lessonRoutes } from '../../modules/schedule/lessons.routes.js';
-import { reportRoutes } from '../../modules/reports/reports.routes.js';
-import { planRoutes } from '../../modules/plans/plans.routes.js';
-import { contractRoutes } from '../../modules/contracts/contracts.routes.js';
-import { saleRoutes } from '../../modules/sales/sales.routes.js';
-import { creditRoutes } from '../../modules/credits/credits.routes.js';
-import { memberReservationRoutes, staffReservationRoutes } from '../../modules/reservations/reservations.routes.js';
-import { checkInRoutes } from '../../modules/checkin/checkin.routes.js';
 import type { Runtime } from '../runtime.js';
 import { platformRoutes } from '../tenancy/tenants.routes.js';
 import { AppError } from '../errors.js';
@@ -39,10 +25,10 @@ import { rejectIllFormedText } from './well-formed-text.js';
 import { handleClientError, handleError, handleNotFound, problem, problemSchema, requestRef, sendProblem } from './problems.js';
 import { text } from '../i18n.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { billingRoutes } from '../../modules/billing/billing.routes.js';
 import { beaconRoutes } from '../analytics/beacon.routes.js';
 import { observabilityRoutes } from '../observability/observability.routes.js';
-import { tenantRoutes, type RouteConfig, type TenantRouter } from './tenant-route.js';
+import { tenantRoutes, type RouteConfig } from './tenant-route.js';
+import type { TenantRoutes } from '../composition.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -64,30 +50,14 @@ export interface RouteEntry {
   config: RouteConfig;
 }
 
-/** Every module that serves tenant data registers its routes here; the cross-tenant test walks them all. */
-const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [
+/**
+ * The platform's own tenant routes; the business modules' come from the composition root (runtime.composition).
+ * All of them are registered through the tenant router, so the cross-tenant test walks them all.
+ */
+const platformTenantRoutes: TenantRoutes[] = [
   authRoutes,
   staffRoutes,
   apiKeyRoutes,
-  settingsRoutes,
-  catalogRoutes,
-  bookingSettingsRoutes,
-  roomRoutes,
-  instructorRoutes,
-  lessonRoutes,
-  memberRoutes,
-  memberAuthRoutes,
-  memberSelfRoutes,
-  signUpSettingsRoutes,
-  planRoutes,
-  contractRoutes,
-  saleRoutes,
-  creditRoutes,
-  memberReservationRoutes,
-  staffReservationRoutes,
-  checkInRoutes,
-  billingRoutes,
-  reportRoutes,
   beaconRoutes,
 ];
 
@@ -267,7 +237,8 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   }
 
   const router = tenantRoutes(app, runtime);
-  for (const register of tenantModules) register(router, runtime);
+  const moduleRoutes = runtime.composition.modules.flatMap((m) => m.routes ?? []);
+  for (const register of [...platformTenantRoutes, ...moduleRoutes]) register(router, runtime);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();

@@ -1,73 +1,34 @@
 import type { TaskList } from 'graphile-worker';
-import { z } from 'zod';
 import type { Runtime } from '../runtime.js';
-import { runMembershipDay } from '../../modules/contracts/membership-run.js';
-import { runPromotion, runReservationUpkeep } from '../../modules/reservations/upkeep.js';
-import { billingDeps, runBilling } from '../../modules/billing/billing-run.js';
 import { refreshQuotaUsage } from '../limits/quota-usage.js';
+import { perTenantSweep, tenantPayload } from './tenant-tasks.js';
 
-const tenantPayload = z.object({ tenantId: z.uuid() });
-const lessonPayload = tenantPayload.extend({ lessonId: z.uuid() });
+/** The platform's own schedule; each module adds its lines (AppModule.crontab). */
+const PLATFORM_CRONTAB = ['23 0 * * * analytics_compact', '37 * * * * quota_usage_sweep', '*/5 * * * * mail_sweep'];
 
-/**
- * Hourly: every tenant's membership day (each tenant has its own midnight; reruns are harmless). Every minute:
- * reservation upkeep (lapsed offers, waitlist promotion the request path could not kick, no-shows). Hourly:
- * billing (each tenant's billing day comes at its own midnight; between billing days the run invoices new sales,
- * settles pending charges and retries failed ones).
- */
-export const CRONTAB = [
-  '7 * * * * membership_sweep',
-  '* * * * * reservations_sweep',
-  '17 * * * * billing_sweep',
-  '23 0 * * * analytics_compact',
-  '37 * * * * quota_usage_sweep',
-  '*/5 * * * * mail_sweep',
-].join('\n');
+/** The worker's schedule: the platform's and every module's. */
+export function crontab(runtime: Pick<Runtime, 'composition'>): string {
+  return [...PLATFORM_CRONTAB, ...runtime.composition.modules.flatMap((m) => m.crontab ?? [])].join('\n');
+}
 
-/** Every background task of the platform; modules add theirs here. */
+/** Every background task: the platform's and every module's (a task name taken twice is a wiring mistake). */
 export function taskList(runtime: Runtime): TaskList {
+  const tasks = platformTasks(runtime);
+  for (const module of runtime.composition.modules) {
+    for (const [name, task] of Object.entries(module.tasks?.(runtime) ?? {})) {
+      if (name in tasks) throw new Error(`task ${name} of module ${module.name} is already taken`);
+      tasks[name] = task;
+    }
+  }
+  return tasks;
+}
+
+function platformTasks(runtime: Runtime): TaskList {
   return {
     tenant_purge: async (payload, helpers) => {
       const { tenantId } = tenantPayload.parse(payload);
       const result = await runtime.tenants.purge(tenantId);
       helpers.logger.info(`tenant ${tenantId} purge: ${JSON.stringify(result)}`);
-    },
-
-    /** Fans out one membership_daily job per live tenant; the job key keeps it to one queued job each. */
-    membership_sweep: async () => {
-      for (const tenantId of await runtime.tenants.liveIds()) {
-        await runtime.jobs.add('membership_daily', { tenantId }, { jobKey: `membership_daily:${tenantId}` });
-      }
-    },
-
-    reservations_sweep: async () => {
-      for (const tenantId of await runtime.tenants.liveIds()) {
-        await runtime.jobs.add('reservations_upkeep', { tenantId }, { jobKey: `reservations_upkeep:${tenantId}` });
-      }
-    },
-
-    reservations_upkeep: async (payload, helpers) => {
-      const { tenantId } = tenantPayload.parse(payload);
-      const result = await runReservationUpkeep(runtime.directory, tenantId, runtime.clock.now());
-      helpers.logger.debug(`reservation upkeep: ${JSON.stringify(result)}`);
-    },
-
-    /** Kicked after a seat is given up, so the next in line need not wait for the minute's sweep. */
-    waitlist_promote: async (payload) => {
-      const { tenantId, lessonId } = lessonPayload.parse(payload);
-      await runPromotion(runtime.directory, tenantId, lessonId, () => runtime.clock.now());
-    },
-
-    billing_sweep: async () => {
-      for (const tenantId of await runtime.tenants.liveIds()) {
-        await runtime.jobs.add('billing_run', { tenantId }, { jobKey: `billing_run:${tenantId}` });
-      }
-    },
-
-    billing_run: async (payload, helpers) => {
-      const { tenantId } = tenantPayload.parse(payload);
-      const result = await runBilling(billingDeps(runtime), tenantId, runtime.clock.now());
-      helpers.logger.info(`billing run: ${JSON.stringify(result)}`);
     },
 
     /** Daily: merges the page-view files of finished days (see analytics.service.ts). */
@@ -79,11 +40,7 @@ export function taskList(runtime: Runtime): TaskList {
     },
 
     /** Hourly: each tenant's quota usage and stored bytes (the limits report, /metrics, the storage quota). */
-    quota_usage_sweep: async () => {
-      for (const tenantId of await runtime.tenants.liveIds()) {
-        await runtime.jobs.add('quota_usage', { tenantId }, { jobKey: `quota_usage:${tenantId}` });
-      }
-    },
+    quota_usage_sweep: perTenantSweep(runtime, 'quota_usage'),
 
     quota_usage: async (payload) => {
       await refreshQuotaUsage(runtime, tenantPayload.parse(payload).tenantId);
@@ -93,11 +50,8 @@ export function taskList(runtime: Runtime): TaskList {
      * Mail is kicked when it is queued; this finds what a lost kick or a dead worker left (also run at start).
      * One job per studio, under one key, so a studio never has two queued.
      */
-    mail_sweep: async () => {
-      if (!runtime.mail.transport) return;
-      for (const tenantId of await runtime.tenants.liveIds()) {
-        await runtime.jobs.add('mail_deliver', { tenantId }, { jobKey: `mail:${tenantId}` });
-      }
+    mail_sweep: async (payload, helpers) => {
+      if (runtime.mail.transport) await perTenantSweep(runtime, 'mail_deliver', 'mail')(payload, helpers);
     },
 
     /**
@@ -109,12 +63,6 @@ export function taskList(runtime: Runtime): TaskList {
       const result = await runtime.mail.deliver(tenantId);
       const again = result.more ? new Date() : result.next;
       if (again) await runtime.jobs.add('mail_deliver', { tenantId }, { jobKey: `mail:${tenantId}`, runAt: again });
-    },
-
-    membership_daily: async (payload, helpers) => {
-      const { tenantId } = tenantPayload.parse(payload);
-      const result = await runMembershipDay(runtime.directory, tenantId, runtime.clock.now());
-      helpers.logger.info(`membership day: ${JSON.stringify(result)}`);
     },
   };
 }

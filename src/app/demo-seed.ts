@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Runtime } from './runtime.js';
-import { inTenantTransaction } from './db/databases.js';
-import { asLocale } from './i18n.js';
-import type { TenantContext } from './tenancy/context.js';
+import type { Runtime } from '../platform/runtime.js';
+import { inTenantTransaction } from '../platform/db/databases.js';
+import { asLocale } from '../platform/i18n.js';
+import type { TenantContext } from '../platform/tenancy/context.js';
 import { catalogService } from '../modules/schedule/catalog.service.js';
 import { plansService } from '../modules/plans/plans.service.js';
 import { planTerms, type PlanTerms } from '../modules/plans/plans.schemas.js';
@@ -15,7 +15,7 @@ import { settingsRepo } from '../modules/settings/settings.repo.js';
 import { roomsService } from '../modules/schedule/rooms.service.js';
 import { instructorsService } from '../modules/schedule/instructors.service.js';
 import { lessonsService } from '../modules/schedule/lessons.service.js';
-import { addDays, tenantToday } from './calendar.js';
+import { addDays, tenantToday } from '../platform/calendar.js';
 
 export interface DemoLogin {
   url: string;
