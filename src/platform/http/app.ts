@@ -40,6 +40,7 @@ import { handleClientError, handleError, handleNotFound, problem, problemSchema,
 import { text } from '../i18n.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { billingRoutes } from '../../modules/billing/billing.routes.js';
+import { privacyRoutes } from '../../modules/privacy/privacy.routes.js';
 import { beaconRoutes } from '../analytics/beacon.routes.js';
 import { observabilityRoutes } from '../observability/observability.routes.js';
 import { tenantRoutes, type RouteConfig, type TenantRouter } from './tenant-route.js';
@@ -88,6 +89,7 @@ const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [
   checkInRoutes,
   billingRoutes,
   reportRoutes,
+  privacyRoutes,
   beaconRoutes,
 ];
 
