@@ -14,6 +14,7 @@ import { contractsModule } from '../modules/contracts/index.js';
 import { creditsModule } from '../modules/credits/index.js';
 import { memberSessions, membersModule } from '../modules/members/index.js';
 import { plansModule } from '../modules/plans/index.js';
+import { privacyModule } from '../modules/privacy/index.js';
 import { reportsModule } from '../modules/reports/index.js';
 import { lessonCalendar, reservationsModule } from '../modules/reservations/index.js';
 import { salesModule } from '../modules/sales/index.js';
@@ -33,6 +34,7 @@ export const composition: Composition = {
     checkinModule,
     billingModule,
     reportsModule,
+    privacyModule,
   ],
   hooks: { memberSessions, lessonCalendar },
 };

@@ -132,6 +132,8 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
     expect(invoice.status).toBe('paid');
     await ok(as('POST', `/api/invoices/${invoice.id}/refunds`, { amount: 100, reason: 'Goodwill' }), 201);
   }
+  // Data requests: the member asks for their account to be erased (it waits for the studio).
+  await ok(as('POST', '/api/me/data-requests', undefined, session.token), 201);
   const directory = platform.runtime.directory;
   await inTenantTransaction(await directory.dbFor((await directory.byId(tenant.id))!), tenant.id, (db) =>
     db.insertInto('app.webhook_events').values({ gateway: 'stripe', event_id: `evt_${tenant.slug}`, type: 'payment_intent.succeeded' }).execute(),

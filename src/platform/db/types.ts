@@ -203,6 +203,7 @@ export interface AppMembers extends TenantRow {
   status: ColumnType<MemberStatus, never, never>;
   status_since: ColumnType<string | null, never, never>;
   home_location_id: string | null;
+  erased_at: NullableTimestamp;
 }
 
 export type MemberStatus = 'provisional' | 'trial' | 'active' | 'on_leave' | 'cancelled';
@@ -792,9 +793,20 @@ export interface DB {
   'app.booking_blocks': AppBookingBlocks;
   'app.check_ins': AppCheckIns;
   'app.signing_keys': AppSigningKeys;
+  'app.member_data_requests': AppMemberDataRequests;
 }
 
 export type Tenant = Selectable<PlatformTenants>;
 export type Placement = Selectable<PlatformPlacements>;
 export type Staff = Selectable<AppStaff>;
 export type NewStaff = Insertable<AppStaff>;
+
+export interface AppMemberDataRequests extends TenantRow {
+  member_id: string;
+  kind: Generated<'erasure'>;
+  status: Generated<'pending' | 'completed' | 'declined'>;
+  requested_at: Generated<Date>;
+  decided_at: Date | null;
+  decided_by: string | null;
+  decline_reason: string | null;
+}

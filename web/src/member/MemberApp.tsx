@@ -1,6 +1,6 @@
 import { lazy } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
-import { Navigate, NavLink, Outlet, Route, Routes, useNavigate } from 'react-router';
+import { Link, Navigate, NavLink, Outlet, Route, Routes, useNavigate } from 'react-router';
 import { $api, api, isSignedOut, queryClient } from '../api/client';
 import { Login } from '../pages/Login';
 import { MemberConfirm } from '../pages/MemberConfirm';
@@ -15,6 +15,7 @@ const CheckInCodeScreen = lazy(() => import('./CheckInCode').then((m) => ({ defa
 const Invoices = lazy(() => import('./Invoices').then((m) => ({ default: m.Invoices })));
 const InvoiceScreen = lazy(() => import('./Invoices').then((m) => ({ default: m.InvoiceScreen })));
 const CardScreen = lazy(() => import('./Card').then((m) => ({ default: m.CardScreen })));
+const MyDataScreen = lazy(() => import('./MyData').then((m) => ({ default: m.MyDataScreen })));
 
 /** The members' own app, for their phones: the week's timetable, their bookings, check-in code, invoices and card. */
 export default function MemberApp() {
@@ -30,6 +31,7 @@ export default function MemberApp() {
         <Route path="invoices" element={<Invoices />} />
         <Route path="invoices/:invoiceId" element={<InvoiceScreen />} />
         <Route path="card" element={<CardScreen />} />
+        <Route path="my-data" element={<MyDataScreen />} />
         <Route path="*" element={<Navigate to="/member" replace />} />
       </Route>
     </Routes>
@@ -65,6 +67,7 @@ function SignedIn() {
       </header>
       <main className="card mobile" id="main">
         <Outlet />
+        <p className="small"><Link to="/member/my-data"><FormattedMessage id="privacy.me.link" /></Link></p>
         <button type="button" className="link small signout" onClick={() => void signOut()}><FormattedMessage id="common.signOut" /></button>
       </main>
       <nav className="bottom-tabs" aria-label={intl.formatMessage({ id: 'memberNav.label' })}>

@@ -20,6 +20,8 @@ import { fullName, MemberPicker, type MemberStatus, type MemberSummary } from '.
 
 /** The profile form checks with the server's zod schema: its own chunk, loaded when opened. */
 const EditProfile = lazy(() => import('./people/EditProfile'));
+/** Export and erasure (owners and managers): its own chunk, with the decline form's schema. */
+const DataSection = lazy(() => import('./DataRequests'));
 
 type Member = ResponseOf<'/api/members/{memberId}', 'get'>;
 type StatusHistory = ResponseOf<'/api/members/{memberId}/status', 'get'>;
@@ -88,7 +90,7 @@ function MemberBody({ member: m }: { member: Member }) {
   const [editing, setEditing] = useState(false);
   const tabs: Array<[Tab, boolean]> = [
     ['overview', true], ['contracts', true], ['credits', true], ['reservations', true], ['penalties', true],
-    ['checkIns', true], ['billing', can.sell(role)], ['messages', can.sell(role)], ['family', true],
+    ['checkIns', true], ['billing', can.sell(role)], ['messages', can.sell(role)], ['family', true], ['data', can.manage(role)],
   ];
   const shown = tabs.filter(([, allowed]) => allowed).map(([id]) => id);
   const asked = params.get('tab') as Tab | null;
@@ -97,7 +99,7 @@ function MemberBody({ member: m }: { member: Member }) {
   const choose = (key: Key) => setParams((p) => { p.set('tab', String(key)); return p; }, { replace: true });
   return (
     <Tabs selectedKey={tab} onSelectionChange={choose}>
-      {/* Nine tabs wrap onto a second line on a phone rather than run off the screen. */}
+      {/* The tabs wrap onto a second line on a phone rather than run off the screen. */}
       <TabList className="tabs" style={{ flexWrap: 'wrap' }} aria-label={t('tabs')}>
         {shown.map((id) => (
           <Tab key={id} id={id} className={({ isSelected }) => (isSelected ? 'tab active' : 'tab')}>
@@ -126,11 +128,12 @@ function MemberBody({ member: m }: { member: Member }) {
       {can.sell(role) && <TabPanel id="billing"><BillingSection member={m} canManage={can.manage(role)} /></TabPanel>}
       {can.sell(role) && <TabPanel id="messages"><MessagesSection memberId={m.id} /></TabPanel>}
       <TabPanel id="family"><FamilySection member={m} canChange={can.sell(role)} /></TabPanel>
+      {can.manage(role) && <TabPanel id="data"><Suspense fallback={null}><DataSection memberId={m.id} memberNumber={m.memberNumber} /></Suspense></TabPanel>}
     </Tabs>
   );
 }
 
-type Tab = 'overview' | 'contracts' | 'credits' | 'reservations' | 'penalties' | 'checkIns' | 'billing' | 'messages' | 'family';
+type Tab = 'overview' | 'contracts' | 'credits' | 'reservations' | 'penalties' | 'checkIns' | 'billing' | 'messages' | 'family' | 'data';
 
 /** The member's family: who is in it, who is billed, and (for the desk) joining a lead's family or leaving it. */
 function FamilySection({ member: m, canChange }: { member: Member; canChange: boolean }) {

@@ -53,6 +53,7 @@ const Setup = lazy(() => import('../pages/setup/Setup').then((m) => ({ default: 
 const NewLesson = lazy(() => import('../pages/schedule/NewLesson').then((m) => ({ default: m.NewLesson })));
 const Dashboard = lazy(() => import('../pages/reports/Reports').then((m) => ({ default: m.Dashboard })));
 const Reports = lazy(() => import('../pages/reports/Reports').then((m) => ({ default: m.Reports })));
+const DataRequests = lazy(() => import('../pages/DataRequests').then((m) => ({ default: m.DataRequestsPage })));
 
 /** The staff app: sign-in and password links, then the studio's screens under one signed-in layout. */
 export default function StaffApp() {
@@ -75,6 +76,7 @@ export default function StaffApp() {
         <Route path="setup/*" element={<Setup />} />
         <Route path="dashboard" element={<Dashboard />} />
         <Route path="reports/*" element={<Reports />} />
+        <Route path="data-requests" element={<DataRequests />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>
@@ -108,6 +110,7 @@ function StaffLayout({ me }: { me: StaffMe }) {
     ...(can.sell(me.role) ? [['/invoices', 'nav.invoices'] as [string, string]] : []),
     ...(can.manage(me.role) ? [['/reports', 'nav.reports'] as [string, string]] : []),
     ...(can.manage(me.role) ? [['/settings', 'nav.settings'] as [string, string]] : []),
+    ...(can.manage(me.role) ? [['/data-requests', 'nav.dataRequests'] as [string, string]] : []),
     ...(manages[me.role].length > 0 ? [['/staff', 'nav.staff'] as [string, string]] : []),
   ];
   async function signOut() {
