@@ -20,6 +20,7 @@ import { sql } from 'kysely';
 import { memberAuthRoutes, memberSelfRoutes, signUpSettingsRoutes } from '../../modules/members/member-accounts.routes.js';
 import { memberRoutes } from '../../modules/members/members.routes.js';
 import { apiKeyRoutes, authRoutes, staffRoutes } from '../auth/auth.routes.js';
+import { twoFactorRoutes } from '../auth/two-factor.routes.js';
 import { bookingSettingsRoutes, settingsRoutes } from '../../modules/settings/settings.routes.js';
 import { catalogRoutes } from '../../modules/schedule/catalog.routes.js';
 import { roomRoutes } from '../../modules/schedule/rooms.routes.js';
@@ -69,6 +70,7 @@ const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [
   authRoutes,
   staffRoutes,
   apiKeyRoutes,
+  twoFactorRoutes,
   settingsRoutes,
   catalogRoutes,
   bookingSettingsRoutes,
