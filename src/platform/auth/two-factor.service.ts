@@ -189,8 +189,13 @@ export function createTwoFactorService(checkCode: CodeCheck) {
 
     /** Turns it off after a current code (or a recovery code); not while the studio requires it. */
     async disable(session: TenantSession, staffId: string, code: string) {
-      await checkCode(session, staffId, { code, recovery: true }, async (db) => {
+      const refuseIfRequired = async (db: Tx) => {
         if (await staffSecurityRepo.requireTwoFactor(db)) throw new AppError('conflict', text('twofactor.required_by_studio'), { reason: 'required_by_studio' });
+      };
+      // Said before a code is spent on it; checked again with the code, in case the owner switched it meanwhile.
+      await session.transaction(({ db }) => refuseIfRequired(db));
+      await checkCode(session, staffId, { code, recovery: true }, async (db) => {
+        await refuseIfRequired(db);
         await twoFactorRepo.remove(db, staffId);
       });
     },
