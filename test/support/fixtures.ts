@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import { addDays, addMonths, monthOf } from '../../src/platform/calendar.js';
 import { inTenantTransaction } from '../../src/platform/db/databases.js';
 import type { TestPlatform, TestTenant } from './platform.js';
+import { totpAt } from './two-factor.js';
 import { billingDeps, runBilling } from '../../src/modules/billing/billing-run.js';
 
 /** A fixture tenant, with a signed-in member (who leads a family) besides the owner. */
@@ -138,6 +139,16 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   await inTenantTransaction(await directory.dbFor((await directory.byId(tenant.id))!), tenant.id, (db) =>
     db.insertInto('app.webhook_events').values({ gateway: 'stripe', event_id: `evt_${tenant.slug}`, type: 'payment_intent.succeeded' }).execute(),
   );
+
+  // Two-factor sign-in: the desk sets a password from the invitation and turns it on; a sign-in leaves a challenge.
+  const deskEmail = `desk@${tenant.slug}.example.com`;
+  const deskPassword = 'desk password 2fa';
+  await ok(as('POST', '/api/auth/password-reset/confirm', { token: tokenInMail(await latestMail(platform, tenant, deskEmail, 'staff_invite')), password: deskPassword }), 204);
+  const deskToken = (await ok(as('POST', '/api/auth/login', { email: deskEmail, password: deskPassword }, undefined), 200)).token;
+  const { secret } = await ok(as('POST', '/api/account/two-factor', undefined, deskToken), 201);
+  await ok(as('POST', '/api/account/two-factor/confirm', { code: await totpAt(platform, secret) }, deskToken), 200);
+  expect((await ok(as('POST', '/api/auth/login', { email: deskEmail, password: deskPassword }, undefined), 200)).twoFactor).toBe('code');
+  await ok(as('PUT', '/api/settings/staff-security', { requireStaffTwoFactor: false }), 200);
 
   return { ...tenant, memberToken: session.token, memberId: session.member.id, roomId: room.id, instructorId: instructor.id, seriesId: series.id, lessonId: lesson.id };
 }

@@ -6,6 +6,7 @@ import type { Runtime } from '../runtime.js';
 import type { TenantContext, TenantSession } from '../tenancy/context.js';
 import { apiKeysService } from './api-keys.service.js';
 import * as s from './auth.schemas.js';
+import { staffLoginResponse } from './two-factor.schemas.js';
 
 type Credentials = { email: string; password: string };
 
@@ -91,7 +92,7 @@ export function authRoutes(router: TenantRouter, { auth, staff, tenants }: Runti
       ],
     }),
   });
-  signInRoutes(router, { prefix: '/api/auth', tags, access: 'authenticated', session: s.loginResponse, service: auth });
+  signInRoutes(router, { prefix: '/api/auth', tags, access: 'authenticated', session: staffLoginResponse, service: auth });
   route({
     method: 'GET', url: '/api/auth/me', summary: 'The signed-in staff member', tags, access: ALL_STAFF,
     schema: { response: s.staffDto },

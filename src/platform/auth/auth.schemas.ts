@@ -29,7 +29,8 @@ export const updateStaffBody = z
   .object({ displayName: displayName.optional(), role: staffRole.optional(), status: z.enum(['active', 'disabled']).optional() })
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'validation.at_least_one_change')
   .meta({ example: { displayName: 'Alex Sato' } });
-export const staffList = z.object({ items: z.array(staffDto) });
+export const staffListItem = staffDto.extend({ twoFactorEnabled: z.boolean() }).meta({ id: 'StaffListItem' });
+export const staffList = z.object({ items: z.array(staffListItem) });
 
 export const apiKeyDto = z
   .object({

@@ -1,4 +1,5 @@
 import type { Tx } from '../db/databases.js';
+import { AppError } from '../errors.js';
 import { render, studioLocale, text } from '../i18n.js';
 import type { StaffRole, Tenant } from '../db/types.js';
 import type { Principal, TenantContext, TenantSession } from '../tenancy/context.js';
@@ -10,6 +11,7 @@ import { queueMail } from '../mail/outbox.js';
 import { apiKeysRepo, resetTokensRepo, sessionsRepo, staffRepo } from './staff.repo.js';
 import { toStaffDto } from './staff.service.js';
 import { roleName } from './roles.js';
+import { createCodeCheck, createTwoFactorService, twoFactorChallenges, type SecondStep } from './two-factor.service.js';
 
 export interface AuthSettings {
   sessionTtlHours: number;
@@ -42,7 +44,10 @@ export function createAuthService(settings: AuthSettings) {
   /** Sign-in, sessions and mailed tokens of every realm (staff here, members in modules/members). */
   const realms = createRealmFlows({ ...settings, mailsPerEmailHour: settings.resetsPerEmailHour });
 
-  const staffRealm: AccountRealm<StaffCredentials, 'reset' | 'invite', StaffSignedIn> = {
+  const checkCode = createCodeCheck(realms);
+  const twoFactor = createTwoFactorService(checkCode);
+
+  const staffRealm: AccountRealm<StaffCredentials, 'reset' | 'invite', StaffSignedIn | SecondStep> = {
     name: 'staff',
     sessionPrefix: 'shs',
     sessionTtlHours: settings.sessionTtlHours,
@@ -50,6 +55,7 @@ export function createAuthService(settings: AuthSettings) {
     tokens: resetTokensRepo,
     credentials: staffRepo.credentials,
     setPassword: async (db, id, passwordHash) => void (await staffRepo.update(db, id, { password_hash: passwordHash })),
+    secondStep: (db, account) => twoFactorChallenges.secondStep(db, account.id),
     signedIn: async (db, account, session) => ({ ...session, staff: toStaffDto((await staffRepo.byId(db, account.id))!) }),
     // To the person asking, in their language.
     resetMail: (ctx, token) => ({
@@ -58,6 +64,13 @@ export function createAuthService(settings: AuthSettings) {
       body: render(text('mail.staff_password_reset.body', { link: resetLink(ctx.tenant, token) }), ctx.request.locale, ctx.tenant.timezone),
     }),
   };
+
+  /** The session, once the second step is done: the staff member must still be active. */
+  async function openStaffSession(db: Tx, session: TenantSession, staffId: string) {
+    const staff = await staffRepo.byId(db, staffId);
+    if (staff?.status !== 'active') throw new AppError('unauthenticated', text('twofactor.challenge_expired'), { reason: 'challenge_expired' });
+    return (await realms.openSession(db, staffRealm, { id: staff.id, password_hash: null, status: staff.status }, session.request)) as StaffSignedIn;
+  }
 
   function resetLink(tenant: Tenant, token: string) {
     return `${settings.tenantUrl(tenant)}/reset-password?token=${encodeURIComponent(token)}`;
@@ -88,6 +101,39 @@ export function createAuthService(settings: AuthSettings) {
 
     /** Staff sign-in, throttled in the database (see realm.ts). */
     login: (session: TenantSession, input: { email: string; password: string }) => realms.signIn(session, staffRealm, input),
+
+    twoFactor,
+    checkCode,
+
+    /** The second step of a sign-in: a code from the authenticator app, or one of the recovery codes. */
+    async loginWithCode(session: TenantSession, input: { challenge: string; code: string }): Promise<StaffSignedIn> {
+      const { staff_id } = await session.transaction(({ db }) => twoFactorChallenges.find(db, input.challenge, 'code'));
+      return checkCode(session, staff_id, { code: input.code, recovery: true }, async (db) => {
+        const challenge = await twoFactorChallenges.find(db, input.challenge, 'code');
+        await twoFactorChallenges.use(db, challenge.id);
+        return openStaffSession(db, session, staff_id);
+      });
+    },
+
+    /** Enrolment the studio requires, before the first session: a new secret for the authenticator app. */
+    startEnrolment: (session: TenantSession, input: { challenge: string }) =>
+      session.transaction(async ({ db, tenant, request }) => {
+        const { staff_id } = await twoFactorChallenges.find(db, input.challenge, 'enrol');
+        const staff = (await staffRepo.byId(db, staff_id))!;
+        return twoFactor.start(db, staff_id, staff.email, render(text('twofactor.issuer', { studio: tenant.display_name }), request.locale, tenant.timezone));
+      }),
+
+    /** Confirms the enrolment with a code: two-factor sign-in is on, the recovery codes shown once, and the session given. */
+    async confirmEnrolment(session: TenantSession, input: { challenge: string; code: string }) {
+      const { staff_id } = await session.transaction(({ db }) => twoFactorChallenges.find(db, input.challenge, 'enrol'));
+      let signedIn: StaffSignedIn | undefined;
+      const { recoveryCodes } = await twoFactor.confirm(session, staff_id, input.code, async (db) => {
+        const challenge = await twoFactorChallenges.find(db, input.challenge, 'enrol');
+        await twoFactorChallenges.use(db, challenge.id);
+        signedIn = await openStaffSession(db, session, staff_id);
+      });
+      return { ...signedIn!, recoveryCodes };
+    },
 
     async logout(ctx: TenantContext) {
       if (ctx.principal?.kind === 'staff') await sessionsRepo.revoke(ctx.db, ctx.principal.sessionId);

@@ -34,6 +34,11 @@ export interface AccountRealm<Account extends RealmAccount, Purpose extends stri
   setPassword(db: Tx, accountId: string, passwordHash: string): Promise<void>;
   /** After a right password: why this account may not sign in yet (an unconfirmed email), if it may not. */
   refusal?(account: Account): AppError | null;
+  /**
+   * After a right password on an account that may sign in: the answer instead of a session when a second step
+   * is needed (a two-factor code), or null to open the session.
+   */
+  secondStep?(db: Tx, account: Account): Promise<SignedIn | null>;
   /** The answer to a successful sign-in: the session plus whoever signed in. */
   signedIn(db: Tx, account: Account, session: { token: string; expiresAt: string }): Promise<SignedIn>;
   /** The password reset mail, with a link carrying the token. */
@@ -101,27 +106,50 @@ export function createRealmFlows(settings: ThrottleSettings) {
      */
     async signIn<A extends RealmAccount, P extends string, S>(session: TenantSession, realm: AccountRealm<A, P, S>, input: { email: string; password: string }): Promise<S> {
       const { email } = input;
-      const ip = session.request.ip;
-      const { attemptId, account } = await session.transaction(async ({ db }) => {
-        await loginAttemptsRepo.lockAccount(db, realm.name, email);
-        await checkThrottles(db, realm.name, email, ip);
-        const attempt = await loginAttemptsRepo.recordPending(db, realm.name, { email, ip });
-        return { attemptId: attempt.id, account: await realm.credentials(db, email) };
-      });
-      const passwordOk = await verifyPassword(account?.password_hash, input.password);
-      const result = await session.transaction(async ({ db }) => {
-        const current = account ? await realm.credentials(db, email) : undefined;
-        // A password changed (or an account disabled) while this one was being checked does not sign anyone in.
-        const succeeded = Boolean(passwordOk && current?.status === 'active' && current.password_hash === account?.password_hash);
-        await loginAttemptsRepo.settle(db, attemptId, succeeded);
-        if (!succeeded || !current) return null;
-        await loginAttemptsRepo.pruneOld(db);
-        const refusal = realm.refusal?.(current) ?? null;
-        return refusal ? { refusal } : { signedIn: await flows.openSession(db, realm, current, session.request) };
+      const result = await flows.attempt(session, realm.name, email, {
+        load: (db) => realm.credentials(db, email),
+        check: (account) => verifyPassword(account?.password_hash, input.password),
+        settle: async (db, account) => {
+          const current = account ? await realm.credentials(db, email) : undefined;
+          // A password changed (or an account disabled) while this one was being checked does not sign anyone in.
+          if (current?.status !== 'active' || current.password_hash !== account?.password_hash) return null;
+          const refusal = realm.refusal?.(current) ?? null;
+          if (refusal) return { refusal };
+          return { signedIn: (await realm.secondStep?.(db, current)) ?? (await flows.openSession(db, realm, current, session.request)) };
+        },
       });
       if (!result) throw new AppError('invalid_credentials');
       if ('refusal' in result) throw result.refusal;
       return result.signedIn;
+    },
+
+    /**
+     * One throttled check of a secret (a password, a two-factor code), counted under `key` in the realm's
+     * sign-in attempts: the throttles are checked, the attempt recorded as pending and what the check needs
+     * loaded in one short transaction holding the key's lock, so parallel guesses are counted in turn; the
+     * check runs with no connection held (argon2id is deliberately slow); then `settle` runs only after a
+     * right secret and its answer (null: not signed in after all) settles the attempt.
+     */
+    async attempt<L, T>(
+      session: TenantSession,
+      realm: LoginRealm,
+      key: string,
+      steps: { load(db: Tx): Promise<L>; check(loaded: L): Promise<boolean>; settle(db: Tx, loaded: L): Promise<T | null> },
+    ): Promise<T | null> {
+      const ip = session.request.ip;
+      const { attemptId, loaded } = await session.transaction(async ({ db }) => {
+        await loginAttemptsRepo.lockAccount(db, realm, key);
+        await checkThrottles(db, realm, key, ip);
+        const attempt = await loginAttemptsRepo.recordPending(db, realm, { email: key, ip });
+        return { attemptId: attempt.id, loaded: await steps.load(db) };
+      });
+      const ok = await steps.check(loaded);
+      return session.transaction(async ({ db }) => {
+        const result = ok ? await steps.settle(db, loaded) : null;
+        await loginAttemptsRepo.settle(db, attemptId, result !== null);
+        if (result !== null) await loginAttemptsRepo.pruneOld(db);
+        return result;
+      });
     },
 
     /** A fresh single-use token of an account, stored as its SHA-256. */

@@ -6,6 +6,7 @@ import type { TenantContext } from '../tenancy/context.js';
 import type { AuthService } from './auth.service.js';
 import { sessionsRepo, staffRepo } from './staff.repo.js';
 import { assertQuota } from '../limits/quotas.js';
+import { twoFactorRepo } from './two-factor.repo.js';
 
 type StaffRow = NonNullable<Awaited<ReturnType<typeof staffRepo.byId>>>;
 
@@ -52,7 +53,16 @@ export function createStaffService(auth: AuthService) {
       return toStaffDto(await load(ctx, ctx.principal.staffId));
     },
 
-    list: async (ctx: TenantContext) => ({ items: (await staffRepo.list(ctx.db)).map(toStaffDto) }),
+    async list(ctx: TenantContext) {
+      const withTwoFactor = await twoFactorRepo.enabledStaff(ctx.db);
+      return { items: (await staffRepo.list(ctx.db)).map((s) => ({ ...toStaffDto(s), twoFactorEnabled: withTwoFactor.has(s.id) })) };
+    },
+
+    /** An owner removes another staff member's authenticator (a lost phone); they set it up again at next sign-in. */
+    async resetTwoFactor(ctx: TenantContext, id: string) {
+      await load(ctx, id);
+      if (!(await twoFactorRepo.remove(ctx.db, id))) throw new AppError('conflict', text('twofactor.not_enabled'), { reason: 'not_enabled' });
+    },
 
     get: async (ctx: TenantContext, id: string) => toStaffDto(await load(ctx, id)),
 

@@ -392,6 +392,38 @@ export interface AppCheckIns extends TenantRow {
   checked_in_at: Generated<Date>;
 }
 
+/** A staff member's TOTP authenticator: pending until confirmed (enabled_at). */
+export interface AppStaffTwoFactor {
+  tenant_id: Generated<string>;
+  staff_id: string;
+  secret: string;
+  enabled_at: NullableTimestamp;
+  last_used_step: number | null;
+  created_at: Generated<Date>;
+}
+
+export interface AppStaffRecoveryCodes extends TenantRow {
+  staff_id: string;
+  code_hash: string;
+  created_at: Generated<Date>;
+  used_at: NullableTimestamp;
+}
+
+export interface AppStaffSignInChallenges extends TenantRow {
+  staff_id: string;
+  token_hash: Buffer;
+  purpose: 'code' | 'enrol';
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+}
+
+export interface AppStaffSecuritySettings {
+  tenant_id: Generated<string>;
+  require_staff_two_factor: Generated<boolean>;
+  updated_at: Generated<Date>;
+}
+
 export interface AppSigningKeys {
   tenant_id: Generated<string>;
   purpose: 'check_in';
@@ -794,6 +826,10 @@ export interface DB {
   'app.check_ins': AppCheckIns;
   'app.signing_keys': AppSigningKeys;
   'app.member_data_requests': AppMemberDataRequests;
+  'app.staff_two_factor': AppStaffTwoFactor;
+  'app.staff_recovery_codes': AppStaffRecoveryCodes;
+  'app.staff_sign_in_challenges': AppStaffSignInChallenges;
+  'app.staff_security_settings': AppStaffSecuritySettings;
 }
 
 export type Tenant = Selectable<PlatformTenants>;

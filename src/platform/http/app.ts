@@ -18,6 +18,7 @@ import {
 import { z } from 'zod';
 import { sql } from 'kysely';
 import { apiKeyRoutes, authRoutes, staffRoutes } from '../auth/auth.routes.js';
+import { twoFactorRoutes } from '../auth/two-factor.routes.js';
 import type { Runtime } from '../runtime.js';
 import { platformRoutes } from '../tenancy/tenants.routes.js';
 import { AppError } from '../errors.js';
@@ -58,6 +59,7 @@ const platformTenantRoutes: TenantRoutes[] = [
   authRoutes,
   staffRoutes,
   apiKeyRoutes,
+  twoFactorRoutes,
   beaconRoutes,
 ];
 

@@ -1,11 +1,15 @@
-import { useState, type FormEvent } from 'react';
+import { lazy, Suspense, useState, type FormEvent } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { useNavigate } from 'react-router';
 import { api, queryClient, useApiAction, type Realm } from '../api/client';
 import { useStudio } from '../studio';
 import { Input } from '../ui';
 import { PageTitle } from '../ui/page';
-import { fieldErrors, ProblemAlert } from '../ui/states';
+import { fieldErrors, ProblemAlert, Skeleton } from '../ui/states';
+
+// The second step (and its schema form) loads only for staff who have two-factor sign-in.
+const CodeStep = lazy(() => import('./security/two-factor').then((m) => ({ default: m.CodeStep })));
+const EnrolStep = lazy(() => import('./security/two-factor').then((m) => ({ default: m.EnrolStep })));
 
 /** Sign-in for staff (at /login) or for members (the member app, at /member/login): the same form, two realms. */
 export function Login({ realm = 'staff' }: { realm?: Realm }) {
@@ -17,6 +21,7 @@ export function Login({ realm = 'staff' }: { realm?: Realm }) {
   const [password, setPassword] = useState('');
   const [emailMissing, setEmailMissing] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  const [secondStep, setSecondStep] = useState<{ twoFactor: 'code' | 'enrol'; challenge: string } | null>(null);
   const errors = fieldErrors(action.error);
   const emailError = emailMissing ? intl.formatMessage({ id: 'auth.login.emailFirst' }) : errors.email;
   const passwordError = errors.password;
@@ -31,6 +36,7 @@ export function Login({ realm = 'staff' }: { realm?: Realm }) {
         ? await action.run('login:staff', () => api.POST('/api/auth/login', { body }))
         : await action.run('login:member', () => api.POST('/api/member-auth/login', { body }));
     if (!result) return;
+    if ('twoFactor' in result) return setSecondStep(result);
     // The session is now a cookie; answers cached while signed out (the 401 of "who am I") must not linger.
     queryClient.removeQueries();
     navigate(realm === 'staff' ? '/' : '/member');
@@ -46,6 +52,19 @@ export function Login({ realm = 'staff' }: { realm?: Realm }) {
   }
 
   const title = intl.formatMessage({ id: 'auth.login.title' });
+  if (secondStep) {
+    const restart = () => { setSecondStep(null); setPassword(''); action.reset(); };
+    return (
+      <main className="card narrow">
+        <PageTitle title={title}>{title}</PageTitle>
+        <Suspense fallback={<Skeleton />}>
+          {secondStep.twoFactor === 'code'
+            ? <CodeStep challenge={secondStep.challenge} restart={restart} />
+            : <EnrolStep challenge={secondStep.challenge} restart={restart} />}
+        </Suspense>
+      </main>
+    );
+  }
   return (
     <main className="card narrow">
       <PageTitle title={title}>{title}</PageTitle>

@@ -28,7 +28,7 @@ export function StaffPage() {
       </>
     );
   }
-  const head = ['name', 'email', 'role', 'status', 'manage'].map((h) => intl.formatMessage({ id: `staff.head.${h}` }));
+  const head = ['name', 'email', 'role', 'status', 'twoFactor', 'manage'].map((h) => intl.formatMessage({ id: `staff.head.${h}` }));
   return (
     <>
       <PageTitle title={title}>{title}</PageTitle>
@@ -44,7 +44,15 @@ export function StaffPage() {
                   <td>{s.email}</td>
                   <td><FormattedMessage id={`role.${s.role}`} /></td>
                   <td><FormattedMessage id={`staff.status.${s.status}`} /></td>
-                  <td>{s.id !== me.id && roles.includes(s.role) && <ManageStaff staffId={s.id} roles={roles} />}</td>
+                  <td>
+                    <span className={s.twoFactorEnabled ? 'badge status-active' : 'badge'}>
+                      <FormattedMessage id={s.twoFactorEnabled ? 'security.staff.on' : 'security.staff.off'} />
+                    </span>
+                  </td>
+                  <td>
+                    {s.id !== me.id && roles.includes(s.role) && <ManageStaff staffId={s.id} roles={roles} />}
+                    {me.role === 'owner' && s.id !== me.id && s.twoFactorEnabled && <ResetTwoFactor staffId={s.id} name={s.displayName} />}
+                  </td>
                 </tr>
               ))}
             </Table>
@@ -52,6 +60,7 @@ export function StaffPage() {
         }
       </QueryView>
       <Invite roles={roles} />
+      <StaffSecurityPolicy canChange={me.role === 'owner'} />
       {me.role === 'owner' && <ApiKeys />}
     </>
   );
@@ -143,6 +152,56 @@ function ManageStaff({ staffId, roles }: { staffId: string; roles: Role[] }) {
         </>
       )}
     </QueryView>
+  );
+}
+
+/** An owner removes a colleague's authenticator (a lost phone): asked first; they set it up again at sign-in. */
+function ResetTwoFactor({ staffId, name }: { staffId: string; name: string }) {
+  const intl = useIntl();
+  const toast = useToast();
+  const t = (id: string) => intl.formatMessage({ id: `security.staff.${id}` }, { name });
+  return (
+    <ActionFlow
+      label={t('resetNamed')}
+      method="DELETE"
+      path={`/api/staff/${staffId}/two-factor`}
+      ask={{ text: t('resetAsk'), confirmLabel: t('reset') }}
+      confirmLabel={t('reset')}
+      onDone={() => toast(t('resetDone'))}
+      compact
+    />
+  );
+}
+
+/** Whether the studio requires two-factor sign-in for all staff; owners switch it (turning it on asks first). */
+function StaffSecurityPolicy({ canChange }: { canChange: boolean }) {
+  const intl = useIntl();
+  const toast = useToast();
+  const policy = $api.useQuery('get', '/api/settings/staff-security');
+  const t = (id: string) => intl.formatMessage({ id: `security.policy.${id}` });
+  return (
+    <>
+      <h2>{t('title')}</h2>
+      <QueryView query={policy}>
+        {({ requireStaffTwoFactor: required }) => (
+          <>
+            <p role="status">{t(required ? 'required' : 'notRequired')}</p>
+            {canChange && (
+              <ActionFlow
+                label={t(required ? 'stop' : 'require')}
+                method="PUT"
+                path="/api/settings/staff-security"
+                body={{ requireStaffTwoFactor: !required }}
+                {...(required ? {} : { ask: { text: t('requireAsk'), confirmLabel: t('require') } })}
+                confirmLabel={t(required ? 'stop' : 'require')}
+                onDone={() => toast(t(required ? 'stopped' : 'requiredNow'))}
+                compact
+              />
+            )}
+          </>
+        )}
+      </QueryView>
+    </>
   );
 }
 

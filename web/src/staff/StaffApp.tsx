@@ -52,6 +52,7 @@ const StaffPage = lazy(() => import('../pages/Staff').then((m) => ({ default: m.
 const Setup = lazy(() => import('../pages/setup/Setup').then((m) => ({ default: m.Setup })));
 const NewLesson = lazy(() => import('../pages/schedule/NewLesson').then((m) => ({ default: m.NewLesson })));
 const Dashboard = lazy(() => import('../pages/reports/Reports').then((m) => ({ default: m.Dashboard })));
+const AccountSecurity = lazy(() => import('../pages/security/AccountSecurity').then((m) => ({ default: m.AccountSecurity })));
 const Reports = lazy(() => import('../pages/reports/Reports').then((m) => ({ default: m.Reports })));
 const DataRequests = lazy(() => import('../pages/DataRequests').then((m) => ({ default: m.DataRequestsPage })));
 
@@ -77,6 +78,7 @@ export default function StaffApp() {
         <Route path="dashboard" element={<Dashboard />} />
         <Route path="reports/*" element={<Reports />} />
         <Route path="data-requests" element={<DataRequests />} />
+        <Route path="account/security" element={<AccountSecurity />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>
@@ -125,6 +127,7 @@ function StaffLayout({ me }: { me: StaffMe }) {
         <span className="who">
           <FormattedMessage id="staff.signedInAs" values={{ name: me.displayName, role: intl.formatMessage({ id: `role.${me.role}` }) }} />
         </span>
+        <NavLink to="/account/security" className="topbar-link"><FormattedMessage id="security.nav" /></NavLink>
         <LanguageSwitch />
         <button type="button" className="secondary" onClick={() => void signOut()}><FormattedMessage id="common.signOut" /></button>
       </header>
