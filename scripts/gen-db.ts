@@ -53,15 +53,18 @@ const postprocess: NonNullable<Config['postprocess']> = async ({ db, metadata })
   return metadata;
 };
 
-/** What cannot be read from the catalog: the JSON the code stores, columns PostgreSQL computes, unchecked copies. */
+/** What the catalog cannot tell: the JSON the code stores, columns only the database writes, an unchecked copy. */
 const overrides: Record<string, string> = {
-  // A copy of the member's previous status (members.status has the check), so it holds the same values.
+  // The status before the event: the same values as to_status, which has the check.
   'app.member_status_events.from_status': 'MemberStatus | null',
+  // A trigger refuses any change to these but the one an inserted member_status_events row makes.
+  'app.members.status': 'ReadOnly<MemberStatus>',
+  'app.members.status_since': 'ReadOnly<string | null>',
   'platform.tenants.limits': 'JsonText<Record<string, number>>',
   'app.members.address': 'NullableJsonText<Address>',
   'app.members.emergency_contact': 'NullableJsonText<EmergencyContact>',
-  'app.members.search_name': 'Computed<string>',
-  'app.members.search_kana': 'Computed<string>',
+  'app.members.search_name': 'ReadOnly<string>',
+  'app.members.search_kana': 'ReadOnly<string>',
   'app.member_status_events.effects': 'JsonText<Record<string, unknown>>',
   'app.invoices.tax_breakdown': 'JsonText<TaxBreakdownRow[]>',
   'app.refunds.tax_breakdown': 'JsonText<TaxBreakdownRow[]>',
@@ -69,7 +72,7 @@ const overrides: Record<string, string> = {
 };
 
 const customImports = {
-  ...Object.fromEntries(['Address', 'Computed', 'EmergencyContact', 'JsonText', 'NullableJsonText', 'TaxBreakdownRow'].map((name) => [name, `./column-types.js#${name}`])),
+  ...Object.fromEntries(['Address', 'EmergencyContact', 'JsonText', 'NullableJsonText', 'ReadOnly', 'TaxBreakdownRow'].map((name) => [name, `./column-types.js#${name}`])),
   MemberStatus: './types.js#MemberStatus',
 };
 

@@ -1,17 +1,16 @@
 /**
- * The column types the database cannot tell the generator (src/platform/db/generated.ts imports them): what the pg
- * type parsers in databases.ts turn values into, and the shape of the JSON the code stores.
+ * The column types the database cannot tell the generator (src/platform/db/generated.ts imports them): the shape of
+ * the JSON the code stores, and columns the code must not write.
  */
 import type { ColumnType } from 'kysely';
 import type { TaxCategory } from './types.js';
-
 
 /** A jsonb column of a known shape: written as the JSON text (JSON.stringify), read back parsed. */
 export type JsonText<T> = ColumnType<T, string | undefined, string>;
 export type NullableJsonText<T> = ColumnType<T | null, string | null | undefined, string | null>;
 
-/** A `generated always as … stored` column: PostgreSQL computes it, the code only reads it. */
-export type Computed<T> = ColumnType<T, never, never>;
+/** A column only the database writes (`generated always as … stored`, or kept by a trigger): the code reads it. */
+export type ReadOnly<T> = ColumnType<T, never, never>;
 
 export interface Address {
   postalCode?: string;

@@ -4,7 +4,7 @@
  * Please do not edit it manually.
  */
 
-import type { Address, Computed, EmergencyContact, JsonText, NullableJsonText, TaxBreakdownRow } from "./column-types.js";
+import type { Address, EmergencyContact, JsonText, NullableJsonText, ReadOnly, TaxBreakdownRow } from "./column-types.js";
 import type { MemberStatus } from "./types.js";
 import type { ColumnType } from "kysely";
 
@@ -355,11 +355,11 @@ export interface AppMembers {
   id: Generated<string>;
   member_number: number;
   phone: string | null;
-  search_kana: Computed<string>;
-  search_name: Computed<string>;
+  search_kana: ReadOnly<string>;
+  search_name: ReadOnly<string>;
   staff_notes: Generated<string>;
-  status: Generated<"provisional" | "trial" | "active" | "on_leave" | "cancelled">;
-  status_since: string | null;
+  status: ReadOnly<MemberStatus>;
+  status_since: ReadOnly<string | null>;
   tags: Generated<string[]>;
   tenant_id: Generated<string>;
   terms_accepted_at: Timestamp | null;

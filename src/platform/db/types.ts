@@ -17,7 +17,9 @@ export type Tier = Values<G.PlatformTenants, 'tier'>;
 export type MigrationStatus = Values<G.PlatformPlacements, 'migration_status'>;
 export type StaffRole = Values<G.AppStaff, 'role'>;
 export type MailStatus = Values<G.AppMailOutbox, 'status'>;
-export type MemberStatus = Values<G.AppMembers, 'status'>;
+// Read straight off the history's checked column: members.status and from_status are typed with this name
+// (scripts/gen-db.ts), so going through their tables would make the name refer to itself.
+export type MemberStatus = G.AppMemberStatusEvents['to_status'];
 export type ActorKind = Values<G.AppReservations, 'actor_kind'>;
 export type ProrationRule = Values<G.AppTenantSettings, 'proration_rule'>;
 export type TaxRounding = Values<G.AppTenantSettings, 'tax_rounding'>;
