@@ -33,3 +33,9 @@ export interface TaxBreakdownRow {
   tax: number;
   total: number;
 }
+
+/** An audit entry's changed fields, as they were before the write and after it. */
+export interface AuditChanges {
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+}
