@@ -103,8 +103,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
     const config = loadConfig({ ...TEST_ENV, DATABASE_URL: server.adminUrl });
     const runtime = await openRuntime(config, createLogger({ LOG_LEVEL: 'silent' }));
-    await runtime.migrate();
-    await runtime.close();
+    try {
+      await runtime.migrate();
+    } finally {
+      await runtime.close();
+    }
     const fresh = await generateDatabaseTypes(server.adminUrl);
     if (process.argv.includes('--check')) {
       if ((await readFile(generatedFile, 'utf8').catch(() => '')) !== fresh) {
