@@ -1,14 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../src/config.js';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../src/platform/db/embedded.js';
 import { createLogger } from '../src/platform/runtime.js';
 import { openAppRuntime } from '../src/app/composition.js';
 import { TEST_ENV } from './support/env.js';
+import { startThrowAwayPostgres, type ThrowAwayPostgres } from './support/throwaway-postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,30 +16,6 @@ declare module 'vitest' {
     extraClusters: Record<string, string>;
     extraSuperuserUrls: Record<string, string>;
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
-
-async function startThrowAway(name: string): Promise<{ server: EmbeddedServer; dataDir: string }> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), `studiohive-test-${name}-`));
-  await import('node:fs/promises').then((fs) => fs.chmod(dataDir, 0o777));
-  const server = await startEmbeddedPostgres({
-    dataDir,
-    port: await freePort(),
-    database: 'studiohive_test',
-    password: 'test-admin-password',
-    persistent: false,
-  });
-  return { server, dataDir };
 }
 
 const jsonRecord = (raw: string | undefined): Record<string, string> => (raw ? (JSON.parse(raw) as Record<string, string>) : {});
@@ -72,16 +44,16 @@ async function requireClockAhead(url: string): Promise<void> {
  * with Debian's PostgreSQL 15: .ci/postgres-clusters.sh).
  */
 export default async function setup(project: TestProject) {
-  const started: Array<{ server: EmbeddedServer; dataDir: string }> = [];
+  const started: ThrowAwayPostgres[] = [];
   let adminUrl = process.env.TEST_DATABASE_URL;
   let superuserUrl = process.env.TEST_SUPERUSER_URL ?? adminUrl;
   let extraClusters = jsonRecord(process.env.TEST_EXTRA_CLUSTERS);
   let extraSuperuserUrls = { ...extraClusters, ...jsonRecord(process.env.TEST_EXTRA_SUPERUSER_URLS) };
   if (!adminUrl) {
-    const [main, second] = await Promise.all([startThrowAway('main'), startThrowAway('second')]);
+    const [main, second] = await Promise.all([startThrowAwayPostgres('test-main'), startThrowAwayPostgres('test-second')]);
     started.push(main, second);
-    adminUrl = superuserUrl = main.server.adminUrl;
-    extraClusters = extraSuperuserUrls = { second: second.server.adminUrl };
+    adminUrl = superuserUrl = main.adminUrl;
+    extraClusters = extraSuperuserUrls = { second: second.adminUrl };
   }
   const config = loadConfig({ ...TEST_ENV, DATABASE_URL: adminUrl, EXTRA_CLUSTERS: JSON.stringify(extraClusters) });
   const runtime = await openAppRuntime(config, createLogger({ LOG_LEVEL: 'silent' }));
@@ -93,9 +65,6 @@ export default async function setup(project: TestProject) {
   project.provide('extraClusters', extraClusters);
   project.provide('extraSuperuserUrls', extraSuperuserUrls);
   return async () => {
-    for (const { server, dataDir } of started) {
-      await server.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    }
+    for (const server of started) await server.stop();
   };
 }
