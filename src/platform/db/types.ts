@@ -792,9 +792,32 @@ export interface DB {
   'app.booking_blocks': AppBookingBlocks;
   'app.check_ins': AppCheckIns;
   'app.signing_keys': AppSigningKeys;
+  'app.audit_log': AppAuditLog;
 }
 
 export type Tenant = Selectable<PlatformTenants>;
 export type Placement = Selectable<PlatformPlacements>;
 export type Staff = Selectable<AppStaff>;
 export type NewStaff = Insertable<AppStaff>;
+
+export type AuditOutcome = 'done' | 'refused' | 'failed';
+
+export interface AppAuditLog extends TenantRow {
+  at: Generated<Date>;
+  actor_kind: 'staff' | 'api_key';
+  actor_id: string;
+  actor_name: string;
+  actor_role: StaffRole;
+  ip: string;
+  user_agent: string | null;
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  route: string;
+  area: string;
+  params: ColumnType<Record<string, string>, string, never>;
+  outcome: AuditOutcome;
+  status: number;
+  problem_type: string | null;
+  problem_code: string | null;
+  changes: ColumnType<{ before: Record<string, unknown>; after: Record<string, unknown> } | null, string | null, never>;
+  request_id: string;
+}

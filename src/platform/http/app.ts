@@ -43,6 +43,7 @@ import { billingRoutes } from '../../modules/billing/billing.routes.js';
 import { beaconRoutes } from '../analytics/beacon.routes.js';
 import { observabilityRoutes } from '../observability/observability.routes.js';
 import { tenantRoutes, type RouteConfig, type TenantRouter } from './tenant-route.js';
+import { auditRoutes } from '../audit/audit.routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -89,6 +90,7 @@ const tenantModules: Array<(router: TenantRouter, runtime: Runtime) => void> = [
   billingRoutes,
   reportRoutes,
   beaconRoutes,
+  auditRoutes,
 ];
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
