@@ -58,14 +58,17 @@ export function changedFields(before: unknown, after: unknown): { before: Record
   const out = { before: {} as Record<string, unknown>, after: {} as Record<string, unknown> };
   for (const key of new Set([...Object.keys(b), ...Object.keys(a)])) {
     if (key === 'updated_at' || key === 'updatedAt') continue; // every write moves it; it is the row's `at` already
-    const [x, y] = [redact(b[key]), redact(a[key])];
-    const changed = SECRET_KEY.test(key) ? !sameRaw(b[key], a[key]) : JSON.stringify(x) !== JSON.stringify(y);
+    const secret = SECRET_KEY.test(key);
+    const [x, y] = secret ? [masked(b[key]), masked(a[key])] : [redact(b[key]), redact(a[key])];
+    const changed = secret ? !sameRaw(b[key], a[key]) : JSON.stringify(x) !== JSON.stringify(y);
     if (!changed) continue;
     out.before[key] = x ?? null;
     out.after[key] = y ?? null;
   }
   return out;
 }
+
+const masked = (value: unknown) => (value === null || value === undefined ? null : REDACTED);
 
 function sameRaw(x: unknown, y: unknown) {
   if (Buffer.isBuffer(x) && Buffer.isBuffer(y)) return x.equals(y);

@@ -202,8 +202,8 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
   const problems = new WeakMap<FastifyRequest, { type: string; code: string }>();
 
   /**
-   * A refused (4xx) or failed (5xx) staff write is recorded too, in its own short transaction once the answer is
-   * out, since the request's own transaction rolled back. An attempt refused before the handler authenticated
+   * A refused (4xx) or failed (5xx) staff write is recorded too, in its own short transaction as the answer is
+   * sent, since the request's own transaction rolled back. An attempt refused before the handler authenticated
    * (a body that failed validation, a CSRF check) authenticates here to learn who it was.
    */
   async function auditRefusal(req: FastifyRequest, reply: FastifyReply) {
@@ -240,10 +240,9 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
         // not a problem document: the row says 'unknown'
       }
     }
-    return payload;
-  });
-  app.addHook('onResponse', async (req, reply) => {
+    // Before the answer goes: whoever sees a refusal can already find it in the log.
     if (isAudited(req)) await auditRefusal(req, reply);
+    return payload;
   });
 
   function requestInfo(req: FastifyRequest): RequestInfo {
