@@ -120,7 +120,9 @@ export interface RouteConfig {
   rawBody?: boolean;
   access?: Access;
   metered?: boolean;
-  /** A staff write (not a preview): every attempt, done or refused, gets an audit row. */
+  /** A rolled-back twin of a write (`preview`): it changes nothing, so it is not audited. */
+  dryRun?: boolean;
+  /** A staff write (not a dry run): every attempt, done or refused, gets an audit row. */
   audited?: boolean;
 }
 
@@ -263,7 +265,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
       onRequest: async (req, reply) => {
         resolvedTenants.set(req, await resolveTenant(req, reply));
       },
-      config: { tenantRoute: true, access: def.access, rawBody: def.rawBody === true, metered: def.metered !== false, audited } satisfies RouteConfig,
+      config: { tenantRoute: true, access: def.access, rawBody: def.rawBody === true, metered: def.metered !== false, dryRun: def.dryRun === true, audited } satisfies RouteConfig,
       schema: {
         summary: def.summary,
         tags: def.tags,
