@@ -13,6 +13,9 @@ async function idsOf(admin: pg.Client, tenantId: string, schema = 'app'): Promis
     `select format('%I.%I', table_schema, table_name) as table, column_name as column
        from information_schema.columns
       where table_schema = $1 and data_type = 'uuid' and column_name <> 'tenant_id'
+        -- No route names an audit row by its id, and the fixture's writes leave many: trying each on every route
+        -- would only slow the search for the ids routes do take.
+        and table_name <> 'audit_log'
       order by 1, 2`,
     [schema],
   );

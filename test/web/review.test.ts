@@ -73,6 +73,7 @@ const screens: Screen[] = [
   { name: 'staff-new-lesson', path: () => '/lessons/new', realm: 'staff' },
   { name: 'staff-dashboard', path: () => '/dashboard', realm: 'staff' },
   { name: 'staff-reports', path: () => '/reports', realm: 'staff' },
+  { name: 'staff-audit', path: () => '/audit', realm: 'staff' },
   { name: 'member-sign-in', path: () => '/member/login', realm: 'none' },
   { name: 'member-timetable', path: () => '/member', realm: 'member' },
   { name: 'member-bookings', path: () => '/member/bookings', realm: 'member' },

@@ -53,6 +53,7 @@ const Setup = lazy(() => import('../pages/setup/Setup').then((m) => ({ default: 
 const NewLesson = lazy(() => import('../pages/schedule/NewLesson').then((m) => ({ default: m.NewLesson })));
 const Dashboard = lazy(() => import('../pages/reports/Reports').then((m) => ({ default: m.Dashboard })));
 const Reports = lazy(() => import('../pages/reports/Reports').then((m) => ({ default: m.Reports })));
+const AuditLog = lazy(() => import('../pages/AuditLog').then((m) => ({ default: m.AuditLog })));
 
 /** The staff app: sign-in and password links, then the studio's screens under one signed-in layout. */
 export default function StaffApp() {
@@ -75,6 +76,7 @@ export default function StaffApp() {
         <Route path="setup/*" element={<Setup />} />
         <Route path="dashboard" element={<Dashboard />} />
         <Route path="reports/*" element={<Reports />} />
+        <Route path="audit" element={<AuditLog />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>
@@ -109,6 +111,7 @@ function StaffLayout({ me }: { me: StaffMe }) {
     ...(can.manage(me.role) ? [['/reports', 'nav.reports'] as [string, string]] : []),
     ...(can.manage(me.role) ? [['/settings', 'nav.settings'] as [string, string]] : []),
     ...(manages[me.role].length > 0 ? [['/staff', 'nav.staff'] as [string, string]] : []),
+    ...(me.role === 'owner' ? [['/audit', 'nav.audit'] as [string, string]] : []),
   ];
   async function signOut() {
     await api.POST('/api/auth/logout').catch(() => undefined);
