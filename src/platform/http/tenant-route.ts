@@ -393,10 +393,13 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
         const settled = await runWithTenant(tenant, req.id, () => settle({ ...sessionOf(tenant, req), principal: principalSeen }, result, inputOf<S>(req)));
         const pending = settledAudit as { entry: Parameters<typeof recordAudit>[1]; before: unknown } | null;
         if (pending) {
-          await sessionOf(tenant, req).transaction(async (ctx) => {
-            const changes = def.audit ? changedFields(pending.before, await def.audit.load(ctx, (req.params ?? {}) as Record<string, string>)) : null;
-            await recordAudit(ctx.db, { ...pending.entry, changes });
-          });
+          // The change has committed: a lost audit row must not turn its answer into an error (and a retry).
+          await sessionOf(tenant, req)
+            .transaction(async (ctx) => {
+              const changes = def.audit ? changedFields(pending.before, await def.audit.load(ctx, (req.params ?? {}) as Record<string, string>)) : null;
+              await recordAudit(ctx.db, { ...pending.entry, changes });
+            })
+            .catch((error: unknown) => req.log.error({ err: error }, 'could not record a settled write in the audit log'));
         }
         return settled;
       } catch (error) {
