@@ -74,6 +74,7 @@ const screens: Screen[] = [
   { name: 'staff-dashboard', path: () => '/dashboard', realm: 'staff' },
   { name: 'staff-reports', path: () => '/reports', realm: 'staff' },
   { name: 'staff-account-security', path: () => '/account/security', realm: 'staff' },
+  { name: 'staff-audit', path: () => '/audit', realm: 'staff' },
   { name: 'member-sign-in', path: () => '/member/login', realm: 'none' },
   { name: 'member-timetable', path: () => '/member', realm: 'member' },
   { name: 'member-bookings', path: () => '/member/bookings', realm: 'member' },

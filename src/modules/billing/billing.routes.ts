@@ -5,10 +5,13 @@ import { billingDeps } from './billing-run.js';
 import * as s from './billing.schemas.js';
 import { billingService } from './billing.service.js';
 import { webhooks } from './webhooks.js';
+import { auditRow } from '../../platform/audit/audit.js';
 
 const DESK = ['owner', 'manager', 'front_desk'] as const;
 const MANAGERS = ['owner', 'manager'] as const;
 const pdf = z.any().describe('application/pdf');
+/** Money changes show the invoice's amounts and status before and after in the audit log. */
+const invoice = auditRow('app.invoices', 'invoiceId');
 
 /** Invoices, payments, refunds and cards for staff; invoices and the card for members; the gateway's webhooks. */
 export function billingRoutes({ route, settlingRoute }: TenantRouter, runtime: Runtime) {
@@ -39,12 +42,12 @@ export function billingRoutes({ route, settlingRoute }: TenantRouter, runtime: R
     handler: (ctx, { params }) => billing.creditNote(ctx, params.invoiceId, params.refundId),
   });
   route({
-    method: 'POST', url: '/api/invoices/:invoiceId/payments', summary: 'Record the amount due as paid in cash or by bank transfer', tags, access: DESK, idempotent: true,
+    method: 'POST', url: '/api/invoices/:invoiceId/payments', summary: 'Record the amount due as paid in cash or by bank transfer', tags, access: DESK, idempotent: true, audit: invoice,
     schema: { params: s.invoiceIdParams, body: s.manualPaymentBody, response: s.invoiceDetail },
     handler: (ctx, { params, body }) => billing.recordPayment(ctx, params.invoiceId, body),
   });
   settlingRoute({
-    method: 'POST', url: '/api/invoices/:invoiceId/charge', summary: 'Charge the account’s saved card for the amount due now', tags, access: DESK, idempotent: true,
+    method: 'POST', url: '/api/invoices/:invoiceId/charge', summary: 'Charge the account’s saved card for the amount due now', tags, access: DESK, idempotent: true, audit: invoice,
     schema: { params: s.invoiceIdParams, response: s.invoiceDetail },
     handler: (ctx, { params }) => billing.startCharge(ctx, params.invoiceId),
     afterCommit: (session, started) => billing.finishCharge(session, started),
@@ -57,19 +60,19 @@ export function billingRoutes({ route, settlingRoute }: TenantRouter, runtime: R
   });
   settlingRoute({
     method: 'POST', url: '/api/invoices/:invoiceId/refunds', summary: 'Refund part or all of a paid invoice (never more than was paid), with a credit note', tags,
-    access: MANAGERS, idempotent: true, status: 201,
+    access: MANAGERS, idempotent: true, status: 201, audit: invoice,
     schema: { params: s.invoiceIdParams, body: s.refundBody, response: s.invoiceDetail },
     handler: (ctx, { params, body }) => billing.startRefund(ctx, params.invoiceId, body),
     afterCommit: (session, started) => billing.finishRefund(session, started),
   });
   route({
-    method: 'POST', url: '/api/invoices/:invoiceId/void', summary: 'Void an open, unpaid invoice issued by mistake', tags, access: MANAGERS, idempotent: true,
+    method: 'POST', url: '/api/invoices/:invoiceId/void', summary: 'Void an open, unpaid invoice issued by mistake', tags, access: MANAGERS, idempotent: true, audit: invoice,
     schema: { params: s.invoiceIdParams, body: s.reasonBody, response: s.invoiceDetail },
     handler: (ctx, { params, body }) => billing.void(ctx, params.invoiceId, body),
   });
   route({
     method: 'POST', url: '/api/invoices/:invoiceId/write-off', summary: 'Write off an open invoice as a bad debt: no longer collected, retried or dunned, and no longer blocking booking (a late payment is still recorded)', tags,
-    access: MANAGERS, idempotent: true,
+    access: MANAGERS, idempotent: true, audit: invoice,
     schema: { params: s.invoiceIdParams, body: s.reasonBody, response: s.invoiceDetail },
     handler: (ctx, { params, body }) => billing.writeOff(ctx, params.invoiceId, body),
   });
@@ -94,7 +97,7 @@ export function billingRoutes({ route, settlingRoute }: TenantRouter, runtime: R
     handler: (ctx) => billing.settings(ctx),
   });
   route({
-    method: 'PATCH', url: '/api/settings/billing', summary: 'Change the billing settings (Stripe keys are write-only)', tags: ['settings'], access: ['owner'],
+    method: 'PATCH', url: '/api/settings/billing', summary: 'Change the billing settings (Stripe keys are write-only)', tags: ['settings'], access: ['owner'], audit: auditRow('app.tenant_settings'),
     schema: { body: s.updateBillingSettings, response: s.billingSettingsDto },
     handler: (ctx, { body }) => billing.updateSettings(ctx, body),
   });

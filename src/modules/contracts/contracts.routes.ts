@@ -2,6 +2,7 @@ import type { TenantRouter } from '../../platform/http/tenant-route.js';
 import { ALL_STAFF } from '../../platform/http/tenant-route.js';
 import * as s from './contracts.schemas.js';
 import { contractsService as svc } from './contracts.service.js';
+import type { AuditLoader } from '../../platform/audit/audit.js';
 
 /** The front desk sells and changes contracts; prices come from plans, which only managers edit. */
 const DESK = ['owner', 'manager', 'front_desk'] as const;
@@ -10,7 +11,9 @@ const DESK = ['owner', 'manager', 'front_desk'] as const;
  * Each change is idempotent and has a preview twin: the same operation run in a transaction that is rolled
  * back, so the preview shows exactly what confirming will charge and when.
  */
-const change = { idempotent: true, preview: true } as const;
+/** The audit log keeps the contract as staff see it (plans, leaves, options) before and after each change. */
+const contract: AuditLoader = { load: (ctx, params) => svc.get(ctx, params.contractId!) };
+const change = { idempotent: true, preview: true, audit: contract } as const;
 
 /** Selling (a contract with its first invoice) is the sales context's: see sales.routes.ts. */
 export function contractRoutes({ route }: TenantRouter) {
@@ -46,7 +49,7 @@ export function contractRoutes({ route }: TenantRouter) {
     handler: (ctx, { params }) => svc.getLeave(ctx, params.contractId, params.leaveId),
   });
   route({
-    method: 'DELETE', url: '/api/contracts/:contractId/leaves/:leaveId', summary: 'Withdraw a leave that has not started', tags, access: DESK,
+    method: 'DELETE', url: '/api/contracts/:contractId/leaves/:leaveId', summary: 'Withdraw a leave that has not started', tags, access: DESK, audit: contract,
     schema: { params: s.leaveParams, response: s.contractDto },
     handler: (ctx, { params }) => svc.withdrawLeave(ctx, params.contractId, params.leaveId),
   });
@@ -56,7 +59,7 @@ export function contractRoutes({ route }: TenantRouter) {
     handler: (ctx, { params, body }) => svc.cancel(ctx, params.contractId, body),
   });
   route({
-    method: 'DELETE', url: '/api/contracts/:contractId/cancellation', summary: 'Take back a cancellation before it takes effect', tags, access: DESK,
+    method: 'DELETE', url: '/api/contracts/:contractId/cancellation', summary: 'Take back a cancellation before it takes effect', tags, access: DESK, audit: contract,
     schema: { params: s.contractIdParams, response: s.contractDto },
     handler: (ctx, { params }) => svc.withdrawCancellation(ctx, params.contractId),
   });
@@ -71,7 +74,7 @@ export function contractRoutes({ route }: TenantRouter) {
     handler: (ctx, { params }) => svc.getOption(ctx, params.contractId, params.optionId),
   });
   route({
-    method: 'DELETE', url: '/api/contracts/:contractId/options/:optionId', summary: 'Detach an option at the end of the month the cut-off allows', tags, access: DESK,
+    method: 'DELETE', url: '/api/contracts/:contractId/options/:optionId', summary: 'Detach an option at the end of the month the cut-off allows', tags, access: DESK, audit: contract,
     schema: { params: s.optionParams, response: s.contractDto },
     handler: (ctx, { params }) => svc.endOption(ctx, params.contractId, params.optionId),
   });

@@ -5,6 +5,7 @@ import * as s from './member-accounts.schemas.js';
 import { createMemberAccountsService } from './member-accounts.service.js';
 import { memberSelfService } from './member-self.service.js';
 import { signUpSettingsService } from './sign-up-settings.service.js';
+import { auditRow } from '../../platform/audit/audit.js';
 
 /** The member realm's sign-up and sign-in, apart from staff (/api/auth). */
 export function memberAuthRoutes(router: TenantRouter, { auth, config }: Runtime) {
@@ -67,7 +68,7 @@ export function signUpSettingsRoutes({ route }: TenantRouter) {
     handler: (ctx) => signUpSettingsService.get(ctx),
   });
   route({
-    method: 'PUT', url: '/api/settings/member-sign-up', summary: 'Change member sign-up settings', tags, access: SETTINGS_EDITORS,
+    method: 'PUT', url: '/api/settings/member-sign-up', summary: 'Change member sign-up settings', tags, access: SETTINGS_EDITORS, audit: auditRow('app.tenant_settings'),
     schema: { body: s.signUpSettingsBody, response: s.signUpSettings },
     handler: (ctx, { body }) => signUpSettingsService.update(ctx, body),
   });

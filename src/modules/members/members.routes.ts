@@ -4,6 +4,7 @@ import { ALL_STAFF } from '../../platform/http/tenant-route.js';
 import * as s from './members.schemas.js';
 import { membersService } from './members.service.js';
 import { statusService } from './status.service.js';
+import { auditRow } from '../../platform/audit/audit.js';
 
 const EDITORS = ['owner', 'manager', 'front_desk'] as const;
 
@@ -31,7 +32,7 @@ export function memberRoutes({ route }: TenantRouter) {
     handler: (ctx, { params }) => membersService.get(ctx, params.memberId),
   });
   route({
-    method: 'PATCH', url: '/api/members/:memberId', summary: 'Change a member’s profile, tags or notes', tags, access: EDITORS,
+    method: 'PATCH', url: '/api/members/:memberId', summary: 'Change a member’s profile, tags or notes', tags, access: EDITORS, audit: auditRow('app.members', 'memberId'),
     schema: { params: s.memberIdParams, body: s.updateMemberBody, response: s.memberDto },
     handler: (ctx, { params, body }) => membersService.update(ctx, params.memberId, body),
   });

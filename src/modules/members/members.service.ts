@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { csvFile, csvLine } from '../../platform/csv.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { day, render, studioLocale, text, type MessageId } from '../../platform/i18n.js';
 import { mailRepo } from '../../platform/mail/mail.repo.js';
@@ -74,17 +75,6 @@ function columns(ctx: TenantContext, input: Partial<MemberInput>) {
 }
 
 const EXPORT_PAGE = 1000;
-
-/**
- * One CSV record (RFC 4180: quoted when needed, quotes doubled). A cell a spreadsheet would run as a formula
- * (=, +, -, @ first) gets a leading apostrophe, so a member's name cannot become a formula in staff's Excel.
- */
-function csvLine(cells: string[]) {
-  return cells
-    .map((cell) => (/^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell))
-    .map((cell) => (/[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell))
-    .join(',');
-}
 
 /** The account a member's charges go to: the family lead, or the member itself. */
 export const billingMemberId = (m: Pick<Member, 'id' | 'family_lead_id'>) => m.family_lead_id ?? m.id;
@@ -205,7 +195,7 @@ export const membersService = {
       if (rows.length < EXPORT_PAGE) break;
       after = rows.at(-1)!.member_number;
     }
-    return Buffer.from(`\uFEFF${lines.join('\r\n')}\r\n`, 'utf8');
+    return csvFile(lines);
   },
 
   /**

@@ -24,7 +24,7 @@ export function planRoutes({ route }: TenantRouter) {
     handler: (ctx, { params }) => plansService.get(ctx, params.planId),
   });
   route({
-    method: 'PATCH', url: '/api/plans/:planId', summary: 'Rename or archive a plan; changed terms make a new version', tags, access: PRICE_EDITORS,
+    method: 'PATCH', url: '/api/plans/:planId', summary: 'Rename or archive a plan; changed terms make a new version', tags, access: PRICE_EDITORS, audit: { load: (ctx, params) => plansService.get(ctx, params.planId!) },
     schema: { params: s.planIdParams, body: s.updatePlanBody, response: s.planDto },
     handler: (ctx, { params, body }) => plansService.update(ctx, params.planId, body),
   });

@@ -4,6 +4,7 @@ import { planStanding } from '../../platform/limits/plan-usage.js';
 import type { Runtime } from '../../platform/runtime.js';
 import * as s from './settings.schemas.js';
 import { bookingSettingsService, settingsService } from './settings.service.js';
+import { auditRow } from '../../platform/audit/audit.js';
 
 export function settingsRoutes({ route }: TenantRouter, runtime: Runtime) {
   const tags = ['settings'];
@@ -13,7 +14,7 @@ export function settingsRoutes({ route }: TenantRouter, runtime: Runtime) {
     handler: (ctx) => settingsService.get(ctx),
   });
   route({
-    method: 'PATCH', url: '/api/settings/membership', summary: 'Change the membership rules', tags, access: ['owner', 'manager'],
+    method: 'PATCH', url: '/api/settings/membership', summary: 'Change the membership rules', tags, access: ['owner', 'manager'], audit: auditRow('app.tenant_settings'),
     schema: { body: s.updateMembershipRules, response: s.membershipRules },
     handler: (ctx, { body }) => settingsService.update(ctx, body),
   });
@@ -32,7 +33,7 @@ export function bookingSettingsRoutes({ route }: TenantRouter) {
     handler: (ctx) => bookingSettingsService.get(ctx),
   });
   route({
-    method: 'PATCH', url: '/api/settings/booking', summary: 'Change the studio’s booking rules', tags, access: ['owner', 'manager'],
+    method: 'PATCH', url: '/api/settings/booking', summary: 'Change the studio’s booking rules', tags, access: ['owner', 'manager'], audit: auditRow('app.tenant_settings'),
     schema: { body: s.updateBookingSettings, response: s.bookingSettings },
     handler: (ctx, { body }) => bookingSettingsService.update(ctx, body),
   });

@@ -7,6 +7,7 @@ import type { TenantContext, TenantSession } from '../tenancy/context.js';
 import { apiKeysService } from './api-keys.service.js';
 import * as s from './auth.schemas.js';
 import { staffLoginResponse } from './two-factor.schemas.js';
+import { auditRow } from '../audit/audit.js';
 
 type Credentials = { email: string; password: string };
 
@@ -118,7 +119,7 @@ export function staffRoutes({ route }: TenantRouter, { staff }: Runtime) {
     handler: (ctx, { params }) => staff.get(ctx, params.staffId),
   });
   route({
-    method: 'PATCH', url: '/api/staff/:staffId', summary: 'Change name, role or status', tags, access: ['owner', 'manager'],
+    method: 'PATCH', url: '/api/staff/:staffId', summary: 'Change name, role or status', tags, access: ['owner', 'manager'], audit: auditRow('app.staff', 'staffId'),
     schema: { params: s.staffIdParams, body: s.updateStaffBody, response: s.staffDto },
     handler: (ctx, { params, body }) => staff.update(ctx, params.staffId, body),
   });

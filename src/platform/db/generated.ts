@@ -4,7 +4,7 @@
  * Please do not edit it manually.
  */
 
-import type { Address, EmergencyContact, JsonText, NullableJsonText, ReadOnly, TaxBreakdownRow } from "./column-types.js";
+import type { Address, AuditChanges, EmergencyContact, JsonText, NullableJsonText, ReadOnly, TaxBreakdownRow } from "./column-types.js";
 import type { MemberStatus } from "./types.js";
 import type { ColumnType } from "kysely";
 
@@ -25,6 +25,28 @@ export interface AppApiKeys {
   revoked_at: Timestamp | null;
   role: "owner" | "manager" | "front_desk" | "instructor";
   tenant_id: Generated<string>;
+}
+
+export interface AppAuditLog {
+  actor_id: string;
+  actor_kind: "staff" | "api_key";
+  actor_name: string;
+  actor_role: "owner" | "manager" | "front_desk" | "instructor";
+  area: string;
+  at: Generated<Timestamp>;
+  changes: NullableJsonText<AuditChanges>;
+  id: Generated<string>;
+  ip: string;
+  method: "POST" | "PUT" | "PATCH" | "DELETE";
+  outcome: "done" | "refused" | "failed";
+  params: JsonText<Record<string, string>>;
+  problem_code: string | null;
+  problem_type: string | null;
+  request_id: string;
+  route: string;
+  status: number;
+  tenant_id: Generated<string>;
+  user_agent: string | null;
 }
 
 export interface AppBillingLedger {
@@ -791,6 +813,7 @@ export interface PlatformTenantUsage {
 
 export interface DB {
   "app.api_keys": AppApiKeys;
+  "app.audit_log": AppAuditLog;
   "app.billing_ledger": AppBillingLedger;
   "app.billing_runs": AppBillingRuns;
   "app.blocked_email_domains": AppBlockedEmailDomains;

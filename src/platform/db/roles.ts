@@ -81,6 +81,9 @@ export async function grantRoles(client: Client, roles: RoleNames, opts: { contr
     `grant usage on schema app to ${app}`,
     `grant select, insert, update, delete on all tables in schema app to ${app}`,
     `grant usage, select on all sequences in schema app to ${app}`,
+    // The audit log is append-only for the app: no update or truncate at all; delete stays for a tenant purge,
+    // which its trigger allows and nothing else (tenant migration 0014).
+    `revoke update, truncate on app.audit_log from ${app}`,
   ];
   if (opts.controlPlane) {
     statements.push(

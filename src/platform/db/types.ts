@@ -32,6 +32,7 @@ export type LessonStatus = Values<G.AppLessons, 'status'>;
 export type ReservationStatus = Values<G.AppReservations, 'status'>;
 export type WaitlistStatus = Values<G.AppWaitlistEntries, 'status'>;
 export type InvoiceStatus = Values<G.AppInvoices, 'status'>;
+export type AuditOutcome = Values<G.AppAuditLog, 'outcome'>;
 /** The monthly run's invoice of an account and month, or a sale's first invoice. */
 export type InvoiceKind = Values<G.AppInvoices, 'kind'>;
 export type GatewayName = Values<G.AppTenantSettings, 'payment_gateway'>;

@@ -30,6 +30,7 @@ import { beaconRoutes } from '../analytics/beacon.routes.js';
 import { observabilityRoutes } from '../observability/observability.routes.js';
 import { tenantRoutes, type RouteConfig } from './tenant-route.js';
 import type { TenantRoutes } from '../composition.js';
+import { auditRoutes } from '../audit/audit.routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -61,6 +62,7 @@ const platformTenantRoutes: TenantRoutes[] = [
   apiKeyRoutes,
   twoFactorRoutes,
   beaconRoutes,
+  auditRoutes,
 ];
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -13,6 +13,7 @@ import type { Runtime } from '../runtime.js';
 import { problemSchema } from './problems.js';
 import { IDEMPOTENCY_HEADER, once } from './idempotency.js';
 import { tenantRateLimiter } from '../limits/rate-limit.js';
+import { changedFields, isStaffPrincipal, recordAudit, type AuditLoader } from '../audit/audit.js';
 
 /** Thrown to roll back a dry run's transaction while keeping its result. */
 const rawBodies = new WeakMap<FastifyRequest, Buffer>();
@@ -82,6 +83,8 @@ interface BaseDef<S extends Schemas> {
    * (`ends`: the cookie is cleared).
    */
   sessionCookie?: { issues: SessionRealm } | { ends: SessionRealm };
+  /** How to load what the write changes, so its audit row shows the fields before and after (docs/audit.md). */
+  audit?: AuditLoader;
 }
 
 /** The usual route: one transaction for the whole request, tenant set, principal authenticated inside it. */
@@ -117,6 +120,10 @@ export interface RouteConfig {
   rawBody?: boolean;
   access?: Access;
   metered?: boolean;
+  /** A rolled-back twin of a write (`preview`): it changes nothing, so it is not audited. */
+  dryRun?: boolean;
+  /** A staff write (not a dry run): every attempt, done or refused, gets an audit row. */
+  audited?: boolean;
 }
 
 const uuid = z.uuid();
@@ -191,6 +198,55 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
     return { tenant, viaTenantHeader: header !== undefined };
   }
 
+  /** Who made a request, once authenticated: the refused-attempt hook needs it after the transaction is gone. */
+  const principals = new WeakMap<FastifyRequest, Principal | null>();
+  /** The problem a refused request was answered with, seen as it is sent. */
+  const problems = new WeakMap<FastifyRequest, { type: string; code: string }>();
+
+  /**
+   * A refused (4xx) or failed (5xx) staff write is recorded too, in its own short transaction as the answer is
+   * sent, since the request's own transaction rolled back. An attempt refused before the handler authenticated
+   * (a body that failed validation, a CSRF check) authenticates here to learn who it was.
+   */
+  async function auditRefusal(req: FastifyRequest, reply: FastifyReply) {
+    const resolved = resolvedTenants.get(req);
+    if (reply.statusCode < 400 || !resolved) return;
+    const { tenant } = resolved;
+    try {
+      await sessionOf(tenant, req).transaction(async (ctx) => {
+        let principal = principals.get(req);
+        if (principal === undefined) {
+          const bearer = bearerOf(req, true) ?? cookieSession(req);
+          principal = bearer ? await runtime.auth.authenticate(ctx.db, bearer) : null;
+        }
+        if (!isStaffPrincipal(principal)) return;
+        await recordAudit(ctx.db, {
+          principal, ip: req.ip, userAgent: req.headers['user-agent'] ?? null, method: req.method, route: req.routeOptions.url ?? req.url,
+          params: req.params, outcome: reply.statusCode >= 500 ? 'failed' : 'refused', status: reply.statusCode,
+          problem: problems.get(req) ?? { type: 'about:blank', code: 'unknown' }, requestId: req.id,
+        });
+      });
+    } catch (error) {
+      // The answer has gone; a lost audit row is logged loudly rather than turned into an error nobody sees.
+      req.log.error({ err: error }, 'could not record a refused write in the audit log');
+    }
+  }
+
+  const isAudited = (req: FastifyRequest) => (req.routeOptions.config as RouteConfig | undefined)?.audited === true;
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (isAudited(req) && reply.statusCode >= 400 && typeof payload === 'string') {
+      try {
+        const body = JSON.parse(payload) as { type?: unknown; code?: unknown };
+        if (typeof body.code === 'string') problems.set(req, { type: String(body.type), code: body.code });
+      } catch {
+        // not a problem document: the row says 'unknown'
+      }
+    }
+    // Before the answer goes: whoever sees a refusal can already find it in the log.
+    if (isAudited(req)) await auditRefusal(req, reply);
+    return payload;
+  });
+
   function requestInfo(req: FastifyRequest): RequestInfo {
     return { requestId: req.id, ip: req.ip, userAgent: req.headers['user-agent'] ?? null, locale: requestLocale(req.raw, req.tenantLocale) };
   }
@@ -198,6 +254,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
   function register<S extends Schemas>(def: BaseDef<S>, handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) {
     if (def.url.includes(':') && !def.schema.params) throw new Error(`${def.method} ${def.url} has path parameters but no params schema`);
     const response: Record<number, ZodType> = { ...errorResponses };
+    const audited = def.method !== 'GET' && !def.dryRun && def.access !== 'public' && def.access !== 'member';
     if (def.status === 204) response[204] = z.null().describe('No content');
     else if (def.schema.response) response[def.status ?? 200] = def.schema.response;
     app.withTypeProvider<ZodTypeProvider>().route({
@@ -208,7 +265,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
       onRequest: async (req, reply) => {
         resolvedTenants.set(req, await resolveTenant(req, reply));
       },
-      config: { tenantRoute: true, access: def.access, rawBody: def.rawBody === true, metered: def.metered !== false } satisfies RouteConfig,
+      config: { tenantRoute: true, access: def.access, rawBody: def.rawBody === true, metered: def.metered !== false, dryRun: def.dryRun === true, audited } satisfies RouteConfig,
       schema: {
         summary: def.summary,
         tags: def.tags,
@@ -285,6 +342,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
       const afterCommit: Array<Parameters<NonNullable<TenantContext['queueAfterCommit']>>> = [];
       let principalSeen: Principal | null = null;
       let claimedKey: string | null = null;
+      let settledAudit: { entry: Parameters<typeof recordAudit>[1]; before: unknown } | null = null;
       const result = await inTenantTransaction(db, tenant.id, async (trx) => {
         const principal = bearer ? await runtime.auth.authenticate(trx, bearer) : null;
         // A stale token does not stop a public page (the sign-in page itself) from loading.
@@ -292,6 +350,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
         if (viaTenantHeader && principal?.kind !== 'api_key') {
           throw new AppError('unauthenticated', text('platform.tenant_header_needs_key'));
         }
+        principals.set(req, principal);
         authorize(def.access, principal);
         principalSeen = principal;
         const ctx: TenantContext = {
@@ -299,7 +358,25 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
           queueAfterCommit: (...job) => afterCommit.push(job),
         };
         const input = inputOf<S>(req);
-        const run = () => runWithTenant(tenant, req.id, () => def.handler(ctx, input));
+        const audit = !def.dryRun && def.method !== 'GET' && isStaffPrincipal(principal) ? principal : null;
+        const handle = () => runWithTenant(tenant, req.id, () => def.handler(ctx, input));
+        const params = (req.params ?? {}) as Record<string, string>;
+        // A staff write's audit row commits with its change, in this transaction; a settling write's is written
+        // once its outside call has succeeded (below), so it says what the call did.
+        const run = audit === null
+          ? handle
+          : async () => {
+              const before = def.audit ? await def.audit.load(ctx, params) : undefined;
+              const out = await handle();
+              const entry = {
+                principal: audit, ip: req.ip, userAgent: req.headers['user-agent'] ?? null, method: req.method, route: def.url, params,
+                outcome: 'done' as const, status: def.status ?? 200, requestId: req.id,
+                changes: def.audit ? changedFields(before, await def.audit.load(ctx, params)) : null,
+              };
+              if (def.afterCommit) settledAudit = { entry, before };
+              else await recordAudit(trx, entry);
+              return out;
+            };
         if (def.dryRun) throw new DryRunResult(await run());
         if (!def.idempotent) return run();
         const { result, replayed } = await once(trx, { key: req.headers[IDEMPOTENCY_HEADER], principal, route: `${def.method} ${def.url}`, input }, run);
@@ -313,7 +390,18 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
       if (!def.afterCommit) return result;
       const settle = def.afterCommit;
       try {
-        return await runWithTenant(tenant, req.id, () => settle({ ...sessionOf(tenant, req), principal: principalSeen }, result, inputOf<S>(req)));
+        const settled = await runWithTenant(tenant, req.id, () => settle({ ...sessionOf(tenant, req), principal: principalSeen }, result, inputOf<S>(req)));
+        const pending = settledAudit as { entry: Parameters<typeof recordAudit>[1]; before: unknown } | null;
+        if (pending) {
+          // The change has committed: a lost audit row must not turn its answer into an error (and a retry).
+          await sessionOf(tenant, req)
+            .transaction(async (ctx) => {
+              const changes = def.audit ? changedFields(pending.before, await def.audit.load(ctx, (req.params ?? {}) as Record<string, string>)) : null;
+              await recordAudit(ctx.db, { ...pending.entry, changes });
+            })
+            .catch((error: unknown) => req.log.error({ err: error }, 'could not record a settled write in the audit log'));
+        }
+        return settled;
       } catch (error) {
         const key = claimedKey;
         if (def.refusalForgetsKey && key !== null && error instanceof AppError && error.status < 500) {

@@ -899,6 +899,231 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Staff and API key writes, done and refused, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description A staff member or API key */
+                    actorId?: string;
+                    /** @description The first path segment after /api/: members, invoices, settings … */
+                    area?: string;
+                    /** @description Cursor: nextCursor of the previous page */
+                    before?: string;
+                    /** @description First studio-local day, inclusive */
+                    from?: string;
+                    limit?: number;
+                    outcome?: "done" | "refused" | "failed";
+                    /** @description An id in the route’s path (a member, an invoice …) */
+                    targetId?: string;
+                    /** @description Last studio-local day, inclusive */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditList"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit-log/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log the filters find, as CSV (UTF-8 with BOM, headers in the request’s language) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description A staff member or API key */
+                    actorId?: string;
+                    /** @description The first path segment after /api/: members, invoices, settings … */
+                    area?: string;
+                    /** @description First studio-local day, inclusive */
+                    from?: string;
+                    outcome?: "done" | "refused" | "failed";
+                    /** @description An id in the route’s path (a member, an invoice …) */
+                    targetId?: string;
+                    /** @description Last studio-local day, inclusive */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description text/csv */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -25396,6 +25621,104 @@ export interface components {
             revokedAt: string | null;
             /** @enum {string} */
             role: "owner" | "manager" | "front_desk" | "instructor";
+        };
+        AuditEntry: {
+            actor: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                kind: "staff" | "api_key";
+                name: string;
+                /** @enum {string} */
+                role: "owner" | "manager" | "front_desk" | "instructor";
+            };
+            area: string;
+            at: string;
+            /** @description The fields the write changed; secrets show as [redacted] */
+            changes: {
+                after: {
+                    [key: string]: unknown;
+                };
+                before: {
+                    [key: string]: unknown;
+                };
+            } | null;
+            /** Format: uuid */
+            id: string;
+            ip: string;
+            method: string;
+            /** @enum {string} */
+            outcome: "done" | "refused" | "failed";
+            params: {
+                [key: string]: string;
+            };
+            problemCode: string | null;
+            requestId: string;
+            /** @description The route’s pattern, /api/members/:memberId */
+            route: string;
+            status: number;
+            userAgent: string | null;
+        };
+        AuditEntryInput: {
+            actor: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                kind: "staff" | "api_key";
+                name: string;
+                /** @enum {string} */
+                role: "owner" | "manager" | "front_desk" | "instructor";
+            };
+            area: string;
+            at: string;
+            /** @description The fields the write changed; secrets show as [redacted] */
+            changes: {
+                after: {
+                    [key: string]: unknown;
+                };
+                before: {
+                    [key: string]: unknown;
+                };
+            } | null;
+            /** Format: uuid */
+            id: string;
+            ip: string;
+            method: string;
+            /** @enum {string} */
+            outcome: "done" | "refused" | "failed";
+            params: {
+                [key: string]: string;
+            };
+            problemCode: string | null;
+            requestId: string;
+            /** @description The route’s pattern, /api/members/:memberId */
+            route: string;
+            status: number;
+            userAgent: string | null;
+        };
+        AuditList: {
+            /** @description Everyone in the log, for the actor filter */
+            actors: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            }[];
+            /** @description Every area in the log, for the area filter */
+            areas: string[];
+            items: components["schemas"]["AuditEntry"][];
+            nextCursor: string | null;
+        };
+        AuditListInput: {
+            /** @description Everyone in the log, for the actor filter */
+            actors: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            }[];
+            /** @description Every area in the log, for the area filter */
+            areas: string[];
+            items: components["schemas"]["AuditEntryInput"][];
+            nextCursor: string | null;
         };
         BlockedEmailDomain: {
             /** Format: date-time */

@@ -55,6 +55,7 @@ const Dashboard = lazy(() => import('../pages/reports/Reports').then((m) => ({ d
 const AccountSecurity = lazy(() => import('../pages/security/AccountSecurity').then((m) => ({ default: m.AccountSecurity })));
 const Reports = lazy(() => import('../pages/reports/Reports').then((m) => ({ default: m.Reports })));
 const DataRequests = lazy(() => import('../pages/DataRequests').then((m) => ({ default: m.DataRequestsPage })));
+const AuditLog = lazy(() => import('../pages/AuditLog').then((m) => ({ default: m.AuditLog })));
 
 /** The staff app: sign-in and password links, then the studio's screens under one signed-in layout. */
 export default function StaffApp() {
@@ -79,6 +80,7 @@ export default function StaffApp() {
         <Route path="reports/*" element={<Reports />} />
         <Route path="data-requests" element={<DataRequests />} />
         <Route path="account/security" element={<AccountSecurity />} />
+        <Route path="audit" element={<AuditLog />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>
@@ -114,6 +116,7 @@ function StaffLayout({ me }: { me: StaffMe }) {
     ...(can.manage(me.role) ? [['/settings', 'nav.settings'] as [string, string]] : []),
     ...(can.manage(me.role) ? [['/data-requests', 'nav.dataRequests'] as [string, string]] : []),
     ...(manages[me.role].length > 0 ? [['/staff', 'nav.staff'] as [string, string]] : []),
+    ...(me.role === 'owner' ? [['/audit', 'nav.audit'] as [string, string]] : []),
   ];
   async function signOut() {
     await api.POST('/api/auth/logout').catch(() => undefined);
