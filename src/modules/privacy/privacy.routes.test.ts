@@ -77,10 +77,21 @@ const PERSONAL: Record<string, 'anonymised' | 'deleted' | 'cleared' | 'staff, no
   'password_reset_tokens.token_hash': 'staff, not members',
   'instructors.display_name': 'staff, not members',
   'instructors.bio': 'staff, not members',
+  // The audit log: who did it is staff; what a write changed may be the member's profile, and an erasure clears it.
+  'audit_log.changes': 'cleared',
+  'audit_log.actor_name': 'staff, not members',
+  'audit_log.ip': 'staff, not members',
+  'audit_log.user_agent': 'staff, not members',
+  'staff_two_factor.secret': 'staff, not members',
+  'staff_recovery_codes.code_hash': 'staff, not members',
+  'staff_sign_in_challenges.token_hash': 'staff, not members',
 };
 
 /** Text-like columns that hold no personal data: codes, states, hashes, the studio's own catalogue. */
 const NOT_PERSONAL = new Set<string>([
+  // The audit log's route, outcome and the ids a write named (ids name no one once the member is anonymised).
+  'audit_log.actor_kind', 'audit_log.actor_role', 'audit_log.area', 'audit_log.method', 'audit_log.outcome', 'audit_log.params',
+  'audit_log.problem_code', 'audit_log.problem_type', 'audit_log.request_id', 'audit_log.route', 'staff_sign_in_challenges.purpose',
   'api_keys.key_hash', 'api_keys.name', 'api_keys.prefix', 'api_keys.role', 'billing_ledger.kind', 'blocked_email_domains.domain',
   'check_ins.actor_kind', 'check_ins.method', 'contracts.kind', 'counters.name', 'credit_ledger.actor_kind', 'credit_ledger.grant_key',
   'credit_ledger.kind', 'idempotency_keys.key', 'idempotency_keys.request_hash', 'idempotency_keys.scope', 'invoice_lines.code',

@@ -144,6 +144,15 @@ async function erase(ctx: TenantContext, memberId: string) {
   await sql`select set_config('app.erasure', 'on', true)`.execute(db);
   await db.updateTable('app.member_status_events').set({ reason: '' }).where('member_id', '=', memberId).where('reason', '<>', '').execute();
   await db.updateTable('app.credit_ledger').set({ reason: '' }).where('member_id', '=', memberId).where('reason', '<>', '').execute();
+  // The audit log keeps who did what; the before/after of writes about the member goes (migration 0017).
+  const traces = [memberId, ...addresses, member.phone].filter((t): t is string => !!t);
+  await db
+    .updateTable('app.audit_log')
+    .set({ changes: JSON.stringify({ erased: true }) })
+    .where('changes', 'is not', null)
+    .where((eb) => eb.or([eb(sql`params ->> 'memberId'`, '=', memberId), ...traces.map((t) => eb(sql`strpos(changes::text, ${t})`, '>', 0))]))
+    .where(sql<boolean>`changes <> '{"erased": true}'::jsonb`)
+    .execute();
   await sql`select set_config('app.erasure', 'off', true)`.execute(db);
   await db.updateTable('app.member_status_changes').set({ reason: '' }).where('member_id', '=', memberId).execute();
   await db.updateTable('app.waitlist_entries').set({ note: '' }).where('member_id', '=', memberId).execute();
@@ -156,7 +165,6 @@ async function erase(ctx: TenantContext, memberId: string) {
 
   // Stored answers of retried requests may repeat the profile (a check-in answer names the member, a family
   // change shows the lead): any answer naming the member's id or contacts goes, and its key with it.
-  const traces = [memberId, ...addresses, member.phone].filter((t): t is string => !!t);
   for (const t of traces) await db.deleteFrom('app.idempotency_keys').where(sql<boolean>`strpos(response::text, ${t}) > 0`).execute();
 
   const marker = erasedName(member.member_number);

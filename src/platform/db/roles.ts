@@ -84,6 +84,8 @@ export async function grantRoles(client: Client, roles: RoleNames, opts: { contr
     // The audit log is append-only for the app: no update or truncate at all; delete stays for a tenant purge,
     // which its trigger allows and nothing else (tenant migration 0014).
     `revoke update, truncate on app.audit_log from ${app}`,
+    // …except the before/after of a row, which an erasure replaces by a marker (its trigger allows nothing else; 0017).
+    `grant update (changes) on app.audit_log to ${app}`,
   ];
   if (opts.controlPlane) {
     statements.push(
