@@ -29,7 +29,7 @@ alter table app.members add column erased_at timestamptz;
 -- An issued invoice stays as issued, with one exception: the erasure of its recipient. Japanese tax law (the
 -- qualified invoice system) and bookkeeping keep the number, dates, amounts and tax for seven years; they do not
 -- need the person's name once the person asked to be erased, so APPI's and the GDPR's right to erasure wins for
--- that one field. The name may change only to the anonymous marker, and only while the member is erased.
+-- that one field. The name may change only to the erased member's marker (its name now), and only once erased.
 create or replace function app.invoices_keep_issued() returns trigger
   language plpgsql
   as $$
@@ -39,8 +39,8 @@ create or replace function app.invoices_keep_issued() returns trigger
       or new.total <> old.total or new.tax_total <> old.tax_total or new.tax_breakdown <> old.tax_breakdown
       or new.subtotal_excluding_tax <> old.subtotal_excluding_tax or new.issued_on <> old.issued_on
       or (new.recipient_name <> old.recipient_name and not (
-        new.recipient_name like 'erased member #%'
-        and exists (select 1 from app.members m where m.tenant_id = new.tenant_id and m.id = new.billing_member_id and m.erased_at is not null)
+        exists (select 1 from app.members m where m.tenant_id = new.tenant_id and m.id = new.billing_member_id
+                  and m.erased_at is not null and m.family_name = new.recipient_name)
       ))
       or new.registration_number is distinct from old.registration_number
       or new.currency <> old.currency

@@ -28,7 +28,7 @@ async function ok(method: Method, url: string, payload?: object, token: string =
  * column of a text-like type appears that is on neither this list nor NOT_PERSONAL: whoever adds it decides.
  */
 const PERSONAL: Record<string, 'anonymised' | 'deleted' | 'cleared' | 'staff, not members'> = {
-  'members.family_name': 'anonymised', // "erased member #N"
+  'members.family_name': 'anonymised', // "削除済み会員 #N" (the studio's language)
   'members.given_name': 'anonymised',
   'members.family_name_kana': 'anonymised',
   'members.given_name_kana': 'anonymised',
@@ -234,14 +234,14 @@ describe('a member’s erasure request, carried out by staff', () => {
     expect(await rows()).toEqual(invoicesBefore);
     expect(await ok('GET', '/api/billing/reconciliation')).toEqual(reconciliationBefore);
     const recipients = await admin.query(`select distinct recipient_name from app.invoices where tenant_id = $1 and billing_member_id = $2`, [T.id, T.memberId]);
-    expect(recipients.rows).toEqual([{ recipient_name: `erased member #${number}` }]);
+    expect(recipients.rows).toEqual([{ recipient_name: `削除済み会員 #${number}` }]);
 
     // She cannot sign in, her session is gone, no card is saved, and searches find only the marker.
     expect((await call('GET', '/api/me', T.memberToken)).statusCode).toBe(401);
     const login = await platform.call(T, { method: 'POST', url: '/api/member-auth/login', payload: { email: memberEmail, password: 'member password 1' } });
     expect(login.statusCode).toBe(401);
     expect((await ok('GET', `/api/members/${T.memberId}/card`)).card).toBeNull();
-    expect((await ok('GET', '/api/members', undefined, T.ownerToken, 200)).items.map((m: { familyName: string }) => m.familyName)).toContain(`erased member #${number}`);
+    expect((await ok('GET', '/api/members', undefined, T.ownerToken, 200)).items.map((m: { familyName: string }) => m.familyName)).toContain(`削除済み会員 #${number}`);
     expect((await platform.call(T, { method: 'GET', url: '/api/members', query: { q: 'ハナ' }, token: T.ownerToken })).json().items).toEqual([]);
     // Her seats went back: her future booking is cancelled and she left the waitlist.
     const left = await admin.query(

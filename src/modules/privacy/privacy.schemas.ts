@@ -6,7 +6,7 @@ export const dataRequestDto = z.object({
   id: z.uuid(),
   memberId: z.uuid(),
   memberNumber: z.number().int(),
-  memberName: z.string().describe('The member’s name; “erased member #N” once erased'),
+  memberName: z.string().describe('The member’s name; once erased, the studio’s marker (削除済み会員 #N)'),
   kind: z.enum(['erasure']),
   status: z.enum(['pending', 'completed', 'declined']),
   requestedAt: z.iso.datetime(),

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { AppError, notFound, refusal } from '../../platform/errors.js';
-import { text } from '../../platform/i18n.js';
+import { render, studioLocale, text } from '../../platform/i18n.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { membersRepo } from '../members/members.repo.js';
 import { memberAccountsRepo } from '../members/member-accounts.repo.js';
@@ -9,11 +9,12 @@ import { waitlistRepo } from '../reservations/reservations.repo.js';
 import { MEMBER_TABLES, privacyRepo, readable, type RequestRow } from './privacy.repo.js';
 
 /**
- * What an erased member is called everywhere: in the member list, on invoices, in exports. Stored in this one
- * language-neutral form (the app words it in the reader's language from `erasedAt`); the invoice trigger of
- * migration 0016 accepts exactly this prefix as the only change to an issued invoice.
+ * What an erased member is called everywhere (the member list, invoices, exports): "削除済み会員 #12", in the
+ * studio's language, stored like the other words the studio keeps. The invoice trigger of migration 0016 lets an
+ * issued invoice's name change to exactly the erased member's name, and to nothing else.
  */
-export const erasedName = (memberNumber: number) => `erased member #${memberNumber}`;
+export const erasedName = (ctx: TenantContext, memberNumber: number) =>
+  render(text('privacy.erased_name', { number: memberNumber }), studioLocale(ctx.tenant), ctx.tenant.timezone);
 
 /** Words a staff member wrote that could name the person; a reason that must not be empty gets this instead. */
 const ERASED_TEXT = '-';
@@ -167,7 +168,7 @@ async function erase(ctx: TenantContext, memberId: string) {
   // change shows the lead): any answer naming the member's id or contacts goes, and its key with it.
   for (const t of traces) await db.deleteFrom('app.idempotency_keys').where(sql<boolean>`strpos(response::text, ${t}) > 0`).execute();
 
-  const marker = erasedName(member.member_number);
+  const marker = erasedName(ctx, member.member_number);
   await db
     .updateTable('app.members')
     .set({

@@ -38,6 +38,20 @@ afterAll(async () => {
 });
 
 describe('booking from the phone', () => {
+  it('gives the credits back when the studio cancels the lesson, and its preview counts them first', async () => {
+    setNow('2026-12-01T12:00:00');
+    const [a, b] = [await member(), await member()];
+    const lessonId = await lessonAt('2026-12-08T10:00:00', 5);
+    for (const m of [a, b]) expect((await m.send('POST', '/api/me/reservations', { lessonId })).statusCode).toBe(201);
+    expect([await balance(a.memberId), await balance(b.memberId)]).toEqual([9, 9]);
+    const preview = await staff.ok('POST', `/api/lessons/${lessonId}/cancel/preview`, { reason: 'Instructor ill' }, 200);
+    expect(preview.released).toEqual({ lessons: 1, reservations: 2, credits: 2, waitlist: 0 });
+    expect([await balance(a.memberId), await balance(b.memberId)]).toEqual([9, 9]);
+    const cancelled = await staff.ok('POST', `/api/lessons/${lessonId}/cancel`, { reason: 'Instructor ill' }, 200);
+    expect(cancelled.released).toEqual(preview.released);
+    expect([await balance(a.memberId), await balance(b.memberId)]).toEqual([10, 10]);
+  });
+
   it('opens at the window, books with a credit, cancels in time with the credit back, late with it kept', async () => {
     setNow('2026-12-01T10:00:00');
     const m = await member();

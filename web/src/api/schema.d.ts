@@ -6328,7 +6328,7 @@ export interface paths {
                                 kind: "erasure";
                                 /** Format: uuid */
                                 memberId: string;
-                                /** @description The member’s name; “erased member #N” once erased */
+                                /** @description The member’s name; once erased, the studio’s marker (削除済み会員 #N) */
                                 memberName: string;
                                 memberNumber: number;
                                 /** Format: date-time */
@@ -13876,7 +13876,7 @@ export interface paths {
                                 kind: "erasure";
                                 /** Format: uuid */
                                 memberId: string;
-                                /** @description The member’s name; “erased member #N” once erased */
+                                /** @description The member’s name; once erased, the studio’s marker (削除済み会員 #N) */
                                 memberName: string;
                                 memberNumber: number;
                                 /** Format: date-time */
@@ -13979,7 +13979,7 @@ export interface paths {
                                 kind: "erasure";
                                 /** Format: uuid */
                                 memberId: string;
-                                /** @description The member’s name; “erased member #N” once erased */
+                                /** @description The member’s name; once erased, the studio’s marker (削除済み会員 #N) */
                                 memberName: string;
                                 memberNumber: number;
                                 /** Format: date-time */
@@ -18767,7 +18767,7 @@ export interface paths {
                                 kind: "erasure";
                                 /** Format: uuid */
                                 memberId: string;
-                                /** @description The member’s name; “erased member #N” once erased */
+                                /** @description The member’s name; once erased, the studio’s marker (削除済み会員 #N) */
                                 memberName: string;
                                 memberNumber: number;
                                 /** Format: date-time */
@@ -18895,7 +18895,7 @@ export interface paths {
                                 kind: "erasure";
                                 /** Format: uuid */
                                 memberId: string;
-                                /** @description The member’s name; “erased member #N” once erased */
+                                /** @description The member’s name; once erased, the studio’s marker (削除済み会員 #N) */
                                 memberName: string;
                                 memberNumber: number;
                                 /** Format: date-time */
