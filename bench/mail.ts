@@ -1,6 +1,6 @@
 /**
  * Mail delivery (section 9): the outbox of many studios sent to a local SMTP server by the platform's own worker
- * (graphile-worker jobs, `mail_deliver` per studio), against a baseline of nodemailer sending straight to the same
+ * (graphile-worker jobs, `messages_deliver` per studio), against a baseline of nodemailer sending straight to the same
  * server with the same pool of connections and no database; then one studio's password reset queued while another
  * studio's campaign is being sent, timed from its commit to its arrival.
  */
@@ -10,7 +10,7 @@ import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import { inTenantTransaction } from '../src/platform/db/databases.js';
 import { crontab, taskList } from '../src/platform/jobs/tasks.js';
-import { queueMail } from '../src/platform/mail/outbox.js';
+import { queueMail } from '../src/platform/messaging/outbox.js';
 import { createLogger } from '../src/platform/runtime.js';
 import { openAppRuntime } from '../src/app/composition.js';
 import { startBenchCluster, withAdmin } from './cluster.js';
@@ -105,9 +105,9 @@ export async function runMailBench(port: number, s: MailBenchSettings, density: 
       log(`mail: ${ids.length} studios created`);
       // Their invitations go too, but are not part of what is measured.
       await withAdmin(cluster.adminUrl, async (c) => {
-        await c.query('delete from app.mail_outbox');
+        await c.query('delete from app.outbox');
         await c.query(
-          `insert into app.mail_outbox (tenant_id, to_address, template, subject, body, priority)
+          `insert into app.outbox (tenant_id, to_address, template, subject, body, priority)
            select t, x.* from unnest($1::uuid[]) t cross join lateral (${mailRows(s.perTenant, 0)}) x`,
           [spread],
         );
@@ -116,7 +116,7 @@ export async function runMailBench(port: number, s: MailBenchSettings, density: 
       await runtime.jobs.start(taskList(runtime), { crontab: crontab(runtime) });
       const spreadTotal = s.perTenant * spread.length;
       const s0 = performance.now();
-      await runtime.jobs.add('mail_sweep', {}, { jobKey: 'mail_sweep' });
+      await runtime.jobs.add('messages_sweep', {}, { jobKey: 'messages_sweep' });
       await until(() => smtp.state.count >= s.baseline + spreadTotal, 3_600_000, 'the spread outbox');
       const spreadSeconds = (performance.now() - s0) / 1000;
       log(`mail: ${spreadTotal} messages of ${spread.length} studios in ${fmt(spreadSeconds, 1)} s`);
@@ -124,10 +124,10 @@ export async function runMailBench(port: number, s: MailBenchSettings, density: 
       // One studio's campaign (bulk), and, once it is well under way, another studio's password reset.
       const before = smtp.state.count;
       await withAdmin(cluster.adminUrl, (c) =>
-        c.query(`insert into app.mail_outbox (tenant_id, to_address, template, subject, body, priority) select $1, x.* from (${mailRows(s.campaign, 1)}) x`, [campaigner]),
+        c.query(`insert into app.outbox (tenant_id, to_address, template, subject, body, priority) select $1, x.* from (${mailRows(s.campaign, 1)}) x`, [campaigner]),
       );
       const c0 = performance.now();
-      await runtime.jobs.add('mail_deliver', { tenantId: campaigner }, { jobKey: `mail:${campaigner}` });
+      await runtime.jobs.add('messages_deliver', { tenantId: campaigner }, { jobKey: `messages:${campaigner}` });
       await until(() => smtp.state.count - before >= Math.min(2_000, s.campaign / 10), 600_000, 'the campaign to be under way');
       const resetStudio = spread[0]!;
       const tenant = (await runtime.directory.byId(resetStudio))!;
@@ -181,7 +181,7 @@ export function renderMailSection(r: MailOutcome | undefined, n: number): string
 
 - **SMTP server.** nodemailer's \`smtp-server\` in the bench process on loopback, without TLS, taking every message and throwing it away (it counts them, and notes when a watched address arrives).
 - **Baseline.** nodemailer sending ${n0(s.baseline)} messages straight to that server over a pool of 5 connections (what the platform's transport opens), 50 in flight, with no database: the ceiling of this sender and server on this machine.
-- **Platform.** A bench cluster of its own (\`mail\`), ${n0(s.tenants + 1)} studios in its pool cell (\`runtime.tenants.create\`). ${n0(s.perTenant)} transactional mails queued in each of ${n0(s.tenants)} studios' outboxes (${n0(s.perTenant * s.tenants)} in all, inserted in bulk as the superuser, for the queueing is not what is measured), then the platform's own worker started in the bench process (graphile-worker, the default ${r.jobConcurrency} jobs at a time, \`MAIL_BATCH=${r.batch}\`) and a \`mail_sweep\` queued, as a worker does at start: one \`mail_deliver\` job per studio, each sending a batch, recording it, and queueing itself again. Timed until the server has every message.
+- **Platform.** A bench cluster of its own (\`mail\`), ${n0(s.tenants + 1)} studios in its pool cell (\`runtime.tenants.create\`). ${n0(s.perTenant)} transactional mails queued in each of ${n0(s.tenants)} studios' outboxes (${n0(s.perTenant * s.tenants)} in all, inserted in bulk as the superuser, for the queueing is not what is measured), then the platform's own worker started in the bench process (graphile-worker, the default ${r.jobConcurrency} jobs at a time, \`MAIL_BATCH=${r.batch}\`) and a \`messages_sweep\` queued, as a worker does at start: one \`messages_deliver\` job per studio, each sending a batch, recording it, and queueing itself again. Timed until the server has every message.
 - **A reset during a campaign.** ${n0(s.campaign)} bulk mails queued for one more studio and its job kicked; once ${n0(Math.min(2000, s.campaign / 10))} of them had arrived, a password reset queued for another studio the way the request path queues it (\`queueMail\` in a tenant transaction, whose commit kicks that studio's job), timed from the commit until the server had it.
 - The bench process (worker and SMTP server), PostgreSQL and whatever else runs on the machine share its 2 cores; the load average is given below.`);
   out.push('### Results');

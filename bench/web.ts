@@ -326,7 +326,7 @@ async function seedStudio(runtime: Runtime, app: FastifyInstance, adminUrl: stri
   const email = 'member@demo-bench.example.com';
   await call('POST', '/api/member-auth/sign-up', undefined, { email, password: 'member password 1', familyName: '鈴木', givenName: '一郎', acceptedTermsVersion: '2026-04' });
   const body = await withAdmin(adminUrl, async (c) =>
-    (await c.query<{ body: string }>(`select body from app.mail_outbox where to_address = $1 and template = 'member_confirm_email' order by created_at desc limit 1`, [email])).rows[0]?.body,
+    (await c.query<{ body: string }>(`select body from app.outbox where to_address = $1 and template = 'member_confirm_email' order by created_at desc limit 1`, [email])).rows[0]?.body,
   );
   const mailed = body && /token=([A-Za-z0-9_%-]+)/.exec(body)?.[1];
   if (!mailed) throw new Error('web bench seeding: no confirmation mail for the member');

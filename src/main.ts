@@ -43,8 +43,8 @@ async function main() {
   const app = await buildApp(runtime);
   if (config.RUN_WORKER) {
     await runtime.jobs.start(taskList(runtime), { crontab: crontab(runtime) });
-    // Mail left by a worker that died, or queued while none ran, goes now rather than at the next sweep.
-    if (runtime.mail.transport) await runtime.jobs.add('mail_sweep', {}, { jobKey: 'mail_sweep' });
+    // Messages left by a worker that died, or queued while none ran, go now rather than at the next sweep.
+    if (runtime.messaging.canDeliver) await runtime.jobs.add('messages_sweep', {}, { jobKey: 'messages_sweep' });
   }
   await app.listen({ port: config.PORT, host: config.HOST });
 
@@ -55,7 +55,7 @@ async function main() {
     `  Health:       http://localhost:${port}/healthz`,
     `  API document: http://localhost:${port}/openapi.json`,
   ];
-  if (!runtime.mail.transport) lines.push('  Mail:         SMTP_URL is not set, so mail stays in the outbox (staff can see it)');
+  if (!runtime.messaging.senders.mail) lines.push('  Mail:         SMTP_URL is not set, so mail stays in the outbox (staff can see it)');
   const metricsPort = app.observability.metricsAddress()?.port;
   lines.push(
     metricsPort !== undefined

@@ -80,7 +80,7 @@ describe('architecture', () => {
       expect(moduleTasks.length).toBeGreaterThan(0);
       expect(tasks).toEqual(expect.arrayContaining(moduleTasks));
       const scheduled = parseCrontab(crontab(runtime)).map((item) => item.task);
-      expect(scheduled).toEqual(expect.arrayContaining(['membership_sweep', 'reservations_sweep', 'billing_sweep', 'mail_sweep']));
+      expect(scheduled).toEqual(expect.arrayContaining(['membership_sweep', 'reservations_sweep', 'billing_sweep', 'messages_sweep']));
       expect(scheduled.filter((task) => !tasks.includes(task))).toEqual([]);
     } finally {
       await platform.close();

@@ -78,3 +78,24 @@ export function localParts(instant: Date, timeZone: string): { date: IsoDate; ti
 
 /** ISO weekday (1 = Monday) of a calendar date. */
 export const weekdayOf = (date: IsoDate) => ((utc(date).getUTCDay() + 6) % 7) + 1;
+
+/** A studio's quiet hours, local times 'HH:MM' in its time zone; null for none. */
+export type QuietHours = { start: string; end: string } | null;
+/** A studio that has not set its own: no optional message, no waitlist offer between 22:00 and 08:00. */
+export const DEFAULT_QUIET_HOURS: NonNullable<QuietHours> = { start: '22:00', end: '08:00' };
+
+/** Whether a local time falls in the quiet hours (a window such as 22:00–08:00 wraps midnight). */
+export function inQuietHours(instant: Date, quiet: QuietHours, timeZone: string): boolean {
+  if (!quiet) return false;
+  const now = minutesOfDay(localParts(instant, timeZone).time);
+  const start = minutesOfDay(quiet.start);
+  const end = minutesOfDay(quiet.end);
+  return start <= end ? now >= start && now < end : now >= start || now < end;
+}
+
+/** The instant the quiet hours around `instant` end (the next local end time). */
+export function quietHoursEnd(instant: Date, quiet: NonNullable<QuietHours>, timeZone: string): Date {
+  const local = localParts(instant, timeZone);
+  const today = zonedInstant(local.date, quiet.end, timeZone);
+  return today > instant ? today : zonedInstant(addDays(local.date, 1), quiet.end, timeZone);
+}

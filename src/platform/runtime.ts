@@ -17,8 +17,10 @@ import { systemClock, type SettableClock } from './clock.js';
 import { currentTenant } from './tenancy/context.js';
 import { TenantDirectory } from './tenancy/directory.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import { createMailTransport, deliverTenantMail, type DeliveryResult, type MailTransport } from './mail/delivery.js';
-import { onMailQueued } from './mail/outbox.js';
+import type { ChannelSenders } from './messaging/channels.js';
+import { canDeliver, deliverTenantMessages, type DeliveryResult } from './messaging/delivery.js';
+import { createMailTransport, mailSender } from './messaging/mail-sender.js';
+import { onMessageQueued } from './messaging/outbox.js';
 import { createTenantsService, type TenantsService } from './tenancy/tenants.service.js';
 import { tenantsRepo } from './tenancy/tenants.repo.js';
 
@@ -54,8 +56,11 @@ export interface Runtime {
   tenants: TenantsService;
   /** Prometheus registry of this process (/metrics). */
   metrics: Metrics;
-  /** Mail delivery: null transport without SMTP_URL (mail then stays in the outbox). */
-  mail: { transport: MailTransport; deliver(tenantId: string): Promise<DeliveryResult> };
+  /**
+   * Message delivery: the channels this deployment sends on (mail needs SMTP_URL; without a channel its messages
+   * stay in the outbox), and one batch of a studio's outbox.
+   */
+  messaging: { senders: ChannelSenders; canDeliver: boolean; deliver(tenantId: string): Promise<DeliveryResult> };
   platformAdminToken: string | undefined;
   /** Owner connection of the control-plane database (migrations, jobs, provisioning). */
   adminUrl: string;
@@ -232,11 +237,12 @@ export async function openRuntime(config: Config, composition: Composition, log:
 
   const metrics = createMetrics();
   const mailTransport = createMailTransport(config);
-  // Mail queued by a committed transaction is sent at once, not at the next sweep.
-  const stopMailKicks = mailTransport
-    ? onMailQueued((tenantId) => {
-        jobs.add('mail_deliver', { tenantId }, { jobKey: `mail:${tenantId}` }).catch((error: unknown) => {
-          log.warn({ err: error, tenantId }, 'could not queue mail delivery; the mail sweep will send it');
+  const senders: ChannelSenders = { ...(mailTransport ? { mail: mailSender(mailTransport, config) } : {}) };
+  // Messages queued by a committed transaction are sent at once, not at the next sweep.
+  const stopMessageKicks = canDeliver(senders)
+    ? onMessageQueued((tenantId) => {
+        jobs.add('messages_deliver', { tenantId }, { jobKey: `messages:${tenantId}` }).catch((error: unknown) => {
+          log.warn({ err: error, tenantId }, 'could not queue message delivery; the messages sweep will send it');
         });
       })
     : () => false;
@@ -253,11 +259,12 @@ export async function openRuntime(config: Config, composition: Composition, log:
     staff: createStaffService(auth),
     tenants,
     metrics,
-    mail: {
-      transport: mailTransport,
+    messaging: {
+      senders,
+      canDeliver: canDeliver(senders),
       deliver: (tenantId) =>
-        deliverTenantMail(
-          { directory, transport: mailTransport, config, now: () => clock.now(), count: (outcome) => metrics.deliveries.inc({ channel: 'mail', outcome }) },
+        deliverTenantMessages(
+          { directory, senders, config, now: () => clock.now(), count: (channel, outcome) => metrics.deliveries.inc({ channel, outcome }) },
           tenantId,
         ),
     },
@@ -300,9 +307,9 @@ export async function openRuntime(config: Config, composition: Composition, log:
     },
     pendingControlPlaneMigrations: () => pendingMigrations(adminUrl, ['platform', 'tenant']),
     async close() {
-      stopMailKicks();
+      stopMessageKicks();
       await jobs.stop();
-      mailTransport?.close();
+      for (const sender of Object.values(senders)) sender.close?.();
       await databases.close();
       await embedded?.stop();
     },

@@ -314,9 +314,9 @@ describe('the billing run, killed at random points', () => {
              count(*) filter (where template = 'staff_invoice_overdue')::int as staff,
              (select count(*) from (${byCard}) x where token = '${INSUFFICIENT}')::int as soft,
              (select count(*) from (${byCard}) x where token = '${STOLEN}')::int as hard
-        from app.mail_outbox where tenant_id = $1`);
+        from app.outbox where tenant_id = $1`);
     expect(told).toEqual({ failed: told.soft, overdue: told.hard, staff: told.hard, soft: expect.any(Number), hard: expect.any(Number) });
-    await none('accounts told twice', `select 1 from app.mail_outbox where tenant_id = $1 group by to_address, subject having count(*) > 1`);
+    await none('accounts told twice', `select 1 from app.outbox where tenant_id = $1 group by to_address, subject having count(*) > 1`);
 
     // The ledger balances: per invoice, what is owed; overall, the charges are the invoices' totals and the
     // payments what the gateway collected.

@@ -42,7 +42,7 @@ beforeAll(async () => {
   await inside.query('begin');
   await inside.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
   await inside.query(
-    `insert into app.mail_outbox (to_address, template, subject, body)
+    `insert into app.outbox (to_address, template, subject, body)
      select 'member' || n || '@example.com', 'lesson_cancelled', 'Cancelled ' || n, 'Your lesson ' || n || ' was cancelled.'
        from generate_series(1, $1) n`,
     [MAILS],
@@ -74,7 +74,7 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs: number,
 }
 
 const rows = async () =>
-  (await inside.query<{ id: string; status: string; attempts: number }>(`select id, status, attempts from app.mail_outbox where tenant_id = $1`, [tenantId])).rows;
+  (await inside.query<{ id: string; status: string; attempts: number }>(`select id, status, attempts from app.outbox where tenant_id = $1`, [tenantId])).rows;
 
 describe('mail delivery across a crash', () => {
   it('delivers every mail after a SIGKILL mid-batch; a mail cut off in flight goes again under its own Message-ID, and says so', async () => {

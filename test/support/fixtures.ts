@@ -22,7 +22,7 @@ export async function latestMail(platform: TestPlatform, tenant: TestTenant, to:
   const { directory } = platform.runtime;
   const row = await inTenantTransaction(await directory.dbFor((await directory.byId(tenant.id))!), tenant.id, (trx) =>
     trx
-      .selectFrom('app.mail_outbox')
+      .selectFrom('app.outbox')
       .select('body')
       .where('to_address', '=', to)
       .where('template', '=', template)

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTenantTransaction } from '../../src/platform/db/databases.js';
-import { queueMail } from '../../src/platform/mail/outbox.js';
+import { queueMail } from '../../src/platform/messaging/outbox.js';
 import { newPage, screens, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
 import type { TestPlatform, TestTenant } from '../support/platform.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 /** What the worker does when a mail is queued (the suite runs no worker: it would take other tests' jobs too). */
-const deliver = () => platform.runtime.mail.deliver(T.id);
+const deliver = () => platform.runtime.messaging.deliver(T.id);
 
 describe('mail, end to end', () => {
   it('shows on a member’s page what was mailed to them and whether it arrived, on a phone and at the desk', async () => {

@@ -70,7 +70,7 @@ describe('staff web app', () => {
     });
     expect(invited.statusCode).toBe(201);
     const admin = await platform.admin();
-    const mail = await admin.query(`select body from app.mail_outbox where tenant_id = $1 and to_address = 'ren@example.com'`, [T.id]);
+    const mail = await admin.query(`select body from app.outbox where tenant_id = $1 and to_address = 'ren@example.com'`, [T.id]);
     const link = /https?:\/\/\S+/.exec(mail.rows[0].body)![0];
     expect(link).toContain(`${T.host}`);
     const page = await newPage();
@@ -317,7 +317,7 @@ describe('staff web app', () => {
     expect(signUp.statusCode).toBe(202);
     const admin = await platform.admin();
     const linkIn = async (template: string) => {
-      const mail = await admin.query(`select body from app.mail_outbox where tenant_id = $1 and to_address = $2 and template = $3 order by created_at desc`, [T.id, email, template]);
+      const mail = await admin.query(`select body from app.outbox where tenant_id = $1 and to_address = $2 and template = $3 order by created_at desc`, [T.id, email, template]);
       const link = new URL(/https?:\/\/\S+/.exec(mail.rows[0].body)![0]);
       return `${base}${link.pathname}${link.search}`;
     };
@@ -328,7 +328,7 @@ describe('staff web app', () => {
     await page.getByRole('alert').getByText('invalid, already used, or expired', { exact: false }).waitFor();
 
     expect((await platform.call(T, { method: 'POST', url: '/api/member-auth/password-reset', payload: { email } })).statusCode).toBe(202);
-    const templates = (await admin.query(`select template from app.mail_outbox where tenant_id = $1 and to_address = $2`, [T.id, email])).rows.map((r) => r.template);
+    const templates = (await admin.query(`select template from app.outbox where tenant_id = $1 and to_address = $2`, [T.id, email])).rows.map((r) => r.template);
     const reset = templates.find((t: string) => t.includes('reset'))!;
     await page.goto(await linkIn(reset));
     await page.getByLabel('New password (10 characters or more)').fill('aoi new password 2');

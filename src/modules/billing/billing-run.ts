@@ -24,7 +24,7 @@ import { billingSettings, type BillingSettings } from './billing-settings.js';
 import { gatewayFor, ownTransaction, type Gateway, type GatewayDeps } from './gateways/index.js';
 import { billingPeriodOn, linesFor, totalsOf, type DueFee } from './invoice-builder.js';
 import { chargeAndRecord, dueRetries, pendingCardAttempts, staffToTell, type CardAttempt } from './payments.js';
-import { queueMail } from '../../platform/mail/outbox.js';
+import { queueMail } from '../../platform/messaging/outbox.js';
 import { settleRefund } from './billing.service.js';
 
 export interface BillingDeps {

@@ -102,7 +102,7 @@ async function studio(settings?: object) {
     saveCard: (memberId: string, token: string) => staff.ok('PUT', `/api/members/${memberId}/card`, { token }, 200),
     lesson: (local: string) => addLesson(platform, tenant, booking, { startsAt: tokyo(local), capacity: 10 }),
     mails: async (template: string) =>
-      (await admin.query(`select to_address from app.mail_outbox where tenant_id = $1 and template = $2 order by created_at`, [tenant.id, template])).rows.map((r) => r.to_address as string),
+      (await admin.query(`select to_address from app.outbox where tenant_id = $1 and template = $2 order by created_at`, [tenant.id, template])).rows.map((r) => r.to_address as string),
     gatewayCharges: () => count(`select count(*)::int as n from app.test_gateway_operations where tenant_id = $1 and kind = 'charge'`),
     ledger: (invoiceId: string, kind: string) => count(`select count(*)::int as n from app.billing_ledger where tenant_id = $1 and invoice_id = $2 and kind = $3`, [invoiceId, kind]),
   };
@@ -385,7 +385,7 @@ describe('documents', () => {
     await s.saveCard(m.id, '4000000000009995');
     // 00:30 JST on 5 December is 15:30 UTC on the 4th.
     expect(await s.run('2026-12-05T00:30:00')).toMatchObject({ period: '2026-12', invoicesCreated: 1, charged: { failed: 1 } });
-    const failed = await admin.query(`select body from app.mail_outbox where tenant_id = $1 and template = 'payment_failed'`, [s.tenant.id]);
+    const failed = await admin.query(`select body from app.outbox where tenant_id = $1 and template = 'payment_failed'`, [s.tenant.id]);
     // The retry is a day later, 00:30 on the 6th in Tokyo; the mail is in the studio's language.
     expect(failed.rows.map((r) => r.body as string)).toEqual([expect.stringContaining('2026年12月6日(日)に再度決済を行います。')]);
 

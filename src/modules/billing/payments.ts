@@ -10,7 +10,7 @@ import type { TenantTransaction } from '../../platform/tenancy/job-context.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { dateIn } from '../../platform/calendar.js';
 import { day, render, studioLocale, text, type Text } from '../../platform/i18n.js';
-import { queueMail } from '../../platform/mail/outbox.js';
+import { queueMail, queueMemberMessages } from '../../platform/messaging/outbox.js';
 import type { BillingSettings } from './billing-settings.js';
 import { GatewayUnavailable, type ChargeOutcome, type ChargeRequest } from './gateways/gateway.js';
 import type { Gateway } from './gateways/index.js';
@@ -194,7 +194,7 @@ async function advanceDunning(ctx: TenantContext, invoiceId: string, kind: 'soft
     const next = new Date(firstFailedAt.getTime() + nextDay * 86_400_000);
     await db.updateTable('app.invoices').set({ first_failed_at: firstFailedAt, next_attempt_at: next }).where('id', '=', invoiceId).execute();
     const words = { invoice: invoiceLabel(invoice.number!), amount: formatMoney(invoice.total, invoice.currency, studioLocale(ctx.tenant)), retryOn: day(dateIn(next, ctx.tenant.timezone)) };
-    await mailAccount(db, ctx.tenant, invoice.billing_member_id, 'payment_failed', text('billing.mail.payment_failed.subject', words), text('billing.mail.payment_failed.body', words));
+    await tellAccount(db, ctx.tenant, now, invoice.billing_member_id, 'payment_failed', text('billing.mail.payment_failed.subject', words), text('billing.mail.payment_failed.body', words));
     return;
   }
   await escalate(db, ctx.tenant, invoice.id, now, firstFailedAt);
@@ -214,7 +214,7 @@ export async function escalate(db: Tx, studio: Studio, invoiceId: string, now: D
     .executeTakeFirst();
   if (!invoice) return;
   const words = { invoice: invoiceLabel(invoice.number!), amount: formatMoney(invoice.total, invoice.currency, studioLocale(studio)) };
-  await mailAccount(db, studio, invoice.billing_member_id, 'payment_overdue', text('billing.mail.payment_overdue.subject', words), text('billing.mail.payment_overdue.body', words));
+  await tellAccount(db, studio, now, invoice.billing_member_id, 'payment_overdue', text('billing.mail.payment_overdue.subject', words), text('billing.mail.payment_overdue.body', words));
   const member = await db.selectFrom('app.members').select(['family_name', 'given_name', 'member_number']).where('id', '=', invoice.billing_member_id).executeTakeFirstOrThrow();
   const about = { ...words, memberNumber: String(member.member_number), name: `${member.family_name} ${member.given_name}`.trim() };
   const write = (t: Text) => render(t, studioLocale(studio), studio.timezone);
@@ -226,11 +226,9 @@ export async function escalate(db: Tx, studio: Studio, invoiceId: string, now: D
 
 export const staffToTell = (db: Tx) => db.selectFrom('app.staff').select('email').where('role', 'in', ['owner', 'manager']).where('status', '=', 'active').execute();
 
-/** A mail to the account's member, written now in the studio's language (the mail outlives the run). */
-async function mailAccount(db: Tx, studio: Studio, memberId: string, template: string, subject: Text, body: Text) {
-  const m = await db.selectFrom('app.members').select('email').where('id', '=', memberId).executeTakeFirst();
-  const write = (t: Text) => render(t, studioLocale(studio), studio.timezone);
-  if (m?.email) await queueMail(db, [{ to_address: m.email, template, subject: write(subject), body: write(body) }]);
+/** A message to the account's member (LINE, push or mail), written now in their language (it outlives the run). */
+async function tellAccount(db: Tx, studio: Studio, now: Date, memberId: string, kind: string, subject: Text, body: Text) {
+  await queueMemberMessages(db, [memberId], { kind, subject, body: () => body }, { locale: studioLocale(studio), timeZone: studio.timezone, now });
 }
 
 /** When the account's retry falls due: a new attempt on the current card, or escalation if there is none. */

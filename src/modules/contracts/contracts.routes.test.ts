@@ -65,7 +65,7 @@ describe('a membership from sale to cancellation', () => {
     await refused(anonymous('/api/member-auth/sign-up', { ...signUp, acceptedTermsVersion: undefined }), 400);
     await refused(anonymous('/api/member-auth/sign-up', { ...signUp, email: 'someone@mailinator.com' }), 422);
     expect((await anonymous('/api/member-auth/sign-up', signUp)).statusCode).toBe(202);
-    const mail = (await admin.query(`select body from app.mail_outbox where tenant_id = $1 and to_address = $2`, [tenant.id, email])).rows[0];
+    const mail = (await admin.query(`select body from app.outbox where tenant_id = $1 and to_address = $2`, [tenant.id, email])).rows[0];
     const token = decodeURIComponent(/token=([A-Za-z0-9_%-]+)/.exec(mail.body)![1]!);
     await refused(anonymous('/api/member-auth/confirm', { token: `${token}x` }), 422);
     const confirmed = await ok(await anonymous('/api/member-auth/confirm', { token }), 200);

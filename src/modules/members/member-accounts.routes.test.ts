@@ -24,7 +24,7 @@ let admin: pg.Client;
 const query = async <T = Record<string, unknown>>(text: string, values: unknown[]): Promise<T[]> => (await admin.query(text, values)).rows as T[];
 const mails = (tenant: TestTenant, to: string, template?: string) =>
   query<{ template: string; body: string }>(
-    `select template, body from app.mail_outbox where tenant_id = $1 and to_address = $2 and ($3::text is null or template = $3)
+    `select template, body from app.outbox where tenant_id = $1 and to_address = $2 and ($3::text is null or template = $3)
       order by created_at desc`,
     [tenant.id, to, template ?? null],
   );
@@ -103,7 +103,7 @@ describe('sign-up and confirmation', () => {
       payload: { email, password: PASSWORD, familyName: 'Smith', acceptedTermsVersion: '2026-04' },
     });
     expect(res.statusCode, res.body).toBe(202);
-    const [mail] = await query<{ subject: string; body: string }>('select subject, body from app.mail_outbox where tenant_id = $1 and to_address = $2', [T.id, email]);
+    const [mail] = await query<{ subject: string; body: string }>('select subject, body from app.outbox where tenant_id = $1 and to_address = $2', [T.id, email]);
     expect(mail!.subject).toMatch(/^Confirm your email for /);
     expect(mail!.body).toContain('Open this link within 48 hours to confirm your email address and sign in');
     const early = await platform.call(T, { method: 'POST', url: '/api/member-auth/login', payload: { email, password: PASSWORD }, headers: { 'accept-language': 'en' } });

@@ -199,21 +199,22 @@ export const messagesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-/** What was sent to the member's address (or their family lead's, who gets their mail), newest first. */
+/** What was sent about the member, on every channel (to them, or to their family lead who is told), newest first. */
 export const memberMessages = z
   .object({
     address: email.nullable().describe('Where the member’s mail goes; null when neither they nor their family lead has an address'),
     items: z.array(
       z.object({
         id: z.uuid(),
-        template: z.string().describe('What kind of mail: password_reset, waitlist_offer, payment_failed, …'),
+        template: z.string().describe('What kind of message: password_reset, waitlist_offer, payment_failed, …'),
+        channel: z.enum(['mail', 'line', 'push']).describe('How it went: by mail, on LINE, or as a notification to the member’s devices'),
         subject: z.string(),
-        status: z.enum(['pending', 'sent', 'failed']).describe('pending: waiting for its (next) attempt; sent: the mail server took it; failed: given up'),
+        status: z.enum(['pending', 'sent', 'failed']).describe('pending: waiting for its (next) attempt; sent: the mail server, LINE or the push service took it; failed: given up'),
         attempts: z.number().int(),
         createdAt: timestamp,
         sentAt: timestamp.nullable(),
         failedAt: timestamp.nullable(),
-        lastError: z.string().nullable().describe('Why the last attempt failed, as the mail server said it'),
+        lastError: z.string().nullable().describe('Why the last attempt failed, as the provider said it'),
       }),
     ),
   })

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { csvFile, csvLine } from '../../platform/csv.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { day, render, studioLocale, text, type MessageId } from '../../platform/i18n.js';
-import { mailRepo } from '../../platform/mail/mail.repo.js';
+import { outboxRepo } from '../../platform/messaging/outbox.repo.js';
 import type { AppMembers, MemberStatus } from '../../platform/db/types.js';
 import { tenantToday } from '../../platform/calendar.js';
 import { EARLIEST_BIRTH_DATE } from '../../platform/dates.schemas.js';
@@ -114,15 +114,16 @@ export const membersService = {
   async messages(ctx: TenantContext, id: string, limit: number) {
     const member = await membersRepo.byId(ctx.db, id);
     if (!member) throw notFound('members.thing.member');
-    // Mail for a member without an address goes to their family lead (notify.ts): the page shows the same.
+    // Mail for a member without an address goes to their family lead: the page shows the address it goes to.
     const lead = !member.email && member.family_lead_id ? await membersRepo.byId(ctx.db, member.family_lead_id) : undefined;
     const address = member.email ?? lead?.email ?? null;
-    const rows = address ? await mailRepo.toAddresses(ctx.db, [address], limit) : [];
+    const rows = await outboxRepo.forMember(ctx.db, member.id, address ? [address] : [], limit);
     return {
       address,
       items: rows.map((r) => ({
         id: r.id,
         template: r.template,
+        channel: r.channel,
         subject: r.subject,
         status: r.status,
         attempts: r.attempts,

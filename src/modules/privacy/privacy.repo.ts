@@ -70,11 +70,14 @@ export const privacyRepo = {
       ? []
       : (await sql<Record<string, unknown>>`select * from ${sql.table(table)} where ${sql.ref(column)} in (${sql.join(ids)}) order by 1, 2`.execute(db)).rows,
 
-  /** Mail sent to these addresses, oldest first. */
-  mailTo: (db: Tx, addresses: string[]) =>
-    addresses.length === 0
-      ? Promise.resolve([])
-      : db.selectFrom('app.mail_outbox').select(['to_address', 'subject', 'body', 'created_at', 'status', 'sent_at']).where('to_address', 'in', addresses).orderBy('created_at').execute(),
+  /** Messages about the member or to these addresses, on every channel, oldest first. */
+  messagesOf: (db: Tx, memberId: string, addresses: string[]) =>
+    db
+      .selectFrom('app.outbox')
+      .select(['channel', 'to_address', 'subject', 'body', 'created_at', 'status', 'sent_at'])
+      .where((eb) => eb.or([eb('member_id', '=', memberId), ...(addresses.length ? [eb('to_address', 'in', addresses)] : [])]))
+      .orderBy('created_at')
+      .execute(),
 
   /** The member's future bookings and waitlist places, which an erasure gives up. */
   futureBookings: (db: Tx, memberId: string, now: Date) =>

@@ -48,10 +48,16 @@ const PERSONAL: Record<string, 'anonymised' | 'deleted' | 'cleared' | 'staff, no
   'member_account_tokens.token_hash': 'deleted',
   'login_attempts.email': 'deleted', // the member realm's rows for the account's email
   'login_attempts.ip': 'deleted',
-  'mail_outbox.to_address': 'deleted',
-  'mail_outbox.subject': 'deleted',
-  'mail_outbox.body': 'deleted',
-  'mail_outbox.last_error': 'deleted', // an SMTP refusal quotes the address
+  'outbox.to_address': 'deleted',
+  'outbox.subject': 'deleted',
+  'outbox.body': 'deleted',
+  'outbox.last_error': 'deleted', // an SMTP refusal quotes the address
+  'outbox.link': 'deleted',
+  'outbox.provider_message_id': 'deleted',
+  'member_line_links.line_user_id': 'deleted',
+  'push_subscriptions.endpoint': 'deleted',
+  'push_subscriptions.p256dh': 'deleted',
+  'push_subscriptions.auth': 'deleted',
   'idempotency_keys.response': 'deleted', // stored answers that name the member
   'payment_methods.token': 'anonymised',
   'payment_methods.customer_ref': 'anonymised',
@@ -99,11 +105,12 @@ const NOT_PERSONAL = new Set<string>([
   'invoice_lines.description', 'invoice_lines.tax_category', 'invoices.currency', 'invoices.issuer_address', 'invoices.issuer_name',
   'invoices.kind', 'invoices.registration_number', 'invoices.status', 'invoices.tax_breakdown', 'lesson_series.weekdays', 'lesson_types.colour',
   'lesson_types.description', 'lesson_types.late_cancel_penalty', 'lesson_types.name', 'lesson_types.no_show_penalty', 'lessons.cancel_reason',
-  'lessons.notes', 'lessons.status', 'locations.address', 'locations.name', 'login_attempts.realm', 'mail_outbox.status', 'mail_outbox.template',
+  'lessons.notes', 'lessons.status', 'locations.address', 'locations.name', 'login_attempts.realm', 'outbox.status', 'outbox.template',
   'member_account_tokens.purpose', 'member_accounts.status', 'member_data_requests.kind', 'member_data_requests.status',
   'member_status_changes.requested_by_kind', 'member_status_changes.to_status', 'member_status_events.actor_kind',
   'member_status_events.effects', // ids and counts of what a status change did
   'member_status_events.from_status', 'member_status_events.to_status', 'members.status',
+  'members.locale', 'outbox.channel', 'message_preferences.kind', 'message_preferences.channel', // a language, a channel, a kind of message
   'members.terms_version', // which terms were accepted: kept as the fact of consent, it names no one
   'password_reset_tokens.purpose', 'payment_attempts.currency', 'payment_attempts.failure_code', 'payment_attempts.failure_kind',
   'payment_attempts.failure_message', // the gateway's decline words

@@ -69,7 +69,7 @@ async function exportOf(ctx: TenantContext, memberId: string) {
       .select(['id', 'member_number', 'family_name', 'given_name', 'family_lead_id'])
       .where((eb) => eb.or([eb('family_lead_id', '=', memberId), ...(member.family_lead_id ? [eb('id', '=', member.family_lead_id)] : [])]))
       .execute(),
-    privacyRepo.mailTo(ctx.db, [...new Set([member.email, account?.email as string | undefined].filter((a): a is string => !!a))]),
+    privacyRepo.messagesOf(ctx.db, member.id, [...new Set([member.email, account?.email as string | undefined].filter((a): a is string => !!a))]),
     privacyRepo.requests(ctx.db, { memberId }),
   ]);
   const of = (list: Record<string, unknown>[], key: string, id: unknown) => list.filter((r) => r[key] === id).map(readable);
@@ -131,7 +131,15 @@ async function erase(ctx: TenantContext, memberId: string) {
     await db.deleteFrom('app.login_attempts').where('realm', '=', 'member').where('email', '=', account.email).execute();
     await db.deleteFrom('app.member_accounts').where('id', '=', account.id).execute();
   }
-  const mails = addresses.length ? await db.deleteFrom('app.mail_outbox').where('to_address', 'in', addresses).executeTakeFirst() : { numDeletedRows: 0n };
+  // Messages about the member (to them, or to their family lead) and to their addresses, on every channel; and the
+  // ways they were reached (LINE, their devices) and their choices about it.
+  const mails = await db
+    .deleteFrom('app.outbox')
+    .where((eb) => eb.or([eb('member_id', '=', memberId), ...(addresses.length ? [eb('to_address', 'in', addresses)] : [])]))
+    .executeTakeFirst();
+  await db.deleteFrom('app.member_line_links').where('member_id', '=', memberId).execute();
+  await db.deleteFrom('app.push_subscriptions').where('member_id', '=', memberId).execute();
+  await db.deleteFrom('app.message_preferences').where('member_id', '=', memberId).execute();
 
   // A saved card is of no use any more: it is detached and its gateway reference and digits are forgotten.
   const cards = await db

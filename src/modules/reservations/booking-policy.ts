@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Tx } from '../../platform/db/databases.js';
 import type { AppLessonTypes, AppTenantSettings, PenaltyRule } from '../../platform/db/types.js';
-import { addDays, localParts, minutesOfDay, zonedInstant } from '../../platform/calendar.js';
+import { addDays, localParts, minutesOfDay, zonedInstant, DEFAULT_QUIET_HOURS, type QuietHours } from '../../platform/calendar.js';
 import { settingsRepo } from '../settings/settings.repo.js';
 
 /** The booking rules of one lesson type: the studio's defaults with the type's own overrides. */
@@ -23,7 +23,7 @@ export interface StudioBookingRules {
   strikeBlockDays: number;
   waitlistAutoUntilHours: number;
   waitlistOfferMinutes: number;
-  quietHours: { start: string; end: string } | null;
+  quietHours: QuietHours;
 }
 
 /** The column defaults of migration 0008, for a studio that never saved its settings. */
@@ -42,7 +42,7 @@ export const DEFAULT_BOOKING_RULES: StudioBookingRules = {
   strikeBlockDays: 7,
   waitlistAutoUntilHours: 24,
   waitlistOfferMinutes: 30,
-  quietHours: { start: '22:00', end: '08:00' },
+  quietHours: DEFAULT_QUIET_HOURS,
 };
 
 const hhmm = (t: string) => t.slice(0, 5);
@@ -114,18 +114,3 @@ export function windowOf(startsAt: Date, policy: BookingPolicy, timeZone: string
   };
 }
 
-/** Whether a local time falls in the quiet hours (a window such as 22:00–08:00 wraps midnight). */
-export function inQuietHours(instant: Date, quiet: StudioBookingRules['quietHours'], timeZone: string): boolean {
-  if (!quiet) return false;
-  const now = minutesOfDay(localParts(instant, timeZone).time);
-  const start = minutesOfDay(quiet.start);
-  const end = minutesOfDay(quiet.end);
-  return start <= end ? now >= start && now < end : now >= start || now < end;
-}
-
-/** The instant the quiet hours around `instant` end (the next local end time). */
-export function quietHoursEnd(instant: Date, quiet: NonNullable<StudioBookingRules['quietHours']>, timeZone: string): Date {
-  const local = localParts(instant, timeZone);
-  const today = zonedInstant(local.date, quiet.end, timeZone);
-  return today > instant ? today : zonedInstant(addDays(local.date, 1), quiet.end, timeZone);
-}

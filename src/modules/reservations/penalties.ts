@@ -83,7 +83,7 @@ export async function applyPenalty(
         [r.member_id],
         'booking_blocked',
         { subject: text('reservations.mail.booking_blocked.subject'), body: (name) => text('reservations.mail.booking_blocked.body', { name, count: Number(n), until: untilDay }) },
-        studioVoice(p.tenant),
+        studioVoice(p.tenant, p.now),
       );
       return { kind: 'strike', amount: 1, blockedUntil: until.toISOString() };
     }

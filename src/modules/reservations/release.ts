@@ -48,7 +48,7 @@ export async function releaseLessons(ctx: TenantContext, lessonIds: string[], re
       affected,
       'lesson_cancelled',
       { subject: text('reservations.mail.lesson_cancelled.subject', { lesson }), body: (name) => text('reservations.mail.lesson_cancelled.body', { name, lesson, reason }) },
-      studioVoice(ctx.tenant),
+      studioVoice(ctx.tenant, ctx.now),
     );
   }
   const credits = released.reduce((n, r) => n + r.credits_used, 0);
@@ -91,7 +91,7 @@ export async function releaseUncovered(ctx: TenantContext, limit = 500) {
       done.map((r) => r.member_id),
       'reservation_released',
       { subject: text('reservations.mail.reservation_released.subject', { lesson: what }), body: (name) => text('reservations.mail.reservation_released.body', { name, lesson: what }) },
-      studioVoice(ctx.tenant),
+      studioVoice(ctx.tenant, ctx.now),
     );
     released += done.length;
   }

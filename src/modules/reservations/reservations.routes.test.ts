@@ -216,7 +216,7 @@ describe('after the lesson', () => {
     const next = await lessonAt('2026-12-22T10:00:00', 3);
     await refused(() => m.send('POST', '/api/me/reservations', { lessonId: next }), 422, 'blocked');
     // The member is told, in the studio's language.
-    const mail = (await admin.query(`select subject, body from app.mail_outbox where tenant_id = $1 and template = 'booking_blocked'`, [tenant.id])).rows;
+    const mail = (await admin.query(`select subject, body from app.outbox where tenant_id = $1 and template = 'booking_blocked'`, [tenant.id])).rows;
     expect(mail).toHaveLength(1);
     expect(mail[0].subject).toBe('ご予約停止のお知らせ');
     expect(mail[0].body).toMatch(/直前キャンセルまたは無断欠席が3回となったため、2026年12月27日\(日\)までご予約を停止しております。/);

@@ -4,7 +4,8 @@ import { text } from '../../platform/i18n.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import type { TenantTransaction } from '../../platform/tenancy/job-context.js';
 import { actingMemberId } from '../members/acting-member.js';
-import { inQuietHours, policyOf, studioBookingRules, windowOf } from './booking-policy.js';
+import { inQuietHours } from '../../platform/calendar.js';
+import { policyOf, studioBookingRules, windowOf } from './booking-policy.js';
 import { lockMember } from './eligibility.js';
 import { describeLesson, notifyMembers, studioVoice, studioWords } from './notify.js';
 import { reservationsRepo, waitlistRepo, type WaitlistEntry } from './reservations.repo.js';
@@ -60,7 +61,7 @@ async function promotionStep(ctx: TenantContext, lessonId: string, tally: Record
 
   const automatic = lesson.starts_at.getTime() - ctx.now.getTime() > studio.waitlistAutoUntilHours * HOUR;
   const lessonNamed = describeLesson(lesson);
-  const voice = studioVoice(ctx.tenant);
+  const voice = studioVoice(ctx.tenant, ctx.now);
 
   if (!automatic) {
     if (inQuietHours(ctx.now, studio.quietHours, ctx.tenant.timezone)) return 'done';
@@ -192,7 +193,7 @@ export async function expireOffers(ctx: TenantContext, limit = 500) {
     lapsed.map((e) => e.member_id),
     'waitlist_offer_lapsed',
     { subject: text('reservations.mail.waitlist_offer_lapsed.subject'), body: (name) => text('reservations.mail.waitlist_offer_lapsed.body', { name }) },
-    studioVoice(ctx.tenant),
+    studioVoice(ctx.tenant, ctx.now),
   );
   return [...new Set(lapsed.map((e) => e.lesson_id))];
 }

@@ -240,7 +240,7 @@ describe('one-off lessons', () => {
 
     const moved = await ok(await call('PATCH', `/api/lessons/${lesson.id}`, { date: '2026-03-21' }), 200);
     expect(moved).toMatchObject({ startsAt: '2026-03-20T22:30:00.000Z', booked: 1, detached: true });
-    const mails = (await admin.query(`select subject, body from app.mail_outbox where tenant_id = $1 and to_address = $2 and template = 'lesson_moved'`, [tenant.id, email])).rows;
+    const mails = (await admin.query(`select subject, body from app.outbox where tenant_id = $1 and to_address = $2 and template = 'lesson_moved'`, [tenant.id, email])).rows;
     expect(mails).toHaveLength(1);
     // Mail to members is in the studio's language (Japanese), whatever language the staff member's app speaks.
     expect(mails[0].subject).toMatch(/^日時変更のお知らせ：.*（3月21日\(土\) 07:30）$/);

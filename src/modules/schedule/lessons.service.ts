@@ -221,7 +221,7 @@ export const lessonsService = {
         await lessonsRepo.bookedMembers(ctx.db, id),
         'lesson_moved',
         { subject: text('schedule.mail.lesson_moved.subject', { lesson: to! }), body: (name) => text('schedule.mail.lesson_moved.body', { name, from: from!, to: to! }) },
-        studioVoice(ctx.tenant),
+        studioVoice(ctx.tenant, ctx.now),
       );
     }
     return lessonsService.get(ctx, id);

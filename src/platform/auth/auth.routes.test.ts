@@ -10,7 +10,7 @@ const login = (tenant: TestTenant, email: string, password: string) =>
 async function latestMail(tenant: TestTenant, to: string) {
   const admin = await platform.admin();
   const r = await admin.query(
-    'select template, subject, body from app.mail_outbox where tenant_id = $1 and to_address = $2 order by created_at desc limit 1',
+    'select template, subject, body from app.outbox where tenant_id = $1 and to_address = $2 order by created_at desc limit 1',
     [tenant.id, to],
   );
   return r.rows[0] as { template: string; subject: string; body: string } | undefined;
@@ -145,7 +145,7 @@ describe('password reset and invitations', () => {
     );
     expect(replies.every((r) => r.statusCode === 202)).toBe(true);
     const admin = await platform.admin();
-    const mails = await admin.query(`select count(*)::int as n from app.mail_outbox where tenant_id = $1 and template = 'staff_password_reset'`, [tenant.id]);
+    const mails = await admin.query(`select count(*)::int as n from app.outbox where tenant_id = $1 and template = 'staff_password_reset'`, [tenant.id]);
     expect(mails.rows[0].n).toBe(3);
   });
 

@@ -7,7 +7,7 @@ import type { SessionStore } from './credentials.repo.js';
 import type { PlatformHooks } from '../composition.js';
 import { createRealmFlows, type AccountRealm } from './realm.js';
 import { sha256 } from './secrets.js';
-import { queueMail } from '../mail/outbox.js';
+import { queueMail } from '../messaging/outbox.js';
 import { apiKeysRepo, resetTokensRepo, sessionsRepo, staffRepo } from './staff.repo.js';
 import { toStaffDto } from './staff.service.js';
 import { roleName } from './roles.js';

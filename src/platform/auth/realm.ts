@@ -4,7 +4,7 @@ import type { Tx } from '../db/databases.js';
 import type { RequestInfo, TenantContext, TenantSession } from '../tenancy/context.js';
 import { loginAttemptsRepo, type LoginRealm, type SessionStore, type TokenStore } from './credentials.repo.js';
 import { hashPassword, newSecret, sha256, verifyPassword } from './secrets.js';
-import { queueMail } from '../mail/outbox.js';
+import { queueMail } from '../messaging/outbox.js';
 
 /** An account of any realm, as sign-in sees it. */
 export interface RealmAccount {

@@ -321,23 +321,6 @@ export interface AppLoginAttempts {
   tenant_id: Generated<string>;
 }
 
-export interface AppMailOutbox {
-  attempts: Generated<number>;
-  body: string;
-  created_at: Generated<Timestamp>;
-  failed_at: Timestamp | null;
-  id: Generated<string>;
-  last_error: string | null;
-  next_attempt_at: Generated<Timestamp>;
-  priority: Generated<number>;
-  sent_at: Timestamp | null;
-  status: Generated<"pending" | "sent" | "failed">;
-  subject: string;
-  template: string;
-  tenant_id: Generated<string>;
-  to_address: string;
-}
-
 export interface AppMemberAccounts {
   confirmed_at: Timestamp | null;
   created_at: Generated<Timestamp>;
@@ -373,6 +356,13 @@ export interface AppMemberDataRequests {
   tenant_id: Generated<string>;
 }
 
+export interface AppMemberLineLinks {
+  line_user_id: string;
+  linked_at: Generated<Timestamp>;
+  member_id: string;
+  tenant_id: Generated<string>;
+}
+
 export interface AppMembers {
   address: NullableJsonText<Address>;
   birth_date: string | null;
@@ -388,6 +378,7 @@ export interface AppMembers {
   given_name_kana: Generated<string>;
   home_location_id: string | null;
   id: Generated<string>;
+  locale: "ja" | "en" | null;
   member_number: number;
   phone: string | null;
   search_kana: ReadOnly<string>;
@@ -445,6 +436,37 @@ export interface AppMemberStatusEvents {
   recorded_at: Generated<Timestamp>;
   tenant_id: Generated<string>;
   to_status: "provisional" | "trial" | "active" | "on_leave" | "cancelled";
+}
+
+export interface AppMessagePreferences {
+  channel: "mail" | "line" | "push" | null;
+  enabled: Generated<boolean>;
+  kind: string;
+  member_id: string;
+  tenant_id: Generated<string>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface AppOutbox {
+  attempts: Generated<number>;
+  body: string;
+  channel: Generated<"mail" | "line" | "push">;
+  created_at: Generated<Timestamp>;
+  failed_at: Timestamp | null;
+  id: Generated<string>;
+  last_error: string | null;
+  link: string | null;
+  member_id: string | null;
+  next_attempt_at: Generated<Timestamp>;
+  optional: Generated<boolean>;
+  priority: Generated<number>;
+  provider_message_id: string | null;
+  sent_at: Timestamp | null;
+  status: Generated<"pending" | "sent" | "failed">;
+  subject: string;
+  template: string;
+  tenant_id: Generated<string>;
+  to_address: string;
 }
 
 export interface AppPasswordResetTokens {
@@ -542,6 +564,16 @@ export interface AppPlanVersions {
   tax_category: "standard_10" | "reduced_8" | "exempt";
   tenant_id: Generated<string>;
   version: number;
+}
+
+export interface AppPushSubscriptions {
+  auth: string;
+  created_at: Generated<Timestamp>;
+  endpoint: string;
+  id: Generated<string>;
+  member_id: string;
+  p256dh: string;
+  tenant_id: Generated<string>;
 }
 
 export interface AppRefunds {
@@ -834,14 +866,16 @@ export interface DB {
   "app.lessons": AppLessons;
   "app.locations": AppLocations;
   "app.login_attempts": AppLoginAttempts;
-  "app.mail_outbox": AppMailOutbox;
   "app.member_account_tokens": AppMemberAccountTokens;
   "app.member_accounts": AppMemberAccounts;
   "app.member_data_requests": AppMemberDataRequests;
+  "app.member_line_links": AppMemberLineLinks;
   "app.member_sessions": AppMemberSessions;
   "app.member_status_changes": AppMemberStatusChanges;
   "app.member_status_events": AppMemberStatusEvents;
   "app.members": AppMembers;
+  "app.message_preferences": AppMessagePreferences;
+  "app.outbox": AppOutbox;
   "app.password_reset_tokens": AppPasswordResetTokens;
   "app.payment_attempts": AppPaymentAttempts;
   "app.payment_methods": AppPaymentMethods;
@@ -849,6 +883,7 @@ export interface DB {
   "app.plan_version_locations": AppPlanVersionLocations;
   "app.plan_versions": AppPlanVersions;
   "app.plans": AppPlans;
+  "app.push_subscriptions": AppPushSubscriptions;
   "app.refunds": AppRefunds;
   "app.reservation_penalties": AppReservationPenalties;
   "app.reservations": AppReservations;

@@ -16,7 +16,7 @@ export type TenantStatus = Values<G.PlatformTenants, 'status'>;
 export type Tier = Values<G.PlatformTenants, 'tier'>;
 export type MigrationStatus = Values<G.PlatformPlacements, 'migration_status'>;
 export type StaffRole = Values<G.AppStaff, 'role'>;
-export type MailStatus = Values<G.AppMailOutbox, 'status'>;
+export type MailStatus = Values<G.AppOutbox, 'status'>;
 // Read straight off the history's checked column: members.status and from_status are typed with this name
 // (scripts/gen-db.ts), so going through their tables would make the name refer to itself.
 export type MemberStatus = G.AppMemberStatusEvents['to_status'];

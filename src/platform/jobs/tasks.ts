@@ -4,7 +4,7 @@ import { refreshQuotaUsage } from '../limits/quota-usage.js';
 import { perTenantSweep, tenantPayload } from './tenant-tasks.js';
 
 /** The platform's own schedule; each module adds its lines (AppModule.crontab). */
-const PLATFORM_CRONTAB = ['23 0 * * * analytics_compact', '37 * * * * quota_usage_sweep', '*/5 * * * * mail_sweep'];
+const PLATFORM_CRONTAB = ['23 0 * * * analytics_compact', '37 * * * * quota_usage_sweep', '*/5 * * * * messages_sweep'];
 
 /** The worker's schedule: the platform's and every module's. */
 export function crontab(runtime: Pick<Runtime, 'composition'>): string {
@@ -47,22 +47,22 @@ function platformTasks(runtime: Runtime): TaskList {
     },
 
     /**
-     * Mail is kicked when it is queued; this finds what a lost kick or a dead worker left (also run at start).
+     * Messages are kicked when they are queued; this finds what a lost kick or a dead worker left (also run at start).
      * One job per studio, under one key, so a studio never has two queued.
      */
-    mail_sweep: async (payload, helpers) => {
-      if (runtime.mail.transport) await perTenantSweep(runtime, 'mail_deliver', 'mail')(payload, helpers);
+    messages_sweep: async (payload, helpers) => {
+      if (runtime.messaging.canDeliver) await perTenantSweep(runtime, 'messages_deliver', 'messages')(payload, helpers);
     },
 
     /**
-     * One batch of a studio's mail. A full batch queues the studio again at the back of the queue, so a campaign of
+     * One batch of a studio's messages. A full batch queues the studio again at the back of the queue, so a campaign of
      * one studio cannot hold back another studio's password reset; otherwise it comes back when the next retry is due.
      */
-    mail_deliver: async (payload) => {
+    messages_deliver: async (payload) => {
       const { tenantId } = tenantPayload.parse(payload);
-      const result = await runtime.mail.deliver(tenantId);
+      const result = await runtime.messaging.deliver(tenantId);
       const again = result.more ? new Date() : result.next;
-      if (again) await runtime.jobs.add('mail_deliver', { tenantId }, { jobKey: `mail:${tenantId}`, runAt: again });
+      if (again) await runtime.jobs.add('messages_deliver', { tenantId }, { jobKey: `messages:${tenantId}`, runAt: again });
     },
   };
 }

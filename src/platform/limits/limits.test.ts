@@ -77,7 +77,7 @@ describe('hard quotas', () => {
     const refused = await post(tenant, '/api/staff', { email: `desk@${tenant.slug}.example.com`, displayName: 'Desk', role: 'front_desk' });
     expectQuotaProblem(refused, 'tenant.staff', 1, 1);
     expect(await count(tenant, 'app.staff')).toBe(1);
-    expect(await count(tenant, 'app.mail_outbox', `template = 'staff_invite'`)).toBe(0);
+    expect(await count(tenant, 'app.outbox', `template = 'staff_invite'`)).toBe(0);
   });
 
   it('lets exactly one of many concurrent creates at quota-1 through', async () => {

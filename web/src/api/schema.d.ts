@@ -25989,21 +25989,26 @@ export interface components {
             address: string | null;
             items: {
                 attempts: number;
+                /**
+                 * @description How it went: by mail, on LINE, or as a notification to the member’s devices
+                 * @enum {string}
+                 */
+                channel: "mail" | "line" | "push";
                 /** Format: date-time */
                 createdAt: string;
                 failedAt: string | null;
                 /** Format: uuid */
                 id: string;
-                /** @description Why the last attempt failed, as the mail server said it */
+                /** @description Why the last attempt failed, as the provider said it */
                 lastError: string | null;
                 sentAt: string | null;
                 /**
-                 * @description pending: waiting for its (next) attempt; sent: the mail server took it; failed: given up
+                 * @description pending: waiting for its (next) attempt; sent: the mail server, LINE or the push service took it; failed: given up
                  * @enum {string}
                  */
                 status: "pending" | "sent" | "failed";
                 subject: string;
-                /** @description What kind of mail: password_reset, waitlist_offer, payment_failed, … */
+                /** @description What kind of message: password_reset, waitlist_offer, payment_failed, … */
                 template: string;
             }[];
         };
@@ -26012,21 +26017,26 @@ export interface components {
             address: string | null;
             items: {
                 attempts: number;
+                /**
+                 * @description How it went: by mail, on LINE, or as a notification to the member’s devices
+                 * @enum {string}
+                 */
+                channel: "mail" | "line" | "push";
                 /** Format: date-time */
                 createdAt: string;
                 failedAt: string | null;
                 /** Format: uuid */
                 id: string;
-                /** @description Why the last attempt failed, as the mail server said it */
+                /** @description Why the last attempt failed, as the provider said it */
                 lastError: string | null;
                 sentAt: string | null;
                 /**
-                 * @description pending: waiting for its (next) attempt; sent: the mail server took it; failed: given up
+                 * @description pending: waiting for its (next) attempt; sent: the mail server, LINE or the push service took it; failed: given up
                  * @enum {string}
                  */
                 status: "pending" | "sent" | "failed";
                 subject: string;
-                /** @description What kind of mail: password_reset, waitlist_offer, payment_failed, … */
+                /** @description What kind of message: password_reset, waitlist_offer, payment_failed, … */
                 template: string;
             }[];
         };

@@ -331,7 +331,7 @@ function ScheduledRequest({ memberId, changeId }: { memberId: string; changeId: 
   );
 }
 
-/** What was mailed to the member (or to their family lead for them), and whether it reached their mail server. */
+/** What was sent about the member (to them, or to their family lead), on which channel, and whether it arrived. */
 function MessagesSection({ memberId }: { memberId: string }) {
   const intl = useIntl();
   const format = useFormat();
@@ -342,15 +342,16 @@ function MessagesSection({ memberId }: { memberId: string }) {
       <h2><FormattedMessage id="members.messages.title" /></h2>
       <QueryView query={messages}>
         {({ address, items }: MemberMessages) =>
-          address === null ? (
-            <EmptyState><FormattedMessage id="members.messages.noAddress" /></EmptyState>
-          ) : items.length === 0 ? (
-            <EmptyState><FormattedMessage id="members.messages.none" values={{ address }} /></EmptyState>
+          items.length === 0 ? (
+            <EmptyState>
+              {address === null ? <FormattedMessage id="members.messages.noAddress" /> : <FormattedMessage id="members.messages.none" values={{ address }} />}
+            </EmptyState>
           ) : (
-            <Table head={[t('subject'), t('when'), t('delivery')]}>
+            <Table head={[t('subject'), t('channel'), t('when'), t('delivery')]}>
               {items.map((msg) => (
                 <tr key={msg.id}>
                   <td>{msg.subject}</td>
+                  <td><FormattedMessage id={`members.messages.channel.${msg.channel}`} /></td>
                   <td>{format.dateTime(msg.sentAt ?? msg.failedAt ?? msg.createdAt)}</td>
                   <td>
                     <span className={`badge mail-${msg.status}`}><FormattedMessage id={`members.messages.status.${msg.status}`} /></span>

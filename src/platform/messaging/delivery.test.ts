@@ -36,8 +36,8 @@ const queue = async (tenant: TestTenant, mails: OutgoingMail[]) => {
   await inTenantTransaction(db, tenant.id, (trx) => queueMail(trx, mails));
 };
 const outbox = async (tenant: TestTenant) =>
-  (await admin.query(`select id, status, attempts, last_error, next_attempt_at, sent_at, failed_at from app.mail_outbox where tenant_id = $1 order by created_at`, [tenant.id])).rows;
-const deliver = (tenant: TestTenant) => platform.runtime.mail.deliver(tenant.id);
+  (await admin.query(`select id, status, attempts, last_error, next_attempt_at, sent_at, failed_at from app.outbox where tenant_id = $1 order by created_at`, [tenant.id])).rows;
+const deliver = (tenant: TestTenant) => platform.runtime.messaging.deliver(tenant.id);
 /** Moves the app's clock past any backoff, so the next delivery may retry. */
 const later = (hours: number) => platform.runtime.clock.set(new Date(Date.now() + hours * 3_600_000));
 
