@@ -73,8 +73,12 @@ export async function deliverTenantMessages(deps: DeliveryDeps, tenantId: string
   const outcomes = await Promise.all(claimed.map(async (message) => ({ message, outcome: await send(message) })));
   const done = deps.now();
   const next = await inTenantTransaction(db, tenant.id, async (trx) => {
+    await outboxRepo.sent(
+      trx,
+      outcomes.flatMap(({ message, outcome }) => (outcome.kind === 'sent' ? [{ id: message.id, providerMessageId: outcome.providerMessageId }] : [])),
+      done,
+    );
     for (const { message, outcome } of outcomes) {
-      if (outcome.kind === 'sent') await outboxRepo.sent(trx, message.id, done, outcome.providerMessageId);
       if (outcome.kind === 'retry') await outboxRepo.retryAt(trx, message.id, outcome.at, outcome.error);
       if (outcome.kind === 'failed') {
         await outboxRepo.failed(trx, message.id, done, outcome.error);

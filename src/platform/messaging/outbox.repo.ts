@@ -50,8 +50,14 @@ export const outboxRepo = {
     return rows;
   },
 
-  sent: (db: Tx, id: string, at: Date, providerMessageId: string | null) =>
-    db.updateTable('app.outbox').set({ status: 'sent', sent_at: at, last_error: null, provider_message_id: providerMessageId }).where('id', '=', id).execute(),
+  /** Marks messages sent, with the provider's id for each where it gave one: one statement for a whole batch. */
+  sent: async (db: Tx, sent: { id: string; providerMessageId: string | null }[], at: Date) => {
+    if (sent.length === 0) return;
+    await sql`
+      update app.outbox o set status = 'sent', sent_at = ${at}, last_error = null, provider_message_id = s.provider_message_id
+        from unnest(${sent.map((s) => s.id)}::uuid[], ${sent.map((s) => s.providerMessageId)}::text[]) as s(id, provider_message_id)
+       where o.id = s.id`.execute(db);
+  },
 
   retryAt: (db: Tx, id: string, at: Date, error: string) =>
     db.updateTable('app.outbox').set({ next_attempt_at: at, last_error: error }).where('id', '=', id).execute(),
