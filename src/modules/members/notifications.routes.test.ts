@@ -80,7 +80,7 @@ describe('a member’s message preferences', () => {
   it('lists every kind on and automatic at first, with the channels that reach the member and the language', async () => {
     const m = await newMember();
     const settings = await ok(await call('GET', '/api/me/notifications', undefined, m.token));
-    expect(settings).toMatchObject({ locale: null, studioLocale: 'ja', reachable: { mail: true, line: false, push: false } });
+    expect(settings).toMatchObject({ locale: null, studioLocale: 'ja', quietHours: { start: '22:00', end: '08:00' }, reachable: { mail: true, line: false, push: false } });
     expect(settings.kinds.map((k: { kind: string }) => k.kind)).toEqual(MEMBER_KIND_NAMES);
     expect(settings.kinds.filter((k: { optional: boolean }) => k.optional).map((k: { kind: string }) => k.kind)).toEqual(['lesson_reminder', 'seat_freed', 'booking_window_opens']);
     expect(settings.kinds.every((k: { enabled: boolean; channel: null }) => k.enabled && k.channel === null)).toBe(true);

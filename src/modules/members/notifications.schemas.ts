@@ -39,6 +39,10 @@ export const notificationSettings = z
   .object({
     locale: z.enum(['ja', 'en']).nullable().describe('The language messages are written in; null: the studio’s'),
     studioLocale: z.enum(['ja', 'en']).describe('The studio’s language, used when locale is null'),
+    quietHours: z
+      .object({ start: z.string(), end: z.string() })
+      .nullable()
+      .describe('The studio’s quiet hours (local HH:MM): optional messages queued in them wait for their end; null: none'),
     reachable: z
       .object({ line: z.boolean(), push: z.boolean(), mail: z.boolean() })
       .describe('The channels that reach the member now: LINE when linked, push when a device is subscribed, mail when they have an address'),

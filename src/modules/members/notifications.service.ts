@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { notFound } from '../../platform/errors.js';
 import { studioLocale } from '../../platform/i18n.js';
 import { MEMBER_KIND_NAMES, MEMBER_KINDS } from '../../platform/messaging/kinds.js';
+import { studioQuietHours } from '../../platform/messaging/outbox.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { actingMemberId } from './acting-member.js';
 import { notificationsRepo } from './notifications.repo.js';
@@ -20,6 +21,7 @@ async function settingsOf(ctx: TenantContext, memberId: string): Promise<Setting
   return {
     locale: reach.locale,
     studioLocale: studioLocale(ctx.tenant),
+    quietHours: await studioQuietHours(ctx.db),
     reachable: { line: reach.line, push: reach.push, mail: reach.mail },
     kinds: MEMBER_KIND_NAMES.map((kind) => {
       const { optional } = MEMBER_KINDS[kind];

@@ -116,7 +116,8 @@ export async function queueFallbackMail(db: Tx, message: { member_id: string; te
   return true;
 }
 
-async function studioQuietHours(db: Tx): Promise<QuietHours> {
+/** The studio's quiet hours ('HH:MM' local times; null: none), the default until it sets its own. */
+export async function studioQuietHours(db: Tx): Promise<QuietHours> {
   const row = await outboxRepo.quietHours(db);
   if (!row) return DEFAULT_QUIET_HOURS;
   return row.quiet_hours_start && row.quiet_hours_end ? { start: row.quiet_hours_start.slice(0, 5), end: row.quiet_hours_end.slice(0, 5) } : null;

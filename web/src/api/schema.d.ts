@@ -26652,6 +26652,11 @@ export interface components {
             }[];
             /** @description The language messages are written in; null: the studio’s */
             locale: ("ja" | "en") | null;
+            /** @description The studio’s quiet hours (local HH:MM): optional messages queued in them wait for their end; null: none */
+            quietHours: {
+                end: string;
+                start: string;
+            } | null;
             /** @description The channels that reach the member now: LINE when linked, push when a device is subscribed, mail when they have an address */
             reachable: {
                 line: boolean;
@@ -26676,6 +26681,11 @@ export interface components {
             }[];
             /** @description The language messages are written in; null: the studio’s */
             locale: ("ja" | "en") | null;
+            /** @description The studio’s quiet hours (local HH:MM): optional messages queued in them wait for their end; null: none */
+            quietHours: {
+                end: string;
+                start: string;
+            } | null;
             /** @description The channels that reach the member now: LINE when linked, push when a device is subscribed, mail when they have an address */
             reachable: {
                 line: boolean;
