@@ -95,6 +95,7 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   const session = await ok(as('POST', '/api/member-auth/confirm', { token: tokenInMail(confirmation) }, undefined), 200);
   const kid = await ok(as('POST', '/api/members', { familyName: '佐藤', givenName: '小花' }), 201);
   await ok(as('PUT', `/api/members/${kid.id}/family-lead`, { leadId: session.member.id }), 200);
+  await ok(as('PUT', '/api/me/notifications', { lesson_reminder: { enabled: false, channel: 'mail' } }, session.token), 200);
   await ok(as('POST', '/api/member-auth/password-reset', { email: memberEmail }, undefined), 202);
   await ok(as('POST', '/api/member-auth/login', { email: memberEmail, password: 'wrong password!' }, undefined), 401);
 

@@ -2,6 +2,7 @@ import { DEFAULT_QUIET_HOURS, inQuietHours, quietHoursEnd, type QuietHours } fro
 import { afterCommit, type Tx } from '../db/databases.js';
 import { asLocale, type Locale, type Text } from '../i18n.js';
 import { addressOn, chooseChannel } from './channels.js';
+import { isOptionalKind } from './kinds.js';
 import { outboxRepo } from './outbox.repo.js';
 import { renderMessage } from './render.js';
 
@@ -32,6 +33,7 @@ export interface MemberMessage {
   /**
    * A message the member may turn off and that waits out the studio's quiet hours (a reminder, a freed seat).
    * Transactional ones (sign-in links, payment failures, offers with a deadline) go at once, whatever is set.
+   * Only for kinds outside the member's list (`kinds.ts`): a listed kind is optional or not as the list says.
    */
   optional?: boolean;
 }
@@ -73,14 +75,15 @@ export async function queueMail(db: Tx, mails: OutgoingMail[]): Promise<void> {
  */
 export async function queueMemberMessages(db: Tx, memberIds: string[], message: MemberMessage, studio: Voice & { now: Date }): Promise<number> {
   const recipients = await outboxRepo.recipients(db, [...new Set(memberIds)], message.kind);
+  const optional = isOptionalKind(message.kind, message.optional);
   let notBefore: Date | undefined;
-  if (message.optional) {
+  if (optional) {
     const quiet = await studioQuietHours(db);
     if (quiet && inQuietHours(studio.now, quiet, studio.timeZone)) notBefore = quietHoursEnd(studio.now, quiet, studio.timeZone);
   }
   const rows = [];
   for (const r of recipients) {
-    if (message.optional && !r.enabled) continue;
+    if (optional && !r.enabled) continue;
     const channel = chooseChannel(r);
     if (!channel) continue;
     const voice: Voice = { locale: r.locale ? asLocale(r.locale) : studio.locale, timeZone: studio.timeZone };
@@ -93,8 +96,8 @@ export async function queueMemberMessages(db: Tx, memberIds: string[], message: 
       subject: words.subject,
       body: words.body,
       link: message.link ?? null,
-      optional: message.optional ?? false,
-      priority: message.optional ? (1 as const) : (0 as const),
+      optional,
+      priority: optional ? (1 as const) : (0 as const),
       ...(notBefore ? { next_attempt_at: notBefore } : {}),
     });
   }
@@ -113,7 +116,8 @@ export async function queueFallbackMail(db: Tx, message: { member_id: string; te
   return true;
 }
 
-async function studioQuietHours(db: Tx): Promise<QuietHours> {
+/** The studio's quiet hours ('HH:MM' local times; null: none), the default until it sets its own. */
+export async function studioQuietHours(db: Tx): Promise<QuietHours> {
   const row = await outboxRepo.quietHours(db);
   if (!row) return DEFAULT_QUIET_HOURS;
   return row.quiet_hours_start && row.quiet_hours_end ? { start: row.quiet_hours_start.slice(0, 5), end: row.quiet_hours_end.slice(0, 5) } : null;

@@ -15039,6 +15039,359 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/language": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Choose the language of what the studio sends me */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The language of what the studio sends me; null or left out: the studio’s language */
+                        locale?: ("ja" | "en") | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationSettings"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the studio sends me, on which channel, and in which language */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationSettings"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Choose the channel of each kind of message, and turn optional ones on or off */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        booking_blocked?: {
+                            /** @description The channel for this kind; null: automatic (LINE when linked, else notifications on a device, else mail) */
+                            channel: ("line" | "push" | "mail") | null;
+                            enabled: boolean;
+                        };
+                        booking_window_opens?: {
+                            /** @description The channel for this kind; null: automatic (LINE when linked, else notifications on a device, else mail) */
+                            channel: ("line" | "push" | "mail") | null;
+                            enabled: boolean;
+                        };
+                        lesson_cancelled?: {
+                            /** @description The channel for this kind; null: automatic (LINE when linked, else notifications on a device, else mail) */
+                            channel: ("line" | "push" | "mail") | null;
+                            enabled: boolean;
+                        };
+                        lesson_moved?: {
+                            /** @description The channel for this kind; null: automatic (LINE when linked, else notifications on a device, else mail) */
+                            channel: ("line" | "push" | "mail") | null;
+                            enabled: boolean;
+                        };
+                        lesson_reminder?: {
+                            /** @description The channel for this kind; null: automatic (LINE when linked, else notifications on a device, else mail) */
+                            channel: ("line" | "push" | "mail") | null;
+                            enabled: boolean;
+                        };
+                        monthly_invoice?: {
+                            /** @description The channel for this kind; null: automatic (LINE when linked, else notifications on a device, else mail) */
+                            channel: ("line" | "push" | "mail") | null;
+                            enabled: boolean;
+                        };
+                        payment_failed?: {
+                            /** @description The channel for this kind; null: automatic (LINE when linked, else notifications on a device, else mail) */
+                            channel: ("line" | "push" | "mail") | null;
+                            enabled: boolean;
+                        };
+                        payment_overdue?: {
+                            /** @description The channel for this kind; null: automatic (LINE when linked, else notifications on a device, else mail) */
+                            channel: ("line" | "push" | "mail") | null;
+                            enabled: boolean;
+                        };
+                        reservation_released?: {
+                            /** @description The channel for this kind; null: automatic (LINE when linked, else notifications on a device, else mail) */
+                            channel: ("line" | "push" | "mail") | null;
+                            enabled: boolean;
+                        };
+                        seat_freed?: {
+                            /** @description The channel for this kind; null: automatic (LINE when linked, else notifications on a device, else mail) */
+                            channel: ("line" | "push" | "mail") | null;
+                            enabled: boolean;
+                        };
+                        waitlist_offer?: {
+                            /** @description The channel for this kind; null: automatic (LINE when linked, else notifications on a device, else mail) */
+                            channel: ("line" | "push" | "mail") | null;
+                            enabled: boolean;
+                        };
+                        waitlist_promoted?: {
+                            /** @description The channel for this kind; null: automatic (LINE when linked, else notifications on a device, else mail) */
+                            channel: ("line" | "push" | "mail") | null;
+                            enabled: boolean;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationSettings"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/reservations": {
         parameters: {
             query?: never;
@@ -19444,6 +19797,107 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["MemberMessages"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/members/{memberId}/notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The member’s message choices and the channels that reach them (read only) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    memberId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationSettings"];
                     };
                 };
                 /** @description Default Response */
@@ -26185,6 +26639,64 @@ export interface components {
         };
         MemberSignUpSettingsInput: {
             blockDisposableEmailDomains: boolean;
+        };
+        NotificationSettings: {
+            kinds: {
+                /** @description The channel for this kind; null: automatic (LINE when linked, else notifications on a device, else mail) */
+                channel: ("line" | "push" | "mail") | null;
+                enabled: boolean;
+                /** @enum {string} */
+                kind: "lesson_reminder" | "seat_freed" | "booking_window_opens" | "waitlist_offer" | "waitlist_promoted" | "lesson_cancelled" | "lesson_moved" | "reservation_released" | "booking_blocked" | "payment_failed" | "payment_overdue" | "monthly_invoice";
+                /** @description Whether the member may turn it off (essential kinds always go) */
+                optional: boolean;
+            }[];
+            /** @description The language messages are written in; null: the studio’s */
+            locale: ("ja" | "en") | null;
+            /** @description The studio’s quiet hours (local HH:MM): optional messages queued in them wait for their end; null: none */
+            quietHours: {
+                end: string;
+                start: string;
+            } | null;
+            /** @description The channels that reach the member now: LINE when linked, push when a device is subscribed, mail when they have an address */
+            reachable: {
+                line: boolean;
+                mail: boolean;
+                push: boolean;
+            };
+            /**
+             * @description The studio’s language, used when locale is null
+             * @enum {string}
+             */
+            studioLocale: "ja" | "en";
+        };
+        NotificationSettingsInput: {
+            kinds: {
+                /** @description The channel for this kind; null: automatic (LINE when linked, else notifications on a device, else mail) */
+                channel: ("line" | "push" | "mail") | null;
+                enabled: boolean;
+                /** @enum {string} */
+                kind: "lesson_reminder" | "seat_freed" | "booking_window_opens" | "waitlist_offer" | "waitlist_promoted" | "lesson_cancelled" | "lesson_moved" | "reservation_released" | "booking_blocked" | "payment_failed" | "payment_overdue" | "monthly_invoice";
+                /** @description Whether the member may turn it off (essential kinds always go) */
+                optional: boolean;
+            }[];
+            /** @description The language messages are written in; null: the studio’s */
+            locale: ("ja" | "en") | null;
+            /** @description The studio’s quiet hours (local HH:MM): optional messages queued in them wait for their end; null: none */
+            quietHours: {
+                end: string;
+                start: string;
+            } | null;
+            /** @description The channels that reach the member now: LINE when linked, push when a device is subscribed, mail when they have an address */
+            reachable: {
+                line: boolean;
+                mail: boolean;
+                push: boolean;
+            };
+            /**
+             * @description The studio’s language, used when locale is null
+             * @enum {string}
+             */
+            studioLocale: "ja" | "en";
         };
         Placement: {
             cluster: string;

@@ -16,6 +16,7 @@ const Invoices = lazy(() => import('./Invoices').then((m) => ({ default: m.Invoi
 const InvoiceScreen = lazy(() => import('./Invoices').then((m) => ({ default: m.InvoiceScreen })));
 const CardScreen = lazy(() => import('./Card').then((m) => ({ default: m.CardScreen })));
 const MyDataScreen = lazy(() => import('./MyData').then((m) => ({ default: m.MyDataScreen })));
+const NotificationsScreen = lazy(() => import('./Notifications').then((m) => ({ default: m.NotificationsScreen })));
 
 /** The members' own app, for their phones: the week's timetable, their bookings, check-in code, invoices and card. */
 export default function MemberApp() {
@@ -32,6 +33,7 @@ export default function MemberApp() {
         <Route path="invoices/:invoiceId" element={<InvoiceScreen />} />
         <Route path="card" element={<CardScreen />} />
         <Route path="my-data" element={<MyDataScreen />} />
+        <Route path="notifications" element={<NotificationsScreen />} />
         <Route path="*" element={<Navigate to="/member" replace />} />
       </Route>
     </Routes>
@@ -67,6 +69,7 @@ function SignedIn() {
       </header>
       <main className="card mobile" id="main">
         <Outlet />
+        <p className="small"><Link to="/member/notifications"><FormattedMessage id="notifications.link" /></Link></p>
         <p className="small"><Link to="/member/my-data"><FormattedMessage id="privacy.me.link" /></Link></p>
         <button type="button" className="link small signout" onClick={() => void signOut()}><FormattedMessage id="common.signOut" /></button>
       </main>

@@ -16,6 +16,7 @@ import { useToast } from '../ui/toast';
 import { Contracts } from './Contracts';
 import { BillingSection } from './MemberBilling';
 import { PenaltiesSection, ReservationsSection } from './MemberBookings';
+import { NotificationPreferences } from './MemberNotifications';
 import { fullName, MemberPicker, type MemberStatus, type MemberSummary } from './Members';
 
 /** The profile form checks with the server's zod schema: its own chunk, loaded when opened. */
@@ -363,6 +364,7 @@ function MessagesSection({ memberId }: { memberId: string }) {
           )
         }
       </QueryView>
+      <NotificationPreferences memberId={memberId} />
     </>
   );
 }

@@ -1,0 +1,85 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { text } from '../../src/platform/i18n.js';
+import { queueMemberMessages } from '../../src/platform/messaging/outbox.js';
+import { bookingStudio, inTenant, memberWithSession } from '../support/booking.js';
+import { DEVICES, expectAccessible, newContext, review, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import type { TestPlatform, TestTenant } from '../support/platform.js';
+
+let web: BrowserPlatform;
+let platform: TestPlatform;
+let browser: Browser;
+let T: TestTenant;
+let base: string;
+
+beforeAll(async () => {
+  web = await startBrowserPlatform();
+  ({ platform, browser, T, base } = web);
+});
+afterAll(() => web?.close());
+
+describe('a member’s notification settings, on a phone in Japanese', () => {
+  it('turns lesson reminders off and chooses English, after which no reminder is queued; the desk sees the choice', async () => {
+    const member = await memberWithSession(platform, T, await bookingStudio(platform, T));
+
+    const phone = await newContext(browser, { language: 'ja', ...DEVICES.phone });
+    await signIn(phone, base, { member: member.token });
+    const app = await phone.newPage();
+    await app.goto(`${base}/member`);
+    await app.getByRole('link', { name: 'お知らせの設定' }).click();
+    await app.getByRole('heading', { name: 'お知らせの設定', level: 1 }).waitFor();
+    await expectAccessible(app, 'notifications at 390 px');
+
+    const reminders = app.getByRole('group', { name: 'レッスンのリマインダー' });
+    const channel = reminders.getByRole('combobox', { name: '受け取り方法' });
+    // Automatic is chosen; LINE is not linked, so it cannot be chosen, and says why.
+    expect(await channel.inputValue()).toBe('');
+    expect(await reminders.getByRole('option', { name: 'LINE（未連携）' }).isDisabled()).toBe(true);
+    // Essential messages have no switch.
+    expect(await app.getByRole('group', { name: '毎月のご請求' }).getByRole('switch').count()).toBe(0);
+
+    await reminders.getByRole('switch', { name: '受け取る' }).uncheck();
+    await app.getByRole('button', { name: '保存', exact: true }).click();
+    await app.getByRole('status').getByText('設定を保存しました。').waitFor();
+
+    await app.getByRole('combobox', { name: 'お知らせの言語' }).selectOption('en');
+    await app.getByRole('button', { name: '言語を保存' }).click();
+    await app.getByRole('status').getByText('お知らせの言語を保存しました。').waitFor();
+    await review(app, 'member-notifications-saved');
+
+    const settings = (await member.send('GET', '/api/me/notifications')).json();
+    expect(settings.locale).toBe('en');
+    expect(settings.kinds.filter((k: { enabled: boolean }) => !k.enabled).map((k: { kind: string }) => k.kind)).toEqual(['lesson_reminder']);
+    // Untouched channels stay automatic.
+    expect(settings.kinds.every((k: { channel: string | null }) => k.channel === null)).toBe(true);
+
+    // What the reminder job will do: queue a lesson reminder for the member. Nothing is queued; a free seat still is.
+    const lesson = 'Spin';
+    const remind = (kind: string) =>
+      inTenant(platform, T, (db) =>
+        queueMemberMessages(
+          db,
+          [member.memberId],
+          { kind, subject: text('reservations.mail.waitlist_promoted.subject', { lesson }), body: (name) => text('reservations.mail.waitlist_promoted.body', { name, lesson }) },
+          { locale: 'ja', timeZone: 'Asia/Tokyo', now: new Date(`${new Date().toISOString().slice(0, 10)}T03:00:00Z`) },
+        ),
+      );
+    expect(await remind('lesson_reminder')).toBe(0);
+    expect(await remind('seat_freed')).toBe(1);
+
+    // At a desk's width, the page passes too; and the desk sees the member's choice on the member's page.
+    const desk = await newContext(browser, { language: 'ja', ...DEVICES.desk });
+    await signIn(desk, base, { member: member.token, staff: T.ownerToken });
+    const wide = await desk.newPage();
+    await wide.goto(`${base}/member/notifications`);
+    await wide.getByRole('heading', { name: 'お知らせの設定', level: 1 }).waitFor();
+    expect(await wide.getByRole('group', { name: 'レッスンのリマインダー' }).getByRole('switch').isChecked()).toBe(false);
+    await expectAccessible(wide, 'notifications at 1366 px');
+
+    const staff = await desk.newPage();
+    await staff.goto(`${base}/members/${member.memberId}?tab=messages`);
+    await staff.getByRole('heading', { name: 'お知らせの受け取り設定' }).waitFor();
+    await staff.getByRole('row', { name: /レッスンのリマインダー.*停止中/ }).waitFor();
+    await expectAccessible(staff, 'member page, messages tab');
+  });
+});
