@@ -83,6 +83,8 @@ describe('a member’s devices', () => {
     };
     await bad({ ...json, endpoint: json.endpoint.replace('https:', 'http:') }, 400);
     await bad({ ...json, keys: { ...json.keys, p256dh: 'AAAA' } }, 400);
+    // The right length, but no point of the curve: every push to it would fail.
+    await bad({ ...json, keys: { ...json.keys, p256dh: Buffer.alloc(65, 7).toString('base64url') } }, 400);
     await bad({ ...json, keys: { p256dh: json.keys.p256dh } }, 400);
     expect((await bad({ ...json, endpoint: 'https://10.0.0.1/admin' }, 422)).reason).toBe('unknown_push_service');
     expect(await devices(member.memberId)).toEqual([]);

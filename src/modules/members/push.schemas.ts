@@ -1,3 +1,4 @@
+import { ECDH } from 'node:crypto';
 import { z } from 'zod';
 
 /** URL-safe base64 (as browsers write a subscription's keys) of exactly `bytes` bytes. */
@@ -6,6 +7,16 @@ const base64url = (bytes: number, message: string) =>
     .string()
     .regex(/^[A-Za-z0-9_-]+={0,2}$/, message)
     .refine((v) => Buffer.from(v, 'base64url').length === bytes, message);
+
+/** A point of P-256 that encryption can use: 65 random bytes would make every push to the device fail. */
+const onCurve = (key: string) => {
+  try {
+    ECDH.convertKey(Buffer.from(key, 'base64url'), 'prime256v1');
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const endpoint = z
   .url({ protocol: /^https$/ })
@@ -17,7 +28,7 @@ const endpoint = z
 export const pushSubscriptionBody = z
   .object({
     endpoint,
-    keys: z.object({ p256dh: base64url(65, 'push.bad_p256dh'), auth: base64url(16, 'push.bad_auth') }),
+    keys: z.object({ p256dh: base64url(65, 'push.bad_p256dh').refine(onCurve, 'push.bad_p256dh'), auth: base64url(16, 'push.bad_auth') }),
   })
   .meta({ id: 'PushSubscriptionBody' });
 
