@@ -135,6 +135,19 @@ describe('messages by push', () => {
     expect(smtp.received.filter((m) => m.subject === rows[0].subject && m.to && !Array.isArray(m.to) && m.to.value[0]?.address === member.email)).toHaveLength(1);
   });
 
+  it('counts a message sent when one of two devices takes it, and forgets the one that is gone', async () => {
+    const member = await bookedMember();
+    const [phone, laptop] = [push.subscribe(), push.subscribe()];
+    for (const device of [phone, laptop]) await member.send('POST', '/api/me/push/subscriptions', device.json);
+    await member.cancel();
+    push.behave(410, laptop.id);
+
+    await deliver();
+    expect((await messages(member.memberId, 'lesson_cancelled')).map((r) => [r.channel, r.status])).toEqual([['push', 'sent']]);
+    expect(await devices(member.memberId)).toEqual([{ endpoint: phone.json.endpoint }]);
+    expect(push.received.filter((p) => p.subscription === phone.id)).toHaveLength(1);
+  });
+
   it('retries when the push service is down, and the retry carries the same topic', async () => {
     const member = await bookedMember();
     const device = push.subscribe();
