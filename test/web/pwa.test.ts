@@ -105,4 +105,18 @@ describe('the installable member app', () => {
     await expectAccessible(page, 'my data with notifications blocked');
     await context.close();
   });
+
+  it('asks the browser, and says so when the browser’s push service cannot be reached', async () => {
+    const { context, page, member } = await memberPhone();
+    await context.grantPermissions(['notifications'], { origin: web.base });
+    await page.goto(`${web.base}/member/my-data`);
+    const toggle = page.getByRole('switch', { name: 'この端末で通知を受け取る' });
+    await toggle.click();
+    // Headless Chromium has no push service to subscribe at: the switch stays off and says why.
+    await page.getByRole('alert').getByText('このブラウザで通知を切り替えられませんでした', { exact: false }).waitFor();
+    expect(await toggle.isChecked()).toBe(false);
+    expect((await member.send('GET', '/api/me/push')).json()).toMatchObject({ devices: 0 });
+    await expectAccessible(page, 'my data after a failed subscribe');
+    await context.close();
+  });
 });

@@ -58,6 +58,7 @@ function PushSwitch({ publicKey, on, devices, denied, onChange }: { publicKey: s
   const toast = useToast();
   const action = useApiAction();
   const [asking, setAsking] = useState(false);
+  const [failed, setFailed] = useState(false);
 
   async function turnOn() {
     const permission = await Notification.requestPermission();
@@ -65,7 +66,10 @@ function PushSwitch({ publicKey, on, devices, denied, onChange }: { publicKey: s
     const reg = await registration();
     if (!reg) return onChange(null, 'unsupported');
     const ready = await navigator.serviceWorker.ready;
-    const subscription = (await ready.pushManager.getSubscription()) ?? (await ready.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) }));
+    // A subscription the server does not count as this member's may be one the push service has since dropped (the
+    // server forgets those) or made with another key: a fresh one is sure to work.
+    await (await ready.pushManager.getSubscription())?.unsubscribe();
+    const subscription = await ready.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) });
     const { endpoint, keys } = subscription.toJSON();
     const done = await action.run('push-on', () => api.POST('/api/me/push/subscriptions', { body: { endpoint: endpoint!, keys: { p256dh: keys!.p256dh!, auth: keys!.auth! } } }));
     if (!done) return;
@@ -86,8 +90,12 @@ function PushSwitch({ publicKey, on, devices, denied, onChange }: { publicKey: s
 
   async function toggle() {
     setAsking(true);
+    setFailed(false);
     try {
       await (on ? turnOff() : turnOn());
+    } catch {
+      // The browser's push service refused or could not be reached (the API's own refusals show as problems).
+      setFailed(true);
     } finally {
       setAsking(false);
     }
@@ -102,6 +110,7 @@ function PushSwitch({ publicKey, on, devices, denied, onChange }: { publicKey: s
       </label>
       {on && <p role="status" className="small"><FormattedMessage id="push.on" /></p>}
       {devices > 0 && <p className="muted small"><FormattedMessage id="push.devices" values={{ count: devices }} /></p>}
+      {failed && <p role="alert" className="error"><FormattedMessage id="push.failed" /></p>}
       <ProblemAlert error={action.error} />
     </>
   );
