@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config.js';
-import { loadPushKeys } from './push-sender.js';
+import { loadPushKeys, pushPayload } from './push-sender.js';
 
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -27,5 +27,16 @@ describe('the VAPID key pair', () => {
     expect(await loadPushKeys(loadConfig(external))).toBeNull();
     expect(() => loadConfig({ ...external, VAPID_PUBLIC_KEY: keys.VAPID_PUBLIC_KEY })).toThrow(/VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: set both/);
     expect(() => loadConfig({ ...external, VAPID_SUBJECT: 'ops@studiohive.test' })).toThrow(/VAPID_SUBJECT/);
+  });
+});
+
+describe('the payload', () => {
+  it('is the message as it is when it fits, and a long body cut with an ellipsis to what push services take', () => {
+    expect(JSON.parse(pushPayload('休講のお知らせ', '本文', '/member'))).toEqual({ title: '休講のお知らせ', body: '本文', url: '/member' });
+    const long = pushPayload('休講のお知らせ', 'ヨガ'.repeat(3000), 'https://t.studiohive.test/member/bookings');
+    expect(Buffer.byteLength(long)).toBeLessThanOrEqual(3800);
+    const { body } = JSON.parse(long) as { body: string };
+    expect(body.endsWith('…')).toBe(true);
+    expect(body.length).toBeGreaterThan(1000);
   });
 });

@@ -42,6 +42,22 @@ export async function loadPushKeys(config: KeyConfig): Promise<PushKeys | null> 
   return { publicKey: kept.publicKey, privateKey: kept.privateKey, subject };
 }
 
+/**
+ * Push services take about 4 KB of encrypted payload; a notification shows a few lines anyway. The body is cut (with
+ * an ellipsis) to fit, where a longer one would fail on every attempt.
+ */
+const PAYLOAD_MAX_BYTES = 3800;
+export function pushPayload(title: string, body: string, url: string): string {
+  let text = body;
+  for (;;) {
+    const json = JSON.stringify({ title, body: text, url });
+    const over = Buffer.byteLength(json) - PAYLOAD_MAX_BYTES;
+    if (over <= 0 || text.length <= 1) return json;
+    // A character takes up to 3 bytes in JSON (kana, kanji): cut at least that much, then check again.
+    text = `${text.slice(0, Math.max(0, text.length - Math.ceil(over / 3) - 2))}…`;
+  }
+}
+
 /** Every device of the member is gone or refuses for good: the message goes by mail instead. */
 export class NoPushDevice extends Error {
   constructor(detail: string) {
@@ -83,7 +99,7 @@ export function pushSender(keys: PushKeys, options: PushSenderOptions): ChannelS
         optional: (await trx.selectFrom('app.outbox').select('optional').where('id', '=', message.id).executeTakeFirst())?.optional ?? false,
       }));
       if (devices.length === 0) throw new NoPushDevice('the member has no subscribed device');
-      const payload = JSON.stringify({ title: message.subject, body: message.body, url: message.link ?? '/member' });
+      const payload = pushPayload(message.subject, message.body, message.link ?? '/member');
       const topic = createHash('sha256').update(message.id).digest('base64url').slice(0, 32);
       const results = await Promise.allSettled(
         devices.map((d) =>
