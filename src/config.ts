@@ -129,6 +129,22 @@ const envSchema = z.object({
   MAIL_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
   MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   MAIL_BATCH: z.coerce.number().int().min(1).max(1000).default(50),
+  // Web Push (issue 18): the VAPID key pair that signs this deployment's pushes (`npx web-push generate-vapid-keys`)
+  // and the contact push services may reach (mailto: or https:). All three or none: without keys the embedded mode
+  // makes a pair once and keeps it in DATA_DIR, and a deployment with DATABASE_URL sends no push.
+  VAPID_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]{87}$/, 'must be the URL-safe base64 of an uncompressed P-256 public key (65 bytes)').optional(),
+  VAPID_PRIVATE_KEY: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be the URL-safe base64 of a P-256 private key (32 bytes)').optional(),
+  VAPID_SUBJECT: z.string().regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, 'must be a mailto: or https:// URL').optional(),
+  // PEM certificates trusted for push services besides the system's (a TLS-inspecting proxy's, or a test's own).
+  PUSH_CA_FILE: z.string().min(1).optional(),
+  // The push services a subscription may name (a host or its parent domain): the server posts to the endpoint a
+  // member sends, so only these, not any host on the network a browser-shaped request could reach.
+  PUSH_SERVICE_HOSTS: z
+    .string()
+    .regex(/^[a-z0-9.-]+(:\d+)?(,[a-z0-9.-]+(:\d+)?)*$/, 'must be a comma-separated list of host names')
+    .default('fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com')
+    .transform((v) => v.split(',')),
+  PUSH_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   // Placements (silos, pool cells) migrated at once by a migrate; each holds one owner connection to its cluster.
   MIGRATE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
 });
@@ -163,6 +179,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.ANALYTICS_STORAGE === 's3' && !config.S3_BUCKET) {
     missing.push('S3_BUCKET: required when ANALYTICS_STORAGE is s3');
   }
+  const vapid = [config.VAPID_PUBLIC_KEY, config.VAPID_PRIVATE_KEY].filter(Boolean).length;
+  if (vapid === 1) missing.push('VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: set both (a pair) or neither');
   if (missing.length > 0) throw new ConfigError(missing);
   return config;
 }

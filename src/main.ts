@@ -56,6 +56,7 @@ async function main() {
     `  API document: http://localhost:${port}/openapi.json`,
   ];
   if (!runtime.messaging.senders.mail) lines.push('  Mail:         SMTP_URL is not set, so mail stays in the outbox (staff can see it)');
+  if (!runtime.messaging.push) lines.push('  Web Push:     off (set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY, see docs/push.md)');
   const metricsPort = app.observability.metricsAddress()?.port;
   lines.push(
     metricsPort !== undefined

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import pMap from 'p-map';
 import pino, { type Logger } from 'pino';
@@ -20,6 +21,7 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { ChannelSenders } from './messaging/channels.js';
 import { canDeliver, deliverTenantMessages, type DeliveryResult } from './messaging/delivery.js';
 import { createMailTransport, mailSender } from './messaging/mail-sender.js';
+import { loadPushKeys, pushSender, type PushKeys } from './messaging/push-sender.js';
 import { onMessageQueued } from './messaging/outbox.js';
 import { createTenantsService, type TenantsService } from './tenancy/tenants.service.js';
 import { tenantsRepo } from './tenancy/tenants.repo.js';
@@ -60,7 +62,7 @@ export interface Runtime {
    * Message delivery: the channels this deployment sends on (mail needs SMTP_URL; without a channel its messages
    * stay in the outbox), and one batch of a studio's outbox.
    */
-  messaging: { senders: ChannelSenders; canDeliver: boolean; deliver(tenantId: string): Promise<DeliveryResult> };
+  messaging: { senders: ChannelSenders; canDeliver: boolean; deliver(tenantId: string): Promise<DeliveryResult>; push: PushKeys | null };
   platformAdminToken: string | undefined;
   /** Owner connection of the control-plane database (migrations, jobs, provisioning). */
   adminUrl: string;
@@ -237,7 +239,12 @@ export async function openRuntime(config: Config, composition: Composition, log:
 
   const metrics = createMetrics();
   const mailTransport = createMailTransport(config);
-  const senders: ChannelSenders = { ...(mailTransport ? { mail: mailSender(mailTransport, config) } : {}) };
+  const pushKeys = await loadPushKeys(config);
+  const pushCa = config.PUSH_CA_FILE ? await readFile(config.PUSH_CA_FILE, 'utf8') : undefined;
+  const senders: ChannelSenders = {
+    ...(mailTransport ? { mail: mailSender(mailTransport, config) } : {}),
+    ...(pushKeys ? { push: pushSender(pushKeys, { ca: pushCa, timeoutMs: config.PUSH_SEND_TIMEOUT_MS }) } : {}),
+  };
   // Messages queued by a committed transaction are sent at once, not at the next sweep.
   const stopMessageKicks = canDeliver(senders)
     ? onMessageQueued((tenantId) => {
@@ -261,6 +268,7 @@ export async function openRuntime(config: Config, composition: Composition, log:
     metrics,
     messaging: {
       senders,
+      push: pushKeys,
       canDeliver: canDeliver(senders),
       deliver: (tenantId) =>
         deliverTenantMessages(

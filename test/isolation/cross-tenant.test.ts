@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCredentials } from '../../src/platform/db/databases.js';
 import pg from 'pg';
+import webpush from 'web-push';
 import { crossTenantViolations } from '../support/cross-tenant.js';
 import { populateTenant, type PopulatedTenant } from '../support/fixtures.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
@@ -11,7 +12,9 @@ let A: PopulatedTenant;
 let B: PopulatedTenant;
 
 beforeAll(async () => {
-  platform = await startTestPlatform();
+  // Push on (a pair of this run), so the member's push routes answer rather than say push is off.
+  const vapid = webpush.generateVAPIDKeys();
+  platform = await startTestPlatform({ VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey });
   A = await populateTenant(platform, await platform.createTenant());
   B = await populateTenant(platform, await platform.createTenant());
 });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createECDH, randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { addDays, addMonths, monthOf } from '../../src/platform/calendar.js';
 import { inTenantTransaction } from '../../src/platform/db/databases.js';
@@ -139,6 +139,13 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   const directory = platform.runtime.directory;
   await inTenantTransaction(await directory.dbFor((await directory.byId(tenant.id))!), tenant.id, (db) =>
     db.insertInto('app.webhook_events').values({ gateway: 'stripe', event_id: `evt_${tenant.slug}`, type: 'payment_intent.succeeded' }).execute(),
+  );
+  // Web Push: the member's phone is subscribed (written directly: the route needs VAPID keys, which most tests leave off).
+  await inTenantTransaction(await directory.dbFor((await directory.byId(tenant.id))!), tenant.id, (db) =>
+    db
+      .insertInto('app.push_subscriptions')
+      .values({ member_id: session.member.id, endpoint: `https://fcm.googleapis.com/fcm/send/${tenant.slug}`, p256dh: createECDH('prime256v1').generateKeys('base64url'), auth: randomBytes(16).toString('base64url') })
+      .execute(),
   );
 
   // Two-factor sign-in: the desk sets a password from the invitation and turns it on; a sign-in leaves a challenge.

@@ -1,4 +1,4 @@
-import { lazy } from 'react';
+import { lazy, useEffect } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { Link, Navigate, NavLink, Outlet, Route, Routes, useNavigate } from 'react-router';
 import { $api, api, isSignedOut, queryClient } from '../api/client';
@@ -9,6 +9,7 @@ import { useStudio } from '../studio';
 import { LanguageSwitch } from '../ui/language';
 // The landing screen comes with the app, not one round trip later.
 import { Schedule } from './Schedule';
+import { registerServiceWorker } from './service-worker';
 
 const Bookings = lazy(() => import('./Bookings').then((m) => ({ default: m.Bookings })));
 const CheckInCodeScreen = lazy(() => import('./CheckInCode').then((m) => ({ default: m.CheckInCodeScreen })));
@@ -20,6 +21,10 @@ const NotificationsScreen = lazy(() => import('./Notifications').then((m) => ({ 
 
 /** The members' own app, for their phones: the week's timetable, their bookings, check-in code, invoices and card. */
 export default function MemberApp() {
+  useEffect(() => {
+    // Once the app is up: the worker's install fetches the shell, which must not compete with the first screen.
+    void registerServiceWorker()?.catch(() => undefined);
+  }, []);
   return (
     <Routes>
       <Route path="login" element={<Login realm="member" />} />
