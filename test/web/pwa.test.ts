@@ -96,7 +96,7 @@ describe('the installable member app', () => {
     // Playwright can grant permissions but not refuse them; Chromium's own protocol can, in this page's context.
     const { targetInfo } = await cdp.send('Target.getTargetInfo');
     await cdp.send('Browser.setPermission', { permission: { name: 'notifications' }, setting: 'denied', origin: web.base, browserContextId: targetInfo.browserContextId });
-    await page.goto(`${web.base}/member/my-data`);
+    await page.goto(`${web.base}/member/notifications`);
     await page.getByRole('heading', { name: 'この端末への通知', level: 2 }).waitFor();
     await page.getByText('このサイトの通知がブロックされています', { exact: false }).waitFor();
     const toggle = page.getByRole('switch', { name: 'この端末で通知を受け取る' });
@@ -109,7 +109,7 @@ describe('the installable member app', () => {
   it('asks the browser, and says so when the browser’s push service cannot be reached', async () => {
     const { context, page, member } = await memberPhone();
     await context.grantPermissions(['notifications'], { origin: web.base });
-    await page.goto(`${web.base}/member/my-data`);
+    await page.goto(`${web.base}/member/notifications`);
     const toggle = page.getByRole('switch', { name: 'この端末で通知を受け取る' });
     await toggle.click();
     // Headless Chromium has no push service to subscribe at: the switch stays off and says why.

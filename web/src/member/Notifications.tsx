@@ -8,6 +8,7 @@ import { languageNames } from '../ui/language';
 import { PageTitle } from '../ui/page';
 import { ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
+import { PushSection } from './PushToggle';
 
 type Settings = ResponseOf<'/api/me/notifications', 'get'>;
 type Kind = Settings['kinds'][number];
@@ -30,11 +31,8 @@ export function NotificationsScreen() {
         {(s) => (
           <>
             <LanguageForm settings={s} />
-            {/*
-              COORDINATOR: the LINE link section (<LineSection/>, web/src/member/LineLink.tsx) and the push toggle
-              (<PushSection/>, web/src/member/PushToggle.tsx) go here: what they link decides which channels the
-              choices below can use, and the query refetches after their writes.
-            */}
+            {/* What is linked here decides which channels the choices below can use; writes refetch the settings. */}
+            <PushSection />
             <KindsForm settings={s} />
           </>
         )}
