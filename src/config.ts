@@ -129,6 +129,18 @@ const envSchema = z.object({
   MAIL_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
   MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   MAIL_BATCH: z.coerce.number().int().min(1).max(1000).default(50),
+  // LINE (issue 18): the Messaging API, and the page where a member approves linking their LINE account; another
+  // base only for a stand-in (tests, a staging proxy). Each studio connects its own channel (docs/line.md).
+  LINE_API_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
+    .default('https://api.line.me'),
+  LINE_ACCESS_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
+    .default('https://access.line.me'),
   // Placements (silos, pool cells) migrated at once by a migrate; each holds one owner connection to its cluster.
   MIGRATE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
 });

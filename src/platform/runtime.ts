@@ -20,6 +20,7 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { ChannelSenders } from './messaging/channels.js';
 import { canDeliver, deliverTenantMessages, type DeliveryResult } from './messaging/delivery.js';
 import { createMailTransport, mailSender } from './messaging/mail-sender.js';
+import { lineSender } from './messaging/line-sender.js';
 import { onMessageQueued } from './messaging/outbox.js';
 import { createTenantsService, type TenantsService } from './tenancy/tenants.service.js';
 import { tenantsRepo } from './tenancy/tenants.repo.js';
@@ -237,7 +238,8 @@ export async function openRuntime(config: Config, composition: Composition, log:
 
   const metrics = createMetrics();
   const mailTransport = createMailTransport(config);
-  const senders: ChannelSenders = { ...(mailTransport ? { mail: mailSender(mailTransport, config) } : {}) };
+  // LINE always: a studio without a channel connected has its LINE messages fail at once and go by mail.
+  const senders: ChannelSenders = { line: lineSender(config), ...(mailTransport ? { mail: mailSender(mailTransport, config) } : {}) };
   // Messages queued by a committed transaction are sent at once, not at the next sweep.
   const stopMessageKicks = canDeliver(senders)
     ? onMessageQueued((tenantId) => {
