@@ -81,6 +81,12 @@ describe('LINE', () => {
     const read = await platform.call(tenant, { method: 'GET', url: '/api/settings/line', token: tenant.ownerToken });
     expect(read.body).not.toContain(line.channel.channelSecret);
     expect(read.body).not.toContain(line.channel.accessToken);
+    // The audit log shows that the account was connected, never its secret or token.
+    const audit = await admin.query(`select changes from app.audit_log where tenant_id = $1 and route = '/api/settings/line' and method = 'PUT'`, [tenant.id]);
+    expect(audit.rowCount).toBe(1);
+    expect(JSON.stringify(audit.rows[0].changes)).toContain(line.channel.channelId);
+    expect(JSON.stringify(audit.rows[0].changes)).not.toContain(line.channel.channelSecret);
+    expect(JSON.stringify(audit.rows[0].changes)).not.toContain(line.channel.accessToken);
     const bad = await staffApi(platform, tenant).send('PUT', '/api/settings/line', { channelId: 'abc', channelSecret: 'x', accessToken: 'y' });
     expect(bad.statusCode).toBe(400);
   });

@@ -1,9 +1,12 @@
+import { auditRow } from '../../platform/audit/audit.js';
 import type { TenantRouter } from '../../platform/http/tenant-route.js';
 import type { Runtime } from '../../platform/runtime.js';
 import * as s from './line.schemas.js';
 import { lineService } from './line.service.js';
 
 const MANAGERS = ['owner', 'manager'] as const;
+/** Connecting and disconnecting show the channel before and after in the audit log (the secret and token masked). */
+const channelRow = auditRow('app.line_channels');
 
 /** The studio's LINE Official Account (staff), its webhook (LINE), and a member's link to it. */
 export function lineRoutes({ route, settlingRoute }: TenantRouter, runtime: Runtime) {
@@ -16,12 +19,12 @@ export function lineRoutes({ route, settlingRoute }: TenantRouter, runtime: Runt
     handler: (ctx) => line.channel(ctx),
   });
   route({
-    method: 'PUT', url: '/api/settings/line', summary: 'Connect the studio’s LINE Official Account (channel secret and access token are write-only)', tags, access: MANAGERS,
+    method: 'PUT', url: '/api/settings/line', summary: 'Connect the studio’s LINE Official Account (channel secret and access token are write-only)', tags, access: MANAGERS, audit: channelRow,
     schema: { body: s.connectBody, response: s.channelAnswer },
     handler: (ctx, { body }) => line.connect(ctx, body),
   });
   route({
-    method: 'DELETE', url: '/api/settings/line', summary: 'Disconnect LINE: the account and every member’s link to it are removed', tags, access: MANAGERS,
+    method: 'DELETE', url: '/api/settings/line', summary: 'Disconnect LINE: the account and every member’s link to it are removed', tags, access: MANAGERS, audit: channelRow,
     status: 204,
     schema: {},
     handler: (ctx) => line.disconnect(ctx),
