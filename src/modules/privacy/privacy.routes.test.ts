@@ -46,6 +46,7 @@ const PERSONAL: Record<string, 'anonymised' | 'deleted' | 'cleared' | 'staff, no
   'member_sessions.user_agent': 'deleted',
   'member_sessions.token_hash': 'deleted',
   'member_account_tokens.token_hash': 'deleted',
+  'line_link_nonces.nonce_hash': 'deleted', // a LINE link the member started
   'login_attempts.email': 'deleted', // the member realm's rows for the account's email
   'login_attempts.ip': 'deleted',
   'outbox.to_address': 'deleted',
