@@ -82,6 +82,7 @@ const screens: Screen[] = [
   { name: 'member-invoices', path: () => '/member/invoices', realm: 'member' },
   { name: 'member-invoice', path: (i) => `/member/invoices/${i.invoice}`, realm: 'member' },
   { name: 'member-card', path: () => '/member/card', realm: 'member' },
+  { name: 'member-line-link', path: () => '/member/line-link?linkToken=review-link-token', realm: 'member' },
 ];
 
 async function open(page: Page, screen: Screen) {
