@@ -39,7 +39,9 @@ export function LineLink() {
       ) : signedOut ? null : (
         <QueryView query={mine} rows={2}>
           {(line) =>
-            line.linked ? (
+            !line.available ? (
+              <p role="status"><FormattedMessage id="line.me.unavailable" /></p>
+            ) : line.linked ? (
               <p role="status"><FormattedMessage id="line.me.alreadyLinked" /></p>
             ) : (
               <>
