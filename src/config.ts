@@ -145,6 +145,18 @@ const envSchema = z.object({
     .default('fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com')
     .transform((v) => v.split(',')),
   PUSH_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  // LINE (issue 18): the Messaging API, and the page where a member approves linking their LINE account; another
+  // base only for a stand-in (tests, a staging proxy). Each studio connects its own channel (docs/line.md).
+  LINE_API_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
+    .default('https://api.line.me'),
+  LINE_ACCESS_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
+    .default('https://access.line.me'),
   // Placements (silos, pool cells) migrated at once by a migrate; each holds one owner connection to its cluster.
   MIGRATE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
 });

@@ -12,6 +12,7 @@ import { billingModule } from '../modules/billing/index.js';
 import { checkinModule } from '../modules/checkin/index.js';
 import { contractsModule } from '../modules/contracts/index.js';
 import { creditsModule } from '../modules/credits/index.js';
+import { lineModule } from '../modules/line/index.js';
 import { memberSessions, membersModule } from '../modules/members/index.js';
 import { plansModule } from '../modules/plans/index.js';
 import { privacyModule } from '../modules/privacy/index.js';
@@ -35,6 +36,7 @@ export const composition: Composition = {
     billingModule,
     reportsModule,
     privacyModule,
+    lineModule,
   ],
   hooks: { memberSessions, lessonCalendar },
 };

@@ -36,9 +36,11 @@ import ja_audit from './ja/audit.json' with { type: 'json' };
 import ja_twofactor from './ja/twofactor.json' with { type: 'json' };
 import en_push from './en/push.json' with { type: 'json' };
 import ja_push from './ja/push.json' with { type: 'json' };
+import en_line from './en/line.json' with { type: 'json' };
+import ja_line from './ja/line.json' with { type: 'json' };
 
-export const en = { ...en_problems, ...en_validation, ...en_platform, ...en_reservations, ...en_checkin, ...en_billing, ...en_schedule, ...en_members, ...en_contracts, ...en_mail, ...en_documents, ...en_reports, ...en_privacy, ...en_twofactor, ...en_audit, ...en_push };
+export const en = { ...en_problems, ...en_validation, ...en_platform, ...en_reservations, ...en_checkin, ...en_billing, ...en_schedule, ...en_members, ...en_contracts, ...en_mail, ...en_documents, ...en_reports, ...en_privacy, ...en_twofactor, ...en_audit, ...en_push, ...en_line };
 export type MessageId = keyof typeof en;
-export const ja: Record<MessageId, string> = { ...ja_problems, ...ja_validation, ...ja_platform, ...ja_reservations, ...ja_checkin, ...ja_billing, ...ja_schedule, ...ja_members, ...ja_contracts, ...ja_mail, ...ja_documents, ...ja_reports, ...ja_privacy, ...ja_twofactor, ...ja_audit, ...ja_push };
+export const ja: Record<MessageId, string> = { ...ja_problems, ...ja_validation, ...ja_platform, ...ja_reservations, ...ja_checkin, ...ja_billing, ...ja_schedule, ...ja_members, ...ja_contracts, ...ja_mail, ...ja_documents, ...ja_reports, ...ja_privacy, ...ja_twofactor, ...ja_audit, ...ja_push, ...ja_line };
 
 export const catalogs = { ja, en } as const;

@@ -22,6 +22,7 @@ import type { ChannelSenders } from './messaging/channels.js';
 import { canDeliver, deliverTenantMessages, type DeliveryResult } from './messaging/delivery.js';
 import { createMailTransport, mailSender } from './messaging/mail-sender.js';
 import { loadPushKeys, pushSender, type PushKeys } from './messaging/push-sender.js';
+import { lineSender } from './messaging/line-sender.js';
 import { onMessageQueued } from './messaging/outbox.js';
 import { createTenantsService, type TenantsService } from './tenancy/tenants.service.js';
 import { tenantsRepo } from './tenancy/tenants.repo.js';
@@ -241,7 +242,9 @@ export async function openRuntime(config: Config, composition: Composition, log:
   const mailTransport = createMailTransport(config);
   const pushKeys = await loadPushKeys(config);
   const pushCa = config.PUSH_CA_FILE ? await readFile(config.PUSH_CA_FILE, 'utf8') : undefined;
+  // LINE always: a studio without a channel connected has its LINE messages fail at once and go by mail.
   const senders: ChannelSenders = {
+    line: lineSender(config),
     ...(mailTransport ? { mail: mailSender(mailTransport, config) } : {}),
     ...(pushKeys ? { push: pushSender(pushKeys, { ca: pushCa, timeoutMs: config.PUSH_SEND_TIMEOUT_MS }) } : {}),
   };

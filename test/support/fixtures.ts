@@ -1,4 +1,4 @@
-import { createECDH, randomBytes, randomUUID } from 'node:crypto';
+import { createECDH, createHash, randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { addDays, addMonths, monthOf } from '../../src/platform/calendar.js';
 import { inTenantTransaction } from '../../src/platform/db/databases.js';
@@ -146,6 +146,12 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
       .insertInto('app.push_subscriptions')
       .values({ member_id: session.member.id, endpoint: `https://fcm.googleapis.com/fcm/send/${tenant.slug}`, p256dh: createECDH('prime256v1').generateKeys('base64url'), auth: randomBytes(16).toString('base64url') })
       .execute(),
+  );
+  // LINE: the studio's account, a member's link to it, and a link started by the member (its nonce).
+  await ok(as('PUT', '/api/settings/line', { channelId: '1650000000', channelSecret: 'a'.repeat(32), accessToken: `token-${tenant.slug}-0123456789`, basicId: '@studio' }), 200);
+  await ok(as('POST', '/api/me/line/link', { linkToken: `link-${tenant.slug}` }, session.token), 200);
+  await inTenantTransaction(await directory.dbFor((await directory.byId(tenant.id))!), tenant.id, (db) =>
+    db.insertInto('app.member_line_links').values({ member_id: session.member.id, line_user_id: `U${createHash('md5').update(tenant.slug).digest('hex')}` }).execute(),
   );
 
   // Two-factor sign-in: the desk sets a password from the invitation and turns it on; a sign-in leaves a challenge.

@@ -83,6 +83,7 @@ const screens: Screen[] = [
   { name: 'member-invoice', path: (i) => `/member/invoices/${i.invoice}`, realm: 'member' },
   { name: 'member-card', path: () => '/member/card', realm: 'member' },
   { name: 'member-notifications', path: () => '/member/notifications', realm: 'member' },
+  { name: 'member-line-link', path: () => '/member/line-link?linkToken=review-link-token', realm: 'member' },
 ];
 
 async function open(page: Page, screen: Screen) {

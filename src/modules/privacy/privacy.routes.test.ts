@@ -46,6 +46,7 @@ const PERSONAL: Record<string, 'anonymised' | 'deleted' | 'cleared' | 'staff, no
   'member_sessions.user_agent': 'deleted',
   'member_sessions.token_hash': 'deleted',
   'member_account_tokens.token_hash': 'deleted',
+  'line_link_nonces.nonce_hash': 'deleted', // a LINE link the member started
   'login_attempts.email': 'deleted', // the member realm's rows for the account's email
   'login_attempts.ip': 'deleted',
   'outbox.to_address': 'deleted',
@@ -111,6 +112,7 @@ const NOT_PERSONAL = new Set<string>([
   'member_status_events.effects', // ids and counts of what a status change did
   'member_status_events.from_status', 'member_status_events.to_status', 'members.status',
   'members.locale', 'outbox.channel', 'message_preferences.kind', 'message_preferences.channel', // a language, a channel, a kind of message
+  'line_channels.channel_id', 'line_channels.channel_secret', 'line_channels.access_token', 'line_channels.basic_id', // the studio's LINE account
   'members.terms_version', // which terms were accepted: kept as the fact of consent, it names no one
   'password_reset_tokens.purpose', 'payment_attempts.currency', 'payment_attempts.failure_code', 'payment_attempts.failure_kind',
   'payment_attempts.failure_message', // the gateway's decline words

@@ -138,6 +138,7 @@ async function erase(ctx: TenantContext, memberId: string) {
     .where((eb) => eb.or([eb('member_id', '=', memberId), ...(addresses.length ? [eb('to_address', 'in', addresses)] : [])]))
     .executeTakeFirst();
   await db.deleteFrom('app.member_line_links').where('member_id', '=', memberId).execute();
+  await db.deleteFrom('app.line_link_nonces').where('member_id', '=', memberId).execute();
   await db.deleteFrom('app.push_subscriptions').where('member_id', '=', memberId).execute();
   await db.deleteFrom('app.message_preferences').where('member_id', '=', memberId).execute();
 

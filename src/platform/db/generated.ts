@@ -302,6 +302,22 @@ export interface AppLessonTypes {
   tenant_id: Generated<string>;
 }
 
+export interface AppLineChannels {
+  access_token: string;
+  basic_id: string | null;
+  channel_id: string;
+  channel_secret: string;
+  connected_at: Generated<Timestamp>;
+  tenant_id: Generated<string>;
+}
+
+export interface AppLineLinkNonces {
+  expires_at: Timestamp;
+  member_id: string;
+  nonce_hash: Buffer;
+  tenant_id: Generated<string>;
+}
+
 export interface AppLocations {
   address: Generated<string>;
   archived_at: Timestamp | null;
@@ -773,7 +789,7 @@ export interface AppWaitlistEntries {
 
 export interface AppWebhookEvents {
   event_id: string;
-  gateway: "test" | "stripe";
+  gateway: "test" | "stripe" | "line";
   received_at: Generated<Timestamp>;
   tenant_id: Generated<string>;
   type: string;
@@ -864,6 +880,8 @@ export interface DB {
   "app.lesson_series": AppLessonSeries;
   "app.lesson_types": AppLessonTypes;
   "app.lessons": AppLessons;
+  "app.line_channels": AppLineChannels;
+  "app.line_link_nonces": AppLineLinkNonces;
   "app.locations": AppLocations;
   "app.login_attempts": AppLoginAttempts;
   "app.member_account_tokens": AppMemberAccountTokens;

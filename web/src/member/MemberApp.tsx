@@ -16,6 +16,7 @@ const CheckInCodeScreen = lazy(() => import('./CheckInCode').then((m) => ({ defa
 const Invoices = lazy(() => import('./Invoices').then((m) => ({ default: m.Invoices })));
 const InvoiceScreen = lazy(() => import('./Invoices').then((m) => ({ default: m.InvoiceScreen })));
 const CardScreen = lazy(() => import('./Card').then((m) => ({ default: m.CardScreen })));
+const LineLink = lazy(() => import('./LineLink').then((m) => ({ default: m.LineLink })));
 const MyDataScreen = lazy(() => import('./MyData').then((m) => ({ default: m.MyDataScreen })));
 const NotificationsScreen = lazy(() => import('./Notifications').then((m) => ({ default: m.NotificationsScreen })));
 
@@ -30,6 +31,7 @@ export default function MemberApp() {
       <Route path="login" element={<Login realm="member" />} />
       <Route path="reset-password" element={<ResetPassword realm="member" />} />
       <Route path="confirm" element={<MemberConfirm />} />
+      <Route path="line-link" element={<LineLink />} />
       <Route element={<SignedIn />}>
         <Route index element={<Schedule />} />
         <Route path="bookings" element={<Bookings />} />

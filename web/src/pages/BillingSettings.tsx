@@ -9,6 +9,7 @@ import { PageTitle } from '../ui/page';
 import { EmptyState, fieldErrors, ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
 import { TestCards } from './MemberBilling';
+import { LineSettings } from './LineSettings';
 import { PlanLimits } from './PlanLimits';
 import { StudioLanguage } from './StudioLanguage';
 import { SignUpSettings } from './people/SignUpSettings';
@@ -29,6 +30,7 @@ export function BillingSettingsPage() {
       <StudioLanguage canEdit={me.role === 'owner' || me.role === 'manager'} />
       <PlanLimits />
       {(me.role === 'owner' || me.role === 'manager') && <SignUpSettings />}
+      {(me.role === 'owner' || me.role === 'manager') && <LineSettings />}
       <section aria-labelledby="billing-settings">
         <h2 id="billing-settings"><FormattedMessage id="settings.billing.title" /></h2>
         <QueryView query={settings} rows={6}>

@@ -1,6 +1,6 @@
 import { lazy, Suspense, useState, type FormEvent } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
-import { useNavigate } from 'react-router';
+import { useNavigate, useSearchParams } from 'react-router';
 import { api, queryClient, useApiAction, type Realm } from '../api/client';
 import { useStudio } from '../studio';
 import { Input } from '../ui';
@@ -16,6 +16,8 @@ export function Login({ realm = 'staff' }: { realm?: Realm }) {
   const intl = useIntl();
   const studio = useStudio();
   const navigate = useNavigate();
+  // A member page that asked for sign-in first (a LINE link) is returned to; only a page of the member app.
+  const next = useSearchParams()[0].get('next');
   const action = useApiAction();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -39,7 +41,7 @@ export function Login({ realm = 'staff' }: { realm?: Realm }) {
     if ('twoFactor' in result) return setSecondStep(result);
     // The session is now a cookie; answers cached while signed out (the 401 of "who am I") must not linger.
     queryClient.removeQueries();
-    navigate(realm === 'staff' ? '/' : '/member');
+    navigate(realm === 'staff' ? '/' : next && /^\/member\/[a-z]/.test(next) ? next : '/member');
   }
 
   async function forgot() {

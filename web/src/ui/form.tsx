@@ -10,6 +10,8 @@ import membersEn from '../../../src/i18n/en/members.json';
 import membersJa from '../../../src/i18n/ja/members.json';
 import scheduleEn from '../../../src/i18n/en/schedule.json';
 import scheduleJa from '../../../src/i18n/ja/schedule.json';
+import lineEn from '../../../src/i18n/en/line.json';
+import lineJa from '../../../src/i18n/ja/line.json';
 
 /*
  * Forms check what they can before sending, with the very zod schemas the server validates with (imported from
@@ -21,7 +23,7 @@ import scheduleJa from '../../../src/i18n/ja/schedule.json';
  * The words of the server's catalogs that its schemas name as messages (`members.use_kana`), so a field refused
  * here reads as it would when refused there. Only the areas whose schemas forms use.
  */
-const schemaWords: Record<string, Record<string, string>> = { en: { ...serverEn, ...membersEn, ...scheduleEn }, ja: { ...serverJa, ...membersJa, ...scheduleJa } };
+const schemaWords: Record<string, Record<string, string>> = { en: { ...serverEn, ...membersEn, ...scheduleEn, ...lineEn }, ja: { ...serverJa, ...membersJa, ...scheduleJa, ...lineJa } };
 
 /** A field's error as shown: a schema's catalog id in the user's language, anything else as it is. */
 export const say = (intl: IntlShape, message: string) => (schemaWords[intl.locale] ?? schemaWords.ja!)[message] ?? message;

@@ -1,0 +1,79 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEVICES, expectAccessible, newContext, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import { bookingStudio, memberWithSession, staffApi } from '../support/booking.js';
+import { startStandInLine, type StandInLine } from '../support/line.js';
+import type { TestPlatform, TestTenant } from '../support/platform.js';
+
+let line: StandInLine;
+let web: BrowserPlatform;
+let platform: TestPlatform;
+let browser: Browser;
+let T: TestTenant;
+let base: string;
+
+beforeAll(async () => {
+  line = await startStandInLine();
+  web = await startBrowserPlatform({ LINE_API_URL: line.url, LINE_ACCESS_URL: line.url });
+  ({ platform, browser, T, base } = web);
+  // The stand-in's account-link dialog tells the studio as LINE does: a signed webhook delivery.
+  line.deliverWebhook = async (body, signature) =>
+    (await platform.call(T, { method: 'POST', url: '/api/line/webhook', payload: body, headers: { 'content-type': 'application/json', 'x-line-signature': signature } })).statusCode;
+});
+afterAll(async () => {
+  await web?.close();
+  await line?.close();
+});
+
+describe('LINE, end to end', () => {
+  it('an owner connects LINE, and a member links their LINE account on a phone, in Japanese', async () => {
+    const owner = await newContext(browser, { language: 'ja', ...DEVICES.desk });
+    await signIn(owner, base, { staff: T.ownerToken });
+    const desk = await owner.newPage();
+    await desk.goto(`${base}/settings`);
+    const section = desk.getByRole('region', { name: 'LINE' });
+    await section.getByText('未接続です').waitFor();
+    await section.getByText(`${T.host}`).filter({ hasText: '/api/line/webhook' }).waitFor();
+    const form = desk.getByRole('form', { name: 'LINE を接続' });
+    await form.getByLabel('チャネル ID').fill('abc');
+    await form.getByRole('button', { name: '保存' }).click();
+    await form.getByText('チャネル ID は LINE Developers コンソールに表示される数字を入力してください').waitFor();
+    await form.getByLabel('チャネル ID').fill(line.channel.channelId);
+    await form.getByLabel('ベーシック ID（任意）').fill(line.channel.basicId);
+    await form.getByLabel('チャネルシークレット').fill(line.channel.channelSecret);
+    await form.getByLabel('チャネルアクセストークン').fill(line.channel.accessToken);
+    await form.getByRole('button', { name: '保存' }).click();
+    await section.getByText(/接続済みです/).waitFor();
+    expect(await section.textContent()).not.toContain(line.channel.channelSecret);
+    await expectAccessible(desk, 'LINE settings (ja, desk)');
+    await owner.close();
+
+    const member = await memberWithSession(platform, T, await bookingStudio(platform, T));
+    const user = line.newUser();
+    const { body, signature } = line.signed([line.event.follow(user)]);
+    await line.deliverWebhook!(body, signature);
+    const button = (line.replies.at(-1)!.messages[0]!.template as { actions: Array<{ uri: string }> }).actions[0]!;
+    const linkToken = new URL(button.uri).searchParams.get('linkToken')!;
+
+    const phone = await newContext(browser, { language: 'ja', ...DEVICES.phone });
+    await signIn(phone, base, { member: member.token });
+    const page = await phone.newPage();
+    await page.goto(`${base}/member/line-link?linkToken=${encodeURIComponent(linkToken)}`);
+    const link = page.getByRole('button', { name: 'LINE と連携する' });
+    await link.waitFor();
+    await expectAccessible(page, 'LINE link (ja, phone)');
+    await link.click();
+    // LINE's own page (the stand-in's): the member approves there.
+    await page.waitForURL(`${line.url}/dialog/bot/accountLink**`);
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('heading', { name: 'Linked' }).waitFor();
+
+    await page.goto(`${base}/member/my-data`);
+    await page.getByText(/LINE アカウントは連携済みです/).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await expectAccessible(page, 'my data with LINE linked (ja, phone)');
+    await page.getByRole('button', { name: 'LINE の連携を解除' }).click();
+    await page.getByRole('link', { name: /友だち追加/ }).waitFor();
+    await phone.close();
+  });
+});
