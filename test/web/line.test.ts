@@ -68,7 +68,7 @@ describe('LINE, end to end', () => {
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.getByRole('heading', { name: 'Linked' }).waitFor();
 
-    await page.goto(`${base}/member/my-data`);
+    await page.goto(`${base}/member/notifications`);
     await page.getByText(/LINE アカウントは連携済みです/).waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await expectAccessible(page, 'my data with LINE linked (ja, phone)');

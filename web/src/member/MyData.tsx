@@ -6,7 +6,6 @@ import { useFormat } from '../format';
 import { PageTitle } from '../ui/page';
 import { ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
-import { LineSection } from './LineLink';
 
 /** The member's own data: download it all, or ask the studio to delete the account (after a confirmation). */
 export function MyDataScreen() {
@@ -24,7 +23,6 @@ export function MyDataScreen() {
   return (
     <section>
       <PageTitle title={title}>{title}</PageTitle>
-      <LineSection />
       <h2><FormattedMessage id="privacy.me.downloadTitle" /></h2>
       <p className="muted small"><FormattedMessage id="privacy.me.downloadIntro" /></p>
       <button type="button" className="secondary" disabled={download.isPending} onClick={() => download.mutate()}>

@@ -8,6 +8,7 @@ import { languageNames } from '../ui/language';
 import { PageTitle } from '../ui/page';
 import { ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
+import { LineSection } from './LineLink';
 import { PushSection } from './PushToggle';
 
 type Settings = ResponseOf<'/api/me/notifications', 'get'>;
@@ -32,6 +33,7 @@ export function NotificationsScreen() {
           <>
             <LanguageForm settings={s} />
             {/* What is linked here decides which channels the choices below can use; writes refetch the settings. */}
+            <LineSection />
             <PushSection />
             <KindsForm settings={s} />
           </>
