@@ -140,6 +140,9 @@ async function erase(ctx: TenantContext, memberId: string) {
   await db.deleteFrom('app.member_line_links').where('member_id', '=', memberId).execute();
   await db.deleteFrom('app.push_subscriptions').where('member_id', '=', memberId).execute();
   await db.deleteFrom('app.message_preferences').where('member_id', '=', memberId).execute();
+  // Which lessons they followed says who they are as much as a name.
+  await db.deleteFrom('app.favourites').where('member_id', '=', memberId).execute();
+  await db.deleteFrom('app.booking_window_notices').where('member_id', '=', memberId).execute();
 
   // A saved card is of no use any more: it is detached and its gateway reference and digits are forgotten.
   const cards = await db
