@@ -103,3 +103,24 @@ describe('favourite lesson series', () => {
     await expect.poll(() => star.getAttribute('aria-pressed')).toBe('false');
   });
 });
+
+describe('the studio’s reminders', () => {
+  it('are set in the booking rules, at a desk and on a phone', async () => {
+    for (const [device, hours] of [['desk', '24'], ['phone', '']] as const) {
+      const context = await newContext(browser, { language: 'ja', ...DEVICES[device] });
+      await signIn(context, base, { staff: T.ownerToken });
+      const page = await context.newPage();
+      await page.goto(`${base}/setup/booking`);
+      const field = page.getByLabel('レッスン前のリマインダー(時間前)');
+      await field.waitFor();
+      await page.getByText('予約済みの会員に、レッスン開始のこの時間前にお知らせを送ります').waitFor();
+      await expectAccessible(page, `the booking rules with reminders (${device})`);
+      await field.fill(hours);
+      await page.getByRole('button', { name: '予約ルールを保存' }).click();
+      await page.getByText('予約ルールを保存しました。').waitFor();
+      const rules = await staffApi(platform, T).ok('GET', '/api/settings/booking');
+      expect(rules.reminderHoursBefore).toBe(hours === '' ? null : Number(hours));
+      await context.close();
+    }
+  });
+});

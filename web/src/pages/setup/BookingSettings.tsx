@@ -22,12 +22,15 @@ const groups: Array<[string, Array<keyof Values | 'quietStart' | 'quietEnd'>]> =
 const numbers = ['opensDaysBefore', 'closesMinutesBefore', 'cancelDeadlineMinutesBefore', 'penaltyFee', 'strikeLimit', 'strikeWindowDays', 'strikeBlockDays', 'waitlistAutoUntilHours', 'waitlistOfferMinutes', 'reminderHoursBefore'];
 const path = (rule: string) => (rule === 'quietStart' ? 'quietHours.start' : rule === 'quietEnd' ? 'quietHours.end' : rule) as keyof Values;
 
-/** Quiet hours left blank are none at all; so are reminders. */
+/**
+ * Quiet hours left blank are none at all; so are reminders (a blank field reaches here already left out, and the
+ * form always has the field, so its absence is the blank).
+ */
 const schema = z.preprocess((v) => {
   const values = v as { quietHours?: { start?: string; end?: string }; reminderHoursBefore?: string };
   const q = values.quietHours;
   const out = q && !q.start?.trim() && !q.end?.trim() ? { ...values, quietHours: null } : values;
-  return values.reminderHoursBefore?.trim() === '' ? { ...out, reminderHoursBefore: null } : out;
+  return values.reminderHoursBefore === undefined || values.reminderHoursBefore.trim() === '' ? { ...out, reminderHoursBefore: null } : out;
 }, withNumbers(updateBookingSettings, numbers));
 
 /** The studio's booking rules, each with what it means for members beside it. */
