@@ -121,6 +121,9 @@ async function erase(ctx: TenantContext, memberId: string) {
   const waiting = await privacyRepo.openWaitlist(db, memberId);
   await waitlistRepo.resolve(db, waiting.map((w) => w.id), 'left', ctx.now, { note: '' });
   for (const w of waiting.filter((e) => e.status === 'offered')) ctx.queueAfterCommit?.('waitlist_promote', { tenantId: ctx.tenant.id, lessonId: w.lesson_id });
+  // The lesson series they followed say who they are as much as a name.
+  await db.deleteFrom('app.favourites').where('member_id', '=', memberId).execute();
+  await db.deleteFrom('app.booking_window_notices').where('member_id', '=', memberId).execute();
 
   // The account: no sign-in, no sessions, no mailed links, no record of its sign-in attempts.
   const account = await memberAccountsRepo.byMemberId(db, memberId);
@@ -140,9 +143,6 @@ async function erase(ctx: TenantContext, memberId: string) {
   await db.deleteFrom('app.member_line_links').where('member_id', '=', memberId).execute();
   await db.deleteFrom('app.push_subscriptions').where('member_id', '=', memberId).execute();
   await db.deleteFrom('app.message_preferences').where('member_id', '=', memberId).execute();
-  // Which lessons they followed says who they are as much as a name.
-  await db.deleteFrom('app.favourites').where('member_id', '=', memberId).execute();
-  await db.deleteFrom('app.booking_window_notices').where('member_id', '=', memberId).execute();
 
   // A saved card is of no use any more: it is detached and its gateway reference and digits are forgotten.
   const cards = await db
