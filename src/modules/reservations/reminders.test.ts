@@ -102,11 +102,18 @@ describe('lesson reminders', () => {
     expect(mail!.text).toContain('鈴木 一郎 様');
     expect(mail!.text).toContain(url(s, '/member/bookings'));
 
-    // A lesson the studio cancels before its reminder time gets none.
+    // The studio cancels the evening lesson before its reminder time and moves the morning one to the next day:
+    // the cancelled one is reminded of never, the moved one again, at its new time.
     await s.staff.ok('POST', `/api/lessons/${later}/cancel`, { reason: 'Instructor ill' }, 200);
-    setNow('2026-12-10T09:00:00');
+    await s.staff.ok('PATCH', `/api/lessons/${lessonId}`, { startsAt: tokyo('2026-12-11T10:00:00').toISOString() }, 200);
     expect(await runReminders(platform.runtime, s.tenant.id, platform.runtime.clock.now())).toMatchObject({ reminded: 0 });
-    expect(await sent(s, a.memberId, 'lesson_reminder')).toHaveLength(1);
+    setNow('2026-12-10T11:00:00');
+    expect(await runReminders(platform.runtime, s.tenant.id, platform.runtime.clock.now())).toMatchObject({ reminded: 1 });
+    setNow('2026-12-10T12:00:00');
+    expect(await runReminders(platform.runtime, s.tenant.id, platform.runtime.clock.now())).toMatchObject({ reminded: 0 });
+    const reminders = await sent(s, a.memberId, 'lesson_reminder');
+    expect(reminders).toHaveLength(2);
+    expect(reminders[1].body).toContain('12月11日');
   });
 });
 
