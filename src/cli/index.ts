@@ -230,7 +230,7 @@ program
       const ids = o.tenant ? [(await runtime.tenants.get(o.tenant)).id] : await runtime.tenants.liveIds();
       const results = [];
       for (const id of ids) {
-        const result = await runReservationUpkeep(runtime.directory, id, runtime.clock.now());
+        const result = await runReservationUpkeep(runtime, id, runtime.clock.now());
         if (result) results.push(result);
       }
       printRows(results, Boolean(o.json));

@@ -71,13 +71,13 @@ describe('waitlist promotion, killed part-way', () => {
     expect(before, 'the upkeep finished before it could be killed; make the test bigger').toBeLessThan(LESSONS);
     await invariants(before);
 
-    const result = await runReservationUpkeep(platform.runtime.directory, tenant.id, new Date());
+    const result = await runReservationUpkeep(platform.runtime, tenant.id, new Date());
     expect(result).toMatchObject({ promoted: LESSONS - before, skipped: 0 });
     await invariants(LESSONS);
     // The first in line got each seat; the second still waits.
     expect(await count(`select count(*) as n from app.waitlist_entries w join app.members m on m.id = w.member_id where w.tenant_id = $1 and w.status = 'promoted' and m.member_number % 2 = 1`)).toBe(0);
     expect(await count(`select count(*) as n from app.waitlist_entries where tenant_id = $1 and status = 'waiting'`)).toBe(LESSONS);
     // A second rerun has nothing left to do.
-    expect(await runReservationUpkeep(platform.runtime.directory, tenant.id, new Date())).toMatchObject({ promoted: 0 });
+    expect(await runReservationUpkeep(platform.runtime, tenant.id, new Date())).toMatchObject({ promoted: 0 });
   }, 240_000);
 });

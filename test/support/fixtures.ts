@@ -5,6 +5,7 @@ import { inTenantTransaction } from '../../src/platform/db/databases.js';
 import type { TestPlatform, TestTenant } from './platform.js';
 import { totpAt } from './two-factor.js';
 import { billingDeps, runBilling } from '../../src/modules/billing/billing-run.js';
+import { runReminders } from '../../src/modules/reservations/reminders.js';
 
 /** A fixture tenant, with a signed-in member (who leads a family) besides the owner. */
 export interface PopulatedTenant extends TestTenant {
@@ -118,6 +119,12 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   const late = await ok(as('POST', `/api/lessons/${soon.id}/reservations`, { memberId: child.id }), 201);
   const cancelled = await ok(as('POST', `/api/reservations/${late.reservation.id}/cancel`, {}), 200);
   expect(cancelled.penalty.blockedUntil).not.toBeNull();
+  // The member stars the weekly series, and the reminders job tells them, ten minutes ahead, that booking opens.
+  await ok(as('PUT', `/api/me/favourites/${series.id}`, undefined, session.token), 200);
+  const coming = await ok(as('GET', `/api/me/schedule?from=${addDays(today, 14)}&days=7`, undefined, session.token), 200);
+  const opening = coming.lessons.find((l: { series: { id: string } | null; me: { state: string } }) => l.series?.id === series.id && l.me.state === 'opens');
+  const notices = await runReminders(platform.runtime, tenant.id, new Date(Date.parse(opening.me.opensAt) - 5 * 60_000));
+  expect(notices?.windowNotices).toBe(1);
 
   // Billing: invoice settings, a card for the lead (by staff) and for the member (by themselves), the run
   // (invoices, lines, ledger, charges at the test gateway), a refund with its credit note on each invoice, and a

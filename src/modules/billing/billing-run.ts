@@ -19,6 +19,7 @@ import { tenantJob, type TenantTransaction } from '../../platform/tenancy/job-co
 import { earliestChangeMonth } from '../contracts/charges.js';
 import { contractsService } from '../contracts/contracts.service.js';
 import { dueContractsOf, issueInvoices, type InvoiceDraft } from './issue.js';
+import { tellInvoicesIssued, type StudioUrl } from './invoice-notice.js';
 import { billingRunRepo as repo } from './billing.repo.js';
 import { billingSettings, type BillingSettings } from './billing-settings.js';
 import { gatewayFor, ownTransaction, type Gateway, type GatewayDeps } from './gateways/index.js';
@@ -30,6 +31,8 @@ import { settleRefund } from './billing.service.js';
 export interface BillingDeps {
   directory: TenantDirectory;
   gateways: GatewayDeps;
+  /** The studio's address, for the link to a new invoice in the member app. */
+  tenantUrl: StudioUrl;
 }
 
 /** Why a run did nothing on purpose: another run of the tenant (the hourly job, the CLI, an operator) holds its lock. */
@@ -48,8 +51,9 @@ export interface BillingRunResult {
 }
 
 /** What the run needs of the runtime. */
-export const billingDeps = (runtime: { directory: TenantDirectory; config: { STRIPE_API_URL?: string | undefined } }): BillingDeps => ({
+export const billingDeps = (runtime: { directory: TenantDirectory; config: { STRIPE_API_URL?: string | undefined }; tenantUrl: StudioUrl }): BillingDeps => ({
   directory: runtime.directory,
+  tenantUrl: runtime.tenantUrl,
   gateways: { stripeApiUrl: runtime.config.STRIPE_API_URL },
 });
 
@@ -110,7 +114,7 @@ export async function runBilling(deps: BillingDeps, tenantId: string, clockNow: 
 
       await job.transaction((ctx) => repo.startRun(ctx.db, firstDay(period)));
       for (let after: string | null = null; ; ) {
-        const batch = await job.transaction((ctx) => invoiceBatch(ctx, { period, today, settings, gateway, after, limit: batchSize }));
+        const batch = await job.transaction((ctx) => invoiceBatch(ctx, { period, today, settings, gateway, after, limit: batchSize, tenantUrl: deps.tenantUrl }));
         if (batch === null) break;
         after = batch.lastAccount;
         result.invoicesCreated += batch.invoices;
@@ -161,10 +165,11 @@ interface BatchInput {
   gateway: Gateway | null;
   after: string | null;
   limit: number;
+  tenantUrl: StudioUrl;
 }
 
 /** One transaction: the next accounts' invoices, lines, ledger charges and pending charge attempts. */
-async function invoiceBatch(ctx: TenantContext, { period, today, settings, gateway, after, limit }: BatchInput) {
+async function invoiceBatch(ctx: TenantContext, { period, today, settings, gateway, after, limit, tenantUrl }: BatchInput) {
   const db = ctx.db;
   const periodDate = firstDay(period);
   const periodEnd = lastDay(period);
@@ -201,6 +206,7 @@ async function invoiceBatch(ctx: TenantContext, { period, today, settings, gatew
       : [];
   });
   const issued = await issueInvoices(ctx, drafts, { period, today, settings, gateway });
+  await tellInvoicesIssued(ctx, issued.invoiceIds, tenantUrl);
   await repo.markBilled(db, contracts.map((c) => c.id), periodDate);
   await repo.countRun(db, periodDate, issued.invoiceIds.length, issued.attempts.length);
   return { lastAccount: accounts[accounts.length - 1]!, invoices: issued.invoiceIds.length, attempts: issued.attempts };

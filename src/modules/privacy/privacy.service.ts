@@ -121,6 +121,9 @@ async function erase(ctx: TenantContext, memberId: string) {
   const waiting = await privacyRepo.openWaitlist(db, memberId);
   await waitlistRepo.resolve(db, waiting.map((w) => w.id), 'left', ctx.now, { note: '' });
   for (const w of waiting.filter((e) => e.status === 'offered')) ctx.queueAfterCommit?.('waitlist_promote', { tenantId: ctx.tenant.id, lessonId: w.lesson_id });
+  // The lesson series they followed say who they are as much as a name.
+  await db.deleteFrom('app.favourites').where('member_id', '=', memberId).execute();
+  await db.deleteFrom('app.booking_window_notices').where('member_id', '=', memberId).execute();
 
   // The account: no sign-in, no sessions, no mailed links, no record of its sign-in attempts.
   const account = await memberAccountsRepo.byMemberId(db, memberId);

@@ -24,6 +24,8 @@ export interface StudioBookingRules {
   waitlistAutoUntilHours: number;
   waitlistOfferMinutes: number;
   quietHours: QuietHours;
+  /** Booked members are reminded this many hours before a lesson; null: no reminders. */
+  reminderHoursBefore: number | null;
 }
 
 /** The column defaults of migration 0008, for a studio that never saved its settings. */
@@ -43,6 +45,7 @@ export const DEFAULT_BOOKING_RULES: StudioBookingRules = {
   waitlistAutoUntilHours: 24,
   waitlistOfferMinutes: 30,
   quietHours: DEFAULT_QUIET_HOURS,
+  reminderHoursBefore: null,
 };
 
 const hhmm = (t: string) => t.slice(0, 5);
@@ -65,6 +68,7 @@ export function studioRulesOf(row: Selectable<AppTenantSettings> | undefined): S
     waitlistAutoUntilHours: row.waitlist_auto_until_hours,
     waitlistOfferMinutes: row.waitlist_offer_minutes,
     quietHours: row.quiet_hours_start && row.quiet_hours_end ? { start: hhmm(row.quiet_hours_start), end: hhmm(row.quiet_hours_end) } : null,
+    reminderHoursBefore: row.reminder_hours_before,
   };
 }
 

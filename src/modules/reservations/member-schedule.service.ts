@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { addDays, tenantToday, zonedInstant } from '../../platform/calendar.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { policyColumns, policyOf, studioBookingRules, windowOf } from './booking-policy.js';
+import { favouritesRepo } from './reservations.repo.js';
 
 /**
  * The member's timetable: a span of days with each lesson's seats left and the member's own state. It reads
@@ -18,7 +19,7 @@ export async function memberSchedule(ctx: TenantContext, memberId: string, q: { 
     .innerJoin('app.locations as loc', 'loc.id', 'l.location_id')
     .leftJoin('app.instructors as i', (j) => j.on(sql<boolean>`i.id = coalesce(l.substitute_instructor_id, l.instructor_id)`))
     .select([
-      'l.id', 'l.starts_at', 'l.ends_at', 'l.capacity', 'l.booked', 'l.held', 'l.status', 'l.substitute_instructor_id',
+      'l.id', 'l.series_id', 'l.starts_at', 'l.ends_at', 'l.capacity', 'l.booked', 'l.held', 'l.status', 'l.substitute_instructor_id',
       'l.lesson_type_id', 't.name as lesson_type_name', 't.colour', 'l.location_id', 'loc.name as location_name', 'l.room_id', 'r.name as room_name',
       'i.id as instructor_id', 'i.display_name as instructor_name', ...policyColumns.map((c) => `t.${c}` as const),
     ])
@@ -30,7 +31,8 @@ export async function memberSchedule(ctx: TenantContext, memberId: string, q: { 
   if (q.lessonTypeId) query = query.where('l.lesson_type_id', '=', q.lessonTypeId);
   const lessons = await query.execute();
   const ids = lessons.map((l) => l.id);
-  const [studio, mine, entries, waiting] = await Promise.all([
+  const seriesIds = [...new Set(lessons.flatMap((l) => (l.series_id ? [l.series_id] : [])))];
+  const [studio, mine, entries, waiting, favourites] = await Promise.all([
     studioBookingRules(ctx.db),
     ids.length === 0 ? [] : ctx.db.selectFrom('app.reservations').select(['id', 'lesson_id', 'spot']).where('member_id', '=', memberId).where('lesson_id', 'in', ids).where('status', '=', 'booked').execute(),
     ids.length === 0
@@ -48,6 +50,7 @@ export async function memberSchedule(ctx: TenantContext, memberId: string, q: { 
     ids.length === 0
       ? []
       : ctx.db.selectFrom('app.waitlist_entries').select(['lesson_id', sql<number>`count(*)::int`.as('n')]).where('lesson_id', 'in', ids).where('status', '=', 'waiting').groupBy('lesson_id').execute(),
+    favouritesRepo.among(ctx.db, memberId, seriesIds),
   ]);
   const booked = new Map(mine.map((r) => [r.lesson_id, r]));
   const entered = new Map(entries.map((e) => [e.lesson_id, e]));
@@ -82,6 +85,7 @@ export async function memberSchedule(ctx: TenantContext, memberId: string, q: { 
         endsAt: l.ends_at.toISOString(),
         status: l.status,
         lessonType: { id: l.lesson_type_id, name: l.lesson_type_name, colour: l.colour },
+        series: l.series_id ? { id: l.series_id, favourite: favourites.has(l.series_id) } : null,
         location: { id: l.location_id, name: l.location_name },
         room: { id: l.room_id, name: l.room_name },
         instructor: l.instructor_id ? { id: l.instructor_id, name: l.instructor_name!, substitute: l.substitute_instructor_id !== null } : null,

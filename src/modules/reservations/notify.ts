@@ -1,5 +1,7 @@
 import type { Tx } from '../../platform/db/databases.js';
 import { render, studioLocale, text, type Text } from '../../platform/i18n.js';
+import type { Runtime } from '../../platform/runtime.js';
+import type { TenantDirectory } from '../../platform/tenancy/directory.js';
 import { queueMemberMessages, type MemberMessage, type Voice } from '../../platform/messaging/outbox.js';
 
 /** "ヨガ（12月1日(火) 10:00）" / "Yoga, Tue, Dec 1, 10:00" in the studio's time zone: how a lesson is named in a message. */
@@ -18,6 +20,15 @@ export const studioVoice = (tenant: { locale: string; timezone: string }, now: D
  */
 export async function notifyMembers(db: Tx, memberIds: string[], kind: string, message: Omit<MemberMessage, 'kind'>, voice: StudioVoice) {
   return queueMemberMessages(db, memberIds, { kind, ...message }, voice);
+}
+
+/** The studio's address on the web (the runtime's `tenantUrl`): messages link into its member app. */
+export type StudioUrl = Runtime['tenantUrl'];
+
+/** What the reservation jobs need of the runtime: the tenants' data, and their addresses for links. */
+export interface ReservationJobDeps {
+  directory: TenantDirectory;
+  tenantUrl: StudioUrl;
 }
 
 /** Words stored for later reading (a credit ledger line, a waitlist note, a cancel reason): in the studio's language. */

@@ -289,3 +289,18 @@ export const notifyRepo = {
           .where('m.id', 'in', memberIds)
           .execute(),
 };
+
+/** The lesson series members follow (starred on their timetable). */
+export const favouritesRepo = {
+  /** Which of these series the member follows. */
+  among: async (db: Tx, memberId: string, seriesIds: string[]) =>
+    new Set(
+      seriesIds.length === 0
+        ? []
+        : (await db.selectFrom('app.favourites').select('series_id').where('member_id', '=', memberId).where('series_id', 'in', seriesIds).execute()).map((f) => f.series_id),
+    ),
+  seriesExists: async (db: Tx, seriesId: string) => (await db.selectFrom('app.lesson_series').select('id').where('id', '=', seriesId).executeTakeFirst()) !== undefined,
+  add: (db: Tx, memberId: string, seriesId: string) =>
+    db.insertInto('app.favourites').values({ member_id: memberId, series_id: seriesId }).onConflict((oc) => oc.doNothing()).execute(),
+  remove: (db: Tx, memberId: string, seriesId: string) => db.deleteFrom('app.favourites').where('member_id', '=', memberId).where('series_id', '=', seriesId).execute(),
+};

@@ -15,7 +15,7 @@ const HOUR = 3_600_000;
 /** Tokyo local time to an instant. */
 const tokyo = (local: string) => new Date(`${local}+09:00`);
 const setNow = (local: string) => platform.runtime.clock.set(tokyo(local));
-const upkeep = () => runReservationUpkeep(platform.runtime.directory, tenant.id, platform.runtime.clock.now());
+const upkeep = () => runReservationUpkeep(platform.runtime, tenant.id, platform.runtime.clock.now());
 const lessonAt = (local: string, capacity = 1) => addLesson(platform, tenant, studio, { startsAt: tokyo(local), capacity });
 const balance = async (memberId: string) => (await staff.ok('GET', `/api/members/${memberId}/credits`)).available as number;
 const seats = async (lessonId: string) => (await admin.query(`select booked, held from app.lessons where id = $1`, [lessonId])).rows[0];

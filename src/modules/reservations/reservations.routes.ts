@@ -4,6 +4,7 @@ import { membersRepo } from '../members/members.repo.js';
 import { notFound } from '../../platform/errors.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { actingMemberId } from '../members/acting-member.js';
+import { favouritesService } from './favourites.service.js';
 import { memberSchedule } from './member-schedule.service.js';
 import { penaltiesService } from './penalties.js';
 import * as s from './reservations.schemas.js';
@@ -70,6 +71,16 @@ export function memberReservationRoutes({ route }: TenantRouter) {
     method: 'POST', url: '/api/me/waitlist/:entryId/leave', summary: 'Leave the waitlist (or turn down an offered seat)', tags, access: 'member', idempotent: true,
     schema: { params: s.entryIdParams, response: s.waitlistEntryDto },
     handler: (ctx, { params }) => waitlistService.leave(ctx, params.entryId),
+  });
+  route({
+    method: 'PUT', url: '/api/me/favourites/:seriesId', summary: 'Follow a lesson series: I am told when booking each of its lessons opens', tags, access: 'member',
+    schema: { params: s.seriesIdParams, querystring: s.memberQuery, response: s.favouriteDto },
+    handler: async (ctx, { params, query }) => favouritesService.set(ctx, await actingMemberId(ctx, query.memberId), params.seriesId, true),
+  });
+  route({
+    method: 'DELETE', url: '/api/me/favourites/:seriesId', summary: 'Stop following a lesson series', tags, access: 'member',
+    schema: { params: s.seriesIdParams, querystring: s.memberQuery, response: s.favouriteDto },
+    handler: async (ctx, { params, query }) => favouritesService.set(ctx, await actingMemberId(ctx, query.memberId), params.seriesId, false),
   });
 }
 

@@ -106,6 +106,10 @@ export const memberSchedule = z.object({
       endsAt: instant,
       status: z.enum(['scheduled', 'cancelled']),
       lessonType: z.object({ id: z.uuid(), name: z.string(), colour: z.string() }),
+      series: z
+        .object({ id: z.uuid(), favourite: z.boolean().describe('I follow it: told when booking its lessons opens') })
+        .nullable()
+        .describe('The weekly series the lesson belongs to; null for a one-off'),
       location: z.object({ id: z.uuid(), name: z.string() }),
       room: z.object({ id: z.uuid(), name: z.string() }),
       instructor: z.object({ id: z.uuid(), name: z.string(), substitute: z.boolean() }).nullable(),
@@ -127,3 +131,6 @@ export const penaltyList = z.object({
   blockedUntil: instant.nullable(),
 });
 export const waiveBody = z.object({ penaltyId: z.uuid() }).strict();
+
+export const seriesIdParams = z.object({ seriesId: z.uuid() });
+export const favouriteDto = z.object({ seriesId: z.uuid(), favourite: z.boolean() }).meta({ id: 'Favourite' });

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
-import type { TenantDirectory } from '../../platform/tenancy/directory.js';
 import { tenantJob } from '../../platform/tenancy/job-context.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { policyOf, studioBookingRules } from './booking-policy.js';
 import { creditsRepo } from '../credits/credits.repo.js';
 import { applyPenalty } from './penalties.js';
+import type { ReservationJobDeps } from './notify.js';
 import { reservationsRepo } from './reservations.repo.js';
 import { expireOffers, promoteWaitlist } from './waitlist.service.js';
 
@@ -37,14 +37,14 @@ async function closeAttendance(ctx: TenantContext, lessonId: string) {
  * or freed seats wait for promotion (the sweep behind every promotion kicked after a commit), and attendance
  * of lessons that have ended.
  */
-export async function runReservationUpkeep(directory: TenantDirectory, tenantId: string, now: Date) {
-  const job = await tenantJob(directory, tenantId, now);
+export async function runReservationUpkeep(deps: ReservationJobDeps, tenantId: string, now: Date) {
+  const job = await tenantJob(deps.directory, tenantId, now);
   if (!job) return null;
   const { transaction } = job;
   const lapsed = await transaction((ctx) => expireOffers(ctx));
   const tally = { promoted: 0, offered: 0, skipped: 0, released: 0 };
   const promote = async (lessonId: string) => {
-    const t = await promoteWaitlist(transaction, lessonId);
+    const t = await promoteWaitlist(transaction, lessonId, deps.tenantUrl);
     for (const k of Object.keys(tally) as Array<keyof typeof tally>) tally[k] += t[k];
   };
   for (const lessonId of lapsed) await promote(lessonId);
@@ -76,7 +76,7 @@ export async function runReservationUpkeep(directory: TenantDirectory, tenantId:
 }
 
 /** The promotion job kicked after a cancellation commits. */
-export async function runPromotion(directory: TenantDirectory, tenantId: string, lessonId: string, now: () => Date) {
-  const job = await tenantJob(directory, tenantId, now());
-  return job ? promoteWaitlist(job.transaction, lessonId) : null;
+export async function runPromotion(deps: ReservationJobDeps, tenantId: string, lessonId: string, now: () => Date) {
+  const job = await tenantJob(deps.directory, tenantId, now());
+  return job ? promoteWaitlist(job.transaction, lessonId, deps.tenantUrl) : null;
 }

@@ -7,7 +7,7 @@ import { actingMemberId } from '../members/acting-member.js';
 import { inQuietHours } from '../../platform/calendar.js';
 import { policyOf, studioBookingRules, windowOf } from './booking-policy.js';
 import { lockMember } from './eligibility.js';
-import { describeLesson, notifyMembers, studioVoice, studioWords } from './notify.js';
+import { describeLesson, notifyMembers, studioVoice, studioWords, type StudioUrl } from './notify.js';
 import { reservationsRepo, waitlistRepo, type WaitlistEntry } from './reservations.repo.js';
 import { reserve, toReservation, toWaitlistEntry } from './reservations.service.js';
 
@@ -23,7 +23,8 @@ type Step = 'again' | 'done';
  * then the lesson, then re-reads the entry, and every state it moves is in the database, so a crash between
  * steps loses nothing and a rerun promotes nobody twice.
  */
-async function promotionStep(ctx: TenantContext, lessonId: string, tally: Record<'promoted' | 'offered' | 'skipped' | 'released', number>): Promise<Step> {
+async function promotionStep(ctx: TenantContext, lessonId: string, run: PromotionRun): Promise<Step> {
+  const { tally } = run;
   const lesson = await reservationsRepo.lesson(ctx.db, lessonId);
   if (!lesson || lesson.status !== 'scheduled') return 'done';
   const studio = await studioBookingRules(ctx.db);
@@ -56,6 +57,20 @@ async function promotionStep(ctx: TenantContext, lessonId: string, tally: Record
   if (!entry) {
     // Nobody left in line: the held seats go back on sale.
     await reservationsRepo.adjustSeats(ctx.db, lessonId, { held: offers - locked.held });
+    // Whoever this run passed over (no credit, a limit …) may book it now, once they have put that right.
+    const lessonNamed = describeLesson(lesson);
+    await notifyMembers(
+      ctx.db,
+      run.skipped.splice(0),
+      'seat_freed',
+      {
+        subject: text('reservations.mail.seat_freed.subject', { lesson: lessonNamed }),
+        body: (name) => text('reservations.mail.seat_freed.body', { name, lesson: lessonNamed }),
+        link: `${run.tenantUrl(ctx.tenant)}/member`,
+        optional: true,
+      },
+      studioVoice(ctx.tenant, ctx.now),
+    );
     return 'done';
   }
 
@@ -74,6 +89,8 @@ async function promotionStep(ctx: TenantContext, lessonId: string, tally: Record
       {
         subject: text('reservations.mail.waitlist_offer.subject', { lesson: lessonNamed }),
         body: (name) => text('reservations.mail.waitlist_offer.body', { name, lesson: lessonNamed, expiresAt }),
+        // Opens the member's bookings at this offer, with its Accept button.
+        link: `${run.tenantUrl(ctx.tenant)}/member/bookings?offer=${entry.id}`,
       },
       voice,
     );
@@ -109,17 +126,25 @@ async function promotionStep(ctx: TenantContext, lessonId: string, tally: Record
       voice,
     );
     tally.skipped += 1;
+    run.skipped.push(entry.member_id);
   }
   return 'again';
 }
 
+interface PromotionRun {
+  tally: Record<'promoted' | 'offered' | 'skipped' | 'released', number>;
+  /** Members this run passed over, told if their seat then goes on sale (in the step that puts it there). */
+  skipped: string[];
+  tenantUrl: StudioUrl;
+}
+
 /** Fills a lesson's held seats from its waitlist, step by step, each step its own transaction. */
-export async function promoteWaitlist(transaction: TenantTransaction, lessonId: string) {
-  const tally = { promoted: 0, offered: 0, skipped: 0, released: 0 };
+export async function promoteWaitlist(transaction: TenantTransaction, lessonId: string, tenantUrl: StudioUrl) {
+  const run: PromotionRun = { tally: { promoted: 0, offered: 0, skipped: 0, released: 0 }, skipped: [], tenantUrl };
   for (let i = 0; i < 10_000; i += 1) {
-    if ((await transaction((ctx) => promotionStep(ctx, lessonId, tally))) === 'done') break;
+    if ((await transaction((ctx) => promotionStep(ctx, lessonId, run))) === 'done') break;
   }
-  return tally;
+  return run.tally;
 }
 
 async function ownEntry(ctx: TenantContext, entryId: string) {

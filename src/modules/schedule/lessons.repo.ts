@@ -75,6 +75,10 @@ export const lessonsRepo = {
 
   bookedMembers: async (db: Tx, lessonId: string) =>
     (await db.selectFrom('app.reservations').select('member_id').where('lesson_id', '=', lessonId).where('status', '=', 'booked').execute()).map((r) => r.member_id),
+
+  /** The lesson's bookings count as not yet reminded. */
+  forgetReminders: (db: Tx, lessonId: string) =>
+    db.updateTable('app.reservations').set({ reminded_at: null }).where('lesson_id', '=', lessonId).where('status', '=', 'booked').where('reminded_at', 'is not', null).execute(),
 };
 
 export const seriesRepo = {

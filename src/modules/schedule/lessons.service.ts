@@ -223,6 +223,8 @@ export const lessonsService = {
         { subject: text('schedule.mail.lesson_moved.subject', { lesson: to! }), body: (name) => text('schedule.mail.lesson_moved.body', { name, from: from!, to: to! }) },
         studioVoice(ctx.tenant, ctx.now),
       );
+      // A reminder sent named the old time: the new time is reminded of in its turn.
+      await lessonsRepo.forgetReminders(ctx.db, id);
     }
     return lessonsService.get(ctx, id);
   },

@@ -24,6 +24,7 @@ export const bookingSettings = z.object({
   waitlistAutoUntilHours: z.int().min(0).max(720).describe('Waitlist promotion is automatic while more than this many hours remain; later, offers'),
   waitlistOfferMinutes: z.int().min(5).max(1440).describe('How long an offer to the next on the waitlist stands'),
   quietHours: z.object({ start: localTime, end: localTime }).strict().nullable().describe('Local hours in which no waitlist offer is sent; null for none'),
+  reminderHoursBefore: z.int().min(1).max(72).nullable().describe('Booked members are reminded this many hours before a lesson; null for no reminders'),
 });
 
 export const updateBookingSettings = bookingSettings

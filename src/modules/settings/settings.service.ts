@@ -71,7 +71,7 @@ export const bookingSettingsService = {
 
   async update(ctx: TenantContext, changes: Partial<BookingSettings>) {
     const next = { ...(await bookingSettings(ctx.db)), ...changes };
-    const { strikeLimit, strikeWindowDays, strikeBlockDays, waitlistAutoUntilHours, waitlistOfferMinutes, quietHours, ...rules } = next;
+    const { strikeLimit, strikeWindowDays, strikeBlockDays, waitlistAutoUntilHours, waitlistOfferMinutes, quietHours, reminderHoursBefore, ...rules } = next;
     checkPenaltyFee(rules, text('schedule.where.studio_rules'));
     // A lesson type that charges a fee but leaves its amount to the studio must still charge something.
     for (const t of await lessonTypesRepo.list(ctx.db, false)) {
@@ -86,6 +86,7 @@ export const bookingSettingsService = {
       waitlist_offer_minutes: waitlistOfferMinutes,
       quiet_hours_start: quietHours?.start ?? null,
       quiet_hours_end: quietHours?.end ?? null,
+      reminder_hours_before: reminderHoursBefore,
     });
     return bookingSettings(ctx.db);
   },

@@ -88,6 +88,13 @@ export interface AppBookingBlocks {
   tenant_id: Generated<string>;
 }
 
+export interface AppBookingWindowNotices {
+  lesson_id: string;
+  member_id: string;
+  sent_at: Timestamp;
+  tenant_id: Generated<string>;
+}
+
 export interface AppCheckIns {
   actor_id: string | null;
   actor_kind: "staff" | "api_key" | "member" | "system";
@@ -167,6 +174,13 @@ export interface AppCreditLedger {
   member_id: string;
   reason: Generated<string>;
   reference_id: string | null;
+  tenant_id: Generated<string>;
+}
+
+export interface AppFavourites {
+  created_at: Generated<Timestamp>;
+  member_id: string;
+  series_id: string;
   tenant_id: Generated<string>;
 }
 
@@ -634,6 +648,7 @@ export interface AppReservations {
   id: Generated<string>;
   lesson_id: string;
   member_id: string;
+  reminded_at: Timestamp | null;
   source: "member" | "staff" | "waitlist";
   spot: number | null;
   status: Generated<"booked" | "attended" | "no_show" | "cancelled" | "late_cancelled" | "released">;
@@ -747,6 +762,7 @@ export interface AppTenantSettings {
   proration_rule: Generated<"full" | "daily" | "free_until_first">;
   quiet_hours_end: Generated<string | null>;
   quiet_hours_start: Generated<string | null>;
+  reminder_hours_before: number | null;
   strike_block_days: Generated<number>;
   strike_limit: Generated<number>;
   strike_window_days: Generated<number>;
@@ -866,6 +882,7 @@ export interface DB {
   "app.billing_runs": AppBillingRuns;
   "app.blocked_email_domains": AppBlockedEmailDomains;
   "app.booking_blocks": AppBookingBlocks;
+  "app.booking_window_notices": AppBookingWindowNotices;
   "app.check_ins": AppCheckIns;
   "app.contract_leaves": AppContractLeaves;
   "app.contract_options": AppContractOptions;
@@ -873,6 +890,7 @@ export interface DB {
   "app.contracts": AppContracts;
   "app.counters": AppCounters;
   "app.credit_ledger": AppCreditLedger;
+  "app.favourites": AppFavourites;
   "app.idempotency_keys": AppIdempotencyKeys;
   "app.instructors": AppInstructors;
   "app.invoice_lines": AppInvoiceLines;

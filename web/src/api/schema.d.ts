@@ -14407,6 +14407,198 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/me/favourites/{seriesId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Follow a lesson series: I am told when booking each of its lessons opens */
+        put: {
+            parameters: {
+                query?: {
+                    /** @description A member of the family you lead; yourself when absent */
+                    memberId?: string;
+                };
+                header?: never;
+                path: {
+                    seriesId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Favourite"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Stop following a lesson series */
+        delete: {
+            parameters: {
+                query?: {
+                    /** @description A member of the family you lead; yourself when absent */
+                    memberId?: string;
+                };
+                header?: never;
+                path: {
+                    seriesId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Favourite"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/invoices": {
         parameters: {
             query?: never;
@@ -16746,6 +16938,13 @@ export interface paths {
                                     name: string;
                                 };
                                 seatsLeft: number;
+                                /** @description The weekly series the lesson belongs to; null for a one-off */
+                                series: {
+                                    /** @description I follow it: told when booking its lessons opens */
+                                    favourite: boolean;
+                                    /** Format: uuid */
+                                    id: string;
+                                } | null;
                                 /** Format: date-time */
                                 startsAt: string;
                                 /** @enum {string} */
@@ -25119,6 +25318,8 @@ export interface paths {
                                 end: string;
                                 start: string;
                             } | null;
+                            /** @description Booked members are reminded this many hours before a lesson; null for no reminders */
+                            reminderHoursBefore: number | null;
                             /** @description How long a strike block lasts */
                             strikeBlockDays: number;
                             /** @description This many strikes within the window block booking */
@@ -25231,6 +25432,8 @@ export interface paths {
                             end: string;
                             start: string;
                         } | null;
+                        /** @description Booked members are reminded this many hours before a lesson; null for no reminders */
+                        reminderHoursBefore?: number | null;
                         /** @description How long a strike block lasts */
                         strikeBlockDays?: number;
                         /** @description This many strikes within the window block booking */
@@ -25270,6 +25473,8 @@ export interface paths {
                                 end: string;
                                 start: string;
                             } | null;
+                            /** @description Booked members are reminded this many hours before a lesson; null for no reminders */
+                            reminderHoursBefore: number | null;
                             /** @description How long a strike block lasts */
                             strikeBlockDays: number;
                             /** @description This many strikes within the window block booking */
@@ -27310,6 +27515,16 @@ export interface components {
                 /** @constant */
                 type: "cron";
             }[];
+        };
+        Favourite: {
+            favourite: boolean;
+            /** Format: uuid */
+            seriesId: string;
+        };
+        FavouriteInput: {
+            favourite: boolean;
+            /** Format: uuid */
+            seriesId: string;
         };
         Member: {
             address: {

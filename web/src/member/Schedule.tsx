@@ -60,7 +60,10 @@ function LessonCard({ lesson: l }: { lesson: ScheduleLesson }) {
         <strong><FormattedMessage id="member.schedule.timeRange" values={{ start: fmt.clock(l.startsAt), end: fmt.clock(l.endsAt) }} /></strong>
         <span className="muted small"><FormattedMessage id="member.schedule.place" values={{ room: l.room.name, location: l.location.name }} /></span>
       </div>
-      <div>{l.lessonType.name}</div>
+      <div className="row">
+        <span>{l.lessonType.name}</span>
+        {l.series && <FavouriteButton series={l.series} lessonName={l.lessonType.name} />}
+      </div>
       <div className="muted small">
         {l.instructor ? (
           <>
@@ -82,6 +85,38 @@ function LessonCard({ lesson: l }: { lesson: ScheduleLesson }) {
       )}
       <LessonAction lesson={l} />
     </article>
+  );
+}
+
+/**
+ * A star that follows the lesson's weekly series: the member is then told ten minutes before booking each of its
+ * lessons opens. A toggle button, so a screen reader hears whether it is on.
+ */
+function FavouriteButton({ series, lessonName }: { series: { id: string; favourite: boolean }; lessonName: string }) {
+  const intl = useIntl();
+  const toast = useToast();
+  const action = useApiAction();
+  const toggle = async () => {
+    const params = { path: { seriesId: series.id } };
+    const done = await action.run(`favourite:${series.id}:${!series.favourite}`, () =>
+      series.favourite ? api.DELETE('/api/me/favourites/{seriesId}', { params }) : api.PUT('/api/me/favourites/{seriesId}', { params }),
+    );
+    if (done) toast(intl.formatMessage({ id: done.favourite ? 'kinds.favourite.added' : 'kinds.favourite.removed' }, { lesson: lessonName }));
+  };
+  return (
+    <>
+      <button
+        type="button"
+        className="secondary small"
+        aria-pressed={series.favourite}
+        aria-label={intl.formatMessage({ id: 'kinds.favourite.label' }, { lesson: lessonName })}
+        disabled={action.busy}
+        onClick={() => void toggle()}
+      >
+        <span aria-hidden="true">{series.favourite ? '★' : '☆'}</span> <FormattedMessage id="kinds.favourite.text" />
+      </button>
+      <ProblemAlert error={action.error} />
+    </>
   );
 }
 

@@ -17,14 +17,20 @@ const groups: Array<[string, Array<keyof Values | 'quietStart' | 'quietEnd'>]> =
   ['cancel', ['cancelDeadlineMinutesBefore', 'lateCancelPenalty', 'noShowPenalty', 'penaltyFee']],
   ['strikes', ['strikeLimit', 'strikeWindowDays', 'strikeBlockDays']],
   ['waitlist', ['waitlistAutoUntilHours', 'waitlistOfferMinutes', 'quietStart', 'quietEnd']],
+  ['reminders', ['reminderHoursBefore']],
 ];
-const numbers = ['opensDaysBefore', 'closesMinutesBefore', 'cancelDeadlineMinutesBefore', 'penaltyFee', 'strikeLimit', 'strikeWindowDays', 'strikeBlockDays', 'waitlistAutoUntilHours', 'waitlistOfferMinutes'];
+const numbers = ['opensDaysBefore', 'closesMinutesBefore', 'cancelDeadlineMinutesBefore', 'penaltyFee', 'strikeLimit', 'strikeWindowDays', 'strikeBlockDays', 'waitlistAutoUntilHours', 'waitlistOfferMinutes', 'reminderHoursBefore'];
 const path = (rule: string) => (rule === 'quietStart' ? 'quietHours.start' : rule === 'quietEnd' ? 'quietHours.end' : rule) as keyof Values;
 
-/** Quiet hours left blank are none at all. */
+/**
+ * Quiet hours left blank are none at all; so are reminders (a blank field reaches here already left out, and the
+ * form always has the field, so its absence is the blank).
+ */
 const schema = z.preprocess((v) => {
-  const q = (v as { quietHours?: { start?: string; end?: string } }).quietHours;
-  return q && !q.start?.trim() && !q.end?.trim() ? { ...(v as object), quietHours: null } : v;
+  const values = v as { quietHours?: { start?: string; end?: string }; reminderHoursBefore?: string };
+  const q = values.quietHours;
+  const out = q && !q.start?.trim() && !q.end?.trim() ? { ...values, quietHours: null } : values;
+  return values.reminderHoursBefore === undefined || values.reminderHoursBefore.trim() === '' ? { ...out, reminderHoursBefore: null } : out;
 }, withNumbers(updateBookingSettings, numbers));
 
 /** The studio's booking rules, each with what it means for members beside it. */
@@ -45,7 +51,7 @@ function SettingsForm({ settings }: { settings: Settings }) {
   const action = useApiAction();
   const { quietHours, ...rest } = settings;
   const blank = {
-    ...Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, String(v)])),
+    ...Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, v === null ? '' : String(v)])),
     quietHours: { start: quietHours?.start ?? '', end: quietHours?.end ?? '' },
   } as Values;
   const form = useSchemaForm<Values>(schema, blank, action.error);
