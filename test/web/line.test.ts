@@ -1,7 +1,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEVICES, expectAccessible, newContext, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
-import { bookingStudio, memberWithSession, staffApi } from '../support/booking.js';
+import { runReminders } from '../../src/modules/reservations/reminders.js';
+import { addLesson, bookingStudio, memberWithSession, staffApi } from '../support/booking.js';
 import { startStandInLine, type StandInLine } from '../support/line.js';
 import type { TestPlatform, TestTenant } from '../support/platform.js';
 
@@ -26,7 +27,7 @@ afterAll(async () => {
 });
 
 describe('LINE, end to end', () => {
-  it('an owner connects LINE, and a member links their LINE account on a phone, in Japanese', async () => {
+  it('an owner connects LINE; a member links LINE on a phone, in Japanese, gets a reminder there, turns reminders off, and the next is not sent', async () => {
     const owner = await newContext(browser, { language: 'ja', ...DEVICES.desk });
     await signIn(owner, base, { staff: T.ownerToken });
     const desk = await owner.newPage();
@@ -48,7 +49,8 @@ describe('LINE, end to end', () => {
     await expectAccessible(desk, 'LINE settings (ja, desk)');
     await owner.close();
 
-    const member = await memberWithSession(platform, T, await bookingStudio(platform, T));
+    const studio = await bookingStudio(platform, T);
+    const member = await memberWithSession(platform, T, studio);
     const user = line.newUser();
     const { body, signature } = line.signed([line.event.follow(user)]);
     await line.deliverWebhook!(body, signature);
@@ -71,7 +73,33 @@ describe('LINE, end to end', () => {
     await page.goto(`${base}/member/notifications`);
     await page.getByText(/LINE アカウントは連携済みです/).waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    await expectAccessible(page, 'my data with LINE linked (ja, phone)');
+    await expectAccessible(page, 'notifications with LINE linked (ja, phone)');
+
+    // The studio reminds a day ahead (with no quiet hours, so the time of day the test runs at does not hold the
+    // reminder back): a booking 30 hours ahead is reminded on LINE, where the member linked, once the day before comes.
+    await staffApi(platform, T).ok('PATCH', '/api/settings/booking', { reminderHoursBefore: 24, quietHours: null }, 200);
+    const bookAndRemind = async (hoursAhead: number) => {
+      const lessonId = await addLesson(platform, T, studio, { startsAt: new Date(Date.now() + hoursAhead * 3_600_000), capacity: 5 });
+      const booked = await member.send('POST', '/api/me/reservations', { lessonId });
+      expect(booked.statusCode, booked.body).toBe(201);
+      await runReminders({ directory: platform.runtime.directory, tenantUrl: platform.runtime.tenantUrl }, T.id, new Date(Date.now() + (hoursAhead - 23) * 3_600_000));
+      while ((await platform.runtime.messaging.deliver(T.id)).more);
+      return line.pushes.filter((p) => p.to === user).length;
+    };
+    const before = line.pushes.filter((p) => p.to === user).length;
+    expect(await bookAndRemind(30)).toBe(before + 1);
+    expect(JSON.stringify(line.pushes.at(-1)!.messages)).toContain('ご予約のお知らせ');
+
+    // The member turns lesson reminders off on the same page: the next booking's reminder is not sent at all.
+    const reminders = page.getByRole('group', { name: 'レッスンのリマインダー' });
+    await reminders.getByRole('switch', { name: '受け取る' }).uncheck();
+    await page.getByRole('button', { name: '保存', exact: true }).click();
+    await page.getByRole('status').getByText('設定を保存しました。').waitFor();
+    expect(await bookAndRemind(33)).toBe(before + 1);
+    const queued = await platform.admin().then((admin) =>
+      admin.query(`select count(*)::int as n from app.outbox where tenant_id = $1 and member_id = $2 and template = 'lesson_reminder'`, [T.id, member.memberId]),
+    );
+    expect(queued.rows[0].n).toBe(1);
     await page.getByRole('button', { name: 'LINE の連携を解除' }).click();
     await page.getByRole('link', { name: /友だち追加/ }).waitFor();
     await phone.close();
