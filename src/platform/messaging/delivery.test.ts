@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSmtpServer, type TestSmtpServer } from '../../../test/support/smtp.js';
 import { startTestPlatform, type TestPlatform, type TestTenant } from '../../../test/support/platform.js';
 import { inTenantTransaction } from '../db/databases.js';
-import { queueMail, type OutgoingMail } from './outbox.js';
+import { queueMail, queueMemberMessages, type OutgoingMail } from './outbox.js';
+import { text } from '../i18n.js';
 
 let smtp: TestSmtpServer;
 let platform: TestPlatform;
@@ -185,5 +186,37 @@ describe('mail delivery over SMTP', () => {
     expect((await call('GET', `/api/members/${member.id}/messages`, undefined, coach)).statusCode).toBe(403);
     const unknown = await call('GET', '/api/members/00000000-0000-4000-8000-000000000000/messages');
     expect(unknown.statusCode).toBe(404);
+  });
+
+  it('sends by mail, in the member’s language, a push message this server cannot send (push turned off after devices subscribed)', async () => {
+    const tenant = await platform.createTenant();
+    const member = (await platform.call(tenant, { method: 'POST', url: '/api/members', token: tenant.ownerToken, payload: { familyName: 'Smith', givenName: 'Ann', email: 'ann@example.com' } })).json();
+    await admin.query(`update app.members set locale = 'en' where tenant_id = $1 and id = $2`, [tenant.id, member.id]);
+    await admin.query(`insert into app.push_subscriptions (tenant_id, member_id, endpoint, p256dh, auth) values ($1, $2, 'https://fcm.googleapis.com/fcm/send/x', 'k', 'a')`, [tenant.id, member.id]);
+    const { directory } = platform.runtime;
+    const db = await directory.dbFor((await directory.byId(tenant.id))!);
+    const lesson = text('reservations.lesson_named', { lessonType: 'Yoga', at: new Date('2026-12-07T01:00:00Z') });
+    const queued = await inTenantTransaction(db, tenant.id, (trx) =>
+      queueMemberMessages(
+        trx,
+        [member.id],
+        { kind: 'lesson_cancelled', subject: text('reservations.mail.lesson_cancelled.subject', { lesson }), body: (name) => text('reservations.mail.lesson_cancelled.body', { name, lesson, reason: '' }) },
+        { locale: 'ja', timeZone: 'Asia/Tokyo', now: new Date() },
+      ),
+    );
+    expect(queued).toBe(1);
+    expect(platform.runtime.messaging.senders.push).toBeUndefined();
+    // The first turn fails the push and queues the mail in its place; the next (the kicked job's) sends that.
+    expect(await deliver(tenant)).toMatchObject({ sent: 0, failed: 1 });
+    expect(await deliver(tenant)).toMatchObject({ sent: 1, failed: 0 });
+    const rows = (await admin.query(`select channel, status, last_error from app.outbox where tenant_id = $1 order by created_at`, [tenant.id])).rows;
+    expect(rows).toEqual([
+      { channel: 'push', status: 'failed', last_error: 'push is not set up on this server' },
+      { channel: 'mail', status: 'sent', last_error: null },
+    ]);
+    expect(smtp.received).toHaveLength(1);
+    // The English member of a Japanese studio is written to in English.
+    expect(smtp.received[0]!.subject).toMatch(/Yoga/);
+    expect(smtp.received[0]!.subject).not.toMatch(/[\u3040-\u30ff]/);
   });
 });

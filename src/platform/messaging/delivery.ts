@@ -51,7 +51,9 @@ export const canDeliver = (senders: ChannelSenders) => CHANNELS.some((c) => send
 export async function deliverTenantMessages(deps: DeliveryDeps, tenantId: string): Promise<DeliveryResult> {
   const none: DeliveryResult = { sent: 0, retrying: 0, failed: 0, more: false, next: null };
   const { senders, config } = deps;
-  const channels = CHANNELS.filter((c) => senders[c]);
+  // Mail waits for SMTP_URL to be set; a LINE or push message this deployment cannot send (push turned off after
+  // devices subscribed) is taken and fails at once, so that it goes by mail rather than waiting for ever.
+  const channels = CHANNELS.filter((c) => senders[c] || (c !== 'mail' && senders.mail));
   const tenant = await deps.directory.byId(tenantId);
   // A suspended studio's messages wait for it to be resumed.
   if (channels.length === 0 || !tenant || tenant.status !== 'active') return none;
@@ -61,7 +63,8 @@ export async function deliverTenantMessages(deps: DeliveryDeps, tenantId: string
   const claimed = await inTenantTransaction(db, tenant.id, (trx) => outboxRepo.claim(trx, channels, now, lease, config.MAIL_BATCH));
   const context = { tenant, inTenant: <T>(work: Parameters<typeof inTenantTransaction<T>>[2]) => inTenantTransaction(db, tenant.id, work) };
   const send = async (message: ClaimedMessage): Promise<Outcome> => {
-    const sender = senders[message.channel]!;
+    const sender = senders[message.channel];
+    if (!sender) return { kind: 'failed', error: `${message.channel} is not set up on this server` };
     try {
       const { providerMessageId } = await sender.send(message, context);
       return { kind: 'sent', providerMessageId: providerMessageId ?? null };
