@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -129,6 +130,14 @@ const envSchema = z.object({
   MAIL_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
   MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   MAIL_BATCH: z.coerce.number().int().min(1).max(1000).default(50),
+  // DKIM signing of every mail with the platform's sending domain (MAIL_FROM's): the domain, the selector of the
+  // DNS record (<selector>._domainkey.<domain>) and the private key, as PEM or in a file.
+  DKIM_DOMAIN: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain name').optional(),
+  DKIM_SELECTOR: z.string().regex(/^[a-z0-9._-]+$/i, 'must be a DNS label').optional(),
+  DKIM_PRIVATE_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key' }).optional(),
+  DKIM_PRIVATE_KEY_FILE: z.string().optional(),
+  // The shared token a mail provider's bounce and complaint notices are posted with (POST /api/platform/mail/events).
+  MAIL_EVENTS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   // Placements (silos, pool cells) migrated at once by a migrate; each holds one owner connection to its cluster.
   MIGRATE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
 });
@@ -162,6 +171,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (config.ANALYTICS_STORAGE === 's3' && !config.S3_BUCKET) {
     missing.push('S3_BUCKET: required when ANALYTICS_STORAGE is s3');
+  }
+  if (config.DKIM_PRIVATE_KEY_FILE && !config.DKIM_PRIVATE_KEY) {
+    try {
+      config.DKIM_PRIVATE_KEY = readFileSync(config.DKIM_PRIVATE_KEY_FILE, 'utf8');
+    } catch (error) {
+      missing.push(`DKIM_PRIVATE_KEY_FILE: cannot be read (${(error as Error).message})`);
+    }
+  }
+  if (config.DKIM_DOMAIN && (!config.DKIM_SELECTOR || !config.DKIM_PRIVATE_KEY)) {
+    missing.push('DKIM_SELECTOR, DKIM_PRIVATE_KEY: required when DKIM_DOMAIN is set (the DNS selector and the PEM key, or DKIM_PRIVATE_KEY_FILE)');
   }
   if (missing.length > 0) throw new ConfigError(missing);
   return config;

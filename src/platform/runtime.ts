@@ -237,7 +237,7 @@ export async function openRuntime(config: Config, composition: Composition, log:
 
   const metrics = createMetrics();
   const mailTransport = createMailTransport(config);
-  const senders: ChannelSenders = { ...(mailTransport ? { mail: mailSender(mailTransport, config) } : {}) };
+  const senders: ChannelSenders = { ...(mailTransport ? { mail: mailSender(mailTransport, config, tenantUrl) } : {}) };
   // Messages queued by a committed transaction are sent at once, not at the next sweep.
   const stopMessageKicks = canDeliver(senders)
     ? onMessageQueued((tenantId) => {

@@ -643,7 +643,7 @@ export interface AppRoomSpots {
 
 export interface AppSigningKeys {
   created_at: Generated<Timestamp>;
-  purpose: "check_in";
+  purpose: "check_in" | "unsubscribe";
   secret: Buffer;
   tenant_id: Generated<string>;
 }
@@ -724,6 +724,8 @@ export interface AppTenantSettings {
   invoice_issuer_name: string | null;
   invoice_registration_number: string | null;
   late_cancel_penalty: Generated<"none" | "lose_credit" | "fee" | "strike">;
+  mail_reply_to: string | null;
+  mail_sender_name: string | null;
   no_show_penalty: Generated<"none" | "lose_credit" | "fee" | "strike">;
   payment_gateway: Generated<"test" | "stripe">;
   payment_terms_days: Generated<number>;
@@ -754,6 +756,13 @@ export interface AppTestGatewayOperations {
   kind: "charge" | "refund";
   outcome: "succeeded" | "failed";
   reference: string;
+  tenant_id: Generated<string>;
+}
+
+export interface AppUndeliverableAddresses {
+  address: string;
+  reason: "bounce" | "complaint";
+  reported_at: Generated<Timestamp>;
   tenant_id: Generated<string>;
 }
 
@@ -898,6 +907,7 @@ export interface DB {
   "app.staff_two_factor": AppStaffTwoFactor;
   "app.tenant_settings": AppTenantSettings;
   "app.test_gateway_operations": AppTestGatewayOperations;
+  "app.undeliverable_addresses": AppUndeliverableAddresses;
   "app.waitlist_entries": AppWaitlistEntries;
   "app.webhook_events": AppWebhookEvents;
   "platform.analytics_salts": PlatformAnalyticsSalts;

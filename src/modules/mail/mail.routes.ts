@@ -1,0 +1,37 @@
+import type { TenantRouter } from '../../platform/http/tenant-route.js';
+import * as s from './mail.schemas.js';
+import { mailService } from './mail.service.js';
+
+import { auditRow } from '../../platform/audit/audit.js';
+
+const EDITORS = ['owner', 'manager', 'front_desk'] as const;
+
+export function mailRoutes({ route }: TenantRouter) {
+  const tags = ['mail'];
+  route({
+    method: 'POST', url: '/api/unsubscribe/:token', summary: 'One-click unsubscribe (RFC 8058) from one kind of optional mail, by the signed link the mail carried', tags,
+    access: 'public',
+    schema: { params: s.unsubscribeParams, body: s.oneClickBody, response: s.unsubscribed },
+    handler: (ctx, { params }) => mailService.unsubscribe(ctx, params.token),
+  });
+  route({
+    method: 'GET', url: '/api/settings/mail', summary: 'The name the studio’s mail comes from, and where replies go', tags, access: ['owner', 'manager'],
+    schema: { response: s.mailSettings },
+    handler: (ctx) => mailService.settings(ctx),
+  });
+  route({
+    method: 'PATCH', url: '/api/settings/mail', summary: 'Change the studio’s mail sender name or reply-to', tags, access: ['owner', 'manager'], audit: auditRow('app.tenant_settings'),
+    schema: { body: s.updateMailSettings, response: s.mailSettings },
+    handler: (ctx, { body }) => mailService.updateSettings(ctx, body),
+  });
+  route({
+    method: 'GET', url: '/api/members/:memberId/undeliverable', summary: 'Whether the member’s mail address bounced or complained, so no mail goes to it', tags, access: EDITORS,
+    schema: { params: s.memberParams, response: s.memberUndeliverable },
+    handler: (ctx, { params }) => mailService.undeliverable(ctx, params.memberId),
+  });
+  route({
+    method: 'DELETE', url: '/api/members/:memberId/undeliverable', summary: 'Send mail to the member’s address again (they fixed it)', tags, access: EDITORS,
+    schema: { params: s.memberParams, response: s.memberUndeliverable },
+    handler: (ctx, { params }) => mailService.clearUndeliverable(ctx, params.memberId),
+  });
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { email } from '../../platform/auth/auth.schemas.js';
+
+export const unsubscribeParams = z.object({ token: z.string().min(1).max(200) });
+
+export const unsubscribed = z.object({
+  kind: z.string().describe('The kind of message the member will no longer get'),
+  unsubscribed: z.literal(true),
+});
+
+/** RFC 8058's body (`List-Unsubscribe=One-Click`, form-encoded); the link alone is enough, so nothing is required. */
+export const oneClickBody = z.object({ 'List-Unsubscribe': z.string().max(20).optional() }).optional();
+
+export const memberParams = z.object({ memberId: z.uuid() });
+
+export const undeliverable = z.object({
+  address: z.string(),
+  reason: z.enum(['bounce', 'complaint']),
+  reportedAt: z.iso.datetime(),
+});
+export const memberUndeliverable = z.object({ items: z.array(undeliverable) });
+
+/** The name a mail's From shows: one line (it goes in a header). */
+const senderName = z.string().trim().min(1).max(100).regex(/^[^\p{Cc}]+$/u, 'validation.single_line').meta({ example: 'ヨガスタジオ渋谷' });
+
+export const mailSettings = z.object({
+  senderName: senderName.nullable().describe('The name mail comes from; null: the studio’s display name'),
+  replyTo: email.nullable().describe('Where members’ replies go; null: none (mail comes from a no-reply address)'),
+  defaultSenderName: z.string().describe('The studio’s display name, used when senderName is null'),
+});
+
+export const updateMailSettings = z
+  .object({ senderName: senderName.nullable(), replyTo: email.nullable() })
+  .partial()
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, 'validation.at_least_one_change');
