@@ -136,7 +136,7 @@ const envSchema = z.object({
   DKIM_SELECTOR: z.string().regex(/^[a-z0-9._-]+$/i, 'must be a DNS label').optional(),
   DKIM_PRIVATE_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key' }).optional(),
   DKIM_PRIVATE_KEY_FILE: z.string().optional(),
-  // The shared token a mail provider's bounce and complaint notices are posted with (POST /api/platform/mail/events).
+  // The shared token a mail provider's bounce and complaint notices are posted with (POST /platform/mail/events).
   MAIL_EVENTS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   // Placements (silos, pool cells) migrated at once by a migrate; each holds one owner connection to its cluster.
   MIGRATE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),

@@ -139,6 +139,10 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   await inTenantTransaction(await directory.dbFor((await directory.byId(tenant.id))!), tenant.id, (db) =>
     db.insertInto('app.webhook_events').values({ gateway: 'stripe', event_id: `evt_${tenant.slug}`, type: 'payment_intent.succeeded' }).execute(),
   );
+  // Mail: an address the mail provider reported as bouncing (the provider's notice is a platform route).
+  await inTenantTransaction(await directory.dbFor((await directory.byId(tenant.id))!), tenant.id, (db) =>
+    db.insertInto('app.undeliverable_addresses').values({ address: `bounced@${tenant.slug}.example.com`, reason: 'bounce' }).execute(),
+  );
 
   // Two-factor sign-in: the desk sets a password from the invitation and turns it on; a sign-in leaves a challenge.
   const deskEmail = `desk@${tenant.slug}.example.com`;

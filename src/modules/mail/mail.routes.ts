@@ -9,10 +9,10 @@ const EDITORS = ['owner', 'manager', 'front_desk'] as const;
 export function mailRoutes({ route }: TenantRouter) {
   const tags = ['mail'];
   route({
-    method: 'POST', url: '/api/unsubscribe/:token', summary: 'One-click unsubscribe (RFC 8058) from one kind of optional mail, by the signed link the mail carried', tags,
+    method: 'POST', url: '/api/unsubscribe', summary: 'One-click unsubscribe (RFC 8058) from one kind of optional mail, by the signed link the mail carried', tags,
     access: 'public',
-    schema: { params: s.unsubscribeParams, body: s.oneClickBody, response: s.unsubscribed },
-    handler: (ctx, { params }) => mailService.unsubscribe(ctx, params.token),
+    schema: { querystring: s.unsubscribeQuery, body: s.oneClickBody, response: s.unsubscribed },
+    handler: (ctx, { query }) => mailService.unsubscribe(ctx, query.token),
   });
   route({
     method: 'GET', url: '/api/settings/mail', summary: 'The name the studio’s mail comes from, and where replies go', tags, access: ['owner', 'manager'],

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { email } from '../../platform/auth/auth.schemas.js';
 
-export const unsubscribeParams = z.object({ token: z.string().min(1).max(200) });
+/** The signed token rides in the query: the link is all a one-click unsubscribe has (RFC 8058). */
+export const unsubscribeQuery = z.object({ token: z.string().min(1).max(200) });
 
 export const unsubscribed = z.object({
   kind: z.string().describe('The kind of message the member will no longer get'),

@@ -31,7 +31,7 @@ export async function mailEventsRoutes(app: FastifyInstance, runtime: Runtime) {
   });
   const errors = { 400: problemSchema, 401: problemSchema };
   app.withTypeProvider<ZodTypeProvider>().post(
-    '/api/platform/mail/events',
+    '/platform/mail/events',
     { schema: { tags: ['platform'], summary: 'A bounce or complaint from the mail provider: the address is marked undeliverable in its studio', security: [{ mailEvents: [] }], body: mailEvent, response: { 200: recorded, ...errors } } },
     async (req) => {
       const ids = readMessageId(req.body.messageId);

@@ -96,7 +96,7 @@ export function mailSender(
       // Only mail the member may turn off offers it (RFC 8058): a password reset or a payment failure must arrive.
       if (mail.optional && mail.member_id) {
         const token = signUnsubscribeToken(studio.unsubscribeKey, { memberId: mail.member_id, kind: mail.template });
-        headers['List-Unsubscribe'] = `<${tenantUrl(tenant)}/api/unsubscribe/${token}>`;
+        headers['List-Unsubscribe'] = `<${tenantUrl(tenant)}/api/unsubscribe?token=${token}>`;
         headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
       }
       await transport.sendMail({

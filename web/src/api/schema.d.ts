@@ -21467,74 +21467,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/platform/mail/events": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** A bounce or complaint from the mail provider: the address is marked undeliverable in its studio */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description The Message-ID of the mail that bounced, <{outbox id}.{studio id}@domain>, with or without the angle brackets */
-                        messageId: string;
-                        /** Format: email */
-                        recipient: string;
-                        /** @enum {string} */
-                        type: "bounce" | "complaint";
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description false: the Message-ID is not one of ours, or its studio is gone; nothing to do */
-                            recorded: boolean;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/reports/at-risk": {
         parameters: {
             query?: never;
@@ -26065,7 +25997,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/unsubscribe/{token}": {
+    "/api/unsubscribe": {
         parameters: {
             query?: never;
             header?: never;
@@ -26077,11 +26009,11 @@ export interface paths {
         /** One-click unsubscribe (RFC 8058) from one kind of optional mail, by the signed link the mail carried */
         post: {
             parameters: {
-                query?: never;
-                header?: never;
-                path: {
+                query: {
                     token: string;
                 };
+                header?: never;
+                path?: never;
                 cookie?: never;
             };
             requestBody: {
