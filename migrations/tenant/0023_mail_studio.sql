@@ -20,3 +20,18 @@ create table app.undeliverable_addresses (
   primary key (tenant_id, address)
 );
 select app.isolate_by_tenant('app.undeliverable_addresses');
+
+-- The studio's own wording of a kind of message in one language (ICU MessageFormat with the catalog message's
+-- placeholders, checked when saved); without a row the catalog's wording is used.
+create table app.message_templates (
+  tenant_id uuid not null default app.current_tenant_id(),
+  kind text not null check (kind ~ '^[a-z_]{1,60}$'),
+  locale text not null check (locale in ('ja', 'en')),
+  subject text not null check (length(subject) between 1 and 200),
+  body text not null check (length(body) between 1 and 5000),
+  updated_at timestamptz not null default now(),
+  -- The staff member who saved it (kept when they leave: it is the studio's wording, not theirs).
+  updated_by uuid,
+  primary key (tenant_id, kind, locale)
+);
+select app.isolate_by_tenant('app.message_templates');

@@ -83,4 +83,47 @@ describe('the studio’s messages settings, in Japanese', () => {
     expect(await get(`/api/members/${member.id}/undeliverable`)).toEqual({ items: [] });
     await page.context().close();
   });
+
+  it('edits the wording of a message in Japanese with a live preview, refuses an unknown placeholder, and resets it', async () => {
+    for (const device of ['desk', 'phone'] as const) {
+      const page = await newPage(browser, device, 'ja');
+      await signIn(page.context(), base, { staff: T.ownerToken });
+      await page.goto(`${base}/setup/messages`);
+      await page.getByRole('heading', { name: 'メッセージの文面' }).waitFor();
+      await page.getByLabel('メッセージ', { exact: true }).selectOption('lesson_cancelled');
+      await page.getByText('Studiohive の標準の文面です。', { exact: false }).waitFor();
+      const preview = page.locator('section', { has: page.getByRole('heading', { name: 'プレビュー（サンプルの値）' }) });
+      await preview.getByText('ヨガ 12/7 10:00', { exact: false }).first().waitFor();
+
+      await page.getByLabel('件名').fill(`【休講】{lesson} ${device}`);
+      await page.getByLabel('本文').fill('{name} 様\n\n{lesson} は休講です（{reason}）。');
+      await preview.getByText(`【休講】ヨガ 12/7 10:00 ${device}`).waitFor();
+      await preview.getByText('山田 花子 様', { exact: false }).waitFor();
+      await expectAccessible(page, `message wording (${device})`);
+
+      // A placeholder the message is never given: the preview and the save both say which.
+      await page.getByLabel('本文').fill('{nickname} 様');
+      await preview.getByText('{nickname}', { exact: false }).waitFor();
+      await page.getByRole('button', { name: '文面を保存' }).click();
+      await page.getByRole('alert').getByText('{nickname}', { exact: false }).waitFor();
+
+      await page.getByLabel('本文').fill('{name} 様\n\n{lesson} は休講です（{reason}）。');
+      await page.getByRole('button', { name: '文面を保存' }).click();
+      await page.getByText('文面を保存しました。', { exact: false }).waitFor();
+      await page.getByText('スタジオ独自の文面です。').waitFor();
+      const saved = (await get('/api/message-templates')).items.find((t: { kind: string; locale: string }) => t.kind === 'lesson_cancelled' && t.locale === 'ja');
+      expect(saved.own).toMatchObject({ subject: `【休講】{lesson} ${device}`, body: '{name} 様\n\n{lesson} は休講です（{reason}）。' });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      await page.screenshot({ path: path.join(screens, `message-wording-${device}.png`), fullPage: true });
+
+      // Reset asks first, then the standard wording is back.
+      await page.getByRole('button', { name: '標準の文面に戻す' }).click();
+      await page.getByRole('alertdialog').getByRole('button', { name: '独自の文面を削除' }).click();
+      await page.getByText('標準の文面に戻しました。').waitFor();
+      await page.getByText('Studiohive の標準の文面です。', { exact: false }).waitFor();
+      const after = (await get('/api/message-templates')).items.find((t: { kind: string; locale: string }) => t.kind === 'lesson_cancelled' && t.locale === 'ja');
+      expect(after.own).toBeNull();
+      await page.context().close();
+    }
+  });
 });

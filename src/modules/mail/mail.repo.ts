@@ -24,3 +24,16 @@ export const mailRepo = {
 
   clear: (db: Tx, address: string) => db.deleteFrom('app.undeliverable_addresses').where('address', '=', address).executeTakeFirst(),
 };
+
+export const templatesRepo = {
+  all: (db: Tx) => db.selectFrom('app.message_templates').select(['kind', 'locale', 'subject', 'body', 'updated_at']).execute(),
+
+  save: (db: Tx, row: { kind: string; locale: 'ja' | 'en'; subject: string; body: string; updated_by: string | null }, at: Date) =>
+    db
+      .insertInto('app.message_templates')
+      .values({ ...row, updated_at: at })
+      .onConflict((oc) => oc.columns(['tenant_id', 'kind', 'locale']).doUpdateSet({ subject: row.subject, body: row.body, updated_by: row.updated_by, updated_at: at }))
+      .execute(),
+
+  remove: (db: Tx, kind: string, locale: 'ja' | 'en') => db.deleteFrom('app.message_templates').where('kind', '=', kind).where('locale', '=', locale).execute(),
+};

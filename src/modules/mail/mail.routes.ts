@@ -34,4 +34,25 @@ export function mailRoutes({ route }: TenantRouter) {
     schema: { params: s.memberParams, response: s.memberUndeliverable },
     handler: (ctx, { params }) => mailService.clearUndeliverable(ctx, params.memberId),
   });
+  const managers = ['owner', 'manager'] as const;
+  route({
+    method: 'GET', url: '/api/message-templates', summary: 'The wording of each kind of message to members, in each language: the catalog’s and the studio’s own', tags, access: managers,
+    schema: { response: s.templateList },
+    handler: (ctx) => mailService.templates(ctx),
+  });
+  route({
+    method: 'PUT', url: '/api/message-templates', summary: 'Word a kind of message in one language the studio’s way (checked: syntax and placeholders)', tags, access: managers,
+    schema: { body: s.saveTemplate, response: s.template },
+    handler: (ctx, { body }) => mailService.saveTemplate(ctx, body),
+  });
+  route({
+    method: 'DELETE', url: '/api/message-templates', summary: 'Go back to the catalog’s wording of a kind in one language', tags, access: managers,
+    schema: { querystring: s.templateRef, response: s.template },
+    handler: (ctx, { query }) => mailService.resetTemplate(ctx, query.kind, query.locale),
+  });
+  route({
+    method: 'POST', url: '/api/message-templates/preview', summary: 'A wording as a member would read it, with sample values', tags, access: managers,
+    schema: { body: s.previewTemplate, response: s.renderedTemplate },
+    handler: async (ctx, { body }) => mailService.previewTemplate(ctx, body),
+  });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { email } from '../../platform/auth/auth.schemas.js';
+import { EDITABLE_KINDS, type EditableKind } from '../../platform/messaging/editable-kinds.js';
 
 /** The signed token rides in the query: the link is all a one-click unsubscribe has (RFC 8058). */
 export const unsubscribeQuery = z.object({ token: z.string().min(1).max(200) });
@@ -35,3 +36,22 @@ export const updateMailSettings = z
   .partial()
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'validation.at_least_one_change');
+
+export const templateKind = z.enum(EDITABLE_KINDS as [EditableKind, ...EditableKind[]]).describe('A kind of message sent to members');
+const templateLocale = z.enum(['ja', 'en']);
+const wording = { subject: z.string().trim().min(1).max(200), body: z.string().trim().min(1).max(5000) };
+
+/** The studio's wording of one kind in one language (ICU MessageFormat, with the catalog message's placeholders). */
+export const saveTemplate = z.object({ kind: templateKind, locale: templateLocale, ...wording }).strict();
+export const previewTemplate = saveTemplate;
+export const templateRef = z.object({ kind: templateKind, locale: templateLocale });
+
+export const template = z.object({
+  kind: templateKind,
+  locale: templateLocale,
+  placeholders: z.array(z.string()).describe('The placeholders the wording may use, such as name for {name}'),
+  default: z.object(wording).describe('The catalog’s wording'),
+  own: z.object({ ...wording, updatedAt: z.iso.datetime() }).nullable().describe('The studio’s wording; null: the catalog’s is used'),
+});
+export const templateList = z.object({ items: z.array(template) });
+export const renderedTemplate = z.object({ subject: z.string(), body: z.string() });

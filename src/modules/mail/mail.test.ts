@@ -3,6 +3,9 @@ import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSmtpServer, type TestSmtpServer } from '../../../test/support/smtp.js';
 import { startTestPlatform, type TestPlatform, type TestTenant } from '../../../test/support/platform.js';
+import { inTenantTransaction } from '../../platform/db/databases.js';
+import { text } from '../../platform/i18n.js';
+import { queueMemberMessages } from '../../platform/messaging/outbox.js';
 
 const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const EVENTS_TOKEN = 'mail-events-token-0123456789abcdef';
@@ -34,7 +37,7 @@ beforeEach(() => {
   smtp.received.length = 0;
 });
 
-const call = (tenant: TestTenant, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, token: string | undefined = tenant.ownerToken) =>
+const call = (tenant: TestTenant, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object, token: string | undefined = tenant.ownerToken) =>
   platform.call(tenant, { method, url, token, payload });
 
 async function memberOf(tenant: TestTenant, email: string) {
@@ -197,5 +200,56 @@ describe('mail done properly', () => {
     expect(cleared.json()).toEqual({ items: [] });
     await queueFor(tenant, member.id, 'Bounce@Example.jp', 'payment_failed', false);
     expect(await deliver(tenant)).toMatchObject({ sent: 1 });
+  });
+
+  it('lets a studio word a kind in Japanese: checked on save, previewed with samples, used in the mail, reset to the catalog', async () => {
+    const tenant = await platform.createTenant();
+    const member = await memberOf(tenant, 'hanako@example.jp');
+    const put = (payload: object) => call(tenant, 'PUT', '/api/message-templates', payload);
+
+    // A placeholder the message is never given, and broken syntax, are refused by name.
+    const unknown = await put({ kind: 'lesson_cancelled', locale: 'ja', subject: '休講: {lesson}', body: '{nickname} 様' });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(unknown.json().detail).toContain('{nickname}');
+    const broken = await put({ kind: 'lesson_cancelled', locale: 'ja', subject: '休講: {lesson', body: '本文' });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json().detail).toContain('件名');
+    expect((await put({ kind: 'staff_invite', locale: 'ja', subject: 'x', body: 'y' })).statusCode).toBe(400);
+
+    const wording = { kind: 'lesson_cancelled', locale: 'ja', subject: '【休講】{lesson}', body: '{name} 様\n\n{lesson} は休講です（{reason}）。またのご来店をお待ちしております。' };
+    const preview = await call(tenant, 'POST', '/api/message-templates/preview', wording);
+    expect(preview.json()).toEqual({ subject: '【休講】ヨガ 12/7 10:00', body: '山田 花子 様\n\nヨガ 12/7 10:00 は休講です（インストラクターの体調不良のため）。またのご来店をお待ちしております。' });
+    const saved = await put(wording);
+    expect(saved.statusCode).toBe(200);
+    expect(saved.json()).toMatchObject({ kind: 'lesson_cancelled', locale: 'ja', own: { subject: '【休講】{lesson}' }, placeholders: ['lesson', 'name', 'reason'] });
+    const list = (await call(tenant, 'GET', '/api/message-templates')).json();
+    expect(list.items.filter((t: { own: unknown }) => t.own !== null)).toHaveLength(1);
+
+    const { directory } = platform.runtime;
+    const db = await directory.dbFor((await directory.byId(tenant.id))!);
+    const cancel = () =>
+      inTenantTransaction(db, tenant.id, (trx) =>
+        queueMemberMessages(
+          trx,
+          [member.id],
+          {
+            kind: 'lesson_cancelled',
+            subject: text('reservations.mail.lesson_cancelled.subject', { lesson: 'ピラティス 12/8 19:00' }),
+            body: (name) => text('reservations.mail.lesson_cancelled.body', { name, lesson: 'ピラティス 12/8 19:00', reason: text('mail.sample.reason') }),
+          },
+          { locale: 'ja', timeZone: 'Asia/Tokyo', now: new Date() },
+        ),
+      );
+    await cancel();
+    await deliver(tenant);
+    expect(smtp.received[0]).toMatchObject({ subject: '【休講】ピラティス 12/8 19:00' });
+    expect(smtp.received[0]!.text).toContain('山田 花子 様\n\nピラティス 12/8 19:00 は休講です（インストラクターの体調不良のため）。');
+
+    const reset = await call(tenant, 'DELETE', '/api/message-templates?kind=lesson_cancelled&locale=ja');
+    expect(reset.json()).toMatchObject({ own: null });
+    await cancel();
+    await deliver(tenant);
+    expect(smtp.received[1]!.subject).not.toContain('【休講】');
   });
 });

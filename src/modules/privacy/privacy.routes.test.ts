@@ -119,6 +119,7 @@ const NOT_PERSONAL = new Set<string>([
   'payment_methods.gateway', 'plan_versions.credit_grant', 'plan_versions.tax_category', 'plans.description', 'plans.kind', 'plans.name',
   'refunds.failure_message', 'refunds.gateway_ref', 'refunds.status', 'refunds.tax_breakdown', 'reservation_penalties.kind', 'reservation_penalties.reason',
   'reservations.actor_kind', 'reservations.source', 'reservations.status', 'room_spots.label', 'rooms.name', 'signing_keys.purpose', 'signing_keys.secret',
+  'message_templates.kind', 'message_templates.locale', 'message_templates.subject', 'message_templates.body', // the studio's wording
   'undeliverable_addresses.reason', 'tenant_settings.mail_sender_name', 'tenant_settings.mail_reply_to', // the studio's sender and desk address
   'staff.role', 'staff.status', 'tenant_settings.currency', 'tenant_settings.dunning_final_action', 'tenant_settings.dunning_retry_days',
   'tenant_settings.invoice_issuer_address', 'tenant_settings.invoice_issuer_name', 'tenant_settings.invoice_registration_number',

@@ -447,6 +447,16 @@ export interface AppMessagePreferences {
   updated_at: Generated<Timestamp>;
 }
 
+export interface AppMessageTemplates {
+  body: string;
+  kind: string;
+  locale: "ja" | "en";
+  subject: string;
+  tenant_id: Generated<string>;
+  updated_at: Generated<Timestamp>;
+  updated_by: string | null;
+}
+
 export interface AppOutbox {
   attempts: Generated<number>;
   body: string;
@@ -884,6 +894,7 @@ export interface DB {
   "app.member_status_events": AppMemberStatusEvents;
   "app.members": AppMembers;
   "app.message_preferences": AppMessagePreferences;
+  "app.message_templates": AppMessageTemplates;
   "app.outbox": AppOutbox;
   "app.password_reset_tokens": AppPasswordResetTokens;
   "app.payment_attempts": AppPaymentAttempts;

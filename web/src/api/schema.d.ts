@@ -20729,6 +20729,473 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/message-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The wording of each kind of message to members, in each language: the catalog’s and the studio’s own */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description The catalog’s wording */
+                                default: {
+                                    body: string;
+                                    subject: string;
+                                };
+                                /**
+                                 * @description A kind of message sent to members
+                                 * @enum {string}
+                                 */
+                                kind: "waitlist_offer" | "waitlist_promoted" | "waitlist_skipped" | "waitlist_offer_lapsed" | "booking_blocked" | "lesson_cancelled" | "reservation_released" | "lesson_moved" | "payment_failed" | "payment_overdue";
+                                /** @enum {string} */
+                                locale: "ja" | "en";
+                                /** @description The studio’s wording; null: the catalog’s is used */
+                                own: {
+                                    body: string;
+                                    subject: string;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                } | null;
+                                /** @description The placeholders the wording may use, such as name for {name} */
+                                placeholders: string[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Word a kind of message in one language the studio’s way (checked: syntax and placeholders) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        body: string;
+                        /**
+                         * @description A kind of message sent to members
+                         * @enum {string}
+                         */
+                        kind: "waitlist_offer" | "waitlist_promoted" | "waitlist_skipped" | "waitlist_offer_lapsed" | "booking_blocked" | "lesson_cancelled" | "reservation_released" | "lesson_moved" | "payment_failed" | "payment_overdue";
+                        /** @enum {string} */
+                        locale: "ja" | "en";
+                        subject: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The catalog’s wording */
+                            default: {
+                                body: string;
+                                subject: string;
+                            };
+                            /**
+                             * @description A kind of message sent to members
+                             * @enum {string}
+                             */
+                            kind: "waitlist_offer" | "waitlist_promoted" | "waitlist_skipped" | "waitlist_offer_lapsed" | "booking_blocked" | "lesson_cancelled" | "reservation_released" | "lesson_moved" | "payment_failed" | "payment_overdue";
+                            /** @enum {string} */
+                            locale: "ja" | "en";
+                            /** @description The studio’s wording; null: the catalog’s is used */
+                            own: {
+                                body: string;
+                                subject: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            } | null;
+                            /** @description The placeholders the wording may use, such as name for {name} */
+                            placeholders: string[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Go back to the catalog’s wording of a kind in one language */
+        delete: {
+            parameters: {
+                query: {
+                    /** @description A kind of message sent to members */
+                    kind: "waitlist_offer" | "waitlist_promoted" | "waitlist_skipped" | "waitlist_offer_lapsed" | "booking_blocked" | "lesson_cancelled" | "reservation_released" | "lesson_moved" | "payment_failed" | "payment_overdue";
+                    locale: "ja" | "en";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The catalog’s wording */
+                            default: {
+                                body: string;
+                                subject: string;
+                            };
+                            /**
+                             * @description A kind of message sent to members
+                             * @enum {string}
+                             */
+                            kind: "waitlist_offer" | "waitlist_promoted" | "waitlist_skipped" | "waitlist_offer_lapsed" | "booking_blocked" | "lesson_cancelled" | "reservation_released" | "lesson_moved" | "payment_failed" | "payment_overdue";
+                            /** @enum {string} */
+                            locale: "ja" | "en";
+                            /** @description The studio’s wording; null: the catalog’s is used */
+                            own: {
+                                body: string;
+                                subject: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            } | null;
+                            /** @description The placeholders the wording may use, such as name for {name} */
+                            placeholders: string[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/message-templates/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A wording as a member would read it, with sample values */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        body: string;
+                        /**
+                         * @description A kind of message sent to members
+                         * @enum {string}
+                         */
+                        kind: "waitlist_offer" | "waitlist_promoted" | "waitlist_skipped" | "waitlist_offer_lapsed" | "booking_blocked" | "lesson_cancelled" | "reservation_released" | "lesson_moved" | "payment_failed" | "payment_overdue";
+                        /** @enum {string} */
+                        locale: "ja" | "en";
+                        subject: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            body: string;
+                            subject: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/plans": {
         parameters: {
             query?: never;

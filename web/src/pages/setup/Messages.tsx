@@ -8,6 +8,7 @@ import { refusesFields, TextField, useSchemaForm } from '../../ui/form';
 import { ProblemAlert, QueryView } from '../../ui/states';
 import { useToast } from '../../ui/toast';
 import { Hint } from './fields';
+import { MessageTemplates } from './MessageTemplates';
 
 type MailSettings = ResponseOf<'/api/settings/mail', 'get'>;
 type SenderValues = { senderName: string; replyTo: string };
@@ -21,12 +22,13 @@ const quietSchema = z.preprocess((v) => {
   return { quietHours: q && (q.start?.trim() || q.end?.trim()) ? q : null };
 }, updateBookingSettings);
 
-/** How the studio's messages reach members: the name and reply-to of its mail, and its quiet hours. */
+/** How the studio's messages reach members: their wording, the name and reply-to of its mail, and its quiet hours. */
 export function MessagesSettings() {
   const mail = $api.useQuery('get', '/api/settings/mail');
   const booking = $api.useQuery('get', '/api/settings/booking');
   return (
     <>
+      <MessageTemplates />
       <section aria-labelledby="setup-mail-sender">
         <h2 id="setup-mail-sender"><FormattedMessage id="mail.sender.title" /></h2>
         <QueryView query={mail}>{(m) => <SenderForm key={JSON.stringify(m)} settings={m} />}</QueryView>
