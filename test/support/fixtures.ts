@@ -139,7 +139,9 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   await inTenantTransaction(await directory.dbFor((await directory.byId(tenant.id))!), tenant.id, (db) =>
     db.insertInto('app.webhook_events').values({ gateway: 'stripe', event_id: `evt_${tenant.slug}`, type: 'payment_intent.succeeded' }).execute(),
   );
-  // Mail: an address the mail provider reported as bouncing (the provider's notice is a platform route).
+  // Mail: the studio's own wording of a message, and an address the mail provider reported as bouncing (the
+  // provider's notice is a platform route).
+  await ok(as('PUT', '/api/message-templates', { kind: 'lesson_cancelled', locale: 'ja', subject: '休講: {lesson}', body: '{name} 様\n\n{lesson} は休講です。' }), 200);
   await inTenantTransaction(await directory.dbFor((await directory.byId(tenant.id))!), tenant.id, (db) =>
     db.insertInto('app.undeliverable_addresses').values({ address: `bounced@${tenant.slug}.example.com`, reason: 'bounce' }).execute(),
   );
