@@ -21,13 +21,16 @@ export const mailEvent = z.object({
 });
 const recorded = z.object({ recorded: z.boolean().describe('false: the Message-ID is not one of ours, or its studio is gone; nothing to do') });
 
-/** The mail provider's notices: a shared token from config (MAIL_EVENTS_TOKEN), on any host, never tenant-scoped. */
+/**
+ * The mail provider's notices: a shared token from config (MAIL_EVENTS_TOKEN, or the operators' admin token, as
+ * /metrics takes either), on any host, never tenant-scoped.
+ */
 export async function mailEventsRoutes(app: FastifyInstance, runtime: Runtime) {
   app.addHook('onRequest', async (req) => {
-    const expected = runtime.config.MAIL_EVENTS_TOKEN;
-    if (!expected) throw new AppError('unauthenticated', text('mail.events_off'));
+    const tokens = [runtime.config.MAIL_EVENTS_TOKEN, runtime.platformAdminToken].filter((t): t is string => Boolean(t));
+    if (tokens.length === 0) throw new AppError('unauthenticated', text('mail.events_off'));
     const given = bearerOf(req);
-    if (!given || !constantTimeEqual(given, expected)) throw new AppError('unauthenticated', text('mail.events_token_required'));
+    if (!given || !tokens.some((t) => constantTimeEqual(given, t))) throw new AppError('unauthenticated', text('mail.events_token_required'));
   });
   const errors = { 400: problemSchema, 401: problemSchema };
   app.withTypeProvider<ZodTypeProvider>().post(
