@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -157,6 +158,14 @@ const envSchema = z.object({
     .url()
     .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
     .default('https://access.line.me'),
+  // DKIM signing of every mail with the platform's sending domain (MAIL_FROM's): the domain, the selector of the
+  // DNS record (<selector>._domainkey.<domain>) and the private key, as PEM or in a file.
+  DKIM_DOMAIN: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain name').optional(),
+  DKIM_SELECTOR: z.string().regex(/^[a-z0-9._-]+$/i, 'must be a DNS label').optional(),
+  DKIM_PRIVATE_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key' }).optional(),
+  DKIM_PRIVATE_KEY_FILE: z.string().optional(),
+  // The shared token a mail provider's bounce and complaint notices are posted with (POST /platform/mail/events).
+  MAIL_EVENTS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   // Placements (silos, pool cells) migrated at once by a migrate; each holds one owner connection to its cluster.
   MIGRATE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
 });
@@ -193,6 +202,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const vapid = [config.VAPID_PUBLIC_KEY, config.VAPID_PRIVATE_KEY].filter(Boolean).length;
   if (vapid === 1) missing.push('VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: set both (a pair) or neither');
+  if (config.DKIM_PRIVATE_KEY_FILE && !config.DKIM_PRIVATE_KEY) {
+    try {
+      config.DKIM_PRIVATE_KEY = readFileSync(config.DKIM_PRIVATE_KEY_FILE, 'utf8');
+    } catch (error) {
+      missing.push(`DKIM_PRIVATE_KEY_FILE: cannot be read (${(error as Error).message})`);
+    }
+  }
+  if (config.DKIM_DOMAIN && (!config.DKIM_SELECTOR || !config.DKIM_PRIVATE_KEY)) {
+    missing.push('DKIM_SELECTOR, DKIM_PRIVATE_KEY: required when DKIM_DOMAIN is set (the DNS selector and the PEM key, or DKIM_PRIVATE_KEY_FILE)');
+  }
   if (missing.length > 0) throw new ConfigError(missing);
   return config;
 }

@@ -17,6 +17,7 @@ import { memberSessions, membersModule } from '../modules/members/index.js';
 import { plansModule } from '../modules/plans/index.js';
 import { privacyModule } from '../modules/privacy/index.js';
 import { reportsModule } from '../modules/reports/index.js';
+import { mailModule } from '../modules/mail/index.js';
 import { lessonCalendar, reservationsModule } from '../modules/reservations/index.js';
 import { salesModule } from '../modules/sales/index.js';
 import { scheduleModule } from '../modules/schedule/index.js';
@@ -37,6 +38,7 @@ export const composition: Composition = {
     reportsModule,
     privacyModule,
     lineModule,
+    mailModule,
   ],
   hooks: { memberSessions, lessonCalendar },
 };

@@ -34,6 +34,15 @@ export const text = (id: MessageId, values?: Record<string, Value>): Text => (va
 export const day = (isoDate: string): Date => new Date(`${isoDate.slice(0, 10)}T00:00:00Z`);
 
 const cache = createIntlCache();
+
+const FORMATS = {
+  date: {
+    day: { year: 'numeric', month: 'long', day: 'numeric', weekday: 'short', timeZone: 'UTC' },
+    instant: { month: 'short', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
+  },
+  time: { short: { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } },
+  number: { yen: { style: 'currency', currency: 'JPY' } },
+} as const;
 const intls = new Map<string, IntlShape>();
 
 /**
@@ -50,14 +59,10 @@ export function intlFor(locale: Locale, timeZone = 'UTC'): IntlShape {
         locale,
         timeZone,
         messages: catalogs[locale],
-        formats: {
-          date: {
-            day: { year: 'numeric', month: 'long', day: 'numeric', weekday: 'short', timeZone: 'UTC' },
-            instant: { month: 'short', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
-          },
-          time: { short: { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } },
-          number: { yen: { style: 'currency', currency: 'JPY' } },
-        },
+        // A studio's own wording (renderTemplate) is formatted as a default message: in this language, these formats.
+        defaultLocale: locale,
+        formats: FORMATS,
+        defaultFormats: FORMATS,
         // A missing message or a bad value is a bug the catalogs test and the type of MessageId exist to stop; in
         // production it must not turn a refusal into a 500, so it is logged by whoever renders and the id shown.
         onError: () => undefined,
@@ -70,9 +75,23 @@ export function intlFor(locale: Locale, timeZone = 'UTC'): IntlShape {
 }
 
 export function render(t: Text, locale: Locale, timeZone?: string): string {
-  const values = t.values && Object.fromEntries(Object.entries(t.values).map(([k, v]) => [k, isText(v) ? render(v, locale, timeZone) : v]));
-  return intlFor(locale, timeZone).formatMessage({ id: t.id }, values) as string;
+  return intlFor(locale, timeZone).formatMessage({ id: t.id }, renderedValues(t.values, locale, timeZone)) as string;
 }
+
+/** Values for a message: words from another message (a Text) rendered in the same language first. */
+function renderedValues(values: Text['values'], locale: Locale, timeZone?: string) {
+  return values && Object.fromEntries(Object.entries(values).map(([k, v]) => [k, isText(v) ? render(v, locale, timeZone) : v]));
+}
+
+/**
+ * A studio's own wording of a message (ICU MessageFormat, checked when saved) with the catalog message's values,
+ * formatted exactly as the catalog's would be: the same language, time zone and named formats.
+ */
+export function renderTemplate(template: string, values: Text['values'], locale: Locale, timeZone?: string): string {
+  return intlFor(locale, timeZone).formatMessage({ id: STUDIO_TEMPLATE, defaultMessage: template }, renderedValues(values, locale, timeZone)) as string;
+}
+/** An id no catalog has, so formatMessage formats the default message, the studio's wording. */
+const STUDIO_TEMPLATE = 'studio.template' as MessageId;
 
 const isText = (v: Value): v is Text => typeof v === 'object' && !(v instanceof Date);
 

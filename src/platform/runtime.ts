@@ -245,7 +245,7 @@ export async function openRuntime(config: Config, composition: Composition, log:
   // LINE always: a studio without a channel connected has its LINE messages fail at once and go by mail.
   const senders: ChannelSenders = {
     line: lineSender(config),
-    ...(mailTransport ? { mail: mailSender(mailTransport, config) } : {}),
+    ...(mailTransport ? { mail: mailSender(mailTransport, config, tenantUrl) } : {}),
     ...(pushKeys ? { push: pushSender(pushKeys, { ca: pushCa, timeoutMs: config.PUSH_SEND_TIMEOUT_MS }) } : {}),
   };
   // Messages queued by a committed transaction are sent at once, not at the next sweep.

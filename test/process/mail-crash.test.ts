@@ -94,7 +94,7 @@ describe('mail delivery across a crash', () => {
     }
 
     const outbox = await rows();
-    const idOf = (messageId: string | undefined) => messageId?.match(/^<(.+)@mail\.studiohive\.test>$/)?.[1];
+    const idOf = (messageId: string | undefined) => messageId?.match(/^<([0-9a-f-]{36})\.[0-9a-f-]{36}@mail\.studiohive\.test>$/)?.[1];
     const received = smtp.received.map((m) => idOf(m.messageId));
     // Every mail reached the server, and nothing else did.
     expect(new Set(received)).toEqual(new Set(outbox.map((r) => r.id)));

@@ -160,6 +160,12 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   await inTenantTransaction(await directory.dbFor((await directory.byId(tenant.id))!), tenant.id, (db) =>
     db.insertInto('app.member_line_links').values({ member_id: session.member.id, line_user_id: `U${createHash('md5').update(tenant.slug).digest('hex')}` }).execute(),
   );
+  // Mail: the studio's own wording of a message, and an address the mail provider reported as bouncing (the
+  // provider's notice is a platform route).
+  await ok(as('PUT', '/api/message-templates', { kind: 'lesson_cancelled', locale: 'ja', subject: '休講: {lesson}', body: '{name} 様\n\n{lesson} は休講です。' }), 200);
+  await inTenantTransaction(await directory.dbFor((await directory.byId(tenant.id))!), tenant.id, (db) =>
+    db.insertInto('app.undeliverable_addresses').values({ address: `bounced@${tenant.slug}.example.com`, reason: 'bounce' }).execute(),
+  );
 
   // Two-factor sign-in: the desk sets a password from the invitation and turns it on; a sign-in leaves a challenge.
   const deskEmail = `desk@${tenant.slug}.example.com`;

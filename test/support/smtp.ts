@@ -7,8 +7,8 @@ export type SmtpBehaviour = 'accept' | 'busy-421' | 'reject-data-554' | 'reject-
 
 export interface TestSmtpServer {
   url: string;
-  /** Every message the server accepted, parsed, in arrival order. */
-  received: ParsedMail[];
+  /** Every message the server accepted, parsed, in arrival order; `raw` is the message as it came (for DKIM). */
+  received: (ParsedMail & { raw: Buffer })[];
   /** Sets how the server behaves from now on (a mutable knob, so a test can play an outage step by step). */
   behave(behaviour: SmtpBehaviour): void;
   /** Holds each accepted message this long before answering, so a test can kill a sender mid-batch. */
@@ -21,7 +21,7 @@ const smtpError = (message: string, responseCode: number) => Object.assign(new E
 /** A real SMTP server (nodemailer's smtp-server) on a free local port, without TLS or authentication. */
 export async function startSmtpServer(): Promise<TestSmtpServer> {
   let behaviour: SmtpBehaviour = 'accept';
-  const received: ParsedMail[] = [];
+  const received: (ParsedMail & { raw: Buffer })[] = [];
   const state = { delayMs: 0 };
   const server = new SMTPServer({
     authOptional: true,
@@ -45,15 +45,17 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     },
     onData(stream: SMTPServerDataStream, _session: SMTPServerSession, callback: (error?: Error | null) => void) {
       const reject = behaviour === 'reject-data-554';
-      simpleParser(stream).then(
-        async (mail) => {
+      stream
+        .toArray()
+        .then(async (chunks: Buffer[]) => {
+          const raw = Buffer.concat(chunks);
+          const mail = await simpleParser(raw);
           if (reject) return callback(smtpError('Transaction failed', 554));
           if (state.delayMs > 0) await new Promise((r) => setTimeout(r, state.delayMs));
-          received.push(mail);
+          received.push(Object.assign(mail, { raw }));
           callback();
-        },
-        (error: Error) => callback(error),
-      );
+        })
+        .catch((error: Error) => callback(error));
     },
   });
   // A sender killed mid-conversation (the crash tests do that) resets its connections; smtp-server reports each

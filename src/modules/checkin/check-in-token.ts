@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { uuidBytes, uuidOf } from '../../platform/auth/signing-keys.js';
 import { refusal } from '../../platform/errors.js';
 import { text } from '../../platform/i18n.js';
 
@@ -21,8 +22,6 @@ export interface CheckInClaims {
   expiresAt: Date;
 }
 
-const uuidBytes = (id: string) => Buffer.from(id.replaceAll('-', ''), 'hex');
-const uuidOf = (bytes: Buffer) => bytes.toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
 const mac = (secret: Buffer, signed: string) => createHmac('sha256', secret).update(signed).digest();
 
 export function signCheckInToken(secret: Buffer, claims: { tenantId: string; memberId: string; now: Date }): { token: string; expiresAt: Date } {

@@ -1,22 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { sql, type Insertable } from 'kysely';
+import { signingKeys } from '../../platform/auth/signing-keys.js';
 import type { Tx } from '../../platform/db/databases.js';
 import type { AppCheckIns } from '../../platform/db/types.js';
 
-const PURPOSE = 'check_in';
-
+/** The studio's check-in secret (a per-studio signing key of its own). */
 export const signingKeysRepo = {
-  /**
-   * The studio's check-in secret, made on first use. Two first uses at once both insert; the loser's insert waits
-   * for the winner's commit and does nothing, and its read (a new snapshot) then sees the winner's secret.
-   */
-  async ensure(db: Tx): Promise<Buffer> {
-    await db.insertInto('app.signing_keys').values({ purpose: PURPOSE, secret: randomBytes(32) }).onConflict((oc) => oc.columns(['tenant_id', 'purpose']).doNothing()).execute();
-    return (await signingKeysRepo.find(db))!;
-  },
-  /** Verification never makes a key: a studio without one has issued no code. */
-  find: async (db: Tx): Promise<Buffer | undefined> =>
-    (await db.selectFrom('app.signing_keys').select('secret').where('purpose', '=', PURPOSE).executeTakeFirst())?.secret,
+  ensure: (db: Tx) => signingKeys.ensure(db, 'check_in'),
+  find: (db: Tx) => signingKeys.find(db, 'check_in'),
 };
 
 /** A reservation a check-in may mark, with its lesson. */

@@ -55,6 +55,7 @@ const PERSONAL: Record<string, 'anonymised' | 'deleted' | 'cleared' | 'staff, no
   'outbox.last_error': 'deleted', // an SMTP refusal quotes the address
   'outbox.link': 'deleted',
   'outbox.provider_message_id': 'deleted',
+  'undeliverable_addresses.address': 'deleted', // a bounce or complaint of the member's address
   'member_line_links.line_user_id': 'deleted',
   'push_subscriptions.endpoint': 'deleted',
   'push_subscriptions.p256dh': 'deleted',
@@ -120,6 +121,8 @@ const NOT_PERSONAL = new Set<string>([
   'payment_methods.gateway', 'plan_versions.credit_grant', 'plan_versions.tax_category', 'plans.description', 'plans.kind', 'plans.name',
   'refunds.failure_message', 'refunds.gateway_ref', 'refunds.status', 'refunds.tax_breakdown', 'reservation_penalties.kind', 'reservation_penalties.reason',
   'reservations.actor_kind', 'reservations.source', 'reservations.status', 'room_spots.label', 'rooms.name', 'signing_keys.purpose', 'signing_keys.secret',
+  'message_templates.kind', 'message_templates.locale', 'message_templates.subject', 'message_templates.body', // the studio's wording
+  'undeliverable_addresses.reason', 'tenant_settings.mail_sender_name', 'tenant_settings.mail_reply_to', // the studio's sender and desk address
   'staff.role', 'staff.status', 'tenant_settings.currency', 'tenant_settings.dunning_final_action', 'tenant_settings.dunning_retry_days',
   'tenant_settings.invoice_issuer_address', 'tenant_settings.invoice_issuer_name', 'tenant_settings.invoice_registration_number',
   'tenant_settings.late_cancel_penalty', 'tenant_settings.no_show_penalty', 'tenant_settings.payment_gateway', 'tenant_settings.proration_rule',

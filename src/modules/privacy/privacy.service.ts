@@ -144,6 +144,8 @@ async function erase(ctx: TenantContext, memberId: string) {
   await db.deleteFrom('app.line_link_nonces').where('member_id', '=', memberId).execute();
   await db.deleteFrom('app.push_subscriptions').where('member_id', '=', memberId).execute();
   await db.deleteFrom('app.message_preferences').where('member_id', '=', memberId).execute();
+  // A bounce or complaint kept of their address names them.
+  if (addresses.length) await db.deleteFrom('app.undeliverable_addresses').where('address', 'in', addresses.map((a) => a.toLowerCase())).execute();
 
   // A saved card is of no use any more: it is detached and its gateway reference and digits are forgotten.
   const cards = await db

@@ -477,6 +477,16 @@ export interface AppMessagePreferences {
   updated_at: Generated<Timestamp>;
 }
 
+export interface AppMessageTemplates {
+  body: string;
+  kind: string;
+  locale: "ja" | "en";
+  subject: string;
+  tenant_id: Generated<string>;
+  updated_at: Generated<Timestamp>;
+  updated_by: string | null;
+}
+
 export interface AppOutbox {
   attempts: Generated<number>;
   body: string;
@@ -674,7 +684,7 @@ export interface AppRoomSpots {
 
 export interface AppSigningKeys {
   created_at: Generated<Timestamp>;
-  purpose: "check_in";
+  purpose: "check_in" | "unsubscribe";
   secret: Buffer;
   tenant_id: Generated<string>;
 }
@@ -755,6 +765,8 @@ export interface AppTenantSettings {
   invoice_issuer_name: string | null;
   invoice_registration_number: string | null;
   late_cancel_penalty: Generated<"none" | "lose_credit" | "fee" | "strike">;
+  mail_reply_to: string | null;
+  mail_sender_name: string | null;
   no_show_penalty: Generated<"none" | "lose_credit" | "fee" | "strike">;
   payment_gateway: Generated<"test" | "stripe">;
   payment_terms_days: Generated<number>;
@@ -786,6 +798,13 @@ export interface AppTestGatewayOperations {
   kind: "charge" | "refund";
   outcome: "succeeded" | "failed";
   reference: string;
+  tenant_id: Generated<string>;
+}
+
+export interface AppUndeliverableAddresses {
+  address: string;
+  reason: "bounce" | "complaint";
+  reported_at: Generated<Timestamp>;
   tenant_id: Generated<string>;
 }
 
@@ -911,6 +930,7 @@ export interface DB {
   "app.member_status_events": AppMemberStatusEvents;
   "app.members": AppMembers;
   "app.message_preferences": AppMessagePreferences;
+  "app.message_templates": AppMessageTemplates;
   "app.outbox": AppOutbox;
   "app.password_reset_tokens": AppPasswordResetTokens;
   "app.payment_attempts": AppPaymentAttempts;
@@ -934,6 +954,7 @@ export interface DB {
   "app.staff_two_factor": AppStaffTwoFactor;
   "app.tenant_settings": AppTenantSettings;
   "app.test_gateway_operations": AppTestGatewayOperations;
+  "app.undeliverable_addresses": AppUndeliverableAddresses;
   "app.waitlist_entries": AppWaitlistEntries;
   "app.webhook_events": AppWebhookEvents;
   "platform.analytics_salts": PlatformAnalyticsSalts;

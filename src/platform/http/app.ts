@@ -21,6 +21,7 @@ import { apiKeyRoutes, authRoutes, staffRoutes } from '../auth/auth.routes.js';
 import { twoFactorRoutes } from '../auth/two-factor.routes.js';
 import type { Runtime } from '../runtime.js';
 import { platformRoutes } from '../tenancy/tenants.routes.js';
+import { mailEventsRoutes } from '../messaging/mail-events.routes.js';
 import { AppError } from '../errors.js';
 import { rejectIllFormedText } from './well-formed-text.js';
 import { handleClientError, handleError, handleNotFound, problem, problemSchema, requestRef, sendProblem } from './problems.js';
@@ -105,6 +106,8 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
+  // RFC 8058's one-click unsubscribe posts `List-Unsubscribe=One-Click` form-encoded.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
   app.addHook('onRequest', async (req) => {
     // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused with 400.
     if (req.raw.httpVersion === '1.1' && req.headers.host === undefined) throw new AppError('bad_request', text('problems.no_host'));
@@ -201,6 +204,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'A staff session token (shs_…), a member session token (shm_…) or a tenant API key (shk_…)' },
           platformAdmin: { type: 'http', scheme: 'bearer', description: 'PLATFORM_ADMIN_TOKEN' },
+          mailEvents: { type: 'http', scheme: 'bearer', description: 'MAIL_EVENTS_TOKEN' },
         },
       },
     },
@@ -225,6 +229,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
 
   await observabilityRoutes(app, runtime);
   await app.register(async (platform) => platformRoutes(platform, runtime));
+  await app.register(async (scope) => mailEventsRoutes(scope, runtime));
   if (hasWebApp) {
     await app.register(fastifyStatic, {
       root: webRoot,

@@ -55,7 +55,7 @@ describe('mail delivery over SMTP', () => {
     const mail = smtp.received[0]!;
     expect(mail.from?.value).toEqual([{ name: `Studio ${tenant.slug}`, address: 'no-reply@mail.studiohive.test' }]);
     expect(mail.to).toMatchObject({ value: [{ address: tenant.ownerEmail }] });
-    expect(mail.messageId).toBe(`<${row.id}@mail.studiohive.test>`);
+    expect(mail.messageId).toBe(`<${row.id}.${tenant.id}@mail.studiohive.test>`);
     const link = mail.text!.match(/https?:\/\/\S+/)![0];
     expect(link).toContain(tenant.slug);
     // The HTML part says the same, with the link as a link and nothing to load.

@@ -1,11 +1,14 @@
 import nodemailer from 'nodemailer';
 import type { Config } from '../../config.js';
-import type { ChannelSender } from './channels.js';
+import { signingKeys } from '../auth/signing-keys.js';
+import type { Tenant } from '../db/types.js';
+import type { ChannelSender, SendContext } from './channels.js';
+import { signUnsubscribeToken } from './unsubscribe-token.js';
 
 export type MailTransport = ReturnType<typeof createMailTransport>;
 
 /** The SMTP server of SMTP_URL (any provider: SES SMTP, SendGrid, Postfix), through a small pool of connections. */
-export function createMailTransport(config: Pick<Config, 'SMTP_URL' | 'MAIL_SEND_TIMEOUT_MS'>) {
+export function createMailTransport(config: Pick<Config, 'SMTP_URL' | 'MAIL_SEND_TIMEOUT_MS' | 'DKIM_DOMAIN' | 'DKIM_SELECTOR' | 'DKIM_PRIVATE_KEY'>) {
   if (!config.SMTP_URL) return null;
   const timeout = config.MAIL_SEND_TIMEOUT_MS;
   return nodemailer.createTransport({
@@ -15,8 +18,38 @@ export function createMailTransport(config: Pick<Config, 'SMTP_URL' | 'MAIL_SEND
     connectionTimeout: timeout,
     greetingTimeout: timeout,
     socketTimeout: timeout,
+    // Signed with the platform's sending domain, so receivers (carrier mail above all) do not file it as spoofed.
+    ...(config.DKIM_DOMAIN && config.DKIM_SELECTOR && config.DKIM_PRIVATE_KEY
+      ? { dkim: { domainName: config.DKIM_DOMAIN, keySelector: config.DKIM_SELECTOR, privateKey: config.DKIM_PRIVATE_KEY } }
+      : {}),
   });
 }
+
+/** A mail not sent because its address bounced or complained before: no retry will change that. */
+export class UndeliverableAddress extends Error {
+  constructor(reason: 'bounce' | 'complaint') {
+    super(`address undeliverable: the mail provider reported a ${reason === 'bounce' ? 'hard bounce' : 'complaint'}; staff may clear it once the member has fixed it`);
+    this.name = 'UndeliverableAddress';
+  }
+}
+
+/** The Message-ID of an outbox row: the studio rides along, so a bounce or complaint notice leads back to it. */
+export const messageIdOf = (outboxId: string, tenantId: string, domain: string) => `<${outboxId}.${tenantId}@${domain}>`;
+const MESSAGE_ID = /^<?([0-9a-f-]{36})\.([0-9a-f-]{36})@[^>]+>?$/i;
+export function readMessageId(messageId: string): { outboxId: string; tenantId: string } | null {
+  const match = MESSAGE_ID.exec(messageId.trim());
+  return match ? { outboxId: match[1]!.toLowerCase(), tenantId: match[2]!.toLowerCase() } : null;
+}
+
+interface StudioMail {
+  senderName: string | null;
+  replyTo: string | null;
+  unsubscribeKey: Buffer;
+  readAt: number;
+}
+
+/** Changes to the sender name and reply-to reach mail within this long (one read per studio per minute, not per mail). */
+const STUDIO_MAIL_TTL_MS = 60_000;
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -34,21 +67,47 @@ function htmlOf(text: string): string {
  * Mail over SMTP. The Message-ID is derived from the outbox row, so a mail sent again after a crash carries the
  * same one, which receiving mail systems use to drop the copy.
  */
-export function mailSender(transport: NonNullable<MailTransport>, config: Pick<Config, 'BASE_DOMAIN' | 'MAIL_FROM'>): ChannelSender {
+export function mailSender(
+  transport: NonNullable<MailTransport>,
+  config: Pick<Config, 'BASE_DOMAIN' | 'MAIL_FROM'>,
+  tenantUrl: (tenant: Pick<Tenant, 'slug'>) => string,
+): ChannelSender {
   const sender = config.MAIL_FROM ?? `no-reply@${config.BASE_DOMAIN}`;
-  const domain = sender.split('@')[1];
+  const domain = sender.split('@')[1]!;
+  const studios = new Map<string, StudioMail>();
+  const studioMail = async (tenant: Tenant, inTenant: SendContext['inTenant']): Promise<StudioMail> => {
+    const known = studios.get(tenant.id);
+    if (known && Date.now() - known.readAt < STUDIO_MAIL_TTL_MS) return known;
+    const read = await inTenant(async (trx) => {
+      const settings = await trx.selectFrom('app.tenant_settings').select(['mail_sender_name', 'mail_reply_to']).executeTakeFirst();
+      return { senderName: settings?.mail_sender_name ?? null, replyTo: settings?.mail_reply_to ?? null, unsubscribeKey: await signingKeys.ensure(trx, 'unsubscribe') };
+    });
+    const fresh = { ...read, readAt: Date.now() };
+    studios.set(tenant.id, fresh);
+    return fresh;
+  };
   return {
-    async send(mail, { tenant }) {
+    async send(mail, { tenant, inTenant }) {
+      if (mail.undeliverable) throw new UndeliverableAddress(mail.undeliverable);
+      const studio = await studioMail(tenant, inTenant);
       // A message that leads somewhere (LINE's button, a push's click) says where at the end of a mail.
       const text = mail.link && !mail.body.includes(mail.link) ? `${mail.body.trimEnd()}\n\n${mail.link}` : mail.body;
+      const headers: Record<string, string> = { 'X-Studiohive-Template': mail.template };
+      // Only mail the member may turn off offers it (RFC 8058): a password reset or a payment failure must arrive.
+      if (mail.optional && mail.member_id) {
+        const token = signUnsubscribeToken(studio.unsubscribeKey, { memberId: mail.member_id, kind: mail.template });
+        headers['List-Unsubscribe'] = `<${tenantUrl(tenant)}/api/unsubscribe?token=${token}>`;
+        headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+      }
       await transport.sendMail({
-        from: { name: tenant.display_name, address: sender },
+        from: { name: studio.senderName ?? tenant.display_name, address: sender },
+        ...(studio.replyTo ? { replyTo: studio.replyTo } : {}),
         to: mail.to_address,
         subject: mail.subject,
         text,
         html: htmlOf(text),
-        messageId: `<${mail.id}@${domain}>`,
-        headers: { 'X-Studiohive-Template': mail.template },
+        messageId: messageIdOf(mail.id, tenant.id, domain),
+        headers,
       });
       return {};
     },
@@ -58,6 +117,7 @@ export function mailSender(transport: NonNullable<MailTransport>, config: Pick<C
      * and is retried until the attempts run out.
      */
     permanent(error) {
+      if (error instanceof UndeliverableAddress) return true;
       const e = error as { responseCode?: number; command?: string; code?: string };
       return (e.responseCode ?? 0) >= 500 && (e.command === 'RCPT TO' || e.code === 'EENVELOPE');
     },

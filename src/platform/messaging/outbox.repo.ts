@@ -12,6 +12,10 @@ export interface ClaimedMessage {
   body: string;
   link: string | null;
   attempts: number;
+  /** A message the member may turn off (mail carries a one-click unsubscribe link). */
+  optional: boolean;
+  /** Why mail to this address is not sent (a provider reported a hard bounce or a complaint); null: it may go. */
+  undeliverable: 'bounce' | 'complaint' | null;
 }
 
 /** A member to tell, with the person who is told (themselves, or their family lead) and how they can be reached. */
@@ -46,7 +50,8 @@ export const outboxRepo = {
       update app.outbox o set attempts = o.attempts + 1, next_attempt_at = ${leaseUntil}
         from due
        where o.tenant_id = due.tenant_id and o.id = due.id
-      returning o.id, o.channel, o.to_address, o.member_id, o.template, o.subject, o.body, o.link, o.attempts`.execute(db);
+      returning o.id, o.channel, o.to_address, o.member_id, o.template, o.subject, o.body, o.link, o.attempts, o.optional,
+                (select u.reason from app.undeliverable_addresses u where o.channel = 'mail' and u.address = lower(o.to_address)) as undeliverable`.execute(db);
     return rows;
   },
 

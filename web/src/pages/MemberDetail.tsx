@@ -14,6 +14,7 @@ import { PageTitle } from '../ui/page';
 import { EmptyState, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
 import { Contracts } from './Contracts';
+import { UndeliverableNotice } from './people/Undeliverable';
 import { BillingSection } from './MemberBilling';
 import { PenaltiesSection, ReservationsSection } from './MemberBookings';
 import { NotificationPreferences } from './MemberNotifications';
@@ -341,6 +342,7 @@ function MessagesSection({ memberId }: { memberId: string }) {
   return (
     <>
       <h2><FormattedMessage id="members.messages.title" /></h2>
+      <UndeliverableNotice memberId={memberId} />
       <QueryView query={messages}>
         {({ address, items }: MemberMessages) =>
           items.length === 0 ? (

@@ -7,6 +7,7 @@ import { Checklist } from './Checklist';
 import { Instructors } from './Instructors';
 import { LessonTypes } from './LessonTypes';
 import { Locations } from './Locations';
+import { MessagesSettings } from './Messages';
 import { Rooms } from './Rooms';
 
 const parts: Array<[string, string]> = [
@@ -15,6 +16,7 @@ const parts: Array<[string, string]> = [
   ['instructors', 'setup.tab.instructors'],
   ['lesson-types', 'setup.tab.lessonTypes'],
   ['booking', 'setup.tab.booking'],
+  ['messages', 'mail.tab'],
 ];
 
 /** Studio set-up: the checklist, then locations, rooms and seat maps, instructors, lesson types and booking rules. */
@@ -48,6 +50,7 @@ export function Setup() {
         <Route path="instructors" element={<Instructors />} />
         <Route path="lesson-types" element={<LessonTypes />} />
         <Route path="booking" element={<BookingSettings />} />
+        <Route path="messages" element={<MessagesSettings />} />
       </Routes>
     </>
   );
