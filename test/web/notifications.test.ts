@@ -1,7 +1,9 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { text } from '../../src/platform/i18n.js';
+import { signingKeys } from '../../src/platform/auth/signing-keys.js';
 import { queueMemberMessages } from '../../src/platform/messaging/outbox.js';
+import { signUnsubscribeToken } from '../../src/platform/messaging/unsubscribe-token.js';
 import { bookingStudio, inTenant, memberWithSession } from '../support/booking.js';
 import { DEVICES, expectAccessible, newContext, review, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
 import type { TestPlatform, TestTenant } from '../support/platform.js';
@@ -81,5 +83,29 @@ describe('a member’s notification settings, on a phone in Japanese', () => {
     await staff.getByRole('heading', { name: 'お知らせの受け取り設定' }).waitFor();
     await staff.getByRole('row', { name: /レッスンのリマインダー.*停止中/ }).waitFor();
     await expectAccessible(staff, 'member page, messages tab');
+  });
+
+  it('the unsubscribe line of a reminder mail opens a page that asks first, without signing in, then stops that kind', async () => {
+    const member = await memberWithSession(platform, T, await bookingStudio(platform, T));
+    // The link the mail sender writes at the end of an optional mail (src/platform/messaging/mail-sender.ts).
+    const token = await inTenant(platform, T, async (db) => signUnsubscribeToken(await signingKeys.ensure(db, 'unsubscribe'), { memberId: member.memberId, kind: 'seat_freed' }));
+    const enabled = async () => (await member.send('GET', '/api/me/notifications')).json().kinds.find((k: { kind: string }) => k.kind === 'seat_freed').enabled;
+    expect(await enabled()).toBe(true);
+
+    const phone = await newContext(browser, { language: 'ja', ...DEVICES.phone });
+    const page = await phone.newPage();
+    await page.goto(`${base}/member/unsubscribe?token=${token}`);
+    await page.getByRole('heading', { name: 'お知らせの配信停止', level: 1 }).waitFor();
+    await expectAccessible(page, 'unsubscribe page (ja, phone)');
+    // Opening the page (as a mail scanner would) turns nothing off.
+    expect(await enabled()).toBe(true);
+    await page.getByRole('button', { name: '配信を停止する' }).click();
+    await page.getByRole('status').getByText('「空席のお知らせ」の配信を停止しました。', { exact: false }).waitFor();
+    expect(await enabled()).toBe(false);
+    // A link that was tampered with says so, and changes nothing.
+    await page.goto(`${base}/member/unsubscribe?token=${token.slice(0, -2)}xx`);
+    await page.getByRole('button', { name: '配信を停止する' }).click();
+    await page.getByRole('alert').waitFor();
+    await phone.close();
   });
 });

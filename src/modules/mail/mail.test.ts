@@ -141,6 +141,10 @@ describe('mail done properly', () => {
     expect(url.pathname).toBe('/api/unsubscribe');
     expect(url.searchParams.get('token')).toMatch(/^u1\./);
     const link = `${url.pathname}${url.search}`;
+    // The plain text (all a carrier mail shows) ends with the same link to a page that asks first, in the
+    // studio's language; transactional mail has no such line.
+    expect(reminder.text!.trimEnd().split('\n').at(-1)).toBe(`このお知らせの配信停止はこちら：${url.origin}/member/unsubscribe?token=${url.searchParams.get('token')}`);
+    expect(payment.text).not.toContain('/member/unsubscribe');
 
     // What a mail client does on the click: POST with the form body, no session.
     const oneClick = (on: TestTenant, path: string) =>

@@ -496,6 +496,7 @@ export interface AppOutbox {
   id: Generated<string>;
   last_error: string | null;
   link: string | null;
+  locale: "ja" | "en" | null;
   member_id: string | null;
   next_attempt_at: Generated<Timestamp>;
   optional: Generated<boolean>;

@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import { signingKeys } from '../auth/signing-keys.js';
 import type { Tenant } from '../db/types.js';
 import type { ChannelSender, SendContext } from './channels.js';
+import { asLocale, render, text as i18nText } from '../i18n.js';
 import { signUnsubscribeToken } from './unsubscribe-token.js';
 
 export type MailTransport = ReturnType<typeof createMailTransport>;
@@ -91,13 +92,17 @@ export function mailSender(
       if (mail.undeliverable) throw new UndeliverableAddress(mail.undeliverable);
       const studio = await studioMail(tenant, inTenant);
       // A message that leads somewhere (LINE's button, a push's click) says where at the end of a mail.
-      const text = mail.link && !mail.body.includes(mail.link) ? `${mail.body.trimEnd()}\n\n${mail.link}` : mail.body;
+      let text = mail.link && !mail.body.includes(mail.link) ? `${mail.body.trimEnd()}\n\n${mail.link}` : mail.body;
       const headers: Record<string, string> = { 'X-Studiohive-Template': mail.template };
       // Only mail the member may turn off offers it (RFC 8058): a password reset or a payment failure must arrive.
+      // The header serves mail apps' one-click button; the last line serves a reader of the plain text (carrier mail
+      // shows no header button), and opens a page that asks before it turns the kind off.
       if (mail.optional && mail.member_id) {
         const token = signUnsubscribeToken(studio.unsubscribeKey, { memberId: mail.member_id, kind: mail.template });
         headers['List-Unsubscribe'] = `<${tenantUrl(tenant)}/api/unsubscribe?token=${token}>`;
         headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+        const page = `${tenantUrl(tenant)}/member/unsubscribe?token=${token}`;
+        text = `${text.trimEnd()}\n\n${render(i18nText('mail.unsubscribe.footer', { link: page }), asLocale(mail.locale ?? tenant.locale))}`;
       }
       await transport.sendMail({
         from: { name: studio.senderName ?? tenant.display_name, address: sender },

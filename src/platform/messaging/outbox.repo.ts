@@ -14,6 +14,8 @@ export interface ClaimedMessage {
   attempts: number;
   /** A message the member may turn off (mail carries a one-click unsubscribe link). */
   optional: boolean;
+  /** The language the words were written in; null for rows from before it was kept. */
+  locale: 'ja' | 'en' | null;
   /** Why mail to this address is not sent (a provider reported a hard bounce or a complaint); null: it may go. */
   undeliverable: 'bounce' | 'complaint' | null;
 }
@@ -50,7 +52,7 @@ export const outboxRepo = {
       update app.outbox o set attempts = o.attempts + 1, next_attempt_at = ${leaseUntil}
         from due
        where o.tenant_id = due.tenant_id and o.id = due.id
-      returning o.id, o.channel, o.to_address, o.member_id, o.template, o.subject, o.body, o.link, o.attempts, o.optional,
+      returning o.id, o.channel, o.to_address, o.member_id, o.template, o.subject, o.body, o.link, o.attempts, o.optional, o.locale,
                 (select u.reason from app.undeliverable_addresses u where o.channel = 'mail' and u.address = lower(o.to_address)) as undeliverable`.execute(db);
     return rows;
   },

@@ -97,6 +97,7 @@ export async function queueMemberMessages(db: Tx, memberIds: string[], message: 
       body: words.body,
       link: message.link ?? null,
       optional,
+      locale: voice.locale,
       priority: optional ? (1 as const) : (0 as const),
       ...(notBefore ? { next_attempt_at: notBefore } : {}),
     });
@@ -108,10 +109,17 @@ export async function queueMemberMessages(db: Tx, memberIds: string[], message: 
 }
 
 /** A LINE or push message that could not be delivered goes by mail instead, if the member has an address. */
-export async function queueFallbackMail(db: Tx, message: { member_id: string; template: string; subject: string; body: string; link: string | null }) {
+export async function queueFallbackMail(
+  db: Tx,
+  message: { member_id: string; template: string; subject: string; body: string; link: string | null; optional: boolean; locale: Locale | null },
+) {
   const address = await outboxRepo.fallbackAddress(db, message.member_id);
   if (!address) return false;
-  await db.insertInto('app.outbox').values({ channel: 'mail', to_address: address, member_id: message.member_id, template: message.template, subject: message.subject, body: message.body, link: message.link }).execute();
+  const { member_id, template, subject, body, link, optional, locale } = message;
+  await db
+    .insertInto('app.outbox')
+    .values({ channel: 'mail', to_address: address, member_id, template, subject, body, link, optional, locale, priority: optional ? 1 : 0 })
+    .execute();
   kick(db);
   return true;
 }

@@ -18,6 +18,7 @@ const InvoiceScreen = lazy(() => import('./Invoices').then((m) => ({ default: m.
 const CardScreen = lazy(() => import('./Card').then((m) => ({ default: m.CardScreen })));
 const LineLink = lazy(() => import('./LineLink').then((m) => ({ default: m.LineLink })));
 const MyDataScreen = lazy(() => import('./MyData').then((m) => ({ default: m.MyDataScreen })));
+const UnsubscribeScreen = lazy(() => import('./Unsubscribe').then((m) => ({ default: m.UnsubscribeScreen })));
 const NotificationsScreen = lazy(() => import('./Notifications').then((m) => ({ default: m.NotificationsScreen })));
 
 /** The members' own app, for their phones: the week's timetable, their bookings, check-in code, invoices and card. */
@@ -32,6 +33,7 @@ export default function MemberApp() {
       <Route path="reset-password" element={<ResetPassword realm="member" />} />
       <Route path="confirm" element={<MemberConfirm />} />
       <Route path="line-link" element={<LineLink />} />
+      <Route path="unsubscribe" element={<UnsubscribeScreen />} />
       <Route element={<SignedIn />}>
         <Route index element={<Schedule />} />
         <Route path="bookings" element={<Bookings />} />
