@@ -18,7 +18,7 @@ import { systemClock, type SettableClock } from './clock.js';
 import { currentTenant } from './tenancy/context.js';
 import { TenantDirectory } from './tenancy/directory.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import type { ChannelSenders } from './messaging/channels.js';
+import { deliverableChannels, type ChannelSenders } from './messaging/channels.js';
 import { canDeliver, deliverTenantMessages, type DeliveryResult } from './messaging/delivery.js';
 import { createMailTransport, mailSender } from './messaging/mail-sender.js';
 import { loadPushKeys, pushSender, type PushKeys } from './messaging/push-sender.js';
@@ -250,7 +250,9 @@ export async function openRuntime(config: Config, composition: Composition, log:
   };
   // Messages queued by a committed transaction are sent at once, not at the next sweep.
   const stopMessageKicks = canDeliver(senders)
-    ? onMessageQueued((tenantId) => {
+    ? onMessageQueued((tenantId, channels) => {
+        // Mail alone without SMTP_URL waits in the outbox: no job would send it.
+        if (!deliverableChannels(senders).some((c) => channels.has(c))) return;
         jobs.add('messages_deliver', { tenantId }, { jobKey: `messages:${tenantId}` }).catch((error: unknown) => {
           log.warn({ err: error, tenantId }, 'could not queue message delivery; the messages sweep will send it');
         });

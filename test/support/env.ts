@@ -15,4 +15,9 @@ export const TEST_ENV = {
   ANALYTICS_DIR: path.join(os.tmpdir(), 'studiohive-test-analytics'),
   // Tests drive one tenant far past its plan's requests per minute; the rate limit's own tests turn it on.
   RATE_LIMIT: 'false',
+  // No test reaches the internet: LINE is the stand-in (test/support/line.ts) where a test is about LINE, and
+  // elsewhere a port nothing listens on, which refuses at once (a message queued for a linked member, say by the
+  // cross-tenant fixtures, must not make a worker wait for api.line.me's timeout).
+  LINE_API_URL: 'http://127.0.0.1:9',
+  LINE_ACCESS_URL: 'http://127.0.0.1:9',
 } as const;

@@ -25,6 +25,13 @@ export interface ChannelSender {
 export type ChannelSenders = Partial<Record<Channel, ChannelSender>>;
 
 /**
+ * The channels whose messages this deployment takes from the outbox: those it has a sender for, and LINE and push
+ * even without one while mail can go (such a message fails at once and goes by mail rather than waiting for ever,
+ * as after push was turned off with devices subscribed). Mail waits for SMTP_URL.
+ */
+export const deliverableChannels = (senders: ChannelSenders): Channel[] => CHANNELS.filter((c) => senders[c] || (c !== 'mail' && senders.mail));
+
+/**
  * The channel a message goes by: the member's choice for this kind when it can reach them, else LINE when linked,
  * else push when a device is subscribed, else mail; null when nothing reaches them.
  */

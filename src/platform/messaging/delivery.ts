@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Config } from '../../config.js';
 import { inTenantTransaction } from '../db/databases.js';
 import type { TenantDirectory } from '../tenancy/directory.js';
-import { CHANNELS, type Channel, type ChannelSenders } from './channels.js';
+import { CHANNELS, deliverableChannels, type Channel, type ChannelSenders } from './channels.js';
 import { queueFallbackMail } from './outbox.js';
 import { outboxRepo, type ClaimedMessage } from './outbox.repo.js';
 
@@ -51,9 +51,7 @@ export const canDeliver = (senders: ChannelSenders) => CHANNELS.some((c) => send
 export async function deliverTenantMessages(deps: DeliveryDeps, tenantId: string): Promise<DeliveryResult> {
   const none: DeliveryResult = { sent: 0, retrying: 0, failed: 0, more: false, next: null };
   const { senders, config } = deps;
-  // Mail waits for SMTP_URL to be set; a LINE or push message this deployment cannot send (push turned off after
-  // devices subscribed) is taken and fails at once, so that it goes by mail rather than waiting for ever.
-  const channels = CHANNELS.filter((c) => senders[c] || (c !== 'mail' && senders.mail));
+  const channels = deliverableChannels(senders);
   const tenant = await deps.directory.byId(tenantId);
   // A suspended studio's messages wait for it to be resumed.
   if (channels.length === 0 || !tenant || tenant.status !== 'active') return none;
@@ -88,7 +86,7 @@ export async function deliverTenantMessages(deps: DeliveryDeps, tenantId: string
         if (message.channel !== 'mail' && message.member_id) await queueFallbackMail(trx, { ...message, member_id: message.member_id });
       }
     }
-    return outboxRepo.nextDue(trx);
+    return outboxRepo.nextDue(trx, channels);
   });
   const tally = (kind: Outcome['kind']) => outcomes.filter((o) => o.outcome.kind === kind).length;
   for (const { message, outcome } of outcomes) deps.count?.(message.channel, outcome.kind);

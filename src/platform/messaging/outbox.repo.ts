@@ -82,12 +82,15 @@ export const outboxRepo = {
       .limit(limit)
       .execute(),
 
-  /** When the next pending message may go (a retry's backoff, a lease's end, quiet hours' end); null when none waits. */
-  nextDue: async (db: Tx): Promise<Date | null> => {
+  /** When the next pending message on these channels may go (a retry's backoff, a lease's end, quiet hours' end); null when none waits. */
+  nextDue: async (db: Tx, channels: readonly Channel[]): Promise<Date | null> => {
+    if (channels.length === 0) return null;
+    // Only the channels this deployment sends on: mail waiting for SMTP_URL must not bring the job straight back.
     const row = await db
       .selectFrom('app.outbox')
       .select((eb) => eb.fn.min('next_attempt_at').as('next'))
       .where('status', '=', 'pending')
+      .where('channel', 'in', [...channels])
       .executeTakeFirst();
     return row?.next ? new Date(row.next) : null;
   },

@@ -1,7 +1,7 @@
 import { DEFAULT_QUIET_HOURS, inQuietHours, quietHoursEnd, type QuietHours } from '../calendar.js';
 import { afterCommit, type Tx } from '../db/databases.js';
 import { asLocale, type Locale, type Text } from '../i18n.js';
-import { addressOn, chooseChannel } from './channels.js';
+import { addressOn, chooseChannel, type Channel } from './channels.js';
 import { isOptionalKind } from './kinds.js';
 import { outboxRepo } from './outbox.repo.js';
 import { renderMessage } from './render.js';
@@ -38,22 +38,29 @@ export interface MemberMessage {
   optional?: boolean;
 }
 
-const listeners = new Set<(tenantId: string) => void>();
-/** Transactions whose commit already kicks the worker: one kick per commit, however many messages it queued. */
-const kicked = new WeakSet<Tx>();
+const listeners = new Set<(tenantId: string, channels: ReadonlySet<Channel>) => void>();
+/**
+ * The channels each open transaction queued messages on: its commit kicks the worker once, however many messages
+ * it queued, and says on which channels (a deployment without SMTP has no job to run for mail alone).
+ */
+const queuedOn = new WeakMap<Tx, Set<Channel>>();
 
-/** Called with the tenant's id whenever a transaction that queued messages commits (the runtime kicks the worker). */
-export function onMessageQueued(listener: (tenantId: string) => void): () => void {
+/** Called with the tenant's id and the channels whenever a transaction that queued messages commits (the runtime kicks the worker). */
+export function onMessageQueued(listener: (tenantId: string, channels: ReadonlySet<Channel>) => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
 
-function kick(db: Tx) {
-  if (kicked.has(db)) return;
-  kicked.add(db);
-  afterCommit(db, (tenantId) => {
-    for (const listener of listeners) listener(tenantId);
-  });
+function kick(db: Tx, channels: Iterable<Channel>) {
+  let queued = queuedOn.get(db);
+  if (!queued) {
+    const set = new Set<Channel>();
+    queuedOn.set(db, (queued = set));
+    afterCommit(db, (tenantId) => {
+      for (const listener of listeners) listener(tenantId, set);
+    });
+  }
+  for (const channel of channels) queued.add(channel);
 }
 
 /**
@@ -64,7 +71,7 @@ function kick(db: Tx) {
 export async function queueMail(db: Tx, mails: OutgoingMail[]): Promise<void> {
   if (mails.length === 0) return;
   await db.insertInto('app.outbox').values(mails).execute();
-  kick(db);
+  kick(db, ['mail']);
 }
 
 /**
@@ -104,7 +111,7 @@ export async function queueMemberMessages(db: Tx, memberIds: string[], message: 
   }
   if (rows.length === 0) return 0;
   await db.insertInto('app.outbox').values(rows).execute();
-  kick(db);
+  kick(db, rows.map((r) => r.channel));
   return rows.length;
 }
 
@@ -120,7 +127,7 @@ export async function queueFallbackMail(
     .insertInto('app.outbox')
     .values({ channel: 'mail', to_address: address, member_id, template, subject, body, link, optional, locale, priority: optional ? 1 : 0 })
     .execute();
-  kick(db);
+  kick(db, ['mail']);
   return true;
 }
 
