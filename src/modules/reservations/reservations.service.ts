@@ -99,6 +99,8 @@ export async function reserve(
     reservation = await reservationsRepo.insert(ctx.db, {
       id, lesson_id: lesson.id, member_id: memberId, spot: p.spot, contract_id: allowed.contractId,
       credits_used: allowed.costsCredit ? 1 : 0, source: p.source, actor_kind: actor.kind, actor_id: actor.id,
+      // The app's clock, like every other time a booking is compared with (its lesson's start, its reminder).
+      created_at: ctx.now,
     });
   } catch (error) {
     if (isUniqueViolation(error, 'reservations_one_per_spot_idx')) throw new AppError('conflict', text('reservations.spot_taken', { spot: String(p.spot) }), { reason: 'spot_taken' });
