@@ -3,8 +3,8 @@ import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { CHROMIUM, chromiumArgs } from './chromium.js';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { startTestPlatform, type TestPlatform, type TestTenant } from './platform.js';
-
 
 /** Where the browser tests leave their screenshots: CI keeps .ci/report/ as the run's artifacts. */
 export const screens = path.resolve('.ci/report/screens');
@@ -61,6 +61,20 @@ export async function startBrowserPlatform(env: Record<string, string> = {}): Pr
       await platform.close();
     },
   };
+}
+
+/**
+ * A file's browser platform: started before its tests (before the file's own beforeAll, when declared above it) and
+ * closed after them. Its fields are filled in by the time a test runs. `env` may be a function, for the address of a
+ * server the file starts in an earlier beforeAll.
+ */
+export function browserSuite(env: Record<string, string> | (() => Record<string, string>) = {}): BrowserPlatform {
+  const web = {} as BrowserPlatform;
+  beforeAll(async () => {
+    Object.assign(web, await startBrowserPlatform(typeof env === 'function' ? env() : env));
+  });
+  afterAll(() => web.close?.());
+  return web;
 }
 
 /**

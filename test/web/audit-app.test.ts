@@ -1,34 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectAccessible, newPage, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
-import type { TestPlatform, TestTenant } from '../support/platform.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { browserSuite, expectAccessible, newPage, signIn } from '../support/browser.js';
 
-let web: BrowserPlatform;
-let platform: TestPlatform;
-let browser: Browser;
-let T: TestTenant;
-let base: string;
+const web = browserSuite();
 
 const call = (method: 'POST' | 'PATCH', url: string, payload: object) =>
-  platform.call(T, { method, url, payload, token: T.ownerToken, headers: { 'idempotency-key': randomUUID() } });
+  web.platform.call(web.T, { method, url, payload, token: web.T.ownerToken, headers: { 'idempotency-key': randomUUID() } });
 
 beforeAll(async () => {
-  web = await startBrowserPlatform();
-  ({ platform, browser, T, base } = web);
   const member = (await call('POST', '/api/members', { familyName: '山田', givenName: '花子' })).json();
   expect((await call('PATCH', `/api/members/${member.id}`, { givenName: '春子' })).statusCode).toBe(200);
   // A refused attempt, for the outcome filter.
   expect((await call('POST', '/api/members', { familyName: '' })).statusCode).toBe(400);
 }, 120_000);
-afterAll(() => web?.close());
 
 describe('the audit log screen', () => {
   it('shows the owner, in Japanese on a desk, a member edit with its before and after, filters and downloads CSV', async () => {
-    const page = await newPage(browser, 'desk', 'ja');
-    await signIn(page.context(), base, { staff: T.ownerToken });
-    await page.goto(`${base}/`);
+    const page = await newPage(web.browser, 'desk', 'ja');
+    await signIn(page.context(), web.base, { staff: web.T.ownerToken });
+    await page.goto(`${web.base}/`);
     await page.getByRole('link', { name: '操作ログ' }).click();
     await page.getByRole('heading', { name: '操作ログ' }).waitFor();
     const edit = page.locator('tbody tr').filter({ hasText: 'PATCH /api/members/:memberId' });
@@ -54,9 +45,9 @@ describe('the audit log screen', () => {
   });
 
   it('fits a phone with no axe violation', async () => {
-    const page = await newPage(browser, 'phone', 'ja');
-    await signIn(page.context(), base, { staff: T.ownerToken });
-    await page.goto(`${base}/audit`);
+    const page = await newPage(web.browser, 'phone', 'ja');
+    await signIn(page.context(), web.base, { staff: web.T.ownerToken });
+    await page.goto(`${web.base}/audit`);
     await page.getByRole('heading', { name: '操作ログ' }).waitFor();
     await page.locator('tbody tr').first().waitFor();
     await page.locator('tbody tr').first().getByText('変更内容を表示').click();
@@ -67,6 +58,6 @@ describe('the audit log screen', () => {
 
   it('is not offered to anyone but the owner', async () => {
     const key = (await call('POST', '/api/api-keys', { name: 'manager', role: 'manager' })).json();
-    expect((await platform.call(T, { method: 'GET', url: '/api/audit-log', token: key.key })).statusCode).toBe(403);
+    expect((await web.platform.call(web.T, { method: 'GET', url: '/api/audit-log', token: key.key })).statusCode).toBe(403);
   });
 });

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { collectorFor } from '../../src/platform/analytics/collector.js';
-import { newContext, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import { browserSuite, newContext, signIn } from '../support/browser.js';
 
 // HeadlessChrome says so in its User-Agent and would be dropped as a bot; this browser passes for a person's.
 const DESKTOP_CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-let web: BrowserPlatform;
-beforeAll(async () => {
-  web = await startBrowserPlatform();
-});
-afterAll(() => web?.close());
+const web = browserSuite();
 
 describe('the web app’s page-view beacon', () => {
   it('reports the first page and each route change, without query strings or ids, and skips a repeat of the same path', async () => {

@@ -1,41 +1,32 @@
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { billingDeps, runBilling } from '../../src/modules/billing/billing-run.js';
 import { bookingStudio, memberWithSession, staffApi, type BookingStudio } from '../support/booking.js';
-import { expectAccessible, newPage as openPage, screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
-import type { TestPlatform, TestTenant } from '../support/platform.js';
+import { browserSuite, expectAccessible, newPage as openPage, screens } from '../support/browser.js';
 
-let web: BrowserPlatform;
-let platform: TestPlatform;
-let browser: Browser;
-let T: TestTenant;
-let base: string;
+const web = browserSuite();
 let studio: BookingStudio;
 
 beforeAll(async () => {
-  web = await startBrowserPlatform();
-  ({ platform, browser, T, base } = web);
-  studio = await bookingStudio(platform, T);
+  studio = await bookingStudio(web.platform, web.T);
 });
-afterAll(() => web?.close());
 
-const newPage = (device: 'phone' | 'desk') => openPage(browser, device);
+const newPage = (device: 'phone' | 'desk') => openPage(web.browser, device);
 
 /** The monthly run, in-process, as the hourly job would do it now. */
-const runBillingNow = () => runBilling(billingDeps(platform.runtime), T.id, new Date());
+const runBillingNow = () => runBilling(billingDeps(web.platform.runtime), web.T.id, new Date());
 
 describe('billing', () => {
   it('lets the owner set the registration number and save a card; the run’s invoice is paid, and part of it refunded', async () => {
-    const { ok } = staffApi(platform, T);
+    const { ok } = staffApi(web.platform, web.T);
     const member = await ok('POST', '/api/members', { familyName: '山田', givenName: '花子', phone: '090-2222-1111' });
     // Left to the monthly run, which charges the card saved below.
     await ok('POST', '/api/contracts', { memberId: member.id, planId: studio.packPlanId, firstInvoice: 'next_run' });
 
     const page = await newPage('desk');
-    await page.goto(`${base}/`);
-    await page.getByLabel('Email').fill(T.ownerEmail);
-    await page.getByLabel('Password').fill(T.ownerPassword);
+    await page.goto(`${web.base}/`);
+    await page.getByLabel('Email').fill(web.T.ownerEmail);
+    await page.getByLabel('Password').fill(web.T.ownerPassword);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('link', { name: 'Settings' }).click();
     const settings = page.getByRole('form', { name: 'Billing settings' });
@@ -48,7 +39,7 @@ describe('billing', () => {
     await expect.poll(() => settings.getByLabel('Registration number').inputValue()).toBe('T1234567890123');
     await page.screenshot({ path: path.join(screens, 'billing-settings.png'), fullPage: true });
 
-    await page.goto(`${base}/members/${member.id}?tab=billing`);
+    await page.goto(`${web.base}/members/${member.id}?tab=billing`);
     await page.getByRole('heading', { name: '山田 花子' }).waitFor();
     const saveCard = page.getByRole('form', { name: 'Save a card' });
     await saveCard.getByLabel('Card number or token').fill('4242424242424242');
@@ -94,13 +85,13 @@ describe('billing', () => {
 
   it('shows a member whose card was declined the overdue banner; they save another card, pay, and get the receipt', async () => {
     // No retries: the first declined charge makes the invoice overdue.
-    await staffApi(platform, T).ok('PATCH', '/api/settings/billing', { retryDays: [] }, 200);
-    const member = await memberWithSession(platform, T, studio);
+    await staffApi(web.platform, web.T).ok('PATCH', '/api/settings/billing', { retryDays: [] }, 200);
+    const member = await memberWithSession(web.platform, web.T, studio);
     expect((await member.send('PUT', '/api/me/card', { token: '4000000000000002' })).statusCode).toBe(200);
     expect((await runBillingNow())?.charged.failed).toBe(1);
 
     const page = await newPage('phone');
-    await page.goto(`${base}/member/login`);
+    await page.goto(`${web.base}/member/login`);
     await page.getByLabel('Email').fill(member.email);
     await page.getByLabel('Password').fill('member password 1');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -135,7 +126,7 @@ describe('billing', () => {
     expect(mine.map((i: { status: string; overdue: boolean }) => [i.status, i.overdue])).toEqual([['paid', false]]);
   });
   it('lets the desk take part of an invoice in cash and the rest by transfer', async () => {
-    const { ok } = staffApi(platform, T);
+    const { ok } = staffApi(web.platform, web.T);
     const member = await ok('POST', '/api/members', { familyName: '佐藤', givenName: '次郎', phone: '090-3333-4444' });
     await ok('POST', '/api/contracts', { memberId: member.id, planId: studio.packPlanId });
     await runBillingNow();
@@ -144,12 +135,12 @@ describe('billing', () => {
     const money = (n: number) => `¥${n.toLocaleString('en-US')}`;
 
     const page = await newPage('phone');
-    await page.goto(`${base}/`);
-    await page.getByLabel('Email').fill(T.ownerEmail);
-    await page.getByLabel('Password').fill(T.ownerPassword);
+    await page.goto(`${web.base}/`);
+    await page.getByLabel('Email').fill(web.T.ownerEmail);
+    await page.getByLabel('Password').fill(web.T.ownerPassword);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('link', { name: 'Invoices' }).first().waitFor();
-    await page.goto(`${base}/invoices/${invoice.id}`);
+    await page.goto(`${web.base}/invoices/${invoice.id}`);
     await page.getByRole('heading', { name: `Invoice ${invoice.number}` }).waitFor();
     // No card saved: no charge offered.
     expect(await page.getByRole('button', { name: 'Charge card now' }).count()).toBe(0);

@@ -1,35 +1,27 @@
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { formatters } from '../../web/src/formatters.js';
 import { addLesson, bookingStudio, memberWithSession, staffApi, type BookingStudio } from '../support/booking.js';
-import { newPage as openPage, screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
-import type { TestPlatform, TestTenant } from '../support/platform.js';
+import { browserSuite, newPage as openPage, screens } from '../support/browser.js';
 
-let web: BrowserPlatform;
-let platform: TestPlatform;
-let browser: Browser;
-let T: TestTenant;
-let base: string;
+const web = browserSuite();
 let studio: BookingStudio;
 let timeZone: string;
 let typeName: string;
 
 beforeAll(async () => {
-  web = await startBrowserPlatform();
-  ({ platform, browser, T, base } = web);
-  studio = await bookingStudio(platform, T);
-  timeZone = (await platform.call(T, { method: 'GET', url: '/api/tenant' })).json().timezone;
-  const types = await platform.call(T, { method: 'GET', url: '/api/lesson-types', token: T.ownerToken });
+  studio = await bookingStudio(web.platform, web.T);
+  timeZone = (await web.platform.call(web.T, { method: 'GET', url: '/api/tenant' })).json().timezone;
+  const types = await web.platform.call(web.T, { method: 'GET', url: '/api/lesson-types', token: web.T.ownerToken });
   typeName = types.json().items.find((t: { id: string }) => t.id === studio.lessonTypeId).name;
 });
-afterAll(() => web?.close());
 
 /** A phone for members, a desk-sized window for staff. */
-const newPage = (device: 'phone' | 'desk') => openPage(browser, device);
+const newPage = (device: 'phone' | 'desk') => openPage(web.browser, device);
 
 async function memberSignIn(page: Page, email: string) {
-  await page.goto(`${base}/member/login`);
+  await page.goto(`${web.base}/member/login`);
   await page.getByText('Members of').waitFor();
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill('member password 1');
@@ -40,9 +32,9 @@ async function memberSignIn(page: Page, email: string) {
 /** The owner, signed in to the staff app at a desk. */
 async function ownerAtDesk() {
   const page = await newPage('desk');
-  await page.goto(`${base}/`);
-  await page.getByLabel('Email').fill(T.ownerEmail);
-  await page.getByLabel('Password').fill(T.ownerPassword);
+  await page.goto(`${web.base}/`);
+  await page.getByLabel('Email').fill(web.T.ownerEmail);
+  await page.getByLabel('Password').fill(web.T.ownerPassword);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Members' }).waitFor();
   return page;
@@ -51,7 +43,7 @@ async function ownerAtDesk() {
 /** A lesson two days from now (on the hour, `hourOffset` later), and its card on the member's timetable. */
 async function lessonInTwoDays(hourOffset: number, capacity: number) {
   const startsAt = new Date(Math.ceil((Date.now() + 2 * 86_400_000) / 3_600_000) * 3_600_000 + hourOffset * 3_600_000);
-  const id = await addLesson(platform, T, studio, { startsAt, capacity });
+  const id = await addLesson(web.platform, web.T, studio, { startsAt, capacity });
   const fmt = formatters('en', timeZone);
   const card = (page: Page) => page.getByRole('article', { name: `${typeName} at ${fmt.clock(startsAt)}` });
   const openDay = (page: Page) => page.getByRole('tab', { name: fmt.day(fmt.dayOf(startsAt)) }).click();
@@ -60,7 +52,7 @@ async function lessonInTwoDays(hourOffset: number, capacity: number) {
 
 describe('member app', () => {
   it('lets a member sign in on their phone, book a lesson, see it booked and in their bookings, and cancel it', async () => {
-    const member = await memberWithSession(platform, T, studio);
+    const member = await memberWithSession(web.platform, web.T, studio);
     const lesson = await lessonInTwoDays(0, 5);
     const page = await newPage('phone');
     await memberSignIn(page, member.email);
@@ -90,8 +82,8 @@ describe('member app', () => {
   });
 
   it('offers the waitlist on a full lesson and shows the place in line; refusals show the API’s words', async () => {
-    const first = await memberWithSession(platform, T, studio);
-    const second = await memberWithSession(platform, T, studio);
+    const first = await memberWithSession(web.platform, web.T, studio);
+    const second = await memberWithSession(web.platform, web.T, studio);
     const lesson = await lessonInTwoDays(2, 1);
     expect((await first.send('POST', '/api/me/reservations', { lessonId: lesson.id })).statusCode).toBe(201);
 
@@ -120,7 +112,7 @@ describe('member app', () => {
   });
 
   it('shows the member’s check-in code as a QR code, and the front desk checks them in with it', async () => {
-    const member = await memberWithSession(platform, T, studio);
+    const member = await memberWithSession(web.platform, web.T, studio);
     const phone = await newPage('phone');
     await memberSignIn(phone, member.email);
     await phone.getByRole('link', { name: 'Check-in' }).click();
@@ -143,22 +135,22 @@ describe('member app', () => {
     expect(await done.textContent()).toContain('鈴木 一郎 checked in (walk-in)');
     await desk.locator('tbody tr', { hasText: '鈴木 一郎' }).getByText('Code').waitFor();
     await desk.screenshot({ path: path.join(screens, 'front-desk.png'), fullPage: true });
-    const today = await platform.call(T, { method: 'GET', url: `/api/check-ins?locationId=${studio.locationId}`, token: T.ownerToken });
+    const today = await web.platform.call(web.T, { method: 'GET', url: `/api/check-ins?locationId=${studio.locationId}`, token: web.T.ownerToken });
     expect(today.json().items.map((c: { member: { id: string } }) => c.member.id)).toContain(member.memberId);
   });
 });
 
 describe('staff lesson page', () => {
   it('lists the roster, books a member found by search, and cancels for them waiving the penalty', async () => {
-    const booked = await memberWithSession(platform, T, studio);
+    const booked = await memberWithSession(web.platform, web.T, studio);
     const lesson = await lessonInTwoDays(4, 10);
     expect((await booked.send('POST', '/api/me/reservations', { lessonId: lesson.id })).statusCode).toBe(201);
-    const { ok } = staffApi(platform, T);
+    const { ok } = staffApi(web.platform, web.T);
     const walkUpId = (await ok('POST', '/api/members', { familyName: '松本', givenName: '潤', phone: '090-3333-4444' })).id as string;
     await ok('POST', '/api/contracts', { memberId: walkUpId, planId: studio.packPlanId });
 
     const page = await ownerAtDesk();
-    await page.goto(`${base}/lessons/${lesson.id}`);
+    await page.goto(`${web.base}/lessons/${lesson.id}`);
     await page.getByRole('heading', { name: 'Roster' }).waitFor();
     await page.locator('tbody tr', { hasText: '鈴木 一郎' }).getByText('Booked').waitFor();
 
@@ -174,7 +166,7 @@ describe('staff lesson page', () => {
     await cancel.getByLabel('Waive penalty').check();
     await cancel.getByRole('button', { name: 'Cancel booking' }).click();
     await page.getByText('Cancelled: 松本 潤 (Cancelled)').waitFor();
-    const mine = await platform.call(T, { method: 'GET', url: `/api/members/${walkUpId}/reservations`, token: T.ownerToken });
+    const mine = await web.platform.call(web.T, { method: 'GET', url: `/api/members/${walkUpId}/reservations`, token: web.T.ownerToken });
     expect(mine.json().items.map((r: { status: string }) => r.status)).toEqual(['cancelled']);
   });
 });

@@ -1,28 +1,17 @@
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatters } from '../../web/src/formatters.js';
 import { staffApi } from '../support/booking.js';
-import { expectAccessible, newPage, screens, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
-import type { TestPlatform, TestTenant } from '../support/platform.js';
+import { browserSuite, expectAccessible, newPage, screens, signIn } from '../support/browser.js';
 
-let web: BrowserPlatform;
-let platform: TestPlatform;
-let browser: Browser;
-let T: TestTenant;
-let base: string;
+const web = browserSuite();
 
-beforeAll(async () => {
-  web = await startBrowserPlatform();
-  ({ platform, browser, T, base } = web);
-});
-afterAll(() => web?.close());
 
 const fmt = formatters('en', 'Asia/Tokyo');
 
 describe('contract options', () => {
   it('lets the desk add an option after a preview, read its and a leave’s details, and remove it after a confirmation', async () => {
-    const { ok } = staffApi(platform, T);
+    const { ok } = staffApi(web.platform, web.T);
     const member = await ok('POST', '/api/members', { familyName: '森', givenName: '葉子', phone: '090-5555-6666' });
     const monthly = await ok('POST', '/api/plans', { kind: 'monthly', name: 'Monthly 8', terms: { price: 8800, taxCategory: 'standard_10' } });
     await ok('POST', '/api/plans', { kind: 'option', name: 'Locker', terms: { price: 550, taxCategory: 'standard_10' } });
@@ -33,9 +22,9 @@ describe('contract options', () => {
     await ok('POST', `/api/contracts/${contract.id}/leaves`, { fromMonth: leaveMonth, reason: 'Travelling abroad' });
     const contractNow = async () => ok('GET', `/api/contracts/${contract.id}`);
 
-    const page = await newPage(browser, 'desk');
-    await signIn(page.context(), base, { staff: T.ownerToken });
-    await page.goto(`${base}/members/${member.id}?tab=contracts`);
+    const page = await newPage(web.browser, 'desk');
+    await signIn(page.context(), web.base, { staff: web.T.ownerToken });
+    await page.goto(`${web.base}/members/${member.id}?tab=contracts`);
     const card = page.getByRole('article', { name: 'Contract: Monthly 8' });
 
     // The leave's details are read when opened.
@@ -82,9 +71,9 @@ describe('contract options', () => {
     expect(await options.getByRole('button', { name: 'Remove' }).count()).toBe(0);
     await page.screenshot({ path: path.join(screens, 'contract-options.png'), fullPage: true });
 
-    const phone = await newPage(browser, 'phone');
-    await signIn(phone.context(), base, { staff: T.ownerToken });
-    await phone.goto(`${base}/members/${member.id}?tab=contracts`);
+    const phone = await newPage(web.browser, 'phone');
+    await signIn(phone.context(), web.base, { staff: web.T.ownerToken });
+    await phone.goto(`${web.base}/members/${member.id}?tab=contracts`);
     await phone.getByRole('list', { name: 'Options on this contract' }).getByText('Locker: details').click();
     await phone.getByText('Plan version').waitFor();
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);

@@ -1,31 +1,22 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bookingStudio, memberWithSession, type BookingStudio } from '../support/booking.js';
-import { expectAccessible, newContext, review, signIn, startBrowserPlatform, DEVICES, type BrowserPlatform } from '../support/browser.js';
-import type { TestPlatform, TestTenant } from '../support/platform.js';
+import { browserSuite, DEVICES, expectAccessible, newContext, review, signIn } from '../support/browser.js';
 
-let web: BrowserPlatform;
-let platform: TestPlatform;
-let browser: Browser;
-let T: TestTenant;
-let base: string;
+const web = browserSuite();
 let studio: BookingStudio;
 
 beforeAll(async () => {
-  web = await startBrowserPlatform();
-  ({ platform, browser, T, base } = web);
-  studio = await bookingStudio(platform, T);
+  studio = await bookingStudio(web.platform, web.T);
 });
-afterAll(() => web?.close());
 
 describe('member data requests, on a phone in Japanese', () => {
   it('a member asks to be deleted from the app, and the owner erases them after the preview', async () => {
-    const member = await memberWithSession(platform, T, studio);
+    const member = await memberWithSession(web.platform, web.T, studio);
 
-    const phone = await newContext(browser, { language: 'ja', ...DEVICES.phone });
-    await signIn(phone, base, { member: member.token });
+    const phone = await newContext(web.browser, { language: 'ja', ...DEVICES.phone });
+    await signIn(phone, web.base, { member: member.token });
     const app = await phone.newPage();
-    await app.goto(`${base}/member`);
+    await app.goto(`${web.base}/member`);
     await app.getByRole('link', { name: 'マイデータとアカウントの削除' }).click();
     await app.getByRole('heading', { name: 'マイデータ', level: 1 }).waitFor();
     await expectAccessible(app, 'my data');
@@ -36,10 +27,10 @@ describe('member data requests, on a phone in Japanese', () => {
     await app.getByRole('status').getByText('依頼を受け付けました', { exact: false }).waitFor();
     await review(app, 'member-data-request');
 
-    const desk = await newContext(browser, { language: 'ja', ...DEVICES.phone });
-    await signIn(desk, base, { staff: T.ownerToken });
+    const desk = await newContext(web.browser, { language: 'ja', ...DEVICES.phone });
+    await signIn(desk, web.base, { staff: web.T.ownerToken });
     const page = await desk.newPage();
-    await page.goto(`${base}/data-requests`);
+    await page.goto(`${web.base}/data-requests`);
     await page.getByRole('heading', { name: 'データ請求', level: 1 }).waitFor();
     await expectAccessible(page, 'data requests');
     await page.getByRole('link', { name: '鈴木 一郎' }).click();
@@ -59,7 +50,7 @@ describe('member data requests, on a phone in Japanese', () => {
 
     // Their session ended with the erasure, and the request is no longer waiting.
     expect((await member.send('GET', '/api/me')).statusCode).toBe(401);
-    await page.goto(`${base}/data-requests`);
+    await page.goto(`${web.base}/data-requests`);
     await page.getByText('対応待ちの依頼はありません。').waitFor();
   });
 });

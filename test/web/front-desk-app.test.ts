@@ -1,17 +1,12 @@
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { todayIn, zonedInstant } from '../../src/platform/calendar.js';
 import { formatters } from '../../web/src/formatters.js';
 import { addLesson, bookingStudio, inTenant, memberWithSession, packMembers, staffApi, type BookingStudio } from '../support/booking.js';
-import { expectAccessible, newContext, screens, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
-import type { TestPlatform, TestTenant } from '../support/platform.js';
+import { browserSuite, expectAccessible, newContext, screens, signIn } from '../support/browser.js';
 
-let web: BrowserPlatform;
-let platform: TestPlatform;
-let browser: Browser;
-let T: TestTenant;
-let base: string;
+const web = browserSuite();
 let studio: BookingStudio;
 let timeZone: string;
 let typeName: string;
@@ -22,25 +17,22 @@ let newcomer: { id: string; memberNumber: number };
 let member: Awaited<ReturnType<typeof memberWithSession>>;
 
 beforeAll(async () => {
-  web = await startBrowserPlatform();
-  ({ platform, browser, T, base } = web);
-  studio = await bookingStudio(platform, T);
-  timeZone = (await platform.call(T, { method: 'GET', url: '/api/tenant' })).json().timezone;
-  const { ok } = staffApi(platform, T);
+  studio = await bookingStudio(web.platform, web.T);
+  timeZone = (await web.platform.call(web.T, { method: 'GET', url: '/api/tenant' })).json().timezone;
+  const { ok } = staffApi(web.platform, web.T);
   typeName = (await ok('GET', '/api/lesson-types')).items.find((t: { id: string }) => t.id === studio.lessonTypeId).name;
   packName = (await ok('GET', '/api/plans')).items.find((p: { id: string }) => p.id === studio.packPlanId).name;
   prospect = await ok('POST', '/api/members', { familyName: '高橋', givenName: '健' });
   newcomer = await ok('POST', '/api/members', { familyName: '山田', givenName: '花子' });
-  member = await memberWithSession(platform, T, studio);
+  member = await memberWithSession(web.platform, web.T, studio);
 });
-afterAll(() => web?.close());
 
 /** The owner at the front desk of the studio's location, on a screen of the given size. */
 async function atDesk(viewport: { width: number; height: number }, language: 'en' | 'ja' = 'en'): Promise<Page> {
-  const context = await newContext(browser, { viewport, language });
-  await signIn(context, base, { staff: T.ownerToken });
+  const context = await newContext(web.browser, { viewport, language });
+  await signIn(context, web.base, { staff: web.T.ownerToken });
   const page = await context.newPage();
-  await page.goto(`${base}/front-desk`);
+  await page.goto(`${web.base}/front-desk`);
   await page.getByLabel(language === 'ja' ? '受付の店舗' : 'Desk location').selectOption(studio.locationId);
   await page.getByLabel(language === 'ja' ? '読み取ったコード(貼り付けも可)' : 'Scanned or pasted code').waitFor();
   return page;
@@ -52,19 +44,19 @@ async function find(page: Page, member: { familyName: string; givenName: string;
   return page.getByRole('region', { name: 'The member at a glance' });
 }
 
-const memberNumber = async (id: string) => (await staffApi(platform, T).ok('GET', `/api/members/${id}`)).memberNumber as number;
+const memberNumber = async (id: string) => (await staffApi(web.platform, web.T).ok('GET', `/api/members/${id}`)).memberNumber as number;
 
 describe('front desk', () => {
   it('shows a member at a glance, checks them in for the lesson open now, and says so when they come again', async () => {
-    const [id] = await packMembers(platform, T, studio, 1);
+    const [id] = await packMembers(web.platform, web.T, studio, 1);
     const number = await memberNumber(id!);
     // A lesson open for check-in now: started a few minutes ago (never before the studio's day began).
     const dayStart = zonedInstant(todayIn(timeZone), '00:00', timeZone);
     const startsAt = new Date(Math.max(dayStart.getTime(), Date.now() - 10 * 60_000));
-    const lessonId = await addLesson(platform, T, studio, { startsAt, capacity: 5 });
-    await inTenant(platform, T, (db) => db.insertInto('app.reservations').values({ lesson_id: lessonId, member_id: id!, source: 'staff', actor_kind: 'system' }).execute());
+    const lessonId = await addLesson(web.platform, web.T, studio, { startsAt, capacity: 5 });
+    await inTenant(web.platform, web.T, (db) => db.insertInto('app.reservations').values({ lesson_id: lessonId, member_id: id!, source: 'staff', actor_kind: 'system' }).execute());
     const fmt = formatters('en', timeZone);
-    const who = { familyName: 'Rider', givenName: (await staffApi(platform, T).ok('GET', `/api/members/${id}`)).givenName as string, number };
+    const who = { familyName: 'Rider', givenName: (await staffApi(web.platform, web.T).ok('GET', `/api/members/${id}`)).givenName as string, number };
 
     const page = await atDesk({ width: 1366, height: 800 });
     const card = await find(page, who);
@@ -82,18 +74,18 @@ describe('front desk', () => {
     await done.waitFor();
     expect(await done.textContent()).toBe(`Rider ${who.givenName} checked in for ${typeName} at ${fmt.clock(startsAt)}`);
     await page.locator('tbody tr', { hasText: `Rider ${who.givenName}` }).getByText('By hand').waitFor();
-    const row = await inTenant(platform, T, (db) => db.selectFrom('app.reservations').select('status').where('lesson_id', '=', lessonId).executeTakeFirstOrThrow());
+    const row = await inTenant(web.platform, web.T, (db) => db.selectFrom('app.reservations').select('status').where('lesson_id', '=', lessonId).executeTakeFirstOrThrow());
     expect(row.status).toBe('attended');
 
     // The same member again: the card says when they checked in, and offers no second check-in.
     const again = await find(page, who);
-    const checkIns = (await staffApi(platform, T).ok('GET', `/api/members/${id}/check-ins`)).items;
+    const checkIns = (await staffApi(web.platform, web.T).ok('GET', `/api/members/${id}/check-ins`)).items;
     await again.getByText(`Rider ${who.givenName} was already checked in at ${fmt.clock(checkIns[0].checkedInAt)} for ${typeName} at ${fmt.clock(startsAt)}`).waitFor();
     expect(await again.getByRole('button', { name: 'Check in', exact: true }).count()).toBe(0);
   });
 
   it('warns before checking in a member without a contract, and checks them in once the desk confirms', async () => {
-    const { ok } = staffApi(platform, T);
+    const { ok } = staffApi(web.platform, web.T);
     const page = await atDesk({ width: 1366, height: 800 });
     const card = await find(page, { familyName: '高橋', givenName: '健', number: prospect.memberNumber });
     const warning = card.locator('.desk-warning');
@@ -114,7 +106,7 @@ describe('front desk', () => {
   });
 
   it('on a tablet: a scanned code of a member already in shows when they came, beside today’s list, with large touch targets', async () => {
-    const { ok } = staffApi(platform, T);
+    const { ok } = staffApi(web.platform, web.T);
     const first = await ok('POST', '/api/check-ins', { memberId: member.memberId, locationId: studio.locationId }, 200);
     const code = (await member.send('GET', '/api/me/check-in-code')).json().token as string;
     const fmt = formatters('en', timeZone);
@@ -140,8 +132,8 @@ describe('front desk', () => {
   });
 
   it('on a phone: one column, nothing wider than the screen', async () => {
-    const [id] = await packMembers(platform, T, studio, 1);
-    const detail = await staffApi(platform, T).ok('GET', `/api/members/${id}`);
+    const [id] = await packMembers(web.platform, web.T, studio, 1);
+    const detail = await staffApi(web.platform, web.T).ok('GET', `/api/members/${id}`);
     const page = await atDesk({ width: 390, height: 844 });
     await find(page, { familyName: 'Rider', givenName: detail.givenName, number: detail.memberNumber });
     await page.getByRole('region', { name: 'The member at a glance' }).getByRole('button', { name: 'Check in', exact: true }).waitFor();
@@ -167,6 +159,6 @@ describe('front desk', () => {
     await card.getByRole('button', { name: '確認してチェックイン' }).click();
     await page.getByRole('alertdialog').getByText('山田 花子さんには表示の注意事項があります。このままチェックインしますか？').waitFor();
     await page.getByRole('alertdialog').getByRole('button', { name: 'やめる' }).click();
-    expect((await staffApi(platform, T).ok('GET', `/api/members/${newcomer.id}/check-ins`)).items).toHaveLength(0);
+    expect((await staffApi(web.platform, web.T).ok('GET', `/api/members/${newcomer.id}/check-ins`)).items).toHaveLength(0);
   });
 });

@@ -1,40 +1,30 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEVICES, expectAccessible, newContext, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import { browserSuite, DEVICES, expectAccessible, newContext, signIn } from '../support/browser.js';
 import { runReminders } from '../../src/modules/reservations/reminders.js';
 import { addLesson, bookingStudio, memberWithSession, staffApi } from '../support/booking.js';
 import { startStandInLine, type StandInLine } from '../support/line.js';
-import type { TestPlatform, TestTenant } from '../support/platform.js';
 
 let line: StandInLine;
-let web: BrowserPlatform;
-let platform: TestPlatform;
-let browser: Browser;
-let T: TestTenant;
-let base: string;
-
 beforeAll(async () => {
   line = await startStandInLine();
-  web = await startBrowserPlatform({ LINE_API_URL: line.url, LINE_ACCESS_URL: line.url });
-  ({ platform, browser, T, base } = web);
+});
+afterAll(() => line?.close());
+const web = browserSuite(() => ({ LINE_API_URL: line.url, LINE_ACCESS_URL: line.url }));
+beforeAll(() => {
   // The stand-in's account-link dialog tells the studio as LINE does: a signed webhook delivery.
   line.deliverWebhook = async (body, signature) =>
-    (await platform.call(T, { method: 'POST', url: '/api/line/webhook', payload: body, headers: { 'content-type': 'application/json', 'x-line-signature': signature } })).statusCode;
-});
-afterAll(async () => {
-  await web?.close();
-  await line?.close();
+    (await web.platform.call(web.T, { method: 'POST', url: '/api/line/webhook', payload: body, headers: { 'content-type': 'application/json', 'x-line-signature': signature } })).statusCode;
 });
 
 describe('LINE, end to end', () => {
   it('an owner connects LINE; a member links LINE on a phone, in Japanese, gets a reminder there, turns reminders off, and the next is not sent', async () => {
-    const owner = await newContext(browser, { language: 'ja', ...DEVICES.desk });
-    await signIn(owner, base, { staff: T.ownerToken });
+    const owner = await newContext(web.browser, { language: 'ja', ...DEVICES.desk });
+    await signIn(owner, web.base, { staff: web.T.ownerToken });
     const desk = await owner.newPage();
-    await desk.goto(`${base}/settings`);
+    await desk.goto(`${web.base}/settings`);
     const section = desk.getByRole('region', { name: 'LINE' });
     await section.getByText('未接続です').waitFor();
-    await section.getByText(`${T.host}`).filter({ hasText: '/api/line/webhook' }).waitFor();
+    await section.getByText(`${web.T.host}`).filter({ hasText: '/api/line/webhook' }).waitFor();
     const form = desk.getByRole('form', { name: 'LINE を接続' });
     await form.getByLabel('チャネル ID').fill('abc');
     await form.getByRole('button', { name: '保存' }).click();
@@ -49,18 +39,18 @@ describe('LINE, end to end', () => {
     await expectAccessible(desk, 'LINE settings (ja, desk)');
     await owner.close();
 
-    const studio = await bookingStudio(platform, T);
-    const member = await memberWithSession(platform, T, studio);
+    const studio = await bookingStudio(web.platform, web.T);
+    const member = await memberWithSession(web.platform, web.T, studio);
     const user = line.newUser();
     const { body, signature } = line.signed([line.event.follow(user)]);
     await line.deliverWebhook!(body, signature);
     const button = (line.replies.at(-1)!.messages[0]!.template as { actions: Array<{ uri: string }> }).actions[0]!;
     const linkToken = new URL(button.uri).searchParams.get('linkToken')!;
 
-    const phone = await newContext(browser, { language: 'ja', ...DEVICES.phone });
-    await signIn(phone, base, { member: member.token });
+    const phone = await newContext(web.browser, { language: 'ja', ...DEVICES.phone });
+    await signIn(phone, web.base, { member: member.token });
     const page = await phone.newPage();
-    await page.goto(`${base}/member/line-link?linkToken=${encodeURIComponent(linkToken)}`);
+    await page.goto(`${web.base}/member/line-link?linkToken=${encodeURIComponent(linkToken)}`);
     const link = page.getByRole('button', { name: 'LINE と連携する' });
     await link.waitFor();
     await expectAccessible(page, 'LINE link (ja, phone)');
@@ -70,20 +60,20 @@ describe('LINE, end to end', () => {
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.getByRole('heading', { name: 'Linked' }).waitFor();
 
-    await page.goto(`${base}/member/notifications`);
+    await page.goto(`${web.base}/member/notifications`);
     await page.getByText(/LINE アカウントは連携済みです/).waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await expectAccessible(page, 'notifications with LINE linked (ja, phone)');
 
     // The studio reminds a day ahead (with no quiet hours, so the time of day the test runs at does not hold the
     // reminder back): a booking 30 hours ahead is reminded on LINE, where the member linked, once the day before comes.
-    await staffApi(platform, T).ok('PATCH', '/api/settings/booking', { reminderHoursBefore: 24, quietHours: null }, 200);
+    await staffApi(web.platform, web.T).ok('PATCH', '/api/settings/booking', { reminderHoursBefore: 24, quietHours: null }, 200);
     const bookAndRemind = async (hoursAhead: number) => {
-      const lessonId = await addLesson(platform, T, studio, { startsAt: new Date(Date.now() + hoursAhead * 3_600_000), capacity: 5 });
+      const lessonId = await addLesson(web.platform, web.T, studio, { startsAt: new Date(Date.now() + hoursAhead * 3_600_000), capacity: 5 });
       const booked = await member.send('POST', '/api/me/reservations', { lessonId });
       expect(booked.statusCode, booked.body).toBe(201);
-      await runReminders({ directory: platform.runtime.directory, tenantUrl: platform.runtime.tenantUrl }, T.id, new Date(Date.now() + (hoursAhead - 23) * 3_600_000));
-      while ((await platform.runtime.messaging.deliver(T.id)).more);
+      await runReminders({ directory: web.platform.runtime.directory, tenantUrl: web.platform.runtime.tenantUrl }, web.T.id, new Date(Date.now() + (hoursAhead - 23) * 3_600_000));
+      while ((await web.platform.runtime.messaging.deliver(web.T.id)).more);
       return line.pushes.filter((p) => p.to === user).length;
     };
     const before = line.pushes.filter((p) => p.to === user).length;
@@ -96,8 +86,8 @@ describe('LINE, end to end', () => {
     await page.getByRole('button', { name: '保存', exact: true }).click();
     await page.getByRole('status').getByText('設定を保存しました。').waitFor();
     expect(await bookAndRemind(33)).toBe(before + 1);
-    const queued = await platform.admin().then((admin) =>
-      admin.query(`select count(*)::int as n from app.outbox where tenant_id = $1 and member_id = $2 and template = 'lesson_reminder'`, [T.id, member.memberId]),
+    const queued = await web.platform.admin().then((admin) =>
+      admin.query(`select count(*)::int as n from app.outbox where tenant_id = $1 and member_id = $2 and template = 'lesson_reminder'`, [web.T.id, member.memberId]),
     );
     expect(queued.rows[0].n).toBe(1);
     await page.getByRole('button', { name: 'LINE の連携を解除' }).click();

@@ -1,35 +1,26 @@
 import path from 'node:path';
 import type pg from 'pg';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectAccessible, newPage, screens, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
-import type { TestPlatform, TestTenant } from '../support/platform.js';
+import { browserSuite, expectAccessible, newPage, screens, signIn } from '../support/browser.js';
 
-let web: BrowserPlatform;
-let platform: TestPlatform;
-let browser: Browser;
-let T: TestTenant;
-let base: string;
+const web = browserSuite();
 let admin: pg.Client;
 
 beforeAll(async () => {
-  web = await startBrowserPlatform();
-  ({ platform, browser, T, base } = web);
-  admin = await platform.admin();
+  admin = await web.platform.admin();
 });
 afterAll(async () => {
   await admin?.end();
-  await web?.close();
 });
 
-const get = async (url: string) => (await platform.call(T, { method: 'GET', url, token: T.ownerToken })).json();
+const get = async (url: string) => (await web.platform.call(web.T, { method: 'GET', url, token: web.T.ownerToken })).json();
 
 describe('the studio’s messages settings, in Japanese', () => {
   it('sets the sender name, the reply-to and the quiet hours, on a phone and at the desk', async () => {
     for (const [device, name, start] of [['phone', 'ヨガ渋谷', '21:30'], ['desk', 'ヨガスタジオ渋谷', '22:15']] as const) {
-      const page = await newPage(browser, device, 'ja');
-      await signIn(page.context(), base, { staff: T.ownerToken });
-      await page.goto(`${base}/setup/messages`);
+      const page = await newPage(web.browser, device, 'ja');
+      await signIn(page.context(), web.base, { staff: web.T.ownerToken });
+      await page.goto(`${web.base}/setup/messages`);
       await page.getByRole('heading', { name: 'スタジオのメールの差出人' }).waitFor();
       await page.getByText('通知を控える時間帯', { exact: true }).first().waitFor();
       await page.getByText('手続きに必要なメッセージ', { exact: false }).waitFor();
@@ -57,9 +48,9 @@ describe('the studio’s messages settings, in Japanese', () => {
     }
 
     // Blank fields go back to the defaults: the studio's name, no reply-to.
-    const page = await newPage(browser, 'desk', 'ja');
-    await signIn(page.context(), base, { staff: T.ownerToken });
-    await page.goto(`${base}/setup/messages`);
+    const page = await newPage(web.browser, 'desk', 'ja');
+    await signIn(page.context(), web.base, { staff: web.T.ownerToken });
+    await page.goto(`${web.base}/setup/messages`);
     await page.getByLabel('差出人名').fill('');
     await page.getByLabel('返信先アドレス').fill('');
     await page.getByRole('button', { name: '差出人を保存' }).click();
@@ -69,11 +60,11 @@ describe('the studio’s messages settings, in Japanese', () => {
   });
 
   it('tells staff on the member’s page that the address bounced, and sends to it again when they clear it', async () => {
-    const member = (await platform.call(T, { method: 'POST', url: '/api/members', token: T.ownerToken, payload: { familyName: '佐藤', givenName: '健', email: 'ken@example.jp' } })).json() as { id: string };
-    await admin.query(`insert into app.undeliverable_addresses (tenant_id, address, reason) values ($1, 'ken@example.jp', 'bounce')`, [T.id]);
-    const page = await newPage(browser, 'phone', 'ja');
-    await signIn(page.context(), base, { staff: T.ownerToken });
-    await page.goto(`${base}/members/${member.id}?tab=messages`);
+    const member = (await web.platform.call(web.T, { method: 'POST', url: '/api/members', token: web.T.ownerToken, payload: { familyName: '佐藤', givenName: '健', email: 'ken@example.jp' } })).json() as { id: string };
+    await admin.query(`insert into app.undeliverable_addresses (tenant_id, address, reason) values ($1, 'ken@example.jp', 'bounce')`, [web.T.id]);
+    const page = await newPage(web.browser, 'phone', 'ja');
+    await signIn(page.context(), web.base, { staff: web.T.ownerToken });
+    await page.goto(`${web.base}/members/${member.id}?tab=messages`);
     await page.getByText('メールが届かないアドレスです。').waitFor();
     await page.getByText('ken@example.jp へのメールが不達になりました', { exact: false }).waitFor();
     await expectAccessible(page, 'undeliverable address on the member page');
@@ -86,9 +77,9 @@ describe('the studio’s messages settings, in Japanese', () => {
 
   it('edits the wording of a message in Japanese with a live preview, refuses an unknown placeholder, and resets it', async () => {
     for (const device of ['desk', 'phone'] as const) {
-      const page = await newPage(browser, device, 'ja');
-      await signIn(page.context(), base, { staff: T.ownerToken });
-      await page.goto(`${base}/setup/messages`);
+      const page = await newPage(web.browser, device, 'ja');
+      await signIn(page.context(), web.base, { staff: web.T.ownerToken });
+      await page.goto(`${web.base}/setup/messages`);
       await page.getByRole('heading', { name: 'メッセージの文面' }).waitFor();
       await page.getByLabel('メッセージ', { exact: true }).selectOption('lesson_cancelled');
       await page.getByText('Studiohive の標準の文面です。', { exact: false }).waitFor();

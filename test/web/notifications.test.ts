@@ -1,33 +1,22 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { text } from '../../src/platform/i18n.js';
 import { signingKeys } from '../../src/platform/auth/signing-keys.js';
 import { queueMemberMessages } from '../../src/platform/messaging/outbox.js';
 import { signUnsubscribeToken } from '../../src/platform/messaging/unsubscribe-token.js';
 import { bookingStudio, inTenant, memberWithSession } from '../support/booking.js';
-import { DEVICES, expectAccessible, newContext, review, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
-import type { TestPlatform, TestTenant } from '../support/platform.js';
+import { browserSuite, DEVICES, expectAccessible, newContext, review, signIn } from '../support/browser.js';
 
-let web: BrowserPlatform;
-let platform: TestPlatform;
-let browser: Browser;
-let T: TestTenant;
-let base: string;
+const web = browserSuite();
 
-beforeAll(async () => {
-  web = await startBrowserPlatform();
-  ({ platform, browser, T, base } = web);
-});
-afterAll(() => web?.close());
 
 describe('a member’s notification settings, on a phone in Japanese', () => {
   it('turns lesson reminders off and chooses English, after which no reminder is queued; the desk sees the choice', async () => {
-    const member = await memberWithSession(platform, T, await bookingStudio(platform, T));
+    const member = await memberWithSession(web.platform, web.T, await bookingStudio(web.platform, web.T));
 
-    const phone = await newContext(browser, { language: 'ja', ...DEVICES.phone });
-    await signIn(phone, base, { member: member.token });
+    const phone = await newContext(web.browser, { language: 'ja', ...DEVICES.phone });
+    await signIn(phone, web.base, { member: member.token });
     const app = await phone.newPage();
-    await app.goto(`${base}/member`);
+    await app.goto(`${web.base}/member`);
     await app.getByRole('link', { name: 'お知らせの設定' }).click();
     await app.getByRole('heading', { name: 'お知らせの設定', level: 1 }).waitFor();
     await expectAccessible(app, 'notifications at 390 px');
@@ -58,7 +47,7 @@ describe('a member’s notification settings, on a phone in Japanese', () => {
     // What the reminder job will do: queue a lesson reminder for the member. Nothing is queued; a free seat still is.
     const lesson = 'Spin';
     const remind = (kind: string) =>
-      inTenant(platform, T, (db) =>
+      inTenant(web.platform, web.T, (db) =>
         queueMemberMessages(
           db,
           [member.memberId],
@@ -70,31 +59,31 @@ describe('a member’s notification settings, on a phone in Japanese', () => {
     expect(await remind('seat_freed')).toBe(1);
 
     // At a desk's width, the page passes too; and the desk sees the member's choice on the member's page.
-    const desk = await newContext(browser, { language: 'ja', ...DEVICES.desk });
-    await signIn(desk, base, { member: member.token, staff: T.ownerToken });
+    const desk = await newContext(web.browser, { language: 'ja', ...DEVICES.desk });
+    await signIn(desk, web.base, { member: member.token, staff: web.T.ownerToken });
     const wide = await desk.newPage();
-    await wide.goto(`${base}/member/notifications`);
+    await wide.goto(`${web.base}/member/notifications`);
     await wide.getByRole('heading', { name: 'お知らせの設定', level: 1 }).waitFor();
     expect(await wide.getByRole('group', { name: 'レッスンのリマインダー' }).getByRole('switch').isChecked()).toBe(false);
     await expectAccessible(wide, 'notifications at 1366 px');
 
     const staff = await desk.newPage();
-    await staff.goto(`${base}/members/${member.memberId}?tab=messages`);
+    await staff.goto(`${web.base}/members/${member.memberId}?tab=messages`);
     await staff.getByRole('heading', { name: 'お知らせの受け取り設定' }).waitFor();
     await staff.getByRole('row', { name: /レッスンのリマインダー.*停止中/ }).waitFor();
     await expectAccessible(staff, 'member page, messages tab');
   });
 
   it('the unsubscribe line of a reminder mail opens a page that asks first, without signing in, then stops that kind', async () => {
-    const member = await memberWithSession(platform, T, await bookingStudio(platform, T));
+    const member = await memberWithSession(web.platform, web.T, await bookingStudio(web.platform, web.T));
     // The link the mail sender writes at the end of an optional mail (src/platform/messaging/mail-sender.ts).
-    const token = await inTenant(platform, T, async (db) => signUnsubscribeToken(await signingKeys.ensure(db, 'unsubscribe'), { memberId: member.memberId, kind: 'seat_freed' }));
+    const token = await inTenant(web.platform, web.T, async (db) => signUnsubscribeToken(await signingKeys.ensure(db, 'unsubscribe'), { memberId: member.memberId, kind: 'seat_freed' }));
     const enabled = async () => (await member.send('GET', '/api/me/notifications')).json().kinds.find((k: { kind: string }) => k.kind === 'seat_freed').enabled;
     expect(await enabled()).toBe(true);
 
-    const phone = await newContext(browser, { language: 'ja', ...DEVICES.phone });
+    const phone = await newContext(web.browser, { language: 'ja', ...DEVICES.phone });
     const page = await phone.newPage();
-    await page.goto(`${base}/member/unsubscribe?token=${token}`);
+    await page.goto(`${web.base}/member/unsubscribe?token=${token}`);
     await page.getByRole('heading', { name: 'お知らせの配信停止', level: 1 }).waitFor();
     await expectAccessible(page, 'unsubscribe page (ja, phone)');
     // Opening the page (as a mail scanner would) turns nothing off.
@@ -103,7 +92,7 @@ describe('a member’s notification settings, on a phone in Japanese', () => {
     await page.getByRole('status').getByText('「空席のお知らせ」の配信を停止しました。', { exact: false }).waitFor();
     expect(await enabled()).toBe(false);
     // A link that was tampered with says so, and changes nothing.
-    await page.goto(`${base}/member/unsubscribe?token=${token.slice(0, -2)}xx`);
+    await page.goto(`${web.base}/member/unsubscribe?token=${token.slice(0, -2)}xx`);
     await page.getByRole('button', { name: '配信を停止する' }).click();
     await page.getByRole('alert').waitFor();
     await phone.close();

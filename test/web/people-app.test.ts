@@ -1,29 +1,19 @@
 import { readFile } from 'node:fs/promises';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectAccessible, newPage, signIn, startBrowserPlatform, type BrowserPlatform, type Device } from '../support/browser.js';
-import type { TestPlatform, TestTenant } from '../support/platform.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, expectAccessible, newPage, signIn, type Device } from '../support/browser.js';
 
-let web: BrowserPlatform;
-let platform: TestPlatform;
-let browser: Browser;
-let T: TestTenant;
-let base: string;
+const web = browserSuite();
 
-beforeAll(async () => {
-  web = await startBrowserPlatform();
-  ({ platform, browser, T, base } = web);
-});
-afterAll(() => web?.close());
 
 async function ownerPage(device: Device = 'desk', language: 'ja' | 'en' = 'en'): Promise<Page> {
-  const page = await newPage(browser, device, language);
-  await signIn(page.context(), base, { staff: T.ownerToken });
+  const page = await newPage(web.browser, device, language);
+  await signIn(page.context(), web.base, { staff: web.T.ownerToken });
   return page;
 }
 
 const call = async (method: 'GET' | 'POST', url: string, payload?: object) => {
-  const res = await platform.call(T, { method, url, token: T.ownerToken, ...(payload ? { payload } : {}) });
+  const res = await web.platform.call(web.T, { method, url, token: web.T.ownerToken, ...(payload ? { payload } : {}) });
   expect(res.statusCode, res.body).toBeLessThan(300);
   return res.json();
 };
@@ -33,7 +23,7 @@ describe('people screens', () => {
     const m = await call('POST', '/api/members', { familyName: '山田', givenName: '花子', phone: '090-1234-5678', tags: ['朝ヨガ'] });
     for (const device of ['phone', 'desk'] as const) {
       const page = await ownerPage(device, 'ja');
-      await page.goto(`${base}/members/${m.id}`);
+      await page.goto(`${web.base}/members/${m.id}`);
       await page.getByRole('tab', { name: '概要' }).waitFor();
       expect(await page.getByRole('tab', { name: '概要' }).getAttribute('aria-selected')).toBe('true');
       await expectAccessible(page, `member page (${device})`);
@@ -43,7 +33,7 @@ describe('people screens', () => {
     }
 
     const page = await ownerPage('desk', 'ja');
-    await page.goto(`${base}/members/${m.id}`);
+    await page.goto(`${web.base}/members/${m.id}`);
     await page.getByRole('button', { name: 'プロフィールを編集' }).click();
     await page.getByLabel('セイ(フリガナ)').fill('yamada');
     await page.getByLabel('タグ(スペースまたは読点で区切ります)').fill('朝ヨガ、初心者');
@@ -58,7 +48,7 @@ describe('people screens', () => {
     expect(saved).toMatchObject({ familyNameKana: 'ヤマダ', tags: ['朝ヨガ', '初心者'], phone: '09012345678' });
 
     // A tab opened by its address, and the address follows the tab chosen.
-    await page.goto(`${base}/members/${m.id}?tab=checkIns`);
+    await page.goto(`${web.base}/members/${m.id}?tab=checkIns`);
     await page.getByText('チェックインの記録はまだありません。受付でチェックインするとここに表示されます。').waitFor();
     await page.getByRole('tab', { name: '家族' }).click();
     await page.getByText('家族の登録はありません。').waitFor();
@@ -69,7 +59,7 @@ describe('people screens', () => {
   it('downloads the members the list finds as CSV, with its filters', async () => {
     await call('POST', '/api/members', { familyName: '佐々木', givenName: '葵', familyNameKana: 'ササキ' });
     const page = await ownerPage('desk', 'ja');
-    await page.goto(`${base}/`);
+    await page.goto(`${web.base}/`);
     await page.getByRole('searchbox', { name: '会員を検索' }).fill('ササキ');
     await page.locator('tbody tr').filter({ hasText: '佐々木' }).waitFor();
     // The search has gone out once the other members have left the list.
@@ -86,7 +76,7 @@ describe('people screens', () => {
   it('changes a colleague’s role, disables the account after asking, and enables it again', async () => {
     await call('POST', '/api/staff', { email: 'aoi@example.com', displayName: 'Aoi Mori', role: 'instructor' });
     const page = await ownerPage();
-    await page.goto(`${base}/staff`);
+    await page.goto(`${web.base}/staff`);
     const row = page.locator('tbody tr').filter({ hasText: 'Aoi Mori' });
     await row.getByRole('button', { name: 'Manage' }).click();
     await row.getByRole('combobox', { name: 'Role' }).selectOption('front_desk');
@@ -108,7 +98,7 @@ describe('people screens', () => {
 
   it('creates an API key, shows its secret once, and revokes it after asking', async () => {
     const page = await ownerPage();
-    await page.goto(`${base}/staff`);
+    await page.goto(`${web.base}/staff`);
     await page.getByRole('heading', { name: 'API keys' }).waitFor();
     const form = page.getByRole('form', { name: 'Create an API key' });
     await form.getByLabel('Purpose').fill('Booking site');
@@ -117,18 +107,18 @@ describe('people screens', () => {
     const secret = page.getByRole('region', { name: 'New API key' });
     await secret.waitFor();
     const key = (await secret.locator('code').textContent())!;
-    expect((await platform.call(T, { method: 'GET', url: '/api/members', token: key })).statusCode).toBe(200);
+    expect((await web.platform.call(web.T, { method: 'GET', url: '/api/members', token: key })).statusCode).toBe(200);
     await expectAccessible(page, 'API keys');
     await page.getByRole('form', { name: 'Revoke Booking site' }).getByRole('button', { name: 'Revoke' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Revoke' }).click();
     await page.getByText('The key Booking site is revoked.').waitFor();
-    expect((await platform.call(T, { method: 'GET', url: '/api/members', token: key })).statusCode).toBe(401);
+    expect((await web.platform.call(web.T, { method: 'GET', url: '/api/members', token: key })).statusCode).toBe(401);
     await page.context().close();
   });
 
   it('sets member sign-up: disposable addresses, and blocked domains added and unblocked', async () => {
     const page = await ownerPage('phone');
-    await page.goto(`${base}/settings`);
+    await page.goto(`${web.base}/settings`);
     const section = page.getByRole('region', { name: 'Member sign-up' });
     await section.waitFor();
     const box = section.getByLabel('Refuse sign-ups with disposable email addresses');

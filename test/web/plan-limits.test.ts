@@ -1,15 +1,10 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { refreshQuotaUsage } from '../../src/platform/limits/quota-usage.js';
-import { newPage, screens, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
+import { browserSuite, newPage, screens } from '../support/browser.js';
 
-let web: BrowserPlatform;
-
-beforeAll(async () => {
-  web = await startBrowserPlatform();
-});
-afterAll(() => web?.close());
+const web = browserSuite();
 
 async function signIn(page: Page) {
   await page.goto(`${web.base}/`);

@@ -2,15 +2,14 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import webpush from 'web-push';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookingStudio, memberWithSession } from '../support/booking.js';
-import { expectAccessible, newContext, signIn, startBrowserPlatform, DEVICES, type BrowserPlatform } from '../support/browser.js';
+import { browserSuite, DEVICES, expectAccessible, newContext, signIn } from '../support/browser.js';
 import { CHROMIUM, chromiumArgs } from '../support/chromium.js';
 
-let web: BrowserPlatform;
-let browser: Browser;
 const vapid = webpush.generateVAPIDKeys();
+const web = browserSuite({ VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey });
+let browser: Browser;
 
 beforeAll(async () => {
-  web = await startBrowserPlatform({ VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey });
   // Service workers need a secure context: the studio's test address is plain http, so this browser treats it as
   // https would be (the shared one cannot: it starts before the address is known).
   await web.browser.close();
@@ -21,10 +20,7 @@ beforeAll(async () => {
     env: { ...process.env, LD_PRELOAD: '' },
   });
 });
-afterAll(async () => {
-  await browser?.close();
-  await web?.close();
-});
+afterAll(() => browser?.close());
 
 /** A file as the page's browser gets it (studio addresses resolve in the browser only). */
 const fetched = (page: Page, url: string) =>

@@ -1,46 +1,37 @@
 import { readFile } from 'node:fs/promises';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { formatters } from '../../web/src/formatters.js';
-import { expectAccessible, newPage, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
-import type { TestPlatform, TestTenant } from '../support/platform.js';
+import { browserSuite, expectAccessible, newPage, signIn } from '../support/browser.js';
 
-let web: BrowserPlatform;
-let platform: TestPlatform;
-let browser: Browser;
-let T: TestTenant;
-let base: string;
+const web = browserSuite();
 
 /** The studio's today (Tokyo) and its month, from the suite's clock: the screens default to them. */
 const today = formatters('ja', 'Asia/Tokyo').dayOf(new Date());
 const month = `${today.slice(0, 7)}-01`;
 
 beforeAll(async () => {
-  web = await startBrowserPlatform();
-  ({ platform, browser, T, base } = web);
-  const admin = await platform.admin();
+  const admin = await web.platform.admin();
   // One active member with an open invoice of this month: the dashboard's members and revenue show them.
   const { rows } = await admin.query(
     `insert into app.members (tenant_id, member_number, family_name, given_name, status) values ($1, 1, '山田', '花子', 'active') returning id`,
-    [T.id],
+    [web.T.id],
   );
   const member = rows[0].id as string;
   await admin.query(
     `insert into app.member_status_events (tenant_id, member_id, from_status, to_status, effective_on, actor_kind) values ($1, $2, 'provisional', 'active', $3, 'system')`,
-    [T.id, member, month],
+    [web.T.id, member, month],
   );
   await admin.query(
     `insert into app.invoices (tenant_id, billing_member_id, period, status, total, due_on, number, issued_on) values ($1, $2, $3, 'open', 12000, $4::date + 60, 1, $3)`,
-    [T.id, member, month, today],
+    [web.T.id, member, month, today],
   );
 }, 120_000);
-afterAll(() => web?.close());
 
 describe('dashboard and reports', () => {
   it('shows the dashboard in Japanese on a phone, with no horizontal scroll and no axe violation', async () => {
-    const page = await newPage(browser, 'phone', 'ja');
-    await signIn(page.context(), base, { staff: T.ownerToken });
-    await page.goto(`${base}/dashboard`);
+    const page = await newPage(web.browser, 'phone', 'ja');
+    await signIn(page.context(), web.base, { staff: web.T.ownerToken });
+    await page.goto(`${web.base}/dashboard`);
     await page.getByRole('heading', { name: 'ダッシュボード' }).waitFor();
     await page.getByText('月額売上(MRR)').waitFor();
     const figures = page.locator('dl').nth(1);
@@ -52,9 +43,9 @@ describe('dashboard and reports', () => {
   });
 
   it('opens the revenue report and downloads its CSV with Japanese headers', async () => {
-    const page = await newPage(browser, 'desk', 'ja');
-    await signIn(page.context(), base, { staff: T.ownerToken });
-    await page.goto(`${base}/reports/revenue`);
+    const page = await newPage(web.browser, 'desk', 'ja');
+    await signIn(page.context(), web.base, { staff: web.T.ownerToken });
+    await page.goto(`${web.base}/reports/revenue`);
     await page.getByRole('heading', { name: 'レポート' }).waitFor();
     await page.getByRole('cell', { name: '¥12,000' }).first().waitFor();
     await expectAccessible(page, 'revenue report ja desk');

@@ -1,11 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { billingDeps, runBilling } from '../../src/modules/billing/billing-run.js';
 import { addLesson, bookingStudio, memberWithSession, staffApi, type BookingStudio } from '../support/booking.js';
-import { newPage, review, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
-import type { TestPlatform, TestTenant } from '../support/platform.js';
+import { browserSuite, newPage, review, signIn } from '../support/browser.js';
 
 /*
  * Every screen of the staff app and the member app, in Japanese and in English, on a phone (390×844) and at a
@@ -13,27 +12,20 @@ import type { TestPlatform, TestTenant } from '../support/platform.js';
  * find, nothing wider than the screen, no table value hidden, `<html lang>` right, and in Japanese no sentence of
  * the English catalog left on the page. On the smallest phone (320 px) and at 200% zoom, nothing overflows.
  */
-let web: BrowserPlatform;
-let platform: TestPlatform;
-let browser: Browser;
-let T: TestTenant;
-let base: string;
+const web = browserSuite();
 let studio: BookingStudio;
 let ids: { member: string; lesson: string; invoice: string; memberToken: string };
 
 beforeAll(async () => {
-  web = await startBrowserPlatform();
-  ({ platform, browser, T, base } = web);
-  studio = await bookingStudio(platform, T);
-  const member = await memberWithSession(platform, T, studio);
-  const lesson = await addLesson(platform, T, studio, { startsAt: new Date(Math.ceil((Date.now() + 2 * 86_400_000) / 3_600_000) * 3_600_000), capacity: 8 });
+  studio = await bookingStudio(web.platform, web.T);
+  const member = await memberWithSession(web.platform, web.T, studio);
+  const lesson = await addLesson(web.platform, web.T, studio, { startsAt: new Date(Math.ceil((Date.now() + 2 * 86_400_000) / 3_600_000) * 3_600_000), capacity: 8 });
   expect((await member.send('POST', '/api/me/reservations', { lessonId: lesson })).statusCode).toBe(201);
-  await runBilling(billingDeps(platform.runtime), T.id, new Date());
-  const invoice = (await staffApi(platform, T).ok('GET', `/api/invoices?memberId=${member.memberId}`)).items[0];
+  await runBilling(billingDeps(web.platform.runtime), web.T.id, new Date());
+  const invoice = (await staffApi(web.platform, web.T).ok('GET', `/api/invoices?memberId=${member.memberId}`)).items[0];
   expect(invoice).toBeDefined();
   ids = { member: member.memberId, lesson, invoice: invoice.id, memberToken: member.token };
 });
-afterAll(() => web?.close());
 
 /**
  * English sentences of the catalogs (several words, no placeholder) that a Japanese screen must not show: the web
@@ -87,7 +79,7 @@ const screens: Screen[] = [
 ];
 
 async function open(page: Page, screen: Screen) {
-  await page.goto(`${base}${screen.path(ids)}`);
+  await page.goto(`${web.base}${screen.path(ids)}`);
   await page.locator('h1').first().waitFor();
   // Loaded: no skeleton left, and every lazy screen rendered.
   await page.waitForFunction(() => document.querySelector('.skeleton') === null);
@@ -107,8 +99,8 @@ async function layoutProblems(page: Page, name: string): Promise<string[]> {
 
 describe.each(['ja', 'en'] as const)('every screen in %s', (language) => {
   it.each(['phone', 'desk'] as const)('on a %s: reviewed, accessible, nothing hidden or overflowing, nothing untranslated', async (device) => {
-    const page = await newPage(browser, device, language);
-    await signIn(page.context(), base, { staff: T.ownerToken, member: ids.memberToken });
+    const page = await newPage(web.browser, device, language);
+    await signIn(page.context(), web.base, { staff: web.T.ownerToken, member: ids.memberToken });
     const problems: string[] = [];
     for (const screen of screens) {
       await open(page, screen);
@@ -127,8 +119,8 @@ describe.each(['ja', 'en'] as const)('every screen in %s', (language) => {
   });
 
   it.each(['small', 'zoomed'] as const)('on a %s screen: nothing wider than the screen, no table value hidden', async (device) => {
-    const page = await newPage(browser, device, language);
-    await signIn(page.context(), base, { staff: T.ownerToken, member: ids.memberToken });
+    const page = await newPage(web.browser, device, language);
+    await signIn(page.context(), web.base, { staff: web.T.ownerToken, member: ids.memberToken });
     const problems: string[] = [];
     for (const screen of screens) {
       await open(page, screen);

@@ -1,29 +1,20 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays, formatters } from '../../web/src/formatters.js';
 import { memberWithSession, staffApi } from '../support/booking.js';
-import { expectAccessible, fillDate, newContext, review, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
-import type { TestPlatform, TestTenant } from '../support/platform.js';
+import { browserSuite, expectAccessible, fillDate, newContext, review, signIn } from '../support/browser.js';
 
-let web: BrowserPlatform;
-let platform: TestPlatform;
-let browser: Browser;
-// startBrowserPlatform makes a new studio with nothing in it but its owner: no location, room, lesson or plan.
-let T: TestTenant;
-let base: string;
+const web = browserSuite();
 let timeZone: string;
 
 beforeAll(async () => {
-  web = await startBrowserPlatform();
-  ({ platform, browser, T, base } = web);
-  timeZone = (await platform.call(T, { method: 'GET', url: '/api/tenant' })).json().timezone;
+  timeZone = (await web.platform.call(web.T, { method: 'GET', url: '/api/tenant' })).json().timezone;
 });
-afterAll(() => web?.close());
 
 /** The owner's browser (in Japanese unless said), signed in, at a desk or on a phone. */
 async function ownerPage(width = 1366, height = 800, language: 'ja' | 'en' = 'ja'): Promise<Page> {
-  const context = await newContext(browser, { language, viewport: { width, height } });
-  await signIn(context, base, { staff: T.ownerToken });
+  const context = await newContext(web.browser, { language, viewport: { width, height } });
+  await signIn(context, web.base, { staff: web.T.ownerToken });
   return context.newPage();
 }
 
@@ -46,7 +37,7 @@ describe('studio set-up', () => {
     const weekday = new Intl.DateTimeFormat('ja', { weekday: 'long', timeZone: 'UTC' }).format(new Date(`${lessonDay}T12:00:00Z`));
 
     const page = await ownerPage();
-    await page.goto(`${base}/`);
+    await page.goto(`${web.base}/`);
     await page.getByRole('heading', { name: '会員', level: 1 }).waitFor();
     await page.getByText('まだレッスンがないため、会員は予約できません。').waitFor();
     await page.getByRole('link', { name: 'スタジオの設定を順に進める' }).click();
@@ -90,7 +81,7 @@ describe('studio set-up', () => {
     await page.getByRole('button', { name: '追加' }).click();
     await page.getByRole('cell', { name: 'スタジオA', exact: true }).waitFor();
     await step(page, 'ルームを登録する').getByText('完了', { exact: true }).waitFor();
-    const [room] = (await staffApi(platform, T).ok('GET', '/api/rooms')).items;
+    const [room] = (await staffApi(web.platform, web.T).ok('GET', '/api/rooms')).items;
     expect(room.capacity).toBe(8);
     expect(room.spots.map((s: { label: string }) => s.label)).toEqual(['A1', 'A2', 'A3', 'A4', 'A5', 'A6', 'B1', 'B2']);
 
@@ -115,7 +106,7 @@ describe('studio set-up', () => {
     await typeForm.getByLabel('キャンセル料(税込)').fill('1000');
     await typeForm.getByRole('button', { name: '保存' }).click();
     await page.getByRole('cell', { name: /直前キャンセルのペナルティ: キャンセル料を請求する/ }).waitFor();
-    const [type] = (await staffApi(platform, T).ok('GET', '/api/lesson-types')).items;
+    const [type] = (await staffApi(web.platform, web.T).ok('GET', '/api/lesson-types')).items;
     expect(type.bookingRules).toEqual({
       opensDaysBefore: null, opensAt: null, closesMinutesBefore: null, cancelDeadlineMinutesBefore: null, lateCancelPenalty: 'fee', noShowPenalty: null, penaltyFee: 1000,
     });
@@ -130,7 +121,7 @@ describe('studio set-up', () => {
     await review(page, 'setup-booking-rules-ja-desk');
     await page.getByRole('button', { name: '予約ルールを保存' }).click();
     await page.getByText('予約ルールを保存しました。').waitFor();
-    const rules = await staffApi(platform, T).ok('GET', '/api/settings/booking');
+    const rules = await staffApi(web.platform, web.T).ok('GET', '/api/settings/booking');
     expect(rules).toMatchObject({ opensDaysBefore: 14, opensAt: '00:00', closesMinutesBefore: 0, noShowPenalty: 'lose_credit' });
     await checklist(page).getByText('6項目中5項目が完了しています', { exact: false }).waitFor();
 
@@ -145,12 +136,12 @@ describe('studio set-up', () => {
     await review(page, 'new-lesson-series-ja-desk');
     await page.getByRole('button', { name: '毎週のレッスンを登録' }).click();
     await page.getByText('毎週のレッスンを登録しました。').waitFor();
-    await page.waitForURL(`${base}/timetable`);
-    const [series] = (await staffApi(platform, T).ok('GET', '/api/lesson-series')).items;
+    await page.waitForURL(`${web.base}/timetable`);
+    const [series] = (await staffApi(web.platform, web.T).ok('GET', '/api/lesson-series')).items;
     expect(series).toMatchObject({ startTime, startsOn: lessonDay, endsOn: addDays(lessonDay, 27), capacity: 8, durationMinutes: 50 });
     expect(series.occurrences.total).toBe(4);
 
-    await page.goto(`${base}/setup`);
+    await page.goto(`${web.base}/setup`);
     await checklist(page).getByText('6項目中6項目が完了しています', { exact: false }).waitFor();
     await checklist(page).getByText('手順を表示').click();
     await step(page, '最初のレッスンを登録する').getByText('完了', { exact: true }).waitFor();
@@ -158,23 +149,23 @@ describe('studio set-up', () => {
     // The set-up screens on a phone: nothing wider than the screen, nothing axe-core finds wrong.
     const phone = await ownerPage(390, 844);
     for (const path of ['/setup/rooms', '/setup/lesson-types', '/setup/booking', '/lessons/new']) {
-      await phone.goto(`${base}${path}`);
+      await phone.goto(`${web.base}${path}`);
       await phone.getByRole('heading', { level: 1 }).waitFor();
       await phone.locator('form').first().waitFor();
       await fitsWidth(phone, 390);
       await review(phone, `setup-ja-phone${path.replaceAll('/', '-')}`);
     }
-    await phone.goto(`${base}/setup/rooms`);
+    await phone.goto(`${web.base}/setup/rooms`);
     await phone.getByRole('button', { name: 'スタジオAを編集' }).click();
     await phone.getByRole('button', { name: '席 B2', exact: true }).waitFor();
     await fitsWidth(phone, 390);
 
     // A member with a pack books a lesson of the series on their phone.
-    const pack = await staffApi(platform, T).ok('POST', '/api/plans', { kind: 'pack', name: '10回券', terms: { price: 11000, taxCategory: 'standard_10', packCredits: 10, packValidityDays: 365 } });
-    const member = await memberWithSession(platform, T, { locationId: '', lessonTypeId: '', roomId: '', packPlanId: pack.id });
-    const memberContext = await newContext(browser, { language: 'ja', viewport: { width: 390, height: 844 } });
+    const pack = await staffApi(web.platform, web.T).ok('POST', '/api/plans', { kind: 'pack', name: '10回券', terms: { price: 11000, taxCategory: 'standard_10', packCredits: 10, packValidityDays: 365 } });
+    const member = await memberWithSession(web.platform, web.T, { locationId: '', lessonTypeId: '', roomId: '', packPlanId: pack.id });
+    const memberContext = await newContext(web.browser, { language: 'ja', viewport: { width: 390, height: 844 } });
     const mp = await memberContext.newPage();
-    await mp.goto(`${base}/member/login`);
+    await mp.goto(`${web.base}/member/login`);
     await mp.getByLabel('メールアドレス').fill(member.email);
     await mp.getByLabel('パスワード').fill('member password 1');
     await mp.getByRole('button', { name: 'ログイン' }).click();
@@ -187,7 +178,7 @@ describe('studio set-up', () => {
 
     // The desk checks the member in: for the lesson when it is today on the studio's calendar (a lesson planned
     // in the last minutes before midnight is tomorrow's, and the member is then a walk-in).
-    await page.goto(`${base}/front-desk`);
+    await page.goto(`${web.base}/front-desk`);
     await page.getByRole('heading', { name: '受付', level: 1 }).waitFor();
     const desk = page.getByLabel('受付の店舗');
     const search = page.getByLabel('チェックインする会員を検索');
@@ -205,11 +196,11 @@ describe('studio set-up', () => {
   }, 300_000);
 
   it('shows a plan with its price history and lets a manager rename it', async () => {
-    const { ok } = staffApi(platform, T);
+    const { ok } = staffApi(web.platform, web.T);
     const plan = await ok('POST', '/api/plans', { kind: 'monthly', name: '月4回プラン', terms: { price: 8800, taxCategory: 'standard_10' } });
     await ok('PATCH', `/api/plans/${plan.id}`, { terms: { price: 9900 } });
     const page = await ownerPage();
-    await page.goto(`${base}/plans`);
+    await page.goto(`${web.base}/plans`);
     await page.getByRole('button', { name: '月4回プラン' }).click();
     const history = page.getByRole('table', { name: '月4回プランの料金の履歴' });
     await history.getByRole('row').nth(2).waitFor();
@@ -229,13 +220,13 @@ describe('studio set-up', () => {
     // Runs after the first test: the studio now has a location, a room with a seat map, a type and a series.
     const page = await ownerPage(320, 568, 'en');
     for (const path of ['/setup', '/setup/rooms', '/setup/instructors', '/setup/lesson-types', '/setup/booking', '/lessons/new', '/plans']) {
-      await page.goto(`${base}${path}`);
+      await page.goto(`${web.base}${path}`);
       await page.getByRole('heading', { level: 1 }).waitFor();
       await page.waitForFunction(() => document.querySelector('.skeleton') === null);
       await fitsWidth(page, 320);
       await review(page, `setup-en-small${path.replaceAll('/', '-')}`);
     }
-    await page.goto(`${base}/setup/rooms`);
+    await page.goto(`${web.base}/setup/rooms`);
     await page.getByRole('button', { name: 'Edit スタジオA' }).click();
     await page.getByRole('button', { name: 'Spot B2', exact: true }).waitFor();
     await fitsWidth(page, 320);
@@ -243,7 +234,7 @@ describe('studio set-up', () => {
 
     // A one-off lesson, on a date picked in the English date field: the app opens it once planned.
     const day = addDays(formatters('en', timeZone).dayOf(new Date()), 9);
-    await page.goto(`${base}/lessons/new`);
+    await page.goto(`${web.base}/lessons/new`);
     await page.getByRole('radio', { name: 'One-off lesson' }).check();
     await page.getByLabel('Start time').fill('18:30');
     await fillDate(page, 'Date', day, 'en');
@@ -251,13 +242,13 @@ describe('studio set-up', () => {
     await page.getByRole('button', { name: 'Plan the lesson' }).click();
     await page.waitForURL(/\/lessons\/[0-9a-f-]{36}$/);
     const lessonId = page.url().split('/').pop();
-    const lesson = await staffApi(platform, T).ok('GET', `/api/lessons/${lessonId}`);
+    const lesson = await staffApi(web.platform, web.T).ok('GET', `/api/lessons/${lessonId}`);
     expect(lesson).toMatchObject({ notes: 'Bring a towel', capacity: 8 });
     expect(formatters('en', timeZone).dayOf(lesson.startsAt)).toBe(day);
     expect(formatters('en', timeZone).clock(lesson.startsAt)).toBe('18:30');
 
     // A guest instructor added, then archived after the question: off the list.
-    await page.goto(`${base}/setup/instructors`);
+    await page.goto(`${web.base}/setup/instructors`);
     await page.getByLabel('Name shown to members').fill('Ken Mori');
     await page.getByRole('button', { name: 'Add' }).click();
     await page.getByRole('button', { name: 'Edit Ken Mori' }).click();
@@ -268,6 +259,6 @@ describe('studio set-up', () => {
     await ask.getByRole('button', { name: 'Yes, archive' }).click();
     await page.getByText('Ken Mori archived.').waitFor();
     await page.getByRole('cell', { name: 'Ken Mori', exact: true }).waitFor({ state: 'detached' });
-    expect((await staffApi(platform, T).ok('GET', '/api/instructors')).items.map((i: { displayName: string }) => i.displayName)).toEqual(['佐藤 愛子']);
+    expect((await staffApi(web.platform, web.T).ok('GET', '/api/instructors')).items.map((i: { displayName: string }) => i.displayName)).toEqual(['佐藤 愛子']);
   });
 });

@@ -1,32 +1,22 @@
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { formatters } from '../../web/src/formatters.js';
-import { fillDate, newContext, screens, signIn as signInByCookie, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
-import type { TestPlatform, TestTenant } from '../support/platform.js';
+import { browserSuite, fillDate, newContext, screens, signIn as signInByCookie } from '../support/browser.js';
 
-let web: BrowserPlatform;
-let platform: TestPlatform;
-let browser: Browser;
-let T: TestTenant;
-let base: string;
+const web = browserSuite();
 
-beforeAll(async () => {
-  web = await startBrowserPlatform();
-  ({ platform, browser, T, base } = web);
-});
-afterAll(() => web?.close());
 
 /** Dates as the English screens write them, in the studio's zone. */
 const fmt = formatters('en', 'Asia/Tokyo');
 
 async function newPage(): Promise<Page> {
-  const context = await newContext(browser, { viewport: { width: 1000, height: 720 } });
+  const context = await newContext(web.browser, { viewport: { width: 1000, height: 720 } });
   return context.newPage();
 }
 
 async function signIn(page: Page, email: string, password: string) {
-  await page.goto(`${base}/`);
+  await page.goto(`${web.base}/`);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -35,15 +25,15 @@ async function signIn(page: Page, email: string, password: string) {
 describe('staff web app', () => {
   it('signs the owner in at the studio address, lists staff and sends an invitation', async () => {
     const page = await newPage();
-    await page.goto(`${base}/`);
+    await page.goto(`${web.base}/`);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    await page.getByText(`Staff of Studio ${T.slug}`).waitFor();
+    await page.getByText(`Staff of Studio ${web.T.slug}`).waitFor();
 
-    await signIn(page, T.ownerEmail, 'wrong password');
+    await signIn(page, web.T.ownerEmail, 'wrong password');
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').textContent()).toContain('Email or password is wrong');
 
-    await signIn(page, T.ownerEmail, T.ownerPassword);
+    await signIn(page, web.T.ownerEmail, web.T.ownerPassword);
     await page.getByRole('heading', { name: 'Members' }).waitFor();
     await page.getByText('Owner (Owner)').waitFor();
     await page.getByRole('link', { name: 'Staff', exact: true }).click();
@@ -65,16 +55,16 @@ describe('staff web app', () => {
   });
 
   it('lets an invited instructor choose a password from the mailed link and sign in', async () => {
-    const invited = await platform.call(T, {
-      method: 'POST', url: '/api/staff', token: T.ownerToken, payload: { email: 'ren@example.com', displayName: 'Ren Ito', role: 'instructor' },
+    const invited = await web.platform.call(web.T, {
+      method: 'POST', url: '/api/staff', token: web.T.ownerToken, payload: { email: 'ren@example.com', displayName: 'Ren Ito', role: 'instructor' },
     });
     expect(invited.statusCode).toBe(201);
-    const admin = await platform.admin();
-    const mail = await admin.query(`select body from app.outbox where tenant_id = $1 and to_address = 'ren@example.com'`, [T.id]);
+    const admin = await web.platform.admin();
+    const mail = await admin.query(`select body from app.outbox where tenant_id = $1 and to_address = 'ren@example.com'`, [web.T.id]);
     const link = /https?:\/\/\S+/.exec(mail.rows[0].body)![0];
-    expect(link).toContain(`${T.host}`);
+    expect(link).toContain(`${web.T.host}`);
     const page = await newPage();
-    await page.goto(`${base}${new URL(link).pathname}${new URL(link).search}`);
+    await page.goto(`${web.base}${new URL(link).pathname}${new URL(link).search}`);
     await page.getByLabel('New password (10 characters or more)').fill('ren password 1');
     await page.getByLabel('The same again').fill('ren password 1');
     await page.getByRole('button', { name: 'Set password' }).click();
@@ -94,7 +84,7 @@ describe('staff web app', () => {
 
   it('lets the front desk register a member, find them by kana and open their record', async () => {
     const page = await newPage();
-    await signIn(page, T.ownerEmail, T.ownerPassword);
+    await signIn(page, web.T.ownerEmail, web.T.ownerPassword);
     await page.getByRole('heading', { name: 'Members' }).waitFor();
     await page.getByLabel('Family name', { exact: true }).fill('高橋');
     await page.getByLabel('Given name', { exact: true }).fill('優');
@@ -117,13 +107,13 @@ describe('staff web app', () => {
   });
 
   it('checks the register form with the server\'s own schema before sending, in the user\'s language', async () => {
-    const context = await newContext(browser, { language: 'ja', viewport: { width: 1000, height: 720 } });
-    await signInByCookie(context, base, { staff: T.ownerToken });
+    const context = await newContext(web.browser, { language: 'ja', viewport: { width: 1000, height: 720 } });
+    await signInByCookie(context, web.base, { staff: web.T.ownerToken });
     const page = await context.newPage();
-    const admin = await platform.admin();
-    const members = async () => (await admin.query('select count(*)::int as n from app.members where tenant_id = $1', [T.id])).rows[0].n as number;
+    const admin = await web.platform.admin();
+    const members = async () => (await admin.query('select count(*)::int as n from app.members where tenant_id = $1', [web.T.id])).rows[0].n as number;
     const before = await members();
-    await page.goto(`${base}/`);
+    await page.goto(`${web.base}/`);
     const form = page.getByRole('form', { name: '会員を登録' });
     const field = (label: string) => form.getByLabel(label, { exact: true });
     const errorOf = async (label: string) => {
@@ -153,17 +143,17 @@ describe('staff web app', () => {
     await form.getByRole('button', { name: '登録する' }).click();
     await page.getByRole('heading', { name: '渡辺' }).waitFor();
     expect(await members()).toBe(before + 1);
-    const { rows } = await admin.query('select family_name_kana, phone, email from app.members where tenant_id = $1 and family_name = $2', [T.id, '渡辺']);
+    const { rows } = await admin.query('select family_name_kana, phone, email from app.members where tenant_id = $1 and family_name = $2', [web.T.id, '渡辺']);
     expect(rows).toEqual([{ family_name_kana: 'ワタナベ', phone: '09011112222', email: null }]);
     await context.close();
   });
 
   it('takes dates in Japanese: typed as 年月日, or picked from a calendar by keyboard', async () => {
-    const created = await platform.call(T, { method: 'POST', url: '/api/members', token: T.ownerToken, payload: { familyName: '日付' } });
-    const context = await newContext(browser, { language: 'ja', viewport: { width: 1000, height: 720 } });
-    await signInByCookie(context, base, { staff: T.ownerToken });
+    const created = await web.platform.call(web.T, { method: 'POST', url: '/api/members', token: web.T.ownerToken, payload: { familyName: '日付' } });
+    const context = await newContext(web.browser, { language: 'ja', viewport: { width: 1000, height: 720 } });
+    await signInByCookie(context, web.base, { staff: web.T.ownerToken });
     const page = await context.newPage();
-    await page.goto(`${base}/members/${created.json().id}?tab=credits`);
+    await page.goto(`${web.base}/members/${created.json().id}?tab=credits`);
     const field = page.getByRole('group', { name: '有効期限(任意)', exact: true });
     await field.waitFor();
     expect(await field.getByRole('spinbutton').evaluateAll((s) => s.map((e) => e.getAttribute('aria-label')!.replace(/[,\s]+$/, '')))).toEqual(['年', '月', '日']);
@@ -183,15 +173,15 @@ describe('staff web app', () => {
 
   it('lets the owner create a plan, sell it to a member after a preview, and cancel it after another', async () => {
     // A fixed business day (the 18th, after the default cut-off on the 10th, with daily pro-rating).
-    platform.runtime.clock.set(new Date('2026-11-18T12:00:00+09:00'));
+    web.platform.runtime.clock.set(new Date('2026-11-18T12:00:00+09:00'));
     try {
-      const created = await platform.call(T, {
-        method: 'POST', url: '/api/members', token: T.ownerToken, payload: { familyName: '佐藤', givenName: '花子', phone: '090-7777-8888' },
+      const created = await web.platform.call(web.T, {
+        method: 'POST', url: '/api/members', token: web.T.ownerToken, payload: { familyName: '佐藤', givenName: '花子', phone: '090-7777-8888' },
       });
       expect(created.statusCode).toBe(201);
       const memberId = created.json().id as string;
       const page = await newPage();
-      await signIn(page, T.ownerEmail, T.ownerPassword);
+      await signIn(page, web.T.ownerEmail, web.T.ownerPassword);
 
       await page.getByRole('link', { name: 'Plans' }).click();
       const add = page.getByRole('form', { name: 'Add a plan' });
@@ -230,7 +220,7 @@ describe('staff web app', () => {
         expect(saleText).toContain(expected);
       }
       const contractsNow = async () =>
-        (await platform.call(T, { method: 'GET', url: `/api/members/${memberId}/contracts`, token: T.ownerToken })).json().items.length;
+        (await web.platform.call(web.T, { method: 'GET', url: `/api/members/${memberId}/contracts`, token: web.T.ownerToken })).json().items.length;
       expect(await contractsNow()).toBe(0); // a preview writes nothing
       await page.screenshot({ path: path.join(screens, 'sale-preview.png'), fullPage: true });
 
@@ -246,7 +236,7 @@ describe('staff web app', () => {
       await page.getByRole('button', { name: 'Record cash / bank transfer' }).click();
       await page.getByRole('form', { name: 'Record a payment' }).getByRole('button', { name: 'Record ¥18,113 paid' }).click();
       await page.getByLabel('Invoice status').getByText('Paid').waitFor();
-      const sold = (await platform.call(T, { method: 'GET', url: `/api/invoices?memberId=${memberId}`, token: T.ownerToken })).json().items;
+      const sold = (await web.platform.call(web.T, { method: 'GET', url: `/api/invoices?memberId=${memberId}`, token: web.T.ownerToken })).json().items;
       expect(sold.map((i: { period: string; total: number; status: string }) => [i.period, i.total, i.status])).toEqual([['2026-12', 18113, 'paid']]);
       await page.goBack();
       await page.getByRole('tab', { name: 'Contracts' }).click();
@@ -304,22 +294,22 @@ describe('staff web app', () => {
       await page.getByLabel('Filter by status').selectOption('trial');
       await page.getByText('No members found.').waitFor();
     } finally {
-      platform.runtime.clock.set(null);
+      web.platform.runtime.clock.set(null);
     }
   });
 
   it('confirms a new member from the mailed link, and lets them choose a new password from a reset mail', async () => {
     const email = 'aoi@example.com';
-    const signUp = await platform.call(T, {
+    const signUp = await web.platform.call(web.T, {
       method: 'POST', url: '/api/member-auth/sign-up',
       payload: { email, password: 'aoi member password', familyName: '青井', givenName: '葵', acceptedTermsVersion: '2026-04' },
     });
     expect(signUp.statusCode).toBe(202);
-    const admin = await platform.admin();
+    const admin = await web.platform.admin();
     const linkIn = async (template: string) => {
-      const mail = await admin.query(`select body from app.outbox where tenant_id = $1 and to_address = $2 and template = $3 order by created_at desc`, [T.id, email, template]);
+      const mail = await admin.query(`select body from app.outbox where tenant_id = $1 and to_address = $2 and template = $3 order by created_at desc`, [web.T.id, email, template]);
       const link = new URL(/https?:\/\/\S+/.exec(mail.rows[0].body)![0]);
-      return `${base}${link.pathname}${link.search}`;
+      return `${web.base}${link.pathname}${link.search}`;
     };
     const page = await newPage();
     await page.goto(await linkIn('member_confirm_email'));
@@ -327,21 +317,21 @@ describe('staff web app', () => {
     await page.reload(); // a used link says so
     await page.getByRole('alert').getByText('invalid, already used, or expired', { exact: false }).waitFor();
 
-    expect((await platform.call(T, { method: 'POST', url: '/api/member-auth/password-reset', payload: { email } })).statusCode).toBe(202);
-    const templates = (await admin.query(`select template from app.outbox where tenant_id = $1 and to_address = $2`, [T.id, email])).rows.map((r) => r.template);
+    expect((await web.platform.call(web.T, { method: 'POST', url: '/api/member-auth/password-reset', payload: { email } })).statusCode).toBe(202);
+    const templates = (await admin.query(`select template from app.outbox where tenant_id = $1 and to_address = $2`, [web.T.id, email])).rows.map((r) => r.template);
     const reset = templates.find((t: string) => t.includes('reset'))!;
     await page.goto(await linkIn(reset));
     await page.getByLabel('New password (10 characters or more)').fill('aoi new password 2');
     await page.getByLabel('The same again').fill('aoi new password 2');
     await page.getByRole('button', { name: 'Set password' }).click();
     await page.getByText('Your password is set.').waitFor();
-    const login = await platform.call(T, { method: 'POST', url: '/api/member-auth/login', payload: { email, password: 'aoi new password 2' } });
+    const login = await web.platform.call(web.T, { method: 'POST', url: '/api/member-auth/login', payload: { email, password: 'aoi new password 2' } });
     expect(login.statusCode).toBe(200);
   });
 
   it('tells a visitor when no studio lives at the address', async () => {
     const page = await newPage();
-    const { port } = platform.app.server.address() as { port: number };
+    const { port } = web.platform.app.server.address() as { port: number };
     await page.goto(`http://nobody-here.studiohive.test:${port}/`);
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').textContent()).toContain('There is no studio at this address');

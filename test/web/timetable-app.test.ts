@@ -1,24 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { addDays, formatters, mondayOf } from '../../web/src/formatters.js';
-import { expectAccessible, newContext, signIn, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
-import type { TestPlatform, TestTenant } from '../support/platform.js';
+import { browserSuite, expectAccessible, newContext, signIn } from '../support/browser.js';
 
-let web: BrowserPlatform;
-let platform: TestPlatform;
-let browser: Browser;
-let T: TestTenant;
-let base: string;
+const web = browserSuite();
 
-beforeAll(async () => {
-  web = await startBrowserPlatform();
-  ({ platform, browser, T, base } = web);
-});
-afterAll(() => web?.close());
 
 async function api<R = { id: string }>(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object): Promise<R> {
-  const res = await platform.call(T, { method, url, payload, token: T.ownerToken, headers: { 'idempotency-key': randomUUID(), 'accept-language': 'en' } });
+  const res = await web.platform.call(web.T, { method, url, payload, token: web.T.ownerToken, headers: { 'idempotency-key': randomUUID(), 'accept-language': 'en' } });
   expect(res.statusCode, res.body).toBeLessThan(300);
   return res.json() as R;
 }
@@ -27,8 +17,8 @@ async function api<R = { id: string }>(method: 'GET' | 'POST' | 'PATCH', url: st
 const tokyoToday = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(new Date());
 
 async function ownerPage(): Promise<Page> {
-  const context = await newContext(browser, { viewport: { width: 1366, height: 800 } });
-  await signIn(context, base, { staff: T.ownerToken });
+  const context = await newContext(web.browser, { viewport: { width: 1366, height: 800 } });
+  await signIn(context, web.base, { staff: web.T.ownerToken });
   return context.newPage();
 }
 
@@ -47,15 +37,15 @@ describe('timetable', () => {
     const lessons = await api<{ items: Array<{ id: string; seriesId: string; occurrenceDate: string }> }>('GET', `/api/lessons?from=${day}&to=${day}`);
     const lesson = lessons.items.find((l) => l.seriesId === series.id)!;
 
-    const admin = await platform.admin();
+    const admin = await web.platform.admin();
     const booked = await api('POST', '/api/members', { familyName: 'Sato', givenName: 'Hanako', email: `hanako-${randomUUID().slice(0, 8)}@example.com` });
     const waiting = await api('POST', '/api/members', { familyName: 'Ito', givenName: 'Ren', email: `ren-${randomUUID().slice(0, 8)}@example.com` });
-    await admin.query(`insert into app.reservations (tenant_id, lesson_id, member_id, source, actor_kind) values ($1, $2, $3, 'staff', 'system')`, [T.id, lesson.id, booked.id]);
+    await admin.query(`insert into app.reservations (tenant_id, lesson_id, member_id, source, actor_kind) values ($1, $2, $3, 'staff', 'system')`, [web.T.id, lesson.id, booked.id]);
     await admin.query(`update app.lessons set booked = 1 where id = $1`, [lesson.id]);
-    await admin.query(`insert into app.waitlist_entries (tenant_id, lesson_id, member_id) values ($1, $2, $3)`, [T.id, lesson.id, waiting.id]);
+    await admin.query(`insert into app.waitlist_entries (tenant_id, lesson_id, member_id) values ($1, $2, $3)`, [web.T.id, lesson.id, waiting.id]);
 
     const page = await ownerPage();
-    await page.goto(`${base}/timetable`);
+    await page.goto(`${web.base}/timetable`);
     await page.getByRole('heading', { name: 'Timetable' }).waitFor();
     if (mondayOf(day) !== mondayOf(tokyoToday())) await page.getByRole('button', { name: 'Next week →' }).click();
     const slot = page.getByRole('link', { name: /Hatha/ });
@@ -96,7 +86,7 @@ describe('timetable', () => {
     // The series' next lesson, dragged onto a neighbouring day of its week, moves once the dialog is confirmed.
     const next = (await api<{ items: Array<{ id: string; seriesId: string }> }>('GET', `/api/lessons?from=${addDays(day, 7)}&to=${addDays(day, 7)}`)).items.find((l) => l.seriesId === series.id)!;
     const target = mondayOf(addDays(day, 8)) === mondayOf(addDays(day, 7)) ? addDays(day, 8) : addDays(day, 6);
-    await page.goto(`${base}/timetable`);
+    await page.goto(`${web.base}/timetable`);
     await page.getByRole('heading', { name: 'Timetable' }).waitFor();
     for (let w = mondayOf(tokyoToday()); w < mondayOf(addDays(day, 7)); w = addDays(w, 7)) {
       await page.getByRole('button', { name: 'Next week →' }).click();
@@ -114,10 +104,10 @@ describe('timetable', () => {
   });
 
   it('lists a day’s lessons on a phone', async () => {
-    const context = await newContext(browser, { viewport: { width: 390, height: 844 } });
-    await signIn(context, base, { staff: T.ownerToken });
+    const context = await newContext(web.browser, { viewport: { width: 390, height: 844 } });
+    await signIn(context, web.base, { staff: web.T.ownerToken });
     const page = await context.newPage();
-    await page.goto(`${base}/timetable`);
+    await page.goto(`${web.base}/timetable`);
     await page.getByLabel('View').selectOption('day');
     await page.getByRole('button', { name: 'Next day →' }).click();
     await page.getByRole('button', { name: 'Today' }).waitFor();

@@ -1,30 +1,20 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEVICES, expectAccessible, newContext, startBrowserPlatform, type BrowserPlatform } from '../support/browser.js';
-import type { TestPlatform, TestTenant } from '../support/platform.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, DEVICES, expectAccessible, newContext } from '../support/browser.js';
 import { totpAt } from '../support/two-factor.js';
 
-let web: BrowserPlatform;
-let platform: TestPlatform;
-let browser: Browser;
-let T: TestTenant;
-let base: string;
+const web = browserSuite();
 
-beforeAll(async () => {
-  web = await startBrowserPlatform();
-  ({ platform, browser, T, base } = web);
-});
-afterAll(() => web?.close());
 
 async function newPage(device: 'phone' | 'desk'): Promise<Page> {
-  const context = await newContext(browser, DEVICES[device]);
+  const context = await newContext(web.browser, DEVICES[device]);
   return context.newPage();
 }
 
 async function password(page: Page) {
-  await page.goto(`${base}/login`);
-  await page.getByLabel('Email').fill(T.ownerEmail);
-  await page.getByLabel('Password').fill(T.ownerPassword);
+  await page.goto(`${web.base}/login`);
+  await page.getByLabel('Email').fill(web.T.ownerEmail);
+  await page.getByLabel('Password').fill(web.T.ownerPassword);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
@@ -56,7 +46,7 @@ describe('two-factor sign-in in the staff app', () => {
     expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
     await expectAccessible(page, 'two-factor set-up (1366)');
 
-    await page.getByLabel('6-digit code', { exact: true }).fill(await totpAt(platform, secret));
+    await page.getByLabel('6-digit code', { exact: true }).fill(await totpAt(web.platform, secret));
     await page.getByRole('button', { name: 'Turn on' }).click();
     const codes = page.getByRole('region', { name: 'Your recovery codes' }).locator('li');
     await codes.first().waitFor();
@@ -72,7 +62,7 @@ describe('two-factor sign-in in the staff app', () => {
     await password(page);
     await page.getByLabel('6-digit code or recovery code').waitFor();
     await expectAccessible(page, 'sign-in code step (1366)');
-    await secondStep(page, await totpAt(platform, secret, 1));
+    await secondStep(page, await totpAt(web.platform, secret, 1));
 
     await signOut(page);
     await password(page);
@@ -98,7 +88,7 @@ describe('two-factor sign-in in the staff app', () => {
     await phone.getByLabel('6-digit code or recovery code').waitFor();
     await expectAccessible(phone, 'sign-in code step (390)');
     await secondStep(phone, recovery[2]!);
-    await phone.goto(`${base}/account/security`);
+    await phone.goto(`${web.base}/account/security`);
     await phone.getByText('Recovery codes left: 7.', { exact: false }).waitFor();
     await expectAccessible(phone, 'account security, on (390)');
   });
