@@ -4,7 +4,7 @@ import { asLocale, type Locale, type Text } from '../i18n.js';
 import { addressOn, chooseChannel, type Channel } from './channels.js';
 import { isOptionalKind } from './kinds.js';
 import { outboxRepo } from './outbox.repo.js';
-import { renderMessage } from './render.js';
+import { renderMessage, studioWording } from './render.js';
 
 export interface OutgoingMail {
   to_address: string;
@@ -88,13 +88,14 @@ export async function queueMemberMessages(db: Tx, memberIds: string[], message: 
     const quiet = await studioQuietHours(db);
     if (quiet && inQuietHours(studio.now, quiet, studio.timeZone)) notBefore = quietHoursEnd(studio.now, quiet, studio.timeZone);
   }
+  const wording = await studioWording(db, message.kind);
   const rows = [];
   for (const r of recipients) {
     if (optional && !r.enabled) continue;
     const channel = chooseChannel(r);
     if (!channel) continue;
     const voice: Voice = { locale: r.locale ? asLocale(r.locale) : studio.locale, timeZone: studio.timeZone };
-    const words = await renderMessage(db, message.kind, voice, { subject: message.subject, body: message.body(`${r.family_name} ${r.given_name}`.trim()) });
+    const words = renderMessage(wording, voice, { subject: message.subject, body: message.body(`${r.family_name} ${r.given_name}`.trim()) });
     rows.push({
       channel,
       to_address: addressOn(channel, r),

@@ -1,14 +1,23 @@
 import type { Tx } from '../db/databases.js';
-import { render, renderTemplate, type Text } from '../i18n.js';
+import { render, renderTemplate, type Locale, type Text } from '../i18n.js';
 import type { Voice } from './outbox.js';
 
+/** A studio's own wording of one kind of message, by language (app.message_templates). */
+export type StudioWording = ReadonlyMap<Locale, { subject: string; body: string }>;
+
+/** Read once for all the messages of a kind queued together, not once per recipient. */
+export async function studioWording(db: Tx, kind: string): Promise<StudioWording> {
+  const rows = await db.selectFrom('app.message_templates').select(['locale', 'subject', 'body']).where('kind', '=', kind).execute();
+  return new Map(rows.map((r) => [r.locale, { subject: r.subject, body: r.body }]));
+}
+
 /**
- * The words of one message in one voice: the studio's own wording of the kind in that language when it has one
- * (app.message_templates), else the catalog's, formatted with the same values. Rendered when the message is
- * queued, for it outlives the request (and the studio may change its wording later).
+ * The words of one message in one voice: the studio's own wording of the kind in that language when it has one,
+ * else the catalog's, formatted with the same values. Rendered when the message is queued, for it outlives the
+ * request (and the studio may change its wording later).
  */
-export async function renderMessage(db: Tx, kind: string, voice: Voice, words: { subject: Text; body: Text }): Promise<{ subject: string; body: string }> {
-  const own = await db.selectFrom('app.message_templates').select(['subject', 'body']).where('kind', '=', kind).where('locale', '=', voice.locale).executeTakeFirst();
+export function renderMessage(wording: StudioWording, voice: Voice, words: { subject: Text; body: Text }): { subject: string; body: string } {
+  const own = wording.get(voice.locale);
   if (own) {
     return {
       subject: renderTemplate(own.subject, words.subject.values, voice.locale, voice.timeZone),
