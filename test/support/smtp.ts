@@ -1,6 +1,9 @@
 import type { AddressInfo } from 'node:net';
+import type pg from 'pg';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestPlatform, type TestPlatform } from './platform.js';
 
 /** How the server answers the next connection or message: as a working server, or as one of a provider's failures. */
 export type SmtpBehaviour = 'accept' | 'busy-421' | 'reject-data-554' | 'reject-recipient-550' | 'silent';
@@ -77,4 +80,31 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+export interface MailPlatform {
+  smtp: TestSmtpServer;
+  platform: TestPlatform;
+  /** A superuser connection, for what was queued whatever the tenant. */
+  admin: pg.Client;
+}
+
+/**
+ * A file's platform, sending mail to a real SMTP server started for it: started before the file's tests (and before
+ * its own beforeAll, when declared above it) and closed after them, its clock back on real time. The fields are
+ * filled in by the time a test runs.
+ */
+export function mailPlatformSuite(env: Record<string, string> = {}): MailPlatform {
+  const suite = {} as MailPlatform;
+  beforeAll(async () => {
+    suite.smtp = await startSmtpServer();
+    suite.platform = await startTestPlatform({ SMTP_URL: suite.smtp.url, MAIL_FROM: 'no-reply@mail.studiohive.test', ...env });
+    suite.admin = await suite.platform.admin();
+  });
+  afterAll(async () => {
+    suite.platform?.runtime.clock.set(null);
+    await suite.platform?.close();
+    await suite.smtp?.close();
+  });
+  return suite;
 }

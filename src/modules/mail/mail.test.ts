@@ -1,8 +1,7 @@
 import { createHash, createVerify, generateKeyPairSync } from 'node:crypto';
-import type pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSmtpServer, type TestSmtpServer } from '../../../test/support/smtp.js';
-import { startTestPlatform, type TestPlatform, type TestTenant } from '../../../test/support/platform.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { mailPlatformSuite } from '../../../test/support/smtp.js';
+import type { TestTenant } from '../../../test/support/platform.js';
 import { inTenantTransaction } from '../../platform/db/databases.js';
 import { text } from '../../platform/i18n.js';
 import { queueMemberMessages } from '../../platform/messaging/outbox.js';
@@ -10,35 +9,20 @@ import { queueMemberMessages } from '../../platform/messaging/outbox.js';
 const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const EVENTS_TOKEN = 'mail-events-token-0123456789abcdef';
 
-let smtp: TestSmtpServer;
-let platform: TestPlatform;
-let admin: pg.Client;
-
-beforeAll(async () => {
-  smtp = await startSmtpServer();
-  platform = await startTestPlatform({
-    SMTP_URL: smtp.url,
-    MAIL_FROM: 'no-reply@mail.studiohive.test',
-    MAIL_SEND_TIMEOUT_MS: '2000',
-    DKIM_DOMAIN: 'mail.studiohive.test',
-    DKIM_SELECTOR: 'sh2026',
-    DKIM_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    MAIL_EVENTS_TOKEN: EVENTS_TOKEN,
-  });
-  admin = await platform.admin();
-});
-afterAll(async () => {
-  await admin?.end();
-  await platform?.close();
-  await smtp?.close();
+const suite = mailPlatformSuite({
+  MAIL_SEND_TIMEOUT_MS: '2000',
+  DKIM_DOMAIN: 'mail.studiohive.test',
+  DKIM_SELECTOR: 'sh2026',
+  DKIM_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  MAIL_EVENTS_TOKEN: EVENTS_TOKEN,
 });
 beforeEach(() => {
-  smtp.behave('accept');
-  smtp.received.length = 0;
+  suite.smtp.behave('accept');
+  suite.smtp.received.length = 0;
 });
 
 const call = (tenant: TestTenant, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object, token: string | undefined = tenant.ownerToken) =>
-  platform.call(tenant, { method, url, token, payload });
+  suite.platform.call(tenant, { method, url, token, payload });
 
 async function memberOf(tenant: TestTenant, email: string) {
   const res = await call(tenant, 'POST', '/api/members', { familyName: '山田', givenName: '花子', email });
@@ -48,15 +32,15 @@ async function memberOf(tenant: TestTenant, email: string) {
 
 /** A message to a member, as queueMemberMessages writes it (optional: one the member may turn off). */
 async function queueFor(tenant: TestTenant, memberId: string, to: string, kind: string, optional: boolean) {
-  await admin.query(
+  await suite.admin.query(
     `insert into app.outbox (tenant_id, channel, to_address, member_id, template, subject, body, optional, priority)
      values ($1, 'mail', $2, $3, $4, 'レッスンのお知らせ', '明日 10:00 からのヨガです。', $5, $6)`,
     [tenant.id, to, memberId, kind, optional, optional ? 1 : 0],
   );
 }
-const deliver = (tenant: TestTenant) => platform.runtime.messaging.deliver(tenant.id);
+const deliver = (tenant: TestTenant) => suite.platform.runtime.messaging.deliver(tenant.id);
 const outbox = async (tenant: TestTenant) =>
-  (await admin.query(`select id, to_address, status, last_error from app.outbox where tenant_id = $1 order by created_at`, [tenant.id])).rows;
+  (await suite.admin.query(`select id, to_address, status, last_error from app.outbox where tenant_id = $1 order by created_at`, [tenant.id])).rows;
 
 /**
  * DKIM verification (RFC 6376) for the relaxed/relaxed canonicalisation nodemailer signs with: no DKIM verifier
@@ -90,28 +74,28 @@ function verifyDkim(raw: Buffer, key: typeof publicKey) {
 
 describe('mail done properly', () => {
   it('signs every mail with DKIM for the platform domain, and the signature verifies against the public key', async () => {
-    const tenant = await platform.createTenant();
-    expect((await platform.call(tenant, { method: 'POST', url: '/api/auth/password-reset', payload: { email: tenant.ownerEmail } })).statusCode).toBe(202);
+    const tenant = await suite.platform.createTenant();
+    expect((await suite.platform.call(tenant, { method: 'POST', url: '/api/auth/password-reset', payload: { email: tenant.ownerEmail } })).statusCode).toBe(202);
     expect(await deliver(tenant)).toMatchObject({ sent: 1 });
-    const { tags, bodyHashMatches, verified } = verifyDkim(smtp.received[0]!.raw, publicKey);
+    const { tags, bodyHashMatches, verified } = verifyDkim(suite.smtp.received[0]!.raw, publicKey);
     expect(tags).toMatchObject({ v: '1', a: 'rsa-sha256', c: 'relaxed/relaxed', d: 'mail.studiohive.test', s: 'sh2026' });
     expect(tags.h).toMatch(/from/i);
     expect(bodyHashMatches).toBe(true);
     expect(verified).toBe(true);
     // Another key does not verify it: the check is real.
-    expect(verifyDkim(smtp.received[0]!.raw, generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey).verified).toBe(false);
+    expect(verifyDkim(suite.smtp.received[0]!.raw, generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey).verified).toBe(false);
   });
 
   it('sends under the studio’s sender name with its reply-to, and under its display name when none is set', async () => {
-    const tenant = await platform.createTenant();
+    const tenant = await suite.platform.createTenant();
     const member = await memberOf(tenant, 'hanako@example.jp');
     await queueFor(tenant, member.id, 'hanako@example.jp', 'lesson_cancelled', false);
     await deliver(tenant);
-    expect(smtp.received[0]!.from?.value).toEqual([{ name: `Studio ${tenant.slug}`, address: 'no-reply@mail.studiohive.test' }]);
-    expect(smtp.received[0]!.replyTo).toBeUndefined();
+    expect(suite.smtp.received[0]!.from?.value).toEqual([{ name: `Studio ${tenant.slug}`, address: 'no-reply@mail.studiohive.test' }]);
+    expect(suite.smtp.received[0]!.replyTo).toBeUndefined();
 
     // The sender reads a studio's settings at most once a minute, so they are set on a studio that sent nothing yet.
-    const other = await platform.createTenant();
+    const other = await suite.platform.createTenant();
     const settings = await call(other, 'PATCH', '/api/settings/mail', { senderName: 'ヨガ渋谷', replyTo: 'desk@yoga-shibuya.jp' });
     expect(settings.json()).toEqual({ senderName: 'ヨガ渋谷', replyTo: 'desk@yoga-shibuya.jp', defaultSenderName: `Studio ${other.slug}` });
     const bad = await call(other, 'PATCH', '/api/settings/mail', { replyTo: 'not an address' });
@@ -120,18 +104,18 @@ describe('mail done properly', () => {
     const hers = await memberOf(other, 'hanako@example.jp');
     await queueFor(other, hers.id, 'hanako@example.jp', 'lesson_cancelled', false);
     await deliver(other);
-    expect(smtp.received[1]!.from?.value).toEqual([{ name: 'ヨガ渋谷', address: 'no-reply@mail.studiohive.test' }]);
-    expect(smtp.received[1]!.replyTo?.value).toEqual([{ name: '', address: 'desk@yoga-shibuya.jp' }]);
+    expect(suite.smtp.received[1]!.from?.value).toEqual([{ name: 'ヨガ渋谷', address: 'no-reply@mail.studiohive.test' }]);
+    expect(suite.smtp.received[1]!.replyTo?.value).toEqual([{ name: '', address: 'desk@yoga-shibuya.jp' }]);
   });
 
   it('offers one-click unsubscribe on optional mail only, and the POST turns that kind off for the member', async () => {
-    const tenant = await platform.createTenant();
+    const tenant = await suite.platform.createTenant();
     const member = await memberOf(tenant, 'hanako@example.jp');
     await queueFor(tenant, member.id, 'hanako@example.jp', 'lesson_reminder', true);
     await queueFor(tenant, member.id, 'hanako@example.jp', 'payment_failed', false);
     expect(await deliver(tenant)).toMatchObject({ sent: 2 });
-    const reminder = smtp.received.find((m) => m.headers.get('x-studiohive-template') === 'lesson_reminder')!;
-    const payment = smtp.received.find((m) => m.headers.get('x-studiohive-template') === 'payment_failed')!;
+    const reminder = suite.smtp.received.find((m) => m.headers.get('x-studiohive-template') === 'lesson_reminder')!;
+    const payment = suite.smtp.received.find((m) => m.headers.get('x-studiohive-template') === 'payment_failed')!;
     expect(payment.headers.has('list-unsubscribe')).toBe(false);
     expect(payment.headers.has('list-unsubscribe-post')).toBe(false);
     expect(reminder.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
@@ -148,11 +132,11 @@ describe('mail done properly', () => {
 
     // What a mail client does on the click: POST with the form body, no session.
     const oneClick = (on: TestTenant, path: string) =>
-      platform.call(on, { method: 'POST', url: path, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      suite.platform.call(on, { method: 'POST', url: path, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     const res = await oneClick(tenant, link);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ kind: 'lesson_reminder', unsubscribed: true });
-    const prefs = await admin.query(`select kind, enabled from app.message_preferences where tenant_id = $1 and member_id = $2`, [tenant.id, member.id]);
+    const prefs = await suite.admin.query(`select kind, enabled from app.message_preferences where tenant_id = $1 and member_id = $2`, [tenant.id, member.id]);
     expect(prefs.rows).toEqual([{ kind: 'lesson_reminder', enabled: false }]);
     // Again: still off, still 200 (a mail client may post twice).
     expect((await oneClick(tenant, link)).statusCode).toBe(200);
@@ -162,19 +146,19 @@ describe('mail done properly', () => {
     const refused = await oneClick(tenant, forged);
     expect(refused.statusCode).toBe(404);
     expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
-    const other = await platform.createTenant();
+    const other = await suite.platform.createTenant();
     expect((await oneClick(other, link)).statusCode).toBe(404);
   });
 
   it('marks a bounced address undeliverable; its next mail fails visibly until staff clear it', async () => {
-    const tenant = await platform.createTenant();
+    const tenant = await suite.platform.createTenant();
     const member = await memberOf(tenant, 'Bounce@Example.jp');
     await queueFor(tenant, member.id, 'Bounce@Example.jp', 'lesson_cancelled', false);
     await deliver(tenant);
-    const messageId = smtp.received[0]!.messageId!;
+    const messageId = suite.smtp.received[0]!.messageId!;
 
     const event = (payload: object, token = EVENTS_TOKEN) =>
-      platform.app.inject({ method: 'POST', url: '/platform/mail/events', payload, headers: { authorization: `Bearer ${token}` } });
+      suite.platform.app.inject({ method: 'POST', url: '/platform/mail/events', payload, headers: { authorization: `Bearer ${token}` } });
     expect((await event({ type: 'bounce', recipient: 'bounce@example.jp', messageId }, 'wrong-token-0123456789abcdefgh')).statusCode).toBe(401);
     expect((await event({ type: 'bounce', recipient: 'not an address', messageId })).statusCode).toBe(400);
     expect((await event({ type: 'bounce', recipient: 'bounce@example.jp', messageId: '<someone-else@example.com>' })).json()).toEqual({ recorded: false });
@@ -185,13 +169,13 @@ describe('mail done properly', () => {
     const seen = (await call(tenant, 'GET', `/api/members/${member.id}/undeliverable`)).json();
     expect(seen.items).toMatchObject([{ address: 'bounce@example.jp', reason: 'bounce' }]);
     // Another studio with the same member address is not affected.
-    const other = await platform.createTenant();
+    const other = await suite.platform.createTenant();
     const theirs = await memberOf(other, 'bounce@example.jp');
     expect((await call(other, 'GET', `/api/members/${theirs.id}/undeliverable`)).json()).toEqual({ items: [] });
 
     await queueFor(tenant, member.id, 'Bounce@Example.jp', 'payment_failed', false);
     expect(await deliver(tenant)).toMatchObject({ sent: 0, failed: 1 });
-    expect(smtp.received).toHaveLength(1);
+    expect(suite.smtp.received).toHaveLength(1);
     const [, failed] = await outbox(tenant);
     expect(failed).toMatchObject({ status: 'failed' });
     expect(failed.last_error).toMatch(/address undeliverable: the mail provider reported a hard bounce/);
@@ -207,7 +191,7 @@ describe('mail done properly', () => {
   });
 
   it('lets a studio word a kind in Japanese: checked on save, previewed with samples, used in the mail, reset to the catalog', async () => {
-    const tenant = await platform.createTenant();
+    const tenant = await suite.platform.createTenant();
     const member = await memberOf(tenant, 'hanako@example.jp');
     const put = (payload: object) => call(tenant, 'PUT', '/api/message-templates', payload);
 
@@ -230,7 +214,7 @@ describe('mail done properly', () => {
     const list = (await call(tenant, 'GET', '/api/message-templates')).json();
     expect(list.items.filter((t: { own: unknown }) => t.own !== null)).toHaveLength(1);
 
-    const { directory } = platform.runtime;
+    const { directory } = suite.platform.runtime;
     const db = await directory.dbFor((await directory.byId(tenant.id))!);
     const cancel = () =>
       inTenantTransaction(db, tenant.id, (trx) =>
@@ -247,13 +231,13 @@ describe('mail done properly', () => {
       );
     await cancel();
     await deliver(tenant);
-    expect(smtp.received[0]).toMatchObject({ subject: '【休講】ピラティス 12/8 19:00' });
-    expect(smtp.received[0]!.text).toContain('山田 花子 様\n\nピラティス 12/8 19:00 は休講です（インストラクターの体調不良のため）。');
+    expect(suite.smtp.received[0]).toMatchObject({ subject: '【休講】ピラティス 12/8 19:00' });
+    expect(suite.smtp.received[0]!.text).toContain('山田 花子 様\n\nピラティス 12/8 19:00 は休講です（インストラクターの体調不良のため）。');
 
     const reset = await call(tenant, 'DELETE', '/api/message-templates?kind=lesson_cancelled&locale=ja');
     expect(reset.json()).toMatchObject({ own: null });
     await cancel();
     await deliver(tenant);
-    expect(smtp.received[1]!.subject).not.toContain('【休講】');
+    expect(suite.smtp.received[1]!.subject).not.toContain('【休講】');
   });
 });

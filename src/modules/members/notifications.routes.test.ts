@@ -1,23 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { latestMail, tokenInMail } from '../../../test/support/fixtures.js';
-import { startTestPlatform, type TestPlatform, type TestTenant } from '../../../test/support/platform.js';
+import type { TestTenant } from '../../../test/support/platform.js';
 import { expectRefused } from '../../../test/support/refused.js';
-import { startSmtpServer, type TestSmtpServer } from '../../../test/support/smtp.js';
+import { mailPlatformSuite } from '../../../test/support/smtp.js';
 import { inTenantTransaction } from '../../platform/db/databases.js';
 import { text } from '../../platform/i18n.js';
 import { MEMBER_KIND_NAMES } from '../../platform/messaging/kinds.js';
 import { queueMemberMessages } from '../../platform/messaging/outbox.js';
 
-let smtp: TestSmtpServer;
-let platform: TestPlatform;
-let admin: pg.Client;
+const suite = mailPlatformSuite();
 let T: TestTenant;
 
 type Method = 'GET' | 'PUT' | 'POST';
 const call = (method: Method, url: string, payload?: object, token = T.ownerToken, lang = 'en') =>
-  platform.call(T, { method, url, payload, token, headers: { 'accept-language': lang } });
+  suite.platform.call(T, { method, url, payload, token, headers: { 'accept-language': lang } });
 
 async function ok(res: Awaited<ReturnType<typeof call>>, status = 200) {
   expect(res.statusCode, res.body).toBe(status);
@@ -29,15 +26,15 @@ async function newMember() {
   const email = `m-${randomUUID().slice(0, 8)}@example.com`;
   const payload = { email, password: 'member password 1', familyName: '山田', givenName: '花子', acceptedTermsVersion: '2026-04' };
   await ok(await call('POST', '/api/member-auth/sign-up', payload, ''), 202);
-  const session = await ok(await call('POST', '/api/member-auth/confirm', { token: tokenInMail(await latestMail(platform, T, email, 'member_confirm_email')) }, ''));
+  const session = await ok(await call('POST', '/api/member-auth/confirm', { token: tokenInMail(await latestMail(suite.platform, T, email, 'member_confirm_email')) }, ''));
   // Each test starts from an empty outbox, so what it delivers is its own.
-  await admin.query(`delete from app.outbox where tenant_id = $1`, [T.id]);
+  await suite.admin.query(`delete from app.outbox where tenant_id = $1`, [T.id]);
   return { email, token: session.token as string, id: session.member.id as string };
 }
 
 /** What a module would queue about a lesson: the kind's words, rendered for each recipient in their language. */
 const queue = async (memberId: string, kind: string, now: Date) => {
-  const { directory } = platform.runtime;
+  const { directory } = suite.platform.runtime;
   const db = await directory.dbFor((await directory.byId(T.id))!);
   const lesson = 'Yoga';
   return inTenantTransaction(db, T.id, (trx) =>
@@ -50,8 +47,8 @@ const queue = async (memberId: string, kind: string, now: Date) => {
   );
 };
 const outbox = async (memberId: string) =>
-  (await admin.query(`select channel, to_address, template, subject, status, optional, priority, next_attempt_at from app.outbox where tenant_id = $1 and member_id = $2 order by created_at`, [T.id, memberId])).rows;
-const deliver = () => platform.runtime.messaging.deliver(T.id);
+  (await suite.admin.query(`select channel, to_address, template, subject, status, optional, priority, next_attempt_at from app.outbox where tenant_id = $1 and member_id = $2 order by created_at`, [T.id, memberId])).rows;
+const deliver = () => suite.platform.runtime.messaging.deliver(T.id);
 const tokyo = (local: string) => new Date(`${local}+09:00`);
 const noon = tokyo('2026-06-01T12:00:00');
 /** The next 23:00 in Tokyo (no daylight saving there): in the future, as a queued message's default due time is now. */
@@ -62,18 +59,11 @@ function nextElevenPmInTokyo(): Date {
 }
 
 beforeAll(async () => {
-  smtp = await startSmtpServer();
-  platform = await startTestPlatform({ SMTP_URL: smtp.url, MAIL_FROM: 'no-reply@mail.studiohive.test' });
-  admin = await platform.admin();
-  T = await platform.createTenant();
-});
-afterAll(async () => {
-  await platform?.close();
-  await smtp?.close();
+  T = await suite.platform.createTenant();
 });
 beforeEach(() => {
-  smtp.received.length = 0;
-  platform.runtime.clock.set(null);
+  suite.smtp.received.length = 0;
+  suite.platform.runtime.clock.set(null);
 });
 
 describe('a member’s message preferences', () => {
@@ -115,11 +105,11 @@ describe('a member’s message preferences', () => {
 
   it('refuses to turn an essential kind off, in the member’s language, and changes nothing', async () => {
     const m = await newMember();
-    const problem = await expectRefused(admin, T.id, call('PUT', '/api/me/notifications', { lesson_reminder: { enabled: false, channel: null }, monthly_invoice: { enabled: false, channel: null } }, m.token, 'ja'), 400);
+    const problem = await expectRefused(suite.admin, T.id, call('PUT', '/api/me/notifications', { lesson_reminder: { enabled: false, channel: null }, monthly_invoice: { enabled: false, channel: null } }, m.token, 'ja'), 400);
     expect(problem.errors).toEqual([expect.objectContaining({ location: 'body', path: 'monthly_invoice.enabled', message: expect.stringContaining('停止できません') })]);
-    await expectRefused(admin, T.id, call('PUT', '/api/me/notifications', { newsletter: { enabled: false, channel: null } }, m.token), 400);
-    await expectRefused(admin, T.id, call('PUT', '/api/me/notifications', { seat_freed: { enabled: true, channel: 'fax' } }, m.token), 400);
-    await expectRefused(admin, T.id, call('PUT', '/api/me/language', { locale: 'fr' }, m.token), 400);
+    await expectRefused(suite.admin, T.id, call('PUT', '/api/me/notifications', { newsletter: { enabled: false, channel: null } }, m.token), 400);
+    await expectRefused(suite.admin, T.id, call('PUT', '/api/me/notifications', { seat_freed: { enabled: true, channel: 'fax' } }, m.token), 400);
+    await expectRefused(suite.admin, T.id, call('PUT', '/api/me/language', { locale: 'fr' }, m.token), 400);
     const settings = await ok(await call('GET', '/api/me/notifications', undefined, m.token));
     expect(settings.kinds.every((k: { enabled: boolean }) => k.enabled)).toBe(true);
   });
@@ -138,7 +128,7 @@ describe('what the outbox does with them', () => {
   it('sends by mail when the member chose mail, though LINE is linked; on LINE when automatic', async () => {
     const m = await newMember();
     const lineUser = `U${randomUUID().replaceAll('-', '')}`;
-    await admin.query(`insert into app.member_line_links (tenant_id, member_id, line_user_id) values ($1, $2, $3)`, [T.id, m.id, lineUser]);
+    await suite.admin.query(`insert into app.member_line_links (tenant_id, member_id, line_user_id) values ($1, $2, $3)`, [T.id, m.id, lineUser]);
     expect((await ok(await call('GET', '/api/me/notifications', undefined, m.token))).reachable).toEqual({ mail: true, line: true, push: false });
     await ok(await call('PUT', '/api/me/notifications', { waitlist_promoted: { enabled: true, channel: 'mail' } }, m.token));
     await queue(m.id, 'waitlist_promoted', noon);
@@ -148,7 +138,7 @@ describe('what the outbox does with them', () => {
       expect.objectContaining({ template: 'lesson_moved', channel: 'line', to_address: lineUser }),
     ]);
     await deliver();
-    expect(smtp.received.map((mail) => mail.to)).toEqual([expect.objectContaining({ value: [expect.objectContaining({ address: m.email })] })]);
+    expect(suite.smtp.received.map((mail) => mail.to)).toEqual([expect.objectContaining({ value: [expect.objectContaining({ address: m.email })] })]);
   });
 
   it('writes to an English member of a Japanese studio in English, and to the others in Japanese', async () => {
@@ -159,7 +149,7 @@ describe('what the outbox does with them', () => {
     expect((await outbox(english.id))[0].subject).toBe('Booked from the waitlist: Yoga');
     expect((await outbox(japanese.id))[0].subject).toBe('キャンセル待ちのご予約確定：Yoga');
     await deliver();
-    const mailTo = (address: string) => smtp.received.find((mail) => mail.to && 'value' in mail.to && mail.to.value[0]?.address === address)!;
+    const mailTo = (address: string) => suite.smtp.received.find((mail) => mail.to && 'value' in mail.to && mail.to.value[0]?.address === address)!;
     expect(mailTo(english.email).text).toContain('Dear 山田 花子');
     expect(mailTo(japanese.email).text).toContain('山田 花子 様');
   });
@@ -167,7 +157,7 @@ describe('what the outbox does with them', () => {
   it('holds an optional message queued in quiet hours until they end, and sends an essential one at once', async () => {
     const m = await newMember();
     const late = nextElevenPmInTokyo();
-    platform.runtime.clock.set(late);
+    suite.platform.runtime.clock.set(late);
     await queue(m.id, 'seat_freed', late);
     await queue(m.id, 'payment_failed', late);
     const [optional, essential] = await outbox(m.id);
@@ -177,10 +167,10 @@ describe('what the outbox does with them', () => {
     expect(new Date(essential.next_attempt_at).getTime()).toBeLessThanOrEqual(late.getTime());
 
     expect(await deliver()).toMatchObject({ sent: 1 });
-    expect(smtp.received).toHaveLength(1);
-    platform.runtime.clock.set(new Date(eightAm.getTime() - 60_000));
+    expect(suite.smtp.received).toHaveLength(1);
+    suite.platform.runtime.clock.set(new Date(eightAm.getTime() - 60_000));
     expect(await deliver()).toMatchObject({ sent: 0 });
-    platform.runtime.clock.set(eightAm);
+    suite.platform.runtime.clock.set(eightAm);
     expect(await deliver()).toMatchObject({ sent: 1 });
     expect((await outbox(m.id)).map((r) => r.status)).toEqual(['sent', 'sent']);
   });
