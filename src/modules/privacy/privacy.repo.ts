@@ -8,7 +8,11 @@ const requestColumns = [
 export type RequestRow = Awaited<ReturnType<typeof privacyRepo.requests>>[number];
 
 /** Columns that are the database's own bookkeeping or secrets, never part of what a member is shown. */
-const NOT_EXPORTED = new Set(['tenant_id', 'password_hash', 'token_hash', 'token', 'search_name', 'search_kana', 'customer_ref']);
+const NOT_EXPORTED = new Set([
+  'tenant_id', 'password_hash', 'token_hash', 'token', 'search_name', 'search_kana', 'customer_ref',
+  // A device's Web Push keys: secrets between the studio and that browser.
+  'p256dh', 'auth',
+]);
 
 const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
@@ -37,6 +41,11 @@ export const MEMBER_TABLES = {
   checkIns: ['app.check_ins', 'member_id'],
   savedCards: ['app.payment_methods', 'member_id'],
   invoices: ['app.invoices', 'billing_member_id'],
+  messagePreferences: ['app.message_preferences', 'member_id'],
+  lineLink: ['app.member_line_links', 'member_id'],
+  notificationDevices: ['app.push_subscriptions', 'member_id'],
+  favouriteSeries: ['app.favourites', 'member_id'],
+  bookingOpensNotices: ['app.booking_window_notices', 'member_id'],
 } as const;
 
 export const privacyRepo = {

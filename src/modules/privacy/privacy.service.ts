@@ -96,6 +96,11 @@ async function exportOf(ctx: TenantContext, memberId: string) {
     savedCards: rows.savedCards.map(readable),
     invoices: rows.invoices.map((i) => ({ ...readable(i), lines: of(lines, 'invoice_id', i.id), payments: of(payments, 'invoice_id', i.id), refunds: of(refunds, 'invoice_id', i.id) })),
     mails: mails.map(readable),
+    messagePreferences: rows.messagePreferences.map(readable),
+    lineLink: rows.lineLink.map(readable)[0] ?? null,
+    notificationDevices: rows.notificationDevices.map(readable),
+    favouriteSeries: rows.favouriteSeries.map(readable),
+    bookingOpensNotices: rows.bookingOpensNotices.map(readable),
     dataRequests: requests.map(toRequest),
   };
 }
