@@ -153,6 +153,10 @@ export async function startStandInLine(): Promise<StandInLine> {
             return answer(400, { message: 'The request body has 1 error(s)' });
           }
         }
+        // The account the token belongs to (LINE's getBotInfo), as the app checks a token when staff connect it.
+        if (req.method === 'GET' && url.pathname === '/v2/bot/info') {
+          return answer(200, { userId: `U${'0'.repeat(32)}`, basicId: channel.basicId, displayName: 'Studio', chatMode: 'bot', markAsReadMode: 'auto' });
+        }
         const match = /^\/v2\/bot\/user\/([^/]+)\/linkToken$/.exec(url.pathname);
         if (req.method === 'POST' && match) {
           if (!USER.test(match[1]!)) return answer(400, { message: 'Invalid userId' });

@@ -91,6 +91,22 @@ describe('LINE', () => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it('tries the access token with LINE before saving it: a token LINE refuses is refused in the staff’s language and saves nothing', async () => {
+    const tenant = await platform.createTenant();
+    const staff = staffApi(platform, tenant);
+    const { channelId, channelSecret, accessToken } = line.channel;
+    const refused = await platform.call(tenant, {
+      method: 'PUT', url: '/api/settings/line', token: tenant.ownerToken, headers: { 'accept-language': 'ja' },
+      payload: { channelId, channelSecret, accessToken: `${accessToken}-revoked` },
+    });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(refused.json()).toMatchObject({ reason: 'line_token_rejected', detail: expect.stringContaining('チャネルアクセストークン') });
+    expect((await staff.ok('GET', '/api/settings/line')).connected).toBe(false);
+    // Without a basic ID, the account's own is taken from LINE, for the friend-add link.
+    expect(await staff.ok('PUT', '/api/settings/line', { channelId, channelSecret, accessToken })).toMatchObject({ connected: true, basicId: line.channel.basicId });
+  });
+
   it('refuses a webhook delivery with a wrong or missing signature, changing nothing', async () => {
     const { tenant } = await connectedStudio();
     const user = line.newUser();

@@ -71,18 +71,31 @@ export function lineService(deps: LineDeps) {
     });
   }
 
+  /** The account a channel access token belongs to, or a refusal staff can act on. */
+  async function botInfo(accessToken: string) {
+    try {
+      return await callLine(config.MAIL_SEND_TIMEOUT_MS, () => lineApi(config, accessToken).getBotInfo());
+    } catch (error) {
+      if (error instanceof LineApiError && (error.status === 401 || error.status === 403)) throw refusal('line_token_rejected', text('line.access_token_rejected'));
+      throw new AppError('unavailable', text('line.connect_unreachable'));
+    }
+  }
+
   return {
     async channel(ctx: TenantContext) {
       return answer(ctx, await lineRepo.channel(ctx.db));
     },
 
     async connect(ctx: TenantContext, body: z.output<typeof s.connectBody>) {
+      // A token LINE refuses would fail every message later, unseen: it is tried now, and the account's own basic ID
+      // (for the friend-add link) is taken from LINE when staff leave it out.
+      const bot = await botInfo(body.accessToken);
       const before = await lineRepo.channel(ctx.db);
       const row = await lineRepo.saveChannel(ctx.db, {
         channel_id: body.channelId,
         channel_secret: body.channelSecret,
         access_token: body.accessToken,
-        basic_id: body.basicId === undefined ? (before?.basic_id ?? null) : body.basicId,
+        basic_id: body.basicId ?? bot.basicId?.toLowerCase() ?? before?.basic_id ?? null,
         connected_at: before && before.channel_id === body.channelId ? before.connected_at : ctx.now,
       });
       // Another account's users are other LINE user ids: links made through the old one no longer reach anyone.
