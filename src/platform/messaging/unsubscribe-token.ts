@@ -25,7 +25,8 @@ export function verifyUnsubscribeToken(token: string, secret: Buffer | undefined
   if (!match || !secret) return null;
   const payload = Buffer.from(match[1]!, 'base64url');
   const tag = Buffer.from(match[2]!, 'base64url');
-  if (tag.length !== 32 || !timingSafeEqual(mac(secret, `${VERSION}.${match[1]}`), tag)) return null;
+  // Base64url's last character carries bits decoding ignores: only the one spelling the signer wrote is the token.
+  if (tag.length !== 32 || tag.toString('base64url') !== match[2] || !timingSafeEqual(mac(secret, `${VERSION}.${match[1]}`), tag)) return null;
   const kind = payload.subarray(16).toString('ascii');
   if (payload.length <= 16 || !KIND_PATTERN.test(kind)) return null;
   return { memberId: uuidOf(payload.subarray(0, 16)), kind };
