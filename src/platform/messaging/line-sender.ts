@@ -82,14 +82,10 @@ export function lineMessage(message: { subject: string; body: string; link: stri
 export function lineSender(config: LineConfig): ChannelSender {
   return {
     async send(message, { tenant, inTenant }) {
-      const { channel, locale } = await inTenant(async (trx) => ({
-        channel: await trx.selectFrom('app.line_channels').select('access_token').executeTakeFirst(),
-        locale: message.member_id
-          ? (await trx.selectFrom('app.members').select('locale').where('id', '=', message.member_id).executeTakeFirst())?.locale
-          : null,
-      }));
+      const channel = await inTenant((trx) => trx.selectFrom('app.line_channels').select('access_token').executeTakeFirst());
       if (!channel) throw new LineNotConnected();
-      const label = render(text('line.message.open'), asLocale(locale ?? tenant.locale));
+      // The button is in the language the message was written in (its recipient's).
+      const label = render(text('line.message.open'), asLocale(message.locale ?? tenant.locale));
       const client = lineApi(config, channel.access_token);
       try {
         const answer = await callLine(config.MAIL_SEND_TIMEOUT_MS, () =>

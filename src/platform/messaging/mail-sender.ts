@@ -46,7 +46,6 @@ interface StudioMail {
   senderName: string | null;
   replyTo: string | null;
   unsubscribeKey: Buffer;
-  readAt: number;
 }
 
 /** Changes to the sender name and reply-to reach mail within this long (one read per studio per minute, not per mail). */
@@ -75,17 +74,19 @@ export function mailSender(
 ): ChannelSender {
   const sender = config.MAIL_FROM ?? `no-reply@${config.BASE_DOMAIN}`;
   const domain = sender.split('@')[1]!;
-  const studios = new Map<string, StudioMail>();
-  const studioMail = async (tenant: Tenant, inTenant: SendContext['inTenant']): Promise<StudioMail> => {
+  // The read itself is kept, not its result: a batch's messages are sent together, and all wait on the one read.
+  const studios = new Map<string, { read: Promise<StudioMail>; at: number }>();
+  const studioMail = (tenant: Tenant, inTenant: SendContext['inTenant']): Promise<StudioMail> => {
     const known = studios.get(tenant.id);
-    if (known && Date.now() - known.readAt < STUDIO_MAIL_TTL_MS) return known;
-    const read = await inTenant(async (trx) => {
+    if (known && Date.now() - known.at < STUDIO_MAIL_TTL_MS) return known.read;
+    const read = inTenant(async (trx) => {
       const settings = await trx.selectFrom('app.tenant_settings').select(['mail_sender_name', 'mail_reply_to']).executeTakeFirst();
       return { senderName: settings?.mail_sender_name ?? null, replyTo: settings?.mail_reply_to ?? null, unsubscribeKey: await signingKeys.ensure(trx, 'unsubscribe') };
     });
-    const fresh = { ...read, readAt: Date.now() };
-    studios.set(tenant.id, fresh);
-    return fresh;
+    studios.set(tenant.id, { read, at: Date.now() });
+    // A failed read is not kept: the next message reads again.
+    read.catch(() => studios.delete(tenant.id));
+    return read;
   };
   return {
     async send(mail, { tenant, inTenant }) {

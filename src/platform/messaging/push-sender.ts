@@ -94,10 +94,10 @@ export function pushSender(keys: PushKeys, options: PushSenderOptions): ChannelS
   const agent = new https.Agent({ keepAlive: true, ...(options.ca ? { ca: [...tls.rootCertificates, options.ca] } : {}) });
   return {
     async send(message, { inTenant }) {
-      const { devices, optional } = await inTenant(async (trx) => ({
-        devices: await trx.selectFrom('app.push_subscriptions').select(['id', 'endpoint', 'p256dh', 'auth']).where('member_id', '=', message.to_address).execute(),
-        optional: (await trx.selectFrom('app.outbox').select('optional').where('id', '=', message.id).executeTakeFirst())?.optional ?? false,
-      }));
+      const devices = await inTenant((trx) =>
+        trx.selectFrom('app.push_subscriptions').select(['id', 'endpoint', 'p256dh', 'auth']).where('member_id', '=', message.to_address).execute(),
+      );
+      const { optional } = message;
       if (devices.length === 0) throw new NoPushDevice('the member has no subscribed device');
       const payload = pushPayload(message.subject, message.body, message.link ?? '/member');
       const topic = createHash('sha256').update(message.id).digest('base64url').slice(0, 32);
