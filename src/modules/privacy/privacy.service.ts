@@ -69,7 +69,10 @@ async function exportOf(ctx: TenantContext, memberId: string) {
       .select(['id', 'member_number', 'family_name', 'given_name', 'family_lead_id'])
       .where((eb) => eb.or([eb('family_lead_id', '=', memberId), ...(member.family_lead_id ? [eb('id', '=', member.family_lead_id)] : [])]))
       .execute(),
-    privacyRepo.messagesOf(ctx.db, member.id, [...new Set([member.email, account?.email as string | undefined].filter((a): a is string => !!a))]),
+    // As the erasure finds them: about the member, or to any address of theirs (mail, LINE, their devices).
+    privacyRepo.messagesOf(ctx.db, member.id, [
+      ...new Set([member.email, account?.email as string | undefined, rows.lineLink[0]?.line_user_id as string | undefined, member.id].filter((a): a is string => !!a)),
+    ]),
     privacyRepo.requests(ctx.db, { memberId }),
   ]);
   const of = (list: Record<string, unknown>[], key: string, id: unknown) => list.filter((r) => r[key] === id).map(readable);
@@ -141,9 +144,13 @@ async function erase(ctx: TenantContext, memberId: string) {
   }
   // Messages about the member (to them, or to their family lead) and to their addresses, on every channel; and the
   // ways they were reached (LINE, their devices) and their choices about it.
+  // A message about a family member reached a lead at the lead's own address: their mail, their LINE user id, or
+  // (for push) their member id.
+  const line = await db.selectFrom('app.member_line_links').select('line_user_id').where('member_id', '=', memberId).executeTakeFirst();
+  const reachedAt = [...addresses, ...(line ? [line.line_user_id] : []), memberId];
   const mails = await db
     .deleteFrom('app.outbox')
-    .where((eb) => eb.or([eb('member_id', '=', memberId), ...(addresses.length ? [eb('to_address', 'in', addresses)] : [])]))
+    .where((eb) => eb.or([eb('member_id', '=', memberId), eb('to_address', 'in', reachedAt)]))
     .executeTakeFirst();
   await db.deleteFrom('app.member_line_links').where('member_id', '=', memberId).execute();
   await db.deleteFrom('app.line_link_nonces').where('member_id', '=', memberId).execute();
