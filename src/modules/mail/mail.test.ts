@@ -154,6 +154,40 @@ describe('mail done properly', () => {
     expect((await oneClick(other, link)).statusCode).toBe(404);
   });
 
+  it('turns the kind off for the person the mail reached: a family lead who gets a child’s reminders stops them', async () => {
+    const tenant = await suite.platform.createTenant();
+    const lead = await memberOf(tenant, 'mother@example.jp');
+    const child = (await call(tenant, 'POST', '/api/members', { familyName: '山田', givenName: '小花' })).json() as { id: string };
+    expect((await call(tenant, 'PUT', `/api/members/${child.id}/family-lead`, { leadId: lead.id })).statusCode).toBe(200);
+    const { directory } = suite.platform.runtime;
+    const db = await directory.dbFor((await directory.byId(tenant.id))!);
+    const lesson = 'ヨガ 12/8 10:00';
+    // At noon in Tokyo, outside the studio's quiet hours.
+    const remind = () =>
+      inTenantTransaction(db, tenant.id, (trx) =>
+        queueMemberMessages(
+          trx,
+          [child.id],
+          { kind: 'lesson_reminder', subject: text('reservations.mail.lesson_reminder.subject', { lesson }), body: (name) => text('reservations.mail.lesson_reminder.body', { name, lesson }) },
+          { locale: 'ja', timeZone: 'Asia/Tokyo', now: new Date('2026-06-01T03:00:00Z') },
+        ),
+      );
+    expect(await remind()).toBe(1);
+    await deliver(tenant);
+    const mail = suite.smtp.received.find((m) => m.headers.get('x-studiohive-template') === 'lesson_reminder')!;
+    expect(mail.to).toMatchObject({ value: [{ address: 'mother@example.jp' }] });
+    const header = mail.headerLines.find((h) => h.key === 'list-unsubscribe')!.line;
+    const url = new URL(/<(https?:\/\/[^>]+)>/.exec(header)![1]!);
+    const res = await suite.platform.call(tenant, {
+      method: 'POST', url: `${url.pathname}${url.search}`, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.statusCode).toBe(200);
+    const prefs = await suite.admin.query(`select member_id, kind, enabled from app.message_preferences where tenant_id = $1`, [tenant.id]);
+    expect(prefs.rows).toEqual([{ member_id: lead.id, kind: 'lesson_reminder', enabled: false }]);
+    // The lead's choice is the one that decides where the child's reminders go: none now.
+    expect(await remind()).toBe(0);
+  });
+
   it('marks a bounced address undeliverable; its next mail fails visibly until staff clear it', async () => {
     const tenant = await suite.platform.createTenant();
     const member = await memberOf(tenant, 'Bounce@Example.jp');

@@ -84,7 +84,7 @@ export const privacyRepo = {
     db
       .selectFrom('app.outbox')
       .select(['channel', 'to_address', 'subject', 'body', 'created_at', 'status', 'sent_at'])
-      .where((eb) => eb.or([eb('member_id', '=', memberId), ...(addresses.length ? [eb('to_address', 'in', addresses)] : [])]))
+      .where((eb) => eb.or([eb('member_id', '=', memberId), eb('recipient_id', '=', memberId), ...(addresses.length ? [eb('to_address', 'in', addresses)] : [])]))
       .orderBy('created_at')
       .execute(),
 

@@ -150,7 +150,7 @@ async function erase(ctx: TenantContext, memberId: string) {
   const reachedAt = [...addresses, ...(line ? [line.line_user_id] : []), memberId];
   const mails = await db
     .deleteFrom('app.outbox')
-    .where((eb) => eb.or([eb('member_id', '=', memberId), eb('to_address', 'in', reachedAt)]))
+    .where((eb) => eb.or([eb('member_id', '=', memberId), eb('recipient_id', '=', memberId), eb('to_address', 'in', reachedAt)]))
     .executeTakeFirst();
   await db.deleteFrom('app.member_line_links').where('member_id', '=', memberId).execute();
   await db.deleteFrom('app.line_link_nonces').where('member_id', '=', memberId).execute();

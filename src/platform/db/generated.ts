@@ -502,6 +502,7 @@ export interface AppOutbox {
   optional: Generated<boolean>;
   priority: Generated<number>;
   provider_message_id: string | null;
+  recipient_id: string | null;
   sent_at: Timestamp | null;
   status: Generated<"pending" | "sent" | "failed">;
   subject: string;

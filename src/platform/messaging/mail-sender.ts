@@ -98,8 +98,10 @@ export function mailSender(
       // Only mail the member may turn off offers it (RFC 8058): a password reset or a payment failure must arrive.
       // The header serves mail apps' one-click button; the last line serves a reader of the plain text (carrier mail
       // shows no header button), and opens a page that asks before it turns the kind off.
-      if (mail.optional && mail.member_id) {
-        const token = signUnsubscribeToken(studio.unsubscribeKey, { memberId: mail.member_id, kind: mail.template });
+      // It turns the kind off for the person it reached, whose choices sent it (a family lead gets a child's).
+      const reached = mail.recipient_id ?? mail.member_id;
+      if (mail.optional && reached) {
+        const token = signUnsubscribeToken(studio.unsubscribeKey, { memberId: reached, kind: mail.template });
         headers['List-Unsubscribe'] = `<${tenantUrl(tenant)}/api/unsubscribe?token=${token}>`;
         headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
         const page = `${tenantUrl(tenant)}/member/unsubscribe?token=${token}`;

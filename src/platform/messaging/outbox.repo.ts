@@ -7,6 +7,8 @@ export interface ClaimedMessage {
   channel: Channel;
   to_address: string;
   member_id: string | null;
+  /** Who the message reached (the member, or their family lead); null for rows from before it was kept. */
+  recipient_id: string | null;
   template: string;
   subject: string;
   body: string;
@@ -52,7 +54,7 @@ export const outboxRepo = {
       update app.outbox o set attempts = o.attempts + 1, next_attempt_at = ${leaseUntil}
         from due
        where o.tenant_id = due.tenant_id and o.id = due.id
-      returning o.id, o.channel, o.to_address, o.member_id, o.template, o.subject, o.body, o.link, o.attempts, o.optional, o.locale,
+      returning o.id, o.channel, o.to_address, o.member_id, o.recipient_id, o.template, o.subject, o.body, o.link, o.attempts, o.optional, o.locale,
                 (select u.reason from app.undeliverable_addresses u where o.channel = 'mail' and u.address = lower(o.to_address)) as undeliverable`.execute(db);
     return rows;
   },
@@ -118,16 +120,16 @@ export const outboxRepo = {
     return rows;
   },
 
-  /** The mail address a member's messages fall back to: their own, or their family lead's. */
-  fallbackAddress: async (db: Tx, memberId: string): Promise<string | null> => {
+  /** The mail address a member's messages fall back to, and whose it is: their own, or their family lead's. */
+  fallbackAddress: async (db: Tx, memberId: string): Promise<{ email: string; recipientId: string } | null> => {
     const row = await db
       .selectFrom('app.members as m')
       .leftJoin('app.members as lead', 'lead.id', 'm.family_lead_id')
-      .select(sql<string | null>`coalesce(m.email, lead.email)`.as('email'))
+      .select([sql<string | null>`coalesce(m.email, lead.email)`.as('email'), sql<string>`case when m.email is not null then m.id else lead.id end`.as('recipient_id')])
       .where('m.id', '=', memberId)
       .where('m.erased_at', 'is', null)
       .executeTakeFirst();
-    return row?.email ?? null;
+    return row?.email ? { email: row.email, recipientId: row.recipient_id } : null;
   },
 
   /** The studio's quiet hours ('HH:MM:SS' local times), if it set any. */

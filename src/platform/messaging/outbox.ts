@@ -100,6 +100,7 @@ export async function queueMemberMessages(db: Tx, memberIds: string[], message: 
       channel,
       to_address: addressOn(channel, r),
       member_id: r.member_id,
+      recipient_id: r.contact_id,
       template: message.kind,
       subject: words.subject,
       body: words.body,
@@ -126,7 +127,7 @@ export async function queueFallbackMail(
   const { member_id, template, subject, body, link, optional, locale } = message;
   await db
     .insertInto('app.outbox')
-    .values({ channel: 'mail', to_address: address, member_id, template, subject, body, link, optional, locale, priority: optional ? 1 : 0 })
+    .values({ channel: 'mail', to_address: address.email, member_id, recipient_id: address.recipientId, template, subject, body, link, optional, locale, priority: optional ? 1 : 0 })
     .execute();
   kick(db, ['mail']);
   return true;
