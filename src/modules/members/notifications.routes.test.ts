@@ -33,7 +33,7 @@ async function newMember() {
 }
 
 /** What a module would queue about a lesson: the kind's words, rendered for each recipient in their language. */
-const queue = async (memberId: string, kind: string, now: Date) => {
+const queue = async (memberId: string, kind: string, now: Date, until?: Date) => {
   const { directory } = suite.platform.runtime;
   const db = await directory.dbFor((await directory.byId(T.id))!);
   const lesson = 'Yoga';
@@ -41,7 +41,7 @@ const queue = async (memberId: string, kind: string, now: Date) => {
     queueMemberMessages(
       trx,
       [memberId],
-      { kind, subject: text('reservations.mail.waitlist_promoted.subject', { lesson }), body: (name) => text('reservations.mail.waitlist_promoted.body', { name, lesson }) },
+      { kind, subject: text('reservations.mail.waitlist_promoted.subject', { lesson }), body: (name) => text('reservations.mail.waitlist_promoted.body', { name, lesson }), ...(until ? { until } : {}) },
       { locale: 'ja', timeZone: 'Asia/Tokyo', now },
     ),
   );
@@ -173,5 +173,20 @@ describe('what the outbox does with them', () => {
     suite.platform.runtime.clock.set(eightAm);
     expect(await deliver()).toMatchObject({ sent: 1 });
     expect((await outbox(m.id)).map((r) => r.status)).toEqual(['sent', 'sent']);
+  });
+
+  it('drops an optional message that quiet hours would hold past the moment it is about, and keeps one still in time', async () => {
+    const m = await newMember();
+    const late = nextElevenPmInTokyo();
+    const eightAm = new Date(late.getTime() + 9 * 3_600_000);
+    // A reminder of a 07:00 lesson would arrive at 08:00, after it began; one of a 09:00 lesson arrives at 08:00.
+    expect(await queue(m.id, 'lesson_reminder', late, new Date(eightAm.getTime() - 3_600_000))).toBe(0);
+    expect(await queue(m.id, 'lesson_reminder', late, new Date(eightAm.getTime() + 3_600_000))).toBe(1);
+    // An essential message is never held, so never dropped.
+    expect(await queue(m.id, 'payment_failed', late, new Date(late.getTime() + 60_000))).toBe(1);
+    expect((await outbox(m.id)).map((r) => [r.template, new Date(r.next_attempt_at) <= late ? 'now' : new Date(r.next_attempt_at).toISOString()])).toEqual([
+      ['lesson_reminder', eightAm.toISOString()],
+      ['payment_failed', 'now'],
+    ]);
   });
 });

@@ -36,7 +36,8 @@ async function remindBatch(ctx: TenantContext, tenantUrl: StudioUrl): Promise<nu
   for (const r of rows) byLesson.set(r.lesson_id, [...(byLesson.get(r.lesson_id) ?? []), r.member_id]);
   const voice = studioVoice(ctx.tenant, ctx.now);
   for (const [lessonId, reminded] of byLesson) {
-    const lesson = describeLesson((await reservationsRepo.lesson(ctx.db, lessonId))!);
+    const row = (await reservationsRepo.lesson(ctx.db, lessonId))!;
+    const lesson = describeLesson(row);
     await notifyMembers(
       ctx.db,
       reminded,
@@ -46,6 +47,7 @@ async function remindBatch(ctx: TenantContext, tenantUrl: StudioUrl): Promise<nu
         body: (name) => text('reservations.mail.lesson_reminder.body', { name, lesson }),
         link: `${tenantUrl(ctx.tenant)}/member/bookings`,
         optional: true,
+        until: row.starts_at,
       },
       voice,
     );
@@ -94,6 +96,7 @@ async function windowNoticeBatch(ctx: TenantContext, tenantUrl: StudioUrl): Prom
         body: (name) => text('reservations.mail.booking_window_opens.body', { name, lesson: named, opensAt }),
         link: `${tenantUrl(ctx.tenant)}/member`,
         optional: true,
+        until: opensAt,
       },
       voice,
     );

@@ -68,6 +68,7 @@ async function promotionStep(ctx: TenantContext, lessonId: string, run: Promotio
         body: (name) => text('reservations.mail.seat_freed.body', { name, lesson: lessonNamed }),
         link: `${run.tenantUrl(ctx.tenant)}/member`,
         optional: true,
+        until: lesson.starts_at,
       },
       studioVoice(ctx.tenant, ctx.now),
     );

@@ -36,6 +36,11 @@ export interface MemberMessage {
    * Only for kinds outside the member's list (`kinds.ts`): a listed kind is optional or not as the list says.
    */
   optional?: boolean;
+  /**
+   * When the message stops meaning anything: its lesson starts, its booking window opens. An optional message that
+   * quiet hours would hold until then or later is not sent at all (a reminder after the lesson began is noise).
+   */
+  until?: Date;
 }
 
 const listeners = new Set<(tenantId: string, channels: ReadonlySet<Channel>) => void>();
@@ -87,6 +92,7 @@ export async function queueMemberMessages(db: Tx, memberIds: string[], message: 
   if (optional) {
     const quiet = await studioQuietHours(db);
     if (quiet && inQuietHours(studio.now, quiet, studio.timeZone)) notBefore = quietHoursEnd(studio.now, quiet, studio.timeZone);
+    if (notBefore && message.until && notBefore >= message.until) return 0;
   }
   const wording = await studioWording(db, message.kind);
   const rows = [];
