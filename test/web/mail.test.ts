@@ -39,7 +39,9 @@ describe('mail, end to end', () => {
       const rows = page.locator('h2:has-text("Messages") + table tbody tr');
       await rows.nth(1).waitFor();
       expect(await rows.count()).toBe(2);
-      expect(await rows.nth(0).textContent()).toMatch(/お支払いについて.*Failed.*550/);
+      // Why, in the reader's language; the server's own words (550 …) for whoever hovers.
+      expect(await rows.nth(0).textContent()).toMatch(/お支払いについて.*Failed.*The receiving mail server refused the address/);
+      expect(await rows.nth(0).getByText('The receiving mail server refused the address').getAttribute('title')).toMatch(/550/);
       expect(await rows.nth(1).textContent()).toMatch(/空席のご案内.*Delivered/);
       await page.screenshot({ path: path.join(screens, `member-messages-${device}.png`), fullPage: true });
       await page.context().close();

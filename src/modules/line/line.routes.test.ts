@@ -46,7 +46,7 @@ async function connectedStudio() {
 }
 
 const outbox = async (tenant: TestTenant, memberId: string) =>
-  (await admin.query(`select id, channel, to_address, status, attempts, last_error from app.outbox where tenant_id = $1 and member_id = $2 and template = 'waitlist_offer' order by created_at`, [tenant.id, memberId])).rows;
+  (await admin.query(`select id, channel, to_address, status, attempts, last_error, failure from app.outbox where tenant_id = $1 and member_id = $2 and template = 'waitlist_offer' order by created_at`, [tenant.id, memberId])).rows;
 
 /** A waitlist offer to these members, as the waitlist queues it (with its Accept link). */
 const offerSeat = (tenant: TestTenant, memberIds: string[]) =>
@@ -235,6 +235,7 @@ describe('LINE', () => {
     const rows = await outbox(tenant, member.memberId);
     expect(rows.map((r) => [r.channel, r.status])).toEqual([['line', 'failed'], ['mail', 'sent']]);
     expect(rows[0].last_error).toMatch(/LINE 400/);
+    expect(rows[0].failure).toBe('line_user_unreachable');
     expect(smtp.received).toHaveLength(1);
     expect(smtp.received[0]!.text).toContain(`https://${tenant.host}/member/bookings`);
 

@@ -219,7 +219,7 @@ describe('mail done properly', () => {
     expect(failed.last_error).toMatch(/address undeliverable: the mail provider reported a hard bounce/);
     // Staff see why on the member's page.
     const messages = (await call(tenant, 'GET', `/api/members/${member.id}/messages`)).json();
-    expect(JSON.stringify(messages)).toContain('address undeliverable');
+    expect(messages.items.find((m: { status: string }) => m.status === 'failed')).toMatchObject({ failure: 'address_undeliverable' });
 
     const cleared = await call(tenant, 'DELETE', `/api/members/${member.id}/undeliverable`);
     expect(cleared.statusCode).toBe(200);

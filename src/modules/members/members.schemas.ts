@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { birthDateInput, calendarDate } from '../../platform/dates.schemas.js';
 import { email, timestamp } from '../../platform/auth/auth.schemas.js';
+import { FAILURES } from '../../platform/messaging/channels.js';
 
 /** Width and script folded the way Japanese names are searched: NFKC, hiragana as katakana, no spaces. */
 export function normaliseKana(value: string): string {
@@ -215,6 +216,7 @@ export const memberMessages = z
         sentAt: timestamp.nullable(),
         failedAt: timestamp.nullable(),
         lastError: z.string().nullable().describe('Why the last attempt failed, as the provider said it'),
+        failure: z.enum(FAILURES).nullable().describe('Why the last attempt failed, as a code the app words in the reader’s language'),
       }),
     ),
   })

@@ -3,6 +3,7 @@ import { csvFile, csvLine } from '../../platform/csv.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { day, render, studioLocale, text, type MessageId } from '../../platform/i18n.js';
 import { outboxRepo } from '../../platform/messaging/outbox.repo.js';
+import type { Failure } from '../../platform/messaging/channels.js';
 import type { AppMembers, MemberStatus } from '../../platform/db/types.js';
 import { tenantToday } from '../../platform/calendar.js';
 import { EARLIEST_BIRTH_DATE } from '../../platform/dates.schemas.js';
@@ -131,6 +132,7 @@ export const membersService = {
         sentAt: r.sent_at?.toISOString() ?? null,
         failedAt: r.failed_at?.toISOString() ?? null,
         lastError: r.last_error,
+        failure: r.failure as Failure | null,
       })),
     };
   },

@@ -42,7 +42,7 @@ beforeEach(() => {
 const deliver = () => platform.runtime.messaging.deliver(tenant.id);
 const later = (hours: number) => platform.runtime.clock.set(new Date(Date.now() + hours * 3_600_000));
 const messages = async (memberId: string, template: string) =>
-  (await admin.query(`select id, channel, status, attempts, to_address, subject, body, last_error from app.outbox where tenant_id = $1 and member_id = $2 and template = $3 order by created_at`, [tenant.id, memberId, template])).rows;
+  (await admin.query(`select id, channel, status, attempts, to_address, subject, body, last_error, failure from app.outbox where tenant_id = $1 and member_id = $2 and template = $3 order by created_at`, [tenant.id, memberId, template])).rows;
 const devices = async (memberId: string) =>
   (await admin.query(`select endpoint from app.push_subscriptions where tenant_id = $1 and member_id = $2`, [tenant.id, memberId])).rows;
 
@@ -157,7 +157,7 @@ describe('messages by push', () => {
 
     expect(await deliver()).toMatchObject({ retrying: 1 });
     let [row] = await messages(member.memberId, 'lesson_cancelled');
-    expect(row).toMatchObject({ channel: 'push', status: 'pending', attempts: 1 });
+    expect(row).toMatchObject({ channel: 'push', status: 'pending', attempts: 1, failure: 'provider_unavailable' });
     expect(row.last_error).toMatch(/500/);
     expect(await devices(member.memberId)).toHaveLength(1);
 

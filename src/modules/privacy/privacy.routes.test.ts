@@ -113,7 +113,7 @@ const NOT_PERSONAL = new Set<string>([
   'member_status_changes.requested_by_kind', 'member_status_changes.to_status', 'member_status_events.actor_kind',
   'member_status_events.effects', // ids and counts of what a status change did
   'member_status_events.from_status', 'member_status_events.to_status', 'members.status',
-  'members.locale', 'outbox.channel', 'outbox.locale', 'message_preferences.kind', 'message_preferences.channel', // a language, a channel, a kind of message
+  'members.locale', 'outbox.channel', 'outbox.locale', 'outbox.failure', 'message_preferences.kind', 'message_preferences.channel', // a language, a channel, a kind of message
   'line_channels.channel_id', 'line_channels.channel_secret', 'line_channels.access_token', 'line_channels.basic_id', // the studio's LINE account
   'members.terms_version', // which terms were accepted: kept as the fact of consent, it names no one
   'password_reset_tokens.purpose', 'payment_attempts.currency', 'payment_attempts.failure_code', 'payment_attempts.failure_kind',

@@ -493,6 +493,7 @@ export interface AppOutbox {
   channel: Generated<"mail" | "line" | "push">;
   created_at: Generated<Timestamp>;
   failed_at: Timestamp | null;
+  failure: "address_undeliverable" | "address_refused" | "mail_refused" | "provider_unavailable" | "line_not_connected" | "line_token_rejected" | "line_user_unreachable" | "no_push_device" | "channel_not_set_up" | null;
   id: Generated<string>;
   last_error: string | null;
   link: string | null;

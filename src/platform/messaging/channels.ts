@@ -12,13 +12,24 @@ export interface SendContext {
 }
 
 /**
+ * Why a message did not go, for staff in their language (the member page's `members.messages.failure.*`); the
+ * provider's own words stay in `last_error`. Kept in step with the check of `app.outbox.failure`.
+ */
+export const FAILURES = [
+  'address_undeliverable', 'address_refused', 'mail_refused', 'provider_unavailable', 'line_not_connected',
+  'line_token_rejected', 'line_user_unreachable', 'no_push_device', 'channel_not_set_up',
+] as const;
+export type Failure = (typeof FAILURES)[number];
+
+/**
  * One channel's way out (mail over SMTP, LINE's Messaging API, Web Push). `send` resolves when the provider took the
  * message (with its id for it, if it gives one) and throws when it did not; `permanent` says whether that error
- * will stay on a retry (an unknown address, a blocked account), so the message fails at once.
+ * will stay on a retry (an unknown address, a blocked account), so the message fails at once; `failure` names it.
  */
 export interface ChannelSender {
   send(message: ClaimedMessage, context: SendContext): Promise<{ providerMessageId?: string | null }>;
   permanent(error: unknown): boolean;
+  failure(error: unknown): Failure;
   close?(): void;
 }
 

@@ -18,7 +18,7 @@ const queue = async (tenant: TestTenant, mails: OutgoingMail[]) => {
   await inTenantTransaction(db, tenant.id, (trx) => queueMail(trx, mails));
 };
 const outbox = async (tenant: TestTenant) =>
-  (await suite.admin.query(`select id, status, attempts, last_error, next_attempt_at, sent_at, failed_at from app.outbox where tenant_id = $1 order by created_at`, [tenant.id])).rows;
+  (await suite.admin.query(`select id, status, attempts, last_error, failure, next_attempt_at, sent_at, failed_at from app.outbox where tenant_id = $1 order by created_at`, [tenant.id])).rows;
 const deliver = (tenant: TestTenant) => suite.platform.runtime.messaging.deliver(tenant.id);
 /** Moves the app's clock past any backoff, so the next delivery may retry. */
 const later = (hours: number) => suite.platform.runtime.clock.set(new Date(Date.now() + hours * 3_600_000));
@@ -66,7 +66,7 @@ describe('mail delivery over SMTP', () => {
     const first = await deliver(tenant);
     expect(first).toMatchObject({ sent: 0, retrying: 1, failed: 0 });
     let [row] = await outbox(tenant);
-    expect(row).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(row).toMatchObject({ status: 'pending', attempts: 1, failure: 'provider_unavailable' });
     expect(row.last_error).toMatch(/421/);
     // The first retry waits 30 s, give or take a fifth.
     const wait = new Date(row.next_attempt_at).getTime() - before;
@@ -80,14 +80,14 @@ describe('mail delivery over SMTP', () => {
     suite.smtp.behave('reject-data-554');
     expect(await deliver(tenant)).toMatchObject({ retrying: 1 });
     [row] = await outbox(tenant);
-    expect(row).toMatchObject({ status: 'pending', attempts: 2 });
+    expect(row).toMatchObject({ status: 'pending', attempts: 2, failure: 'mail_refused' });
     expect(row.last_error).toMatch(/554/);
 
     later(2);
     suite.smtp.behave('silent');
     expect(await deliver(tenant)).toMatchObject({ failed: 1, next: null });
     [row] = await outbox(tenant);
-    expect(row).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(row).toMatchObject({ status: 'failed', attempts: 3, failure: 'provider_unavailable' });
     expect(row.last_error).toMatch(/greeting never received|timeout/i);
     expect(row.failed_at).not.toBeNull();
     expect(suite.smtp.received).toHaveLength(0);
@@ -104,7 +104,7 @@ describe('mail delivery over SMTP', () => {
     suite.smtp.behave('reject-recipient-550');
     expect(await deliver(tenant)).toMatchObject({ failed: 1, retrying: 0, next: null });
     const [row] = await outbox(tenant);
-    expect(row).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(row).toMatchObject({ status: 'failed', attempts: 1, failure: 'address_refused' });
     expect(row.last_error).toMatch(/550/);
   });
 
@@ -153,8 +153,8 @@ describe('mail delivery over SMTP', () => {
     expect(seen.json()).toMatchObject({
       address: 'hanako@example.jp',
       items: [
-        { template: 'payment_failed', status: 'failed', attempts: 1, sentAt: null, lastError: expect.stringMatching(/550/) },
-        { template: 'waitlist_offer', subject: '空席のご案内', status: 'sent', attempts: 1, failedAt: null, lastError: null },
+        { template: 'payment_failed', status: 'failed', attempts: 1, sentAt: null, lastError: expect.stringMatching(/550/), failure: 'address_refused' },
+        { template: 'waitlist_offer', subject: '空席のご案内', status: 'sent', attempts: 1, failedAt: null, lastError: null, failure: null },
       ],
     });
     expect(seen.json().items).toHaveLength(2);
@@ -190,10 +190,10 @@ describe('mail delivery over SMTP', () => {
     // The first turn fails the push and queues the mail in its place; the next (the kicked job's) sends that.
     expect(await deliver(tenant)).toMatchObject({ sent: 0, failed: 1 });
     expect(await deliver(tenant)).toMatchObject({ sent: 1, failed: 0 });
-    const rows = (await suite.admin.query(`select channel, status, last_error from app.outbox where tenant_id = $1 order by created_at`, [tenant.id])).rows;
+    const rows = (await suite.admin.query(`select channel, status, last_error, failure from app.outbox where tenant_id = $1 order by created_at`, [tenant.id])).rows;
     expect(rows).toEqual([
-      { channel: 'push', status: 'failed', last_error: 'push is not set up on this server' },
-      { channel: 'mail', status: 'sent', last_error: null },
+      { channel: 'push', status: 'failed', last_error: 'push is not set up on this server', failure: 'channel_not_set_up' },
+      { channel: 'mail', status: 'sent', last_error: null, failure: null },
     ]);
     expect(suite.smtp.received).toHaveLength(1);
     // The English member of a Japanese studio is written to in English.

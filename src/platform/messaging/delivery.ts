@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Config } from '../../config.js';
 import { inTenantTransaction } from '../db/databases.js';
 import type { TenantDirectory } from '../tenancy/directory.js';
-import { CHANNELS, deliverableChannels, type Channel, type ChannelSenders } from './channels.js';
+import { CHANNELS, deliverableChannels, type Channel, type ChannelSenders, type Failure } from './channels.js';
 import { queueFallbackMail } from './outbox.js';
 import { outboxRepo, type ClaimedMessage } from './outbox.repo.js';
 
@@ -28,8 +28,8 @@ export interface DeliveryResult {
 
 type Outcome =
   | { kind: 'sent'; providerMessageId: string | null }
-  | { kind: 'retry'; at: Date; error: string }
-  | { kind: 'failed'; error: string };
+  | { kind: 'retry'; at: Date; error: string; failure: Failure }
+  | { kind: 'failed'; error: string; failure: Failure };
 
 /** 30 s after the first failure, doubling up to an hour, each ±20% so that retries of one outage spread out. */
 export function retryDelayMs(attempts: number): number {
@@ -62,13 +62,14 @@ export async function deliverTenantMessages(deps: DeliveryDeps, tenantId: string
   const context = { tenant, inTenant: <T>(work: Parameters<typeof inTenantTransaction<T>>[2]) => inTenantTransaction(db, tenant.id, work) };
   const send = async (message: ClaimedMessage): Promise<Outcome> => {
     const sender = senders[message.channel];
-    if (!sender) return { kind: 'failed', error: `${message.channel} is not set up on this server` };
+    if (!sender) return { kind: 'failed', error: `${message.channel} is not set up on this server`, failure: 'channel_not_set_up' };
     try {
       const { providerMessageId } = await sender.send(message, context);
       return { kind: 'sent', providerMessageId: providerMessageId ?? null };
     } catch (error) {
-      if (sender.permanent(error) || message.attempts >= config.MAIL_MAX_ATTEMPTS) return { kind: 'failed', error: describe(error) };
-      return { kind: 'retry', at: new Date(deps.now().getTime() + retryDelayMs(message.attempts)), error: describe(error) };
+      const failure = sender.failure(error);
+      if (sender.permanent(error) || message.attempts >= config.MAIL_MAX_ATTEMPTS) return { kind: 'failed', error: describe(error), failure };
+      return { kind: 'retry', at: new Date(deps.now().getTime() + retryDelayMs(message.attempts)), error: describe(error), failure };
     }
   };
   const outcomes = await Promise.all(claimed.map(async (message) => ({ message, outcome: await send(message) })));
@@ -80,9 +81,9 @@ export async function deliverTenantMessages(deps: DeliveryDeps, tenantId: string
       done,
     );
     for (const { message, outcome } of outcomes) {
-      if (outcome.kind === 'retry') await outboxRepo.retryAt(trx, message.id, outcome.at, outcome.error);
+      if (outcome.kind === 'retry') await outboxRepo.retryAt(trx, message.id, outcome.at, outcome);
       if (outcome.kind === 'failed') {
-        await outboxRepo.failed(trx, message.id, done, outcome.error);
+        await outboxRepo.failed(trx, message.id, done, outcome);
         if (message.channel !== 'mail' && message.member_id) await queueFallbackMail(trx, { ...message, member_id: message.member_id });
       }
     }

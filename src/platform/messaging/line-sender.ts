@@ -98,5 +98,12 @@ export function lineSender(config: LineConfig): ChannelSender {
       }
     },
     permanent: (error) => error instanceof LineNotConnected || (error instanceof LineApiError && [400, 401, 403, 404].includes(error.status)),
+    failure(error) {
+      if (error instanceof LineNotConnected) return 'line_not_connected';
+      if (error instanceof LineApiError && error.status === 401) return 'line_token_rejected';
+      // Not a friend of the account, or it blocked it.
+      if (error instanceof LineApiError && [400, 403, 404].includes(error.status)) return 'line_user_unreachable';
+      return 'provider_unavailable';
+    },
   };
 }

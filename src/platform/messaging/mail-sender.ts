@@ -129,6 +129,11 @@ export function mailSender(
       const e = error as { responseCode?: number; command?: string; code?: string };
       return (e.responseCode ?? 0) >= 500 && (e.command === 'RCPT TO' || e.code === 'EENVELOPE');
     },
+    failure(error) {
+      if (error instanceof UndeliverableAddress) return 'address_undeliverable';
+      if (this.permanent(error)) return 'address_refused';
+      return ((error as { responseCode?: number }).responseCode ?? 0) >= 500 ? 'mail_refused' : 'provider_unavailable';
+    },
     close: () => transport.close(),
   };
 }

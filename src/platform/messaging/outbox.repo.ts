@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Tx } from '../db/databases.js';
-import type { Channel } from './channels.js';
+import type { Channel, Failure } from './channels.js';
 
 export interface ClaimedMessage {
   id: string;
@@ -63,22 +63,22 @@ export const outboxRepo = {
   sent: async (db: Tx, sent: { id: string; providerMessageId: string | null }[], at: Date) => {
     if (sent.length === 0) return;
     await sql`
-      update app.outbox o set status = 'sent', sent_at = ${at}, last_error = null, provider_message_id = s.provider_message_id
+      update app.outbox o set status = 'sent', sent_at = ${at}, last_error = null, failure = null, provider_message_id = s.provider_message_id
         from unnest(${sent.map((s) => s.id)}::uuid[], ${sent.map((s) => s.providerMessageId)}::text[]) as s(id, provider_message_id)
        where o.id = s.id`.execute(db);
   },
 
-  retryAt: (db: Tx, id: string, at: Date, error: string) =>
-    db.updateTable('app.outbox').set({ next_attempt_at: at, last_error: error }).where('id', '=', id).execute(),
+  retryAt: (db: Tx, id: string, at: Date, why: { error: string; failure: Failure }) =>
+    db.updateTable('app.outbox').set({ next_attempt_at: at, last_error: why.error, failure: why.failure }).where('id', '=', id).execute(),
 
-  failed: (db: Tx, id: string, at: Date, error: string) =>
-    db.updateTable('app.outbox').set({ status: 'failed', failed_at: at, last_error: error }).where('id', '=', id).execute(),
+  failed: (db: Tx, id: string, at: Date, why: { error: string; failure: Failure }) =>
+    db.updateTable('app.outbox').set({ status: 'failed', failed_at: at, last_error: why.error, failure: why.failure }).where('id', '=', id).execute(),
 
   /** What was sent about a member, or to these addresses before messages named their member; newest first. */
   forMember: (db: Tx, memberId: string, addresses: string[], limit: number) =>
     db
       .selectFrom('app.outbox')
-      .select(['id', 'channel', 'template', 'subject', 'status', 'attempts', 'created_at', 'sent_at', 'failed_at', 'last_error', 'to_address'])
+      .select(['id', 'channel', 'template', 'subject', 'status', 'attempts', 'created_at', 'sent_at', 'failed_at', 'last_error', 'failure', 'to_address'])
       .where((eb) => (addresses.length ? eb.or([eb('member_id', '=', memberId), eb.and([eb('member_id', 'is', null), eb('to_address', 'in', addresses)])]) : eb('member_id', '=', memberId)))
       .orderBy('created_at', 'desc')
       .limit(limit)

@@ -123,6 +123,7 @@ export function pushSender(keys: PushKeys, options: PushSenderOptions): ChannelS
       throw new NoPushDevice(errors.map(describe).join('; '));
     },
     permanent: (error) => error instanceof NoPushDevice,
+    failure: (error) => (error instanceof NoPushDevice ? 'no_push_device' : 'provider_unavailable'),
     close: () => agent.destroy(),
   };
 }

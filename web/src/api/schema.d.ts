@@ -28653,6 +28653,8 @@ export interface components {
                 /** Format: date-time */
                 createdAt: string;
                 failedAt: string | null;
+                /** @description Why the last attempt failed, as a code the app words in the reader’s language */
+                failure: ("address_undeliverable" | "address_refused" | "mail_refused" | "provider_unavailable" | "line_not_connected" | "line_token_rejected" | "line_user_unreachable" | "no_push_device" | "channel_not_set_up") | null;
                 /** Format: uuid */
                 id: string;
                 /** @description Why the last attempt failed, as the provider said it */
@@ -28681,6 +28683,8 @@ export interface components {
                 /** Format: date-time */
                 createdAt: string;
                 failedAt: string | null;
+                /** @description Why the last attempt failed, as a code the app words in the reader’s language */
+                failure: ("address_undeliverable" | "address_refused" | "mail_refused" | "provider_unavailable" | "line_not_connected" | "line_token_rejected" | "line_user_unreachable" | "no_push_device" | "channel_not_set_up") | null;
                 /** Format: uuid */
                 id: string;
                 /** @description Why the last attempt failed, as the provider said it */

@@ -358,7 +358,13 @@ function MessagesSection({ memberId }: { memberId: string }) {
                   <td>{format.dateTime(msg.sentAt ?? msg.failedAt ?? msg.createdAt)}</td>
                   <td>
                     <span className={`badge mail-${msg.status}`}><FormattedMessage id={`members.messages.status.${msg.status}`} /></span>
-                    {msg.lastError && <span className="muted small"> {msg.lastError}</span>}
+                    {/* The reason in the reader's language; the provider's own words for whoever needs them. */}
+                    {msg.failure && (
+                      <span className="muted small" title={msg.lastError ?? undefined}>
+                        {' '}
+                        <FormattedMessage id={`members.messages.failure.${msg.failure}`} />
+                      </span>
+                    )}
                   </td>
                 </tr>
               ))}
