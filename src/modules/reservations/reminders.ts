@@ -65,19 +65,12 @@ async function windowNoticeBatch(ctx: TenantContext, tenantUrl: StudioUrl): Prom
   const longest = (await ctx.db.selectFrom('app.lesson_types').select((eb) => eb.fn.max('booking_opens_days_before').as('days')).executeTakeFirst())?.days ?? 0;
   // A window opens at most this far ahead of its lesson (days before, then the local opening time).
   const horizon = new Date(ctx.now.getTime() + (Math.max(studio.defaults.opensDaysBefore, longest) + 2) * DAY);
-  const lessons = await ctx.db
-    .selectFrom('app.lessons as l')
-    .select('l.id')
-    .where('l.status', '=', 'scheduled')
-    .where('l.starts_at', '>', ctx.now)
-    .where('l.starts_at', '<=', horizon)
-    .where((eb) => eb.exists(eb.selectFrom('app.favourites as f').select('f.member_id').whereRef('f.series_id', '=', 'l.series_id')))
-    .orderBy('l.starts_at')
-    .execute();
+  // Every minute, for every studio: the lessons and their booking rules in one read, not one per lesson.
+  const lessons = await reservationsRepo.followedLessons(ctx.db, ctx.now, horizon);
   let told = 0;
   const voice = studioVoice(ctx.tenant, ctx.now);
-  for (const { id } of lessons) {
-    const lesson = (await reservationsRepo.lesson(ctx.db, id))!;
+  for (const lesson of lessons) {
+    const { id } = lesson;
     const { opensAt } = windowOf(lesson.starts_at, policyOf(studio, lesson), ctx.tenant.timezone);
     if (opensAt <= ctx.now || opensAt.getTime() - ctx.now.getTime() > WINDOW_NOTICE_MS) continue;
     const { rows } = await sql<{ member_id: string }>`

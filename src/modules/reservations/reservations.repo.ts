@@ -14,15 +14,26 @@ const lessonColumns = [
   'l.id', 'l.lesson_type_id', 'l.location_id', 'l.room_id', 'l.starts_at', 'l.ends_at', 'l.capacity', 'l.booked', 'l.held', 'l.status',
 ] as const;
 
+/** Lessons with their type's name and booking-rule overrides. */
+const lessonsWithRules = (db: Tx) =>
+  db
+    .selectFrom('app.lessons as l')
+    .innerJoin('app.lesson_types as t', 't.id', 'l.lesson_type_id')
+    .select([...lessonColumns, 't.name as lesson_type_name', ...policyColumns.map((c) => `t.${c}` as const)]);
+
 export const reservationsRepo = {
   /** A lesson with its type's booking-rule overrides: what a booking decision reads. */
-  lesson: (db: Tx, id: string) =>
-    db
-      .selectFrom('app.lessons as l')
-      .innerJoin('app.lesson_types as t', 't.id', 'l.lesson_type_id')
-      .select([...lessonColumns, 't.name as lesson_type_name', ...policyColumns.map((c) => `t.${c}` as const)])
-      .where('l.id', '=', id)
-      .executeTakeFirst(),
+  lesson: (db: Tx, id: string) => lessonsWithRules(db).where('l.id', '=', id).executeTakeFirst(),
+
+  /** Scheduled lessons starting in (from, until] of a series someone starred, as `lesson` reads one, soonest first. */
+  followedLessons: (db: Tx, from: Date, until: Date) =>
+    lessonsWithRules(db)
+      .where('l.status', '=', 'scheduled')
+      .where('l.starts_at', '>', from)
+      .where('l.starts_at', '<=', until)
+      .where((eb) => eb.exists(eb.selectFrom('app.favourites as f').select('f.member_id').whereRef('f.series_id', '=', 'l.series_id')))
+      .orderBy('l.starts_at')
+      .execute(),
 
   /**
    * Locks a lesson's seat counter. Cancellations, releases and promotions lock it before the reservations they
