@@ -6,7 +6,6 @@ import { browserSuite, expectAccessible, newPage, screens, signIn } from '../sup
 
 const web = browserSuite();
 
-
 const fmt = formatters('en', 'Asia/Tokyo');
 
 describe('contract options', () => {

@@ -3,11 +3,10 @@ import { text } from '../../src/platform/i18n.js';
 import { signingKeys } from '../../src/platform/auth/signing-keys.js';
 import { queueMemberMessages } from '../../src/platform/messaging/outbox.js';
 import { signUnsubscribeToken } from '../../src/platform/messaging/unsubscribe-token.js';
-import { bookingStudio, inTenant, memberWithSession } from '../support/booking.js';
+import { bookingStudio, inTenant, memberWithSession, staffApi } from '../support/booking.js';
 import { browserSuite, DEVICES, expectAccessible, newContext, review, signIn } from '../support/browser.js';
 
 const web = browserSuite();
-
 
 describe('a member’s notification settings, on a phone in Japanese', () => {
   it('turns lesson reminders off and chooses English, after which no reminder is queued; the desk sees the choice', async () => {
@@ -72,6 +71,17 @@ describe('a member’s notification settings, on a phone in Japanese', () => {
     await staff.getByRole('heading', { name: 'お知らせの受け取り設定' }).waitFor();
     await staff.getByRole('row', { name: /レッスンのリマインダー.*停止中/ }).waitFor();
     await expectAccessible(staff, 'member page, messages tab');
+
+    // A child nothing reaches: the desk reads that the family lead gets the messages, under the lead's choices.
+    const { ok } = staffApi(web.platform, web.T);
+    const child = await ok('POST', '/api/members', { familyName: '山田', givenName: '小花' });
+    await ok('PUT', `/api/members/${child.id}/family-lead`, { leadId: member.memberId }, 200);
+    await staff.goto(`${web.base}/members/${child.id}?tab=messages`);
+    const via = staff.locator('p', { hasText: '家族の代表者' });
+    await via.waitFor();
+    await staff.getByRole('row', { name: /レッスンのリマインダー.*停止中/ }).waitFor();
+    await via.getByRole('link').click();
+    await staff.waitForURL(`**/members/${member.memberId}?tab=messages`);
   });
 
   it('the unsubscribe line of a reminder mail opens a page that asks first, without signing in, then stops that kind', async () => {

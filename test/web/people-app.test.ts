@@ -5,7 +5,6 @@ import { browserSuite, expectAccessible, newPage, signIn, type Device } from '..
 
 const web = browserSuite();
 
-
 async function ownerPage(device: Device = 'desk', language: 'ja' | 'en' = 'en'): Promise<Page> {
   const page = await newPage(web.browser, device, language);
   await signIn(page.context(), web.base, { staff: web.T.ownerToken });

@@ -6,7 +6,6 @@ import { browserSuite, fillDate, newContext, screens, signIn as signInByCookie }
 
 const web = browserSuite();
 
-
 /** Dates as the English screens write them, in the studio's zone. */
 const fmt = formatters('en', 'Asia/Tokyo');
 

@@ -6,7 +6,6 @@ import { browserSuite, expectAccessible, newContext, signIn } from '../support/b
 
 const web = browserSuite();
 
-
 async function api<R = { id: string }>(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object): Promise<R> {
   const res = await web.platform.call(web.T, { method, url, payload, token: web.T.ownerToken, headers: { 'idempotency-key': randomUUID(), 'accept-language': 'en' } });
   expect(res.statusCode, res.body).toBeLessThan(300);

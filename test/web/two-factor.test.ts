@@ -5,7 +5,6 @@ import { totpAt } from '../support/two-factor.js';
 
 const web = browserSuite();
 
-
 async function newPage(device: 'phone' | 'desk'): Promise<Page> {
   const context = await newContext(web.browser, DEVICES[device]);
   return context.newPage();

@@ -7,6 +7,8 @@ export interface Reach {
   mail: boolean;
   line: boolean;
   push: boolean;
+  family_lead_id: string | null;
+  lead_name: string | null;
 }
 
 export const notificationsRepo = {
@@ -15,8 +17,10 @@ export const notificationsRepo = {
     const { rows } = await sql<Reach>`
       select m.locale, m.email is not null as mail,
              exists (select 1 from app.member_line_links l where l.member_id = m.id) as line,
-             exists (select 1 from app.push_subscriptions s where s.member_id = m.id) as push
+             exists (select 1 from app.push_subscriptions s where s.member_id = m.id) as push,
+             m.family_lead_id, trim(lead.family_name || ' ' || lead.given_name) as lead_name
         from app.members m
+        left join app.members lead on lead.id = m.family_lead_id and lead.erased_at is null
        where m.id = ${memberId} and m.erased_at is null`.execute(db);
     return rows[0];
   },

@@ -101,6 +101,15 @@ describe('a member’s message preferences', () => {
     expect((await call('GET', `/api/members/${m.id}/notification-preferences`, undefined, m.token)).statusCode).toBe(403);
     expect((await call('GET', `/api/members/${randomUUID()}/notification-preferences`)).statusCode).toBe(404);
     expect((await call('GET', '/api/me/notifications')).statusCode).toBe(403);
+
+    // A child nothing reaches gets messages through the family lead: staff see the lead's choices, which decide.
+    const child = await ok(await call('POST', '/api/members', { familyName: '山田', givenName: '小花' }), 201);
+    await ok(await call('PUT', `/api/members/${child.id}/family-lead`, { leadId: m.id }));
+    const viaLead = await ok(await call('GET', `/api/members/${child.id}/notification-preferences`));
+    expect(viaLead.via).toEqual({ memberId: m.id, name: '山田 花子' });
+    expect(viaLead.reachable).toEqual({ line: false, push: false, mail: true });
+    expect(viaLead.kinds.find((k: { kind: string }) => k.kind === 'lesson_reminder')).toMatchObject({ enabled: false });
+    expect(staff.via).toBeNull();
   });
 
   it('refuses to turn an essential kind off, in the member’s language, and changes nothing', async () => {

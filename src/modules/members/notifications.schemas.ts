@@ -46,6 +46,10 @@ export const notificationSettings = z
     reachable: z
       .object({ line: z.boolean(), push: z.boolean(), mail: z.boolean() })
       .describe('The channels that reach the member now: LINE when linked, push when a device is subscribed, mail when they have an address'),
+    via: z
+      .object({ memberId: z.uuid(), name: z.string() })
+      .nullable()
+      .describe('Set when nothing reaches the member themselves: their messages go to this family lead, and the settings given are the lead’s'),
     kinds: z.array(
       z.object({
         kind: z.enum(MEMBER_KIND_NAMES),

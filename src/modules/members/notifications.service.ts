@@ -14,15 +14,22 @@ type Settings = z.input<typeof notificationSettings>;
  * What a member has chosen for each kind they can receive, with what reaches them now. A kind never chosen is on and
  * automatic. Preferences are the recipient's own: a child's messages go to the family lead and follow the lead's.
  */
-async function settingsOf(ctx: TenantContext, memberId: string): Promise<Settings> {
+async function settingsOf(ctx: TenantContext, memberId: string, staffView = false): Promise<Settings> {
   const reach = await notificationsRepo.reach(ctx.db, memberId);
   if (!reach) throw notFound('members.thing.member');
+  // Nothing reaches a family member of their own: their messages go to the lead under the lead's choices
+  // (outboxRepo.recipients), so those are the ones that answer the desk's "why did this go there?". The member's
+  // own page keeps their own choices, which decide once something reaches them.
+  if (staffView && !reach.mail && !reach.line && !reach.push && reach.family_lead_id && reach.lead_name !== null) {
+    return { ...(await settingsOf(ctx, reach.family_lead_id)), via: { memberId: reach.family_lead_id, name: reach.lead_name } };
+  }
   const chosen = new Map((await notificationsRepo.preferences(ctx.db, memberId)).map((p) => [p.kind, p]));
   return {
     locale: reach.locale,
     studioLocale: studioLocale(ctx.tenant),
     quietHours: await studioQuietHours(ctx.db),
     reachable: { line: reach.line, push: reach.push, mail: reach.mail },
+    via: null,
     kinds: MEMBER_KIND_NAMES.map((kind) => {
       const { optional } = MEMBER_KINDS[kind];
       const choice = chosen.get(kind);
@@ -56,6 +63,6 @@ export const notificationsService = {
 
   /** For staff on the member's page: read only. */
   ofMember(ctx: TenantContext, memberId: string) {
-    return settingsOf(ctx, memberId);
+    return settingsOf(ctx, memberId, true);
   },
 };

@@ -28874,6 +28874,12 @@ export interface components {
              * @enum {string}
              */
             studioLocale: "ja" | "en";
+            /** @description Set when nothing reaches the member themselves: their messages go to this family lead, and the settings given are the lead’s */
+            via: {
+                /** Format: uuid */
+                memberId: string;
+                name: string;
+            } | null;
         };
         NotificationSettingsInput: {
             kinds: {
@@ -28903,6 +28909,12 @@ export interface components {
              * @enum {string}
              */
             studioLocale: "ja" | "en";
+            /** @description Set when nothing reaches the member themselves: their messages go to this family lead, and the settings given are the lead’s */
+            via: {
+                /** Format: uuid */
+                memberId: string;
+                name: string;
+            } | null;
         };
         Placement: {
             cluster: string;

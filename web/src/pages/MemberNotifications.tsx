@@ -1,4 +1,5 @@
 import { FormattedMessage, useIntl } from 'react-intl';
+import { Link } from 'react-router';
 import { $api } from '../api/client';
 import { Facts, Table } from '../ui';
 import { languageNames } from '../ui/language';
@@ -20,6 +21,14 @@ export function NotificationPreferences({ memberId }: { memberId: string }) {
           const reaches = (['line', 'push', 'mail'] as const).filter((c) => s.reachable[c]).map((c) => t(`channel.${c}`));
           return (
             <>
+              {s.via && (
+                <p>
+                  <FormattedMessage
+                    id="notifications.staff.via"
+                    values={{ lead: <Link to={`/members/${s.via.memberId}?tab=messages`}>{s.via.name}</Link> }}
+                  />
+                </p>
+              )}
               <Facts
                 rows={[
                   [t('staff.language'), s.locale ? languageNames[s.locale] : t('language.studio', { language: languageNames[s.studioLocale] })],
