@@ -14,8 +14,23 @@ export const memberAccountsRepo = {
   byMemberId: (db: Tx, memberId: string) =>
     db.selectFrom('app.member_accounts').select(['id', 'email', 'confirmed_at']).where('member_id', '=', memberId).executeTakeFirst(),
 
-  insert: (db: Tx, row: { member_id: string; email: string; password_hash: string }) =>
-    db.insertInto('app.member_accounts').values(row).returning(credentialColumns).executeTakeFirstOrThrow(),
+  /** A sign-up: no member yet, only what the person typed in to make one from once the email is confirmed. */
+  insertPending: (db: Tx, row: { email: string; password_hash: string; sign_up_profile: object }) =>
+    db
+      .insertInto('app.member_accounts')
+      .values({ ...row, sign_up_profile: JSON.stringify(row.sign_up_profile) })
+      .returning(credentialColumns)
+      .executeTakeFirstOrThrow(),
+
+  /** `lock` after the email's lock (loginAttemptsRepo.lockAccount), the order sign-up takes them in. */
+  byId: (db: Tx, id: string, lock = false) => {
+    const query = db.selectFrom('app.member_accounts').select(['id', 'email', 'member_id', 'sign_up_profile']).where('id', '=', id);
+    return (lock ? query.forUpdate() : query).executeTakeFirst();
+  },
+
+  /** The account signs in as this member from now on; what it was made from is no longer needed. */
+  link: (db: Tx, id: string, memberId: string) =>
+    db.updateTable('app.member_accounts').set({ member_id: memberId, sign_up_profile: null, updated_at: sql`now()` }).where('id', '=', id).execute(),
 
   /** A new password; the mailed link that allowed it also proves the address, so it confirms it too. */
   setPassword: (db: Tx, id: string, passwordHash: string) =>

@@ -19,6 +19,12 @@ export function memberAuthRoutes(router: TenantRouter, { auth, config }: Runtime
     sessionHandler: (session, { body }) => accounts.signUp(session, body),
   });
   route({
+    method: 'GET', url: '/api/member-auth/terms', summary: 'The studio\'s membership terms that a sign-up agrees to (their version and where to read them)', tags,
+    access: 'public',
+    schema: { response: s.memberTerms },
+    handler: (ctx) => signUpSettingsService.terms(ctx),
+  });
+  route({
     method: 'POST', url: '/api/member-auth/confirm', summary: 'Confirm the email with the mailed token, and sign in', tags, access: 'public',
     sessionCookie: { issues: 'member' },
     schema: { body: s.tokenBody, response: s.memberSession },

@@ -1,22 +1,11 @@
 import { domainToASCII } from 'node:url';
 import { z } from 'zod';
 import { email, password, timestamp } from '../../platform/auth/auth.schemas.js';
-import { createMemberBody, memberChanges, memberDto } from './members.schemas.js';
+import { memberChanges, memberDto, termsVersion } from './members.schemas.js';
 
-const termsVersion = z.string().trim().min(1).max(50).meta({ example: '2026-04' });
+export { signUpBody } from './members.schemas.js';
+
 const mailedToken = z.string().min(10).max(200);
-
-export const signUpBody = createMemberBody
-  .pick({ familyName: true, givenName: true, familyNameKana: true, givenNameKana: true, phone: true })
-  .extend({
-    email,
-    password,
-    /** Consent to this version of the studio's terms, recorded on the member with the time. */
-    acceptedTermsVersion: termsVersion,
-  })
-  .meta({
-    example: { email: 'hanako@example.com', password: 'correct horse battery', familyName: '山田', givenName: '花子', familyNameKana: 'やまだ', givenNameKana: 'はなこ', acceptedTermsVersion: '2026-04' },
-  });
 
 export const tokenBody = z.object({ token: mailedToken }).strict();
 export const emailBody = z.object({ email }).strict();
@@ -47,8 +36,19 @@ export const memberSelfDto = memberDto
 
 export const familyMemberParams = z.object({ memberId: z.uuid() });
 
-export const signUpSettings = z.object({ blockDisposableEmailDomains: z.boolean() }).meta({ id: 'MemberSignUpSettings' });
-export const signUpSettingsBody = signUpSettings.strict();
+/** Where the studio's membership terms are read: a web page of the studio's own. */
+const termsUrl = z.url({ protocol: /^https?$/ }).max(2000).meta({ example: 'https://studio.example.com/terms' });
+
+/** The terms a sign-up agrees to: the version recorded on the member, and where to read them (if the studio says). */
+export const memberTerms = z.object({ version: termsVersion, url: termsUrl.nullable() }).meta({ id: 'MemberTerms' });
+
+export const signUpSettings = z
+  .object({ blockDisposableEmailDomains: z.boolean(), terms: memberTerms })
+  .meta({ id: 'MemberSignUpSettings', example: { blockDisposableEmailDomains: true, terms: { version: '2026-04', url: 'https://studio.example.com/terms' } } });
+export const signUpSettingsBody = z
+  .object({ blockDisposableEmailDomains: z.boolean().optional(), terms: memberTerms.strict().optional() })
+  .strict()
+  .refine((b) => b.blockDisposableEmailDomains !== undefined || b.terms !== undefined, 'validation.at_least_one_change');
 
 /** A domain as people type it (upper case, a leading @, a trailing dot, Unicode), stored in ASCII lower case. */
 export const domain = z

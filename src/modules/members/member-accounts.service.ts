@@ -22,6 +22,9 @@ export interface SignUpInput extends Pick<MemberInput, 'familyName' | 'givenName
   acceptedTermsVersion: string;
 }
 
+/** What a sign-up keeps until its email is confirmed, to make the member from. */
+type SignUpProfile = Omit<SignUpInput, 'email' | 'password'>;
+
 export type MemberAccountsService = ReturnType<typeof createMemberAccountsService>;
 
 /**
@@ -39,13 +42,18 @@ export function createMemberAccountsService(auth: Pick<AuthService, 'realms' | '
     sessions: memberSessionsRepo,
     tokens: memberTokensRepo,
     credentials: memberAccountsRepo.credentials,
-    setPassword: async (db, id, passwordHash) => void (await memberAccountsRepo.setPassword(db, id, passwordHash)),
+    // A reset link proves the address as the confirmation link does, so it makes the sign-up a member too.
+    async setPassword(ctx, id, passwordHash) {
+      await becomeMember(ctx, id);
+      await memberAccountsRepo.setPassword(ctx.db, id, passwordHash);
+    },
     refusal: (account) =>
       account.confirmed_at
         ? null
         : new AppError('account_unconfirmed', text('members.account_unconfirmed')),
     async signedIn(db, account, session) {
-      const m = (await membersRepo.byId(db, account.member_id))!;
+      // Only a confirmed account signs in, and a confirmed one has its member (a check of member_accounts).
+      const m = (await membersRepo.byId(db, account.member_id!))!;
       return { ...session, member: { id: m.id, memberNumber: m.member_number, familyName: m.family_name, givenName: m.given_name } };
     },
     resetMail: (ctx, token) => resetMail(ctx, 'member_password_reset', text('members.mail.reset.opening'), token),
@@ -81,13 +89,33 @@ export function createMemberAccountsService(auth: Pick<AuthService, 'realms' | '
     };
   }
 
+  /**
+   * A sign-up whose email is now proven becomes a member: the one the desk registered with this email (who has no
+   * account yet), or else a new provisional member from what the person typed in. Under the email's lock, which a
+   * desk registration of the same email takes too, so the two never both make a member.
+   */
+  async function becomeMember(ctx: TenantContext, accountId: string) {
+    const seen = await memberAccountsRepo.byId(ctx.db, accountId);
+    if (!seen || seen.member_id) return;
+    await loginAttemptsRepo.lockAccount(ctx.db, 'member', seen.email);
+    const account = (await memberAccountsRepo.byId(ctx.db, accountId, true))!;
+    if (account.member_id) return;
+    const withEmail = await membersRepo.withEmail(ctx.db, account.email);
+    const desk = withEmail.find((m) => !m.has_account);
+    // Every member with this email already has an account (of another address): this person is not one of them
+    // that we can prove, so they get a member of their own, with the address they proved.
+    const memberId = desk?.id ?? (await membersService.create(ctx, { ...(account.sign_up_profile as unknown as SignUpProfile), email: account.email }, { emailTaken: withEmail.length > 0 })).id;
+    await memberAccountsRepo.link(ctx.db, accountId, memberId);
+  }
+
   return {
     realm,
 
     /**
-     * Creates an unconfirmed account and its member, and mails a confirmation link. The answer is the same
-     * whether or not the email already has an account (which instead gets a mail saying so, with a reset
-     * link), so sign-up does not reveal who is a member. The password is hashed first, with no connection held.
+     * Creates an unconfirmed account, and mails a confirmation link; confirming makes it a member (becomeMember).
+     * The answer is the same whether or not the email already has an account (which instead gets a mail saying
+     * so, with a reset link), so sign-up does not reveal who is a member. The password is hashed first, with no
+     * connection held.
      */
     async signUp(session: TenantSession, input: SignUpInput): Promise<void> {
       const passwordHash = await hashPassword(input.password);
@@ -104,17 +132,17 @@ export function createMemberAccountsService(auth: Pick<AuthService, 'realms' | '
           });
           return;
         }
-        const { password: _password, ...profile } = input;
-        const member = await membersService.create(ctx, profile);
-        await memberAccountsRepo.insert(ctx.db, { member_id: member.id, email: input.email, password_hash: passwordHash });
+        const { password: _password, email, ...profile } = input;
+        await memberAccountsRepo.insertPending(ctx.db, { email, password_hash: passwordHash, sign_up_profile: profile });
         await mailConfirmation(ctx, input.email);
       });
     },
 
-    /** Confirms the email with the mailed token (single use, 48 h) and signs the member in. */
+    /** Confirms the email with the mailed token (single use, 48 h), makes the sign-up a member, and signs them in. */
     async confirm(ctx: TenantContext, input: { token: string }) {
       const used = await memberTokensRepo.consume(ctx.db, sha256(input.token), ['confirm']);
       if (!used) throw new AppError('unprocessable', text('members.confirm_link_invalid'));
+      await becomeMember(ctx, used.owner_id);
       const account = await memberAccountsRepo.confirm(ctx.db, used.owner_id);
       if (account.status !== 'active') throw new AppError('forbidden', text('members.account_disabled'));
       return realms.openSession(ctx.db, realm, account, ctx.request);

@@ -62,6 +62,20 @@ export const membersRepo = {
 
   byId: (db: Tx, id: string) => db.selectFrom('app.members').selectAll().where('id', '=', id).executeTakeFirst(),
 
+  /**
+   * The members with this email, those who could be the person first: not a family member of someone else (a child
+   * may carry the parent's address), then the earliest registered; with whether an account already signs in as them.
+   */
+  withEmail: (db: Tx, email: string) =>
+    db
+      .selectFrom('app.members as m')
+      .leftJoin('app.member_accounts as a', 'a.member_id', 'm.id')
+      .select(['m.id', 'm.member_number', 'm.family_name', 'm.given_name', sql<boolean>`a.id is not null`.as('has_account')])
+      .where('m.email', '=', email)
+      .orderBy(sql`m.family_lead_id is not null`)
+      .orderBy('m.member_number')
+      .execute(),
+
   /** Locks the member row for a change that depends on its current state (family links). */
   byIdForUpdate: (db: Tx, id: string) => db.selectFrom('app.members').selectAll().where('id', '=', id).forUpdate().executeTakeFirst(),
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { birthDateInput, calendarDate } from '../../platform/dates.schemas.js';
-import { email, timestamp } from '../../platform/auth/auth.schemas.js';
+import { email, password, timestamp } from '../../platform/auth/auth.schemas.js';
 import { FAILURES } from '../../platform/messaging/channels.js';
 
 /** Width and script folded the way Japanese names are searched: NFKC, hiragana as katakana, no spaces. */
@@ -221,3 +221,18 @@ export const memberMessages = z
     ),
   })
   .meta({ id: 'MemberMessages' });
+
+export const termsVersion = z.string().trim().min(1).max(50).meta({ example: '2026-04' });
+
+/** A member's own sign-up (member-accounts): the web app's sign-up form checks with it too, so it lives here, free of node modules. */
+export const signUpBody = createMemberBody
+  .pick({ familyName: true, givenName: true, familyNameKana: true, givenNameKana: true, phone: true })
+  .extend({
+    email,
+    password,
+    /** Consent to this version of the studio's terms, recorded on the member with the time. */
+    acceptedTermsVersion: termsVersion,
+  })
+  .meta({
+    example: { email: 'hanako@example.com', password: 'correct horse battery', familyName: '山田', givenName: '花子', familyNameKana: 'やまだ', givenNameKana: 'はなこ', acceptedTermsVersion: '2026-04' },
+  });

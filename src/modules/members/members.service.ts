@@ -13,6 +13,7 @@ import { statusService } from './status.service.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { membersRepo } from './members.repo.js';
 import { assertQuota } from '../../platform/limits/quotas.js';
+import { loginAttemptsRepo } from '../../platform/auth/credentials.repo.js';
 import { normaliseKana } from './members.schemas.js';
 
 type Member = Selectable<AppMembers>;
@@ -101,9 +102,30 @@ async function checkHomeLocation(ctx: TenantContext, id: string | null | undefin
   }
 }
 
+/**
+ * One member record per email address. A member who signs up with the email the desk registered becomes that
+ * member when they confirm it, so the desk must not register a second member with an address a member has. The
+ * lock is the one sign-up and its confirmation take for the address: a desk registration racing a confirmation
+ * waits for it, then finds the member it made (and the confirmation, the desk's member).
+ */
+async function assertEmailFree(ctx: TenantContext, email: string | null | undefined, self?: string) {
+  if (!email) return;
+  await loginAttemptsRepo.lockAccount(ctx.db, 'member', email);
+  const other = (await membersRepo.withEmail(ctx.db, email)).find((m) => m.id !== self);
+  if (other) {
+    const detail = text('members.email_taken', { number: other.member_number, name: `${other.family_name} ${other.given_name}`.trim() });
+    throw new AppError('conflict', detail, { memberId: other.id });
+  }
+}
+
 export const membersService = {
-  /** Registers a member: the next member number, and a first history event as provisional. */
-  async create(ctx: TenantContext, input: MemberInput) {
+  /**
+   * Registers a member: the next member number, and a first history event as provisional. `emailTaken`: a
+   * confirmed sign-up whose address only members with accounts of other addresses have (becomeMember).
+   */
+  async create(ctx: TenantContext, input: MemberInput, { emailTaken = false } = {}) {
+    // The email's lock before the quota's: a sign-up's confirmation holds the email's when it gets here.
+    if (!emailTaken) await assertEmailFree(ctx, input.email);
     await assertQuota(ctx, 'members');
     await checkHomeLocation(ctx, input.homeLocationId);
     const memberNumber = await membersRepo.nextMemberNumber(ctx.db);
@@ -166,6 +188,7 @@ export const membersService = {
 
   async update(ctx: TenantContext, id: string, input: Partial<MemberInput>) {
     await checkHomeLocation(ctx, input.homeLocationId);
+    await assertEmailFree(ctx, input.email, id);
     const updated = await membersRepo.update(ctx.db, id, columns(ctx, input));
     if (!updated) throw notFound('members.thing.member');
     return membersService.get(ctx, id);

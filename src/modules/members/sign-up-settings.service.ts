@@ -11,17 +11,34 @@ const toDomainDto = (d: BlockedDomainRow) => ({ id: d.id, domain: d.domain, crea
 
 /** A studio without a settings row blocks disposable domains: the safe default. */
 const DEFAULT_BLOCK_DISPOSABLE = true;
+/** Until the studio names its terms' version (the column's default too). */
+const DEFAULT_TERMS_VERSION = '1';
 
 /** Which email domains may sign up as members at a studio. */
 export const signUpSettingsService = {
   async get(ctx: TenantContext) {
     const row = await settingsRepo.get(ctx.db);
-    return { blockDisposableEmailDomains: row?.block_disposable_email_domains ?? DEFAULT_BLOCK_DISPOSABLE };
+    return {
+      blockDisposableEmailDomains: row?.block_disposable_email_domains ?? DEFAULT_BLOCK_DISPOSABLE,
+      terms: signUpSettingsService.termsOf(row),
+    };
   },
 
-  async update(ctx: TenantContext, input: { blockDisposableEmailDomains: boolean }) {
-    const row = await settingsRepo.upsert(ctx.db, { block_disposable_email_domains: input.blockDisposableEmailDomains });
-    return { blockDisposableEmailDomains: row.block_disposable_email_domains };
+  /** The studio's membership terms, which the sign-up screen shows and a sign-up agrees to. */
+  terms: async (ctx: TenantContext) => signUpSettingsService.termsOf(await settingsRepo.get(ctx.db)),
+
+  termsOf: (row: { member_terms_version: string; member_terms_url: string | null } | undefined) => ({
+    version: row?.member_terms_version ?? DEFAULT_TERMS_VERSION,
+    url: row?.member_terms_url ?? null,
+  }),
+
+  async update(ctx: TenantContext, input: { blockDisposableEmailDomains?: boolean; terms?: { version: string; url: string | null } }) {
+    await settingsRepo.upsert(ctx.db, {
+      block_disposable_email_domains: input.blockDisposableEmailDomains,
+      member_terms_version: input.terms?.version,
+      member_terms_url: input.terms?.url,
+    });
+    return signUpSettingsService.get(ctx);
   },
 
   listDomains: async (ctx: TenantContext) => ({ items: (await blockedDomainsRepo.list(ctx.db)).map(toDomainDto) }),

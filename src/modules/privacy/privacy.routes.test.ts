@@ -43,6 +43,7 @@ const PERSONAL: Record<string, 'anonymised' | 'deleted' | 'cleared' | 'staff, no
   'members.staff_notes': 'anonymised',
   'member_accounts.email': 'deleted',
   'member_accounts.password_hash': 'deleted',
+  'member_accounts.sign_up_profile': 'deleted', // a sign-up's own details until confirmed; empty once it is a member
   'member_sessions.ip': 'deleted',
   'member_sessions.user_agent': 'deleted',
   'member_sessions.token_hash': 'deleted',
@@ -116,6 +117,7 @@ const NOT_PERSONAL = new Set<string>([
   'members.locale', 'outbox.channel', 'outbox.locale', 'outbox.failure', 'message_preferences.kind', 'message_preferences.channel', // a language, a channel, a kind of message
   'line_channels.channel_id', 'line_channels.channel_secret', 'line_channels.access_token', 'line_channels.basic_id', // the studio's LINE account
   'members.terms_version', // which terms were accepted: kept as the fact of consent, it names no one
+  'tenant_settings.member_terms_version', 'tenant_settings.member_terms_url', // the studio's terms
   'password_reset_tokens.purpose', 'payment_attempts.currency', 'payment_attempts.failure_code', 'payment_attempts.failure_kind',
   'payment_attempts.failure_message', // the gateway's decline words
   'payment_attempts.gateway', 'payment_attempts.gateway_ref', 'payment_attempts.initiated_by', 'payment_attempts.method', 'payment_attempts.status',

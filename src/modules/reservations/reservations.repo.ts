@@ -174,7 +174,11 @@ export const reservationsRepo = {
     return row.rows[0]!;
   },
 
-  /** A member's reservations with their lessons, newest lesson first or soonest first. */
+  /**
+   * A member's reservations with their lessons. Coming: the bookings that still stand (a seat kept in a lesson yet to
+   * start), soonest first. History: everything else, newest lesson first: lessons that began, and bookings
+   * cancelled or released, or whose lesson the studio cancelled.
+   */
   listForMember: (db: Tx, memberId: string, q: { upcoming: boolean; now: Date; limit: number }) =>
     db
       .selectFrom('app.reservations as r')
@@ -184,8 +188,12 @@ export const reservationsRepo = {
       .innerJoin('app.locations as loc', 'loc.id', 'l.location_id')
       .selectAll('r')
       .select(['l.starts_at', 'l.ends_at', 'l.status as lesson_status', 't.name as lesson_type_name', 't.colour', 'rm.name as room_name', 'loc.name as location_name'])
+      .select(policyColumns.map((c) => `t.${c}` as const))
       .where('r.member_id', '=', memberId)
-      .where('l.starts_at', q.upcoming ? '>=' : '<', q.now)
+      .where((eb) => {
+        const standing = eb.and([eb('l.starts_at', '>=', q.now), eb('r.status', 'in', ['booked', 'attended']), eb('l.status', '=', 'scheduled')]);
+        return q.upcoming ? standing : eb.not(standing);
+      })
       .orderBy('l.starts_at', q.upcoming ? 'asc' : 'desc')
       .limit(q.limit)
       .execute(),

@@ -28,7 +28,10 @@ export const staffCancelBody = z.object({ waivePenalty: z.boolean().default(fals
 
 export const memberQuery = z.object({ memberId: forMember }).strict();
 export const listQuery = z
-  .object({ scope: z.enum(['upcoming', 'past']).default('upcoming'), limit: z.coerce.number().int().min(1).max(200).default(50), memberId: forMember })
+  .object({
+    scope: z.enum(['upcoming', 'past']).default('upcoming')
+      .describe('upcoming: bookings that stand, in lessons yet to start; past: the history, lessons that began and every cancelled or released booking'),
+    limit: z.coerce.number().int().min(1).max(200).default(50), memberId: forMember })
   .strict();
 export const staffListQuery = listQuery.omit({ memberId: true });
 export const scheduleQuery = z
@@ -79,7 +82,12 @@ export const acceptResult = z.object({ reservation: reservationDto, waitlistEntr
 const lessonSummary = z.object({
   startsAt: instant, endsAt: instant, status: z.enum(['scheduled', 'cancelled']), lessonTypeName: z.string(), colour: z.string(), roomName: z.string(), locationName: z.string(),
 });
-export const reservationList = z.object({ items: z.array(reservationDto.extend({ lesson: lessonSummary })) });
+export const reservationList = z.object({
+  items: z.array(reservationDto.extend({
+    lesson: lessonSummary,
+    cancelDeadline: instant.nullable().describe('Coming bookings: until when cancelling is free (later, the lesson type\'s late-cancel penalty applies); null in the history'),
+  })),
+});
 export const waitlistList = z.object({ items: z.array(waitlistEntryDto.extend({ lesson: z.object({ startsAt: instant, endsAt: instant, lessonTypeName: z.string() }) })) });
 export const roster = z.object({
   reservations: z.array(reservationDto.extend({ memberName: z.string(), memberNumber: z.number().int() })),

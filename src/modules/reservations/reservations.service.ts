@@ -219,10 +219,14 @@ export const reservationsService = {
   },
 
   async listForMember(ctx: TenantContext, memberId: string, q: { scope: 'upcoming' | 'past'; limit: number }) {
-    const rows = await reservationsRepo.listForMember(ctx.db, memberId, { upcoming: q.scope === 'upcoming', now: ctx.now, limit: q.limit });
+    const upcoming = q.scope === 'upcoming';
+    const rows = await reservationsRepo.listForMember(ctx.db, memberId, { upcoming, now: ctx.now, limit: q.limit });
+    const studio = upcoming ? await studioBookingRules(ctx.db) : null;
     return {
       items: rows.map((r) => ({
         ...toReservation(r),
+        // A coming booking says until when it is cancelled for free, by its lesson type's rules.
+        cancelDeadline: studio ? windowOf(r.starts_at, policyOf(studio, r), ctx.tenant.timezone).cancelDeadline.toISOString() : null,
         lesson: {
           startsAt: r.starts_at.toISOString(), endsAt: r.ends_at.toISOString(), status: r.lesson_status,
           lessonTypeName: r.lesson_type_name, colour: r.colour, roomName: r.room_name, locationName: r.location_name,

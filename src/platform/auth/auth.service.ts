@@ -54,7 +54,7 @@ export function createAuthService(settings: AuthSettings) {
     sessions: sessionsRepo,
     tokens: resetTokensRepo,
     credentials: staffRepo.credentials,
-    setPassword: async (db, id, passwordHash) => void (await staffRepo.update(db, id, { password_hash: passwordHash })),
+    setPassword: async (ctx, id, passwordHash) => void (await staffRepo.update(ctx.db, id, { password_hash: passwordHash })),
     secondStep: (db, account) => twoFactorChallenges.secondStep(db, account.id),
     signedIn: async (db, account, session) => ({ ...session, staff: toStaffDto((await staffRepo.byId(db, account.id))!) }),
     // To the person asking, in their language.

@@ -31,7 +31,7 @@ export interface AccountRealm<Account extends RealmAccount, Purpose extends stri
   tokens: TokenStore<Purpose>;
   /** The account of an email; `lock` takes its row lock until the transaction ends. */
   credentials(db: Tx, email: string, lock?: boolean): Promise<Account | undefined>;
-  setPassword(db: Tx, accountId: string, passwordHash: string): Promise<void>;
+  setPassword(ctx: TenantContext, accountId: string, passwordHash: string): Promise<void>;
   /** After a right password: why this account may not sign in yet (an unconfirmed email), if it may not. */
   refusal?(account: Account): AppError | null;
   /**
@@ -199,11 +199,11 @@ export function createRealmFlows(settings: ThrottleSettings) {
       purposes: readonly P[],
     ): Promise<void> {
       const passwordHash = await hashPassword(input.password);
-      await session.transaction(async ({ db }) => {
-        const used = await realm.tokens.consume(db, sha256(input.token), purposes);
+      await session.transaction(async (ctx) => {
+        const used = await realm.tokens.consume(ctx.db, sha256(input.token), purposes);
         if (!used) throw new AppError('unprocessable', text('platform.link_invalid'));
-        await realm.setPassword(db, used.owner_id, passwordHash);
-        await realm.sessions.revokeAllFor(db, used.owner_id);
+        await realm.setPassword(ctx, used.owner_id, passwordHash);
+        await realm.sessions.revokeAllFor(ctx.db, used.owner_id);
       });
     },
   };

@@ -12,6 +12,18 @@ export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
   ? ColumnType<S, I | undefined, U>
   : ColumnType<T, T | undefined, T>;
 
+export type Json = JsonValue;
+
+export type JsonArray = JsonValue[];
+
+export type JsonObject = {
+  [x: string]: JsonValue | undefined;
+};
+
+export type JsonPrimitive = boolean | number | string | null;
+
+export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
+
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
 export interface AppApiKeys {
@@ -356,8 +368,9 @@ export interface AppMemberAccounts {
   created_at: Generated<Timestamp>;
   email: string;
   id: Generated<string>;
-  member_id: string;
+  member_id: string | null;
   password_hash: string;
+  sign_up_profile: Json | null;
   status: Generated<"active" | "disabled">;
   tenant_id: Generated<string>;
   updated_at: Generated<Timestamp>;
@@ -770,6 +783,8 @@ export interface AppTenantSettings {
   late_cancel_penalty: Generated<"none" | "lose_credit" | "fee" | "strike">;
   mail_reply_to: string | null;
   mail_sender_name: string | null;
+  member_terms_url: string | null;
+  member_terms_version: Generated<string>;
   no_show_penalty: Generated<"none" | "lose_credit" | "fee" | "strike">;
   payment_gateway: Generated<"test" | "stripe">;
   payment_terms_days: Generated<number>;

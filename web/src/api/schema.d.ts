@@ -16313,6 +16313,7 @@ export interface paths {
                     limit?: number;
                     /** @description A member of the family you lead; yourself when absent */
                     memberId?: string;
+                    /** @description upcoming: bookings that stand, in lessons yet to start; past: the history, lessons that began and every cancelled or released booking */
                     scope?: "upcoming" | "past";
                 };
                 header?: never;
@@ -16329,6 +16330,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
+                                /** @description Coming bookings: until when cancelling is free (later, the lesson type's late-cancel penalty applies); null in the history */
+                                cancelDeadline: string | null;
                                 cancelledAt: string | null;
                                 checkedInAt: string | null;
                                 /** Format: date-time */
@@ -18387,6 +18390,105 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/member-auth/terms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The studio's membership terms that a sign-up agrees to (their version and where to read them) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MemberTerms"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -21145,6 +21247,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
+                    /** @description upcoming: bookings that stand, in lessons yet to start; past: the history, lessons that began and every cancelled or released booking */
                     scope?: "upcoming" | "past";
                 };
                 header?: never;
@@ -21163,6 +21266,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
+                                /** @description Coming bookings: until when cancelling is free (later, the lesson type's late-cancel penalty applies); null in the history */
+                                cancelDeadline: string | null;
                                 cancelledAt: string | null;
                                 checkedInAt: string | null;
                                 /** Format: date-time */
@@ -26816,7 +26921,12 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        blockDisposableEmailDomains: boolean;
+                        blockDisposableEmailDomains?: boolean;
+                        terms?: {
+                            url: string | null;
+                            /** @example 2026-04 */
+                            version: string;
+                        };
                     };
                 };
             };
@@ -28840,11 +28950,41 @@ export interface components {
             /** @description shm_…; send as Authorization: Bearer */
             token: string;
         };
+        /**
+         * @example {
+         *       "blockDisposableEmailDomains": true,
+         *       "terms": {
+         *         "version": "2026-04",
+         *         "url": "https://studio.example.com/terms"
+         *       }
+         *     }
+         */
         MemberSignUpSettings: {
             blockDisposableEmailDomains: boolean;
+            terms: components["schemas"]["MemberTerms"];
         };
+        /**
+         * @example {
+         *       "blockDisposableEmailDomains": true,
+         *       "terms": {
+         *         "version": "2026-04",
+         *         "url": "https://studio.example.com/terms"
+         *       }
+         *     }
+         */
         MemberSignUpSettingsInput: {
             blockDisposableEmailDomains: boolean;
+            terms: components["schemas"]["MemberTermsInput"];
+        };
+        MemberTerms: {
+            url: string | null;
+            /** @example 2026-04 */
+            version: string;
+        };
+        MemberTermsInput: {
+            url: string | null;
+            /** @example 2026-04 */
+            version: string;
         };
         NotificationSettings: {
             kinds: {

@@ -7,10 +7,11 @@ import { useFormat } from '../format';
 import { PageTitle } from '../ui/page';
 import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
+import { CancelBooking } from './CancelBooking';
 
 const toTimetable = (chunks: ReactNode[]) => <Link to="/member">{chunks}</Link>;
 
-/** The member's bookings (coming or past) and the waitlists they are on. Cancelling is on the timetable. */
+/** The member's bookings (those that stand, each with Cancel; or the history) and the waitlists they are on. */
 export function Bookings() {
   const intl = useIntl();
   const [scope, setScope] = useState<'upcoming' | 'past'>('upcoming');
@@ -72,6 +73,11 @@ function BookingList({ items }: { items: Reservation[] }) {
               }}
             />
           </div>
+          {r.status === 'booked' && r.cancelDeadline && (
+            <div className="actions">
+              <CancelBooking booking={{ reservationId: r.id, cancelDeadline: r.cancelDeadline, lesson: r.lesson.lessonTypeName, startsAt: r.lesson.startsAt }} />
+            </div>
+          )}
         </li>
       ))}
     </ul>

@@ -19,6 +19,7 @@ const CardScreen = lazy(() => import('./Card').then((m) => ({ default: m.CardScr
 const LineLink = lazy(() => import('./LineLink').then((m) => ({ default: m.LineLink })));
 const MyDataScreen = lazy(() => import('./MyData').then((m) => ({ default: m.MyDataScreen })));
 const UnsubscribeScreen = lazy(() => import('./Unsubscribe').then((m) => ({ default: m.UnsubscribeScreen })));
+const SignUp = lazy(() => import('../pages/SignUp').then((m) => ({ default: m.SignUp })));
 const NotificationsScreen = lazy(() => import('./Notifications').then((m) => ({ default: m.NotificationsScreen })));
 
 /** The members' own app, for their phones: the week's timetable, their bookings, check-in code, invoices and card. */
@@ -30,6 +31,7 @@ export default function MemberApp() {
   return (
     <Routes>
       <Route path="login" element={<Login realm="member" />} />
+      <Route path="sign-up" element={<SignUp />} />
       <Route path="reset-password" element={<ResetPassword realm="member" />} />
       <Route path="confirm" element={<MemberConfirm />} />
       <Route path="line-link" element={<LineLink />} />

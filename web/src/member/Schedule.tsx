@@ -6,6 +6,7 @@ import { addDays, useFormat } from '../format';
 import { PageTitle } from '../ui/page';
 import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
+import { CancelBooking } from './CancelBooking';
 
 type ScheduleLesson = ResponseOf<'/api/me/schedule', 'get'>['lessons'][number];
 
@@ -126,7 +127,6 @@ function LessonAction({ lesson: l }: { lesson: ScheduleLesson }) {
   const fmt = useFormat();
   const toast = useToast();
   const action = useApiAction();
-  const [confirming, setConfirming] = useState(false);
   const me = l.me;
   const busy = action.busy;
   const about = { lesson: l.lessonType.name, when: fmt.dayAndTime(l.startsAt) };
@@ -150,16 +150,6 @@ function LessonAction({ lesson: l }: { lesson: ScheduleLesson }) {
     );
     if (done) say('member.schedule.toastAccepted');
   };
-  const cancel = (reservationId: string) => async () => {
-    const done = await action.run(`cancel:${reservationId}`, (key) =>
-      api.POST('/api/me/reservations/{reservationId}/cancel', { params: { path: { reservationId } }, headers: { 'idempotency-key': key } }),
-    );
-    if (done) {
-      setConfirming(false);
-      say(done.creditRefunded ? 'member.schedule.toastCancelled' : 'member.schedule.toastCancelledKept');
-    }
-  };
-
   let content;
   switch (me.state) {
     case 'bookable':
@@ -192,32 +182,15 @@ function LessonAction({ lesson: l }: { lesson: ScheduleLesson }) {
         </>
       );
       break;
-    case 'booked': {
-      const late = Date.now() > Date.parse(me.cancelDeadline);
-      const deadline = fmt.dayAndTime(me.cancelDeadline);
-      content = confirming ? (
-        <div className="confirm" role="group" aria-label={intl.formatMessage({ id: 'member.schedule.cancelQuestion' })}>
-          {late ? (
-            <p className="error"><FormattedMessage id="member.schedule.cancelLate" values={{ deadline }} /></p>
-          ) : (
-            <p><FormattedMessage id="member.schedule.cancelFree" /></p>
-          )}
-          <button type="button" disabled={busy} onClick={cancel(me.reservationId)}><FormattedMessage id="member.schedule.cancelConfirm" /></button>
-          <button type="button" className="secondary" onClick={() => setConfirming(false)}><FormattedMessage id="member.schedule.cancelKeep" /></button>
-        </div>
-      ) : (
-        <>
+    case 'booked':
+      content = (
+        <CancelBooking booking={{ reservationId: me.reservationId, cancelDeadline: me.cancelDeadline, lesson: l.lessonType.name, startsAt: l.startsAt }}>
           <span className="badge status-active">
             {me.spot ? <FormattedMessage id="member.schedule.bookedSpot" values={{ spot: me.spot }} /> : <FormattedMessage id="member.schedule.booked" />}
           </span>
-          <button type="button" className="secondary" onClick={() => setConfirming(true)}><FormattedMessage id="member.schedule.cancel" /></button>
-          <span className="muted small">
-            {late ? <FormattedMessage id="member.schedule.cancellingIsLate" /> : <FormattedMessage id="member.schedule.freeCancellationUntil" values={{ deadline }} />}
-          </span>
-        </>
+        </CancelBooking>
       );
       break;
-    }
     case 'closed':
       content = <span className="muted"><FormattedMessage id="member.schedule.closed" /></span>;
       break;

@@ -1,11 +1,12 @@
 import { lazy, Suspense, useState, type FormEvent } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
-import { useNavigate, useSearchParams } from 'react-router';
-import { api, queryClient, useApiAction, type Realm } from '../api/client';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { api, ApiError, queryClient, useApiAction, type Realm } from '../api/client';
 import { useStudio } from '../studio';
 import { Input } from '../ui';
 import { PageTitle } from '../ui/page';
 import { fieldErrors, ProblemAlert, Skeleton } from '../ui/states';
+import { ResendConfirmation } from './ResendConfirmation';
 
 // The second step (and its schema form) loads only for staff who have two-factor sign-in.
 const CodeStep = lazy(() => import('./security/two-factor').then((m) => ({ default: m.CodeStep })));
@@ -27,6 +28,8 @@ export function Login({ realm = 'staff' }: { realm?: Realm }) {
   const errors = fieldErrors(action.error);
   const emailError = emailMissing ? intl.formatMessage({ id: 'auth.login.emailFirst' }) : errors.email;
   const passwordError = errors.password;
+  // The right password of a sign-up whose mail link was not opened yet: the way on is the link, sent again.
+  const unconfirmed = action.error instanceof ApiError && action.error.problem.code === 'account_unconfirmed' && email !== '';
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -95,6 +98,7 @@ export function Login({ realm = 'staff' }: { realm?: Realm }) {
           error={passwordError}
         />
         {!errors.email && !errors.password && <ProblemAlert error={action.error} />}
+        {unconfirmed && <ResendConfirmation email={email} />}
         {notice && <p role="status">{notice}</p>}
         <button type="submit" disabled={action.busy}>
           <FormattedMessage id={action.busy ? 'auth.login.signingIn' : 'auth.login.submit'} />
@@ -103,6 +107,9 @@ export function Login({ realm = 'staff' }: { realm?: Realm }) {
           <FormattedMessage id="auth.login.forgot" />
         </button>
       </form>
+      {realm === 'member' && (
+        <p><FormattedMessage id="auth.signUp.noAccount" /> <Link to="/member/sign-up"><FormattedMessage id="auth.signUp.toSignUp" /></Link></p>
+      )}
     </main>
   );
 }

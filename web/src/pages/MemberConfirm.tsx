@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { api, ApiError } from '../api/client';
 import { PageTitle } from '../ui/page';
 import { problemText } from '../ui/states';
@@ -32,13 +32,19 @@ export function MemberConfirm() {
     <main className="card narrow">
       <PageTitle title={title}>{title}</PageTitle>
       {!state && <p><FormattedMessage id="auth.confirm.confirming" /></p>}
-      {state && 'name' in state && <p role="status"><FormattedMessage id="auth.confirm.done" values={{ name: state.name }} /></p>}
+      {state && 'name' in state && (
+        <>
+          <p role="status"><FormattedMessage id="auth.confirm.done" values={{ name: state.name }} /></p>
+          <Link className="button" to="/member"><FormattedMessage id="auth.confirm.open" /></Link>
+        </>
+      )}
       {state && 'noToken' in state && <p role="alert" className="error"><FormattedMessage id="auth.link.noToken" /></p>}
       {state && 'error' in state && (
         <p role="alert" className="error">
           {state.error instanceof ApiError ? problemText(intl, state.error) : intl.formatMessage({ id: 'auth.confirm.failed' })}
         </p>
       )}
+      {state && !('name' in state) && <p><Link to="/member/login"><FormattedMessage id="auth.confirm.toSignIn" /></Link></p>}
     </main>
   );
 }

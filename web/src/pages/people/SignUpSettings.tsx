@@ -22,7 +22,7 @@ export function SignUpSettings() {
   return (
     <section aria-labelledby="sign-up-settings">
       <h2 id="sign-up-settings"><FormattedMessage id="settings.signUp.title" /></h2>
-      <QueryView query={settings}>{(s) => <DisposableSetting key={JSON.stringify(s)} settings={s} />}</QueryView>
+      <QueryView query={settings}>{(s) => <SignUpRules key={JSON.stringify(s)} settings={s} />}</QueryView>
       <h3><FormattedMessage id="settings.signUp.blocked.title" /></h3>
       <p className="muted small">{t('blocked.help')}</p>
       <BlockedDomains />
@@ -30,17 +30,20 @@ export function SignUpSettings() {
   );
 }
 
-function DisposableSetting({ settings }: { settings: SignUp }) {
+/** Disposable addresses, and the membership terms a sign-up agrees to (the version is recorded on the member). */
+function SignUpRules({ settings }: { settings: SignUp }) {
   const intl = useIntl();
   const toast = useToast();
   const [block, setBlock] = useState(settings.blockDisposableEmailDomains);
+  const [version, setVersion] = useState(settings.terms.version);
+  const [url, setUrl] = useState(settings.terms.url ?? '');
   const t = (id: string) => intl.formatMessage({ id: `settings.signUp.${id}` });
   return (
     <ActionFlow<SignUp>
       label={t('title')}
       method="PUT"
       path="/api/settings/member-sign-up"
-      body={{ blockDisposableEmailDomains: block }}
+      body={{ blockDisposableEmailDomains: block, terms: { version: version.trim(), url: url.trim() || null } }}
       confirmLabel={t('save')}
       onDone={() => toast(t('saved'))}
     >
@@ -48,6 +51,9 @@ function DisposableSetting({ settings }: { settings: SignUp }) {
         <input type="checkbox" checked={block} onChange={(e) => setBlock(e.target.checked)} />
         <span>{t('blockDisposable')}</span>
       </label>
+      <Input label={t('termsVersion')} value={version} onChange={setVersion} required maxLength={50} />
+      <Input label={t('termsUrl')} type="url" value={url} onChange={setUrl} placeholder="https://" />
+      <p className="muted small">{t('termsHelp')}</p>
     </ActionFlow>
   );
 }
