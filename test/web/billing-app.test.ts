@@ -103,6 +103,7 @@ describe('billing', () => {
     await page.getByRole('alert').getByText('The payment did not go through: The card was declined.', { exact: false }).waitFor();
     await page.screenshot({ path: path.join(screens, 'member-invoice-overdue.png'), fullPage: true });
 
+    await page.getByRole('link', { name: 'My page', exact: true }).click();
     await page.getByRole('link', { name: 'Card', exact: true }).click();
     await page.getByLabel('Saved card').getByText('Visa •••• 0002').waitFor();
     await page.getByLabel('New card number').fill('4242424242424242');

@@ -38,18 +38,19 @@ export function callsIn(text: string): { paths: Set<string>; methods: Set<Method
   return { paths, methods };
 }
 
-/** "METHOD /path" of every route a staff role may call (x-access lists roles; members' and public routes say so). */
-function staffRoutes(doc: ApiDocument): string[] {
+/** "METHOD /path" of every route staff (x-access lists roles) or members (x-access 'member') may call. */
+function routesFor(doc: ApiDocument, who: 'staff' | 'member'): string[] {
   const routes: string[] = [];
   for (const [p, operations] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(operations)) {
-      if (Array.isArray(op['x-access'])) routes.push(`${method.toUpperCase()} ${p}`);
+      const access = op['x-access'];
+      if (who === 'staff' ? Array.isArray(access) : access === 'member') routes.push(`${method.toUpperCase()} ${p}`);
     }
   }
   return routes.sort();
 }
 
-describe('route coverage of the staff web app', () => {
+describe('route coverage of the web app', () => {
   let doc: ApiDocument;
   const used = new Set<string>();
   beforeAll(async () => {
@@ -67,14 +68,24 @@ describe('route coverage of the staff web app', () => {
     expect(callsIn('const base = `/api/contracts/${id}`; post(`${base}/leaves`)').paths).toEqual(new Set(['/api/contracts/{}']));
   });
 
-  it('uses every staff route of /openapi.json on some screen', () => {
-    const routes = staffRoutes(doc);
-    // The document marks who may call each route; without staff routes there would be nothing to check.
-    expect(routes.length).toBeGreaterThan(50);
-    const unused = routes.filter((r) => {
+  const unusedOf = (routes: string[]) =>
+    routes.filter((r) => {
       const [method, p] = r.split(' ') as [string, string];
       return !used.has(`${method} ${shape(p)}`);
     });
+
+  it('uses every staff route of /openapi.json on some screen', () => {
+    const routes = routesFor(doc, 'staff');
+    // The document marks who may call each route; without staff routes there would be nothing to check.
+    expect(routes.length).toBeGreaterThan(50);
+    const unused = unusedOf(routes);
     expect(unused, `staff routes no screen of the web app uses:\n  ${unused.join('\n  ')}`).toEqual([]);
+  });
+
+  it('uses every member route of /openapi.json on some screen of the member app', () => {
+    const routes = routesFor(doc, 'member');
+    expect(routes.length).toBeGreaterThan(30);
+    const unused = unusedOf(routes);
+    expect(unused, `member routes no screen of the web app uses:\n  ${unused.join('\n  ')}`).toEqual([]);
   });
 });

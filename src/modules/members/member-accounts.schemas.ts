@@ -1,9 +1,9 @@
 import { domainToASCII } from 'node:url';
 import { z } from 'zod';
 import { email, password, timestamp } from '../../platform/auth/auth.schemas.js';
-import { memberChanges, memberDto, termsVersion } from './members.schemas.js';
+import { memberDto, termsVersion } from './members.schemas.js';
 
-export { signUpBody } from './members.schemas.js';
+export { selfUpdateBody, signUpBody } from './members.schemas.js';
 
 const mailedToken = z.string().min(10).max(200);
 
@@ -15,15 +15,6 @@ const memberRef = z.object({ id: z.uuid(), memberNumber: z.number().int(), famil
 export const memberSession = z
   .object({ token: z.string().describe('shm_…; send as Authorization: Bearer'), expiresAt: timestamp, member: memberRef })
   .meta({ id: 'MemberSession' });
-
-/** What members may change about themselves (and about the family members they lead). */
-export const selfUpdateBody = memberChanges
-  .pick({
-    familyName: true, givenName: true, familyNameKana: true, givenNameKana: true, phone: true, birthDate: true, gender: true,
-    address: true, emergencyContact: true,
-  })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), 'validation.at_least_one_change')
-  .meta({ example: { phone: '080-0000-1111' } });
 
 /** A member's own view: the staff record without staff notes and tags, with the family it leads or belongs to. */
 export const memberSelfDto = memberDto

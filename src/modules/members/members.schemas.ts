@@ -236,3 +236,12 @@ export const signUpBody = createMemberBody
   .meta({
     example: { email: 'hanako@example.com', password: 'correct horse battery', familyName: '山田', givenName: '花子', familyNameKana: 'やまだ', givenNameKana: 'はなこ', acceptedTermsVersion: '2026-04' },
   });
+
+/** What members may change about themselves (and about the family members they lead). */
+export const selfUpdateBody = memberChanges
+  .pick({
+    familyName: true, givenName: true, familyNameKana: true, givenNameKana: true, phone: true, birthDate: true, gender: true,
+    address: true, emergencyContact: true,
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'validation.at_least_one_change')
+  .meta({ example: { phone: '080-0000-1111' } });

@@ -7,6 +7,7 @@ import { useFormat } from '../format';
 import { PageTitle } from '../ui/page';
 import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
+import { useActing } from './acting';
 import { CancelBooking } from './CancelBooking';
 
 const toTimetable = (chunks: ReactNode[]) => <Link to="/member">{chunks}</Link>;
@@ -15,7 +16,8 @@ const toTimetable = (chunks: ReactNode[]) => <Link to="/member">{chunks}</Link>;
 export function Bookings() {
   const intl = useIntl();
   const [scope, setScope] = useState<'upcoming' | 'past'>('upcoming');
-  const reservations = $api.useQuery('get', '/api/me/reservations', { params: { query: { scope } } });
+  const { memberId } = useActing();
+  const reservations = $api.useQuery('get', '/api/me/reservations', { params: { query: { scope, memberId } } });
   const title = intl.formatMessage({ id: 'member.bookings.title' });
   return (
     <section>
@@ -96,7 +98,8 @@ function Waitlists() {
   const action = useApiAction();
   const [params] = useSearchParams();
   const wanted = params.get('offer');
-  const waitlist = $api.useQuery('get', '/api/me/waitlist');
+  const { memberId } = useActing();
+  const waitlist = $api.useQuery('get', '/api/me/waitlist', { params: { query: { memberId } } });
   // The list holds open entries only: the linked one is asked for on its own, to say what became of it.
   const linked = $api.useQuery('get', '/api/me/waitlist/{entryId}', { params: { path: { entryId: wanted ?? '' } } }, { enabled: wanted !== null, retry: false });
   const linkedStatus = linked.data?.status;

@@ -1,6 +1,6 @@
 import { lazy, useEffect } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
-import { Link, Navigate, NavLink, Outlet, Route, Routes, useNavigate } from 'react-router';
+import { Navigate, NavLink, Outlet, Route, Routes, useNavigate } from 'react-router';
 import { $api, api, isSignedOut, queryClient } from '../api/client';
 import { Login } from '../pages/Login';
 import { MemberConfirm } from '../pages/MemberConfirm';
@@ -10,6 +10,7 @@ import { LanguageSwitch } from '../ui/language';
 // The landing screen comes with the app, not one round trip later.
 import { Schedule } from './Schedule';
 import { registerServiceWorker } from './service-worker';
+import { ActingProvider, ActingSwitch, forgetActing } from './acting';
 
 const Bookings = lazy(() => import('./Bookings').then((m) => ({ default: m.Bookings })));
 const CheckInCodeScreen = lazy(() => import('./CheckInCode').then((m) => ({ default: m.CheckInCodeScreen })));
@@ -19,10 +20,11 @@ const CardScreen = lazy(() => import('./Card').then((m) => ({ default: m.CardScr
 const LineLink = lazy(() => import('./LineLink').then((m) => ({ default: m.LineLink })));
 const MyDataScreen = lazy(() => import('./MyData').then((m) => ({ default: m.MyDataScreen })));
 const UnsubscribeScreen = lazy(() => import('./Unsubscribe').then((m) => ({ default: m.UnsubscribeScreen })));
+const MyPage = lazy(() => import('./MyPage').then((m) => ({ default: m.MyPage })));
 const SignUp = lazy(() => import('../pages/SignUp').then((m) => ({ default: m.SignUp })));
 const NotificationsScreen = lazy(() => import('./Notifications').then((m) => ({ default: m.NotificationsScreen })));
 
-/** The members' own app, for their phones: the week's timetable, their bookings, check-in code, invoices and card. */
+/** The members' own app, for their phones: the timetable, their bookings, check-in code, invoices, and My page. */
 export default function MemberApp() {
   useEffect(() => {
     // Once the app is up: the worker's install fetches the shell, which must not compete with the first screen.
@@ -45,6 +47,7 @@ export default function MemberApp() {
         <Route path="card" element={<CardScreen />} />
         <Route path="my-data" element={<MyDataScreen />} />
         <Route path="notifications" element={<NotificationsScreen />} />
+        <Route path="me" element={<MyPage />} />
         <Route path="*" element={<Navigate to="/member" replace />} />
       </Route>
     </Routes>
@@ -56,7 +59,7 @@ const tabs: Array<[string, string]> = [
   ['/member/bookings', 'memberNav.bookings'],
   ['/member/check-in', 'memberNav.checkIn'],
   ['/member/invoices', 'memberNav.invoices'],
-  ['/member/card', 'memberNav.card'],
+  ['/member/me', 'memberNav.myPage'],
 ];
 
 /** A signed-in member's screens, with the tab bar at the bottom of the phone where a thumb reaches it. */
@@ -69,19 +72,20 @@ function SignedIn() {
   if (isSignedOut(me.error)) return <Navigate to="/member/login" replace />;
   async function signOut() {
     await api.POST('/api/member-auth/logout').catch(() => undefined);
+    forgetActing();
     queryClient.clear();
     navigate('/member/login');
   }
   return (
+    <ActingProvider me={me.data}>
     <div className="member-app">
       <header className="topbar">
         <span className="brand">{studio.displayName}</span>
         <LanguageSwitch />
       </header>
       <main className="card mobile" id="main">
+        <ActingSwitch me={me.data} />
         <Outlet />
-        <p className="small"><Link to="/member/notifications"><FormattedMessage id="notifications.link" /></Link></p>
-        <p className="small"><Link to="/member/my-data"><FormattedMessage id="privacy.me.link" /></Link></p>
         <button type="button" className="link small signout" onClick={() => void signOut()}><FormattedMessage id="common.signOut" /></button>
       </main>
       <nav className="bottom-tabs" aria-label={intl.formatMessage({ id: 'memberNav.label' })}>
@@ -92,5 +96,6 @@ function SignedIn() {
         ))}
       </nav>
     </div>
+    </ActingProvider>
   );
 }

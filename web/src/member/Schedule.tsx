@@ -6,6 +6,7 @@ import { addDays, useFormat } from '../format';
 import { PageTitle } from '../ui/page';
 import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
+import { useActing } from './acting';
 import { CancelBooking } from './CancelBooking';
 
 type ScheduleLesson = ResponseOf<'/api/me/schedule', 'get'>['lessons'][number];
@@ -13,7 +14,8 @@ type ScheduleLesson = ResponseOf<'/api/me/schedule', 'get'>['lessons'][number];
 /** The coming week, a tab per day; each lesson has the one thing the member can do about it now. */
 export function Schedule() {
   const intl = useIntl();
-  const schedule = $api.useQuery('get', '/api/me/schedule', { params: { query: { days: 7 } } });
+  const { memberId } = useActing();
+  const schedule = $api.useQuery('get', '/api/me/schedule', { params: { query: { days: 7, memberId } } });
   const title = intl.formatMessage({ id: 'member.schedule.title' });
   return (
     <section>
@@ -97,8 +99,9 @@ function FavouriteButton({ series, lessonName }: { series: { id: string; favouri
   const intl = useIntl();
   const toast = useToast();
   const action = useApiAction();
+  const { memberId } = useActing();
   const toggle = async () => {
-    const params = { path: { seriesId: series.id } };
+    const params = { path: { seriesId: series.id }, query: { memberId } };
     const done = await action.run(`favourite:${series.id}:${!series.favourite}`, () =>
       series.favourite ? api.DELETE('/api/me/favourites/{seriesId}', { params }) : api.PUT('/api/me/favourites/{seriesId}', { params }),
     );
@@ -128,13 +131,14 @@ function LessonAction({ lesson: l }: { lesson: ScheduleLesson }) {
   const toast = useToast();
   const action = useApiAction();
   const me = l.me;
+  const { memberId } = useActing();
   const busy = action.busy;
   const about = { lesson: l.lessonType.name, when: fmt.dayAndTime(l.startsAt) };
   const say = (id: string) => toast(intl.formatMessage({ id }, about));
 
   const book = (joinWaitlist: boolean) => async () => {
     const done = await action.run(`book:${l.id}`, (key) =>
-      api.POST('/api/me/reservations', { body: { lessonId: l.id, joinWaitlist }, headers: { 'idempotency-key': key } }),
+      api.POST('/api/me/reservations', { body: { lessonId: l.id, joinWaitlist, memberId }, headers: { 'idempotency-key': key } }),
     );
     if (done) say(done.outcome === 'waitlisted' ? 'member.schedule.toastWaitlisted' : 'member.schedule.toastBooked');
   };

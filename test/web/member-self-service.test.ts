@@ -1,0 +1,100 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { formatters } from '../../web/src/formatters.js';
+import { addLesson, bookingStudio, memberWithSession, staffApi, type BookingStudio } from '../support/booking.js';
+import { browserSuite, newPage, review } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+
+const web = browserSuite();
+let studio: BookingStudio;
+let timeZone: string;
+
+beforeAll(async () => {
+  studio = await bookingStudio(web.platform, web.T);
+  timeZone = (await web.platform.call(web.T, { method: 'GET', url: '/api/tenant' })).json().timezone;
+});
+
+/** A member signed in on a phone, in Japanese. */
+async function signedIn(email: string): Promise<Page> {
+  const page = await newPage(web.browser, 'phone', 'ja');
+  await page.goto(`${web.base}/member/login`);
+  await page.getByLabel('メールアドレス').fill(email);
+  await page.getByLabel('パスワード').fill('member password 1');
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  await page.getByRole('heading', { name: '時間割' }).waitFor();
+  return page;
+}
+
+/** The calendar month `n` months after the studio's current one, as YYYY-MM. */
+function monthsAhead(n: number): string {
+  const [y, m] = formatters('en', timeZone).dayOf(new Date().toISOString()).split('-').map(Number) as [number, number];
+  const index = y * 12 + (m - 1) + n;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
+
+describe('member self-service on the phone', () => {
+  it('lets a family lead book a lesson for a child, and see and edit the child on My page', async () => {
+    const staff = staffApi(web.platform, web.T);
+    const lead = await memberWithSession(web.platform, web.T, studio);
+    const child = await staff.ok('POST', '/api/members', { familyName: '佐藤', givenName: 'こども' });
+    await staff.ok('PUT', `/api/members/${child.id}/family-lead`, { leadId: lead.memberId }, 200);
+    await staff.ok('POST', '/api/contracts', { memberId: child.id, planId: studio.packPlanId, firstInvoice: 'next_run' });
+    const startsAt = new Date(Math.ceil((Date.now() + 2 * 86_400_000) / 3_600_000) * 3_600_000);
+    const lessonId = await addLesson(web.platform, web.T, studio, { startsAt, capacity: 6 });
+    const fmt = formatters('ja', timeZone);
+
+    const page = await signedIn(lead.email);
+    const whom = page.getByLabel('予約・手続きをする人');
+    await whom.selectOption({ label: '佐藤 こども' });
+    await page.getByRole('tab', { name: fmt.day(fmt.dayOf(startsAt.toISOString())) }).click();
+    const card = page.getByRole('article', { name: new RegExp(`^${fmt.clock(startsAt.toISOString())}の`) });
+    await card.getByRole('button', { name: '予約する' }).click();
+    await card.getByText('予約済み').waitFor();
+    await review(page, 'member-family-booking-ja-phone');
+    const childBookings = await web.platform.call(web.T, { method: 'GET', url: `/api/members/${child.id}/reservations`, token: web.T.ownerToken });
+    expect(childBookings.json().items.map((r: { lessonId: string; status: string }) => [r.lessonId, r.status])).toEqual([[lessonId, 'booked']]);
+    expect((await lead.send('GET', '/api/me/reservations')).json().items).toEqual([]);
+
+    // The choice holds across screens: My bookings and My page show the child's.
+    await page.getByRole('navigation', { name: '会員メニュー' }).getByRole('link', { name: '予約' }).click();
+    await page.getByRole('list', { name: '予約' }).getByRole('listitem').first().getByText('予約済み').waitFor();
+    await page.getByRole('navigation', { name: '会員メニュー' }).getByRole('link', { name: 'マイページ' }).click();
+    await page.getByText('佐藤 こどもさんの会員情報を表示しています。').waitFor();
+    const profile = page.getByRole('form', { name: 'プロフィール' });
+    await profile.getByLabel('電話番号').fill('090-3333-4444');
+    await profile.getByRole('button', { name: 'プロフィールを保存' }).click();
+    await page.getByText('プロフィールを保存しました。').waitFor();
+    expect((await staff.ok('GET', `/api/members/${child.id}`, undefined, 200)).phone).toBe('09033334444');
+    await whom.selectOption({ index: 0 });
+    await expect.poll(async () => profile.getByLabel('姓').inputValue()).toBe('鈴木');
+    await page.context().close();
+  });
+
+  it('lets a member ask for a leave on My page, see its preview first, and confirm it', async () => {
+    const staff = staffApi(web.platform, web.T);
+    const member = await memberWithSession(web.platform, web.T, studio);
+    const monthly = await staff.ok('POST', '/api/plans', { kind: 'monthly', name: '月4回', terms: { price: 8800, taxCategory: 'standard_10', leaveFee: 1100 } });
+    await staff.ok('POST', '/api/contracts', { memberId: member.memberId, planId: monthly.id });
+    const from = monthsAhead(2);
+    const fmt = formatters('ja', timeZone);
+
+    const page = await signedIn(member.email);
+    await page.getByRole('navigation', { name: '会員メニュー' }).getByRole('link', { name: 'マイページ' }).click();
+    const contract = page.getByRole('article', { name: /月4回/ });
+    await contract.getByRole('button', { name: '休会を申し込む' }).click();
+    const form = contract.getByRole('form', { name: '休会を申し込む' });
+    await form.getByLabel('休会を始める月').fill(from);
+    await form.getByRole('button', { name: 'プレビュー' }).click();
+    const preview = contract.getByRole('region', { name: '休会を申し込む:プレビュー' });
+    await preview.getByText(fmt.month(from), { exact: false }).first().waitFor();
+    await review(page, 'member-leave-preview-ja-phone');
+    // Nothing is written by the preview.
+    const before = (await member.send('GET', '/api/me/contracts')).json().items.find((c: { kind: string }) => c.kind === 'monthly');
+    expect(before.leaves).toEqual([]);
+    await preview.getByRole('button', { name: 'この内容で休会する' }).click();
+    await page.getByText('休会を受け付けました。').waitFor();
+    const after = (await member.send('GET', '/api/me/contracts')).json().items.find((c: { kind: string }) => c.kind === 'monthly');
+    expect(after.leaves.map((l: { fromMonth: string; withdrawn: boolean }) => [l.fromMonth, l.withdrawn])).toEqual([[from, false]]);
+    await contract.getByRole('button', { name: '復帰の月を決める' }).waitFor();
+    await page.context().close();
+  });
+});

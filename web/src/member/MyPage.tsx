@@ -1,0 +1,201 @@
+import { useState, type ReactNode } from 'react';
+import { FormattedMessage, useIntl } from 'react-intl';
+import { Link } from 'react-router';
+import { selfUpdateBody } from '../../../src/modules/members/members.schemas';
+import { $api, api, useApiAction } from '../api/client';
+import type { BodyOf, ResponseOf } from '../api/types';
+import { ContractOutcome, contractPreview, Input } from '../ui';
+import { ActionFlow } from '../ui/action-flow';
+import { refusesFields, TextField, useSchemaForm } from '../ui/form';
+import { PageTitle } from '../ui/page';
+import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
+import { useToast } from '../ui/toast';
+import { useActing } from './acting';
+
+type Contract = ResponseOf<'/api/me/contracts', 'get'>['items'][number];
+type Me = ResponseOf<'/api/me', 'get'>;
+
+/**
+ * My page: the membership (plan, status, what will be charged, and the leave and cancellation the studio's rules
+ * allow, each previewed first), the profile, and the way to the card, notifications and my data. For a family lead
+ * acting for a child (acting.tsx), the child's membership and profile.
+ */
+export function MyPage() {
+  const intl = useIntl();
+  const acting = useActing();
+  const title = intl.formatMessage({ id: 'member.myPage.title' });
+  return (
+    <section>
+      <PageTitle title={title}>{title}</PageTitle>
+      {acting.memberId && <p className="muted"><FormattedMessage id="member.acting.showing" values={{ name: acting.name }} /></p>}
+      <Membership />
+      <Profile key={acting.memberId ?? 'me'} />
+      <h2><FormattedMessage id="member.myPage.more" /></h2>
+      <ul className="links">
+        <li><Link to="/member/card"><FormattedMessage id="member.card.title" /></Link></li>
+        <li><Link to="/member/notifications"><FormattedMessage id="notifications.link" /></Link></li>
+        <li><Link to="/member/my-data"><FormattedMessage id="privacy.me.link" /></Link></li>
+      </ul>
+    </section>
+  );
+}
+
+function Membership() {
+  const { memberId } = useActing();
+  const contracts = $api.useQuery('get', '/api/me/contracts', { params: { query: { memberId } } });
+  return (
+    <section aria-labelledby="my-membership">
+      <h2 id="my-membership"><FormattedMessage id="member.myPage.membership" /></h2>
+      <QueryView query={contracts} rows={2}>
+        {({ items }) => {
+          const current = items.filter((c) => c.status !== 'ended');
+          return current.length === 0 ? (
+            <EmptyState><FormattedMessage id="member.myPage.noContract" /></EmptyState>
+          ) : (
+            current.map((c) => <MyContract key={c.id} contract={c} />)
+          );
+        }}
+      </QueryView>
+    </section>
+  );
+}
+
+type Change = 'leave' | 'return' | 'cancel';
+
+/** One contract: what it is and will charge, and the changes a member may ask for, each previewed first. */
+function MyContract({ contract: c }: { contract: Contract }) {
+  const intl = useIntl();
+  const toast = useToast();
+  const [open, setOpen] = useState<Change | null>(null);
+  const leave = c.leaves.filter((l) => !l.withdrawn).at(-1);
+  const changes: Change[] = c.kind !== 'monthly' ? [] : [...(leave ? (['return'] as const) : (['leave'] as const)), ...(c.endDate ? [] : (['cancel'] as const))];
+  return (
+    <article className="contract" aria-label={intl.formatMessage({ id: 'contracts.card' }, { plans: c.plans.map((p) => p.planName).join(' → ') })}>
+      <ContractOutcome contract={c} />
+      {changes.length > 0 && (
+        <div className="actions">
+          {changes.map((a) => (
+            <button key={a} type="button" className={open === a ? '' : 'secondary'} aria-expanded={open === a} onClick={() => setOpen(open === a ? null : a)}>
+              <FormattedMessage id={`member.myPage.action.${a}`} />
+            </button>
+          ))}
+        </div>
+      )}
+      {open && (
+        <ContractChange
+          key={open}
+          change={open}
+          contractId={c.id}
+          leaveId={leave?.id}
+          onDone={() => {
+            toast(intl.formatMessage({ id: `member.myPage.done.${open}` }));
+            setOpen(null);
+          }}
+          onClose={() => setOpen(null)}
+        />
+      )}
+    </article>
+  );
+}
+
+/** A leave, a return from leave, or a cancellation: the API's preview (the same rules as the desk's), then confirm. */
+function ContractChange({ change, contractId, leaveId, onDone, onClose }: { change: Change; contractId: string; leaveId?: string; onDone: () => void; onClose: () => void }) {
+  const intl = useIntl();
+  const [v, setV] = useState({ fromMonth: '', returnMonth: '', reason: '' });
+  const set = (k: keyof typeof v) => (value: string) => setV({ ...v, [k]: value });
+  const t = (id: string) => intl.formatMessage({ id: `member.myPage.${id}` });
+  const forms: Record<Change, { method?: 'PUT'; path: string; previewPath: string; body: object; fields: ReactNode }> = {
+    leave: {
+      path: `/api/me/contracts/${contractId}/leaves`,
+      previewPath: `/api/me/contracts/${contractId}/leaves/preview`,
+      body: { fromMonth: v.fromMonth, ...(v.returnMonth ? { returnMonth: v.returnMonth } : {}), ...(v.reason.trim() ? { reason: v.reason } : {}) },
+      fields: (
+        <>
+          <Input label={t('leave.from')} type="month" required value={v.fromMonth} onChange={set('fromMonth')} />
+          <Input label={t('leave.back')} type="month" value={v.returnMonth} onChange={set('returnMonth')} />
+          <Input label={t('leave.reason')} value={v.reason} onChange={set('reason')} />
+        </>
+      ),
+    },
+    return: {
+      method: 'PUT',
+      path: `/api/me/contracts/${contractId}/leaves/${leaveId}/return`,
+      previewPath: `/api/me/contracts/${contractId}/leaves/${leaveId}/return/preview`,
+      body: { returnMonth: v.returnMonth },
+      fields: <Input label={t('return.back')} type="month" required value={v.returnMonth} onChange={set('returnMonth')} />,
+    },
+    cancel: {
+      path: `/api/me/contracts/${contractId}/cancellation`,
+      previewPath: `/api/me/contracts/${contractId}/cancellation/preview`,
+      body: { reason: v.reason },
+      fields: <Input label={t('cancel.reason')} required value={v.reason} onChange={set('reason')} />,
+    },
+  };
+  const form = forms[change];
+  return (
+    <ActionFlow<Contract>
+      label={t(`action.${change}`)}
+      method={form.method ?? 'POST'}
+      path={form.path}
+      body={form.body}
+      preview={{ path: form.previewPath, show: contractPreview }}
+      confirmLabel={t(`confirm.${change}`)}
+      onDone={onDone}
+      onClose={onClose}
+    >
+      <p className="muted small">{t(`help.${change}`)}</p>
+      {form.fields}
+    </ActionFlow>
+  );
+}
+
+/** The profile fields a member may change, checked by the server's own schema. */
+const profile = selfUpdateBody;
+type ProfileFields = { familyName: string; givenName: string; familyNameKana: string; givenNameKana: string; phone: string };
+
+function Profile() {
+  const { memberId } = useActing();
+  const self = $api.useQuery('get', '/api/me', {}, { enabled: !memberId });
+  const child = $api.useQuery('get', '/api/me/family/{memberId}', { params: { path: { memberId: memberId ?? '' } } }, { enabled: !!memberId });
+  return (
+    <section aria-labelledby="my-profile">
+      <h2 id="my-profile"><FormattedMessage id="member.myPage.profile" /></h2>
+      <QueryView query={memberId ? child : self} rows={3}>{(m) => <ProfileForm member={m} memberId={memberId} />}</QueryView>
+    </section>
+  );
+}
+
+function ProfileForm({ member, memberId }: { member: Me; memberId: string | undefined }) {
+  const intl = useIntl();
+  const toast = useToast();
+  const action = useApiAction();
+  const form = useSchemaForm<ProfileFields>(profile, {
+    familyName: member.familyName, givenName: member.givenName, familyNameKana: member.familyNameKana ?? '',
+    givenNameKana: member.givenNameKana ?? '', phone: member.phone ?? '',
+  }, action.error);
+  const submit = form.handleSubmit(async (values) => {
+    const body = values as unknown as BodyOf<'/api/me', 'patch'>;
+    const saved = await action.run(`profile:${memberId ?? 'me'}:${JSON.stringify(body)}`, () =>
+      memberId ? api.PATCH('/api/me/family/{memberId}', { params: { path: { memberId } }, body }) : api.PATCH('/api/me', { body }),
+    );
+    if (saved) toast(intl.formatMessage({ id: 'member.myPage.profileSaved' }));
+  });
+  const field = (name: keyof ProfileFields, type = 'text', autoComplete = 'off') => (
+    <TextField form={form} name={name} label={intl.formatMessage({ id: `auth.signUp.field.${name}` })} type={type} autoComplete={autoComplete} />
+  );
+  return (
+    <form onSubmit={submit} noValidate aria-label={intl.formatMessage({ id: 'member.myPage.profile' })}>
+      <p className="muted small">
+        <FormattedMessage id="member.myPage.memberNumber" values={{ number: member.memberNumber }} />
+        {member.loginEmail && <> · {member.loginEmail}</>}
+      </p>
+      {field('familyName', 'text', 'family-name')}
+      {field('givenName', 'text', 'given-name')}
+      {field('familyNameKana')}
+      {field('givenNameKana')}
+      {field('phone', 'tel', 'tel')}
+      {action.error && !refusesFields(action.error, form as never) ? <ProblemAlert error={action.error} /> : null}
+      <button type="submit" disabled={action.busy}><FormattedMessage id="member.myPage.saveProfile" /></button>
+    </form>
+  );
+}
