@@ -69,6 +69,63 @@ describe('member self-service on the phone', () => {
     await page.context().close();
   });
 
+  it('pages the timetable a week ahead, up to the booking window, and narrows it by lesson', async () => {
+    const staff = staffApi(web.platform, web.T);
+    const member = await memberWithSession(web.platform, web.T, studio);
+    await staff.ok('POST', '/api/lesson-types', { name: 'ヨガ', durationMinutes: 60 });
+    // A week from now, on the hour: the first day of the next page, whose booking has opened or opens today.
+    const startsAt = new Date(Math.ceil((Date.now() + 7 * 86_400_000) / 3_600_000) * 3_600_000);
+    await addLesson(web.platform, web.T, studio, { startsAt, capacity: 4 });
+    const fmt = formatters('ja', timeZone);
+
+    const page = await signedIn(member.email);
+    const earlier = page.getByRole('button', { name: '← 前の週' });
+    expect(await earlier.isDisabled()).toBe(true);
+    await page.getByRole('button', { name: '次の週 →' }).click();
+    await page.getByRole('tab', { name: fmt.day(fmt.dayOf(startsAt.toISOString())) }).click();
+    const card = page.getByRole('article', { name: new RegExp(`^${fmt.clock(startsAt.toISOString())}の`) });
+    await card.waitFor();
+    // A week later than the window allows is not offered.
+    expect(await page.getByRole('button', { name: '次の週 →' }).isDisabled()).toBe(true);
+    await review(page, 'member-timetable-next-week-ja-phone');
+    await page.getByLabel('レッスン', { exact: true }).selectOption({ label: 'ヨガ' });
+    await card.waitFor({ state: 'detached' });
+    await page.getByLabel('レッスン', { exact: true }).selectOption({ index: 0 });
+    await card.waitFor();
+    await earlier.click();
+    expect(await earlier.isDisabled()).toBe(true);
+    await page.context().close();
+  });
+
+  it('opens a booking from My bookings, adds it to the calendar, and gives the private calendar address', async () => {
+    const member = await memberWithSession(web.platform, web.T, studio);
+    const startsAt = new Date(Math.ceil((Date.now() + 3 * 86_400_000) / 3_600_000) * 3_600_000);
+    const lessonId = await addLesson(web.platform, web.T, studio, { startsAt, capacity: 4 });
+    const booking = (await member.send('POST', '/api/me/reservations', { lessonId })).json().reservation;
+
+    const page = await signedIn(member.email);
+    await page.getByRole('navigation', { name: '会員メニュー' }).getByRole('link', { name: '予約' }).click();
+    await page.getByRole('list', { name: '予約' }).getByRole('link').first().click();
+    await page.getByRole('table').getByText('予約済み').waitFor();
+    const add = page.getByRole('link', { name: 'カレンダーに追加（.ics）' });
+    const href = await add.getAttribute('href');
+    expect(href).toBe(`/api/me/reservations/${booking.id}/calendar`);
+    // The link works with the browser's session cookie, as a phone opening it would.
+    const ics = await page.evaluate(async (path) => { const r = await fetch(path); return { type: r.headers.get('content-type'), body: await r.text() }; }, href!);
+    expect(ics.type).toBe('text/calendar; charset=utf-8');
+    expect(ics.body).toContain(`UID:${booking.id}@`);
+    await review(page, 'member-booking-ja-phone');
+
+    await page.getByRole('navigation', { name: '会員メニュー' }).getByRole('link', { name: 'マイページ' }).click();
+    await page.getByRole('button', { name: '同期用のアドレスを表示' }).click();
+    const address = await page.getByLabel('同期用のアドレス').inputValue();
+    expect(address).toMatch(/\/api\/calendar-feeds\/c1\./);
+    expect(await page.getByRole('link', { name: 'カレンダーアプリで開く' }).getAttribute('href')).toBe(address.replace(/^http:/, 'webcal:'));
+    const feed = await web.platform.call(web.T, { method: 'GET', url: new URL(address).pathname });
+    expect(feed.body).toContain(`UID:${booking.id}@`);
+    await page.context().close();
+  });
+
   it('lets a member ask for a leave on My page, see its preview first, and confirm it', async () => {
     const staff = staffApi(web.platform, web.T);
     const member = await memberWithSession(web.platform, web.T, studio);

@@ -2,14 +2,15 @@ import { sql } from 'kysely';
 import { addDays, tenantToday, zonedInstant } from '../../platform/calendar.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { policyColumns, policyOf, studioBookingRules, windowOf } from './booking-policy.js';
-import { favouritesRepo } from './reservations.repo.js';
+import { favouritesRepo, scheduleChoices } from './reservations.repo.js';
 
 /**
- * The member's timetable: a span of days with each lesson's seats left and the member's own state. It reads
- * the seat counters rather than counting reservations, and makes five indexed queries whatever the span
- * holds, so it stays fast while bookings pour in.
+ * The member's timetable: a span of days with each lesson's seats left and the member's own state, and what it
+ * can be narrowed to. It reads the seat counters rather than counting reservations, and makes five indexed
+ * queries (and three reads of the small catalog tables) whatever the span holds, so it stays fast while bookings
+ * pour in.
  */
-export async function memberSchedule(ctx: TenantContext, memberId: string, q: { from?: string; days: number; locationId?: string; lessonTypeId?: string }) {
+export async function memberSchedule(ctx: TenantContext, memberId: string, q: { from?: string; days: number; locationId?: string; lessonTypeId?: string; instructorId?: string }) {
   const tz = ctx.tenant.timezone;
   const from = q.from ?? tenantToday(ctx);
   let query = ctx.db
@@ -29,7 +30,8 @@ export async function memberSchedule(ctx: TenantContext, memberId: string, q: { 
     .orderBy('l.id');
   if (q.locationId) query = query.where('l.location_id', '=', q.locationId);
   if (q.lessonTypeId) query = query.where('l.lesson_type_id', '=', q.lessonTypeId);
-  const lessons = await query.execute();
+  if (q.instructorId) query = query.where(sql<boolean>`coalesce(l.substitute_instructor_id, l.instructor_id) = ${q.instructorId}`);
+  const [lessons, choices] = await Promise.all([query.execute(), scheduleChoices(ctx.db)]);
   const ids = lessons.map((l) => l.id);
   const seriesIds = [...new Set(lessons.flatMap((l) => (l.series_id ? [l.series_id] : [])))];
   const [studio, mine, entries, waiting, favourites] = await Promise.all([
@@ -56,9 +58,17 @@ export async function memberSchedule(ctx: TenantContext, memberId: string, q: { 
   const entered = new Map(entries.map((e) => [e.lesson_id, e]));
   const waitingCount = new Map(waiting.map((w) => [w.lesson_id, w.n]));
 
+  // As far ahead as any lesson type's booking opens: later lessons could only say when booking opens.
+  const horizonDays = Math.max(studio.defaults.opensDaysBefore, ...choices.lessonTypes.map((t) => t.booking_opens_days_before ?? 0));
   return {
     from,
     days: q.days,
+    lastBookableDay: addDays(tenantToday(ctx), horizonDays),
+    choices: {
+      locations: choices.locations,
+      lessonTypes: choices.lessonTypes.map((t) => ({ id: t.id, name: t.name })),
+      instructors: choices.instructors,
+    },
     lessons: lessons.map((l) => {
       const window = windowOf(l.starts_at, policyOf(studio, l), tz);
       const seatsLeft = l.status === 'scheduled' ? Math.max(0, l.capacity - l.booked - l.held) : 0;

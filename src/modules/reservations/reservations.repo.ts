@@ -21,6 +21,18 @@ const lessonsWithRules = (db: Tx) =>
     .innerJoin('app.lesson_types as t', 't.id', 'l.lesson_type_id')
     .select([...lessonColumns, 't.name as lesson_type_name', ...policyColumns.map((c) => `t.${c}` as const)]);
 
+/** Reservations with their lesson's time, place and type (and the type's booking rules, for the cancel deadline). */
+const withLessons = (db: Tx) =>
+  db
+    .selectFrom('app.reservations as r')
+    .innerJoin('app.lessons as l', 'l.id', 'r.lesson_id')
+    .innerJoin('app.lesson_types as t', 't.id', 'l.lesson_type_id')
+    .innerJoin('app.rooms as rm', 'rm.id', 'l.room_id')
+    .innerJoin('app.locations as loc', 'loc.id', 'l.location_id')
+    .selectAll('r')
+    .select(['l.starts_at', 'l.ends_at', 'l.status as lesson_status', 't.name as lesson_type_name', 't.colour', 'rm.name as room_name', 'loc.name as location_name'])
+    .select(policyColumns.map((c) => `t.${c}` as const));
+
 export const reservationsRepo = {
   /** A lesson with its type's booking-rule overrides: what a booking decision reads. */
   lesson: (db: Tx, id: string) => lessonsWithRules(db).where('l.id', '=', id).executeTakeFirst(),
@@ -180,15 +192,7 @@ export const reservationsRepo = {
    * cancelled or released, or whose lesson the studio cancelled.
    */
   listForMember: (db: Tx, memberId: string, q: { upcoming: boolean; now: Date; limit: number }) =>
-    db
-      .selectFrom('app.reservations as r')
-      .innerJoin('app.lessons as l', 'l.id', 'r.lesson_id')
-      .innerJoin('app.lesson_types as t', 't.id', 'l.lesson_type_id')
-      .innerJoin('app.rooms as rm', 'rm.id', 'l.room_id')
-      .innerJoin('app.locations as loc', 'loc.id', 'l.location_id')
-      .selectAll('r')
-      .select(['l.starts_at', 'l.ends_at', 'l.status as lesson_status', 't.name as lesson_type_name', 't.colour', 'rm.name as room_name', 'loc.name as location_name'])
-      .select(policyColumns.map((c) => `t.${c}` as const))
+    withLessons(db)
       .where('r.member_id', '=', memberId)
       .where((eb) => {
         const standing = eb.and([eb('l.starts_at', '>=', q.now), eb('r.status', 'in', ['booked', 'attended']), eb('l.status', '=', 'scheduled')]);
@@ -197,6 +201,13 @@ export const reservationsRepo = {
       .orderBy('l.starts_at', q.upcoming ? 'asc' : 'desc')
       .limit(q.limit)
       .execute(),
+
+  /** One reservation with its lesson, as the list gives it. */
+  withLesson: (db: Tx, id: string) => withLessons(db).where('r.id', '=', id).executeTakeFirst(),
+
+  /** A member's bookings in lessons from `since` on, for their calendar feed (a year ahead at most is plenty). */
+  feedFor: (db: Tx, memberId: string, since: Date) =>
+    withLessons(db).where('r.member_id', '=', memberId).where('l.starts_at', '>=', since).orderBy('l.starts_at').limit(500).execute(),
 
   /** A lesson's roster: every reservation with the member's name. */
   roster: (db: Tx, lessonId: string) =>
@@ -322,4 +333,14 @@ export const favouritesRepo = {
   add: (db: Tx, memberId: string, seriesId: string) =>
     db.insertInto('app.favourites').values({ member_id: memberId, series_id: seriesId }).onConflict((oc) => oc.doNothing()).execute(),
   remove: (db: Tx, memberId: string, seriesId: string) => db.deleteFrom('app.favourites').where('member_id', '=', memberId).where('series_id', '=', seriesId).execute(),
+};
+
+/** What a member's timetable can be narrowed to: the studio's live locations, lesson types and instructors. */
+export const scheduleChoices = async (db: Tx) => {
+  const [locations, lessonTypes, instructors] = await Promise.all([
+    db.selectFrom('app.locations').select(['id', 'name']).where('archived_at', 'is', null).orderBy('name').execute(),
+    db.selectFrom('app.lesson_types').select(['id', 'name', 'booking_opens_days_before']).where('archived_at', 'is', null).orderBy('name').execute(),
+    db.selectFrom('app.instructors').select(['id', 'display_name as name']).where('archived_at', 'is', null).orderBy('display_name').execute(),
+  ]);
+  return { locations, lessonTypes, instructors };
 };

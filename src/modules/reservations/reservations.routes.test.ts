@@ -38,6 +38,72 @@ afterAll(async () => {
 });
 
 describe('booking from the phone', () => {
+  it('lists the bookings that stand as coming, with their free-cancel deadline, and the rest as history', async () => {
+    setNow('2026-12-02T12:00:00');
+    const m = await member();
+    const [kept, dropped, called] = [await lessonAt('2026-12-09T09:00:00', 5), await lessonAt('2026-12-09T11:00:00', 5), await lessonAt('2026-12-09T13:00:00', 5)];
+    const ids: Record<string, string> = {};
+    for (const lessonId of [kept, dropped, called]) ids[lessonId] = (await m.send('POST', '/api/me/reservations', { lessonId })).json().reservation.id;
+    expect((await m.send('POST', `/api/me/reservations/${ids[dropped]}/cancel`)).statusCode).toBe(200);
+    await staff.ok('POST', `/api/lessons/${called}/cancel`, { reason: 'Instructor ill' }, 200);
+    const coming = (await m.send('GET', '/api/me/reservations?scope=upcoming')).json().items;
+    // The studio's default: free until 180 minutes before.
+    expect(coming.map((r: { lessonId: string; cancelDeadline: string }) => [r.lessonId, r.cancelDeadline])).toEqual([[kept, tokyo('2026-12-09T06:00:00').toISOString()]]);
+    const history = (await m.send('GET', '/api/me/reservations?scope=past')).json().items;
+    expect(history.map((r: { lessonId: string; status: string; cancelDeadline: null }) => [r.lessonId, r.status, r.cancelDeadline]).sort()).toEqual(
+      [[dropped, 'cancelled', null], [called, 'released', null]].sort(), // a lesson the studio cancelled releases its bookings
+    );
+  });
+
+  it('gives a booking as an .ics file, and a private calendar feed that follows bookings and cancellations', async () => {
+    setNow('2026-12-02T12:00:00');
+    const m = await member();
+    const lessonId = await lessonAt('2026-12-09T18:30:00', 5);
+    const booking = (await m.send('POST', '/api/me/reservations', { lessonId })).json().reservation;
+    const ics = await m.send('GET', `/api/me/reservations/${booking.id}/calendar`);
+    expect(ics.statusCode).toBe(200);
+    expect(ics.headers['content-type']).toBe('text/calendar; charset=utf-8');
+    expect(ics.body).toContain(`UID:${booking.id}@${tenant.slug}.studiohive`);
+    expect(ics.body).toContain('DTSTART:20261209T093000Z');
+    expect(ics.body).toContain('STATUS:CONFIRMED');
+    // Another member's booking is not theirs to download.
+    expect((await (await member()).send('GET', `/api/me/reservations/${booking.id}/calendar`)).statusCode).toBe(404);
+
+    const { url } = (await m.send('GET', '/api/me/calendar-feed')).json();
+    expect(url).toMatch(new RegExp(`^http://${tenant.slug}\\.studiohive\\.test(:\\d+)?/api/calendar-feeds/c1\\.`));
+    const feedPath = new URL(url).pathname;
+    const feed = () => platform.call(tenant, { method: 'GET', url: feedPath });
+    expect((await feed()).body).toMatch(new RegExp(`UID:${booking.id}@[^]*STATUS:CONFIRMED`));
+    expect((await m.send('POST', `/api/me/reservations/${booking.id}/cancel`)).statusCode).toBe(200);
+    expect((await feed()).body).toMatch(new RegExp(`UID:${booking.id}@[^]*STATUS:CANCELLED`));
+    // The address is the key: changed, or taken to another studio, it opens nothing.
+    const token = feedPath.split('/').pop()!;
+    const forged = `${token.slice(0, -2)}${token.at(-2) === 'A' ? 'B' : 'A'}${token.at(-1)}`;
+    expect((await platform.call(tenant, { method: 'GET', url: `/api/calendar-feeds/${forged}` })).statusCode).toBe(404);
+    const other = await platform.createTenant();
+    expect((await platform.call(other, { method: 'GET', url: feedPath })).statusCode).toBe(404);
+  });
+
+  it('narrows the timetable by instructor, offers the studio\'s choices, and says how far ahead bookings go', async () => {
+    setNow('2026-12-02T12:00:00');
+    const m = await member();
+    const [taught, other] = [await lessonAt('2026-12-10T09:00:00', 5), await lessonAt('2026-12-10T10:00:00', 5)];
+    const instructorId = await inTenant(platform, tenant, async (db) => {
+      const { id } = await db.insertInto('app.instructors').values({ display_name: '田中 先生' }).returning('id').executeTakeFirstOrThrow();
+      await db.updateTable('app.lessons').set({ instructor_id: id }).where('id', '=', taught).execute();
+      return id;
+    });
+    const day = (query = '') => m.send('GET', `/api/me/schedule?from=2026-12-10&days=1${query}`);
+    const all = (await day()).json();
+    expect(all.lessons.map((l: { id: string }) => l.id)).toEqual(expect.arrayContaining([taught, other]));
+    expect(all.choices.instructors).toContainEqual({ id: instructorId, name: '田中 先生' });
+    expect(all.choices.lessonTypes.map((t: { id: string }) => t.id)).toContain(studio.lessonTypeId);
+    // Booking opens 7 days ahead by default: the timetable pages up to 2026-12-09 (Tokyo's today is the 2nd).
+    expect(all.lastBookableDay).toBe('2026-12-09');
+    expect((await day(`&instructorId=${instructorId}`)).json().lessons.map((l: { id: string }) => l.id)).toEqual([taught]);
+    expect((await day('&instructorId=not-a-uuid')).statusCode).toBe(400);
+  });
+
   it('gives the credits back when the studio cancels the lesson, and its preview counts them first', async () => {
     setNow('2026-12-01T12:00:00');
     const [a, b] = [await member(), await member()];

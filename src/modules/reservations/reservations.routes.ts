@@ -10,6 +10,11 @@ import { penaltiesService } from './penalties.js';
 import * as s from './reservations.schemas.js';
 import { reservationsService } from './reservations.service.js';
 import { waitlistService } from './waitlist.service.js';
+import { calendarService } from './calendar.service.js';
+import type { Runtime } from '../../platform/runtime.js';
+import { z } from 'zod';
+
+const calendar = z.any().describe('text/calendar (iCalendar, RFC 5545)');
 
 const DESK = ['owner', 'manager', 'front_desk'] as const;
 const MANAGERS = ['owner', 'manager'] as const;
@@ -20,7 +25,7 @@ async function existingMember(ctx: TenantContext, memberId: string) {
 }
 
 /** Members book from their phones: the timetable with their own state, bookings, and the waitlist. */
-export function memberReservationRoutes({ route }: TenantRouter) {
+export function memberReservationRoutes({ route }: TenantRouter, { auth }: Runtime) {
   const tags = ['reservations (member)'];
   route({
     method: 'GET', url: '/api/me/schedule', summary: 'The timetable with seats left and my own state on each lesson', tags, access: 'member',
@@ -38,9 +43,27 @@ export function memberReservationRoutes({ route }: TenantRouter) {
     handler: async (ctx, { body }) => reservationsService.book(ctx, { ...body, memberId: await actingMemberId(ctx, body.memberId) }, true),
   });
   route({
-    method: 'GET', url: '/api/me/reservations/:reservationId', summary: 'One of my reservations', tags, access: 'member',
-    schema: { params: s.reservationIdParams, response: s.reservationDto },
-    handler: (ctx, { params }) => reservationsService.get(ctx, params.reservationId, true),
+    method: 'GET', url: '/api/me/reservations/:reservationId', summary: 'One of my reservations, with its lesson', tags, access: 'member',
+    schema: { params: s.reservationIdParams, response: s.reservationWithLesson },
+    handler: (ctx, { params }) => reservationsService.mine(ctx, params.reservationId),
+  });
+  route({
+    method: 'GET', url: '/api/me/reservations/:reservationId/calendar', summary: 'One of my bookings as an .ics file, to add to my calendar', tags,
+    access: 'member', produces: 'text/calendar; charset=utf-8',
+    schema: { params: s.reservationIdParams, response: calendar },
+    handler: (ctx, { params }) => calendarService.booking(ctx, params.reservationId),
+  });
+  route({
+    method: 'GET', url: '/api/me/calendar-feed', summary: 'The private address of my bookings\' calendar feed (a family lead may pass memberId)', tags,
+    access: 'member',
+    schema: { querystring: s.memberQuery, response: s.calendarFeed },
+    handler: (ctx, { query }) => calendarService.feedUrl(ctx, auth.tenantUrl(ctx.tenant), query.memberId),
+  });
+  route({
+    method: 'GET', url: '/api/calendar-feeds/:token', summary: 'A member\'s bookings as a calendar feed (the address is the key: calendar apps have no session)', tags,
+    access: 'public', produces: 'text/calendar; charset=utf-8',
+    schema: { params: s.calendarFeedParams, response: calendar },
+    handler: (ctx, { params }) => calendarService.feed(ctx, params.token),
   });
   route({
     method: 'POST', url: '/api/me/reservations/:reservationId/cancel', summary: 'Cancel my reservation (late cancellations carry the studio’s penalty)', tags, access: 'member', idempotent: true,
@@ -100,7 +123,7 @@ export function staffReservationRoutes({ route }: TenantRouter) {
   route({
     method: 'GET', url: '/api/reservations/:reservationId', summary: 'One reservation', tags, access: ALL_STAFF,
     schema: { params: s.reservationIdParams, response: s.reservationDto },
-    handler: (ctx, { params }) => reservationsService.get(ctx, params.reservationId, false),
+    handler: (ctx, { params }) => reservationsService.get(ctx, params.reservationId),
   });
   route({
     method: 'POST', url: '/api/reservations/:reservationId/cancel', summary: 'Cancel a reservation for a member (optionally waiving a late penalty)', tags, access: DESK, idempotent: true,

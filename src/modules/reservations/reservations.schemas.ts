@@ -40,6 +40,7 @@ export const scheduleQuery = z
     days: z.coerce.number().int().min(1).max(14).default(7),
     locationId: z.uuid().optional(),
     lessonTypeId: z.uuid().optional(),
+    instructorId: z.uuid().optional().describe('Lessons this instructor teaches (or stands in for)'),
     memberId: forMember,
   })
   .strict();
@@ -82,12 +83,11 @@ export const acceptResult = z.object({ reservation: reservationDto, waitlistEntr
 const lessonSummary = z.object({
   startsAt: instant, endsAt: instant, status: z.enum(['scheduled', 'cancelled']), lessonTypeName: z.string(), colour: z.string(), roomName: z.string(), locationName: z.string(),
 });
-export const reservationList = z.object({
-  items: z.array(reservationDto.extend({
-    lesson: lessonSummary,
-    cancelDeadline: instant.nullable().describe('Coming bookings: until when cancelling is free (later, the lesson type\'s late-cancel penalty applies); null in the history'),
-  })),
+export const reservationWithLesson = reservationDto.extend({
+  lesson: lessonSummary,
+  cancelDeadline: instant.nullable().describe('A booking that stands: until when cancelling is free (later, the lesson type\'s late-cancel penalty applies); otherwise null'),
 });
+export const reservationList = z.object({ items: z.array(reservationWithLesson) });
 export const waitlistList = z.object({ items: z.array(waitlistEntryDto.extend({ lesson: z.object({ startsAt: instant, endsAt: instant, lessonTypeName: z.string() }) })) });
 export const roster = z.object({
   reservations: z.array(reservationDto.extend({ memberName: z.string(), memberNumber: z.number().int() })),
@@ -104,9 +104,13 @@ const myState = z.discriminatedUnion('state', [
   z.object({ state: z.literal('closed') }),
   z.object({ state: z.literal('cancelled') }),
 ]);
+const choice = z.object({ id: z.uuid(), name: z.string() });
+
 export const memberSchedule = z.object({
   from: date,
   days: z.int(),
+  lastBookableDay: date.describe('The furthest day whose lessons can be booked once their booking opens: the timetable pages up to it'),
+  choices: z.object({ locations: z.array(choice), lessonTypes: z.array(choice), instructors: z.array(choice) }).describe('What the timetable can be narrowed to'),
   lessons: z.array(
     z.object({
       id: z.uuid(),
@@ -142,3 +146,6 @@ export const waiveBody = z.object({ penaltyId: z.uuid() }).strict();
 
 export const seriesIdParams = z.object({ seriesId: z.uuid() });
 export const favouriteDto = z.object({ seriesId: z.uuid(), favourite: z.boolean() }).meta({ id: 'Favourite' });
+
+export const calendarFeed = z.object({ url: z.string().describe('Subscribe to it in a calendar app; it names me, so keep it private') });
+export const calendarFeedParams = z.object({ token: z.string().min(10).max(200) });

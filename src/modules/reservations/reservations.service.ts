@@ -201,10 +201,9 @@ export const reservationsService = {
     };
   },
 
-  async get(ctx: TenantContext, reservationId: string, byMember: boolean) {
+  async get(ctx: TenantContext, reservationId: string) {
     const r = await reservationsRepo.byId(ctx.db, reservationId);
     if (!r) throw notFound('reservations.thing.reservation');
-    if (byMember) await actingMemberId(ctx, r.member_id);
     return toReservation(r);
   },
 
@@ -219,22 +218,34 @@ export const reservationsService = {
   },
 
   async listForMember(ctx: TenantContext, memberId: string, q: { scope: 'upcoming' | 'past'; limit: number }) {
-    const upcoming = q.scope === 'upcoming';
-    const rows = await reservationsRepo.listForMember(ctx.db, memberId, { upcoming, now: ctx.now, limit: q.limit });
-    const studio = upcoming ? await studioBookingRules(ctx.db) : null;
-    return {
-      items: rows.map((r) => ({
-        ...toReservation(r),
-        // A coming booking says until when it is cancelled for free, by its lesson type's rules.
-        cancelDeadline: studio ? windowOf(r.starts_at, policyOf(studio, r), ctx.tenant.timezone).cancelDeadline.toISOString() : null,
-        lesson: {
-          startsAt: r.starts_at.toISOString(), endsAt: r.ends_at.toISOString(), status: r.lesson_status,
-          lessonTypeName: r.lesson_type_name, colour: r.colour, roomName: r.room_name, locationName: r.location_name,
-        },
-      })),
-    };
+    const rows = await reservationsRepo.listForMember(ctx.db, memberId, { upcoming: q.scope === 'upcoming', now: ctx.now, limit: q.limit });
+    const studio = await studioBookingRules(ctx.db);
+    return { items: rows.map((r) => withLessonDto(ctx, studio, r)) };
+  },
+
+  /** One of the member's (or their family's) reservations, with its lesson, as in the list. */
+  async mine(ctx: TenantContext, reservationId: string) {
+    const r = await reservationsRepo.withLesson(ctx.db, reservationId);
+    if (!r) throw notFound('reservations.thing.reservation');
+    await actingMemberId(ctx, r.member_id);
+    return withLessonDto(ctx, await studioBookingRules(ctx.db), r);
   },
 };
+
+type ReservationWithLesson = NonNullable<Awaited<ReturnType<typeof reservationsRepo.withLesson>>>;
+
+function withLessonDto(ctx: TenantContext, studio: Awaited<ReturnType<typeof studioBookingRules>>, r: ReservationWithLesson) {
+  const stands = r.status === 'booked' && r.lesson_status === 'scheduled' && r.starts_at > ctx.now;
+  return {
+    ...toReservation(r),
+    // A booking that stands says until when it is cancelled for free, by its lesson type's rules.
+    cancelDeadline: stands ? windowOf(r.starts_at, policyOf(studio, r), ctx.tenant.timezone).cancelDeadline.toISOString() : null,
+    lesson: {
+      startsAt: r.starts_at.toISOString(), endsAt: r.ends_at.toISOString(), status: r.lesson_status,
+      lessonTypeName: r.lesson_type_name, colour: r.colour, roomName: r.room_name, locationName: r.location_name,
+    },
+  };
+}
 
 /**
  * A booked seat was given up (the lesson row is locked): it is held for the waitlist when someone waits, so a

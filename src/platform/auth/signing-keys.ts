@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Tx } from '../db/databases.js';
 
-/** What a studio's secret signs: its check-in QR codes, the one-click unsubscribe links of its mail. */
-export type SigningPurpose = 'check_in' | 'unsubscribe';
+/** What a studio's secret signs: its check-in QR codes, the one-click unsubscribe links of its mail, members' calendar feeds. */
+export type SigningPurpose = 'check_in' | 'unsubscribe' | 'calendar_feed';
 
 /** Per-studio secrets for signed tokens (app.signing_keys): made on first use, they never leave the database. */
 export const signingKeys = {

@@ -700,7 +700,7 @@ export interface AppRoomSpots {
 
 export interface AppSigningKeys {
   created_at: Generated<Timestamp>;
-  purpose: "check_in" | "unsubscribe";
+  purpose: "check_in" | "unsubscribe" | "calendar_feed";
   secret: Buffer;
   tenant_id: Generated<string>;
 }

@@ -75,7 +75,7 @@ interface BaseDef<S extends Schemas> {
   /** Keep the body's bytes as sent (input.raw.body), for a signature over them. */
   rawBody?: boolean;
   /** A binary answer (a PDF, a CSV file) instead of JSON; the handler returns a Buffer. */
-  produces?: 'application/pdf' | 'application/manifest+json' | 'text/csv; charset=utf-8';
+  produces?: 'application/pdf' | 'application/manifest+json' | 'text/csv; charset=utf-8' | 'text/calendar; charset=utf-8';
   /** false: not counted against the tenant's request rate limit (a route that bounds its own cost). */
   metered?: boolean;
   /**

@@ -2506,6 +2506,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/calendar-feeds/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A member's bookings as a calendar feed (the address is the key: calendar apps have no session) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description text/calendar (iCalendar, RFC 5545) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/check-ins": {
         parameters: {
             query?: never;
@@ -12070,6 +12171,111 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/me/calendar-feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The private address of my bookings' calendar feed (a family lead may pass memberId) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description A member of the family you lead; yourself when absent */
+                    memberId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Subscribe to it in a calendar app; it names me, so keep it private */
+                            url: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/card": {
         parameters: {
             query?: never;
@@ -16330,7 +16536,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
-                                /** @description Coming bookings: until when cancelling is free (later, the lesson type's late-cancel penalty applies); null in the history */
+                                /** @description A booking that stands: until when cancelling is free (later, the lesson type's late-cancel penalty applies); otherwise null */
                                 cancelDeadline: string | null;
                                 cancelledAt: string | null;
                                 checkedInAt: string | null;
@@ -16586,7 +16792,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One of my reservations */
+        /** One of my reservations, with its lesson */
         get: {
             parameters: {
                 query?: never;
@@ -16605,6 +16811,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description A booking that stands: until when cancelling is free (later, the lesson type's late-cancel penalty applies); otherwise null */
+                            cancelDeadline: string | null;
                             cancelledAt: string | null;
                             checkedInAt: string | null;
                             /** Format: date-time */
@@ -16612,6 +16820,18 @@ export interface paths {
                             creditsUsed: number;
                             /** Format: uuid */
                             id: string;
+                            lesson: {
+                                colour: string;
+                                /** Format: date-time */
+                                endsAt: string;
+                                lessonTypeName: string;
+                                locationName: string;
+                                roomName: string;
+                                /** Format: date-time */
+                                startsAt: string;
+                                /** @enum {string} */
+                                status: "scheduled" | "cancelled";
+                            };
                             /** Format: uuid */
                             lessonId: string;
                             /** Format: uuid */
@@ -16622,6 +16842,107 @@ export interface paths {
                             /** @enum {string} */
                             status: "booked" | "attended" | "no_show" | "cancelled" | "late_cancelled" | "released";
                         };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/reservations/{reservationId}/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of my bookings as an .ics file, to add to my calendar */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    reservationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description text/calendar (iCalendar, RFC 5545) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
                     };
                 };
                 /** @description Default Response */
@@ -16843,6 +17164,8 @@ export interface paths {
                     days?: number;
                     /** @description First day (studio time); today when absent */
                     from?: string;
+                    /** @description Lessons this instructor teaches (or stands in for) */
+                    instructorId?: string;
                     lessonTypeId?: string;
                     locationId?: string;
                     /** @description A member of the family you lead; yourself when absent */
@@ -16861,12 +17184,36 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description What the timetable can be narrowed to */
+                            choices: {
+                                instructors: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                }[];
+                                lessonTypes: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                }[];
+                                locations: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                }[];
+                            };
                             days: number;
                             /**
                              * Format: date
                              * @example 2026-12-01
                              */
                             from: string;
+                            /**
+                             * Format: date
+                             * @description The furthest day whose lessons can be booked once their booking opens: the timetable pages up to it
+                             * @example 2026-12-01
+                             */
+                            lastBookableDay: string;
                             lessons: {
                                 capacity: number;
                                 /** Format: date-time */
@@ -21266,7 +21613,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
-                                /** @description Coming bookings: until when cancelling is free (later, the lesson type's late-cancel penalty applies); null in the history */
+                                /** @description A booking that stands: until when cancelling is free (later, the lesson type's late-cancel penalty applies); otherwise null */
                                 cancelDeadline: string | null;
                                 cancelledAt: string | null;
                                 checkedInAt: string | null;

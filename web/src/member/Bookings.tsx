@@ -64,7 +64,7 @@ function BookingList({ items }: { items: Reservation[] }) {
           <strong>
             <FormattedMessage id="member.bookings.when" values={{ start: fmt.dayAndTime(r.lesson.startsAt), end: fmt.clock(r.lesson.endsAt) }} />
           </strong>{' '}
-          {r.lesson.lessonTypeName}
+          <Link to={`/member/bookings/${r.id}`}>{r.lesson.lessonTypeName}</Link>
           <div className="muted small">
             <FormattedMessage
               id="member.bookings.details"

@@ -20,6 +20,7 @@ const CardScreen = lazy(() => import('./Card').then((m) => ({ default: m.CardScr
 const LineLink = lazy(() => import('./LineLink').then((m) => ({ default: m.LineLink })));
 const MyDataScreen = lazy(() => import('./MyData').then((m) => ({ default: m.MyDataScreen })));
 const UnsubscribeScreen = lazy(() => import('./Unsubscribe').then((m) => ({ default: m.UnsubscribeScreen })));
+const BookingScreen = lazy(() => import('./Booking').then((m) => ({ default: m.BookingScreen })));
 const MyPage = lazy(() => import('./MyPage').then((m) => ({ default: m.MyPage })));
 const SignUp = lazy(() => import('../pages/SignUp').then((m) => ({ default: m.SignUp })));
 const NotificationsScreen = lazy(() => import('./Notifications').then((m) => ({ default: m.NotificationsScreen })));
@@ -41,6 +42,7 @@ export default function MemberApp() {
       <Route element={<SignedIn />}>
         <Route index element={<Schedule />} />
         <Route path="bookings" element={<Bookings />} />
+        <Route path="bookings/:reservationId" element={<BookingScreen />} />
         <Route path="check-in" element={<CheckInCodeScreen />} />
         <Route path="invoices" element={<Invoices />} />
         <Route path="invoices/:invoiceId" element={<InvoiceScreen />} />

@@ -30,6 +30,7 @@ export function MyPage() {
       {acting.memberId && <p className="muted"><FormattedMessage id="member.acting.showing" values={{ name: acting.name }} /></p>}
       <Membership />
       <Profile key={acting.memberId ?? 'me'} />
+      <CalendarFeed key={`calendar-${acting.memberId ?? 'me'}`} />
       <h2><FormattedMessage id="member.myPage.more" /></h2>
       <ul className="links">
         <li><Link to="/member/card"><FormattedMessage id="member.card.title" /></Link></li>
@@ -197,5 +198,32 @@ function ProfileForm({ member, memberId }: { member: Me; memberId: string | unde
       {action.error && !refusesFields(action.error, form as never) ? <ProblemAlert error={action.error} /> : null}
       <button type="submit" disabled={action.busy}><FormattedMessage id="member.myPage.saveProfile" /></button>
     </form>
+  );
+}
+
+/** The private address of the bookings' calendar feed, fetched when asked for (it is a key to the bookings). */
+function CalendarFeed() {
+  const intl = useIntl();
+  const { memberId } = useActing();
+  const [shown, setShown] = useState(false);
+  const feed = $api.useQuery('get', '/api/me/calendar-feed', { params: { query: { memberId } } }, { enabled: shown });
+  const title = intl.formatMessage({ id: 'member.calendar.title' });
+  return (
+    <section aria-label={title}>
+      <h2>{title}</h2>
+      <p className="muted small"><FormattedMessage id="member.calendar.help" /></p>
+      {!shown ? (
+        <button type="button" className="secondary" onClick={() => setShown(true)}><FormattedMessage id="member.calendar.show" /></button>
+      ) : (
+        <QueryView query={feed} rows={1}>
+          {({ url }) => (
+            <>
+              <Input label={intl.formatMessage({ id: 'member.calendar.address' })} value={url} onChange={() => undefined} readOnly onFocus={(e) => e.currentTarget.select()} />
+              <p><a href={url.replace(/^https?:/, 'webcal:')}><FormattedMessage id="member.calendar.subscribe" /></a></p>
+            </>
+          )}
+        </QueryView>
+      )}
+    </section>
   );
 }

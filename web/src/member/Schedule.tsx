@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { keepPreviousData } from '@tanstack/react-query';
+import { useId, useState } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { $api, api, useApiAction } from '../api/client';
 import type { ResponseOf } from '../api/types';
@@ -11,19 +12,73 @@ import { CancelBooking } from './CancelBooking';
 
 type ScheduleLesson = ResponseOf<'/api/me/schedule', 'get'>['lessons'][number];
 
-/** The coming week, a tab per day; each lesson has the one thing the member can do about it now. */
+/**
+ * A week at a time, a tab per day, paged forward as far as bookings can be made, and narrowed by location, lesson
+ * and instructor; each lesson has the one thing the member can do about it now.
+ */
 export function Schedule() {
   const intl = useIntl();
   const { memberId } = useActing();
-  const schedule = $api.useQuery('get', '/api/me/schedule', { params: { query: { days: 7, memberId } } });
+  const [filters, setFilters] = useState<Filter>({});
+  const schedule = $api.useQuery('get', '/api/me/schedule', { params: { query: { days: 7, memberId, ...filters } } }, { placeholderData: keepPreviousData });
   const title = intl.formatMessage({ id: 'member.schedule.title' });
   return (
     <section>
       <PageTitle title={title}>{title}</PageTitle>
       <QueryView query={schedule} rows={4}>
-        {(data) => <Week data={data} />}
+        {(data) => (
+          <>
+            <Filters data={data} filters={filters} onChange={setFilters} />
+            <Week key={data.from} data={data} />
+          </>
+        )}
       </QueryView>
     </section>
+  );
+}
+
+type Filter = { from?: string; locationId?: string; lessonTypeId?: string; instructorId?: string };
+
+/** Earlier and later weeks (from today to the furthest bookable day), and the three filters the API takes. */
+function Filters({ data, filters, onChange }: { data: ResponseOf<'/api/me/schedule', 'get'>; filters: Filter; onChange: (f: Filter) => void }) {
+  const intl = useIntl();
+  const fmt = useFormat();
+  const t = (id: string) => intl.formatMessage({ id: `member.schedule.${id}` });
+  const id = useId();
+  const today = fmt.dayOf(new Date().toISOString());
+  const earlier = addDays(data.from, -7);
+  const later = addDays(data.from, 7);
+  const set = (key: keyof Filter) => (value: string | undefined) => onChange({ ...filters, [key]: value || undefined });
+  const pick = (key: 'locationId' | 'lessonTypeId' | 'instructorId', label: string, options: Array<{ id: string; name: string }>) =>
+    options.length > 1 && (
+      // Labelled by its own element, so its name is the label alone (a select inside a label adds its choice).
+      <div className="filter">
+        <label htmlFor={`${id}-${key}`}>{label}</label>
+        <select id={`${id}-${key}`} value={filters[key] ?? ''} onChange={(e) => set(key)(e.target.value)}>
+          <option value="">{t('filter.all')}</option>
+          {options.map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
+        </select>
+      </div>
+    );
+  return (
+    <div className="schedule-filters">
+      <div className="actions week-nav">
+        <button type="button" className="secondary" disabled={data.from <= today} onClick={() => set('from')(earlier <= today ? undefined : earlier)}>
+          {t('earlierWeek')}
+        </button>
+        <span className="small">
+          <FormattedMessage id="member.schedule.weekOf" values={{ from: fmt.day(data.from), to: fmt.day(addDays(data.from, data.days - 1)) }} />
+        </span>
+        <button type="button" className="secondary" disabled={later > data.lastBookableDay} onClick={() => set('from')(later)}>
+          {t('laterWeek')}
+        </button>
+      </div>
+      <div className="filters">
+        {pick('locationId', t('filter.location'), data.choices.locations)}
+        {pick('lessonTypeId', t('filter.lessonType'), data.choices.lessonTypes)}
+        {pick('instructorId', t('filter.instructor'), data.choices.instructors)}
+      </div>
+    </div>
   );
 }
 
