@@ -335,6 +335,9 @@ async function accountOf(db: Tx, memberId: string) {
   return m.id;
 }
 
+/** The billing service with its gateways, as billingService(deps) makes it. */
+export type BillingService = ReturnType<typeof billingService>;
+
 export function billingService(deps: GatewayDeps) {
   const today = (ctx: TenantContext) => tenantToday(ctx);
   const fresh = async (session: Session, invoiceId: string) =>

@@ -40,6 +40,7 @@ export const createPlanBody = z
     kind: z.enum(['monthly', 'pack', 'option']),
     name: z.string().trim().min(1).max(100).transform((v) => v.normalize('NFKC')).meta({ example: 'Monthly unlimited' }),
     description: z.string().trim().max(2000).optional(),
+    soldOnline: z.boolean().default(false).describe('Members may buy it themselves in the member app'),
     terms: planTerms,
   })
   .strict();
@@ -49,6 +50,7 @@ export const updatePlanBody = z
     name: z.string().trim().min(1).max(100).transform((v) => v.normalize('NFKC')).optional(),
     description: z.string().trim().max(2000).optional(),
     archived: z.boolean().optional(),
+    soldOnline: z.boolean().optional().describe('Members may buy it themselves in the member app'),
     /** Any change here makes a new version; contracts stay on theirs until moved. Unnamed terms stay as they are. */
     terms: termChanges.optional(),
   })
@@ -89,6 +91,7 @@ export const planDto = z.object({
   name: z.string(),
   description: z.string(),
   archived: z.boolean(),
+  soldOnline: z.boolean(),
   currentVersion: z.int(),
   terms: termsDto,
   versions: z.array(z.object({ version: z.int(), price: z.int(), createdAt: z.string() })),

@@ -105,6 +105,7 @@ const summary = (plan: PlanRow, current: PlanVersionRow) => ({
   name: plan.name,
   description: plan.description,
   archived: plan.archived_at !== null,
+  soldOnline: plan.sold_online,
   currentVersion: plan.current_version,
   terms: termsOf(current),
 });
@@ -112,6 +113,13 @@ const summary = (plan: PlanRow, current: PlanVersionRow) => ({
 export const plansService = {
   async list(ctx: TenantContext, q: { kind?: PlanKind; includeArchived: boolean }) {
     const plans = await plansRepo.list(ctx.db, q);
+    const versions = new Map((await plansRepo.currentVersions(ctx.db, plans.map((p) => p.id))).map((v) => [v.plan_id, v]));
+    return { items: plans.map((p) => summary(p, versions.get(p.id)!)) };
+  },
+
+  /** What members may buy in the member app: the live plans the studio sells online (options go with a plan). */
+  async onSale(ctx: TenantContext) {
+    const plans = await plansRepo.list(ctx.db, { includeArchived: false, soldOnline: true });
     const versions = new Map((await plansRepo.currentVersions(ctx.db, plans.map((p) => p.id))).map((v) => [v.plan_id, v]));
     return { items: plans.map((p) => summary(p, versions.get(p.id)!)) };
   },
@@ -133,15 +141,15 @@ export const plansService = {
     return { items: versions.map((v) => ({ version: v.version, createdAt: v.created_at.toISOString(), terms: termsOf(v) })) };
   },
 
-  create: (ctx: TenantContext, input: { kind: PlanKind; name: string; description?: string; terms: PlanTerms }) =>
+  create: (ctx: TenantContext, input: { kind: PlanKind; name: string; description?: string; soldOnline?: boolean; terms: PlanTerms }) =>
     unlessDuplicate(async () => {
-      const plan = await plansRepo.insert(ctx.db, { kind: input.kind, name: input.name, description: input.description, current_version: 1 });
+      const plan = await plansRepo.insert(ctx.db, { kind: input.kind, name: input.name, description: input.description, sold_online: input.soldOnline, current_version: 1 });
       await writeVersion(ctx, plan, 1, input.terms);
       return plansService.get(ctx, plan.id);
     }, nameTaken(input.name)),
 
   /** Name, description and archiving change the plan; any terms change makes the next version. */
-  update: (ctx: TenantContext, id: string, input: { name?: string; description?: string; archived?: boolean; terms?: Partial<PlanTerms> }) =>
+  update: (ctx: TenantContext, id: string, input: { name?: string; description?: string; archived?: boolean; soldOnline?: boolean; terms?: Partial<PlanTerms> }) =>
     unlessDuplicate(async () => {
       const plan = await plansRepo.byIdForUpdate(ctx.db, id);
       if (!plan) throw notFound('contracts.thing.plan');
@@ -157,6 +165,7 @@ export const plansService = {
       await plansRepo.update(ctx.db, id, {
         name: input.name,
         description: input.description,
+        sold_online: input.soldOnline,
         current_version: version,
         ...(input.archived === undefined ? {} : { archived_at: input.archived ? new Date() : null }),
       });

@@ -3,6 +3,9 @@ import { addDays, tenantToday, zonedInstant } from '../../platform/calendar.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { policyColumns, policyOf, studioBookingRules, windowOf } from './booking-policy.js';
 import { favouritesRepo, scheduleChoices } from './reservations.repo.js';
+import { roomsRepo } from '../schedule/rooms.repo.js';
+import { lessonsRepo } from '../schedule/lessons.repo.js';
+import { notFound } from '../../platform/errors.js';
 
 /**
  * The member's timetable: a span of days with each lesson's seats left and the member's own state, and what it
@@ -34,7 +37,8 @@ export async function memberSchedule(ctx: TenantContext, memberId: string, q: { 
   const [lessons, choices] = await Promise.all([query.execute(), scheduleChoices(ctx.db)]);
   const ids = lessons.map((l) => l.id);
   const seriesIds = [...new Set(lessons.flatMap((l) => (l.series_id ? [l.series_id] : [])))];
-  const [studio, mine, entries, waiting, favourites] = await Promise.all([
+  const roomIds = [...new Set(lessons.map((l) => l.room_id))];
+  const [studio, mine, entries, waiting, favourites, seatMaps] = await Promise.all([
     studioBookingRules(ctx.db),
     ids.length === 0 ? [] : ctx.db.selectFrom('app.reservations').select(['id', 'lesson_id', 'spot']).where('member_id', '=', memberId).where('lesson_id', 'in', ids).where('status', '=', 'booked').execute(),
     ids.length === 0
@@ -53,6 +57,7 @@ export async function memberSchedule(ctx: TenantContext, memberId: string, q: { 
       ? []
       : ctx.db.selectFrom('app.waitlist_entries').select(['lesson_id', sql<number>`count(*)::int`.as('n')]).where('lesson_id', 'in', ids).where('status', '=', 'waiting').groupBy('lesson_id').execute(),
     favouritesRepo.among(ctx.db, memberId, seriesIds),
+    roomsRepo.withSeatMaps(ctx.db, roomIds),
   ]);
   const booked = new Map(mine.map((r) => [r.lesson_id, r]));
   const entered = new Map(entries.map((e) => [e.lesson_id, e]));
@@ -97,7 +102,7 @@ export async function memberSchedule(ctx: TenantContext, memberId: string, q: { 
         lessonType: { id: l.lesson_type_id, name: l.lesson_type_name, colour: l.colour },
         series: l.series_id ? { id: l.series_id, favourite: favourites.has(l.series_id) } : null,
         location: { id: l.location_id, name: l.location_name },
-        room: { id: l.room_id, name: l.room_name },
+        room: { id: l.room_id, name: l.room_name, seatMap: seatMaps.has(l.room_id) },
         instructor: l.instructor_id ? { id: l.instructor_id, name: l.instructor_name!, substitute: l.substitute_instructor_id !== null } : null,
         capacity: l.capacity,
         seatsLeft,
@@ -106,4 +111,13 @@ export async function memberSchedule(ctx: TenantContext, memberId: string, q: { 
       };
     }),
   };
+}
+
+/** A lesson's seat map as a member picks from it: each spot, and whether someone has it (read again while picking). */
+export async function lessonSpots(ctx: TenantContext, lessonId: string) {
+  const lesson = await ctx.db.selectFrom('app.lessons').select(['room_id']).where('id', '=', lessonId).executeTakeFirst();
+  if (!lesson) throw notFound('schedule.thing.lesson');
+  const spots = await roomsRepo.spotsOf(ctx.db, [lesson.room_id]);
+  const taken = spots.length > 0 ? await lessonsRepo.takenSpots(ctx.db, lessonId) : new Set<number>();
+  return { spots: spots.map((s) => ({ spot: s.spot, label: s.label, taken: taken.has(s.spot) })) };
 }

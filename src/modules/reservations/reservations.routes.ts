@@ -5,7 +5,7 @@ import { notFound } from '../../platform/errors.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
 import { actingMemberId } from '../members/acting-member.js';
 import { favouritesService } from './favourites.service.js';
-import { memberSchedule } from './member-schedule.service.js';
+import { lessonSpots, memberSchedule } from './member-schedule.service.js';
 import { penaltiesService } from './penalties.js';
 import * as s from './reservations.schemas.js';
 import { reservationsService } from './reservations.service.js';
@@ -31,6 +31,11 @@ export function memberReservationRoutes({ route }: TenantRouter, { auth }: Runti
     method: 'GET', url: '/api/me/schedule', summary: 'The timetable with seats left and my own state on each lesson', tags, access: 'member',
     schema: { querystring: s.scheduleQuery, response: s.memberSchedule },
     handler: async (ctx, { query }) => memberSchedule(ctx, await actingMemberId(ctx, query.memberId), query),
+  });
+  route({
+    method: 'GET', url: '/api/me/lessons/:lessonId/spots', summary: 'A lesson\'s seat map: each spot and whether it is taken, to pick one when booking', tags, access: 'member',
+    schema: { params: s.lessonIdParams, response: s.lessonSpots },
+    handler: (ctx, { params }) => lessonSpots(ctx, params.lessonId),
   });
   route({
     method: 'GET', url: '/api/me/reservations', summary: 'My reservations, upcoming or past', tags, access: 'member',

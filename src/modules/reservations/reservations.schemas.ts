@@ -123,7 +123,7 @@ export const memberSchedule = z.object({
         .nullable()
         .describe('The weekly series the lesson belongs to; null for a one-off'),
       location: z.object({ id: z.uuid(), name: z.string() }),
-      room: z.object({ id: z.uuid(), name: z.string() }),
+      room: z.object({ id: z.uuid(), name: z.string(), seatMap: z.boolean().describe('Its spots are numbered: a booking may pick one (GET /api/me/lessons/{id}/spots)') }),
       instructor: z.object({ id: z.uuid(), name: z.string(), substitute: z.boolean() }).nullable(),
       capacity: z.int(),
       seatsLeft: z.int(),
@@ -149,3 +149,7 @@ export const favouriteDto = z.object({ seriesId: z.uuid(), favourite: z.boolean(
 
 export const calendarFeed = z.object({ url: z.string().describe('Subscribe to it in a calendar app; it names me, so keep it private') });
 export const calendarFeedParams = z.object({ token: z.string().min(10).max(200) });
+
+export const lessonSpots = z.object({
+  spots: z.array(z.object({ spot: z.int(), label: z.string(), taken: z.boolean() })).describe('Empty when the room has no seat map'),
+});

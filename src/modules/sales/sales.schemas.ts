@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { invoiceSummary } from '../billing/billing.schemas.js';
 import { contractDto, sellBody } from '../contracts/contracts.schemas.js';
+import { planList } from '../plans/plans.schemas.js';
 
 export const saleBody = sellBody.extend({
   firstInvoice: z
@@ -12,3 +13,10 @@ export const saleBody = sellBody.extend({
 export const saleDto = contractDto.extend({
   firstInvoice: invoiceSummary.nullable().describe('The invoice issued at the sale (enrollment fee, first month pro-rated, options), for the desk to collect now; null when the sale costs nothing or was left to the monthly run'),
 });
+
+export const plansOnSale = planList;
+
+export const purchaseBody = sellBody
+  .pick({ planId: true, startDate: true })
+  .extend({ memberId: z.uuid().optional().describe('A member of the family I lead; myself when absent') })
+  .strict();

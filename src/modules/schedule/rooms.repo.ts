@@ -13,6 +13,14 @@ export const roomsRepo = {
   insert: (db: Tx, row: { location_id: string; name: string; capacity: number }) => db.insertInto('app.rooms').values(row).returningAll().executeTakeFirstOrThrow(),
   update: (db: Tx, id: string, changes: Updateable<AppRooms>) => db.updateTable('app.rooms').set(changes).where('id', '=', id).returningAll().executeTakeFirst(),
 
+  /** Which of these rooms have a seat map. */
+  withSeatMaps: async (db: Tx, roomIds: string[]) =>
+    new Set(
+      roomIds.length === 0
+        ? []
+        : (await db.selectFrom('app.room_spots').select('room_id').distinct().where('room_id', 'in', roomIds).execute()).map((r) => r.room_id),
+    ),
+
   /** Spots of these rooms, in number order. */
   spotsOf: (db: Tx, roomIds: string[]) =>
     roomIds.length === 0

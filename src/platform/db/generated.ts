@@ -579,6 +579,7 @@ export interface AppPlans {
   id: Generated<string>;
   kind: "monthly" | "pack" | "option";
   name: string;
+  sold_online: Generated<boolean>;
   tenant_id: Generated<string>;
   updated_at: Generated<Timestamp>;
 }

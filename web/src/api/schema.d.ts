@@ -15674,6 +15674,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/lessons/{lessonId}/spots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A lesson's seat map: each spot and whether it is taken, to pick one when booking */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    lessonId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Empty when the room has no seat map */
+                            spots: {
+                                label: string;
+                                spot: number;
+                                taken: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/line": {
         parameters: {
             query?: never;
@@ -16209,6 +16317,603 @@ export interface paths {
             };
         };
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The plans and packs the studio sells in the member app, with their prices */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                archived: boolean;
+                                currentVersion: number;
+                                description: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "monthly" | "pack" | "option";
+                                name: string;
+                                soldOnline: boolean;
+                                terms: {
+                                    annualFee: number | null;
+                                    carryoverCap: number | null;
+                                    /** @enum {string} */
+                                    creditGrant: "none" | "contract_start" | "monthly" | "monthly_carryover";
+                                    creditsPerGrant: number | null;
+                                    enrollmentFee: number;
+                                    leaveFee: number;
+                                    lessonTypeIds: string[] | null;
+                                    locationIds: string[] | null;
+                                    maxPerDay: number | null;
+                                    maxPerMonth: number | null;
+                                    maxPerWeek: number | null;
+                                    maxUpcoming: number | null;
+                                    packCredits: number | null;
+                                    packValidityDays: number | null;
+                                    price: number;
+                                    priceIncludesTax: boolean;
+                                    /** @enum {string} */
+                                    taxCategory: "standard_10" | "reduced_8" | "exempt";
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/purchases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Buy a plan or pack the studio sells online (for me, or a family member I lead): the desk's sale, its first invoice charged to my saved card */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Required: a fresh random value (8–200 characters) per action, reused on retry */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A member of the family I lead; myself when absent
+                         */
+                        memberId?: string;
+                        /** Format: uuid */
+                        planId: string;
+                        /**
+                         * Format: date
+                         * @description Defaults to today (in the studio’s time zone)
+                         * @example 2026-12-01
+                         */
+                        startDate?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            billingMemberId: string;
+                            cancelReason: string | null;
+                            cancelRequestedAt: string | null;
+                            /** @description What will be charged, month by month, from now to a few months ahead */
+                            charges: {
+                                byRate: {
+                                    ratePercent: number;
+                                    tax: number;
+                                    taxableAmount: number;
+                                    /** @enum {string} */
+                                    taxCategory: "standard_10" | "reduced_8" | "exempt";
+                                    total: number;
+                                }[];
+                                /** @description The day this month is invoiced: its billing day, or today if that has passed */
+                                chargedOn: string;
+                                lines: {
+                                    amount: number;
+                                    /** @enum {string} */
+                                    code: "monthly_fee" | "first_month_fee" | "enrollment_fee" | "annual_fee" | "leave_fee" | "option_fee" | "pack_purchase";
+                                    /** Format: uuid */
+                                    contractId: string;
+                                    description: string;
+                                    optionId: string | null;
+                                    period: string;
+                                    /** Format: uuid */
+                                    planId: string;
+                                    planVersion: number;
+                                    priceIncludesTax: boolean;
+                                    /** @enum {string} */
+                                    taxCategory: "standard_10" | "reduced_8" | "exempt";
+                                }[];
+                                period: string;
+                                subtotalExcludingTax: number;
+                                tax: number;
+                                total: number;
+                            }[];
+                            currency: string;
+                            endDate: string | null;
+                            endedAt: string | null;
+                            /** @description The invoice issued at the sale (enrollment fee, first month pro-rated, options), for the desk to collect now; null when the sale costs nothing or was left to the monthly run */
+                            firstInvoice: {
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                amountDue: number;
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                amountPaid: number;
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                amountRefunded: number;
+                                autoCharge: boolean;
+                                currency: string;
+                                dueOn: string;
+                                escalatedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                issuedOn: string | null;
+                                member: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    memberNumber: number;
+                                    name: string;
+                                };
+                                nextAttemptAt: string | null;
+                                /** @example INV-000123 */
+                                number: string | null;
+                                /** @description Blocks booking: open and escalated after failed charges or past its due date (a written-off invoice does not) */
+                                overdue: boolean;
+                                /** @example 2026-12 */
+                                period: string;
+                                /** @enum {string} */
+                                status: "draft" | "open" | "paid" | "void" | "uncollectible";
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                total: number;
+                            } | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "monthly" | "pack";
+                            leaves: {
+                                fromMonth: string;
+                                /** Format: uuid */
+                                id: string;
+                                reason: string;
+                                returnMonth: string | null;
+                                withdrawn: boolean;
+                            }[];
+                            /** Format: uuid */
+                            memberId: string;
+                            options: {
+                                fromDate: string;
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                /** Format: uuid */
+                                planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
+                                untilDate: string | null;
+                                version: number;
+                            }[];
+                            plans: {
+                                effectiveFrom: string;
+                                /** Format: uuid */
+                                planId: string;
+                                planName: string;
+                                version: number;
+                            }[];
+                            startDate: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "active" | "on_leave" | "ending" | "ended";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/purchases/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview: buy a plan or pack the studio sells online (for me, or a family member I lead): the desk's sale, its first invoice charged to my saved card */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description A member of the family I lead; myself when absent
+                         */
+                        memberId?: string;
+                        /** Format: uuid */
+                        planId: string;
+                        /**
+                         * Format: date
+                         * @description Defaults to today (in the studio’s time zone)
+                         * @example 2026-12-01
+                         */
+                        startDate?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            billingMemberId: string;
+                            cancelReason: string | null;
+                            cancelRequestedAt: string | null;
+                            /** @description What will be charged, month by month, from now to a few months ahead */
+                            charges: {
+                                byRate: {
+                                    ratePercent: number;
+                                    tax: number;
+                                    taxableAmount: number;
+                                    /** @enum {string} */
+                                    taxCategory: "standard_10" | "reduced_8" | "exempt";
+                                    total: number;
+                                }[];
+                                /** @description The day this month is invoiced: its billing day, or today if that has passed */
+                                chargedOn: string;
+                                lines: {
+                                    amount: number;
+                                    /** @enum {string} */
+                                    code: "monthly_fee" | "first_month_fee" | "enrollment_fee" | "annual_fee" | "leave_fee" | "option_fee" | "pack_purchase";
+                                    /** Format: uuid */
+                                    contractId: string;
+                                    description: string;
+                                    optionId: string | null;
+                                    period: string;
+                                    /** Format: uuid */
+                                    planId: string;
+                                    planVersion: number;
+                                    priceIncludesTax: boolean;
+                                    /** @enum {string} */
+                                    taxCategory: "standard_10" | "reduced_8" | "exempt";
+                                }[];
+                                period: string;
+                                subtotalExcludingTax: number;
+                                tax: number;
+                                total: number;
+                            }[];
+                            currency: string;
+                            endDate: string | null;
+                            endedAt: string | null;
+                            /** @description The invoice issued at the sale (enrollment fee, first month pro-rated, options), for the desk to collect now; null when the sale costs nothing or was left to the monthly run */
+                            firstInvoice: {
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                amountDue: number;
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                amountPaid: number;
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                amountRefunded: number;
+                                autoCharge: boolean;
+                                currency: string;
+                                dueOn: string;
+                                escalatedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                issuedOn: string | null;
+                                member: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    memberNumber: number;
+                                    name: string;
+                                };
+                                nextAttemptAt: string | null;
+                                /** @example INV-000123 */
+                                number: string | null;
+                                /** @description Blocks booking: open and escalated after failed charges or past its due date (a written-off invoice does not) */
+                                overdue: boolean;
+                                /** @example 2026-12 */
+                                period: string;
+                                /** @enum {string} */
+                                status: "draft" | "open" | "paid" | "void" | "uncollectible";
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                total: number;
+                            } | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "monthly" | "pack";
+                            leaves: {
+                                fromMonth: string;
+                                /** Format: uuid */
+                                id: string;
+                                reason: string;
+                                returnMonth: string | null;
+                                withdrawn: boolean;
+                            }[];
+                            /** Format: uuid */
+                            memberId: string;
+                            options: {
+                                fromDate: string;
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                /** Format: uuid */
+                                planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
+                                untilDate: string | null;
+                                version: number;
+                            }[];
+                            plans: {
+                                effectiveFrom: string;
+                                /** Format: uuid */
+                                planId: string;
+                                planName: string;
+                                version: number;
+                            }[];
+                            startDate: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "active" | "on_leave" | "ending" | "ended";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -17286,6 +17991,8 @@ export interface paths {
                                     /** Format: uuid */
                                     id: string;
                                     name: string;
+                                    /** @description Its spots are numbered: a booking may pick one (GET /api/me/lessons/{id}/spots) */
+                                    seatMap: boolean;
                                 };
                                 seatsLeft: number;
                                 /** @description The weekly series the lesson belongs to; null for a one-off */
@@ -23052,6 +23759,7 @@ export interface paths {
                                 /** @enum {string} */
                                 kind: "monthly" | "pack" | "option";
                                 name: string;
+                                soldOnline: boolean;
                                 terms: {
                                     annualFee: number | null;
                                     carryoverCap: number | null;
@@ -23159,6 +23867,11 @@ export interface paths {
                         kind: "monthly" | "pack" | "option";
                         /** @example Monthly unlimited */
                         name: string;
+                        /**
+                         * @description Members may buy it themselves in the member app
+                         * @default false
+                         */
+                        soldOnline?: boolean;
                         terms: {
                             /**
                              * @description Charged in the first month and on each anniversary month
@@ -23241,6 +23954,7 @@ export interface paths {
                             /** @enum {string} */
                             kind: "monthly" | "pack" | "option";
                             name: string;
+                            soldOnline: boolean;
                             terms: {
                                 annualFee: number | null;
                                 carryoverCap: number | null;
@@ -23375,6 +24089,7 @@ export interface paths {
                             /** @enum {string} */
                             kind: "monthly" | "pack" | "option";
                             name: string;
+                            soldOnline: boolean;
                             terms: {
                                 annualFee: number | null;
                                 carryoverCap: number | null;
@@ -23490,6 +24205,8 @@ export interface paths {
                         archived?: boolean;
                         description?: string;
                         name?: string;
+                        /** @description Members may buy it themselves in the member app */
+                        soldOnline?: boolean;
                         terms?: {
                             annualFee?: number | null;
                             carryoverCap?: number | null;
@@ -23531,6 +24248,7 @@ export interface paths {
                             /** @enum {string} */
                             kind: "monthly" | "pack" | "option";
                             name: string;
+                            soldOnline: boolean;
                             terms: {
                                 annualFee: number | null;
                                 carryoverCap: number | null;

@@ -11,6 +11,7 @@ import { PageTitle } from '../ui/page';
 import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
 import { useActing } from './acting';
+import { BuyPlan } from './BuyPlan';
 
 type Contract = ResponseOf<'/api/me/contracts', 'get'>['items'][number];
 type Me = ResponseOf<'/api/me', 'get'>;
@@ -29,6 +30,7 @@ export function MyPage() {
       <PageTitle title={title}>{title}</PageTitle>
       {acting.memberId && <p className="muted"><FormattedMessage id="member.acting.showing" values={{ name: acting.name }} /></p>}
       <Membership />
+      <BuyPlan />
       <Profile key={acting.memberId ?? 'me'} />
       <CalendarFeed key={`calendar-${acting.memberId ?? 'me'}`} />
       <h2><FormattedMessage id="member.myPage.more" /></h2>

@@ -1,5 +1,5 @@
 import { keepPreviousData } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { lazy, Suspense, useId, useState } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { $api, api, useApiAction } from '../api/client';
 import type { ResponseOf } from '../api/types';
@@ -9,6 +9,8 @@ import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
 import { useActing } from './acting';
 import { CancelBooking } from './CancelBooking';
+
+const SpotPicker = lazy(() => import('./SpotPicker'));
 
 type ScheduleLesson = ResponseOf<'/api/me/schedule', 'get'>['lessons'][number];
 
@@ -191,9 +193,9 @@ function LessonAction({ lesson: l }: { lesson: ScheduleLesson }) {
   const about = { lesson: l.lessonType.name, when: fmt.dayAndTime(l.startsAt) };
   const say = (id: string) => toast(intl.formatMessage({ id }, about));
 
-  const book = (joinWaitlist: boolean) => async () => {
-    const done = await action.run(`book:${l.id}`, (key) =>
-      api.POST('/api/me/reservations', { body: { lessonId: l.id, joinWaitlist, memberId }, headers: { 'idempotency-key': key } }),
+  const book = (joinWaitlist: boolean, spot?: number) => async () => {
+    const done = await action.run(`book:${l.id}:${spot ?? ''}`, (key) =>
+      api.POST('/api/me/reservations', { body: { lessonId: l.id, joinWaitlist, memberId, spot }, headers: { 'idempotency-key': key } }),
     );
     if (done) say(done.outcome === 'waitlisted' ? 'member.schedule.toastWaitlisted' : 'member.schedule.toastBooked');
   };
@@ -212,7 +214,14 @@ function LessonAction({ lesson: l }: { lesson: ScheduleLesson }) {
   let content;
   switch (me.state) {
     case 'bookable':
-      content = <button type="button" disabled={busy} onClick={book(false)}><FormattedMessage id="member.schedule.book" /></button>;
+      content = l.room.seatMap ? (
+        // The seat map loads with its first use: the timetable's own load stays within the member app's budget.
+        <Suspense fallback={<button type="button" disabled><FormattedMessage id="member.schedule.book" /></button>}>
+          <SpotPicker lessonId={l.id} busy={busy} onBook={(spot) => void book(false, spot)()} />
+        </Suspense>
+      ) : (
+        <button type="button" disabled={busy} onClick={book(false)}><FormattedMessage id="member.schedule.book" /></button>
+      );
       break;
     case 'full':
       content = <button type="button" disabled={busy} onClick={book(true)}><FormattedMessage id="member.schedule.joinWaitlist" /></button>;

@@ -202,7 +202,7 @@ function PlanDetail({ planId, currency, manage }: { planId: string; currency: st
       {(p) => (
         <div className="plan-detail">
           {p.description && <p>{p.description}</p>}
-          {manage && <Suspense fallback={null}><PlanEdit key={`${p.name}\n${p.description}`} plan={p} /></Suspense>}
+          {manage && <Suspense fallback={null}><PlanEdit key={`${p.name}\n${p.description}\n${p.soldOnline}`} plan={p} /></Suspense>}
           <h3><FormattedMessage id="plans.history.title" values={{ name: p.name }} /></h3>
           <QueryView query={versions}>
             {(v) => (
