@@ -17,6 +17,7 @@ describe('member data requests, on a phone in Japanese', () => {
     await signIn(phone, web.base, { member: member.token });
     const app = await phone.newPage();
     await app.goto(`${web.base}/member`);
+    await app.getByRole('navigation', { name: '会員メニュー' }).getByRole('link', { name: 'マイページ' }).click();
     await app.getByRole('link', { name: 'マイデータとアカウントの削除' }).click();
     await app.getByRole('heading', { name: 'マイデータ', level: 1 }).waitFor();
     await expectAccessible(app, 'my data');

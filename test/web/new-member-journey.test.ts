@@ -60,6 +60,10 @@ describe('a new member on their phone, in Japanese', () => {
     await preview.getByRole('button', { name: '購入して支払う' }).click();
     await page.getByText(`${pack.name}を購入しました。ありがとうございます。`).waitFor();
     await page.getByRole('article', { name: new RegExp(pack.name) }).first().getByText('有効').waitFor();
+    const credits = page.getByRole('region', { name: 'クレジット' });
+    await credits.getByText('利用できるクレジット：5').waitFor();
+    await credits.getByText(/^5回分（.+まで有効）$/).waitFor();
+    await credits.getByRole('list', { name: 'クレジットの履歴' }).getByText('付与 +5').waitFor();
 
     // Book bike 4 on the seat map: bike 2 shows as taken.
     await nav('時間割');
@@ -90,8 +94,7 @@ describe('a new member on their phone, in Japanese', () => {
     await page.getByRole('listitem').filter({ hasText: fmt.money(11000) }).getByRole('link').click();
     await page.getByRole('button', { name: `今すぐ支払う（${fmt.money(11000)}）` }).click();
     await page.getByText(`${fmt.money(11000)}のお支払いが完了しました。ありがとうございます。`).waitFor();
-    const credits = await staff.ok('GET', `/api/members/${me.id}/credits`, undefined, 200);
-    expect(credits.available).toBe(15);
+    expect((await staff.ok('GET', `/api/members/${me.id}/credits`, undefined, 200)).available).toBe(15);
     await page.context().close();
   });
 });

@@ -16,6 +16,7 @@ describe('a member’s notification settings, on a phone in Japanese', () => {
     await signIn(phone, web.base, { member: member.token });
     const app = await phone.newPage();
     await app.goto(`${web.base}/member`);
+    await app.getByRole('navigation', { name: '会員メニュー' }).getByRole('link', { name: 'マイページ' }).click();
     await app.getByRole('link', { name: 'お知らせの設定' }).click();
     await app.getByRole('heading', { name: 'お知らせの設定', level: 1 }).waitFor();
     await expectAccessible(app, 'notifications at 390 px');

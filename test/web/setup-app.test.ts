@@ -174,6 +174,10 @@ describe('studio set-up', () => {
     const card = mp.getByRole('article', { name: `${startTime}の朝ヨガ` });
     await card.getByText('残り8席').waitFor();
     await card.getByRole('button', { name: '予約する' }).click();
+    // The room has the seat map set up above: the member picks a spot on it.
+    const spots = card.getByRole('group', { name: 'スポットを選ぶ' });
+    await spots.getByRole('button', { name: 'スポットB1（空き）' }).click();
+    await spots.getByRole('button', { name: 'スポットB1で予約する' }).click();
     await card.getByText('予約済み', { exact: false }).first().waitFor();
 
     // The desk checks the member in: for the lesson when it is today on the studio's calendar (a lesson planned

@@ -9,6 +9,8 @@ export const ledgerQuery = z
   })
   .strict();
 
+export const myLedgerQuery = ledgerQuery.extend({ memberId: z.uuid().optional().describe('A member of the family I lead; myself when absent') }).strict();
+
 export const adjustmentBody = z
   .object({
     amount: z.int().min(-1000).max(1000).refine((n) => n !== 0, 'contracts.credits.amount_not_zero'),

@@ -12,6 +12,7 @@ import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
 import { useActing } from './acting';
 import { BuyPlan } from './BuyPlan';
+import { Credits } from './Credits';
 
 type Contract = ResponseOf<'/api/me/contracts', 'get'>['items'][number];
 type Me = ResponseOf<'/api/me', 'get'>;
@@ -30,6 +31,7 @@ export function MyPage() {
       <PageTitle title={title}>{title}</PageTitle>
       {acting.memberId && <p className="muted"><FormattedMessage id="member.acting.showing" values={{ name: acting.name }} /></p>}
       <Membership />
+      <Credits key={`credits-${acting.memberId ?? 'me'}`} />
       <BuyPlan />
       <Profile key={acting.memberId ?? 'me'} />
       <CalendarFeed key={`calendar-${acting.memberId ?? 'me'}`} />
