@@ -61,6 +61,14 @@ describe('member sign-up in the web app', () => {
     expect(before).toEqual([{ id: member.id }]);
     const token = tokenInMail(await latestMail(web.platform, web.T, email, 'member_confirm_email'));
     await page.goto(`${web.base}/member/confirm?token=${encodeURIComponent(token)}`);
+    // The desk's member is joined only by whoever chose the sign-up's password.
+    await page.getByText('このメールアドレスは店舗で登録済みの会員のものです。', { exact: false }).waitFor();
+    await page.getByLabel('パスワード').fill('not my password');
+    await page.getByRole('button', { name: '確認して会員情報につなぐ' }).click();
+    await page.getByRole('alert').filter({ hasText: 'パスワードが違います。' }).waitFor();
+    await review(page, 'member-confirm-password-ja-phone');
+    await page.getByLabel('パスワード').fill('my own password 1');
+    await page.getByRole('button', { name: '確認して会員情報につなぐ' }).click();
     await page.getByRole('status').filter({ hasText: '中村 優子様、ありがとうございます' }).waitFor();
     await page.getByRole('link', { name: '会員アプリを開く' }).click();
     await page.getByRole('heading', { name: '時間割' }).waitFor();

@@ -24,7 +24,7 @@ export const memberAccountsRepo = {
 
   /** `lock` after the email's lock (loginAttemptsRepo.lockAccount), the order sign-up takes them in. */
   byId: (db: Tx, id: string, lock = false) => {
-    const query = db.selectFrom('app.member_accounts').select(['id', 'email', 'member_id', 'sign_up_profile']).where('id', '=', id);
+    const query = db.selectFrom('app.member_accounts').select(['id', 'email', 'member_id', 'sign_up_profile', 'password_hash']).where('id', '=', id);
     return (lock ? query.forUpdate() : query).executeTakeFirst();
   },
 

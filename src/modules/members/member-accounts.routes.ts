@@ -27,7 +27,7 @@ export function memberAuthRoutes(router: TenantRouter, { auth, config }: Runtime
   route({
     method: 'POST', url: '/api/member-auth/confirm', summary: 'Confirm the email with the mailed token, and sign in', tags, access: 'public',
     sessionCookie: { issues: 'member' },
-    schema: { body: s.tokenBody, response: s.memberSession },
+    schema: { body: s.confirmBody, response: s.memberSession },
     handler: (ctx, { body }) => accounts.confirm(ctx, body),
   });
   route({

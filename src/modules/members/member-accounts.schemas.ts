@@ -8,6 +8,13 @@ export { selfUpdateBody, signUpBody } from './members.schemas.js';
 const mailedToken = z.string().min(10).max(200);
 
 export const tokenBody = z.object({ token: mailedToken }).strict();
+export const confirmBody = z
+  .object({
+    token: mailedToken,
+    password: z.string().max(200).optional()
+      .describe('The password chosen at sign-up: needed when the sign-up joins a member the desk registered, so that only who chose it takes that member over'),
+  })
+  .strict();
 export const emailBody = z.object({ email }).strict();
 
 const memberRef = z.object({ id: z.uuid(), memberNumber: z.number().int(), familyName: z.string(), givenName: z.string() });

@@ -1,8 +1,8 @@
 import type { AuthService } from '../../platform/auth/auth.service.js';
 import { loginAttemptsRepo } from '../../platform/auth/credentials.repo.js';
 import { RESET_TOKEN_TTL_MS, type AccountRealm, type Mail } from '../../platform/auth/realm.js';
-import { hashPassword, sha256 } from '../../platform/auth/secrets.js';
-import { AppError } from '../../platform/errors.js';
+import { hashPassword, sha256, verifyPassword } from '../../platform/auth/secrets.js';
+import { AppError, refusal } from '../../platform/errors.js';
 import { render, text, type Text } from '../../platform/i18n.js';
 import type { TenantContext, TenantSession } from '../../platform/tenancy/context.js';
 import { memberAccountsRepo, memberSessionsRepo, memberTokensRepo } from './member-accounts.repo.js';
@@ -89,6 +89,9 @@ export function createMemberAccountsService(auth: Pick<AuthService, 'realms' | '
     };
   }
 
+  /** The member the desk registered with a sign-up's email, not yet anyone's account: the one it joins. */
+  const deskMemberOf = (withEmail: Awaited<ReturnType<typeof membersRepo.withEmail>>) => withEmail.find((m) => !m.has_account);
+
   /**
    * A sign-up whose email is now proven becomes a member: the one the desk registered with this email (who has no
    * account yet), or else a new provisional member from what the person typed in. Under the email's lock, which a
@@ -101,10 +104,13 @@ export function createMemberAccountsService(auth: Pick<AuthService, 'realms' | '
     const account = (await memberAccountsRepo.byId(ctx.db, accountId, true))!;
     if (account.member_id) return;
     const withEmail = await membersRepo.withEmail(ctx.db, account.email);
-    const desk = withEmail.find((m) => !m.has_account);
+    const desk = deskMemberOf(withEmail);
     // Every member with this email already has an account (of another address): this person is not one of them
     // that we can prove, so they get a member of their own, with the address they proved.
-    const memberId = desk?.id ?? (await membersService.create(ctx, { ...(account.sign_up_profile as unknown as SignUpProfile), email: account.email }, { emailTaken: withEmail.length > 0 })).id;
+    const profile = account.sign_up_profile as unknown as SignUpProfile;
+    const memberId = desk?.id ?? (await membersService.create(ctx, { ...profile, email: account.email }, { emailTaken: withEmail.length > 0 })).id;
+    // The desk's member keeps the desk's details, and records the terms the person agreed to when signing up.
+    if (desk) await membersService.recordTerms(ctx, desk.id, profile.acceptedTermsVersion);
     await memberAccountsRepo.link(ctx.db, accountId, memberId);
   }
 
@@ -138,10 +144,24 @@ export function createMemberAccountsService(auth: Pick<AuthService, 'realms' | '
       });
     },
 
-    /** Confirms the email with the mailed token (single use, 48 h), makes the sign-up a member, and signs them in. */
-    async confirm(ctx: TenantContext, input: { token: string }) {
+    /**
+     * Confirms the email with the mailed token (single use, 48 h), makes the sign-up a member, and signs them in.
+     * The link proves the mailbox, not who chose the password: anyone may sign up with a member's address. So a
+     * sign-up that would join a member the desk registered also needs its password here (else a stranger's sign-up,
+     * confirmed by the member out of habit, would let the stranger sign in as them). A refusal rolls back, and the
+     * link still works; who cannot give the password sets a new one by a reset link, which proves the mailbox and
+     * makes the password its owner's.
+     */
+    async confirm(ctx: TenantContext, input: { token: string; password?: string | undefined }) {
       const used = await memberTokensRepo.consume(ctx.db, sha256(input.token), ['confirm']);
       if (!used) throw new AppError('unprocessable', text('members.confirm_link_invalid'));
+      const pending = await memberAccountsRepo.byId(ctx.db, used.owner_id);
+      if (pending && !pending.member_id && deskMemberOf(await membersRepo.withEmail(ctx.db, pending.email))) {
+        if (!input.password) throw refusal('password_required', text('members.confirm_password_required'));
+        if (!(await verifyPassword(pending.password_hash, input.password))) {
+          throw refusal('password_wrong', text('members.confirm_password_wrong'));
+        }
+      }
       await becomeMember(ctx, used.owner_id);
       const account = await memberAccountsRepo.confirm(ctx.db, used.owner_id);
       if (account.status !== 'active') throw new AppError('forbidden', text('members.account_disabled'));

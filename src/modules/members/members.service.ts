@@ -186,9 +186,14 @@ export const membersService = {
     };
   },
 
+  /** Consent to a version of the studio's terms, now (a sign-up joining the member the desk registered). */
+  recordTerms: async (ctx: TenantContext, id: string, version: string) =>
+    void (await membersRepo.update(ctx.db, id, { terms_version: version, terms_accepted_at: ctx.now })),
+
   async update(ctx: TenantContext, id: string, input: Partial<MemberInput>) {
     await checkHomeLocation(ctx, input.homeLocationId);
-    await assertEmailFree(ctx, input.email, id);
+    // Only a new address must be free: a form sends the email it shows, and older records may share one.
+    if (input.email && input.email !== (await membersRepo.byId(ctx.db, id))?.email) await assertEmailFree(ctx, input.email, id);
     const updated = await membersRepo.update(ctx.db, id, columns(ctx, input));
     if (!updated) throw notFound('members.thing.member');
     return membersService.get(ctx, id);

@@ -4,6 +4,7 @@ import { startTestPlatform, type TestPlatform, type TestTenant } from '../../../
 import { expectRefused } from '../../../test/support/refused.js';
 import { addLesson, bookingStudio, inTenant, memberWithSession, staffApi, type BookingStudio } from '../../../test/support/booking.js';
 import { runReservationUpkeep } from './upkeep.js';
+import { signingKeys } from '../../platform/auth/signing-keys.js';
 
 let platform: TestPlatform;
 let tenant: TestTenant;
@@ -80,7 +81,9 @@ describe('booking from the phone', () => {
     const token = feedPath.split('/').pop()!;
     const forged = `${token.slice(0, -2)}${token.at(-2) === 'A' ? 'B' : 'A'}${token.at(-1)}`;
     expect((await platform.call(tenant, { method: 'GET', url: `/api/calendar-feeds/${forged}` })).statusCode).toBe(404);
+    // The other studio has a calendar key of its own (made when one of its members asked for an address).
     const other = await platform.createTenant();
+    await inTenant(platform, other, (db) => signingKeys.ensure(db, 'calendar_feed'));
     expect((await platform.call(other, { method: 'GET', url: feedPath })).statusCode).toBe(404);
   });
 

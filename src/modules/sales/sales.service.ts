@@ -26,8 +26,9 @@ export const salesService = {
   /**
    * A member buys a plan the studio sells online, for themselves or a family member they lead: the very sale the
    * desk makes (contract, credits, first invoice), and the first invoice charged to the saved card. The charge is
-   * started in the sale's transaction, so without a usable card nothing is sold, and made after its commit
-   * (`chargeAfterCommit`), as a member's own payment is.
+   * started in the sale's transaction, so without a saved card nothing is sold, and made after its commit
+   * (`chargeAfterCommit`), as a member's own payment is. A card the gateway then declines leaves the sale as a
+   * desk sale with an unpaid invoice is left: the invoice open under Invoices, to pay with another card.
    */
   async buyOnline(ctx: TenantContext, billing: BillingService, input: { planId: string; startDate?: string | undefined; memberId?: string | undefined }): Promise<Bought> {
     const plan = await plansRepo.byId(ctx.db, input.planId);

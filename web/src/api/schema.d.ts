@@ -18876,6 +18876,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description The password chosen at sign-up: needed when the sign-up joins a member the desk registered, so that only who chose it takes that member over */
+                        password?: string;
                         token: string;
                     };
                 };
