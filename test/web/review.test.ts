@@ -14,17 +14,18 @@ import { browserSuite, newPage, review, signIn } from '../support/browser.js';
  */
 const web = browserSuite();
 let studio: BookingStudio;
-let ids: { member: string; lesson: string; invoice: string; memberToken: string };
+let ids: { member: string; lesson: string; invoice: string; reservation: string; memberToken: string };
 
 beforeAll(async () => {
   studio = await bookingStudio(web.platform, web.T);
   const member = await memberWithSession(web.platform, web.T, studio);
   const lesson = await addLesson(web.platform, web.T, studio, { startsAt: new Date(Math.ceil((Date.now() + 2 * 86_400_000) / 3_600_000) * 3_600_000), capacity: 8 });
-  expect((await member.send('POST', '/api/me/reservations', { lessonId: lesson })).statusCode).toBe(201);
+  const booked = await member.send('POST', '/api/me/reservations', { lessonId: lesson });
+  expect(booked.statusCode).toBe(201);
   await runBilling(billingDeps(web.platform.runtime), web.T.id, new Date());
   const invoice = (await staffApi(web.platform, web.T).ok('GET', `/api/invoices?memberId=${member.memberId}`)).items[0];
   expect(invoice).toBeDefined();
-  ids = { member: member.memberId, lesson, invoice: invoice.id, memberToken: member.token };
+  ids = { member: member.memberId, lesson, invoice: invoice.id, reservation: booked.json().reservation.id, memberToken: member.token };
 });
 
 /**
@@ -69,7 +70,10 @@ const screens: Screen[] = [
   { name: 'staff-audit', path: () => '/audit', realm: 'staff' },
   { name: 'member-sign-in', path: () => '/member/login', realm: 'none' },
   { name: 'member-timetable', path: () => '/member', realm: 'member' },
+  { name: 'member-sign-up', path: () => '/member/sign-up', realm: 'none' },
   { name: 'member-bookings', path: () => '/member/bookings', realm: 'member' },
+  { name: 'member-booking', path: (i) => `/member/bookings/${i.reservation}`, realm: 'member' },
+  { name: 'member-my-page', path: () => '/member/me', realm: 'member' },
   { name: 'member-check-in', path: () => '/member/check-in', realm: 'member' },
   { name: 'member-invoices', path: () => '/member/invoices', realm: 'member' },
   { name: 'member-invoice', path: (i) => `/member/invoices/${i.invoice}`, realm: 'member' },
