@@ -30,7 +30,10 @@ export interface FakeStripe {
   /** Moves an intent as Stripe would asynchronously (processing settling, a cancel in the dashboard). */
   setIntentStatus(id: string, status: FakePaymentIntent['status'], lastPaymentError?: FakePaymentError): void;
   paymentIntents: Map<string, FakePaymentIntent>;
+  setupIntents: Map<string, FakeSetupIntent>;
   customers: Map<string, FakeCustomer>;
+  /** Every card number sent to any endpoint, to prove which side of the browser it came from (Stripe.js only). */
+  cardNumbersSeen: Array<{ number: string; endpoint: string }>;
   refunds: Map<string, FakeRefund>;
   /** A Stripe-shaped event about an intent as it is now: the intent itself, or its charge for charge.* types. */
   event(type: string, intentId: string): FakeEvent;
@@ -71,7 +74,26 @@ export interface FakePaymentIntent {
   capture_method: 'automatic';
   confirmation_method: 'automatic';
   client_secret: string;
+  /** use_stripe_sdk: the cardholder must pass 3-D Secure in Stripe.js (handleNextAction) with client_secret. */
+  next_action: { type: 'use_stripe_sdk' } | null;
   canceled_at: number | null;
+  created: number;
+  livemode: false;
+}
+
+/** A card being saved for later (off-session) charges; Stripe.js confirms it in the browser. */
+export interface FakeSetupIntent {
+  id: string;
+  object: 'setup_intent';
+  client_secret: string;
+  customer: string | null;
+  metadata: Record<string, string>;
+  payment_method: string | null;
+  payment_method_types: string[];
+  status: 'requires_payment_method' | 'requires_action' | 'succeeded' | 'canceled';
+  usage: string;
+  next_action: { type: 'use_stripe_sdk' } | null;
+  last_setup_error: FakePaymentError | null;
   created: number;
   livemode: false;
 }
@@ -118,6 +140,13 @@ interface TestCard {
   expYear: number;
   /** How a charge on it is declined; none: it succeeds. */
   decline?: Omit<FakePaymentError, 'type'>;
+  /** Saving it declines too (Stripe checks the card with the issuer when it is set up). */
+  declinesSetup?: boolean;
+  /**
+   * 3-D Secure: setup asks for it when the card is saved and not again for off-session charges; always asks for
+   * it on every payment with the cardholder present (and off-session declines, as `decline` says).
+   */
+  authentication?: 'setup' | 'always';
 }
 
 const expYear = new Date().getUTCFullYear() + 3;
@@ -127,7 +156,7 @@ export const testCards: Readonly<Record<string, TestCard>> = {
   pm_card_visa: { brand: 'visa', last4: '4242', expMonth: 12, expYear },
   pm_card_mastercard: { brand: 'mastercard', last4: '4444', expMonth: 12, expYear },
   pm_card_chargeDeclined: {
-    brand: 'visa', last4: '0002', expMonth: 12, expYear,
+    brand: 'visa', last4: '0002', expMonth: 12, expYear, declinesSetup: true,
     decline: { code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' },
   },
   pm_card_chargeDeclinedInsufficientFunds: {
@@ -140,14 +169,26 @@ export const testCards: Readonly<Record<string, TestCard>> = {
     decline: { code: 'card_declined', decline_code: 'stolen_card', message: 'Your card was declined.' },
   },
   pm_card_chargeDeclinedExpiredCard: {
-    brand: 'visa', last4: '0069', expMonth: 12, expYear,
+    brand: 'visa', last4: '0069', expMonth: 12, expYear, declinesSetup: true,
     decline: { code: 'expired_card', message: 'Your card has expired.' },
   },
   // 3-D Secure is required and off-session nobody can pass it.
   pm_card_authenticationRequired: {
-    brand: 'visa', last4: '3184', expMonth: 12, expYear,
+    brand: 'visa', last4: '3184', expMonth: 12, expYear, authentication: 'always',
     decline: { code: 'authentication_required', decline_code: 'authentication_required', message: 'Your card was declined. This transaction requires authentication.' },
   },
+  // 3-D Secure when it is saved; then charged off-session without it.
+  pm_card_authenticationRequiredSetupForOffSession: { brand: 'visa', last4: '3155', expMonth: 12, expYear, authentication: 'setup' },
+};
+
+/** The numbers Stripe documents for its test cards, as typed into Stripe.js's fields, and the card each stands for. */
+export const testCardNumbers: Readonly<Record<string, string>> = {
+  '4242424242424242': 'pm_card_visa',
+  '5555555555554444': 'pm_card_mastercard',
+  '4000000000000002': 'pm_card_chargeDeclined',
+  '4000000000009995': 'pm_card_chargeDeclinedInsufficientFunds',
+  '4000002500003155': 'pm_card_authenticationRequiredSetupForOffSession',
+  '4000002760003184': 'pm_card_authenticationRequired',
 };
 
 interface Reply {
@@ -179,6 +220,8 @@ interface Form {
 
 export async function startFakeStripe(): Promise<FakeStripe> {
   const paymentIntents = new Map<string, FakePaymentIntent>();
+  const setupIntents = new Map<string, FakeSetupIntent>();
+  const cardNumbersSeen: Array<{ number: string; endpoint: string }> = [];
   const customers = new Map<string, FakeCustomer>();
   const refunds = new Map<string, FakeRefund>();
   const paymentMethods = new Map<string, { object: FakePaymentMethod; card: TestCard }>();
@@ -187,14 +230,127 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   let failures: { remaining: number; status: number } = { remaining: 0, status: 500 };
   let processing = 0;
 
-  const routes: Array<{ method: string; pattern: RegExp; endpoint: string; run: (form: Form, id: string) => Reply }> = [
+  // publishable: called by Stripe.js in the browser with the publishable key and the intent's client secret.
+  const routes: Array<{ method: string; pattern: RegExp; endpoint: string; publishable?: boolean; run: (form: Form, id: string) => Reply }> = [
     { method: 'POST', pattern: /^\/v1\/customers$/, endpoint: 'POST /v1/customers', run: createCustomer },
     { method: 'POST', pattern: /^\/v1\/payment_methods\/([^/]+)\/attach$/, endpoint: 'POST /v1/payment_methods/:id/attach', run: attachPaymentMethod },
     { method: 'GET', pattern: /^\/v1\/payment_methods\/([^/]+)$/, endpoint: 'GET /v1/payment_methods/:id', run: (_form, id) => retrievePaymentMethod(id) },
     { method: 'POST', pattern: /^\/v1\/payment_intents$/, endpoint: 'POST /v1/payment_intents', run: createPaymentIntent },
     { method: 'GET', pattern: /^\/v1\/payment_intents\/([^/]+)$/, endpoint: 'GET /v1/payment_intents/:id', run: (_form, id) => retrievePaymentIntent(id) },
     { method: 'POST', pattern: /^\/v1\/refunds$/, endpoint: 'POST /v1/refunds', run: createRefund },
+    { method: 'POST', pattern: /^\/v1\/payment_intents\/([^/]+)\/cancel$/, endpoint: 'POST /v1/payment_intents/:id/cancel', run: (_form, id) => cancelPaymentIntent(id) },
+    { method: 'POST', pattern: /^\/v1\/setup_intents$/, endpoint: 'POST /v1/setup_intents', run: createSetupIntent },
+    { method: 'GET', pattern: /^\/v1\/setup_intents\/([^/]+)$/, endpoint: 'GET /v1/setup_intents/:id', run: (_form, id) => retrieveSetupIntent(id) },
+    { method: 'POST', pattern: /^\/v1\/setup_intents\/([^/]+)\/confirm$/, endpoint: 'POST /v1/setup_intents/:id/confirm', publishable: true, run: confirmSetupIntent },
+    // Not Stripe's API: the outcome of the 3-D Secure challenge that the Stripe.js stand-in shows.
+    { method: 'POST', pattern: /^\/v1\/setup_intents\/([^/]+)\/authenticate$/, endpoint: 'POST /v1/setup_intents/:id/authenticate', publishable: true, run: authenticateSetupIntent },
+    { method: 'POST', pattern: /^\/v1\/payment_intents\/([^/]+)\/authenticate$/, endpoint: 'POST /v1/payment_intents/:id/authenticate', publishable: true, run: authenticatePaymentIntent },
   ];
+
+  function createSetupIntent(form: Form): Reply {
+    const customerId = text(form.customer);
+    if (customerId && !customers.has(customerId)) return invalidRequest(400, 'resource_missing', `No such customer: '${customerId}'`, 'customer');
+    const types = strings(form.allowed_payment_method_types);
+    const intent: FakeSetupIntent = {
+      id: newId('seti'), object: 'setup_intent', client_secret: '', customer: customerId, metadata: strings(form.metadata), payment_method: null,
+      payment_method_types: Object.values(types).length ? Object.values(types) : ['card'], status: 'requires_payment_method', usage: text(form.usage) ?? 'off_session',
+      next_action: null, last_setup_error: null, created: now(), livemode: false,
+    };
+    intent.client_secret = `${intent.id}_secret_${randomBytes(8).toString('hex')}`;
+    setupIntents.set(intent.id, intent);
+    return { status: 200, body: intent };
+  }
+
+  function retrieveSetupIntent(id: string): Reply {
+    const intent = setupIntents.get(id);
+    return intent ? { status: 200, body: intent } : invalidRequest(404, 'resource_missing', `No such setupintent: '${id}'`, 'intent');
+  }
+
+  /** The client secret proves the browser was handed this intent; a wrong one is Stripe's 404 for another account's id. */
+  function withSecret<T extends { id: string; client_secret: string }>(map: Map<string, T>, id: string, form: Form): T | Reply {
+    const intent = map.get(id);
+    if (!intent || text(form.client_secret) !== intent.client_secret) return invalidRequest(404, 'resource_missing', `No such intent: '${id}'`, 'intent');
+    return intent;
+  }
+  const isReply = (value: object): value is Reply => 'status' in value && 'body' in value && !('object' in value);
+
+  function confirmSetupIntent(form: Form, id: string): Reply {
+    const intent = withSecret(setupIntents, id, form);
+    if (isReply(intent)) return intent;
+    if (intent.status !== 'requires_payment_method') return invalidRequest(400, 'setup_intent_unexpected_state', `This SetupIntent's status is ${intent.status}.`);
+    const data = typeof form.payment_method_data === 'object' ? form.payment_method_data : {};
+    const number = typeof data.card === 'object' ? (text(data.card.number) ?? '').replace(/\s/g, '') : '';
+    const cardId = testCardNumbers[number];
+    const card = cardId ? testCards[cardId] : undefined;
+    if (!card) {
+      intent.last_setup_error = { type: 'card_error', code: 'incorrect_number', message: 'Your card number is incorrect.' };
+      return { status: 402, body: { error: { ...intent.last_setup_error, setup_intent: structuredClone(intent) } } };
+    }
+    if (card.declinesSetup && card.decline) {
+      intent.last_setup_error = { type: 'card_error', ...card.decline };
+      return { status: 402, body: { error: { ...intent.last_setup_error, setup_intent: structuredClone(intent) } } };
+    }
+    const paymentMethod = paymentMethodObject(newId('pm'), card, null);
+    paymentMethods.set(paymentMethod.id, { object: paymentMethod, card });
+    intent.payment_method = paymentMethod.id;
+    intent.last_setup_error = null;
+    if (card.authentication) {
+      intent.status = 'requires_action';
+      intent.next_action = { type: 'use_stripe_sdk' };
+    } else {
+      succeedSetup(intent);
+    }
+    return { status: 200, body: intent };
+  }
+
+  function succeedSetup(intent: FakeSetupIntent) {
+    intent.status = 'succeeded';
+    intent.next_action = null;
+    const saved = intent.payment_method ? paymentMethods.get(intent.payment_method) : undefined;
+    if (saved && intent.customer) saved.object.customer = intent.customer;
+  }
+
+  function authenticateSetupIntent(form: Form, id: string): Reply {
+    const intent = withSecret(setupIntents, id, form);
+    if (isReply(intent)) return intent;
+    if (intent.status !== 'requires_action') return invalidRequest(400, 'setup_intent_unexpected_state', `This SetupIntent's status is ${intent.status}.`);
+    if (text(form.result) === 'succeed') {
+      succeedSetup(intent);
+    } else {
+      intent.status = 'requires_payment_method';
+      intent.next_action = null;
+      intent.payment_method = null;
+      intent.last_setup_error = { type: 'invalid_request_error', code: 'setup_intent_authentication_failure', message: 'We are unable to authenticate your payment method.' };
+    }
+    return { status: 200, body: intent };
+  }
+
+  function authenticatePaymentIntent(form: Form, id: string): Reply {
+    const intent = withSecret(paymentIntents, id, form);
+    if (isReply(intent)) return intent;
+    if (intent.status !== 'requires_action') return invalidRequest(400, 'payment_intent_unexpected_state', `This PaymentIntent's status is ${intent.status}.`);
+    intent.next_action = null;
+    if (text(form.result) === 'succeed') {
+      intent.status = 'succeeded';
+      intent.amount_received = intent.amount;
+    } else {
+      intent.status = 'requires_payment_method';
+      intent.last_payment_error = { type: 'card_error', code: 'payment_intent_authentication_failure', message: 'We are unable to authenticate your payment method.' };
+    }
+    return { status: 200, body: intent };
+  }
+
+  function cancelPaymentIntent(id: string): Reply {
+    const intent = paymentIntents.get(id);
+    if (!intent) return invalidRequest(404, 'resource_missing', `No such payment_intent: '${id}'`, 'intent');
+    if (intent.status === 'succeeded' || intent.status === 'canceled') {
+      return invalidRequest(400, 'payment_intent_unexpected_state', `You cannot cancel this PaymentIntent because it has a status of ${intent.status}.`);
+    }
+    intent.status = 'canceled';
+    intent.next_action = null;
+    intent.canceled_at = now();
+    return { status: 200, body: intent };
+  }
 
   function createCustomer(form: Form): Reply {
     const customer: FakeCustomer = {
@@ -251,7 +407,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       id: newId('pi'), object: 'payment_intent', amount, amount_received: 0, currency, customer: customerId, description: text(form.description),
       metadata: strings(form.metadata), payment_method: paymentMethodId, payment_method_types: ['card'],
       status: 'requires_payment_method', last_payment_error: null, latest_charge: null, capture_method: 'automatic', confirmation_method: 'automatic',
-      client_secret: '', canceled_at: null, created: now(), livemode: false,
+      client_secret: '', next_action: null, canceled_at: null, created: now(), livemode: false,
     };
     intent.client_secret = `${intent.id}_secret_${randomBytes(8).toString('hex')}`;
     paymentIntents.set(intent.id, intent);
@@ -261,6 +417,11 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       return { status: 200, body: intent };
     }
     intent.latest_charge = newId('ch');
+    if (paymentMethod.card.authentication === 'always' && text(form.off_session) !== 'true') {
+      intent.status = 'requires_action';
+      intent.next_action = { type: 'use_stripe_sdk' };
+      return { status: 200, body: intent };
+    }
     const decline = paymentMethod.card.decline;
     if (!decline && processing > 0) {
       processing -= 1;
@@ -337,7 +498,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         body: { error: rateLimited ? { type: 'rate_limit_error', code: 'rate_limit', message: 'Too many requests.' } : { type: 'api_error', message: 'An unknown error occurred.' } },
       };
     }
-    if (!/^Bearer sk_(test|live)_\w+$/.test(String(headers.authorization ?? ''))) {
+    const publishableKey = route?.publishable ? text(parseForm(rawBody).key) : null;
+    if (route?.publishable ? !/^pk_test_\w+$/.test(publishableKey ?? '') : !/^Bearer sk_(test|live)_\w+$/.test(String(headers.authorization ?? ''))) {
       return { endpoint, replayed: false, status: 401, body: { error: { type: 'invalid_request_error', message: 'Invalid API Key provided.' } } };
     }
     if (!route) return { endpoint, replayed: false, ...invalidRequest(404, 'resource_missing', `Unrecognized request URL (${method}: ${path}).`) };
@@ -356,6 +518,10 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     }
 
     const id = decodeURIComponent(route.pattern.exec(path)?.[1] ?? '');
+    for (const [, value] of new URLSearchParams(rawBody)) {
+      const digits = value.replace(/\s/g, '');
+      if (/^\d{13,19}$/.test(digits)) cardNumbersSeen.push({ number: digits, endpoint });
+    }
     const reply = route.run(parseForm(rawBody), id);
     // Stripe keeps the result of any request its endpoint executed (a 402 decline included); a 400 for invalid
     // parameters never began executing, so a corrected retry with the same key runs.
@@ -370,10 +536,15 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const method = req.method ?? 'GET';
+      // Stripe.js calls Stripe from the studio's page: the browser asks first (CORS), as it does of api.stripe.com.
+      if (method === 'OPTIONS') {
+        res.writeHead(204, { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'content-type' }).end();
+        return;
+      }
       const path = new URL(req.url ?? '/', 'http://fake').pathname;
       const reply = answer(method, path, req.headers, Buffer.concat(chunks).toString('utf8'));
       requests.push({ endpoint: reply.endpoint, path, idempotencyKey: headerText(req.headers['idempotency-key']), status: reply.status, replayed: reply.replayed });
-      const headers: Record<string, string> = { 'content-type': 'application/json', 'request-id': newId('req') };
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'request-id': newId('req'), 'access-control-allow-origin': '*' };
       if (reply.replayed) headers['idempotent-replayed'] = 'true';
       // The SDK would otherwise retry our injected failures on its own; Stripe sends the same hint.
       if (reply.status >= 500) headers['stripe-should-retry'] = 'false';
@@ -408,7 +579,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       if (status === 'canceled') intent.canceled_at = now();
     },
     paymentIntents,
+    setupIntents,
     customers,
+    cardNumbersSeen,
     refunds,
     event(type, intentId) {
       const intent = paymentIntents.get(intentId);

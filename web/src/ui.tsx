@@ -1,5 +1,5 @@
 import { Children, cloneElement, isValidElement, useId, useState, type InputHTMLAttributes, type ReactElement, type ReactNode } from 'react';
-import { FormattedMessage, useIntl } from 'react-intl';
+import { FormattedMessage, useIntl, type IntlShape } from 'react-intl';
 import * as client from './api/client';
 import type { ResponseOf } from './api/types';
 import { useFormat } from './format';
@@ -12,6 +12,15 @@ type InvoiceDetail = ResponseOf<'/api/invoices/{invoiceId}', 'get'>;
 type InvoiceSummary = ResponseOf<'/api/invoices', 'get'>['items'][number];
 
 /** A member's status (or a contract's), as a coloured label with its word. */
+/**
+ * Why a card payment failed, in the reader's language: the gateways word their reasons in English (Stripe's,
+ * the test gateway's), so the reasons we know by code are ours to say; any other keeps the gateway's words.
+ */
+export function declineWords(intl: IntlShape, p: { failureCode: string | null; failureMessage: string | null }): string | null {
+  const id = `ui.decline.${p.failureCode ?? ''}`;
+  return p.failureCode && id in intl.messages ? intl.formatMessage({ id }) : p.failureMessage;
+}
+
 export function StatusBadge({ status, of = 'member' }: { status: string; of?: 'member' | 'contract' }) {
   const intl = useIntl();
   const id = `${of === 'member' ? 'memberStatus' : 'contractStatus'}.${status}`;
@@ -244,9 +253,9 @@ export function InvoiceBody({ invoice: i, documents }: { invoice: InvoiceDetail;
               <td>{t(`ui.invoice.by.${p.initiatedBy}`)}</td>
               <td>
                 {t(`ui.invoice.outcome.${p.status}`)}
-                {p.status === 'failed' && p.failureMessage && (
+                {p.status === 'failed' && declineWords(intl, p) && (
                   <div className="error small">
-                    {p.failureKind === 'hard' ? intl.formatMessage({ id: 'ui.invoice.notRetried' }, { message: p.failureMessage }) : p.failureMessage}
+                    {p.failureKind === 'hard' ? intl.formatMessage({ id: 'ui.invoice.notRetried' }, { message: declineWords(intl, p) }) : declineWords(intl, p)}
                   </div>
                 )}
               </td>

@@ -95,7 +95,7 @@ export async function runBilling(deps: BillingDeps, tenantId: string, clockNow: 
     try {
       const charge = async (attempts: CardAttempt[]) => {
         if (!gateway) return;
-        const c = await chargeAndRecord(job.transaction, gateway, settings, attempts, tenantId);
+        const c = await chargeAndRecord(job.transaction, gateway, settings, attempts, tenantId, now);
         result.charged.succeeded += c.succeeded;
         result.charged.failed += c.failed;
         result.charged.unknown += c.unknown;

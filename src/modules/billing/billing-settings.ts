@@ -16,6 +16,8 @@ export interface BillingSettings {
   gateway: GatewayName;
   stripeSecretKey: string | null;
   stripeWebhookSecret: string | null;
+  /** For Stripe.js in the browser (card entry, 3-D Secure); public by design. */
+  stripePublishableKey: string | null;
 }
 
 export const DEFAULT_BILLING: Omit<BillingSettings, 'rules'> = {
@@ -29,6 +31,7 @@ export const DEFAULT_BILLING: Omit<BillingSettings, 'rules'> = {
   gateway: 'test',
   stripeSecretKey: null,
   stripeWebhookSecret: null,
+  stripePublishableKey: null,
 };
 
 /** The studio's billing rules; a studio that never set them has the defaults (the test gateway). */
@@ -47,5 +50,6 @@ export async function billingSettings(db: Tx): Promise<BillingSettings> {
     gateway: row.payment_gateway,
     stripeSecretKey: row.stripe_secret_key,
     stripeWebhookSecret: row.stripe_webhook_secret,
+    stripePublishableKey: row.stripe_publishable_key,
   };
 }

@@ -273,6 +273,131 @@ describe('Stripe webhooks', () => {
   });
 });
 
+describe('Stripe card entry and 3-D Secure', () => {
+  const PK = 'pk_test_studiohive';
+  const STRIPE_ELEMENTS = { ...STRIPE, stripePublishableKey: PK };
+  type Member = Awaited<ReturnType<Studio['member']>>;
+
+  /** What Stripe.js does in the member's browser: it sends to Stripe, with the publishable key and the intent's secret. */
+  async function stripeJs(path: string, form: Record<string, string>) {
+    const res = await fetch(`${fake.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ key: PK, ...form }) });
+    return { status: res.status, body: (await res.json()) as { status?: string; error?: { code: string } } };
+  }
+
+  /** The card screen: a setup from us, the number typed into Stripe's fields, 3-D Secure passed (or failed) at Stripe. */
+  async function enterCard(m: Member, number: string, challenge: 'succeed' | 'fail' | 'skip' = 'succeed') {
+    const setup = (await m.send('POST', '/api/me/card/setup')).json();
+    expect(setup).toEqual({ gateway: 'stripe', publishableKey: PK, setupId: expect.stringMatching(/^seti_/), clientSecret: expect.stringContaining('_secret_') });
+    const confirmed = await stripeJs(`/v1/setup_intents/${setup.setupId}/confirm`, {
+      client_secret: setup.clientSecret, 'payment_method_data[type]': 'card', 'payment_method_data[card][number]': number,
+      'payment_method_data[card][exp_month]': '12', 'payment_method_data[card][exp_year]': '2031', 'payment_method_data[card][cvc]': '123',
+    });
+    if (confirmed.body.status === 'requires_action' && challenge !== 'skip') {
+      await stripeJs(`/v1/setup_intents/${setup.setupId}/authenticate`, { client_secret: setup.clientSecret, result: challenge });
+    }
+    return setup.setupId as string;
+  }
+
+  it('saves a card typed into Stripe’s own fields, after 3-D Secure, and never lets a card number through our server', async () => {
+    const s = await studio(STRIPE_ELEMENTS);
+    const m = await s.member();
+    const seen = fake.cardNumbersSeen.length;
+
+    // A number sent to us is refused before anything is asked of Stripe.
+    await s.refused(() => m.send('PUT', '/api/me/card', { token: '4000002500003155' }), 422, 'card_form_required');
+    expect(fake.cardNumbersSeen.length).toBe(seen);
+
+    // 3-D Secure not yet passed, then failed: nothing is saved, and the member can try again.
+    const waiting = await enterCard(m, '4000002500003155', 'skip');
+    const notYet = await s.refused(() => m.send('PUT', '/api/me/card', { setupId: waiting }), 422, 'card_not_authenticated');
+    expect(notYet.detail).toBe('カードの本人認証（3Dセキュア）が完了しなかったため、登録されませんでした。もう一度お試しください。');
+    const failed = await enterCard(m, '4000002500003155', 'fail');
+    await s.refused(() => m.send('PUT', '/api/me/card', { setupId: failed }), 422, 'card_not_authenticated');
+    // A card the issuer declines when it is saved.
+    const declined = await enterCard(m, '4000000000000002');
+    await s.refused(() => m.send('PUT', '/api/me/card', { setupId: declined }), 422, 'card_rejected');
+
+    const setupId = await enterCard(m, '4000002500003155');
+    // Another member cannot make this setup their card.
+    const other = await s.member();
+    await s.refused(() => other.send('PUT', '/api/me/card', { setupId }), 422, 'card_rejected');
+    const saved = await m.send('PUT', '/api/me/card', { setupId });
+    expect(saved.json(), saved.body).toEqual({ card: expect.objectContaining({ gateway: 'stripe', brand: 'visa', last4: '3155', expMonth: 12 }), entry: 'stripe' });
+    const stored = (await admin.query(`select token, customer_ref from app.payment_methods where tenant_id = $1 and member_id = $2 and detached_at is null`, [s.tenant.id, m.memberId])).rows[0];
+    expect(fake.setupIntents.get(setupId)).toMatchObject({ status: 'succeeded', payment_method: stored.token, customer: stored.customer_ref, usage: 'off_session', payment_method_types: ['card'] });
+
+    // Set up for off-session use, it is charged by the monthly run without asking the member again.
+    await s.run('2026-12-11T12:00:00');
+    expect(await s.onlyInvoiceOf(m.memberId)).toMatchObject({ status: 'paid', payments: [{ status: 'succeeded', initiatedBy: 'run' }] });
+    // A new card later stays on the same Stripe customer.
+    const next = await enterCard(m, '4242424242424242');
+    expect((await m.send('PUT', '/api/me/card', { setupId: next })).json().card).toMatchObject({ last4: '4242' });
+    expect(fake.setupIntents.get(next)!.customer).toBe(stored.customer_ref);
+
+    // Every card number Stripe saw was typed into Stripe.js; none came from our server.
+    expect(fake.cardNumbersSeen.slice(seen).map((c) => c.endpoint)).toEqual(Array(5).fill('POST /v1/setup_intents/:id/confirm'));
+  });
+
+  it('asks the member for 3-D Secure when they pay in the app, and records the payment once they pass it', async () => {
+    const s = await studio(STRIPE_ELEMENTS);
+    const m = await s.member();
+    await m.send('PUT', '/api/me/card', { setupId: await enterCard(m, '4000002760003184') });
+    // Off-session the card cannot be authenticated: the run's charge is declined and the account is blocked.
+    await s.run('2026-12-11T12:00:00');
+    const invoice = await s.onlyInvoiceOf(m.memberId);
+    expect(invoice).toMatchObject({ status: 'open', payments: [{ status: 'failed', failureCode: 'authentication_required' }] });
+
+    const pay = async () => {
+      const res = await m.send('POST', `/api/me/invoices/${invoice.id}/pay`);
+      expect(res.statusCode, res.body).toBe(200);
+      const answer = res.json();
+      expect(answer).toMatchObject({ status: 'open', authentication: { publishableKey: PK, clientSecret: expect.stringContaining('_secret_') } });
+      return answer.authentication.clientSecret as string;
+    };
+    const intentOf = (clientSecret: string) => clientSecret.split('_secret_')[0]!;
+    const confirm = async () => {
+      const res = await m.send('POST', `/api/me/invoices/${invoice.id}/pay/confirm`);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json();
+    };
+
+    // The member fails the challenge: the payment is recorded failed, and they may pay again.
+    const first = await pay();
+    // While the challenge waits, the desk cannot take cash for the same invoice.
+    await s.refused(() => s.staff.send('POST', `/api/invoices/${invoice.id}/payments`, { method: 'cash' }), 409);
+    await stripeJs(`/v1/payment_intents/${intentOf(first)}/authenticate`, { client_secret: first, result: 'fail' });
+    expect(await confirm()).toMatchObject({ status: 'open', authentication: null, payments: [{ status: 'failed' }, { status: 'failed', initiatedBy: 'member', failureCode: 'payment_intent_authentication_failure' }] });
+
+    const second = await pay();
+    await stripeJs(`/v1/payment_intents/${intentOf(second)}/authenticate`, { client_secret: second, result: 'succeed' });
+    expect(await confirm()).toMatchObject({ status: 'paid', overdue: false, authentication: null });
+    // Asked again (a reload), nothing more happens.
+    expect(await confirm()).toMatchObject({ status: 'paid' });
+    expect(await s.ledger(invoice.id, 'payment')).toBe(1);
+    expect(fake.paymentIntents.get(intentOf(second))).toMatchObject({ status: 'succeeded', amount: invoice.total });
+  });
+
+  it('gives up a payment whose 3-D Secure was never completed, so the invoice can be paid another way', async () => {
+    const s = await studio(STRIPE_ELEMENTS);
+    const m = await s.member();
+    await m.send('PUT', '/api/me/card', { setupId: await enterCard(m, '4000002760003184') });
+    await s.run('2026-12-11T12:00:00');
+    const invoice = await s.onlyInvoiceOf(m.memberId);
+    setNow('2026-12-11T13:00:00');
+    const answer = (await m.send('POST', `/api/me/invoices/${invoice.id}/pay`)).json();
+    const intentId = (answer.authentication.clientSecret as string).split('_secret_')[0]!;
+
+    // The hourly run within the half hour leaves the challenge to the member.
+    await s.run('2026-12-11T13:20:00');
+    expect(fake.paymentIntents.get(intentId)!.status).toBe('requires_action');
+    // After it, the charge is canceled at Stripe and recorded failed; the desk can take cash.
+    await s.run('2026-12-11T13:40:00');
+    expect(fake.paymentIntents.get(intentId)!.status).toBe('canceled');
+    expect((await s.invoice(invoice.id)).payments.at(-1)).toMatchObject({ status: 'failed', initiatedBy: 'member', failureCode: 'canceled' });
+    expect(await s.staff.ok('POST', `/api/invoices/${invoice.id}/payments`, { method: 'cash' }, 200)).toMatchObject({ status: 'paid' });
+  });
+});
+
 describe('refunds', () => {
   it('refunds part and then the rest with a credit note each, and never more than was paid', async () => {
     const s = await studio();

@@ -110,9 +110,15 @@ export function billingRoutes({ route, settlingRoute }: TenantRouter, runtime: R
   settlingRoute({
     method: 'PUT', url: '/api/members/:memberId/card', summary: 'Save a card for the account, replacing the previous one', tags, access: DESK, idempotent: true,
     schema: { params: s.memberIdParams, body: s.cardBody, response: s.cardAnswer },
-    handler: (ctx, { params, body }) => billing.startCard(ctx, params.memberId, body.token),
+    handler: (ctx, { params, body }) => billing.startCard(ctx, params.memberId, body),
     afterCommit: (session, started) => billing.finishCard(session, started),
     refusalForgetsKey: true,
+  });
+  settlingRoute({
+    method: 'POST', url: '/api/members/:memberId/card/setup', summary: 'Begin saving a card in the gateway’s own fields (Stripe Elements); the test gateway takes a number', tags, access: DESK,
+    schema: { params: s.memberIdParams, response: s.cardSetupAnswer },
+    handler: (ctx, { params }) => billing.startSetup(ctx, params.memberId),
+    afterCommit: (session, started) => billing.finishSetup(session, started),
   });
   route({
     method: 'DELETE', url: '/api/members/:memberId/card', summary: 'Remove the account’s card (invoices then wait for payment at the desk)', tags, access: DESK,
@@ -142,9 +148,15 @@ export function billingRoutes({ route, settlingRoute }: TenantRouter, runtime: R
   });
   settlingRoute({
     method: 'POST', url: '/api/me/invoices/:invoiceId/pay', summary: 'Pay an invoice now with my saved card (this lifts an overdue block)', tags, access: 'member', idempotent: true,
-    schema: { params: s.invoiceIdParams, response: s.invoiceDetail },
+    schema: { params: s.invoiceIdParams, response: s.paymentAnswer },
     handler: (ctx, { params }) => billing.startMyPayment(ctx, params.invoiceId),
     afterCommit: (session, started) => billing.finishCharge(session, started),
+  });
+  settlingRoute({
+    method: 'POST', url: '/api/me/invoices/:invoiceId/pay/confirm', summary: 'After 3-D Secure: read my card payment back from the gateway and record how it ended', tags, access: 'member',
+    schema: { params: s.invoiceIdParams, response: s.paymentAnswer },
+    handler: (ctx, { params }) => billing.startMyPaymentCheck(ctx, params.invoiceId),
+    afterCommit: (session, started) => billing.finishMyPaymentCheck(session, started),
   });
   route({
     method: 'GET', url: '/api/me/card', summary: 'My saved card', tags, access: 'member',
@@ -152,9 +164,15 @@ export function billingRoutes({ route, settlingRoute }: TenantRouter, runtime: R
     handler: (ctx) => billing.myCard(ctx),
   });
   settlingRoute({
-    method: 'PUT', url: '/api/me/card', summary: 'Save my card (a Stripe PaymentMethod id, or a test card with the test gateway)', tags, access: 'member', idempotent: true,
+    method: 'POST', url: '/api/me/card/setup', summary: 'Begin saving my card in the gateway’s own fields (Stripe Elements); the test gateway takes a number', tags, access: 'member',
+    schema: { response: s.cardSetupAnswer },
+    handler: (ctx) => billing.startSetup(ctx, null),
+    afterCommit: (session, started) => billing.finishSetup(session, started),
+  });
+  settlingRoute({
+    method: 'PUT', url: '/api/me/card', summary: 'Save my card (a setup completed in Stripe.js, or a test card with the test gateway)', tags, access: 'member', idempotent: true,
     schema: { body: s.cardBody, response: s.cardAnswer },
-    handler: (ctx, { body }) => billing.startCard(ctx, null, body.token),
+    handler: (ctx, { body }) => billing.startCard(ctx, null, body),
     afterCommit: (session, started) => billing.finishCard(session, started),
     refusalForgetsKey: true,
   });

@@ -115,9 +115,27 @@ export const refundPreview = z.object({
 export const reasonBody = z.object({ reason: z.string().trim().min(1).max(1000) }).strict();
 
 export const cardBody = z
-  .object({ token: z.string().trim().min(4).max(200).describe('A Stripe PaymentMethod id from Stripe.js, or a test card number with the test gateway') })
-  .strict()
+  .union([
+    z.object({ setupId: z.string().trim().regex(/^seti_\w{1,200}$/, 'billing.setup_id_format').describe('A card setup (Stripe SetupIntent) completed in Stripe.js') }).strict(),
+    z
+      .object({ token: z.string().trim().min(4).max(200).describe('A Stripe PaymentMethod id (pm_…), or a test card number with the test gateway; never a card number with Stripe') })
+      .strict(),
+  ])
   .meta({ example: { token: '4242424242424242' } });
+export const cardSetupAnswer = z.discriminatedUnion('gateway', [
+  z.object({ gateway: z.literal('test').describe('No hosted fields: send a test card number as token') }),
+  z.object({
+    gateway: z.literal('stripe'),
+    publishableKey: z.string(),
+    setupId: z.string().describe('Send it back as setupId once Stripe.js has confirmed the setup'),
+    clientSecret: z.string().describe('For stripe.confirmSetup in the browser'),
+  }),
+]);
+/** A payment the cardholder must still authenticate (3-D Secure) in Stripe.js before it can go through. */
+export const paymentAuthentication = z.object({ publishableKey: z.string(), clientSecret: z.string() });
+export const paymentAnswer = invoiceDetail.extend({
+  authentication: paymentAuthentication.nullable().describe('Present while 3-D Secure waits: run stripe.handleNextAction, then POST …/pay/confirm'),
+});
 export const cardDto = z.object({
   id: z.uuid(),
   gateway: z.enum(['test', 'stripe']),
@@ -127,7 +145,10 @@ export const cardDto = z.object({
   expYear: z.int().nullable(),
   createdAt: timestamp,
 });
-export const cardAnswer = z.object({ card: cardDto.nullable() });
+export const cardAnswer = z.object({
+  card: cardDto.nullable(),
+  entry: z.enum(['test', 'stripe']).describe('How a new card is entered: stripe, in Stripe’s own fields (POST …/card/setup); test, as a test card number'),
+});
 
 export const reconciliationQuery = z.object({ from: month.optional(), to: month.optional() }).strict();
 export const reconciliation = z.object({
@@ -166,6 +187,7 @@ export const billingSettingsDto = z.object({
   gateway: z.enum(['test', 'stripe']),
   stripeConfigured: z.boolean(),
   stripeWebhookConfigured: z.boolean(),
+  stripePublishableKey: z.string().nullable().describe('Stripe.js shows Stripe’s own card fields with it (public by design)'),
   testCards: z.array(z.object({ number: z.string(), note: z.string() })).describe('The test gateway’s cards'),
 });
 export const updateBillingSettings = z
@@ -183,6 +205,7 @@ export const updateBillingSettings = z
     gateway: z.enum(['test', 'stripe']),
     stripeSecretKey: z.string().regex(/^(sk|rk)_[A-Za-z0-9_]{8,200}$/, 'billing.stripe_key_format').nullable().describe('Write-only'),
     stripeWebhookSecret: z.string().regex(/^whsec_[A-Za-z0-9_]{8,200}$/, 'billing.webhook_secret_format').nullable().describe('Write-only'),
+    stripePublishableKey: z.string().trim().regex(/^pk_(test|live)_[A-Za-z0-9_]{8,200}$/, 'billing.publishable_key_format').nullable(),
   })
   .partial()
   .strict()

@@ -16,7 +16,7 @@ import { settingsRepo } from '../settings/settings.repo.js';
 import { billingSettings, type BillingSettings } from './billing-settings.js';
 import { billingRunRepo } from './billing.repo.js';
 import { CardRejected, GatewayUnavailable } from './gateways/gateway.js';
-import { gatewayFor, ownTransaction, type GatewayDeps } from './gateways/index.js';
+import { gatewayFor, ownTransaction, type Gateway, type GatewayDeps } from './gateways/index.js';
 import { TEST_CARDS } from './gateways/test-gateway.js';
 import { creditNoteLabel, invoiceLabel } from './invoice-builder.js';
 import { formatMoney, renderInvoicePdf, type InvoiceDocument } from './invoice-document.js';
@@ -187,6 +187,8 @@ async function startCardCharge(ctx: TenantContext, invoice: InvoiceRow, initiate
     .values({
       invoice_id: invoice.id, amount: invoice.total - invoice.amount_paid, currency: invoice.currency, method: 'card', gateway: card.gateway,
       payment_method_id: card.id, initiated_by: initiatedBy, actor_id: actorId(ctx.principal),
+      // The request's clock, which the 3-D Secure window and the run's in-flight grace are measured by.
+      created_at: ctx.now,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -195,11 +197,18 @@ async function startCardCharge(ctx: TenantContext, invoice: InvoiceRow, initiate
 
 const actorId = (p: Principal | null) => (p === null ? null : p.kind === 'staff' ? p.staffId : p.kind === 'member' ? p.memberId : p.apiKeyId);
 
-/** Calls the gateway for an attempt (again, if a retry replays it) and records the outcome once. */
+/**
+ * Calls the gateway for an attempt (again, if a retry replays it) and records the outcome once. A charge waiting
+ * for 3-D Secure is answered with what Stripe.js needs to ask the cardholder.
+ */
 async function settleCharge(session: Session, deps: GatewayDeps, attemptId: string) {
   const settings = await session.transaction((ctx) => billingSettings(ctx.db));
   const attempts = await session.transaction((ctx) => pendingCardAttempts(ctx.db, { ids: [attemptId] }));
-  if (attempts.length) await chargeAndRecord(session.transaction, gatewayFor(settings, ownTransaction(session.transaction), deps), settings, attempts, session.tenant.id);
+  if (!attempts.length) return null;
+  const { settled } = await chargeAndRecord(session.transaction, gatewayFor(settings, ownTransaction(session.transaction), deps), settings, attempts, session.tenant.id, session.now);
+  const outcome = settled.find((s) => s.attemptId === attemptId)?.outcome;
+  if (outcome?.status !== 'pending' || !outcome.authentication || !settings.stripePublishableKey) return null;
+  return { publishableKey: settings.stripePublishableKey, clientSecret: outcome.authentication.clientSecret };
 }
 
 /** What a refund of this amount may do, checked the same way for its preview and for the refund itself. */
@@ -288,34 +297,75 @@ export async function settleRefund(session: Pick<Session, 'transaction' | 'now'>
   }
 }
 
-function cardOf(c: { id: string; gateway: 'test' | 'stripe'; brand: string; last4: string; exp_month: number | null; exp_year: number | null; created_at: Date } | undefined) {
-  return { card: c ? { id: c.id, gateway: c.gateway, brand: c.brand, last4: c.last4, expMonth: c.exp_month, expYear: c.exp_year, createdAt: c.created_at.toISOString() } : null };
+type CardRow = { id: string; gateway: 'test' | 'stripe'; brand: string; last4: string; exp_month: number | null; exp_year: number | null; created_at: Date };
+
+/** The saved card, and how a new one is entered (the studio's gateway: Stripe's fields, or a test number). */
+function cardOf(c: CardRow | undefined, entry: 'test' | 'stripe') {
+  return { card: c ? { id: c.id, gateway: c.gateway, brand: c.brand, last4: c.last4, expMonth: c.exp_month, expYear: c.exp_year, createdAt: c.created_at.toISOString() } : null, entry };
 }
+
+const cardAnswerOf = async (db: Tx, memberId: string) => cardOf(await currentCard(db, memberId), (await billingSettings(db)).gateway);
 
 const currentCard = (db: Tx, memberId: string) =>
   db.selectFrom('app.payment_methods').selectAll().where('member_id', '=', memberId).where('detached_at', 'is', null).executeTakeFirst();
 
-/** Saves a card with the gateway (outside any transaction), then makes it the account's card. */
-async function attachCard(session: Session, deps: GatewayDeps, memberId: string, token: string) {
-  const { settings, member } = await session.transaction(async (ctx) => ({
+/** What saves a card: a test card number or Stripe PaymentMethod id (API clients), or a setup finished in Stripe.js. */
+export type CardSource = { token: string } | { setupId: string };
+
+/** The account holder and the studio's gateway, read before the gateway is called (outside any transaction). */
+async function cardHolder(session: Session, deps: GatewayDeps, memberId: string) {
+  const { settings, member, current } = await session.transaction(async (ctx) => ({
     settings: await billingSettings(ctx.db),
     member: await ctx.db.selectFrom('app.members').select(['id', 'family_name', 'given_name', 'email']).where('id', '=', memberId).executeTakeFirstOrThrow(),
+    current: await currentCard(ctx.db, memberId),
   }));
   const gateway = gatewayFor(settings, ownTransaction(session.transaction), deps);
+  return { settings, gateway, current, holder: { memberId, name: `${member.family_name} ${member.given_name}`.trim(), email: member.email } };
+}
+
+/** The gateway's words are English (Stripe's, or the test gateway's list of cards): say it in ours. */
+function inOurWords(error: unknown, gateway: Gateway): never {
+  if (error instanceof CardRejected) {
+    if (error.reason === 'authentication') throw refusal('card_not_authenticated', text('billing.card_not_authenticated'));
+    throw refusal('card_rejected', gateway.name === 'test' ? text('billing.test_card_required', { cards: TEST_CARDS.map((c) => c.number).join(', ') }) : text('billing.card_rejected'));
+  }
+  if (error instanceof GatewayUnavailable) throw new AppError('unavailable', text('billing.gateway_unavailable'));
+  throw error;
+}
+
+/**
+ * Begins saving a card in the gateway's own fields (Stripe Elements): the browser gets a one-setup secret and
+ * the studio's publishable key, and sends the card to Stripe itself. The test gateway has no hosted fields: its
+ * form posts a test card number.
+ */
+async function startCardSetup(session: Session, deps: GatewayDeps, memberId: string) {
+  const { settings, gateway, current, holder } = await cardHolder(session, deps, memberId);
+  if (!gateway.startCardSetup) return { gateway: 'test' as const };
+  if (!settings.stripePublishableKey) throw new AppError('unprocessable', text('billing.stripe_publishable_key_missing'), { reason: 'gateway_not_configured' });
+  const customerRef = current?.gateway === gateway.name ? current.customer_ref : null;
+  const setup = await gateway.startCardSetup({ ...holder, customerRef }).catch((error: unknown) => inOurWords(error, gateway));
+  return { gateway: 'stripe' as const, publishableKey: settings.stripePublishableKey, ...setup };
+}
+
+/** Saves a card with the gateway (outside any transaction), then makes it the account's card. */
+async function attachCard(session: Session, deps: GatewayDeps, memberId: string, source: CardSource) {
+  const { gateway, holder } = await cardHolder(session, deps, memberId);
   let saved;
   try {
-    saved = await gateway.attach({ token, memberId, name: `${member.family_name} ${member.given_name}`.trim(), email: member.email });
-  } catch (error) {
-    // The gateway's own words are English (Stripe's, or the test gateway's list of cards): say it in ours.
-    if (error instanceof CardRejected) {
-      throw refusal('card_rejected', gateway.name === 'test' ? text('billing.test_card_required', { cards: TEST_CARDS.map((c) => c.number).join(', ') }) : text('billing.card_rejected'));
+    if ('setupId' in source) {
+      if (!gateway.finishCardSetup) throw refusal('card_rejected', text('billing.card_setup_not_used'));
+      saved = await gateway.finishCardSetup(source.setupId, memberId);
+    } else {
+      // With hosted fields, a card number must never reach us: refuse it before it goes anywhere.
+      if (gateway.startCardSetup && !/^pm_\w+$/.test(source.token)) throw refusal('card_form_required', text('billing.card_form_required'));
+      saved = await gateway.attach({ token: source.token, ...holder });
     }
-    if (error instanceof GatewayUnavailable) throw new AppError('unavailable', text('billing.gateway_unavailable'));
-    throw error;
+  } catch (error) {
+    inOurWords(error, gateway);
   }
   return session.transaction(async (ctx) => {
     const current = await currentCard(ctx.db, memberId);
-    if (current?.token === saved.token && current.gateway === gateway.name) return cardOf(current);
+    if (current?.token === saved.token && current.gateway === gateway.name) return cardOf(current, gateway.name);
     if (current) await ctx.db.updateTable('app.payment_methods').set({ detached_at: ctx.now }).where('id', '=', current.id).execute();
     const row = await ctx.db
       .insertInto('app.payment_methods')
@@ -324,7 +374,7 @@ async function attachCard(session: Session, deps: GatewayDeps, memberId: string,
       .executeTakeFirstOrThrow();
     // Invoices waiting for a card are charged by the next run.
     await ctx.db.updateTable('app.invoices').set({ auto_charge: true }).where('billing_member_id', '=', memberId).where('status', '=', 'open').execute();
-    return cardOf(row);
+    return cardOf(row, gateway.name);
   });
 }
 
@@ -374,8 +424,25 @@ export function billingService(deps: GatewayDeps) {
     startMyPayment: async (ctx: TenantContext, id: string) => startCardCharge(ctx, await myInvoice(ctx, id, true), 'member'),
     startCharge: async (ctx: TenantContext, id: string) => startCardCharge(ctx, await loadInvoice(ctx.db, id, true), 'staff'),
     async finishCharge(session: Session, started: { attemptId: string; invoiceId: string }) {
-      await settleCharge(session, deps, started.attemptId);
-      return fresh(session, started.invoiceId);
+      const authentication = await settleCharge(session, deps, started.attemptId);
+      return { ...(await fresh(session, started.invoiceId)), authentication };
+    },
+    /** After 3-D Secure in the browser: the member's payment waiting on it, read back from the gateway. */
+    async startMyPaymentCheck(ctx: TenantContext, id: string) {
+      const invoice = await myInvoice(ctx, id);
+      const waiting = await ctx.db
+        .selectFrom('app.payment_attempts')
+        .select('id')
+        .where('invoice_id', '=', invoice.id)
+        .where('status', '=', 'pending')
+        .where('initiated_by', '=', 'member')
+        .where('gateway_ref', 'is not', null)
+        .executeTakeFirst();
+      return { attemptId: waiting?.id ?? null, invoiceId: invoice.id };
+    },
+    async finishMyPaymentCheck(session: Session, started: { attemptId: string | null; invoiceId: string }) {
+      const authentication = started.attemptId ? await settleCharge(session, deps, started.attemptId) : null;
+      return { ...(await fresh(session, started.invoiceId)), authentication };
     },
 
     async recordPayment(ctx: TenantContext, id: string, input: { method: 'cash' | 'bank_transfer'; amount?: number | undefined }) {
@@ -483,19 +550,23 @@ export function billingService(deps: GatewayDeps) {
         invoice_issuer_name: next.issuerName, invoice_issuer_address: next.issuerAddress, invoice_registration_number: next.registrationNumber,
         payment_terms_days: next.paymentTermsDays, dunning_retry_days: next.retryDays, dunning_final_action: next.finalAction,
         dunning_final_after_days: next.finalAfterDays, payment_gateway: next.gateway, stripe_secret_key: next.stripeSecretKey, stripe_webhook_secret: next.stripeWebhookSecret,
+        stripe_publishable_key: next.stripePublishableKey,
       });
       return settingsDto(await billingSettings(ctx.db), ctx.request.locale);
     },
 
-    card: async (ctx: TenantContext, memberId: string) => cardOf(await currentCard(ctx.db, await accountOf(ctx.db, memberId))),
-    myCard: async (ctx: TenantContext) => cardOf(await currentCard(ctx.db, await myAccount(ctx))),
+    card: async (ctx: TenantContext, memberId: string) => cardAnswerOf(ctx.db, await accountOf(ctx.db, memberId)),
+    myCard: async (ctx: TenantContext) => cardAnswerOf(ctx.db, await myAccount(ctx)),
     /** The transaction half of saving a card: who it is for, checked before the gateway is asked. */
-    startCard: async (ctx: TenantContext, memberId: string | null, token: string) => ({ memberId: memberId === null ? await myAccount(ctx) : await accountOf(ctx.db, memberId), token }),
-    finishCard: (session: Session, started: { memberId: string; token: string }) => attachCard(session, deps, started.memberId, started.token),
+    startCard: async (ctx: TenantContext, memberId: string | null, source: CardSource) => ({ memberId: memberId === null ? await myAccount(ctx) : await accountOf(ctx.db, memberId), source }),
+    finishCard: (session: Session, started: { memberId: string; source: CardSource }) => attachCard(session, deps, started.memberId, started.source),
+    /** The transaction half of a card setup: whose card it will be. */
+    startSetup: async (ctx: TenantContext, memberId: string | null) => ({ memberId: memberId === null ? await myAccount(ctx) : await accountOf(ctx.db, memberId) }),
+    finishSetup: (session: Session, started: { memberId: string }) => startCardSetup(session, deps, started.memberId),
     async removeCard(ctx: TenantContext, memberId: string | null) {
       const account = memberId === null ? await myAccount(ctx) : await accountOf(ctx.db, memberId);
       await ctx.db.updateTable('app.payment_methods').set({ detached_at: ctx.now }).where('member_id', '=', account).where('detached_at', 'is', null).execute();
-      return { card: null };
+      return cardAnswerOf(ctx.db, account);
     },
   };
 }
@@ -512,7 +583,7 @@ function settingsDto(s: BillingSettings, locale: Locale) {
   return {
     issuerName: s.issuerName, issuerAddress: s.issuerAddress, registrationNumber: s.registrationNumber, paymentTermsDays: s.paymentTermsDays,
     retryDays: s.retryDays, finalAction: s.finalAction, finalAfterDays: s.finalAfterDays, gateway: s.gateway,
-    stripeConfigured: s.stripeSecretKey !== null, stripeWebhookConfigured: s.stripeWebhookSecret !== null,
+    stripeConfigured: s.stripeSecretKey !== null, stripeWebhookConfigured: s.stripeWebhookSecret !== null, stripePublishableKey: s.stripePublishableKey,
     testCards: TEST_CARDS.map((c) => ({ number: c.number, note: render(text(TEST_CARD_NOTE[c.number]!), locale) })),
   };
 }

@@ -30,7 +30,17 @@ export interface CardAttempt {
   customerRef: string | null;
   /** The gateway's id of the charge, once it has answered pending (Stripe's processing). */
   gatewayRef?: string | null;
+  /** member: paid in the app, with the cardholder there to pass 3-D Secure. */
+  initiatedBy?: string;
+  createdAt?: Date;
 }
+
+/**
+ * How long a member has to pass 3-D Secure for a payment begun in the app. After it, the hourly run cancels the
+ * charge at the gateway and records it failed, so an abandoned challenge does not hold the invoice (the desk's
+ * cash, the next retry) forever.
+ */
+export const AUTHENTICATION_WINDOW_MS = 30 * 60_000;
 
 /** Pending card attempts, with the card to charge. */
 export const pendingCardAttempts = (db: Tx, opts: { ids?: string[]; createdBefore?: Date; limit?: number }) =>
@@ -53,16 +63,22 @@ export const pendingCardAttempts = (db: Tx, opts: { ids?: string[]; createdBefor
  * to charge again only replays that first, pending answer, and once the gateway forgets the key (Stripe after a
  * day) it would charge a second time.
  */
-export async function chargeAndRecord(transaction: TenantTransaction, gateway: Gateway, settings: BillingSettings, allAttempts: CardAttempt[], tenantId: string) {
-  if (allAttempts.length === 0) return { succeeded: 0, failed: 0, unknown: 0 };
+export async function chargeAndRecord(transaction: TenantTransaction, gateway: Gateway, settings: BillingSettings, allAttempts: CardAttempt[], tenantId: string, now: Date) {
+  if (allAttempts.length === 0) return { succeeded: 0, failed: 0, unknown: 0, settled: [] };
   const attempts = allAttempts.filter((a) => !a.gatewayRef);
   const readBack: Array<{ attemptId: string; outcome: ChargeOutcome }> = [];
+  const unavailable = (error: unknown) => {
+    if (error instanceof GatewayUnavailable) return null;
+    throw error;
+  };
   for (const a of allAttempts) {
     if (!a.gatewayRef) continue;
-    const state = await gateway.retrieveCharge(a.gatewayRef).catch((error: unknown) => {
-      if (error instanceof GatewayUnavailable) return null;
-      throw error;
-    });
+    let state = await gateway.retrieveCharge(a.gatewayRef).catch(unavailable);
+    const abandoned = state?.status === 'pending' && state.authentication && a.createdAt && now.getTime() - a.createdAt.getTime() > AUTHENTICATION_WINDOW_MS;
+    if (abandoned && gateway.cancelCharge) {
+      await gateway.cancelCharge(a.gatewayRef).catch(unavailable);
+      state = await gateway.retrieveCharge(a.gatewayRef).catch(unavailable);
+    }
     if (!state) continue;
     const { metadata: _metadata, ...outcome } = state;
     readBack.push({ attemptId: a.id, outcome });
@@ -74,6 +90,7 @@ export async function chargeAndRecord(transaction: TenantTransaction, gateway: G
     card: { token: a.token, customerRef: a.customerRef },
     description: a.invoiceNumber ? invoiceLabel(a.invoiceNumber) : a.invoiceId,
     metadata: { attemptId: a.id, invoiceId: a.invoiceId, tenantId },
+    onSession: a.initiatedBy === 'member',
   }));
   let outcomes: Array<ChargeOutcome | null>;
   if (gateway.chargeMany) {
@@ -99,6 +116,7 @@ export async function chargeAndRecord(transaction: TenantTransaction, gateway: G
     succeeded: settled.filter((s) => s.outcome.status === 'succeeded').length,
     failed: settled.filter((s) => s.outcome.status === 'failed').length,
     unknown: allAttempts.length - settled.length,
+    settled,
   };
 }
 

@@ -24,7 +24,7 @@ export function saleRoutes({ route, settlingRoute }: TenantRouter, runtime: Runt
   settlingRoute({
     method: 'POST', url: '/api/me/purchases', tags, access: 'member', idempotent: true, preview: true, status: 201,
     summary: 'Buy a plan or pack the studio sells online (for me, or a family member I lead): the desk\'s sale, its first invoice charged to my saved card',
-    schema: { body: s.purchaseBody, response: s.saleDto },
+    schema: { body: s.purchaseBody, response: s.purchaseDto },
     handler: (ctx, { body }) => svc.buyOnline(ctx, billing, body),
     afterCommit: (session, bought) => svc.chargeAfterCommit(session, billing, bought),
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invoiceSummary } from '../billing/billing.schemas.js';
+import { invoiceSummary, paymentAuthentication } from '../billing/billing.schemas.js';
 import { contractDto, sellBody } from '../contracts/contracts.schemas.js';
 import { planList } from '../plans/plans.schemas.js';
 
@@ -12,6 +12,12 @@ export const saleBody = sellBody.extend({
 
 export const saleDto = contractDto.extend({
   firstInvoice: invoiceSummary.nullable().describe('The invoice issued at the sale (enrollment fee, first month pro-rated, options), for the desk to collect now; null when the sale costs nothing or was left to the monthly run'),
+});
+
+export const purchaseDto = saleDto.extend({
+  authentication: paymentAuthentication
+    .nullable()
+    .describe('The card asks for 3-D Secure: run stripe.handleNextAction, then POST /api/me/invoices/{firstInvoice}/pay/confirm'),
 });
 
 export const plansOnSale = planList;

@@ -12,7 +12,7 @@ import { actingMemberId } from '../members/acting-member.js';
 import { plansRepo } from '../plans/plans.repo.js';
 
 type Sale = Parameters<typeof contractsService.sell>[1];
-type Bought = Awaited<ReturnType<typeof sell>> & { charge: { attemptId: string; invoiceId: string } | null };
+type Bought = Awaited<ReturnType<typeof sell>> & { charge: { attemptId: string; invoiceId: string } | null; authentication: null };
 
 async function sell(ctx: TenantContext, { firstInvoice = 'now', ...sale }: Sale & { firstInvoice?: 'now' | 'next_run' }) {
   const contract = await contractsService.sell(ctx, sale);
@@ -36,14 +36,15 @@ export const salesService = {
     const memberId = await actingMemberId(ctx, input.memberId);
     const sold = await sell(ctx, { memberId, planId: plan.id, startDate: input.startDate });
     const charge = sold.firstInvoice && sold.firstInvoice.amountDue > 0 ? await billing.startMyPayment(ctx, sold.firstInvoice.id) : null;
-    return { ...sold, charge };
+    // The preview (which never charges) answers this too: no card is asked anything.
+    return { ...sold, charge, authentication: null };
   },
 
   /** After the purchase commits: the card is charged (once, even when a retry replays it), and the invoice read again. */
   async chargeAfterCommit(session: TenantSession & { principal: Principal | null }, billing: BillingService, bought: Bought) {
     if (!bought.charge) return bought;
-    await billing.finishCharge(session, bought.charge);
+    const { authentication } = await billing.finishCharge(session, bought.charge);
     const firstInvoice = await session.transaction((ctx) => invoiceSummaryOf(ctx, bought.charge!.invoiceId));
-    return { ...bought, firstInvoice };
+    return { ...bought, firstInvoice, authentication };
   },
 };

@@ -797,6 +797,7 @@ export interface AppTenantSettings {
   strike_block_days: Generated<number>;
   strike_limit: Generated<number>;
   strike_window_days: Generated<number>;
+  stripe_publishable_key: string | null;
   stripe_secret_key: string | null;
   stripe_webhook_secret: string | null;
   tax_rounding: Generated<"floor" | "half_up" | "ceil">;

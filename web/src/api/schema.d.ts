@@ -12312,6 +12312,11 @@ export interface paths {
                                 id: string;
                                 last4: string;
                             } | null;
+                            /**
+                             * @description How a new card is entered: stripe, in Stripe’s own fields (POST …/card/setup); test, as a test card number
+                             * @enum {string}
+                             */
+                            entry: "test" | "stripe";
                         };
                     };
                 };
@@ -12380,7 +12385,7 @@ export interface paths {
                 };
             };
         };
-        /** Save my card (a Stripe PaymentMethod id, or a test card with the test gateway) */
+        /** Save my card (a setup completed in Stripe.js, or a test card with the test gateway) */
         put: {
             parameters: {
                 query?: never;
@@ -12394,7 +12399,10 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description A Stripe PaymentMethod id from Stripe.js, or a test card number with the test gateway */
+                        /** @description A card setup (Stripe SetupIntent) completed in Stripe.js */
+                        setupId: string;
+                    } | {
+                        /** @description A Stripe PaymentMethod id (pm_…), or a test card number with the test gateway; never a card number with Stripe */
                         token: string;
                     };
                 };
@@ -12419,6 +12427,11 @@ export interface paths {
                                 id: string;
                                 last4: string;
                             } | null;
+                            /**
+                             * @description How a new card is entered: stripe, in Stripe’s own fields (POST …/card/setup); test, as a test card number
+                             * @enum {string}
+                             */
+                            entry: "test" | "stripe";
                         };
                     };
                 };
@@ -12488,6 +12501,119 @@ export interface paths {
             };
         };
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/card/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Begin saving my card in the gateway’s own fields (Stripe Elements); the test gateway takes a number */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description No hosted fields: send a test card number as token
+                             * @enum {string}
+                             */
+                            gateway: "test";
+                        } | {
+                            /** @description For stripe.confirmSetup in the browser */
+                            clientSecret: string;
+                            /** @enum {string} */
+                            gateway: "stripe";
+                            publishableKey: string;
+                            /** @description Send it back as setupId once Stripe.js has confirmed the setup */
+                            setupId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -15426,6 +15552,227 @@ export interface paths {
                             amountPaid: number;
                             /** @description Integer minor units of the invoice currency (JPY has none) */
                             amountRefunded: number;
+                            /** @description Present while 3-D Secure waits: run stripe.handleNextAction, then POST …/pay/confirm */
+                            authentication: {
+                                clientSecret: string;
+                                publishableKey: string;
+                            } | null;
+                            autoCharge: boolean;
+                            currency: string;
+                            dueOn: string;
+                            escalatedAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            issuedOn: string | null;
+                            issuer: {
+                                address: string;
+                                name: string;
+                                registrationNumber: string | null;
+                            };
+                            lines: {
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                amount: number;
+                                code: string;
+                                description: string;
+                                lineNo: number;
+                                /** Format: uuid */
+                                memberId: string;
+                                period: string;
+                                priceIncludesTax: boolean;
+                                /** @enum {string} */
+                                taxCategory: "standard_10" | "reduced_8" | "exempt";
+                            }[];
+                            member: {
+                                /** Format: uuid */
+                                id: string;
+                                memberNumber: number;
+                                name: string;
+                            };
+                            nextAttemptAt: string | null;
+                            /** @example INV-000123 */
+                            number: string | null;
+                            /** @description Blocks booking: open and escalated after failed charges or past its due date (a written-off invoice does not) */
+                            overdue: boolean;
+                            payments: {
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                amount: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                failureCode: string | null;
+                                failureKind: ("soft" | "hard") | null;
+                                failureMessage: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                initiatedBy: "run" | "retry" | "member" | "staff" | "webhook";
+                                /** @enum {string} */
+                                method: "card" | "cash" | "bank_transfer";
+                                settledAt: string | null;
+                                /** @enum {string} */
+                                status: "pending" | "succeeded" | "failed";
+                            }[];
+                            /** @example 2026-12 */
+                            period: string;
+                            recipientName: string;
+                            refunds: {
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                amount: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                failureMessage: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @example CN-000004 */
+                                number: string;
+                                reason: string;
+                                /** @enum {string} */
+                                status: "pending" | "succeeded" | "failed";
+                                taxBreakdown: {
+                                    ratePercent: number;
+                                    /** @description Integer minor units of the invoice currency (JPY has none) */
+                                    tax: number;
+                                    /** @description Integer minor units of the invoice currency (JPY has none) */
+                                    taxableAmount: number;
+                                    /** @enum {string} */
+                                    taxCategory: "standard_10" | "reduced_8" | "exempt";
+                                    /** @description Integer minor units of the invoice currency (JPY has none) */
+                                    total: number;
+                                }[];
+                            }[];
+                            /** @enum {string} */
+                            status: "draft" | "open" | "paid" | "void" | "uncollectible";
+                            /** @description Integer minor units of the invoice currency (JPY has none) */
+                            subtotalExcludingTax: number;
+                            /** @description Tax rounded once per rate (the qualified-invoice rule) */
+                            taxBreakdown: {
+                                ratePercent: number;
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                tax: number;
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                taxableAmount: number;
+                                /** @enum {string} */
+                                taxCategory: "standard_10" | "reduced_8" | "exempt";
+                                /** @description Integer minor units of the invoice currency (JPY has none) */
+                                total: number;
+                            }[];
+                            /** @description Integer minor units of the invoice currency (JPY has none) */
+                            taxTotal: number;
+                            /** @description Integer minor units of the invoice currency (JPY has none) */
+                            total: number;
+                            voidReason: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/invoices/{invoiceId}/pay/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** After 3-D Secure: read my card payment back from the gateway and record how it ended */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    invoiceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Integer minor units of the invoice currency (JPY has none) */
+                            amountDue: number;
+                            /** @description Integer minor units of the invoice currency (JPY has none) */
+                            amountPaid: number;
+                            /** @description Integer minor units of the invoice currency (JPY has none) */
+                            amountRefunded: number;
+                            /** @description Present while 3-D Secure waits: run stripe.handleNextAction, then POST …/pay/confirm */
+                            authentication: {
+                                clientSecret: string;
+                                publishableKey: string;
+                            } | null;
                             autoCharge: boolean;
                             currency: string;
                             dueOn: string;
@@ -16639,6 +16986,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description The card asks for 3-D Secure: run stripe.handleNextAction, then POST /api/me/invoices/{firstInvoice}/pay/confirm */
+                            authentication: {
+                                clientSecret: string;
+                                publishableKey: string;
+                            } | null;
                             /** Format: uuid */
                             billingMemberId: string;
                             cancelReason: string | null;
@@ -16870,6 +17222,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description The card asks for 3-D Secure: run stripe.handleNextAction, then POST /api/me/invoices/{firstInvoice}/pay/confirm */
+                            authentication: {
+                                clientSecret: string;
+                                publishableKey: string;
+                            } | null;
                             /** Format: uuid */
                             billingMemberId: string;
                             cancelReason: string | null;
@@ -20299,6 +20656,11 @@ export interface paths {
                                 id: string;
                                 last4: string;
                             } | null;
+                            /**
+                             * @description How a new card is entered: stripe, in Stripe’s own fields (POST …/card/setup); test, as a test card number
+                             * @enum {string}
+                             */
+                            entry: "test" | "stripe";
                         };
                     };
                 };
@@ -20383,7 +20745,10 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description A Stripe PaymentMethod id from Stripe.js, or a test card number with the test gateway */
+                        /** @description A card setup (Stripe SetupIntent) completed in Stripe.js */
+                        setupId: string;
+                    } | {
+                        /** @description A Stripe PaymentMethod id (pm_…), or a test card number with the test gateway; never a card number with Stripe */
                         token: string;
                     };
                 };
@@ -20408,6 +20773,11 @@ export interface paths {
                                 id: string;
                                 last4: string;
                             } | null;
+                            /**
+                             * @description How a new card is entered: stripe, in Stripe’s own fields (POST …/card/setup); test, as a test card number
+                             * @enum {string}
+                             */
+                            entry: "test" | "stripe";
                         };
                     };
                 };
@@ -20508,6 +20878,11 @@ export interface paths {
                                 id: string;
                                 last4: string;
                             } | null;
+                            /**
+                             * @description How a new card is entered: stripe, in Stripe’s own fields (POST …/card/setup); test, as a test card number
+                             * @enum {string}
+                             */
+                            entry: "test" | "stripe";
                         };
                     };
                 };
@@ -20576,6 +20951,121 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/members/{memberId}/card/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Begin saving a card in the gateway’s own fields (Stripe Elements); the test gateway takes a number */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    memberId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description No hosted fields: send a test card number as token
+                             * @enum {string}
+                             */
+                            gateway: "test";
+                        } | {
+                            /** @description For stripe.confirmSetup in the browser */
+                            clientSecret: string;
+                            /** @enum {string} */
+                            gateway: "stripe";
+                            publishableKey: string;
+                            /** @description Send it back as setupId once Stripe.js has confirmed the setup */
+                            setupId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -26673,6 +27163,8 @@ export interface paths {
                             /** @description Days after the first failed charge on which it is retried */
                             retryDays: number[];
                             stripeConfigured: boolean;
+                            /** @description Stripe.js shows Stripe’s own card fields with it (public by design) */
+                            stripePublishableKey: string | null;
                             stripeWebhookConfigured: boolean;
                             /** @description The test gateway’s cards */
                             testCards: {
@@ -26773,6 +27265,7 @@ export interface paths {
                         paymentTermsDays?: number;
                         registrationNumber?: string | null;
                         retryDays?: number[];
+                        stripePublishableKey?: string | null;
                         /** @description Write-only */
                         stripeSecretKey?: string | null;
                         /** @description Write-only */
@@ -26802,6 +27295,8 @@ export interface paths {
                             /** @description Days after the first failed charge on which it is retried */
                             retryDays: number[];
                             stripeConfigured: boolean;
+                            /** @description Stripe.js shows Stripe’s own card fields with it (public by design) */
+                            stripePublishableKey: string | null;
                             stripeWebhookConfigured: boolean;
                             /** @description The test gateway’s cards */
                             testCards: {

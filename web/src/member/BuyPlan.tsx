@@ -1,3 +1,4 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { Link } from 'react-router';
 import { $api } from '../api/client';
@@ -8,6 +9,7 @@ import { ActionFlow } from '../ui/action-flow';
 import { EmptyState, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
 import { useActing } from './acting';
+import { passAuthentication } from './authenticate';
 
 type Plan = ResponseOf<'/api/me/plans', 'get'>['items'][number];
 type Bought = ResponseOf<'/api/me/purchases', 'post'>;
@@ -50,6 +52,17 @@ function PlanOffer({ plan: p, canPay }: { plan: Plan; canPay: boolean }) {
   const { memberId } = useActing();
   const price = fmt.money(p.terms.price);
   const label = intl.formatMessage({ id: 'member.buy.buyNamed' }, { name: p.name });
+  const client = useQueryClient();
+  /** Bought; the first invoice's charge may first ask for the card's 3-D Secure. */
+  async function bought(b: Bought) {
+    let paid = !b.firstInvoice || b.firstInvoice.status === 'paid';
+    if (b.authentication && b.firstInvoice) {
+      const { invoice } = await passAuthentication(b.firstInvoice.id, b.authentication, intl.locale).catch(() => ({ invoice: null }));
+      paid = invoice?.status === 'paid';
+      await client.invalidateQueries();
+    }
+    toast(intl.formatMessage({ id: paid ? 'member.buy.done' : 'member.buy.doneUnpaid' }, { name: p.name }));
+  }
   return (
     <article className="contract" aria-label={p.name}>
       <h3>{p.name}</h3>
@@ -69,9 +82,7 @@ function PlanOffer({ plan: p, canPay }: { plan: Plan; canPay: boolean }) {
           body={{ planId: p.id, memberId }}
           preview={{ path: '/api/me/purchases/preview', show: (b) => <PurchasePreview bought={b} /> }}
           confirmLabel={intl.formatMessage({ id: 'member.buy.confirm' })}
-          onDone={(b) =>
-            toast(intl.formatMessage({ id: b.firstInvoice && b.firstInvoice.status !== 'paid' ? 'member.buy.doneUnpaid' : 'member.buy.done' }, { name: p.name }))
-          }
+          onDone={(b) => void bought(b)}
         />
       )}
     </article>

@@ -3,6 +3,7 @@ import { FormattedMessage, useIntl } from 'react-intl';
 import { $api, api, useApiAction } from '../api/client';
 import type { ResponseOf } from '../api/types';
 import { Input } from '../ui';
+import { StripeCardEntry } from '../ui/card-entry';
 import { PageTitle } from '../ui/page';
 import { fieldErrors, ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
@@ -22,18 +23,28 @@ function CardText({ card: c }: { card: SavedCard }) {
 /** The member's saved card, charged for each month's invoice; saving a new one replaces it. */
 export function CardScreen() {
   const intl = useIntl();
+  const toast = useToast();
   const card = $api.useQuery('get', '/api/me/card');
   const title = intl.formatMessage({ id: 'member.card.title' });
   return (
     <section>
       <PageTitle title={title}>{title}</PageTitle>
       <QueryView query={card} rows={2}>
-        {({ card: current }) => (
+        {({ card: current, entry }) => (
           <>
             <p aria-label={intl.formatMessage({ id: 'member.card.savedLabel' })}>
               {current ? <CardText card={current} /> : <span className="muted"><FormattedMessage id="member.card.none" /></span>}
             </p>
-            <CardForm current={current} />
+            {entry === 'stripe' ? (
+              <StripeCardEntry
+                hasCard={current !== null}
+                begin={() => api.POST('/api/me/card/setup')}
+                save={(setupId, key) => api.PUT('/api/me/card', { body: { setupId }, headers: { 'idempotency-key': key } })}
+                onSaved={() => toast(intl.formatMessage({ id: 'member.card.savedToast' }))}
+              />
+            ) : (
+              <CardForm current={current} />
+            )}
           </>
         )}
       </QueryView>

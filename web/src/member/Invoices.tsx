@@ -5,10 +5,11 @@ import { $api, api, useApiAction } from '../api/client';
 import type { ResponseOf } from '../api/types';
 import { useFormat, type Format } from '../format';
 import { useStudio } from '../studio';
-import { Facts, InvoiceBody, InvoiceDownloads, InvoiceStatusBadge, type InvoiceDocuments } from '../ui';
+import { declineWords, Facts, InvoiceBody, InvoiceDownloads, InvoiceStatusBadge, type InvoiceDocuments } from '../ui';
 import { PageTitle } from '../ui/page';
 import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
+import { passAuthentication } from './authenticate';
 
 type InvoiceSummary = ResponseOf<'/api/me/invoices', 'get'>['items'][number];
 type InvoiceDetail = ResponseOf<'/api/me/invoices/{invoiceId}', 'get'>;
@@ -20,7 +21,7 @@ function outcomeOf(result: Paid, intl: IntlShape, fmt: Format): Outcome {
   if (result.status === 'paid') return { ok: true, text: intl.formatMessage({ id: 'member.invoices.paidThanks' }, { amount: fmt.money(result.amountPaid, result.currency) }) };
   const last = result.payments[result.payments.length - 1];
   if (last?.status === 'pending') return { ok: true, text: intl.formatMessage({ id: 'member.invoices.processing' }) };
-  const reason = (last?.failureMessage ?? intl.formatMessage({ id: 'member.invoices.declined' })).replace(/[.。]$/, '');
+  const reason = ((last && declineWords(intl, last)) ?? intl.formatMessage({ id: 'member.invoices.declined' })).replace(/[.。]$/, '');
   return { ok: false, text: intl.formatMessage({ id: 'member.invoices.payFailed' }, { reason }) };
 }
 
@@ -36,7 +37,15 @@ function PayNow({ invoice, onDone }: { invoice: Pick<InvoiceSummary, 'id' | 'amo
     const done = await action.run(`pay:${invoice.id}`, (key) =>
       api.POST('/api/me/invoices/{invoiceId}/pay', { params: { path: { invoiceId: invoice.id } }, headers: { 'idempotency-key': key } }),
     );
-    if (done) onDone(outcomeOf(done, intl, fmt));
+    if (!done) return;
+    if (!done.authentication) return onDone(outcomeOf(done, intl, fmt));
+    const checked = await action.run(`pay-check:${invoice.id}`, async () => {
+      const { invoice: after, stripeError } = await passAuthentication(invoice.id, done.authentication!, intl.locale);
+      return { data: { after, stripeError } };
+    });
+    if (!checked) return;
+    const { after, stripeError } = checked;
+    onDone(stripeError && after.status !== 'paid' ? { ok: false, text: intl.formatMessage({ id: 'member.invoices.payFailed' }, { reason: stripeError.replace(/[.。]$/, '') }) } : outcomeOf(after, intl, fmt));
   }
   return (
     <>

@@ -67,6 +67,7 @@ function BillingForm({ settings: s, canEdit }: { settings: BillingSettings; canE
     gateway: s.gateway,
     stripeSecretKey: '',
     stripeWebhookSecret: '',
+    stripePublishableKey: s.stripePublishableKey ?? '',
   });
   const set = <K extends keyof typeof form>(k: K) => (v: (typeof form)[K]) => setForm({ ...form, [k]: v });
   // Refused here before anything is sent: the field's message, beside it.
@@ -98,6 +99,7 @@ function BillingForm({ settings: s, canEdit }: { settings: BillingSettings; canE
       gateway: form.gateway,
       ...(form.stripeSecretKey.trim() ? { stripeSecretKey: form.stripeSecretKey.trim() } : {}),
       ...(form.stripeWebhookSecret.trim() ? { stripeWebhookSecret: form.stripeWebhookSecret.trim() } : {}),
+      ...(form.gateway === 'stripe' ? { stripePublishableKey: form.stripePublishableKey.trim() || null } : {}),
     };
     const done = await action.run(`billing-settings ${JSON.stringify(body)}`, (key) =>
       api.PATCH('/api/settings/billing', { body, headers: { 'idempotency-key': key } }),
@@ -175,6 +177,14 @@ function BillingForm({ settings: s, canEdit }: { settings: BillingSettings; canE
                   value={form.stripeSecretKey}
                   onChange={set('stripeSecretKey')}
                   error={errorOf('stripeSecretKey')}
+                />
+                <Input
+                  label={t('settings.billing.stripePublishableKey')}
+                  autoComplete="off"
+                  placeholder={t('settings.billing.stripePublishableKeyExample')}
+                  value={form.stripePublishableKey}
+                  onChange={set('stripePublishableKey')}
+                  error={errorOf('stripePublishableKey')}
                 />
                 <Input
                   label={t('settings.billing.stripeWebhookSecret')}

@@ -5,7 +5,7 @@ import { $api } from '../api/client';
 import type { ResponseOf } from '../api/types';
 import { minorDigits, toMinor, useFormat } from '../format';
 import { can, useStaffMe, type Role } from '../staff/StaffApp';
-import { Facts, Input, InvoiceBody, InvoiceDownloads, InvoiceStatusBadge, Select, Table, TaxTable, type InvoiceDocuments } from '../ui';
+import { declineWords, Facts, Input, InvoiceBody, InvoiceDownloads, InvoiceStatusBadge, Select, Table, TaxTable, type InvoiceDocuments } from '../ui';
 import { ActionFlow } from '../ui/action-flow';
 import { PageTitle } from '../ui/page';
 import { EmptyState, QueryView } from '../ui/states';
@@ -166,7 +166,7 @@ function InvoiceView({ invoice: i, role }: { invoice: InvoiceDetail; role: Role 
   function afterCharge(result: InvoiceDetail) {
     const last = result.payments[result.payments.length - 1];
     if (result.status === 'paid') finished(t('billing.invoice.charged'));
-    else if (last?.status === 'failed') finished(null, t('billing.invoice.chargeFailed', { reason: last.failureMessage ?? t('billing.invoice.declined') }));
+    else if (last?.status === 'failed') finished(null, t('billing.invoice.chargeFailed', { reason: declineWords(intl, last) ?? t('billing.invoice.declined') }));
     else finished(t('billing.invoice.chargePending'));
   }
 

@@ -1,11 +1,12 @@
 import { useReducer, useState } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { Link } from 'react-router';
-import { $api } from '../api/client';
+import { $api, api } from '../api/client';
 import type { ResponseOf } from '../api/types';
 import { useFormat } from '../format';
 import { Input, InvoiceStatusBadge, Table } from '../ui';
 import { ActionFlow } from '../ui/action-flow';
+import { StripeCardEntry } from '../ui/card-entry';
 import { EmptyState, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
 import { fullName } from './Members';
@@ -75,7 +76,7 @@ function AccountBilling({ memberId, canManage }: { memberId: string; canManage: 
       <h2><FormattedMessage id="members.billing.title" /></h2>
       <h3><FormattedMessage id="members.billing.card" /></h3>
       <QueryView query={card} rows={1}>
-        {({ card: saved }: CardAnswer) => (
+        {({ card: saved, entry }: CardAnswer) => (
           <>
             <p aria-label={t('savedCard')}>
               {saved ? <CardText card={saved} /> : <span className="muted"><FormattedMessage id="members.billing.noCard" /></span>}
@@ -90,6 +91,14 @@ function AccountBilling({ memberId, canManage }: { memberId: string; canManage: 
                 compact
               />
             )}
+            {entry === 'stripe' ? (
+              <StripeCardEntry
+                hasCard={saved !== null}
+                begin={() => api.POST('/api/members/{memberId}/card/setup', path)}
+                save={(setupId, key) => api.PUT('/api/members/{memberId}/card', { ...path, body: { setupId }, headers: { 'idempotency-key': key } })}
+                onSaved={() => toast(t('saved'))}
+              />
+            ) : (
             <ActionFlow<CardAnswer>
               key={round}
               label={saved ? t('replace') : t('save')}
@@ -105,6 +114,7 @@ function AccountBilling({ memberId, canManage }: { memberId: string; canManage: 
             >
               <Input label={t('token')} required minLength={4} autoComplete="off" value={token} onChange={setToken} />
             </ActionFlow>
+            )}
           </>
         )}
       </QueryView>

@@ -6,6 +6,7 @@ import {
   type FailureKind,
   type PaymentGateway,
   type RefundOutcome,
+  type SavedCard,
   type WebhookEvent,
 } from './gateway.js';
 
@@ -68,16 +69,7 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
           // A retried attach (double submit, a timeout) finds the customer made the first time instead of a twin.
           { idempotencyKey: `attach-customer:${memberId}:${token}` },
         );
-        const paymentMethod = await stripe.paymentMethods.attach(token, { customer: customer.id });
-        if (!paymentMethod.card) throw new CardRejected('Only cards can be saved.');
-        return {
-          token: paymentMethod.id,
-          customerRef: customer.id,
-          brand: paymentMethod.card.brand,
-          last4: paymentMethod.card.last4,
-          expMonth: paymentMethod.card.exp_month,
-          expYear: paymentMethod.card.exp_year,
-        };
+        return savedCardOf(await stripe.paymentMethods.attach(token, { customer: customer.id }), customer.id);
       } catch (error) {
         if (error instanceof CardRejected) throw error;
         throwIfUnavailable(error);
@@ -98,7 +90,9 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
             payment_method: request.card.token,
             // A saved card never redirects, and without this Stripe demands a return_url nobody could ever visit.
             automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-            off_session: true,
+            // A member paying in the app can pass 3-D Secure: Stripe.js completes it (use_stripe_sdk) with the
+            // intent's client secret. Off-session, nobody is there and Stripe declines instead of asking.
+            ...(request.onSession ? { use_stripe_sdk: true } : { off_session: true }),
             confirm: true,
             description: request.description,
             metadata: request.metadata,
@@ -148,6 +142,54 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
       }
     },
 
+    async startCardSetup({ memberId, name, email, customerRef }) {
+      try {
+        const customer = customerRef ?? (await stripe.customers.create({ name, ...(email ? { email } : {}), metadata: { memberId } })).id;
+        const intent = await stripe.setupIntents.create({
+          customer,
+          usage: 'off_session',
+          // Cards only: invoices are charged off-session to what is saved here, and billing knows cards.
+          allowed_payment_method_types: ['card'],
+          // finishCardSetup checks it: a member can only save a setup that was made for them.
+          metadata: { memberId },
+        });
+        return { setupId: intent.id, clientSecret: intent.client_secret! };
+      } catch (error) {
+        throwIfUnavailable(error);
+        throw error;
+      }
+    },
+
+    async finishCardSetup(setupId, memberId) {
+      try {
+        const intent = await stripe.setupIntents.retrieve(setupId);
+        if (intent.metadata?.memberId !== memberId) throw new CardRejected(CARD_NOT_SAVED);
+        if (intent.status === 'requires_action' || intent.last_setup_error?.code === 'setup_intent_authentication_failure') {
+          throw new CardRejected('The card was not authenticated.', 'authentication');
+        }
+        if (intent.status !== 'succeeded' || !intent.payment_method) throw new CardRejected(intent.last_setup_error?.message ?? CARD_NOT_SAVED);
+        const paymentMethod = typeof intent.payment_method === 'string' ? await stripe.paymentMethods.retrieve(intent.payment_method) : intent.payment_method;
+        return savedCardOf(paymentMethod, typeof intent.customer === 'string' ? intent.customer : (intent.customer?.id ?? null));
+      } catch (error) {
+        if (error instanceof CardRejected) throw error;
+        throwIfUnavailable(error);
+        // A setup id that is not this account's at Stripe: the member's (or a forger's) mistake, not an outage.
+        if (error instanceof StripeInvalidRequestError) throw new CardRejected(CARD_NOT_SAVED);
+        throw error;
+      }
+    },
+
+    async cancelCharge(reference) {
+      try {
+        await stripe.paymentIntents.cancel(reference);
+      } catch (error) {
+        throwIfUnavailable(error);
+        // Already canceled, or it went through meanwhile: reading it back tells which.
+        if (error instanceof StripeInvalidRequestError) return;
+        throw error;
+      }
+    },
+
     async retrieveCharge(reference) {
       try {
         const intent = await stripe.paymentIntents.retrieve(reference);
@@ -161,6 +203,13 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
   };
 }
 
+/** The card as billing keeps it; a PaymentMethod of another kind (a bank debit) cannot be charged as a card. */
+function savedCardOf(paymentMethod: Stripe.PaymentMethod, customerRef: string | null): SavedCard {
+  if (!paymentMethod.card) throw new CardRejected('Only cards can be saved.');
+  const { brand, last4, exp_month: expMonth, exp_year: expYear } = paymentMethod.card;
+  return { token: paymentMethod.id, customerRef, brand, last4, expMonth, expYear };
+}
+
 function outcomeOfIntent(intent: Stripe.PaymentIntent): ChargeOutcome {
   switch (intent.status) {
     case 'succeeded':
@@ -168,8 +217,9 @@ function outcomeOfIntent(intent: Stripe.PaymentIntent): ChargeOutcome {
     case 'processing':
     case 'requires_capture':
     case 'requires_confirmation':
-    case 'requires_action':
       return { status: 'pending', reference: intent.id };
+    case 'requires_action':
+      return { status: 'pending', reference: intent.id, ...(intent.client_secret ? { authentication: { clientSecret: intent.client_secret } } : {}) };
     case 'canceled':
       return { status: 'failed', reference: intent.id, kind: 'hard', code: 'canceled', message: 'The payment was canceled at Stripe.' };
     default: {
