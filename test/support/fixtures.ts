@@ -143,6 +143,12 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   }
   // Data requests: the member asks for their account to be erased (it waits for the studio).
   await ok(as('POST', '/api/me/data-requests', undefined, session.token), 201);
+  // Another member's request to cancel, waiting for staff (studios may approve leaves and cancellations).
+  const leaverEmail = `leaver@${tenant.slug}.example.com`;
+  await ok(as('POST', '/api/member-auth/sign-up', { email: leaverEmail, password: 'member password 2', familyName: '田中', givenName: '去', acceptedTermsVersion: '2026-04' }, undefined), 202);
+  const leaver = await ok(as('POST', '/api/member-auth/confirm', { token: tokenInMail(await latestMail(platform, tenant, leaverEmail, 'member_confirm_email')) }, undefined), 200);
+  const leaving = await ok(as('POST', '/api/contracts', { memberId: leaver.member.id, planId: monthly.id, firstInvoice: 'next_run' }), 201);
+  await ok(as('POST', `/api/me/contracts/${leaving.id}/requests`, { kind: 'cancellation', reason: 'Moving away' }, leaver.token), 201);
   const directory = platform.runtime.directory;
   await inTenantTransaction(await directory.dbFor((await directory.byId(tenant.id))!), tenant.id, (db) =>
     db.insertInto('app.webhook_events').values({ gateway: 'stripe', event_id: `evt_${tenant.slug}`, type: 'payment_intent.succeeded' }).execute(),

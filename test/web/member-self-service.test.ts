@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatters } from '../../web/src/formatters.js';
 import { addLesson, bookingStudio, memberWithSession, staffApi, type BookingStudio } from '../support/booking.js';
-import { browserSuite, newPage, review } from '../support/browser.js';
+import { browserSuite, newPage, review, signIn } from '../support/browser.js';
 import type { Page } from 'playwright-core';
 
 const web = browserSuite();
@@ -153,5 +153,53 @@ describe('member self-service on the phone', () => {
     expect(after.leaves.map((l: { fromMonth: string; withdrawn: boolean }) => [l.fromMonth, l.withdrawn])).toEqual([[from, false]]);
     await contract.getByRole('button', { name: '復帰の月を決める' }).waitFor();
     await page.context().close();
+  });
+
+  it('sends a leave as a request where staff approve them; the desk approves it on Leave requests and the member sees it approved', async () => {
+    const staff = staffApi(web.platform, web.T);
+    const member = await memberWithSession(web.platform, web.T, studio);
+    const monthly = await staff.ok('POST', '/api/plans', { kind: 'monthly', name: '月8回', terms: { price: 13200, taxCategory: 'standard_10', leaveFee: 1100 } });
+    await staff.ok('POST', '/api/contracts', { memberId: member.memberId, planId: monthly.id });
+    await staff.ok('PUT', '/api/settings/member-sign-up', { memberChangesNeedApproval: true }, 200);
+    try {
+      const from = monthsAhead(2);
+      const fmt = formatters('ja', timeZone);
+      const page = await signedIn(member.email);
+      await page.getByRole('navigation', { name: '会員メニュー' }).getByRole('link', { name: 'マイページ' }).click();
+      const contract = page.getByRole('article', { name: /月8回/ });
+      await contract.getByRole('button', { name: '休会を申し込む' }).click();
+      const form = contract.getByRole('form', { name: '休会を申し込む' });
+      await form.getByLabel('休会を始める月').fill(from);
+      await form.getByRole('button', { name: 'プレビュー' }).click();
+      const preview = contract.getByRole('region', { name: '休会を申し込む:プレビュー' });
+      await preview.getByText('この内容はスタッフの承認後に反映されます。').waitFor();
+      await preview.getByRole('button', { name: '休会を申請する' }).click();
+      await page.getByText('申請を送りました。スタッフが確認します。').waitFor();
+      const requests = contract.getByRole('list', { name: '申請' });
+      await requests.getByText(`${fmt.month(from)}からの休会`).waitFor();
+      await requests.getByText('確認待ち').waitFor();
+      await review(page, 'member-leave-requested-ja-phone');
+      expect((await member.send('GET', '/api/me/contracts')).json().items.find((c: { kind: string }) => c.kind === 'monthly').leaves).toEqual([]);
+
+      // The desk, on a desk screen in Japanese: Leave requests, approve.
+      const desk = await newPage(web.browser, 'desk', 'ja');
+      await signIn(desk.context(), web.base, { staff: web.T.ownerToken });
+      await desk.goto(`${web.base}/`);
+      await desk.getByRole('link', { name: '休会・退会の申請' }).click();
+      const asked = desk.getByRole('article', { name: '鈴木 一郎さんの申請' }).filter({ hasText: '確認待ち' });
+      await asked.getByText(`${fmt.month(from)}からの休会`).waitFor();
+      await review(desk, 'desk-membership-requests-ja');
+      await asked.getByRole('button', { name: '承認する' }).click();
+      await desk.getByText('申請を承認しました。').waitFor();
+      await desk.context().close();
+
+      await page.reload();
+      await page.getByRole('list', { name: '申請' }).getByText('承認済み').waitFor();
+      const after = (await member.send('GET', '/api/me/contracts')).json().items.find((c: { kind: string }) => c.kind === 'monthly');
+      expect(after.leaves.map((l: { fromMonth: string }) => l.fromMonth)).toEqual([from]);
+      await page.context().close();
+    } finally {
+      await staff.ok('PUT', '/api/settings/member-sign-up', { memberChangesNeedApproval: false }, 200);
+    }
   });
 });

@@ -333,9 +333,15 @@ describe('Stripe card entry and 3-D Secure', () => {
     const next = await enterCard(m, '4242424242424242');
     expect((await m.send('PUT', '/api/me/card', { setupId: next })).json().card).toMatchObject({ last4: '4242' });
     expect(fake.setupIntents.get(next)!.customer).toBe(stored.customer_ref);
+    // The customer deleted at Stripe (or the studio moved accounts): the next card goes on a new customer.
+    fake.customers.delete(stored.customer_ref);
+    const afresh = await enterCard(m, '5555555555554444');
+    expect(fake.setupIntents.get(afresh)!.customer).toMatch(/^cus_/);
+    expect(fake.setupIntents.get(afresh)!.customer).not.toBe(stored.customer_ref);
+    expect((await m.send('PUT', '/api/me/card', { setupId: afresh })).json().card).toMatchObject({ last4: '4444' });
 
     // Every card number Stripe saw was typed into Stripe.js; none came from our server.
-    expect(fake.cardNumbersSeen.slice(seen).map((c) => c.endpoint)).toEqual(Array(5).fill('POST /v1/setup_intents/:id/confirm'));
+    expect(fake.cardNumbersSeen.slice(seen).map((c) => c.endpoint)).toEqual(Array(6).fill('POST /v1/setup_intents/:id/confirm'));
   });
 
   it('asks the member for 3-D Secure when they pay in the app, and records the payment once they pass it', async () => {
@@ -363,6 +369,9 @@ describe('Stripe card entry and 3-D Secure', () => {
 
     // The member fails the challenge: the payment is recorded failed, and they may pay again.
     const first = await pay();
+    // Paying again before answering (the page was closed) takes up the same payment and its challenge.
+    expect(await pay()).toBe(first);
+    expect([...fake.paymentIntents.values()].filter((i) => i.metadata.invoiceId === invoice.id && i.status === 'requires_action')).toHaveLength(1);
     // While the challenge waits, the desk cannot take cash for the same invoice.
     await s.refused(() => s.staff.send('POST', `/api/invoices/${invoice.id}/payments`, { method: 'cash' }), 409);
     await stripeJs(`/v1/payment_intents/${intentOf(first)}/authenticate`, { client_secret: first, result: 'fail' });
@@ -375,6 +384,18 @@ describe('Stripe card entry and 3-D Secure', () => {
     expect(await confirm()).toMatchObject({ status: 'paid' });
     expect(await s.ledger(invoice.id, 'payment')).toBe(1);
     expect(fake.paymentIntents.get(intentOf(second))).toMatchObject({ status: 'succeeded', amount: invoice.total });
+  });
+
+  it('charges off-session as before while the studio has no publishable key, since no challenge could be shown', async () => {
+    const s = await studio(STRIPE);
+    const m = await s.member();
+    await m.send('PUT', '/api/me/card', { token: 'pm_card_authenticationRequired' });
+    await s.run('2026-12-11T12:00:00');
+    const invoice = await s.onlyInvoiceOf(m.memberId);
+    const res = await m.send('POST', `/api/me/invoices/${invoice.id}/pay`);
+    expect(res.json(), res.body).toMatchObject({ status: 'open', authentication: null, payments: [{ status: 'failed' }, { status: 'failed', initiatedBy: 'member', failureCode: 'authentication_required' }] });
+    // Nor is a card setup begun: the card fields need the key.
+    await s.refused(() => m.send('POST', '/api/me/card/setup'), 422, 'gateway_not_configured');
   });
 
   it('gives up a payment whose 3-D Secure was never completed, so the invoice can be paid another way', async () => {

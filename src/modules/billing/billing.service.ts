@@ -178,6 +178,10 @@ const hasPendingAttempt = async (db: Tx, invoiceId: string) =>
 /** A pending card charge of an invoice, committed before the gateway is called. */
 async function startCardCharge(ctx: TenantContext, invoice: InvoiceRow, initiatedBy: 'member' | 'staff') {
   if (invoice.status !== 'open' && invoice.status !== 'uncollectible') throw refusal('not_payable', text('billing.not_payable', { status: statusWords(invoice.status) }));
+  // The member's own payment still waiting for 3-D Secure (the page was closed, Stripe.js failed): paying again
+  // takes it up where it stopped, asking the bank's challenge again, rather than starting a second charge.
+  const waiting = initiatedBy === 'member' ? await waitingForAuthentication(ctx.db, invoice.id) : undefined;
+  if (waiting) return { attemptId: waiting.id, invoiceId: invoice.id };
   if (await hasPendingAttempt(ctx.db, invoice.id)) throw new AppError('conflict', text('billing.payment_in_progress'));
   const settings = await billingSettings(ctx.db);
   const card = await ctx.db.selectFrom('app.payment_methods').selectAll().where('member_id', '=', invoice.billing_member_id).where('detached_at', 'is', null).executeTakeFirst();
@@ -187,8 +191,9 @@ async function startCardCharge(ctx: TenantContext, invoice: InvoiceRow, initiate
     .values({
       invoice_id: invoice.id, amount: invoice.total - invoice.amount_paid, currency: invoice.currency, method: 'card', gateway: card.gateway,
       payment_method_id: card.id, initiated_by: initiatedBy, actor_id: actorId(ctx.principal),
-      // The request's clock, which the 3-D Secure window and the run's in-flight grace are measured by.
-      created_at: ctx.now,
+      // Only where Stripe.js can show the challenge: without the publishable key a bank's 3-D Secure could not be
+      // asked, and the payment would wait for nothing.
+      on_session_since: initiatedBy === 'member' && card.gateway === 'stripe' && settings.stripePublishableKey !== null ? ctx.now : null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -312,6 +317,17 @@ const currentCard = (db: Tx, memberId: string) =>
 /** What saves a card: a test card number or Stripe PaymentMethod id (API clients), or a setup finished in Stripe.js. */
 export type CardSource = { token: string } | { setupId: string };
 
+/** A member's payment in the app that the gateway holds, waiting (perhaps) for the cardholder's 3-D Secure. */
+const waitingForAuthentication = (db: Tx, invoiceId: string) =>
+  db
+    .selectFrom('app.payment_attempts')
+    .select('id')
+    .where('invoice_id', '=', invoiceId)
+    .where('status', '=', 'pending')
+    .where('on_session_since', 'is not', null)
+    .where('gateway_ref', 'is not', null)
+    .executeTakeFirst();
+
 /** The account holder and the studio's gateway, read before the gateway is called (outside any transaction). */
 async function cardHolder(session: Session, deps: GatewayDeps, memberId: string) {
   const { settings, member, current } = await session.transaction(async (ctx) => ({
@@ -356,8 +372,6 @@ async function attachCard(session: Session, deps: GatewayDeps, memberId: string,
       if (!gateway.finishCardSetup) throw refusal('card_rejected', text('billing.card_setup_not_used'));
       saved = await gateway.finishCardSetup(source.setupId, memberId);
     } else {
-      // With hosted fields, a card number must never reach us: refuse it before it goes anywhere.
-      if (gateway.startCardSetup && !/^pm_\w+$/.test(source.token)) throw refusal('card_form_required', text('billing.card_form_required'));
       saved = await gateway.attach({ token: source.token, ...holder });
     }
   } catch (error) {
@@ -430,14 +444,7 @@ export function billingService(deps: GatewayDeps) {
     /** After 3-D Secure in the browser: the member's payment waiting on it, read back from the gateway. */
     async startMyPaymentCheck(ctx: TenantContext, id: string) {
       const invoice = await myInvoice(ctx, id);
-      const waiting = await ctx.db
-        .selectFrom('app.payment_attempts')
-        .select('id')
-        .where('invoice_id', '=', invoice.id)
-        .where('status', '=', 'pending')
-        .where('initiated_by', '=', 'member')
-        .where('gateway_ref', 'is not', null)
-        .executeTakeFirst();
+      const waiting = await waitingForAuthentication(ctx.db, invoice.id);
       return { attemptId: waiting?.id ?? null, invoiceId: invoice.id };
     },
     async finishMyPaymentCheck(session: Session, started: { attemptId: string | null; invoiceId: string }) {
@@ -558,7 +565,15 @@ export function billingService(deps: GatewayDeps) {
     card: async (ctx: TenantContext, memberId: string) => cardAnswerOf(ctx.db, await accountOf(ctx.db, memberId)),
     myCard: async (ctx: TenantContext) => cardAnswerOf(ctx.db, await myAccount(ctx)),
     /** The transaction half of saving a card: who it is for, checked before the gateway is asked. */
-    startCard: async (ctx: TenantContext, memberId: string | null, source: CardSource) => ({ memberId: memberId === null ? await myAccount(ctx) : await accountOf(ctx.db, memberId), source }),
+    async startCard(ctx: TenantContext, memberId: string | null, source: CardSource) {
+      const account = memberId === null ? await myAccount(ctx) : await accountOf(ctx.db, memberId);
+      // With hosted fields, a card number must never reach us: refused here, in the request's transaction, so it is
+      // not even kept as the stored answer of its Idempotency-Key.
+      if ('token' in source && (await billingSettings(ctx.db)).gateway === 'stripe' && !/^pm_\w+$/.test(source.token)) {
+        throw refusal('card_form_required', text('billing.card_form_required'));
+      }
+      return { memberId: account, source };
+    },
     finishCard: (session: Session, started: { memberId: string; source: CardSource }) => attachCard(session, deps, started.memberId, started.source),
     /** The transaction half of a card setup: whose card it will be. */
     startSetup: async (ctx: TenantContext, memberId: string | null) => ({ memberId: memberId === null ? await myAccount(ctx) : await accountOf(ctx.db, memberId) }),

@@ -30,9 +30,8 @@ export interface CardAttempt {
   customerRef: string | null;
   /** The gateway's id of the charge, once it has answered pending (Stripe's processing). */
   gatewayRef?: string | null;
-  /** member: paid in the app, with the cardholder there to pass 3-D Secure. */
-  initiatedBy?: string;
-  createdAt?: Date;
+  /** When the member began paying in the app, there to pass 3-D Secure (payment_attempts.on_session_since). */
+  onSessionSince?: Date | null;
 }
 
 /**
@@ -48,7 +47,7 @@ export const pendingCardAttempts = (db: Tx, opts: { ids?: string[]; createdBefor
     .selectFrom('app.payment_attempts as a')
     .innerJoin('app.payment_methods as pm', (j) => j.onRef('pm.tenant_id', '=', 'a.tenant_id').onRef('pm.id', '=', 'a.payment_method_id'))
     .innerJoin('app.invoices as i', (j) => j.onRef('i.tenant_id', '=', 'a.tenant_id').onRef('i.id', '=', 'a.invoice_id'))
-    .select(['a.id', 'a.invoice_id as invoiceId', 'i.number as invoiceNumber', 'a.amount', 'a.currency', 'pm.token', 'pm.customer_ref as customerRef', 'a.gateway_ref as gatewayRef', 'a.initiated_by as initiatedBy', 'a.created_at as createdAt'])
+    .select(['a.id', 'a.invoice_id as invoiceId', 'i.number as invoiceNumber', 'a.amount', 'a.currency', 'pm.token', 'pm.customer_ref as customerRef', 'a.gateway_ref as gatewayRef', 'a.initiated_by as initiatedBy', 'a.on_session_since as onSessionSince', 'a.created_at as createdAt'])
     .where('a.status', '=', 'pending')
     .where('a.method', '=', 'card')
     .$if(opts.ids !== undefined, (q) => q.where('a.id', 'in', opts.ids!.length ? opts.ids! : ['00000000-0000-0000-0000-000000000000']))
@@ -74,7 +73,7 @@ export async function chargeAndRecord(transaction: TenantTransaction, gateway: G
   for (const a of allAttempts) {
     if (!a.gatewayRef) continue;
     let state = await gateway.retrieveCharge(a.gatewayRef).catch(unavailable);
-    const abandoned = state?.status === 'pending' && state.authentication && a.createdAt && now.getTime() - a.createdAt.getTime() > AUTHENTICATION_WINDOW_MS;
+    const abandoned = state?.status === 'pending' && state.authentication && a.onSessionSince && now.getTime() - a.onSessionSince.getTime() > AUTHENTICATION_WINDOW_MS;
     if (abandoned && gateway.cancelCharge) {
       await gateway.cancelCharge(a.gatewayRef).catch(unavailable);
       state = await gateway.retrieveCharge(a.gatewayRef).catch(unavailable);
@@ -90,7 +89,7 @@ export async function chargeAndRecord(transaction: TenantTransaction, gateway: G
     card: { token: a.token, customerRef: a.customerRef },
     description: a.invoiceNumber ? invoiceLabel(a.invoiceNumber) : a.invoiceId,
     metadata: { attemptId: a.id, invoiceId: a.invoiceId, tenantId },
-    onSession: a.initiatedBy === 'member',
+    onSession: !!a.onSessionSince,
   }));
   let outcomes: Array<ChargeOutcome | null>;
   if (gateway.chargeMany) {

@@ -85,3 +85,37 @@ export const contractDto = z.object({
     .describe('What will be charged, month by month, from now to a few months ahead'),
 });
 export const contractList = z.object({ items: z.array(contractDto) });
+
+/** A member's leave or cancellation, asked in the app of a studio whose staff approve them. */
+export const requestBody = z.discriminatedUnion('kind', [
+  leaveBody.extend({ kind: z.literal('leave') }),
+  cancelBody.extend({ kind: z.literal('cancellation') }),
+]);
+export const requestParams = z.object({ requestId: z.uuid() });
+export const requestDto = z.object({
+  id: z.uuid(),
+  contractId: z.uuid(),
+  memberId: z.uuid(),
+  memberNumber: z.int(),
+  memberName: z.string(),
+  plans: z.array(z.string()).describe('The contract’s plan names, in order'),
+  kind: z.enum(['leave', 'cancellation']),
+  fromMonth: z.string().nullable(),
+  returnMonth: z.string().nullable(),
+  reason: z.string(),
+  requestedOn: z.string().describe('The studio’s date of the request: approval applies the cut-off as of it'),
+  requestedAt: z.iso.datetime(),
+  status: z.enum(['pending', 'approved', 'declined', 'withdrawn']),
+  decidedAt: z.iso.datetime().nullable(),
+  declineReason: z.string().nullable(),
+});
+export const requestAnswer = z.object({
+  request: requestDto,
+  contract: contractDto.describe('The contract as it will be once staff approve the request'),
+});
+export const requestList = z.object({ items: z.array(requestDto) });
+export const myRequests = requestList.extend({
+  approvalRequired: z.boolean().describe('The studio’s staff approve leaves and cancellations: ask for them here, not directly'),
+});
+export const requestsQuery = z.object({ status: z.enum(['pending', 'decided']).default('pending') }).strict();
+export const requestDecline = z.object({ reason: z.string().trim().min(1).max(1000) }).strict();

@@ -13,6 +13,7 @@ import { creditsService } from '../credits/credits.service.js';
 import { plansRepo, type PlanRow, type PlanVersionRow } from '../plans/plans.repo.js';
 import { chargeTermsOf, type ChargedVersion } from '../plans/plans.service.js';
 import { membershipRules } from '../settings/settings.service.js';
+import { settingsRepo } from '../settings/settings.repo.js';
 import {
   chargedOn,
   chargesForPeriods,
@@ -37,13 +38,24 @@ async function clock(ctx: TenantContext): Promise<Clock> {
   return { today: tenantToday(ctx), rules: await membershipRules(ctx.db) };
 }
 
+/**
+ * The clock the cut-off day is read by: today, or the day a member asked (a request staff approved later), so the
+ * time staff take to decide never moves the first month a change can take effect.
+ */
+const cutoffClock = (time: Clock, asOf: IsoDate | undefined): Clock => (asOf && asOf < time.today ? { ...time, today: asOf } : time);
+
+/** A change made on a member's request, approved by staff: the cut-off is read as of the day they asked. */
+export interface AsRequested {
+  asOf?: IsoDate;
+}
+
 const unprocessable = (detail: Text) => new AppError('unprocessable', detail);
 
 /**
  * A month as a value for `{m, date, ::yMMMM}` (2026年12月 / December 2026): its 15th at midnight UTC, which is in
  * the same month in every time zone the studio's may be.
  */
-const monthValue = (m: IsoMonth): Date => day(`${m}-15`);
+export const monthValue = (m: IsoMonth): Date => day(`${m}-15`);
 
 /** Words the studio keeps (status reasons), in its language: they outlive the request. */
 const studioWords = (ctx: TenantContext, t: Text) => render(t, studioLocale(ctx.tenant), ctx.tenant.timezone);
@@ -209,13 +221,18 @@ function assertRunsThrough(contract: ContractRow, m: IsoMonth, what: Text) {
 }
 
 /** For member routes: the contract, if it belongs to the signed-in member or a member of the family they lead. */
-async function ownContract(ctx: TenantContext, id: string) {
+/** A contract of the member (or of a family member they lead); anyone else's is not found. */
+export async function ownContract(ctx: TenantContext, id: string, opts: { approvable?: boolean } = {}) {
   const contract = await contractsRepo.byId(ctx.db, id);
   if (!contract) throw notFound('contracts.thing.contract');
   await actingMemberId(ctx, contract.member_id).catch(() => {
     throw notFound('contracts.thing.contract');
   });
-  return id;
+  // A studio that approves leaves and cancellations takes them as requests (contract-requests.service.ts).
+  if (opts.approvable && (await settingsRepo.get(ctx.db))?.member_changes_need_approval) {
+    throw new AppError('conflict', text('contracts.approval_required'), { reason: 'approval_required' });
+  }
+  return contract;
 }
 
 export const contractsService = {
@@ -227,10 +244,10 @@ export const contractsService = {
   /** The changes members may make themselves, on their own (or their family's) contracts only. */
   self: {
     startLeave: async (ctx: TenantContext, id: string, input: { fromMonth: IsoMonth; returnMonth?: IsoMonth; reason?: string }) =>
-      contractsService.startLeave(ctx, await ownContract(ctx, id), input),
+      contractsService.startLeave(ctx, (await ownContract(ctx, id, { approvable: true })).id, input),
     setReturn: async (ctx: TenantContext, id: string, leaveId: string, input: { returnMonth: IsoMonth }) =>
-      contractsService.setReturn(ctx, await ownContract(ctx, id), leaveId, input),
-    cancel: async (ctx: TenantContext, id: string, input: { reason: string }) => contractsService.cancel(ctx, await ownContract(ctx, id), input),
+      contractsService.setReturn(ctx, (await ownContract(ctx, id)).id, leaveId, input),
+    cancel: async (ctx: TenantContext, id: string, input: { reason: string }) => contractsService.cancel(ctx, (await ownContract(ctx, id, { approvable: true })).id, input),
   },
 
   async getLeave(ctx: TenantContext, id: string, leaveId: string) {
@@ -325,10 +342,10 @@ export const contractsService = {
   },
 
   /** 休会 from a month, optionally with the month of return; the leave fee replaces the monthly price. */
-  async startLeave(ctx: TenantContext, id: string, input: { fromMonth: IsoMonth; returnMonth?: IsoMonth; reason?: string }) {
+  async startLeave(ctx: TenantContext, id: string, input: { fromMonth: IsoMonth; returnMonth?: IsoMonth | undefined; reason?: string | undefined }, requested: AsRequested = {}) {
     const time = await clock(ctx);
     const contract = await openMonthly(ctx, id);
-    assertFromMonth(input.fromMonth, time, text('contracts.what.leave'));
+    assertFromMonth(input.fromMonth, cutoffClock(time, requested.asOf), text('contracts.what.leave'));
     assertRunsThrough(contract, input.fromMonth, text('contracts.what.leave_after_end'));
     if (input.fromMonth < monthOf(contract.start_date)) throw unprocessable(text('contracts.leave_before_contract'));
     if (input.returnMonth !== undefined) {
@@ -408,11 +425,12 @@ export const contractsService = {
    * month; later, at the end of next month. On the day after, the member is cancelled, future reservations
    * are released and remaining credits expire (by the daily job).
    */
-  async cancel(ctx: TenantContext, id: string, input: { reason: string }) {
+  async cancel(ctx: TenantContext, id: string, input: { reason: string }, requested: AsRequested = {}) {
     const time = await clock(ctx);
     const contract = await openMonthly(ctx, id);
     if (contract.end_date) throw new AppError('conflict', text('contracts.already_cancelled', { end: day(contract.end_date) }));
-    const byCutoff = lastDay(addMonths(earliestChangeMonth(time.today, time.rules), -1));
+    const asked = cutoffClock(time, requested.asOf);
+    const byCutoff = lastDay(addMonths(earliestChangeMonth(asked.today, asked.rules), -1));
     const endDate = [byCutoff, lastDay(monthOf(contract.start_date))].sort()[1]!;
     await contractsRepo.update(ctx.db, id, { end_date: endDate, cancel_reason: input.reason, cancel_requested_at: new Date() });
     // Returns from leave after the end would reactivate a cancelled member.

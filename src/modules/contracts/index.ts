@@ -1,11 +1,12 @@
 import type { AppModule } from '../../platform/composition.js';
 import { perTenantSweep, tenantPayload } from '../../platform/jobs/tenant-tasks.js';
+import { contractRequestRoutes } from './contract-requests.routes.js';
 import { contractRoutes } from './contracts.routes.js';
 import { runMembershipDay } from './membership-run.js';
 
 export const contractsModule: AppModule = {
   name: 'contracts',
-  routes: [contractRoutes],
+  routes: [contractRoutes, contractRequestRoutes],
   // Hourly: each tenant has its own midnight; reruns are harmless.
   crontab: ['7 * * * * membership_sweep'],
   tasks: (runtime) => ({

@@ -301,7 +301,7 @@ describe('a member the desk registered signs up', () => {
 describe('blocked email domains', () => {
   it('blocks disposable services and their subdomains by default, with a 422 naming the reason, until the studio allows them', async () => {
     const tenant = await platform.createTenant();
-    expect((await get(tenant, '/api/settings/member-sign-up', tenant.ownerToken)).json()).toEqual({ blockDisposableEmailDomains: true, terms: { version: '1', url: null } });
+    expect((await get(tenant, '/api/settings/member-sign-up', tenant.ownerToken)).json()).toEqual({ blockDisposableEmailDomains: true, terms: { version: '1', url: null }, memberChangesNeedApproval: false });
     const members = await count(tenant, 'app.member_accounts');
     for (const email of [`a${randomUUID().slice(0, 6)}@mailinator.com`, `b${randomUUID().slice(0, 6)}@eu.Mailinator.com`]) {
       const res = await signUp(tenant, email);
@@ -312,7 +312,7 @@ describe('blocked email domains', () => {
     }
     expect(await count(tenant, 'app.member_accounts')).toBe(members);
     const allow = await platform.call(tenant, { method: 'PUT', url: '/api/settings/member-sign-up', token: tenant.ownerToken, payload: { blockDisposableEmailDomains: false } });
-    expect(allow.json()).toEqual({ blockDisposableEmailDomains: false, terms: { version: '1', url: null } });
+    expect(allow.json()).toEqual({ blockDisposableEmailDomains: false, terms: { version: '1', url: null }, memberChangesNeedApproval: false });
     expect((await signUp(tenant, `c${randomUUID().slice(0, 6)}@mailinator.com`)).statusCode).toBe(202);
   });
 
@@ -321,7 +321,7 @@ describe('blocked email domains', () => {
     expect((await get(tenant, '/api/member-auth/terms')).json()).toEqual({ version: '1', url: null });
     const put = (payload: object, token = tenant.ownerToken) => platform.call(tenant, { method: 'PUT', url: '/api/settings/member-sign-up', token, payload });
     const terms = { version: '2027-01', url: 'https://studio.example.com/terms' };
-    expect((await put({ terms })).json()).toEqual({ blockDisposableEmailDomains: true, terms });
+    expect((await put({ terms })).json()).toEqual({ blockDisposableEmailDomains: true, terms, memberChangesNeedApproval: false });
     expect((await get(tenant, '/api/member-auth/terms')).json()).toEqual(terms);
     for (const bad of [{ terms: { version: '', url: null } }, { terms: { version: '2', url: 'javascript:alert(1)' } }, {}]) {
       expect((await put(bad)).statusCode, JSON.stringify(bad)).toBe(400);

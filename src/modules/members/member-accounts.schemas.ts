@@ -40,13 +40,17 @@ const termsUrl = z.url({ protocol: /^https?$/ }).max(2000).meta({ example: 'http
 /** The terms a sign-up agrees to: the version recorded on the member, and where to read them (if the studio says). */
 export const memberTerms = z.object({ version: termsVersion, url: termsUrl.nullable() }).meta({ id: 'MemberTerms' });
 
+const approval = z.boolean().describe('Leaves and cancellations members ask for in the app wait for staff approval');
 export const signUpSettings = z
-  .object({ blockDisposableEmailDomains: z.boolean(), terms: memberTerms })
-  .meta({ id: 'MemberSignUpSettings', example: { blockDisposableEmailDomains: true, terms: { version: '2026-04', url: 'https://studio.example.com/terms' } } });
+  .object({ blockDisposableEmailDomains: z.boolean(), terms: memberTerms, memberChangesNeedApproval: approval })
+  .meta({
+    id: 'MemberSignUpSettings',
+    example: { blockDisposableEmailDomains: true, terms: { version: '2026-04', url: 'https://studio.example.com/terms' }, memberChangesNeedApproval: false },
+  });
 export const signUpSettingsBody = z
-  .object({ blockDisposableEmailDomains: z.boolean().optional(), terms: memberTerms.strict().optional() })
+  .object({ blockDisposableEmailDomains: z.boolean().optional(), terms: memberTerms.strict().optional(), memberChangesNeedApproval: approval.optional() })
   .strict()
-  .refine((b) => b.blockDisposableEmailDomains !== undefined || b.terms !== undefined, 'validation.at_least_one_change');
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'validation.at_least_one_change');
 
 /** A domain as people type it (upper case, a leading @, a trailing dot, Unicode), stored in ASCII lower case. */
 export const domain = z

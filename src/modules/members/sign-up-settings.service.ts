@@ -14,13 +14,14 @@ const DEFAULT_BLOCK_DISPOSABLE = true;
 /** Until the studio names its terms' version (the column's default too). */
 const DEFAULT_TERMS_VERSION = '1';
 
-/** Which email domains may sign up as members at a studio. */
+/** Who may sign up as a member at a studio, the terms they agree to, and what members may change without staff. */
 export const signUpSettingsService = {
   async get(ctx: TenantContext) {
     const row = await settingsRepo.get(ctx.db);
     return {
       blockDisposableEmailDomains: row?.block_disposable_email_domains ?? DEFAULT_BLOCK_DISPOSABLE,
       terms: signUpSettingsService.termsOf(row),
+      memberChangesNeedApproval: row?.member_changes_need_approval ?? false,
     };
   },
 
@@ -32,9 +33,10 @@ export const signUpSettingsService = {
     url: row?.member_terms_url ?? null,
   }),
 
-  async update(ctx: TenantContext, input: { blockDisposableEmailDomains?: boolean; terms?: { version: string; url: string | null } }) {
+  async update(ctx: TenantContext, input: { blockDisposableEmailDomains?: boolean; terms?: { version: string; url: string | null }; memberChangesNeedApproval?: boolean }) {
     await settingsRepo.upsert(ctx.db, {
       block_disposable_email_domains: input.blockDisposableEmailDomains,
+      member_changes_need_approval: input.memberChangesNeedApproval,
       member_terms_version: input.terms?.version,
       member_terms_url: input.terms?.url,
     });

@@ -46,6 +46,7 @@ export const MEMBER_TABLES = {
   notificationDevices: ['app.push_subscriptions', 'member_id'],
   favouriteSeries: ['app.favourites', 'member_id'],
   bookingOpensNotices: ['app.booking_window_notices', 'member_id'],
+  contractRequests: ['app.contract_requests', 'member_id'],
 } as const;
 
 export const privacyRepo = {

@@ -75,6 +75,8 @@ const PERSONAL: Record<string, 'anonymised' | 'deleted' | 'cleared' | 'staff, no
   'credit_ledger.reason': 'cleared',
   'contracts.cancel_reason': 'cleared',
   'contract_leaves.reason': 'cleared',
+  'contract_requests.reason': 'cleared',
+  'contract_requests.decline_reason': 'cleared',
   'waitlist_entries.note': 'cleared',
   'booking_blocks.reason': 'cleared',
   'member_data_requests.decline_reason': 'cleared',
@@ -129,7 +131,8 @@ const NOT_PERSONAL = new Set<string>([
   'staff.role', 'staff.status', 'tenant_settings.currency', 'tenant_settings.dunning_final_action', 'tenant_settings.dunning_retry_days',
   'tenant_settings.invoice_issuer_address', 'tenant_settings.invoice_issuer_name', 'tenant_settings.invoice_registration_number',
   'tenant_settings.late_cancel_penalty', 'tenant_settings.no_show_penalty', 'tenant_settings.payment_gateway', 'tenant_settings.proration_rule',
-  'tenant_settings.stripe_secret_key', 'tenant_settings.stripe_webhook_secret', 'tenant_settings.tax_rounding',
+  'tenant_settings.stripe_secret_key', 'tenant_settings.stripe_webhook_secret', 'tenant_settings.stripe_publishable_key', 'tenant_settings.tax_rounding',
+  'contract_requests.kind', 'contract_requests.status',
   // The test gateway's own book: test card numbers and references, never a real person's.
   'test_gateway_operations.card', 'test_gateway_operations.charge_reference', 'test_gateway_operations.currency', 'test_gateway_operations.failure_code',
   'test_gateway_operations.idempotency_key', 'test_gateway_operations.kind', 'test_gateway_operations.outcome', 'test_gateway_operations.reference',

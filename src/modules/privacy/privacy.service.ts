@@ -104,6 +104,7 @@ async function exportOf(ctx: TenantContext, memberId: string) {
     notificationDevices: rows.notificationDevices.map(readable),
     favouriteSeries: rows.favouriteSeries.map(readable),
     bookingOpensNotices: rows.bookingOpensNotices.map(readable),
+    contractRequests: rows.contractRequests.map(readable),
     dataRequests: requests.map(toRequest),
   };
 }
@@ -187,6 +188,11 @@ async function erase(ctx: TenantContext, memberId: string) {
   await db.updateTable('app.contracts').set({ cancel_reason: sql`case when cancel_reason is null then null else '' end` }).where('member_id', '=', memberId).execute();
   const contractIds = db.selectFrom('app.contracts').select('id').where('member_id', '=', memberId);
   await db.updateTable('app.contract_leaves').set({ reason: '' }).where('contract_id', 'in', contractIds).execute();
+  await db
+    .updateTable('app.contract_requests')
+    .set({ reason: '', decline_reason: sql`case when decline_reason is null then null else ${ERASED_TEXT} end` })
+    .where('member_id', '=', memberId)
+    .execute();
   const invoiceIds = db.selectFrom('app.invoices').select('id').where('billing_member_id', '=', memberId);
   await db.updateTable('app.refunds').set({ reason: ERASED_TEXT }).where('invoice_id', 'in', invoiceIds).execute();
 

@@ -151,6 +151,23 @@ export interface AppContractPlans {
   tenant_id: Generated<string>;
 }
 
+export interface AppContractRequests {
+  contract_id: string;
+  decided_at: Timestamp | null;
+  decided_by: string | null;
+  decline_reason: string | null;
+  from_month: string | null;
+  id: Generated<string>;
+  kind: "leave" | "cancellation";
+  member_id: string;
+  reason: Generated<string>;
+  requested_at: Generated<Timestamp>;
+  requested_on: string;
+  return_month: string | null;
+  status: Generated<"pending" | "approved" | "declined" | "withdrawn">;
+  tenant_id: Generated<string>;
+}
+
 export interface AppContracts {
   billed_through: string | null;
   cancel_reason: string | null;
@@ -550,6 +567,7 @@ export interface AppPaymentAttempts {
   initiated_by: "run" | "retry" | "member" | "staff" | "webhook";
   invoice_id: string;
   method: "card" | "cash" | "bank_transfer";
+  on_session_since: Timestamp | null;
   payment_method_id: string | null;
   settled_at: Timestamp | null;
   status: Generated<"pending" | "succeeded" | "failed">;
@@ -784,6 +802,7 @@ export interface AppTenantSettings {
   late_cancel_penalty: Generated<"none" | "lose_credit" | "fee" | "strike">;
   mail_reply_to: string | null;
   mail_sender_name: string | null;
+  member_changes_need_approval: Generated<boolean>;
   member_terms_url: string | null;
   member_terms_version: Generated<string>;
   no_show_penalty: Generated<"none" | "lose_credit" | "fee" | "strike">;
@@ -926,6 +945,7 @@ export interface DB {
   "app.contract_leaves": AppContractLeaves;
   "app.contract_options": AppContractOptions;
   "app.contract_plans": AppContractPlans;
+  "app.contract_requests": AppContractRequests;
   "app.contracts": AppContracts;
   "app.counters": AppCounters;
   "app.credit_ledger": AppCreditLedger;

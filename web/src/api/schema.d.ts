@@ -3088,6 +3088,520 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/contract-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Members’ requests for a leave or a cancellation: pending (oldest first) or decided */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "pending" | "decided";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                contractId: string;
+                                decidedAt: string | null;
+                                declineReason: string | null;
+                                fromMonth: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "leave" | "cancellation";
+                                /** Format: uuid */
+                                memberId: string;
+                                memberName: string;
+                                memberNumber: number;
+                                /** @description The contract’s plan names, in order */
+                                plans: string[];
+                                reason: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                /** @description The studio’s date of the request: approval applies the cut-off as of it */
+                                requestedOn: string;
+                                returnMonth: string | null;
+                                /** @enum {string} */
+                                status: "pending" | "approved" | "declined" | "withdrawn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contract-requests/{requestId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One request */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    requestId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            contractId: string;
+                            decidedAt: string | null;
+                            declineReason: string | null;
+                            fromMonth: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "leave" | "cancellation";
+                            /** Format: uuid */
+                            memberId: string;
+                            memberName: string;
+                            memberNumber: number;
+                            /** @description The contract’s plan names, in order */
+                            plans: string[];
+                            reason: string;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            /** @description The studio’s date of the request: approval applies the cut-off as of it */
+                            requestedOn: string;
+                            returnMonth: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "declined" | "withdrawn";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contract-requests/{requestId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve: the change is made as asked, with the cut-off as of the day it was asked */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Required: a fresh random value (8–200 characters) per action, reused on retry */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    requestId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            contractId: string;
+                            decidedAt: string | null;
+                            declineReason: string | null;
+                            fromMonth: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "leave" | "cancellation";
+                            /** Format: uuid */
+                            memberId: string;
+                            memberName: string;
+                            memberNumber: number;
+                            /** @description The contract’s plan names, in order */
+                            plans: string[];
+                            reason: string;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            /** @description The studio’s date of the request: approval applies the cut-off as of it */
+                            requestedOn: string;
+                            returnMonth: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "declined" | "withdrawn";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contract-requests/{requestId}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline, with the reason the member is told */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Required: a fresh random value (8–200 characters) per action, reused on retry */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    requestId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            contractId: string;
+                            decidedAt: string | null;
+                            declineReason: string | null;
+                            fromMonth: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "leave" | "cancellation";
+                            /** Format: uuid */
+                            memberId: string;
+                            memberName: string;
+                            memberNumber: number;
+                            /** @description The contract’s plan names, in order */
+                            plans: string[];
+                            reason: string;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            /** @description The studio’s date of the request: approval applies the cut-off as of it */
+                            requestedOn: string;
+                            returnMonth: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "declined" | "withdrawn";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/contracts": {
         parameters: {
             query?: never;
@@ -12863,6 +13377,261 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/contract-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My requests (a family lead may pass memberId), and whether the studio approves changes */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description A member of the family I lead */
+                    memberId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The studio’s staff approve leaves and cancellations: ask for them here, not directly */
+                            approvalRequired: boolean;
+                            items: {
+                                /** Format: uuid */
+                                contractId: string;
+                                decidedAt: string | null;
+                                declineReason: string | null;
+                                fromMonth: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "leave" | "cancellation";
+                                /** Format: uuid */
+                                memberId: string;
+                                memberName: string;
+                                memberNumber: number;
+                                /** @description The contract’s plan names, in order */
+                                plans: string[];
+                                reason: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                /** @description The studio’s date of the request: approval applies the cut-off as of it */
+                                requestedOn: string;
+                                returnMonth: string | null;
+                                /** @enum {string} */
+                                status: "pending" | "approved" | "declined" | "withdrawn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/contract-requests/{requestId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraw a request of mine the staff have not decided */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    requestId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            contractId: string;
+                            decidedAt: string | null;
+                            declineReason: string | null;
+                            fromMonth: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "leave" | "cancellation";
+                            /** Format: uuid */
+                            memberId: string;
+                            memberName: string;
+                            memberNumber: number;
+                            /** @description The contract’s plan names, in order */
+                            plans: string[];
+                            reason: string;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            /** @description The studio’s date of the request: approval applies the cut-off as of it */
+                            requestedOn: string;
+                            returnMonth: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "declined" | "withdrawn";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/contracts": {
         parameters: {
             query?: never;
@@ -14125,6 +14894,463 @@ export interface paths {
                             startDate: string;
                             /** @enum {string} */
                             status: "scheduled" | "active" | "on_leave" | "ending" | "ended";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/contracts/{contractId}/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask the studio for a leave (休会) or a cancellation (退会); answered with the contract as it will be once approved */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Required: a fresh random value (8–200 characters) per action, reused on retry */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @example 2027-01 */
+                        fromMonth: string;
+                        /** @enum {string} */
+                        kind: "leave";
+                        reason?: string;
+                        /** @example 2027-01 */
+                        returnMonth?: string;
+                    } | {
+                        /** @enum {string} */
+                        kind: "cancellation";
+                        /** @example Moving away */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The contract as it will be once staff approve the request */
+                            contract: {
+                                /** Format: uuid */
+                                billingMemberId: string;
+                                cancelReason: string | null;
+                                cancelRequestedAt: string | null;
+                                /** @description What will be charged, month by month, from now to a few months ahead */
+                                charges: {
+                                    byRate: {
+                                        ratePercent: number;
+                                        tax: number;
+                                        taxableAmount: number;
+                                        /** @enum {string} */
+                                        taxCategory: "standard_10" | "reduced_8" | "exempt";
+                                        total: number;
+                                    }[];
+                                    /** @description The day this month is invoiced: its billing day, or today if that has passed */
+                                    chargedOn: string;
+                                    lines: {
+                                        amount: number;
+                                        /** @enum {string} */
+                                        code: "monthly_fee" | "first_month_fee" | "enrollment_fee" | "annual_fee" | "leave_fee" | "option_fee" | "pack_purchase";
+                                        /** Format: uuid */
+                                        contractId: string;
+                                        description: string;
+                                        optionId: string | null;
+                                        period: string;
+                                        /** Format: uuid */
+                                        planId: string;
+                                        planVersion: number;
+                                        priceIncludesTax: boolean;
+                                        /** @enum {string} */
+                                        taxCategory: "standard_10" | "reduced_8" | "exempt";
+                                    }[];
+                                    period: string;
+                                    subtotalExcludingTax: number;
+                                    tax: number;
+                                    total: number;
+                                }[];
+                                currency: string;
+                                endDate: string | null;
+                                endedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "monthly" | "pack";
+                                leaves: {
+                                    fromMonth: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    reason: string;
+                                    returnMonth: string | null;
+                                    withdrawn: boolean;
+                                }[];
+                                /** Format: uuid */
+                                memberId: string;
+                                options: {
+                                    fromDate: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                    /** Format: uuid */
+                                    planId: string;
+                                    /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                    removal: {
+                                        stopsAfter: string;
+                                        /** @description It would not have started by then: taken off, never charged */
+                                        takenOff: boolean;
+                                    } | null;
+                                    untilDate: string | null;
+                                    version: number;
+                                }[];
+                                plans: {
+                                    effectiveFrom: string;
+                                    /** Format: uuid */
+                                    planId: string;
+                                    planName: string;
+                                    version: number;
+                                }[];
+                                startDate: string;
+                                /** @enum {string} */
+                                status: "scheduled" | "active" | "on_leave" | "ending" | "ended";
+                            };
+                            request: {
+                                /** Format: uuid */
+                                contractId: string;
+                                decidedAt: string | null;
+                                declineReason: string | null;
+                                fromMonth: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "leave" | "cancellation";
+                                /** Format: uuid */
+                                memberId: string;
+                                memberName: string;
+                                memberNumber: number;
+                                /** @description The contract’s plan names, in order */
+                                plans: string[];
+                                reason: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                /** @description The studio’s date of the request: approval applies the cut-off as of it */
+                                requestedOn: string;
+                                returnMonth: string | null;
+                                /** @enum {string} */
+                                status: "pending" | "approved" | "declined" | "withdrawn";
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/contracts/{contractId}/requests/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview: ask the studio for a leave (休会) or a cancellation (退会); answered with the contract as it will be once approved */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @example 2027-01 */
+                        fromMonth: string;
+                        /** @enum {string} */
+                        kind: "leave";
+                        reason?: string;
+                        /** @example 2027-01 */
+                        returnMonth?: string;
+                    } | {
+                        /** @enum {string} */
+                        kind: "cancellation";
+                        /** @example Moving away */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The contract as it will be once staff approve the request */
+                            contract: {
+                                /** Format: uuid */
+                                billingMemberId: string;
+                                cancelReason: string | null;
+                                cancelRequestedAt: string | null;
+                                /** @description What will be charged, month by month, from now to a few months ahead */
+                                charges: {
+                                    byRate: {
+                                        ratePercent: number;
+                                        tax: number;
+                                        taxableAmount: number;
+                                        /** @enum {string} */
+                                        taxCategory: "standard_10" | "reduced_8" | "exempt";
+                                        total: number;
+                                    }[];
+                                    /** @description The day this month is invoiced: its billing day, or today if that has passed */
+                                    chargedOn: string;
+                                    lines: {
+                                        amount: number;
+                                        /** @enum {string} */
+                                        code: "monthly_fee" | "first_month_fee" | "enrollment_fee" | "annual_fee" | "leave_fee" | "option_fee" | "pack_purchase";
+                                        /** Format: uuid */
+                                        contractId: string;
+                                        description: string;
+                                        optionId: string | null;
+                                        period: string;
+                                        /** Format: uuid */
+                                        planId: string;
+                                        planVersion: number;
+                                        priceIncludesTax: boolean;
+                                        /** @enum {string} */
+                                        taxCategory: "standard_10" | "reduced_8" | "exempt";
+                                    }[];
+                                    period: string;
+                                    subtotalExcludingTax: number;
+                                    tax: number;
+                                    total: number;
+                                }[];
+                                currency: string;
+                                endDate: string | null;
+                                endedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "monthly" | "pack";
+                                leaves: {
+                                    fromMonth: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    reason: string;
+                                    returnMonth: string | null;
+                                    withdrawn: boolean;
+                                }[];
+                                /** Format: uuid */
+                                memberId: string;
+                                options: {
+                                    fromDate: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                    /** Format: uuid */
+                                    planId: string;
+                                    /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                    removal: {
+                                        stopsAfter: string;
+                                        /** @description It would not have started by then: taken off, never charged */
+                                        takenOff: boolean;
+                                    } | null;
+                                    untilDate: string | null;
+                                    version: number;
+                                }[];
+                                plans: {
+                                    effectiveFrom: string;
+                                    /** Format: uuid */
+                                    planId: string;
+                                    planName: string;
+                                    version: number;
+                                }[];
+                                startDate: string;
+                                /** @enum {string} */
+                                status: "scheduled" | "active" | "on_leave" | "ending" | "ended";
+                            };
+                            request: {
+                                /** Format: uuid */
+                                contractId: string;
+                                decidedAt: string | null;
+                                declineReason: string | null;
+                                fromMonth: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "leave" | "cancellation";
+                                /** Format: uuid */
+                                memberId: string;
+                                memberName: string;
+                                memberNumber: number;
+                                /** @description The contract’s plan names, in order */
+                                plans: string[];
+                                reason: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                /** @description The studio’s date of the request: approval applies the cut-off as of it */
+                                requestedOn: string;
+                                returnMonth: string | null;
+                                /** @enum {string} */
+                                status: "pending" | "approved" | "declined" | "withdrawn";
+                            };
                         };
                     };
                 };
@@ -28621,6 +29847,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         blockDisposableEmailDomains?: boolean;
+                        /** @description Leaves and cancellations members ask for in the app wait for staff approval */
+                        memberChangesNeedApproval?: boolean;
                         terms?: {
                             url: string | null;
                             /** @example 2026-04 */
@@ -30655,11 +31883,14 @@ export interface components {
          *       "terms": {
          *         "version": "2026-04",
          *         "url": "https://studio.example.com/terms"
-         *       }
+         *       },
+         *       "memberChangesNeedApproval": false
          *     }
          */
         MemberSignUpSettings: {
             blockDisposableEmailDomains: boolean;
+            /** @description Leaves and cancellations members ask for in the app wait for staff approval */
+            memberChangesNeedApproval: boolean;
             terms: components["schemas"]["MemberTerms"];
         };
         /**
@@ -30668,11 +31899,14 @@ export interface components {
          *       "terms": {
          *         "version": "2026-04",
          *         "url": "https://studio.example.com/terms"
-         *       }
+         *       },
+         *       "memberChangesNeedApproval": false
          *     }
          */
         MemberSignUpSettingsInput: {
             blockDisposableEmailDomains: boolean;
+            /** @description Leaves and cancellations members ask for in the app wait for staff approval */
+            memberChangesNeedApproval: boolean;
             terms: components["schemas"]["MemberTermsInput"];
         };
         MemberTerms: {

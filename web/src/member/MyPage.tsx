@@ -10,11 +10,15 @@ import { refusesFields, TextField, useSchemaForm } from '../ui/form';
 import { PageTitle } from '../ui/page';
 import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
+import { useFormat } from '../format';
+import { RequestStatus, RequestWhat } from '../pages/MembershipRequests';
 import { useActing } from './acting';
 import { BuyPlan } from './BuyPlan';
 import { Credits } from './Credits';
 
 type Contract = ResponseOf<'/api/me/contracts', 'get'>['items'][number];
+type MyRequest = ResponseOf<'/api/me/contract-requests', 'get'>['items'][number];
+type Asked = ResponseOf<'/api/me/contracts/{contractId}/requests', 'post'>;
 type Me = ResponseOf<'/api/me', 'get'>;
 
 /**
@@ -48,6 +52,8 @@ export function MyPage() {
 function Membership() {
   const { memberId } = useActing();
   const contracts = $api.useQuery('get', '/api/me/contracts', { params: { query: { memberId } } });
+  const requests = $api.useQuery('get', '/api/me/contract-requests', { params: { query: { memberId } } });
+  const asking = requests.data?.approvalRequired ?? false;
   return (
     <section aria-labelledby="my-membership">
       <h2 id="my-membership"><FormattedMessage id="member.myPage.membership" /></h2>
@@ -57,7 +63,7 @@ function Membership() {
           return current.length === 0 ? (
             <EmptyState><FormattedMessage id="member.myPage.noContract" /></EmptyState>
           ) : (
-            current.map((c) => <MyContract key={c.id} contract={c} />)
+            current.map((c) => <MyContract key={c.id} contract={c} asking={asking} requests={(requests.data?.items ?? []).filter((r) => r.contractId === c.id)} />)
           );
         }}
       </QueryView>
@@ -67,16 +73,24 @@ function Membership() {
 
 type Change = 'leave' | 'return' | 'cancel';
 
-/** One contract: what it is and will charge, and the changes a member may ask for, each previewed first. */
-function MyContract({ contract: c }: { contract: Contract }) {
+/**
+ * One contract: what it is and will charge, and the changes a member may ask for, each previewed first. At a
+ * studio whose staff approve leaves and cancellations (`asking`), those are sent as requests, shown with their state.
+ */
+function MyContract({ contract: c, asking, requests }: { contract: Contract; asking: boolean; requests: MyRequest[] }) {
   const intl = useIntl();
   const toast = useToast();
   const [open, setOpen] = useState<Change | null>(null);
   const leave = c.leaves.filter((l) => !l.withdrawn).at(-1);
-  const changes: Change[] = c.kind !== 'monthly' ? [] : [...(leave ? (['return'] as const) : (['leave'] as const)), ...(c.endDate ? [] : (['cancel'] as const))];
+  const waiting = (kind: MyRequest['kind']) => requests.some((r) => r.kind === kind && r.status === 'pending');
+  const changes: Change[] =
+    c.kind !== 'monthly'
+      ? []
+      : [...(leave ? (['return'] as const) : waiting('leave') ? [] : (['leave'] as const)), ...(c.endDate || waiting('cancellation') ? [] : (['cancel'] as const))];
   return (
     <article className="contract" aria-label={intl.formatMessage({ id: 'contracts.card' }, { plans: c.plans.map((p) => p.planName).join(' → ') })}>
       <ContractOutcome contract={c} />
+      {requests.length > 0 && <MyRequests requests={requests} />}
       {changes.length > 0 && (
         <div className="actions">
           {changes.map((a) => (
@@ -92,8 +106,9 @@ function MyContract({ contract: c }: { contract: Contract }) {
           change={open}
           contractId={c.id}
           leaveId={leave?.id}
+          asking={asking && open !== 'return'}
           onDone={() => {
-            toast(intl.formatMessage({ id: `member.myPage.done.${open}` }));
+            toast(intl.formatMessage({ id: asking && open !== 'return' ? 'member.myPage.requested' : `member.myPage.done.${open}` }));
             setOpen(null);
           }}
           onClose={() => setOpen(null)}
@@ -104,7 +119,7 @@ function MyContract({ contract: c }: { contract: Contract }) {
 }
 
 /** A leave, a return from leave, or a cancellation: the API's preview (the same rules as the desk's), then confirm. */
-function ContractChange({ change, contractId, leaveId, onDone, onClose }: { change: Change; contractId: string; leaveId?: string; onDone: () => void; onClose: () => void }) {
+function ContractChange({ change, contractId, leaveId, asking, onDone, onClose }: { change: Change; contractId: string; leaveId?: string; asking: boolean; onDone: () => void; onClose: () => void }) {
   const intl = useIntl();
   const [v, setV] = useState({ fromMonth: '', returnMonth: '', reason: '' });
   const set = (k: keyof typeof v) => (value: string) => setV({ ...v, [k]: value });
@@ -137,6 +152,25 @@ function ContractChange({ change, contractId, leaveId, onDone, onClose }: { chan
     },
   };
   const form = forms[change];
+  if (asking) {
+    // The same fields and the same preview (the contract as it will be), sent to the staff as a request.
+    const kind = change === 'leave' ? 'leave' : 'cancellation';
+    return (
+      <ActionFlow<Asked>
+        label={t(`action.${change}`)}
+        method="POST"
+        path={`/api/me/contracts/${contractId}/requests`}
+        body={{ kind, ...form.body }}
+        preview={{ path: `/api/me/contracts/${contractId}/requests/preview`, show: (a) => <>{contractPreview(a.contract)}<p className="muted small">{t('requestNote')}</p></> }}
+        confirmLabel={t(`request.${change}`)}
+        onDone={onDone}
+        onClose={onClose}
+      >
+        <p className="muted small">{t(`help.${change}`)}</p>
+        {form.fields}
+      </ActionFlow>
+    );
+  }
   return (
     <ActionFlow<Contract>
       label={t(`action.${change}`)}
@@ -151,6 +185,35 @@ function ContractChange({ change, contractId, leaveId, onDone, onClose }: { chan
       <p className="muted small">{t(`help.${change}`)}</p>
       {form.fields}
     </ActionFlow>
+  );
+}
+
+/** The member's requests on a contract: waiting (with withdraw), approved, declined with the studio's reason. */
+function MyRequests({ requests }: { requests: MyRequest[] }) {
+  const intl = useIntl();
+  const fmt = useFormat();
+  const toast = useToast();
+  return (
+    <ul className="plain" aria-label={intl.formatMessage({ id: 'member.myPage.requests' })}>
+      {requests.map((r) => (
+        <li key={r.id}>
+          <RequestWhat r={r} fmt={fmt} /> <RequestStatus status={r.status} />{' '}
+          <span className="muted small"><FormattedMessage id="member.myPage.requestedOn" values={{ date: fmt.date(r.requestedOn) }} /></span>
+          {r.declineReason && <p className="small"><FormattedMessage id="member.myPage.declinedBecause" values={{ reason: r.declineReason }} /></p>}
+          {r.status === 'pending' && (
+            <ActionFlow<MyRequest>
+              label={intl.formatMessage({ id: 'member.myPage.withdraw' })}
+              method="DELETE"
+              path={`/api/me/contract-requests/${r.id}`}
+              ask={{ text: intl.formatMessage({ id: 'member.myPage.withdrawAsk' }), confirmLabel: intl.formatMessage({ id: 'member.myPage.withdrawConfirm' }) }}
+              confirmLabel={intl.formatMessage({ id: 'member.myPage.withdraw' })}
+              onDone={() => toast(intl.formatMessage({ id: 'member.myPage.withdrawn' }))}
+              compact
+            />
+          )}
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -55,6 +55,8 @@ const Dashboard = lazy(() => import('../pages/reports/Reports').then((m) => ({ d
 const AccountSecurity = lazy(() => import('../pages/security/AccountSecurity').then((m) => ({ default: m.AccountSecurity })));
 const Reports = lazy(() => import('../pages/reports/Reports').then((m) => ({ default: m.Reports })));
 const DataRequests = lazy(() => import('../pages/DataRequests').then((m) => ({ default: m.DataRequestsPage })));
+const MembershipRequests = lazy(() => import('../pages/MembershipRequests').then((m) => ({ default: m.MembershipRequestsPage })));
+const MembershipRequest = lazy(() => import('../pages/MembershipRequests').then((m) => ({ default: m.MembershipRequestPage })));
 const AuditLog = lazy(() => import('../pages/AuditLog').then((m) => ({ default: m.AuditLog })));
 
 /** The staff app: sign-in and password links, then the studio's screens under one signed-in layout. */
@@ -79,6 +81,8 @@ export default function StaffApp() {
         <Route path="dashboard" element={<Dashboard />} />
         <Route path="reports/*" element={<Reports />} />
         <Route path="data-requests" element={<DataRequests />} />
+        <Route path="membership-requests" element={<MembershipRequests />} />
+        <Route path="membership-requests/:requestId" element={<MembershipRequest />} />
         <Route path="account/security" element={<AccountSecurity />} />
         <Route path="audit" element={<AuditLog />} />
         <Route path="*" element={<NotFound />} />
@@ -112,6 +116,7 @@ function StaffLayout({ me }: { me: StaffMe }) {
     ['/plans', 'nav.plans'],
     ...(can.manage(me.role) ? [['/setup', 'nav.setup'] as [string, string]] : []),
     ...(can.sell(me.role) ? [['/invoices', 'nav.invoices'] as [string, string]] : []),
+    ...(can.sell(me.role) ? [['/membership-requests', 'nav.membershipRequests'] as [string, string]] : []),
     ...(can.manage(me.role) ? [['/reports', 'nav.reports'] as [string, string]] : []),
     ...(can.manage(me.role) ? [['/settings', 'nav.settings'] as [string, string]] : []),
     ...(can.manage(me.role) ? [['/data-requests', 'nav.dataRequests'] as [string, string]] : []),

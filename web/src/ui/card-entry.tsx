@@ -37,14 +37,17 @@ export function StripeCardEntry({ hasCard, begin, save, onSaved }: {
   return (
     <>
       {setup ? (
-        <Suspense fallback={<p className="muted"><FormattedMessage id="ui.stripe.loading" /></p>}>
-          <StripeCardSetup
-            setup={setup}
-            label={intl.formatMessage({ id: 'ui.stripe.formLabel' })}
-            submitLabel={intl.formatMessage({ id: hasCard ? 'ui.stripe.replace' : 'ui.stripe.save' })}
-            onConfirmed={confirmed}
-          />
-        </Suspense>
+        <>
+          <Suspense fallback={<p className="muted"><FormattedMessage id="ui.stripe.loading" /></p>}>
+            <StripeCardSetup
+              setup={setup}
+              label={intl.formatMessage({ id: 'ui.stripe.formLabel' })}
+              submitLabel={intl.formatMessage({ id: hasCard ? 'ui.stripe.replace' : 'ui.stripe.save' })}
+              onConfirmed={confirmed}
+            />
+          </Suspense>
+          <button type="button" className="secondary" onClick={() => setSetup(null)}><FormattedMessage id="ui.stripe.startOver" /></button>
+        </>
       ) : (
         <button type="button" disabled={action.busy} onClick={() => void start()}>
           <FormattedMessage id={hasCard ? 'ui.stripe.enterNew' : 'ui.stripe.enter'} />

@@ -5,7 +5,7 @@
  */
 import { Elements, PaymentElement, useElements, useStripe } from '@stripe/react-stripe-js';
 import { loadStripe, type Stripe, type StripeElementLocale } from '@stripe/stripe-js';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useIntl } from 'react-intl';
 
 /** What the API hands the browser for one card setup (POST …/card/setup). */
@@ -29,6 +29,8 @@ function stripeFor(publishableKey: string, locale: string): Promise<Stripe | nul
   let stripe = loaded.get(key);
   if (!stripe) {
     stripe = loadStripe(publishableKey, { locale: stripeLocale(locale) });
+    // A failed load (offline, blocked) is tried again next time, not remembered.
+    stripe.catch(() => loaded.delete(key));
     loaded.set(key, stripe);
   }
   return stripe;
@@ -53,8 +55,14 @@ export async function authenticatePayment(authentication: PaymentAuthentication,
  */
 export default function StripeCardSetup({ setup, label, submitLabel, onConfirmed }: { setup: StripeSetup; label: string; submitLabel: string; onConfirmed: (setupId: string) => Promise<void> }) {
   const intl = useIntl();
+  const [stripe] = useState(() => stripeFor(setup.publishableKey, intl.locale));
+  const [unavailable, setUnavailable] = useState(false);
+  useEffect(() => {
+    stripe.then((s) => setUnavailable(s === null)).catch(() => setUnavailable(true));
+  }, [stripe]);
+  if (unavailable) return <p role="alert" className="error">{intl.formatMessage({ id: 'ui.stripe.unavailable' })}</p>;
   return (
-    <Elements stripe={stripeFor(setup.publishableKey, intl.locale)} options={{ clientSecret: setup.clientSecret, locale: stripeLocale(intl.locale) }}>
+    <Elements stripe={stripe} options={{ clientSecret: setup.clientSecret, locale: stripeLocale(intl.locale) }}>
       <SetupForm setupId={setup.setupId} label={label} submitLabel={submitLabel} onConfirmed={onConfirmed} />
     </Elements>
   );
@@ -66,6 +74,8 @@ function SetupForm({ setupId, label, submitLabel, onConfirmed }: { setupId: stri
   const elements = useElements();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // Once Stripe has confirmed the setup, a second press (our save failed: a timeout) only saves it again.
+  const [confirmed, setConfirmed] = useState(false);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -73,10 +83,15 @@ function SetupForm({ setupId, label, submitLabel, onConfirmed }: { setupId: stri
     setBusy(true);
     setError(null);
     try {
-      // Cards never redirect; 3-D Secure opens in Stripe's own frame over this page.
-      const result = await stripe.confirmSetup({ elements, redirect: 'if_required' });
-      if (result.error) setError(result.error.message ?? intl.formatMessage({ id: 'ui.stripe.notSaved' }));
-      else await onConfirmed(setupId);
+      if (!confirmed) {
+        // Cards never redirect; 3-D Secure opens in Stripe's own frame over this page.
+        const result = await stripe.confirmSetup({ elements, redirect: 'if_required' });
+        if (result.error) return setError(result.error.message ?? intl.formatMessage({ id: 'ui.stripe.notSaved' }));
+        setConfirmed(true);
+      }
+      await onConfirmed(setupId);
+    } catch {
+      setError(intl.formatMessage({ id: 'ui.stripe.notSaved' }));
     } finally {
       setBusy(false);
     }

@@ -143,9 +143,9 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
     },
 
     async startCardSetup({ memberId, name, email, customerRef }) {
-      try {
-        const customer = customerRef ?? (await stripe.customers.create({ name, ...(email ? { email } : {}), metadata: { memberId } })).id;
-        const intent = await stripe.setupIntents.create({
+      const newCustomer = async () => (await stripe.customers.create({ name, ...(email ? { email } : {}), metadata: { memberId } })).id;
+      const setup = (customer: string) =>
+        stripe.setupIntents.create({
           customer,
           usage: 'off_session',
           // Cards only: invoices are charged off-session to what is saved here, and billing knows cards.
@@ -153,9 +153,19 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
           // finishCardSetup checks it: a member can only save a setup that was made for them.
           metadata: { memberId },
         });
+      try {
+        let intent;
+        try {
+          intent = await setup(customerRef ?? (await newCustomer()));
+        } catch (error) {
+          // The card's customer is gone at Stripe (deleted, or the studio moved to another Stripe account): start afresh.
+          if (!(customerRef && error instanceof StripeInvalidRequestError && error.code === 'resource_missing')) throw error;
+          intent = await setup(await newCustomer());
+        }
         return { setupId: intent.id, clientSecret: intent.client_secret! };
       } catch (error) {
         throwIfUnavailable(error);
+        if (error instanceof StripeInvalidRequestError) throw new CardRejected(CARD_NOT_SAVED);
         throw error;
       }
     },

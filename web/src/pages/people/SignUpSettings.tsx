@@ -30,20 +30,24 @@ export function SignUpSettings() {
   );
 }
 
-/** Disposable addresses, and the membership terms a sign-up agrees to (the version is recorded on the member). */
+/**
+ * Disposable addresses, the membership terms a sign-up agrees to (the version is recorded on the member), and
+ * whether staff approve the leaves and cancellations members ask for in the app.
+ */
 function SignUpRules({ settings }: { settings: SignUp }) {
   const intl = useIntl();
   const toast = useToast();
   const [block, setBlock] = useState(settings.blockDisposableEmailDomains);
   const [version, setVersion] = useState(settings.terms.version);
   const [url, setUrl] = useState(settings.terms.url ?? '');
+  const [approval, setApproval] = useState(settings.memberChangesNeedApproval);
   const t = (id: string) => intl.formatMessage({ id: `settings.signUp.${id}` });
   return (
     <ActionFlow<SignUp>
       label={t('title')}
       method="PUT"
       path="/api/settings/member-sign-up"
-      body={{ blockDisposableEmailDomains: block, terms: { version: version.trim(), url: url.trim() || null } }}
+      body={{ blockDisposableEmailDomains: block, terms: { version: version.trim(), url: url.trim() || null }, memberChangesNeedApproval: approval }}
       confirmLabel={t('save')}
       onDone={() => toast(t('saved'))}
     >
@@ -54,6 +58,11 @@ function SignUpRules({ settings }: { settings: SignUp }) {
       <Input label={t('termsVersion')} value={version} onChange={setVersion} required maxLength={50} />
       <Input label={t('termsUrl')} type="url" value={url} onChange={setUrl} placeholder="https://" />
       <p className="muted small">{t('termsHelp')}</p>
+      <label className="check">
+        <input type="checkbox" checked={approval} onChange={(e) => setApproval(e.target.checked)} />
+        <span>{t('approval')}</span>
+      </label>
+      <p className="muted small">{t('approvalHelp')}</p>
     </ActionFlow>
   );
 }
