@@ -148,6 +148,7 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   await ok(as('POST', '/api/member-auth/sign-up', { email: leaverEmail, password: 'member password 2', familyName: '田中', givenName: '去', acceptedTermsVersion: '2026-04' }, undefined), 202);
   const leaver = await ok(as('POST', '/api/member-auth/confirm', { token: tokenInMail(await latestMail(platform, tenant, leaverEmail, 'member_confirm_email')) }, undefined), 200);
   const leaving = await ok(as('POST', '/api/contracts', { memberId: leaver.member.id, planId: monthly.id, firstInvoice: 'next_run' }), 201);
+  await ok(as('PUT', '/api/settings/member-sign-up', { memberChangesNeedApproval: true }), 200);
   await ok(as('POST', `/api/me/contracts/${leaving.id}/requests`, { kind: 'cancellation', reason: 'Moving away' }, leaver.token), 201);
   const directory = platform.runtime.directory;
   await inTenantTransaction(await directory.dbFor((await directory.byId(tenant.id))!), tenant.id, (db) =>

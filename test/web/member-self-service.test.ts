@@ -155,6 +155,34 @@ describe('member self-service on the phone', () => {
     await page.context().close();
   });
 
+  it('lets a member add an option the studio sells online to their monthly contract, previewed first', async () => {
+    const staff = staffApi(web.platform, web.T);
+    const member = await memberWithSession(web.platform, web.T, studio);
+    const monthly = await staff.ok('POST', '/api/plans', { kind: 'monthly', name: '月2回', terms: { price: 6600, taxCategory: 'standard_10' } });
+    await staff.ok('POST', '/api/contracts', { memberId: member.memberId, planId: monthly.id });
+    const towel = await staff.ok('POST', '/api/plans', { kind: 'option', name: 'タオルセット', soldOnline: true, terms: { price: 550, taxCategory: 'standard_10' } });
+    const fmt = formatters('ja', timeZone);
+
+    const page = await signedIn(member.email);
+    await page.getByRole('navigation', { name: '会員メニュー' }).getByRole('link', { name: 'マイページ' }).click();
+    const contract = page.getByRole('article', { name: /月2回/ });
+    await contract.getByRole('button', { name: 'オプションを追加する' }).click();
+    const form = contract.getByRole('form', { name: 'オプションを追加する' });
+    await form.getByLabel('オプション').selectOption({ label: `タオルセット（月額${fmt.money(550)}）` });
+    await form.getByRole('button', { name: 'プレビュー' }).click();
+    const preview = contract.getByRole('region', { name: 'オプションを追加する:プレビュー' });
+    await preview.getByText('タオルセット', { exact: false }).first().waitFor();
+    await review(page, 'member-option-preview-ja-phone');
+    await preview.getByRole('button', { name: 'このオプションを追加する' }).click();
+    await page.getByText('オプションを追加しました。').waitFor();
+    const after = (await member.send('GET', '/api/me/contracts')).json().items.find((c: { kind: string }) => c.kind === 'monthly');
+    expect(after.options.map((o: { planId: string }) => o.planId)).toEqual([towel.id]);
+    // Already on the contract, it is offered no more; the plans to buy never list options.
+    await contract.getByRole('button', { name: 'オプションを追加する' }).waitFor({ state: 'detached' });
+    expect(await page.getByRole('region', { name: 'プランを購入' }).getByText('タオルセット').count()).toBe(0);
+    await page.context().close();
+  });
+
   it('sends a leave as a request where staff approve them; the desk approves it on Leave requests and the member sees it approved', async () => {
     const staff = staffApi(web.platform, web.T);
     const member = await memberWithSession(web.platform, web.T, studio);

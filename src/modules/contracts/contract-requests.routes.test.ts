@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookingStudio, memberWithSession, staffApi } from '../../../test/support/booking.js';
 import { startTestPlatform, type TestPlatform, type TestTenant } from '../../../test/support/platform.js';
 import { expectRefused } from '../../../test/support/refused.js';
+import { billingDeps, runBilling } from '../billing/billing-run.js';
 
 /**
  * A studio whose staff approve the leaves and cancellations members ask for: a request is checked by the desk's
@@ -16,7 +17,6 @@ let admin: pg.Client;
 
 beforeAll(async () => {
   platform = await startTestPlatform();
-  tenant = await platform.createTenant();
   admin = await platform.admin();
 });
 afterAll(async () => {
@@ -26,12 +26,15 @@ afterAll(async () => {
 
 const on = (date: string) => platform.runtime.clock.set(new Date(`${date}T12:00:00+09:00`));
 
+/** A studio of its own (its settings are the test's) and a member on a monthly plan there, signed in on a phone. */
 async function memberOnMonthlyPlan() {
+  tenant = await platform.createTenant();
   const staff = staffApi(platform, tenant);
-  const member = await memberWithSession(platform, tenant, await bookingStudio(platform, tenant));
+  const studio = await bookingStudio(platform, tenant);
+  const member = await memberWithSession(platform, tenant, studio);
   const plan = await staff.ok('POST', '/api/plans', { kind: 'monthly', name: `Monthly ${randomUUID().slice(0, 6)}`, terms: { price: 8800, taxCategory: 'standard_10', leaveFee: 1100 } });
   const contract = await staff.ok('POST', '/api/contracts', { memberId: member.memberId, planId: plan.id, startDate: '2026-12-01', firstInvoice: 'next_run' });
-  return { staff, member, contractId: contract.id as string, planName: plan.name as string };
+  return { staff, member, studio, contractId: contract.id as string, planName: plan.name as string, stranger: () => memberWithSession(platform, tenant, studio) };
 }
 
 const refused = (send: () => Promise<Awaited<ReturnType<TestPlatform['call']>>>, status: number, reason?: string) =>
@@ -45,6 +48,8 @@ describe('leaves and cancellations that staff approve', () => {
 
     // The direct way is closed (its preview too), and says where to go.
     await refused(() => member.send('POST', `/api/me/contracts/${contractId}/leaves`, { fromMonth: '2027-01' }), 409, 'approval_required');
+    await refused(() => member.send('POST', `/api/me/contracts/${contractId}/leaves/preview`, { fromMonth: '2027-01' }), 409, 'approval_required');
+    await refused(() => member.send('POST', `/api/me/contracts/${contractId}/cancellation`, { reason: '引っ越し' }), 409, 'approval_required');
     // A month the cut-off no longer allows is refused at once, and nothing is asked.
     await refused(() => member.send('POST', `/api/me/contracts/${contractId}/requests`, { kind: 'leave', fromMonth: '2026-12' }), 422);
 
@@ -71,18 +76,38 @@ describe('leaves and cancellations that staff approve', () => {
     expect((await staff.ok('GET', '/api/contract-requests')).items).toEqual([]);
     const told = (await admin.query(`select subject from app.outbox where tenant_id = $1 and member_id = $2 and template = 'membership_request'`, [tenant.id, member.memberId])).rows;
     expect(told.map((r) => r.subject)).toEqual(['2027年1月からの休会の申請が承認されました']);
+    // Coming back later would lengthen the approved leave: that is asked too; coming back sooner is the member's.
+    const leaveId = (await staff.ok('GET', `/api/contracts/${contractId}`)).leaves[0].id;
+    await refused(() => member.send('PUT', `/api/me/contracts/${contractId}/leaves/${leaveId}/return`, { returnMonth: '2027-05' }), 409, 'approval_required');
+    expect((await member.send('PUT', `/api/me/contracts/${contractId}/leaves/${leaveId}/return`, { returnMonth: '2027-02' })).statusCode).toBe(200);
+  });
+
+  it('never rewrites a month already invoiced: a request approved after its month was billed falls under today’s cut-off', async () => {
+    on('2026-12-08');
+    const { staff, member, contractId } = await memberOnMonthlyPlan();
+    // Where staff do not approve, a request would wait for nobody.
+    await refused(() => member.send('POST', `/api/me/contracts/${contractId}/requests`, { kind: 'leave', fromMonth: '2027-01' }), 409, 'approval_not_required');
+    await staff.ok('PUT', '/api/settings/member-sign-up', { memberChangesNeedApproval: true }, 200);
+    const request = (await member.send('POST', `/api/me/contracts/${contractId}/requests`, { kind: 'leave', fromMonth: '2027-01' })).json().request;
+    // The run on the billing day (the 11th) invoices January at the full price.
+    on('2026-12-11');
+    await runBilling(billingDeps(platform.runtime), tenant.id, platform.runtime.clock.now());
+    on('2026-12-12');
+    await refused(() => staff.send('POST', `/api/contract-requests/${request.id}/approve`), 422);
+    expect(await staff.ok('GET', `/api/contract-requests/${request.id}`)).toMatchObject({ status: 'pending' });
+    expect((await staff.ok('GET', `/api/contracts/${contractId}`)).leaves).toEqual([]);
   });
 
   it('declines a cancellation with a reason the member is told, and lets a member withdraw one not yet decided', async () => {
     on('2026-12-08');
-    const { staff, member, contractId } = await memberOnMonthlyPlan();
+    const { staff, member, contractId, stranger: others } = await memberOnMonthlyPlan();
     await staff.ok('PUT', '/api/settings/member-sign-up', { memberChangesNeedApproval: true }, 200);
     const ask = () => member.send('POST', `/api/me/contracts/${contractId}/requests`, { kind: 'cancellation', reason: '引っ越し' });
 
     const first = (await ask()).json().request;
     expect(first).toMatchObject({ kind: 'cancellation', status: 'pending' });
     // Another member cannot withdraw it, nor see it.
-    const stranger = await memberWithSession(platform, tenant, await bookingStudio(platform, tenant));
+    const stranger = await others();
     await refused(() => stranger.send('DELETE', `/api/me/contract-requests/${first.id}`), 404);
     expect((await stranger.send('GET', '/api/me/contract-requests')).json().items).toEqual([]);
     expect((await member.send('DELETE', `/api/me/contract-requests/${first.id}`)).json()).toMatchObject({ status: 'withdrawn' });
@@ -101,5 +126,27 @@ describe('leaves and cancellations that staff approve', () => {
     // With approval off again, the member cancels directly.
     await staff.ok('PUT', '/api/settings/member-sign-up', { memberChangesNeedApproval: false }, 200);
     expect((await member.send('POST', `/api/me/contracts/${contractId}/cancellation`, { reason: '引っ越し' })).statusCode).toBe(200);
+  });
+});
+
+describe('options members add in the app', () => {
+  it('adds only an option the studio sells online, to the member’s own monthly contract, previewed first', async () => {
+    on('2026-12-08');
+    const { staff, member, contractId, stranger: others } = await memberOnMonthlyPlan();
+    const locker = await staff.ok('POST', '/api/plans', { kind: 'option', name: `Locker ${randomUUID().slice(0, 4)}`, terms: { price: 1100, taxCategory: 'standard_10' } });
+    const path = `/api/me/contracts/${contractId}/options`;
+    // Not sold online yet: not found, as any plan the member cannot buy.
+    await refused(() => member.send('POST', path, { planId: locker.id }), 404);
+    await staff.ok('PATCH', `/api/plans/${locker.id}`, { soldOnline: true }, 200);
+    const stranger = await others();
+    await refused(() => stranger.send('POST', path, { planId: locker.id }), 404);
+
+    const preview = await member.send('POST', `${path}/preview`, { planId: locker.id });
+    expect(preview.statusCode, preview.body).toBe(200);
+    expect(preview.json().options).toMatchObject([{ planId: locker.id, fromDate: '2026-12-08' }]);
+    expect((await staff.ok('GET', `/api/contracts/${contractId}`)).options).toEqual([]);
+    const added = await member.send('POST', path, { planId: locker.id });
+    expect(added.statusCode, added.body).toBe(201);
+    expect((await staff.ok('GET', `/api/contracts/${contractId}`)).options).toMatchObject([{ planId: locker.id, untilDate: null }]);
   });
 });

@@ -7,7 +7,7 @@ import type { TenantContext } from '../../platform/tenancy/context.js';
 import { actingMemberId } from '../members/acting-member.js';
 import { settingsRepo } from '../settings/settings.repo.js';
 import { contractRequestsRepo } from './contract-requests.repo.js';
-import { contractsService, monthValue, ownContract } from './contracts.service.js';
+import { contractsService, monthValue, ownContract, type AsRequested } from './contracts.service.js';
 
 type RequestRow = NonNullable<Awaited<ReturnType<typeof contractRequestsRepo.one>>>;
 type RequestBody = { kind: 'leave'; fromMonth: IsoMonth; returnMonth?: IsoMonth | undefined; reason?: string | undefined } | { kind: 'cancellation'; reason: string };
@@ -30,10 +30,10 @@ async function dtoOf(ctx: TenantContext, id: string) {
 }
 
 /** The change a request asks for, made on the contract by whoever is acting (the member's check, staff's approval). */
-function apply(ctx: TenantContext, contractId: string, r: RequestBody, asOf?: string) {
+function apply(ctx: TenantContext, contractId: string, r: RequestBody, asked: AsRequested = {}) {
   return r.kind === 'leave'
-    ? contractsService.startLeave(ctx, contractId, { fromMonth: r.fromMonth, returnMonth: r.returnMonth, reason: r.reason }, { asOf })
-    : contractsService.cancel(ctx, contractId, { reason: r.reason }, { asOf });
+    ? contractsService.startLeave(ctx, contractId, { fromMonth: r.fromMonth, returnMonth: r.returnMonth, reason: r.reason }, asked)
+    : contractsService.cancel(ctx, contractId, { reason: r.reason }, asked);
 }
 
 /** What a request asks, in words for the member's message: "休会（2027年1月から）" or "退会". */
@@ -48,6 +48,8 @@ const whatOf = (r: { kind: 'leave' | 'cancellation'; from_month: string | null }
 export const contractRequestsService = {
   async ask(ctx: TenantContext, contractId: string, body: RequestBody) {
     const contract = await ownContract(ctx, contractId);
+    // Where staff do not approve, the member makes the change itself: a request would only wait for nobody.
+    if (!(await approvalRequired(ctx))) throw new AppError('conflict', text('contracts.approval_not_required'), { reason: 'approval_not_required' });
     await sql`savepoint contract_request`.execute(ctx.db);
     let outcome;
     try {
@@ -67,8 +69,7 @@ export const contractRequestsService = {
 
   async mine(ctx: TenantContext, memberId?: string) {
     const who = await actingMemberId(ctx, memberId);
-    const approvalRequired = (await settingsRepo.get(ctx.db))?.member_changes_need_approval ?? false;
-    return { approvalRequired, items: await dtos(ctx, await contractRequestsRepo.list(ctx.db, { memberId: who })) };
+    return { approvalRequired: await approvalRequired(ctx), items: await dtos(ctx, await contractRequestsRepo.list(ctx.db, { memberId: who })) };
   },
 
   async withdraw(ctx: TenantContext, id: string) {
@@ -91,7 +92,7 @@ export const contractRequestsService = {
     const body: RequestBody = row.kind === 'leave'
       ? { kind: 'leave', fromMonth: monthOf(row.from_month!), returnMonth: row.return_month ? monthOf(row.return_month) : undefined, reason: row.reason || undefined }
       : { kind: 'cancellation', reason: row.reason };
-    await apply(ctx, row.contract_id, body, row.requested_on);
+    await apply(ctx, row.contract_id, body, { asOf: row.requested_on, requestedAt: row.requested_at });
     await contractRequestsRepo.decide(ctx.db, id, { status: 'approved', decided_at: ctx.now, decided_by: staffId(ctx) });
     await tell(ctx, row.member_id, text('contracts.mail.request_approved.subject', { what: whatOf(row) }), text('contracts.mail.request_approved.body', { what: whatOf(row) }));
     return dtoOf(ctx, id);
@@ -111,6 +112,8 @@ async function pending(ctx: TenantContext, id: string) {
   if (row.status !== 'pending') throw new AppError('conflict', text('contracts.request_decided'), { reason: 'request_decided' });
   return row;
 }
+
+const approvalRequired = async (ctx: TenantContext) => (await settingsRepo.get(ctx.db))?.member_changes_need_approval ?? false;
 
 const staffId = (ctx: TenantContext) => (ctx.principal?.kind === 'staff' ? ctx.principal.staffId : null);
 

@@ -98,6 +98,12 @@ export function contractRoutes({ route }: TenantRouter) {
     handler: (ctx, { params, body }) => svc.self.setReturn(ctx, params.contractId, params.leaveId, body),
   });
   route({
+    method: 'POST', url: '/api/me/contracts/:contractId/options', summary: 'Add an option the studio sells in the app (charged with the monthly invoices)', tags, access: member,
+    status: 201, ...change,
+    schema: { params: s.contractIdParams, body: s.optionBody, response: s.contractDto },
+    handler: (ctx, { params, body }) => svc.self.addOption(ctx, params.contractId, body),
+  });
+  route({
     method: 'POST', url: '/api/me/contracts/:contractId/cancellation', summary: 'Cancel my membership (退会) under the cut-off rule', tags, access: member, ...change,
     schema: { params: s.contractIdParams, body: s.cancelBody, response: s.contractDto },
     handler: (ctx, { params, body }) => svc.self.cancel(ctx, params.contractId, body),

@@ -40,13 +40,23 @@ async function clock(ctx: TenantContext): Promise<Clock> {
 
 /**
  * The clock the cut-off day is read by: today, or the day a member asked (a request staff approved later), so the
- * time staff take to decide never moves the first month a change can take effect.
+ * time staff take to decide never moves the first month a change can take effect. Only while that month is not
+ * yet invoiced, though: a change never rewrites a month already billed (nor one already begun), so a request
+ * approved after the invoice falls under today's cut-off, and one that no longer fits is refused.
  */
-const cutoffClock = (time: Clock, asOf: IsoDate | undefined): Clock => (asOf && asOf < time.today ? { ...time, today: asOf } : time);
+function cutoffClock(time: Clock, asked: AsRequested, contract: ContractRow, firstChangedMonth: (c: Clock) => IsoMonth): Clock {
+  if (!asked.asOf || asked.asOf >= time.today) return time;
+  const then = { ...time, today: asked.asOf };
+  const month = firstDay(firstChangedMonth(then));
+  const unbilled = contract.billed_through === null || contract.billed_through < month;
+  return unbilled && month > time.today ? then : time;
+}
 
 /** A change made on a member's request, approved by staff: the cut-off is read as of the day they asked. */
 export interface AsRequested {
   asOf?: IsoDate;
+  /** When they asked: a cancellation records it as its request. */
+  requestedAt?: Date;
 }
 
 const unprocessable = (detail: Text) => new AppError('unprocessable', detail);
@@ -245,9 +255,22 @@ export const contractsService = {
   self: {
     startLeave: async (ctx: TenantContext, id: string, input: { fromMonth: IsoMonth; returnMonth?: IsoMonth; reason?: string }) =>
       contractsService.startLeave(ctx, (await ownContract(ctx, id, { approvable: true })).id, input),
-    setReturn: async (ctx: TenantContext, id: string, leaveId: string, input: { returnMonth: IsoMonth }) =>
-      contractsService.setReturn(ctx, (await ownContract(ctx, id)).id, leaveId, input),
+    async setReturn(ctx: TenantContext, id: string, leaveId: string, input: { returnMonth: IsoMonth }) {
+      const contract = await ownContract(ctx, id);
+      // Coming back sooner is the member's own choice; staying away longer lengthens the leave, which a studio
+      // that approves leaves decides.
+      const leave = await contractsRepo.leave(ctx.db, contract.id, leaveId);
+      if (leave && (!leave.return_month || firstDay(input.returnMonth) > leave.return_month)) await ownContract(ctx, id, { approvable: true });
+      return contractsService.setReturn(ctx, contract.id, leaveId, input);
+    },
     cancel: async (ctx: TenantContext, id: string, input: { reason: string }) => contractsService.cancel(ctx, (await ownContract(ctx, id, { approvable: true })).id, input),
+    /** An option the studio sells in the member app (a locker, a towel set), on the member's monthly contract. */
+    async addOption(ctx: TenantContext, id: string, input: { planId: string; fromDate?: string }) {
+      const contract = await ownContract(ctx, id);
+      const plan = await plansRepo.byId(ctx.db, input.planId);
+      if (!plan || !plan.sold_online || plan.kind !== 'option') throw notFound('contracts.thing.plan');
+      return contractsService.addOption(ctx, contract.id, input);
+    },
   },
 
   async getLeave(ctx: TenantContext, id: string, leaveId: string) {
@@ -345,7 +368,7 @@ export const contractsService = {
   async startLeave(ctx: TenantContext, id: string, input: { fromMonth: IsoMonth; returnMonth?: IsoMonth | undefined; reason?: string | undefined }, requested: AsRequested = {}) {
     const time = await clock(ctx);
     const contract = await openMonthly(ctx, id);
-    assertFromMonth(input.fromMonth, cutoffClock(time, requested.asOf), text('contracts.what.leave'));
+    assertFromMonth(input.fromMonth, cutoffClock(time, requested, contract, () => input.fromMonth), text('contracts.what.leave'));
     assertRunsThrough(contract, input.fromMonth, text('contracts.what.leave_after_end'));
     if (input.fromMonth < monthOf(contract.start_date)) throw unprocessable(text('contracts.leave_before_contract'));
     if (input.returnMonth !== undefined) {
@@ -429,10 +452,11 @@ export const contractsService = {
     const time = await clock(ctx);
     const contract = await openMonthly(ctx, id);
     if (contract.end_date) throw new AppError('conflict', text('contracts.already_cancelled', { end: day(contract.end_date) }));
-    const asked = cutoffClock(time, requested.asOf);
+    // The first month a cancellation changes is the first it no longer charges.
+    const asked = cutoffClock(time, requested, contract, (c) => earliestChangeMonth(c.today, c.rules));
     const byCutoff = lastDay(addMonths(earliestChangeMonth(asked.today, asked.rules), -1));
     const endDate = [byCutoff, lastDay(monthOf(contract.start_date))].sort()[1]!;
-    await contractsRepo.update(ctx.db, id, { end_date: endDate, cancel_reason: input.reason, cancel_requested_at: new Date() });
+    await contractsRepo.update(ctx.db, id, { end_date: endDate, cancel_reason: input.reason, cancel_requested_at: requested.requestedAt ?? new Date() });
     // Returns from leave after the end would reactivate a cancelled member.
     await statusRepo.withdraw(ctx.db, (await statusRepo.pendingOfContract(ctx.db, id, { after: endDate })).map((c) => c.id));
     await statusService.schedule(ctx.db, actorOf(ctx), time.today, {

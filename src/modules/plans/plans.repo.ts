@@ -23,8 +23,8 @@ export const plansRepo = {
   list: (db: Tx, q: { kind?: PlanKind; includeArchived: boolean; soldOnline?: true }) => {
     let query = db.selectFrom('app.plans').selectAll().orderBy('kind').orderBy('name');
     if (q.kind) query = query.where('kind', '=', q.kind);
-    // Options are added to a plan at the desk, never bought on their own.
-    if (q.soldOnline) query = query.where('sold_online', '=', true).where('kind', '!=', 'option');
+    // Options sold online are added by members to their monthly contract (never bought on their own).
+    if (q.soldOnline) query = query.where('sold_online', '=', true);
     if (!q.includeArchived) query = query.where('archived_at', 'is', null);
     return query.execute();
   },

@@ -188,9 +188,15 @@ async function erase(ctx: TenantContext, memberId: string) {
   await db.updateTable('app.contracts').set({ cancel_reason: sql`case when cancel_reason is null then null else '' end` }).where('member_id', '=', memberId).execute();
   const contractIds = db.selectFrom('app.contracts').select('id').where('member_id', '=', memberId);
   await db.updateTable('app.contract_leaves').set({ reason: '' }).where('contract_id', 'in', contractIds).execute();
+  // Their requests keep what was decided without their words; one still waiting is withdrawn with them.
   await db
     .updateTable('app.contract_requests')
-    .set({ reason: '', decline_reason: sql`case when decline_reason is null then null else ${ERASED_TEXT} end` })
+    .set({
+      reason: '',
+      decline_reason: sql`case when decline_reason is null then null else ${ERASED_TEXT} end`,
+      status: sql`case when status = 'pending' then 'withdrawn' else status end`,
+      decided_at: sql`coalesce(decided_at, ${ctx.now}::timestamptz)`,
+    })
     .where('member_id', '=', memberId)
     .execute();
   const invoiceIds = db.selectFrom('app.invoices').select('id').where('billing_member_id', '=', memberId);

@@ -17,7 +17,7 @@ export function saleRoutes({ route, settlingRoute }: TenantRouter, runtime: Runt
 
   const tags = ['plans (member)'];
   route({
-    method: 'GET', url: '/api/me/plans', summary: 'The plans and packs the studio sells in the member app, with their prices', tags, access: 'member',
+    method: 'GET', url: '/api/me/plans', summary: 'The plans, packs and options the studio sells in the member app, with their prices (options are added to a monthly contract)', tags, access: 'member',
     schema: { response: s.plansOnSale },
     handler: (ctx) => plansService.onSale(ctx),
   });

@@ -14968,6 +14968,397 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/contracts/{contractId}/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add an option the studio sells in the app (charged with the monthly invoices) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Required: a fresh random value (8–200 characters) per action, reused on retry */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date
+                         * @example 2026-12-01
+                         */
+                        fromDate?: string;
+                        /** Format: uuid */
+                        planId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            billingMemberId: string;
+                            cancelReason: string | null;
+                            cancelRequestedAt: string | null;
+                            /** @description What will be charged, month by month, from now to a few months ahead */
+                            charges: {
+                                byRate: {
+                                    ratePercent: number;
+                                    tax: number;
+                                    taxableAmount: number;
+                                    /** @enum {string} */
+                                    taxCategory: "standard_10" | "reduced_8" | "exempt";
+                                    total: number;
+                                }[];
+                                /** @description The day this month is invoiced: its billing day, or today if that has passed */
+                                chargedOn: string;
+                                lines: {
+                                    amount: number;
+                                    /** @enum {string} */
+                                    code: "monthly_fee" | "first_month_fee" | "enrollment_fee" | "annual_fee" | "leave_fee" | "option_fee" | "pack_purchase";
+                                    /** Format: uuid */
+                                    contractId: string;
+                                    description: string;
+                                    optionId: string | null;
+                                    period: string;
+                                    /** Format: uuid */
+                                    planId: string;
+                                    planVersion: number;
+                                    priceIncludesTax: boolean;
+                                    /** @enum {string} */
+                                    taxCategory: "standard_10" | "reduced_8" | "exempt";
+                                }[];
+                                period: string;
+                                subtotalExcludingTax: number;
+                                tax: number;
+                                total: number;
+                            }[];
+                            currency: string;
+                            endDate: string | null;
+                            endedAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "monthly" | "pack";
+                            leaves: {
+                                fromMonth: string;
+                                /** Format: uuid */
+                                id: string;
+                                reason: string;
+                                returnMonth: string | null;
+                                withdrawn: boolean;
+                            }[];
+                            /** Format: uuid */
+                            memberId: string;
+                            options: {
+                                fromDate: string;
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                /** Format: uuid */
+                                planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
+                                untilDate: string | null;
+                                version: number;
+                            }[];
+                            plans: {
+                                effectiveFrom: string;
+                                /** Format: uuid */
+                                planId: string;
+                                planName: string;
+                                version: number;
+                            }[];
+                            startDate: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "active" | "on_leave" | "ending" | "ended";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/contracts/{contractId}/options/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview: add an option the studio sells in the app (charged with the monthly invoices) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    contractId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date
+                         * @example 2026-12-01
+                         */
+                        fromDate?: string;
+                        /** Format: uuid */
+                        planId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            billingMemberId: string;
+                            cancelReason: string | null;
+                            cancelRequestedAt: string | null;
+                            /** @description What will be charged, month by month, from now to a few months ahead */
+                            charges: {
+                                byRate: {
+                                    ratePercent: number;
+                                    tax: number;
+                                    taxableAmount: number;
+                                    /** @enum {string} */
+                                    taxCategory: "standard_10" | "reduced_8" | "exempt";
+                                    total: number;
+                                }[];
+                                /** @description The day this month is invoiced: its billing day, or today if that has passed */
+                                chargedOn: string;
+                                lines: {
+                                    amount: number;
+                                    /** @enum {string} */
+                                    code: "monthly_fee" | "first_month_fee" | "enrollment_fee" | "annual_fee" | "leave_fee" | "option_fee" | "pack_purchase";
+                                    /** Format: uuid */
+                                    contractId: string;
+                                    description: string;
+                                    optionId: string | null;
+                                    period: string;
+                                    /** Format: uuid */
+                                    planId: string;
+                                    planVersion: number;
+                                    priceIncludesTax: boolean;
+                                    /** @enum {string} */
+                                    taxCategory: "standard_10" | "reduced_8" | "exempt";
+                                }[];
+                                period: string;
+                                subtotalExcludingTax: number;
+                                tax: number;
+                                total: number;
+                            }[];
+                            currency: string;
+                            endDate: string | null;
+                            endedAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "monthly" | "pack";
+                            leaves: {
+                                fromMonth: string;
+                                /** Format: uuid */
+                                id: string;
+                                reason: string;
+                                returnMonth: string | null;
+                                withdrawn: boolean;
+                            }[];
+                            /** Format: uuid */
+                            memberId: string;
+                            options: {
+                                fromDate: string;
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                /** Format: uuid */
+                                planId: string;
+                                /** @description What removing it today would do, under the cut-off rule; null once it has an end */
+                                removal: {
+                                    stopsAfter: string;
+                                    /** @description It would not have started by then: taken off, never charged */
+                                    takenOff: boolean;
+                                } | null;
+                                untilDate: string | null;
+                                version: number;
+                            }[];
+                            plans: {
+                                effectiveFrom: string;
+                                /** Format: uuid */
+                                planId: string;
+                                planName: string;
+                                version: number;
+                            }[];
+                            startDate: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "active" | "on_leave" | "ending" | "ended";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/contracts/{contractId}/requests": {
         parameters: {
             query?: never;
@@ -18040,7 +18431,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The plans and packs the studio sells in the member app, with their prices */
+        /** The plans, packs and options the studio sells in the member app, with their prices (options are added to a monthly contract) */
         get: {
             parameters: {
                 query?: never;

@@ -28,8 +28,10 @@ export function BuyPlan() {
     <section aria-label={title}>
       <h2>{title}</h2>
       <QueryView query={plans} rows={2}>
-        {({ items }) =>
-          items.length === 0 ? (
+        {({ items: onSale }) => {
+          // Options are added to a monthly contract (My page, under the contract), not bought on their own.
+          const items = onSale.filter((p) => p.kind !== 'option');
+          return items.length === 0 ? (
             <EmptyState><FormattedMessage id="member.buy.none" /></EmptyState>
           ) : (
             <>
@@ -38,8 +40,8 @@ export function BuyPlan() {
               )}
               {items.map((p) => <PlanOffer key={p.id} plan={p} canPay={!!card.data?.card} />)}
             </>
-          )
-        }
+          );
+        }}
       </QueryView>
     </section>
   );

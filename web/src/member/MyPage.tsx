@@ -4,14 +4,14 @@ import { Link } from 'react-router';
 import { selfUpdateBody } from '../../../src/modules/members/members.schemas';
 import { $api, api, useApiAction } from '../api/client';
 import type { BodyOf, ResponseOf } from '../api/types';
-import { ContractOutcome, contractPreview, Input } from '../ui';
+import { ContractOutcome, contractPreview, Input, Select } from '../ui';
 import { ActionFlow } from '../ui/action-flow';
 import { refusesFields, TextField, useSchemaForm } from '../ui/form';
 import { PageTitle } from '../ui/page';
 import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
 import { useFormat } from '../format';
-import { RequestStatus, RequestWhat } from '../pages/MembershipRequests';
+import { RequestStatus, RequestWhat } from '../ui/requests';
 import { useActing } from './acting';
 import { BuyPlan } from './BuyPlan';
 import { Credits } from './Credits';
@@ -63,7 +63,9 @@ function Membership() {
           return current.length === 0 ? (
             <EmptyState><FormattedMessage id="member.myPage.noContract" /></EmptyState>
           ) : (
-            current.map((c) => <MyContract key={c.id} contract={c} asking={asking} requests={(requests.data?.items ?? []).filter((r) => r.contractId === c.id)} />)
+            current.map((c) => (
+              <MyContract key={c.id} contract={c} asking={asking} ready={requests.isSuccess} requests={(requests.data?.items ?? []).filter((r) => r.contractId === c.id)} />
+            ))
           );
         }}
       </QueryView>
@@ -77,20 +79,22 @@ type Change = 'leave' | 'return' | 'cancel';
  * One contract: what it is and will charge, and the changes a member may ask for, each previewed first. At a
  * studio whose staff approve leaves and cancellations (`asking`), those are sent as requests, shown with their state.
  */
-function MyContract({ contract: c, asking, requests }: { contract: Contract; asking: boolean; requests: MyRequest[] }) {
+function MyContract({ contract: c, asking, ready, requests }: { contract: Contract; asking: boolean; ready: boolean; requests: MyRequest[] }) {
   const intl = useIntl();
   const toast = useToast();
   const [open, setOpen] = useState<Change | null>(null);
   const leave = c.leaves.filter((l) => !l.withdrawn).at(-1);
   const waiting = (kind: MyRequest['kind']) => requests.some((r) => r.kind === kind && r.status === 'pending');
+  // Until the studio's way (direct, or a request) and the pending requests are known, no change is offered.
   const changes: Change[] =
-    c.kind !== 'monthly'
+    c.kind !== 'monthly' || !ready
       ? []
       : [...(leave ? (['return'] as const) : waiting('leave') ? [] : (['leave'] as const)), ...(c.endDate || waiting('cancellation') ? [] : (['cancel'] as const))];
   return (
     <article className="contract" aria-label={intl.formatMessage({ id: 'contracts.card' }, { plans: c.plans.map((p) => p.planName).join(' → ') })}>
       <ContractOutcome contract={c} />
       {requests.length > 0 && <MyRequests requests={requests} />}
+      {c.kind === 'monthly' && !c.endDate && <AddOption contract={c} />}
       {changes.length > 0 && (
         <div className="actions">
           {changes.map((a) => (
@@ -184,6 +188,52 @@ function ContractChange({ change, contractId, leaveId, asking, onDone, onClose }
     >
       <p className="muted small">{t(`help.${change}`)}</p>
       {form.fields}
+    </ActionFlow>
+  );
+}
+
+/** Options the studio sells in the app (a locker), added to the monthly contract: previewed, then charged monthly. */
+function AddOption({ contract: c }: { contract: Contract }) {
+  const intl = useIntl();
+  const toast = useToast();
+  const plans = $api.useQuery('get', '/api/me/plans');
+  const [planId, setPlanId] = useState('');
+  const [open, setOpen] = useState(false);
+  const attached = new Set(c.options.filter((o) => !o.untilDate).map((o) => o.planId));
+  const money = useFormat().money;
+  const offered = (plans.data?.items ?? []).filter((p) => p.kind === 'option' && !attached.has(p.id));
+  if (offered.length === 0) return null;
+  const t = (id: string) => intl.formatMessage({ id: `member.myPage.option.${id}` });
+  if (!open) {
+    return (
+      <div className="actions">
+        <button type="button" className="secondary" aria-expanded={false} onClick={() => setOpen(true)}>{t('add')}</button>
+      </div>
+    );
+  }
+  return (
+    <ActionFlow<Contract>
+      label={t('add')}
+      method="POST"
+      path={`/api/me/contracts/${c.id}/options`}
+      body={{ planId }}
+      preview={{ path: `/api/me/contracts/${c.id}/options/preview`, show: contractPreview }}
+      confirmLabel={t('confirm')}
+      onDone={() => {
+        toast(t('added'));
+        setOpen(false);
+        setPlanId('');
+      }}
+      onClose={() => setOpen(false)}
+    >
+      <p className="muted small">{t('help')}</p>
+      <Select
+        label={t('which')}
+        value={planId}
+        placeholder={t('choose')}
+        options={offered.map((p): [string, string] => [p.id, `${p.name}（${intl.formatMessage({ id: 'member.myPage.option.monthly' }, { price: money(p.terms.price) })}）`])}
+        onChange={setPlanId}
+      />
     </ActionFlow>
   );
 }

@@ -4,7 +4,8 @@ import { Link, useParams } from 'react-router';
 import { $api, api, useApiAction } from '../api/client';
 import type { ResponseOf } from '../api/types';
 import { requestDecline } from '../../../src/modules/contracts/contracts.schemas';
-import { useFormat, type Format } from '../format';
+import { useFormat } from '../format';
+import { RequestStatus, RequestWhat } from '../ui/requests';
 import { Facts } from '../ui';
 import { TextField, useSchemaForm } from '../ui/form';
 import { PageTitle } from '../ui/page';
@@ -12,21 +13,6 @@ import { EmptyState, ProblemAlert, QueryView } from '../ui/states';
 import { useToast } from '../ui/toast';
 
 type Request = ResponseOf<'/api/contract-requests', 'get'>['items'][number];
-
-/** 休会 2027年1月〜2027年3月, or 退会: what a member asked for, in the reader's language. */
-export function RequestWhat({ r, fmt }: { r: Pick<Request, 'kind' | 'fromMonth' | 'returnMonth'>; fmt: Format }) {
-  if (r.kind === 'cancellation') return <FormattedMessage id="requests.what.cancellation" />;
-  return r.returnMonth ? (
-    <FormattedMessage id="requests.what.leaveUntil" values={{ from: fmt.month(r.fromMonth!), back: fmt.month(r.returnMonth) }} />
-  ) : (
-    <FormattedMessage id="requests.what.leave" values={{ from: fmt.month(r.fromMonth!) }} />
-  );
-}
-
-export function RequestStatus({ status }: { status: Request['status'] }) {
-  const tone = { pending: 'status-on_leave', approved: 'status-active', declined: 'status-cancelled', withdrawn: 'status-ended' }[status];
-  return <span className={`badge ${tone}`}><FormattedMessage id={`requests.status.${status}`} /></span>;
-}
 
 /**
  * The leaves and cancellations members asked for in the app, at a studio whose staff approve them (Settings →
@@ -42,6 +28,7 @@ export function MembershipRequestsPage() {
     <section>
       <PageTitle title={title}>{title}</PageTitle>
       <p className="muted"><FormattedMessage id="requests.intro" /></p>
+      <h2><FormattedMessage id="requests.pending" /></h2>
       <QueryView query={pending}>
         {({ items }) =>
           items.length === 0 ? <EmptyState><FormattedMessage id="requests.empty" /></EmptyState> : items.map((r) => <PendingRequest key={r.id} r={r} />)
