@@ -154,9 +154,14 @@ function usableGateway(settings: BillingSettings, transaction: TenantTransaction
   }
 }
 
-/** Pending card attempts of earlier runs, and of requests that have had time to settle themselves. */
+/**
+ * Pending card attempts of earlier runs, and of requests that have had time to settle themselves. A member's
+ * payment in the app is timed from when they began it, by the app's clock (the run's), as its 3-D Secure window is.
+ */
 const reconcilable = (ctx: TenantContext, now: Date, limit: number) =>
-  pendingCardAttempts(ctx.db, { limit }).then((rows) => rows.filter((r) => r.initiatedBy === 'run' || r.initiatedBy === 'retry' || r.createdAt.getTime() < now.getTime() - IN_FLIGHT_MS));
+  pendingCardAttempts(ctx.db, { limit }).then((rows) =>
+    rows.filter((r) => r.initiatedBy === 'run' || r.initiatedBy === 'retry' || (r.onSessionSince ?? r.createdAt).getTime() < now.getTime() - IN_FLIGHT_MS),
+  );
 
 interface BatchInput {
   period: IsoMonth;
