@@ -144,6 +144,22 @@ function settings(quick: boolean) {
     phaseS: quick ? 10 : 60,
     warmupS: quick ? 2 : 5,
     membersPerTenant: 500,
+    // At saturation (issue 17), with the rate limit off and the server's default pool and admission settings: the
+    // noisy tenant's capacity in a closed loop, then a flood at twice it beside the quiet tenant, then 4 tenants at
+    // the capacity each at once; 30 s a phase, or 4.
+    saturation: {
+      capacityConnections: 50,
+      capacityS: quick ? 3 : 10,
+      phaseS: quick ? 4 : 30,
+      floodFactor: 2,
+      floodConnections: 200,
+      equalTenants: 4,
+      equalConnections: 50,
+      poolMax: 10,
+      tenantShare: 0.5,
+      queueMax: 1_000,
+      waitMs: 5_000,
+    },
   };
   // 1,000 empty silos migrated one after another, then 8 at a time (the default MIGRATE_CONCURRENCY); or 50.
   const migrate: MigrateBenchSettings = { silos: quick ? 50 : 1_000, concurrency: 8, createConcurrency: 4 };

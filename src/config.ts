@@ -53,6 +53,13 @@ const envSchema = z.object({
   SILO_POOL_MAX: z.coerce.number().int().min(1).max(100).default(3),
   SILO_POOLS_OPEN_MAX: z.coerce.number().int().min(1).max(10_000).default(50),
   DB_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  // Named prepared statements per database connection; 0 sends every statement unnamed (PgBouncer before 1.21 in
+  // transaction mode needs 0).
+  DB_PREPARED_STATEMENTS: z.coerce.number().int().min(0).max(10_000).default(200),
+  // Fair admission (docs/operating.md): one tenant's part of a pool cell's connections, its queue and wait.
+  ADMISSION_TENANT_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  ADMISSION_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(1000),
+  ADMISSION_WAIT_MS: z.coerce.number().int().min(10).max(60_000).default(5000),
   TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   TENANT_CACHE_MAX: z.coerce.number().int().min(1).default(10_000),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 14),

@@ -132,6 +132,8 @@ export async function openRuntime(config: Config, composition: Composition, log:
     siloPoolMax: config.SILO_POOL_MAX,
     siloPoolsOpenMax: config.SILO_POOLS_OPEN_MAX,
     idleTimeoutMs: config.DB_IDLE_TIMEOUT_MS,
+    preparedPerConnection: config.DB_PREPARED_STATEMENTS,
+    admission: { tenantShare: config.ADMISSION_TENANT_SHARE, queueMax: config.ADMISSION_QUEUE_MAX, waitMs: config.ADMISSION_WAIT_MS },
   });
   const directory = new TenantDirectory(databases, {
     ttlMs: config.TENANT_CACHE_TTL_MS,

@@ -13,11 +13,11 @@ export interface Lot {
   created_at: Date;
 }
 
-/** Lots (grants) with what is left of them: the grant plus every row drawn on it. */
+/** Lots (grants) with what is left of them, kept per lot as the ledger is written (migration 0031). */
 const lotsQuery = (db: Tx) =>
   db
     .selectFrom('app.credit_ledger as l')
-    .leftJoin('app.credit_ledger as d', (j) => j.onRef('d.tenant_id', '=', 'l.tenant_id').onRef('d.lot_id', '=', 'l.id'))
+    .innerJoin('app.credit_lot_balances as b', (j) => j.onRef('b.tenant_id', '=', 'l.tenant_id').onRef('b.lot_id', '=', 'l.id'))
     .select([
       'l.id',
       'l.member_id',
@@ -25,11 +25,10 @@ const lotsQuery = (db: Tx) =>
       'l.expires_on',
       'l.contract_id',
       sql<number>`l.amount`.as('granted'),
-      sql<number>`(l.amount + coalesce(sum(d.amount), 0))::int`.as('remaining'),
+      'b.remaining',
       'l.created_at',
     ])
-    .where('l.lot_id', 'is', null)
-    .groupBy(['l.tenant_id', 'l.id']);
+    .where('b.remaining', '>', 0);
 
 /** Joins a contract `c` to the plan version `v` in force in the month starting on monthStart. */
 const planInForce = (monthStart: string) => sql`
@@ -70,8 +69,7 @@ export const creditsRepo = {
     memberIds.length === 0
       ? Promise.resolve([])
       : lotsQuery(db)
-          .where('l.member_id', 'in', memberIds)
-          .having(sql<boolean>`l.amount + coalesce(sum(d.amount), 0) > 0`)
+          .where('b.member_id', 'in', memberIds)
           .orderBy(sql`l.expires_on nulls last`)
           .orderBy('l.created_at')
           .execute(),
@@ -80,7 +78,6 @@ export const creditsRepo = {
   expiredLots: (db: Tx, today: string, limit: number): Promise<Lot[]> =>
     lotsQuery(db)
       .where('l.expires_on', '<', today)
-      .having(sql<boolean>`l.amount + coalesce(sum(d.amount), 0) > 0`)
       .limit(limit)
       .execute(),
 

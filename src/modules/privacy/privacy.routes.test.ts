@@ -177,6 +177,7 @@ const EXPORTED_OTHERWISE = { member_accounts: 'account', member_data_requests: '
 /** Tables with a member's rows the export leaves out, and why. */
 const NOT_EXPORTED_TABLES: Record<string, string> = {
   invoice_lines: 'each line is exported with its invoice, to the member who pays it (a family lead pays for the family)',
+  credit_lot_balances: 'derived from the credit ledger, which is exported whole (what is left of each lot follows from it)',
   line_link_nonces: 'a LINE link in progress: a hashed one-time value that lives minutes',
 };
 

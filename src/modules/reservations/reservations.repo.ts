@@ -106,8 +106,13 @@ export const reservationsRepo = {
 
   /** What stops a member booking: status, an active block, an overdue invoice of the paying family member. */
   async memberStanding(db: Tx, memberId: string, now: Date, today: string) {
+    // The payer is worked out in a materialized CTE, so the invoice look-up compares billing_member_id with a plain
+    // value and uses its index: compared with coalesce(...) inline, RLS counts the expression as possibly leaky
+    // and filters every open invoice of the studio instead (2,000 rows read per booking in the bench).
     return db
-      .selectFrom('app.members as m')
+      .with((w) => w('m').materialized(), (q) =>
+        q.selectFrom('app.members').select(['id', 'status', 'family_lead_id', sql<string>`coalesce(family_lead_id, id)`.as('payer')]).where('id', '=', memberId))
+      .selectFrom('m')
       .select((eb) => [
         'm.id',
         'm.status',
@@ -125,11 +130,10 @@ export const reservationsRepo = {
         eb
           .selectFrom('app.invoices as i')
           .select((x) => x.fn.countAll<string>().as('n'))
-          .where(sql<boolean>`i.billing_member_id = coalesce(m.family_lead_id, m.id)`)
+          .whereRef('i.billing_member_id', '=', 'm.payer')
           .where(overdueInvoice('i', today))
           .as('overdue_invoices'),
       ])
-      .where('m.id', '=', memberId)
       .executeTakeFirst();
   },
 

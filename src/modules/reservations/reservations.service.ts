@@ -141,12 +141,15 @@ export const reservationsService = {
    */
   async book(ctx: TenantContext, input: { lessonId: string; memberId: string; spot?: number; joinWaitlist?: boolean }, byMember: boolean) {
     const lesson = await lessonOrThrow(ctx.db, input.lessonId);
+    const isFull = lesson.booked + lesson.held >= lesson.capacity;
+    // The rush: once the counter says full, "full" is the answer from the lesson's row alone (no settings, spot,
+    // eligibility or lock), whether or not its booking window is open yet; joining the waitlist is judged in full.
+    if (isFull && !input.joinWaitlist && lesson.status !== 'cancelled' && lesson.starts_at > ctx.now) throw new SeatsGone();
     const policy = policyOf(await studioBookingRules(ctx.db), lesson);
     assertOpen(lesson, policy, ctx, byMember);
     const spot = await spotOf(ctx.db, lesson, input.spot);
     const full = () => (input.joinWaitlist ? joinWaitlist(ctx, lesson, input.memberId) : Promise.reject(new SeatsGone()));
-    // The rush: once the counter says full, answer without taking any lock.
-    if (lesson.booked + lesson.held >= lesson.capacity) return full();
+    if (isFull) return full();
     if (!input.joinWaitlist) return { outcome: 'booked' as const, reservation: toReservation(await reserve(ctx, lesson, input.memberId, { spot, source: byMember ? 'member' : 'staff' })) };
     await sql`savepoint booking`.execute(ctx.db);
     try {

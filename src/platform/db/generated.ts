@@ -206,6 +206,13 @@ export interface AppCreditLedger {
   tenant_id: Generated<string>;
 }
 
+export interface AppCreditLotBalances {
+  lot_id: string;
+  member_id: string;
+  remaining: number;
+  tenant_id: Generated<string>;
+}
+
 export interface AppFavourites {
   created_at: Generated<Timestamp>;
   member_id: string;
@@ -928,6 +935,7 @@ export interface PlatformTenantUsage {
   client_errors: Generated<ColumnType<number, number | bigint, number | bigint>>;
   duration_ms: Generated<number>;
   hour: Timestamp;
+  queued_ms: Generated<number>;
   requests: Generated<ColumnType<number, number | bigint, number | bigint>>;
   server_errors: Generated<ColumnType<number, number | bigint, number | bigint>>;
   tenant_id: string;
@@ -949,6 +957,7 @@ export interface DB {
   "app.contracts": AppContracts;
   "app.counters": AppCounters;
   "app.credit_ledger": AppCreditLedger;
+  "app.credit_lot_balances": AppCreditLotBalances;
   "app.favourites": AppFavourites;
   "app.idempotency_keys": AppIdempotencyKeys;
   "app.instructors": AppInstructors;

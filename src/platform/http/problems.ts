@@ -109,7 +109,7 @@ const codeByStatus: Partial<Record<number, ErrorCode>> = {
 
 /** PostgreSQL errors a client can cause despite validation, and overload; anything else stays a 500. */
 function fromPostgres(error: { code?: string; message?: string }): { code: ErrorCode; detail: Text } | null {
-  if (error.message === 'timeout exceeded when trying to connect') {
+  if (error.message === 'timeout exceeded when trying to connect' || (error.code === '0A000' && /cached plan must not change result type/.test(error.message ?? ''))) {
     return { code: 'unavailable', detail: text('problems.database_busy') };
   }
   switch (error.code) {

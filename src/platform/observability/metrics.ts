@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Databases } from '../db/databases.js';
+import type { AdmissionTier, GateStats, Refusal } from '../db/admission.js';
 import type { Jobs } from '../jobs/jobs.js';
 
 /**
@@ -169,4 +170,39 @@ function registerJobMetrics(registry: Registry, jobs: Jobs, log: Logger) {
   });
   jobs.events.on('job:failed', ({ job }) => failed.inc({ task: job.task_identifier }));
   jobs.events.on('job:error', ({ job }) => errors.inc({ task: job.task_identifier }));
+}
+
+/**
+ * Fair admission to the database pools (db/admission.ts), by placement tier only (never by tenant: the seconds each
+ * tenant spent queued go to platform.tenant_usage). Returns what the pools' gates report to.
+ */
+export function admissionMetrics(registry: Registry, databases: Databases): { waited(tier: AdmissionTier, ms: number): void; refused(tier: AdmissionTier, why: Refusal): void } {
+  const existing = registry.getSingleMetric('studiohive_admission_wait_seconds') as Histogram<'tier'> | undefined;
+  const wait = existing ?? new Histogram({
+    name: 'studiohive_admission_wait_seconds',
+    help: 'How long a request or job queued for its tenant\'s turn at a database pool before it got one, by tier (pool, silo)',
+    labelNames: ['tier'],
+    buckets: [0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const refusals = (registry.getSingleMetric('studiohive_admission_refused_total') as Counter<'tier' | 'reason'> | undefined) ?? new Counter({
+    name: 'studiohive_admission_refused_total',
+    help: 'Requests answered 503 because their tenant\'s queue was full (queue_full) or their wait passed its deadline (deadline), by tier',
+    labelNames: ['tier', 'reason'],
+    registers: [registry],
+  });
+  if (!existing) {
+    const byTier = (pick: (s: GateStats) => number) => function (this: Gauge<'tier'>) {
+      this.reset();
+      const sums = new Map<string, number>([['pool', 0], ['silo', 0]]);
+      for (const s of databases.admissionStats()) sums.set(s.tier, sums.get(s.tier)! + pick(s));
+      for (const [tier, value] of sums) this.set({ tier }, value);
+    };
+    new Gauge({ name: 'studiohive_admission_queued_requests', help: 'Requests and jobs waiting for their tenant\'s turn at a database pool, by tier', labelNames: ['tier'], registers: [registry], collect: byTier((s) => s.queued) });
+    new Gauge({ name: 'studiohive_admission_in_use', help: 'Pool places given to tenants\' transactions now, by tier', labelNames: ['tier'], registers: [registry], collect: byTier((s) => s.inUse) });
+  }
+  return {
+    waited: (tier, ms) => wait.observe({ tier }, ms / 1000),
+    refused: (tier, reason) => refusals.inc({ tier, reason }),
+  };
 }

@@ -7,7 +7,7 @@ import { text } from '../i18n.js';
 import { problemSchema } from '../http/problems.js';
 import { bearerOf } from '../http/tenant-route.js';
 import type { Runtime } from '../runtime.js';
-import { httpLabels, registerPlatformMetrics, type Metrics } from './metrics.js';
+import { admissionMetrics, httpLabels, registerPlatformMetrics, type Metrics } from './metrics.js';
 import { UsageRecorder } from './usage.js';
 
 declare module 'fastify' {
@@ -26,6 +26,14 @@ export async function observabilityRoutes(app: FastifyInstance, runtime: Runtime
   const { config, metrics, log } = runtime;
   registerPlatformMetrics(metrics, { databases: runtime.databases, jobs: runtime.jobs, log });
   const usage = new UsageRecorder({ db: runtime.databases.platform, clock: runtime.clock, log });
+  const admission = admissionMetrics(metrics.registry, runtime.databases);
+  runtime.databases.admissionObserver = {
+    waited: (tier, tenantId, ms) => {
+      admission.waited(tier, ms);
+      usage.queued(tenantId, ms);
+    },
+    refused: (tier, _tenantId, why) => admission.refused(tier, why),
+  };
   let metricsServer: http.Server | null = null;
   app.decorate('observability', {
     usage,

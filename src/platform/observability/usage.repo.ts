@@ -6,6 +6,8 @@ export interface UsageCounts {
   clientErrors: number;
   serverErrors: number;
   durationMs: number;
+  /** Time waited for a turn at a database pool (fair admission). */
+  queuedMs: number;
 }
 
 export interface UsageRow extends UsageCounts {
@@ -40,29 +42,31 @@ export const usageRepo = {
         client_errors: r.clientErrors,
         server_errors: r.serverErrors,
         duration_ms: r.durationMs,
+        queued_ms: r.queuedMs,
       })),
     );
     const result = await sql`
-      insert into platform.tenant_usage as u (tenant_id, hour, requests, client_errors, server_errors, duration_ms)
-      select r.tenant_id, r.hour, r.requests, r.client_errors, r.server_errors, r.duration_ms
+      insert into platform.tenant_usage as u (tenant_id, hour, requests, client_errors, server_errors, duration_ms, queued_ms)
+      select r.tenant_id, r.hour, r.requests, r.client_errors, r.server_errors, r.duration_ms, r.queued_ms
         from jsonb_to_recordset(${batch}::jsonb)
-             as r(tenant_id uuid, hour timestamptz, requests bigint, client_errors bigint, server_errors bigint, duration_ms double precision)
+             as r(tenant_id uuid, hour timestamptz, requests bigint, client_errors bigint, server_errors bigint, duration_ms double precision, queued_ms double precision)
        where exists (select 1 from platform.tenants t where t.id = r.tenant_id)
        order by r.tenant_id, r.hour
       on conflict (tenant_id, hour) do update set
         requests = u.requests + excluded.requests,
         client_errors = u.client_errors + excluded.client_errors,
         server_errors = u.server_errors + excluded.server_errors,
-        duration_ms = u.duration_ms + excluded.duration_ms`.execute(db);
+        duration_ms = u.duration_ms + excluded.duration_ms,
+        queued_ms = u.queued_ms + excluded.queued_ms`.execute(db);
     return Number(result.numAffectedRows ?? 0);
   },
 
   /** Totals per tenant over the window, the busiest first. */
   totalsByTenant: async (db: Db, w: UsageWindow) =>
     (
-      await sql<{ tenant_id: string; slug: string; requests: number; client_errors: number; server_errors: number; duration_ms: number; hours: number }>`
+      await sql<{ tenant_id: string; slug: string; requests: number; client_errors: number; server_errors: number; duration_ms: number; queued_ms: number; hours: number }>`
         select u.tenant_id, t.slug, sum(u.requests)::bigint as requests, sum(u.client_errors)::bigint as client_errors,
-               sum(u.server_errors)::bigint as server_errors, sum(u.duration_ms) as duration_ms, count(*)::int as hours
+               sum(u.server_errors)::bigint as server_errors, sum(u.duration_ms) as duration_ms, sum(u.queued_ms) as queued_ms, count(*)::int as hours
           from platform.tenant_usage u
           join platform.tenants t on t.id = u.tenant_id
          where ${inWindow(w)}
@@ -74,8 +78,8 @@ export const usageRepo = {
   /** Hourly rows over the window, oldest first. */
   hourly: async (db: Db, w: UsageWindow) =>
     (
-      await sql<{ tenant_id: string; slug: string; hour: Date; requests: number; client_errors: number; server_errors: number; duration_ms: number }>`
-        select u.tenant_id, t.slug, u.hour, u.requests, u.client_errors, u.server_errors, u.duration_ms
+      await sql<{ tenant_id: string; slug: string; hour: Date; requests: number; client_errors: number; server_errors: number; duration_ms: number; queued_ms: number }>`
+        select u.tenant_id, t.slug, u.hour, u.requests, u.client_errors, u.server_errors, u.duration_ms, u.queued_ms
           from platform.tenant_usage u
           join platform.tenants t on t.id = u.tenant_id
          where ${inWindow(w)}

@@ -45,6 +45,7 @@ const counts = {
   clientErrors: z.number().int().describe('Answers 400-499'),
   serverErrors: z.number().int().describe('Answers 500-599'),
   durationMs: z.number().describe('Total time spent answering, in milliseconds'),
+  queuedMs: z.number().describe('Time spent waiting for a turn at the database (fair admission), in milliseconds; jobs included'),
   avgDurationMs: z.number().nullable(),
 };
 

@@ -6,13 +6,14 @@ import { parseTimeArg, type UsageQuery } from './usage.schemas.js';
 
 const DAY_MS = 86_400_000;
 
-type Counts = { requests: number; client_errors: number; server_errors: number; duration_ms: number };
+type Counts = { requests: number; client_errors: number; server_errors: number; duration_ms: number; queued_ms: number };
 
 const countsDto = (r: Counts) => ({
   requests: r.requests,
   clientErrors: r.client_errors,
   serverErrors: r.server_errors,
   durationMs: Math.round(r.duration_ms * 1000) / 1000,
+  queuedMs: Math.round(r.queued_ms * 1000) / 1000,
   avgDurationMs: r.requests > 0 ? Math.round((r.duration_ms / r.requests) * 1000) / 1000 : null,
 });
 

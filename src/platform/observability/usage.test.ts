@@ -116,6 +116,8 @@ describe('per-tenant usage', () => {
     it('writes one row per tenant and hour, adds to existing rows, skips unknown tenants, and keeps counts when a flush fails', async () => {
       at('2020-01-01T10:15:00Z', A.id, 200, 12);
       at('2020-01-01T10:40:00Z', A.id, 503, 8);
+      // It waited 6.5 ms of those for its turn at the database (fair admission).
+      recorder.queued(A.id, 6.5);
       at('2020-01-01T11:05:00Z', A.id, 404, 1.5);
       at('2020-01-01T10:59:59.999Z', B.id, 201, 3);
       at('2020-01-01T10:30:00Z', randomUUID(), 200, 1); // a tenant not in the catalog
@@ -147,8 +149,8 @@ describe('per-tenant usage', () => {
         since: '2020-01-01T00:00:00.000Z',
         until: '2020-01-02T00:00:00.000Z',
         items: [
-          { tenantId: A.id, slug: A.slug, hours: 2, requests: 5, clientErrors: 2, serverErrors: 1, durationMs: 36.5, avgDurationMs: 7.3 },
-          { tenantId: B.id, slug: B.slug, hours: 1, requests: 1, clientErrors: 0, serverErrors: 0, durationMs: 3, avgDurationMs: 3 },
+          { tenantId: A.id, slug: A.slug, hours: 2, requests: 5, clientErrors: 2, serverErrors: 1, durationMs: 36.5, queuedMs: 6.5, avgDurationMs: 7.3 },
+          { tenantId: B.id, slug: B.slug, hours: 1, requests: 1, clientErrors: 0, serverErrors: 0, durationMs: 3, queuedMs: 0, avgDurationMs: 3 },
         ],
       });
       const hourly = await platform.platform({ method: 'GET', url: `/platform/usage?${window}&by=hour&tenant=${A.slug}` });

@@ -19,18 +19,28 @@ export class UsageRecorder {
   ) {}
 
   record(tenantId: string, statusCode: number, durationMs: number): void {
+    const row = this.rowOf(tenantId);
+    row.requests += 1;
+    if (statusCode >= 400 && statusCode < 500) row.clientErrors += 1;
+    if (statusCode >= 500) row.serverErrors += 1;
+    row.durationMs += durationMs;
+  }
+
+  /** Time a request or job of the tenant waited for its turn at a database pool. */
+  queued(tenantId: string, ms: number): void {
+    this.rowOf(tenantId).queuedMs += ms;
+  }
+
+  private rowOf(tenantId: string): UsageRow {
     const now = this.deps.clock.now().getTime();
     const hour = new Date(now - (now % HOUR_MS));
     const key = `${tenantId}/${hour.getTime()}`;
     let row = this.pending.get(key);
     if (!row) {
-      row = { tenantId, hour, requests: 0, clientErrors: 0, serverErrors: 0, durationMs: 0 };
+      row = { tenantId, hour, requests: 0, clientErrors: 0, serverErrors: 0, durationMs: 0, queuedMs: 0 };
       this.pending.set(key, row);
     }
-    row.requests += 1;
-    if (statusCode >= 400 && statusCode < 500) row.clientErrors += 1;
-    if (statusCode >= 500) row.serverErrors += 1;
-    row.durationMs += durationMs;
+    return row;
   }
 
   /** Counts not yet written, for tests and the shutdown log. */
@@ -69,7 +79,7 @@ export class UsageRecorder {
       this.pending.set(key, row);
       return;
     }
-    for (const field of ['requests', 'clientErrors', 'serverErrors', 'durationMs'] as const satisfies Array<keyof UsageCounts>) {
+    for (const field of ['requests', 'clientErrors', 'serverErrors', 'durationMs', 'queuedMs'] as const satisfies Array<keyof UsageCounts>) {
       current[field] += row[field];
     }
   }

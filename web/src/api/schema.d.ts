@@ -32782,6 +32782,8 @@ export interface components {
              * @description Start of the UTC hour
              */
             hour: string;
+            /** @description Time spent waiting for a turn at the database (fair admission), in milliseconds; jobs included */
+            queuedMs: number;
             requests: number;
             /** @description Answers 500-599 */
             serverErrors: number;
@@ -32800,6 +32802,8 @@ export interface components {
              * @description Start of the UTC hour
              */
             hour: string;
+            /** @description Time spent waiting for a turn at the database (fair admission), in milliseconds; jobs included */
+            queuedMs: number;
             requests: number;
             /** @description Answers 500-599 */
             serverErrors: number;
@@ -32832,6 +32836,8 @@ export interface components {
             durationMs: number;
             /** @description Hours with any request */
             hours: number;
+            /** @description Time spent waiting for a turn at the database (fair admission), in milliseconds; jobs included */
+            queuedMs: number;
             requests: number;
             /** @description Answers 500-599 */
             serverErrors: number;
@@ -32847,6 +32853,8 @@ export interface components {
             durationMs: number;
             /** @description Hours with any request */
             hours: number;
+            /** @description Time spent waiting for a turn at the database (fair admission), in milliseconds; jobs included */
+            queuedMs: number;
             requests: number;
             /** @description Answers 500-599 */
             serverErrors: number;
