@@ -13,8 +13,13 @@ create table app.credit_lot_balances (
 create index credit_lot_balances_open_idx on app.credit_lot_balances (tenant_id, member_id) where remaining > 0;
 select app.isolate_by_tenant('app.credit_lot_balances');
 
+-- As the owner (security definer): the app role's grants on a new table come only after every migration of the
+-- deploy has committed, and instances still serving meanwhile must go on writing the ledger. RLS is FORCEd on the
+-- owner too, so the row still belongs to the transaction's tenant.
 create function app.keep_lot_balance() returns trigger
   language plpgsql
+  security definer
+  set search_path = pg_catalog, app
   as $$
   begin
     if new.lot_id is null then
@@ -23,6 +28,9 @@ create function app.keep_lot_balance() returns trigger
     else
       update app.credit_lot_balances set remaining = remaining + new.amount
        where tenant_id = new.tenant_id and lot_id = new.lot_id;
+      if not found then
+        raise exception 'credit lot % has no balance row', new.lot_id;
+      end if;
     end if;
     return null;
   end
@@ -31,7 +39,8 @@ create trigger credit_ledger_keep_lot_balance after insert on app.credit_ledger
   for each row execute function app.keep_lot_balance();
 
 -- Existing lots, for every tenant of this database: RLS is lifted for the owner for this statement only (inside
--- the migration's transaction) and put back before it commits.
+-- the migration's transaction) and put back before it commits. It locks the ledger for the copy (seconds per
+-- million ledger rows): deploy it outside a studio's rush.
 alter table app.credit_ledger no force row level security;
 alter table app.credit_lot_balances no force row level security;
 insert into app.credit_lot_balances (tenant_id, lot_id, member_id, remaining)

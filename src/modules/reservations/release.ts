@@ -10,7 +10,8 @@ import { freeSeat } from './reservations.service.js';
 /**
  * Cancels lessons: each one's booked reservations are released with their credits refunded, its waitlist is
  * closed, its seat counters go to zero, and everyone affected is told through the outbox. Lessons are locked
- * first, then their reservations; refunds never wait on a member lock, so this cannot deadlock with bookings.
+ * first, then their reservations, then the credit lots refunded (bookings take a lesson's seat before drawing on
+ * a lot too); refunds never wait on a member lock, so this cannot deadlock with bookings.
  * `reason` is words for the members (staff's own, or already in the studio's language).
  */
 export async function releaseLessons(ctx: TenantContext, lessonIds: string[], reason: string) {

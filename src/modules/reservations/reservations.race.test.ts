@@ -9,7 +9,7 @@ let studio: BookingStudio;
 let admin: pg.Client;
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ DB_POOL_MAX: '20' });
+  platform = await startTestPlatform({ DB_POOL_MAX: '20', ADMISSION_WAIT_MS: '60000' });
   tenant = await platform.createTenant();
   studio = await bookingStudio(platform, tenant);
   admin = await platform.admin();

@@ -77,9 +77,10 @@ async function spotOf(db: Tx, lesson: Lesson, spot: number | undefined) {
 }
 
 /**
- * Takes a seat for a member, in the caller's transaction: member locked, eligibility judged, the credit consumed
- * through the ledger, the reservation written, overlapping waitlist entries dropped, and the seat counter moved
- * last. `fromHeld` books a seat held for a waitlist promotion rather than a free one.
+ * Takes a seat for a member, in the caller's transaction: member locked, eligibility judged, the reservation
+ * written, the seat counter moved, the credit consumed through the ledger, and overlapping waitlist entries
+ * dropped. Locks go member → lesson → credit lot. `fromHeld` books a seat held for a waitlist promotion rather
+ * than a free one.
  */
 export async function reserve(
   ctx: TenantContext,
@@ -107,6 +108,10 @@ export async function reserve(
     if (isUniqueViolation(error, 'reservations_one_per_member_idx')) throw new AppError('conflict', text('reservations.already_booked'), { reason: 'already_booked' });
     throw error;
   }
+  // The seat before the credit: lesson row, then the credit lot's balance row, the order in which cancellations
+  // and releases (lesson locked, then refunded) take them too, so the two cannot deadlock.
+  if (p.fromHeld) await reservationsRepo.adjustSeats(ctx.db, lesson.id, { booked: 1, held: -1 });
+  else if (!(await reservationsRepo.takeSeat(ctx.db, lesson.id, ctx.now))) throw new SeatsGone();
   if (allowed.costsCredit) await creditsService.consume(ctx.db, memberId, 1, { referenceId: id, today: tenantToday(ctx), actor, reason: studioWords(ctx.tenant, text('reservations.credit.booked', { lessonType: lesson.lesson_type_name })), memberLocked: true });
   // Waiting for a lesson at the same time makes no sense once booked; a promotion resolves its own entry itself.
   const overlapping = (await waitlistRepo.overlapping(ctx.db, memberId, lesson.starts_at, lesson.ends_at)).filter((w) => !p.fromHeld || w.lesson_id !== lesson.id);
@@ -116,8 +121,6 @@ export async function reserve(
   for (const lessonId of new Set(overlapping.filter((w) => w.status === 'offered').map((w) => w.lesson_id))) {
     ctx.queueAfterCommit?.('waitlist_promote', { tenantId: ctx.tenant.id, lessonId });
   }
-  if (p.fromHeld) await reservationsRepo.adjustSeats(ctx.db, lesson.id, { booked: 1, held: -1 });
-  else if (!(await reservationsRepo.takeSeat(ctx.db, lesson.id, ctx.now))) throw new SeatsGone();
   return reservation;
 }
 

@@ -111,4 +111,14 @@ describe('fair admission to a pool', () => {
     releases[0]!();
     expect(g.stats().inUse).toBe(2);
   });
+
+  it('refuses its waiters when its pool closes (an evicted silo pool), so none is given a dead pool', async () => {
+    const { g } = gate(1, {}, 'silo');
+    const held = await g.acquire('a');
+    const waiting = g.acquire('a').catch((error: unknown) => error);
+    g.close();
+    expect(await waiting).toMatchObject({ status: 503, extra: { retryAfterSeconds: 1 } });
+    held();
+    expect(g.stats()).toMatchObject({ inUse: 0, queued: 0 });
+  });
 });

@@ -23,6 +23,7 @@ export interface AdmissionObserver {
 interface Waiter {
   since: number;
   grant: (release: () => void) => void;
+  refuse: (error: Error) => void;
   timer: NodeJS.Timeout;
 }
 
@@ -56,9 +57,31 @@ export class FairGate {
     readonly tier: AdmissionTier,
     readonly capacity: number,
     private readonly settings: AdmissionSettings,
-    private readonly observer: () => AdmissionObserver | null,
+    private readonly observing: () => AdmissionObserver | null,
     private readonly clock: () => number = () => performance.now(),
   ) {}
+
+  /** Reports to the observer; a failing observer (metrics) must never lose a waiter or a release. */
+  private report(fn: (o: AdmissionObserver) => void): void {
+    const observer = this.observing();
+    if (!observer) return;
+    try {
+      fn(observer);
+    } catch {
+      // metrics only
+    }
+  }
+
+  /** The pool is closing (an evicted silo pool): its waiters are refused (503, retry) rather than given a dead pool. */
+  close(): void {
+    for (const [tenantId, queue] of [...this.queues]) {
+      for (const waiter of [...queue]) {
+        clearTimeout(waiter.timer);
+        this.remove(tenantId, waiter);
+        waiter.refuse(busy());
+      }
+    }
+  }
 
   get perTenant(): number {
     return this.tier === 'silo' ? this.capacity : Math.max(1, Math.floor(this.capacity * this.settings.tenantShare));
@@ -77,16 +100,17 @@ export class FairGate {
     }
     const queue = this.queues.get(tenantId) ?? [];
     if (queue.length >= this.settings.queueMax) {
-      this.observer()?.refused(this.tier, tenantId, 'queue_full');
+      this.report((o) => o.refused(this.tier, tenantId, 'queue_full'));
       return Promise.reject(busy());
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         since: this.clock(),
         grant: resolve,
+        refuse: reject,
         timer: setTimeout(() => {
           this.remove(tenantId, waiter);
-          this.observer()?.refused(this.tier, tenantId, 'deadline');
+          this.report((o) => o.refused(this.tier, tenantId, 'deadline'));
           reject(busy());
         }, this.settings.waitMs),
       };
@@ -123,7 +147,8 @@ export class FairGate {
         if ((this.held.get(tenantId) ?? 0) >= this.perTenant) continue;
         const waiter = this.queues.get(tenantId)!.shift()!;
         clearTimeout(waiter.timer);
-        this.observer()?.waited(this.tier, tenantId, this.clock() - waiter.since);
+        const waitedMs = this.clock() - waiter.since;
+        this.report((o) => o.waited(this.tier, tenantId, waitedMs));
         if (this.queues.get(tenantId)!.length === 0) {
           this.dropFromRing(tenantId);
           this.next = index % Math.max(1, this.ring.length);

@@ -102,7 +102,10 @@ export class Databases {
     this.platform = this.platformPool.db;
     this.silos = new LRUCache<string, OpenPool>({
       max: settings.siloPoolsOpenMax,
-      dispose: (value) => void value.db.destroy(),
+      dispose: (value) => {
+        value.gate?.close();
+        void value.db.destroy();
+      },
     });
   }
 
@@ -200,7 +203,7 @@ const statementNames = new LRUCache<string, string>({ max: 5_000 });
 const staleConnections = new WeakSet<pg.PoolClient>();
 
 /** PostgreSQL's answer when a table a prepared statement reads changed shape (a migration by a newer instance). */
-const isStalePlan = (error: unknown) => (error as { code?: string }).code === '0A000' && /cached plan must not change result type/.test(String((error as Error).message));
+export const isStalePlan = (error: unknown) => (error as { code?: string }).code === '0A000' && (error as { routine?: string }).routine === 'RevalidateCachedQuery';
 
 /**
  * Sends the connection's parameterised statements as named prepared statements (the name is a hash of the text),

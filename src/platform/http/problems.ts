@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { isStalePlan } from '../db/databases.js';
 import { AppError, errorCatalog, type ErrorCode } from '../errors.js';
 import { DEFAULT_LOCALE, isMessageId, render, requestLocale, text, type Locale, type Text } from '../i18n.js';
 
@@ -109,7 +110,8 @@ const codeByStatus: Partial<Record<number, ErrorCode>> = {
 
 /** PostgreSQL errors a client can cause despite validation, and overload; anything else stays a 500. */
 function fromPostgres(error: { code?: string; message?: string }): { code: ErrorCode; detail: Text } | null {
-  if (error.message === 'timeout exceeded when trying to connect' || (error.code === '0A000' && /cached plan must not change result type/.test(error.message ?? ''))) {
+  // A prepared statement gone stale under a newer instance's migration: its connection is closed, a retry works.
+  if (error.message === 'timeout exceeded when trying to connect' || isStalePlan(error)) {
     return { code: 'unavailable', detail: text('problems.database_busy') };
   }
   switch (error.code) {

@@ -243,7 +243,9 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
       }
     }
     // Before the answer goes: whoever sees a refusal can already find it in the log.
-    if (isAudited(req)) await auditRefusal(req, reply);
+    // Not when the studio's database is too busy (503 unavailable): the audit row would queue behind the load
+    // that refused the write, and delay its answer by another wait.
+    if (isAudited(req) && problems.get(req)?.code !== 'unavailable') await auditRefusal(req, reply);
     return payload;
   });
 
