@@ -15,13 +15,17 @@ select app.isolate_by_tenant('app.credit_lot_balances');
 
 -- As the owner (security definer): the app role's grants on a new table come only after every migration of the
 -- deploy has committed, and instances still serving meanwhile must go on writing the ledger. RLS is FORCEd on the
--- owner too, so the row still belongs to the transaction's tenant.
+-- owner too, so the function works as the ledger row's tenant (which RLS already checked for the caller) and puts
+-- the caller's setting back: a superuser's bulk load of several tenants' rows keeps each row's balance its own.
 create function app.keep_lot_balance() returns trigger
   language plpgsql
   security definer
   set search_path = pg_catalog, app
   as $$
+  declare
+    caller text := current_setting('app.tenant_id', true);
   begin
+    perform set_config('app.tenant_id', new.tenant_id::text, true);
     if new.lot_id is null then
       insert into app.credit_lot_balances (tenant_id, lot_id, member_id, remaining)
         values (new.tenant_id, new.id, new.member_id, new.amount);
@@ -32,6 +36,7 @@ create function app.keep_lot_balance() returns trigger
         raise exception 'credit lot % has no balance row', new.lot_id;
       end if;
     end if;
+    perform set_config('app.tenant_id', coalesce(caller, ''), true);
     return null;
   end
   $$;
