@@ -60,6 +60,8 @@ const envSchema = z.object({
   ADMISSION_TENANT_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
   ADMISSION_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(1000),
   ADMISSION_WAIT_MS: z.coerce.number().int().min(10).max(60_000).default(5000),
+  // A studio's waiting room lets this many members in each second after a booking window opens (docs/operating.md).
+  WAITING_ROOM_ADMIT_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(25),
   TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   TENANT_CACHE_MAX: z.coerce.number().int().min(1).default(10_000),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 14),

@@ -40,7 +40,11 @@ const FORMATS = {
     day: { year: 'numeric', month: 'long', day: 'numeric', weekday: 'short', timeZone: 'UTC' },
     instant: { month: 'short', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
   },
-  time: { short: { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } },
+  time: {
+    short: { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
+    // A waiting room's turn comes to the second.
+    seconds: { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' },
+  },
   number: { yen: { style: 'currency', currency: 'JPY' } },
 } as const;
 const intls = new Map<string, IntlShape>();

@@ -125,6 +125,16 @@ export async function populateTenant(platform: TestPlatform, tenant: TestTenant)
   const opening = coming.lessons.find((l: { series: { id: string } | null; me: { state: string } }) => l.series?.id === series.id && l.me.state === 'opens');
   const notices = await runReminders(platform.runtime, tenant.id, new Date(Date.parse(opening.me.opensAt) - 5 * 60_000));
   expect(notices?.windowNotices).toBe(1);
+  // A waiting room (issue 17): an opening an hour from now, whose queue is open, and the member in it. The
+  // studio's rule is put back afterwards, so the other openings above stay as they were.
+  const zone = (await ok(as('GET', '/api/tenant'), 200)).timezone as string;
+  const inAnHour = new Date(Date.now() + 3_600_000);
+  const local = (o: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat('en-CA', { timeZone: zone, hourCycle: 'h23', ...o }).format(inAnHour);
+  const rush = await ok(as('POST', '/api/lesson-types', { name: 'Rush hour', durationMinutes: 45, bookingRules: { opensDaysBefore: 1, opensAt: local({ hour: '2-digit', minute: '2-digit' }) } }), 201);
+  const rushLesson = await ok(as('POST', '/api/lessons', { lessonTypeId: rush.id, roomId: room.id, date: addDays(local({ year: 'numeric', month: '2-digit', day: '2-digit' }), 1), startTime: '06:00' }), 201);
+  await ok(as('PATCH', '/api/settings/booking', { waitingRoomMinutesBefore: 120, waitingRoomOrder: 'lottery' }), 200);
+  expect(await ok(as('POST', '/api/me/waiting-room', { lessonId: rushLesson.id }, session.token), 200)).toMatchObject({ state: 'queued', order: 'lottery' });
+  await ok(as('PATCH', '/api/settings/booking', { waitingRoomMinutesBefore: null }), 200);
 
   // Billing: invoice settings, a card for the lead (by staff) and for the member (by themselves), the run
   // (invoices, lines, ledger, charges at the test gateway), a refund with its credit note on each invoice, and a

@@ -5,6 +5,7 @@ export function formatters(locale: string, timeZone: string) {
   const dayOnly = fmt({ month: 'long', day: 'numeric', weekday: 'short' }, 'UTC');
   const monthOnly = fmt({ year: 'numeric', month: 'long' }, 'UTC');
   const clock = fmt({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const clockSeconds = fmt({ hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
   const dayAndTime = fmt({ month: 'long', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   const fullDateTime = fmt({ year: 'numeric', month: 'long', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   const numbers = new Intl.NumberFormat(locale);
@@ -20,6 +21,8 @@ export function formatters(locale: string, timeZone: string) {
     month: (month: string) => monthOnly.format(calendarDay(`${month.slice(0, 7)}-01`)),
     /** An instant's time of day at the studio: 10:00. */
     clock: (at: string | Date) => clock.format(new Date(at)),
+    /** The same to the second, for a waiting room's turn: 12:00:04. */
+    clockSeconds: (at: string | Date) => clockSeconds.format(new Date(at)),
     /** An instant within the coming weeks: 12月5日(土) 10:00. */
     dayAndTime: (at: string | Date) => dayAndTime.format(new Date(at)),
     /** An instant with its year: 2026年12月5日(土) 10:00. */

@@ -47,6 +47,7 @@ export const MEMBER_TABLES = {
   favouriteSeries: ['app.favourites', 'member_id'],
   bookingOpensNotices: ['app.booking_window_notices', 'member_id'],
   contractRequests: ['app.contract_requests', 'member_id'],
+  waitingRooms: ['app.waiting_room_entries', 'member_id'],
 } as const;
 
 export const privacyRepo = {

@@ -132,7 +132,7 @@ const NOT_PERSONAL = new Set<string>([
   'tenant_settings.invoice_issuer_address', 'tenant_settings.invoice_issuer_name', 'tenant_settings.invoice_registration_number',
   'tenant_settings.late_cancel_penalty', 'tenant_settings.no_show_penalty', 'tenant_settings.payment_gateway', 'tenant_settings.proration_rule',
   'tenant_settings.stripe_secret_key', 'tenant_settings.stripe_webhook_secret', 'tenant_settings.stripe_publishable_key', 'tenant_settings.tax_rounding',
-  'contract_requests.kind', 'contract_requests.status',
+  'contract_requests.kind', 'contract_requests.status', 'waiting_rooms.admission_order', 'tenant_settings.waiting_room_order',
   // The test gateway's own book: test card numbers and references, never a real person's.
   'test_gateway_operations.card', 'test_gateway_operations.charge_reference', 'test_gateway_operations.currency', 'test_gateway_operations.failure_code',
   'test_gateway_operations.idempotency_key', 'test_gateway_operations.kind', 'test_gateway_operations.outcome', 'test_gateway_operations.reference',

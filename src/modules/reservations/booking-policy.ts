@@ -26,6 +26,13 @@ export interface StudioBookingRules {
   quietHours: QuietHours;
   /** Booked members are reminded this many hours before a lesson; null: no reminders. */
   reminderHoursBefore: number | null;
+  waitingRoom: WaitingRoomRules;
+}
+
+/** A studio's waiting room for openings: members may queue this many minutes before (null: none), then in this order. */
+export interface WaitingRoomRules {
+  minutesBefore: number | null;
+  order: 'arrival' | 'lottery';
 }
 
 /** The column defaults of migration 0008, for a studio that never saved its settings. */
@@ -46,6 +53,7 @@ export const DEFAULT_BOOKING_RULES: StudioBookingRules = {
   waitlistOfferMinutes: 30,
   quietHours: DEFAULT_QUIET_HOURS,
   reminderHoursBefore: null,
+  waitingRoom: { minutesBefore: null, order: 'arrival' },
 };
 
 const hhmm = (t: string) => t.slice(0, 5);
@@ -69,6 +77,7 @@ export function studioRulesOf(row: Selectable<AppTenantSettings> | undefined): S
     waitlistOfferMinutes: row.waitlist_offer_minutes,
     quietHours: row.quiet_hours_start && row.quiet_hours_end ? { start: hhmm(row.quiet_hours_start), end: hhmm(row.quiet_hours_end) } : null,
     reminderHoursBefore: row.reminder_hours_before,
+    waitingRoom: { minutesBefore: row.waiting_room_minutes_before, order: row.waiting_room_order },
   };
 }
 

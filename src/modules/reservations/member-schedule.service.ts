@@ -6,6 +6,7 @@ import { favouritesRepo, scheduleChoices } from './reservations.repo.js';
 import { roomsRepo } from '../schedule/rooms.repo.js';
 import { lessonsRepo } from '../schedule/lessons.repo.js';
 import { notFound } from '../../platform/errors.js';
+import { gatesFor, queueOpensAt, queueStateOf } from './waiting-room.service.js';
 
 /**
  * The member's timetable: a span of days with each lesson's seats left and the member's own state, and what it
@@ -59,6 +60,8 @@ export async function memberSchedule(ctx: TenantContext, memberId: string, q: { 
     favouritesRepo.among(ctx.db, memberId, seriesIds),
     roomsRepo.withSeatMaps(ctx.db, roomIds),
   ]);
+  const windows = new Map(lessons.map((l) => [l.id, windowOf(l.starts_at, policyOf(studio, l), tz)]));
+  const gateOf = await gatesFor(ctx, studio.waitingRoom, memberId, [...windows.values()].map((w) => w.opensAt));
   const booked = new Map(mine.map((r) => [r.lesson_id, r]));
   const entered = new Map(entries.map((e) => [e.lesson_id, e]));
   const waitingCount = new Map(waiting.map((w) => [w.lesson_id, w.n]));
@@ -75,7 +78,8 @@ export async function memberSchedule(ctx: TenantContext, memberId: string, q: { 
       instructors: choices.instructors,
     },
     lessons: lessons.map((l) => {
-      const window = windowOf(l.starts_at, policyOf(studio, l), tz);
+      const window = windows.get(l.id)!;
+      const queueOpens = queueOpensAt(studio.waitingRoom, window.opensAt);
       const seatsLeft = l.status === 'scheduled' ? Math.max(0, l.capacity - l.booked - l.held) : 0;
       const reservation = booked.get(l.id);
       const entry = entered.get(l.id);
@@ -89,11 +93,14 @@ export async function memberSchedule(ctx: TenantContext, memberId: string, q: { 
               ? { state: 'waitlisted' as const, waitlistEntryId: entry.id, position: entry.position }
               : ctx.now >= window.closesAt
                 ? { state: 'closed' as const }
-                : ctx.now < window.opensAt
-                  ? { state: 'opens' as const, opensAt: window.opensAt.toISOString() }
-                  : seatsLeft === 0
-                    ? { state: 'full' as const }
-                    : { state: 'bookable' as const };
+                : queueOpens !== null && ctx.now < queueOpens
+                  ? { state: 'opens' as const, opensAt: window.opensAt.toISOString(), queueOpensAt: queueOpens.toISOString() }
+                  : (queueStateOf(gateOf(window.opensAt), ctx.now) ??
+                    (ctx.now < window.opensAt
+                      ? { state: 'opens' as const, opensAt: window.opensAt.toISOString(), queueOpensAt: null }
+                      : seatsLeft === 0
+                        ? { state: 'full' as const }
+                        : { state: 'bookable' as const }));
       return {
         id: l.id,
         startsAt: l.starts_at.toISOString(),

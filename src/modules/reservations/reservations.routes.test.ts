@@ -127,7 +127,7 @@ describe('booking from the phone', () => {
     const lessonId = await lessonAt('2026-12-08T10:00:00', 5);
     // Booking opens 7 days before at 12:00: 2026-12-01 12:00.
     const schedule = (await m.send('GET', '/api/me/schedule?from=2026-12-08&days=1')).json();
-    expect(schedule.lessons.find((l: { id: string }) => l.id === lessonId).me).toEqual({ state: 'opens', opensAt: tokyo('2026-12-01T12:00:00').toISOString() });
+    expect(schedule.lessons.find((l: { id: string }) => l.id === lessonId).me).toEqual({ state: 'opens', opensAt: tokyo('2026-12-01T12:00:00').toISOString(), queueOpensAt: null });
     await refused(() => m.send('POST', '/api/me/reservations', { lessonId }), 422, 'not_open_yet');
 
     setNow('2026-12-01T12:00:00');

@@ -25,7 +25,7 @@ async function existingMember(ctx: TenantContext, memberId: string) {
 }
 
 /** Members book from their phones: the timetable with their own state, bookings, and the waitlist. */
-export function memberReservationRoutes({ route }: TenantRouter, { auth }: Runtime) {
+export function memberReservationRoutes({ route }: TenantRouter, { auth, config }: Runtime) {
   const tags = ['reservations (member)'];
   route({
     method: 'GET', url: '/api/me/schedule', summary: 'The timetable with seats left and my own state on each lesson', tags, access: 'member',
@@ -46,6 +46,12 @@ export function memberReservationRoutes({ route }: TenantRouter, { auth }: Runti
     method: 'POST', url: '/api/me/reservations', summary: 'Book a lesson (or join its waitlist when full)', tags, access: 'member', status: 201, idempotent: true,
     schema: { body: s.memberBookBody, response: s.bookingResult },
     handler: async (ctx, { body }) => reservationsService.book(ctx, { ...body, memberId: await actingMemberId(ctx, body.memberId) }, true),
+  });
+  route({
+    method: 'POST', url: '/api/me/waiting-room', summary: 'Queue in the waiting room of the opening of a lesson\'s booking window (where the studio has one)', tags,
+    access: 'member', idempotent: true,
+    schema: { body: s.memberJoinBody, response: s.waitingRoomStanding },
+    handler: async (ctx, { body }) => reservationsService.queue(ctx, { ...body, memberId: await actingMemberId(ctx, body.memberId) }, config.WAITING_ROOM_ADMIT_PER_SECOND),
   });
   route({
     method: 'GET', url: '/api/me/reservations/:reservationId', summary: 'One of my reservations, with its lesson', tags, access: 'member',

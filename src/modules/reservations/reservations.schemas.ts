@@ -94,11 +94,35 @@ export const roster = z.object({
   waitlist: z.array(waitlistEntryDto.extend({ memberName: z.string(), memberNumber: z.number().int() })),
 });
 
+const queuedState = z.object({
+  state: z.literal('queued').describe('In the waiting room, not let in yet'),
+  opensAt: instant,
+  order: z.enum(['arrival', 'lottery']),
+  position: z.int().nullable().describe('My place in the queue; null until a lottery is drawn at the opening'),
+  turnAt: instant.nullable().describe('When my place is let in; null until my place is known'),
+});
+
+/** Where I stand in an opening's waiting room: queued, or let in (free to book). */
+export const waitingRoomStanding = z.discriminatedUnion('state', [
+  queuedState,
+  z.object({ state: z.literal('admitted').describe('Let in, or no queue stands in the way: book now'), opensAt: instant }),
+]);
+
 const myState = z.discriminatedUnion('state', [
   z.object({ state: z.literal('booked'), reservationId: z.uuid(), spot: z.int().nullable(), cancelDeadline: instant }),
   z.object({ state: z.literal('waitlisted'), waitlistEntryId: z.uuid(), position: z.int() }),
   z.object({ state: z.literal('offered'), waitlistEntryId: z.uuid(), offerExpiresAt: instant }),
-  z.object({ state: z.literal('opens'), opensAt: instant.describe('When booking opens') }),
+  z.object({
+    state: z.literal('opens'),
+    opensAt: instant.describe('When booking opens'),
+    queueOpensAt: instant.nullable().describe('When the studio\'s waiting room for that opening opens; null: it has none'),
+  }),
+  z.object({
+    state: z.literal('queue').describe('The opening has a waiting room: join it (POST /api/me/waiting-room) to book'),
+    opensAt: instant,
+    opened: z.boolean().describe('Booking has opened: whoever joins now queues behind those still waiting'),
+  }),
+  queuedState,
   z.object({ state: z.literal('bookable') }),
   z.object({ state: z.literal('full').describe('Every seat taken: the waitlist is open') }),
   z.object({ state: z.literal('closed') }),

@@ -8,11 +8,12 @@ import type { TenantContext } from '../../platform/tenancy/context.js';
 import { actorOf } from '../../platform/tenancy/actor.js';
 import { creditsService } from '../credits/credits.service.js';
 import { actingMemberId } from '../members/acting-member.js';
-import { policyOf, studioBookingRules, windowOf, type BookingPolicy } from './booking-policy.js';
+import { policyOf, studioBookingRules, windowOf, type StudioBookingRules } from './booking-policy.js';
 import { eligibility, lockMember } from './eligibility.js';
 import { applyPenalty } from './penalties.js';
 import { studioWords } from './notify.js';
 import { waitlistService } from './waitlist.service.js';
+import { assertPastGate, gatesFor, joinWaitingRoom, standingOf } from './waiting-room.service.js';
 import { reservationsRepo, waitlistRepo, type Reservation, type WaitlistEntry } from './reservations.repo.js';
 
 type Lesson = NonNullable<Awaited<ReturnType<typeof reservationsRepo.lesson>>>;
@@ -57,16 +58,24 @@ async function lessonOrThrow(db: Tx, lessonId: string) {
   return lesson;
 }
 
-/** A lesson can be booked (or waited for) until it starts, members only inside its booking window. */
-function assertOpen(lesson: Lesson, policy: BookingPolicy, ctx: TenantContext, byMember: boolean) {
+function assertScheduled(lesson: Lesson, ctx: TenantContext) {
   if (lesson.status === 'cancelled') throw new AppError('conflict', text('reservations.lesson_cancelled'), { reason: 'lesson_cancelled' });
   if (lesson.starts_at <= ctx.now) throw new AppError('unprocessable', text('reservations.started'), { reason: 'started' });
+}
+
+/**
+ * A lesson can be booked (or waited for) until it starts, members only inside its booking window and, where the
+ * studio has a waiting room for its opening, once the queue has let them in.
+ */
+async function assertOpen(ctx: TenantContext, lesson: Lesson, studio: StudioBookingRules, memberId: string, byMember: boolean) {
+  assertScheduled(lesson, ctx);
   if (!byMember) return;
-  const window = windowOf(lesson.starts_at, policy, ctx.tenant.timezone);
+  const window = windowOf(lesson.starts_at, policyOf(studio, lesson), ctx.tenant.timezone);
   if (ctx.now < window.opensAt) {
     throw new AppError('unprocessable', text('reservations.not_open_yet', { at: window.opensAt }), { reason: 'not_open_yet', opensAt: window.opensAt.toISOString() });
   }
   if (ctx.now >= window.closesAt) throw new AppError('unprocessable', text('reservations.closed'), { reason: 'closed' });
+  assertPastGate((await gatesFor(ctx, studio.waitingRoom, memberId, [window.opensAt]))(window.opensAt));
 }
 
 async function spotOf(db: Tx, lesson: Lesson, spot: number | undefined) {
@@ -148,8 +157,7 @@ export const reservationsService = {
     // The rush: once the counter says full, "full" is the answer from the lesson's row alone (no settings, spot,
     // eligibility or lock), whether or not its booking window is open yet; joining the waitlist is judged in full.
     if (isFull && !input.joinWaitlist && lesson.status !== 'cancelled' && lesson.starts_at > ctx.now) throw new SeatsGone();
-    const policy = policyOf(await studioBookingRules(ctx.db), lesson);
-    assertOpen(lesson, policy, ctx, byMember);
+    await assertOpen(ctx, lesson, await studioBookingRules(ctx.db), input.memberId, byMember);
     const spot = await spotOf(ctx.db, lesson, input.spot);
     const full = () => (input.joinWaitlist ? joinWaitlist(ctx, lesson, input.memberId) : Promise.reject(new SeatsGone()));
     if (isFull) return full();
@@ -166,7 +174,7 @@ export const reservationsService = {
 
   async join(ctx: TenantContext, input: { lessonId: string; memberId: string }, byMember: boolean) {
     const lesson = await lessonOrThrow(ctx.db, input.lessonId);
-    assertOpen(lesson, policyOf(await studioBookingRules(ctx.db), lesson), ctx, byMember);
+    await assertOpen(ctx, lesson, await studioBookingRules(ctx.db), input.memberId, byMember);
     if (lesson.booked + lesson.held < lesson.capacity) {
       throw new AppError('conflict', text('reservations.seats_free'), { reason: 'seats_free' });
     }
@@ -205,6 +213,16 @@ export const reservationsService = {
       creditRefunded: r.credits_used > 0 && penalty.kind !== 'lose_credit',
       penalty: { kind: penalty.kind, amount: penalty.amount, blockedUntil: 'blockedUntil' in penalty ? (penalty.blockedUntil ?? null) : null },
     };
+  },
+
+  /** Queues the member for the waiting room of the opening of a lesson's booking window. */
+  async queue(ctx: TenantContext, input: { lessonId: string; memberId: string }, admitPerSecond: number) {
+    const lesson = await lessonOrThrow(ctx.db, input.lessonId);
+    assertScheduled(lesson, ctx);
+    const studio = await studioBookingRules(ctx.db);
+    const window = windowOf(lesson.starts_at, policyOf(studio, lesson), ctx.tenant.timezone);
+    const { gate } = await joinWaitingRoom(ctx, studio.waitingRoom, input.memberId, window, admitPerSecond);
+    return standingOf(gate, window.opensAt);
   },
 
   async get(ctx: TenantContext, reservationId: string) {

@@ -6,9 +6,12 @@ import { creditsRepo } from '../credits/credits.repo.js';
 import { applyPenalty } from './penalties.js';
 import type { ReservationJobDeps } from './notify.js';
 import { reservationsRepo } from './reservations.repo.js';
+import { waitingRoomRepo } from './waiting-room.repo.js';
 import { expireOffers, promoteWaitlist } from './waitlist.service.js';
 
 const PAGE = 500;
+// A waiting room is kept a week after its opening, for questions about who got in when; then it goes.
+const ROOMS_KEPT_MS = 7 * 24 * 3600_000;
 
 /**
  * After a lesson: everyone still 'booked' did not check in, so is a no-show with the type's penalty; then the
@@ -34,8 +37,8 @@ async function closeAttendance(ctx: TenantContext, lessonId: string) {
 
 /**
  * A tenant's reservation upkeep, run every minute and safe to rerun: lapsed waitlist offers, lessons whose held
- * or freed seats wait for promotion (the sweep behind every promotion kicked after a commit), and attendance
- * of lessons that have ended.
+ * or freed seats wait for promotion (the sweep behind every promotion kicked after a commit), attendance
+ * of lessons that have ended, and waiting rooms of openings a week past.
  */
 export async function runReservationUpkeep(deps: ReservationJobDeps, tenantId: string, now: Date) {
   const job = await tenantJob(deps.directory, tenantId, now);
@@ -72,7 +75,8 @@ export async function runReservationUpkeep(deps: ReservationJobDeps, tenantId: s
     for (const { id } of ended) noShows += await transaction((ctx) => closeAttendance(ctx, id));
     if (ended.length < 100) break;
   }
-  return { tenantId, offersLapsed: lapsed.length, ...tally, noShows };
+  const roomsPurged = await transaction(async (ctx) => Number((await waitingRoomRepo.purge(ctx.db, new Date(ctx.now.getTime() - ROOMS_KEPT_MS))).numDeletedRows));
+  return { tenantId, offersLapsed: lapsed.length, ...tally, noShows, roomsPurged };
 }
 
 /** The promotion job kicked after a cancellation commits. */

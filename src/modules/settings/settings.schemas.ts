@@ -25,6 +25,9 @@ export const bookingSettings = z.object({
   waitlistOfferMinutes: z.int().min(5).max(1440).describe('How long an offer to the next on the waitlist stands'),
   quietHours: z.object({ start: localTime, end: localTime }).strict().nullable().describe('Local hours in which no waitlist offer is sent; null for none'),
   reminderHoursBefore: z.int().min(1).max(72).nullable().describe('Booked members are reminded this many hours before a lesson; null for no reminders'),
+  waitingRoomMinutesBefore: z.int().min(1).max(120).nullable()
+    .describe('A waiting room opens this many minutes before each booking window; members in it are let in a batch each second from the opening. null: no waiting room'),
+  waitingRoomOrder: z.enum(['arrival', 'lottery']).describe('The waiting room\'s order at the opening: as members arrived, or drawn by lot'),
 });
 
 export const updateBookingSettings = bookingSettings

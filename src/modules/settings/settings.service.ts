@@ -62,8 +62,8 @@ export const settingsService = {
 
 /** The studio's booking rules as the settings API shows them: the defaults beside the strike and waitlist rules. */
 async function bookingSettings(db: Tx): Promise<BookingSettings> {
-  const { defaults, ...studio } = await studioBookingRules(db);
-  return { ...defaults, ...studio };
+  const { defaults, waitingRoom, ...studio } = await studioBookingRules(db);
+  return { ...defaults, ...studio, waitingRoomMinutesBefore: waitingRoom.minutesBefore, waitingRoomOrder: waitingRoom.order };
 }
 
 export const bookingSettingsService = {
@@ -71,7 +71,7 @@ export const bookingSettingsService = {
 
   async update(ctx: TenantContext, changes: Partial<BookingSettings>) {
     const next = { ...(await bookingSettings(ctx.db)), ...changes };
-    const { strikeLimit, strikeWindowDays, strikeBlockDays, waitlistAutoUntilHours, waitlistOfferMinutes, quietHours, reminderHoursBefore, ...rules } = next;
+    const { strikeLimit, strikeWindowDays, strikeBlockDays, waitlistAutoUntilHours, waitlistOfferMinutes, quietHours, reminderHoursBefore, waitingRoomMinutesBefore, waitingRoomOrder, ...rules } = next;
     checkPenaltyFee(rules, text('schedule.where.studio_rules'));
     // A lesson type that charges a fee but leaves its amount to the studio must still charge something.
     for (const t of await lessonTypesRepo.list(ctx.db, false)) {
@@ -87,6 +87,8 @@ export const bookingSettingsService = {
       quiet_hours_start: quietHours?.start ?? null,
       quiet_hours_end: quietHours?.end ?? null,
       reminder_hours_before: reminderHoursBefore,
+      waiting_room_minutes_before: waitingRoomMinutesBefore,
+      waiting_room_order: waitingRoomOrder,
     });
     return bookingSettings(ctx.db);
   },

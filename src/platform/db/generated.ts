@@ -829,6 +829,8 @@ export interface AppTenantSettings {
   tax_rounding: Generated<"floor" | "half_up" | "ceil">;
   tenant_id: Generated<string>;
   updated_at: Generated<Timestamp>;
+  waiting_room_minutes_before: number | null;
+  waiting_room_order: Generated<"arrival" | "lottery">;
   waitlist_auto_until_hours: Generated<number>;
   waitlist_offer_minutes: Generated<number>;
 }
@@ -851,6 +853,26 @@ export interface AppUndeliverableAddresses {
   address: string;
   reason: "bounce" | "complaint";
   reported_at: Generated<Timestamp>;
+  tenant_id: Generated<string>;
+}
+
+export interface AppWaitingRoomEntries {
+  joined_at: Timestamp;
+  member_id: string;
+  opens_at: Timestamp;
+  position: number | null;
+  tenant_id: Generated<string>;
+  ticket: number;
+}
+
+export interface AppWaitingRooms {
+  admission_order: "arrival" | "lottery";
+  admit_per_second: number;
+  created_at: Generated<Timestamp>;
+  drawn_at: Timestamp | null;
+  joined: Generated<number>;
+  last_position: Generated<number>;
+  opens_at: Timestamp;
   tenant_id: Generated<string>;
 }
 
@@ -1004,6 +1026,8 @@ export interface DB {
   "app.tenant_settings": AppTenantSettings;
   "app.test_gateway_operations": AppTestGatewayOperations;
   "app.undeliverable_addresses": AppUndeliverableAddresses;
+  "app.waiting_room_entries": AppWaitingRoomEntries;
+  "app.waiting_rooms": AppWaitingRooms;
   "app.waitlist_entries": AppWaitlistEntries;
   "app.webhook_events": AppWebhookEvents;
   "platform.analytics_salts": PlatformAnalyticsSalts;

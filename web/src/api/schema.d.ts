@@ -20080,8 +20080,34 @@ export interface paths {
                                      * @description When booking opens
                                      */
                                     opensAt: string;
+                                    /** @description When the studio's waiting room for that opening opens; null: it has none */
+                                    queueOpensAt: string | null;
                                     /** @enum {string} */
                                     state: "opens";
+                                } | {
+                                    /** @description Booking has opened: whoever joins now queues behind those still waiting */
+                                    opened: boolean;
+                                    /** Format: date-time */
+                                    opensAt: string;
+                                    /**
+                                     * @description The opening has a waiting room: join it (POST /api/me/waiting-room) to book
+                                     * @enum {string}
+                                     */
+                                    state: "queue";
+                                } | {
+                                    /** Format: date-time */
+                                    opensAt: string;
+                                    /** @enum {string} */
+                                    order: "arrival" | "lottery";
+                                    /** @description My place in the queue; null until a lottery is drawn at the opening */
+                                    position: number | null;
+                                    /**
+                                     * @description In the waiting room, not let in yet
+                                     * @enum {string}
+                                     */
+                                    state: "queued";
+                                    /** @description When my place is let in; null until my place is known */
+                                    turnAt: string | null;
                                 } | {
                                     /** @enum {string} */
                                     state: "bookable";
@@ -20189,6 +20215,142 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/waiting-room": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue in the waiting room of the opening of a lesson's booking window (where the studio has one) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Required: a fresh random value (8–200 characters) per action, reused on retry */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        lessonId: string;
+                        /**
+                         * Format: uuid
+                         * @description A member of the family you lead; yourself when absent
+                         */
+                        memberId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            opensAt: string;
+                            /** @enum {string} */
+                            order: "arrival" | "lottery";
+                            /** @description My place in the queue; null until a lottery is drawn at the opening */
+                            position: number | null;
+                            /**
+                             * @description In the waiting room, not let in yet
+                             * @enum {string}
+                             */
+                            state: "queued";
+                            /** @description When my place is let in; null until my place is known */
+                            turnAt: string | null;
+                        } | {
+                            /** Format: date-time */
+                            opensAt: string;
+                            /**
+                             * @description Let in, or no queue stands in the way: book now
+                             * @enum {string}
+                             */
+                            state: "admitted";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -29415,6 +29577,13 @@ export interface paths {
                             /** @description This many strikes within the window block booking */
                             strikeLimit: number;
                             strikeWindowDays: number;
+                            /** @description A waiting room opens this many minutes before each booking window; members in it are let in a batch each second from the opening. null: no waiting room */
+                            waitingRoomMinutesBefore: number | null;
+                            /**
+                             * @description The waiting room's order at the opening: as members arrived, or drawn by lot
+                             * @enum {string}
+                             */
+                            waitingRoomOrder: "arrival" | "lottery";
                             /** @description Waitlist promotion is automatic while more than this many hours remain; later, offers */
                             waitlistAutoUntilHours: number;
                             /** @description How long an offer to the next on the waitlist stands */
@@ -29529,6 +29698,13 @@ export interface paths {
                         /** @description This many strikes within the window block booking */
                         strikeLimit?: number;
                         strikeWindowDays?: number;
+                        /** @description A waiting room opens this many minutes before each booking window; members in it are let in a batch each second from the opening. null: no waiting room */
+                        waitingRoomMinutesBefore?: number | null;
+                        /**
+                         * @description The waiting room's order at the opening: as members arrived, or drawn by lot
+                         * @enum {string}
+                         */
+                        waitingRoomOrder?: "arrival" | "lottery";
                         /** @description Waitlist promotion is automatic while more than this many hours remain; later, offers */
                         waitlistAutoUntilHours?: number;
                         /** @description How long an offer to the next on the waitlist stands */
@@ -29570,6 +29746,13 @@ export interface paths {
                             /** @description This many strikes within the window block booking */
                             strikeLimit: number;
                             strikeWindowDays: number;
+                            /** @description A waiting room opens this many minutes before each booking window; members in it are let in a batch each second from the opening. null: no waiting room */
+                            waitingRoomMinutesBefore: number | null;
+                            /**
+                             * @description The waiting room's order at the opening: as members arrived, or drawn by lot
+                             * @enum {string}
+                             */
+                            waitingRoomOrder: "arrival" | "lottery";
                             /** @description Waitlist promotion is automatic while more than this many hours remain; later, offers */
                             waitlistAutoUntilHours: number;
                             /** @description How long an offer to the next on the waitlist stands */

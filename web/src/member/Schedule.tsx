@@ -1,5 +1,5 @@
-import { keepPreviousData } from '@tanstack/react-query';
-import { lazy, Suspense, useId, useState } from 'react';
+import { keepPreviousData, useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, useEffect, useId, useState } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { $api, api, useApiAction } from '../api/client';
 import type { ResponseOf } from '../api/types';
@@ -181,6 +181,30 @@ function FavouriteButton({ series, lessonName }: { series: { id: string; favouri
   );
 }
 
+const HOUR = 3600_000;
+
+/**
+ * Reads the timetable again at a moment the server named (a waiting room's turn, its opening): the moment is known
+ * in advance, so a queue's phones wait for it instead of asking over and over. A second and a half of spread keeps
+ * them from asking in the same instant, and a moment already past by this phone's clock (one ahead of the
+ * server's) waits two seconds between reads, so it never asks in a tight loop.
+ */
+function useRefreshAt(at: string | null) {
+  const client = useQueryClient();
+  // Counts the reads this hook asked for: a read that finds the moment unchanged (this phone was early) asks again.
+  const [asked, setAsked] = useState(0);
+  useEffect(() => {
+    if (!at) return;
+    const due = new Date(at).getTime() - Date.now();
+    if (due > HOUR) return;
+    const timer = setTimeout(() => {
+      void client.invalidateQueries({ queryKey: ['get', '/api/me/schedule'] });
+      setAsked((n) => n + 1);
+    }, Math.max(due, 2000) + Math.random() * 1500);
+    return () => clearTimeout(timer);
+  }, [at, client, asked]);
+}
+
 /** The action of a lesson's state, with the API's words when it refuses. */
 function LessonAction({ lesson: l }: { lesson: ScheduleLesson }) {
   const intl = useIntl();
@@ -189,6 +213,7 @@ function LessonAction({ lesson: l }: { lesson: ScheduleLesson }) {
   const action = useApiAction();
   const me = l.me;
   const { memberId } = useActing();
+  useRefreshAt(me.state === 'queued' ? (me.turnAt ?? me.opensAt) : me.state === 'opens' ? me.queueOpensAt : null);
   const busy = action.busy;
   const about = { lesson: l.lessonType.name, when: fmt.dayAndTime(l.startsAt) };
   const say = (id: string) => toast(intl.formatMessage({ id }, about));
@@ -211,6 +236,12 @@ function LessonAction({ lesson: l }: { lesson: ScheduleLesson }) {
     );
     if (done) say('member.schedule.toastAccepted');
   };
+  const queue = async () => {
+    const done = await action.run(`queue:${l.id}`, (key) =>
+      api.POST('/api/me/waiting-room', { body: { lessonId: l.id, memberId }, headers: { 'idempotency-key': key } }),
+    );
+    if (done) say(done.state === 'queued' ? 'member.schedule.toastQueued' : 'member.schedule.toastAdmitted');
+  };
   let content;
   switch (me.state) {
     case 'bookable':
@@ -227,7 +258,44 @@ function LessonAction({ lesson: l }: { lesson: ScheduleLesson }) {
       content = <button type="button" disabled={busy} onClick={book(true)}><FormattedMessage id="member.schedule.joinWaitlist" /></button>;
       break;
     case 'opens':
-      content = <span className="muted"><FormattedMessage id="member.schedule.opens" values={{ when: fmt.dayAndTime(me.opensAt) }} /></span>;
+      content = (
+        <span className="muted">
+          {me.queueOpensAt ? (
+            <FormattedMessage id="member.schedule.opensWithQueue" values={{ when: fmt.dayAndTime(me.opensAt), queueFrom: fmt.clock(me.queueOpensAt) }} />
+          ) : (
+            <FormattedMessage id="member.schedule.opens" values={{ when: fmt.dayAndTime(me.opensAt) }} />
+          )}
+        </span>
+      );
+      break;
+    case 'queue':
+      content = (
+        <>
+          <span className="small">
+            {me.opened ? (
+              <FormattedMessage id="member.schedule.queueAfter" />
+            ) : (
+              <FormattedMessage id="member.schedule.queueBefore" values={{ when: fmt.clock(me.opensAt) }} />
+            )}
+          </span>
+          <button type="button" disabled={busy} onClick={() => void queue()}><FormattedMessage id="member.schedule.joinQueue" /></button>
+        </>
+      );
+      break;
+    case 'queued':
+      content = (
+        // Read out when it changes: the place is drawn, then the turn comes, while the member waits on this screen.
+        <span role="status">
+          {me.position === null ? (
+            <FormattedMessage id="member.schedule.queuedDraw" values={{ time: fmt.clock(me.opensAt) }} />
+          ) : (
+            <>
+              <span className="badge"><FormattedMessage id="member.schedule.queuedPlace" values={{ position: me.position }} /></span>{' '}
+              {me.turnAt && <FormattedMessage id="member.schedule.queuedTurn" values={{ time: fmt.clockSeconds(me.turnAt) }} />}
+            </>
+          )}
+        </span>
+      );
       break;
     case 'waitlisted':
       content = (

@@ -18,19 +18,24 @@ const groups: Array<[string, Array<keyof Values | 'quietStart' | 'quietEnd'>]> =
   ['strikes', ['strikeLimit', 'strikeWindowDays', 'strikeBlockDays']],
   ['waitlist', ['waitlistAutoUntilHours', 'waitlistOfferMinutes', 'quietStart', 'quietEnd']],
   ['reminders', ['reminderHoursBefore']],
+  ['waitingRoom', ['waitingRoomMinutesBefore', 'waitingRoomOrder']],
 ];
-const numbers = ['opensDaysBefore', 'closesMinutesBefore', 'cancelDeadlineMinutesBefore', 'penaltyFee', 'strikeLimit', 'strikeWindowDays', 'strikeBlockDays', 'waitlistAutoUntilHours', 'waitlistOfferMinutes', 'reminderHoursBefore'];
+const numbers = ['opensDaysBefore', 'closesMinutesBefore', 'cancelDeadlineMinutesBefore', 'penaltyFee', 'strikeLimit', 'strikeWindowDays', 'strikeBlockDays', 'waitlistAutoUntilHours', 'waitlistOfferMinutes', 'reminderHoursBefore', 'waitingRoomMinutesBefore'];
 const path = (rule: string) => (rule === 'quietStart' ? 'quietHours.start' : rule === 'quietEnd' ? 'quietHours.end' : rule) as keyof Values;
 
+/** Settings whose blank is "none": reminders, the waiting room. */
+const noneWhenBlank = ['reminderHoursBefore', 'waitingRoomMinutesBefore'] as const;
+
 /**
- * Quiet hours left blank are none at all; so are reminders (a blank field reaches here already left out, and the
- * form always has the field, so its absence is the blank).
+ * Quiet hours left blank are none at all; so are reminders and the waiting room (a blank field reaches here
+ * already left out, and the form always has the field, so its absence is the blank).
  */
 const schema = z.preprocess((v) => {
-  const values = v as { quietHours?: { start?: string; end?: string }; reminderHoursBefore?: string };
+  const values = v as Record<string, unknown> & { quietHours?: { start?: string; end?: string } };
   const q = values.quietHours;
-  const out = q && !q.start?.trim() && !q.end?.trim() ? { ...values, quietHours: null } : values;
-  return values.reminderHoursBefore === undefined || values.reminderHoursBefore.trim() === '' ? { ...out, reminderHoursBefore: null } : out;
+  const out: Record<string, unknown> = q && !q.start?.trim() && !q.end?.trim() ? { ...values, quietHours: null } : { ...values };
+  for (const key of noneWhenBlank) if (typeof values[key] !== 'string' || (values[key] as string).trim() === '') out[key] = null;
+  return out;
 }, withNumbers(updateBookingSettings, numbers));
 
 /** The studio's booking rules, each with what it means for members beside it. */

@@ -8,7 +8,10 @@ import { Hint } from './fields';
 export const ruleKeys = ['opensDaysBefore', 'opensAt', 'closesMinutesBefore', 'cancelDeadlineMinutesBefore', 'lateCancelPenalty', 'noShowPenalty', 'penaltyFee'] as const;
 export type RuleKey = (typeof ruleKeys)[number];
 export const penalties = ['none', 'lose_credit', 'fee', 'strike'] as const;
-const kind = (rule: string) => (['opensAt', 'quietStart', 'quietEnd'].includes(rule) ? 'time' : rule.endsWith('Penalty') ? 'penalty' : 'number');
+/** Settings chosen from a list: each value's words are `setup.<rule>.<value>`. */
+const choices: Record<string, readonly string[]> = { waitingRoomOrder: ['arrival', 'lottery'] };
+const kind = (rule: string) =>
+  ['opensAt', 'quietStart', 'quietEnd'].includes(rule) ? 'time' : rule.endsWith('Penalty') ? 'penalty' : rule in choices ? 'choice' : 'number';
 
 /**
  * One setting with its label and, beside it, what it means for members in plain words. `name` is the form's path
@@ -31,6 +34,8 @@ export function RuleField<V extends FieldValues>({ form, name, rule, inherit }: 
           ...penalties.map((p): [string, string] => [p, intl.formatMessage({ id: `setup.penalty.${p}` })]),
         ]}
       />
+    ) : type === 'choice' ? (
+      <SelectField form={form} name={name} label={label} options={choices[rule]!.map((c): [string, string] => [c, intl.formatMessage({ id: `setup.${rule}.${c}` })])} />
     ) : (
       <TextField form={form} name={name} label={label} type={type === 'time' ? 'time' : 'number'} inputMode={type === 'time' ? undefined : 'numeric'} min={type === 'number' ? 0 : undefined} />
     );
@@ -52,5 +57,6 @@ export function RuleField<V extends FieldValues>({ form, name, rule, inherit }: 
 export function ruleValue(intl: ReturnType<typeof useIntl>, f: Format, rule: string, value: unknown): string {
   if (value === null || value === undefined) return '';
   if (rule === 'penaltyFee') return f.money(Number(value));
-  return kind(rule) === 'penalty' ? intl.formatMessage({ id: `setup.penalty.${String(value)}` }) : String(value);
+  const type = kind(rule);
+  return type === 'penalty' ? intl.formatMessage({ id: `setup.penalty.${String(value)}` }) : type === 'choice' ? intl.formatMessage({ id: `setup.${rule}.${String(value)}` }) : String(value);
 }

@@ -1,0 +1,178 @@
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPlatform, type TestPlatform, type TestTenant } from '../../../test/support/platform.js';
+import { expectRefused } from '../../../test/support/refused.js';
+import { addLesson, bookingStudio, memberWithSession, staffApi, type BookingStudio } from '../../../test/support/booking.js';
+import { runReservationUpkeep } from './upkeep.js';
+
+let platform: TestPlatform;
+let tenant: TestTenant;
+let studio: BookingStudio;
+let admin: pg.Client;
+let staff: ReturnType<typeof staffApi>;
+
+const tokyo = (local: string) => new Date(`${local}+09:00`);
+const setNow = (local: string) => platform.runtime.clock.set(tokyo(local));
+const lessonAt = (local: string, capacity = 30) => addLesson(platform, tenant, studio, { startsAt: tokyo(local), capacity });
+const refused = (send: Parameters<typeof expectRefused>[2], status: number, reason: string) => expectRefused(admin, tenant.id, send, status, { reason });
+type Member = Awaited<ReturnType<typeof memberWithSession>>;
+const members = async (n: number) => {
+  const out: Member[] = [];
+  for (let i = 0; i < n; i++) out.push(await memberWithSession(platform, tenant, studio));
+  return out;
+};
+const stateOf = async (m: Member, lessonId: string, from: string) =>
+  (await m.send('GET', `/api/me/schedule?from=${from}&days=1`)).json().lessons.find((l: { id: string }) => l.id === lessonId).me;
+const queue = (m: Member, lessonId: string) => m.send('POST', '/api/me/waiting-room', { lessonId });
+const book = (m: Member, lessonId: string) => m.send('POST', '/api/me/reservations', { lessonId });
+
+beforeAll(async () => {
+  // Two places a second: small enough to see the batches with the test's clock.
+  platform = await startTestPlatform({ WAITING_ROOM_ADMIT_PER_SECOND: '2' });
+  setNow('2026-12-01T10:00:00');
+  tenant = await platform.createTenant();
+  admin = await platform.admin();
+  staff = staffApi(platform, tenant);
+  studio = await bookingStudio(platform, tenant);
+}, 120_000);
+afterAll(async () => {
+  platform.runtime.clock.set(null);
+  await admin?.end();
+  await platform?.close();
+});
+
+describe('a studio without a waiting room', () => {
+  it('has members book as before, and refuses to queue them', async () => {
+    setNow('2026-12-02T11:55:00');
+    const lessonId = await lessonAt('2026-12-09T08:00:00');
+    const [m] = await members(1);
+    expect(await stateOf(m!, lessonId, '2026-12-09')).toEqual({ state: 'opens', opensAt: tokyo('2026-12-02T12:00:00').toISOString(), queueOpensAt: null });
+    await refused(() => queue(m!, lessonId), 409, 'no_waiting_room');
+    setNow('2026-12-02T12:00:00');
+    expect((await book(m!, lessonId)).statusCode).toBe(201);
+  });
+});
+
+describe('a waiting room in arrival order', () => {
+  it('queues members before the opening, lets them in two a second in the order they came, and queues latecomers behind', async () => {
+    await staff.ok('PATCH', '/api/settings/booking', { waitingRoomMinutesBefore: 10, waitingRoomOrder: 'arrival' }, 200);
+    expect(await staff.ok('GET', '/api/settings/booking')).toMatchObject({ waitingRoomMinutesBefore: 10, waitingRoomOrder: 'arrival' });
+    // Lessons of 12-10 open on 12-03 at 12:00 (7 days before, the studio's default): one queue for the opening.
+    const [early, late] = [await lessonAt('2026-12-10T07:00:00'), await lessonAt('2026-12-10T09:00:00')];
+    const opensAt = tokyo('2026-12-03T12:00:00').toISOString();
+    const q = await members(7);
+
+    setNow('2026-12-03T11:45:00');
+    expect(await stateOf(q[0]!, early, '2026-12-10')).toEqual({ state: 'opens', opensAt, queueOpensAt: tokyo('2026-12-03T11:50:00').toISOString() });
+    await refused(() => queue(q[0]!, early), 422, 'queue_not_open');
+
+    setNow('2026-12-03T11:55:00');
+    expect(await stateOf(q[0]!, early, '2026-12-10')).toEqual({ state: 'queue', opensAt, opened: false });
+    const turn = (s: string) => tokyo(`2026-12-03T12:00:0${s}`).toISOString();
+    const joined: unknown[] = [];
+    for (const m of q.slice(0, 5)) joined.push((await queue(m, m === q[1] ? late : early)).json());
+    expect(joined).toEqual([1, 2, 3, 4, 5].map((position, i) => ({ state: 'queued', opensAt, order: 'arrival', position, turnAt: turn(String(Math.floor(i / 2))) })));
+    // Asking again (a new request, not a replay) finds the same place; either lesson of the opening shows it.
+    expect((await queue(q[2]!, late)).json()).toMatchObject({ position: 3 });
+    expect(await stateOf(q[2]!, late, '2026-12-10')).toEqual({ state: 'queued', opensAt, order: 'arrival', position: 3, turnAt: turn('1') });
+    // Booking has not opened yet, queue or not.
+    await refused(() => book(q[0]!, early), 422, 'not_open_yet');
+
+    setNow('2026-12-03T12:00:00.500');
+    expect((await book(q[0]!, early)).statusCode).toBe(201);
+    expect((await book(q[1]!, early)).statusCode).toBe(201);
+    const wait = await refused(() => book(q[2]!, early), 409, 'waiting_room_turn');
+    expect(wait).toMatchObject({ position: 3, turnAt: turn('1') });
+    expect(wait.detail).toContain('12:00:01');
+    // One who never queued joins behind the queue; nobody jumps it by booking straight away.
+    expect(await stateOf(q[5]!, early, '2026-12-10')).toEqual({ state: 'queue', opensAt, opened: true });
+    await refused(() => book(q[5]!, early), 409, 'waiting_room');
+    expect((await queue(q[5]!, early)).json()).toEqual({ state: 'queued', opensAt, order: 'arrival', position: 6, turnAt: turn('2') });
+    // The desk books whoever it likes: the queue is for members' own bookings.
+    expect((await staff.send('POST', `/api/lessons/${early}/reservations`, { memberId: q[6]!.memberId })).statusCode).toBe(201);
+
+    setNow('2026-12-03T12:00:01.100');
+    expect(await stateOf(q[2]!, early, '2026-12-10')).toEqual({ state: 'bookable' });
+    expect((await book(q[2]!, early)).statusCode).toBe(201);
+    await refused(() => book(q[5]!, early), 409, 'waiting_room_turn');
+
+    // By 12:00:03 all six places are in: the queue is over, and a newcomer books at once.
+    setNow('2026-12-03T12:00:03');
+    const newcomer = (await members(1))[0]!;
+    expect(await stateOf(newcomer, early, '2026-12-10')).toEqual({ state: 'bookable' });
+    expect((await queue(newcomer, early)).json()).toEqual({ state: 'admitted', opensAt });
+    expect((await book(newcomer, early)).statusCode).toBe(201);
+    expect((await book(q[5]!, early)).statusCode).toBe(201);
+
+    const room = (await admin.query(`select admission_order, admit_per_second, joined, last_position from app.waiting_rooms where tenant_id = $1 and opens_at = $2`, [tenant.id, opensAt])).rows;
+    expect(room).toEqual([{ admission_order: 'arrival', admit_per_second: 2, joined: 6, last_position: 6 }]);
+
+    // A week after the opening the room and who queued in it are gone.
+    platform.runtime.clock.set(new Date(tokyo('2026-12-03T12:00:00').getTime() + 8 * 24 * 3600_000));
+    expect((await runReservationUpkeep(platform.runtime, tenant.id, platform.runtime.clock.now()))?.roomsPurged).toBeGreaterThanOrEqual(1);
+    expect((await admin.query(`select count(*)::int as n from app.waiting_room_entries where tenant_id = $1 and opens_at = $2`, [tenant.id, opensAt])).rows[0].n).toBe(0);
+  });
+
+  it('gives each of many members joining at once a place of their own', async () => {
+    setNow('2026-12-04T11:58:00');
+    const lessonId = await lessonAt('2026-12-11T07:00:00');
+    const q = await members(12);
+    const places = await Promise.all(q.map(async (m) => (await queue(m, lessonId)).json().position as number));
+    expect([...places].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+  });
+});
+
+describe('a waiting room by lottery', () => {
+  it('draws the places at the opening, the first to look drawing them, and queues latecomers behind the draw', async () => {
+    await staff.ok('PATCH', '/api/settings/booking', { waitingRoomMinutesBefore: 30, waitingRoomOrder: 'lottery' }, 200);
+    const lessonId = await lessonAt('2026-12-12T07:00:00');
+    const opensAt = tokyo('2026-12-05T12:00:00').toISOString();
+    const q = await members(10);
+    setNow('2026-12-05T11:40:00');
+    for (const m of q) expect((await queue(m, lessonId)).json()).toEqual({ state: 'queued', opensAt, order: 'lottery', position: null, turnAt: null });
+    expect(await stateOf(q[0]!, lessonId, '2026-12-12')).toMatchObject({ state: 'queued', position: null });
+    // The studio changing its mind during a queue changes nothing for that queue.
+    await staff.ok('PATCH', '/api/settings/booking', { waitingRoomOrder: 'arrival' }, 200);
+
+    setNow('2026-12-05T12:00:00.200');
+    const seen: unknown[] = [];
+    for (const m of q) seen.push(await stateOf(m, lessonId, '2026-12-12'));
+    const drawn = (await admin.query(`select member_id, ticket, position from app.waiting_room_entries where tenant_id = $1 and opens_at = $2 order by ticket`, [tenant.id, opensAt])).rows;
+    expect(drawn.map((e) => e.position).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    // Drawn, not kept in arrival order (the chance of a draw of ten keeping it is 1 in 3,628,800).
+    expect(drawn.map((e) => e.position)).not.toEqual(drawn.map((e) => e.ticket));
+    const placeOf = new Map(drawn.map((e) => [e.member_id, e.position as number]));
+    q.forEach((m, i) => {
+      const position = placeOf.get(m.memberId)!;
+      expect(seen[i]).toEqual(position <= 2 ? { state: 'bookable' } : { state: 'queued', opensAt, order: 'lottery', position, turnAt: new Date(Date.parse(opensAt) + Math.floor((position - 1) / 2) * 1000).toISOString() });
+    });
+    const winner = q.find((m) => placeOf.get(m.memberId) === 1)!;
+    const last = q.find((m) => placeOf.get(m.memberId) === 10)!;
+    expect((await book(winner, lessonId)).statusCode).toBe(201);
+    await refused(() => book(last, lessonId), 409, 'waiting_room_turn');
+    const latecomer = (await members(1))[0]!;
+    expect((await queue(latecomer, lessonId)).json()).toMatchObject({ order: 'lottery', position: 11 });
+  });
+
+  it('has no queue at an opening nobody queued for', async () => {
+    setNow('2026-12-06T12:00:00');
+    const lessonId = await lessonAt('2026-12-13T07:00:00');
+    const [m] = await members(1);
+    expect(await stateOf(m!, lessonId, '2026-12-13')).toEqual({ state: 'bookable' });
+    expect((await book(m!, lessonId)).statusCode).toBe(201);
+  });
+});
+
+describe('the waiting room in the member\'s language', () => {
+  it('says in Japanese when the turn comes', async () => {
+    await staff.ok('PATCH', '/api/settings/booking', { waitingRoomOrder: 'arrival' }, 200);
+    setNow('2026-12-07T11:50:00');
+    const lessonId = await lessonAt('2026-12-14T07:00:00');
+    const q = await members(3);
+    for (const m of q) await queue(m, lessonId);
+    setNow('2026-12-07T12:00:00');
+    const res = await q[2]!.send('POST', '/api/me/reservations', { lessonId }, { 'accept-language': 'ja' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().detail).toBe('順番待ち3番目です。12:00:01に順番が来ます。');
+  });
+});
