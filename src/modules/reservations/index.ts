@@ -3,9 +3,10 @@ import type { AppModule } from '../../platform/composition.js';
 import { perTenantSweep, tenantPayload } from '../../platform/jobs/tenant-tasks.js';
 import { memberReservationRoutes, staffReservationRoutes } from './reservations.routes.js';
 import { runReminders } from './reminders.js';
-import { runPromotion, runReservationUpkeep } from './upkeep.js';
+import { runPromotion, runReservationUpkeep, runWaitingRoomDraw } from './upkeep.js';
 
 const lessonPayload = tenantPayload.extend({ lessonId: z.uuid() });
+const openingPayload = tenantPayload.extend({ opensAt: z.iso.datetime({ offset: true }) });
 
 export const reservationsModule: AppModule = {
   name: 'reservations',
@@ -30,6 +31,11 @@ export const reservationsModule: AppModule = {
     waitlist_promote: async (payload) => {
       const { tenantId, lessonId } = lessonPayload.parse(payload);
       await runPromotion(runtime, tenantId, lessonId, () => runtime.clock.now());
+    },
+    /** Queued for a lottery's opening by its first join, so its places are drawn on time whoever looks. */
+    waiting_room_draw: async (payload) => {
+      const { tenantId, opensAt } = openingPayload.parse(payload);
+      await runWaitingRoomDraw(runtime, tenantId, new Date(opensAt), runtime.clock.now());
     },
   }),
 };

@@ -61,7 +61,7 @@ export async function memberSchedule(ctx: TenantContext, memberId: string, q: { 
     roomsRepo.withSeatMaps(ctx.db, roomIds),
   ]);
   const windows = new Map(lessons.map((l) => [l.id, windowOf(l.starts_at, policyOf(studio, l), tz)]));
-  const gateOf = await gatesFor(ctx, studio.waitingRoom, memberId, [...windows.values()].map((w) => w.opensAt));
+  const gateOf = await gatesFor(ctx, studio.waitingRoom, memberId, [...windows.values()].map((w) => w.opensAt), { draw: true });
   const booked = new Map(mine.map((r) => [r.lesson_id, r]));
   const entered = new Map(entries.map((e) => [e.lesson_id, e]));
   const waitingCount = new Map(waiting.map((w) => [w.lesson_id, w.n]));

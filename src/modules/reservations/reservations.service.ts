@@ -75,7 +75,7 @@ async function assertOpen(ctx: TenantContext, lesson: Lesson, studio: StudioBook
     throw new AppError('unprocessable', text('reservations.not_open_yet', { at: window.opensAt }), { reason: 'not_open_yet', opensAt: window.opensAt.toISOString() });
   }
   if (ctx.now >= window.closesAt) throw new AppError('unprocessable', text('reservations.closed'), { reason: 'closed' });
-  assertPastGate((await gatesFor(ctx, studio.waitingRoom, memberId, [window.opensAt]))(window.opensAt));
+  assertPastGate((await gatesFor(ctx, studio.waitingRoom, memberId, [window.opensAt], { draw: false }))(window.opensAt));
 }
 
 async function spotOf(db: Tx, lesson: Lesson, spot: number | undefined) {

@@ -7,6 +7,7 @@ import { applyPenalty } from './penalties.js';
 import type { ReservationJobDeps } from './notify.js';
 import { reservationsRepo } from './reservations.repo.js';
 import { waitingRoomRepo } from './waiting-room.repo.js';
+import { drawIfDue } from './waiting-room.service.js';
 import { expireOffers, promoteWaitlist } from './waitlist.service.js';
 
 const PAGE = 500;
@@ -77,6 +78,14 @@ export async function runReservationUpkeep(deps: ReservationJobDeps, tenantId: s
   }
   const roomsPurged = await transaction(async (ctx) => Number((await waitingRoomRepo.purge(ctx.db, new Date(ctx.now.getTime() - ROOMS_KEPT_MS))).numDeletedRows));
   return { tenantId, offersLapsed: lapsed.length, ...tally, noShows, roomsPurged };
+}
+
+/** The draw of a waiting room's lottery, queued for its opening by its first join (a look after the opening draws it too). */
+export async function runWaitingRoomDraw(deps: ReservationJobDeps, tenantId: string, opensAt: Date, now: Date) {
+  const job = await tenantJob(deps.directory, tenantId, now);
+  if (!job || now < opensAt) return null;
+  const room = await job.transaction((ctx) => drawIfDue(ctx, opensAt));
+  return room ? { drawnAt: room.drawn_at, places: room.last_position } : null;
 }
 
 /** The promotion job kicked after a cancellation commits. */

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform, type TestTenant } from '../../../test/support/platform.js';
 import { expectRefused } from '../../../test/support/refused.js';
 import { addLesson, bookingStudio, memberWithSession, staffApi, type BookingStudio } from '../../../test/support/booking.js';
-import { runReservationUpkeep } from './upkeep.js';
+import { runReservationUpkeep, runWaitingRoomDraw } from './upkeep.js';
 
 let platform: TestPlatform;
 let tenant: TestTenant;
@@ -123,18 +123,25 @@ describe('a waiting room in arrival order', () => {
 });
 
 describe('a waiting room by lottery', () => {
-  it('draws the places at the opening, the first to look drawing them, and queues latecomers behind the draw', async () => {
+  it('draws the places at the opening (its job, or the first to look), lets nobody past before, and queues latecomers behind', async () => {
     await staff.ok('PATCH', '/api/settings/booking', { waitingRoomMinutesBefore: 30, waitingRoomOrder: 'lottery' }, 200);
     const lessonId = await lessonAt('2026-12-12T07:00:00');
     const opensAt = tokyo('2026-12-05T12:00:00').toISOString();
-    const q = await members(10);
     setNow('2026-12-05T11:40:00');
+    const q = await members(10);
     for (const m of q) expect((await queue(m, lessonId)).json()).toEqual({ state: 'queued', opensAt, order: 'lottery', position: null, turnAt: null });
     expect(await stateOf(q[0]!, lessonId, '2026-12-12')).toMatchObject({ state: 'queued', position: null });
     // The studio changing its mind during a queue changes nothing for that queue.
     await staff.ok('PATCH', '/api/settings/booking', { waitingRoomOrder: 'arrival' }, 200);
 
     setNow('2026-12-05T12:00:00.200');
+    // Before the draw nobody is let in, and nobody walks past the queue; a refused booking draws nothing (its
+    // rollback would undo the draw), so the places cannot change between two looks.
+    expect(await refused(() => book(q[0]!, lessonId), 409, 'waiting_room_turn')).toMatchObject({ position: null, turnAt: null });
+    const walkIn = (await members(1))[0]!;
+    await refused(() => book(walkIn, lessonId), 409, 'waiting_room');
+    // The job queued for the opening draws the places, whoever looks first.
+    expect(await runWaitingRoomDraw(platform.runtime, tenant.id, new Date(opensAt), platform.runtime.clock.now())).toMatchObject({ places: 10 });
     const seen: unknown[] = [];
     for (const m of q) seen.push(await stateOf(m, lessonId, '2026-12-12'));
     const drawn = (await admin.query(`select member_id, ticket, position from app.waiting_room_entries where tenant_id = $1 and opens_at = $2 order by ticket`, [tenant.id, opensAt])).rows;
@@ -150,8 +157,9 @@ describe('a waiting room by lottery', () => {
     const last = q.find((m) => placeOf.get(m.memberId) === 10)!;
     expect((await book(winner, lessonId)).statusCode).toBe(201);
     await refused(() => book(last, lessonId), 409, 'waiting_room_turn');
-    const latecomer = (await members(1))[0]!;
-    expect((await queue(latecomer, lessonId)).json()).toMatchObject({ order: 'lottery', position: 11 });
+    expect((await queue(walkIn, lessonId)).json()).toMatchObject({ order: 'lottery', position: 11 });
+    const jobs = await admin.query(`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'waiting_room_draw' and key = $1`, [`waiting_room_draw:${tenant.id}:${opensAt}`]);
+    expect(jobs.rows[0].n).toBe(1);
   });
 
   it('has no queue at an opening nobody queued for', async () => {

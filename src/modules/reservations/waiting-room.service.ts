@@ -44,16 +44,20 @@ function gateOf(rules: WaitingRoomRules, opensAt: Date, now: Date, room: Waiting
   // Before the opening anyone may queue. After it, late arrivals queue behind those still waiting; once the
   // queue has been let in (or nobody queued at all) there is nothing to wait for.
   if (now < opensAt) return { kind: 'join', opensAt };
-  if (!room || admittedThrough(room, now) >= room.last_position) return OPEN;
+  // Before a lottery's draw its places are not given yet, but everyone who queued holds one.
+  const places = room ? (room.admission_order === 'lottery' && room.drawn_at === null ? room.joined : room.last_position) : 0;
+  if (!room || admittedThrough(room, now) >= places) return OPEN;
   return { kind: 'join', opensAt };
 }
 
 /**
- * The member's gate for each opening, drawing any lottery whose opening has come (the first to look after the
- * opening draws it, under the room's lock; nobody needs a job to run on time). Two queries at most, and none
- * when the studio has no waiting room or no opening is near.
+ * The member's gate for each opening. Two queries at most, and none when the studio has no waiting room or no
+ * opening is near. With `draw`, a lottery whose opening has come is drawn here, under the room's lock, by the
+ * first to look (a job queued at the opening draws it too, so nobody has to look): only requests that commit
+ * what they read may draw, never a booking that may yet be refused, whose rollback would undo the draw and
+ * have the next request draw other places.
  */
-export async function gatesFor(ctx: TenantContext, rules: WaitingRoomRules, memberId: string, openings: Date[]) {
+export async function gatesFor(ctx: TenantContext, rules: WaitingRoomRules, memberId: string, openings: Date[], p: { draw: boolean }) {
   const gates = new Map<number, Gate>();
   const near = [...new Map(openings.map((o) => [o.getTime(), o])).values()].filter((o) => {
     const from = queueOpensAt(rules, o);
@@ -63,10 +67,9 @@ export async function gatesFor(ctx: TenantContext, rules: WaitingRoomRules, memb
     const [rooms, entries] = await Promise.all([waitingRoomRepo.rooms(ctx.db, near), waitingRoomRepo.entries(ctx.db, memberId, near)]);
     const byOpening = new Map(rooms.map((r) => [r.opens_at.getTime(), r]));
     const mine = new Map(entries.map((e) => [e.opens_at.getTime(), e]));
-    for (const room of rooms) {
+    for (const room of p.draw ? rooms : []) {
       if (room.drawn_at !== null || ctx.now < room.opens_at) continue;
-      const drawn = await drawIfDue(ctx, room.opens_at);
-      byOpening.set(room.opens_at.getTime(), drawn);
+      byOpening.set(room.opens_at.getTime(), (await drawIfDue(ctx, room.opens_at)) ?? room);
       const entry = await waitingRoomRepo.entry(ctx.db, room.opens_at, memberId);
       if (entry) mine.set(room.opens_at.getTime(), entry);
     }
@@ -75,11 +78,12 @@ export async function gatesFor(ctx: TenantContext, rules: WaitingRoomRules, memb
   return (opensAt: Date) => gates.get(opensAt.getTime()) ?? OPEN;
 }
 
-async function drawIfDue(ctx: TenantContext, opensAt: Date) {
+/** Draws the opening's places if nobody has yet; the room as it then stands. */
+export async function drawIfDue(ctx: TenantContext, opensAt: Date) {
   const undrawn = await waitingRoomRepo.lockDrawable(ctx.db, opensAt);
   if (undrawn) return waitingRoomRepo.draw(ctx.db, undrawn, ctx.now);
-  // Someone else drew it meanwhile: read it as they left it.
-  return (await waitingRoomRepo.rooms(ctx.db, [opensAt]))[0]!;
+  // Someone else drew it meanwhile (or the room is gone): read it as they left it.
+  return (await waitingRoomRepo.rooms(ctx.db, [opensAt]))[0];
 }
 
 /** A member's booking or waitlist request for a lesson of an opening with a queue that has not let them in yet. */
@@ -128,13 +132,16 @@ export async function joinWaitingRoom(
     throw new AppError('unprocessable', text('reservations.waiting_room.not_open_yet', { at: from }), { reason: 'queue_not_open', queueOpensAt: from.toISOString() });
   }
   if (ctx.now >= window.closesAt) throw new AppError('unprocessable', text('reservations.closed'), { reason: 'closed' });
-  const gate = (await gatesFor(ctx, rules, memberId, [window.opensAt]))(window.opensAt);
+  const gate = (await gatesFor(ctx, rules, memberId, [window.opensAt], { draw: true }))(window.opensAt);
   if (gate.kind !== 'join') return { gate, joined: false };
   let room = await waitingRoomRepo.lockRoom(ctx.db, { opens_at: window.opensAt, admission_order: rules.order, admit_per_second: admitPerSecond });
   const already = await waitingRoomRepo.entry(ctx.db, window.opensAt, memberId);
   if (already) return { gate: gateOf(rules, window.opensAt, ctx.now, room, already), joined: false };
   if (room.drawn_at === null && ctx.now >= room.opens_at) room = await waitingRoomRepo.draw(ctx.db, room, ctx.now);
   const placed = room.admission_order === 'arrival' || room.drawn_at !== null;
+  if (!placed && room.joined === 0) {
+    ctx.queueAfterCommit?.('waiting_room_draw', { tenantId: ctx.tenant.id, opensAt: room.opens_at.toISOString() }, { jobKey: `waiting_room_draw:${ctx.tenant.id}:${room.opens_at.toISOString()}`, runAt: room.opens_at });
+  }
   const ticket = await waitingRoomRepo.takeTicket(ctx.db, window.opensAt, placed);
   const entry = await waitingRoomRepo.insertEntry(ctx.db, {
     opens_at: window.opensAt, member_id: memberId, ticket: ticket.joined, position: placed ? ticket.last_position : null, joined_at: ctx.now,
