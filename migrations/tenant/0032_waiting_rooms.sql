@@ -12,9 +12,8 @@ create table app.waiting_rooms (
   opens_at timestamptz not null,
   admission_order text not null check (admission_order in ('arrival', 'lottery')),
   admit_per_second int not null check (admit_per_second > 0),
-  -- Tickets handed out (every join) and positions given (arrival order: at once; a lottery: at the draw).
-  joined int not null default 0,
-  last_position int not null default 0 check (last_position <= joined),
+  -- Places given: everyone who queued before the draw gets one at it, then each latecomer the next.
+  last_position int not null default 0,
   drawn_at timestamptz,
   created_at timestamptz not null default now(),
   primary key (tenant_id, opens_at),
@@ -22,18 +21,20 @@ create table app.waiting_rooms (
 );
 select app.isolate_by_tenant('app.waiting_rooms');
 
+-- Joining before the opening only inserts a row (no shared counter to wait on): the places are given at the draw,
+-- in arrival order or by each entry's lot, drawn when it joined, so drawing again would give the same places.
 create table app.waiting_room_entries (
   tenant_id uuid not null default app.current_tenant_id(),
   opens_at timestamptz not null,
   member_id uuid not null,
-  ticket int not null check (ticket > 0),
-  position int check (position > 0),
   joined_at timestamptz not null,
+  lot double precision not null default random(),
+  position int check (position > 0),
   primary key (tenant_id, opens_at, member_id),
-  unique (tenant_id, opens_at, ticket),
   unique (tenant_id, opens_at, position),
   foreign key (tenant_id, opens_at) references app.waiting_rooms (tenant_id, opens_at) on delete cascade,
   foreign key (tenant_id, member_id) references app.members (tenant_id, id) on delete cascade
 );
+create index waiting_room_entries_arrival_idx on app.waiting_room_entries (tenant_id, opens_at, joined_at, member_id);
 create index waiting_room_entries_member_idx on app.waiting_room_entries (tenant_id, member_id);
 select app.isolate_by_tenant('app.waiting_room_entries');

@@ -111,11 +111,15 @@ describe('a waiting room for an announced opening', () => {
     expect(mine.map((r: { lessonId: string; status: string }) => [r.lessonId, r.status])).toEqual([[lessonId, 'booked']]);
 
     // The latecomer's phone, left alone, shows Book at 12:00:04 and not before.
+    const askedEarly = latePage.waitForResponse((r) => r.url().includes('/api/me/schedule'));
     await moveTo(latePage, opening('12:00:03.900'));
     await latePage.clock.runFor(2000);
+    await askedEarly;
     await lateCard.getByText('順番待ち 5番目').waitFor();
+    expect(await lateCard.getByRole('button', { name: '予約する' }).count()).toBe(0);
     await moveTo(latePage, opening('12:00:04.100'));
     await latePage.clock.runFor(4000);
+    await latePage.getByRole('status').filter({ hasText: '順番が来ました。' }).waitFor({ state: 'attached' });
     await lateCard.getByRole('button', { name: '予約する' }).click();
     await lateCard.getByText('予約済み').waitFor();
   });

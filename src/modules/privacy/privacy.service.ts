@@ -6,6 +6,7 @@ import { membersRepo } from '../members/members.repo.js';
 import { memberAccountsRepo } from '../members/member-accounts.repo.js';
 import { reservationsService } from '../reservations/reservations.service.js';
 import { waitlistRepo } from '../reservations/reservations.repo.js';
+import { waitingRoomRepo } from '../reservations/waiting-room.repo.js';
 import { MEMBER_TABLES, privacyRepo, readable, type RequestRow } from './privacy.repo.js';
 
 /**
@@ -133,6 +134,7 @@ async function erase(ctx: TenantContext, memberId: string) {
   // The lesson series they followed say who they are as much as a name.
   await db.deleteFrom('app.favourites').where('member_id', '=', memberId).execute();
   await db.deleteFrom('app.booking_window_notices').where('member_id', '=', memberId).execute();
+  await waitingRoomRepo.leaveAll(db, memberId);
 
   // The account: no sign-in, no sessions, no mailed links, no record of its sign-in attempts.
   const account = await memberAccountsRepo.byMemberId(db, memberId);

@@ -11,8 +11,8 @@ import { gatesFor, queueOpensAt, queueStateOf } from './waiting-room.service.js'
 /**
  * The member's timetable: a span of days with each lesson's seats left and the member's own state, and what it
  * can be narrowed to. It reads the seat counters rather than counting reservations, and makes five indexed
- * queries (and three reads of the small catalog tables) whatever the span holds, so it stays fast while bookings
- * pour in.
+ * queries (and three reads of the small catalog tables, and two of the waiting rooms of openings near now where
+ * the studio has them) whatever the span holds, so it stays fast while bookings pour in.
  */
 export async function memberSchedule(ctx: TenantContext, memberId: string, q: { from?: string; days: number; locationId?: string; lessonTypeId?: string; instructorId?: string }) {
   const tz = ctx.tenant.timezone;
@@ -71,6 +71,7 @@ export async function memberSchedule(ctx: TenantContext, memberId: string, q: { 
   return {
     from,
     days: q.days,
+    serverTime: ctx.now.toISOString(),
     lastBookableDay: addDays(tenantToday(ctx), horizonDays),
     choices: {
       locations: choices.locations,
@@ -93,14 +94,12 @@ export async function memberSchedule(ctx: TenantContext, memberId: string, q: { 
               ? { state: 'waitlisted' as const, waitlistEntryId: entry.id, position: entry.position }
               : ctx.now >= window.closesAt
                 ? { state: 'closed' as const }
-                : queueOpens !== null && ctx.now < queueOpens
-                  ? { state: 'opens' as const, opensAt: window.opensAt.toISOString(), queueOpensAt: queueOpens.toISOString() }
-                  : (queueStateOf(gateOf(window.opensAt), ctx.now) ??
-                    (ctx.now < window.opensAt
-                      ? { state: 'opens' as const, opensAt: window.opensAt.toISOString(), queueOpensAt: null }
-                      : seatsLeft === 0
-                        ? { state: 'full' as const }
-                        : { state: 'bookable' as const }));
+                : (queueStateOf(gateOf(window.opensAt), ctx.now) ??
+                  (ctx.now < window.opensAt
+                    ? { state: 'opens' as const, opensAt: window.opensAt.toISOString(), queueOpensAt: queueOpens && ctx.now < queueOpens ? queueOpens.toISOString() : null }
+                    : seatsLeft === 0
+                      ? { state: 'full' as const }
+                      : { state: 'bookable' as const }));
       return {
         id: l.id,
         startsAt: l.starts_at.toISOString(),

@@ -132,6 +132,7 @@ const choice = z.object({ id: z.uuid(), name: z.string() });
 
 export const memberSchedule = z.object({
   from: date,
+  serverTime: instant.describe('The server\'s clock when it answered: a phone times a waiting room\'s turn by it, not by its own clock'),
   days: z.int(),
   lastBookableDay: date.describe('The furthest day whose lessons can be booked once their booking opens: the timetable pages up to it'),
   choices: z.object({ locations: z.array(choice), lessonTypes: z.array(choice), instructors: z.array(choice) }).describe('What the timetable can be narrowed to'),

@@ -221,8 +221,9 @@ export const reservationsService = {
     assertScheduled(lesson, ctx);
     const studio = await studioBookingRules(ctx.db);
     const window = windowOf(lesson.starts_at, policyOf(studio, lesson), ctx.tenant.timezone);
-    const { gate } = await joinWaitingRoom(ctx, studio.waitingRoom, input.memberId, window, admitPerSecond);
-    return standingOf(gate, window.opensAt);
+    // Judged as for joining a waitlist, so nobody holds a place ahead of others for a seat they could never take.
+    await eligibility(ctx.db, input.memberId, lesson, { now: ctx.now, timeZone: ctx.tenant.timezone, limits: false });
+    return standingOf(await joinWaitingRoom(ctx, studio.waitingRoom, input.memberId, window, admitPerSecond), window.opensAt);
   },
 
   async get(ctx: TenantContext, reservationId: string) {

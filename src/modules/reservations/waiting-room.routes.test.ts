@@ -70,7 +70,10 @@ describe('a waiting room in arrival order', () => {
     expect(await stateOf(q[0]!, early, '2026-12-10')).toEqual({ state: 'queue', opensAt, opened: false });
     const turn = (s: string) => tokyo(`2026-12-03T12:00:0${s}`).toISOString();
     const joined: unknown[] = [];
-    for (const m of q.slice(0, 5)) joined.push((await queue(m, m === q[1] ? late : early)).json());
+    for (const [i, m] of q.slice(0, 5).entries()) {
+      setNow(`2026-12-03T11:55:0${i}`);
+      joined.push((await queue(m, m === q[1] ? late : early)).json());
+    }
     expect(joined).toEqual([1, 2, 3, 4, 5].map((position, i) => ({ state: 'queued', opensAt, order: 'arrival', position, turnAt: turn(String(Math.floor(i / 2))) })));
     // Asking again (a new request, not a replay) finds the same place; either lesson of the opening shows it.
     expect((await queue(q[2]!, late)).json()).toMatchObject({ position: 3 });
@@ -78,6 +81,10 @@ describe('a waiting room in arrival order', () => {
     // Booking has not opened yet, queue or not.
     await refused(() => book(q[0]!, early), 422, 'not_open_yet');
 
+    // The opening: before its draw nobody is let in (a booking never draws); the job queued for it draws.
+    setNow('2026-12-03T12:00:00');
+    await refused(() => book(q[0]!, early), 409, 'waiting_room_turn');
+    expect(await runWaitingRoomDraw(platform.runtime, tenant.id, new Date(opensAt), platform.runtime.clock.now())).toMatchObject({ places: 5 });
     setNow('2026-12-03T12:00:00.500');
     expect((await book(q[0]!, early)).statusCode).toBe(201);
     expect((await book(q[1]!, early)).statusCode).toBe(201);
@@ -104,21 +111,30 @@ describe('a waiting room in arrival order', () => {
     expect((await book(newcomer, early)).statusCode).toBe(201);
     expect((await book(q[5]!, early)).statusCode).toBe(201);
 
-    const room = (await admin.query(`select admission_order, admit_per_second, joined, last_position from app.waiting_rooms where tenant_id = $1 and opens_at = $2`, [tenant.id, opensAt])).rows;
-    expect(room).toEqual([{ admission_order: 'arrival', admit_per_second: 2, joined: 6, last_position: 6 }]);
+    const room = (await admin.query(`select admission_order, admit_per_second, last_position from app.waiting_rooms where tenant_id = $1 and opens_at = $2`, [tenant.id, opensAt])).rows;
+    expect(room).toEqual([{ admission_order: 'arrival', admit_per_second: 2, last_position: 6 }]);
 
     // A week after the opening the room and who queued in it are gone.
     platform.runtime.clock.set(new Date(tokyo('2026-12-03T12:00:00').getTime() + 8 * 24 * 3600_000));
-    expect((await runReservationUpkeep(platform.runtime, tenant.id, platform.runtime.clock.now()))?.roomsPurged).toBeGreaterThanOrEqual(1);
+    await runReservationUpkeep(platform.runtime, tenant.id, platform.runtime.clock.now());
+    expect((await admin.query(`select count(*)::int as n from app.waiting_rooms where tenant_id = $1 and opens_at = $2`, [tenant.id, opensAt])).rows[0].n).toBe(0);
     expect((await admin.query(`select count(*)::int as n from app.waiting_room_entries where tenant_id = $1 and opens_at = $2`, [tenant.id, opensAt])).rows[0].n).toBe(0);
   });
 
-  it('gives each of many members joining at once a place of their own', async () => {
+  it('gives each of many members joining at once a place of their own, kept by the draw', async () => {
     setNow('2026-12-04T11:58:00');
     const lessonId = await lessonAt('2026-12-11T07:00:00');
     const q = await members(12);
-    const places = await Promise.all(q.map(async (m) => (await queue(m, lessonId)).json().position as number));
-    expect([...places].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    // Joins before the opening only insert their rows, so none waits on another's.
+    expect((await Promise.all(q.map((m) => queue(m, lessonId)))).map((r) => r.json().state)).toEqual(Array(12).fill('queued'));
+    const shown = async () => Promise.all(q.map(async (m) => ((await stateOf(m, lessonId, '2026-12-11')) as { position: number }).position));
+    const before = await shown();
+    expect([...before].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    // The draw gives each the place shown before it.
+    setNow('2026-12-04T12:00:00');
+    await runWaitingRoomDraw(platform.runtime, tenant.id, tokyo('2026-12-04T12:00:00'), platform.runtime.clock.now());
+    const drawn = (await admin.query(`select member_id, position from app.waiting_room_entries where tenant_id = $1 and opens_at = $2`, [tenant.id, tokyo('2026-12-04T12:00:00')])).rows;
+    expect(q.map((m) => drawn.find((e) => e.member_id === m.memberId)!.position)).toEqual(before);
   });
 });
 
@@ -144,14 +160,15 @@ describe('a waiting room by lottery', () => {
     expect(await runWaitingRoomDraw(platform.runtime, tenant.id, new Date(opensAt), platform.runtime.clock.now())).toMatchObject({ places: 10 });
     const seen: unknown[] = [];
     for (const m of q) seen.push(await stateOf(m, lessonId, '2026-12-12'));
-    const drawn = (await admin.query(`select member_id, ticket, position from app.waiting_room_entries where tenant_id = $1 and opens_at = $2 order by ticket`, [tenant.id, opensAt])).rows;
+    const drawn = (await admin.query(`select member_id, position from app.waiting_room_entries where tenant_id = $1 and opens_at = $2 order by joined_at, member_id`, [tenant.id, opensAt])).rows;
     expect(drawn.map((e) => e.position).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
     // Drawn, not kept in arrival order (the chance of a draw of ten keeping it is 1 in 3,628,800).
-    expect(drawn.map((e) => e.position)).not.toEqual(drawn.map((e) => e.ticket));
+    expect(drawn.map((e) => e.position)).not.toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
     const placeOf = new Map(drawn.map((e) => [e.member_id, e.position as number]));
     q.forEach((m, i) => {
       const position = placeOf.get(m.memberId)!;
-      expect(seen[i]).toEqual(position <= 2 ? { state: 'bookable' } : { state: 'queued', opensAt, order: 'lottery', position, turnAt: new Date(Date.parse(opensAt) + Math.floor((position - 1) / 2) * 1000).toISOString() });
+      // Turns count from the draw, at 12:00:00.200.
+      expect(seen[i]).toEqual(position <= 2 ? { state: 'bookable' } : { state: 'queued', opensAt, order: 'lottery', position, turnAt: new Date(Date.parse(opensAt) + 200 + Math.floor((position - 1) / 2) * 1000).toISOString() });
     });
     const winner = q.find((m) => placeOf.get(m.memberId) === 1)!;
     const last = q.find((m) => placeOf.get(m.memberId) === 10)!;
@@ -174,10 +191,12 @@ describe('a waiting room by lottery', () => {
 describe('the waiting room in the member\'s language', () => {
   it('says in Japanese when the turn comes', async () => {
     await staff.ok('PATCH', '/api/settings/booking', { waitingRoomOrder: 'arrival' }, 200);
-    setNow('2026-12-07T11:50:00');
     const lessonId = await lessonAt('2026-12-14T07:00:00');
     const q = await members(3);
-    for (const m of q) await queue(m, lessonId);
+    for (const [i, m] of q.entries()) {
+      setNow(`2026-12-07T11:50:0${i}`);
+      await queue(m, lessonId);
+    }
     setNow('2026-12-07T12:00:00');
     const res = await q[2]!.send('POST', '/api/me/reservations', { lessonId }, { 'accept-language': 'ja' });
     expect(res.statusCode).toBe(409);

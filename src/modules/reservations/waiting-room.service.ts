@@ -6,6 +6,9 @@ import { waitingRoomRepo, type WaitingRoom, type WaitingRoomEntry } from './wait
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
+// The longest a studio may open its waiting room before an opening (the setting's bound): a queue joined under a
+// longer setting since shortened is still found.
+const LONGEST_BEFORE = 120 * MINUTE;
 // A queue still running a day after its opening would be one nobody waits in any more: the opening is then open.
 const ROOM_SPAN = 24 * 60 * MINUTE;
 
@@ -14,17 +17,20 @@ export const queueOpensAt = (rules: WaitingRoomRules, opensAt: Date) =>
   rules.minutesBefore === null ? null : new Date(opensAt.getTime() - rules.minutesBefore * MINUTE);
 
 /**
- * How many places are let in by `now`: a batch at the opening and another each second after it, so the platform's
- * rate and not the crowd's size sets the load. Nobody is let in before a lottery is drawn.
+ * How many places are let in by `now`: a batch at the draw and another each second after it, so the platform's
+ * rate and not the crowd's size sets the load. Counted from the draw, so a late draw lets nobody in at once.
  */
 export function admittedThrough(room: WaitingRoom, now: Date) {
-  if (now < room.opens_at || (room.admission_order === 'lottery' && room.drawn_at === null)) return 0;
-  return room.admit_per_second * (Math.floor((now.getTime() - room.opens_at.getTime()) / SECOND) + 1);
+  if (room.drawn_at === null || now < room.drawn_at) return 0;
+  return room.admit_per_second * (Math.floor((now.getTime() - room.drawn_at.getTime()) / SECOND) + 1);
 }
 
-/** When a place is let in: known in advance, so a member's phone waits for its moment instead of asking again. */
-export const turnOf = (room: Pick<WaitingRoom, 'opens_at' | 'admit_per_second'>, position: number) =>
-  new Date(room.opens_at.getTime() + Math.floor((position - 1) / room.admit_per_second) * SECOND);
+/**
+ * When a place is let in: known in advance, so a member's phone waits for its moment instead of asking again
+ * (before the draw, as if it is drawn at the opening).
+ */
+export const turnOf = (room: WaitingRoom, position: number) =>
+  new Date((room.drawn_at ?? room.opens_at).getTime() + Math.floor((position - 1) / room.admit_per_second) * SECOND);
 
 /** What stands between a member and booking a lesson of an opening. */
 export type Gate =
@@ -35,54 +41,49 @@ export type Gate =
 const OPEN: Gate = { kind: 'open' };
 
 function gateOf(rules: WaitingRoomRules, opensAt: Date, now: Date, room: WaitingRoom | undefined, entry: WaitingRoomEntry | undefined): Gate {
-  const from = queueOpensAt(rules, opensAt);
-  if (from === null || now < from || now.getTime() >= opensAt.getTime() + ROOM_SPAN) return OPEN;
   if (entry && room) {
     if (entry.position !== null && entry.position <= admittedThrough(room, now)) return OPEN;
-    return { kind: 'queued', opensAt, order: room.admission_order, position: entry.position, turnAt: entry.position === null ? null : turnOf(room, entry.position) };
+    // Before the draw a place in arrival order is the entry's arrival; a lottery's is not known yet.
+    const position = entry.position ?? (room.admission_order === 'arrival' ? entry.arrival_place : null);
+    return { kind: 'queued', opensAt, order: room.admission_order, position, turnAt: position === null ? null : turnOf(room, position) };
   }
-  // Before the opening anyone may queue. After it, late arrivals queue behind those still waiting; once the
-  // queue has been let in (or nobody queued at all) there is nothing to wait for.
+  const from = queueOpensAt(rules, opensAt);
+  if (from === null || now < from) return OPEN;
+  // Before the opening anyone may queue. After it, latecomers queue behind everyone not let in yet (before the
+  // draw that is everyone who queued); once the queue has been let in, or nobody queued, there is no queue.
   if (now < opensAt) return { kind: 'join', opensAt };
-  // Before a lottery's draw its places are not given yet, but everyone who queued holds one.
-  const places = room ? (room.admission_order === 'lottery' && room.drawn_at === null ? room.joined : room.last_position) : 0;
-  if (!room || admittedThrough(room, now) >= places) return OPEN;
+  if (!room || (room.drawn_at !== null && admittedThrough(room, now) >= room.last_position)) return OPEN;
   return { kind: 'join', opensAt };
 }
 
 /**
  * The member's gate for each opening. Two queries at most, and none when the studio has no waiting room or no
- * opening is near. With `draw`, a lottery whose opening has come is drawn here, under the room's lock, by the
- * first to look (a job queued at the opening draws it too, so nobody has to look): only requests that commit
- * what they read may draw, never a booking that may yet be refused, whose rollback would undo the draw and
- * have the next request draw other places.
+ * opening is near. With `draw`, an opening that has come is drawn here, under its room's lock, by the first to
+ * look (a job queued for the opening draws it too, so nobody has to look): only requests that commit what they
+ * read may draw, never a booking that may yet be refused, whose rollback would undo the draw.
  */
 export async function gatesFor(ctx: TenantContext, rules: WaitingRoomRules, memberId: string, openings: Date[], p: { draw: boolean }) {
   const gates = new Map<number, Gate>();
-  const near = [...new Map(openings.map((o) => [o.getTime(), o])).values()].filter((o) => {
-    const from = queueOpensAt(rules, o);
-    return from !== null && ctx.now >= from && ctx.now.getTime() < o.getTime() + ROOM_SPAN;
-  });
+  const near = rules.minutesBefore === null
+    ? []
+    : [...new Map(openings.map((o) => [o.getTime(), o])).values()].filter((o) => ctx.now.getTime() >= o.getTime() - LONGEST_BEFORE && ctx.now.getTime() < o.getTime() + ROOM_SPAN);
   if (near.length > 0) {
     const [rooms, entries] = await Promise.all([waitingRoomRepo.rooms(ctx.db, near), waitingRoomRepo.entries(ctx.db, memberId, near)]);
     const byOpening = new Map(rooms.map((r) => [r.opens_at.getTime(), r]));
-    const mine = new Map(entries.map((e) => [e.opens_at.getTime(), e]));
-    for (const room of p.draw ? rooms : []) {
-      if (room.drawn_at !== null || ctx.now < room.opens_at) continue;
-      byOpening.set(room.opens_at.getTime(), (await drawIfDue(ctx, room.opens_at)) ?? room);
-      const entry = await waitingRoomRepo.entry(ctx.db, room.opens_at, memberId);
-      if (entry) mine.set(room.opens_at.getTime(), entry);
-    }
+    let mine = new Map(entries.map((e) => [e.opens_at.getTime(), e]));
+    const due = p.draw ? rooms.filter((r) => r.drawn_at === null && ctx.now >= r.opens_at) : [];
+    for (const room of due) byOpening.set(room.opens_at.getTime(), (await drawIfDue(ctx, room.opens_at)) ?? room);
+    if (due.length > 0) mine = new Map((await waitingRoomRepo.entries(ctx.db, memberId, near)).map((e) => [e.opens_at.getTime(), e]));
     for (const o of near) gates.set(o.getTime(), gateOf(rules, o, ctx.now, byOpening.get(o.getTime()), mine.get(o.getTime())));
   }
   return (opensAt: Date) => gates.get(opensAt.getTime()) ?? OPEN;
 }
 
-/** Draws the opening's places if nobody has yet; the room as it then stands. */
-export async function drawIfDue(ctx: TenantContext, opensAt: Date) {
+/** Draws the opening's places if nobody has yet; the room as it then stands (undefined once purged). */
+export async function drawIfDue(ctx: TenantContext, opensAt: Date): Promise<WaitingRoom | undefined> {
   const undrawn = await waitingRoomRepo.lockDrawable(ctx.db, opensAt);
   if (undrawn) return waitingRoomRepo.draw(ctx.db, undrawn, ctx.now);
-  // Someone else drew it meanwhile (or the room is gone): read it as they left it.
+  // Someone else drew it meanwhile: read it as they left it.
   return (await waitingRoomRepo.rooms(ctx.db, [opensAt]))[0];
 }
 
@@ -117,7 +118,9 @@ export const standingOf = (gate: Gate, opensAt: Date) => (gate.kind === 'queued'
 
 /**
  * Queues the member for the opening of a lesson's booking window. Idempotent: a member already queued, let in, or
- * facing no queue is told where they stand. Joins of one opening take turns on its room's row.
+ * facing no queue is told where they stand. Before the opening a join only inserts its row (members who all tap
+ * at the moment the queue opens do not wait on each other); after it, latecomers take the next place in turn on
+ * the room's row.
  */
 export async function joinWaitingRoom(
   ctx: TenantContext,
@@ -132,19 +135,21 @@ export async function joinWaitingRoom(
     throw new AppError('unprocessable', text('reservations.waiting_room.not_open_yet', { at: from }), { reason: 'queue_not_open', queueOpensAt: from.toISOString() });
   }
   if (ctx.now >= window.closesAt) throw new AppError('unprocessable', text('reservations.closed'), { reason: 'closed' });
-  const gate = (await gatesFor(ctx, rules, memberId, [window.opensAt], { draw: true }))(window.opensAt);
-  if (gate.kind !== 'join') return { gate, joined: false };
-  let room = await waitingRoomRepo.lockRoom(ctx.db, { opens_at: window.opensAt, admission_order: rules.order, admit_per_second: admitPerSecond });
-  const already = await waitingRoomRepo.entry(ctx.db, window.opensAt, memberId);
-  if (already) return { gate: gateOf(rules, window.opensAt, ctx.now, room, already), joined: false };
-  if (room.drawn_at === null && ctx.now >= room.opens_at) room = await waitingRoomRepo.draw(ctx.db, room, ctx.now);
-  const placed = room.admission_order === 'arrival' || room.drawn_at !== null;
-  if (!placed && room.joined === 0) {
-    ctx.queueAfterCommit?.('waiting_room_draw', { tenantId: ctx.tenant.id, opensAt: room.opens_at.toISOString() }, { jobKey: `waiting_room_draw:${ctx.tenant.id}:${room.opens_at.toISOString()}`, runAt: room.opens_at });
+  const gateNow = async () => (await gatesFor(ctx, rules, memberId, [window.opensAt], { draw: true }))(window.opensAt);
+  const gate = await gateNow();
+  if (gate.kind !== 'join') return gate;
+  const made = await waitingRoomRepo.ensureRoom(ctx.db, { opens_at: window.opensAt, admission_order: rules.order, admit_per_second: admitPerSecond });
+  if (ctx.now < window.opensAt) {
+    await waitingRoomRepo.insertEntry(ctx.db, { opens_at: window.opensAt, member_id: memberId, joined_at: ctx.now, position: null });
+    const at = window.opensAt.toISOString();
+    if (made) ctx.queueAfterCommit?.('waiting_room_draw', { tenantId: ctx.tenant.id, opensAt: at }, { jobKey: `waiting_room_draw:${ctx.tenant.id}:${at}`, runAt: window.opensAt });
+  } else {
+    // A latecomer: behind the draw (made now if nobody has yet), the next place.
+    const room = await waitingRoomRepo.lockRoom(ctx.db, window.opensAt);
+    if (room.drawn_at === null) await waitingRoomRepo.draw(ctx.db, room, ctx.now);
+    // The same member's other join may have taken a place while this one waited for the room.
+    if ((await waitingRoomRepo.entries(ctx.db, memberId, [window.opensAt])).length > 0) return gateNow();
+    await waitingRoomRepo.insertEntry(ctx.db, { opens_at: window.opensAt, member_id: memberId, joined_at: ctx.now, position: await waitingRoomRepo.nextPosition(ctx.db, window.opensAt) });
   }
-  const ticket = await waitingRoomRepo.takeTicket(ctx.db, window.opensAt, placed);
-  const entry = await waitingRoomRepo.insertEntry(ctx.db, {
-    opens_at: window.opensAt, member_id: memberId, ticket: ticket.joined, position: placed ? ticket.last_position : null, joined_at: ctx.now,
-  });
-  return { gate: gateOf(rules, window.opensAt, ctx.now, { ...room, ...ticket }, entry), joined: true };
+  return gateNow();
 }

@@ -858,11 +858,11 @@ export interface AppUndeliverableAddresses {
 
 export interface AppWaitingRoomEntries {
   joined_at: Timestamp;
+  lot: Generated<number>;
   member_id: string;
   opens_at: Timestamp;
   position: number | null;
   tenant_id: Generated<string>;
-  ticket: number;
 }
 
 export interface AppWaitingRooms {
@@ -870,7 +870,6 @@ export interface AppWaitingRooms {
   admit_per_second: number;
   created_at: Generated<Timestamp>;
   drawn_at: Timestamp | null;
-  joined: Generated<number>;
   last_position: Generated<number>;
   opens_at: Timestamp;
   tenant_id: Generated<string>;

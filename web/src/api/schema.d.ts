@@ -20145,6 +20145,11 @@ export interface paths {
                                 status: "scheduled" | "cancelled";
                                 waitlistCount: number;
                             }[];
+                            /**
+                             * Format: date-time
+                             * @description The server's clock when it answered: a phone times a waiting room's turn by it, not by its own clock
+                             */
+                            serverTime: string;
                         };
                     };
                 };

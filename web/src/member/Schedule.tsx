@@ -1,5 +1,5 @@
 import { keepPreviousData, useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect, useId, useState } from 'react';
+import { lazy, Suspense, useEffect, useId, useRef, useState } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { $api, api, useApiAction } from '../api/client';
 import type { ResponseOf } from '../api/types';
@@ -23,6 +23,7 @@ export function Schedule() {
   const { memberId } = useActing();
   const [filters, setFilters] = useState<Filter>({});
   const schedule = $api.useQuery('get', '/api/me/schedule', { params: { query: { days: 7, memberId, ...filters } } }, { placeholderData: keepPreviousData });
+  useRefreshAt(schedule.data ? nextMoment(schedule.data) : null, schedule.data?.serverTime ?? null, schedule.dataUpdatedAt);
   const title = intl.formatMessage({ id: 'member.schedule.title' });
   return (
     <section>
@@ -37,6 +38,39 @@ export function Schedule() {
       </QueryView>
     </section>
   );
+}
+
+const HOUR = 3600_000;
+
+/** The next moment a lesson's state changes by the clock alone: a waiting room opening, an opening, a turn. */
+function nextMoment(data: ResponseOf<'/api/me/schedule', 'get'>): string | null {
+  const moments = data.lessons.flatMap(({ me }) =>
+    me.state === 'queued' ? [me.turnAt ?? me.opensAt] : me.state === 'queue' && !me.opened ? [me.opensAt] : me.state === 'opens' && me.queueOpensAt ? [me.queueOpensAt] : [],
+  );
+  return moments.length === 0 ? null : moments.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b));
+}
+
+/**
+ * Reads the timetable again at the next moment the server named (a waiting room's opening, the opening, a turn):
+ * the moment is known in advance, so a queue's phones wait for it instead of asking over and over. It is timed
+ * by the server's clock (the phone's own may be off), with up to a second and a half of spread so a queue's
+ * phones do not all ask in the same instant; a moment already past waits two seconds between reads, and one
+ * more than an hour away is looked at again in an hour.
+ */
+function useRefreshAt(at: string | null, serverTime: string | null, receivedAt: number) {
+  const client = useQueryClient();
+  // Counts the reads this hook asked for: a read that finds the moment unchanged asks again.
+  const [asked, setAsked] = useState(0);
+  useEffect(() => {
+    if (!at) return;
+    const offset = serverTime ? Date.parse(serverTime) - receivedAt : 0;
+    const due = Date.parse(at) - (Date.now() + offset);
+    const timer = setTimeout(() => {
+      void client.invalidateQueries({ queryKey: ['get', '/api/me/schedule'] }, { cancelRefetch: false });
+      setAsked((n) => n + 1);
+    }, Math.min(due > 0 ? due : 2000, HOUR) + Math.random() * 1500);
+    return () => clearTimeout(timer);
+  }, [at, serverTime, receivedAt, client, asked]);
 }
 
 type Filter = { from?: string; locationId?: string; lessonTypeId?: string; instructorId?: string };
@@ -181,30 +215,6 @@ function FavouriteButton({ series, lessonName }: { series: { id: string; favouri
   );
 }
 
-const HOUR = 3600_000;
-
-/**
- * Reads the timetable again at a moment the server named (a waiting room's turn, its opening): the moment is known
- * in advance, so a queue's phones wait for it instead of asking over and over. A second and a half of spread keeps
- * them from asking in the same instant, and a moment already past by this phone's clock (one ahead of the
- * server's) waits two seconds between reads, so it never asks in a tight loop.
- */
-function useRefreshAt(at: string | null) {
-  const client = useQueryClient();
-  // Counts the reads this hook asked for: a read that finds the moment unchanged (this phone was early) asks again.
-  const [asked, setAsked] = useState(0);
-  useEffect(() => {
-    if (!at) return;
-    const due = new Date(at).getTime() - Date.now();
-    if (due > HOUR) return;
-    const timer = setTimeout(() => {
-      void client.invalidateQueries({ queryKey: ['get', '/api/me/schedule'] });
-      setAsked((n) => n + 1);
-    }, Math.max(due, 2000) + Math.random() * 1500);
-    return () => clearTimeout(timer);
-  }, [at, client, asked]);
-}
-
 /** The action of a lesson's state, with the API's words when it refuses. */
 function LessonAction({ lesson: l }: { lesson: ScheduleLesson }) {
   const intl = useIntl();
@@ -213,7 +223,12 @@ function LessonAction({ lesson: l }: { lesson: ScheduleLesson }) {
   const action = useApiAction();
   const me = l.me;
   const { memberId } = useActing();
-  useRefreshAt(me.state === 'queued' ? (me.turnAt ?? me.opensAt) : me.state === 'opens' ? me.queueOpensAt : null);
+  // Said aloud when the turn comes: the queue's words leave the card and the Book button takes their place.
+  const wasQueued = useRef(false);
+  const turnCame = wasQueued.current && me.state !== 'queued';
+  useEffect(() => {
+    if (me.state === 'queued') wasQueued.current = true;
+  }, [me.state]);
   const busy = action.busy;
   const about = { lesson: l.lessonType.name, when: fmt.dayAndTime(l.startsAt) };
   const say = (id: string) => toast(intl.formatMessage({ id }, about));
@@ -261,7 +276,10 @@ function LessonAction({ lesson: l }: { lesson: ScheduleLesson }) {
       content = (
         <span className="muted">
           {me.queueOpensAt ? (
-            <FormattedMessage id="member.schedule.opensWithQueue" values={{ when: fmt.dayAndTime(me.opensAt), queueFrom: fmt.clock(me.queueOpensAt) }} />
+            <FormattedMessage
+              id="member.schedule.opensWithQueue"
+              values={{ when: fmt.dayAndTime(me.opensAt), queueFrom: fmt.dayOf(me.queueOpensAt) === fmt.dayOf(me.opensAt) ? fmt.clock(me.queueOpensAt) : fmt.dayAndTime(me.queueOpensAt) }}
+            />
           ) : (
             <FormattedMessage id="member.schedule.opens" values={{ when: fmt.dayAndTime(me.opensAt) }} />
           )}
@@ -337,6 +355,9 @@ function LessonAction({ lesson: l }: { lesson: ScheduleLesson }) {
   return (
     <>
       <div className="actions">{content}</div>
+      <span className="visually-hidden" role="status">
+        {turnCame && me.state === 'bookable' ? intl.formatMessage({ id: 'member.schedule.turnCame' }, about) : ''}
+      </span>
       <ProblemAlert error={action.error} />
     </>
   );
