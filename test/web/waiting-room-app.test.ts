@@ -122,5 +122,10 @@ describe('a waiting room for an announced opening', () => {
     await latePage.getByRole('status').filter({ hasText: '順番が来ました。' }).waitFor({ state: 'attached' });
     await lateCard.getByRole('button', { name: '予約する' }).click();
     await lateCard.getByText('予約済み').waitFor();
+
+    // The desk's page of the lesson: the opening's queue, five queued and all let in.
+    await settings.goto(`${web.base}/lessons/${lessonId}`);
+    await settings.getByText(/Waiting room for the opening at .*: 5 queued, 5 let in so far \(Lottery\)/).waitFor();
+    await expectAccessible(settings, 'the lesson page with its waiting room');
   });
 });

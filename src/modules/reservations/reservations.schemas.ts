@@ -92,6 +92,16 @@ export const waitlistList = z.object({ items: z.array(waitlistEntryDto.extend({ 
 export const roster = z.object({
   reservations: z.array(reservationDto.extend({ memberName: z.string(), memberNumber: z.number().int() })),
   waitlist: z.array(waitlistEntryDto.extend({ memberName: z.string(), memberNumber: z.number().int() })),
+  waitingRoom: z
+    .object({
+      opensAt: instant,
+      order: z.enum(['arrival', 'lottery']),
+      queued: z.int().describe('Members who queued for the opening (every lesson of it)'),
+      letIn: z.int().describe('Of them, let in so far'),
+      drawnAt: instant.nullable().describe('When the places were given; null before the opening'),
+    })
+    .nullable()
+    .describe('The waiting room of the opening of this lesson\'s booking window; null when nobody queued for it'),
 });
 
 const queuedState = z.object({

@@ -13,7 +13,7 @@ import { eligibility, lockMember } from './eligibility.js';
 import { applyPenalty } from './penalties.js';
 import { studioWords } from './notify.js';
 import { waitlistService } from './waitlist.service.js';
-import { assertPastGate, gatesFor, joinWaitingRoom, standingOf } from './waiting-room.service.js';
+import { assertPastGate, gatesFor, joinWaitingRoom, roomSummary, standingOf } from './waiting-room.service.js';
 import { reservationsRepo, waitlistRepo, type Reservation, type WaitlistEntry } from './reservations.repo.js';
 
 type Lesson = NonNullable<Awaited<ReturnType<typeof reservationsRepo.lesson>>>;
@@ -232,11 +232,13 @@ export const reservationsService = {
     return toReservation(r);
   },
 
-  /** Who is booked and who waits, for the instructor and the front desk. */
+  /** Who is booked and who waits (and who queues for its opening), for the instructor and the front desk. */
   async roster(ctx: TenantContext, lessonId: string) {
-    await lessonOrThrow(ctx.db, lessonId);
-    const [rows, waitlist] = await Promise.all([reservationsRepo.roster(ctx.db, lessonId), waitlistService.forLesson(ctx, lessonId)]);
+    const lesson = await lessonOrThrow(ctx.db, lessonId);
+    const opensAt = windowOf(lesson.starts_at, policyOf(await studioBookingRules(ctx.db), lesson), ctx.tenant.timezone).opensAt;
+    const [rows, waitlist, waitingRoom] = await Promise.all([reservationsRepo.roster(ctx.db, lessonId), waitlistService.forLesson(ctx, lessonId), roomSummary(ctx, opensAt)]);
     return {
+      waitingRoom,
       reservations: rows.map((r) => ({ ...toReservation(r), memberName: `${r.family_name} ${r.given_name}`, memberNumber: Number(r.member_number) })),
       waitlist,
     };

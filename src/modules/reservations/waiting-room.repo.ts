@@ -22,6 +22,9 @@ export const waitingRoomRepo = {
       .where('e.opens_at', 'in', opensAt)
       .execute(),
 
+  queued: async (db: Tx, opensAt: Date) =>
+    Number((await db.selectFrom('app.waiting_room_entries').select((eb) => eb.fn.countAll<string>().as('n')).where('opens_at', '=', opensAt).executeTakeFirstOrThrow()).n),
+
   /** Makes the opening's room unless it is there; whether this call made it. Takes no lock on a room that is. */
   ensureRoom: async (db: Tx, room: Pick<WaitingRoom, 'opens_at' | 'admission_order' | 'admit_per_second'>) =>
     (await db.insertInto('app.waiting_rooms').values(room).onConflict((oc) => oc.columns(['tenant_id', 'opens_at']).doNothing()).executeTakeFirst()).numInsertedOrUpdatedRows === 1n,

@@ -48,6 +48,7 @@ describe('a studio without a waiting room', () => {
     const [m] = await members(1);
     expect(await stateOf(m!, lessonId, '2026-12-09')).toEqual({ state: 'opens', opensAt: tokyo('2026-12-02T12:00:00').toISOString(), queueOpensAt: null });
     await refused(() => queue(m!, lessonId), 409, 'no_waiting_room');
+    expect((await staff.ok('GET', `/api/lessons/${lessonId}/reservations`)).waitingRoom).toBeNull();
     setNow('2026-12-02T12:00:00');
     expect((await book(m!, lessonId)).statusCode).toBe(201);
   });
@@ -99,6 +100,12 @@ describe('a waiting room in arrival order', () => {
     expect((await staff.send('POST', `/api/lessons/${early}/reservations`, { memberId: q[6]!.memberId })).statusCode).toBe(201);
 
     setNow('2026-12-03T12:00:01.100');
+    // The desk sees the opening's queue on each of its lessons.
+    for (const lessonId of [early, late]) {
+      expect((await staff.ok('GET', `/api/lessons/${lessonId}/reservations`)).waitingRoom).toEqual({
+        opensAt, order: 'arrival', queued: 6, letIn: 4, drawnAt: tokyo('2026-12-03T12:00:00').toISOString(),
+      });
+    }
     expect(await stateOf(q[2]!, early, '2026-12-10')).toEqual({ state: 'bookable' });
     expect((await book(q[2]!, early)).statusCode).toBe(201);
     await refused(() => book(q[5]!, early), 409, 'waiting_room_turn');

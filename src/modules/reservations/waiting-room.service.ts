@@ -153,3 +153,16 @@ export async function joinWaitingRoom(
   }
   return gateNow();
 }
+
+/** An opening's queue as the desk sees it: how many queued and how many are let in so far. */
+export async function roomSummary(ctx: TenantContext, opensAt: Date) {
+  const [room] = await waitingRoomRepo.rooms(ctx.db, [opensAt]);
+  if (!room) return null;
+  return {
+    opensAt: room.opens_at.toISOString(),
+    order: room.admission_order,
+    queued: await waitingRoomRepo.queued(ctx.db, opensAt),
+    letIn: Math.min(admittedThrough(room, ctx.now), room.last_position),
+    drawnAt: room.drawn_at?.toISOString() ?? null,
+  };
+}

@@ -11586,6 +11586,19 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "booked" | "attended" | "no_show" | "cancelled" | "late_cancelled" | "released";
                             }[];
+                            /** @description The waiting room of the opening of this lesson's booking window; null when nobody queued for it */
+                            waitingRoom: {
+                                /** @description When the places were given; null before the opening */
+                                drawnAt: string | null;
+                                /** @description Of them, let in so far */
+                                letIn: number;
+                                /** Format: date-time */
+                                opensAt: string;
+                                /** @enum {string} */
+                                order: "arrival" | "lottery";
+                                /** @description Members who queued for the opening (every lesson of it) */
+                                queued: number;
+                            } | null;
                             waitlist: {
                                 /** Format: uuid */
                                 id: string;

@@ -58,6 +58,7 @@ export function Lesson() {
           )
         }
       </QueryView>
+      {roster.data?.waitingRoom && <WaitingRoomLine room={roster.data.waitingRoom} />}
       <h2><FormattedMessage id="schedule.lesson.roster" /></h2>
       <QueryView query={roster}>
         {(data) => <RosterView roster={data} desk={desk} />}
@@ -71,6 +72,20 @@ export function Lesson() {
       )}
       {manages && lesson.data?.seriesId && <SeriesPanel seriesId={lesson.data.seriesId} fromDate={lesson.data.occurrenceDate ?? format.dayOf(lesson.data.startsAt)} />}
     </>
+  );
+}
+
+/** The queue for the lesson's opening, for the desk on a rush day: how many queued, how many let in so far. */
+function WaitingRoomLine({ room }: { room: NonNullable<Roster['waitingRoom']> }) {
+  const intl = useIntl();
+  const format = useFormat();
+  return (
+    <p>
+      <FormattedMessage
+        id="schedule.lesson.waitingRoom"
+        values={{ opensAt: format.dayAndTime(room.opensAt), queued: room.queued, letIn: room.letIn, order: intl.formatMessage({ id: `setup.waitingRoomOrder.${room.order}` }) }}
+      />
+    </p>
   );
 }
 
