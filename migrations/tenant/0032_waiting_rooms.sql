@@ -16,8 +16,7 @@ create table app.waiting_rooms (
   last_position int not null default 0,
   drawn_at timestamptz,
   created_at timestamptz not null default now(),
-  primary key (tenant_id, opens_at),
-  check (drawn_at is null or drawn_at >= opens_at)
+  primary key (tenant_id, opens_at)
 );
 select app.isolate_by_tenant('app.waiting_rooms');
 

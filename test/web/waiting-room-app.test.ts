@@ -71,40 +71,36 @@ describe('a waiting room for an announced opening', () => {
     const typeName = (await staffApi(web.platform, web.T).ok('GET', '/api/lesson-types')).items.find((t: { id: string }) => t.id === studio.lessonTypeId).name;
     const cardOn = (p: Page) => p.getByRole('article', { name: `10:00の${typeName}` });
     const card = cardOn(page);
-    await card.getByText('受付開始の12:00まで順番待ちに並べます。').waitFor();
+    await card.getByText('今から順番待ちに並べます。予約受付は12:00に始まります。').waitFor();
     for (const m of others.slice(0, 2)) expect((await m.send('POST', '/api/me/waiting-room', { lessonId })).statusCode).toBe(200);
     await card.getByRole('button', { name: '順番待ちに並ぶ' }).click();
-    await card.getByText('順番待ち中です。12:00の抽選で順番が決まります。').waitFor();
+    await card.getByText('順番待ち中です。11:59に抽選で順番が決まり、受付開始までにここに表示されます。').waitFor();
     expect((await others[2]!.send('POST', '/api/me/waiting-room', { lessonId })).json()).toMatchObject({ state: 'queued', position: null });
     await expectAccessible(page, 'a member waiting for the draw');
 
-    // The opening: the phone asks again by itself, and shows the place the draw gave her.
-    await moveTo(page, opening('12:00:00.100'));
-    const standing = async () => (await member.send('GET', `/api/me/schedule?from=${lessonDay}&days=1`)).json().lessons.find((l: { id: string }) => l.id === lessonId).me;
+    // The draw, a minute before the opening: the phone asks again by itself at its own moment after it, and shows
+    // the place the lot gave her and the moment of her turn, before booking opens.
+    await moveTo(page, opening('11:59:50'));
     await page.clock.runFor(4000);
+    const standing = async () => (await member.send('GET', `/api/me/schedule?from=${lessonDay}&days=1`)).json().lessons.find((l: { id: string }) => l.id === lessonId).me;
     const { position, turnAt } = await standing();
+    expect(position).toBeGreaterThanOrEqual(1);
+    await card.getByText(`順番待ち ${position}番目`).waitFor();
+    await card.getByText(`${fmt.clockSeconds(turnAt)}に順番が来ます。この画面のままお待ちください。`).waitFor();
 
-    // A member who comes after the opening queues behind the four drawn: fifth, her turn at 12:00:04.
+    // A member who comes after the draw queues behind the four drawn: fifth, her turn at 12:00:04.
     const latecomer = await memberWithSession(web.platform, web.T, studio);
     const latePage = await phoneAt(latecomer.token);
     const lateCard = cardOn(latePage);
-    await lateCard.getByText('予約が集中しています。順番待ちに並ぶと、順番が来たら予約できます。').waitFor();
     await lateCard.getByRole('button', { name: '順番待ちに並ぶ' }).click();
     await lateCard.getByText('順番待ち 5番目').waitFor();
     await lateCard.getByText('12:00:04に順番が来ます。この画面のままお待ちください。').waitFor();
     await review(latePage, 'member-waiting-room-ja-phone');
 
-    expect(position).toBeGreaterThanOrEqual(1);
-    if (position === 1) {
-      await card.getByRole('button', { name: '予約する' }).waitFor();
-    } else {
-      await card.getByText(`順番待ち ${position}番目`).waitFor();
-      await card.getByText(`${fmt.clockSeconds(turnAt)}に順番が来ます。この画面のままお待ちください。`).waitFor();
-      // Her turn: the phone asks again at the moment it was told, and the Book button is there.
-      await moveTo(page, new Date(Date.parse(turnAt) + 100));
-      await page.clock.runFor(4000);
-      await card.getByRole('button', { name: '予約する' }).waitFor();
-    }
+    // Her turn: the phone asks again at the moment it was told, and the Book button is there.
+    await moveTo(page, new Date(Date.parse(turnAt) + 100));
+    await page.clock.runFor(4000);
+    await card.getByRole('button', { name: '予約する' }).waitFor();
     await card.getByRole('button', { name: '予約する' }).click();
     await card.getByText('予約済み').waitFor();
     const mine = (await member.send('GET', '/api/me/reservations')).json().items;

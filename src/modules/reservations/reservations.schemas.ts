@@ -110,6 +110,8 @@ const queuedState = z.object({
   order: z.enum(['arrival', 'lottery']),
   position: z.int().nullable().describe('My place in the queue; null until a lottery is drawn at the opening'),
   turnAt: instant.nullable().describe('When my place is let in; null until my place is known'),
+  drawAt: instant.describe('When the places are drawn (a minute before the opening): whoever joins later queues behind'),
+  checkAt: instant.describe('When to ask again: my turn, or my own moment after the draw to learn my place'),
 });
 
 /** Where I stand in an opening's waiting room: queued, or let in (free to book). */

@@ -7,7 +7,7 @@ import { applyPenalty } from './penalties.js';
 import type { ReservationJobDeps } from './notify.js';
 import { reservationsRepo } from './reservations.repo.js';
 import { waitingRoomRepo } from './waiting-room.repo.js';
-import { drawIfDue } from './waiting-room.service.js';
+import { drawAtOf, drawIfDue } from './waiting-room.service.js';
 import { expireOffers, promoteWaitlist } from './waitlist.service.js';
 
 const PAGE = 500;
@@ -83,12 +83,12 @@ export async function runReservationUpkeep(deps: ReservationJobDeps, tenantId: s
   return { tenantId, offersLapsed: lapsed.length, ...tally, noShows };
 }
 
-/** The draw of a waiting room's lottery, queued for its opening by its first join (a look after the opening draws it too). */
+/** The draw of a waiting room, queued for a minute before its opening by its first join (a look after then draws it too). */
 export async function runWaitingRoomDraw(deps: ReservationJobDeps, tenantId: string, opensAt: Date, now: Date) {
   const job = await tenantJob(deps.directory, tenantId, now);
   if (!job) return null;
   // The job queue's clock ran ahead of the app's: fail, and graphile-worker runs the job again a moment later.
-  if (now < opensAt) throw new Error(`waiting room of ${opensAt.toISOString()} not open yet at ${now.toISOString()}`);
+  if (now < drawAtOf(opensAt)) throw new Error(`waiting room of ${opensAt.toISOString()} not due for its draw at ${now.toISOString()}`);
   const room = await job.transaction((ctx) => drawIfDue(ctx, opensAt));
   return room ? { drawnAt: room.drawn_at, places: room.last_position } : null;
 }

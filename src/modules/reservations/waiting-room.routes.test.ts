@@ -75,10 +75,12 @@ describe('a waiting room in arrival order', () => {
       setNow(`2026-12-03T11:55:0${i}`);
       joined.push((await queue(m, m === q[1] ? late : early)).json());
     }
-    expect(joined).toEqual([1, 2, 3, 4, 5].map((position, i) => ({ state: 'queued', opensAt, order: 'arrival', position, turnAt: turn(String(Math.floor(i / 2))) })));
+    const drawAt = tokyo('2026-12-03T11:59:00').toISOString();
+    const queued = (position: number, turnAt: string) => ({ state: 'queued', opensAt, order: 'arrival', position, turnAt, drawAt, checkAt: turnAt });
+    expect(joined).toEqual([1, 2, 3, 4, 5].map((position, i) => queued(position, turn(String(Math.floor(i / 2))))));
     // Asking again (a new request, not a replay) finds the same place; either lesson of the opening shows it.
     expect((await queue(q[2]!, late)).json()).toMatchObject({ position: 3 });
-    expect(await stateOf(q[2]!, late, '2026-12-10')).toEqual({ state: 'queued', opensAt, order: 'arrival', position: 3, turnAt: turn('1') });
+    expect(await stateOf(q[2]!, late, '2026-12-10')).toEqual(queued(3, turn('1')));
     // Booking has not opened yet, queue or not.
     await refused(() => book(q[0]!, early), 422, 'not_open_yet');
 
@@ -95,7 +97,7 @@ describe('a waiting room in arrival order', () => {
     // One who never queued joins behind the queue; nobody jumps it by booking straight away.
     expect(await stateOf(q[5]!, early, '2026-12-10')).toEqual({ state: 'queue', opensAt, opened: true });
     await refused(() => book(q[5]!, early), 409, 'waiting_room');
-    expect((await queue(q[5]!, early)).json()).toEqual({ state: 'queued', opensAt, order: 'arrival', position: 6, turnAt: turn('2') });
+    expect((await queue(q[5]!, early)).json()).toEqual(queued(6, turn('2')));
     // The desk books whoever it likes: the queue is for members' own bookings.
     expect((await staff.send('POST', `/api/lessons/${early}/reservations`, { memberId: q[6]!.memberId })).statusCode).toBe(201);
 
@@ -152,7 +154,14 @@ describe('a waiting room by lottery', () => {
     const opensAt = tokyo('2026-12-05T12:00:00').toISOString();
     setNow('2026-12-05T11:40:00');
     const q = await members(10);
-    for (const m of q) expect((await queue(m, lessonId)).json()).toEqual({ state: 'queued', opensAt, order: 'lottery', position: null, turnAt: null });
+    const drawAt = tokyo('2026-12-05T11:59:00');
+    for (const m of q) {
+      const standing = (await queue(m, lessonId)).json();
+      expect(standing).toMatchObject({ state: 'queued', opensAt, order: 'lottery', position: null, turnAt: null, drawAt: drawAt.toISOString() });
+      // Each phone asks for its place at a moment of its own in the 45 s after the draw, not all at the opening.
+      expect(Date.parse(standing.checkAt) - drawAt.getTime()).toBeGreaterThanOrEqual(0);
+      expect(Date.parse(standing.checkAt) - drawAt.getTime()).toBeLessThanOrEqual(45_000);
+    }
     expect(await stateOf(q[0]!, lessonId, '2026-12-12')).toMatchObject({ state: 'queued', position: null });
     // The studio changing its mind during a queue changes nothing for that queue.
     await staff.ok('PATCH', '/api/settings/booking', { waitingRoomOrder: 'arrival' }, 200);
@@ -175,7 +184,8 @@ describe('a waiting room by lottery', () => {
     q.forEach((m, i) => {
       const position = placeOf.get(m.memberId)!;
       // Turns count from the draw, at 12:00:00.200.
-      expect(seen[i]).toEqual(position <= 2 ? { state: 'bookable' } : { state: 'queued', opensAt, order: 'lottery', position, turnAt: new Date(Date.parse(opensAt) + 200 + Math.floor((position - 1) / 2) * 1000).toISOString() });
+      const turnAt = new Date(Date.parse(opensAt) + 200 + Math.floor((position - 1) / 2) * 1000).toISOString();
+      expect(seen[i]).toEqual(position <= 2 ? { state: 'bookable' } : { state: 'queued', opensAt, order: 'lottery', position, turnAt, drawAt: drawAt.toISOString(), checkAt: turnAt });
     });
     const winner = q.find((m) => placeOf.get(m.memberId) === 1)!;
     const last = q.find((m) => placeOf.get(m.memberId) === 10)!;
@@ -184,6 +194,26 @@ describe('a waiting room by lottery', () => {
     expect((await queue(walkIn, lessonId)).json()).toMatchObject({ order: 'lottery', position: 11 });
     const jobs = await admin.query(`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'waiting_room_draw' and key = $1`, [`waiting_room_draw:${tenant.id}:${opensAt}`]);
     expect(jobs.rows[0].n).toBe(1);
+  });
+
+  it('draws a minute before the opening, so places are known in advance, and queues a last-minute joiner behind', async () => {
+    await staff.ok('PATCH', '/api/settings/booking', { waitingRoomOrder: 'lottery' }, 200);
+    const lessonId = await lessonAt('2026-12-15T07:00:00');
+    setNow('2026-12-08T11:50:00');
+    const q = await members(4);
+    for (const m of q.slice(0, 3)) await queue(m, lessonId);
+    setNow('2026-12-08T11:59:10');
+    const places: number[] = [];
+    for (const m of q.slice(0, 3)) places.push(((await stateOf(m, lessonId, '2026-12-15')) as { position: number }).position);
+    expect([...places].sort()).toEqual([1, 2, 3]);
+    setNow('2026-12-08T11:59:30');
+    expect((await queue(q[3]!, lessonId)).json()).toMatchObject({ position: 4, turnAt: tokyo('2026-12-08T12:00:01').toISOString() });
+    // Still not open: the draw lets nobody book early.
+    await refused(() => book(q[places.indexOf(1)]!, lessonId), 422, 'not_open_yet');
+    // Turns count from the opening, not from the draw.
+    setNow('2026-12-08T12:00:00');
+    expect((await book(q[places.indexOf(2)]!, lessonId)).statusCode).toBe(201);
+    await refused(() => book(q[places.indexOf(3)]!, lessonId), 409, 'waiting_room_turn');
   });
 
   it('has no queue at an opening nobody queued for', async () => {

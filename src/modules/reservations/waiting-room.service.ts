@@ -11,18 +11,29 @@ const MINUTE = 60 * SECOND;
 const LONGEST_BEFORE = 120 * MINUTE;
 // A queue still running a day after its opening would be one nobody waits in any more: the opening is then open.
 const ROOM_SPAN = 24 * 60 * MINUTE;
+// The places are drawn a minute before the opening, so every phone learns its turn during that minute (each at a
+// moment of its own, spread over READ_SPREAD by its lot) instead of all asking at the opening, a rush of its own.
+const DRAW_LEAD = MINUTE;
+const READ_SPREAD = 45 * SECOND;
+
+/** When an opening's places are drawn: whoever queues later is a latecomer, placed behind them. */
+export const drawAtOf = (opensAt: Date) => new Date(opensAt.getTime() - DRAW_LEAD);
+
+/** Turns start at the opening, or at the draw when it came late, so a late draw lets nobody in at once. */
+const firstTurn = (room: WaitingRoom) => (room.drawn_at && room.drawn_at > room.opens_at ? room.drawn_at : room.opens_at);
 
 /** When members may start queueing for an opening; null: the studio has no waiting room. */
 export const queueOpensAt = (rules: WaitingRoomRules, opensAt: Date) =>
   rules.minutesBefore === null ? null : new Date(opensAt.getTime() - rules.minutesBefore * MINUTE);
 
 /**
- * How many places are let in by `now`: a batch at the draw and another each second after it, so the platform's
- * rate and not the crowd's size sets the load. Counted from the draw, so a late draw lets nobody in at once.
+ * How many places are let in by `now`: a batch at the opening and another each second after it, so the
+ * platform's rate and not the crowd's size sets the load. Nobody before the draw.
  */
 export function admittedThrough(room: WaitingRoom, now: Date) {
-  if (room.drawn_at === null || now < room.drawn_at) return 0;
-  return room.admit_per_second * (Math.floor((now.getTime() - room.drawn_at.getTime()) / SECOND) + 1);
+  const first = firstTurn(room);
+  if (room.drawn_at === null || now < first) return 0;
+  return room.admit_per_second * (Math.floor((now.getTime() - first.getTime()) / SECOND) + 1);
 }
 
 /**
@@ -30,13 +41,13 @@ export function admittedThrough(room: WaitingRoom, now: Date) {
  * (before the draw, as if it is drawn at the opening).
  */
 export const turnOf = (room: WaitingRoom, position: number) =>
-  new Date((room.drawn_at ?? room.opens_at).getTime() + Math.floor((position - 1) / room.admit_per_second) * SECOND);
+  new Date(firstTurn(room).getTime() + Math.floor((position - 1) / room.admit_per_second) * SECOND);
 
 /** What stands between a member and booking a lesson of an opening. */
 export type Gate =
   | { kind: 'open' }
   | { kind: 'join'; opensAt: Date }
-  | { kind: 'queued'; opensAt: Date; order: WaitingRoom['admission_order']; position: number | null; turnAt: Date | null };
+  | { kind: 'queued'; opensAt: Date; order: WaitingRoom['admission_order']; position: number | null; turnAt: Date | null; checkAt: Date };
 
 const OPEN: Gate = { kind: 'open' };
 
@@ -45,7 +56,10 @@ function gateOf(rules: WaitingRoomRules, opensAt: Date, now: Date, room: Waiting
     if (entry.position !== null && entry.position <= admittedThrough(room, now)) return OPEN;
     // Before the draw a place in arrival order is the entry's arrival; a lottery's is not known yet.
     const position = entry.position ?? (room.admission_order === 'arrival' ? entry.arrival_place : null);
-    return { kind: 'queued', opensAt, order: room.admission_order, position, turnAt: position === null ? null : turnOf(room, position) };
+    const turnAt = position === null ? null : turnOf(room, position);
+    // When to look again: at the turn, or (a lottery's place not known yet) at this entry's own moment after the draw.
+    const checkAt = turnAt ?? new Date(drawAtOf(opensAt).getTime() + Math.round(entry.lot * READ_SPREAD));
+    return { kind: 'queued', opensAt, order: room.admission_order, position, turnAt, checkAt };
   }
   const from = queueOpensAt(rules, opensAt);
   if (from === null || now < from) return OPEN;
@@ -71,7 +85,7 @@ export async function gatesFor(ctx: TenantContext, rules: WaitingRoomRules, memb
     const [rooms, entries] = await Promise.all([waitingRoomRepo.rooms(ctx.db, near), waitingRoomRepo.entries(ctx.db, memberId, near)]);
     const byOpening = new Map(rooms.map((r) => [r.opens_at.getTime(), r]));
     let mine = new Map(entries.map((e) => [e.opens_at.getTime(), e]));
-    const due = p.draw ? rooms.filter((r) => r.drawn_at === null && ctx.now >= r.opens_at) : [];
+    const due = p.draw ? rooms.filter((r) => r.drawn_at === null && ctx.now >= drawAtOf(r.opens_at)) : [];
     for (const room of due) byOpening.set(room.opens_at.getTime(), (await drawIfDue(ctx, room.opens_at)) ?? room);
     if (due.length > 0) mine = new Map((await waitingRoomRepo.entries(ctx.db, memberId, near)).map((e) => [e.opens_at.getTime(), e]));
     for (const o of near) gates.set(o.getTime(), gateOf(rules, o, ctx.now, byOpening.get(o.getTime()), mine.get(o.getTime())));
@@ -91,7 +105,7 @@ export async function drawIfDue(ctx: TenantContext, opensAt: Date): Promise<Wait
 export function assertPastGate(gate: Gate) {
   if (gate.kind === 'join') throw new AppError('conflict', text('reservations.waiting_room.join_first'), { reason: 'waiting_room', opensAt: gate.opensAt.toISOString() });
   if (gate.kind === 'queued') {
-    throw new AppError('conflict', gate.turnAt ? text('reservations.waiting_room.wait_turn', { at: gate.turnAt, position: gate.position! }) : text('reservations.waiting_room.wait_draw', { at: gate.opensAt }), {
+    throw new AppError('conflict', gate.turnAt ? text('reservations.waiting_room.wait_turn', { at: gate.turnAt, position: gate.position! }) : text('reservations.waiting_room.wait_draw', { at: drawAtOf(gate.opensAt) }), {
       reason: 'waiting_room_turn',
       position: gate.position,
       turnAt: gate.turnAt?.toISOString() ?? null,
@@ -103,6 +117,7 @@ type Queued = Extract<Gate, { kind: 'queued' }>;
 
 const queuedDto = (gate: Queued) => ({
   state: 'queued' as const, opensAt: gate.opensAt.toISOString(), order: gate.order, position: gate.position, turnAt: gate.turnAt?.toISOString() ?? null,
+  drawAt: drawAtOf(gate.opensAt).toISOString(), checkAt: gate.checkAt.toISOString(),
 });
 
 /** A lesson's state for the member as its opening's queue has it; null when no queue stands in the way. */
@@ -139,10 +154,11 @@ export async function joinWaitingRoom(
   const gate = await gateNow();
   if (gate.kind !== 'join') return gate;
   const made = await waitingRoomRepo.ensureRoom(ctx.db, { opens_at: window.opensAt, admission_order: rules.order, admit_per_second: admitPerSecond });
-  if (ctx.now < window.opensAt) {
+  const drawAt = drawAtOf(window.opensAt);
+  if (ctx.now < drawAt) {
     await waitingRoomRepo.insertEntry(ctx.db, { opens_at: window.opensAt, member_id: memberId, joined_at: ctx.now, position: null });
     const at = window.opensAt.toISOString();
-    if (made) ctx.queueAfterCommit?.('waiting_room_draw', { tenantId: ctx.tenant.id, opensAt: at }, { jobKey: `waiting_room_draw:${ctx.tenant.id}:${at}`, runAt: window.opensAt });
+    if (made) ctx.queueAfterCommit?.('waiting_room_draw', { tenantId: ctx.tenant.id, opensAt: at }, { jobKey: `waiting_room_draw:${ctx.tenant.id}:${at}`, runAt: drawAt });
   } else {
     // A latecomer: behind the draw (made now if nobody has yet), the next place.
     const room = await waitingRoomRepo.lockRoom(ctx.db, window.opensAt);

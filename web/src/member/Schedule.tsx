@@ -45,7 +45,7 @@ const HOUR = 3600_000;
 /** The next moment a lesson's state changes by the clock alone: a waiting room opening, an opening, a turn. */
 function nextMoment(data: ResponseOf<'/api/me/schedule', 'get'>): string | null {
   const moments = data.lessons.flatMap(({ me }) =>
-    me.state === 'queued' ? [me.turnAt ?? me.opensAt] : me.state === 'queue' && !me.opened ? [me.opensAt] : me.state === 'opens' && me.queueOpensAt ? [me.queueOpensAt] : [],
+    me.state === 'queued' ? [me.checkAt] : me.state === 'queue' && !me.opened ? [me.opensAt] : me.state === 'opens' && me.queueOpensAt ? [me.queueOpensAt] : [],
   );
   return moments.length === 0 ? null : moments.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b));
 }
@@ -305,7 +305,7 @@ function LessonAction({ lesson: l }: { lesson: ScheduleLesson }) {
         // Read out when it changes: the place is drawn, then the turn comes, while the member waits on this screen.
         <span role="status">
           {me.position === null ? (
-            <FormattedMessage id="member.schedule.queuedDraw" values={{ time: fmt.clock(me.opensAt) }} />
+            <FormattedMessage id="member.schedule.queuedDraw" values={{ time: fmt.clock(me.drawAt) }} />
           ) : (
             <>
               <span className="badge"><FormattedMessage id="member.schedule.queuedPlace" values={{ position: me.position }} /></span>{' '}
