@@ -14,8 +14,8 @@ export interface LoadTarget {
   token: string;
   /** Overrides LoadOptions.path for this request. */
   path?: string;
-  method?: 'GET' | 'POST';
-  /** Sent as JSON (POST). */
+  method?: 'GET' | 'POST' | 'PATCH';
+  /** Sent as JSON (POST, PATCH). */
   body?: unknown;
   /** A name for the kind of request, passed back to LoadOptions.onResponse. */
   label?: string;

@@ -6,6 +6,10 @@
  *    `POST /api/me/reservations` with their own session, closed loop; bookings/s ÷ pgbench TPS.
  * 2. Opening-minute rush: N members book one lesson of 30 seats at the same instant; exactly 30 must be booked.
  *    Other tenants' ordinary traffic runs at a steady rate meanwhile; its p99 before and during the rush.
+ * 3. The same rush through the studio's waiting room (a lottery): the same members queue before a real opening a
+ *    minute or two ahead, then each does what the web app does (one timetable read after the opening to learn
+ *    their turn, the booking at it), so the platform's admission rate and not the crowd sets the load. Exactly 30
+ *    booked again, and the other tenants' p99 before and during, against the same open-loop traffic as part 2.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -13,7 +17,8 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { hashPassword, newSecret } from '../src/platform/auth/secrets.js';
-import { startAppServer, startBenchCluster, withAdmin, type BenchCluster } from './cluster.js';
+import { addDays, localParts, zonedInstant } from '../src/platform/calendar.js';
+import { TSX_ENTRY, startAppServer, startBenchCluster, withAdmin, type BenchCluster } from './cluster.js';
 import { createPooledTenants, type DensitySettings, type TenantCredential } from './density.js';
 import { readFileSync } from 'node:fs';
 import { WORK_DIR, fmt, log, mapConcurrent, percentile, processTree, ratio, sleep, sortedCopy, table, unmeasuredSection } from './lib.js';
@@ -41,6 +46,8 @@ export interface ReservationSettings {
   otherRate: number;
   baselineMs: number;
   setupConcurrency: number;
+  /** Places the waiting room lets in each second (part 3): the server's WAITING_ROOM_ADMIT_PER_SECOND. */
+  waitingRoomRate: number;
 }
 
 export interface ReservationPorts {
@@ -63,6 +70,74 @@ export interface Window {
   non2xx: number;
 }
 
+/** CPU time (ms, user + system) of the app server and of PostgreSQL (all its processes) over a rush. */
+export interface RushCpu {
+  app: number;
+  pg: number;
+}
+
+/** A rush lesson as the superuser finds it afterwards, against the answers' count of "waitlisted". */
+export interface RushChecks {
+  booked: number;
+  held: number;
+  reservations: number;
+  consumed: number;
+  waiting: number;
+  waitlistedAnswers: number;
+}
+
+export interface WaitingRoomRush {
+  /** The studio's settings and the server's rate: members queue `minutesBefore` the opening, `rate` let in a second. */
+  minutesBefore: number;
+  order: 'lottery';
+  rate: number;
+  members: number;
+  connections: number;
+  /**
+   * Every member's `POST /api/me/waiting-room` before the opening, `connections` at a time (closed loop), a refused
+   * one (503) tried again a moment later; latencies of every request, joins/s of members placed.
+   */
+  joins: {
+    members: number;
+    joined: number;
+    requests: number;
+    durationMs: number;
+    perS: number;
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    statuses: Record<string, number>;
+    /** Where members stood after their last try (`queued`, with no place yet in a lottery; or the refusal's reason). */
+    states: Record<string, number>;
+    /** How long before the opening the last join was answered. */
+    doneBeforeOpeningMs: number;
+    firstFailure: string | null;
+  };
+  /**
+   * Each member's timetable read after the opening (the first one draws the lottery), with the app's retries of a
+   * server error and its reads again of a place not drawn yet; `states`: what each member's last read found.
+   */
+  reads: { requests: number; retries: number; p50Ms: number; p99Ms: number; maxMs: number; states: Record<string, number>; rereads: number; lastAnsweredMs: number; firstFailure: string | null };
+  /** Each member's booking at their turn, latency from the moment it was sent. */
+  bookings: {
+    requests: number;
+    statuses: Record<string, number>;
+    outcomes: Record<string, number>;
+    p50Ms: number;
+    p90Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    /** When the last place's turn came (floor((N − 1) / rate) s after the opening), and when the last answer came. */
+    lastTurnMs: number;
+    allAnsweredMs: number;
+    firstFailure: string | null;
+  };
+  /** CPU time (ms) of the app server and of PostgreSQL from the opening until the last booking's answer. */
+  cpuMs: RushCpu;
+  checks: RushChecks & { queued: number; placed: number; drawn: number; admitPerSecond: number };
+  others: { before: Window; joins: Window; reads?: Window; during: Window; after: Window; firstFailure: string | null };
+}
+
 export interface ReservationsResult {
   settings: ReservationSettings;
   loadAverage: { start: number[]; end: number[] };
@@ -82,9 +157,13 @@ export interface ReservationsResult {
     p99Ms: number;
     allAnsweredMs: number;
     firstFailure: string | null;
-    checks: { booked: number; held: number; reservations: number; consumed: number; waiting: number; waitlistedAnswers: number };
+    checks: RushChecks;
+    /** From the release until the last answer. Absent in results of runs made before it was measured. */
+    cpuMs?: RushCpu;
   };
   others: { before: Window; during: Window; after: Window; firstFailure: string | null };
+  /** Absent in results of runs made before the part existed. */
+  waitingRoom?: WaitingRoomRush;
   totalSeconds: number;
 }
 
@@ -112,7 +191,7 @@ interface Member {
   token: string;
 }
 
-async function call(port: number, host: string, token: string, method: 'GET' | 'POST', url: string, body?: unknown, expect = method === 'POST' ? 201 : 200) {
+async function call(port: number, host: string, token: string, method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown, expect = method === 'POST' ? 201 : 200) {
   const res = await probe({ port, host, token, method, path: url, body, headers: idem() }, url);
   if (res.status !== expect) throw new Error(`${method} ${url} at ${host} answered ${res.status}: ${res.body.slice(0, 500)}`);
   return JSON.parse(res.body) as Record<string, unknown> & { id: string };
@@ -195,6 +274,13 @@ function cpuMs(roots: number[]): number {
   }
   return ticks * 10;
 }
+
+/** The CPU used so far by the app server and by PostgreSQL, to subtract across a window. */
+const cpuOf = (pids: { app: number; pg: number }): RushCpu => ({ app: cpuMs([pids.app]), pg: cpuMs([pids.pg]) });
+const cpuSince = (pids: { app: number; pg: number }, from: RushCpu): RushCpu => {
+  const now = cpuOf(pids);
+  return { app: now.app - from.app, pg: now.pg - from.pg };
+};
 
 const count = async (adminUrl: string, text: string, params: unknown[] = []) =>
   withAdmin(adminUrl, async (c) => Number((await c.query<{ n: string }>(text, params)).rows[0]!.n));
@@ -303,12 +389,319 @@ function windowOf(samples: Array<{ at: number; ms: number; status: number }>, fr
   };
 }
 
+/**
+ * A rush's answers by HTTP status and by outcome (the body's outcome, or its refusal's reason), with the first one
+ * that is neither a booking, a waitlist place nor "full".
+ */
+function tally(answers: Array<{ status: number; body: string }>) {
+  const statuses: Record<string, number> = {};
+  const outcomes: Record<string, number> = {};
+  let firstFailure: string | null = null;
+  for (const a of answers) {
+    statuses[a.status] = (statuses[a.status] ?? 0) + 1;
+    let outcome = `HTTP ${a.status}`;
+    try {
+      const body = JSON.parse(a.body) as { outcome?: string; reason?: string };
+      outcome = body.outcome ?? body.reason ?? outcome;
+    } catch {
+      // not JSON
+    }
+    outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    if (a.status !== 201 && !(a.status === 409 && outcome === 'full')) firstFailure ??= `${a.status}: ${a.body.slice(0, 300)}`;
+  }
+  return { statuses, outcomes, firstFailure };
+}
+
+/** The rush lesson's seats, bookings, credits consumed and waitlist as the superuser finds them. */
+async function rushChecks(adminUrl: string, lessonId: string, waitlistedAnswers: number): Promise<RushChecks> {
+  return withAdmin(adminUrl, async (c) => {
+    const one = async (text: string) => Number((await c.query<{ n: string }>(text, [lessonId])).rows[0]!.n);
+    return {
+      booked: await one(`select booked as n from app.lessons where id = $1`),
+      held: await one(`select held as n from app.lessons where id = $1`),
+      reservations: await one(`select count(*) as n from app.reservations where lesson_id = $1 and status = 'booked'`),
+      consumed: await one(`select count(*) as n from app.credit_ledger where kind = 'consume' and reference_id in (select id from app.reservations where lesson_id = $1)`),
+      waiting: await one(`select count(*) as n from app.waitlist_entries where lesson_id = $1 and status = 'waiting'`),
+      waitlistedAnswers,
+    };
+  });
+}
+
+const rushHolds = (c: RushChecks, outcomes: Record<string, number>, seats: number) =>
+  c.booked === seats && c.reservations === seats && c.consumed === seats && (outcomes.booked ?? 0) === seats && c.waiting === c.waitlistedAnswers;
+
+/* ------------------------------------------------------------------------------------------------------------
+ * 3. The same rush through a waiting room
+ * ---------------------------------------------------------------------------------------------------------- */
+
+const WAITING_ROOM_MINUTES_BEFORE = 10;
+/**
+ * How far ahead the opening is at least: the quiet baseline, then time for every member to join before it (the
+ * joins take their turns on the queue; 20 ms a member is a third of the rate a quick run measured), and a margin.
+ */
+const openingLeadMs = (s: ReservationSettings) => s.baselineMs + 20 * s.members + 30_000 + DRAW_LEAD_MS;
+/** The places are drawn this long before the opening (waiting-room.service.ts): the joins must be over by then. */
+const DRAW_LEAD_MS = 60_000;
+/**
+ * The opening lesson's window opens this many days before its day: six days after the opening is later than every
+ * lesson of parts 1 and 2 (at most 5.5 days ahead), so no member's booking of it overlaps one they hold.
+ */
+const OPENING_DAYS_BEFORE = 6;
+/** The web app's spread of a queue's phones around a moment the server named (useRefreshAt in web/src/member/Schedule.tsx). */
+const APP_SPREAD_MS = 1_500;
+/** And its pause before reading again when the moment has already passed by the phone's clock. */
+const APP_REREAD_MS = 2_000;
+/**
+ * The app's reads retry a server error (a 503 when the studio's share of the database is busy) twice, after 1 s
+ * and 2 s (the query client's retry in web/src/api/client.ts, react-query's delays); its writes never retry.
+ */
+const APP_READ_RETRY_DELAYS_MS = [1_000, 2_000];
+/** A member whose join was refused taps again a moment later, a few times: the queue is open for minutes. */
+const JOIN_TRIES = 5;
+const JOIN_RETRY_MS = 1_000;
+const serverError = (status: number) => status === 0 || status >= 500;
+
+type MyState = { state: string; position?: number | null; turnAt?: string | null; opensAt?: string; checkAt?: string };
+
+/**
+ * Part 3: a lesson of the rush's seats in a lesson type whose window opens at the next whole minute far enough
+ * ahead, the studio's waiting room on (a lottery), every member queued before the draw (a minute before the
+ * opening), then each member's phone as the web app runs it: a timetable read at the moment its join named
+ * (`checkAt`, spread over the 45 s after the draw by the entry's lot; the first read after the draw draws it if
+ * the job has not), and the booking at the turn it names (with up to 1.5 s of spread; half ask for the waitlist,
+ * as in part 2).
+ */
+async function waitingRoomRush(cluster: BenchCluster, port: number, pids: { app: number; pg: number }, s: ReservationSettings, main: Studio, people: Member[], background: LoadTarget[]): Promise<WaitingRoomRush> {
+  const owner = (method: 'POST' | 'PATCH', url: string, body: unknown) => call(port, main.host, main.cred.token, method, url, body, method === 'POST' ? 201 : 200);
+  const timeZone = await withAdmin(cluster.adminUrl, async (c) => (await c.query<{ timezone: string }>(`select timezone from platform.tenants where id = $1`, [main.cred.id])).rows[0]!.timezone);
+  // The server runs on the real clock, so the opening is a real instant: a whole minute (booking rules speak HH:MM).
+  const opening = new Date(Math.ceil((Date.now() + openingLeadMs(s)) / MINUTE) * MINUTE);
+  const local = localParts(opening, timeZone);
+  const lessonDay = addDays(local.date, OPENING_DAYS_BEFORE);
+  if (zonedInstant(addDays(lessonDay, -OPENING_DAYS_BEFORE), local.time, timeZone).getTime() !== opening.getTime()) {
+    throw new Error(`reservations bench: ${local.date} ${local.time} in ${timeZone} is not the opening ${opening.toISOString()}`);
+  }
+  const type = await owner('POST', '/api/lesson-types', { name: 'Spin 45 (opening)', durationMinutes: 45, bookingRules: { opensDaysBefore: OPENING_DAYS_BEFORE, opensAt: local.time } });
+  const [lessonId] = await addLessons(cluster, { ...main, lessonTypeId: type.id }, [zonedInstant(lessonDay, local.time, timeZone)], 45, s.rushSeats);
+  await owner('PATCH', '/api/settings/booking', { waitingRoomMinutesBefore: WAITING_ROOM_MINUTES_BEFORE, waitingRoomOrder: 'lottery' });
+
+  const agent = new http.Agent({ keepAlive: true, maxSockets: s.rushConnections });
+  const asMember = (m: Member, method: 'GET' | 'POST', url: string, body?: unknown) =>
+    request(agent, { port, host: main.host, token: m.token, method, path: url, body, headers: idem() }).catch((error: unknown) => ({ status: 0, body: (error as Error).message }));
+  const scheduleUrl = `/api/me/schedule?from=${lessonDay}&days=1`;
+  // Every request's latency, retries included (each is load the server carried).
+  const readMs: number[] = [];
+  let readRetries = 0;
+  const readState = async (m: Member) => {
+    let res: { status: number; body: string };
+    for (let attempt = 0; ; attempt++) {
+      const t = performance.now();
+      res = await asMember(m, 'GET', scheduleUrl);
+      readMs.push(performance.now() - t);
+      if (!serverError(res.status) || attempt >= APP_READ_RETRY_DELAYS_MS.length) break;
+      readRetries += 1;
+      await sleep(APP_READ_RETRY_DELAYS_MS[attempt]!);
+    }
+    let me: MyState | undefined;
+    try {
+      me = (JSON.parse(res.body) as { lessons?: Array<{ id: string; me: MyState }> }).lessons?.find((l) => l.id === lessonId)?.me;
+    } catch {
+      // not JSON
+    }
+    return { ...res, me };
+  };
+  // Before anyone queues the lesson must say so: a queue for that opening, not yet open for booking.
+  const first = await readState(people[0]!);
+  if (first.status !== 200 || first.me?.state !== 'queue' || first.me.opensAt !== opening.toISOString()) {
+    throw new Error(`reservations bench: the opening lesson reads ${first.status} ${JSON.stringify(first.me ?? first.body.slice(0, 300))}, not a queue opening at ${opening.toISOString()}`);
+  }
+  readMs.length = 0; // only the reads from the opening are measured
+  log(`reservations: waiting room (lottery, ${s.waitingRoomRate}/s) for the opening at ${local.time} ${timeZone}, ${((opening.getTime() - Date.now()) / 1000).toFixed(0)} s from now`);
+
+  const traffic = backgroundTraffic(background, s.otherRate);
+  await Promise.all(Array.from({ length: s.rushConnections }, () => request(agent, { port, host: main.host, token: '', path: '/readyz' })));
+  await sleep(s.baselineMs);
+
+  // Everyone queues in one burst, as many at a time as there are connections: the worst case of what is in
+  // practice spread over the queue's ten minutes. Each join takes its turn on the room's row.
+  const joinsFrom = performance.now();
+  const joinMs: number[] = [];
+  const joinStatuses: Record<string, number> = {};
+  let joinFailure: string | null = null;
+  const joins = await mapConcurrent(people, s.rushConnections, async (m) => {
+    let res: { status: number; body: string };
+    for (let attempt = 1; ; attempt++) {
+      const t = performance.now();
+      res = await asMember(m, 'POST', '/api/me/waiting-room', { lessonId });
+      joinMs.push(performance.now() - t);
+      joinStatuses[res.status] = (joinStatuses[res.status] ?? 0) + 1;
+      if (!serverError(res.status) || attempt >= JOIN_TRIES) return { ...res, attempts: attempt };
+      await sleep(JOIN_RETRY_MS + Math.random() * JOIN_RETRY_MS);
+    }
+  });
+  const joinsTo = performance.now();
+  const doneBeforeOpeningMs = opening.getTime() - Date.now();
+  // Where each member stands after their last try.
+  const joinStates: Record<string, number> = {};
+  for (const j of joins) {
+    let state = `HTTP ${j.status}`;
+    try {
+      const body = JSON.parse(j.body) as { state?: string; reason?: string; position?: number | null };
+      state = body.state ?? body.reason ?? state;
+      if (j.status === 200 && (body.state !== 'queued' || body.position !== null)) joinFailure ??= `a lottery place before the draw: ${j.body.slice(0, 300)}`;
+    } catch {
+      // not JSON
+    }
+    joinStates[state] = (joinStates[state] ?? 0) + 1;
+    if (j.status !== 200) joinFailure ??= `${j.status} after ${j.attempts} tries: ${j.body.slice(0, 300)}`;
+  }
+  const joined = joins.filter((j) => j.status === 200).length;
+  const joinSorted = sortedCopy(joinMs);
+  log(
+    `reservations: ${joined} of ${joins.length} members joined in ${(joinsTo - joinsFrom).toFixed(0)} ms (${joinMs.length} requests: ${JSON.stringify(joinStatuses)}), ` +
+      `p50 ${percentile(joinSorted, 50).toFixed(0)} ms, p99 ${percentile(joinSorted, 99).toFixed(0)} ms; ${(doneBeforeOpeningMs / 1000).toFixed(1)} s before the opening`,
+  );
+  if (doneBeforeOpeningMs <= DRAW_LEAD_MS) throw new Error(`reservations bench: the joins ended ${((DRAW_LEAD_MS - doneBeforeOpeningMs) / 1000).toFixed(1)} s after the draw; lengthen openingLeadMs`);
+  const checkAtOf = new Map(joins.map((j, i) => {
+    try {
+      return [i, Date.parse((JSON.parse(j.body) as { checkAt: string }).checkAt)] as const;
+    } catch {
+      return [i, opening.getTime() - DRAW_LEAD_MS] as const;
+    }
+  }));
+
+  // The phones: timers on the wall clock (the server's), latencies on the monotonic one.
+  const until = (wallMs: number) => sleep(Math.max(0, wallMs - Date.now()));
+  const openingPerf = performance.now() + (opening.getTime() - Date.now());
+  // From the draw: the phones' reads of their places come in the minute before the opening.
+  const drawPerf = openingPerf - DRAW_LEAD_MS;
+  const cpuAtOpening = until(opening.getTime() - DRAW_LEAD_MS).then(() => cpuOf(pids));
+  let rereads = 0;
+  const phones = await Promise.all(
+    people.map(async (m, i) => {
+      await until(checkAtOf.get(i)! + Math.random() * APP_SPREAD_MS);
+      let read = await readState(m);
+      // A place not drawn yet (this phone a hair early): the app asks again two seconds on.
+      for (let again = 0; again < 3 && read.me?.state === 'queued' && !read.me.turnAt; again++) {
+        rereads += 1;
+        await sleep(APP_REREAD_MS + Math.random() * APP_SPREAD_MS);
+        read = await readState(m);
+      }
+      const readAt = performance.now();
+      // Queued: book at the turn the read named. Let in already ('bookable', or 'full' once the seats are gone): now.
+      const turnAt = read.me?.state === 'queued' && read.me.turnAt ? Date.parse(read.me.turnAt) : Date.now();
+      await until(turnAt + Math.random() * APP_SPREAD_MS);
+      const sent = performance.now();
+      const booking = await asMember(m, 'POST', '/api/me/reservations', { lessonId, joinWaitlist: i % 2 === 0 });
+      const answeredAt = performance.now();
+      return { read, readAt, booking: { ...booking, ms: answeredAt - sent }, answeredAt };
+    }),
+  );
+  const answered = Math.max(...phones.map((p) => p.answeredAt));
+  const cpu = cpuSince(pids, await cpuAtOpening);
+  await sleep(s.baselineMs / 2);
+  const bg = await traffic.stop();
+  agent.destroy();
+
+  const readSorted = sortedCopy(readMs);
+  const readStates: Record<string, number> = {};
+  let readFailure: string | null = null;
+  for (const p of phones) {
+    const state = p.read.me?.state ?? `HTTP ${p.read.status}`;
+    readStates[state] = (readStates[state] ?? 0) + 1;
+    if (p.read.status !== 200) readFailure ??= `${p.read.status}: ${p.read.body.slice(0, 300)}`;
+    else if (!['queued', 'bookable', 'full'].includes(state) || (state === 'queued' && !p.read.me?.turnAt)) readFailure ??= `a read after the opening found ${JSON.stringify(p.read.me)}`;
+  }
+  const answers = phones.map((p) => p.booking);
+  const { statuses, outcomes, firstFailure } = tally(answers);
+  const sorted = sortedCopy(answers.map((a) => a.ms));
+  const checks = {
+    ...(await rushChecks(cluster.adminUrl, lessonId!, outcomes.waitlisted ?? 0)),
+    ...(await withAdmin(cluster.adminUrl, async (c) => {
+      const one = async (text: string) => Number((await c.query<{ n: string }>(text, [main.cred.id, opening])).rows[0]!.n);
+      return {
+        queued: await one(`select count(*) as n from app.waiting_room_entries where tenant_id = $1 and opens_at = $2`),
+        placed: await one(`select count(distinct position) as n from app.waiting_room_entries where tenant_id = $1 and opens_at = $2 and position is not null`),
+        drawn: await one(`select count(*) as n from app.waiting_rooms where tenant_id = $1 and opens_at = $2 and drawn_at is not null`),
+        admitPerSecond: await one(`select coalesce(max(admit_per_second), 0) as n from app.waiting_rooms where tenant_id = $1 and opens_at = $2`),
+      };
+    })),
+  };
+  const result: WaitingRoomRush = {
+    minutesBefore: WAITING_ROOM_MINUTES_BEFORE,
+    order: 'lottery',
+    rate: s.waitingRoomRate,
+    members: people.length,
+    connections: s.rushConnections,
+    joins: {
+      members: joins.length,
+      joined,
+      requests: joinMs.length,
+      durationMs: joinsTo - joinsFrom,
+      perS: joined / ((joinsTo - joinsFrom) / 1000),
+      p50Ms: percentile(joinSorted, 50),
+      p99Ms: percentile(joinSorted, 99),
+      maxMs: joinSorted[joinSorted.length - 1] ?? Number.NaN,
+      statuses: joinStatuses,
+      states: joinStates,
+      doneBeforeOpeningMs,
+      firstFailure: joinFailure,
+    },
+    reads: {
+      requests: readMs.length,
+      retries: readRetries,
+      p50Ms: percentile(readSorted, 50),
+      p99Ms: percentile(readSorted, 99),
+      maxMs: readSorted[readSorted.length - 1] ?? Number.NaN,
+      states: readStates,
+      rereads,
+      lastAnsweredMs: Math.max(...phones.map((p) => p.readAt)) - openingPerf,
+      firstFailure: readFailure,
+    },
+    bookings: {
+      requests: answers.length,
+      statuses,
+      outcomes,
+      p50Ms: percentile(sorted, 50),
+      p90Ms: percentile(sorted, 90),
+      p99Ms: percentile(sorted, 99),
+      maxMs: sorted[sorted.length - 1] ?? Number.NaN,
+      lastTurnMs: Math.floor((people.length - 1) / s.waitingRoomRate) * 1000,
+      allAnsweredMs: answered - openingPerf,
+      firstFailure,
+    },
+    cpuMs: cpu,
+    checks,
+    others: {
+      before: windowOf(bg.samples, joinsFrom - s.baselineMs, joinsFrom),
+      joins: windowOf(bg.samples, joinsFrom, joinsTo),
+      reads: windowOf(bg.samples, drawPerf, openingPerf),
+      during: windowOf(bg.samples, openingPerf, answered),
+      after: windowOf(bg.samples, answered, Number.POSITIVE_INFINITY),
+      firstFailure: bg.firstFailure,
+    },
+  };
+  const b = result.bookings;
+  log(`reservations: ${readMs.length} timetable reads from the opening (${readRetries} retries of a server error, ${rereads} reads again of a place not drawn), p50 ${result.reads.p50Ms.toFixed(0)} ms, p99 ${result.reads.p99Ms.toFixed(0)} ms; last found ${JSON.stringify(readStates)}`);
+  log(`reservations: waiting-room bookings p50 ${b.p50Ms.toFixed(0)} ms, p99 ${b.p99Ms.toFixed(0)} ms, max ${b.maxMs.toFixed(0)} ms from their send; last answer ${b.allAnsweredMs.toFixed(0)} ms after the opening (last turn at ${b.lastTurnMs} ms); ${JSON.stringify(outcomes)}; ${JSON.stringify(checks)}`);
+  log(`reservations: CPU from the draw (a minute before the opening) to the last answer: app ${(cpu.app / 1000).toFixed(1)} s, PostgreSQL ${(cpu.pg / 1000).toFixed(1)} s in ${((b.allAnsweredMs + DRAW_LEAD_MS) / 1000).toFixed(1)} s (the other tenants' traffic included)`);
+  for (const failure of [joinFailure, readFailure, firstFailure]) if (failure) log(`  first unexpected answer: ${failure}`);
+  const o = result.others;
+  log(`reservations: other tenants p99 ${o.before.p99Ms.toFixed(1)} ms before, ${o.joins.p99Ms.toFixed(1)} ms during the joins, ${o.reads?.p99Ms.toFixed(1)} ms during the reads of places, ${o.during.p99Ms.toFixed(1)} ms from the opening to the last answer (${o.during.requests} requests), ${o.after.p99Ms.toFixed(1)} ms after`);
+  // A join whose answer was lost may still have queued its member (a later try finds the same place): at least
+  // every member told they were queued, each with a place of their own.
+  if (!rushHolds(checks, outcomes, s.rushSeats) || checks.queued < joined || checks.placed !== checks.queued || checks.drawn !== 1 || checks.admitPerSecond !== s.waitingRoomRate) {
+    throw new Error(`WAITING ROOM CHECK FAILED: expected exactly ${s.rushSeats} booked and ${joined} places drawn at ${s.waitingRoomRate}/s; got ${JSON.stringify({ checks, outcomes })}`);
+  }
+  return result;
+}
+
 /* ------------------------------------------------------------------------------------------------------------ */
 
 export async function runReservations(ports: ReservationPorts, s: ReservationSettings, d: DensitySettings): Promise<ReservationsOutcome> {
   const t0 = performance.now();
   const loadAtStart = os.loadavg();
-  // Bookings per member in the throughput run, plus one for the rush.
+  // Bookings per member in the throughput run, plus one for each rush (parts 2 and 3).
   const perMember = Math.ceil((s.lessons * s.capacity) / s.members);
   const packCredits = perMember + 2;
   const cluster = await startBenchCluster('reservations', ports.pg, d.pgPassword, ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=top', '-c', 'pg_stat_statements.track_planning=on']);
@@ -326,7 +719,8 @@ export async function runReservations(ports: ReservationPorts, s: ReservationSet
       platformPassword: d.platformPassword,
       adminToken: d.adminToken,
       baseDomain: d.baseDomain,
-    });
+    }, TSX_ENTRY, { WAITING_ROOM_ADMIT_PER_SECOND: String(s.waitingRoomRate) }); // part 3's rate; parts 1 and 2 have no waiting room
+    const pids = { app: server.pid, pg: cluster.postmasterPid() };
     try {
       // The booking tenant: lessons of 15 minutes every 20 minutes from 36 hours ahead (inside the default
       // booking window, 7 days before the lesson's day at 12:00), and the rush lesson 24 hours ahead.
@@ -406,6 +800,7 @@ export async function runReservations(ports: ReservationPorts, s: ReservationSet
       await Promise.all(Array.from({ length: s.rushConnections }, () => request(agent, { port: ports.app, host: main.host, token: '', path: '/readyz' })));
       await sleep(s.baselineMs);
       log(`reservations: rush, ${s.members} members on ${s.rushSeats} seats over ${s.rushConnections} connections`);
+      const rushCpu0 = cpuOf(pids);
       const released = performance.now();
       const answers = await Promise.all(
         people.map(async (m, i) => {
@@ -417,36 +812,13 @@ export async function runReservations(ports: ReservationPorts, s: ReservationSet
         }),
       );
       const answered = performance.now();
+      const rushCpu = cpuSince(pids, rushCpu0);
       await sleep(s.baselineMs / 2);
       const bg = await traffic.stop();
       agent.destroy();
-      const statuses: Record<string, number> = {};
-      const outcomes: Record<string, number> = {};
-      let firstFailure: string | null = null;
-      for (const a of answers) {
-        statuses[a.status] = (statuses[a.status] ?? 0) + 1;
-        let outcome = `HTTP ${a.status}`;
-        try {
-          const body = JSON.parse(a.body) as { outcome?: string; reason?: string };
-          outcome = body.outcome ?? body.reason ?? outcome;
-        } catch {
-          // not JSON
-        }
-        outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-        if (a.status !== 201 && !(a.status === 409 && outcome === 'full')) firstFailure ??= `${a.status}: ${a.body.slice(0, 300)}`;
-      }
+      const { statuses, outcomes, firstFailure } = tally(answers);
       const sorted = sortedCopy(answers.map((a) => a.ms));
-      const checks = await withAdmin(cluster.adminUrl, async (c) => {
-        const one = async (text: string) => Number((await c.query<{ n: string }>(text, [rushLesson])).rows[0]!.n);
-        return {
-          booked: await one(`select booked as n from app.lessons where id = $1`),
-          held: await one(`select held as n from app.lessons where id = $1`),
-          reservations: await one(`select count(*) as n from app.reservations where lesson_id = $1 and status = 'booked'`),
-          consumed: await one(`select count(*) as n from app.credit_ledger where kind = 'consume' and reference_id in (select id from app.reservations where lesson_id = $1)`),
-          waiting: await one(`select count(*) as n from app.waitlist_entries where lesson_id = $1 and status = 'waiting'`),
-          waitlistedAnswers: outcomes.waitlisted ?? 0,
-        };
-      });
+      const checks = await rushChecks(cluster.adminUrl, rushLesson!, outcomes.waitlisted ?? 0);
       const rush: ReservationsResult['rush'] = {
         requests: answers.length,
         connections: s.rushConnections,
@@ -458,8 +830,9 @@ export async function runReservations(ports: ReservationPorts, s: ReservationSet
         allAnsweredMs: answered - released,
         firstFailure,
         checks,
+        cpuMs: rushCpu,
       };
-      log(`reservations: rush answered in ${rush.allAnsweredMs.toFixed(0)} ms, p50 ${rush.p50Ms.toFixed(0)} ms, p99 ${rush.p99Ms.toFixed(0)} ms; ${JSON.stringify(outcomes)}; ${JSON.stringify(checks)}`);
+      log(`reservations: rush answered in ${rush.allAnsweredMs.toFixed(0)} ms, p50 ${rush.p50Ms.toFixed(0)} ms, p99 ${rush.p99Ms.toFixed(0)} ms; ${JSON.stringify(outcomes)}; ${JSON.stringify(checks)}; CPU app ${(rushCpu.app / 1000).toFixed(1)} s, PostgreSQL ${(rushCpu.pg / 1000).toFixed(1)} s`);
       if (firstFailure) log(`  first unexpected answer: ${firstFailure}`);
       const others = {
         before: windowOf(bg.samples, released - s.baselineMs, released),
@@ -468,9 +841,13 @@ export async function runReservations(ports: ReservationPorts, s: ReservationSet
         firstFailure: bg.firstFailure,
       };
       log(`reservations: other tenants p99 ${others.before.p99Ms.toFixed(1)} ms before, ${others.during.p99Ms.toFixed(1)} ms during (${others.during.requests} requests), ${others.after.p99Ms.toFixed(1)} ms after`);
-      if (checks.booked !== s.rushSeats || checks.reservations !== s.rushSeats || checks.consumed !== s.rushSeats || (outcomes.booked ?? 0) !== s.rushSeats || checks.waiting !== checks.waitlistedAnswers) {
+      if (!rushHolds(checks, outcomes, s.rushSeats)) {
         throw new Error(`RUSH CHECK FAILED: expected exactly ${s.rushSeats} booked; got ${JSON.stringify({ checks, outcomes })}`);
       }
+
+      /* ---- 3. The same rush through a waiting room ---- */
+      // After part 2, so that neither the lesson type nor the studio's waiting room is there during parts 1 and 2.
+      const waitingRoom = await waitingRoomRush(cluster, ports.app, pids, s, main, people, background);
       return {
         settings: s,
         loadAverage: { start: loadAtStart, end: os.loadavg() },
@@ -481,6 +858,7 @@ export async function runReservations(ports: ReservationPorts, s: ReservationSet
         pgbench: pg,
         rush,
         others,
+        waitingRoom,
         totalSeconds: (performance.now() - t0) / 1000,
       };
     } finally {
@@ -506,6 +884,17 @@ export function reservationsHeadline(r: ReservationsOutcome | undefined): string
   return [
     `- Booking throughput: **${n0(t.ok / t.durationS)} bookings/s** at ${t.connections} connections (p50 ${ms(t.p50Ms)} ms, p99 ${ms(t.p99Ms)} ms) against pgbench TPC-B-like ${n0(tps)} TPS on the same PostgreSQL: **${ratio(t.ok / t.durationS, tps)}**.`,
     `- Opening-minute rush: ${n0(r.rush.requests)} members on ${r.settings.rushSeats} seats at once → exactly ${r.rush.checks.booked} booked (checked in the database); every answer within **${n0(r.rush.allAnsweredMs)} ms** (p50 ${n0(r.rush.p50Ms)} ms, p99 ${n0(r.rush.p99Ms)} ms). Other tenants' p99 ${ms(r.others.before.p99Ms)} ms before, **${ms(r.others.during.p99Ms)} ms** during.`,
+    ...waitingRoomHeadline(r),
+  ];
+}
+
+function waitingRoomHeadline(r: ReservationsResult): string[] {
+  const w = r.waitingRoom;
+  if (!w) return [];
+  const b = w.bookings;
+  return [
+    `- The same rush through a waiting room (lottery, ${n0(w.rate)} let in a second): ${n0(w.members)} members queued (${n0(w.joins.perS)} joins/s, p99 ${n0(w.joins.p99Ms)} ms), then booked at their turns → exactly ${w.checks.booked} booked; each booking answered within p99 **${n0(b.p99Ms)} ms** of being sent (max ${n0(b.maxMs)} ms), the last ${n0(b.allAnsweredMs)} ms after the opening. ` +
+      `Other tenants' p99 ${ms(w.others.before.p99Ms)} ms before, **${ms(w.others.during.p99Ms)} ms** during (**${ratio(w.others.during.p99Ms, w.others.before.p99Ms, 1)}**, against ${ratio(r.others.during.p99Ms, r.others.before.p99Ms, 1)} in the plain rush).`,
   ];
 }
 
@@ -525,7 +914,7 @@ export function renderReservationsSection(r: ReservationsOutcome | undefined, n:
 - **Statement profile.** \`pg_stat_statements\` (track = top, track_planning on) was reset at the start of the measured booking run and read after it; statements of the app role only, divided by the bookings made.
 - **Rush.** All ${n0(s.members)} members send \`POST /api/me/reservations {lessonId, joinWaitlist}\` for the rush lesson at the same instant (even-numbered members ask to join the waitlist when it is full, the others do not), over ${s.rushConnections} keep-alive connections opened beforehand: the requests beyond ${s.rushConnections} wait in the client for a free connection, as they would behind a proxy. Latency is measured from the release instant, so it includes that wait. Then, as the superuser: \`app.lessons.booked\`, the booked reservations, the credit-ledger \`consume\` rows of those reservations, and the waiting waitlist entries against the answers. The bench fails if any is not exactly ${s.rushSeats} (or the waitlist count differs from the "waitlisted" answers).
 - **Other tenants.** ${s.otherTenants} other tenants (a studio, 21 lessons this week and 10 members each) send, at a fixed rate of ${s.otherRate} requests/s in all (open loop: requests leave on schedule, whatever the answers), alternately \`GET /api/me/schedule?from=<today>&days=7\` (a member session) and \`GET /api/members?limit=25&q=すず\` (the owner's session), from ${fmt(s.baselineMs / 1000, 0)} s before the rush until ${fmt(s.baselineMs / 2000, 1)} s after it. Their latency is reported for requests sent in the ${fmt(s.baselineMs / 1000, 0)} s before the release, between the release and the last rush answer, and after.
-- Load average (1/5/15 min) when this section started: ${r.loadAverage.start.map((x) => fmt(x, 2)).join(' / ')}; when it ended: ${r.loadAverage.end.map((x) => fmt(x, 2)).join(' / ')}.`);
+${r.waitingRoom ? `${waitingRoomMethod(r.waitingRoom, s)}\n` : ''}- Load average (1/5/15 min) when this section started: ${r.loadAverage.start.map((x) => fmt(x, 2)).join(' / ')}; when it ended: ${r.loadAverage.end.map((x) => fmt(x, 2)).join(' / ')}.`);
 
   out.push(`### Booking throughput`);
   out.push(
@@ -576,13 +965,7 @@ export function renderReservationsSection(r: ReservationsOutcome | undefined, n:
   out.push(
     table(
       ['Check (superuser)', 'Value', 'Expected'],
-      [
-        ['`app.lessons.booked` of the rush lesson', n0(ru.checks.booked), n0(s.rushSeats)],
-        ['`app.lessons.held`', n0(ru.checks.held), '0'],
-        ['Booked reservations of the lesson', n0(ru.checks.reservations), n0(s.rushSeats)],
-        ['Credit `consume` rows of those reservations', n0(ru.checks.consumed), n0(s.rushSeats)],
-        ['Waiting waitlist entries', n0(ru.checks.waiting), `${n0(ru.checks.waitlistedAnswers)} (the "waitlisted" answers)`],
-      ],
+      seatChecks(ru.checks, s.rushSeats, 'the rush lesson'),
     ),
   );
   out.push(`HTTP statuses: ${Object.entries(ru.statuses).map(([k, v]) => `${k} × ${n0(v)}`).join(', ')}.` + (ru.firstFailure ? ` First unexpected answer: \`${ru.firstFailure}\`` : ''));
@@ -600,5 +983,110 @@ export function renderReservationsSection(r: ReservationsOutcome | undefined, n:
     ),
   );
   if (o.firstFailure) out.push(`First failure of the other tenants' traffic: \`${o.firstFailure}\``);
+  if (r.waitingRoom) out.push(...renderWaitingRoom(r, r.waitingRoom));
   return out.join('\n\n');
+}
+
+/** The rows proving a rush sold exactly its seats, each credit once, and waitlisted whoever was told so. */
+function seatChecks(c: ReservationsResult['rush']['checks'], seats: number, lesson: string): string[][] {
+  return [
+    [`\`app.lessons.booked\` of ${lesson}`, n0(c.booked), n0(seats)],
+    ['`app.lessons.held`', n0(c.held), '0'],
+    ['Booked reservations of the lesson', n0(c.reservations), n0(seats)],
+    ['Credit `consume` rows of those reservations', n0(c.consumed), n0(seats)],
+    ['Waiting waitlist entries', n0(c.waiting), `${n0(c.waitlistedAnswers)} (the "waitlisted" answers)`],
+  ];
+}
+
+function waitingRoomMethod(w: WaitingRoomRush, s: ReservationSettings): string {
+  return (
+    `- **The same rush through a waiting room.** Right after the rush, on the same server and against the same other tenants' traffic: a second lesson type whose window opens ${OPENING_DAYS_BEFORE} days before the lesson's day at a local time chosen so that the opening is the next whole minute at least ${fmt(openingLeadMs(s) / 1000, 0)} s ahead (\`POST /api/lesson-types\` with \`bookingRules\`), one lesson of ${s.rushSeats} seats of that type ${OPENING_DAYS_BEFORE} days after the opening (later than every other lesson, so no booking overlaps it), and the studio's waiting room on (\`PATCH /api/settings/booking {waitingRoomMinutesBefore: ${w.minutesBefore}, waitingRoomOrder: '${w.order}'}\`); the server was started with \`WAITING_ROOM_ADMIT_PER_SECOND=${w.rate}\`, so place *p* is let in ⌊(p − 1) / ${w.rate}⌋ s after the opening. The server runs on the real clock. ` +
+    `After ${fmt(s.baselineMs / 1000, 0)} s of the other tenants' traffic alone, all ${n0(w.members)} members of the rush join the queue (\`POST /api/me/waiting-room {lessonId}\`), ${w.connections} at a time over ${w.connections} keep-alive connections (closed loop: a burst, the worst case of joins that in practice spread over the queue's ${w.minutesBefore} minutes; latency from each join's send). A join refused with a server error (a 503 when the studio's share of the database is busy) is tried again ${fmt(JOIN_RETRY_MS / 1000, 0)}–${fmt((2 * JOIN_RETRY_MS) / 1000, 0)} s later, up to ${JOIN_TRIES} tries, as a member would tap again. ` +
+    `The places are drawn ${fmt(DRAW_LEAD_MS / 1000, 0)} s before the opening, and each member's client then does what the web app does: one \`GET /api/me/schedule\` of the lesson's day at the moment its join named (\`checkAt\`: its own moment in the 45 s after the draw, by its lot) plus up to ${fmt(APP_SPREAD_MS / 1000, 1)} s, which names the member's place and turn (the job queued for the draw draws it, or else the first read after it; a server error is retried after ${APP_READ_RETRY_DELAYS_MS.map((x) => fmt(x / 1000, 0)).join(' and ')} s, as the app's query client does, and a read that still finds no place asks again ${fmt(APP_REREAD_MS / 1000, 0)} s on), then at that \`turnAt\` plus up to ${fmt(APP_SPREAD_MS / 1000, 1)} s (at once if the read found them let in already) \`POST /api/me/reservations\` (even-numbered members with \`joinWaitlist\`, as in the rush; not retried, as in the rush), over the same ${w.connections} connections. ` +
+    `The app itself reads the timetable again at the turn and a person then taps Book; the bench books straight away, the harder case for the server. A booking's latency is measured from the moment it was sent. Then the rush's checks as the superuser, and the queue's: one entry and one distinct drawn place per member, the room drawn once, at the server's rate. The other tenants' latency is reported for requests sent in the ${fmt(s.baselineMs / 1000, 0)} s before the joins, during the joins, during the minute of the reads of places (from the draw to the opening), from the opening until the last booking's answer, and after it.`
+  );
+}
+
+function renderWaitingRoom(r: ReservationsResult, w: WaitingRoomRush): string[] {
+  const s = r.settings;
+  const out: string[] = [];
+  const b = w.bookings;
+  const ru = r.rush;
+  const o = w.others;
+  const roomRatio = o.during.p99Ms / o.before.p99Ms;
+  // Members whose read came back after their turn had come (let in already, so they booked at once).
+  const letInByTheRead = (w.reads.states.bookable ?? 0) + (w.reads.states.full ?? 0);
+  out.push(`### The same rush through a waiting room: ${n0(w.members)} members, ${s.rushSeats} seats, ${n0(w.rate)} let in a second`);
+  out.push(
+    `In the plain rush all ${n0(ru.requests)} bookings arrive at once and the last is answered ${n0(ru.allAnsweredMs)} ms after the release. Through the waiting room the same members are let in ${n0(w.rate)} a second, so their bookings arrive in batches over ${fmt(b.lastTurnMs / 1000, 0)} s (the last place's turn) plus the phones' spread: ` +
+      `each was answered within ${n0(b.p99Ms)} ms of being sent (p99; p50 ${n0(b.p50Ms)} ms), and the last ${n0(b.allAnsweredMs)} ms after the opening. Exactly ${w.checks.booked} seats were booked, as before. ` +
+      `Before the bookings come the phones' timetable reads of their places, spread over the minute between the draw and the opening (p99 ${n0(w.reads.p99Ms)} ms, the last answered ${n0(w.reads.lastAnsweredMs)} ms after the opening${o.reads ? `; the other tenants' p99 meanwhile ${ms(o.reads.p99Ms)} ms` : ''}): ${n0(letInByTheRead)} of the ${n0(w.members)} members were let in already when their read answered, and booked at once. ` +
+      `The other tenants' p99 from the opening to the last answer was ${ms(o.during.p99Ms)} ms, ${ratio(o.during.p99Ms, o.before.p99Ms, 1)} their p99 before (the aim is at most 2×: ${Number.isFinite(roomRatio) ? (roomRatio <= 2 ? 'met' : 'not met') : 'not measured'}); during the plain rush it was ${ms(r.others.during.p99Ms)} ms, ${ratio(r.others.during.p99Ms, r.others.before.p99Ms, 1)} that part's baseline.`,
+  );
+  out.push(
+    table(
+      ['', 'Plain rush (part 2)', `Through the waiting room (lottery, ${n0(w.rate)}/s)`],
+      [
+        ['Bookings sent', `${n0(ru.requests)} at once`, `${n0(b.requests)}, each at its turn`],
+        ['Booking p50 / p99 (ms)', `${ms(ru.p50Ms, 0)} / ${ms(ru.p99Ms, 0)} (from the release)`, `${ms(b.p50Ms, 0)} / **${ms(b.p99Ms, 0)}** (from each send; max ${ms(b.maxMs, 0)})`],
+        ['Last answer after the release / the opening (ms)', ms(ru.allAnsweredMs, 0), `${ms(b.allAnsweredMs, 0)} (last turn at ${ms(b.lastTurnMs, 0)})`],
+        ['Answers', Object.entries(ru.outcomes).map(([k, v]) => `${k} ${n0(v)}`).join(', '), Object.entries(b.outcomes).map(([k, v]) => `${k} ${n0(v)}`).join(', ')],
+        ['Booked (database)', n0(ru.checks.booked), n0(w.checks.booked)],
+        [
+          'CPU until the last answer: app server / PostgreSQL (s)',
+          ru.cpuMs ? `${fmt(ru.cpuMs.app / 1000, 1)} / ${fmt(ru.cpuMs.pg / 1000, 1)}` : 'not measured',
+          `${fmt(w.cpuMs.app / 1000, 1)} / ${fmt(w.cpuMs.pg / 1000, 1)} (from the draw, ${fmt(DRAW_LEAD_MS / 1000, 0)} s before the opening: the reads and the other tenants' traffic included)`,
+        ],
+        ["Other tenants' p99 before (ms)", ms(r.others.before.p99Ms), ms(o.before.p99Ms)],
+        ["Other tenants' p99 during (ms)", ms(r.others.during.p99Ms), `**${ms(o.during.p99Ms)}**`],
+        ['**During ÷ before (p99)**', ratio(r.others.during.p99Ms, r.others.before.p99Ms, 1), `**${ratio(o.during.p99Ms, o.before.p99Ms, 1)}**`],
+      ],
+    ),
+  );
+  const j = w.joins;
+  out.push(`Joining the queue before the opening (${n0(w.connections)} at a time):`);
+  out.push(
+    table(
+      ['Members joined', 'Requests (statuses)', 'Connections', 'Time (ms)', 'Joins per second', 'p50 (ms)', 'p99 (ms)', 'Max (ms)', 'Last answered before the opening'],
+      [[
+        `${n0(j.joined)} of ${n0(j.members)}`,
+        `${n0(j.requests)} (${Object.entries(j.statuses).map(([k, v]) => `${k} × ${n0(v)}`).join(', ')})`,
+        n0(w.connections), ms(j.durationMs, 0), `**${n0(j.perS)}**`, ms(j.p50Ms), `**${ms(j.p99Ms)}**`, ms(j.maxMs), `${fmt(j.doneBeforeOpeningMs / 1000, 1)} s`,
+      ]],
+    ),
+  );
+  const rd = w.reads;
+  out.push(
+    `Timetable reads of the places (from the draw): ${n0(rd.requests)} (${n0(rd.retries)} retries of a server error, ${n0(rd.rereads)} reads again of a place not drawn yet), p50 ${ms(rd.p50Ms)} ms, p99 ${ms(rd.p99Ms)} ms, max ${ms(rd.maxMs)} ms; the last answered ${n0(rd.lastAnsweredMs)} ms after the opening. ` +
+      `What each member's last read found: ${Object.entries(rd.states).map(([k, v]) => `${k} ${n0(v)}`).join(', ')} (queued: a place and turn still to come; bookable or full: let in already).` +
+      [j.firstFailure, rd.firstFailure, b.firstFailure].map((f, i) => (f ? ` First unexpected ${['join', 'read', 'booking'][i]} answer: \`${f}\`.` : '')).join(''),
+  );
+  out.push(`HTTP statuses of the bookings: ${Object.entries(b.statuses).map(([k, v]) => `${k} × ${n0(v)}`).join(', ')}.`);
+  out.push(
+    table(
+      ['Check (superuser)', 'Value', 'Expected'],
+      [
+        ...seatChecks(w.checks, s.rushSeats, 'the lesson'),
+        ['Queue entries of the opening', n0(w.checks.queued), n0(w.members)],
+        ['Distinct places drawn', n0(w.checks.placed), n0(w.members)],
+        ['Rooms drawn / their `admit_per_second`', `${n0(w.checks.drawn)} / ${n0(w.checks.admitPerSecond)}`, `1 / ${n0(w.rate)}`],
+      ],
+    ),
+  );
+  out.push(`Other tenants' requests (${s.otherRate}/s, timetable and member search), by when they were sent:`);
+  out.push(
+    table(
+      ['Window', 'Requests', 'p50 (ms)', 'p99 (ms)', 'Max (ms)', 'Non-2xx'],
+      [
+        [`${fmt(s.baselineMs / 1000, 0)} s before the joins`, n0(o.before.requests), ms(o.before.p50Ms), ms(o.before.p99Ms), ms(o.before.maxMs), n0(o.before.non2xx)],
+        ['During the joins', n0(o.joins.requests), ms(o.joins.p50Ms), ms(o.joins.p99Ms), ms(o.joins.maxMs), n0(o.joins.non2xx)],
+        ...(o.reads ? [['From the draw to the opening (the reads of places)', n0(o.reads.requests), ms(o.reads.p50Ms), ms(o.reads.p99Ms), ms(o.reads.maxMs), n0(o.reads.non2xx)]] : []),
+        ['**From the opening to the last answer**', n0(o.during.requests), ms(o.during.p50Ms), `**${ms(o.during.p99Ms)}**`, ms(o.during.maxMs), n0(o.during.non2xx)],
+        ['After it', n0(o.after.requests), ms(o.after.p50Ms), ms(o.after.p99Ms), ms(o.after.maxMs), n0(o.after.non2xx)],
+        ['**During ÷ before (p99)**', '', '', `**${ratio(o.during.p99Ms, o.before.p99Ms, 1)}**`, '', ''],
+      ],
+    ),
+  );
+  if (o.firstFailure) out.push(`First failure of the other tenants' traffic: \`${o.firstFailure}\``);
+  return out;
 }

@@ -111,6 +111,7 @@ function settings(quick: boolean) {
     otherRate: 100,
     baselineMs: quick ? 3_000 : 10_000,
     setupConcurrency: 8,
+    waitingRoomRate: 100,
   };
   // 2,000 tenants × 500 contracts (1,000,000 invoices), or 50 × 100; tenants at a time chosen on 100 (or 10)
   // other tenants per value.
