@@ -20108,6 +20108,16 @@ export interface paths {
                                      */
                                     state: "queue";
                                 } | {
+                                    /**
+                                     * Format: date-time
+                                     * @description When to ask again: my turn, or my own moment after the draw to learn my place
+                                     */
+                                    checkAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description When the places are drawn (a minute before the opening): whoever joins later queues behind
+                                     */
+                                    drawAt: string;
                                     /** Format: date-time */
                                     opensAt: string;
                                     /** @enum {string} */
@@ -20280,6 +20290,16 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /**
+                             * Format: date-time
+                             * @description When to ask again: my turn, or my own moment after the draw to learn my place
+                             */
+                            checkAt: string;
+                            /**
+                             * Format: date-time
+                             * @description When the places are drawn (a minute before the opening): whoever joins later queues behind
+                             */
+                            drawAt: string;
                             /** Format: date-time */
                             opensAt: string;
                             /** @enum {string} */
