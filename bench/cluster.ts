@@ -149,7 +149,10 @@ export async function startAppServer(name: string, port: number, s: ServerSettin
     RATE_LIMIT: 'false',
     ...extraEnv,
   };
-  const child = spawnManaged(`app server ${name}`, process.execPath, entry, { cwd: REPO_ROOT, env });
+  // BENCH_PROFILE_DIR=/some/dir: each server writes a V8 CPU profile there when it stops (open it in Chrome's
+  // DevTools), to see where a request's CPU goes.
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const child = spawnManaged(`app server ${name}`, process.execPath, [...profile, ...entry], { cwd: REPO_ROOT, env });
   appendFileSync(PID_FILE, `${child.pid}\n`);
   let exitCode: number | null | undefined;
   void child.exited.then((code) => (exitCode = code));

@@ -19,12 +19,22 @@ export interface BookingLesson {
  * Checks everything about the member that decides whether they may hold a seat now: standing (status, strikes
  * block, overdue invoice), a contract that covers the lesson's day, type and location and is not on leave, the
  * plan's limits, and no overlapping booking. With `limits: false` (joining a waitlist) limits and overlap are
- * left for promotion time. Returns the contract to book under and whether it costs a credit.
+ * left for promotion time. With `refuseBooked`, a member who already holds a seat in the lesson is refused before
+ * anything else. Returns the contract to book under and whether it costs a credit, and with limits the member's
+ * waitlist entries overlapping the lesson. All of it is read in one statement.
  */
-export async function eligibility(db: Tx, memberId: string, lesson: BookingLesson, p: { now: Date; timeZone: string; limits: boolean }) {
+export async function eligibility(db: Tx, memberId: string, lesson: BookingLesson, p: { now: Date; timeZone: string; limits: boolean; refuseBooked: boolean }) {
   const today = todayIn(p.timeZone, p.now);
-  const standing = await reservationsRepo.memberStanding(db, memberId, p.now, today);
-  if (!standing) throw notFound('reservations.thing.member');
+  const local = localParts(lesson.starts_at, p.timeZone);
+  const facts = await reservationsRepo.eligibilityFacts(db, memberId, { lesson, now: p.now, today, day: local.date, bounds: p.limits ? boundsOf(lesson, local.date, p) : null });
+  if (!facts) throw notFound('reservations.thing.member');
+  if (p.refuseBooked && facts.already_booked) throw new AppError('conflict', text('reservations.already_booked'), { reason: 'already_booked' });
+  return { ...judge(facts, lesson, local.date, p.timeZone), waitlist: facts.waitlist };
+}
+
+type Facts = NonNullable<Awaited<ReturnType<typeof reservationsRepo.eligibilityFacts>>>;
+
+function judge(standing: Facts, lesson: BookingLesson, date: string, timeZone: string) {
   switch (standing.status) {
     case 'on_leave':
       throw refusal('on_leave', text('reservations.on_leave'));
@@ -35,18 +45,17 @@ export async function eligibility(db: Tx, memberId: string, lesson: BookingLesso
     default:
   }
   if (standing.blocked_until) {
-    throw refusal('blocked', text('reservations.blocked', { until: day(localParts(new Date(standing.blocked_until), p.timeZone).date) }), {
+    throw refusal('blocked', text('reservations.blocked', { until: day(localParts(new Date(standing.blocked_until), timeZone).date) }), {
       blockedUntil: new Date(standing.blocked_until).toISOString(),
     });
   }
   if (Number(standing.overdue_invoices) > 0) throw refusal('overdue_invoice', text('reservations.overdue_invoice'));
 
-  const local = localParts(lesson.starts_at, p.timeZone);
-  const contracts = await reservationsRepo.contractsOn(db, memberId, local.date, lesson.lesson_type_id, lesson.location_id);
-  if (contracts.length === 0) throw refusal('no_contract', text('reservations.no_contract', { date: day(local.date) }));
+  const contracts = standing.contracts;
+  if (contracts.length === 0) throw refusal('no_contract', text('reservations.no_contract', { date: day(date) }));
   const covering = contracts.filter((c) => !c.on_leave);
   // Mid-month, so that the month is the same in every time zone the format may apply.
-  if (covering.length === 0) throw refusal('on_leave', text('reservations.on_leave_in', { month: day(`${monthOf(local.date)}-15`) }));
+  if (covering.length === 0) throw refusal('on_leave', text('reservations.on_leave_in', { month: day(`${monthOf(date)}-15`) }));
   const forType = covering.filter((c) => c.type_ok);
   if (forType.length === 0) throw refusal('lesson_type_not_in_plan', text('reservations.lesson_type_not_in_plan', { plans: listOf(covering.map((c) => c.plan_name)), lessonType: lesson.lesson_type_name }));
   const usable = forType.filter((c) => c.location_ok);
@@ -54,9 +63,9 @@ export async function eligibility(db: Tx, memberId: string, lesson: BookingLesso
 
   // Unlimited plans first: a member with both a monthly plan and a pack spends pack credits only when needed.
   const ordered = [...usable].sort((a, b) => Number(costsCredit(a)) - Number(costsCredit(b)));
-  if (!p.limits) return { contractId: ordered[0]!.contract_id, costsCredit: costsCredit(ordered[0]!) };
+  const counts = standing.counts;
+  if (!counts) return { contractId: ordered[0]!.contract_id, costsCredit: costsCredit(ordered[0]!) };
 
-  const counts = await reservationsRepo.counts(db, memberId, boundsOf(lesson, local.date, p));
   if (counts.overlapping) throw new AppError('conflict', text('reservations.overlapping', { lessonType: counts.overlapping }), { reason: 'overlapping' });
   let firstRefusal: AppError | undefined;
   for (const c of ordered) {

@@ -2,7 +2,7 @@ import { sql, type Insertable, type Selectable } from 'kysely';
 import { overdueInvoice } from '../billing/overdue.js';
 import type { Tx } from '../../platform/db/databases.js';
 import type { AppReservations, AppWaitlistEntries, ReservationStatus } from '../../platform/db/types.js';
-import { policyColumns } from './booking-policy.js';
+import { policyColumns, type StudioSettingsRow } from './booking-policy.js';
 
 export type Reservation = Selectable<AppReservations>;
 export type WaitlistEntry = Selectable<AppWaitlistEntries>;
@@ -33,9 +33,110 @@ const withLessons = (db: Tx) =>
     .select(['l.starts_at', 'l.ends_at', 'l.status as lesson_status', 't.name as lesson_type_name', 't.colour', 'rm.name as room_name', 'loc.name as location_name'])
     .select(policyColumns.map((c) => `t.${c}` as const));
 
+/** The bounds a plan's limits count in (the lesson's local day, ISO week and month), and the lesson's own times. */
+export interface CountBounds { now: Date; dayStart: Date; dayEnd: Date; weekStart: Date; weekEnd: Date; monthStart: Date; monthEnd: Date; lessonStart: Date; lessonEnd: Date }
+
+/** A contract running on the lesson's day, as eligibility judges it. */
+export interface Contract {
+  contract_id: string;
+  kind: 'monthly' | 'pack';
+  plan_name: string;
+  credit_grant: string;
+  type_ok: boolean;
+  location_ok: boolean;
+  on_leave: boolean;
+  max_upcoming: number | null;
+  max_per_day: number | null;
+  max_per_week: number | null;
+  max_per_month: number | null;
+}
+export interface Counts { upcoming: number; day: number; week: number; month: number; overlapping: string | null }
+export interface OverlappingEntry { id: string; lesson_id: string; status: 'waiting' | 'offered' }
+
+/** What stops a member booking, as a query to which eligibilityFacts adds its columns. */
+const standingOf = (db: Tx, memberId: string, now: Date, today: string) =>
+  // The payer is worked out in a materialized CTE, so the invoice look-up compares billing_member_id with a plain
+  // value and uses its index: compared with coalesce(...) inline, RLS counts the expression as possibly leaky
+  // and filters every open invoice of the studio instead (2,000 rows read per booking in the bench).
+  db
+    .with((w) => w('m').materialized(), (q) =>
+      q.selectFrom('app.members').select(['id', 'status', 'family_lead_id', sql<string>`coalesce(family_lead_id, id)`.as('payer')]).where('id', '=', memberId))
+    .selectFrom('m')
+    .select((eb) => [
+      'm.id',
+      'm.status',
+      'm.family_lead_id',
+      eb
+        .selectFrom('app.booking_blocks as b')
+        .select('b.ends_at')
+        .whereRef('b.member_id', '=', 'm.id')
+        .where('b.lifted_at', 'is', null)
+        .where('b.starts_at', '<=', now)
+        .where('b.ends_at', '>', now)
+        .orderBy('b.ends_at', 'desc')
+        .limit(1)
+        .as('blocked_until'),
+      eb
+        .selectFrom('app.invoices as i')
+        .select((x) => x.fn.countAll<string>().as('n'))
+        .whereRef('i.billing_member_id', '=', 'm.payer')
+        .where(overdueInvoice('i', today))
+        .as('overdue_invoices'),
+    ]);
+
+/**
+ * The member's contracts running on a day, each with the plan version it is on then and whether that version
+ * covers the lesson type and location, and whether the contract is on leave that month.
+ */
+const contractsOn = (memberId: string, day: string, lessonTypeId: string, locationId: string) => sql`
+  select c.id as contract_id, c.kind, c.start_date, p.name as plan_name, pv.credit_grant,
+         pv.all_lesson_types or exists (select 1 from app.plan_version_lesson_types x
+           where x.plan_id = pv.plan_id and x.version = pv.version and x.lesson_type_id = ${lessonTypeId}) as type_ok,
+         pv.all_locations or exists (select 1 from app.plan_version_locations x
+           where x.plan_id = pv.plan_id and x.version = pv.version and x.location_id = ${locationId}) as location_ok,
+         exists (select 1 from app.contract_leaves lv where lv.contract_id = c.id and lv.withdrawn_at is null
+           and lv.from_month <= ${day}::date and (lv.return_month is null or lv.return_month > ${day}::date)) as on_leave,
+         pv.max_upcoming, pv.max_per_day, pv.max_per_week, pv.max_per_month
+    from app.contracts c
+    join lateral (select cp.plan_id, cp.plan_version from app.contract_plans cp
+                   where cp.contract_id = c.id and cp.effective_from <= ${day}::date
+                   order by cp.effective_from desc limit 1) cp on true
+    join app.plan_versions pv on pv.plan_id = cp.plan_id and pv.version = cp.plan_version
+    join app.plans p on p.id = pv.plan_id
+   where c.member_id = ${memberId} and c.start_date <= ${day}::date and (c.end_date is null or c.end_date >= ${day}::date)`;
+
+/** The member's seat-holding reservations counted against a plan's limits, and any that overlap the lesson. */
+function counts(memberId: string, b: CountBounds) {
+  const since = new Date(Math.min(b.now.getTime(), b.monthStart.getTime(), b.weekStart.getTime()));
+  return sql`
+    select count(*) filter (where l.starts_at > ${b.now} and r.status = 'booked')::int as upcoming,
+           count(*) filter (where l.starts_at >= ${b.dayStart} and l.starts_at < ${b.dayEnd})::int as day,
+           count(*) filter (where l.starts_at >= ${b.weekStart} and l.starts_at < ${b.weekEnd})::int as week,
+           count(*) filter (where l.starts_at >= ${b.monthStart} and l.starts_at < ${b.monthEnd})::int as month,
+           min(t.name) filter (where l.starts_at < ${b.lessonEnd} and l.ends_at > ${b.lessonStart}) as overlapping
+      from app.reservations r
+      join app.lessons l on l.id = r.lesson_id
+      join app.lesson_types t on t.id = l.lesson_type_id
+     where r.member_id = ${memberId} and r.status in ('booked', 'attended', 'no_show') and l.starts_at >= ${since}`;
+}
+
+/** The member's waitlist entries (waiting or offered) for lessons overlapping the given times. */
+const waitlistOverlapping = (memberId: string, start: Date, end: Date) => sql`
+  select w.id, w.lesson_id, w.status
+    from app.waitlist_entries w
+    join app.lessons l on l.id = w.lesson_id
+   where w.member_id = ${memberId} and w.status in ('waiting', 'offered') and l.starts_at < ${end} and l.ends_at > ${start}`;
+
 export const reservationsRepo = {
-  /** A lesson with its type's booking-rule overrides: what a booking decision reads. */
-  lesson: (db: Tx, id: string) => lessonsWithRules(db).where('l.id', '=', id).executeTakeFirst(),
+  /**
+   * A lesson with its type's booking-rule overrides and the studio's settings (`studio_settings`, for
+   * studioRulesOf): what a booking decision reads, in one statement.
+   */
+  lesson: (db: Tx, id: string) =>
+    lessonsWithRules(db)
+      .select(sql<StudioSettingsRow | null>`(select row_to_json(s) from app.tenant_settings s)`.as('studio_settings'))
+      .where('l.id', '=', id)
+      .executeTakeFirst(),
 
   /** Scheduled lessons starting in (from, until] of a series someone starred, as `lesson` reads one, soonest first. */
   followedLessons: (db: Tx, from: Date, until: Date) =>
@@ -54,23 +155,6 @@ export const reservationsRepo = {
   lockLesson: (db: Tx, id: string) =>
     db.selectFrom('app.lessons as l').select([...lessonColumns]).where('l.id', '=', id).forNoKeyUpdate().executeTakeFirst(),
 
-  /**
-   * Takes one seat, the last statement of a booking: it succeeds only while a seat is free, and the CHECK on
-   * booked + held <= capacity backs it. Concurrent bookers queue on the row only for the moment of this update.
-   */
-  takeSeat: async (db: Tx, lessonId: string, now: Date) =>
-    (
-      await db
-        .updateTable('app.lessons')
-        .set((eb) => ({ booked: eb('booked', '+', 1) }))
-        .where('id', '=', lessonId)
-        .where('status', '=', 'scheduled')
-        .where('starts_at', '>', now)
-        .where(sql<boolean>`booked + held < capacity`)
-        .returning('booked')
-        .executeTakeFirst()
-    ) !== undefined,
-
   /** Moves seats between the counters (the row is locked by the caller). */
   adjustSeats: (db: Tx, lessonId: string, change: { booked?: number; held?: number }) =>
     db
@@ -82,11 +166,34 @@ export const reservationsRepo = {
 
   insert: (db: Tx, row: Insertable<AppReservations>) => db.insertInto('app.reservations').values(row).returningAll().executeTakeFirstOrThrow(),
 
+  /**
+   * Writes a reservation and takes its seat in one statement: the main query reads the inserted row, and the seat's
+   * update runs as its subquery, so in the insert's order as before. The update succeeds only while a seat is free; the CHECK on booked + held <= capacity backs
+   * it. `seated` is false when no seat was free, and the caller rolls the insert back. Concurrent bookers queue on
+   * the lesson's row from this statement to their commit.
+   */
+  insertTakingSeat: async (db: Tx, row: Insertable<AppReservations> & { lesson_id: string }, now: Date) => {
+    const found = await db
+      .with('r', (q) => q.insertInto('app.reservations').values(row).returningAll())
+      .with('seat', (q) =>
+        q
+          .updateTable('app.lessons')
+          .set((eb) => ({ booked: eb('booked', '+', 1) }))
+          .where('id', '=', row.lesson_id)
+          .where('status', '=', 'scheduled')
+          .where('starts_at', '>', now)
+          .where(sql<boolean>`booked + held < capacity`)
+          .returning('booked'))
+      .selectFrom('r')
+      .selectAll('r')
+      .select((eb) => eb.exists(eb.selectFrom('seat').select('booked')).as('seated'))
+      .executeTakeFirstOrThrow();
+    const { seated, ...reservation } = found;
+    return { reservation, seated };
+  },
+
   byId: (db: Tx, id: string) => db.selectFrom('app.reservations').selectAll().where('id', '=', id).executeTakeFirst(),
   byIdForUpdate: (db: Tx, id: string) => db.selectFrom('app.reservations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst(),
-
-  active: (db: Tx, lessonId: string, memberId: string) =>
-    db.selectFrom('app.reservations').selectAll().where('lesson_id', '=', lessonId).where('member_id', '=', memberId).where('status', 'in', ACTIVE).executeTakeFirst(),
 
   setStatus: (db: Tx, ids: string[], status: ReservationStatus, at: Date) =>
     ids.length === 0
@@ -105,90 +212,26 @@ export const reservationsRepo = {
       : db.selectFrom('app.reservations').selectAll().where('lesson_id', 'in', lessonIds).where('status', '=', 'booked').forUpdate().execute(),
 
   /** What stops a member booking: status, an active block, an overdue invoice of the paying family member. */
-  async memberStanding(db: Tx, memberId: string, now: Date, today: string) {
-    // The payer is worked out in a materialized CTE, so the invoice look-up compares billing_member_id with a plain
-    // value and uses its index: compared with coalesce(...) inline, RLS counts the expression as possibly leaky
-    // and filters every open invoice of the studio instead (2,000 rows read per booking in the bench).
-    return db
-      .with((w) => w('m').materialized(), (q) =>
-        q.selectFrom('app.members').select(['id', 'status', 'family_lead_id', sql<string>`coalesce(family_lead_id, id)`.as('payer')]).where('id', '=', memberId))
-      .selectFrom('m')
-      .select((eb) => [
-        'm.id',
-        'm.status',
-        'm.family_lead_id',
-        eb
-          .selectFrom('app.booking_blocks as b')
-          .select('b.ends_at')
-          .whereRef('b.member_id', '=', 'm.id')
-          .where('b.lifted_at', 'is', null)
-          .where('b.starts_at', '<=', now)
-          .where('b.ends_at', '>', now)
-          .orderBy('b.ends_at', 'desc')
-          .limit(1)
-          .as('blocked_until'),
-        eb
-          .selectFrom('app.invoices as i')
-          .select((x) => x.fn.countAll<string>().as('n'))
-          .whereRef('i.billing_member_id', '=', 'm.payer')
-          .where(overdueInvoice('i', today))
-          .as('overdue_invoices'),
-      ])
-      .executeTakeFirst();
-  },
+  memberStanding: (db: Tx, memberId: string, now: Date, today: string) => standingOf(db, memberId, now, today).executeTakeFirst(),
 
   /**
-   * The member's contracts running on a day, each with the plan version it is on then and whether that version
-   * covers the lesson type and location, and whether the contract is on leave that month.
+   * Everything a booking (or a waitlist join) judges about the member, read in one statement once the member is
+   * locked: standing, the contracts running on the lesson's day, whether they already hold a seat in it, and, when
+   * `bounds` are given, their bookings counted against a plan's limits and their waitlist entries overlapping the
+   * lesson. One round trip instead of five: each is a small read, and on the booking path round trips cost more
+   * than the reads.
    */
-  contractsOn: (db: Tx, memberId: string, day: string, lessonTypeId: string, locationId: string) =>
-    sql<{
-      contract_id: string;
-      kind: 'monthly' | 'pack';
-      plan_name: string;
-      credit_grant: string;
-      type_ok: boolean;
-      location_ok: boolean;
-      on_leave: boolean;
-      max_upcoming: number | null;
-      max_per_day: number | null;
-      max_per_week: number | null;
-      max_per_month: number | null;
-    }>`
-      select c.id as contract_id, c.kind, p.name as plan_name, pv.credit_grant,
-             pv.all_lesson_types or exists (select 1 from app.plan_version_lesson_types x
-               where x.plan_id = pv.plan_id and x.version = pv.version and x.lesson_type_id = ${lessonTypeId}) as type_ok,
-             pv.all_locations or exists (select 1 from app.plan_version_locations x
-               where x.plan_id = pv.plan_id and x.version = pv.version and x.location_id = ${locationId}) as location_ok,
-             exists (select 1 from app.contract_leaves lv where lv.contract_id = c.id and lv.withdrawn_at is null
-               and lv.from_month <= ${day}::date and (lv.return_month is null or lv.return_month > ${day}::date)) as on_leave,
-             pv.max_upcoming, pv.max_per_day, pv.max_per_week, pv.max_per_month
-        from app.contracts c
-        join lateral (select cp.plan_id, cp.plan_version from app.contract_plans cp
-                       where cp.contract_id = c.id and cp.effective_from <= ${day}::date
-                       order by cp.effective_from desc limit 1) cp on true
-        join app.plan_versions pv on pv.plan_id = cp.plan_id and pv.version = cp.plan_version
-        join app.plans p on p.id = pv.plan_id
-       where c.member_id = ${memberId} and c.start_date <= ${day}::date and (c.end_date is null or c.end_date >= ${day}::date)
-       order by c.start_date`
-      .execute(db)
-      .then((r) => r.rows),
-
-  /** The member's seat-holding reservations counted against a plan's limits, and any that overlap the lesson. */
-  async counts(db: Tx, memberId: string, b: { now: Date; dayStart: Date; dayEnd: Date; weekStart: Date; weekEnd: Date; monthStart: Date; monthEnd: Date; lessonStart: Date; lessonEnd: Date }) {
-    const since = new Date(Math.min(b.now.getTime(), b.monthStart.getTime(), b.weekStart.getTime()));
-    const row = await sql<{ upcoming: number; day: number; week: number; month: number; overlapping: string | null }>`
-      select count(*) filter (where l.starts_at > ${b.now} and r.status = 'booked')::int as upcoming,
-             count(*) filter (where l.starts_at >= ${b.dayStart} and l.starts_at < ${b.dayEnd})::int as day,
-             count(*) filter (where l.starts_at >= ${b.weekStart} and l.starts_at < ${b.weekEnd})::int as week,
-             count(*) filter (where l.starts_at >= ${b.monthStart} and l.starts_at < ${b.monthEnd})::int as month,
-             min(t.name) filter (where l.starts_at < ${b.lessonEnd} and l.ends_at > ${b.lessonStart}) as overlapping
-        from app.reservations r
-        join app.lessons l on l.id = r.lesson_id
-        join app.lesson_types t on t.id = l.lesson_type_id
-       where r.member_id = ${memberId} and r.status in ('booked', 'attended', 'no_show') and l.starts_at >= ${since}`.execute(db);
-    return row.rows[0]!;
-  },
+  eligibilityFacts: (db: Tx, memberId: string, q: { lesson: { id: string; lesson_type_id: string; location_id: string }; now: Date; today: string; day: string; bounds: CountBounds | null }) =>
+    standingOf(db, memberId, q.now, q.today)
+      .select((eb) => [
+        eb
+          .exists(eb.selectFrom('app.reservations as r').select('r.id').whereRef('r.member_id', '=', 'm.id').where('r.lesson_id', '=', q.lesson.id).where('r.status', 'in', ACTIVE))
+          .as('already_booked'),
+        sql<Contract[]>`(select coalesce(json_agg(c order by c.start_date), '[]') from (${contractsOn(memberId, q.day, q.lesson.lesson_type_id, q.lesson.location_id)}) c)`.as('contracts'),
+        sql<Counts | null>`(select row_to_json(n) from (${q.bounds ? counts(memberId, q.bounds) : sql`select 1 where false`}) n)`.as('counts'),
+        sql<OverlappingEntry[]>`(select coalesce(json_agg(w), '[]') from (${q.bounds ? waitlistOverlapping(memberId, q.bounds.lessonStart, q.bounds.lessonEnd) : sql`select 1 where false`}) w)`.as('waitlist'),
+      ])
+      .executeTakeFirst(),
 
   /**
    * A member's reservations with their lessons. Coming: the bookings that still stand (a seat kept in a lesson yet to
@@ -276,17 +319,6 @@ export const waitlistRepo = {
       : db.selectFrom('app.waitlist_entries').selectAll().where('lesson_id', 'in', lessonIds).where('status', 'in', ['waiting', 'offered']).forUpdate().execute(),
 
   /** The member's open entries on lessons that overlap [start, end), other than one lesson. */
-  overlapping: (db: Tx, memberId: string, start: Date, end: Date) =>
-    db
-      .selectFrom('app.waitlist_entries as w')
-      .innerJoin('app.lessons as l', 'l.id', 'w.lesson_id')
-      .select(['w.id', 'w.lesson_id', 'w.status'])
-      .where('w.member_id', '=', memberId)
-      .where('w.status', 'in', ['waiting', 'offered'])
-      .where('l.starts_at', '<', end)
-      .where('l.ends_at', '>', start)
-      .execute(),
-
   listForMember: (db: Tx, memberId: string) =>
     db
       .selectFrom('app.waitlist_entries as w')

@@ -8,7 +8,7 @@ import type { TenantContext } from '../../platform/tenancy/context.js';
 import { actorOf } from '../../platform/tenancy/actor.js';
 import { creditsService } from '../credits/credits.service.js';
 import { actingMemberId } from '../members/acting-member.js';
-import { policyOf, studioBookingRules, windowOf, type StudioBookingRules } from './booking-policy.js';
+import { policyOf, studioBookingRules, studioRulesOf, windowOf, type StudioBookingRules } from './booking-policy.js';
 import { eligibility, lockMember } from './eligibility.js';
 import { applyPenalty } from './penalties.js';
 import { studioWords } from './notify.js';
@@ -98,32 +98,37 @@ export async function reserve(
   p: { spot: number | null; source: Reservation['source']; fromHeld?: boolean },
 ) {
   await lockMember(ctx.db, memberId);
-  if (await reservationsRepo.active(ctx.db, lesson.id, memberId)) {
-    throw new AppError('conflict', text('reservations.already_booked'), { reason: 'already_booked' });
-  }
-  const allowed = await eligibility(ctx.db, memberId, lesson, { now: ctx.now, timeZone: ctx.tenant.timezone, limits: true });
+  const allowed = await eligibility(ctx.db, memberId, lesson, { now: ctx.now, timeZone: ctx.tenant.timezone, limits: true, refuseBooked: true });
   const id = randomUUID();
   const actor = actorOf(ctx);
+  const row = {
+    id, lesson_id: lesson.id, member_id: memberId, spot: p.spot, contract_id: allowed.contractId,
+    credits_used: allowed.costsCredit ? 1 : 0, source: p.source, actor_kind: actor.kind, actor_id: actor.id,
+    // The app's clock, like every other time a booking is compared with (its lesson's start, its reminder).
+    created_at: ctx.now,
+  };
+  // The seat before the credit: lesson row, then the credit lot's balance row, the order in which cancellations
+  // and releases (lesson locked, then refunded) take them too, so the two cannot deadlock. A free seat is taken
+  // in the reservation's own statement; a held one was given to this member by a promotion.
   let reservation: Reservation;
   try {
-    reservation = await reservationsRepo.insert(ctx.db, {
-      id, lesson_id: lesson.id, member_id: memberId, spot: p.spot, contract_id: allowed.contractId,
-      credits_used: allowed.costsCredit ? 1 : 0, source: p.source, actor_kind: actor.kind, actor_id: actor.id,
-      // The app's clock, like every other time a booking is compared with (its lesson's start, its reminder).
-      created_at: ctx.now,
-    });
+    if (p.fromHeld) {
+      reservation = await reservationsRepo.insert(ctx.db, row);
+      await reservationsRepo.adjustSeats(ctx.db, lesson.id, { booked: 1, held: -1 });
+    } else {
+      const taken = await reservationsRepo.insertTakingSeat(ctx.db, row, ctx.now);
+      if (!taken.seated) throw new SeatsGone();
+      reservation = taken.reservation;
+    }
   } catch (error) {
     if (isUniqueViolation(error, 'reservations_one_per_spot_idx')) throw new AppError('conflict', text('reservations.spot_taken', { spot: String(p.spot) }), { reason: 'spot_taken' });
     if (isUniqueViolation(error, 'reservations_one_per_member_idx')) throw new AppError('conflict', text('reservations.already_booked'), { reason: 'already_booked' });
     throw error;
   }
-  // The seat before the credit: lesson row, then the credit lot's balance row, the order in which cancellations
-  // and releases (lesson locked, then refunded) take them too, so the two cannot deadlock.
-  if (p.fromHeld) await reservationsRepo.adjustSeats(ctx.db, lesson.id, { booked: 1, held: -1 });
-  else if (!(await reservationsRepo.takeSeat(ctx.db, lesson.id, ctx.now))) throw new SeatsGone();
   if (allowed.costsCredit) await creditsService.consume(ctx.db, memberId, 1, { referenceId: id, today: tenantToday(ctx), actor, reason: studioWords(ctx.tenant, text('reservations.credit.booked', { lessonType: lesson.lesson_type_name })), memberLocked: true });
   // Waiting for a lesson at the same time makes no sense once booked; a promotion resolves its own entry itself.
-  const overlapping = (await waitlistRepo.overlapping(ctx.db, memberId, lesson.starts_at, lesson.ends_at)).filter((w) => !p.fromHeld || w.lesson_id !== lesson.id);
+  // Read with the eligibility facts: the member is locked, so nothing of theirs changed since.
+  const overlapping = allowed.waitlist.filter((w) => !p.fromHeld || w.lesson_id !== lesson.id);
   await waitlistRepo.resolve(ctx.db, overlapping.filter((w) => w.lesson_id !== lesson.id).map((w) => w.id), 'dropped', ctx.now, { note: studioWords(ctx.tenant, text('reservations.note.booked_same_time')) });
   await waitlistRepo.resolve(ctx.db, overlapping.filter((w) => w.lesson_id === lesson.id).map((w) => w.id), 'left', ctx.now, { note: studioWords(ctx.tenant, text('reservations.note.booked_free_seat')), reservation_id: id });
   // A dropped offer held a seat of its lesson: give it to the next in line.
@@ -134,9 +139,8 @@ export async function reserve(
 }
 
 async function joinWaitlist(ctx: TenantContext, lesson: Lesson, memberId: string) {
-  if (await reservationsRepo.active(ctx.db, lesson.id, memberId)) throw new AppError('conflict', text('reservations.already_booked'), { reason: 'already_booked' });
   // Judged now too, so nobody waits for a seat they could never take; credits and limits are judged at promotion.
-  await eligibility(ctx.db, memberId, lesson, { now: ctx.now, timeZone: ctx.tenant.timezone, limits: false });
+  await eligibility(ctx.db, memberId, lesson, { now: ctx.now, timeZone: ctx.tenant.timezone, limits: false, refuseBooked: true });
   try {
     const entry = await waitlistRepo.insert(ctx.db, { lesson_id: lesson.id, member_id: memberId });
     return { outcome: 'waitlisted' as const, waitlistEntry: toWaitlistEntry(entry, await waitlistRepo.position(ctx.db, entry)) };
@@ -157,7 +161,7 @@ export const reservationsService = {
     // The rush: once the counter says full, "full" is the answer from the lesson's row alone (no settings, spot,
     // eligibility or lock), whether or not its booking window is open yet; joining the waitlist is judged in full.
     if (isFull && !input.joinWaitlist && lesson.status !== 'cancelled' && lesson.starts_at > ctx.now) throw new SeatsGone();
-    await assertOpen(ctx, lesson, await studioBookingRules(ctx.db), input.memberId, byMember);
+    await assertOpen(ctx, lesson, studioRulesOf(lesson.studio_settings), input.memberId, byMember);
     const spot = await spotOf(ctx.db, lesson, input.spot);
     const full = () => (input.joinWaitlist ? joinWaitlist(ctx, lesson, input.memberId) : Promise.reject(new SeatsGone()));
     if (isFull) return full();
@@ -174,7 +178,7 @@ export const reservationsService = {
 
   async join(ctx: TenantContext, input: { lessonId: string; memberId: string }, byMember: boolean) {
     const lesson = await lessonOrThrow(ctx.db, input.lessonId);
-    await assertOpen(ctx, lesson, await studioBookingRules(ctx.db), input.memberId, byMember);
+    await assertOpen(ctx, lesson, studioRulesOf(lesson.studio_settings), input.memberId, byMember);
     if (lesson.booked + lesson.held < lesson.capacity) {
       throw new AppError('conflict', text('reservations.seats_free'), { reason: 'seats_free' });
     }
@@ -197,7 +201,7 @@ export const reservationsService = {
     if (r.status !== 'booked') throw new AppError('conflict', text('reservations.not_booked', { status: text('reservations.reservation_status', { status: r.status }) }), { reason: 'not_booked' });
     const lesson = await lessonOrThrow(ctx.db, r.lesson_id);
     if (p.byMember && lesson.starts_at <= ctx.now) throw new AppError('unprocessable', text('reservations.started_ask_desk'), { reason: 'started' });
-    const studio = await studioBookingRules(ctx.db);
+    const studio = studioRulesOf(lesson.studio_settings);
     const policy = policyOf(studio, lesson);
     const late = ctx.now > windowOf(lesson.starts_at, policy, ctx.tenant.timezone).cancelDeadline;
     const [cancelled] = await reservationsRepo.setStatus(ctx.db, [r.id], late ? 'late_cancelled' : 'cancelled', ctx.now);
@@ -219,10 +223,10 @@ export const reservationsService = {
   async queue(ctx: TenantContext, input: { lessonId: string; memberId: string }, admitPerSecond: number) {
     const lesson = await lessonOrThrow(ctx.db, input.lessonId);
     assertScheduled(lesson, ctx);
-    const studio = await studioBookingRules(ctx.db);
+    const studio = studioRulesOf(lesson.studio_settings);
     const window = windowOf(lesson.starts_at, policyOf(studio, lesson), ctx.tenant.timezone);
     // Judged as for joining a waitlist, so nobody holds a place ahead of others for a seat they could never take.
-    await eligibility(ctx.db, input.memberId, lesson, { now: ctx.now, timeZone: ctx.tenant.timezone, limits: false });
+    await eligibility(ctx.db, input.memberId, lesson, { now: ctx.now, timeZone: ctx.tenant.timezone, limits: false, refuseBooked: false });
     return standingOf(await joinWaitingRoom(ctx, studio.waitingRoom, input.memberId, window, admitPerSecond), window.opensAt);
   },
 
@@ -235,7 +239,7 @@ export const reservationsService = {
   /** Who is booked and who waits (and who queues for its opening), for the instructor and the front desk. */
   async roster(ctx: TenantContext, lessonId: string) {
     const lesson = await lessonOrThrow(ctx.db, lessonId);
-    const opensAt = windowOf(lesson.starts_at, policyOf(await studioBookingRules(ctx.db), lesson), ctx.tenant.timezone).opensAt;
+    const opensAt = windowOf(lesson.starts_at, policyOf(studioRulesOf(lesson.studio_settings), lesson), ctx.tenant.timezone).opensAt;
     const [rows, waitlist, waitingRoom] = await Promise.all([reservationsRepo.roster(ctx.db, lessonId), waitlistService.forLesson(ctx, lessonId), roomSummary(ctx, opensAt)]);
     return {
       waitingRoom,

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { tenantJob } from '../../platform/tenancy/job-context.js';
 import type { TenantContext } from '../../platform/tenancy/context.js';
-import { policyOf, studioBookingRules } from './booking-policy.js';
+import { policyOf, studioRulesOf } from './booking-policy.js';
 import { creditsRepo } from '../credits/credits.repo.js';
 import { applyPenalty } from './penalties.js';
 import type { ReservationJobDeps } from './notify.js';
@@ -26,7 +26,7 @@ async function closeAttendance(ctx: TenantContext, lessonId: string) {
   const open = await ctx.db.selectFrom('app.lessons').select('id').where('id', '=', lessonId).where('attendance_closed_at', 'is', null).forNoKeyUpdate().executeTakeFirst();
   if (!open) return 0;
   const full = (await reservationsRepo.lesson(ctx.db, lessonId))!;
-  const studio = await studioBookingRules(ctx.db);
+  const studio = studioRulesOf(full.studio_settings);
   const policy = policyOf(studio, full);
   const noShows = await reservationsRepo.setStatus(ctx.db, (await reservationsRepo.bookedOn(ctx.db, [lessonId])).map((r) => r.id), 'no_show', ctx.now);
   for (const r of noShows) {

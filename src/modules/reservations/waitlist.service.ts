@@ -5,7 +5,7 @@ import type { TenantContext } from '../../platform/tenancy/context.js';
 import type { TenantTransaction } from '../../platform/tenancy/job-context.js';
 import { actingMemberId } from '../members/acting-member.js';
 import { inQuietHours } from '../../platform/calendar.js';
-import { policyOf, studioBookingRules, windowOf } from './booking-policy.js';
+import { policyOf, studioRulesOf, windowOf } from './booking-policy.js';
 import { lockMember } from './eligibility.js';
 import { describeLesson, notifyMembers, studioVoice, studioWords, type StudioUrl } from './notify.js';
 import { reservationsRepo, waitlistRepo, type WaitlistEntry } from './reservations.repo.js';
@@ -27,7 +27,7 @@ async function promotionStep(ctx: TenantContext, lessonId: string, run: Promotio
   const { tally } = run;
   const lesson = await reservationsRepo.lesson(ctx.db, lessonId);
   if (!lesson || lesson.status !== 'scheduled') return 'done';
-  const studio = await studioBookingRules(ctx.db);
+  const studio = studioRulesOf(lesson.studio_settings);
   const policy = policyOf(studio, lesson);
   const window = windowOf(lesson.starts_at, policy, ctx.tenant.timezone);
 

@@ -1,5 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, sql, type DatabaseConnection, type Dialect, type Driver, type Transaction, type TransactionSettings } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import type { DB, Placement } from './types.js';
@@ -190,7 +191,7 @@ export class Databases {
         if (staleConnections.has(client)) void client.end().catch(() => undefined);
       });
     }
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DB>({ dialect: tier ? tenantBeginning(new PostgresDialect({ pool })) : new PostgresDialect({ pool }) });
     if (!tier) return { pool, db };
     const gate = new FairGate(tier, max, this.settings.admission, () => this.admissionObserver);
     gates.set(db, gate);
@@ -244,16 +245,62 @@ export async function inTenantTransaction<T>(db: Db, tenantId: string, fn: (trx:
   const release = await gates.get(db)?.acquire(tenantId);
   let result: T;
   try {
-    result = await db.transaction().execute(async (trx) => {
-      opened = trx;
-      await sql`select set_config('app.tenant_id', ${tenantId}, true)`.execute(trx);
-      return fn(trx);
-    });
+    const beginning = { tenantId, set: false };
+    result = await beginningTenant.run(beginning, () =>
+      db.transaction().execute(async (trx) => {
+        opened = trx;
+        // Set with `begin` in the same round trip (tenantBeginning), else here, as a parameter.
+        if (!beginning.set) await sql`select set_config('app.tenant_id', ${tenantId}, true)`.execute(trx);
+        // Transactions that fn opens, on whatever database, are not this tenant's to begin.
+        return beginningTenant.exit(() => fn(trx));
+      }),
+    );
   } finally {
     release?.();
   }
   for (const hook of (opened && committedHooks.get(opened)) ?? []) hook(tenantId);
   return result;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The tenant inTenantTransaction is about to begin a transaction for, until the driver has set it. */
+const beginningTenant = new AsyncLocalStorage<{ tenantId: string; set: boolean }>();
+
+/**
+ * A tenant pool's dialect, whose driver sends `begin` and the tenant's set_config as one simple query: one round
+ * trip fewer for every tenant transaction (a booking was 14 statements, each a write to the socket and a wait).
+ * A simple query takes no parameters, so the tenant id goes in as a literal, and only when it is a uuid.
+ */
+function tenantBeginning(dialect: Dialect): Dialect {
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createDriver: () => {
+      const driver = dialect.createDriver();
+      const wrapped: Driver = {
+        init: () => driver.init(),
+        acquireConnection: () => driver.acquireConnection(),
+        releaseConnection: (connection) => driver.releaseConnection(connection),
+        commitTransaction: (connection) => driver.commitTransaction(connection),
+        rollbackTransaction: (connection) => driver.rollbackTransaction(connection),
+        destroy: () => driver.destroy(),
+        async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
+          const beginning = beginningTenant.getStore();
+          if (!beginning || beginning.set || !UUID.test(beginning.tenantId) || settings.isolationLevel || settings.accessMode) {
+            return driver.beginTransaction(connection, settings);
+          }
+          await connection.executeQuery(CompiledQuery.raw(`begin; select set_config('app.tenant_id', '${beginning.tenantId}', true)`));
+          beginning.set = true;
+        },
+      };
+      for (const name of ['savepoint', 'rollbackToSavepoint', 'releaseSavepoint'] as const) {
+        const method = driver[name];
+        if (method) wrapped[name] = method.bind(driver);
+      }
+      return wrapped;
+    },
+  };
 }
 
 const committedHooks = new WeakMap<Tx, Array<(tenantId: string) => void>>();
