@@ -81,6 +81,37 @@ export const creditsRepo = {
       .limit(limit)
       .execute(),
 
+  /**
+   * Spends one credit of the member's soonest-expiring usable lot (openLots' order), choosing the lot and writing
+   * the row in one statement; no row when nothing usable is left. The caller holds the member lock.
+   */
+  spendOne: (db: Tx, memberId: string, today: string, row: { referenceId: string; reason: string; actorKind: AppCreditLedger['actor_kind']; actorId: string | null }) =>
+    db
+      .insertInto('app.credit_ledger')
+      .columns(['member_id', 'kind', 'amount', 'lot_id', 'contract_id', 'reference_id', 'reason', 'actor_kind', 'actor_id'])
+      .expression(
+        lotsQuery(db)
+          .clearSelect()
+          .select([
+            'l.member_id',
+            sql<'consume'>`'consume'`.as('kind'),
+            sql<number>`-1`.as('amount'),
+            'l.id',
+            'l.contract_id',
+            sql<string>`${row.referenceId}::uuid`.as('reference_id'),
+            sql<string>`${row.reason}::text`.as('reason'),
+            sql<string>`${row.actorKind}::text`.as('actor_kind'),
+            sql<string | null>`${row.actorId}::uuid`.as('actor_id'),
+          ])
+          .where('b.member_id', '=', memberId)
+          .where((eb) => eb.or([eb('l.expires_on', 'is', null), eb('l.expires_on', '>=', today)]))
+          .orderBy(sql`l.expires_on nulls last`)
+          .orderBy('l.created_at')
+          .limit(1),
+      )
+      .returningAll()
+      .execute(),
+
   insert: (db: Tx, rows: Array<Insertable<AppCreditLedger>>) =>
     rows.length === 0 ? Promise.resolve([]) : db.insertInto('app.credit_ledger').values(rows).returningAll().execute(),
 

@@ -4,6 +4,7 @@ import { startTestPlatform, type TestPlatform, type TestTenant } from '../../../
 import { inTenantTransaction, type Tx } from '../../platform/db/databases.js';
 import { SYSTEM } from '../../platform/tenancy/actor.js';
 import { runMembershipDay } from '../contracts/membership-run.js';
+import { creditsRepo } from './credits.repo.js';
 import { creditsService } from './credits.service.js';
 
 let platform: TestPlatform;
@@ -39,7 +40,8 @@ describe('the credits ledger', () => {
     await post('/api/contracts', { memberId: m.id, planId: pack.id });
     const bookings = Array.from({ length: 12 }, () => randomUUID());
     const results = await Promise.allSettled(
-      bookings.map((ref) => inTenant((db) => creditsService.consume(db, m.id, 1, { referenceId: ref, today: '2026-11-02', actor: SYSTEM, reason: 'Booked' }))),
+      // Each takes the member lock first, as a booking does.
+      bookings.map((ref) => inTenant(async (db) => { await creditsRepo.lockMember(db, m.id); return creditsService.consumeOne(db, m.id, { referenceId: ref, today: '2026-11-02', actor: SYSTEM, reason: 'Booked' }); })),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
     const refusal = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
@@ -62,7 +64,7 @@ describe('the credits ledger', () => {
     const m = await post('/api/members', { familyName: '中村' });
     await post('/api/contracts', { memberId: m.id, planId: plan.id, startDate: '2026-11-03' });
     expect(await available(m.id, '2026-11-03')).toBe(4);
-    await inTenant((db) => creditsService.consume(db, m.id, 1, { referenceId: randomUUID(), today: '2026-11-03', actor: SYSTEM, reason: 'Booked' }));
+    await inTenant(async (db) => { await creditsRepo.lockMember(db, m.id); return creditsService.consumeOne(db, m.id, { referenceId: randomUUID(), today: '2026-11-03', actor: SYSTEM, reason: 'Booked' }); });
     // Three unused in November: two carry over (the cap), plus December's four.
     await day('2026-12-01');
     await day('2026-12-01');

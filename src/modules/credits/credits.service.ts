@@ -10,8 +10,8 @@ import { creditsRepo, type Lot } from './credits.repo.js';
 const usable = (lot: Lot, today: string) => lot.expires_on === null || lot.expires_on >= today;
 
 /** Draws `amount` credits from a member's usable lots, soonest-expiring first, as rows of one kind. */
-async function draw(db: Tx, memberId: string, amount: number, today: string, row: { kind: 'consume' | 'adjust'; referenceId?: string | null; reason: string; actor: Actor; memberLocked?: boolean }) {
-  if (!row.memberLocked) await creditsRepo.lockMember(db, memberId);
+async function draw(db: Tx, memberId: string, amount: number, today: string, row: { kind: 'adjust'; reason: string; actor: Actor }) {
+  await creditsRepo.lockMember(db, memberId);
   const lots = (await creditsRepo.openLots(db, [memberId])).filter((l) => usable(l, today));
   const available = lots.reduce((s, l) => s + l.remaining, 0);
   if (available < amount) {
@@ -29,7 +29,7 @@ async function draw(db: Tx, memberId: string, amount: number, today: string, row
       amount: -take,
       lot_id: lot.id,
       contract_id: lot.contract_id,
-      reference_id: row.referenceId ?? null,
+      reference_id: null,
       reason: row.reason,
       actor_kind: row.actor.kind,
       actor_id: row.actor.id,
@@ -61,11 +61,14 @@ export const creditsService = {
   },
 
   /**
-   * For the reservation engine: spends credits in the caller's transaction, or refuses with a clear problem.
-   * `memberLocked`: the caller already holds the member lock (bookings take it before judging limits).
+   * For the reservation engine: spends one credit (a booking, a penalty) in the caller's transaction, which holds
+   * the member lock, or refuses with a clear problem. One statement: on the booking path each round trip counts.
    */
-  consume: (db: Tx, memberId: string, amount: number, p: { referenceId: string; today: string; actor: Actor; reason: string; memberLocked?: boolean }) =>
-    draw(db, memberId, amount, p.today, { kind: 'consume', referenceId: p.referenceId, reason: p.reason, actor: p.actor, memberLocked: p.memberLocked }),
+  consumeOne: async (db: Tx, memberId: string, p: { referenceId: string; today: string; actor: Actor; reason: string }) => {
+    const rows = await creditsRepo.spendOne(db, memberId, p.today, { referenceId: p.referenceId, reason: p.reason, actorKind: p.actor.kind, actorId: p.actor.id });
+    if (rows.length === 0) throw new AppError('unprocessable', text('contracts.credits.not_enough', { available: 0, needed: 1 }), { creditsAvailable: 0 });
+    return rows;
+  },
 
   /**
    * Gives back what a reference consumed, to the lots it came from; a second refund of it gives nothing (the

@@ -53,7 +53,7 @@ export async function applyPenalty(
       const balance = await creditsService.balance(db, r.member_id, localParts(p.now, timeZone).date);
       if (balance.available === 0 || !(await record('lose_credit', 1))) return { kind: 'none', amount: 0 };
       // Callers (cancellation, no-show marking) lock the member before the lesson.
-      await creditsService.consume(db, r.member_id, 1, { referenceId: r.id, today: localParts(p.now, timeZone).date, actor: p.actor, reason: label, memberLocked: true });
+      await creditsService.consumeOne(db, r.member_id, { referenceId: r.id, today: localParts(p.now, timeZone).date, actor: p.actor, reason: label });
       return { kind: 'lose_credit', amount: 1 };
     }
     case 'strike': {

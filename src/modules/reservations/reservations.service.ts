@@ -125,7 +125,7 @@ export async function reserve(
     if (isUniqueViolation(error, 'reservations_one_per_member_idx')) throw new AppError('conflict', text('reservations.already_booked'), { reason: 'already_booked' });
     throw error;
   }
-  if (allowed.costsCredit) await creditsService.consume(ctx.db, memberId, 1, { referenceId: id, today: tenantToday(ctx), actor, reason: studioWords(ctx.tenant, text('reservations.credit.booked', { lessonType: lesson.lesson_type_name })), memberLocked: true });
+  if (allowed.costsCredit) await creditsService.consumeOne(ctx.db, memberId, { referenceId: id, today: tenantToday(ctx), actor, reason: studioWords(ctx.tenant, text('reservations.credit.booked', { lessonType: lesson.lesson_type_name })) });
   // Waiting for a lesson at the same time makes no sense once booked; a promotion resolves its own entry itself.
   // Read with the eligibility facts: the member is locked, so nothing of theirs changed since.
   const overlapping = allowed.waitlist.filter((w) => !p.fromHeld || w.lesson_id !== lesson.id);
