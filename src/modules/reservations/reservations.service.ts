@@ -142,8 +142,8 @@ async function joinWaitlist(ctx: TenantContext, lesson: Lesson, memberId: string
   // Judged now too, so nobody waits for a seat they could never take; credits and limits are judged at promotion.
   await eligibility(ctx.db, memberId, lesson, { now: ctx.now, timeZone: ctx.tenant.timezone, limits: false, refuseBooked: true });
   try {
-    const entry = await waitlistRepo.insert(ctx.db, { lesson_id: lesson.id, member_id: memberId });
-    return { outcome: 'waitlisted' as const, waitlistEntry: toWaitlistEntry(entry, await waitlistRepo.position(ctx.db, entry)) };
+    const { entry, position } = await waitlistRepo.insertWithPosition(ctx.db, { lesson_id: lesson.id, member_id: memberId });
+    return { outcome: 'waitlisted' as const, waitlistEntry: toWaitlistEntry(entry, position) };
   } catch (error) {
     if (isUniqueViolation(error, 'waitlist_one_per_member_idx')) throw new AppError('conflict', text('reservations.already_waitlisted'), { reason: 'already_waitlisted' });
     throw error;
