@@ -296,7 +296,8 @@ async function statementProfile(adminUrl: string, bookings: number, commits: num
     const calls = rows.rows.reduce((a, r) => a + Number(r.calls), 0);
     const total = rows.rows.reduce((a, r) => a + r.total, 0);
     // The tenant's set_config goes with `begin` in one simple query (its literals normalised to $n here), so it is
-    // a statement but not a round trip of its own.
+    // a statement but not a round trip of its own. (Another set_config of literals would match too: none is on the
+    // booking path.)
     const withBegin = rows.rows.filter((r) => /^select set_config\(\$1, \$2, \$3\)$/.test(r.query.trim())).reduce((a, r) => a + Number(r.calls), 0);
     return {
       planMsPerBooking: rows.rows.reduce((a, r) => a + r.plan, 0) / bookings,
@@ -802,7 +803,9 @@ export async function runReservations(ports: ReservationPorts, s: ReservationSet
       const agent = new http.Agent({ keepAlive: true, maxSockets: s.rushConnections });
       // Open the pool's connections first, so that the rush measures bookings, not TCP handshakes.
       await Promise.all(Array.from({ length: s.rushConnections }, () => request(agent, { port: ports.app, host: main.host, token: '', path: '/readyz' })));
-      await sleep(s.baselineMs);
+      // The other tenants' first requests are cold (their tenants looked up, statements prepared): a warm-up before
+      // the quiet window, which would otherwise make "before" look slow and the rush's ratio small.
+      await sleep(s.warmupMs + s.baselineMs);
       log(`reservations: rush, ${s.members} members on ${s.rushSeats} seats over ${s.rushConnections} connections`);
       const rushCpu0 = cpuOf(pids);
       const released = performance.now();
@@ -917,7 +920,7 @@ export function renderReservationsSection(r: ReservationsOutcome | undefined, n:
 - **pgbench.** ${'skipped' in pg ? `skipped (${pg.skipped})` : `${pg.version}, the built-in TPC-B-like script on a scratch database \`pgbench\` of the same cluster (\`pgbench -i -s ${pg.scale}\`), \`-c ${pg.clients} -j ${pg.threads} -T ${pg.seconds}\`, as the superuser, right after the booking run (the app server idle).`} The ratio bookings/s ÷ TPS compares one booking over HTTP (with tenant resolution, session, idempotency key and JSON) with one TPC-B transaction (3 updates, 1 select, 1 insert) on the same machine.
 - **Statement profile.** \`pg_stat_statements\` (track = top, track_planning on) was reset at the start of the measured booking run and read after it; statements of the app role only, divided by the bookings made.
 - **Rush.** All ${n0(s.members)} members send \`POST /api/me/reservations {lessonId, joinWaitlist}\` for the rush lesson at the same instant (even-numbered members ask to join the waitlist when it is full, the others do not), over ${s.rushConnections} keep-alive connections opened beforehand: the requests beyond ${s.rushConnections} wait in the client for a free connection, as they would behind a proxy. Latency is measured from the release instant, so it includes that wait. Then, as the superuser: \`app.lessons.booked\`, the booked reservations, the credit-ledger \`consume\` rows of those reservations, and the waiting waitlist entries against the answers. The bench fails if any is not exactly ${s.rushSeats} (or the waitlist count differs from the "waitlisted" answers).
-- **Other tenants.** ${s.otherTenants} other tenants (a studio, 21 lessons this week and 10 members each) send, at a fixed rate of ${s.otherRate} requests/s in all (open loop: requests leave on schedule, whatever the answers), alternately \`GET /api/me/schedule?from=<today>&days=7\` (a member session) and \`GET /api/members?limit=25&q=すず\` (the owner's session), from ${fmt(s.baselineMs / 1000, 0)} s before the rush until ${fmt(s.baselineMs / 2000, 1)} s after it. Their latency is reported for requests sent in the ${fmt(s.baselineMs / 1000, 0)} s before the release, between the release and the last rush answer, and after.
+- **Other tenants.** ${s.otherTenants} other tenants (a studio, 21 lessons this week and 10 members each) send, at a fixed rate of ${s.otherRate} requests/s in all (open loop: requests leave on schedule, whatever the answers), alternately \`GET /api/me/schedule?from=<today>&days=7\` (a member session) and \`GET /api/members?limit=25&q=すず\` (the owner's session), from ${fmt((s.warmupMs + s.baselineMs) / 1000, 0)} s before the rush until ${fmt(s.baselineMs / 2000, 1)} s after it. Their latency is reported for requests sent in the ${fmt(s.baselineMs / 1000, 0)} s before the release (the first ${fmt(s.warmupMs / 1000, 0)} s, cold, are left out), between the release and the last rush answer, and after.
 ${r.waitingRoom ? `${waitingRoomMethod(r.waitingRoom, s)}\n` : ''}- Load average (1/5/15 min) when this section started: ${r.loadAverage.start.map((x) => fmt(x, 2)).join(' / ')}; when it ended: ${r.loadAverage.end.map((x) => fmt(x, 2)).join(' / ')}.`);
 
   out.push(`### Booking throughput`);

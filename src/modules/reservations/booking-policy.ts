@@ -58,19 +58,13 @@ export const DEFAULT_BOOKING_RULES: StudioBookingRules = {
 
 const hhmm = (t: string) => t.slice(0, 5);
 
-/**
- * The settings the booking rules are made of. `penalty_fee` is a number when the row was read as JSON
- * (reservationsRepo.lesson reads it with the lesson that way), a string when read as a row.
- */
-export type StudioSettingsRow = Omit<
-  Pick<
-    Selectable<AppTenantSettings>,
-    | 'booking_opens_days_before' | 'booking_opens_at' | 'booking_closes_minutes_before' | 'cancel_deadline_minutes_before' | 'late_cancel_penalty'
-    | 'no_show_penalty' | 'penalty_fee' | 'strike_limit' | 'strike_window_days' | 'strike_block_days' | 'waitlist_auto_until_hours'
-    | 'waitlist_offer_minutes' | 'quiet_hours_start' | 'quiet_hours_end' | 'reminder_hours_before' | 'waiting_room_minutes_before' | 'waiting_room_order'
-  >,
-  'penalty_fee'
-> & { penalty_fee: string | number };
+/** The settings the booking rules are made of (reservationsRepo.lesson reads them with the lesson, as JSON). */
+export type StudioSettingsRow = Pick<
+  Selectable<AppTenantSettings>,
+  | 'booking_opens_days_before' | 'booking_opens_at' | 'booking_closes_minutes_before' | 'cancel_deadline_minutes_before' | 'late_cancel_penalty'
+  | 'no_show_penalty' | 'penalty_fee' | 'strike_limit' | 'strike_window_days' | 'strike_block_days' | 'waitlist_auto_until_hours'
+  | 'waitlist_offer_minutes' | 'quiet_hours_start' | 'quiet_hours_end' | 'reminder_hours_before' | 'waiting_room_minutes_before' | 'waiting_room_order'
+>;
 
 export function studioRulesOf(row: StudioSettingsRow | null | undefined): StudioBookingRules {
   if (!row) return DEFAULT_BOOKING_RULES;

@@ -5,7 +5,6 @@ import { addDays, addMonths, localParts, monthOf, todayIn, zonedInstant } from '
 import { creditsRepo } from '../credits/credits.repo.js';
 import { reservationsRepo } from './reservations.repo.js';
 
-
 export interface BookingLesson {
   id: string;
   lesson_type_id: string;

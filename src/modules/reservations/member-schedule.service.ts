@@ -52,11 +52,11 @@ export async function memberSchedule(ctx: TenantContext, memberId: string, q: { 
           ])
           .where('w.member_id', '=', memberId)
           .where('w.lesson_id', 'in', ids)
-          .where('w.status', 'in', ['waiting', 'offered'])
+          .where(sql<boolean>`w.status in ('waiting', 'offered')`)
           .execute(),
     ids.length === 0
       ? []
-      : ctx.db.selectFrom('app.waitlist_entries').select(['lesson_id', sql<number>`count(*)::int`.as('n')]).where('lesson_id', 'in', ids).where('status', '=', 'waiting').groupBy('lesson_id').execute(),
+      : ctx.db.selectFrom('app.waitlist_entries').select(['lesson_id', sql<number>`count(*)::int`.as('n')]).where('lesson_id', 'in', ids).where(sql<boolean>`status = 'waiting'`).groupBy('lesson_id').execute(),
     favouritesRepo.among(ctx.db, memberId, seriesIds),
     roomsRepo.withSeatMaps(ctx.db, roomIds),
   ]);

@@ -7,6 +7,10 @@ import { policyColumns, type StudioSettingsRow } from './booking-policy.js';
 export type Reservation = Selectable<AppReservations>;
 export type WaitlistEntry = Selectable<AppWaitlistEntries>;
 
+// Waitlist conditions on status are written as literals (sql`status = 'waiting'`): the partial indexes name them,
+// and a prepared statement's generic plan can use such an index only if the condition is the index's own
+// (docs/architecture.md, on prepared statements).
+
 /** Reservations that hold a seat (or held one, for a lesson that has happened). */
 export const ACTIVE: ReservationStatus[] = ['booked', 'attended', 'no_show'];
 
@@ -297,21 +301,21 @@ export const waitlistRepo = {
           .selectFrom('app.waitlist_entries')
           .select((eb) => eb.fn.countAll<string>().as('n'))
           .where('lesson_id', '=', entry.lesson_id)
-          .where('status', '=', 'waiting')
+          .where(sql<boolean>`status = 'waiting'`)
           .where(sql<boolean>`(joined_at, id) < (${entry.joined_at}, ${entry.id}::uuid)`)
           .executeTakeFirstOrThrow()
       ).n,
     ),
 
   waitingCount: async (db: Tx, lessonId: string) =>
-    Number((await db.selectFrom('app.waitlist_entries').select((eb) => eb.fn.countAll<string>().as('n')).where('lesson_id', '=', lessonId).where('status', '=', 'waiting').executeTakeFirstOrThrow()).n),
+    Number((await db.selectFrom('app.waitlist_entries').select((eb) => eb.fn.countAll<string>().as('n')).where('lesson_id', '=', lessonId).where(sql<boolean>`status = 'waiting'`).executeTakeFirstOrThrow()).n),
 
   /** The next in line, first come first served. */
   next: (db: Tx, lessonId: string) =>
-    db.selectFrom('app.waitlist_entries').selectAll().where('lesson_id', '=', lessonId).where('status', '=', 'waiting').orderBy('joined_at').orderBy('id').limit(1).executeTakeFirst(),
+    db.selectFrom('app.waitlist_entries').selectAll().where('lesson_id', '=', lessonId).where(sql<boolean>`status = 'waiting'`).orderBy('joined_at').orderBy('id').limit(1).executeTakeFirst(),
 
   openOffers: async (db: Tx, lessonId: string) =>
-    Number((await db.selectFrom('app.waitlist_entries').select((eb) => eb.fn.countAll<string>().as('n')).where('lesson_id', '=', lessonId).where('status', '=', 'offered').executeTakeFirstOrThrow()).n),
+    Number((await db.selectFrom('app.waitlist_entries').select((eb) => eb.fn.countAll<string>().as('n')).where('lesson_id', '=', lessonId).where(sql<boolean>`status = 'offered'`).executeTakeFirstOrThrow()).n),
 
   resolve: (db: Tx, ids: string[], status: 'promoted' | 'declined' | 'expired' | 'skipped' | 'left' | 'dropped' | 'released', at: Date, extra: { note?: string; reservation_id?: string } = {}) =>
     ids.length === 0
@@ -320,20 +324,20 @@ export const waitlistRepo = {
           .updateTable('app.waitlist_entries')
           .set({ status, resolved_at: at, offer_expires_at: null, ...extra })
           .where('id', 'in', ids)
-          .where('status', 'in', ['waiting', 'offered'])
+          .where(sql<boolean>`status in ('waiting', 'offered')`)
           .returningAll()
           .execute(),
 
   offer: (db: Tx, id: string, at: Date, expiresAt: Date) =>
-    db.updateTable('app.waitlist_entries').set({ status: 'offered', offered_at: at, offer_expires_at: expiresAt }).where('id', '=', id).where('status', '=', 'waiting').returningAll().executeTakeFirst(),
+    db.updateTable('app.waitlist_entries').set({ status: 'offered', offered_at: at, offer_expires_at: expiresAt }).where('id', '=', id).where(sql<boolean>`status = 'waiting'`).returningAll().executeTakeFirst(),
 
   /** Open entries of lessons, locked (to release them with the lesson). */
   openOn: (db: Tx, lessonIds: string[]) =>
     lessonIds.length === 0
       ? Promise.resolve([])
-      : db.selectFrom('app.waitlist_entries').selectAll().where('lesson_id', 'in', lessonIds).where('status', 'in', ['waiting', 'offered']).forUpdate().execute(),
+      : db.selectFrom('app.waitlist_entries').selectAll().where('lesson_id', 'in', lessonIds).where(sql<boolean>`status in ('waiting', 'offered')`).forUpdate().execute(),
 
-  /** The member's open entries on lessons that overlap [start, end), other than one lesson. */
+  /** The member's open entries (waiting or offered), soonest lesson first. */
   listForMember: (db: Tx, memberId: string) =>
     db
       .selectFrom('app.waitlist_entries as w')
@@ -342,7 +346,7 @@ export const waitlistRepo = {
       .selectAll('w')
       .select(['l.starts_at', 'l.ends_at', 't.name as lesson_type_name'])
       .where('w.member_id', '=', memberId)
-      .where('w.status', 'in', ['waiting', 'offered'])
+      .where(sql<boolean>`w.status in ('waiting', 'offered')`)
       .orderBy('l.starts_at')
       .execute(),
 

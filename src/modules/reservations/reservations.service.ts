@@ -127,7 +127,8 @@ export async function reserve(
   }
   if (allowed.costsCredit) await creditsService.consumeOne(ctx.db, memberId, { referenceId: id, today: tenantToday(ctx), actor, reason: studioWords(ctx.tenant, text('reservations.credit.booked', { lessonType: lesson.lesson_type_name })) });
   // Waiting for a lesson at the same time makes no sense once booked; a promotion resolves its own entry itself.
-  // Read with the eligibility facts: the member is locked, so nothing of theirs changed since.
+  // Read with the eligibility facts, after the member lock. Leaving a waitlist or an offer expiring does not take
+  // that lock, so an entry may have changed since; resolving only touches entries still waiting or offered.
   const overlapping = allowed.waitlist.filter((w) => !p.fromHeld || w.lesson_id !== lesson.id);
   await waitlistRepo.resolve(ctx.db, overlapping.filter((w) => w.lesson_id !== lesson.id).map((w) => w.id), 'dropped', ctx.now, { note: studioWords(ctx.tenant, text('reservations.note.booked_same_time')) });
   await waitlistRepo.resolve(ctx.db, overlapping.filter((w) => w.lesson_id === lesson.id).map((w) => w.id), 'left', ctx.now, { note: studioWords(ctx.tenant, text('reservations.note.booked_free_seat')), reservation_id: id });

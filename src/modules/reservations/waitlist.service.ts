@@ -212,7 +212,7 @@ export const waitlistService = {
 
 /** Offers past their time lapse; their lessons need the next person. Returns the lessons. */
 export async function expireOffers(ctx: TenantContext, limit = 500) {
-  const due = await ctx.db.selectFrom('app.waitlist_entries').select(['id', 'lesson_id']).where('status', '=', 'offered').where('offer_expires_at', '<=', ctx.now).orderBy('offer_expires_at').limit(limit).execute();
+  const due = await ctx.db.selectFrom('app.waitlist_entries').select(['id', 'lesson_id']).where(sql<boolean>`status = 'offered'`).where('offer_expires_at', '<=', ctx.now).orderBy('offer_expires_at').limit(limit).execute();
   const lapsed = await waitlistRepo.resolve(ctx.db, due.map((e) => e.id), 'expired', ctx.now, { note: studioWords(ctx.tenant, text('reservations.note.offer_lapsed')) });
   await notifyMembers(
     ctx.db,

@@ -21,7 +21,7 @@ const view = (db: Tx) =>
           .selectFrom('app.waitlist_entries as w')
           .select((w) => w.fn.countAll<string>().as('n'))
           .whereRef('w.lesson_id', '=', 'l.id')
-          .where('w.status', '=', 'waiting')
+          .where(sql<boolean>`w.status = 'waiting'`)
           .as('waiting'),
     ]);
 export type LessonView = Awaited<ReturnType<ReturnType<typeof view>['executeTakeFirstOrThrow']>>;

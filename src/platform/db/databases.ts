@@ -245,7 +245,7 @@ export async function inTenantTransaction<T>(db: Db, tenantId: string, fn: (trx:
   const release = await gates.get(db)?.acquire(tenantId);
   let result: T;
   try {
-    const beginning = { tenantId, set: false };
+    const beginning = { tenantId, claimed: false, set: false };
     result = await beginningTenant.run(beginning, () =>
       db.transaction().execute(async (trx) => {
         opened = trx;
@@ -264,11 +264,11 @@ export async function inTenantTransaction<T>(db: Db, tenantId: string, fn: (trx:
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The tenant inTenantTransaction is about to begin a transaction for, until the driver has set it. */
-const beginningTenant = new AsyncLocalStorage<{ tenantId: string; set: boolean }>();
+const beginningTenant = new AsyncLocalStorage<{ tenantId: string; claimed: boolean; set: boolean }>();
 
 /**
  * A tenant pool's dialect, whose driver sends `begin` and the tenant's set_config as one simple query: one round
- * trip fewer for every tenant transaction (a booking was 14 statements, each a write to the socket and a wait).
+ * trip fewer for every tenant transaction (each round trip is a write to the socket and a wait for the answer).
  * A simple query takes no parameters, so the tenant id goes in as a literal, and only when it is a uuid.
  */
 function tenantBeginning(dialect: Dialect): Dialect {
@@ -287,10 +287,20 @@ function tenantBeginning(dialect: Dialect): Dialect {
         destroy: () => driver.destroy(),
         async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
           const beginning = beginningTenant.getStore();
-          if (!beginning || beginning.set || !UUID.test(beginning.tenantId) || settings.isolationLevel || settings.accessMode) {
+          // One begin per inTenantTransaction: whatever else starts in its async context later is not its to set.
+          const claimable = beginning !== undefined && !beginning.claimed;
+          if (beginning) beginning.claimed = true;
+          if (!claimable || !UUID.test(beginning.tenantId) || settings.isolationLevel || settings.accessMode) {
             return driver.beginTransaction(connection, settings);
           }
-          await connection.executeQuery(CompiledQuery.raw(`begin; select set_config('app.tenant_id', '${beginning.tenantId}', true)`));
+          try {
+            await connection.executeQuery(CompiledQuery.raw(`begin; select set_config('app.tenant_id', '${beginning.tenantId}', true)`));
+          } catch (error) {
+            // Kysely rolls back only a transaction whose begin returned; one that failed after `begin` ran (a
+            // cancelled statement) would go back to the pool still open and aborted.
+            await driver.rollbackTransaction(connection).catch(() => undefined);
+            throw error;
+          }
           beginning.set = true;
         },
       };

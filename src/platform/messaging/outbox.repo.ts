@@ -91,7 +91,7 @@ export const outboxRepo = {
     const row = await db
       .selectFrom('app.outbox')
       .select((eb) => eb.fn.min('next_attempt_at').as('next'))
-      .where('status', '=', 'pending')
+      .where(sql<boolean>`status = 'pending'`)
       .where('channel', 'in', [...channels])
       .executeTakeFirst();
     return row?.next ? new Date(row.next) : null;
