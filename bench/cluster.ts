@@ -148,6 +148,8 @@ export async function startAppServer(name: string, port: number, s: ServerSettin
     // limit has its own section (noisy neighbour), which turns it on.
     RATE_LIMIT: 'false',
     ...extraEnv,
+    // BENCH_SERVER_ENV='{"ADMISSION_TENANT_SHARE":"0.2"}': settings to try on every server of a run, to compare.
+    ...(process.env.BENCH_SERVER_ENV ? (JSON.parse(process.env.BENCH_SERVER_ENV) as Record<string, string>) : {}),
   };
   // BENCH_PROFILE_DIR=/some/dir: each server writes a V8 CPU profile there when it stops (open it in Chrome's
   // DevTools), to see where a request's CPU goes.

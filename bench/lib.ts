@@ -3,7 +3,7 @@
  * percentiles, small concurrency and formatting utilities. Bench-only code; nothing here is used by the app.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,13 @@ export function spawnManaged(
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  // BENCH_SERVER_LOG=/some/file: every line the processes write goes there too (with LOG_LEVEL=info in
+  // BENCH_SERVER_ENV, a server's access log: each request's own time, to tell the server's wait from the client's).
+  const logFile = process.env.BENCH_SERVER_LOG;
+  if (logFile) {
+    child.stdout?.on('data', (chunk: Buffer) => appendFileSync(logFile, chunk));
+    child.stderr?.on('data', (chunk: Buffer) => appendFileSync(logFile, chunk));
+  }
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {
       livePids.delete(pid);

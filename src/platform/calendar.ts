@@ -1,4 +1,3 @@
-import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
 /**
  * Calendar dates as 'YYYY-MM-DD' strings and months as 'YYYY-MM'. Studio rules are about days and months in
  * the studio's own time zone, never instants, so nothing here depends on the server's zone.
@@ -9,11 +8,82 @@ export type IsoMonth = string;
 const utc = (date: IsoDate) => new Date(`${date}T00:00:00Z`);
 const iso = (d: Date): IsoDate => d.toISOString().slice(0, 10);
 
+/*
+ * A time zone's offset from UTC at an instant, as date-fns-tz computes it (Intl's wall clock in that zone, to the
+ * second), but remembered per quarter hour. A booking asks for local days and times some thirty times, and each
+ * answer from Intl (formatToParts) was a tenth of the app's CPU per booking (the 2026-12-07 profile). Offsets
+ * change only at a zone's transitions: a quarter hour whose first and last second have the same offset has no
+ * transition inside it (no zone changes twice within 15 minutes), so every instant in it has that offset.
+ */
+const QUARTER_HOUR_MS = 15 * 60_000;
+const wallFormats = new Map<string, Intl.DateTimeFormat>();
+const offsetsByZone = new Map<string, Map<number, number>>();
+/** Quarter hours remembered per zone; then that zone's memory starts again (a year of bookings is ~35,000). */
+const OFFSETS_KEPT = 50_000;
+
+function wallFormat(timeZone: string) {
+  let format = wallFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+    wallFormats.set(timeZone, format);
+  }
+  return format;
+}
+
+/** Intl's offset (ms, east positive) at an instant, milliseconds dropped as Intl shows whole seconds. */
+function exactOffset(timeZone: string, ms: number): number {
+  const wall = { year: 0, month: 1, day: 1, hour: 0, minute: 0, second: 0 };
+  for (const part of wallFormat(timeZone).formatToParts(ms)) {
+    if (part.type in wall) wall[part.type as keyof typeof wall] = Number(part.value);
+  }
+  const asUtc = new Date(0);
+  asUtc.setUTCFullYear(wall.year, wall.month - 1, wall.day);
+  asUtc.setUTCHours(wall.hour, wall.minute, wall.second, 0);
+  return asUtc.getTime() - (ms - (((ms % 1000) + 1000) % 1000));
+}
+
+function offsetAt(timeZone: string, ms: number): number {
+  if (!Number.isFinite(ms)) throw new RangeError('Invalid time value');
+  let known = offsetsByZone.get(timeZone);
+  if (!known) offsetsByZone.set(timeZone, (known = new Map()));
+  const quarter = Math.floor(ms / QUARTER_HOUR_MS);
+  const remembered = known.get(quarter);
+  if (remembered !== undefined) return remembered;
+  const offset = exactOffset(timeZone, ms);
+  const start = quarter * QUARTER_HOUR_MS;
+  if (exactOffset(timeZone, start) === offset && exactOffset(timeZone, start + QUARTER_HOUR_MS - 1) === offset) {
+    if (known.size >= OFFSETS_KEPT) known.clear();
+    known.set(quarter, offset);
+  }
+  return offset;
+}
+
+/** The instant shifted by its zone's offset: its UTC fields are the wall clock's there. */
+const wallClock = (instant: Date, timeZone: string) => new Date(instant.getTime() + offsetAt(timeZone, instant.getTime()));
+
+/**
+ * The instant a wall-clock time (given as if it were UTC) happens in a zone, resolved as date-fns-tz's
+ * fromZonedTime resolves it: a time the clocks skip is taken at the offset after the change, a time they pass
+ * twice at the first offset tried.
+ */
+function instantOfWall(wallMs: number, timeZone: string): Date {
+  if (!Number.isFinite(wallMs)) return new Date(NaN);
+  const first = offsetAt(timeZone, wallMs);
+  let guess = wallMs - first;
+  const second = offsetAt(timeZone, guess);
+  if (second === first) return new Date(wallMs - first);
+  guess -= second - first;
+  const third = offsetAt(timeZone, guess);
+  return new Date(wallMs - (second === third ? second : Math.max(second, third)));
+}
+
 /**
  * The calendar date of an instant in a time zone (the studio's). Every date a person reads (documents, mail)
  * goes through this: an instant's UTC date is the day before in Japan until 09:00.
  */
-export const dateIn = (instant: Date, timeZone: string): IsoDate => formatInTimeZone(instant, timeZone, 'yyyy-MM-dd');
+export const dateIn = (instant: Date, timeZone: string): IsoDate => iso(wallClock(instant, timeZone));
 
 /** Today in a time zone (the tenant's), as a date. */
 export const todayIn = (timeZone: string, now: Date = new Date()): IsoDate => dateIn(now, timeZone);
@@ -65,15 +135,13 @@ export const isValidDate = (date: string) => /^\d{4}-\d{2}-\d{2}$/.test(date) &&
 export const minutesOfDay = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
 
 /** The instant a local date and time ('HH:MM[:SS]') happen in a time zone. */
-export const zonedInstant = (date: IsoDate, time: string, timeZone: string): Date => fromZonedTime(`${date}T${time.slice(0, 5)}:00`, timeZone);
+export const zonedInstant = (date: IsoDate, time: string, timeZone: string): Date =>
+  instantOfWall(utc(date).getTime() + minutesOfDay(time) * 60_000, timeZone);
 
 /** The local date, time ('HH:MM') and ISO weekday (1 = Monday) of an instant in a time zone. */
 export function localParts(instant: Date, timeZone: string): { date: IsoDate; time: string; weekday: number } {
-  return {
-    date: dateIn(instant, timeZone),
-    time: formatInTimeZone(instant, timeZone, 'HH:mm'),
-    weekday: Number(formatInTimeZone(instant, timeZone, 'i')),
-  };
+  const wall = wallClock(instant, timeZone);
+  return { date: iso(wall), time: wall.toISOString().slice(11, 16), weekday: ((wall.getUTCDay() + 6) % 7) + 1 };
 }
 
 /** ISO weekday (1 = Monday) of a calendar date. */

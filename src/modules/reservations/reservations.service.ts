@@ -130,6 +130,7 @@ export async function reserve(
   // Read with the eligibility facts, after the member lock. Leaving a waitlist or an offer expiring does not take
   // that lock, so an entry may have changed since; resolving only touches entries still waiting or offered.
   const overlapping = allowed.waitlist.filter((w) => !p.fromHeld || w.lesson_id !== lesson.id);
+  if (overlapping.length === 0) return reservation;
   await waitlistRepo.resolve(ctx.db, overlapping.filter((w) => w.lesson_id !== lesson.id).map((w) => w.id), 'dropped', ctx.now, { note: studioWords(ctx.tenant, text('reservations.note.booked_same_time')) });
   await waitlistRepo.resolve(ctx.db, overlapping.filter((w) => w.lesson_id === lesson.id).map((w) => w.id), 'left', ctx.now, { note: studioWords(ctx.tenant, text('reservations.note.booked_free_seat')), reservation_id: id });
   // A dropped offer held a seat of its lesson: give it to the next in line.
