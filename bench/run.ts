@@ -12,6 +12,12 @@
  *                              bench/.work/only-<section>.md and .json (bench/.work/ is emptied first)
  *   npm run bench -- --splice reports   no measurement: puts the section measured by `--only reports` (and its summary
  *                              line) into BENCHMARKS.md in place, when there is no full run's results.json to merge it into
+ *
+ * To find where the time goes (none of these changes what is measured unless you set it):
+ *   BENCH_PROFILE_DIR=dir     each app server writes a V8 CPU profile there when it stops
+ *   BENCH_SERVER_ENV='{...}'  more environment for every app server, e.g. '{"ADMISSION_TENANT_SHARE":"0.2"}'
+ *   BENCH_SERVER_LOG=file     everything the servers print is appended there (with '{"LOG_LEVEL":"info"}' above,
+ *                             the access log: each request's time inside the server, against the client's)
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
