@@ -28,6 +28,9 @@ const lotsQuery = (db: Tx) =>
       'b.remaining',
       'l.created_at',
     ])
+    // Callers name the member on both tables (b.member_id and l.member_id): whichever side the planner starts
+    // from, it reads only that member's rows. With the member on the balances alone, a plan that started from the
+    // ledger walked every ledger row of the studio by its primary key (all its grants and spends) to find one lot.
     // A literal, not a parameter: a prepared statement's generic plan can use the partial index (remaining > 0)
     // only if the condition is written as the index's. With `remaining > $1`, spending a credit once walked every
     // balance of the studio (10,000 buffers a booking in the bench).
@@ -73,6 +76,7 @@ export const creditsRepo = {
       ? Promise.resolve([])
       : lotsQuery(db)
           .where('b.member_id', 'in', memberIds)
+          .where('l.member_id', 'in', memberIds)
           .orderBy(sql`l.expires_on nulls last`)
           .orderBy('l.created_at')
           .execute(),
@@ -107,6 +111,7 @@ export const creditsRepo = {
             sql<string | null>`${row.actorId}::uuid`.as('actor_id'),
           ])
           .where('b.member_id', '=', memberId)
+          .where('l.member_id', '=', memberId)
           .where((eb) => eb.or([eb('l.expires_on', 'is', null), eb('l.expires_on', '>=', today)]))
           .orderBy(sql`l.expires_on nulls last`)
           .orderBy('l.created_at')
