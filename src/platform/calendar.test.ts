@@ -77,7 +77,16 @@ describe('calendar: local days and times in a time zone', () => {
     expect(zonedInstant('2026-12-05', '12:00', 'Asia/Tokyo').toISOString()).toBe('2026-12-05T03:00:00.000Z');
     expect(localParts(new Date('2026-12-06T14:59:59Z'), 'Asia/Tokyo')).toEqual({ date: '2026-12-06', time: '23:59', weekday: 7 });
     expect(localParts(new Date('2026-12-06T15:00:00Z'), 'Asia/Tokyo')).toEqual({ date: '2026-12-07', time: '00:00', weekday: 1 });
-    expect(Number.isNaN(zonedInstant('2026-02-30x', '12:00', 'Asia/Tokyo').getTime())).toBe(true);
+    for (const [date, time] of [['2026-02-30x', '12:00'], ['2026-02-30', '12:00'], ['2026-04-31', '00:00'], ['2026-12-05', '10:75'], ['2026-12-05', '23:59:60'], ['2026-12-05', '']]) {
+      expect(Number.isNaN(zonedInstant(date!, time!, 'Asia/Tokyo').getTime()), `${date} ${time}`).toBe(true);
+      expect(Number.isNaN(fromZonedTime(`${date}T${time}:00`, 'Asia/Tokyo').getTime()), `${date} ${time} (date-fns-tz)`).toBe(true);
+    }
+    // Hour 24 ('24:00', which a time column can hold) is hour 0 of the same day, as before.
+    for (const time of ['24:00', '24:30']) {
+      expect(zonedInstant('2026-12-05', time, 'Asia/Tokyo').getTime()).toBe(fromZonedTime(`2026-12-05T${time}:00`, 'Asia/Tokyo').getTime());
+    }
+    expect(zonedInstant('2026-12-05', '09:30:15', 'Asia/Tokyo').toISOString()).toBe('2026-12-05T00:30:00.000Z');
+    expect(() => zonedInstant('2026-12-05', '12:00', 'Not/A_Zone')).toThrow(RangeError);
     expect(() => dateIn(new Date(NaN), 'Asia/Tokyo')).toThrow(RangeError);
   });
 });

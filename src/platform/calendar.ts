@@ -40,14 +40,16 @@ function exactOffset(timeZone: string, ms: number): number {
   }
   const asUtc = new Date(0);
   asUtc.setUTCFullYear(wall.year, wall.month - 1, wall.day);
-  asUtc.setUTCHours(wall.hour, wall.minute, wall.second, 0);
+  // % 24: some Intl versions write midnight as hour 24 even with h23 (date-fns-tz guards the same way).
+  asUtc.setUTCHours(wall.hour % 24, wall.minute, wall.second, 0);
   return asUtc.getTime() - (ms - (((ms % 1000) + 1000) % 1000));
 }
 
 function offsetAt(timeZone: string, ms: number): number {
   if (!Number.isFinite(ms)) throw new RangeError('Invalid time value');
   let known = offsetsByZone.get(timeZone);
-  if (!known) offsetsByZone.set(timeZone, (known = new Map()));
+  // wallFormat first: an unknown zone throws (RangeError) before it is given a memory.
+  if (!known) offsetsByZone.set(timeZone, (known = (wallFormat(timeZone), new Map())));
   const quarter = Math.floor(ms / QUARTER_HOUR_MS);
   const remembered = known.get(quarter);
   if (remembered !== undefined) return remembered;
@@ -134,9 +136,17 @@ export const isValidDate = (date: string) => /^\d{4}-\d{2}-\d{2}$/.test(date) &&
 /** 'HH:MM' or 'HH:MM:SS' (as PostgreSQL gives a time) to minutes after midnight. */
 export const minutesOfDay = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
 
-/** The instant a local date and time ('HH:MM[:SS]') happen in a time zone. */
-export const zonedInstant = (date: IsoDate, time: string, timeZone: string): Date =>
-  instantOfWall(utc(date).getTime() + minutesOfDay(time) * 60_000, timeZone);
+const wallTime = /^([01]\d|2[0-4]):([0-5]\d)(?::[0-5]\d(?:\.\d+)?)?$/;
+
+/**
+ * The instant a local date and time ('HH:MM[:SS]') happen in a time zone. An impossible date or time is an
+ * invalid instant, and hour 24 is hour 0 of the same day, both as date-fns-tz's fromZonedTime had them.
+ */
+export function zonedInstant(date: IsoDate, time: string, timeZone: string): Date {
+  const hhmm = wallTime.exec(time);
+  if (!hhmm || !isValidDate(date)) return new Date(NaN);
+  return instantOfWall(utc(date).getTime() + ((Number(hhmm[1]) % 24) * 60 + Number(hhmm[2])) * 60_000, timeZone);
+}
 
 /** The local date, time ('HH:MM') and ISO weekday (1 = Monday) of an instant in a time zone. */
 export function localParts(instant: Date, timeZone: string): { date: IsoDate; time: string; weekday: number } {
