@@ -7,12 +7,14 @@ export type IsoMonth = string;
 
 const utc = (date: IsoDate) => new Date(`${date}T00:00:00Z`);
 const iso = (d: Date): IsoDate => d.toISOString().slice(0, 10);
+/** ISO weekday (1 = Monday) of a Date's UTC fields. */
+const isoWeekday = (d: Date) => ((d.getUTCDay() + 6) % 7) + 1;
 
 /*
  * A time zone's offset from UTC at an instant, as date-fns-tz computes it (Intl's wall clock in that zone, to the
  * second), but remembered per quarter hour. A booking asks for local days and times some thirty times, and each
  * answer from Intl (formatToParts) was a tenth of the app's CPU per booking (the 2026-12-07 profile). Offsets
- * change only at a zone's transitions: a quarter hour whose first and last second have the same offset has no
+ * change only at a zone's transitions: a quarter hour whose first and last millisecond have the same offset has no
  * transition inside it (no zone changes twice within 15 minutes), so every instant in it has that offset.
  */
 const QUARTER_HOUR_MS = 15 * 60_000;
@@ -48,8 +50,12 @@ function exactOffset(timeZone: string, ms: number): number {
 function offsetAt(timeZone: string, ms: number): number {
   if (!Number.isFinite(ms)) throw new RangeError('Invalid time value');
   let known = offsetsByZone.get(timeZone);
-  // wallFormat first: an unknown zone throws (RangeError) before it is given a memory.
-  if (!known) offsetsByZone.set(timeZone, (known = (wallFormat(timeZone), new Map())));
+  if (!known) {
+    // An unknown zone throws here (RangeError), before it is given a memory.
+    wallFormat(timeZone);
+    known = new Map();
+    offsetsByZone.set(timeZone, known);
+  }
   const quarter = Math.floor(ms / QUARTER_HOUR_MS);
   const remembered = known.get(quarter);
   if (remembered !== undefined) return remembered;
@@ -71,7 +77,6 @@ const wallClock = (instant: Date, timeZone: string) => new Date(instant.getTime(
  * twice at the first offset tried.
  */
 function instantOfWall(wallMs: number, timeZone: string): Date {
-  if (!Number.isFinite(wallMs)) return new Date(NaN);
   const first = offsetAt(timeZone, wallMs);
   let guess = wallMs - first;
   const second = offsetAt(timeZone, guess);
@@ -151,11 +156,11 @@ export function zonedInstant(date: IsoDate, time: string, timeZone: string): Dat
 /** The local date, time ('HH:MM') and ISO weekday (1 = Monday) of an instant in a time zone. */
 export function localParts(instant: Date, timeZone: string): { date: IsoDate; time: string; weekday: number } {
   const wall = wallClock(instant, timeZone);
-  return { date: iso(wall), time: wall.toISOString().slice(11, 16), weekday: ((wall.getUTCDay() + 6) % 7) + 1 };
+  return { date: iso(wall), time: wall.toISOString().slice(11, 16), weekday: isoWeekday(wall) };
 }
 
 /** ISO weekday (1 = Monday) of a calendar date. */
-export const weekdayOf = (date: IsoDate) => ((utc(date).getUTCDay() + 6) % 7) + 1;
+export const weekdayOf = (date: IsoDate) => isoWeekday(utc(date));
 
 /** A studio's quiet hours, local times 'HH:MM' in its time zone; null for none. */
 export type QuietHours = { start: string; end: string } | null;
