@@ -11,11 +11,13 @@
  *    their turn, the booking at it), so the platform's admission rate and not the crowd sets the load. Exactly 30
  *    booked again, and the other tenants' p99 before and during, against the same open-loop traffic as part 2.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { hashPassword, newSecret } from '../src/platform/auth/secrets.js';
 import { addDays, localParts, zonedInstant } from '../src/platform/calendar.js';
 import { TSX_ENTRY, startAppServer, startBenchCluster, withAdmin, type BenchCluster } from './cluster.js';
@@ -160,8 +162,30 @@ export interface ReservationsResult {
     checks: RushChecks;
     /** From the release until the last answer. Absent in results of runs made before it was measured. */
     cpuMs?: RushCpu;
+    /** The app server's event-loop delay from the release until the last answer (p99, max). Absent in older results. */
+    loopDelayMs?: { p99Ms: number; maxMs: number };
   };
   others: { before: Window; during: Window; after: Window; firstFailure: string | null };
+  /**
+   * Just before the rush, over the same connections and against the same other tenants' traffic: every member at
+   * once with the cheapest signed-in member request, the floor under any rush. Absent in older results.
+   */
+  floor?: {
+    route: string;
+    requests: number;
+    statuses: Record<string, number>;
+    p50Ms: number;
+    p99Ms: number;
+    allAnsweredMs: number;
+    firstFailure: string | null;
+    cpuMs: RushCpu;
+    loopDelayMs: { p99Ms: number; maxMs: number };
+    /**
+     * The other tenants' requests sent during the floor burst. Their reference is the quiet spell after it (the
+     * rush's "before"): the spell before the floor comes first after the traffic starts, and is still partly cold.
+     */
+    others: { during: Window };
+  };
   /** Absent in results of runs made before the part existed. */
   waitingRoom?: WaitingRoomRush;
   totalSeconds: number;
@@ -337,49 +361,38 @@ async function runPgbench(cluster: BenchCluster, d: DensitySettings, s: Reservat
   return run;
 }
 
-/** Other tenants' everyday requests at a fixed rate (open loop), each with its send time and latency. */
-function backgroundTraffic(targets: LoadTarget[], ratePerS: number) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-  const samples: Array<{ at: number; ms: number; status: number }> = [];
-  let firstFailure: string | null = null;
-  let inFlight = 0;
-  let i = 0;
-  const interval = 1000 / ratePerS;
-  const start = performance.now();
-  let stopped = false;
-  const tick = () => {
-    if (stopped) return;
-    // Catch up on the schedule (timers drift under load), so the rate stays what was asked.
-    const due = Math.floor((performance.now() - start) / interval);
-    while (i <= due) {
-      const target = targets[i % targets.length]!;
-      i += 1;
-      const at = performance.now();
-      inFlight += 1;
-      request(agent, target).then(
-        (res) => {
-          inFlight -= 1;
-          samples.push({ at, ms: performance.now() - at, status: res.status });
-          if (res.status !== 200) firstFailure ??= `${res.status} from ${target.path}: ${res.body.slice(0, 300)}`;
-        },
-        (error: unknown) => {
-          inFlight -= 1;
-          samples.push({ at, ms: performance.now() - at, status: 0 });
-          firstFailure ??= `${(error as Error).message} (${target.path})`;
-        },
-      );
-    }
-    setTimeout(tick, Math.max(1, interval / 2));
-  };
-  tick();
+/**
+ * Other tenants' everyday requests at a fixed rate (open loop), each with its send time and latency, sent from a
+ * process of its own (bench/background-child.ts) so that the rush's client work in this process never delays them.
+ * Resolves once the first request is out; `stop` gives the samples with `at` on this process's performance clock.
+ */
+async function backgroundTraffic(targets: LoadTarget[], ratePerS: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/background-child.ts', JSON.stringify({ targets, ratePerS })], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const first = await lines.next();
+  if (first.done || first.value !== 'started') throw new Error(`bench/background-child.ts did not start (${first.done ? 'exited' : first.value})`);
   return {
     async stop() {
-      stopped = true;
-      while (inFlight > 0) await sleep(20);
-      agent.destroy();
-      return { samples, firstFailure };
+      child.stdin!.end('stop\n');
+      const last = await lines.next();
+      if (last.done) throw new Error('bench/background-child.ts exited without its samples');
+      const out = JSON.parse(last.value) as { samples: Array<{ at: number; ms: number; status: number }>; firstFailure: string | null };
+      return { samples: out.samples.map((x) => ({ ...x, at: x.at - performance.timeOrigin })), firstFailure: out.firstFailure };
     },
   };
+}
+
+/**
+ * The app server's event-loop delay (p99 and max, ms) since the last call: prom-client samples it with
+ * `monitorEventLoopDelay` and starts afresh at every scrape of /metrics. While the loop is held, every request
+ * already in the socket waits, whichever tenant sent it.
+ */
+async function loopDelay(port: number, adminToken: string): Promise<{ p99Ms: number; maxMs: number }> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } });
+  if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
+  const body = await res.text();
+  const read = (name: string) => 1000 * Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(body)?.[1] ?? Number.NaN);
+  return { p99Ms: read('nodejs_eventloop_lag_p99_seconds'), maxMs: read('nodejs_eventloop_lag_max_seconds') };
 }
 
 function windowOf(samples: Array<{ at: number; ms: number; status: number }>, from: number, to: number): Window {
@@ -523,7 +536,7 @@ async function waitingRoomRush(cluster: BenchCluster, port: number, pids: { app:
   readMs.length = 0; // only the reads from the opening are measured
   log(`reservations: waiting room (lottery, ${s.waitingRoomRate}/s) for the opening at ${local.time} ${timeZone}, ${((opening.getTime() - Date.now()) / 1000).toFixed(0)} s from now`);
 
-  const traffic = backgroundTraffic(background, s.otherRate);
+  const traffic = await backgroundTraffic(background, s.otherRate);
   await Promise.all(Array.from({ length: s.rushConnections }, () => request(agent, { port, host: main.host, token: '', path: '/readyz' })));
   await sleep(s.baselineMs);
 
@@ -799,14 +812,32 @@ export async function runReservations(ports: ReservationPorts, s: ReservationSet
       const pg = await runPgbench(cluster, d, s);
 
       /* ---- 2. The rush ---- */
-      const traffic = backgroundTraffic(background, s.otherRate);
+      const traffic = await backgroundTraffic(background, s.otherRate);
       const agent = new http.Agent({ keepAlive: true, maxSockets: s.rushConnections });
       // Open the pool's connections first, so that the rush measures bookings, not TCP handshakes.
       await Promise.all(Array.from({ length: s.rushConnections }, () => request(agent, { port: ports.app, host: main.host, token: '', path: '/readyz' })));
       // The other tenants' first requests are cold (their tenants looked up, statements prepared): a warm-up before
       // the quiet window, which would otherwise make "before" look slow and the rush's ratio small.
       await sleep(s.warmupMs + s.baselineMs);
+      // The floor, on the same connections and against the same traffic: every member at once with the cheapest
+      // signed-in request a member makes. No rush can be answered sooner than this, whatever booking costs; then a
+      // quiet spell again, the rush's own "before".
+      log(`reservations: floor, ${s.members} × GET /api/me/waitlist at once over ${s.rushConnections} connections`);
+      await loopDelay(ports.app, d.adminToken);
+      const floorCpu0 = cpuOf(pids);
+      const floorFrom = performance.now();
+      const floorAnswers = await Promise.all(
+        people.map(async (m) => {
+          const res = await request(agent, { port: ports.app, host: main.host, token: m.token, path: '/api/me/waitlist' }).catch((error: unknown) => ({ status: 0, body: (error as Error).message }));
+          return { ...res, ms: performance.now() - floorFrom };
+        }),
+      );
+      const floorTo = performance.now();
+      const floorCpuMs = cpuSince(pids, floorCpu0);
+      const floorLoop = await loopDelay(ports.app, d.adminToken);
+      await sleep(s.baselineMs);
       log(`reservations: rush, ${s.members} members on ${s.rushSeats} seats over ${s.rushConnections} connections`);
+      await loopDelay(ports.app, d.adminToken);
       const rushCpu0 = cpuOf(pids);
       const released = performance.now();
       const answers = await Promise.all(
@@ -820,6 +851,7 @@ export async function runReservations(ports: ReservationPorts, s: ReservationSet
       );
       const answered = performance.now();
       const rushCpu = cpuSince(pids, rushCpu0);
+      const rushLoop = await loopDelay(ports.app, d.adminToken);
       await sleep(s.baselineMs / 2);
       const bg = await traffic.stop();
       agent.destroy();
@@ -838,9 +870,26 @@ export async function runReservations(ports: ReservationPorts, s: ReservationSet
         firstFailure,
         checks,
         cpuMs: rushCpu,
+        loopDelayMs: rushLoop,
       };
       log(`reservations: rush answered in ${rush.allAnsweredMs.toFixed(0)} ms, p50 ${rush.p50Ms.toFixed(0)} ms, p99 ${rush.p99Ms.toFixed(0)} ms; ${JSON.stringify(outcomes)}; ${JSON.stringify(checks)}; CPU app ${(rushCpu.app / 1000).toFixed(1)} s, PostgreSQL ${(rushCpu.pg / 1000).toFixed(1)} s`);
       if (firstFailure) log(`  first unexpected answer: ${firstFailure}`);
+      const floorSorted = sortedCopy(floorAnswers.map((a) => a.ms));
+      const floorStatuses: Record<string, number> = {};
+      for (const a of floorAnswers) floorStatuses[a.status] = (floorStatuses[a.status] ?? 0) + 1;
+      const floor: NonNullable<ReservationsResult['floor']> = {
+        route: 'GET /api/me/waitlist',
+        requests: floorAnswers.length,
+        statuses: floorStatuses,
+        p50Ms: percentile(floorSorted, 50),
+        p99Ms: percentile(floorSorted, 99),
+        allAnsweredMs: floorTo - floorFrom,
+        firstFailure: floorAnswers.find((a) => a.status !== 200)?.body.slice(0, 300) ?? null,
+        cpuMs: floorCpuMs,
+        loopDelayMs: floorLoop,
+        others: { during: windowOf(bg.samples, floorFrom, floorTo) },
+      };
+      log(`reservations: floor answered in ${floor.allAnsweredMs.toFixed(0)} ms, p50 ${floor.p50Ms.toFixed(0)} ms, p99 ${floor.p99Ms.toFixed(0)} ms; ${JSON.stringify(floorStatuses)}; CPU app ${(floorCpuMs.app / 1000).toFixed(1)} s, PostgreSQL ${(floorCpuMs.pg / 1000).toFixed(1)} s; other tenants p99 ${floor.others.during.p99Ms.toFixed(1)} ms during`);
       const others = {
         before: windowOf(bg.samples, released - s.baselineMs, released),
         during: windowOf(bg.samples, released, answered),
@@ -865,6 +914,7 @@ export async function runReservations(ports: ReservationPorts, s: ReservationSet
         pgbench: pg,
         rush,
         others,
+        floor,
         waitingRoom,
         totalSeconds: (performance.now() - t0) / 1000,
       };
@@ -890,7 +940,8 @@ export function reservationsHeadline(r: ReservationsOutcome | undefined): string
   const tps = 'skipped' in r.pgbench ? Number.NaN : r.pgbench.tps;
   return [
     `- Booking throughput: **${n0(t.ok / t.durationS)} bookings/s** at ${t.connections} connections (p50 ${ms(t.p50Ms)} ms, p99 ${ms(t.p99Ms)} ms) against pgbench TPC-B-like ${n0(tps)} TPS on the same PostgreSQL: **${ratio(t.ok / t.durationS, tps)}**.`,
-    `- Opening-minute rush: ${n0(r.rush.requests)} members on ${r.settings.rushSeats} seats at once → exactly ${r.rush.checks.booked} booked (checked in the database); every answer within **${n0(r.rush.allAnsweredMs)} ms** (p50 ${n0(r.rush.p50Ms)} ms, p99 ${n0(r.rush.p99Ms)} ms). Other tenants' p99 ${ms(r.others.before.p99Ms)} ms before, **${ms(r.others.during.p99Ms)} ms** during.`,
+    `- Opening-minute rush: ${n0(r.rush.requests)} members on ${r.settings.rushSeats} seats at once → exactly ${r.rush.checks.booked} booked (checked in the database); every answer within **${n0(r.rush.allAnsweredMs)} ms** (p50 ${n0(r.rush.p50Ms)} ms, p99 ${n0(r.rush.p99Ms)} ms). Other tenants' p99 ${ms(r.others.before.p99Ms)} ms before, **${ms(r.others.during.p99Ms)} ms** during.` +
+      (r.floor ? ` The floor, ${n0(r.floor.requests)} × \`${r.floor.route}\` at once just before: every answer within ${n0(r.floor.allAnsweredMs)} ms (p99 ${n0(r.floor.p99Ms)} ms), other tenants' p99 during it ${ms(r.floor.others.during.p99Ms)} ms (${ratio(r.floor.others.during.p99Ms, r.others.before.p99Ms, 1)} their p99 before the rush).` : ''),
     ...waitingRoomHeadline(r),
   ];
 }
@@ -919,8 +970,8 @@ export function renderReservationsSection(r: ReservationsOutcome | undefined, n:
 - **Booking throughput.** The real member path, \`POST /api/me/reservations {lessonId}\` with the member's own session and a fresh \`Idempotency-Key\`; closed loop (\`bench/load.ts\`), ${s.connections} keep-alive connections, ${fmt(s.warmupMs / 1000, 0)} s warm-up then ${fmt(s.durationMs / 1000, 0)} s measured. Request *k* books lesson *k* mod ${s.lessons} for a member chosen so that every (member, lesson) pair is new, no lesson gets more than its ${s.capacity} seats, and requests in flight together are on different lessons: no seat contention, no overlapping bookings, no refusals. Every booking locks the member, judges eligibility (standing, contract covering the day, plan limits, overlap), consumes a credit through the ledger, writes the reservation and takes the seat.
 - **pgbench.** ${'skipped' in pg ? `skipped (${pg.skipped})` : `${pg.version}, the built-in TPC-B-like script on a scratch database \`pgbench\` of the same cluster (\`pgbench -i -s ${pg.scale}\`), \`-c ${pg.clients} -j ${pg.threads} -T ${pg.seconds}\`, as the superuser, right after the booking run (the app server idle).`} The ratio bookings/s ÷ TPS compares one booking over HTTP (with tenant resolution, session, idempotency key and JSON) with one TPC-B transaction (3 updates, 1 select, 1 insert) on the same machine.
 - **Statement profile.** \`pg_stat_statements\` (track = top, track_planning on) was reset at the start of the measured booking run and read after it; statements of the app role only, divided by the bookings made.
-- **Rush.** All ${n0(s.members)} members send \`POST /api/me/reservations {lessonId, joinWaitlist}\` for the rush lesson at the same instant (even-numbered members ask to join the waitlist when it is full, the others do not), over ${s.rushConnections} keep-alive connections opened beforehand: the requests beyond ${s.rushConnections} wait in the client for a free connection, as they would behind a proxy. Latency is measured from the release instant, so it includes that wait. Then, as the superuser: \`app.lessons.booked\`, the booked reservations, the credit-ledger \`consume\` rows of those reservations, and the waiting waitlist entries against the answers. The bench fails if any is not exactly ${s.rushSeats} (or the waitlist count differs from the "waitlisted" answers).
-- **Other tenants.** ${s.otherTenants} other tenants (a studio, 21 lessons this week and 10 members each) send, at a fixed rate of ${s.otherRate} requests/s in all (open loop: requests leave on schedule, whatever the answers), alternately \`GET /api/me/schedule?from=<today>&days=7\` (a member session) and \`GET /api/members?limit=25&q=すず\` (the owner's session), from ${fmt((s.warmupMs + s.baselineMs) / 1000, 0)} s before the rush until ${fmt(s.baselineMs / 2000, 1)} s after it. Their latency is reported for requests sent in the ${fmt(s.baselineMs / 1000, 0)} s before the release (the first ${fmt(s.warmupMs / 1000, 0)} s, cold, are left out), between the release and the last rush answer, and after.
+- **Rush.** All ${n0(s.members)} members send \`POST /api/me/reservations {lessonId, joinWaitlist}\` for the rush lesson at the same instant (even-numbered members ask to join the waitlist when it is full, the others do not), over ${s.rushConnections} keep-alive connections opened beforehand: the requests beyond ${s.rushConnections} wait in the client for a free connection, as they would behind a proxy. Latency is measured from the release instant, so it includes that wait. Then, as the superuser: \`app.lessons.booked\`, the booked reservations, the credit-ledger \`consume\` rows of those reservations, and the waiting waitlist entries against the answers. The bench fails if any is not exactly ${s.rushSeats} (or the waitlist count differs from the "waitlisted" answers). Before the rush, over the same connections: the floor, every member at once with \`GET /api/me/waitlist\` (below), then ${fmt(s.baselineMs / 1000, 0)} s of the other tenants' traffic alone.
+- **Other tenants.** ${s.otherTenants} other tenants (a studio, 21 lessons this week and 10 members each) send, at a fixed rate of ${s.otherRate} requests/s in all (open loop: requests leave on schedule, whatever the answers), alternately \`GET /api/me/schedule?from=<today>&days=7\` (a member session) and \`GET /api/members?limit=25&q=すず\` (the owner's session), from a process of their own (\`bench/background-child.ts\`, so the rush's client work never delays their measurement), from ${fmt((s.warmupMs + s.baselineMs) / 1000, 0)} s before the floor until ${fmt(s.baselineMs / 2000, 1)} s after the rush. Their latency is reported for requests sent in the ${fmt(s.baselineMs / 1000, 0)} s before the release (the first ${fmt(s.warmupMs / 1000, 0)} s, cold, are left out), between the release and the last rush answer, and after.
 ${r.waitingRoom ? `${waitingRoomMethod(r.waitingRoom, s)}\n` : ''}- Load average (1/5/15 min) when this section started: ${r.loadAverage.start.map((x) => fmt(x, 2)).join(' / ')}; when it ended: ${r.loadAverage.end.map((x) => fmt(x, 2)).join(' / ')}.`);
 
   out.push(`### Booking throughput`);
@@ -976,6 +1027,7 @@ ${r.waitingRoom ? `${waitingRoomMethod(r.waitingRoom, s)}\n` : ''}- Load average
     ),
   );
   out.push(`HTTP statuses: ${Object.entries(ru.statuses).map(([k, v]) => `${k} × ${n0(v)}`).join(', ')}.` + (ru.firstFailure ? ` First unexpected answer: \`${ru.firstFailure}\`` : ''));
+  if (r.floor) out.push(...renderFloor(r, r.floor));
   out.push(`Other tenants' requests (${s.otherRate}/s, timetable and member search), by when they were sent:`);
   const o = r.others;
   out.push(
@@ -992,6 +1044,27 @@ ${r.waitingRoom ? `${waitingRoomMethod(r.waitingRoom, s)}\n` : ''}- Load average
   if (o.firstFailure) out.push(`First failure of the other tenants' traffic: \`${o.firstFailure}\``);
   if (r.waitingRoom) out.push(...renderWaitingRoom(r, r.waitingRoom));
   return out.join('\n\n');
+}
+
+/** The floor burst beside the rush: what the same many members cost with the cheapest signed-in request. */
+function renderFloor(r: ReservationsResult, f: NonNullable<ReservationsResult['floor']>): string[] {
+  const ru = r.rush;
+  const loop = (l: { p99Ms: number; maxMs: number } | undefined) => (l ? `${ms(l.p99Ms)} / ${ms(l.maxMs)}` : '');
+  const cpu = (c: RushCpu | undefined) => (c ? `${fmt(c.app / 1000, 1)} / ${fmt(c.pg / 1000, 1)}` : '');
+  const others = (during: Window) => `${ms(during.p99Ms)} (${ratio(during.p99Ms, r.others.before.p99Ms, 1)})`;
+  const statuses = Object.entries(f.statuses).map(([k, v]) => `${k} × ${n0(v)}`).join(', ');
+  return [
+    `**The floor under the rush.** Just before it, over the same ${n0(ru.connections)} connections and against the same other tenants' traffic, all ${n0(f.requests)} members sent \`${f.route}\` at once: the cheapest signed-in request a member makes (the tenant, a transaction, the session under RLS, one read of the member's waitlist entries, none here). A rush of as many members cannot be answered sooner than this on this machine, whatever a booking costs. Statuses: ${statuses}. CPU is each process's whole time over the burst, the other tenants' traffic included; the event-loop delay is the app server's (prom-client's \`monitorEventLoopDelay\`, read from /metrics before and after): while the loop is held, every request already in its socket waits, whichever tenant sent it.` +
+      (f.firstFailure ? ` First answer other than 200: \`${f.firstFailure}\`` : ''),
+    table(
+      ['Burst', 'p50 (ms)', 'p99 (ms)', 'All answered after (ms)', 'CPU app / PostgreSQL (s)', 'App event-loop delay p99 / max (ms)', "Other tenants' p99 during (ms), ÷ their p99 in the quiet spell before the rush"],
+      [
+        [`Floor: ${n0(f.requests)} × \`${f.route}\``, ms(f.p50Ms, 0), ms(f.p99Ms, 0), ms(f.allAnsweredMs, 0), cpu(f.cpuMs), loop(f.loopDelayMs), others(f.others.during)],
+        [`Rush: ${n0(ru.requests)} × \`POST /api/me/reservations\``, ms(ru.p50Ms, 0), ms(ru.p99Ms, 0), ms(ru.allAnsweredMs, 0), cpu(ru.cpuMs), loop(ru.loopDelayMs), others(r.others.during)],
+        ['**Rush ÷ floor**', ratio(ru.p50Ms, f.p50Ms, 1), ratio(ru.p99Ms, f.p99Ms, 1), `**${ratio(ru.allAnsweredMs, f.allAnsweredMs, 1)}**`, ru.cpuMs ? ratio(ru.cpuMs.app + ru.cpuMs.pg, f.cpuMs.app + f.cpuMs.pg, 1) : '', '', ''],
+      ],
+    ),
+  ];
 }
 
 /** The rows proving a rush sold exactly its seats, each credit once, and waitlisted whoever was told so. */

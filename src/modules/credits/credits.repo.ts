@@ -1,5 +1,6 @@
 import { sql, type Insertable, type RawBuilder } from 'kysely';
 import type { Tx } from '../../platform/db/databases.js';
+import { fixedQuery } from '../../platform/db/fixed-query.js';
 import type { AppCreditLedger } from '../../platform/db/types.js';
 
 export interface Lot {
@@ -36,6 +37,37 @@ const lotsQuery = (db: Tx) =>
     // balance of the studio (10,000 buffers a booking in the bench).
     .where(sql<boolean>`b.remaining > 0`);
 
+/** spendOne's statement (see there). */
+const spendOneQuery = fixedQuery((db, p: { memberId: string; today: string; referenceId: string; reason: string; actorKind: AppCreditLedger['actor_kind']; actorId: string | null }) =>
+  db
+    .insertInto('app.credit_ledger')
+    .columns(['member_id', 'kind', 'amount', 'lot_id', 'contract_id', 'reference_id', 'reason', 'actor_kind', 'actor_id'])
+    .expression(
+      lotsQuery(db)
+        .clearSelect()
+        .select([
+          'l.member_id',
+          sql<'consume'>`'consume'`.as('kind'),
+          sql<number>`-1`.as('amount'),
+          'l.id',
+          'l.contract_id',
+          sql<string>`${p.referenceId}::uuid`.as('reference_id'),
+          sql<string>`${p.reason}::text`.as('reason'),
+          sql<string>`${p.actorKind}::text`.as('actor_kind'),
+          sql<string | null>`${p.actorId}::uuid`.as('actor_id'),
+        ])
+        .where('b.member_id', '=', p.memberId)
+        .where('l.member_id', '=', p.memberId)
+        .where((eb) => eb.or([eb('l.expires_on', 'is', null), eb('l.expires_on', '>=', p.today)]))
+        .orderBy(sql`l.expires_on nulls last`)
+        .orderBy('l.created_at')
+        .limit(sql.lit(1)),
+    )
+    .returningAll());
+
+/** One member's row locked, as lockMembers locks several. */
+const lockMemberQuery = fixedQuery((db, p: { memberId: string }) => db.selectFrom('app.members').select('id').where('id', '=', p.memberId).forNoKeyUpdate());
+
 /** Joins a contract `c` to the plan version `v` in force in the month starting on monthStart. */
 const planInForce = (monthStart: string) => sql`
   join lateral (
@@ -63,7 +95,7 @@ export const creditsRepo = {
    * Serialises credit changes of members by locking their rows (in id order), the same lock the status job holds
    * while it ends memberships: two bookings cannot spend one credit, and an expiry cannot race a booking.
    */
-  lockMember: (db: Tx, memberId: string) => creditsRepo.lockMembers(db, [memberId]),
+  lockMember: (db: Tx, memberId: string) => lockMemberQuery(db, { memberId }),
   lockMembers: (db: Tx, memberIds: string[]) =>
     db.selectFrom('app.members').select('id').where('id', 'in', memberIds).orderBy('id').forNoKeyUpdate().execute(),
 
@@ -93,32 +125,7 @@ export const creditsRepo = {
    * the row in one statement; no row when nothing usable is left. The caller holds the member lock.
    */
   spendOne: (db: Tx, memberId: string, today: string, row: { referenceId: string; reason: string; actorKind: AppCreditLedger['actor_kind']; actorId: string | null }) =>
-    db
-      .insertInto('app.credit_ledger')
-      .columns(['member_id', 'kind', 'amount', 'lot_id', 'contract_id', 'reference_id', 'reason', 'actor_kind', 'actor_id'])
-      .expression(
-        lotsQuery(db)
-          .clearSelect()
-          .select([
-            'l.member_id',
-            sql<'consume'>`'consume'`.as('kind'),
-            sql<number>`-1`.as('amount'),
-            'l.id',
-            'l.contract_id',
-            sql<string>`${row.referenceId}::uuid`.as('reference_id'),
-            sql<string>`${row.reason}::text`.as('reason'),
-            sql<string>`${row.actorKind}::text`.as('actor_kind'),
-            sql<string | null>`${row.actorId}::uuid`.as('actor_id'),
-          ])
-          .where('b.member_id', '=', memberId)
-          .where('l.member_id', '=', memberId)
-          .where((eb) => eb.or([eb('l.expires_on', 'is', null), eb('l.expires_on', '>=', today)]))
-          .orderBy(sql`l.expires_on nulls last`)
-          .orderBy('l.created_at')
-          .limit(sql.lit(1)),
-      )
-      .returningAll()
-      .execute(),
+    spendOneQuery(db, { memberId, today, ...row }),
 
   insert: (db: Tx, rows: Array<Insertable<AppCreditLedger>>) =>
     rows.length === 0 ? Promise.resolve([]) : db.insertInto('app.credit_ledger').values(rows).returningAll().execute(),

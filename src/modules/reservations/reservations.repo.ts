@@ -1,6 +1,7 @@
 import { sql, type Insertable, type Selectable } from 'kysely';
 import { overdueInvoice } from '../billing/overdue.js';
 import type { Tx } from '../../platform/db/databases.js';
+import { fixedQuery } from '../../platform/db/fixed-query.js';
 import type { AppReservations, AppWaitlistEntries, ReservationStatus } from '../../platform/db/types.js';
 import { policyColumns, type StudioSettingsRow } from './booking-policy.js';
 
@@ -109,9 +110,11 @@ const contractsOn = (memberId: string, day: string, lessonTypeId: string, locati
     join app.plans p on p.id = pv.plan_id
    where c.member_id = ${memberId} and c.start_date <= ${day}::date and (c.end_date is null or c.end_date >= ${day}::date)`;
 
-/** The member's seat-holding reservations counted against a plan's limits, and any that overlap the lesson. */
-function counts(memberId: string, b: CountBounds) {
-  const since = new Date(Math.min(b.now.getTime(), b.monthStart.getTime(), b.weekStart.getTime()));
+/**
+ * The member's seat-holding reservations counted against a plan's limits, and any that overlap the lesson.
+ * `since` is the earliest of now and the week's and month's starts (countsSince): only lessons from then count.
+ */
+function counts(memberId: string, b: CountBounds & { since: Date }) {
   return sql`
     select count(*) filter (where l.starts_at > ${b.now} and r.status = 'booked')::int as upcoming,
            count(*) filter (where l.starts_at >= ${b.dayStart} and l.starts_at < ${b.dayEnd})::int as day,
@@ -121,8 +124,10 @@ function counts(memberId: string, b: CountBounds) {
       from app.reservations r
       join app.lessons l on l.id = r.lesson_id
       join app.lesson_types t on t.id = l.lesson_type_id
-     where r.member_id = ${memberId} and r.status in ('booked', 'attended', 'no_show') and l.starts_at >= ${since}`;
+     where r.member_id = ${memberId} and r.status in ('booked', 'attended', 'no_show') and l.starts_at >= ${b.since}`;
 }
+
+const countsSince = (b: CountBounds) => new Date(Math.min(b.now.getTime(), b.monthStart.getTime(), b.weekStart.getTime()));
 
 /** The member's waitlist entries (waiting or offered) for lessons overlapping the given times. */
 const waitlistOverlapping = (memberId: string, start: Date, end: Date) => sql`
@@ -131,16 +136,71 @@ const waitlistOverlapping = (memberId: string, start: Date, end: Date) => sql`
     join app.lessons l on l.id = w.lesson_id
    where w.member_id = ${memberId} and w.status in ('waiting', 'offered') and l.starts_at < ${end} and l.ends_at > ${start}`;
 
+/** What eligibilityFacts is asked about: the member, the lesson, the studio's now, today and the lesson's day. */
+type FactsParams = { memberId: string; lessonId: string; lessonTypeId: string; locationId: string; now: Date; today: string; day: string };
+
+/** eligibilityFacts' statement; `bounds` (with countsSince) adds the plan-limit counts and overlapping waitlist entries. */
+const factsQuery = (db: Tx, p: FactsParams, bounds: (CountBounds & { since: Date }) | null) =>
+  standingOf(db, p.memberId, p.now, p.today).select((eb) => [
+    eb
+      .exists(eb.selectFrom('app.reservations as r').select('r.id').whereRef('r.member_id', '=', 'm.id').where('r.lesson_id', '=', p.lessonId).where('r.status', 'in', ACTIVE))
+      .as('already_booked'),
+    sql<Contract[]>`(select coalesce(json_agg(c order by c.start_date), '[]') from (${contractsOn(p.memberId, p.day, p.lessonTypeId, p.locationId)}) c)`.as('contracts'),
+    sql<Counts | null>`(select row_to_json(n) from (${bounds ? counts(p.memberId, bounds) : sql`select 1 where false`}) n)`.as('counts'),
+    sql<OverlappingEntry[]>`(select coalesce(json_agg(w), '[]') from (${bounds ? waitlistOverlapping(p.memberId, bounds.lessonStart, bounds.lessonEnd) : sql`select 1 where false`}) w)`.as('waitlist'),
+  ]);
+const factsWithLimits = fixedQuery((db, p: FactsParams & CountBounds & { since: Date }) => factsQuery(db, p, p));
+const factsWithoutLimits = fixedQuery((db, p: FactsParams) => factsQuery(db, p, null));
+
+const lessonQuery = fixedQuery((db, p: { id: string }) =>
+  lessonsWithRules(db)
+    .select(sql<StudioSettingsRow | null>`(select row_to_json(s) from app.tenant_settings s)`.as('studio_settings'))
+    .where('l.id', '=', p.id));
+
+/** A reservation as a booking writes it, with the lesson it takes a seat of. */
+export interface SeatRow {
+  id: string;
+  lesson_id: string;
+  member_id: string;
+  spot: number | null;
+  contract_id: string | null;
+  credits_used: number;
+  source: Reservation['source'];
+  actor_kind: Reservation['actor_kind'];
+  actor_id: string | null;
+  created_at: Date;
+}
+
+/** insertTakingSeat's statement (see there). */
+const insertTakingSeatQuery = fixedQuery((db, p: SeatRow & { now: Date }) =>
+  db
+    .with('r', (q) =>
+      q
+        .insertInto('app.reservations')
+        .values({
+          id: p.id, lesson_id: p.lesson_id, member_id: p.member_id, spot: p.spot, contract_id: p.contract_id, credits_used: p.credits_used,
+          source: p.source, actor_kind: p.actor_kind, actor_id: p.actor_id, created_at: p.created_at,
+        })
+        .returningAll())
+    .with('seat', (q) =>
+      q
+        .updateTable('app.lessons')
+        .set((eb) => ({ booked: eb('booked', '+', 1) }))
+        .where('id', '=', p.lesson_id)
+        .where('status', '=', 'scheduled')
+        .where('starts_at', '>', p.now)
+        .where(sql<boolean>`booked + held < capacity`)
+        .returning('booked'))
+    .selectFrom('r')
+    .selectAll('r')
+    .select((eb) => eb.exists(eb.selectFrom('seat').select('booked')).as('seated')));
+
 export const reservationsRepo = {
   /**
    * A lesson with its type's booking-rule overrides and the studio's settings (`studio_settings`, for
    * studioRulesOf): what a booking decision reads, in one statement.
    */
-  lesson: (db: Tx, id: string) =>
-    lessonsWithRules(db)
-      .select(sql<StudioSettingsRow | null>`(select row_to_json(s) from app.tenant_settings s)`.as('studio_settings'))
-      .where('l.id', '=', id)
-      .executeTakeFirst(),
+  lesson: async (db: Tx, id: string) => (await lessonQuery(db, { id }))[0],
 
   /** Scheduled lessons starting in (from, until] of a series someone starred, as `lesson` reads one, soonest first. */
   followedLessons: (db: Tx, from: Date, until: Date) =>
@@ -176,23 +236,9 @@ export const reservationsRepo = {
    * it. `seated` is false when no seat was free, and the caller rolls the insert back. Concurrent bookers queue on
    * the lesson's row from this statement to their commit.
    */
-  insertTakingSeat: async (db: Tx, row: Insertable<AppReservations> & { lesson_id: string }, now: Date) => {
-    const found = await db
-      .with('r', (q) => q.insertInto('app.reservations').values(row).returningAll())
-      .with('seat', (q) =>
-        q
-          .updateTable('app.lessons')
-          .set((eb) => ({ booked: eb('booked', '+', 1) }))
-          .where('id', '=', row.lesson_id)
-          .where('status', '=', 'scheduled')
-          .where('starts_at', '>', now)
-          .where(sql<boolean>`booked + held < capacity`)
-          .returning('booked'))
-      .selectFrom('r')
-      .selectAll('r')
-      .select((eb) => eb.exists(eb.selectFrom('seat').select('booked')).as('seated'))
-      .executeTakeFirstOrThrow();
-    const { seated, ...reservation } = found;
+  insertTakingSeat: async (db: Tx, row: SeatRow, now: Date) => {
+    const [found] = await insertTakingSeatQuery(db, { ...row, now });
+    const { seated, ...reservation } = found!;
     return { reservation, seated };
   },
 
@@ -225,17 +271,11 @@ export const reservationsRepo = {
    * lesson. One round trip instead of five: each is a small read, and on the booking path round trips cost more
    * than the reads.
    */
-  eligibilityFacts: (db: Tx, memberId: string, q: { lesson: { id: string; lesson_type_id: string; location_id: string }; now: Date; today: string; day: string; bounds: CountBounds | null }) =>
-    standingOf(db, memberId, q.now, q.today)
-      .select((eb) => [
-        eb
-          .exists(eb.selectFrom('app.reservations as r').select('r.id').whereRef('r.member_id', '=', 'm.id').where('r.lesson_id', '=', q.lesson.id).where('r.status', 'in', ACTIVE))
-          .as('already_booked'),
-        sql<Contract[]>`(select coalesce(json_agg(c order by c.start_date), '[]') from (${contractsOn(memberId, q.day, q.lesson.lesson_type_id, q.lesson.location_id)}) c)`.as('contracts'),
-        sql<Counts | null>`(select row_to_json(n) from (${q.bounds ? counts(memberId, q.bounds) : sql`select 1 where false`}) n)`.as('counts'),
-        sql<OverlappingEntry[]>`(select coalesce(json_agg(w), '[]') from (${q.bounds ? waitlistOverlapping(memberId, q.bounds.lessonStart, q.bounds.lessonEnd) : sql`select 1 where false`}) w)`.as('waitlist'),
-      ])
-      .executeTakeFirst(),
+  eligibilityFacts: async (db: Tx, memberId: string, q: { lesson: { id: string; lesson_type_id: string; location_id: string }; now: Date; today: string; day: string; bounds: CountBounds | null }) => {
+    const facts: FactsParams = { memberId, lessonId: q.lesson.id, lessonTypeId: q.lesson.lesson_type_id, locationId: q.lesson.location_id, now: q.now, today: q.today, day: q.day };
+    const rows = q.bounds ? await factsWithLimits(db, { ...facts, ...q.bounds, since: countsSince(q.bounds) }) : await factsWithoutLimits(db, facts);
+    return rows[0];
+  },
 
   /**
    * A member's reservations with their lessons. Coming: the bookings that still stand (a seat kept in a lesson yet to
@@ -272,21 +312,25 @@ export const reservationsRepo = {
       .execute(),
 };
 
+/** insertWithPosition's statement (see there): every join of a rush's waitlist runs it. */
+const joinWaitlistQuery = fixedQuery((db, p: { lessonId: string; memberId: string }) =>
+  db
+    .with('e', (q) => q.insertInto('app.waitlist_entries').values({ lesson_id: p.lessonId, member_id: p.memberId }).returningAll())
+    .selectFrom('e')
+    .selectAll('e')
+    .select(
+      sql<string>`(select count(*) from app.waitlist_entries w
+                    where w.lesson_id = e.lesson_id and w.status = 'waiting' and (w.joined_at, w.id) < (e.joined_at, e.id))`.as('ahead'),
+    ));
+
 export const waitlistRepo = {
   /**
    * Puts a member on a lesson's waitlist and counts their place in the same statement (a join in a rush is one
    * round trip fewer). The count cannot see the new row; it counts those ahead of it.
    */
-  insertWithPosition: async (db: Tx, row: Insertable<AppWaitlistEntries>) => {
-    const { ahead, ...entry } = await db
-      .with('e', (q) => q.insertInto('app.waitlist_entries').values(row).returningAll())
-      .selectFrom('e')
-      .selectAll('e')
-      .select(
-        sql<string>`(select count(*) from app.waitlist_entries w
-                      where w.lesson_id = e.lesson_id and w.status = 'waiting' and (w.joined_at, w.id) < (e.joined_at, e.id))`.as('ahead'),
-      )
-      .executeTakeFirstOrThrow();
+  insertWithPosition: async (db: Tx, row: { lesson_id: string; member_id: string }) => {
+    const [joined] = await joinWaitlistQuery(db, { lessonId: row.lesson_id, memberId: row.member_id });
+    const { ahead, ...entry } = joined!;
     return { entry, position: 1 + Number(ahead) };
   },
   byId: (db: Tx, id: string) => db.selectFrom('app.waitlist_entries').selectAll().where('id', '=', id).executeTakeFirst(),

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import fastifyCompress from '@fastify/compress';
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
+import helmet from 'helmet';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransform,
@@ -172,7 +172,9 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   });
   // Browser sessions are HttpOnly cookies (http/session-cookie.ts).
   await app.register(fastifyCookie);
-  await app.register(fastifyHelmet, {
+  // helmet's middleware is built once: @fastify/helmet built it again on every request, parsing the policy's
+  // directives each time (a twentieth of a light request's CPU in the bench), for headers that never change.
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -198,6 +200,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     // Studios are served over plain http in development and behind a TLS proxy in production; HSTS is the proxy's.
     strictTransportSecurity: false,
   });
+  app.addHook('onRequest', (req, reply, done) => securityHeaders(req.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)));
 
   await app.register(fastifySwagger, {
     openapi: {

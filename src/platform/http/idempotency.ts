@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { text } from '../i18n.js';
 import type { Tx } from '../db/databases.js';
+import { fixedQuery } from '../db/fixed-query.js';
 import type { Principal } from '../tenancy/context.js';
 import { actorOf } from '../tenancy/actor.js';
 
@@ -23,6 +24,16 @@ const principalKey = (ctx: { principal: Principal | null }) => {
   return `${actor.kind}:${actor.id ?? '-'}`;
 };
 
+// Two statements on every retryable write: compiled once (fixedQuery).
+const claimKey = fixedQuery((db, p: { key: string; scope: string; requestHash: string }) =>
+  db
+    .insertInto('app.idempotency_keys')
+    .values({ key: p.key, scope: p.scope, request_hash: p.requestHash })
+    .onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing())
+    .returning('key'));
+const keepResponse = fixedQuery((db, p: { key: string; response: string }) =>
+  db.updateTable('app.idempotency_keys').set({ response: p.response }).where('key', '=', p.key));
+
 /**
  * Runs a write at most once per Idempotency-Key. The key row is written in the request's own transaction before
  * the work, so a parallel retry waits on it, and a failed attempt leaves no key behind and may be retried. A
@@ -34,12 +45,7 @@ export async function once<T>(db: Tx, req: IdempotentRequest, work: () => Promis
   if (!parsed.success) throw new AppError('bad_request', text('platform.idempotency_key_format'));
   const scope = `${principalKey(req)} ${req.route}`;
   const requestHash = createHash('sha256').update(JSON.stringify(req.input ?? null)).digest('hex');
-  const claimed = await db
-    .insertInto('app.idempotency_keys')
-    .values({ key: parsed.data, scope, request_hash: requestHash })
-    .onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing())
-    .returning('key')
-    .executeTakeFirst();
+  const [claimed] = await claimKey(db, { key: parsed.data, scope, requestHash });
   if (!claimed) {
     const prior = await db.selectFrom('app.idempotency_keys').select(['scope', 'request_hash', 'response']).where('key', '=', parsed.data).executeTakeFirstOrThrow();
     if (prior.scope !== scope || prior.request_hash !== requestHash) {
@@ -48,11 +54,7 @@ export async function once<T>(db: Tx, req: IdempotentRequest, work: () => Promis
     return { result: prior.response as T, replayed: true };
   }
   const result = await work();
-  await db
-    .updateTable('app.idempotency_keys')
-    .set({ response: JSON.stringify(result ?? null) })
-    .where('key', '=', parsed.data)
-    .execute();
+  await keepResponse(db, { key: parsed.data, response: JSON.stringify(result ?? null) });
   return { result, replayed: false };
 }
 
