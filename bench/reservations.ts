@@ -23,7 +23,7 @@ import { addDays, localParts, zonedInstant } from '../src/platform/calendar.js';
 import { TSX_ENTRY, startAppServer, startBenchCluster, withAdmin, type BenchCluster } from './cluster.js';
 import { createPooledTenants, type DensitySettings, type TenantCredential } from './density.js';
 import { readFileSync } from 'node:fs';
-import { WORK_DIR, fmt, log, mapConcurrent, percentile, processTree, ratio, sleep, sortedCopy, table, unmeasuredSection } from './lib.js';
+import { REPO_ROOT, WORK_DIR, fmt, log, mapConcurrent, onCleanup, percentile, processTree, ratio, sleep, sortedCopy, table, unmeasuredSection } from './lib.js';
 import { probe, request, runLoad, type LoadResult, type LoadTarget } from './load.js';
 import { parseOutput, pgbench, pgbenchVersion, readLatenciesMs } from './rls-cost.js';
 
@@ -367,14 +367,24 @@ async function runPgbench(cluster: BenchCluster, d: DensitySettings, s: Reservat
  * Resolves once the first request is out; `stop` gives the samples with `at` on this process's performance clock.
  */
 async function backgroundTraffic(targets: LoadTarget[], ratePerS: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/background-child.ts', JSON.stringify({ targets, ratePerS })], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/background-child.ts', JSON.stringify({ targets, ratePerS })], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  const removeCleanup = onCleanup('other tenants\' traffic', async () => kill());
+  // A child that died is reported by the read below, not by an unhandled EPIPE on its stdin.
+  child.stdin!.on('error', () => undefined);
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const first = await lines.next();
-  if (first.done || first.value !== 'started') throw new Error(`bench/background-child.ts did not start (${first.done ? 'exited' : first.value})`);
+  if (first.done || first.value !== 'started') {
+    kill();
+    throw new Error(`bench/background-child.ts did not start (${first.done ? 'exited' : first.value})`);
+  }
   return {
     async stop() {
       child.stdin!.end('stop\n');
       const last = await lines.next();
+      removeCleanup();
       if (last.done) throw new Error('bench/background-child.ts exited without its samples');
       const out = JSON.parse(last.value) as { samples: Array<{ at: number; ms: number; status: number }>; firstFailure: string | null };
       return { samples: out.samples.map((x) => ({ ...x, at: x.at - performance.timeOrigin })), firstFailure: out.firstFailure };
@@ -385,7 +395,8 @@ async function backgroundTraffic(targets: LoadTarget[], ratePerS: number) {
 /**
  * The app server's event-loop delay (p99 and max, ms) since the last call: prom-client samples it with
  * `monitorEventLoopDelay` and starts afresh at every scrape of /metrics. While the loop is held, every request
- * already in the socket waits, whichever tenant sent it.
+ * already in the socket waits, whichever tenant sent it. Node records the whole time between its 10 ms samples, so
+ * an idle loop reads about 10 ms; the figures are reported as read.
  */
 async function loopDelay(port: number, adminToken: string): Promise<{ p99Ms: number; maxMs: number }> {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } });
@@ -1054,7 +1065,7 @@ function renderFloor(r: ReservationsResult, f: NonNullable<ReservationsResult['f
   const others = (during: Window) => `${ms(during.p99Ms)} (${ratio(during.p99Ms, r.others.before.p99Ms, 1)})`;
   const statuses = Object.entries(f.statuses).map(([k, v]) => `${k} × ${n0(v)}`).join(', ');
   return [
-    `**The floor under the rush.** Just before it, over the same ${n0(ru.connections)} connections and against the same other tenants' traffic, all ${n0(f.requests)} members sent \`${f.route}\` at once: the cheapest signed-in request a member makes (the tenant, a transaction, the session under RLS, one read of the member's waitlist entries, none here). A rush of as many members cannot be answered sooner than this on this machine, whatever a booking costs. Statuses: ${statuses}. CPU is each process's whole time over the burst, the other tenants' traffic included; the event-loop delay is the app server's (prom-client's \`monitorEventLoopDelay\`, read from /metrics before and after): while the loop is held, every request already in its socket waits, whichever tenant sent it.` +
+    `**The floor under the rush.** Just before it, over the same ${n0(ru.connections)} connections and against the same other tenants' traffic, all ${n0(f.requests)} members sent \`${f.route}\` at once: the cheapest signed-in request a member makes (the tenant, a transaction, the session under RLS, one read of the member's waitlist entries, none here). A rush of as many members cannot be answered sooner than this on this machine, whatever a booking costs. Statuses: ${statuses}. CPU is each process's whole time over the burst, the other tenants' traffic included; the event-loop delay is the app server's (prom-client's \`monitorEventLoopDelay\`, read from /metrics before and after; it samples every 10 ms and counts the whole time between samples, so an idle loop reads about 10 ms): while the loop is held, every request already in its socket waits, whichever tenant sent it.` +
       (f.firstFailure ? ` First answer other than 200: \`${f.firstFailure}\`` : ''),
     table(
       ['Burst', 'p50 (ms)', 'p99 (ms)', 'All answered after (ms)', 'CPU app / PostgreSQL (s)', 'App event-loop delay p99 / max (ms)', "Other tenants' p99 during (ms), ÷ their p99 in the quiet spell before the rush"],

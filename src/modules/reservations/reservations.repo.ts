@@ -273,7 +273,7 @@ export const reservationsRepo = {
    */
   eligibilityFacts: async (db: Tx, memberId: string, q: { lesson: { id: string; lesson_type_id: string; location_id: string }; now: Date; today: string; day: string; bounds: CountBounds | null }) => {
     const facts: FactsParams = { memberId, lessonId: q.lesson.id, lessonTypeId: q.lesson.lesson_type_id, locationId: q.lesson.location_id, now: q.now, today: q.today, day: q.day };
-    const rows = q.bounds ? await factsWithLimits(db, { ...facts, ...q.bounds, since: countsSince(q.bounds) }) : await factsWithoutLimits(db, facts);
+    const rows = q.bounds ? await factsWithLimits(db, { ...q.bounds, since: countsSince(q.bounds), ...facts }) : await factsWithoutLimits(db, facts);
     return rows[0];
   },
 

@@ -31,10 +31,12 @@ interface Plan {
  * only bound. Building and compiling a Kysely query takes 20–100 µs of the app's CPU each time, a fifth of a
  * booking's; the SQL comes out the same every time, so it is kept.
  *
- * `build` must read each parameter by name (`p.memberId`) and pass it on as a value: no branch on it, no
- * arithmetic, no spreading `p`. Anything that changes the query's shape (a list's length, a condition left out)
- * belongs in a separate fixed query. The parameters are flat scalars, so a nested value cannot slip through
- * unbound; a stand-in used in any other way throws on the first call (see StandIn).
+ * `build` must read each parameter by name (`p.memberId`) and pass it on as a value: no arithmetic, no strings
+ * made of it, no spreading `p` (those throw on the first call, see StandIn), and no test of it either: a stand-in
+ * is a truthy object, so `p.x ? … : …`, `p.x ?? y` or `p.x === null` would silently fix one shape for every call.
+ * Nor may the build read anything else that changes between calls (the clock, the request's locale, config): it
+ * runs once. Anything that changes the query's shape (a list's length, a condition left out) belongs in a separate
+ * fixed query. The parameters are flat scalars, so a nested value cannot slip through unbound.
  */
 export function fixedQuery<P extends { [K in keyof P]: FixedParam }, O>(build: (db: Tx, p: P) => Compilable<O>): (db: Tx, params: P) => Promise<O[]> {
   let plan: Plan | null = null;

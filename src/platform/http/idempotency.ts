@@ -32,7 +32,7 @@ const claimKey = fixedQuery((db, p: { key: string; scope: string; requestHash: s
     .onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing())
     .returning('key'));
 const keepResponse = fixedQuery((db, p: { key: string; response: string }) =>
-  db.updateTable('app.idempotency_keys').set({ response: p.response }).where('key', '=', p.key));
+  db.updateTable('app.idempotency_keys').set({ response: p.response }).where('key', '=', p.key).returning('key'));
 
 /**
  * Runs a write at most once per Idempotency-Key. The key row is written in the request's own transaction before
