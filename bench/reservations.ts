@@ -834,35 +834,28 @@ export async function runReservations(ports: ReservationPorts, s: ReservationSet
       // signed-in request a member makes. No rush can be answered sooner than this, whatever booking costs; then a
       // quiet spell again, the rush's own "before".
       log(`reservations: floor, ${s.members} × GET /api/me/waitlist at once over ${s.rushConnections} connections`);
-      await loopDelay(ports.app, d.adminToken);
-      const floorCpu0 = cpuOf(pids);
-      const floorFrom = performance.now();
-      const floorAnswers = await Promise.all(
-        people.map(async (m) => {
-          const res = await request(agent, { port: ports.app, host: main.host, token: m.token, path: '/api/me/waitlist' }).catch((error: unknown) => ({ status: 0, body: (error as Error).message }));
-          return { ...res, ms: performance.now() - floorFrom };
-        }),
-      );
-      const floorTo = performance.now();
-      const floorCpuMs = cpuSince(pids, floorCpu0);
-      const floorLoop = await loopDelay(ports.app, d.adminToken);
+      // Every member sends one request at the same instant; latency from that instant, with the app's CPU and
+      // event-loop delay over the burst.
+      const burst = async (target: (m: Member, i: number) => LoadTarget) => {
+        await loopDelay(ports.app, d.adminToken);
+        const cpu0 = cpuOf(pids);
+        const from = performance.now();
+        const answers = await Promise.all(
+          people.map(async (m, i) => {
+            const res = await request(agent, target(m, i)).catch((error: unknown) => ({ status: 0, body: (error as Error).message }));
+            return { ...res, ms: performance.now() - from };
+          }),
+        );
+        const to = performance.now();
+        return { answers, from, to, cpuMs: cpuSince(pids, cpu0), loopDelayMs: await loopDelay(ports.app, d.adminToken) };
+      };
+      const floorBurst = await burst((m) => ({ port: ports.app, host: main.host, token: m.token, path: '/api/me/waitlist' }));
       await sleep(s.baselineMs);
       log(`reservations: rush, ${s.members} members on ${s.rushSeats} seats over ${s.rushConnections} connections`);
-      await loopDelay(ports.app, d.adminToken);
-      const rushCpu0 = cpuOf(pids);
-      const released = performance.now();
-      const answers = await Promise.all(
-        people.map(async (m, i) => {
-          const res = await request(agent, {
-            port: ports.app, host: main.host, token: m.token, method: 'POST', path: '/api/me/reservations',
-            body: { lessonId: rushLesson, joinWaitlist: i % 2 === 0 }, headers: idem(),
-          }).catch((error: unknown) => ({ status: 0, body: (error as Error).message }));
-          return { ...res, ms: performance.now() - released };
-        }),
-      );
-      const answered = performance.now();
-      const rushCpu = cpuSince(pids, rushCpu0);
-      const rushLoop = await loopDelay(ports.app, d.adminToken);
+      const { answers, from: released, to: answered, cpuMs: rushCpu, loopDelayMs: rushLoop } = await burst((m, i) => ({
+        port: ports.app, host: main.host, token: m.token, method: 'POST', path: '/api/me/reservations',
+        body: { lessonId: rushLesson, joinWaitlist: i % 2 === 0 }, headers: idem(),
+      }));
       await sleep(s.baselineMs / 2);
       const bg = await traffic.stop();
       agent.destroy();
@@ -885,22 +878,22 @@ export async function runReservations(ports: ReservationPorts, s: ReservationSet
       };
       log(`reservations: rush answered in ${rush.allAnsweredMs.toFixed(0)} ms, p50 ${rush.p50Ms.toFixed(0)} ms, p99 ${rush.p99Ms.toFixed(0)} ms; ${JSON.stringify(outcomes)}; ${JSON.stringify(checks)}; CPU app ${(rushCpu.app / 1000).toFixed(1)} s, PostgreSQL ${(rushCpu.pg / 1000).toFixed(1)} s`);
       if (firstFailure) log(`  first unexpected answer: ${firstFailure}`);
+      const floorAnswers = floorBurst.answers;
       const floorSorted = sortedCopy(floorAnswers.map((a) => a.ms));
-      const floorStatuses: Record<string, number> = {};
-      for (const a of floorAnswers) floorStatuses[a.status] = (floorStatuses[a.status] ?? 0) + 1;
+      const floorStatuses = tally(floorAnswers).statuses;
       const floor: NonNullable<ReservationsResult['floor']> = {
         route: 'GET /api/me/waitlist',
         requests: floorAnswers.length,
         statuses: floorStatuses,
         p50Ms: percentile(floorSorted, 50),
         p99Ms: percentile(floorSorted, 99),
-        allAnsweredMs: floorTo - floorFrom,
+        allAnsweredMs: floorBurst.to - floorBurst.from,
         firstFailure: floorAnswers.find((a) => a.status !== 200)?.body.slice(0, 300) ?? null,
-        cpuMs: floorCpuMs,
-        loopDelayMs: floorLoop,
-        others: { during: windowOf(bg.samples, floorFrom, floorTo) },
+        cpuMs: floorBurst.cpuMs,
+        loopDelayMs: floorBurst.loopDelayMs,
+        others: { during: windowOf(bg.samples, floorBurst.from, floorBurst.to) },
       };
-      log(`reservations: floor answered in ${floor.allAnsweredMs.toFixed(0)} ms, p50 ${floor.p50Ms.toFixed(0)} ms, p99 ${floor.p99Ms.toFixed(0)} ms; ${JSON.stringify(floorStatuses)}; CPU app ${(floorCpuMs.app / 1000).toFixed(1)} s, PostgreSQL ${(floorCpuMs.pg / 1000).toFixed(1)} s; other tenants p99 ${floor.others.during.p99Ms.toFixed(1)} ms during`);
+      log(`reservations: floor answered in ${floor.allAnsweredMs.toFixed(0)} ms, p50 ${floor.p50Ms.toFixed(0)} ms, p99 ${floor.p99Ms.toFixed(0)} ms; ${JSON.stringify(floorStatuses)}; CPU app ${(floor.cpuMs.app / 1000).toFixed(1)} s, PostgreSQL ${(floor.cpuMs.pg / 1000).toFixed(1)} s; other tenants p99 ${floor.others.during.p99Ms.toFixed(1)} ms during`);
       const others = {
         before: windowOf(bg.samples, released - s.baselineMs, released),
         during: windowOf(bg.samples, released, answered),

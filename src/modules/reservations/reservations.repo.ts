@@ -313,9 +313,9 @@ export const reservationsRepo = {
 };
 
 /** insertWithPosition's statement (see there): every join of a rush's waitlist runs it. */
-const joinWaitlistQuery = fixedQuery((db, p: { lessonId: string; memberId: string }) =>
+const joinWaitlistQuery = fixedQuery((db, p: { lesson_id: string; member_id: string }) =>
   db
-    .with('e', (q) => q.insertInto('app.waitlist_entries').values({ lesson_id: p.lessonId, member_id: p.memberId }).returningAll())
+    .with('e', (q) => q.insertInto('app.waitlist_entries').values({ lesson_id: p.lesson_id, member_id: p.member_id }).returningAll())
     .selectFrom('e')
     .selectAll('e')
     .select(
@@ -329,7 +329,7 @@ export const waitlistRepo = {
    * round trip fewer). The count cannot see the new row; it counts those ahead of it.
    */
   insertWithPosition: async (db: Tx, row: { lesson_id: string; member_id: string }) => {
-    const [joined] = await joinWaitlistQuery(db, { lessonId: row.lesson_id, memberId: row.member_id });
+    const [joined] = await joinWaitlistQuery(db, row);
     const { ahead, ...entry } = joined!;
     return { entry, position: 1 + Number(ahead) };
   },
