@@ -9,6 +9,7 @@ import { usageCommands } from './usage.js';
 import { analyticsCommands } from './analytics.js';
 import { limitsCommands } from './limits.js';
 import { capacityCommands } from './capacity.js';
+import { membersCommands } from './members.js';
 import { addPlacementBody, createTenantBody, domain as domainSchema } from '../platform/tenancy/tenants.schemas.js';
 import { toPlacementDto } from '../platform/tenancy/tenants.service.js';
 import { printRows } from './output.js';
@@ -267,6 +268,7 @@ usageCommands(program);
 analyticsCommands(program);
 limitsCommands(program);
 capacityCommands(program);
+membersCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   // An AppError's message is its English rendering.

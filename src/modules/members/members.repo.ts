@@ -58,6 +58,32 @@ export const membersRepo = {
     return Number(row.value);
   },
 
+  /** n member numbers at once (an import): the last of them comes back, the first is last - n + 1. */
+  nextMemberNumbers: async (db: Tx, n: number) => {
+    const row = await db
+      .insertInto('app.counters')
+      .values({ name: 'member_number', value: n })
+      .onConflict((oc) => oc.columns(['tenant_id', 'name']).doUpdateSet({ value: sql`app.counters.value + ${n}` }))
+      .returning('value')
+      .executeTakeFirstOrThrow();
+    return Number(row.value);
+  },
+
+  /** One import of the studio at a time: the next one then reads the ids this one added (member numbers stay gapless). */
+  lockImports: (db: Tx, tenantId: string) => sql`select pg_advisory_xact_lock(hashtextextended(${`member_import:${tenantId}`}, 0))`.execute(db),
+
+  /** An import's rows; an external id already here is skipped (never expected under lockImports, but never doubled). */
+  insertImported: (db: Tx, rows: Array<Insertable<AppMembers>>) =>
+    db.insertInto('app.members').values(rows).onConflict((oc) => oc.columns(['tenant_id', 'external_id']).doNothing()).returning(['id', 'external_id']).execute(),
+
+  withExternalIds: (db: Tx, ids: string[]) =>
+    ids.length === 0 ? Promise.resolve([]) : db.selectFrom('app.members').select(['external_id']).where('external_id', 'in', ids).execute(),
+
+  withEmails: (db: Tx, emails: string[]) =>
+    emails.length === 0
+      ? Promise.resolve([])
+      : db.selectFrom('app.members').select(['email', 'member_number', 'family_name', 'given_name']).where('email', 'in', emails).orderBy('member_number').execute(),
+
   insert: (db: Tx, row: Insertable<AppMembers>) => db.insertInto('app.members').values(row).returningAll().executeTakeFirstOrThrow(),
 
   byId: (db: Tx, id: string) => db.selectFrom('app.members').selectAll().where('id', '=', id).executeTakeFirst(),

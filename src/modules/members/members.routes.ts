@@ -3,6 +3,7 @@ import type { TenantRouter } from '../../platform/http/tenant-route.js';
 import { ALL_STAFF } from '../../platform/http/tenant-route.js';
 import * as s from './members.schemas.js';
 import { membersService } from './members.service.js';
+import { memberImportService } from './member-import.service.js';
 import { statusService } from './status.service.js';
 import { auditRow } from '../../platform/audit/audit.js';
 
@@ -20,6 +21,12 @@ export function memberRoutes({ route }: TenantRouter) {
     access: EDITORS, produces: 'text/csv; charset=utf-8',
     schema: { querystring: s.exportMembersQuery, response: z.any().describe('text/csv') },
     handler: (ctx, { query }) => membersService.exportCsv(ctx, query),
+  });
+  route({
+    method: 'POST', url: '/api/members/import', summary: 'Import members from another system’s CSV (once per external id; the rows with errors are listed and left out)', tags,
+    access: EDITORS, idempotent: true, preview: true, bodyLimit: s.IMPORT_FILE_MAX_CHARS + 64 * 1024,
+    schema: { body: s.importMembersBody, response: s.importMembersResult },
+    handler: (ctx, { body }) => memberImportService.run(ctx, body),
   });
   route({
     method: 'POST', url: '/api/members', summary: 'Register a member (the next member number is assigned)', tags, access: EDITORS, status: 201,

@@ -245,3 +245,48 @@ export const selfUpdateBody = memberChanges
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'validation.at_least_one_change')
   .meta({ example: { phone: '080-0000-1111' } });
+
+/** What an onboarding import can read from a column (member-import.ts): a whole name is split at its first space. */
+export const IMPORT_FIELDS = [
+  'externalId',
+  'fullName',
+  'familyName',
+  'givenName',
+  'fullNameKana',
+  'familyNameKana',
+  'givenNameKana',
+  'email',
+  'phone',
+  'birthDate',
+  'gender',
+  'staffNotes',
+] as const;
+export type ImportField = (typeof IMPORT_FIELDS)[number];
+
+/** The CSV file's size as base64: 20,000 members of a few hundred bytes each, with room to spare. */
+export const IMPORT_FILE_MAX_CHARS = 12 * 1024 * 1024;
+
+export const importMapping = z
+  .partialRecord(z.enum(IMPORT_FIELDS), z.string().trim().min(1).max(200))
+  .describe('Which header each field is read from; left out, the headers are recognised (氏名, フリガナ, 電話番号, member id, email…)');
+
+export const importMembersBody = z
+  .object({
+    file: z.base64().max(IMPORT_FILE_MAX_CHARS).describe('The CSV file, base64: UTF-8 (with or without a BOM) or Shift_JIS, comma- or tab-separated, headers in the first row'),
+    mapping: importMapping.optional(),
+  })
+  .strict();
+
+export const importMembersResult = z.object({
+  encoding: z.enum(['utf-8', 'shift_jis']),
+  headers: z.array(z.string()),
+  mapping: z.partialRecord(z.enum(IMPORT_FIELDS), z.string()).describe('The mapping used: the one sent, or the one recognised'),
+  rows: z.number().int().describe('Data rows in the file, the header row not counted'),
+  created: z.number().int().describe('Members registered (on /preview: who would be)'),
+  alreadyImported: z.number().int().describe('Rows whose external id a member here already has: skipped, so an import can run again'),
+  failedRows: z.number().int().describe('Rows with errors: not imported'),
+  errors: z
+    .array(z.object({ row: z.number().int().describe('Line in the file; the header is line 1'), column: z.string().nullable(), value: z.string(), message: z.string() }))
+    .describe('Each row’s problems, in the reader’s language (the first 1,000)'),
+  memberNumbers: z.object({ first: z.number().int(), last: z.number().int() }).nullable().describe('The member numbers the new members got'),
+});

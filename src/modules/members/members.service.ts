@@ -52,7 +52,7 @@ const toSummary = (m: Pick<Member, 'id' | 'member_number' | 'family_name' | 'giv
 const json = (value: object | null | undefined) => (value === undefined ? undefined : value === null ? null : JSON.stringify(value));
 
 /** Column values from API input, checked against the studio's today; undefined leaves a column as it is. */
-function columns(ctx: TenantContext, input: Partial<MemberInput>) {
+export function memberColumns(ctx: TenantContext, input: Partial<MemberInput>) {
   const today = tenantToday(ctx);
   if (input.birthDate && input.birthDate > today) {
     const message = text('members.birth_date_range', { earliest: day(EARLIEST_BIRTH_DATE), today: day(today) });
@@ -129,8 +129,8 @@ export const membersService = {
     await assertQuota(ctx, 'members');
     await checkHomeLocation(ctx, input.homeLocationId);
     const memberNumber = await membersRepo.nextMemberNumber(ctx.db);
-    const member = await membersRepo.insert(ctx.db, { ...columns(ctx, input), family_name: input.familyName, member_number: memberNumber });
-    await statusService.recordRegistration(ctx.db, member.id, actorOf(ctx), tenantToday(ctx), render(text('members.reason.registered'), studioLocale(ctx.tenant)));
+    const member = await membersRepo.insert(ctx.db, { ...memberColumns(ctx, input), family_name: input.familyName, member_number: memberNumber });
+    await statusService.recordRegistration(ctx.db, [member.id], actorOf(ctx), tenantToday(ctx), render(text('members.reason.registered'), studioLocale(ctx.tenant)));
     return membersService.get(ctx, member.id);
   },
 
@@ -194,7 +194,7 @@ export const membersService = {
     await checkHomeLocation(ctx, input.homeLocationId);
     // Only a new address must be free: a form sends the email it shows, and older records may share one.
     if (input.email && input.email !== (await membersRepo.byId(ctx.db, id))?.email) await assertEmailFree(ctx, input.email, id);
-    const updated = await membersRepo.update(ctx.db, id, columns(ctx, input));
+    const updated = await membersRepo.update(ctx.db, id, memberColumns(ctx, input));
     if (!updated) throw notFound('members.thing.member');
     return membersService.get(ctx, id);
   },

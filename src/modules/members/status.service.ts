@@ -135,10 +135,11 @@ const toScheduled = (c: StatusChange) => ({
 
 export const statusService = {
   /** The first event of every member: registered as provisional (`reason`: the studio's word for it). */
-  recordRegistration: (db: Tx, memberId: string, actor: Actor, today: string, reason: string) =>
-    statusRepo.insertEvents(db, [
-      { member_id: memberId, from_status: null, to_status: 'provisional', effective_on: today, reason, actor_kind: actor.kind, actor_id: actor.id },
-    ]),
+  recordRegistration: (db: Tx, memberIds: string[], actor: Actor, today: string, reason: string) =>
+    statusRepo.insertEvents(
+      db,
+      memberIds.map((id) => ({ member_id: id, from_status: null, to_status: 'provisional' as const, effective_on: today, reason, actor_kind: actor.kind, actor_id: actor.id })),
+    ),
 
   /**
    * Schedules a change (applied at once when it is due today or earlier). It must follow from the status the

@@ -437,6 +437,7 @@ export interface AppMembers {
   email: string | null;
   emergency_contact: NullableJsonText<EmergencyContact>;
   erased_at: Timestamp | null;
+  external_id: string | null;
   family_lead_id: string | null;
   family_name: string;
   family_name_kana: Generated<string>;

@@ -23,6 +23,8 @@ export const problemSchema = z
     limit: z.string().optional().describe('quota_exceeded: the limit that refused the request (tenant.members, tenant.locations, tenant.staff, tenant.storage_bytes); rate_limited: tenant.api_requests_per_minute'),
     usage: z.number().optional().describe('quota_exceeded: how much of the limit is in use'),
     max: z.number().optional().describe('quota_exceeded, rate_limited: the limit itself'),
+    headers: z.array(z.string()).optional().describe('validation_failed on a member import whose columns could not be matched: the headers of the file, to choose from'),
+    mapping: z.record(z.string(), z.string()).optional().describe('validation_failed on a member import: the mapping it tried (the one sent, or the columns it recognised)'),
     reason: z.string().optional().describe('Where a code has several causes, which one (email_domain_blocked: disposable_domain or blocked_by_studio; a refused check-in: invalid_token, expired_token, other_studio, no_reservation, …)'),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
@@ -90,6 +92,12 @@ function zodIssueMessage(issue: z.core.$ZodIssue): InputIssue['message'] {
     const said = zodLocales[locale](issue as never);
     return typeof said === 'string' ? said : (said?.message ?? issue.message);
   };
+}
+
+/** A zod issue's message, in the reader's language: for answers that list issues of their own (an import's rows). */
+export function issueText(issue: z.core.$ZodIssue, locale: Locale): string {
+  const message = zodIssueMessage(issue);
+  return typeof message === 'function' ? message(locale) : render(message, locale);
 }
 
 const codeByStatus: Partial<Record<number, ErrorCode>> = {

@@ -74,6 +74,8 @@ interface BaseDef<S extends Schemas> {
   preview?: boolean;
   /** Keep the body's bytes as sent (input.raw.body), for a signature over them. */
   rawBody?: boolean;
+  /** Bytes the body may have, when the app's 1 MiB is too few (an uploaded file). */
+  bodyLimit?: number;
   /** A binary answer (a PDF, a CSV file) instead of JSON; the handler returns a Buffer. */
   produces?: 'application/pdf' | 'application/manifest+json' | 'text/csv; charset=utf-8' | 'text/calendar; charset=utf-8';
   /** false: not counted against the tenant's request rate limit (a route that bounds its own cost). */
@@ -262,6 +264,7 @@ export function tenantRoutes(app: FastifyInstance, runtime: Runtime) {
     app.withTypeProvider<ZodTypeProvider>().route({
       method: def.method,
       url: def.url,
+      ...(def.bodyLimit ? { bodyLimit: def.bodyLimit } : {}),
       // The tenant first, before the body is parsed or validated: an unknown, suspended or rate-limited tenant
       // costs no parsing, and every answer (a 400 too) is counted for the tenant in usage and metrics.
       onRequest: async (req, reply) => {

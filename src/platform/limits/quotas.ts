@@ -43,17 +43,17 @@ export function quotaExceeded(resource: CountedResource | 'storageBytes', usage:
 }
 
 /**
- * Refuses one more row of `resource` when the tenant is at its quota. The count runs under a transaction-level
+ * Refuses `adding` more rows of `resource` (one unless said) when they would take the tenant past its quota. The count runs under a transaction-level
  * advisory lock per tenant and resource, so two creates racing at quota-1 are serialised: the second counts the
  * first's row once it commits (READ COMMITTED takes a new snapshot per statement) and is refused. The lock ends
  * with the transaction; creates of other tenants or other resources never wait on it.
  */
-export async function assertQuota(ctx: TenantContext, resource: CountedResource): Promise<void> {
+export async function assertQuota(ctx: TenantContext, resource: CountedResource, adding = 1): Promise<void> {
   const max = limitOf(ctx.tenant.limits, resource);
   if (max === null) return;
   await sql`select pg_advisory_xact_lock(hashtextextended(${`quota:${resource}:${ctx.tenant.id}`}, 0))`.execute(ctx.db);
   const usage = await counters[resource](ctx.db);
-  if (usage >= max) {
+  if (usage + adding > max) {
     throw quotaExceeded(resource, usage, max, text('platform.quota.reached', { max, resource, usage, limit: limitName[resource] }));
   }
   if (resource === 'members') await assertStorage(ctx);

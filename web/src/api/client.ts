@@ -29,6 +29,10 @@ export interface Problem {
   /** Why a 422 refused (`not_billing_account`, `no_card`…). */
   reason?: string;
   errors?: Array<{ location: string; path: string; message: string }>;
+  /** A member import whose columns were not recognised: the file's headers, to choose from. */
+  headers?: string[];
+  /** …and the columns it did recognise. */
+  mapping?: Record<string, string>;
 }
 
 export class ApiError extends Error {

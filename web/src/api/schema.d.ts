@@ -25702,6 +25702,293 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/members/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import members from another system’s CSV (once per external id; the rows with errors are listed and left out) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Required: a fresh random value (8–200 characters) per action, reused on retry */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: byte
+                         * @description The CSV file, base64: UTF-8 (with or without a BOM) or Shift_JIS, comma- or tab-separated, headers in the first row
+                         */
+                        file: string;
+                        /** @description Which header each field is read from; left out, the headers are recognised (氏名, フリガナ, 電話番号, member id, email…) */
+                        mapping?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Rows whose external id a member here already has: skipped, so an import can run again */
+                            alreadyImported: number;
+                            /** @description Members registered (on /preview: who would be) */
+                            created: number;
+                            /** @enum {string} */
+                            encoding: "utf-8" | "shift_jis";
+                            /** @description Each row’s problems, in the reader’s language (the first 1,000) */
+                            errors: {
+                                column: string | null;
+                                message: string;
+                                /** @description Line in the file; the header is line 1 */
+                                row: number;
+                                value: string;
+                            }[];
+                            /** @description Rows with errors: not imported */
+                            failedRows: number;
+                            headers: string[];
+                            /** @description The mapping used: the one sent, or the one recognised */
+                            mapping: {
+                                [key: string]: string;
+                            };
+                            /** @description The member numbers the new members got */
+                            memberNumbers: {
+                                first: number;
+                                last: number;
+                            } | null;
+                            /** @description Data rows in the file, the header row not counted */
+                            rows: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/members/import/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview: import members from another system’s CSV (once per external id; the rows with errors are listed and left out) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: byte
+                         * @description The CSV file, base64: UTF-8 (with or without a BOM) or Shift_JIS, comma- or tab-separated, headers in the first row
+                         */
+                        file: string;
+                        /** @description Which header each field is read from; left out, the headers are recognised (氏名, フリガナ, 電話番号, member id, email…) */
+                        mapping?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Rows whose external id a member here already has: skipped, so an import can run again */
+                            alreadyImported: number;
+                            /** @description Members registered (on /preview: who would be) */
+                            created: number;
+                            /** @enum {string} */
+                            encoding: "utf-8" | "shift_jis";
+                            /** @description Each row’s problems, in the reader’s language (the first 1,000) */
+                            errors: {
+                                column: string | null;
+                                message: string;
+                                /** @description Line in the file; the header is line 1 */
+                                row: number;
+                                value: string;
+                            }[];
+                            /** @description Rows with errors: not imported */
+                            failedRows: number;
+                            headers: string[];
+                            /** @description The mapping used: the one sent, or the one recognised */
+                            mapping: {
+                                [key: string]: string;
+                            };
+                            /** @description The member numbers the new members got */
+                            memberNumbers: {
+                                first: number;
+                                last: number;
+                            } | null;
+                            /** @description Data rows in the file, the header row not counted */
+                            rows: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/message-templates": {
         parameters: {
             query?: never;
@@ -32672,9 +32959,15 @@ export interface components {
                 message: string;
                 path: string;
             }[];
+            /** @description validation_failed on a member import whose columns could not be matched: the headers of the file, to choose from */
+            headers?: string[];
             instance: string;
             /** @description quota_exceeded: the limit that refused the request (tenant.members, tenant.locations, tenant.staff, tenant.storage_bytes); rate_limited: tenant.api_requests_per_minute */
             limit?: string;
+            /** @description validation_failed on a member import: the mapping it tried (the one sent, or the columns it recognised) */
+            mapping?: {
+                [key: string]: string;
+            };
             /** @description quota_exceeded, rate_limited: the limit itself */
             max?: number;
             /** @description Where a code has several causes, which one (email_domain_blocked: disposable_domain or blocked_by_studio; a refused check-in: invalid_token, expired_token, other_studio, no_reservation, …) */
@@ -32695,9 +32988,15 @@ export interface components {
                 message: string;
                 path: string;
             }[];
+            /** @description validation_failed on a member import whose columns could not be matched: the headers of the file, to choose from */
+            headers?: string[];
             instance: string;
             /** @description quota_exceeded: the limit that refused the request (tenant.members, tenant.locations, tenant.staff, tenant.storage_bytes); rate_limited: tenant.api_requests_per_minute */
             limit?: string;
+            /** @description validation_failed on a member import: the mapping it tried (the one sent, or the columns it recognised) */
+            mapping?: {
+                [key: string]: string;
+            };
             /** @description quota_exceeded, rate_limited: the limit itself */
             max?: number;
             /** @description Where a code has several causes, which one (email_domain_blocked: disposable_domain or blocked_by_studio; a refused check-in: invalid_token, expired_token, other_studio, no_reservation, …) */

@@ -62,7 +62,17 @@ export function Members() {
 
   return (
     <section>
-      <PageTitle title={title} actions={canEdit ? <ExportButton filters={filters} /> : undefined}>{title}</PageTitle>
+      <PageTitle
+        title={title}
+        actions={canEdit ? (
+          <span className="row">
+            <Link className="button secondary" to="/members/import"><FormattedMessage id="members.list.import" /></Link>
+            <ExportButton filters={filters} />
+          </span>
+        ) : undefined}
+      >
+        {title}
+      </PageTitle>
       {can.manage(me.role) && <SetupBanner />}
       <div className="search">
         <div style={{ flex: 1 }}>

@@ -57,6 +57,7 @@ const Reports = lazy(() => import('../pages/reports/Reports').then((m) => ({ def
 const DataRequests = lazy(() => import('../pages/DataRequests').then((m) => ({ default: m.DataRequestsPage })));
 const MembershipRequests = lazy(() => import('../pages/MembershipRequests').then((m) => ({ default: m.MembershipRequestsPage })));
 const MembershipRequest = lazy(() => import('../pages/MembershipRequests').then((m) => ({ default: m.MembershipRequestPage })));
+const ImportMembers = lazy(() => import('../pages/people/ImportMembers').then((m) => ({ default: m.ImportMembers })));
 const AuditLog = lazy(() => import('../pages/AuditLog').then((m) => ({ default: m.AuditLog })));
 
 /** The staff app: sign-in and password links, then the studio's screens under one signed-in layout. */
@@ -67,6 +68,7 @@ export default function StaffApp() {
       <Route path="reset-password" element={<ResetPassword realm="staff" />} />
       <Route element={<SignedIn />}>
         <Route index element={<Members />} />
+        <Route path="members/import" element={<ImportMembers />} />
         <Route path="members/:memberId" element={<MemberDetail />} />
         <Route path="timetable" element={<Timetable />} />
         <Route path="lessons/new" element={<NewLesson />} />
