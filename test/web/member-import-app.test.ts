@@ -32,7 +32,9 @@ describe('importing members from another system', () => {
     await expectAccessible(page, 'import page (phone)');
 
     await page.getByLabel('CSVファイル').setInputFiles(file);
-    await page.getByText('以前のシステムでの会員IDの列を選んでください', { exact: false }).waitFor();
+    // The column it needs is said beside its choice.
+    await page.locator('select[aria-invalid="true"]').waitFor();
+    expect(await page.getByRole('combobox', { name: '以前のシステムでの会員ID' }).getAttribute('aria-invalid')).toBe('true');
     // The columns it did recognise are chosen already.
     expect(await page.getByLabel('氏名（姓 名の順）').inputValue()).toBe('氏名');
     expect(await page.getByLabel('電話番号').inputValue()).toBe('携帯');

@@ -100,6 +100,7 @@ export function createMemberAccountsService(auth: Pick<AuthService, 'realms' | '
   async function becomeMember(ctx: TenantContext, accountId: string) {
     const seen = await memberAccountsRepo.byId(ctx.db, accountId);
     if (!seen || seen.member_id) return;
+    await membersRepo.lockImports(ctx.db, ctx.tenant.id, 'email');
     await loginAttemptsRepo.lockAccount(ctx.db, 'member', seen.email);
     const account = (await memberAccountsRepo.byId(ctx.db, accountId, true))!;
     if (account.member_id) return;

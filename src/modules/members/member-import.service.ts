@@ -10,7 +10,8 @@ import type { TenantContext } from '../../platform/tenancy/context.js';
 import { readSheet, rowToMember, suggestMapping, type ImportMapping } from './member-import.js';
 import { membersRepo } from './members.repo.js';
 import { memberColumns } from './members.service.js';
-import { createMemberBody, IMPORT_FIELDS, type ImportField, type importMembersResult } from './members.schemas.js';
+import { createMemberBody, IMPORT_FIELDS, importedCredits, type ImportField, type importMembersResult } from './members.schemas.js';
+import { creditsRepo } from '../credits/credits.repo.js';
 import { statusService } from './status.service.js';
 
 /** Rows per insert statement: 1,000 members are about 12,000 parameters, well under PostgreSQL's 65,535. */
@@ -32,6 +33,7 @@ function columnsOf(headers: string[], mapping: ImportMapping): Partial<Record<Im
     if (header === undefined) continue;
     const at = headers.indexOf(header);
     if (at < 0) issues.push({ location: 'body', path: `mapping.${field}`, message: text('members.import.no_such_column', { header }) });
+    else if (headers.lastIndexOf(header) !== at) issues.push({ location: 'body', path: `mapping.${field}`, message: text('members.import.two_columns', { header }) });
     else columns[field] = at;
   }
   if (mapping.externalId === undefined) issues.push({ location: 'body', path: 'mapping.externalId', message: text('members.import.id_column_needed') });
@@ -57,11 +59,11 @@ export const memberImportService = {
     const failed = new Set<number>();
     const firstRowOfId = new Map<string, number>();
     const firstRowOfEmail = new Map<string, number>();
-    const accepted: Array<{ row: number; externalId: string; member: z.output<typeof createMemberBody> }> = [];
+    const accepted: Array<{ row: number; externalId: string; member: z.output<typeof createMemberBody>; lot: z.output<typeof importedCredits> | null }> = [];
 
     sheet.rows.forEach((cells, i) => {
-      const row = i + 2;
-      const { externalId, body, from } = rowToMember(cells, columns);
+      const row = sheet.lines[i]!;
+      const { externalId, body, from, credits } = rowToMember(cells, columns);
       const fail = (field: ImportField | undefined, message: string) => {
         failed.add(row);
         const at = field === undefined ? undefined : columns[field];
@@ -76,11 +78,18 @@ export const memberImportService = {
       else if (firstRowOfId.has(externalId)) fail('externalId', say(text('members.import.id_repeated', { row: firstRowOfId.get(externalId)! })));
       else firstRowOfId.set(externalId, row);
 
-      const email = body.email;
+      const email = typeof body.email === 'string' ? body.email : undefined;
       if (email) {
         const first = firstRowOfEmail.get(email);
         if (first !== undefined) fail('email', say(text('members.import.email_repeated', { row: first })));
         else firstRowOfEmail.set(email, row);
+      }
+
+      const lot = credits === null ? null : importedCredits.safeParse(credits);
+      if (lot && !lot.success) {
+        for (const issue of lot.error.issues) fail(issue.path[0] === 'expiresOn' ? 'creditsExpireOn' : 'credits', issueText(issue, locale));
+      } else if (lot?.data.expiresOn && lot.data.expiresOn < today) {
+        fail('creditsExpireOn', say(text('members.import.credits_expired')));
       }
 
       const parsed = createMemberBody.safeParse(body);
@@ -97,10 +106,10 @@ export const memberImportService = {
       if (member.birthDate && member.birthDate > today) {
         fail('birthDate', say(text('members.birth_date_range', { earliest: day(EARLIEST_BIRTH_DATE), today: day(today) })));
       }
-      if (!failed.has(row)) accepted.push({ row, externalId, member });
+      if (!failed.has(row)) accepted.push({ row, externalId, member, lot: lot?.data ?? null });
     });
 
-    await membersRepo.lockImports(ctx.db, ctx.tenant.id);
+    await membersRepo.lockImports(ctx.db, ctx.tenant.id, 'import');
     const here = new Set<string>();
     for (const ids of chunks(accepted.map((a) => a.externalId))) {
       for (const m of await membersRepo.withExternalIds(ctx.db, ids)) here.add(m.external_id!);
@@ -122,6 +131,7 @@ export const memberImportService = {
 
     let memberNumbers: Result['memberNumbers'] = null;
     let created = 0;
+    let creditsGranted = 0;
     if (toCreate.length > 0) {
       await assertQuota(ctx, 'members', toCreate.length);
       const last = await membersRepo.nextMemberNumbers(ctx.db, toCreate.length);
@@ -133,6 +143,14 @@ export const memberImportService = {
         const inserted = await membersRepo.insertImported(ctx.db, rows);
         created += inserted.length;
         await statusService.recordRegistration(ctx.db, inserted.map((m) => m.id), actorOf(ctx), today, reason);
+        const lots = new Map(part.flatMap((a) => (a.lot ? [[a.externalId, a.lot] as const] : [])));
+        const actor = actorOf(ctx);
+        const grants = inserted.flatMap((m) => {
+          const lot = lots.get(m.external_id!);
+          return lot ? [{ member_id: m.id, kind: 'grant' as const, amount: lot.amount, expires_on: lot.expiresOn ?? null, reason, actor_kind: actor.kind, actor_id: actor.id }] : [];
+        });
+        await creditsRepo.insert(ctx.db, grants);
+        creditsGranted += grants.reduce((sum, g) => sum + g.amount, 0);
       }
     }
 
@@ -145,6 +163,7 @@ export const memberImportService = {
       mapping,
       rows: sheet.rows.length,
       created,
+      creditsGranted,
       alreadyImported: accepted.length - fresh.length,
       failedRows: failed.size,
       errors: errors.slice(0, MAX_LISTED_ERRORS),

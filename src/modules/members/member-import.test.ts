@@ -64,9 +64,21 @@ afterAll(() => platform?.close());
 describe('reading another system’s member list', () => {
   it('reads Shift_JIS as Excel in Japan saves it, and UTF-8 with a BOM', () => {
     const sjis = readSheet(iconv.encode('会員番号,氏名,フリガナ\r\n1,髙橋 ①子,タカハシ イチコ\r\n', 'Shift_JIS'));
-    expect(sjis).toEqual({ encoding: 'shift_jis', headers: ['会員番号', '氏名', 'フリガナ'], rows: [['1', '髙橋 ①子', 'タカハシ イチコ']] });
+    expect(sjis).toEqual({ encoding: 'shift_jis', headers: ['会員番号', '氏名', 'フリガナ'], rows: [['1', '髙橋 ①子', 'タカハシ イチコ']], lines: [2] });
     expect(readSheet(csv(['id,name', '7,"Yamada, Hanako"'])).rows).toEqual([['7', 'Yamada, Hanako']]);
     expect(readSheet(Buffer.from('id\tname\n7\t山田\n')).rows).toEqual([['7', '山田']]);
+    expect(readSheet(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('会員番号\t氏名\r\n1\t山田\r\n', 'utf16le')]))).toMatchObject({ encoding: 'utf-16', rows: [['1', '山田']] });
+  });
+
+  it('numbers each row by the line it starts on, past empty rows and notes of several lines', () => {
+    const sheet = readSheet(csv(['id,note', '1,"two\r\nlines"', '', ',', '2,x']));
+    expect(sheet.rows).toEqual([['1', 'two\nlines'], ['2', 'x']]);
+    expect(sheet.lines).toEqual([2, 6]);
+  });
+
+  it('refuses bytes it cannot read rather than replace a character', () => {
+    expect(() => readSheet(Buffer.from([0x69, 0x64, 0x0a, 0x81, 0x20]))).toThrow(/neither UTF-8 nor Shift_JIS/);
+    expect(() => readSheet(Buffer.from('id,name\n1,a\u0000b\n'))).toThrow(/near line 2/);
   });
 
   it('recognises Japanese and English headers, the parts of a name over the whole', () => {
@@ -74,13 +86,17 @@ describe('reading another system’s member list', () => {
       externalId: '会員番号', fullName: '氏名', fullNameKana: 'ﾌﾘｶﾞﾅ', email: 'E-Mail', phone: '携帯電話', birthDate: '生年月日', gender: '性別', staffNotes: '備考',
     });
     expect(suggestMapping(['Member ID', 'Name', 'Last name', 'First name'])).toEqual({ externalId: 'Member ID', familyName: 'Last name', givenName: 'First name' });
+    // A running "No." is no member's id, and an English "Name" may be given name first: neither is guessed.
+    expect(suggestMapping(['No.', '会員番号', '氏名'])).toEqual({ externalId: '会員番号', fullName: '氏名' });
+    expect(suggestMapping(['No.', 'Name'])).toEqual({});
   });
 
   it('reads dates as spreadsheets hold them', () => {
     expect(['1990/4/1', '1990-04-01', '1990年4月1日', '平成2年4月1日', 'H2.4.1', '昭和64年1月7日', '令和元年5月1日', '32964', '1990/4/1 0:00'].map(looseDate)).toEqual([
       '1990-04-01', '1990-04-01', '1990-04-01', '1990-04-01', '1990-04-01', '1989-01-07', '2019-05-01', '1990-04-01', '1990-04-01',
     ]);
-    expect(['1990/2/30', 'yesterday', '12'].map(looseDate)).toEqual(['1990/2/30', 'yesterday', '12']);
+    // An impossible day, a year alone, an era year the era never had: left for the schema to refuse.
+    expect(['1990/2/30', 'yesterday', '12', '1990', '昭和70年1月1日'].map(looseDate)).toEqual(['1990/2/30', 'yesterday', '12', '1990', '昭和70年1月1日']);
   });
 });
 
@@ -117,20 +133,31 @@ describe('POST /api/members/import', () => {
 
   it('splits whole names, reads eras, Excel days and genders, and says each row’s problem in the reader’s language', async () => {
     const file = iconv.encode(
-      ['会員番号,氏名,フリガナ,生年月日,性別,メール', 'A1,髙橋　一子,たかはし いちこ,平成2年4月1日,女,ichiko@example.com', 'A2,佐藤 次郎,サトウ ジロウ,32964,男性,', 'A3,,スズキ,,,ICHIKO@example.com'].join('\r\n'),
+      [
+        '会員番号,氏名,フリガナ,生年月日,性別,メール,残りチケット,有効期限',
+        'A1,髙橋　一子,たかはし いちこ,平成2年4月1日,女,ichiko@example.com,５,2099/12/31',
+        'A2,佐藤 次郎,サトウ ジロウ,32964,男性,,,',
+        'A3,,スズキ,,,ICHIKO@example.com,,',
+        'A4,田中 四郎,,,,,3,2001/1/1',
+        'A5,中村 五郎,,,,,two,',
+      ].join('\r\n'),
       'Shift_JIS',
     );
     const res = await importFile(other, file, { language: 'en' });
     expect(res.statusCode, res.body).toBe(200);
     const result = res.json();
-    expect(result).toMatchObject({ encoding: 'shift_jis', created: 2, failedRows: 1 });
+    expect(result).toMatchObject({ encoding: 'shift_jis', created: 2, creditsGranted: 5, failedRows: 3 });
     expect(result.errors).toEqual([
       { row: 4, column: '氏名', value: '', message: 'Required' },
       { row: 4, column: 'メール', value: 'ICHIKO@example.com', message: 'The same email address as line 2' },
+      { row: 5, column: '有効期限', value: '2001/1/1', message: 'The credits’ expiry has passed' },
+      { row: 6, column: '残りチケット', value: 'two', message: expect.stringContaining('number') },
     ]);
     const [ichiko] = (await platform.call(other, { method: 'GET', url: '/api/members', token: other.ownerToken, query: { q: 'タカハシ' } })).json().items;
     const detail = (await platform.call(other, { method: 'GET', url: `/api/members/${ichiko.id}`, token: other.ownerToken })).json();
     expect(detail).toMatchObject({ familyName: '髙橋', givenName: '一子', familyNameKana: 'タカハシ', givenNameKana: 'イチコ', birthDate: '1990-04-01', gender: 'female' });
+    const credits = (await platform.call(other, { method: 'GET', url: `/api/members/${ichiko.id}/credits`, token: other.ownerToken })).json();
+    expect(credits).toMatchObject({ available: 5, lots: [{ expiresOn: '2099-12-31' }] });
   });
 
   it('refuses a mapping to a column the file lacks, or no id column, and changes nothing', async () => {
@@ -145,6 +172,9 @@ describe('POST /api/members/import', () => {
     expect(wrong.json().errors[0]).toMatchObject({ path: 'mapping.externalId', message: 'The file has no column “番号”' });
     const notCsv = await importFile(tenant, Buffer.from('a,"b\n1,2\n'));
     expect(notCsv.statusCode).toBe(422);
+    const twice = await importFile(tenant, csv(['会員番号,氏名,氏名', '1,山田 花子,']));
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json().errors[0]).toMatchObject({ path: 'mapping.fullName', message: 'ファイルに「氏名」という列が2つあります。どちらかの見出しを変えてください' });
     expect(await memberCount(tenant)).toBe(0);
   });
 
@@ -166,5 +196,22 @@ describe('POST /api/members/import', () => {
     const done = await cli(map);
     expect(done.stdout).toContain('3 rows (shift_jis); registered 2 (member numbers 1–2); 0 imported before, skipped; 1 with errors, left out.');
     expect(await memberCount(tenant)).toBe(2);
+  });
+
+  it('takes our own export back: a studio’s members exported and imported into another studio export the same', async () => {
+    const [from, to] = [await platform.createTenant(), await platform.createTenant()];
+    for (const payload of [
+      { familyName: '佐藤', givenName: '美咲', familyNameKana: 'さとう', givenNameKana: 'ﾐｻｷ', phone: '090-1111-2222', email: 'misaki@example.com', tags: ['yoga', '朝'] },
+      { familyName: '鈴木', givenName: '一郎, "いち"', familyNameKana: 'スズキ', tags: ['pilates'] },
+      { familyName: '=HYPERLINK("x")', givenName: '太郎' },
+    ]) {
+      const res = await platform.call(from, { method: 'POST', url: '/api/members', token: from.ownerToken, payload });
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    const exported = async (tenant: TestTenant) => (await platform.call(tenant, { method: 'GET', url: '/api/members/export', token: tenant.ownerToken })).rawPayload;
+    const file = await exported(from);
+    const res = await importFile(to, file);
+    expect(res.json()).toMatchObject({ created: 3, failedRows: 0, mapping: { externalId: '会員番号', familyName: '姓', tags: 'タグ' } });
+    expect((await exported(to)).toString('utf8')).toBe(file.toString('utf8'));
   });
 });

@@ -15,23 +15,43 @@ export type ImportMapping = Partial<Record<ImportField, string>>;
 export const MAX_IMPORT_ROWS = 20_000;
 
 export interface Sheet {
-  encoding: 'utf-8' | 'shift_jis';
+  encoding: 'utf-8' | 'utf-16' | 'shift_jis';
   headers: string[];
-  /** Data rows, without the header row; a row's number in the file is its index + 2. */
+  /** Data rows, without the header row and without empty rows. */
   rows: string[][];
+  /** The line of the file each row starts on (the header is line 1), for the rows' errors. */
+  lines: number[];
 }
 
+const unreadable = (line: number) => new AppError('unprocessable', text('members.import.unreadable', { line }));
+
 /**
- * The file's text: UTF-8 (with or without a byte order mark) when it is valid UTF-8, else Shift_JIS, which is
- * what Excel in Japan saves as "CSV". The WHATWG Shift_JIS decoder is Windows-31J, so ① and 髙 read right.
+ * The file's text: UTF-8 (with or without a byte order mark) when it is valid UTF-8; UTF-16 with its byte order
+ * mark (Excel's "Unicode text"); else Shift_JIS, which is what Excel in Japan saves as "CSV" (the WHATWG decoder
+ * is Windows-31J, so ① and 髙 read right). Bytes that are none of these are refused, never replaced: a name must not
+ * come in with a character lost.
  */
 export function decodeCsv(bytes: Uint8Array): { encoding: Sheet['encoding']; text: string } {
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { encoding: 'utf-8', text: new TextDecoder('utf-8').decode(bytes.subarray(3)) };
+  const decode = (label: string, from = 0) => new TextDecoder(label, { fatal: true }).decode(bytes.subarray(from));
+  let decoded: { encoding: Sheet['encoding']; text: string };
   try {
-    return { encoding: 'utf-8', text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) decoded = { encoding: 'utf-8', text: decode('utf-8', 3) };
+    else if (bytes[0] === 0xff && bytes[1] === 0xfe) decoded = { encoding: 'utf-16', text: decode('utf-16le', 2) };
+    else if (bytes[0] === 0xfe && bytes[1] === 0xff) decoded = { encoding: 'utf-16', text: decode('utf-16be', 2) };
+    else {
+      try {
+        decoded = { encoding: 'utf-8', text: decode('utf-8') };
+      } catch {
+        decoded = { encoding: 'shift_jis', text: decode('shift_jis') };
+      }
+    }
   } catch {
-    return { encoding: 'shift_jis', text: new TextDecoder('shift_jis').decode(bytes) };
+    throw new AppError('unprocessable', text('members.import.unknown_encoding'));
   }
+  // A NUL is no text a studio typed (UTF-16 without its mark reads as UTF-8 full of them), and PostgreSQL refuses it.
+  const nul = decoded.text.indexOf('\u0000');
+  if (nul >= 0) throw unreadable(decoded.text.slice(0, nul).split('\n').length);
+  return decoded;
 }
 
 /** Our own export guards formula-like cells with an apostrophe (csvLine); reading one back takes it off. */
@@ -39,29 +59,41 @@ const unguard = (cell: string) => (/^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : 
 
 /** The sheet in the file: comma-separated, or tab-separated when the header line has tabs and no commas. */
 export function readSheet(bytes: Uint8Array): Sheet {
-  const { encoding, text: content } = decodeCsv(bytes);
-  const firstLine = content.slice(0, content.search(/\r?\n|$/));
+  const { encoding, text: raw } = decodeCsv(bytes);
+  // One kind of line end, so that the parser's line count is the file's (it counts a quoted CRLF twice).
+  const content = raw.replace(/\r\n?/g, '\n');
+  const firstLine = content.slice(0, content.search(/\n|$/));
   const delimiter = firstLine.includes('\t') && !firstLine.includes(',') ? '\t' : ',';
-  let records: string[][];
+  let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parse(content, { delimiter, relax_column_count: true, skip_empty_lines: true });
+    records = parse(content, { delimiter, relax_column_count: true, skip_empty_lines: false, info: true }) as unknown as typeof records;
   } catch (error) {
-    const line = (error as { lines?: number }).lines ?? 0;
-    throw new AppError('unprocessable', text('members.import.unreadable', { line }));
+    throw unreadable((error as { lines?: number }).lines ?? 0);
   }
-  const [head, ...rows] = records.filter((r) => r.some((cell) => cell.trim() !== ''));
+  // A record starts on the line after the one the previous record ended on; empty rows (,,,) are left out.
+  let ended = 0;
+  const numbered = records
+    .map(({ record, info }) => {
+      const line = ended + 1;
+      ended = info.lines;
+      return { cells: record, line };
+    })
+    .filter((r) => r.cells.some((cell) => cell.trim() !== ''));
+  const [head, ...rows] = numbered;
   if (!head) throw new AppError('unprocessable', text('members.import.empty'));
   if (rows.length > MAX_IMPORT_ROWS) throw new AppError('unprocessable', text('members.import.too_many_rows', { rows: rows.length, max: MAX_IMPORT_ROWS }));
-  return { encoding, headers: head.map((h) => h.trim()), rows: rows.map((r) => r.map(unguard)) };
+  return { encoding, headers: head.cells.map((h) => h.trim()), rows: rows.map((r) => r.cells.map(unguard)), lines: rows.map((r) => r.line) };
 }
 
 /** A header as it is compared: full-width and half-width alike, case and spacing and punctuation ignored. */
 const headerKey = (header: string) => header.normalize('NFKC').toLowerCase().replace(/[\s_\-・.()（）「」[\]]/g, '');
 
-/** Headers each field is known by, in Japanese and English, as headerKey leaves them. */
+/** Headers each field is known by, in Japanese and English, as headerKey leaves them, the surest first. */
 const KNOWN_HEADERS: Record<ImportField, string[]> = {
-  externalId: ['id', 'memberid', 'membernumber', 'memberno', 'externalid', 'customerid', 'no', '会員番号', '会員id', '会員no', '会員コード', '顧客番号', '顧客id', '顧客コード'],
-  fullName: ['name', 'fullname', 'membername', '氏名', '名前', 'お名前', '会員名', '顧客名'],
+  // Not "No.": Japanese sheets often start with a running count, which is no member's id.
+  externalId: ['会員番号', '会員id', '会員no', '会員コード', '顧客番号', '顧客id', '顧客コード', 'memberid', 'membernumber', 'memberno', 'externalid', 'customerid', 'id'],
+  // Not the English "Name": it is often given name first, and a whole name is split family name first.
+  fullName: ['氏名', '名前', 'お名前', '会員名', '顧客名'],
   familyName: ['familyname', 'lastname', 'surname', '姓', '苗字', '名字', '氏'],
   givenName: ['givenname', 'firstname', '名'],
   fullNameKana: ['kana', 'namekana', 'フリガナ', 'ふりがな', 'カナ', 'よみがな', 'ヨミガナ', '氏名カナ', '氏名フリガナ', '氏名ふりがな', 'シメイ'],
@@ -71,16 +103,28 @@ const KNOWN_HEADERS: Record<ImportField, string[]> = {
   phone: ['phone', 'tel', 'telephone', 'mobile', 'phonenumber', 'telno', '電話', '電話番号', '携帯', '携帯電話', '携帯番号', '携帯電話番号', '連絡先'],
   birthDate: ['birthdate', 'birthday', 'dateofbirth', 'dob', '生年月日', '誕生日'],
   gender: ['gender', 'sex', '性別'],
+  tags: ['tags', 'tag', 'タグ', 'ラベル'],
+  credits: ['残りチケット', 'チケット残数', '残チケット', '残回数', '残り回数', '回数券残り', 'credits', 'remainingcredits', 'creditsleft', 'tickets'],
+  creditsExpireOn: ['チケット有効期限', '回数券有効期限', '有効期限', 'creditsexpireon', 'creditsexpire', 'creditexpiry', 'ticketexpiry', 'expireson', 'expiry'],
   staffNotes: ['notes', 'note', 'memo', 'comment', 'メモ', '備考', 'コメント'],
 };
 
-/** The mapping a studio most likely means: each field from the first header it is known by. */
+/**
+ * The mapping a studio most likely means: each field from the header it is best known by (the earlier in its
+ * list, the better), each header for one field only.
+ */
 export function suggestMapping(headers: string[]): ImportMapping {
   const keys = headers.map(headerKey);
+  const taken = new Set<number>();
   const mapping: ImportMapping = {};
   for (const field of IMPORT_FIELDS) {
-    const at = keys.findIndex((k) => KNOWN_HEADERS[field].includes(k));
-    if (at >= 0) mapping[field] = headers[at];
+    for (const known of KNOWN_HEADERS[field]) {
+      const at = keys.findIndex((k, i) => k === known && !taken.has(i));
+      if (at < 0) continue;
+      mapping[field] = headers[at];
+      taken.add(at);
+      break;
+    }
   }
   // A whole name and its parts both found: the parts say more.
   if (mapping.familyName) delete mapping.fullName;
@@ -88,7 +132,14 @@ export function suggestMapping(headers: string[]): ImportMapping {
   return mapping;
 }
 
-const ERAS: Record<string, number> = { 明治: 1867, M: 1867, 大正: 1911, T: 1911, 昭和: 1925, S: 1925, 平成: 1988, H: 1988, 令和: 2018, R: 2018 };
+/** Each era's year 0 in the Gregorian calendar, and its last year (明治45, 大正15, 昭和64, 平成31). */
+const ERAS: Record<string, { base: number; last: number }> = {
+  明治: { base: 1867, last: 45 }, M: { base: 1867, last: 45 },
+  大正: { base: 1911, last: 15 }, T: { base: 1911, last: 15 },
+  昭和: { base: 1925, last: 64 }, S: { base: 1925, last: 64 },
+  平成: { base: 1988, last: 31 }, H: { base: 1988, last: 31 },
+  令和: { base: 2018, last: 99 }, R: { base: 2018, last: 99 },
+};
 const EXCEL_EPOCH = Date.UTC(1899, 11, 30);
 
 function isoDay(year: number, month: number, day: number): string | null {
@@ -99,7 +150,7 @@ function isoDay(year: number, month: number, day: number): string | null {
 
 /**
  * A date as spreadsheets in Japan hold it, as YYYY-MM-DD: 1990/4/1, 1990-04-01, 1990年4月1日, the Japanese era
- * (平成2年4月1日, H2.4.1, 元年 as 1), or Excel's day number (32964), with a time after it ignored. Anything else
+ * (平成2年4月1日, H2.4.1, 元年 as 1, within the era's years), or Excel's five-digit day number (32964), with a time after it ignored. Anything else
  * comes back as it was, for the schema to refuse in the reader's language.
  */
 export function looseDate(value: string): string {
@@ -109,11 +160,12 @@ export function looseDate(value: string): string {
   m = /^(明治|大正|昭和|平成|令和|[MTSHR])\s*(\d{1,2}|元)[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/i.exec(v);
   if (m) {
     const [, era = '', year = '', month, dayOfMonth] = m;
-    const base = ERAS[era.toUpperCase()];
-    if (base !== undefined) return isoDay(base + (year === '元' ? 1 : Number(year)), Number(month), Number(dayOfMonth)) ?? value;
+    const known = ERAS[era.toUpperCase()];
+    const n = year === '元' ? 1 : Number(year);
+    if (known && n >= 1 && n <= known.last) return isoDay(known.base + n, Number(month), Number(dayOfMonth)) ?? value;
   }
-  // Excel's day numbers below 61 fall before its phantom 29 February 1900; no birth date needs them.
-  if (/^\d{2,5}$/.test(v) && Number(v) >= 61) return new Date(EXCEL_EPOCH + Number(v) * 86_400_000).toISOString().slice(0, 10);
+  // Five digits only (from 1927-05-18): a four-digit number is a year, which is no date.
+  if (/^\d{5}$/.test(v)) return new Date(EXCEL_EPOCH + Number(v) * 86_400_000).toISOString().slice(0, 10);
   return value;
 }
 
@@ -139,10 +191,10 @@ export function rowToMember(cells: string[], columns: Partial<Record<ImportField
     const at = columns[field];
     return at === undefined ? '' : (cells[at] ?? '').trim();
   };
-  const body: Record<string, string> = {};
+  const body: Record<string, string | string[]> = {};
   const from: Record<string, ImportField> = {};
-  const put = (key: string, value: string, field: ImportField) => {
-    if (value === '') return;
+  const put = (key: string, value: string | string[], field: ImportField) => {
+    if (value.length === 0) return;
     body[key] = value;
     from[key] = field;
   };
@@ -157,6 +209,11 @@ export function rowToMember(cells: string[], columns: Partial<Record<ImportField
   put('birthDate', cell('birthDate') && looseDate(cell('birthDate')), 'birthDate');
   const gender = cell('gender');
   put('gender', gender && (GENDERS[gender.normalize('NFKC').toLowerCase()] ?? gender), 'gender');
+  // As our own export writes them (space-separated), or with commas.
+  put('tags', cell('tags').split(/[\s\u3000,、，]+/).filter((t) => t !== ''), 'tags');
   put('staffNotes', cell('staffNotes'), 'staffNotes');
-  return { externalId: cell('externalId'), body, from };
+  // Credits are not the registration's: they become a lot of the member's own (importedCredits).
+  const amount = cell('credits').normalize('NFKC');
+  const credits = amount === '' || amount === '0' ? null : { amount, ...(cell('creditsExpireOn') ? { expiresOn: looseDate(cell('creditsExpireOn')) } : {}) };
+  return { externalId: cell('externalId'), body, from, credits };
 }

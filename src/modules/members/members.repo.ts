@@ -69,8 +69,15 @@ export const membersRepo = {
     return Number(row.value);
   },
 
-  /** One import of the studio at a time: the next one then reads the ids this one added (member numbers stay gapless). */
-  lockImports: (db: Tx, tenantId: string) => sql`select pg_advisory_xact_lock(hashtextextended(${`member_import:${tenantId}`}, 0))`.execute(db),
+  /**
+   * One import of the studio at a time (the next reads the ids this one added, so member numbers stay gapless).
+   * Whatever gives a member an email takes it shared: an import cannot lock each of its thousands of emails (the
+   * lock table would overflow), so it keeps out every email change of the studio instead, for its few seconds.
+   */
+  lockImports: (db: Tx, tenantId: string, mode: 'import' | 'email') =>
+    mode === 'import'
+      ? sql`select pg_advisory_xact_lock(hashtextextended(${`member_import:${tenantId}`}, 0))`.execute(db)
+      : sql`select pg_advisory_xact_lock_shared(hashtextextended(${`member_import:${tenantId}`}, 0))`.execute(db),
 
   /** An import's rows; an external id already here is skipped (never expected under lockImports, but never doubled). */
   insertImported: (db: Tx, rows: Array<Insertable<AppMembers>>) =>

@@ -246,7 +246,7 @@ export const selfUpdateBody = memberChanges
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'validation.at_least_one_change')
   .meta({ example: { phone: '080-0000-1111' } });
 
-/** What an onboarding import can read from a column (member-import.ts): a whole name is split at its first space. */
+/** What an onboarding import can read from a column (member-import.ts): a whole name is split at its first space, tags at spaces and commas. */
 export const IMPORT_FIELDS = [
   'externalId',
   'fullName',
@@ -259,9 +259,20 @@ export const IMPORT_FIELDS = [
   'phone',
   'birthDate',
   'gender',
+  'tags',
   'staffNotes',
+  'credits',
+  'creditsExpireOn',
 ] as const;
 export type ImportField = (typeof IMPORT_FIELDS)[number];
+
+/** Credits a member still had in the previous system: a lot of their own, with its expiry (not in the past). */
+export const importedCredits = z
+  .object({
+    amount: z.coerce.number().int().min(1).max(9_999),
+    expiresOn: calendarDate.optional(),
+  })
+  .strict();
 
 /** The CSV file's size as base64: 20,000 members of a few hundred bytes each, with room to spare. */
 export const IMPORT_FILE_MAX_CHARS = 12 * 1024 * 1024;
@@ -272,17 +283,18 @@ export const importMapping = z
 
 export const importMembersBody = z
   .object({
-    file: z.base64().max(IMPORT_FILE_MAX_CHARS).describe('The CSV file, base64: UTF-8 (with or without a BOM) or Shift_JIS, comma- or tab-separated, headers in the first row'),
+    file: z.base64().max(IMPORT_FILE_MAX_CHARS).describe('The CSV file, base64: UTF-8 (with or without a BOM), UTF-16 with its BOM, or Shift_JIS; comma- or tab-separated, headers in the first row'),
     mapping: importMapping.optional(),
   })
   .strict();
 
 export const importMembersResult = z.object({
-  encoding: z.enum(['utf-8', 'shift_jis']),
+  encoding: z.enum(['utf-8', 'utf-16', 'shift_jis']),
   headers: z.array(z.string()),
   mapping: z.partialRecord(z.enum(IMPORT_FIELDS), z.string()).describe('The mapping used: the one sent, or the one recognised'),
   rows: z.number().int().describe('Data rows in the file, the header row not counted'),
   created: z.number().int().describe('Members registered (on /preview: who would be)'),
+  creditsGranted: z.number().int().describe('Credits the new members brought from the previous system, each member’s as a lot of their own'),
   alreadyImported: z.number().int().describe('Rows whose external id a member here already has: skipped, so an import can run again'),
   failedRows: z.number().int().describe('Rows with errors: not imported'),
   errors: z

@@ -110,6 +110,7 @@ async function checkHomeLocation(ctx: TenantContext, id: string | null | undefin
  */
 async function assertEmailFree(ctx: TenantContext, email: string | null | undefined, self?: string) {
   if (!email) return;
+  await membersRepo.lockImports(ctx.db, ctx.tenant.id, 'email');
   await loginAttemptsRepo.lockAccount(ctx.db, 'member', email);
   const other = (await membersRepo.withEmail(ctx.db, email)).find((m) => m.id !== self);
   if (other) {

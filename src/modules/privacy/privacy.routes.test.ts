@@ -101,6 +101,9 @@ const PERSONAL: Record<string, 'anonymised' | 'deleted' | 'cleared' | 'staff, no
 
 /** Text-like columns that hold no personal data: codes, states, hashes, the studio's own catalogue. */
 const NOT_PERSONAL = new Set<string>([
+  // The member's key in the studio's previous system (docs/members.md): no name or contact, and kept by an erasure
+  // on purpose, so that the old member list imported again does not bring the erased person back.
+  'members.external_id',
   // The audit log's route, outcome and the ids a write named (ids name no one once the member is anonymised).
   'audit_log.actor_kind', 'audit_log.actor_role', 'audit_log.area', 'audit_log.method', 'audit_log.outcome', 'audit_log.params',
   'audit_log.problem_code', 'audit_log.problem_type', 'audit_log.request_id', 'audit_log.route', 'staff_sign_in_challenges.purpose',

@@ -35,6 +35,20 @@ function expectQuotaProblem(res: { statusCode: number; headers: Record<string, u
 }
 
 describe('hard quotas', () => {
+  it('refuses an import that would take the studio past its members quota, saying how many more fit, and imports none', async () => {
+    const tenant = await platform.createTenant();
+    await setLimits(tenant, { members: 3 });
+    expect((await post(tenant, '/api/members', { familyName: '一' })).statusCode).toBe(201);
+    const file = Buffer.from(['会員番号,氏名', 'A,山田 花子', 'B,佐藤 次郎', 'C,鈴木 三郎'].join('\n'));
+    const refused = await platform.call(tenant, {
+      method: 'POST', url: '/api/members/import', token: tenant.ownerToken, headers: { 'idempotency-key': `import-${tenant.id}`, 'accept-language': 'en' },
+      payload: { file: file.toString('base64') },
+    });
+    expectQuotaProblem(refused, 'tenant.members', 1, 3);
+    expect(refused.json().detail).toContain('This would add 3 members, but this studio\'s plan allows 3 and 1 are in use, so 2 more fit');
+    expect(await count(tenant, 'app.members')).toBe(1);
+  });
+
   it('refuses a member past the quota, naming the limit, and creates nothing; cancelled members do not count', async () => {
     const tenant = await platform.createTenant();
     await setLimits(tenant, { members: 2 });

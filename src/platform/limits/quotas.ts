@@ -54,7 +54,9 @@ export async function assertQuota(ctx: TenantContext, resource: CountedResource,
   await sql`select pg_advisory_xact_lock(hashtextextended(${`quota:${resource}:${ctx.tenant.id}`}, 0))`.execute(ctx.db);
   const usage = await counters[resource](ctx.db);
   if (usage + adding > max) {
-    throw quotaExceeded(resource, usage, max, text('platform.quota.reached', { max, resource, usage, limit: limitName[resource] }));
+    const values = { max, resource, usage, limit: limitName[resource] };
+    // Several at once (an import) may be refused below the quota: the message says how many would not fit.
+    throw quotaExceeded(resource, usage, max, adding > 1 ? text('platform.quota.adding', { ...values, adding, left: Math.max(0, max - usage) }) : text('platform.quota.reached', values));
   }
   if (resource === 'members') await assertStorage(ctx);
 }

@@ -25727,7 +25727,7 @@ export interface paths {
                     "application/json": {
                         /**
                          * Format: byte
-                         * @description The CSV file, base64: UTF-8 (with or without a BOM) or Shift_JIS, comma- or tab-separated, headers in the first row
+                         * @description The CSV file, base64: UTF-8 (with or without a BOM), UTF-16 with its BOM, or Shift_JIS; comma- or tab-separated, headers in the first row
                          */
                         file: string;
                         /** @description Which header each field is read from; left out, the headers are recognised (氏名, フリガナ, 電話番号, member id, email…) */
@@ -25749,8 +25749,10 @@ export interface paths {
                             alreadyImported: number;
                             /** @description Members registered (on /preview: who would be) */
                             created: number;
+                            /** @description Credits the new members brought from the previous system, each member’s as a lot of their own */
+                            creditsGranted: number;
                             /** @enum {string} */
-                            encoding: "utf-8" | "shift_jis";
+                            encoding: "utf-8" | "utf-16" | "shift_jis";
                             /** @description Each row’s problems, in the reader’s language (the first 1,000) */
                             errors: {
                                 column: string | null;
@@ -25869,7 +25871,7 @@ export interface paths {
                     "application/json": {
                         /**
                          * Format: byte
-                         * @description The CSV file, base64: UTF-8 (with or without a BOM) or Shift_JIS, comma- or tab-separated, headers in the first row
+                         * @description The CSV file, base64: UTF-8 (with or without a BOM), UTF-16 with its BOM, or Shift_JIS; comma- or tab-separated, headers in the first row
                          */
                         file: string;
                         /** @description Which header each field is read from; left out, the headers are recognised (氏名, フリガナ, 電話番号, member id, email…) */
@@ -25891,8 +25893,10 @@ export interface paths {
                             alreadyImported: number;
                             /** @description Members registered (on /preview: who would be) */
                             created: number;
+                            /** @description Credits the new members brought from the previous system, each member’s as a lot of their own */
+                            creditsGranted: number;
                             /** @enum {string} */
-                            encoding: "utf-8" | "shift_jis";
+                            encoding: "utf-8" | "utf-16" | "shift_jis";
                             /** @description Each row’s problems, in the reader’s language (the first 1,000) */
                             errors: {
                                 column: string | null;

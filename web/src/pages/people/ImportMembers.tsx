@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { useState, type ChangeEvent } from 'react';
+import { useEffect, useId, useRef, useState, type ChangeEvent } from 'react';
 import { FormattedMessage, useIntl } from 'react-intl';
 import { Link } from 'react-router';
 import { api, ApiError, useApiAction } from '../../api/client';
@@ -7,7 +7,7 @@ import type { BodyOf, ResponseOf } from '../../api/types';
 import { IMPORT_FIELDS, type ImportField } from '../../../../src/modules/members/members.schemas';
 import { Table } from '../../ui';
 import { PageTitle } from '../../ui/page';
-import { ProblemAlert } from '../../ui/states';
+import { fieldErrors, ProblemAlert } from '../../ui/states';
 
 type Body = BodyOf<'/api/members/import', 'post'>;
 type Result = ResponseOf<'/api/members/import', 'post'>;
@@ -37,17 +37,22 @@ export function ImportMembers() {
   const body: Body | null = file ? { file: file.base64, ...(mapping ? { mapping } : {}) } : null;
   const bodyJson = body ? JSON.stringify(body) : '';
 
+  // The file now chosen: a check of an earlier file that answers late is not shown.
+  const latest = useRef<string | null>(null);
+  const resultHeading = useRef<HTMLHeadingElement>(null);
+  const ids = useId();
   const check = useMutation({
     mutationFn: async (sent: Body) => (await api.POST('/api/members/import/preview', { body: sent })).data!,
     onSuccess: (result, sent) => {
+      if (sent.file !== latest.current) return;
       setHeaders(result.headers);
       setMapping(result.mapping);
       // The mapping recognised is now the one chosen: the check stands for the body that will be sent.
       setChecked({ body: JSON.stringify({ ...sent, mapping: result.mapping }), result });
     },
-    onError: (error) => {
+    onError: (error, sent) => {
       // A file whose columns were not recognised: its headers come with the refusal, to choose from.
-      if (error instanceof ApiError && error.problem.headers) {
+      if (sent.file === latest.current && error instanceof ApiError && error.problem.headers) {
         setHeaders(error.problem.headers);
         setMapping((m) => m ?? (error.problem.mapping as Mapping | undefined) ?? {});
       }
@@ -62,8 +67,12 @@ export function ImportMembers() {
     setMapping(undefined);
     action.reset();
     check.reset();
+    latest.current = null;
     if (!chosen) return setFile(null);
     const next = { name: chosen.name, base64: await toBase64(chosen) };
+    // Emptied, so that choosing the same file again (corrected) is a change too.
+    e.target.value = '';
+    latest.current = next.base64;
     setFile(next);
     check.mutate({ file: next.base64 });
   }
@@ -85,6 +94,11 @@ export function ImportMembers() {
   }
 
   const current = checked !== null && checked.body === bodyJson ? checked.result : null;
+  // The answer is said where the person is: focus moves to its heading (the buttons that asked are gone).
+  useEffect(() => {
+    if (current || done) resultHeading.current?.focus();
+  }, [current, done]);
+  const refused = fieldErrors(check.error);
   const title = intl.formatMessage({ id: 'members.import.title' });
   const errorHead = ['row', 'column', 'value', 'message'].map((c) => intl.formatMessage({ id: `members.import.errors.${c}` }));
 
@@ -97,19 +111,30 @@ export function ImportMembers() {
         <span><FormattedMessage id="members.import.file" /></span>
         <input type="file" accept=".csv,.tsv,.txt,text/csv" onChange={(e) => void choose(e)} />
       </label>
+      {file && <p><FormattedMessage id="members.import.chosen" values={{ file: file.name }} /></p>}
 
       {headers.length > 0 && (
-        <fieldset className="inline">
+        <fieldset className="mapping">
           <legend><FormattedMessage id="members.import.columns" /></legend>
-          {IMPORT_FIELDS.map((field) => (
-            <label key={field}>
-              <span><FormattedMessage id={`members.import.field.${field}`} /></span>
-              <select value={mapping?.[field] ?? ''} onChange={(e) => pick(field, e.target.value)}>
-                <option value=""><FormattedMessage id="members.import.notInFile" /></option>
-                {headers.map((h) => <option key={h} value={h}>{h}</option>)}
-              </select>
-            </label>
-          ))}
+          {IMPORT_FIELDS.map((field) => {
+            const error = refused[`mapping.${field}`];
+            const errorId = `${ids}-${field}-error`;
+            return (
+              <label key={field}>
+                <span><FormattedMessage id={`members.import.field.${field}`} /></span>
+                <select
+                  value={mapping?.[field] ?? ''}
+                  disabled={check.isPending}
+                  onChange={(e) => pick(field, e.target.value)}
+                  {...(error ? { 'aria-invalid': true, 'aria-describedby': errorId } : {})}
+                >
+                  <option value=""><FormattedMessage id="members.import.notInFile" /></option>
+                  {headers.map((h, i) => <option key={`${i}:${h}`} value={h}>{h}</option>)}
+                </select>
+                {error && <span id={errorId} className="error small">{error}</span>}
+              </label>
+            );
+          })}
         </fieldset>
       )}
 
@@ -119,11 +144,16 @@ export function ImportMembers() {
         </button>
       )}
       <ProblemAlert error={check.error ?? action.error} />
-      {check.isPending && <p role="status"><FormattedMessage id="members.import.checking" values={{ file: file?.name ?? '' }} /></p>}
+      {/* One live region, there from the start, so that what it says is announced. */}
+      <p role="status" className={check.isPending || action.busy ? undefined : 'visually-hidden'}>
+        {check.isPending && <FormattedMessage id="members.import.checking" values={{ file: file?.name ?? '' }} />}
+        {action.busy && <FormattedMessage id="members.import.importing" />}
+        {done && !action.busy && <FormattedMessage id="members.import.doneHeading" />}
+      </p>
 
       {current && (
         <div className="preview" role="region" aria-label={intl.formatMessage({ id: 'members.import.checkRegion' })}>
-          <h2><FormattedMessage id="members.import.checkHeading" /></h2>
+          <h2 ref={resultHeading} tabIndex={-1}><FormattedMessage id="members.import.checkHeading" /></h2>
           <Summary result={current} />
           {current.created > 0 && (
             <button type="button" disabled={action.busy} onClick={() => void importNow()}>
@@ -146,8 +176,8 @@ export function ImportMembers() {
       )}
 
       {done && (
-        <div role="status" className="preview">
-          <h2><FormattedMessage id="members.import.doneHeading" /></h2>
+        <div className="preview">
+          <h2 ref={resultHeading} tabIndex={-1}><FormattedMessage id="members.import.doneHeading" /></h2>
           <Summary result={done} />
           <p><Link to="/"><FormattedMessage id="members.import.toMembers" /></Link></p>
         </div>
@@ -157,10 +187,13 @@ export function ImportMembers() {
 }
 
 function Summary({ result }: { result: Result }) {
+  const intl = useIntl();
+  const encoding = intl.formatMessage({ id: `members.import.encoding.${result.encoding}` });
   return (
     <ul>
-      <li><FormattedMessage id="members.import.summary.rows" values={{ rows: result.rows, encoding: result.encoding }} /></li>
+      <li><FormattedMessage id="members.import.summary.rows" values={{ rows: result.rows, encoding }} /></li>
       <li><FormattedMessage id="members.import.summary.created" values={{ count: result.created, first: result.memberNumbers?.first ?? 0, last: result.memberNumbers?.last ?? 0 }} /></li>
+      <li><FormattedMessage id="members.import.summary.credits" values={{ count: result.creditsGranted }} /></li>
       <li><FormattedMessage id="members.import.summary.already" values={{ count: result.alreadyImported }} /></li>
       <li><FormattedMessage id="members.import.summary.failed" values={{ count: result.failedRows }} /></li>
     </ul>
