@@ -16,7 +16,7 @@ export function membersCommands(program: Command): void {
     .command('members')
     .description("A studio's members")
     .command('import <tenant> <file>')
-    .description("Import members from another system's CSV (UTF-8 or Shift_JIS): once per external id, so a rerun adds nobody twice; rows with errors are listed and left out")
+    .description("Import members from another system's CSV (UTF-8, UTF-16 or Shift_JIS): once per external id, so a rerun adds nobody twice; rows with errors are listed and left out")
     .option('--map <field=header...>', 'which header each field is read from, e.g. externalId=旧ID fullName=氏名 (default: recognised from the headers)')
     .option('--dry-run', 'check the file and say what the import would do, writing nothing')
     .option('--json', 'print JSON')

@@ -38,8 +38,27 @@ function columnsOf(headers: string[], mapping: ImportMapping): Partial<Record<Im
   }
   if (mapping.externalId === undefined) issues.push({ location: 'body', path: 'mapping.externalId', message: text('members.import.id_column_needed') });
   if (mapping.familyName === undefined && mapping.fullName === undefined) issues.push({ location: 'body', path: 'mapping.familyName', message: text('members.import.name_column_needed') });
+  // A name read two ways, or half a name: one of the columns chosen would be ignored.
+  for (const [whole, family, given] of [['fullName', 'familyName', 'givenName'], ['fullNameKana', 'familyNameKana', 'givenNameKana']] as const) {
+    if (mapping[whole] !== undefined && (mapping[family] !== undefined || mapping[given] !== undefined)) {
+      issues.push({ location: 'body', path: `mapping.${whole}`, message: text('members.import.name_twice') });
+    } else if (mapping[given] !== undefined && mapping[family] === undefined) {
+      issues.push({ location: 'body', path: `mapping.${family}`, message: text('members.import.family_name_needed') });
+    }
+  }
   if (issues[0]) throw new AppError('validation_failed', issues[0].message, { issues, headers, mapping });
   return columns;
+}
+
+/**
+ * The import's own words where the form's would mislead: a spreadsheet's date or gender written in a way it does
+ * not read (the form's words speak of ISO dates and the API's enum).
+ */
+function importIssue(issue: z.core.$ZodIssue): Text | null {
+  const field = issue.path[0];
+  if ((field === 'birthDate' || field === 'expiresOn') && issue.code === 'invalid_format') return text('members.import.date_format');
+  if (field === 'gender') return text('members.import.gender_unknown');
+  return null;
 }
 
 export const memberImportService = {
@@ -59,7 +78,7 @@ export const memberImportService = {
     const failed = new Set<number>();
     const firstRowOfId = new Map<string, number>();
     const firstRowOfEmail = new Map<string, number>();
-    const accepted: Array<{ row: number; externalId: string; member: z.output<typeof createMemberBody>; lot: z.output<typeof importedCredits> | null }> = [];
+    const accepted: Array<{ row: number; externalId: string; member: z.output<typeof createMemberBody>; lot: z.output<typeof importedCredits> | null; emailCell: string }> = [];
 
     sheet.rows.forEach((cells, i) => {
       const row = sheet.lines[i]!;
@@ -87,7 +106,7 @@ export const memberImportService = {
 
       const lot = credits === null ? null : importedCredits.safeParse(credits);
       if (lot && !lot.success) {
-        for (const issue of lot.error.issues) fail(issue.path[0] === 'expiresOn' ? 'creditsExpireOn' : 'credits', issueText(issue, locale));
+        for (const issue of lot.error.issues) fail(issue.path[0] === 'expiresOn' ? 'creditsExpireOn' : 'credits', say(importIssue(issue) ?? text('members.import.credits_format')));
       } else if (lot?.data.expiresOn && lot.data.expiresOn < today) {
         fail('creditsExpireOn', say(text('members.import.credits_expired')));
       }
@@ -98,7 +117,8 @@ export const memberImportService = {
           const key = String(issue.path[0] ?? '');
           // A name left empty is not in the body: its column is the one the name is read from.
           const nameColumn = columns.familyName === undefined ? 'fullName' : 'familyName';
-          fail(from[key] ?? (key === 'familyName' ? nameColumn : undefined), issueText(issue, locale));
+          const own = importIssue(issue);
+          fail(from[key] ?? (key === 'familyName' ? nameColumn : undefined), own ? say(own) : issueText(issue, locale));
         }
         return;
       }
@@ -106,7 +126,8 @@ export const memberImportService = {
       if (member.birthDate && member.birthDate > today) {
         fail('birthDate', say(text('members.birth_date_range', { earliest: day(EARLIEST_BIRTH_DATE), today: day(today) })));
       }
-      if (!failed.has(row)) accepted.push({ row, externalId, member, lot: lot?.data ?? null });
+      const emailAt = columns.email;
+      if (!failed.has(row)) accepted.push({ row, externalId, member, lot: lot?.data ?? null, emailCell: emailAt === undefined ? '' : (cells[emailAt] ?? '') });
     });
 
     await membersRepo.lockImports(ctx.db, ctx.tenant.id, 'import');
@@ -125,7 +146,7 @@ export const memberImportService = {
       if (!other) return true;
       failed.add(a.row);
       const name = `${other.family_name} ${other.given_name}`.trim();
-      errors.push({ row: a.row, column: mapping.email ?? null, value: a.member.email!, message: render(text('members.import.email_taken', { number: other.member_number, name }), locale) });
+      errors.push({ row: a.row, column: mapping.email ?? null, value: a.emailCell, message: render(text('members.import.email_taken', { number: other.member_number, name }), locale) });
       return false;
     });
 

@@ -76,8 +76,12 @@ describe('reading another system’s member list', () => {
     expect(sheet.lines).toEqual([2, 6]);
   });
 
+  it('names the line a stray quote starts on, not where the parser gave up', () => {
+    expect(() => readSheet(Buffer.from('id,name\n1,a\n2,"b\n3,c\n4,d\n'))).toThrow(/near line 3\b/);
+  });
+
   it('refuses bytes it cannot read rather than replace a character', () => {
-    expect(() => readSheet(Buffer.from([0x69, 0x64, 0x0a, 0x81, 0x20]))).toThrow(/neither UTF-8 nor Shift_JIS/);
+    expect(() => readSheet(Buffer.from([0x69, 0x64, 0x0a, 0x81, 0x20]))).toThrow(/not in UTF-8, UTF-16 or Shift_JIS/);
     expect(() => readSheet(Buffer.from('id,name\n1,a\u0000b\n'))).toThrow(/near line 2/);
   });
 
@@ -95,8 +99,10 @@ describe('reading another system’s member list', () => {
     expect(['1990/4/1', '1990-04-01', '1990年4月1日', '平成2年4月1日', 'H2.4.1', '昭和64年1月7日', '令和元年5月1日', '32964', '1990/4/1 0:00'].map(looseDate)).toEqual([
       '1990-04-01', '1990-04-01', '1990-04-01', '1990-04-01', '1990-04-01', '1989-01-07', '2019-05-01', '1990-04-01', '1990-04-01',
     ]);
-    // An impossible day, a year alone, an era year the era never had: left for the schema to refuse.
-    expect(['1990/2/30', 'yesterday', '12', '1990', '昭和70年1月1日'].map(looseDate)).toEqual(['1990/2/30', 'yesterday', '12', '1990', '昭和70年1月1日']);
+    // An impossible day, a year alone, a day its era never had: left for the schema to refuse.
+    const never = ['1990/2/30', 'yesterday', '12', '1990', '昭和70年1月1日', '平成31年5月1日', '昭和64年1月8日', '令和元年4月30日', '平成元年1月1日'];
+    expect(never.map(looseDate)).toEqual(never);
+    expect(['平成31年4月30日', '令和元年5月1日', '昭和64年1月7日', '平成元年1月8日'].map(looseDate)).toEqual(['2019-04-30', '2019-05-01', '1989-01-07', '1989-01-08']);
   });
 });
 
@@ -139,19 +145,23 @@ describe('POST /api/members/import', () => {
         'A2,佐藤 次郎,サトウ ジロウ,32964,男性,,,',
         'A3,,スズキ,,,ICHIKO@example.com,,',
         'A4,田中 四郎,,,,,3,2001/1/1',
-        'A5,中村 五郎,,,,,two,',
+        'A5,中村 五郎,,,,,0x10,',
+        'A6,小林 六郎,,,不明,,00,',
+        'A7,加藤 七郎,,1990年2月30日,,,,',
       ].join('\r\n'),
       'Shift_JIS',
     );
     const res = await importFile(other, file, { language: 'en' });
     expect(res.statusCode, res.body).toBe(200);
     const result = res.json();
-    expect(result).toMatchObject({ encoding: 'shift_jis', created: 2, creditsGranted: 5, failedRows: 3 });
+    expect(result).toMatchObject({ encoding: 'shift_jis', created: 2, creditsGranted: 5, failedRows: 5 });
     expect(result.errors).toEqual([
       { row: 4, column: '氏名', value: '', message: 'Required' },
       { row: 4, column: 'メール', value: 'ICHIKO@example.com', message: 'The same email address as line 2' },
       { row: 5, column: '有効期限', value: '2001/1/1', message: 'The credits’ expiry has passed' },
-      { row: 6, column: '残りチケット', value: 'two', message: expect.stringContaining('number') },
+      { row: 6, column: '残りチケット', value: '0x10', message: 'Write the credits as a whole number from 1 to 9,999' },
+      { row: 7, column: '性別', value: '不明', message: 'Write the gender as M, F, male, female, other or unspecified (or the Japanese words)' },
+      { row: 8, column: '生年月日', value: '1990年2月30日', message: 'Write the date as 1990/4/1 or 1990-04-01 (a Japanese era date such as H2.4.1 is read too)' },
     ]);
     const [ichiko] = (await platform.call(other, { method: 'GET', url: '/api/members', token: other.ownerToken, query: { q: 'タカハシ' } })).json().items;
     const detail = (await platform.call(other, { method: 'GET', url: `/api/members/${ichiko.id}`, token: other.ownerToken })).json();
@@ -167,6 +177,8 @@ describe('POST /api/members/import', () => {
     expect(noId.statusCode).toBe(400);
     expect(noId.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(noId.json().errors).toEqual([{ location: 'body', path: 'mapping.externalId', message: expect.stringContaining('会員ID') }]);
+    const both = await importFile(tenant, csv(['ID,氏名,姓', '1,山田 花子,山田']), { mapping: { externalId: 'ID', fullName: '氏名', familyName: '姓' }, language: 'en' });
+    expect(both.json().errors).toEqual([{ location: 'body', path: 'mapping.fullName', message: "Choose either the whole name's column or the family and given names' columns, not both" }]);
     const wrong = await importFile(tenant, file, { mapping: { externalId: '番号', fullName: '名前' }, language: 'en' });
     expect(wrong.statusCode).toBe(400);
     expect(wrong.json().errors[0]).toMatchObject({ path: 'mapping.externalId', message: 'The file has no column “番号”' });

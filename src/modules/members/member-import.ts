@@ -48,9 +48,6 @@ export function decodeCsv(bytes: Uint8Array): { encoding: Sheet['encoding']; tex
   } catch {
     throw new AppError('unprocessable', text('members.import.unknown_encoding'));
   }
-  // A NUL is no text a studio typed (UTF-16 without its mark reads as UTF-8 full of them), and PostgreSQL refuses it.
-  const nul = decoded.text.indexOf('\u0000');
-  if (nul >= 0) throw unreadable(decoded.text.slice(0, nul).split('\n').length);
   return decoded;
 }
 
@@ -62,13 +59,27 @@ export function readSheet(bytes: Uint8Array): Sheet {
   const { encoding, text: raw } = decodeCsv(bytes);
   // One kind of line end, so that the parser's line count is the file's (it counts a quoted CRLF twice).
   const content = raw.replace(/\r\n?/g, '\n');
+  // A NUL is no text a studio typed (UTF-16 without its mark reads as UTF-8 full of them), and PostgreSQL refuses it.
+  const nul = content.indexOf('\u0000');
+  if (nul >= 0) throw unreadable(content.slice(0, nul).split('\n').length);
   const firstLine = content.slice(0, content.search(/\n|$/));
   const delimiter = firstLine.includes('\t') && !firstLine.includes(',') ? '\t' : ',';
   let records: Array<{ record: string[]; info: { lines: number } }>;
+  // The parser notices a stray quote only where the quoted cell would end (often the end of the file): the line
+  // named is the one after the last record read whole, where the broken record starts.
+  let lastWhole = 0;
   try {
-    records = parse(content, { delimiter, relax_column_count: true, skip_empty_lines: false, info: true }) as unknown as typeof records;
-  } catch (error) {
-    throw unreadable((error as { lines?: number }).lines ?? 0);
+    // csv-parse's types know no `info` with `on_record`; the shape is the documented one.
+    const parseRecords = parse as (input: string, options: object) => typeof records;
+    records = parseRecords(content, {
+      delimiter, relax_column_count: true, skip_empty_lines: false, info: true,
+      on_record: (record: string[], context: { lines: number }) => {
+        lastWhole = context.lines;
+        return record;
+      },
+    });
+  } catch {
+    throw unreadable(lastWhole + 1);
   }
   // A record starts on the line after the one the previous record ended on; empty rows (,,,) are left out.
   let ended = 0;
@@ -126,20 +137,23 @@ export function suggestMapping(headers: string[]): ImportMapping {
       break;
     }
   }
-  // A whole name and its parts both found: the parts say more.
+  // A whole name and its parts both found: the parts say more. A given name alone is no name's part.
   if (mapping.familyName) delete mapping.fullName;
+  else delete mapping.givenName;
   if (mapping.familyNameKana) delete mapping.fullNameKana;
+  else delete mapping.givenNameKana;
   return mapping;
 }
 
-/** Each era's year 0 in the Gregorian calendar, and its last year (明治45, 大正15, 昭和64, 平成31). */
-const ERAS: Record<string, { base: number; last: number }> = {
-  明治: { base: 1867, last: 45 }, M: { base: 1867, last: 45 },
-  大正: { base: 1911, last: 15 }, T: { base: 1911, last: 15 },
-  昭和: { base: 1925, last: 64 }, S: { base: 1925, last: 64 },
-  平成: { base: 1988, last: 31 }, H: { base: 1988, last: 31 },
-  令和: { base: 2018, last: 99 }, R: { base: 2018, last: 99 },
+/** Each era's year 0 in the Gregorian calendar, and its first and last day: 平成31年5月1日 is no day. */
+const ERAS: Record<string, { base: number; from: string; to: string }> = {
+  明治: { base: 1867, from: '1868-10-23', to: '1912-07-29' },
+  大正: { base: 1911, from: '1912-07-30', to: '1926-12-24' },
+  昭和: { base: 1925, from: '1926-12-25', to: '1989-01-07' },
+  平成: { base: 1988, from: '1989-01-08', to: '2019-04-30' },
+  令和: { base: 2018, from: '2019-05-01', to: '9999-12-31' },
 };
+const ERA_LETTERS: Record<string, string> = { M: '明治', T: '大正', S: '昭和', H: '平成', R: '令和' };
 const EXCEL_EPOCH = Date.UTC(1899, 11, 30);
 
 function isoDay(year: number, month: number, day: number): string | null {
@@ -150,7 +164,7 @@ function isoDay(year: number, month: number, day: number): string | null {
 
 /**
  * A date as spreadsheets in Japan hold it, as YYYY-MM-DD: 1990/4/1, 1990-04-01, 1990年4月1日, the Japanese era
- * (平成2年4月1日, H2.4.1, 元年 as 1, within the era's years), or Excel's five-digit day number (32964), with a time after it ignored. Anything else
+ * (平成2年4月1日, H2.4.1, 元年 as 1, on a day the era had), or Excel's five-digit day number (32964), with a time after it ignored. Anything else
  * comes back as it was, for the schema to refuse in the reader's language.
  */
 export function looseDate(value: string): string {
@@ -160,9 +174,9 @@ export function looseDate(value: string): string {
   m = /^(明治|大正|昭和|平成|令和|[MTSHR])\s*(\d{1,2}|元)[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/i.exec(v);
   if (m) {
     const [, era = '', year = '', month, dayOfMonth] = m;
-    const known = ERAS[era.toUpperCase()];
-    const n = year === '元' ? 1 : Number(year);
-    if (known && n >= 1 && n <= known.last) return isoDay(known.base + n, Number(month), Number(dayOfMonth)) ?? value;
+    const known = ERAS[ERA_LETTERS[era.toUpperCase()] ?? era];
+    const iso = known && isoDay(known.base + (year === '元' ? 1 : Number(year)), Number(month), Number(dayOfMonth));
+    if (known && iso && iso >= known.from && iso <= known.to) return iso;
   }
   // Five digits only (from 1927-05-18): a four-digit number is a year, which is no date.
   if (/^\d{5}$/.test(v)) return new Date(EXCEL_EPOCH + Number(v) * 86_400_000).toISOString().slice(0, 10);
@@ -214,6 +228,6 @@ export function rowToMember(cells: string[], columns: Partial<Record<ImportField
   put('staffNotes', cell('staffNotes'), 'staffNotes');
   // Credits are not the registration's: they become a lot of the member's own (importedCredits).
   const amount = cell('credits').normalize('NFKC');
-  const credits = amount === '' || amount === '0' ? null : { amount, ...(cell('creditsExpireOn') ? { expiresOn: looseDate(cell('creditsExpireOn')) } : {}) };
+  const credits = /^0*$/.test(amount) ? null : { amount, ...(cell('creditsExpireOn') ? { expiresOn: looseDate(cell('creditsExpireOn')) } : {}) };
   return { externalId: cell('externalId'), body, from, credits };
 }

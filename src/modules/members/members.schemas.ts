@@ -269,7 +269,8 @@ export type ImportField = (typeof IMPORT_FIELDS)[number];
 /** Credits a member still had in the previous system: a lot of their own, with its expiry (not in the past). */
 export const importedCredits = z
   .object({
-    amount: z.coerce.number().int().min(1).max(9_999),
+    // Digits only: Number() would also read 0x10 or 1e3, which no spreadsheet means as a count of credits.
+    amount: z.string().regex(/^\d{1,4}$/, 'members.import.credits_format').transform(Number),
     expiresOn: calendarDate.optional(),
   })
   .strict();

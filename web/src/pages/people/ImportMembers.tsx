@@ -39,6 +39,7 @@ export function ImportMembers() {
 
   // The file now chosen: a check of an earlier file that answers late is not shown.
   const latest = useRef<string | null>(null);
+  const chosenFile = useRef<File | null>(null);
   const resultHeading = useRef<HTMLHeadingElement>(null);
   const ids = useId();
   const check = useMutation({
@@ -68,10 +69,13 @@ export function ImportMembers() {
     action.reset();
     check.reset();
     latest.current = null;
+    chosenFile.current = chosen ?? null;
     if (!chosen) return setFile(null);
-    const next = { name: chosen.name, base64: await toBase64(chosen) };
     // Emptied, so that choosing the same file again (corrected) is a change too.
     e.target.value = '';
+    const next = { name: chosen.name, base64: await toBase64(chosen) };
+    // Another file chosen while this one was read: that one is the file now.
+    if (chosenFile.current !== chosen) return;
     latest.current = next.base64;
     setFile(next);
     check.mutate({ file: next.base64 });
@@ -82,6 +86,8 @@ export function ImportMembers() {
     if (header === '') delete next[field];
     else next[field] = header;
     setMapping(next);
+    // A column changed after an import: the file can be checked, and imported, again.
+    setDone(null);
   }
 
   async function importNow() {
@@ -124,7 +130,7 @@ export function ImportMembers() {
                 <span><FormattedMessage id={`members.import.field.${field}`} /></span>
                 <select
                   value={mapping?.[field] ?? ''}
-                  disabled={check.isPending}
+                  disabled={check.isPending || action.busy}
                   onChange={(e) => pick(field, e.target.value)}
                   {...(error ? { 'aria-invalid': true, 'aria-describedby': errorId } : {})}
                 >
@@ -139,7 +145,7 @@ export function ImportMembers() {
       )}
 
       {body && !current && !done && (
-        <button type="button" disabled={check.isPending} onClick={() => check.mutate(body)}>
+        <button type="button" disabled={check.isPending || action.busy} onClick={() => check.mutate(body)}>
           <FormattedMessage id="members.import.check" />
         </button>
       )}
