@@ -80,13 +80,19 @@ export const memberImportService = {
     const firstRowOfEmail = new Map<string, number>();
     const accepted: Array<{ row: number; externalId: string; member: z.output<typeof createMemberBody>; lot: z.output<typeof importedCredits> | null; emailCell: string }> = [];
 
+    const cellOf = (cells: string[], field: ImportField) => {
+      const at = columns[field];
+      return at === undefined ? '' : (cells[at] ?? '');
+    };
+    // A name left empty is not in the body: its column is the one the name is read from.
+    const nameColumn = columns.familyName === undefined ? 'fullName' : 'familyName';
+
     sheet.rows.forEach((cells, i) => {
       const row = sheet.lines[i]!;
       const { externalId, body, from, credits } = rowToMember(cells, columns);
       const fail = (field: ImportField | undefined, message: string) => {
         failed.add(row);
-        const at = field === undefined ? undefined : columns[field];
-        const error = { row, column: field === undefined ? null : (mapping[field] ?? null), value: at === undefined ? '' : (cells[at] ?? ''), message };
+        const error = { row, column: field === undefined ? null : (mapping[field] ?? null), value: field === undefined ? '' : cellOf(cells, field), message };
         // Both halves of a whole name wrong say the same thing about the same cell: once is enough.
         const last = errors.at(-1);
         if (last?.row !== row || last.column !== error.column || last.message !== message) errors.push(error);
@@ -115,8 +121,6 @@ export const memberImportService = {
       if (!parsed.success) {
         for (const issue of parsed.error.issues) {
           const key = String(issue.path[0] ?? '');
-          // A name left empty is not in the body: its column is the one the name is read from.
-          const nameColumn = columns.familyName === undefined ? 'fullName' : 'familyName';
           const own = importIssue(issue);
           fail(from[key] ?? (key === 'familyName' ? nameColumn : undefined), own ? say(own) : issueText(issue, locale));
         }
@@ -126,8 +130,7 @@ export const memberImportService = {
       if (member.birthDate && member.birthDate > today) {
         fail('birthDate', say(text('members.birth_date_range', { earliest: day(EARLIEST_BIRTH_DATE), today: day(today) })));
       }
-      const emailAt = columns.email;
-      if (!failed.has(row)) accepted.push({ row, externalId, member, lot: lot?.data ?? null, emailCell: emailAt === undefined ? '' : (cells[emailAt] ?? '') });
+      if (!failed.has(row)) accepted.push({ row, externalId, member, lot: lot?.data ?? null, emailCell: cellOf(cells, 'email') });
     });
 
     await membersRepo.lockImports(ctx.db, ctx.tenant.id, 'import');
@@ -158,14 +161,14 @@ export const memberImportService = {
       const last = await membersRepo.nextMemberNumbers(ctx.db, toCreate.length);
       memberNumbers = { first: last - toCreate.length + 1, last };
       const reason = render(text('members.reason.imported'), studioLocale(ctx.tenant));
+      const actor = actorOf(ctx);
       let number = memberNumbers.first;
       for (const part of chunks(toCreate)) {
         const rows = part.map((a) => ({ ...memberColumns(ctx, a.member), family_name: a.member.familyName, member_number: number++, external_id: a.externalId }));
         const inserted = await membersRepo.insertImported(ctx.db, rows);
         created += inserted.length;
-        await statusService.recordRegistration(ctx.db, inserted.map((m) => m.id), actorOf(ctx), today, reason);
+        await statusService.recordRegistration(ctx.db, inserted.map((m) => m.id), actor, today, reason);
         const lots = new Map(part.flatMap((a) => (a.lot ? [[a.externalId, a.lot] as const] : [])));
-        const actor = actorOf(ctx);
         const grants = inserted.flatMap((m) => {
           const lot = lots.get(m.external_id!);
           return lot ? [{ member_id: m.id, kind: 'grant' as const, amount: lot.amount, expires_on: lot.expiresOn ?? null, reason, actor_kind: actor.kind, actor_id: actor.id }] : [];

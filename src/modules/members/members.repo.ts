@@ -48,15 +48,7 @@ function numberStartsWith(digits: string) {
 
 export const membersRepo = {
   /** The next member number of this tenant; the counter row is locked until the transaction ends. */
-  nextMemberNumber: async (db: Tx) => {
-    const row = await db
-      .insertInto('app.counters')
-      .values({ name: 'member_number', value: 1 })
-      .onConflict((oc) => oc.columns(['tenant_id', 'name']).doUpdateSet({ value: sql`app.counters.value + 1` }))
-      .returning('value')
-      .executeTakeFirstOrThrow();
-    return Number(row.value);
-  },
+  nextMemberNumber: (db: Tx) => membersRepo.nextMemberNumbers(db, 1),
 
   /** n member numbers at once (an import): the last of them comes back, the first is last - n + 1. */
   nextMemberNumbers: async (db: Tx, n: number) => {
