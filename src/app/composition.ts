@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Composition } from '../platform/composition.js';
 import { openRuntime } from '../platform/runtime.js';
-import { billingModule } from '../modules/billing/index.js';
+import { billingModule, invoiceDocuments } from '../modules/billing/index.js';
 import { checkinModule } from '../modules/checkin/index.js';
 import { contractsModule } from '../modules/contracts/index.js';
 import { creditsModule } from '../modules/credits/index.js';
@@ -40,7 +40,7 @@ export const composition: Composition = {
     lineModule,
     mailModule,
   ],
-  hooks: { memberSessions, lessonCalendar },
+  hooks: { memberSessions, lessonCalendar, archiveDocuments: invoiceDocuments },
 };
 
 /** The platform's runtime with this app's modules in it. */

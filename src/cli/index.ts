@@ -10,6 +10,7 @@ import { analyticsCommands } from './analytics.js';
 import { limitsCommands } from './limits.js';
 import { capacityCommands } from './capacity.js';
 import { membersCommands } from './members.js';
+import { archiveCommands } from './archive.js';
 import { addPlacementBody, createTenantBody, domain as domainSchema } from '../platform/tenancy/tenants.schemas.js';
 import { toPlacementDto } from '../platform/tenancy/tenants.service.js';
 import { printRows } from './output.js';
@@ -169,6 +170,8 @@ tenants
       console.log(`${tenant.slug} domains: ${tenant.domains.join(', ')}`);
     }),
   );
+
+archiveCommands(tenants);
 
 const placements = program.command('placements').description('Pool cells and silos: where tenants live');
 

@@ -1,4 +1,5 @@
 import type { TaskList } from 'graphile-worker';
+import type { TenantContext } from './tenancy/context.js';
 import type { Tx } from './db/databases.js';
 import type { SessionStore } from './auth/credentials.repo.js';
 import type { CalendarLesson } from './capacity/planner.js';
@@ -37,6 +38,11 @@ export interface PlatformHooks {
   memberSessions: SessionStore<{ account_id: string; member_id: string }>;
   /** Scheduled lessons and when their booking opens, by the studio's booking policy (reservations). */
   lessonCalendar: LessonCalendar;
+  /**
+   * Documents a studio's archive carries besides its tables (the invoices' PDFs, from billing): read in the
+   * archive's own transaction, so they show the same moment as the tables. Each path is inside the archive.
+   */
+  archiveDocuments?: (ctx: TenantContext) => AsyncIterable<{ path: string; bytes: Buffer }>;
 }
 
 export interface Composition {

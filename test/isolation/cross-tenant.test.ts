@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCredentials } from '../../src/platform/db/databases.js';
 import pg from 'pg';
 import webpush from 'web-push';
-import { crossTenantViolations } from '../support/cross-tenant.js';
+import { crossTenantViolations, fingerprint } from '../support/cross-tenant.js';
+import { unzip } from '../support/zip.js';
 import { populateTenant, type PopulatedTenant } from '../support/fixtures.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
@@ -19,6 +20,7 @@ beforeAll(async () => {
   B = await populateTenant(platform, await platform.createTenant());
 });
 afterAll(() => platform?.close());
+
 
 describe('cross-tenant access through every tenant route', () => {
   it('gives A’s owner 404 for every one of B’s ids, and lists without B’s rows', async () => {
@@ -49,6 +51,35 @@ describe('cross-tenant access through every tenant route', () => {
       method: 'GET', url: '/api/staff', headers: { 'x-tenant-id': A.id, authorization: `Bearer ${key}`, host: 'api.example.net' },
     });
     expect(withAId.statusCode).toBe(200);
+  });
+
+  it('gives A’s owner an archive of A’s rows only, and A’s sessions no archive or import at B’s address', async () => {
+    const admin = await platform.admin();
+    const download = await platform.call(A, { method: 'POST', url: '/api/settings/archive', token: A.ownerToken, headers: { 'x-studiohive-csrf': '1' } });
+    expect(download.statusCode, download.body).toBe(200);
+    const files = await unzip(download.rawPayload);
+    // The audit log aside: the test above had A's owner send B's ids, and A's log records each attempt, as its own
+    // history (the same exception as the list check's).
+    const rows = [...files].filter(([name]) => name.startsWith('tables/') && name !== 'tables/app.audit_log.ndjson').map(([, bytes]) => bytes.toString('utf8')).join('');
+    const ids = async (tenantId: string) => {
+      const tables = (await admin.query<{ t: string }>(`select format('%I.%I', table_schema, table_name) as t from information_schema.columns where table_schema = 'app' and column_name = 'id' and data_type = 'uuid'`)).rows;
+      const all: string[] = [];
+      for (const { t } of tables) all.push(...(await admin.query(`select id::text as id from ${t} where tenant_id = $1`, [tenantId])).rows.map((r) => r.id as string));
+      return all;
+    };
+    const [aIds, bIds] = [await ids(A.id), await ids(B.id)];
+    expect(aIds.filter((id) => rows.includes(id)).length).toBeGreaterThan(50);
+    expect(bIds.filter((id) => rows.includes(id))).toEqual([]);
+    expect(rows).not.toContain(B.slug);
+    // A's sessions at B's address: neither B's archive nor an import into B.
+    expect((await platform.call(B, { method: 'POST', url: '/api/settings/archive', token: A.ownerToken, headers: { 'x-studiohive-csrf': '1' } })).statusCode).toBe(401);
+    const csv = Buffer.from('ID,氏名\nX-1,侵入 太郎\n').toString('base64');
+    const before = await fingerprint(admin, B.id);
+    for (const url of ['/api/members/import/preview', '/api/members/import']) {
+      const res = await platform.call(B, { method: 'POST', url, token: A.ownerToken, payload: { file: csv }, headers: { 'idempotency-key': randomUUID() } });
+      expect(res.statusCode, url).toBe(401);
+    }
+    expect(await fingerprint(admin, B.id)).toBe(before);
   });
 
   it('catches the leak when isolation is broken on purpose (RLS off in a scratch cell)', async () => {

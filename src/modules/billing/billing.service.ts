@@ -157,6 +157,24 @@ async function documentOf({ db, tenant, request }: TenantContext, i: InvoiceRow,
   return renderInvoicePdf(doc, request.locale);
 }
 
+/**
+ * Every issued invoice's PDF, and each settled refund's credit note, in number order, for the studio's archive
+ * (the platform's archiveDocuments hook): the papers the studio handed out, as its staff would download them.
+ */
+export async function* invoiceDocuments(ctx: TenantContext): AsyncIterable<{ path: string; bytes: Buffer }> {
+  for (let after = 0; ; ) {
+    const page = await ctx.db.selectFrom('app.invoices').select('id').where('number', '>', after).orderBy('number').limit(200).execute();
+    for (const { id } of page) {
+      const invoice = await loadInvoice(ctx.db, id);
+      after = invoice.number!;
+      yield { path: `documents/invoices/${invoiceLabel(invoice.number!)}.pdf`, bytes: await documentOf(ctx, invoice, 'invoice') };
+      const refunds = await ctx.db.selectFrom('app.refunds').select(['id', 'number']).where('invoice_id', '=', id).where('status', '=', 'succeeded').orderBy('number').execute();
+      for (const r of refunds) yield { path: `documents/credit-notes/${creditNoteLabel(r.number!)}.pdf`, bytes: await creditNoteOf(ctx, invoice, r.id) };
+    }
+    if (page.length < 200) return;
+  }
+}
+
 async function creditNoteOf({ db, tenant, request }: TenantContext, i: InvoiceRow, refundId: string): Promise<Buffer> {
   const r = await db.selectFrom('app.refunds').selectAll().where('id', '=', refundId).where('invoice_id', '=', i.id).executeTakeFirst();
   if (!r) throw notFound('billing.thing.refund');

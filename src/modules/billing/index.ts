@@ -3,6 +3,8 @@ import { perTenantSweep, tenantPayload } from '../../platform/jobs/tenant-tasks.
 import { billingRoutes } from './billing.routes.js';
 import { billingDeps, runBilling } from './billing-run.js';
 
+export { invoiceDocuments } from './billing.service.js';
+
 export const billingModule: AppModule = {
   name: 'billing',
   routes: [billingRoutes],

@@ -32,6 +32,7 @@ import { observabilityRoutes } from '../observability/observability.routes.js';
 import { tenantRoutes, type RouteConfig } from './tenant-route.js';
 import type { TenantRoutes } from '../composition.js';
 import { auditRoutes } from '../audit/audit.routes.js';
+import { archiveRoutes } from '../tenancy/archive.routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -64,6 +65,7 @@ const platformTenantRoutes: TenantRoutes[] = [
   twoFactorRoutes,
   beaconRoutes,
   auditRoutes,
+  archiveRoutes,
 ];
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;

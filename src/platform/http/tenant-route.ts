@@ -77,7 +77,7 @@ interface BaseDef<S extends Schemas> {
   /** Bytes the body may have, when the app's 1 MiB is too few (an uploaded file). */
   bodyLimit?: number;
   /** A binary answer (a PDF, a CSV file) instead of JSON; the handler returns a Buffer. */
-  produces?: 'application/pdf' | 'application/manifest+json' | 'text/csv; charset=utf-8' | 'text/calendar; charset=utf-8';
+  produces?: 'application/pdf' | 'application/zip' | 'application/manifest+json' | 'text/csv; charset=utf-8' | 'text/calendar; charset=utf-8';
   /** false: not counted against the tenant's request rate limit (a route that bounds its own cost). */
   metered?: boolean;
   /**

@@ -34,6 +34,11 @@ export class TenantDirectory {
     this.placements = new LRUCache({ max: 10_000, ttl: PLACEMENT_TTL_MS });
   }
 
+  /** The highest tenant migration of this code (an archive records it). */
+  get schemaVersion(): number {
+    return this.opts.schemaVersion;
+  }
+
   /** The app role: it reads the catalog only through catalogLookups, one row at a time. */
   private get db(): Db {
     return this.databases.control;

@@ -40,11 +40,14 @@ export const tenantsRepo = {
 
   insert: (
     db: Db,
-    row: { slug: string; display_name: string; tier: Tier; placement_id: string; plan: string; limits: Record<string, number>; locale?: Locale },
+    row: {
+      slug: string; display_name: string; tier: Tier; placement_id: string; plan: string; limits: Record<string, number>; locale?: Locale;
+      timezone?: string; status?: 'active' | 'suspended';
+    },
   ) =>
     db
       .insertInto('platform.tenants')
-      .values({ ...row, limits: JSON.stringify(row.limits) })
+      .values({ ...row, limits: JSON.stringify(row.limits), ...(row.status === 'suspended' ? { suspended_at: sql`now()` } : {}) })
       .returningAll()
       .executeTakeFirstOrThrow(),
 
@@ -75,6 +78,9 @@ export const tenantsRepo = {
       .where('purged_at', 'is', null)
       .returning('id')
       .executeTakeFirst()) !== undefined,
+
+  /** A tenant that never opened (an import that failed): its domains and usage rows go with it (on delete cascade). */
+  remove: (db: Db, id: string) => db.deleteFrom('platform.tenants').where('id', '=', id).execute(),
 
   domains: (db: Db, tenantId: string) =>
     db.selectFrom('platform.tenant_domains').select('domain').where('tenant_id', '=', tenantId).orderBy('domain').execute(),

@@ -32,6 +32,12 @@ export interface CreateTenantInput {
   owner: { email: string; displayName: string; password?: string };
 }
 
+/** A tenant made from an archive: no owner is made, the archive has its staff. */
+export interface AdmitInput extends Omit<CreateTenantInput, 'owner' | 'limits'> {
+  limits?: Partial<Limits>;
+  timezone?: string;
+}
+
 export interface AddPlacementInput {
   tier: Tier;
   cluster: string;
@@ -145,6 +151,34 @@ export function createTenantsService(deps: TenantsServiceDeps) {
     throw new AppError('unavailable', text('platform.placement_full', { id: placementId }));
   }
 
+  async function assertSlugFree(slug: string) {
+    if (RESERVED_SLUGS.has(slug)) throw new AppError('unprocessable', text('platform.slug_reserved', { slug }));
+    if (await tenantsRepo.bySlug(control, slug)) throw new AppError('conflict', text('platform.slug_taken', { slug }));
+  }
+
+  /**
+   * The placement a new tenant is to claim: the one named, or a silo of its own (made now unless one is left from
+   * an earlier attempt), or none yet for a pool tenant (the roomiest cell is claimed with the catalog row).
+   */
+  async function placementFor(input: Pick<CreateTenantInput, 'slug' | 'tier' | 'placementId' | 'cluster'>): Promise<string | undefined> {
+    if (input.cluster) assertCluster(input.cluster);
+    // A silo left by an earlier attempt at this slug (or by a purged tenant of the same slug) is used again.
+    const namedId = input.placementId ?? (input.tier === 'silo' ? `silo-${input.slug}` : undefined);
+    const named = namedId ? await tenantsRepo.placement(control, namedId) : undefined;
+    if (input.placementId && !named) throw new AppError('unprocessable', text('platform.no_placement', { id: input.placementId }));
+    if (named && named.tier !== input.tier) {
+      const tier = (t: string) => text('platform.tier', { tier: t });
+      throw new AppError('unprocessable', text('platform.placement_tier_mismatch', { id: named.id, tier: tier(named.tier), wanted: tier(input.tier) }));
+    }
+    if (named && input.cluster && named.cluster !== input.cluster) {
+      throw new AppError('unprocessable', text('platform.placement_other_cluster', { id: named.id, cluster: named.cluster, wanted: input.cluster }));
+    }
+    // A silo is given its own database unless a pre-provisioned one (studiohive placements add --tier silo) is named.
+    return input.tier === 'silo' && !named
+      ? (await addPlacement({ tier: 'silo', cluster: input.cluster ?? 'main', id: namedId })).id
+      : named?.id;
+  }
+
   async function changeStatus(idOrSlug: string, to: TenantStatus, from: TenantStatus[]) {
     const tenant = await load(idOrSlug);
     const updated = await tenantsRepo.setStatus(control, tenant.id, to, from);
@@ -177,25 +211,9 @@ export function createTenantsService(deps: TenantsServiceDeps) {
      * without an owner.
      */
     async create(input: CreateTenantInput) {
-      if (RESERVED_SLUGS.has(input.slug)) throw new AppError('unprocessable', text('platform.slug_reserved', { slug: input.slug }));
-      if (await tenantsRepo.bySlug(control, input.slug)) throw new AppError('conflict', text('platform.slug_taken', { slug: input.slug }));
+      await assertSlugFree(input.slug);
       const passwordHash = input.owner.password ? await hashPassword(input.owner.password) : null;
-      if (input.cluster) assertCluster(input.cluster);
-      // A silo left by an earlier attempt at this slug (or by a purged tenant of the same slug) is used again.
-      const namedId = input.placementId ?? (input.tier === 'silo' ? `silo-${input.slug}` : undefined);
-      const named = namedId ? await tenantsRepo.placement(control, namedId) : undefined;
-      if (input.placementId && !named) throw new AppError('unprocessable', text('platform.no_placement', { id: input.placementId }));
-      if (named && named.tier !== input.tier) {
-        const tier = (t: string) => text('platform.tier', { tier: t });
-        throw new AppError('unprocessable', text('platform.placement_tier_mismatch', { id: named.id, tier: tier(named.tier), wanted: tier(input.tier) }));
-      }
-      if (named && input.cluster && named.cluster !== input.cluster) {
-        throw new AppError('unprocessable', text('platform.placement_other_cluster', { id: named.id, cluster: named.cluster, wanted: input.cluster }));
-      }
-      // A silo is given its own database unless a pre-provisioned one (studiohive placements add --tier silo) is named.
-      const placementId = input.tier === 'silo' && !named
-        ? (await addPlacement({ tier: 'silo', cluster: input.cluster ?? 'main', id: namedId })).id
-        : named?.id;
+      const placementId = await placementFor(input);
       // A slug taken meanwhile is refused by its unique key.
       const created = await unlessDuplicate(() => control.transaction().execute(async (trx) => {
         const placement = await claimPlacement(trx, placementId, input.cluster);
@@ -225,6 +243,43 @@ export function createTenantsService(deps: TenantsServiceDeps) {
       // A lookup of the slug before it existed is cached as a miss; forget it so the tenant answers at once.
       deps.directory.forget(created.tenant);
       return created;
+    },
+
+    /**
+     * A tenant whose rows come from elsewhere (an archive): its catalog row is made suspended (it answers nobody),
+     * `fill` writes its rows in its placement, and it is then opened. When `fill` fails, the catalog row goes
+     * again and its place is released, so a refused import leaves no tenant and its slug free.
+     */
+    async admit(input: AdmitInput, fill: (db: Db, tenant: Tenant, placement: Placement) => Promise<void>): Promise<Tenant> {
+      await assertSlugFree(input.slug);
+      const placementId = await placementFor(input);
+      const { tenant, placement } = await unlessDuplicate(() => control.transaction().execute(async (trx) => {
+        const placement = await claimPlacement(trx, placementId, input.cluster);
+        const tenant = await tenantsRepo.insert(trx, {
+          slug: input.slug, display_name: input.displayName, tier: input.tier, placement_id: placement.id, plan: input.plan,
+          locale: input.locale, limits: limitsFor(input.plan, input.limits), timezone: input.timezone, status: 'suspended',
+        });
+        return { tenant, placement };
+      }), text('platform.slug_taken', { slug: input.slug }));
+      try {
+        await fill(deps.databases.forPlacement(placement), tenant, placement);
+      } catch (error) {
+        await control.transaction().execute(async (trx) => {
+          await tenantsRepo.remove(trx, tenant.id);
+          await tenantsRepo.releasePlacement(trx, placement.id);
+        });
+        throw error;
+      }
+      const opened = (await tenantsRepo.setStatus(control, tenant.id, 'active', ['suspended']))!;
+      deps.directory.forget(opened);
+      return opened;
+    },
+
+    /** One placement, by id. */
+    async placement(id: string): Promise<Placement> {
+      const placement = await tenantsRepo.placement(control, id);
+      if (!placement) throw new AppError('unprocessable', text('platform.no_placement', { id }));
+      return placement;
     },
 
     suspend: (idOrSlug: string) => changeStatus(idOrSlug, 'suspended', ['active']),

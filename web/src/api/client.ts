@@ -126,9 +126,14 @@ export function useApiAction() {
   return { run, busy: mutation.isPending, error: mutation.error, reset: mutation.reset };
 }
 
-/** A file of the API (a PDF, a CSV export), fetched with the session cookie in the language in use. */
-export async function fetchFile(path: string, accept: string): Promise<Blob> {
-  const res = await fetch(path, { headers: { accept: `${accept}, application/problem+json`, 'accept-language': language } });
+/**
+ * A file of the API (a PDF, a CSV export), fetched with the session cookie in the language in use; a file that
+ * is made on request (the studio's archive) is a POST, with the header that shows it comes from this app.
+ */
+export async function fetchFile(path: string, accept: string, method: 'GET' | 'POST' = 'GET'): Promise<Blob> {
+  const headers: Record<string, string> = { accept: `${accept}, application/problem+json`, 'accept-language': language };
+  if (method !== 'GET') headers[CSRF_HEADER] = '1';
+  const res = await fetch(path, { method, headers });
   if (!res.ok) {
     const data = await res.json().catch(() => ({}));
     throw new ApiError({ status: res.status, code: 'unknown', title: res.statusText, detail: '', ...data });

@@ -12,6 +12,7 @@ import { TestCards } from './MemberBilling';
 import { LineSettings } from './LineSettings';
 import { PlanLimits } from './PlanLimits';
 import { StudioLanguage } from './StudioLanguage';
+import { StudioArchive } from './StudioArchive';
 import { SignUpSettings } from './people/SignUpSettings';
 
 type BillingSettings = ResponseOf<'/api/settings/billing', 'get'>;
@@ -46,6 +47,7 @@ export function BillingSettingsPage() {
       </section>
       <ReconciliationView currency={currency} />
       <RunsView />
+      {me.role === 'owner' && <StudioArchive />}
     </>
   );
 }
