@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -329,3 +330,8 @@ export function unmeasuredSection(heading: string, r: { skipped: string } | unde
   return `${heading}\n\n${r ? `Skipped: ${r.skipped}` : 'Not measured in this run.'}`;
 }
 
+
+/** What every section records about its own run: the load average at its start and end, when, and how long. */
+export function sectionRun(started: number, loadStart: number[]) {
+  return { loadAverage: { start: loadStart, end: os.loadavg() }, date: new Date().toISOString(), seconds: (performance.now() - started) / 1000 };
+}

@@ -15,7 +15,7 @@ import { createLogger } from '../src/platform/runtime.js';
 import { openAppRuntime } from '../src/app/composition.js';
 import { startBenchCluster, withAdmin } from './cluster.js';
 import { runtimeConfig, type DensitySettings } from './density.js';
-import { fmt, log, mapConcurrent, sleep, table, unmeasuredSection } from './lib.js';
+import { fmt, log, mapConcurrent, sleep, table, sectionRun, unmeasuredSection } from './lib.js';
 
 export interface MailBenchSettings {
   tenants: number;
@@ -150,9 +150,7 @@ export async function runMailBench(port: number, s: MailBenchSettings, density: 
         baseline: { messages: s.baseline, seconds: baselineSeconds, perSecond: s.baseline / baselineSeconds },
         spread: { messages: spreadTotal, tenants: spread.length, seconds: spreadSeconds, perSecond: spreadTotal / spreadSeconds },
         campaign: { messages: s.campaign, seconds: campaignSeconds, perSecond: s.campaign / campaignSeconds, resetAfterMs, campaignSentBeforeReset },
-        loadAverage: { start: loadStart, end: os.loadavg() },
-        date: new Date().toISOString(),
-        seconds: (performance.now() - t0) / 1000,
+        ...sectionRun(t0, loadStart),
       };
     } finally {
       await runtime.close();

@@ -12,6 +12,7 @@ import { migrateHeadline, renderMigrateSection, type MigrateOutcome } from './mi
 import { mailHeadline, renderMailSection, type MailOutcome } from './mail.js';
 import { renderWebSection, webHeadline, type WebOutcome } from './web.js';
 import { renderReportsSection, reportsHeadline, type ReportsOutcome } from './reports.js';
+import { archiveHeadline, renderArchiveSection, type ArchiveOutcome } from './archive.js';
 
 export interface MachineInfo {
   date: string;
@@ -51,6 +52,8 @@ export interface BenchResults {
   web?: WebOutcome;
   /** Absent in results of runs made before the section existed. */
   reports?: ReportsOutcome;
+  /** Absent in results of runs made before the section existed. */
+  archive?: ArchiveOutcome;
   phaseSeconds: Record<string, number>;
   totalSeconds: number;
 }
@@ -345,6 +348,7 @@ function headline(r: BenchResults): string {
   lines.push(...mailHeadline(r.mail));
   lines.push(...webHeadline(r.web));
   lines.push(...reportsHeadline(r.reports));
+  lines.push(...archiveHeadline(r.archive));
   return lines.join('\n');
 }
 
@@ -398,6 +402,8 @@ ${renderMailSection(r.mail, 9)}
 ${renderWebSection(r.web, 10)}
 
 ${renderReportsSection(r.reports, 11)}
+
+${renderArchiveSection(r.archive, 12)}
 
 ## Caveats
 

@@ -73,7 +73,7 @@ export type ReportsOutcome =
       seconds: number;
     };
 
-const ZONE = 'Asia/Tokyo';
+export const ZONE = 'Asia/Tokyo';
 const PRICE = 9_800;
 const SLOTS = ['07:00', '09:30', '12:00', '15:00', '18:30', '20:00'];
 const TYPES = ['ハタヨガ', 'リラックスヨガ', 'パワーヨガ', 'ピラティス', '骨盤ヨガ', '朝ヨガ'];
@@ -274,7 +274,8 @@ function seedStatements(today: string, s: ReportsBenchSettings): Array<{ step: s
   ];
 }
 
-async function seed(cluster: BenchCluster, creds: TenantCredential[], s: ReportsBenchSettings, today: string) {
+/** A year of studios' data written in bulk (the archive bench reuses it for one large studio). */
+export async function seed(cluster: BenchCluster, creds: TenantCredential[], s: ReportsBenchSettings, today: string) {
   return withAdmin(cluster.adminUrl, async (client) => {
     await client.query(`create schema bench`);
     await client.query(`create table bench.r_tenants (n integer primary key, id uuid not null unique, owner_id uuid not null, plan_id uuid not null default gen_random_uuid())`);

@@ -8,9 +8,9 @@
  *   npm run bench -- --render  no measurement: rewrites BENCHMARKS.md from the last full run (bench/.work/results.json)
  *   npm run bench -- --render --merge billing   the same, with the section measured alone by `--only billing`
  *                              (bench/.work/only-billing.json) put into results.json first
- *   npm run bench -- --only reservations|billing|beacon|noisy|migrate|mail|web|reports [--quick]   one section alone, to iterate on it; writes
+ *   npm run bench -- --only reservations|billing|beacon|noisy|migrate|mail|web|reports|archive [--quick]   one section alone, to iterate on it; writes
  *                              bench/.work/only-<section>.md and .json (bench/.work/ is emptied first)
- *   npm run bench -- --splice reports   no measurement: puts the section measured by `--only reports` (and its summary
+ *   npm run bench -- --splice reports|archive   no measurement: puts the section measured by `--only reports` (and its summary
  *                              line) into BENCHMARKS.md in place, when there is no full run's results.json to merge it into
  *
  * To find where the time goes (none of these changes what is measured unless you set it):
@@ -45,6 +45,7 @@ import { renderMigrateSection, runMigrateBench, type MigrateBenchSettings, type 
 import { renderMailSection, runMailBench, type MailBenchSettings, type MailOutcome } from './mail.js';
 import { renderWebSection, runWebBench, type WebBenchSettings, type WebOutcome, type WebPorts } from './web.js';
 import { renderReportsSection, reportsHeadline, runReportsBench, type ReportsBenchSettings, type ReportsOutcome, type ReportsPorts } from './reports.js';
+import { archiveHeadline, renderArchiveSection, runArchiveBench, type ArchiveBenchSettings, type ArchiveOutcome } from './archive.js';
 
 // Below Linux's ephemeral range (32768–60999): a port in it can be taken at any moment as the local end of some
 // outgoing connection (a test run's database clients, say), and then the bench cannot listen there.
@@ -61,6 +62,7 @@ const PORTS = {
   mail: { pg: 25408 },
   web: { pg: 25409, first: 25620 } satisfies WebPorts,
   reports: { pg: 25430, app: 25640, empty: 25641 } satisfies ReportsPorts,
+  archive: { pg: 25431 },
 };
 
 const APP_USER = 'studiohive_app';
@@ -197,11 +199,14 @@ function settings(quick: boolean) {
     roundS: quick ? 1 : 4,
     rounds: quick ? 1 : 3,
   };
-  return { density, rls, membership, reservations, billing, beacon, noisy, migrate, mail, web, reports };
+  // One studio of 10,000 members with a year of data (or 1,000 and 60 days), exported and imported once.
+  const archive: ArchiveBenchSettings = { members: quick ? 1_000 : 10_000, daysBack: quick ? 60 : 365, daysAhead: 14, capacity: 40 };
+  return { density, rls, membership, reservations, billing, beacon, noisy, migrate, mail, web, reports, archive };
 }
 
 /** The section number of the reports in BENCHMARKS.md. */
 const REPORTS_SECTION = 11;
+const ARCHIVE_SECTION = 12;
 
 /** Re-renders BENCHMARKS.md from the results of the last full run, after a change to the report's wording. */
 async function renderOnly() {
@@ -210,7 +215,7 @@ async function renderOnly() {
   const merge = process.argv.indexOf('--merge');
   if (merge >= 0) {
     const name = process.argv[merge + 1] ?? '';
-    if (!['billing', 'beacon', 'noisy', 'migrate', 'mail', 'web', 'reports'].includes(name)) throw new Error(`--merge: unknown section ${name} (known: billing, beacon, noisy, migrate, mail, web, reports)`);
+    if (!['billing', 'beacon', 'noisy', 'migrate', 'mail', 'web', 'reports', 'archive'].includes(name)) throw new Error(`--merge: unknown section ${name} (known: billing, beacon, noisy, migrate, mail, web, reports, archive)`);
     const section: unknown = JSON.parse(await readFile(path.join(WORK_DIR, `only-${name}.json`), 'utf8'));
     if (name === 'beacon') results.beacon = section as BeaconOutcome;
     else if (name === 'noisy') results.noisy = section as NoisyOutcome;
@@ -218,6 +223,7 @@ async function renderOnly() {
     else if (name === 'mail') results.mail = section as MailOutcome;
     else if (name === 'web') results.web = section as WebOutcome;
     else if (name === 'reports') results.reports = section as ReportsOutcome;
+    else if (name === 'archive') results.archive = section as ArchiveOutcome;
     else results.billing = section as BillingOutcome;
     await writeFile(file, JSON.stringify(results, null, 2));
     log(`merged bench/.work/only-${name}.json into results.json`);
@@ -226,17 +232,24 @@ async function renderOnly() {
   log(`rewrote BENCHMARKS.md from the run of ${results.machine.date}`);
 }
 
+/** The sections `--splice` can put into BENCHMARKS.md: their number, how to render them, and their summary line. */
+const SPLICEABLE = {
+  reports: { n: REPORTS_SECTION, render: (r: unknown) => renderReportsSection(r as ReportsOutcome, REPORTS_SECTION), headline: (r: unknown) => reportsHeadline(r as ReportsOutcome)[0], prefix: '- Reports at ' },
+  archive: { n: ARCHIVE_SECTION, render: (r: unknown) => renderArchiveSection(r as ArchiveOutcome, ARCHIVE_SECTION), headline: (r: unknown) => archiveHeadline(r as ArchiveOutcome)[0], prefix: "- A studio's archive at " },
+} as const;
+
 /**
- * Puts the reports section measured alone (bench/.work/only-reports.json) into BENCHMARKS.md as it stands: its
- * section replaced (or added before the caveats) and its summary line replaced (or added at the end of the
- * summary). For when no full run's results.json exists for `--render --merge reports`.
+ * Puts a section measured alone (bench/.work/only-<name>.json) into BENCHMARKS.md as it stands: its section
+ * replaced (or added before the caveats) and its summary line replaced (or added at the end of the summary). For
+ * when no full run's results.json exists for `--render --merge <name>`.
  */
-async function spliceReports() {
-  const r = JSON.parse(await readFile(path.join(WORK_DIR, 'only-reports.json'), 'utf8')) as ReportsOutcome;
+async function splice(name: keyof typeof SPLICEABLE) {
+  const { n, render, headline, prefix } = SPLICEABLE[name];
+  const r = JSON.parse(await readFile(path.join(WORK_DIR, `only-${name}.json`), 'utf8')) as { skipped: string } | { date: string };
   const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
   let doc = await readFile(file, 'utf8');
-  const section = `${renderReportsSection(r, REPORTS_SECTION)}\n\n(Measured alone with \`npm run bench -- --only reports\` and put in place with \`--splice reports\`; a full run renders it in place.)\n`;
-  const start = doc.indexOf(`\n## ${REPORTS_SECTION}. `);
+  const section = `${render(r)}\n\n(Measured alone with \`npm run bench -- --only ${name}\` and put in place with \`--splice ${name}\`; a full run renders it in place.)\n`;
+  const start = doc.indexOf(`\n## ${n}. `);
   if (start >= 0) {
     const end = doc.indexOf('\n## ', start + 1);
     doc = `${doc.slice(0, start)}\n${section}\n${doc.slice(end)}`;
@@ -245,12 +258,12 @@ async function spliceReports() {
     if (caveats < 0) throw new Error('--splice: BENCHMARKS.md has no "## Caveats" heading to put the section before');
     doc = `${doc.slice(0, caveats)}\n${section}\n${doc.slice(caveats)}`;
   }
-  const line = reportsHeadline(r)[0];
+  const line = headline(r);
   if (line) {
     const lines = doc.split('\n');
     const summary = lines.indexOf('## Summary');
     const machine = lines.indexOf('## Machine');
-    const old = lines.findIndex((x, i) => i > summary && i < machine && x.startsWith('- Reports at '));
+    const old = lines.findIndex((x, i) => i > summary && i < machine && x.startsWith(prefix));
     if (old >= 0) lines[old] = line;
     else {
       let last = machine - 1;
@@ -260,14 +273,22 @@ async function spliceReports() {
     doc = lines.join('\n');
   }
   await writeFile(file, doc);
-  log(`put the reports section of ${'skipped' in r ? 'a skipped run' : r.date} into BENCHMARKS.md`);
+  log(`put the ${name} section of ${'skipped' in r ? 'a skipped run' : r.date} into BENCHMARKS.md`);
 }
 
 /** One section alone (`--only reservations`), for iterating on it without the whole bench. */
 async function onlySection(name: string, quick: boolean) {
-  if (!['reservations', 'billing', 'beacon', 'noisy', 'migrate', 'mail', 'web', 'reports'].includes(name)) throw new Error(`--only: unknown section ${name} (known: reservations, billing, beacon, noisy, migrate, mail, web, reports)`);
-  const { density, reservations, billing, beacon, noisy, migrate, mail, web, reports } = settings(quick);
+  if (!['reservations', 'billing', 'beacon', 'noisy', 'migrate', 'mail', 'web', 'reports', 'archive'].includes(name)) throw new Error(`--only: unknown section ${name} (known: reservations, billing, beacon, noisy, migrate, mail, web, reports, archive)`);
+  const { density, reservations, billing, beacon, noisy, migrate, mail, web, reports, archive } = settings(quick);
   await resetWorkDir();
+  if (name === 'archive') {
+    await assertPortsFree([PORTS.archive.pg]);
+    const result = await runArchiveBench(PORTS.archive.pg, archive, density);
+    await writeFile(path.join(WORK_DIR, `only-${name}.json`), JSON.stringify(result, null, 2));
+    await writeFile(path.join(WORK_DIR, `only-${name}.md`), renderArchiveSection(result, ARCHIVE_SECTION));
+    log(`wrote bench/.work/only-${name}.md`);
+    return;
+  }
   if (name === 'reports') {
     await assertPortsFree([PORTS.reports.pg, PORTS.reports.app, PORTS.reports.empty]);
     const result = await runReportsBench(PORTS.reports, reports, density);
@@ -332,13 +353,14 @@ async function onlySection(name: string, quick: boolean) {
 async function main() {
   if (process.argv.includes('--render')) return renderOnly();
   if (process.argv.includes('--splice')) {
-    if (process.argv[process.argv.indexOf('--splice') + 1] !== 'reports') throw new Error('--splice: only the reports section can be spliced (--splice reports)');
-    return spliceReports();
+    const name = process.argv[process.argv.indexOf('--splice') + 1] ?? '';
+    if (!(name in SPLICEABLE)) throw new Error(`--splice: unknown section ${name} (known: ${Object.keys(SPLICEABLE).join(', ')})`);
+    return splice(name as keyof typeof SPLICEABLE);
   }
   const quick = process.argv.includes('--quick');
   const only = process.argv.indexOf('--only');
   if (only >= 0) return onlySection(process.argv[only + 1] ?? '', quick);
-  const { density, rls, membership, reservations, billing, beacon, noisy, migrate, mail, web, reports } = settings(quick);
+  const { density, rls, membership, reservations, billing, beacon, noisy, migrate, mail, web, reports, archive } = settings(quick);
   const t0 = performance.now();
   const loadAverageAtStart = os.loadavg();
   await resetWorkDir();
@@ -362,6 +384,7 @@ async function main() {
     PORTS.reports.pg,
     PORTS.reports.app,
     PORTS.reports.empty,
+    PORTS.archive.pg,
     ...Array.from({ length: 7 }, (_, i) => PORTS.web.first + i),
     ...Array.from({ length: density.incumbents }, (_, i) => [PORTS.incumbent.firstPg + i, PORTS.incumbent.firstApp + i]).flat(),
   ];
@@ -418,6 +441,7 @@ async function main() {
   const mailResult = await phase('mail delivery', () => runMailBench(PORTS.mail.pg, mail, density));
   const webResult = await phase('web app', () => runWebBench(PORTS.web, web, density));
   const reportsResult = await phase('reports', () => runReportsBench(PORTS.reports, reports, density));
+  const archiveResult = await phase('archive', () => runArchiveBench(PORTS.archive.pg, archive, density));
 
   const results: BenchResults = {
     quick,
@@ -437,6 +461,7 @@ async function main() {
     mail: mailResult,
     web: webResult,
     reports: reportsResult,
+    archive: archiveResult,
     phaseSeconds,
     totalSeconds: (performance.now() - t0) / 1000,
   };

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -173,7 +173,7 @@ describe('a studio’s archive', () => {
     const manifest = JSON.parse(files.get('manifest.json')!.toString()) as ArchiveManifest;
     const sessions = Buffer.from('{"id":"00000000-0000-4000-8000-000000000001"}\n');
     smuggled.set('tables/app.staff_sessions.ndjson', sessions);
-    manifest.tables.push({ table: 'app.staff_sessions', file: 'tables/app.staff_sessions.ndjson', columns: ['id'], rows: 1, sha256: (await import('node:crypto')).createHash('sha256').update(sessions).digest('hex') });
+    manifest.tables.push({ table: 'app.staff_sessions', file: 'tables/app.staff_sessions.ndjson', columns: ['id'], rows: 1, sha256: createHash('sha256').update(sessions).digest('hex') });
     smuggled.set('manifest.json', Buffer.from(JSON.stringify(manifest)));
     const cases: Array<[string, Map<string, Buffer> | Buffer, RegExp]> = [
       ['tampered', tampered, /does not match its checksum/],
@@ -194,6 +194,35 @@ describe('a studio’s archive', () => {
     // A slug in use is refused before anything is made.
     await expect(importTenantArchive(platform.runtime, archiveOfA, { slug: A.slug })).rejects.toThrow(/taken|使われて/);
     expect(await placementCount(platform.runtime)).toBe(count);
+  });
+
+  it('loads an archive of an older schema, a column it lacks taking its default, and refuses one of a newer schema', async () => {
+    const files = await entriesOf(archiveOfA);
+    const manifest = JSON.parse(files.get('manifest.json')!.toString()) as ArchiveManifest;
+    // As an export made before migration 0028 would be: plans without sold_online.
+    const plans = manifest.tables.find((t) => t.table === 'app.plans')!;
+    const older = files.get(plans.file)!.toString().split('\n').filter(Boolean).map((line) => {
+      const { sold_online: _gone, ...rest } = JSON.parse(line) as Record<string, unknown>;
+      return `${JSON.stringify(rest)}\n`;
+    }).join('');
+    const olderBytes = Buffer.from(older);
+    files.set(plans.file, olderBytes);
+    Object.assign(plans, { columns: plans.columns.filter((c) => c !== 'sold_online'), sha256: createHash('sha256').update(olderBytes).digest('hex') });
+    const version = platform.runtime.directory.schemaVersion;
+    const write = async (schemaVersion: number) => {
+      const copy = new Map(files);
+      copy.set('manifest.json', Buffer.from(JSON.stringify({ ...manifest, schemaVersion })));
+      const file = path.join(dir, `schema-${schemaVersion}.zip`);
+      await zipOf(copy, file);
+      return file;
+    };
+    const newer = uniqueSlug('newer');
+    await expect(importTenantArchive(platform.runtime, await write(version + 1), { slug: newer })).rejects.toThrow(/newer than placement|より新しい/);
+    expect(await tenantsRepo.bySlug(platform.runtime.databases.platform, newer)).toBeUndefined();
+    const report = await importTenantArchive(platform.runtime, await write(27), { slug: uniqueSlug('older') });
+    // The plans were not sold online, the column's default: exported again, every table file is the original's.
+    const again = await exportTo(platform.runtime, report.tenant.id, path.join(dir, 'older-again.zip'));
+    expect(again.tables.map((t) => t.sha256)).toEqual(manifestOfA.tables.map((t) => t.sha256));
   });
 
   it('is the owner’s to download from Settings, once per 10 minutes, each download in the audit log', async () => {
