@@ -59,8 +59,11 @@ export const ARCHIVE_POLICY: Record<string, ArchivePolicy> = {
   credit_ledger: {
     kind: 'data',
     notSecret: { grant_key: 'the once-only key of a grant (a month, a sale), not a credential' },
-    // A lot before the uses of it: its balance row is made by the insert trigger the uses then update.
-    loadOrder: `(doc->>'lot_id') is not null`,
+    // A lot before the uses of it (its balance row is made by the insert trigger the uses then update), and of the
+    // uses, what gives credits back before what takes them: the balance then falls only, from the lots' sum to the
+    // archived balance, which is at least zero, so it never dips below zero on the way (row ids are random, and a
+    // use loaded before the refund that preceded it would).
+    loadOrder: `(doc->>'lot_id') is not null, (doc->>'amount')::int < 0`,
   },
   credit_lot_balances: { kind: 'derived', why: 'kept by the credit ledger’s insert trigger as the ledger is loaded' },
   favourites: data,

@@ -1,8 +1,9 @@
 import { Writable } from 'node:stream';
+import { sql } from 'kysely';
 import { AppError } from '../errors.js';
 import { text } from '../i18n.js';
 import type { Runtime } from '../runtime.js';
-import type { TenantContext, TenantSession } from './context.js';
+import type { TenantContext } from './context.js';
 import { writeTenantArchive } from './archive.js';
 
 /** An archive reads every row of the studio: one per this long, so a button held down cannot load its database. */
@@ -15,10 +16,13 @@ export function archiveDownloads(runtime: Runtime) {
     route,
 
     /**
-     * Refuses a download within the interval of the last one. The audit log is the record: each download is
-     * written there once its archive is made (the route is an audited write), by whichever instance served it.
+     * The archive, unless one was made within the interval. The request's transaction holds the studio's archive
+     * lock while the archive is made (in a snapshot of its own), and its audit row commits with it: a second
+     * request, on any instance, waits for the first and then finds its row, so two are never made at once. A
+     * download that fails leaves no row, and may be tried again at once.
      */
-    async allow(ctx: TenantContext): Promise<null> {
+    async download(ctx: TenantContext): Promise<Buffer> {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`archive:${ctx.tenant.id}`}, 0))`.execute(ctx.db);
       const last = await ctx.db
         .selectFrom('app.audit_log').select('at')
         .where('route', '=', route).where('outcome', '=', 'done')
@@ -28,11 +32,6 @@ export function archiveDownloads(runtime: Runtime) {
         const minutes = Math.ceil(wait / 60_000);
         throw new AppError('rate_limited', text('platform.archive.too_soon', { minutes }), { retryAfterSeconds: Math.ceil(wait / 1000) });
       }
-      return null;
-    },
-
-    /** The archive as one answer (the documents in the reader's language), read in a snapshot of its own. */
-    async build(session: TenantSession): Promise<Buffer> {
       const chunks: Buffer[] = [];
       const sink = new Writable({
         write(chunk: Buffer, _encoding, done) {
@@ -40,7 +39,7 @@ export function archiveDownloads(runtime: Runtime) {
           done();
         },
       });
-      await writeTenantArchive(runtime, session.tenant, sink, { locale: session.request.locale });
+      await writeTenantArchive(runtime, ctx.tenant, sink, { locale: ctx.request.locale });
       return Buffer.concat(chunks);
     },
   };

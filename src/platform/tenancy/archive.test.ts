@@ -43,6 +43,15 @@ async function zipOf(files: Map<string, Buffer>, file: string) {
   await pipeline(zip.outputStream, createWriteStream(file));
 }
 
+/** The archive's files with one table's file replaced, its manifest entry (rows, checksum) made to match. */
+function withTable(files: Map<string, Buffer>, table: string, lines: string[], change: (m: ArchiveManifest) => void = () => undefined) {
+  const manifest = JSON.parse(files.get('manifest.json')!.toString()) as ArchiveManifest;
+  const entry = manifest.tables.find((t) => t.table === table)!;
+  const bytes = Buffer.from(lines.map((l) => `${l}\n`).join(''));
+  Object.assign(entry, { rows: lines.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+  change(manifest);
+  return new Map([...files, [entry.file, bytes], ['manifest.json', Buffer.from(JSON.stringify(manifest))]]);
+}
 const placementCount = async (runtime: Runtime) => (await runtime.tenants.placements()).reduce((n, p) => n + p.tenant_count, 0);
 
 beforeAll(async () => {
@@ -175,10 +184,17 @@ describe('a studio’s archive', () => {
     smuggled.set('tables/app.staff_sessions.ndjson', sessions);
     manifest.tables.push({ table: 'app.staff_sessions', file: 'tables/app.staff_sessions.ndjson', columns: ['id'], rows: 1, sha256: createHash('sha256').update(sessions).digest('hex') });
     smuggled.set('manifest.json', Buffer.from(JSON.stringify(manifest)));
+    // Checksums that match, with rows PostgreSQL refuses: the load fails inside its transaction, after the
+    // catalog row was made, which then goes again.
+    const memberLines = files.get(members.file)!.toString().split('\n').filter(Boolean);
+    const badRows = withTable(files, 'app.members', [...memberLines.slice(1), memberLines[0]!.replace(/"birth_date":[^,]*/, '"birth_date":"not a date"')]);
+    const badPlan = withTable(files, 'app.members', memberLines, (m) => Object.assign(m.tenant, { plan: 'platinum' }));
     const cases: Array<[string, Map<string, Buffer> | Buffer, RegExp]> = [
       ['tampered', tampered, /does not match its checksum/],
       ['smuggled', smuggled, /never carries/],
       ['not-a-zip', Buffer.from('member_number,name\n1,x\n'), /not a readable archive/],
+      ['bad-rows', badRows, /The rows of app\.members could not be loaded \(.*date.*\); nothing was imported/],
+      ['bad-plan', badPlan, /has a plan this deployment does not accept \(platinum\)/],
     ];
     const count = await placementCount(platform.runtime);
     for (const [name, content, message] of cases) {
@@ -194,6 +210,29 @@ describe('a studio’s archive', () => {
     // A slug in use is refused before anything is made.
     await expect(importTenantArchive(platform.runtime, archiveOfA, { slug: A.slug })).rejects.toThrow(/taken|使われて/);
     expect(await placementCount(platform.runtime)).toBe(count);
+  });
+
+  it('loads a credit lot whose uses went down to nothing, back up and down again, whatever order their ids sort in', async () => {
+    const files = await entriesOf(archiveOfA);
+    const ledger = manifestOfA.tables.find((t) => t.table === 'app.credit_ledger')!;
+    const lines = files.get(ledger.file)!.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const grant = lines.find((l) => l.kind === 'grant')!;
+    const consume = lines.find((l) => l.kind === 'consume')!;
+    const lot = 'ffffffff-0000-4000-8000-000000000000';
+    // One credit: used (…01), given back (…03, a cancellation in time), used again (…02). By id the second use
+    // comes before the refund, and the lot would go below zero on the way.
+    const crafted = [
+      { ...grant, id: lot, amount: 1, grant_key: null },
+      { ...consume, id: '00000000-0000-4000-8000-000000000001', lot_id: lot, amount: -1 },
+      { ...consume, id: '00000000-0000-4000-8000-000000000002', lot_id: lot, amount: -1 },
+      { ...consume, id: '00000000-0000-4000-8000-000000000003', lot_id: lot, amount: 1, kind: 'refund', reference_id: randomUUID() },
+    ];
+    const file = path.join(dir, 'ledger.zip');
+    await zipOf(withTable(files, 'app.credit_ledger', [...lines, ...crafted].map((l) => JSON.stringify(l))), file);
+    const report = await importTenantArchive(platform.runtime, file, { slug: uniqueSlug('ledger') });
+    const admin = await platform.admin();
+    const balance = await admin.query(`select remaining from app.credit_lot_balances where tenant_id = $1 and lot_id = $2`, [report.tenant.id, lot]);
+    expect(balance.rows).toEqual([{ remaining: 0 }]);
   });
 
   it('loads an archive of an older schema, a column it lacks taking its default, and refuses one of a newer schema', async () => {
@@ -217,7 +256,7 @@ describe('a studio’s archive', () => {
       return file;
     };
     const newer = uniqueSlug('newer');
-    await expect(importTenantArchive(platform.runtime, await write(version + 1), { slug: newer })).rejects.toThrow(/newer than placement|より新しい/);
+    await expect(importTenantArchive(platform.runtime, await write(version + 1), { slug: newer })).rejects.toThrow(/newer than this deployment’s|より新しい/);
     expect(await tenantsRepo.bySlug(platform.runtime.databases.platform, newer)).toBeUndefined();
     const report = await importTenantArchive(platform.runtime, await write(27), { slug: uniqueSlug('older') });
     // The plans were not sold online, the column's default: exported again, every table file is the original's.
@@ -238,6 +277,10 @@ describe('a studio’s archive', () => {
     expect(manifest.tables.find((t) => t.table === 'app.staff')!.rows).toBe(1);
     const again = await download(T.ownerToken, 'en');
     expect(again.statusCode).toBe(429);
+    // Two at once in another studio: one is made, the other waits for it and is refused.
+    const U = await platform.createTenant();
+    const both = await Promise.all([1, 2].map(() => platform.call(U, { method: 'POST', url: '/api/settings/archive', token: U.ownerToken, headers: { 'x-studiohive-csrf': '1' } })));
+    expect(both.map((r) => r.statusCode).sort()).toEqual([200, 429]);
     expect(again.headers['content-type']).toContain('application/problem+json');
     expect(Number(again.headers['retry-after'])).toBeGreaterThan(500);
     expect(again.json().detail).toMatch(/^The studio’s data was downloaded less than 10 minutes ago: try again in 10 minutes$/);

@@ -10,7 +10,8 @@ import { tenantTables } from '../db/catalog.js';
 import { inTenantTransaction, type Tx } from '../db/databases.js';
 import type { Tenant } from '../db/types.js';
 import { AppError } from '../errors.js';
-import { text, type Locale } from '../i18n.js';
+import { asLocale, text, type Locale } from '../i18n.js';
+import { limitsSchema, platformPlanNames } from './plans.js';
 import type { Runtime } from '../runtime.js';
 import type { TenantContext } from './context.js';
 import { policyOf, type DataTable } from './archive-policy.js';
@@ -53,6 +54,7 @@ export const archiveManifest = z.object({
 export type ArchiveManifest = z.infer<typeof archiveManifest>;
 
 const MANIFEST = 'manifest.json';
+const MANIFEST_MAX_BYTES = 64 * 1024 * 1024;
 const FETCH = 2_000;
 const STAGE = 5_000;
 
@@ -123,6 +125,12 @@ function addFile(zip: yazl.ZipFile, path: string, chunks: AsyncIterable<Buffer>,
         throw error;
       }
     })());
+    // yazl does not listen for its sources' errors: unheard, a failed read (a cancelled query) would end the
+    // process. The failure is the export's answer, and the zip's output is ended with it.
+    source.on('error', (error) => {
+      reject(error);
+      (zip.outputStream as unknown as Readable).destroy(error);
+    });
     zip.addReadStream(source, path);
   });
   // An output that fails stops the zip from reading: the failure is the answer, not a wait forever.
@@ -208,14 +216,20 @@ class ArchiveFile {
       zip.on('end', resolve);
       zip.on('error', reject);
       zip.readEntry();
-    }).catch(() => refuse('platform.archive.unreadable'));
+    }).catch(() => {
+      zip.close();
+      refuse('platform.archive.unreadable');
+    });
     return new ArchiveFile(zip, entries);
   }
 
-  stream(name: string): Promise<Readable> {
+  /** One file's bytes as stored; a damaged entry is an unreadable archive, not a crash. */
+  async stream(name: string): Promise<Readable> {
     const entry = this.entries.get(name);
     if (!entry) refuse('platform.archive.missing_file', { file: name });
-    return new Promise((resolve, reject) => this.zip.openReadStream(entry, (error, stream) => (error ? reject(error) : resolve(stream))));
+    const stream = await new Promise<Readable>((resolve, reject) => this.zip.openReadStream(entry, (error, opened) => (error ? reject(error) : resolve(opened))))
+      .catch(() => refuse('platform.archive.unreadable'));
+    return stream;
   }
 
   async bytes(name: string): Promise<Buffer> {
@@ -249,6 +263,8 @@ function refuse(key: Parameters<typeof text>[0], values: Record<string, string |
 /** The archive's manifest, checked against every file it names: a refused archive has changed nothing yet. */
 async function verifiedManifest(archive: ArchiveFile): Promise<ArchiveManifest> {
   let raw: unknown;
+  // A manifest lists files, not rows: a few hundred kilobytes even with every invoice's PDF.
+  if ((archive.entries.get(MANIFEST)?.uncompressedSize ?? 0) > MANIFEST_MAX_BYTES) refuse('platform.archive.not_an_archive');
   try {
     raw = JSON.parse((await archive.bytes(MANIFEST)).toString('utf8'));
   } catch (error) {
@@ -262,9 +278,14 @@ async function verifiedManifest(archive: ArchiveFile): Promise<ArchiveManifest> 
   for (const entry of files) {
     const hash = createHash('sha256');
     let lines = 0;
-    for await (const chunk of await archive.stream(entry.file)) {
-      hash.update(chunk as Buffer);
-      for (let i = (chunk as Buffer).indexOf(10); i !== -1; i = (chunk as Buffer).indexOf(10, i + 1)) lines += 1;
+    try {
+      for await (const chunk of await archive.stream(entry.file)) {
+        hash.update(chunk as Buffer);
+        for (let i = (chunk as Buffer).indexOf(10); i !== -1; i = (chunk as Buffer).indexOf(10, i + 1)) lines += 1;
+      }
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      refuse('platform.archive.unreadable');
     }
     if (hash.digest('hex') !== entry.sha256) refuse('platform.archive.checksum', { file: entry.file });
     if ('rows' in entry && lines !== entry.rows) refuse('platform.archive.row_count', { file: entry.file, rows: entry.rows, lines });
@@ -277,6 +298,23 @@ async function verifiedManifest(archive: ArchiveFile): Promise<ArchiveManifest> 
     if (secret) refuse('platform.archive.secret_column', { table, column: secret });
   }
   return manifest;
+}
+
+/**
+ * The studio as the manifest describes it, checked as a new tenant's fields are: an archive is a file its owner
+ * may have edited, so its plan and limits are ones this deployment offers, its zone one the runtime knows.
+ */
+function studioOf(t: ArchiveManifest['tenant']) {
+  const plan = z.enum(platformPlanNames).safeParse(t.plan);
+  if (!plan.success) refuse('platform.archive.bad_studio', { field: 'plan', value: t.plan });
+  const limits = limitsSchema.partial().strict().safeParse(t.limits);
+  if (!limits.success) refuse('platform.archive.bad_studio', { field: 'limits', value: JSON.stringify(t.limits) });
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: t.timezone });
+  } catch {
+    refuse('platform.archive.bad_studio', { field: 'timezone', value: t.timezone });
+  }
+  return { ...t, plan: plan.data, limits: limits.data, locale: asLocale(t.locale) };
 }
 
 export interface ImportOptions {
@@ -306,14 +344,18 @@ export async function importTenantArchive(runtime: Runtime, file: string, opts: 
   const archive = await ArchiveFile.open(file);
   try {
     const manifest = await verifiedManifest(archive);
-    const t = manifest.tenant;
+    // Before anything is made: a silo's database, or the catalog row.
+    if (manifest.schemaVersion > runtime.directory.schemaVersion) {
+      refuse('platform.archive.newer_deployment', { archive: manifest.schemaVersion, version: runtime.directory.schemaVersion });
+    }
+    const t = studioOf(manifest.tenant);
     const input: AdmitInput = {
       slug: opts.slug ?? t.slug,
       displayName: opts.displayName ?? t.displayName,
       tier: opts.tier ?? (opts.placementId ? (await runtime.tenants.placement(opts.placementId)).tier : 'pool'),
-      plan: t.plan as AdmitInput['plan'],
+      plan: t.plan,
       limits: t.limits,
-      locale: t.locale === 'en' ? 'en' : 'ja',
+      locale: t.locale,
       timezone: t.timezone,
       placementId: opts.placementId,
       cluster: opts.cluster,
@@ -349,10 +391,12 @@ async function loadTables(trx: Tx, archive: ArchiveFile, manifest: ArchiveManife
     const unknown = entry.columns.find((c) => !stored.includes(c));
     if (unknown) refuse('platform.archive.unknown_column', { table, column: unknown });
     await sql`truncate archive_stage`.execute(trx);
-    for await (const lines of archive.lines(entry.file, STAGE)) {
-      await sql`insert into archive_stage (doc) select unnest(${lines}::text[])::jsonb`.execute(trx);
-    }
-    const rows = await insertStaged(trx, table, entry.columns, policy);
+    const rows = await rowsRefusedClearly(table, async () => {
+      for await (const lines of archive.lines(entry.file, STAGE)) {
+        await sql`insert into archive_stage (doc) select unnest(${lines}::text[])::jsonb`.execute(trx);
+      }
+      return insertStaged(trx, table, entry.columns, policy);
+    });
     if (rows !== entry.rows) refuse('platform.archive.row_count', { file: entry.file, rows: entry.rows, lines: rows });
     loaded.push({ table, rows });
     if (policy.restoreAfterLoad) {
@@ -365,6 +409,20 @@ async function loadTables(trx: Tx, archive: ArchiveFile, manifest: ArchiveManife
   const staff = await sql<{ email: string }>`select email from app.staff where status = 'active' order by email`.execute(trx);
   const accounts = await sql<{ n: number }>`select count(*)::int as n from app.member_accounts where password_hash = ''`.execute(trx);
   return { tables: loaded, staffToSetPassword: staff.rows.map((r) => r.email), memberAccountsToSetPassword: accounts.rows[0]!.n, leftOut: manifest.leftOut };
+}
+
+/**
+ * Rows PostgreSQL refuses (a line that is no JSON, a value of the wrong type, a broken rule or reference: SQLSTATE
+ * classes 22 and 23) are the archive's fault: a refusal naming the table and PostgreSQL's words, not a crash.
+ */
+async function rowsRefusedClearly<T>(table: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const { code, message } = error as { code?: string; message?: string };
+    if (typeof code === 'string' && /^2[23]/.test(code)) refuse('platform.archive.bad_rows', { table, reason: String(message) });
+    throw error;
+  }
 }
 
 /** Parents before children (the purge's order, reversed). */
