@@ -393,7 +393,7 @@ async function loadTables(trx: Tx, archive: ArchiveFile, manifest: ArchiveManife
     await sql`truncate archive_stage`.execute(trx);
     const rows = await rowsRefusedClearly(table, async () => {
       for await (const lines of archive.lines(entry.file, STAGE)) {
-        await sql`insert into archive_stage (doc) select unnest(${lines}::text[])::jsonb`.execute(trx);
+        await sql`insert into archive_stage (doc) select line::jsonb from string_to_table(${lines.join('\n')}::text, E'\\n') as line`.execute(trx);
       }
       return insertStaged(trx, table, entry.columns, policy);
     });
