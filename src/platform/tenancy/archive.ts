@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import yazl from 'yazl';
 import yauzl from 'yauzl';
 import { z } from 'zod';
-import { tenantTables } from '../db/catalog.js';
+import { deleteOrder, tenantTables } from '../db/catalog.js';
 import { inTenantTransaction, type Tx } from '../db/databases.js';
 import type { Tenant } from '../db/types.js';
 import { AppError } from '../errors.js';
@@ -59,6 +59,13 @@ const FETCH = 2_000;
 const STAGE = 5_000;
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** Rows in a chunk of NDJSON: a JSON line holds no raw newline (JSON escapes it), so its newlines count them. */
+function newlines(chunk: Buffer): number {
+  let n = 0;
+  for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n += 1;
+  return n;
+}
 
 /** A policy for every table, or the export refuses: an unclassified table could hold secrets. */
 function policyFor(table: string) {
@@ -115,8 +122,7 @@ function addFile(zip: yazl.ZipFile, path: string, chunks: AsyncIterable<Buffer>,
         for await (const chunk of chunks) {
           hash.update(chunk);
           bytes += chunk.length;
-          // A JSON line holds no raw newline (JSON escapes it), so the newlines count the rows.
-          for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines += 1;
+          lines += newlines(chunk);
           yield chunk;
         }
         resolve({ bytes, lines, sha256: hash.digest('hex') });
@@ -281,7 +287,7 @@ async function verifiedManifest(archive: ArchiveFile): Promise<ArchiveManifest> 
     try {
       for await (const chunk of await archive.stream(entry.file)) {
         hash.update(chunk as Buffer);
-        for (let i = (chunk as Buffer).indexOf(10); i !== -1; i = (chunk as Buffer).indexOf(10, i + 1)) lines += 1;
+        lines += newlines(chunk as Buffer);
       }
     } catch (error) {
       if (error instanceof AppError) throw error;
@@ -379,7 +385,7 @@ async function loadTables(trx: Tx, archive: ArchiveFile, manifest: ArchiveManife
   const byTable = new Map(manifest.tables.map((t) => [t.table, t]));
   for (const { table } of manifest.tables) if (!present.has(table)) refuse('platform.archive.unknown_table', { table });
   // Parents before children, so every foreign key finds its row.
-  const order = insertOrder([...present.values()]);
+  const order = deleteOrder([...present.values()]).reverse();
   await sql`create temp table archive_stage (ord bigint generated always as identity, doc jsonb not null) on commit drop`.execute(trx);
   const loaded: ImportReport['tables'] = [];
   const restores: Array<{ table: string; columns: string[]; key: string[]; stage: string }> = [];
@@ -423,21 +429,6 @@ async function rowsRefusedClearly<T>(table: string, load: () => Promise<T>): Pro
     if (typeof code === 'string' && /^2[23]/.test(code)) refuse('platform.archive.bad_rows', { table, reason: String(message) });
     throw error;
   }
-}
-
-/** Parents before children (the purge's order, reversed). */
-function insertOrder(tables: Array<{ name: string; parents: string[] }>): string[] {
-  const done = new Set<string>();
-  const order: string[] = [];
-  while (order.length < tables.length) {
-    const ready = tables.filter((t) => !done.has(t.name) && t.parents.every((p) => done.has(p)));
-    if (ready.length === 0) throw new Error('Foreign-key cycle among the tenant tables');
-    for (const t of ready) {
-      done.add(t.name);
-      order.push(t.name);
-    }
-  }
-  return order;
 }
 
 /**
