@@ -11,6 +11,7 @@ import { limitsCommands } from './limits.js';
 import { capacityCommands } from './capacity.js';
 import { membersCommands } from './members.js';
 import { archiveCommands } from './archive.js';
+import { moveCommands } from './moves.js';
 import { addPlacementBody, createTenantBody, domain as domainSchema } from '../platform/tenancy/tenants.schemas.js';
 import { toPlacementDto } from '../platform/tenancy/tenants.service.js';
 import { printRows } from './output.js';
@@ -172,6 +173,7 @@ tenants
   );
 
 archiveCommands(tenants);
+moveCommands(tenants);
 
 const placements = program.command('placements').description('Pool cells and silos: where tenants live');
 

@@ -36,7 +36,8 @@ export type AuthService = ReturnType<typeof createAuthService>;
 /** The live session of a bearer token in one realm's table, marked as seen now and then. */
 async function liveSession<P>(db: Tx, sessions: SessionStore<P>, bearer: string) {
   const session = await sessions.activeByHash(db, sha256(bearer));
-  if (session && Date.now() - session.last_seen_at.getTime() > SESSION_TOUCH_INTERVAL_MS) await sessions.touch(db, session.session_id);
+  // Not while a move copies the studio (the transaction is read only): a sign-in is still good, its touch can wait.
+  if (session && !session.read_only && Date.now() - session.last_seen_at.getTime() > SESSION_TOUCH_INTERVAL_MS) await sessions.touch(db, session.session_id);
   return session;
 }
 
@@ -93,7 +94,7 @@ export function createAuthService(settings: AuthSettings) {
       if (bearer.startsWith('shk_')) {
         const key = await apiKeysRepo.activeByHash(db, sha256(bearer));
         if (!key) return null;
-        if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > SESSION_TOUCH_INTERVAL_MS) await apiKeysRepo.touch(db, key.id);
+        if (!key.read_only && (!key.last_used_at || Date.now() - key.last_used_at.getTime() > SESSION_TOUCH_INTERVAL_MS)) await apiKeysRepo.touch(db, key.id);
         return { kind: 'api_key', apiKeyId: key.id, role: key.role };
       }
       return null;

@@ -103,8 +103,8 @@ export function sessionTable<P>(spec: SessionTable) {
 
     /** An unrevoked, unexpired session of an account that may still sign in; RLS keeps it to this tenant. */
     activeByHash: async (db: Tx, tokenHash: Buffer) => {
-      const { rows } = await sql<P & { session_id: string; last_seen_at: Date }>`
-        select s.id as session_id, s.last_seen_at, ${spec.principal}
+      const { rows } = await sql<P & { session_id: string; last_seen_at: Date; read_only: boolean }>`
+        select s.id as session_id, s.last_seen_at, current_setting('transaction_read_only')::boolean as read_only, ${spec.principal}
           from ${table} s
           join ${sql.table(spec.ownerTable)} o on o.tenant_id = s.tenant_id and o.id = ${sql.ref(`s.${spec.owner}`)}
          where s.token_hash = ${tokenHash} and s.revoked_at is null and s.expires_at > now() and ${spec.ownerActive}`.execute(db);

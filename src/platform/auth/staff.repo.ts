@@ -65,7 +65,7 @@ export const apiKeysRepo = {
   activeByHash: (db: Tx, keyHash: Buffer) =>
     db
       .selectFrom('app.api_keys')
-      .select(['id', 'role', 'last_used_at'])
+      .select(['id', 'role', 'last_used_at', sql<boolean>`current_setting('transaction_read_only')::boolean`.as('read_only')])
       .where('key_hash', '=', keyHash)
       .where('revoked_at', 'is', null)
       .executeTakeFirst(),

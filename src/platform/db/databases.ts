@@ -237,7 +237,9 @@ function prepareOn(client: pg.PoolClient, max: number): void {
 
 /**
  * Runs fn in one transaction whose tenant is set with SET LOCAL semantics (set_config(..., true)), so the
- * setting ends with the transaction and is safe behind PgBouncer in transaction mode.
+ * setting ends with the transaction and is safe behind PgBouncer in transaction mode. The tenant is entered by
+ * app.enter_tenant (tenant migration 0034), which also makes the transaction read only while a move copies the
+ * tenant's rows, and refuses it once the tenant has moved out of this database.
  */
 export async function inTenantTransaction<T>(db: Db, tenantId: string, fn: (trx: Tx) => Promise<T>): Promise<T> {
   let opened: Tx | undefined;
@@ -250,7 +252,7 @@ export async function inTenantTransaction<T>(db: Db, tenantId: string, fn: (trx:
       db.transaction().execute(async (trx) => {
         opened = trx;
         // Set with `begin` in the same round trip (tenantBeginning), else here, as a parameter.
-        if (!beginning.set) await sql`select set_config('app.tenant_id', ${tenantId}, true)`.execute(trx);
+        if (!beginning.set) await sql`select app.enter_tenant(${tenantId}::uuid)`.execute(trx);
         // Transactions that fn opens, on whatever database, are not this tenant's to begin.
         return beginningTenant.exit(() => fn(trx));
       }),
@@ -267,7 +269,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const beginningTenant = new AsyncLocalStorage<{ tenantId: string; claimed: boolean; set: boolean }>();
 
 /**
- * A tenant pool's dialect, whose driver sends `begin` and the tenant's set_config as one simple query: one round
+ * A tenant pool's dialect, whose driver sends `begin` and the tenant's app.enter_tenant as one simple query: one round
  * trip fewer for every tenant transaction (each round trip is a write to the socket and a wait for the answer).
  * A simple query takes no parameters, so the tenant id goes in as a literal, and only when it is a uuid.
  */
@@ -294,7 +296,7 @@ function tenantBeginning(dialect: Dialect): Dialect {
             return driver.beginTransaction(connection, settings);
           }
           try {
-            await connection.executeQuery(CompiledQuery.raw(`begin; select set_config('app.tenant_id', '${beginning.tenantId}', true)`));
+            await connection.executeQuery(CompiledQuery.raw(`begin; select app.enter_tenant('${beginning.tenantId}')`));
           } catch (error) {
             // Kysely rolls back only a transaction whose begin returned; one that failed after `begin` ran (a
             // cancelled statement) would go back to the pool still open and aborted.

@@ -116,7 +116,8 @@ export async function startEmbeddedPostgres(opts: {
     authMethod: 'scram-sha-256',
     persistent: opts.persistent ?? true,
     createPostgresUser: asPostgresUser,
-    postgresFlags: ['-c', 'max_connections=200', '-c', 'listen_addresses=127.0.0.1', ...(opts.extraFlags ?? [])],
+    // wal_level=logical: a tenant's move between placements streams its rows by logical replication (moves.ts).
+    postgresFlags: ['-c', 'max_connections=200', '-c', 'listen_addresses=127.0.0.1', '-c', 'wal_level=logical', ...(opts.extraFlags ?? [])],
     onLog: opts.onLog ?? (() => undefined),
     onError: (message: unknown) => opts.onLog?.(String(message)),
   });

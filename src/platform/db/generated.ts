@@ -924,6 +924,23 @@ export interface PlatformTenantDomains {
   tenant_id: string;
 }
 
+export interface PlatformTenantMoves {
+  created_at: Generated<Timestamp>;
+  error: string | null;
+  finished_at: Timestamp | null;
+  id: Generated<string>;
+  method: "replication" | "copy";
+  rows: ColumnType<number, number | bigint, number | bigint> | null;
+  source_placement: string;
+  source_purged_at: Timestamp | null;
+  state: "replicating" | "copying" | "fenced" | "switched" | "done" | "failed";
+  tables: number | null;
+  target_placement: string;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+  write_pause_ms: number | null;
+}
+
 export interface PlatformTenantQuotaUsage {
   locations: number;
   measured_at: Generated<Timestamp>;
@@ -1033,6 +1050,7 @@ export interface DB {
   "platform.analytics_salts": PlatformAnalyticsSalts;
   "platform.placements": PlatformPlacements;
   "platform.tenant_domains": PlatformTenantDomains;
+  "platform.tenant_moves": PlatformTenantMoves;
   "platform.tenant_quota_usage": PlatformTenantQuotaUsage;
   "platform.tenant_usage": PlatformTenantUsage;
   "platform.tenants": PlatformTenants;

@@ -33,6 +33,7 @@ import { tenantRoutes, type RouteConfig } from './tenant-route.js';
 import type { TenantRoutes } from '../composition.js';
 import { auditRoutes } from '../audit/audit.routes.js';
 import { archiveRoutes } from '../tenancy/archive.routes.js';
+import { isDepartedTenant } from '../tenancy/directory.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -108,6 +109,10 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
+  // A tenant's old database refused it (it has moved): this instance forgets where tenants are, the retry finds it.
+  app.addHook('onError', async (_req, _reply, error) => {
+    if (isDepartedTenant(error)) runtime.directory.forgetAll();
+  });
   // RFC 8058's one-click unsubscribe posts `List-Unsubscribe=One-Click` form-encoded.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
   app.addHook('onRequest', async (req) => {

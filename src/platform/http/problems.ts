@@ -116,8 +116,11 @@ const codeByStatus: Partial<Record<number, ErrorCode>> = {
   503: 'unavailable',
 };
 
+/** A write refused during a move's copy is tried again after this long: a small studio's copy takes seconds. */
+const MOVE_RETRY_SECONDS = 5;
+
 /** PostgreSQL errors a client can cause despite validation, and overload; anything else stays a 500. */
-function fromPostgres(error: { code?: string; message?: string }): { code: ErrorCode; detail: Text } | null {
+function fromPostgres(error: { code?: string; message?: string }): { code: ErrorCode; detail: Text; retryAfterSeconds?: number } | null {
   // A prepared statement gone stale under a newer instance's migration: its connection is closed, a retry works.
   if (error.message === 'timeout exceeded when trying to connect' || isStalePlan(error)) {
     return { code: 'unavailable', detail: text('problems.database_busy') };
@@ -134,6 +137,12 @@ function fromPostgres(error: { code?: string; message?: string }): { code: Error
     case '22008':
     case '22P02':
       return { code: 'unprocessable', detail: text('problems.out_of_range') };
+    // A write while a move copies the studio's rows (app.enter_tenant made the transaction read only): reads go on.
+    case '25006':
+      return { code: 'unavailable', detail: text('platform.studio_moving'), retryAfterSeconds: MOVE_RETRY_SECONDS };
+    // The studio has just moved to another database; this instance has forgotten the old place, a retry finds it.
+    case 'SHM01':
+      return { code: 'unavailable', detail: text('platform.studio_moved'), retryAfterSeconds: 1 };
     case '40001':
     case '40P01':
     case '55P03':
@@ -175,7 +184,8 @@ export function handleError(error: FastifyError | Error, req: FastifyRequest, re
   const pgProblem = fromPostgres(error as { code?: string; message?: string });
   if (pgProblem) {
     req.log.warn({ err: error }, 'database refused a request');
-    return sendProblem(reply, problem(pgProblem.code, pgProblem.detail, ref));
+    const headers: Record<string, string> = pgProblem.retryAfterSeconds ? { 'retry-after': String(pgProblem.retryAfterSeconds) } : {};
+    return sendProblem(reply, problem(pgProblem.code, pgProblem.detail, ref), headers);
   }
   const status = (error as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) {

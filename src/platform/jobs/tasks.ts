@@ -1,5 +1,7 @@
 import type { TaskList } from 'graphile-worker';
 import type { Runtime } from '../runtime.js';
+import { z } from 'zod';
+import { cleanUpMoveSource, moveTenant } from '../tenancy/moves.js';
 import { refreshQuotaUsage } from '../limits/quota-usage.js';
 import { perTenantSweep, tenantPayload } from './tenant-tasks.js';
 
@@ -29,6 +31,26 @@ function platformTasks(runtime: Runtime): TaskList {
       const { tenantId } = tenantPayload.parse(payload);
       const result = await runtime.tenants.purge(tenantId);
       helpers.logger.info(`tenant ${tenantId} purge: ${JSON.stringify(result)}`);
+    },
+
+    /** A move asked for on the admin API (moves.ts); a retry after a crash resumes it. */
+    tenant_move: async (payload, helpers) => {
+      const { tenantId, target, method } = z
+        .object({
+          tenantId: z.uuid(),
+          target: z.union([z.object({ placementId: z.string() }), z.object({ tier: z.literal('silo'), cluster: z.string().optional() })]),
+          method: z.literal('copy').optional(),
+        })
+        .parse(payload);
+      const result = await moveTenant(runtime, tenantId, target, { method });
+      helpers.logger.info(`tenant ${tenantId} move: ${JSON.stringify(result)}`);
+    },
+
+    /** A finished move's old rows, after the purge delay (moves.ts). */
+    tenant_move_cleanup: async (payload, helpers) => {
+      const { moveId } = z.object({ moveId: z.uuid() }).parse(payload);
+      const result = await cleanUpMoveSource(runtime, moveId);
+      helpers.logger.info(`tenant move ${moveId} cleanup: ${JSON.stringify(result)}`);
     },
 
     /** Daily: merges the page-view files of finished days (see analytics.service.ts). */

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createInterface } from 'node:readline';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import yazl from 'yazl';
 import yauzl from 'yauzl';
 import { z } from 'zod';
-import { deleteOrder, tenantTables } from '../db/catalog.js';
+import { deleteOrder, TENANT_SCHEMA, tenantTables } from '../db/catalog.js';
 import { inTenantTransaction, type Tx } from '../db/databases.js';
 import type { Tenant } from '../db/types.js';
 import { AppError } from '../errors.js';
@@ -74,36 +74,55 @@ function policyFor(table: string) {
   return policy;
 }
 
-/** The columns a row is written with: stored ones, in table order (generated columns are computed again). */
-async function columnsOf(db: Tx, table: string): Promise<string[]> {
-  const { rows } = await sql<{ name: string }>`
-    select attname as name from pg_attribute
-     where attrelid = ${table}::regclass and attnum > 0 and not attisdropped and attgenerated = ''
-     order by attnum`.execute(db);
-  return rows.map((r) => r.name);
+/** A table as its rows are written: its stored columns in table order, and its primary key, both without tenant_id. */
+export interface TableShape {
+  columns: string[];
+  key: string[];
 }
 
-async function primaryKeyOf(db: Tx, table: string): Promise<string[]> {
-  const { rows } = await sql<{ name: string }>`
-    select a.attname as name
-      from pg_index i cross join lateral unnest(i.indkey::int2[]) with ordinality k(attnum, n)
-      join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
-     where i.indrelid = ${table}::regclass and i.indisprimary
-     order by k.n`.execute(db);
-  return rows.map((r) => r.name);
+/**
+ * Every tenant table's shape, in one query: generated columns are computed again where rows are loaded, and
+ * tenant_id is the loading tenant's. Rows are ordered by the key (or by every column, for a table without one).
+ */
+export async function tableShapes(db: Tx): Promise<Map<string, TableShape>> {
+  const { rows } = await sql<{ name: string; columns: string[]; key: string[] }>`
+    select c.oid::regclass::text as name,
+           array(select a.attname::text from pg_attribute a
+                  where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = '' and a.attname <> 'tenant_id'
+                  order by a.attnum) as columns,
+           array(select a.attname::text
+                   from pg_index i cross join lateral unnest(i.indkey::int2[]) with ordinality k(attnum, n)
+                   join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+                  where i.indrelid = c.oid and i.indisprimary and a.attname <> 'tenant_id'
+                  order by k.n) as key
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname = ${TENANT_SCHEMA} and c.relkind in ('r', 'p')`.execute(db);
+  return new Map(rows.map((r) => [r.name, { columns: r.columns, key: r.key.length > 0 ? r.key : r.columns }]));
 }
 
 const ident = (name: string) => sql.ref(name);
 const list = (names: string[]) => sql.join(names.map(ident));
 
+/** UTC and ISO: the same rows give the same text (and bytes) whatever the server's or the session's settings. */
+export async function rowsAsExactText(trx: Tx): Promise<void> {
+  await sql`select set_config('timezone', 'UTC', true), set_config('datestyle', 'ISO, YMD', true), set_config('intervalstyle', 'iso_8601', true)`.execute(trx);
+}
+
 /** The table's rows as NDJSON, a chunk per fetch, through a cursor (a million rows never sit in memory). */
-async function* ndjsonOf(db: Tx, table: string, columns: string[], order: string[]): AsyncIterable<Buffer> {
-  await sql`declare archive_rows no scroll cursor for
-    select row_to_json(t)::text as line from (select ${list(columns)} from ${sql.table(table)} order by ${list(order)}) t`.execute(db);
+export async function* ndjsonOf(db: Tx, table: string, columns: string[], order: string[], knownRows?: number): AsyncIterable<Buffer> {
+  const rows = sql`select row_to_json(t)::text as line from (select ${list(columns)} from ${sql.table(table)} order by ${list(order)}) t`;
+  const chunk = (lines: Array<{ line: string }>) => Buffer.from(lines.map((r) => `${r.line}\n`).join(''));
+  // Rows counted beforehand in the same snapshot (a move) and few: one statement, not a cursor's three.
+  if (knownRows !== undefined && knownRows < FETCH) {
+    const { rows: lines } = await sql<{ line: string }>`${rows}`.execute(db);
+    if (lines.length > 0) yield chunk(lines);
+    return;
+  }
+  await sql`declare archive_rows no scroll cursor for ${rows}`.execute(db);
   for (;;) {
-    const { rows } = await sql<{ line: string }>`fetch ${sql.lit(FETCH)} from archive_rows`.execute(db);
-    if (rows.length > 0) yield Buffer.from(rows.map((r) => `${r.line}\n`).join(''));
-    if (rows.length < FETCH) break;
+    const { rows: lines } = await sql<{ line: string }>`fetch ${sql.lit(FETCH)} from archive_rows`.execute(db);
+    if (lines.length > 0) yield chunk(lines);
+    if (lines.length < FETCH) break;
   }
   await sql`close archive_rows`.execute(db);
 }
@@ -158,12 +177,12 @@ export async function writeTenantArchive(runtime: Runtime, tenant: Tenant, out: 
   const db = await runtime.directory.dbFor(tenant);
   const now = runtime.clock.now();
   const manifest = await db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(async (trx) => {
-    // UTC and ISO: the same rows give the same bytes whatever the server's or the session's settings.
-    await sql`select set_config('app.tenant_id', ${tenant.id}, true), set_config('timezone', 'UTC', true),
-                     set_config('datestyle', 'ISO, YMD', true), set_config('intervalstyle', 'iso_8601', true)`.execute(trx);
+    await sql`select set_config('app.tenant_id', ${tenant.id}, true)`.execute(trx);
+    await rowsAsExactText(trx);
     const tables: ArchiveManifest['tables'] = [];
     const leftOut: ArchiveManifest['leftOut'] = [];
     const blanked: ArchiveManifest['blanked'] = [];
+    const shapes = await tableShapes(trx);
     for (const { name } of await tenantTables(trx)) {
       const policy = policyFor(name);
       if (policy.kind !== 'data') {
@@ -172,10 +191,10 @@ export async function writeTenantArchive(runtime: Runtime, tenant: Tenant, out: 
       }
       const secrets = Object.keys(policy.secretColumns ?? {});
       for (const column of secrets) blanked.push({ table: name, column });
-      const columns = (await columnsOf(trx, name)).filter((c) => c !== 'tenant_id' && !secrets.includes(c));
-      const key = (await primaryKeyOf(trx, name)).filter((c) => c !== 'tenant_id');
+      const shape = shapes.get(name)!;
+      const columns = shape.columns.filter((c) => !secrets.includes(c));
       const file = `tables/${name}.ndjson`;
-      const added = await addFile(zip, file, ndjsonOf(trx, name, columns, key.length > 0 ? key : columns), written);
+      const added = await addFile(zip, file, ndjsonOf(trx, name, columns, shape.key), written);
       tables.push({ table: name, file, columns, rows: added.lines, sha256: added.sha256 });
     }
     const documents: ArchiveManifest['documents'] = [];
@@ -380,41 +399,96 @@ export async function importTenantArchive(runtime: Runtime, file: string, opts: 
 }
 
 async function loadTables(trx: Tx, archive: ArchiveFile, manifest: ArchiveManifest): Promise<Omit<ImportReport, 'tenant'>> {
-  await sql`select set_config('timezone', 'UTC', true), set_config('intervalstyle', 'iso_8601', true)`.execute(trx);
   const present = new Map((await tenantTables(trx)).map((t) => [t.name, t]));
   const byTable = new Map(manifest.tables.map((t) => [t.table, t]));
   for (const { table } of manifest.tables) if (!present.has(table)) refuse('platform.archive.unknown_table', { table });
   // Parents before children, so every foreign key finds its row.
   const order = deleteOrder([...present.values()]).reverse();
-  await sql`create temp table archive_stage (ord bigint generated always as identity, doc jsonb not null) on commit drop`.execute(trx);
+  const load = await StagedLoad.open(trx);
   const loaded: ImportReport['tables'] = [];
-  const restores: Array<{ table: string; columns: string[]; key: string[]; stage: string }> = [];
   for (const table of order) {
     const policy = policyOf(table);
     const entry = byTable.get(table);
     if (!entry || !policy || policy.kind !== 'data') continue;
-    const stored = await columnsOf(trx, table);
+    const stored = load.shapes.get(table)!.columns;
     const unknown = entry.columns.find((c) => !stored.includes(c));
     if (unknown) refuse('platform.archive.unknown_column', { table, column: unknown });
-    await sql`truncate archive_stage`.execute(trx);
-    const rows = await rowsRefusedClearly(table, async () => {
-      for await (const lines of archive.lines(entry.file, STAGE)) {
-        await sql`insert into archive_stage (doc) select line::jsonb from string_to_table(${lines.join('\n')}::text, E'\\n') as line`.execute(trx);
-      }
-      return insertStaged(trx, table, entry.columns, policy);
-    });
+    const rows = await rowsRefusedClearly(table, () => load.table(table, entry.columns, policy, archive.lines(entry.file, STAGE)));
     if (rows !== entry.rows) refuse('platform.archive.row_count', { file: entry.file, rows: entry.rows, lines: rows });
     loaded.push({ table, rows });
-    if (policy.restoreAfterLoad) {
-      const stage = `archive_keep_${restores.length}`;
-      await sql`create temp table ${sql.id(stage)} on commit drop as select doc from archive_stage`.execute(trx);
-      restores.push({ table, columns: policy.restoreAfterLoad, key: (await primaryKeyOf(trx, table)).filter((c) => c !== 'tenant_id'), stage });
-    }
   }
-  for (const r of restores) await restoreColumns(trx, r);
+  await load.finish();
   const staff = await sql<{ email: string }>`select email from app.staff where status = 'active' order by email`.execute(trx);
   const accounts = await sql<{ n: number }>`select count(*)::int as n from app.member_accounts where password_hash = ''`.execute(trx);
   return { tables: loaded, staffToSetPassword: staff.rows.map((r) => r.email), memberAccountsToSetPassword: accounts.rows[0]!.n, leftOut: manifest.leftOut };
+}
+
+/**
+ * Loads tables into one transaction, with every id kept, through a staging table: each batch of NDJSON lines is
+ * one statement into the stage, then the table is one statement from it (rows in load order). Columns that a later
+ * table's insert trigger rewrites (policy.restoreAfterLoad) are put back by finish(), once every table is in.
+ * The archive's import and a tier move (moves.ts) load through it.
+ */
+export class StagedLoad {
+  private readonly restores: Array<{ table: string; columns: string[]; key: string[]; stage: string }> = [];
+
+  private constructor(
+    private readonly trx: Tx,
+    /** The shapes of the tables loaded into. */
+    readonly shapes: Map<string, TableShape>,
+  ) {}
+
+  static async open(trx: Tx): Promise<StagedLoad> {
+    await rowsAsExactText(trx);
+    await sql`create temp table archive_stage (ord bigint generated always as identity, doc jsonb not null) on commit drop`.execute(trx);
+    return new StagedLoad(trx, await tableShapes(trx));
+  }
+
+  /** Loads one table's rows, given as batches of NDJSON lines, and returns how many went in. */
+  async table(table: string, columns: string[], policy: DataTable, batches: AsyncIterable<string[]>): Promise<number> {
+    const trx = this.trx;
+    const next = nonEmpty(batches);
+    const first = await next();
+    // An empty table costs nothing more (most of a small studio's are).
+    if (!first) return 0;
+    const second = await next();
+    let source: RawBuilder<unknown>;
+    if (!second) {
+      // One batch (a table of fewer rows than a batch): straight from its text, no stage.
+      source = sql`(select line::jsonb as doc, ord from string_to_table(${first.join('\n')}::text, E'\\n') with ordinality as l(line, ord))`;
+    } else {
+      const stage = (lines: string[]) =>
+        sql`insert into archive_stage (doc) select line::jsonb from string_to_table(${lines.join('\n')}::text, E'\\n') as line`.execute(trx);
+      await sql`truncate archive_stage`.execute(trx);
+      await stage(first);
+      await stage(second);
+      for (let lines = await next(); lines; lines = await next()) await stage(lines);
+      source = sql`archive_stage`;
+    }
+    const rows = await insertStaged(trx, table, columns, policy, source);
+    if (policy.restoreAfterLoad) {
+      const stage = `archive_keep_${this.restores.length}`;
+      await sql`create temp table ${sql.id(stage)} on commit drop as select doc from ${source} s`.execute(trx);
+      this.restores.push({ table, columns: policy.restoreAfterLoad, key: this.shapes.get(table)!.key, stage });
+    }
+    return rows;
+  }
+
+  async finish(): Promise<void> {
+    for (const r of this.restores) await restoreColumns(this.trx, r);
+  }
+}
+
+/** The batches one at a time, empty ones skipped; undefined once they are done. */
+function nonEmpty(batches: AsyncIterable<string[]>): () => Promise<string[] | undefined> {
+  const it = batches[Symbol.asyncIterator]();
+  return async () => {
+    for (;;) {
+      const { done, value } = await it.next();
+      if (done) return undefined;
+      if (value.length > 0) return value;
+    }
+  };
 }
 
 /**
@@ -435,7 +509,7 @@ async function rowsRefusedClearly<T>(table: string, load: () => Promise<T>): Pro
  * One statement for the whole table, so a row that references another of its table (a family's lead) finds it
  * whatever their order: foreign keys are checked at the end of the statement.
  */
-async function insertStaged(trx: Tx, table: string, columns: string[], policy: DataTable): Promise<number> {
+async function insertStaged(trx: Tx, table: string, columns: string[], policy: DataTable, staged: RawBuilder<unknown>): Promise<number> {
   const secrets = Object.entries(policy.secretColumns ?? {});
   const targets = [...columns, ...secrets.map(([c]) => c)];
   const values = [...columns.map((c) => sql`(r).${ident(c)}`), ...secrets.map(([, value]) => sql.raw(value))];
@@ -443,7 +517,7 @@ async function insertStaged(trx: Tx, table: string, columns: string[], policy: D
   const result = await sql`
     insert into ${sql.table(table)} (tenant_id, ${list(targets)})
     select app.current_tenant_id(), ${sql.join(values)}
-      from (select jsonb_populate_record(null::${sql.table(table)}, doc) as r from archive_stage order by ${order}) s`.execute(trx);
+      from (select jsonb_populate_record(null::${sql.table(table)}, doc) as r from ${staged} staged order by ${order}) s`.execute(trx);
   return Number(result.numAffectedRows ?? 0);
 }
 

@@ -12,6 +12,9 @@ interface Cached {
 /** How long a placement's catalog row is kept: a migrate's mark reaches other instances within it. */
 const PLACEMENT_TTL_MS = 60_000;
 
+/** PostgreSQL's answer (app.enter_tenant, tenant migration 0034) in a database the tenant has moved out of. */
+export const isDepartedTenant = (error: unknown) => (error as { code?: string } | null)?.code === 'SHM01';
+
 /**
  * Looks tenants up in the catalog, behind a bounded cache with a short expiry: a suspension made on another
  * instance takes effect here within ttlMs. Misses are cached too, so unknown hosts cannot hammer the catalog.
@@ -108,6 +111,16 @@ export class TenantDirectory {
   /** Forgets a placement's catalog row (after this instance migrated it), so its new state applies at once. */
   forgetPlacement(id: string): void {
     this.placements.delete(id);
+  }
+
+  /**
+   * Forgets every tenant and placement this instance has cached: a tenant's old database refused it (SQLSTATE
+   * SHM01, it has moved), and whoever else this instance still places there may have moved too. Rare: once per
+   * move and instance at most.
+   */
+  forgetAll(): void {
+    this.cache.clear();
+    this.placements.clear();
   }
 
   /** Forgets everything this instance knows about the tenant (after a change made here). */

@@ -2,7 +2,7 @@ import { asLocale } from '../i18n.js';
 import { inTenantTransaction } from '../db/databases.js';
 import type { Tenant } from '../db/types.js';
 import type { TenantContext } from './context.js';
-import type { TenantDirectory } from './directory.js';
+import { isDepartedTenant, type TenantDirectory } from './directory.js';
 
 export type TenantTransaction = <T>(fn: (ctx: TenantContext) => Promise<T>) => Promise<T>;
 
@@ -16,6 +16,11 @@ export async function tenantJob(directory: TenantDirectory, tenantId: string, no
   const request = { requestId: `job:${tenantId}`, ip: '127.0.0.1', userAgent: null, locale: asLocale(tenant.locale) };
   return {
     tenant,
-    transaction: async (fn) => inTenantTransaction(await directory.dbFor(tenant), tenant.id, (db) => fn({ tenant, db, principal: null, request, now })),
+    transaction: async (fn) =>
+      inTenantTransaction(await directory.dbFor(tenant), tenant.id, (db) => fn({ tenant, db, principal: null, request, now })).catch((error: unknown) => {
+        // The tenant has moved: the job's retry finds its new database.
+        if (isDepartedTenant(error)) directory.forgetAll();
+        throw error;
+      }),
   };
 }

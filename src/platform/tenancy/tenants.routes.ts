@@ -11,6 +11,7 @@ import { toPlacementDto } from './tenants.service.js';
 import { usageAdminRoutes } from '../observability/usage.admin-routes.js';
 import { limitsAdminRoutes } from '../limits/limits.admin-routes.js';
 import { capacityAdminRoutes } from '../capacity/capacity.admin-routes.js';
+import { movesAdminRoutes } from './moves.admin-routes.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 
@@ -47,5 +48,5 @@ export async function platformRoutes(app: FastifyInstance, runtime: Runtime) {
   r.post('/platform/placements', { schema: { ...meta, summary: 'Add a pool cell or a silo on any configured cluster', body: s.addPlacementBody, response: { 201: s.placementDto, ...errors } } },
     async (req, reply) => reply.code(201).send(toPlacementDto(await tenants.addPlacement(req.body))));
 
-  for (const more of [usageAdminRoutes, limitsAdminRoutes, capacityAdminRoutes]) await more(app, runtime);
+  for (const more of [usageAdminRoutes, limitsAdminRoutes, capacityAdminRoutes, movesAdminRoutes]) await more(app, runtime);
 }

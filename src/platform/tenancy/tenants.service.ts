@@ -5,12 +5,13 @@ import { AppError, notFound, unlessDuplicate } from '../errors.js';
 import { asLocale, text, type Locale } from '../i18n.js';
 import type { AuthService } from '../auth/auth.service.js';
 import { hashPassword } from '../auth/secrets.js';
-import { deleteOrder, tenantTables } from '../db/catalog.js';
+import { tenantTables } from '../db/catalog.js';
 import { inTenantTransaction, type Databases, type Db } from '../db/databases.js';
 import type { Placement, Tenant, TenantStatus, Tier } from '../db/types.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { TenantDirectory } from './directory.js';
 import { limitsFor, type Limits, type PlatformPlan } from './plans.js';
+import { purgeRows } from './purge-rows.js';
 import { tenantsRepo } from './tenants.repo.js';
 
 export const RESERVED_SLUGS = new Set([
@@ -87,8 +88,6 @@ export const toPlacementDto = (p: Placement) => ({
   tenantCapacity: p.tenant_capacity,
   tenantCount: p.tenant_count,
 });
-
-const PURGE_BATCH = 5_000;
 
 export type TenantsService = ReturnType<typeof createTenantsService>;
 
@@ -190,6 +189,9 @@ export function createTenantsService(deps: TenantsServiceDeps) {
 
   return {
     get: async (idOrSlug: string) => withDomains(await load(idOrSlug)),
+
+    /** From a deletion (or a move) to the purge of the rows left behind. */
+    purgeDelayMs: deps.purgeDelayMs,
 
     /** The studio's language (its staff set it in Settings); every instance sees it within the cache's expiry. */
     async setLocale(tenant: Pick<Tenant, 'id' | 'slug'>, locale: Locale) {
@@ -342,26 +344,11 @@ export function createTenantsService(deps: TenantsServiceDeps) {
     async purge(tenantId: string): Promise<{ purged: boolean; rows: number }> {
       const tenant = await tenantsRepo.byId(control, tenantId);
       if (!tenant || tenant.status !== 'deleted' || tenant.purged_at) return { purged: false, rows: 0 };
-      let rows = 0;
-      for (let pass = 0; ; pass += 1) {
-        let deletedThisPass = 0;
-        for (const table of deleteOrder(await tenantTables(await deps.directory.dbFor(tenant)))) {
-          for (;;) {
-            // The pool is looked up per batch: one evicted meanwhile is never reused.
-            const deleted = await inTenantTransaction(await deps.directory.dbFor(tenant), tenant.id, async (trx) => {
-              // Append-only tables (member history, credit ledger) let rows go only in a purge.
-              await sql`select set_config('app.purge', 'on', true)`.execute(trx);
-              const result = await sql`delete from ${sql.raw(table)} where ctid in (
-                  select ctid from ${sql.raw(table)} where tenant_id = ${tenant.id} limit ${PURGE_BATCH})`.execute(trx);
-              return Number(result.numAffectedRows ?? 0);
-            });
-            deletedThisPass += deleted;
-            if (deleted < PURGE_BATCH) break;
-          }
-        }
-        rows += deletedThisPass;
-        if (deletedThisPass === 0 || pass >= 10) break;
-      }
+      // The pool is looked up per batch: one evicted meanwhile is never reused.
+      const rows = await purgeRows(
+        async (work) => inTenantTransaction(await deps.directory.dbFor(tenant), tenant.id, work),
+        await tenantTables(await deps.directory.dbFor(tenant)),
+      );
       const domains = await domainsOf(tenant.id);
       const first = await control.transaction().execute(async (trx) => {
         if (!(await tenantsRepo.markPurged(trx, tenant.id))) return false;

@@ -32921,6 +32921,64 @@ export interface components {
             /** @example 2026-04 */
             version: string;
         };
+        MovePlan: {
+            from: {
+                cluster: string;
+                placementId: string;
+                tier: string;
+            };
+            /** @enum {string} */
+            method: "copy";
+            resumes: {
+                moveId: string;
+                state: string;
+            } | null;
+            rows: number;
+            tables: {
+                rows: number;
+                table: string;
+            }[];
+            tenant: {
+                id: string;
+                slug: string;
+            };
+            to: {
+                cluster: string;
+                exists: boolean;
+                placementId: string;
+                tier: string;
+            };
+            walLevel: string;
+        };
+        MovePlanInput: {
+            from: {
+                cluster: string;
+                placementId: string;
+                tier: string;
+            };
+            /** @enum {string} */
+            method: "copy";
+            resumes: {
+                moveId: string;
+                state: string;
+            } | null;
+            rows: number;
+            tables: {
+                rows: number;
+                table: string;
+            }[];
+            tenant: {
+                id: string;
+                slug: string;
+            };
+            to: {
+                cluster: string;
+                exists: boolean;
+                placementId: string;
+                tier: string;
+            };
+            walLevel: string;
+        };
         NotificationSettings: {
             kinds: {
                 /** @description The channel for this kind; null: automatic (LINE when linked, else notifications on a device, else mail) */
@@ -33330,6 +33388,44 @@ export interface components {
             /** @enum {string} */
             tier: "pool" | "silo";
             timezone: string;
+        };
+        TenantMove: {
+            error: string | null;
+            finishedAt: string | null;
+            from: string;
+            id: string;
+            method: string;
+            /** @description Rows copied and verified (while copying: so far) */
+            rows: number | null;
+            sourcePurgedAt: string | null;
+            /** @description ISO 8601 */
+            startedAt: string;
+            /** @enum {string} */
+            state: "copying" | "fenced" | "switched" | "done" | "failed";
+            tables: number | null;
+            to: string;
+            /** @description ISO 8601 */
+            updatedAt: string;
+            writePauseMs: number | null;
+        };
+        TenantMoveInput: {
+            error: string | null;
+            finishedAt: string | null;
+            from: string;
+            id: string;
+            method: string;
+            /** @description Rows copied and verified (while copying: so far) */
+            rows: number | null;
+            sourcePurgedAt: string | null;
+            /** @description ISO 8601 */
+            startedAt: string;
+            /** @enum {string} */
+            state: "copying" | "fenced" | "switched" | "done" | "failed";
+            tables: number | null;
+            to: string;
+            /** @description ISO 8601 */
+            updatedAt: string;
+            writePauseMs: number | null;
         };
         TenantUsage: {
             items: components["schemas"]["UsageHour"][];
