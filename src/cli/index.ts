@@ -12,6 +12,7 @@ import { capacityCommands } from './capacity.js';
 import { membersCommands } from './members.js';
 import { archiveCommands } from './archive.js';
 import { moveCommands } from './moves.js';
+import { planRebalance, rebalance } from '../platform/tenancy/rebalance.js';
 import { addPlacementBody, createTenantBody, domain as domainSchema } from '../platform/tenancy/tenants.schemas.js';
 import { toPlacementDto } from '../platform/tenancy/tenants.service.js';
 import { printRows } from './output.js';
@@ -204,6 +205,34 @@ placements
         tenantCapacity: o.capacity === undefined ? undefined : Number(o.capacity),
       });
       printRows([toPlacementDto(await runtime.tenants.addPlacement(input))], Boolean(o.json));
+    }),
+  );
+
+placements
+  .command('rebalance')
+  .description('Propose moves that bring every pool cell under its warning threshold for tenants (platform.cell_tenants), smallest studios first, each to the cell with the most room; without --dry-run, carry them out one at a time')
+  .option('--dry-run', 'only propose')
+  .option('--cell <id...>', 'only move studios out of these cells')
+  .option('--into <id...>', 'only move studios into these cells')
+  .addOption(new Option('--method <method>', 'copy: the read-only copy even where logical replication could run').choices(['copy']))
+  .option('--json', 'print JSON')
+  .action((o: { dryRun?: boolean; cell?: string[]; into?: string[]; method?: 'copy'; json?: boolean }) =>
+    withRuntime(async (runtime) => {
+      const scope = { from: o.cell, into: o.into };
+      const plan = await planRebalance(runtime, scope);
+      if (o.json && o.dryRun) return console.log(JSON.stringify(plan, null, 2));
+      if (!o.json) {
+        printRows(plan.cells.map((c) => ({ cell: c.id, cluster: c.cluster, tenants: c.tenants, capacity: c.capacity, warningAt: c.warnAt, after: c.after })), false);
+        console.log(plan.moves.length === 0 ? '\nEvery pool cell is under its warning threshold: nothing to move.' : `\n${plan.moves.length} move(s)${o.dryRun ? ' proposed' : ', one at a time'}:`);
+        printRows(plan.moves.map((m) => ({ tenant: m.tenant.slug, members: m.tenant.members, from: m.from, to: m.to })), false);
+        for (const s of plan.stillOver) console.log(`${s.cell} stays at ${s.tenants} tenants (warning at ${s.warnAt}): no other cell has room. Add one: studiohive placements add --tier pool`);
+      }
+      if (o.dryRun || plan.moves.length === 0) return;
+      const done = await rebalance(runtime, plan, {
+        method: o.method,
+        onMove: (m, r) => (o.json ? undefined : console.log(`moved ${m.tenant.slug} ${m.from} → ${m.to} (${r.plan.method}, changes paused ${r.writePauseMs} ms)`)),
+      });
+      if (o.json) console.log(JSON.stringify({ plan, done }, null, 2));
     }),
   );
 
