@@ -32927,8 +32927,11 @@ export interface components {
                 placementId: string;
                 tier: string;
             };
-            /** @enum {string} */
-            method: "copy";
+            /**
+             * @description replication: served as usual, writes pause only for the cut-over; copy: read-only during the copy
+             * @enum {string}
+             */
+            method: "replication" | "copy";
             resumes: {
                 moveId: string;
                 state: string;
@@ -32948,7 +32951,8 @@ export interface components {
                 placementId: string;
                 tier: string;
             };
-            walLevel: string;
+            /** @description Why this method (for a copy: what replication needs that is missing) */
+            why: string;
         };
         MovePlanInput: {
             from: {
@@ -32956,8 +32960,11 @@ export interface components {
                 placementId: string;
                 tier: string;
             };
-            /** @enum {string} */
-            method: "copy";
+            /**
+             * @description replication: served as usual, writes pause only for the cut-over; copy: read-only during the copy
+             * @enum {string}
+             */
+            method: "replication" | "copy";
             resumes: {
                 moveId: string;
                 state: string;
@@ -32977,7 +32984,8 @@ export interface components {
                 placementId: string;
                 tier: string;
             };
-            walLevel: string;
+            /** @description Why this method (for a copy: what replication needs that is missing) */
+            why: string;
         };
         NotificationSettings: {
             kinds: {
@@ -33401,7 +33409,8 @@ export interface components {
             /** @description ISO 8601 */
             startedAt: string;
             /** @enum {string} */
-            state: "copying" | "fenced" | "switched" | "done" | "failed";
+            state: "replicating" | "copying" | "fenced" | "switched" | "done" | "failed";
+            /** @description Tables copied (while replicating: whose first copy is done) */
             tables: number | null;
             to: string;
             /** @description ISO 8601 */
@@ -33420,7 +33429,8 @@ export interface components {
             /** @description ISO 8601 */
             startedAt: string;
             /** @enum {string} */
-            state: "copying" | "fenced" | "switched" | "done" | "failed";
+            state: "replicating" | "copying" | "fenced" | "switched" | "done" | "failed";
+            /** @description Tables copied (while replicating: whose first copy is done) */
             tables: number | null;
             to: string;
             /** @description ISO 8601 */
