@@ -73,9 +73,9 @@ export function spawnManaged(
   name: string,
   command: string,
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv },
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; /** 'pipe': the caller writes to child.stdin (a control channel). */ stdin?: 'pipe' | 'ignore' },
 ): ManagedChild {
-  const child = spawn(command, args, { cwd: opts.cwd ?? REPO_ROOT, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd: opts.cwd ?? REPO_ROOT, env: opts.env, stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`Could not start ${name} (${command})`);
   const pid = child.pid;
   livePids.add(pid);

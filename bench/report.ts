@@ -13,6 +13,7 @@ import { mailHeadline, renderMailSection, type MailOutcome } from './mail.js';
 import { renderWebSection, webHeadline, type WebOutcome } from './web.js';
 import { renderReportsSection, reportsHeadline, type ReportsOutcome } from './reports.js';
 import { archiveHeadline, renderArchiveSection, type ArchiveOutcome } from './archive.js';
+import { movesHeadline, renderMovesSection, type MovesOutcome } from './moves.js';
 
 export interface MachineInfo {
   date: string;
@@ -54,6 +55,8 @@ export interface BenchResults {
   reports?: ReportsOutcome;
   /** Absent in results of runs made before the section existed. */
   archive?: ArchiveOutcome;
+  /** Absent in results of runs made before the section existed. */
+  moves?: MovesOutcome;
   phaseSeconds: Record<string, number>;
   totalSeconds: number;
 }
@@ -349,6 +352,7 @@ function headline(r: BenchResults): string {
   lines.push(...webHeadline(r.web));
   lines.push(...reportsHeadline(r.reports));
   lines.push(...archiveHeadline(r.archive));
+  lines.push(...movesHeadline(r.moves));
   return lines.join('\n');
 }
 
@@ -404,6 +408,8 @@ ${renderWebSection(r.web, 10)}
 ${renderReportsSection(r.reports, 11)}
 
 ${renderArchiveSection(r.archive, 12)}
+
+${renderMovesSection(r.moves, 13)}
 
 ## Caveats
 

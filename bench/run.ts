@@ -8,9 +8,9 @@
  *   npm run bench -- --render  no measurement: rewrites BENCHMARKS.md from the last full run (bench/.work/results.json)
  *   npm run bench -- --render --merge billing   the same, with the section measured alone by `--only billing`
  *                              (bench/.work/only-billing.json) put into results.json first
- *   npm run bench -- --only reservations|billing|beacon|noisy|migrate|mail|web|reports|archive [--quick]   one section alone, to iterate on it; writes
+ *   npm run bench -- --only reservations|billing|beacon|noisy|migrate|mail|web|reports|archive|moves [--quick]   one section alone, to iterate on it; writes
  *                              bench/.work/only-<section>.md and .json (bench/.work/ is emptied first)
- *   npm run bench -- --splice reports|archive   no measurement: puts the section measured by `--only reports` (and its summary
+ *   npm run bench -- --splice reports|archive|moves   no measurement: puts the section measured by `--only reports` (and its summary
  *                              line) into BENCHMARKS.md in place, when there is no full run's results.json to merge it into
  *
  * To find where the time goes (none of these changes what is measured unless you set it):
@@ -46,6 +46,7 @@ import { renderMailSection, runMailBench, type MailBenchSettings, type MailOutco
 import { renderWebSection, runWebBench, type WebBenchSettings, type WebOutcome, type WebPorts } from './web.js';
 import { renderReportsSection, reportsHeadline, runReportsBench, type ReportsBenchSettings, type ReportsOutcome, type ReportsPorts } from './reports.js';
 import { archiveHeadline, renderArchiveSection, runArchiveBench, type ArchiveBenchSettings, type ArchiveOutcome } from './archive.js';
+import { movesHeadline, renderMovesSection, runMovesBench, type MovesBenchSettings, type MovesOutcome } from './moves.js';
 
 // Below Linux's ephemeral range (32768–60999): a port in it can be taken at any moment as the local end of some
 // outgoing connection (a test run's database clients, say), and then the bench cannot listen there.
@@ -63,6 +64,7 @@ const PORTS = {
   web: { pg: 25409, first: 25620 } satisfies WebPorts,
   reports: { pg: 25430, app: 25640, empty: 25641 } satisfies ReportsPorts,
   archive: { pg: 25431 },
+  moves: { pg: 25432, app: 25642 },
 };
 
 const APP_USER = 'studiohive_app';
@@ -201,12 +203,33 @@ function settings(quick: boolean) {
   };
   // One studio of 10,000 members with a year of data (or 1,000 and 60 days), exported and imported once.
   const archive: ArchiveBenchSettings = { members: quick ? 1_000 : 10_000, daysBack: quick ? 60 : 365, daysAhead: 14, capacity: 40 };
-  return { density, rls, membership, reservations, billing, beacon, noisy, migrate, mail, web, reports, archive };
+  // The archive's studio (10,000 members, a year), or 1,000 and 60 days, and 4 neighbours of 200 members in its pool
+  // cell, under 10 reads/s and 4 writes/s of its own and 10 reads/s of theirs; moved to a silo by replication and back
+  // by the read-only copy.
+  const moves: MovesBenchSettings = {
+    members: quick ? 1_000 : 10_000,
+    daysBack: quick ? 60 : 365,
+    daysAhead: 14,
+    capacity: 40,
+    neighbours: 4,
+    neighbourMembers: 200,
+    readRate: 10,
+    writeRate: 4,
+    neighbourRate: 10,
+    warmupS: quick ? 2 : 5,
+    quietS: quick ? 4 : 10,
+    settleS: 3,
+    afterS: quick ? 3 : 10,
+    retryMs: [1_000, 2_000],
+    calibrationWrites: 5,
+  };
+  return { density, rls, membership, reservations, billing, beacon, noisy, migrate, mail, web, reports, archive, moves };
 }
 
 /** The section number of the reports in BENCHMARKS.md. */
 const REPORTS_SECTION = 11;
 const ARCHIVE_SECTION = 12;
+const MOVES_SECTION = 13;
 
 /** Re-renders BENCHMARKS.md from the results of the last full run, after a change to the report's wording. */
 async function renderOnly() {
@@ -215,7 +238,7 @@ async function renderOnly() {
   const merge = process.argv.indexOf('--merge');
   if (merge >= 0) {
     const name = process.argv[merge + 1] ?? '';
-    if (!['billing', 'beacon', 'noisy', 'migrate', 'mail', 'web', 'reports', 'archive'].includes(name)) throw new Error(`--merge: unknown section ${name} (known: billing, beacon, noisy, migrate, mail, web, reports, archive)`);
+    if (!['billing', 'beacon', 'noisy', 'migrate', 'mail', 'web', 'reports', 'archive', 'moves'].includes(name)) throw new Error(`--merge: unknown section ${name} (known: billing, beacon, noisy, migrate, mail, web, reports, archive, moves)`);
     const section: unknown = JSON.parse(await readFile(path.join(WORK_DIR, `only-${name}.json`), 'utf8'));
     if (name === 'beacon') results.beacon = section as BeaconOutcome;
     else if (name === 'noisy') results.noisy = section as NoisyOutcome;
@@ -224,6 +247,7 @@ async function renderOnly() {
     else if (name === 'web') results.web = section as WebOutcome;
     else if (name === 'reports') results.reports = section as ReportsOutcome;
     else if (name === 'archive') results.archive = section as ArchiveOutcome;
+    else if (name === 'moves') results.moves = section as MovesOutcome;
     else results.billing = section as BillingOutcome;
     await writeFile(file, JSON.stringify(results, null, 2));
     log(`merged bench/.work/only-${name}.json into results.json`);
@@ -236,6 +260,7 @@ async function renderOnly() {
 const SPLICEABLE = {
   reports: { n: REPORTS_SECTION, render: (r: unknown) => renderReportsSection(r as ReportsOutcome, REPORTS_SECTION), headline: (r: unknown) => reportsHeadline(r as ReportsOutcome)[0], prefix: '- Reports at ' },
   archive: { n: ARCHIVE_SECTION, render: (r: unknown) => renderArchiveSection(r as ArchiveOutcome, ARCHIVE_SECTION), headline: (r: unknown) => archiveHeadline(r as ArchiveOutcome)[0], prefix: "- A studio's archive at " },
+  moves: { n: MOVES_SECTION, render: (r: unknown) => renderMovesSection(r as MovesOutcome, MOVES_SECTION), headline: (r: unknown) => movesHeadline(r as MovesOutcome)[0], prefix: '- Moving a studio while it is served' },
 } as const;
 
 /**
@@ -278,9 +303,17 @@ async function splice(name: keyof typeof SPLICEABLE) {
 
 /** One section alone (`--only reservations`), for iterating on it without the whole bench. */
 async function onlySection(name: string, quick: boolean) {
-  if (!['reservations', 'billing', 'beacon', 'noisy', 'migrate', 'mail', 'web', 'reports', 'archive'].includes(name)) throw new Error(`--only: unknown section ${name} (known: reservations, billing, beacon, noisy, migrate, mail, web, reports, archive)`);
-  const { density, reservations, billing, beacon, noisy, migrate, mail, web, reports, archive } = settings(quick);
+  if (!['reservations', 'billing', 'beacon', 'noisy', 'migrate', 'mail', 'web', 'reports', 'archive', 'moves'].includes(name)) throw new Error(`--only: unknown section ${name} (known: reservations, billing, beacon, noisy, migrate, mail, web, reports, archive, moves)`);
+  const { density, reservations, billing, beacon, noisy, migrate, mail, web, reports, archive, moves } = settings(quick);
   await resetWorkDir();
+  if (name === 'moves') {
+    await assertPortsFree([PORTS.moves.pg, PORTS.moves.app]);
+    const result = await runMovesBench(PORTS.moves, moves, density);
+    await writeFile(path.join(WORK_DIR, `only-${name}.json`), JSON.stringify(result, null, 2));
+    await writeFile(path.join(WORK_DIR, `only-${name}.md`), renderMovesSection(result, MOVES_SECTION));
+    log(`wrote bench/.work/only-${name}.md`);
+    return;
+  }
   if (name === 'archive') {
     await assertPortsFree([PORTS.archive.pg]);
     const result = await runArchiveBench(PORTS.archive.pg, archive, density);
@@ -360,7 +393,7 @@ async function main() {
   const quick = process.argv.includes('--quick');
   const only = process.argv.indexOf('--only');
   if (only >= 0) return onlySection(process.argv[only + 1] ?? '', quick);
-  const { density, rls, membership, reservations, billing, beacon, noisy, migrate, mail, web, reports, archive } = settings(quick);
+  const { density, rls, membership, reservations, billing, beacon, noisy, migrate, mail, web, reports, archive, moves } = settings(quick);
   const t0 = performance.now();
   const loadAverageAtStart = os.loadavg();
   await resetWorkDir();
@@ -385,6 +418,8 @@ async function main() {
     PORTS.reports.app,
     PORTS.reports.empty,
     PORTS.archive.pg,
+    PORTS.moves.pg,
+    PORTS.moves.app,
     ...Array.from({ length: 7 }, (_, i) => PORTS.web.first + i),
     ...Array.from({ length: density.incumbents }, (_, i) => [PORTS.incumbent.firstPg + i, PORTS.incumbent.firstApp + i]).flat(),
   ];
@@ -442,6 +477,7 @@ async function main() {
   const webResult = await phase('web app', () => runWebBench(PORTS.web, web, density));
   const reportsResult = await phase('reports', () => runReportsBench(PORTS.reports, reports, density));
   const archiveResult = await phase('archive', () => runArchiveBench(PORTS.archive.pg, archive, density));
+  const movesResult = await phase('moves', () => runMovesBench(PORTS.moves, moves, density));
 
   const results: BenchResults = {
     quick,
@@ -462,6 +498,7 @@ async function main() {
     web: webResult,
     reports: reportsResult,
     archive: archiveResult,
+    moves: movesResult,
     phaseSeconds,
     totalSeconds: (performance.now() - t0) / 1000,
   };
